@@ -1,0 +1,28 @@
+"""Errors a user can act on.
+
+Every failure caused by bad data or an impossible request raises
+:class:`TracingError` (or a subclass) with a one-line message that names the
+row, field or id at fault. The command line prints it as ``Error: ...`` and
+exits with status 1; nothing is written, because every write runs in one
+transaction that the error rolls back.
+"""
+
+
+class TracingError(Exception):
+    """Bad data or an impossible request; the message is shown to the user."""
+
+
+class NotFound(TracingError):
+    """An id (person, case, cluster, place) that does not exist."""
+
+
+class InvalidValue(TracingError):
+    """A value that cannot be parsed or is out of range."""
+
+
+class Conflict(TracingError):
+    """A write that contradicts what is stored (duplicate id, ...)."""
+
+
+class DatabaseError(TracingError):
+    """The database file cannot be used (missing, newer schema, unwritable)."""

@@ -1,0 +1,233 @@
+"""Parsing and normalising the values users type.
+
+Dates, date-times, booleans, phone numbers, national ids and Vietnamese text.
+Every parser raises :class:`~tracing.errors.InvalidValue` with a message that
+names the field, so callers only add the row or option.
+
+>>> parse_date("05/06/2021")
+datetime.date(2021, 6, 5)
+>>> fold("Nguyễn Văn Đức")
+'nguyen van duc'
+>>> normalize_phone("+84 912 345 678") == normalize_phone("0912345678")
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import unicodedata
+
+from .errors import InvalidValue
+
+SETTINGS = ("household", "work", "school", "venue", "healthcare", "transport", "social", "other")
+
+_TRUE = {"true", "yes", "y", "1", "có", "co", "x", "t"}
+_FALSE = {"false", "no", "n", "0", "không", "khong", "f"}
+
+
+def today() -> dt.date:
+    """Today's date; ``TRACING_TODAY=YYYY-MM-DD`` pins it (drills, tests, demo)."""
+    pinned = os.environ.get("TRACING_TODAY")
+    if pinned:
+        return parse_date(pinned, "TRACING_TODAY")
+    return dt.date.today()
+
+
+def parse_date(value, field: str = "date", *, allow_serial: bool = False) -> dt.date | None:
+    """Parse ``YYYY-MM-DD``, ``DD/MM/YYYY`` (also ``D/M/YYYY``, ``-`` or ``.``)
+    or, with ``allow_serial``, an Excel serial day number. Blank gives None.
+
+    >>> parse_date("2021-05-07"), parse_date("7/5/2021"), parse_date(" ")
+    (datetime.date(2021, 5, 7), datetime.date(2021, 5, 7), None)
+    >>> parse_date("44323", allow_serial=True)
+    datetime.date(2021, 5, 7)
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if allow_serial and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _excel_serial(value, field)
+    text = str(value).strip()
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00)?)?", text)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+        return _mkdate(y, mo, d, text, field)
+    m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
+    if m:
+        d, mo, y = (int(g) for g in m.groups())
+        return _mkdate(y, mo, d, text, field)
+    if allow_serial and re.fullmatch(r"\d{4,5}(?:\.0+)?", text):
+        return _excel_serial(float(text), field)
+    raise InvalidValue(f"{field}: '{_short(text)}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def _excel_serial(value: float, field: str) -> dt.date:
+    if not 1 <= value < 2958466:
+        raise InvalidValue(f"{field}: {value} is not an Excel date serial")
+    return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+
+
+def _mkdate(y: int, mo: int, d: int, text: str, field: str) -> dt.date:
+    try:
+        if y < 1900:
+            raise ValueError
+        return dt.date(y, mo, d)
+    except ValueError:
+        raise InvalidValue(f"{field}: '{_short(text)}' is not a valid date") from None
+
+
+def parse_datetime(value, field: str = "datetime") -> dt.datetime | None:
+    """Parse ``YYYY-MM-DD HH:MM``, ``YYYY-MM-DDTHH:MM[:SS]``, ``DD/MM/YYYY HH:MM``
+    or a plain date (midnight). Blank gives None.
+
+    >>> parse_datetime("2021-05-07 18:30")
+    datetime.datetime(2021, 5, 7, 18, 30)
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None, microsecond=0)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    text = str(value).strip()
+    if not text:
+        return None
+    m = re.fullmatch(r"(.+?)[T ](\d{1,2}):(\d{2})(?::(\d{2}))?", text)
+    if m:
+        day = parse_date(m.group(1), field)
+        h, mi, s = int(m.group(2)), int(m.group(3)), int(m.group(4) or 0)
+        try:
+            return dt.datetime(day.year, day.month, day.day, h, mi, s)
+        except ValueError:
+            raise InvalidValue(f"{field}: '{_short(text)}' is not a valid time") from None
+    day = parse_date(text, field)
+    return dt.datetime(day.year, day.month, day.day)
+
+
+def parse_bool(value, field: str = "value") -> bool | None:
+    """``true/false``, ``yes/no``, ``1/0``, ``có/không``; blank is unknown (None).
+
+    >>> parse_bool("Có"), parse_bool("0"), parse_bool("")
+    (True, False, None)
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if not text:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InvalidValue(f"{field}: '{_short(text)}' is not yes/no (use true/false, yes/no, 1/0, có/không)")
+
+
+def parse_int(value, field: str, *, lo: int | None = None, hi: int | None = None) -> int | None:
+    """An integer within ``[lo, hi]``; blank gives None."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        number = float(text) if re.fullmatch(r"-?\d+\.0*", text) else int(text)
+        number = int(number)
+    except ValueError:
+        raise InvalidValue(f"{field}: '{_short(text)}' is not a whole number") from None
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        raise InvalidValue(f"{field}: {number} is out of range ({lo}..{hi})")
+    return number
+
+
+def parse_setting(value, field: str = "setting") -> str | None:
+    """One of :data:`SETTINGS` (case-insensitive); blank gives None."""
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    if not text:
+        return None
+    if text not in SETTINGS:
+        raise InvalidValue(f"{field}: unknown setting '{_short(text)}' (use one of {', '.join(SETTINGS)})")
+    return text
+
+
+def fold(text) -> str:
+    """Lower-case text without diacritics, for search: ``đ``/``Đ`` become ``d``
+    (Unicode decomposition does not do that), spaces are collapsed.
+
+    >>> fold("  ĐẶNG   Thị Hồng ")
+    'dang thi hong'
+    """
+    if not text:
+        return ""
+    text = str(text).replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.lower().split())
+
+
+def clean_text(value) -> str | None:
+    """Trimmed NFC text, blank gives None (Vietnamese typed on different
+    keyboards arrives composed or decomposed; store one form)."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    return text or None
+
+
+def normalize_phone(value) -> str | None:
+    """A Vietnamese phone number in one form, ``0`` + national number:
+    ``+84 912…``, ``84912…`` and ``0912…`` are the same number.
+
+    >>> normalize_phone("+84 (91) 234-5678"), normalize_phone("84912345678")
+    ('0912345678', '0912345678')
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    digits = re.sub(r"\D", "", text)
+    if not digits or len(digits) > 15 or re.search(r"[^\d\s()+.\-]", text):
+        raise InvalidValue(f"phone: '{_short(text)}' is not a phone number")
+    if digits.startswith("84") and (text.lstrip().startswith("+") or len(digits) >= 11):
+        digits = "0" + digits[2:]
+    elif not digits.startswith("0") and len(digits) in (9, 10):
+        digits = "0" + digits
+    if len(digits) < 9:
+        raise InvalidValue(f"phone: '{_short(text)}' is too short for a phone number")
+    return digits
+
+
+def normalize_national_id(value) -> str | None:
+    """CCCD (12 digits) or CMND (9 digits); other ids (passports) are kept
+    as typed, upper-cased, without spaces."""
+    if value is None:
+        return None
+    text = re.sub(r"[\s.\-]", "", str(value)).upper()
+    if not text:
+        return None
+    if not re.fullmatch(r"[0-9A-Z]{5,20}", text):
+        raise InvalidValue(f"national_id: '{_short(str(value))}' is not an id number")
+    return text
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def iso(value) -> str | None:
+    """Date or date-time as ISO text (dates out are ``YYYY-MM-DD``)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
