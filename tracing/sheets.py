@@ -1,0 +1,346 @@
+"""Spreadsheet files: writing CSV and XLSX safely, reading XLSX rows.
+
+This is the only module that imports openpyxl (lazily, inside functions).
+
+Writing is safe for the people who open the files:
+
+* every text cell that a spreadsheet would run as a formula (it starts with
+  ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is neutralised, see
+  :func:`neutralise`; real numbers such as ``-3`` stay numbers;
+* CSV is UTF-8 **with a BOM** (``utf-8-sig``): Excel on Windows reads a CSV
+  without a BOM in the ANSI code page and garbles Vietnamese, with it opens it
+  right; LibreOffice, pandas and :mod:`tracing.tabular` ignore the BOM;
+* XLSX is a real workbook: bold frozen header row, column widths fitted to the
+  content, dates as Excel dates, one sheet per table;
+* files are written to a temporary file beside the target and renamed into
+  place, so a failure never leaves half a file; the same input gives the same
+  bytes (fixed document dates and zip timestamps).
+
+>>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("-3"), neutralise(-3)
+('\\'=HYPERLINK("http://x")', '-3', -3)
+>>> sheet_title("Ca bệnh [tuần 1/2022]: Hà Nội")
+'Ca bệnh (tuần 1-2022) Hà Nội'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+import zipfile
+from typing import Iterable, Iterator, Sequence
+
+from .errors import TracingError
+from .values import fold, iso
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+FIXED_TIME = dt.datetime(2020, 1, 1, 0, 0, 0)
+"""Creation and modification date written into every workbook (reproducible bytes)."""
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+XLSX_MAX_CHARS = 32767
+WIDTH_ROWS = 1000
+"""Column widths are fitted to the header and the first this-many rows."""
+
+
+def neutralise(value):
+    """A cell value that no spreadsheet runs as a formula: text starting with
+    ``= + - @``, a tab or CR gets a leading apostrophe, unless it is a plain
+    number (``-3``, ``+84912345678``, ``-1.5e3``). Other values are returned
+    unchanged.
+
+    >>> neutralise("@SUM(A1)"), neutralise("\\t=1"), neutralise("Nguyễn"), neutralise("-")
+    ("'@SUM(A1)", "'\\t=1", 'Nguyễn', "'-")
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dt.date, dt.datetime)):
+        if isinstance(value, dt.datetime) and value.second:
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        return iso(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _cells(headers: Sequence[str], row) -> list:
+    if isinstance(row, dict):
+        return [row.get(h) for h in headers]
+    return list(row)
+
+
+def _atomic(path, suffix: str):
+    folder = os.path.dirname(os.path.abspath(str(path)))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
+    except OSError as exc:
+        raise TracingError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    os.close(fd)
+    return tmp
+
+
+def _finish(tmp: str, path) -> None:
+    try:
+        os.replace(tmp, str(path))
+    except OSError as exc:
+        _discard(tmp)
+        raise TracingError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def _discard(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def write_csv(path, headers: Sequence[str], rows: Iterable, *, bom: bool = True) -> int:
+    """Write a CSV table (comma-separated, CRLF line ends, UTF-8 with BOM
+    unless ``bom=False``), every cell neutralised. ``rows`` are sequences in
+    header order or dicts keyed by header. Returns the number of data rows.
+    """
+    import csv
+
+    tmp = _atomic(path, ".csv")
+    count = 0
+    try:
+        with open(tmp, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([neutralise(_text(h)) for h in headers])
+            for row in rows:
+                writer.writerow([neutralise(_text(v)) for v in _cells(headers, row)])
+                count += 1
+    except OSError as exc:
+        _discard(tmp)
+        raise TracingError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        _discard(tmp)
+        raise
+    _finish(tmp, path)
+    return count
+
+
+_BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_title(name, taken: Iterable[str] = ()) -> str:
+    """A valid Excel sheet name: none of ``[]:*?/\\``, no apostrophe at either
+    end, at most 31 characters, not ``History``, unique among ``taken``
+    (case-insensitive, a ``(2)`` suffix is added).
+
+    >>> sheet_title("a" * 40) == "a" * 31, sheet_title("Cases", ["cases"]), sheet_title("")
+    (True, 'Cases (2)', 'Sheet')
+    """
+    text = unicodedata.normalize("NFC", str(name or ""))
+    text = text.replace("[", "(").replace("]", ")").replace("/", "-").replace("\\", "-")
+    text = _BAD_TITLE.sub(" ", text)
+    text = re.sub(r"[\x00-\x1f]", "", text)
+    text = " ".join(text.split()).strip("'").strip() or "Sheet"
+    if text.lower() == "history":
+        text += " 1"
+    text = text[:31].rstrip()
+    used = {t.lower() for t in taken}
+    base, n = text, 1
+    while text.lower() in used:
+        n += 1
+        tail = f" ({n})"
+        text = base[: 31 - len(tail)].rstrip() + tail
+    return text
+
+
+def _illegal():
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE
+
+
+def _width(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, dt.datetime):
+        return 16
+    if isinstance(value, dt.date):
+        return 10
+    text = _text(value)
+    return max((len(part) for part in text.splitlines()), default=0)
+
+
+class _FixedZip(zipfile.ZipFile):
+    """A zip whose entries carry one fixed timestamp (reproducible bytes)."""
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        return info
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo_or_arcname = self._info(zinfo_or_arcname)
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        info = self._info(arcname or os.path.basename(filename))
+        with open(filename, "rb") as src, self.open(info, "w", force_zip64=True) as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+
+
+def write_xlsx(path, sheets: Sequence[tuple[str, Sequence[str], Iterable]]) -> list[str]:
+    """Write a workbook with one sheet per ``(name, headers, rows)``: bold,
+    frozen header row, widths fitted to the content (header and first
+    :data:`WIDTH_ROWS` rows), dates and date-times as Excel dates, numbers as
+    numbers, text that looks like a formula stored as text with Excel's quote
+    prefix (shown as typed, never evaluated, also not after editing). Rows
+    stream to disk (write-only workbook). Returns the sheet names used.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
+
+    illegal = _illegal()
+    bold = Font(bold=True)
+    wb = Workbook(write_only=True)
+    wb.properties.creator = "tracing"
+    wb.properties.lastModifiedBy = "tracing"
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+
+    def cell(ws, value, header=False):
+        if isinstance(value, dt.datetime):
+            c = WriteOnlyCell(ws, value=value.replace(tzinfo=None, microsecond=0))
+            c.number_format = "yyyy-mm-dd hh:mm" if not value.second else "yyyy-mm-dd hh:mm:ss"
+        elif isinstance(value, dt.date):
+            c = WriteOnlyCell(ws, value=value)
+            c.number_format = "yyyy-mm-dd"
+        elif value is None or isinstance(value, (bool, int, float)):
+            c = WriteOnlyCell(ws, value=value)
+        else:
+            text = illegal.sub("", unicodedata.normalize("NFC", _text(value)))
+            if len(text) > XLSX_MAX_CHARS:
+                text = text[: XLSX_MAX_CHARS - 1] + "…"
+            c = WriteOnlyCell(ws, value=text)
+            if c.data_type != "s" or neutralise(text) != text:
+                c.data_type = "s"
+                c.quotePrefix = True
+        if header:
+            c.font = bold
+        return c
+
+    titles: list[str] = []
+    for name, headers, rows in sheets or [("Sheet", [], [])]:
+        title = sheet_title(name, titles)
+        titles.append(title)
+        ws = wb.create_sheet(title=title)
+        it = iter(rows)
+        head = [_cells(headers, r) for r in itertools.islice(it, WIDTH_ROWS)]
+        ncols = max([len(headers)] + [len(r) for r in head])
+        for i in range(ncols):
+            longest = max([_width(headers[i]) if i < len(headers) else 0]
+                          + [_width(r[i]) for r in head if i < len(r)])
+            ws.column_dimensions[get_column_letter(i + 1)].width = min(60, max(8, longest + 2))
+        if headers:
+            ws.freeze_panes = "A2"
+            ws.append([cell(ws, h, header=True) for h in headers])
+        for row in itertools.chain(head, (_cells(headers, r) for r in it)):
+            ws.append([cell(ws, v) for v in row])
+
+    tmp = _atomic(path, ".xlsx")
+    try:
+        with _FixedZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            ExcelWriter(wb, archive).save()
+    except OSError as exc:
+        _discard(tmp)
+        raise TracingError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        _discard(tmp)
+        raise
+    _finish(tmp, path)
+    return titles
+
+
+class XlsxRows:
+    """The rows of one sheet of a workbook, read lazily (openpyxl read-only).
+
+    Iterating yields ``(row number, [values])`` from row 1; text, numbers,
+    ``datetime`` for date cells and cached results for formulas, all raw.
+    ``sheet`` is the sheet's name, ``sheet_names`` all of them, ``max_row``
+    the row count the file declares (None if it declares none).
+    """
+
+    def __init__(self, path, sheet: str | None = None):
+        from openpyxl import load_workbook
+
+        self.path = str(path)
+        try:
+            self._wb = load_workbook(self.path, read_only=True, data_only=True)
+        except FileNotFoundError:
+            raise TracingError(f"{self.path}: no such file") from None
+        except Exception as exc:  # zipfile, XML and openpyxl errors of a broken file
+            raise TracingError(f"{self.path}: not a readable .xlsx workbook "
+                               f"({type(exc).__name__}: {str(exc)[:80]})") from None
+        self.sheet_names = list(self._wb.sheetnames)
+        worksheets = self._wb.worksheets
+        if sheet is None:
+            if not worksheets:
+                self.close()
+                raise TracingError(f"{self.path}: the workbook has no worksheet")
+            ws = worksheets[0]
+        else:
+            ws = self._pick(sheet, worksheets)
+        self.sheet = ws.title
+        try:
+            self.max_row = ws.max_row
+        except Exception:
+            self.max_row = None
+        ws.reset_dimensions()  # some writers declare wrong dimensions; read every row
+        self._ws = ws
+
+    def _pick(self, sheet: str, worksheets):
+        wanted = unicodedata.normalize("NFC", str(sheet)).strip()
+        for ws in worksheets:
+            if ws.title == wanted:
+                return ws
+        folded = [ws for ws in worksheets if fold(ws.title) == fold(wanted)]
+        if len(folded) == 1:
+            return folded[0]
+        self.close()
+        names = ", ".join(f"'{n}'" for n in self.sheet_names)
+        raise TracingError(f"{self.path}: no sheet '{sheet}' (sheets: {names})")
+
+    def __iter__(self) -> Iterator[tuple[int, list]]:
+        number = 0
+        try:
+            for number, values in enumerate(self._ws.iter_rows(values_only=True), start=1):
+                yield number, list(values)
+        except TracingError:
+            raise
+        except Exception as exc:
+            raise TracingError(f"{self.path}, sheet '{self.sheet}', row {number + 1}: cannot be read "
+                               f"({type(exc).__name__}: {str(exc)[:80]})") from None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        wb, self._wb = getattr(self, "_wb", None), None
+        if wb is not None:
+            wb.close()
+
+
+def read_xlsx_rows(path, sheet: str | None = None) -> XlsxRows:
+    """Open one sheet of ``path`` (the first, or the one named ``sheet``; a
+    missing name is an error listing the sheets) for lazy reading."""
+    return XlsxRows(path, sheet)

@@ -1,0 +1,623 @@
+"""Reading tables (CSV and XLSX) for bulk import, one row at a time.
+
+:func:`open_table` opens a file, finds its encoding and delimiter (CSV) or
+sheet (XLSX), reads the header row and maps each header to a field of the
+kind being imported (``persons``, ``contacts``, ``cases``, ``checkins``,
+``populations``). Headers match fields ignoring case, diacritics, spaces and
+punctuation, in English or Vietnamese (``Họ và tên`` -> ``name``, ``SĐT`` ->
+``phone``); ``columns={"confirmed": "positiveDate"}`` chooses a header
+explicitly. :meth:`Table.rows` then yields ``(line, row)`` lazily: memory does
+not grow with the file.
+
+Values stay raw (text from CSV, text/number/datetime from XLSX, all text NFC
+normalised); parsing and validation belong to the importer, which uses
+:mod:`tracing.values`. Every problem with the file raises
+:class:`~tracing.errors.TracingError` naming the file and line.
+
+>>> match_header("Họ và tên", "persons"), match_header("SĐT", "persons")
+('name', 'phone')
+>>> match_header("Ngày dương tính", "cases"), match_header("gender ", "cases")
+('confirmed', 'sex')
+>>> match_header("Thời gian", "checkins"), match_header("Thời gian", "contacts") is None
+('at', True)
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterator
+
+from .errors import TracingError
+from .values import fold
+
+SAMPLE_BYTES = 64 * 1024
+"""Encoding and delimiter detection look at this many bytes only."""
+FIELD_SIZE_LIMIT = 10 * 1024 * 1024
+"""Largest CSV cell accepted, in characters (a 1 MB note is fine)."""
+MAX_LINE_CHARS = FIELD_SIZE_LIMIT + 1024 * 1024
+"""Longest physical line read; past it the file is not a table."""
+MAX_COLUMNS = 1000
+"""More columns than this is not a line list (Excel's own limit is 16,384)."""
+
+KINDS = ("persons", "contacts", "cases", "checkins", "populations")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A field an import kind understands, with the headers that mean it."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+
+def _f(name: str, *aliases: str, required: bool = False) -> FieldSpec:
+    return FieldSpec(name, (name, *aliases), required)
+
+
+_PERSON = [
+    _f("id", "mã", "mã bn", "mã số", "mã người", "mã bệnh nhân", "mã ca", "mã ca bệnh", "mã định danh",
+       "person id", "case id", "patient id", "bn", "identifier", required=True),
+    _f("name", "họ tên", "họ và tên", "tên", "tên người", "full name", "fullname", "person name"),
+    _f("phone", "số điện thoại", "sđt", "số đt", "điện thoại", "điện thoại di động", "di động",
+       "phone number", "mobile", "mobile phone", "tel", "telephone"),
+    _f("national_id", "cccd", "cmnd", "số cccd", "số cmnd", "cccd/cmnd", "cmnd/cccd", "căn cước",
+       "căn cước công dân", "số căn cước", "số định danh", "national id number", "id card",
+       "id number", "citizen id"),
+    _f("birth_year", "năm sinh", "birth year", "year of birth", "yob"),
+    _f("age", "tuổi"),
+    _f("birth_date", "ngày sinh", "ngày tháng năm sinh", "dob", "date of birth", "birthday", "birthdate"),
+    _f("sex", "giới tính", "giới", "gender", "nam/nữ"),
+    _f("address", "địa chỉ", "địa chỉ thường trú", "địa chỉ nơi ở", "địa chỉ cư trú", "nơi ở",
+       "chỗ ở", "nơi cư trú", "home address"),
+    _f("unit", "tổ dân phố", "tdp", "tổ", "khu dân cư", "kdc", "thôn", "xóm", "ấp", "khu phố",
+       "chung cư", "thôn/tổ dân phố", "tổ dân phố/thôn", "thôn/xóm"),
+    _f("ward", "phường", "xã", "phường/xã", "xã/phường", "commune"),
+    _f("district", "quận", "huyện", "quận/huyện", "huyện/quận", "thị xã"),
+    _f("workplace", "nơi làm việc", "nơi công tác", "cơ quan", "đơn vị công tác", "công ty",
+       "work place", "employer", "company"),
+    _f("vaccinated", "doses", "vaccine doses", "số mũi", "số mũi tiêm", "số mũi vắc xin",
+       "số mũi vaccine", "mũi tiêm", "tiêm chủng", "đã tiêm"),
+    _f("recovered", "đã khỏi", "khỏi bệnh", "đã mắc", "từng mắc", "đã mắc covid"),
+    _f("quarantine_start", "ngày cách ly", "ngày bắt đầu cách ly", "bắt đầu cách ly",
+       "quarantine start", "quarantine date", "date quarantine", "quarantined"),
+]
+
+FIELDS: dict[str, list[FieldSpec]] = {
+    "persons": _PERSON,
+    "contacts": [
+        _f("from", "infector", "person a", "a", "source", "nguồn", "nguồn lây", "người lây",
+           "ca bệnh", "f0", "người 1", "mã người 1", required=True),
+        _f("to", "infectee", "person b", "b", "contact", "target", "người tiếp xúc", "tiếp xúc",
+           "f1", "người 2", "mã người 2", required=True),
+        _f("date", "ngày", "ngày tiếp xúc", "ngày phơi nhiễm", "contact date", "date of contact",
+           "exposure date"),
+        _f("setting", "bối cảnh", "loại tiếp xúc", "hình thức tiếp xúc", "môi trường tiếp xúc",
+           "contact type"),
+        _f("place", "địa điểm", "nơi tiếp xúc", "địa điểm tiếp xúc", "location", "venue"),
+        # "Thời gian" alone is not here: it may be a time of day or a duration.
+        _f("minutes", "số phút", "phút", "thời lượng", "thời gian tiếp xúc", "duration",
+           "duration min", "duration minutes"),
+        _f("masked", "mask", "khẩu trang", "đeo khẩu trang", "có đeo khẩu trang"),
+    ],
+    "cases": [
+        _PERSON[0],
+        _f("confirmed", "ngày xét nghiệm", "ngày lấy mẫu", "ngày dương tính", "ngày xác định",
+           "ngày xác nhận", "ngày có kết quả", "positive date", "date positive", "confirmed date",
+           "date confirmed", "confirmation date", "date confirmation", "confirm date", "test date",
+           "sample date"),
+        _f("onset", "ngày khởi phát", "khởi phát", "ngày có triệu chứng", "ngày xuất hiện triệu chứng",
+           "onset date", "date onset", "date of onset", "symptom onset", "date onset symptoms"),
+        _f("isolated", "ngày nhập viện", "ngày vào viện", "ngày cách ly điều trị", "isolation date",
+           "date isolated", "date hospital", "hospitalised", "hospitalized", "admission date",
+           "date admitted"),
+        _f("source", "nguồn lây", "nguồn", "nguồn lây nhiễm", "lây từ", "infection source",
+           "infector", "source case", "sources"),
+        _f("unknown_source", "unknown source", "không rõ nguồn", "không rõ nguồn lây", "chưa rõ nguồn",
+           "chưa rõ nguồn lây"),
+        *_PERSON[1:],
+    ],
+    "checkins": [
+        _f("person", "người", "mã người", "person id", "id", "mã", "mã bn", "mã định danh", required=True),
+        _f("place", "địa điểm", "mã địa điểm", "nơi quét", "điểm quét", "location", "venue",
+           required=True),
+        _f("at", "thời gian", "giờ quét", "thời điểm", "thời gian quét", "thời gian vào", "giờ vào",
+           "ngày giờ", "time", "datetime", "checkin", "check in", "checkin time", "scanned at",
+           required=True),
+        _f("until", "giờ ra", "thời gian ra", "checkout", "check out", "left at"),
+        _PERSON[9],   # unit of the place
+        _PERSON[10],  # ward of the place
+    ],
+    "populations": [
+        _f("area", "khu vực", "địa bàn", "đơn vị", "tên đơn vị", "tên", "name", required=True),
+        _f("population", "dân số", "số dân", "nhân khẩu", "số nhân khẩu", "pop", required=True),
+        _f("level", "cấp", "cấp hành chính", "loại"),
+    ],
+}
+
+
+def header_key(text) -> str:
+    """What two headers must share to be the same: lower-case letters and
+    digits without diacritics.
+
+    >>> header_key(" Số_Điện-thoại "), header_key("positiveDate")
+    ('sodienthoai', 'positivedate')
+    """
+    return re.sub(r"[^0-9a-z]", "", fold(text))
+
+
+def _build_index() -> dict[str, dict[str, str]]:
+    index: dict[str, dict[str, str]] = {}
+    for kind, specs in FIELDS.items():
+        keys: dict[str, str] = {}
+        for spec in specs:
+            for alias in spec.aliases:
+                key = header_key(alias)
+                if keys.get(key, spec.name) != spec.name:  # pragma: no cover - guarded by a test
+                    raise AssertionError(f"{kind}: alias {alias!r} means {keys[key]} and {spec.name}")
+                keys[key] = spec.name
+        index[kind] = keys
+    return index
+
+
+_INDEX = _build_index()
+
+
+def match_header(header, kind: str) -> str | None:
+    """The field a header means for ``kind``, or None. A note in brackets is
+    ignored when the whole header is not known (``Tuổi (năm)`` -> ``age``)."""
+    keys = _INDEX[kind]
+    field = keys.get(header_key(header))
+    if field is None:
+        bare = re.sub(r"\(.*?\)|\[.*?\]", "", str(header or ""))
+        field = keys.get(header_key(bare)) if header_key(bare) else None
+    return field
+
+
+def _kind(kind: str) -> list[FieldSpec]:
+    if kind not in FIELDS:
+        raise TracingError(f"unknown import kind '{kind}' (use one of {', '.join(KINDS)})")
+    return FIELDS[kind]
+
+
+def _short(text, limit: int = 40) -> str:
+    text = str(text).replace("\n", " ").replace("\r", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _listing(headers: list[str]) -> str:
+    shown = ", ".join(f"'{_short(h, 30)}'" for h in headers[:30])
+    return shown + (f", … ({len(headers)} in all)" if len(headers) > 30 else "")
+
+
+class Table:
+    """An opened input file: its header, how headers map to fields, and its rows.
+
+    ``mapping`` is ``{field: header}``; ``extras`` the headers that match no
+    field (their values arrive in ``row["extra"]``). ``size_hint`` is the total
+    work for a progress bar, in ``size_unit`` (``"bytes"`` for CSV, ``"rows"``
+    for XLSX, None when unknown) and ``position`` how far :meth:`rows` got.
+    """
+
+    def __init__(self, path, kind, *, fmt, encoding, headers, mapping, extras,
+                 columns_index, extras_index, header_line, source, size_hint, size_unit,
+                 sheet=None, sheet_names=None, delimiter=None, closer=None, position=None):
+        self.path = str(path)
+        self.kind = kind
+        self.format = fmt
+        self.encoding = encoding
+        self.headers = headers
+        self.mapping = mapping
+        self.extras = extras
+        self.header_line = header_line
+        self.sheet = sheet
+        self.sheet_names = sheet_names or []
+        self.delimiter = delimiter
+        self.size_hint = size_hint
+        self.size_unit = size_unit
+        self._columns = columns_index
+        self._extras = extras_index
+        self._source = source
+        self._closer = closer
+        self._position = position
+        self._last_line = header_line
+        self._started = False
+
+    @property
+    def position(self) -> int:
+        """Bytes (CSV) or rows (XLSX) consumed so far."""
+        if self._position is not None:
+            try:
+                return self._position()
+            except (OSError, ValueError):
+                return self.size_hint or 0
+        return self._last_line
+
+    def __len__(self) -> int:
+        return self.size_hint or 0
+
+    def rows(self) -> Iterator[tuple[int, dict]]:
+        """Yield ``(line, row)`` for each non-blank data row; ``line`` counts
+        from the file's first line (the header is usually line 1).
+        ``row`` is ``{field: raw value, "extra": {header: raw value}}``."""
+        if self._started:
+            raise TracingError(f"{self.path}: the rows of a table can be read once")
+        self._started = True
+        width = len(self.headers)
+        columns = self._columns
+        extras = self._extras
+        try:
+            for line, cells in self._source:
+                self._last_line = line
+                n = len(cells)
+                if n > width:
+                    surplus = cells[width:]
+                    if any(c not in (None, "") and str(c).strip() for c in surplus):
+                        if n > MAX_COLUMNS:
+                            raise TracingError(f"{self.path}, line {line}: {n} cells, more than "
+                                               f"{MAX_COLUMNS} columns")
+                        raise TracingError(
+                            f"{self.path}, line {line}: {n} cells but the header has {width} "
+                            f"columns (extra value '{_short(next(c for c in surplus if c not in (None, '') and str(c).strip()))}')")
+                    cells = cells[:width]
+                elif n < width:
+                    cells = list(cells) + [self._blank] * (width - n)
+                if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+                    continue
+                row = {field: cells[i] for field, i in columns}
+                row["extra"] = {header: cells[i] for header, i in extras}
+                yield line, row
+        finally:
+            self.close()
+
+    __iter__ = rows
+
+    _blank: object = ""
+
+    def close(self) -> None:
+        if self._closer is not None:
+            closer, self._closer = self._closer, None
+            closer()
+
+    def __enter__(self) -> "Table":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"Table({self.path!r}, kind={self.kind!r}, format={self.format!r}, "
+                f"encoding={self.encoding!r}, mapping={self.mapping!r}, extras={self.extras!r})")
+
+
+def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
+               encoding: str | None = None, sheet: str | None = None) -> Table:
+    """Open a CSV or XLSX file for import as ``kind``; read and map its header.
+
+    The format comes from the content (a zip is a workbook), not the name.
+    ``encoding`` forces a CSV encoding; ``sheet`` picks a workbook sheet
+    (default: the first). Raises :class:`TracingError` for an unreadable file,
+    an unknown ``columns`` header, two headers meaning one field, or a
+    missing required field.
+    """
+    specs = _kind(kind)
+    name = str(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        size = os.path.getsize(path)
+    except FileNotFoundError:
+        raise TracingError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise TracingError(f"{name}: is a folder, not a file") from None
+    except OSError as exc:
+        raise TracingError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    if head.startswith(b"PK\x03\x04"):
+        if encoding:
+            pass  # a workbook has no text encoding; ignore the option
+        table = _open_xlsx(name, kind, sheet)
+    elif head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise TracingError(f"{name}: an old Excel .xls (or encrypted) workbook; save it as .xlsx or CSV "
+                           "(UTF-8) and import that")
+    else:
+        if sheet is not None:
+            raise TracingError(f"{name}: --sheet only applies to .xlsx workbooks, this is a text file")
+        table = _open_csv(name, size, encoding)
+    table.kind = kind
+    try:
+        _apply_mapping(table, kind, specs, columns)
+    except BaseException:
+        table.close()
+        raise
+    return table
+
+
+# -- header mapping ---------------------------------------------------------
+
+def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> None:
+    headers = table.headers
+    where = f"{table.path}, line {table.header_line}"
+    names = [s.name for s in specs]
+    chosen: dict[str, int] = {}
+    for field, wanted in (columns or {}).items():
+        if field not in names:
+            raise TracingError(f"{table.path}: unknown field '{field}' for {kind} "
+                               f"(fields: {', '.join(names)})")
+        idx = _find(headers, wanted)
+        if idx is None:
+            raise TracingError(f"{where}: no header '{wanted}' for {field} "
+                               f"(headers: {_listing(headers)})")
+        for other, i in chosen.items():
+            if i == idx:
+                raise TracingError(f"{where}: header '{headers[idx]}' is given for both "
+                                   f"{other} and {field}")
+        chosen[field] = idx
+    taken = set(chosen.values())
+    auto: dict[str, int] = {}
+    extras: list[int] = []
+    for i, header in enumerate(headers):
+        if i in taken:
+            continue
+        field = match_header(header, kind)
+        if field is None or field in chosen:
+            extras.append(i)
+        elif field in auto:
+            raise TracingError(
+                f"{where}: headers '{headers[auto[field]]}' (column {auto[field] + 1}) and "
+                f"'{header}' (column {i + 1}) both mean {field}; keep one, or pick one with "
+                f"--column {field}=HEADER")
+        else:
+            auto[field] = i
+    chosen.update(auto)
+    if not chosen:
+        raise TracingError(
+            f"{where} is not a header row: none of {_listing(headers)} names a field for "
+            f"{kind} ({', '.join(names)}); the first line must name the columns")
+    for spec in specs:
+        if spec.required and spec.name not in chosen:
+            raise TracingError(
+                f"{table.path}: no column for required field '{spec.name}' ({kind}); headers found: "
+                f"{_listing(headers)}; rename one or use --column {spec.name}=HEADER")
+    order = sorted(chosen.items(), key=lambda item: item[1])
+    table.mapping = {field: headers[i] for field, i in order}
+    table._columns = [(field, i) for field, i in order]
+    extra_names = _unique([headers[i] for i in extras])
+    table.extras = extra_names
+    table._extras = list(zip(extra_names, extras))
+
+
+def _find(headers: list[str], wanted) -> int | None:
+    wanted = unicodedata.normalize("NFC", str(wanted)).strip()
+    for i, header in enumerate(headers):
+        if header == wanted:
+            return i
+    key = header_key(wanted)
+    hits = [i for i, header in enumerate(headers) if key and header_key(header) == key]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        count = seen.get(name, 0) + 1
+        seen[name] = count
+        out.append(name if count == 1 else f"{name} ({count})")
+    return out
+
+
+def _headers(cells, path: str, line: int) -> list[str]:
+    if len(cells) > MAX_COLUMNS:
+        raise TracingError(f"{path}, line {line}: {len(cells)} columns in the header, more than "
+                           f"{MAX_COLUMNS}; is this a line list?")
+    headers = ["" if c is None else unicodedata.normalize("NFC", str(c)).replace("\ufeff", "").strip()
+               for c in cells]
+    while headers and not headers[-1]:
+        headers.pop()
+    return [h if h else f"column {i + 1}" for i, h in enumerate(headers)]
+
+
+# -- CSV ------------------------------------------------------------------
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def detect_encoding(sample: bytes) -> str:
+    """The encoding of the start of a CSV file: a BOM decides; else UTF-8 when
+    it decodes; else Windows-1258 (Vietnamese) when the text carries its
+    combining tone marks; else what charset-normalizer finds among cp1252 and
+    latin-1; latin-1 decodes anything.
+
+    >>> detect_encoding("Họ tên".encode("utf-8-sig")), detect_encoding(b"Ho\\xf2 t\\xean")
+    ('utf-8-sig', 'cp1258')
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        as_vn = sample.decode("cp1258")
+    except UnicodeDecodeError:
+        as_vn = None
+    if as_vn is not None and any(
+        ch in _TONES and i and as_vn[i - 1].isalpha() for i, ch in enumerate(as_vn)
+    ):
+        return "cp1258"
+    from charset_normalizer import from_bytes  # lazy: only for non-UTF-8 files
+
+    best = from_bytes(sample, cp_isolation=["cp1258", "cp1252", "latin_1"]).best()
+    if best is not None:
+        return best.encoding
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def _looks_binary(sample: bytes, encoding: str) -> bool:
+    if encoding.replace("_", "-").lower().startswith(("utf-16", "utf-32")):
+        return False
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12))
+    return control > max(8, len(sample) // 100)
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most, equal columns.
+
+    >>> _sniff_delimiter("a;b;c\\n1;2,5;3\\n"), _sniff_delimiter("a\\tb\\n1\\t2\\n")
+    (';', '\\t')
+    """
+    lines = text.splitlines(keepends=True)
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample may cut the last line
+    lines = lines[:50]
+    best, best_score = ",", (0, 0.0)
+    for delim in (",", ";", "\t"):
+        try:
+            rows = [r for r in csv.reader(lines, delimiter=delim) if r]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        width = len(rows[0])
+        if width < 2:
+            continue
+        same = sum(1 for r in rows if len(r) == width) / len(rows)
+        score = (1 if same >= 0.8 else 0, same * width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _open_csv(name: str, size: int, encoding: str | None) -> Table:
+    fh = open(name, "rb")
+    try:
+        sample = fh.read(SAMPLE_BYTES)
+        if not sample.strip(b" \t\r\n\x00" + codecs.BOM_UTF8) or sample in (codecs.BOM_UTF16_LE,
+                                                                              codecs.BOM_UTF16_BE):
+            raise TracingError(f"{name}: the file is empty")
+        if encoding:
+            try:
+                encoding = codecs.lookup(encoding).name
+            except LookupError:
+                raise TracingError(f"{name}: unknown encoding '{encoding}' (try utf-8, cp1258, "
+                                   "utf-16, cp1252)") from None
+            if encoding == "utf-8" and sample.startswith(codecs.BOM_UTF8):
+                encoding = "utf-8-sig"
+        else:
+            encoding = detect_encoding(sample)
+        if _looks_binary(sample, encoding):
+            raise TracingError(f"{name}, line 1: binary data, not a CSV text file "
+                               "(an .xlsx must be a real workbook; export CSV as UTF-8)")
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        text_sample = unicodedata.normalize("NFC", decoder.decode(sample, final=len(sample) < SAMPLE_BYTES))
+        fh.seek(0)
+        text = io.TextIOWrapper(fh, encoding=encoding, errors="strict", newline="")
+    except BaseException:
+        fh.close()
+        raise
+    skip_lines = 0
+    delimiter = None
+    first = text_sample.lstrip("\ufeff").splitlines()[:1]
+    m = re.fullmatch(r"\s*sep=(.)\s*", first[0]) if first else None
+    if m:  # Excel's "sep=;" first line
+        delimiter, skip_lines = m.group(1), 1
+    if delimiter is None:
+        body = text_sample.lstrip("\ufeff")
+        delimiter = _sniff_delimiter(body)
+    csv.field_size_limit(FIELD_SIZE_LIMIT)
+    counter = {"line": 0}
+
+    def physical_lines():
+        while True:
+            line = text.readline(MAX_LINE_CHARS)
+            if not line:
+                return
+            if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+                raise TracingError(f"{name}, line {counter['line'] + 1}: a line longer than "
+                                   f"{MAX_LINE_CHARS // (1024 * 1024)} M characters; not a CSV table")
+            counter["line"] += 1
+            yield line
+
+    lines = physical_lines()
+    for _ in range(skip_lines):
+        next(lines, None)
+    reader = csv.reader(lines, delimiter=delimiter)
+
+    def records():
+        start = counter["line"] + 1
+        try:
+            for cells in reader:
+                line = start
+                start = counter["line"] + 1
+                if not cells:
+                    continue
+                if len(cells) > MAX_COLUMNS:
+                    raise TracingError(f"{name}, line {line}: {len(cells)} cells, more than "
+                                       f"{MAX_COLUMNS} columns; is this a line list?")
+                yield line, [unicodedata.normalize("NFC", c) for c in cells]
+        except UnicodeDecodeError:
+            raise TracingError(f"{name}, line {counter['line'] + 1}: cannot be read as {encoding}; "
+                               "give the right one with --encoding (utf-8, cp1258, utf-16, cp1252)") from None
+        except csv.Error as exc:
+            raise TracingError(f"{name}, line {start}: not valid CSV ({exc})") from None
+
+    source = records()
+    header_line, cells = next(source, (None, None))
+    if cells is None:
+        fh.close()
+        raise TracingError(f"{name}: the file is empty")
+    if header_line == 1 and cells and cells[0].startswith("\ufeff"):
+        cells[0] = cells[0][1:]
+    headers = _headers(cells, name, header_line)
+    if not headers:
+        fh.close()
+        raise TracingError(f"{name}, line {header_line}: the header row is blank")
+    return Table(name, None, fmt="csv", encoding=encoding, headers=headers, mapping={}, extras=[],
+                 columns_index=[], extras_index=[], header_line=header_line, source=source,
+                 size_hint=size, size_unit="bytes", delimiter=delimiter, closer=fh.close,
+                 position=fh.tell)
+
+
+# -- XLSX -----------------------------------------------------------------
+
+def _open_xlsx(name: str, kind: str, sheet: str | None) -> Table:
+    from .sheets import read_xlsx_rows
+
+    reader = read_xlsx_rows(name, sheet)
+
+    def records():
+        for line, cells in reader:
+            yield line, [unicodedata.normalize("NFC", c) if isinstance(c, str) else c for c in cells]
+
+    source = records()
+    header_line, cells = None, None
+    for line, row in source:
+        if any(c is not None and str(c).strip() for c in row):
+            header_line, cells = line, row
+            break
+    if cells is None:
+        reader.close()
+        raise TracingError(f"{name}: sheet '{reader.sheet}' is empty")
+    headers = _headers(cells, name, header_line)
+    table = Table(name, kind, fmt="xlsx", encoding=None, headers=headers, mapping={}, extras=[],
+                  columns_index=[], extras_index=[], header_line=header_line, source=source,
+                  size_hint=reader.max_row, size_unit="rows" if reader.max_row else None,
+                  sheet=reader.sheet, sheet_names=reader.sheet_names, closer=reader.close)
+    table._blank = None
+    return table
