@@ -302,7 +302,9 @@ def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
 
     The format comes from the content (a zip is a workbook), not the name.
     ``encoding`` forces a CSV encoding; ``sheet`` picks a workbook sheet
-    (default: the first). Raises :class:`TracingError` for an unreadable file,
+    (default: the first). ``columns`` maps a field to a header explicitly;
+    a blank header leaves the field out (the header it would match is kept
+    as an extra). Raises :class:`TracingError` for an unreadable file,
     an unknown ``columns`` header, two headers meaning one field, or a
     missing required field.
     """
@@ -345,10 +347,16 @@ def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> 
     where = f"{table.path}, line {table.header_line}"
     names = [s.name for s in specs]
     chosen: dict[str, int] = {}
+    ignored: set[str] = set()
     for field, wanted in (columns or {}).items():
         if field not in names:
             raise TracingError(f"{table.path}: unknown field '{field}' for {kind} "
                                f"(fields: {', '.join(names)})")
+        if wanted is None or not str(wanted).strip():
+            if any(spec.name == field and spec.required for spec in specs):
+                raise TracingError(f"{table.path}: {field} is required for {kind}; it cannot be left out")
+            ignored.add(field)
+            continue
         idx = _find(headers, wanted)
         if idx is None:
             raise TracingError(f"{where}: no header '{wanted}' for {field} "
@@ -365,7 +373,7 @@ def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> 
         if i in taken:
             continue
         field = match_header(header, kind)
-        if field is None or field in chosen:
+        if field is None or field in chosen or field in ignored:
             extras.append(i)
         elif field in auto:
             raise TracingError(
