@@ -1,0 +1,1 @@
+"""The `tracing` command line: click commands that parse, call tracing/, print."""

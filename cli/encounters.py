@@ -1,0 +1,96 @@
+"""`tracing contact add` and `tracing checkin add`."""
+
+from __future__ import annotations
+
+import click
+
+from tracing import encounters
+from tracing.cases import changes_json
+from tracing.values import SETTINGS
+
+from .output import changes_lines, emit_json, format_option
+
+
+@click.group()
+def contact():
+    """Contacts between two people (encounters on a date).
+
+    \b
+    Example:
+      tracing contact add BN1 P2 --date 2021-05-03 --setting household
+    """
+
+
+@contact.command("add")
+@click.argument("a")
+@click.argument("b")
+@click.option("--date", help="Day of the encounter (YYYY-MM-DD or DD/MM/YYYY); blank = undated (flagged).")
+@click.option("--setting", type=click.Choice(SETTINGS, case_sensitive=False))
+@click.option("--place", help="Where it happened.")
+@click.option("--minutes", type=click.IntRange(0, 7 * 24 * 60), help="How long.")
+@click.option("--masked/--unmasked", default=None, help="Were both masked?")
+@format_option("table", "json")
+@click.pass_obj
+def contact_add(obj, a, b, fmt, **fields):
+    """Record that A and B met, and show the levels that change.
+
+    \b
+    Example:
+      tracing contact add BN1 P2 --date 05/05/2021 --setting work --minutes 30 --unmasked
+    """
+    store = obj.store(write=True)
+    with store.write("contact add"):
+        result = encounters.add_contact(store, {"a": a, "b": b, **fields})
+    changes = changes_json(result["changes"])
+    if fmt == "json":
+        emit_json({"a": result["a"], "b": result["b"], "date": result["date"], "new": result["new"],
+                   "changes": changes})
+        return
+    if not result["new"]:
+        click.echo(f"Already recorded: {result['a']}–{result['b']} on {result['date'] or 'an unknown date'}.")
+        return
+    click.echo(f"Recorded contact {result['a']}–{result['b']} on {result['date'] or 'an unknown date (flagged)'}.")
+    if changes:
+        click.echo("Levels changed:")
+        for line in changes_lines(changes):
+            click.echo(line)
+
+
+@click.group()
+def checkin():
+    """QR check-ins (khai báo y tế, quét mã QR) at places.
+
+    \b
+    Example:
+      tracing checkin add P2 "Chợ Long Biên" --at "2021-05-03 08:15" --until "2021-05-03 09:00"
+    """
+
+
+@checkin.command("add")
+@click.argument("person")
+@click.argument("place")
+@click.option("--at", "at", required=True, help="Check-in time: YYYY-MM-DD HH:MM.")
+@click.option("--until", help="Check-out time, if known.")
+@format_option("table", "json")
+@click.pass_obj
+def checkin_add(obj, person, place, at, until, fmt):
+    """Record a QR check-in of PERSON at PLACE.
+
+    \b
+    Example:
+      tracing checkin add BN1 "Quán cà phê Hoa Sữa" --at "2021-05-02 19:30"
+    """
+    store = obj.store(write=True)
+    with store.write("checkin add"):
+        result = encounters.add_checkin(store, person, place, at, until)
+    if fmt == "json":
+        emit_json(result)
+    elif result["new"]:
+        click.echo(f"Recorded check-in of {result['person']} at {result['place']} on {result['at']}.")
+    else:
+        click.echo(f"Already recorded: {result['person']} at {result['place']} on {result['at']}.")
+
+
+def register(cli):
+    cli.add_command(contact)
+    cli.add_command(checkin)

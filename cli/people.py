@@ -1,0 +1,139 @@
+"""`tracing person ...` and `tracing init`."""
+
+from __future__ import annotations
+
+import click
+
+from tracing import people
+from tracing.levels import level_name
+from tracing.status import status
+
+from .output import emit_json, emit_rows, format_option, note
+
+
+@click.command()
+@click.pass_obj
+def init(obj):
+    """Create the database file (optional: writing commands create it too).
+
+    \b
+    Example:
+      tracing --db long-bien.db init
+    """
+    store = obj.store(write=True)
+    if not store.created:
+        click.echo(f"Database {obj.db_path} already exists (schema {store.schema_version()}).")
+    else:
+        click.echo(f"Ready: {obj.db_path}")
+
+
+@click.group()
+def person():
+    """People of the line list: add, find, show.
+
+    \b
+    Examples:
+      tracing person add --id BN1 --name "Nguyễn Văn An" --phone 0912345678
+      tracing person find "nguyen van an"
+      tracing person show BN1
+    """
+
+
+@person.command("add")
+@click.option("--id", "pid", help="Id to use (default: the next P00001…).")
+@click.option("--name", required=True, help="Full name, e.g. \"Nguyễn Văn An\".")
+@click.option("--phone", help="Phone in any form: +84 912…, 84912…, 0912….")
+@click.option("--national-id", help="CCCD (12 digits) or CMND (9 digits).")
+@click.option("--birth-year", type=int)
+@click.option("--age", type=int)
+@click.option("--sex", type=click.Choice(["m", "f"]))
+@click.option("--address")
+@click.option("--unit", help="Tổ dân phố / khu dân cư / chung cư / thôn.")
+@click.option("--ward", help="Phường / xã.")
+@click.option("--district", help="Quận / huyện.")
+@click.option("--workplace")
+@click.option("--vaccinated", type=click.IntRange(0, 10), help="Vaccine doses received.")
+@click.option("--recovered/--not-recovered", default=None, help="Recovered from COVID-19 before.")
+@click.option("--quarantine-start", help="Date the person entered quarantine, if known.")
+@format_option("table", "json")
+@click.pass_obj
+def person_add(obj, pid, fmt, **fields):
+    """Add a person and print the id; refuses a duplicate id and warns when
+    the phone or national ID is already on someone else.
+
+    \b
+    Example:
+      tracing person add --id P7 --name "Lê Thị Hoa" --birth-year 1985 --sex f \\
+          --ward "Ngọc Lâm" --unit "TDP 5" --phone 0987654321
+    """
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if pid is not None:
+        fields["id"] = pid
+    store = obj.store(write=True)
+    with store.write("person add"):
+        new_id, warnings = people.add_person(store, fields)
+    for w in warnings:
+        note(f"Warning: {w}")
+    if fmt == "json":
+        emit_json({"id": new_id, "warnings": warnings})
+    else:
+        click.echo(new_id)
+
+
+@person.command("find")
+@click.argument("text")
+@format_option("table", "json", "csv")
+@click.pass_obj
+def person_find(obj, text, fmt):
+    """Find people by name without diacritics, phone in any form, id or
+    national ID.
+
+    \b
+    Examples:
+      tracing person find "nguyen van an"
+      tracing person find +84912345678
+    """
+    rows = people.find_persons(obj.store(), text)
+    out = [{"id": r["id"], "name": r["name"], "level": level_name(r["level"]), "phone": r["phone"],
+            "birth_year": r["birth_year"], "ward": r["ward"], "unit": r["unit"]} for r in rows]
+    emit_rows(out, ["id", "name", "level", "phone", "birth_year", "ward", "unit"], fmt, empty="No match.")
+
+
+@person.command("show")
+@click.argument("person_id")
+@format_option("table", "json")
+@click.pass_obj
+def person_show(obj, person_id, fmt):
+    """Show a person's record, level, contacts and check-ins.
+
+    \b
+    Example:
+      tracing person show BN1
+    """
+    store = obj.store()
+    record = {k: v for k, v in people.get_person(store, person_id).items() if k not in ("name_folded",)}
+    record["status"] = status(store, person_id)
+    record["contacts"] = store.person_contacts(person_id)
+    record["checkins"] = store.person_checkins(person_id)
+    if fmt == "json":
+        emit_json(record)
+        return
+    st = record["status"]
+    for key in ("id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit", "ward", "district",
+                "workplace", "vaccinated"):
+        if record.get(key) is not None:
+            click.echo(f"{key:>12}: {record[key]}")
+    click.echo(f"{'level':>12}: {st['level'] or '–'}" +
+               (f" (primary source {st['primary_source']})" if st["primary_source"] else ""))
+    if st["flags"]:
+        click.echo(f"{'flags':>12}: {', '.join(st['flags'])}")
+    click.echo(f"\nContacts ({len(record['contacts'])}):")
+    emit_rows(record["contacts"], ["other", "date", "setting", "place", "minutes", "masked"], "table")
+    if record["checkins"]:
+        click.echo(f"\nCheck-ins ({len(record['checkins'])}):")
+        emit_rows(record["checkins"], ["at", "until", "place", "ward"], "table")
+
+
+def register(cli):
+    cli.add_command(init)
+    cli.add_command(person)

@@ -1,0 +1,73 @@
+"""`tracing rules show|set`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from tracing import levels
+from tracing.rules import effective_date, parse_rule_value
+from tracing.values import parse_date, today
+
+from .output import emit_rows, format_option
+
+
+@click.group()
+def rules():
+    """The rules in force (quarantine days, windows, depth, level bands), with
+    effective dates.
+
+    \b
+    Examples:
+      tracing rules show --date 2021-08-01
+      tracing rules set trace.max_depth 3 --from 2021-05-01
+    """
+
+
+@rules.command("show")
+@click.option("--date", "day", help="Show the rules in force on this day (default: today).")
+@click.option("--all", "show_all", is_flag=True, help="Every rule with every effective date.")
+@format_option("table", "json", "csv")
+@click.pass_obj
+def rules_show(obj, day, show_all, fmt):
+    """List the rules in force on a date (or all of them).
+
+    \b
+    Example:
+      tracing rules show --date 2022-03-01
+    """
+    table = obj.store().rules()
+    when = parse_date(day, "--date") or today()
+    chosen = table.all() if show_all else table.in_force(when)
+    rows = [{"key": r.key, "from": r.effective,
+             "value": r.value if fmt == "json" else json.dumps(r.value, ensure_ascii=False), "note": r.note}
+            for r in chosen]
+    emit_rows(rows, ["key", "from", "value", "note"], fmt)
+
+
+@rules.command("set")
+@click.argument("key")
+@click.argument("value")
+@click.option("--from", "effective", required=True, help="Effective from this date.")
+@click.option("--note", default="", help="Why (the notice number).")
+@click.pass_obj
+def rules_set(obj, key, value, effective, note):
+    """Add a rule value effective from a date; levels are re-derived.
+
+    \b
+    Example:
+      tracing rules set trace.max_depth 3 --from 2021-05-01 --note "QĐ 123"
+    """
+    parsed = parse_rule_value(key, value)
+    day = effective_date(effective)
+    store = obj.store(write=True)
+    with store.write("rules set", detail={"key": key, "value": parsed, "from": day}):
+        store.set_rule(key, day, parsed, note)
+        changes = levels.rederive_all(store)
+    click.echo(f"{key} = {json.dumps(parsed, ensure_ascii=False)} from {day}; "
+               f"{sum(c.level_changed for c in changes)} level(s) changed.")
+
+
+def register(cli):
+    cli.add_command(rules)

@@ -1,0 +1,89 @@
+"""`tracing status`, `tracing list`, `tracing tree`."""
+
+from __future__ import annotations
+
+import click
+
+from tracing import tree as trees
+from tracing.levels import parse_level
+from tracing.status import listing, status
+
+from .output import emit_json, emit_rows, format_option
+
+
+@click.command("status")
+@click.argument("person_id")
+@format_option("table", "json")
+@click.pass_obj
+def status_cmd(obj, person_id, fmt):
+    """A person's level now, sources, primary source and flags.
+
+    \b
+    Example:
+      tracing status P2 --format json
+    """
+    st = status(obj.store(), person_id)
+    if fmt == "json":
+        emit_json(st)
+        return
+    click.echo(f"{st['id']} {st['name'] or ''}".rstrip() + f": {st['level'] or 'not traced'}")
+    if st["primary_source"]:
+        others = [s for s in st["sources"] if s != st["primary_source"]]
+        click.echo(f"  primary source: {st['primary_source']}" + (f" (also {', '.join(others)})" if others else ""))
+    if st["exposure"]:
+        click.echo(f"  first exposure: {st['exposure']}")
+    if st["quarantine_from"]:
+        click.echo(f"  quarantined from: {st['quarantine_from']}")
+    if st["case"]:
+        c = st["case"]
+        click.echo(f"  confirmed {c['confirmed']}" + (f", onset {c['onset']}" if c["onset"] else "") +
+                   f", isolated {c['isolated']}" + (", source unknown" if c["unknown_source"] else ""))
+    if st["flags"]:
+        click.echo(f"  flags: {', '.join(st['flags'])}")
+
+
+@click.command("list")
+@click.option("--level", help="F0, F1, F2…")
+@click.option("--ward")
+@click.option("--unit")
+@format_option("table", "json", "csv")
+@click.pass_obj
+def list_cmd(obj, level, ward, unit, fmt):
+    """Traced persons with their level, primary source, ward and unit.
+
+    \b
+    Examples:
+      tracing list --level F1 --ward "Ngọc Lâm"
+      tracing list --format csv > traced.csv
+    """
+    rows = listing(obj.store(), level=parse_level(level) if level else None, ward=ward, unit=unit)
+    emit_rows(rows, ["id", "name", "level", "primary_source", "ward", "unit", "exposure"], fmt,
+              empty="Nobody traced yet.")
+
+
+@click.command("tree")
+@click.argument("root")
+@click.option("--depth", type=click.IntRange(0, 50), help="Generations to show (default: all).")
+@click.option("--format", "fmt", type=click.Choice(["text", "table", "json"]), default="text", show_default=True)
+@click.pass_obj
+def tree_cmd(obj, root, depth, fmt):
+    """The sơ đồ cây from ROOT: who exposed whom, by primary source.
+
+    Each line: id, name, level and date (the root's confirmation date, else
+    the exposure to the parent); people with other sources say so.
+
+    \b
+    Example:
+      tracing tree BN1 --depth 2
+    """
+    node = trees.build(obj.store(), root, depth)
+    if fmt == "json":
+        emit_json(node)
+    else:
+        click.echo(trees.render_text(node))
+
+
+def register(cli):
+    cli.add_command(status_cmd)
+    cli.add_command(list_cmd)
+    cli.add_command(tree_cmd)

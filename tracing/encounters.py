@@ -1,0 +1,60 @@
+"""Encounters: contacts between two people and QR check-ins at places."""
+
+from __future__ import annotations
+
+from . import levels
+from .errors import InvalidValue
+from .people import ensure_persons, check_id
+from .values import clean_text, parse_bool, parse_date, parse_datetime, parse_int, parse_setting, today
+
+
+def clean_contact(fields: dict) -> dict:
+    """Validate a contact as typed: ``a``, ``b``, ``date``, ``setting``,
+    ``place``, ``minutes``, ``masked``."""
+    a, b = check_id(fields.get("a"), "from"), check_id(fields.get("b"), "to")
+    if a == b:
+        raise InvalidValue(f"a contact needs two different persons ({a} twice)")
+    date = parse_date(fields.get("date"), "date", allow_serial=True)
+    if date is not None and date > today():
+        raise InvalidValue(f"date: {date} is in the future")
+    minutes = parse_int(fields.get("minutes"), "minutes", lo=0, hi=7 * 24 * 60)
+    masked = parse_bool(fields.get("masked"), "masked")
+    place = clean_text(fields.get("place"))
+    return {"a": a, "b": b, "date": date.isoformat() if date else None,
+            "setting": parse_setting(fields.get("setting")), "place": place, "minutes": minutes,
+            "masked": masked, "extra": fields.get("extra") or None}
+
+
+def add_contact(store, fields: dict) -> dict:
+    """Record a contact and re-derive the levels it touches.
+
+    Returns ``{"a", "b", "new": bool, "changes": [Change]}``.
+    """
+    row = clean_contact(fields)
+    ensure_persons(store, [row["a"], row["b"]])
+    new = store.insert_contact(row)
+    changes = levels.rederive(store, {row["a"], row["b"]}) if new else []
+    store.note(contact=[row["a"], row["b"], row["date"]], changes=len(changes))
+    return {"a": row["a"], "b": row["b"], "date": row["date"], "new": new, "changes": changes}
+
+
+def add_checkin(store, person: str, place: str, at, until=None) -> dict:
+    """Record a QR check-in of ``person`` at ``place`` (created when new)."""
+    person = check_id(person, "person")
+    name = clean_text(place)
+    if not name:
+        raise InvalidValue("place: a place name is required")
+    start = parse_datetime(at, "--at")
+    if start is None:
+        raise InvalidValue("--at: a date-time is required")
+    end = parse_datetime(until, "--until")
+    if start.date() > today():
+        raise InvalidValue(f"--at: {start:%Y-%m-%d} is in the future")
+    if end is not None and end < start:
+        raise InvalidValue(f"--until {end:%Y-%m-%d %H:%M} is before --at {start:%Y-%m-%d %H:%M}")
+    ensure_persons(store, [person])
+    place_id = store.place_id(name)
+    new = store.insert_checkin(person, place_id, start.isoformat(sep=" "), end.isoformat(sep=" ") if end else None)
+    store.note(checkin=[person, name, start.isoformat(sep=" ")])
+    return {"person": person, "place": name, "at": start.isoformat(sep=" ", timespec="minutes"),
+            "until": end.isoformat(sep=" ", timespec="minutes") if end else None, "new": new}

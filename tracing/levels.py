@@ -1,0 +1,386 @@
+"""Deriving F-levels: who is F0, F1, F2… and through whom, time-aware.
+
+Levels are never typed in. They follow ``shared/DOMAIN.md``:
+
+* a confirmed case is ``F0``; its infectious window runs from
+  ``window.infectious_before_days`` before onset (or before the positive sample
+  when there is no onset) to the day it was isolated, both days included;
+* a contact with a transmitter makes the other person one level deeper when it
+  is dated inside the transmitter's window: an F0's infectious window, or for an
+  F1, F2… the days from its first qualifying exposure to the day it was
+  quarantined (recorded, else the confirmation date of the case at the top of
+  its primary chain). Undated contacts count and are flagged ``undated``. Where
+  the rule ``f1.close_contact_required`` is in force (from 2021-12-29) a contact
+  also needs to be close (household, unmasked, or masked for
+  ``f1.masked_minutes``); unknown mask or duration counts and is flagged
+  ``unverified_contact``;
+* levels go down to ``trace.max_depth`` (F2 by default); a person's level is the
+  lowest reachable, their sources are the transmitters that give that level and
+  the primary source is the one with the earliest qualifying exposure;
+* a case also gets *exposure* sources: the earlier cases, or traced persons of
+  earlier cases' chains, it met in their windows, so the tree can hang a case
+  under the chain it came from. A case recorded with ``--source`` uses that.
+
+The work is local: :func:`rederive` starts from the persons a write touched,
+adds everyone whose stored level depended on them, derives that region with
+its boundary fixed, and grows it until nothing outside would change.
+
+Levels are computed breadth-first by level, so every transmitter's window is
+final before it is used. The result is the same as deriving the whole district
+(``tests/test_levels.py`` checks that against a brute-force reference).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .rules import Rules
+from .values import today
+
+UNDATED = "undated"
+UNVERIFIED = "unverified_contact"
+UNKNOWN_SOURCE = "unknown_source"
+
+
+def level_name(level: int | None) -> str | None:
+    """``0`` -> ``'F0'``; None stays None."""
+    return None if level is None else f"F{level}"
+
+
+def parse_level(text: str) -> int:
+    """``'F1'``/``'f1'``/``'1'`` -> 1."""
+    from .errors import InvalidValue
+    t = str(text).strip().upper().lstrip("F")
+    if not t.isdigit() or int(t) > 5:
+        raise InvalidValue(f"--level: '{text}' is not a level (F0 … F5)")
+    return int(t)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    confirmed: str
+    onset: str | None
+    isolated: str
+
+    @property
+    def key(self) -> tuple:
+        """Order of cases in time: who can have infected whom."""
+        return (self.onset or self.confirmed, self.confirmed, self.id)
+
+    def window(self, rules: Rules) -> tuple[str, str]:
+        before = rules.at("window.infectious_before_days", self.confirmed)
+        start = dt.date.fromisoformat(self.onset or self.confirmed) - dt.timedelta(days=before)
+        return start.isoformat(), self.isolated
+
+
+def case_from_row(row: dict) -> Case:
+    return Case(row["person"], row["confirmed"], row["onset"], row["isolated"])
+
+
+def qualifies(date: str | None, setting: str | None, minutes: int | None, masked: int | None,
+              lo: str | None, hi: str | None, rules: Rules) -> tuple[bool, bool]:
+    """Does a contact on ``date`` fall in the window ``[lo, hi]`` and count as
+    close under the rules of its day? Returns ``(counts, verified)``.
+
+    >>> r = Rules.defaults()
+    >>> qualifies("2021-05-03", "work", None, None, "2021-05-01", "2021-05-05", r)
+    (True, True)
+    >>> qualifies("2022-01-03", "venue", 5, 1, "2022-01-01", "2022-01-05", r)
+    (False, True)
+    >>> qualifies(None, "venue", None, None, "2022-01-01", "2022-01-05", r)
+    (True, False)
+    """
+    if date is not None and ((lo is not None and date < lo) or (hi is not None and date > hi)):
+        return False, True
+    if not rules.at("f1.close_contact_required", date or hi or lo):
+        return True, True
+    if setting == "household" or masked == 0:
+        return True, True
+    if masked == 1 and minutes is not None:
+        return minutes >= rules.at("f1.masked_minutes", date or hi or lo), True
+    return True, False  # mask or duration unknown: count it, flag it
+
+
+class _Pair:
+    """What one transmitter gave one receiver: earliest date, undated/unverified."""
+    __slots__ = ("date", "dated", "verified")
+
+    def __init__(self):
+        self.date = None
+        self.dated = False
+        self.verified = False
+
+    def add(self, date, verified):
+        if date is not None and (self.date is None or date < self.date):
+            self.date = date
+        self.dated = self.dated or date is not None
+        self.verified = self.verified or verified
+
+
+def _sort_key(item):
+    source, pair = item
+    return (pair.date is None, pair.date or "", source)
+
+
+class Derivation:
+    """One breadth-first derivation over a region (``None`` = everyone)."""
+
+    def __init__(self, store, region: set[str] | None):
+        self.store = store
+        self.rules = store.rules()
+        self.depth = int(self.rules.at("trace.max_depth", today()))
+        self.region = region
+        self.cases: dict[str, Case] = {}
+        self.case_rows: dict[str, dict] = {}
+        self.recorded: dict[str, list[str]] = {}
+        self.fixed: dict[str, dict] = {}
+        self.adj: dict[str, list[tuple]] | None = None
+        self.boundary_edges: list[tuple] = []
+        self.quarantine_start: dict[str, str | None] = {}
+
+    # -- inputs
+    def load(self) -> None:
+        store = self.store
+        if self.region is None:
+            self.case_rows = store.cases()
+        else:
+            edges = store.contacts_of(self.region)
+            adj: dict[str, list[tuple]] = defaultdict(list)
+            outside = set()
+            for edge in edges:
+                x, y = edge[0], edge[1]
+                adj[x].append(edge[1:])
+                if y not in self.region:
+                    adj[y].append((x, *edge[2:]))
+                    outside.add(y)
+                    self.boundary_edges.append(edge)
+            self.adj = adj
+            self.fixed = store.levels(outside)
+            roots = {e["root"] for e in self.fixed.values() if e["root"]}
+            self.case_rows = store.cases(self.region | outside | roots)
+        self.cases = {cid: case_from_row(r) for cid, r in self.case_rows.items()}
+        case_ids_in = list(self.cases) if self.region is None else [c for c in self.cases if c in self.region]
+        self.recorded = store.case_sources(case_ids_in)
+
+    def neighbours(self, transmitters: list[str]) -> dict[str, list[tuple]]:
+        if self.adj is not None:
+            return {t: self.adj.get(t, []) for t in transmitters}
+        out: dict[str, list[tuple]] = defaultdict(list)
+        for edge in self.store.contacts_of(transmitters):
+            out[edge[0]].append(edge[1:])
+        return out
+
+    def in_region(self, person: str) -> bool:
+        return self.region is None or person in self.region
+
+    def window(self, person: str, entry: dict) -> tuple[str | None, str | None]:
+        if entry["level"] == 0:
+            return self.cases[person].window(self.rules)
+        return entry["exposure"], entry["quarantine"]
+
+    def case_key(self, person: str) -> tuple | None:
+        case = self.cases.get(person)
+        return case.key if case else None
+
+    # -- the derivation
+    def run(self) -> dict[str, dict]:
+        self.load()
+        new: dict[str, dict] = {}
+        for cid, case in self.cases.items():
+            if self.in_region(cid):
+                new[cid] = {"level": 0, "root": cid, "exposure": None, "quarantine": None,
+                            "primary_source": None, "sources": {}, "flags": set(), "exposure_level": None}
+        case_cands: dict[str, dict[int, dict[str, _Pair]]] = defaultdict(lambda: defaultdict(dict))
+        for level in range(1, self.depth + 1):
+            transmitters = {p: e for p, e in new.items() if e["level"] == level - 1}
+            transmitters.update({p: e for p, e in self.fixed.items() if e["level"] == level - 1})
+            if not transmitters:
+                break
+            cands: dict[str, dict[str, _Pair]] = defaultdict(dict)
+            need_quarantine = set()
+            for t, edges in self.neighbours(sorted(transmitters)).items():
+                entry = transmitters[t]
+                lo, hi = self.window(t, entry)
+                root_key = self.case_key(entry["root"]) if entry["level"] else self.case_key(t)
+                for other, date, setting, minutes, masked, _place in edges:
+                    if not self.in_region(other):
+                        continue
+                    if other in self.cases:
+                        if root_key is None or not root_key < self.cases[other].key:
+                            continue
+                        bucket = case_cands[other][level]
+                    else:
+                        if other in new:
+                            continue
+                        bucket = cands[other]
+                        need_quarantine.add(other)
+                    ok, verified = qualifies(date, setting, minutes, masked, lo, hi, self.rules)
+                    if ok:
+                        bucket.setdefault(t, _Pair()).add(date, verified)
+            self._load_quarantine(need_quarantine)
+            for person, pairs in cands.items():
+                if not pairs:
+                    continue
+                primary, pair = min(pairs.items(), key=_sort_key)
+                source_entry = transmitters[primary]
+                root = source_entry["root"]
+                new[person] = {
+                    "level": level, "primary_source": primary, "exposure": pair.date, "root": root,
+                    "quarantine": self.quarantine_start.get(person) or self.cases[root].confirmed,
+                    "sources": {s: p.date for s, p in pairs.items()},
+                    "flags": _pair_flags(pairs.values()), "exposure_level": None,
+                }
+        for cid in list(new):
+            if cid in self.cases:
+                self._finish_case(cid, new[cid], case_cands.get(cid, {}))
+        return new
+
+    def _load_quarantine(self, persons: set[str]) -> None:
+        todo = [p for p in persons if p not in self.quarantine_start]
+        if todo:
+            for pid, row in self.store.persons(todo).items():
+                self.quarantine_start[pid] = row["quarantine_start"]
+            for p in todo:
+                self.quarantine_start.setdefault(p, None)
+
+    def _finish_case(self, cid: str, entry: dict, by_level: dict[int, dict[str, _Pair]]) -> None:
+        recorded = self.recorded.get(cid, [])
+        pairs = by_level[min(by_level)] if by_level else {}
+        entry["exposure_level"] = min(by_level) if by_level else None
+        entry["flags"] = _pair_flags(pairs.values())
+        sources = {s: p.date for s, p in pairs.items()}
+        if recorded:
+            dated = {s: pairs[s] for s in recorded if s in pairs}
+            primary = min(dated.items(), key=_sort_key)[0] if dated else recorded[0]
+            for s in recorded:
+                sources.setdefault(s, None)
+        elif pairs:
+            primary = min(pairs.items(), key=_sort_key)[0]
+        else:
+            primary = None
+            if self.case_rows[cid]["unknown_source"]:
+                entry["flags"].add(UNKNOWN_SOURCE)
+        entry["primary_source"] = primary
+        entry["sources"] = sources
+        entry["exposure"] = sources.get(primary) if primary else None
+
+
+def _pair_flags(pairs) -> set[str]:
+    flags = set()
+    for pair in pairs:
+        if not pair.dated:
+            flags.add(UNDATED)
+        if not pair.verified:
+            flags.add(UNVERIFIED)
+    return flags
+
+
+def _same(a: dict | None, b: dict | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (a["level"], a["primary_source"], a["exposure"], a["quarantine"], a["root"], a["sources"],
+            sorted(a["flags"]), a.get("exposure_level")) == \
+           (b["level"], b["primary_source"], b["exposure"], b["quarantine"], b["root"], b["sources"],
+            sorted(b["flags"]), b.get("exposure_level"))
+
+
+@dataclass
+class Change:
+    id: str
+    old: dict | None
+    new: dict | None
+
+    @property
+    def level_changed(self) -> bool:
+        return (self.old or {}).get("level") != (self.new or {}).get("level")
+
+
+def rederive(store, seeds, *, changed_cases=()) -> list[Change]:
+    """Re-derive what a write to ``seeds`` can change and store it.
+
+    ``changed_cases``: persons whose case status or dates changed (their
+    dependents are re-derived too; a case whose dates did not change passes
+    nothing new down its chain). Returns every changed entry, sorted by id.
+    """
+    seeds = set(seeds)
+    if not seeds:
+        return []
+    expand_through = set(changed_cases)
+    region: set[str] = set()
+    pending = set(seeds)
+    while True:
+        _close(store, region, pending, expand_through)
+        derivation = Derivation(store, region)
+        new = derivation.run()
+        grow = _boundary_changes(derivation, new)
+        if not grow:
+            break
+        pending = grow
+    old = store.levels(region)
+    changes = [Change(p, old.get(p), _public(new.get(p))) for p in sorted(region)
+               if not _same(old.get(p), _public(new.get(p)))]
+    store.replace_levels([c.id for c in changes], {c.id: c.new for c in changes if c.new})
+    return changes
+
+
+def _close(store, region: set[str], pending: set[str], expand_through: set[str]) -> None:
+    """Add ``pending`` and, transitively, everyone whose stored entry depends on them."""
+    frontier = pending - region
+    region |= frontier
+    while frontier:
+        cases = store.cases(frontier)
+        passing = [p for p in frontier if p not in cases or p in expand_through]
+        nxt = set()
+        for _source, person in store.dependents(passing):
+            if person not in region:
+                nxt.add(person)
+        region |= nxt
+        frontier = nxt
+
+
+def _boundary_changes(d: Derivation, new: dict[str, dict]) -> set[str]:
+    """Persons outside the region that the region's new entries would change."""
+    grow = set()
+    for inside, outside, date, setting, minutes, masked, _place in d.boundary_edges:
+        entry = new.get(inside)
+        if entry is None or entry["level"] >= d.depth:
+            continue
+        if entry["level"] > 0 and outside in d.cases:
+            pass
+        lo, hi = d.window(inside, entry)
+        if outside in d.cases:
+            root_key = d.case_key(entry["root"]) if entry["level"] else d.case_key(inside)
+            if root_key is None or not root_key < d.cases[outside].key:
+                continue
+            current = d.fixed.get(outside, {}).get("exposure_level")
+        else:
+            current = d.fixed.get(outside, {}).get("level")
+        if current is not None and current < entry["level"] + 1:
+            continue
+        if qualifies(date, setting, minutes, masked, lo, hi, d.rules)[0]:
+            grow.add(outside)
+    return grow
+
+
+def _public(entry: dict | None) -> dict | None:
+    if entry is None:
+        return None
+    out = dict(entry)
+    out["flags"] = sorted(entry["flags"])
+    return out
+
+
+def rederive_all(store) -> list[Change]:
+    """Derive the whole district again (after a rule change or a bulk import)."""
+    derivation = Derivation(store, None)
+    new = {p: _public(e) for p, e in derivation.run().items()}
+    old = store.query("SELECT person FROM levels")
+    old_entries = store.levels([r["person"] for r in old])
+    ids = sorted(set(old_entries) | set(new))
+    changes = [Change(p, old_entries.get(p), new.get(p)) for p in ids if not _same(old_entries.get(p), new.get(p))]
+    store.clear_levels()
+    store.replace_levels([], new)
+    return changes

@@ -1,0 +1,156 @@
+"""People: adding, finding and showing the persons of a line list.
+
+>>> import tempfile, os
+>>> from tracing.store import Store
+>>> store = Store.open(os.path.join(tempfile.mkdtemp(), "t.db"), create=True)
+>>> with store.write("person add"):
+...     pid, warnings = add_person(store, {"id": "BN17", "name": "Đặng Thị Hồng", "phone": "+84 912 345 678"})
+>>> [p["id"] for p in find_persons(store, "dang thi hong")], [p["id"] for p in find_persons(store, "0912345678")]
+(['BN17'], ['BN17'])
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidValue, NotFound
+from .values import (clean_text, fold, normalize_national_id, normalize_phone, parse_bool, parse_date,
+                     parse_int, today)
+
+ID_PATTERN = re.compile(r"[\w.\-/#:]{1,64}")
+_SEX = {"m": "m", "male": "m", "nam": "m", "f": "f", "female": "f", "nữ": "f", "nu": "f"}
+
+
+def check_id(value, field: str = "id") -> str:
+    """A person id as typed: letters, digits and ``. - _ / # :``, at most 64."""
+    text = clean_text(value)
+    if not text:
+        raise InvalidValue(f"{field}: an id is required")
+    if not ID_PATTERN.fullmatch(text):
+        raise InvalidValue(f"{field}: '{text[:40]}' is not a valid id (letters, digits, . - _ / # :; at most 64)")
+    return text
+
+
+def clean_person(fields: dict, *, require_name: bool = False) -> dict:
+    """Validate and normalise person fields as typed (CLI or a file row).
+
+    Unknown keys are refused by callers; ``age`` becomes ``birth_year``.
+    """
+    row: dict = {}
+    if fields.get("id") not in (None, ""):
+        row["id"] = check_id(fields["id"])
+    name = clean_text(fields.get("name"))
+    if require_name and not name:
+        raise InvalidValue("name: a name is required")
+    if name is not None:
+        if len(name) > 200:
+            raise InvalidValue("name: longer than 200 characters")
+        row["name"] = name
+    if "phone" in fields:
+        row["phone"] = normalize_phone(fields["phone"])
+    if "national_id" in fields:
+        row["national_id"] = normalize_national_id(fields["national_id"])
+    year_now = today().year
+    birth_year = parse_int(fields.get("birth_year"), "birth_year", lo=1900, hi=year_now)
+    birth_date = parse_date(fields.get("birth_date"), "birth_date", allow_serial=True)
+    if birth_date is not None:
+        if birth_date > today():
+            raise InvalidValue(f"birth_date: {birth_date} is in the future")
+        birth_year = birth_year or birth_date.year
+    age = parse_int(fields.get("age"), "age", lo=0, hi=125)
+    if age is not None:
+        if birth_year is not None and abs((year_now - birth_year) - age) > 1:
+            raise InvalidValue(f"age {age} contradicts birth year {birth_year}")
+        birth_year = birth_year or year_now - age
+    if birth_year is not None:
+        row["birth_year"] = birth_year
+    sex = clean_text(fields.get("sex"))
+    if sex is not None:
+        if fold(sex) not in _SEX and sex.lower() not in _SEX:
+            raise InvalidValue(f"sex: '{sex[:20]}' is not m or f")
+        row["sex"] = _SEX.get(sex.lower()) or _SEX[fold(sex)]
+    for key in ("address", "unit", "ward", "district", "workplace"):
+        value = clean_text(fields.get(key))
+        if value is not None:
+            if len(value) > 500:
+                raise InvalidValue(f"{key}: longer than 500 characters")
+            row[key] = value
+    doses = fields.get("vaccinated")
+    if doses not in (None, ""):
+        flag = None
+        try:
+            flag = parse_bool(doses, "vaccinated")
+        except InvalidValue:
+            pass
+        row["vaccinated"] = (2 if flag else 0) if flag is not None and str(doses).strip() not in ("0", "1") \
+            else parse_int(doses, "vaccinated", lo=0, hi=10)
+    recovered = parse_bool(fields.get("recovered"), "recovered")
+    if recovered is not None:
+        row["recovered"] = int(recovered)
+    quarantine = parse_date(fields.get("quarantine_start"), "quarantine_start", allow_serial=True)
+    if quarantine is not None:
+        row["quarantine_start"] = quarantine.isoformat()
+    return row
+
+
+def new_person_id(store) -> str:
+    n = store.conn.execute("SELECT count(*) FROM persons").fetchone()[0] + 1
+    while store.get_person(f"P{n:05d}"):
+        n += 1
+    return f"P{n:05d}"
+
+
+def likely_duplicates(store, row: dict, *, exclude: str | None = None) -> list[str]:
+    """Warnings for a new or changed person whose phone or national id is
+    already on someone else."""
+    warnings = []
+    for field, label in (("phone", "phone"), ("national_id", "national ID")):
+        if row.get(field):
+            for other in store.persons_by(field, row[field], exclude=exclude):
+                warnings.append(f"{label} {row[field]} is already on {other['id']} ({other['name'] or 'no name'}): "
+                                f"same person? see `tracing person duplicates`")
+    return warnings
+
+
+def add_person(store, fields: dict) -> tuple[str, list[str]]:
+    """Add a person; returns ``(id, warnings)``. Refuses an existing id."""
+    row = clean_person(fields, require_name=True)
+    row.setdefault("id", new_person_id(store))
+    warnings = likely_duplicates(store, row, exclude=row["id"])
+    store.insert_person(row)
+    store.note(person=row["id"])
+    return row["id"], warnings
+
+
+def ensure_persons(store, ids, *, create: bool = False) -> None:
+    """Check that every id exists (or create bare persons for them)."""
+    missing = store.missing_persons(ids)
+    if missing and not create:
+        raise NotFound(f"unknown person {missing[0]} (add it with `tracing person add --id {missing[0]} --name ...`)")
+    for pid in missing:
+        store.insert_person({"id": check_id(pid)})
+
+
+def find_persons(store, text: str) -> list[dict]:
+    """Match a name without diacritics (every word), a phone in any form, an
+    id or a national id."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidValue("person find: give a name, phone, id or national ID")
+    phone = nid = None
+    try:
+        phone = normalize_phone(text) if re.fullmatch(r"[\d\s()+.\-]{9,}", text) else None
+    except InvalidValue:
+        phone = None
+    try:
+        nid = normalize_national_id(text) if re.fullmatch(r"[\dA-Za-z\s.\-]{5,20}", text) else None
+    except InvalidValue:
+        nid = None
+    return store.find_persons(folded=fold(text), phone=phone, national_id=nid, person_id=text)
+
+
+def get_person(store, person_id: str) -> dict:
+    row = store.get_person(person_id)
+    if row is None:
+        raise NotFound(f"unknown person {person_id}")
+    return row

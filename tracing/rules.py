@@ -1,0 +1,168 @@
+"""Rules are data: every threshold of the notices with the date it took effect.
+
+The defaults below are the digest of ``shared/DOMAIN.md``; they are copied
+into the ``rules`` table of a new database, where ``tracing rules set KEY VALUE
+--from DATE`` adds newer ones. Code never branches on a date: it asks
+:meth:`Rules.at` for the value in force on the day that matters.
+
+>>> rules = Rules.defaults()
+>>> rules.at("f1.close_contact_required", "2021-12-28")
+False
+>>> rules.at("f1.close_contact_required", "2021-12-29")
+True
+>>> rules.at("trace.max_depth", "2021-06-01")
+2
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from .errors import InvalidValue, NotFound
+from .values import parse_date
+
+# (key, effective from, value, source/note)
+DEFAULT_RULES: list[tuple[str, str, object, str]] = [
+    ("trace.max_depth", "2020-01-01", 2, "Trace to F2 by default (2020 practice went to F5: set 5)."),
+    ("window.infectious_before_days", "2020-01-01", 2,
+     "Infectious window starts 2 days before onset (or before the positive sample). 11042/BYT-DP"),
+    ("window.incubation_days", "2020-01-01", [14, 2],
+     "PA2 backward tracing looks 14 to 2 days before onset (or sample)."),
+    ("f1.close_contact_required", "2020-01-01", False, "Any contact in the window makes an F1."),
+    ("f1.close_contact_required", "2021-12-29", True,
+     "F1 needs body contact, unmasked within 2 m, masked >=15 min or same closed room, "
+     "or care without protection; unknown mask/duration counts and is flagged. 11042/BYT-DP"),
+    ("f1.masked_minutes", "2021-12-29", 15, "Masked contact counts from this many minutes."),
+    ("quarantine.plan", "2020-01-01",
+     {"F1": {"days": 14, "where": "facility", "monitor_days": 0, "tests": [1, 14]},
+      "F2": {"days": 14, "where": "home", "monitor_days": 0, "tests": []}},
+     "2020: F1 14 days in a facility; F2 14 days at home."),
+    ("quarantine.plan", "2021-05-05",
+     {"F1": {"days": 21, "where": "facility", "monitor_days": 7, "tests": [1, 14, 20]},
+      "F2": {"days": 14, "where": "home", "monitor_days": 0, "tests": []}},
+     "F1 21 days in a facility + 7 days home monitoring; tests on days 1, 14, 20."),
+    ("quarantine.plan", "2021-07-14",
+     {"F1": {"days": 14, "where": "facility", "monitor_days": 14, "tests": [1, 7, 14]},
+      "F2": {"days": 14, "where": "home", "monitor_days": 0, "tests": []}},
+     "F1 14 days in a facility + 14 days home monitoring; tests on days 1, 7, 14."),
+    ("quarantine.plan", "2021-12-16",
+     {"F1": {"days": 14, "where": "facility", "monitor_days": 14, "tests": [1, 7, 14]},
+      "F1_protected": {"days": 7, "where": "home", "monitor_days": 7, "tests": [1, 7]},
+      "F2": {"days": 14, "where": "home", "monitor_days": 0, "tests": []}},
+     "Vaccinated or recovered F1: 7 days at home + 7 days self-monitoring; tests on days 1, 7."),
+    ("quarantine.plan", "2022-02-21",
+     {"F1": {"days": 7, "where": "home", "monitor_days": 0, "tests": [7]},
+      "F1_protected": {"days": 5, "where": "home", "monitor_days": 0, "tests": [5]},
+      "F2": {"days": 0, "where": "none", "monitor_days": 0, "tests": []}},
+     "F1 with >=2 doses: 5 days, test on day 5; others 7 days, test on day 7."),
+    ("quarantine.plan", "2022-04-15",
+     {"F1": {"days": 0, "where": "none", "monitor_days": 10, "tests": []},
+      "F1_protected": {"days": 0, "where": "none", "monitor_days": 10, "tests": []},
+      "F2": {"days": 0, "where": "none", "monitor_days": 0, "tests": []}},
+     "F1 no longer quarantined; 10 days of precautions."),
+    ("quarantine.protected_doses", "2021-12-16", 2, "Doses that make an F1 'vaccinated' for the lighter plan."),
+    ("cluster.followup_days", "2020-01-01", 14, "A cluster is active with a link dated within this many days."),
+    ("focus.over_days", "2020-01-01", 28, "A focus is over this many days after the last case was isolated."),
+    ("zone.release_days", "2020-01-01", 14, "A zoned unit is released after this many days without cases."),
+    ("level.bands", "2021-10-11",
+     [{"level": 1, "from": 0}, {"level": 2, "from": 20}, {"level": 3, "from": 50}, {"level": 4, "from": 150}],
+     "New community cases per 100,000 per week. Res. 128/NQ-CP, 4800/QĐ-BYT (50 cut: default)."),
+    ("level.bands", "2022-01-27",
+     [{"level": 1, "from": 0}, {"level": 2, "from": 20}, {"level": 3, "from": 50}, {"level": 4, "above": 600}],
+     "218/QĐ-BYT: level 4 needs more than 600 per 100,000 per week."),
+]
+
+#: What a value of each key must look like, so ``rules set`` refuses nonsense.
+VALIDATORS = {
+    "trace.max_depth": lambda v: isinstance(v, int) and 1 <= v <= 5,
+    "window.infectious_before_days": lambda v: isinstance(v, int) and 0 <= v <= 21,
+    "window.incubation_days": lambda v: isinstance(v, list) and len(v) == 2
+    and all(isinstance(x, int) for x in v) and v[0] >= v[1] >= 0,
+    "f1.close_contact_required": lambda v: isinstance(v, bool),
+    "f1.masked_minutes": lambda v: isinstance(v, int) and 0 <= v <= 24 * 60,
+    "quarantine.protected_doses": lambda v: isinstance(v, int) and 0 <= v <= 10,
+    "cluster.followup_days": lambda v: isinstance(v, int) and 1 <= v <= 365,
+    "focus.over_days": lambda v: isinstance(v, int) and 1 <= v <= 365,
+    "zone.release_days": lambda v: isinstance(v, int) and 1 <= v <= 365,
+    "quarantine.plan": lambda v: isinstance(v, dict) and "F1" in v,
+    "level.bands": lambda v: isinstance(v, list) and len(v) > 0,
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    effective: str
+    value: object
+    note: str = ""
+
+
+class Rules:
+    """The rule table in memory: for each key, values sorted by effective date."""
+
+    def __init__(self, rules: list[Rule]):
+        self._by_key: dict[str, list[Rule]] = {}
+        for rule in sorted(rules, key=lambda r: (r.key, r.effective)):
+            self._by_key.setdefault(rule.key, []).append(rule)
+        self._dates = {k: [r.effective for r in v] for k, v in self._by_key.items()}
+
+    @classmethod
+    def defaults(cls) -> "Rules":
+        return cls([Rule(k, e, v, n) for k, e, v, n in DEFAULT_RULES])
+
+    def at(self, key: str, day) -> object:
+        """The value of ``key`` in force on ``day`` (a date or ISO text).
+
+        Before the first effective date the earliest value applies, so old data
+        is never left without a rule.
+        """
+        rules = self._by_key.get(key)
+        if not rules:
+            raise NotFound(f"no rule named '{key}' (see `tracing rules show`)")
+        if day is None:
+            return rules[-1].value
+        text = day.isoformat() if isinstance(day, dt.date) else str(day)
+        i = bisect.bisect_right(self._dates[key], text) - 1
+        return rules[max(i, 0)].value
+
+    def in_force(self, day) -> list[Rule]:
+        """One rule per key: the one in force on ``day``."""
+        text = day.isoformat() if isinstance(day, dt.date) else str(day)
+        out = []
+        for key in sorted(self._by_key):
+            i = bisect.bisect_right(self._dates[key], text) - 1
+            out.append(self._by_key[key][max(i, 0)])
+        return out
+
+    def all(self) -> list[Rule]:
+        return [r for key in sorted(self._by_key) for r in self._by_key[key]]
+
+
+def parse_rule_value(key: str, text: str) -> object:
+    """Parse the VALUE of ``rules set`` (JSON, or a bare word/number) and check it.
+
+    >>> parse_rule_value("trace.max_depth", "3")
+    3
+    """
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = text
+    if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "có", "không"):
+        value = value.lower() in ("true", "yes", "có")
+    check = VALIDATORS.get(key)
+    if check is None:
+        raise NotFound(f"rule: unknown key '{key}' (known: {', '.join(sorted(VALIDATORS))})")
+    if not check(value):
+        raise InvalidValue(f"rule {key}: value {text!r} is not allowed here")
+    return value
+
+
+def effective_date(text) -> str:
+    day = parse_date(text, "--from")
+    if day is None:
+        raise InvalidValue("--from: a date is required")
+    return day.isoformat()

@@ -1,0 +1,515 @@
+"""The store: one SQLite file is the truth, through sqlite-utils.
+
+All SQL lives in this package (``tracing/store/``), so a server database can
+be added later behind the same methods. Every command is one transaction:
+:meth:`Store.write` takes the write lock up front (``BEGIN IMMEDIATE``), so
+two teams writing at the same moment queue instead of failing, and any error
+rolls the whole command back. A dry run is the same transaction, rolled back.
+
+>>> import tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "t.db")
+>>> store = Store.open(path, create=True)
+>>> with store.write("person add"):
+...     store.insert_person({"id": "BN1", "name": "Nguyễn Văn An"})
+>>> store.get_person("BN1")["name_folded"]
+'nguyen van an'
+>>> oct(os.stat(path).st_mode & 0o777)
+'0o600'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+
+import sqlite_utils
+
+from ..errors import Conflict, DatabaseError, TracingError
+from ..rules import DEFAULT_RULES, Rule, Rules
+from ..values import fold
+from .schema import APPLICATION_ID, LATEST, MIGRATIONS
+
+PERSON_FIELDS = (
+    "id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit",
+    "ward", "district", "workplace", "vaccinated", "recovered", "quarantine_start", "extra",
+)
+CASE_FIELDS = ("person", "confirmed", "onset", "isolated", "unknown_source", "prior_level", "tier", "extra")
+BATCH = 500  # ids per IN (...) / temp-table batch
+
+
+def _now() -> str:
+    return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+
+
+def actor() -> str:
+    """Who is writing: ``$TRACING_USER``, else the login name."""
+    name = os.environ.get("TRACING_USER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+class Store:
+    """A tracing database file. Open with :meth:`open`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str):
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._rules: Rules | None = None
+        self._dry_run = False
+
+    # ---------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, path, *, create: bool = False) -> "Store":
+        """Open ``path``; with ``create`` make it (private to its owner) when missing.
+
+        Raises :class:`DatabaseError` for a missing file (without ``create``), a
+        file that is not a tracing database, or one from a newer version.
+        """
+        path = os.fspath(path)
+        created = False
+        if not os.path.exists(path):
+            if not create:
+                raise DatabaseError(
+                    f"no database at {path}: add data first (any writing command creates it) "
+                    "or run `tracing init`; `--db PATH` or $TRACING_DB choose another file")
+            parent = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(parent):
+                raise DatabaseError(f"cannot create {path}: folder {parent} does not exist")
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                os.close(fd)
+            except FileExistsError:
+                pass  # another process created it a moment ago
+            except OSError as e:
+                raise DatabaseError(f"cannot create {path}: {e.strerror}") from None
+            created = True
+        try:
+            conn = sqlite3.connect(path, timeout=60, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 60000")
+            store = cls(conn, path)
+            store._prepare(created)
+        except sqlite3.DatabaseError as e:
+            if created:
+                with contextlib.suppress(OSError):
+                    os.remove(path)
+            raise DatabaseError(f"{path} is not a usable tracing database ({e})") from None
+        store.created = created
+        return store
+
+    def _prepare(self, created: bool) -> None:
+        c = self.conn
+        app_id = c.execute("PRAGMA application_id").fetchone()[0]
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        if not created and app_id != APPLICATION_ID:
+            tables = c.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables:
+                raise DatabaseError(f"{self.path} is a SQLite file but not a tracing database")
+        if version > LATEST:
+            raise DatabaseError(
+                f"{self.path} was written by a newer version of tracing (schema {version}, "
+                f"this one knows up to {LATEST}): upgrade tracing to use it")
+        if c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            try:
+                c.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError:
+                pass  # read-only medium: fine for reading
+        c.execute("PRAGMA foreign_keys = ON")
+        c.execute("PRAGMA synchronous = NORMAL")
+        if version < LATEST:
+            self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        c = self.conn
+        try:
+            c.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise DatabaseError(f"cannot upgrade {self.path}: {e}") from None
+        try:
+            # re-read under the lock: another process may have migrated already
+            version = c.execute("PRAGMA user_version").fetchone()[0]
+            for n in range(version, LATEST):
+                for statement in MIGRATIONS[n]:
+                    c.execute(statement)
+                if n == 0:
+                    self._seed_rules()
+            c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            c.execute(f"PRAGMA user_version = {LATEST}")
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    def _seed_rules(self) -> None:
+        now = _now()
+        self.conn.executemany(
+            "INSERT INTO rules (key, effective, value, note, created_at) VALUES (?, ?, ?, ?, ?)",
+            [(k, e, json.dumps(v, ensure_ascii=False), n, now) for k, e, v, n in DEFAULT_RULES])
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def integrity_problems(self) -> list[str]:
+        """``PRAGMA integrity_check`` and ``foreign_key_check`` findings ([] when sound)."""
+        out = [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        out += [f"{r[0]} row {r[1]} points to missing {r[2]}" for r in self.conn.execute("PRAGMA foreign_key_check")]
+        return out
+
+    # ----------------------------------------------------------- transactions
+    @contextlib.contextmanager
+    def write(self, command: str, *, dry_run: bool = False, detail: dict | None = None) -> Iterator["Store"]:
+        """One command, one transaction: take the lock, run, audit, commit.
+
+        With ``dry_run`` everything runs the same and is rolled back at the end.
+        """
+        c = self.conn
+        try:
+            c.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise DatabaseError(f"cannot write to {self.path}: {e}") from None
+        self._dry_run = dry_run
+        self._audit_detail = dict(detail or {})
+        try:
+            yield self
+            c.execute(
+                "INSERT INTO audit (at, actor, command, detail) VALUES (?, ?, ?, ?)",
+                (_now(), actor(), command, json.dumps(self._audit_detail, ensure_ascii=False, sort_keys=True)))
+            if dry_run:
+                c.execute("ROLLBACK")
+            else:
+                c.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            self._rollback()
+            msg = str(e)
+            if "readonly" in msg or "read-only" in msg:
+                raise DatabaseError(f"{self.path} is read-only: nothing was written") from None
+            if "disk" in msg and "full" in msg:
+                raise DatabaseError(f"the disk holding {self.path} is full: nothing was written") from None
+            if "locked" in msg or "busy" in msg:
+                raise DatabaseError(f"{self.path} is busy (another program holds it too long): try again") from None
+            raise
+        except sqlite3.IntegrityError as e:
+            self._rollback()
+            raise Conflict(f"the write contradicts stored data ({e}); nothing was written") from None
+        except BaseException:
+            self._rollback()
+            raise
+        finally:
+            self._dry_run = False
+            self._rules = None
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def note(self, **detail) -> None:
+        """Add facts to the audit record of the current write."""
+        self._audit_detail.update(detail)
+
+    @property
+    def dry_run(self) -> bool:
+        return self._dry_run
+
+    # ------------------------------------------------------------ helpers
+    def query(self, sql: str, params: Iterable = ()) -> list[dict]:
+        cur = self.conn.execute(sql, tuple(params))
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur]
+
+    def _batches(self, ids: Iterable[str]) -> Iterator[list[str]]:
+        ids = list(dict.fromkeys(ids))
+        for i in range(0, len(ids), BATCH):
+            yield ids[i:i + BATCH]
+
+    def _in(self, sql: str, ids: Iterable[str], params: tuple = ()) -> list[tuple]:
+        """Run ``sql`` (with ``{ids}`` for a placeholder list) over ids in batches."""
+        out = []
+        for chunk in self._batches(ids):
+            out.extend(self.conn.execute(sql.format(ids=",".join("?" * len(chunk))), (*chunk, *params)))
+        return out
+
+    # ------------------------------------------------------------ persons
+    def get_person(self, person_id: str) -> dict | None:
+        rows = self.query("SELECT * FROM persons WHERE id = ?", (person_id,))
+        return rows[0] if rows else None
+
+    def persons(self, ids: Iterable[str]) -> dict[str, dict]:
+        out = {}
+        for chunk in self._batches(ids):
+            for row in self.query(f"SELECT * FROM persons WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                out[row["id"]] = row
+        return out
+
+    def missing_persons(self, ids: Iterable[str]) -> list[str]:
+        ids = list(dict.fromkeys(ids))
+        found = {r[0] for r in self._in("SELECT id FROM persons WHERE id IN ({ids})", ids)}
+        return [i for i in ids if i not in found]
+
+    def insert_person(self, row: dict) -> None:
+        row = {k: row.get(k) for k in PERSON_FIELDS if k in row}
+        if isinstance(row.get("extra"), dict):
+            row["extra"] = json.dumps(row["extra"], ensure_ascii=False, sort_keys=True) if row["extra"] else None
+        row["name_folded"] = fold(row.get("name"))
+        row["created_at"] = _now()
+        cols = list(row)
+        try:
+            self.conn.execute(
+                f"INSERT INTO persons ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
+                [row[c] for c in cols])
+        except sqlite3.IntegrityError:
+            if self.get_person(row["id"]):
+                raise Conflict(f"person {row['id']} already exists (see `tracing person show {row['id']}`)") from None
+            raise
+
+    def update_person(self, person_id: str, changes: dict) -> None:
+        changes = {k: v for k, v in changes.items() if k in PERSON_FIELDS and k != "id"}
+        if not changes:
+            return
+        if "extra" in changes and isinstance(changes["extra"], dict):
+            changes["extra"] = json.dumps(changes["extra"], ensure_ascii=False, sort_keys=True) or None
+        if "name" in changes:
+            changes["name_folded"] = fold(changes["name"])
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        self.conn.execute(f"UPDATE persons SET {sets} WHERE id = ?", [*changes.values(), person_id])
+
+    def persons_by(self, field: str, value: str, *, exclude: str | None = None) -> list[dict]:
+        assert field in ("phone", "national_id", "id")
+        return self.query(f"SELECT * FROM persons WHERE {field} = ? AND id IS NOT ? ORDER BY id", (value, exclude))
+
+    def find_persons(self, *, folded: str | None, phone: str | None, national_id: str | None,
+                     person_id: str | None, limit: int = 200) -> list[dict]:
+        """Persons whose id, phone or national id equals, or whose folded name
+        contains every word of ``folded``."""
+        clauses, params = [], []
+        if person_id:
+            clauses.append("p.id = ? COLLATE NOCASE")
+            params.append(person_id)
+        if phone:
+            clauses.append("p.phone = ?")
+            params.append(phone)
+        if national_id:
+            clauses.append("p.national_id = ?")
+            params.append(national_id)
+        if folded:
+            words = folded.split()
+            clauses.append("(" + " AND ".join("(' ' || p.name_folded || ' ') LIKE ?" for _ in words) + ")")
+            params.extend(f"% {w}%" for w in words)
+        if not clauses:
+            return []
+        return self.query(
+            f"""SELECT p.*, l.level, l.primary_source FROM persons p
+                LEFT JOIN levels l ON l.person = p.id
+                WHERE {' OR '.join(clauses)} ORDER BY p.name_folded, p.id LIMIT ?""", (*params, limit))
+
+    # ------------------------------------------------------------ contacts
+    def insert_contact(self, row: dict) -> bool:
+        """Store an encounter (undirected); False when the same one is recorded."""
+        a, b = sorted((row["a"], row["b"]))
+        extra = row.get("extra")
+        cur = self.conn.execute(
+            """INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (a, b, row.get("date"), row.get("setting"), row.get("place"), row.get("minutes"),
+             None if row.get("masked") is None else int(row["masked"]),
+             json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None))
+        return cur.rowcount == 1
+
+    def contacts_of(self, ids: Iterable[str]) -> list[tuple]:
+        """Every contact that touches ``ids``, seen from them:
+        ``(person, other, date, setting, minutes, masked, place)``.
+
+        Uses the two (person, date) indexes; each batch is one indexed lookup.
+        """
+        sql = """SELECT a, b, date, setting, minutes, masked, place FROM contacts WHERE a IN ({ids})
+                 UNION ALL
+                 SELECT b, a, date, setting, minutes, masked, place FROM contacts WHERE b IN ({ids})"""
+        out = []
+        for chunk in self._batches(ids):
+            marks = ",".join("?" * len(chunk))
+            out.extend(self.conn.execute(sql.format(ids=marks), (*chunk, *chunk)))
+        return out
+
+    def contacts_between(self, a: str, b: str) -> list[dict]:
+        a, b = sorted((a, b))
+        return self.query("SELECT * FROM contacts WHERE a = ? AND b = ? ORDER BY date", (a, b))
+
+    def person_contacts(self, person_id: str) -> list[dict]:
+        return self.query(
+            """SELECT id, b AS other, date, setting, place, minutes, masked FROM contacts WHERE a = ?
+               UNION ALL
+               SELECT id, a AS other, date, setting, place, minutes, masked FROM contacts WHERE b = ?
+               ORDER BY date, other""", (person_id, person_id))
+
+    # ------------------------------------------------------------ places, check-ins
+    def place_id(self, name: str, *, unit: str | None = None, ward: str | None = None) -> int:
+        row = self.conn.execute("SELECT id FROM places WHERE name = ?", (name,)).fetchone()
+        if row:
+            return row[0]
+        cur = self.conn.execute(
+            "INSERT INTO places (name, name_folded, unit, ward) VALUES (?, ?, ?, ?)", (name, fold(name), unit, ward))
+        return cur.lastrowid
+
+    def insert_checkin(self, person: str, place: int, at: str, until: str | None) -> bool:
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO checkins (person, place, at, until) VALUES (?, ?, ?, ?)", (person, place, at, until))
+        return cur.rowcount == 1
+
+    def person_checkins(self, person_id: str) -> list[dict]:
+        return self.query(
+            """SELECT c.at, c.until, p.name AS place, p.ward, p.unit FROM checkins c
+               JOIN places p ON p.id = c.place WHERE c.person = ? ORDER BY c.at""", (person_id,))
+
+    # ------------------------------------------------------------ cases
+    def get_case(self, person_id: str) -> dict | None:
+        rows = self.query("SELECT * FROM cases WHERE person = ?", (person_id,))
+        return rows[0] if rows else None
+
+    def cases(self, ids: Iterable[str] | None = None) -> dict[str, dict]:
+        if ids is None:
+            rows = self.query("SELECT * FROM cases")
+        else:
+            rows = []
+            for chunk in self._batches(ids):
+                rows += self.query(f"SELECT * FROM cases WHERE person IN ({','.join('?' * len(chunk))})", chunk)
+        return {r["person"]: r for r in rows}
+
+    def upsert_case(self, row: dict) -> None:
+        row = {k: row.get(k) for k in CASE_FIELDS}
+        if isinstance(row.get("extra"), dict):
+            row["extra"] = json.dumps(row["extra"], ensure_ascii=False, sort_keys=True) if row["extra"] else None
+        cols = list(row)
+        self.conn.execute(
+            f"""INSERT INTO cases ({','.join(cols)}, created_at) VALUES ({','.join('?' * len(cols))}, ?)
+                ON CONFLICT(person) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in cols if c != 'person')}""",
+            [*(row[c] for c in cols), _now()])
+
+    def delete_case(self, person_id: str) -> None:
+        self.conn.execute("DELETE FROM cases WHERE person = ?", (person_id,))
+
+    def case_sources(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for case_id, source in self._in(
+                "SELECT case_id, source FROM case_sources WHERE case_id IN ({ids}) ORDER BY case_id, source", ids):
+            out.setdefault(case_id, []).append(source)
+        return out
+
+    def add_case_sources(self, case_id: str, sources: Iterable[str]) -> None:
+        self.conn.executemany("INSERT OR IGNORE INTO case_sources (case_id, source) VALUES (?, ?)",
+                              [(case_id, s) for s in sources])
+
+    def case_labels(self, case_id: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT label FROM case_labels WHERE case_id = ? ORDER BY label", (case_id,))]
+
+    def add_case_labels(self, case_id: str, labels: Iterable[str]) -> None:
+        self.conn.executemany("INSERT OR IGNORE INTO case_labels (case_id, label) VALUES (?, ?)",
+                              [(case_id, x) for x in labels])
+
+    def cases_sourced_by(self, person_id: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT case_id FROM case_sources WHERE source = ? ORDER BY case_id", (person_id,))]
+
+    # ------------------------------------------------------------ derived levels
+    def levels(self, ids: Iterable[str]) -> dict[str, dict]:
+        """Stored level rows (with ``sources``: {source: date}) for ``ids``."""
+        out: dict[str, dict] = {}
+        for row in self._in("SELECT * FROM levels WHERE person IN ({ids})", ids):
+            person, level, primary, exposure, quarantine, root, exposure_level, flags = row
+            out[person] = {"person": person, "level": level, "primary_source": primary, "exposure": exposure,
+                           "quarantine": quarantine, "root": root, "exposure_level": exposure_level,
+                           "flags": json.loads(flags) if flags else [], "sources": {}}
+        for person, source, date in self._in(
+                "SELECT person, source, date FROM level_sources WHERE person IN ({ids})", list(out)):
+            out[person]["sources"][source] = date
+        return out
+
+    def dependents(self, ids: Iterable[str]) -> list[tuple[str, str]]:
+        """``(source, person)`` pairs where ``person`` has one of ``ids`` as a source."""
+        return [(s, p) for s, p in self._in(
+            "SELECT source, person FROM level_sources WHERE source IN ({ids})", ids)]
+
+    def replace_levels(self, ids: Iterable[str], entries: dict[str, dict]) -> None:
+        """Delete the derived rows of ``ids`` and write ``entries`` (a subset)."""
+        ids = list(ids)
+        for sql in ("DELETE FROM level_sources WHERE person IN ({ids})", "DELETE FROM levels WHERE person IN ({ids})"):
+            self._in(sql, ids)
+        self.conn.executemany(
+            "INSERT INTO levels VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(p, e["level"], e["primary_source"], e["exposure"], e["quarantine"], e["root"],
+              e.get("exposure_level"), json.dumps(sorted(e["flags"])) if e["flags"] else None)
+             for p, e in sorted(entries.items())])
+        self.conn.executemany(
+            "INSERT INTO level_sources VALUES (?, ?, ?)",
+            [(p, s, d) for p, e in sorted(entries.items()) for s, d in sorted(e["sources"].items())])
+
+    def clear_levels(self) -> None:
+        self.conn.execute("DELETE FROM level_sources")
+        self.conn.execute("DELETE FROM levels")
+
+    def list_persons(self, *, level: int | None = None, ward: str | None = None, unit: str | None = None,
+                     traced_only: bool = True) -> list[dict]:
+        clauses, params = [], []
+        if level is not None:
+            clauses.append("l.level = ?")
+            params.append(level)
+        elif traced_only:
+            clauses.append("l.level IS NOT NULL")
+        if ward:
+            clauses.append("p.ward = ? COLLATE NOCASE")
+            params.append(ward)
+        if unit:
+            clauses.append("p.unit = ? COLLATE NOCASE")
+            params.append(unit)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self.query(
+            f"""SELECT p.id, p.name, l.level, l.primary_source, p.ward, p.unit, l.exposure, l.flags
+                FROM persons p LEFT JOIN levels l ON l.person = p.id {where}
+                ORDER BY l.level IS NULL, l.level, p.id""", params)
+
+    def children(self, ids: Iterable[str]) -> dict[str, list[dict]]:
+        """Persons whose primary source is one of ``ids`` (the tree's edges)."""
+        out: dict[str, list[dict]] = {}
+        for row in self._in(
+                """SELECT l.primary_source, l.person, l.level, l.exposure, p.name
+                   FROM levels l JOIN persons p ON p.id = l.person
+                   WHERE l.primary_source IN ({ids}) ORDER BY l.primary_source, l.exposure, l.person""", ids):
+            out.setdefault(row[0], []).append(
+                {"id": row[1], "level": row[2], "exposure": row[3], "name": row[4]})
+        return out
+
+    # ------------------------------------------------------------ rules
+    def rules(self) -> Rules:
+        if self._rules is None:
+            self._rules = Rules([Rule(k, e, json.loads(v), n or "")
+                                 for k, e, v, n in self.conn.execute("SELECT key, effective, value, note FROM rules")])
+        return self._rules
+
+    def set_rule(self, key: str, effective: str, value, note: str = "") -> None:
+        self.conn.execute(
+            """INSERT INTO rules (key, effective, value, note, created_at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT(key, effective) DO UPDATE SET value = excluded.value, note = excluded.note""",
+            (key, effective, json.dumps(value, ensure_ascii=False), note, _now()))
+        self._rules = None
+
+    # ------------------------------------------------------------ audit
+    def audit_log(self, limit: int = 50) -> list[dict]:
+        return self.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+
+    def counts(self) -> dict[str, int]:
+        return {t: self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("persons", "contacts", "checkins", "cases", "levels")}
+
+
+__all__ = ["Store", "TracingError", "actor"]

@@ -1,0 +1,123 @@
+"""The schema, versioned: ``PRAGMA user_version`` holds the version and
+``MIGRATIONS[n]`` takes a database from version ``n`` to ``n + 1``.
+
+A migration is a list of SQL statements run inside the opening transaction.
+Never edit a released migration: append a new one.
+"""
+
+APPLICATION_ID = 0x54524331  # "TRC1": marks a file as a tracing database
+
+MIGRATIONS: list[list[str]] = [
+    # 0 -> 1: the core
+    [
+        """CREATE TABLE persons (
+            id TEXT PRIMARY KEY,
+            name TEXT, name_folded TEXT,
+            phone TEXT, national_id TEXT,
+            birth_year INTEGER, sex TEXT CHECK (sex IN ('m', 'f')),
+            address TEXT, unit TEXT, ward TEXT, district TEXT, workplace TEXT,
+            vaccinated INTEGER, recovered INTEGER,
+            quarantine_start TEXT,
+            extra TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX persons_name_folded ON persons(name_folded)",
+        "CREATE INDEX persons_phone ON persons(phone)",
+        "CREATE INDEX persons_national_id ON persons(national_id)",
+        "CREATE INDEX persons_ward_unit ON persons(ward, unit)",
+        """CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            a TEXT NOT NULL REFERENCES persons(id),
+            b TEXT NOT NULL REFERENCES persons(id),
+            date TEXT, setting TEXT, place TEXT, minutes INTEGER, masked INTEGER,
+            extra TEXT,
+            CHECK (a < b)
+        )""",
+        "CREATE INDEX contacts_a ON contacts(a, date)",
+        "CREATE INDEX contacts_b ON contacts(b, date)",
+        """CREATE UNIQUE INDEX contacts_natural ON contacts(
+            a, b, ifnull(date, ''), ifnull(setting, ''), ifnull(place, ''))""",
+        """CREATE TABLE places (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE, name_folded TEXT,
+            unit TEXT, ward TEXT, kind TEXT
+        )""",
+        """CREATE TABLE checkins (
+            id INTEGER PRIMARY KEY,
+            person TEXT NOT NULL REFERENCES persons(id),
+            place INTEGER NOT NULL REFERENCES places(id),
+            at TEXT NOT NULL, until TEXT,
+            UNIQUE (person, place, at)
+        )""",
+        "CREATE INDEX checkins_place ON checkins(place, at)",
+        "CREATE INDEX checkins_person ON checkins(person, at)",
+        """CREATE TABLE cases (
+            person TEXT PRIMARY KEY REFERENCES persons(id),
+            confirmed TEXT NOT NULL, onset TEXT, isolated TEXT NOT NULL,
+            unknown_source INTEGER NOT NULL DEFAULT 0,
+            prior_level INTEGER,
+            tier INTEGER,
+            extra TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX cases_confirmed ON cases(confirmed)",
+        """CREATE TABLE case_sources (
+            case_id TEXT NOT NULL REFERENCES cases(person) ON DELETE CASCADE,
+            source TEXT NOT NULL REFERENCES persons(id),
+            PRIMARY KEY (case_id, source)
+        )""",
+        "CREATE INDEX case_sources_source ON case_sources(source)",
+        """CREATE TABLE case_labels (
+            case_id TEXT NOT NULL REFERENCES cases(person) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            PRIMARY KEY (case_id, label)
+        )""",
+        # Derived: one row per person with a level (cases included), rewritten
+        # by tracing.levels for the neighbourhood a write touches.
+        """CREATE TABLE levels (
+            person TEXT PRIMARY KEY REFERENCES persons(id),
+            level INTEGER NOT NULL,
+            primary_source TEXT, exposure TEXT, quarantine TEXT, root TEXT,
+            exposure_level INTEGER,
+            flags TEXT
+        )""",
+        "CREATE INDEX levels_level ON levels(level)",
+        "CREATE INDEX levels_root ON levels(root)",
+        """CREATE TABLE level_sources (
+            person TEXT NOT NULL REFERENCES persons(id),
+            source TEXT NOT NULL REFERENCES persons(id),
+            date TEXT,
+            PRIMARY KEY (person, source)
+        )""",
+        "CREATE INDEX level_sources_source ON level_sources(source)",
+        """CREATE TABLE rules (
+            key TEXT NOT NULL, effective TEXT NOT NULL, value TEXT NOT NULL,
+            note TEXT, created_at TEXT NOT NULL,
+            PRIMARY KEY (key, effective)
+        )""",
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL, actor TEXT NOT NULL, command TEXT NOT NULL, detail TEXT
+        )""",
+        """CREATE TABLE followups (
+            id INTEGER PRIMARY KEY,
+            person TEXT NOT NULL REFERENCES persons(id),
+            kind TEXT NOT NULL,
+            due TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            result TEXT, reason TEXT, detail TEXT,
+            created_at TEXT NOT NULL, done_at TEXT
+        )""",
+        "CREATE INDEX followups_due ON followups(status, due)",
+        "CREATE INDEX followups_person ON followups(person)",
+        """CREATE TABLE populations (
+            kind TEXT NOT NULL, area TEXT NOT NULL, population INTEGER NOT NULL,
+            PRIMARY KEY (kind, area)
+        )""",
+        """CREATE TABLE not_duplicates (
+            a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b)
+        )""",
+    ],
+]
+
+LATEST = len(MIGRATIONS)

@@ -1,0 +1,91 @@
+"""The sơ đồ cây: the tree of who exposed whom, following primary sources.
+
+Children of a node are the persons whose primary source it is. Other sources
+are listed on the node (``sources``) but not followed, so a person with many
+sources appears once, and a cycle in recorded sources cannot loop.
+"""
+
+from __future__ import annotations
+
+from .errors import InvalidValue
+from .levels import level_name
+from .people import get_person
+
+
+def build(store, root: str, depth: int | None = None) -> dict:
+    """Nested ``{"id", "name", "level", "date", "sources", "children"}``.
+
+    ``date`` is the root's confirmation date (or its exposure when it is not a
+    case) and each child's exposure date to its parent. ``depth`` limits the
+    generations below the root (None: all).
+    """
+    if depth is not None and depth < 0:
+        raise InvalidValue("--depth must be 0 or more")
+    person = get_person(store, root)
+    entry = store.levels([root]).get(root)
+    case = store.get_case(root)
+    node = {"id": root, "name": person["name"], "level": level_name(entry["level"]) if entry else None,
+            "date": case["confirmed"] if case else (entry or {}).get("exposure"),
+            "sources": sorted(entry["sources"]) if entry else [], "children": []}
+    seen = {root}
+    frontier = [node]
+    generation = 0
+    while frontier and (depth is None or generation < depth):
+        kids = store.children([n["id"] for n in frontier])
+        ids = [k["id"] for n in frontier for k in kids.get(n["id"], []) if k["id"] not in seen]
+        entries = store.levels(ids)
+        cases = store.cases(ids)
+        nxt = []
+        for parent in frontier:
+            for kid in kids.get(parent["id"], []):
+                if kid["id"] in seen:
+                    continue
+                seen.add(kid["id"])
+                e = entries[kid["id"]]
+                child = {"id": kid["id"], "name": kid["name"], "level": level_name(kid["level"]),
+                         "date": kid["exposure"] if kid["id"] not in cases or kid["exposure"]
+                         else cases[kid["id"]]["confirmed"],
+                         "sources": sorted(e["sources"]), "children": []}
+                if kid["id"] in cases:
+                    child["confirmed"] = cases[kid["id"]]["confirmed"]
+                parent["children"].append(child)
+                nxt.append(child)
+        frontier = nxt
+        generation += 1
+    return node
+
+
+def size(node: dict) -> int:
+    return 1 + sum(size(c) for c in node["children"])
+
+
+def render_text(node: dict) -> str:
+    """The tree as indented text with box-drawing lines.
+
+    >>> print(render_text({"id": "BN1", "name": "An", "level": "F0", "date": "2021-05-05", "sources": [],
+    ...   "children": [{"id": "P2", "name": "Bình", "level": "F1", "date": "2021-05-04",
+    ...                 "sources": ["BN1", "BN9"], "children": []}]}))
+    BN1 An · F0 · 2021-05-05
+    └── P2 Bình · F1 · 2021-05-04  (also from BN9)
+    """
+    lines = [_label(node, None)]
+
+    def walk(n, prefix):
+        kids = n["children"]
+        for i, kid in enumerate(kids):
+            last = i == len(kids) - 1
+            lines.append(prefix + ("└── " if last else "├── ") + _label(kid, n["id"]))
+            walk(kid, prefix + ("    " if last else "│   "))
+
+    walk(node, "")
+    return "\n".join(lines)
+
+
+def _label(node: dict, parent: str | None) -> str:
+    parts = [f"{node['id']} {node['name']}" if node.get("name") else node["id"], node["level"] or "–",
+             node["date"] or "undated"]
+    text = " · ".join(parts)
+    others = [s for s in node["sources"] if s != parent]
+    if parent is not None and others:
+        text += f"  (also from {', '.join(others)})"
+    return text
