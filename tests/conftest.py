@@ -1,0 +1,70 @@
+"""Shared test fixtures: a real SQLite file in a temp dir and a CLI runner.
+
+``run("person", "add", ...)`` invokes the real click command against that
+file with today pinned (``TRACING_TODAY``), returning click's Result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from click.testing import CliRunner
+
+TODAY = "2021-06-30"
+
+
+@pytest.fixture
+def db_path(tmp_path, monkeypatch):
+    path = tmp_path / "tracing.db"
+    monkeypatch.setenv("TRACING_TODAY", TODAY)
+    monkeypatch.setenv("TRACING_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def run(db_path):
+    from cli.main import cli
+
+    runner = CliRunner()
+
+    def invoke(*args, input=None, ok=True):
+        result = runner.invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
+        if ok is True:
+            assert result.exit_code == 0, f"{args} -> {result.exit_code}\n{result.output}"
+        elif ok is False:
+            assert result.exit_code != 0, f"{args} unexpectedly succeeded\n{result.output}"
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def run_json(run):
+    def invoke(*args, **kw):
+        result = run(*args, "--format", "json", **kw)
+        return json.loads(result.stdout)
+    return invoke
+
+
+@pytest.fixture
+def store(db_path):
+    from tracing.store import Store
+    s = Store.open(db_path, create=True)
+    yield s
+    s.close()
+
+
+def db_digest(path) -> str:
+    """The logical content of a database (every table, sorted), for
+    'nothing was written' checks that do not depend on page layout."""
+    import sqlite3
+    conn = sqlite3.connect(path)
+    h = hashlib.sha256()
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
+        h.update(name.encode())
+        for row in sorted(conn.execute(f'SELECT * FROM "{name}"'), key=repr):
+            h.update(repr(row).encode())
+    conn.close()
+    return h.hexdigest()
