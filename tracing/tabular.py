@@ -560,12 +560,15 @@ def _open_csv(name: str, size: int, encoding: str | None) -> Table:
                 raise TracingError(f"{name}, line {counter['line'] + 1}: a line longer than "
                                    f"{MAX_LINE_CHARS // (1024 * 1024)} M characters; not a CSV table")
             counter["line"] += 1
+            if "\x00" in line:
+                raise TracingError(f"{name}, line {counter['line']}: not valid CSV (line contains NUL, "
+                                   "binary data?)")
             yield line
 
     lines = physical_lines()
     for _ in range(skip_lines):
         next(lines, None)
-    reader = csv.reader(lines, delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
 
     def records():
         start = counter["line"] + 1
@@ -579,8 +582,15 @@ def _open_csv(name: str, size: int, encoding: str | None) -> Table:
                     raise TracingError(f"{name}, line {line}: {len(cells)} cells, more than "
                                        f"{MAX_COLUMNS} columns; is this a line list?")
                 yield line, [unicodedata.normalize("NFC", c) for c in cells]
-        except UnicodeDecodeError:
-            raise TracingError(f"{name}, line {counter['line'] + 1}: cannot be read as {encoding}; "
+        except UnicodeDecodeError as exc:
+            bad_line = counter["line"] + 1
+            if not encoding.startswith(("utf-16", "utf-32")):
+                try:
+                    offset = fh.tell() - len(exc.object) + exc.start
+                    bad_line = max(bad_line, _line_at(name, offset))
+                except (OSError, ValueError, TypeError):
+                    pass
+            raise TracingError(f"{name}, line {bad_line}: cannot be read as {encoding}; "
                                "give the right one with --encoding (utf-8, cp1258, utf-16, cp1252)") from None
         except csv.Error as exc:
             raise TracingError(f"{name}, line {start}: not valid CSV ({exc})") from None
@@ -600,6 +610,19 @@ def _open_csv(name: str, size: int, encoding: str | None) -> Table:
                  columns_index=[], extras_index=[], header_line=header_line, source=source,
                  size_hint=size, size_unit="bytes", delimiter=delimiter, closer=fh.close,
                  position=fh.tell)
+
+
+def _line_at(name: str, offset: int) -> int:
+    """The line (from 1) that holds byte ``offset`` of a file, read in chunks."""
+    count, done = 1, 0
+    with open(name, "rb") as fh:
+        while done < offset:
+            chunk = fh.read(min(1024 * 1024, offset - done))
+            if not chunk:
+                break
+            count += chunk.count(b"\n")
+            done += len(chunk)
+    return count
 
 
 # -- XLSX -----------------------------------------------------------------
