@@ -1,0 +1,148 @@
+"""Headless chromium for the map tests: open a file, return the rendered DOM
+and the console messages, or take a screenshot. Also ``sample_map``, a
+synthetic outbreak tree (fixed seed) for tests and screenshots."""
+
+from __future__ import annotations
+
+import html.parser
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def available() -> bool:
+    return os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)
+
+
+def _run(page: Path, extra: list[str], fragment: str, budget_ms: int, timeout: int) -> subprocess.CompletedProcess:
+    url = Path(page).resolve().as_uri() + (("#" + fragment) if fragment else "")
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+                f"--virtual-time-budget={budget_ms}", *extra, url]
+        return subprocess.run(args, capture_output=True, text=True, encoding="utf-8", errors="replace",
+                              timeout=timeout, env={**os.environ, "LANG": "C.UTF-8"})
+
+
+def dump_dom(page, *, fragment: str = "", budget_ms: int = 5000, timeout: int = 120) -> tuple[str, list[str]]:
+    """The DOM after the page's scripts ran, and the console lines chromium
+    logged (uncaught errors show there as well)."""
+    proc = _run(Path(page), ["--dump-dom"], fragment, budget_ms, timeout)
+    console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line]
+    return proc.stdout, console
+
+
+def screenshot(page, png, *, size=(1400, 900), fragment: str = "", budget_ms: int = 5000, timeout: int = 120) -> Path:
+    png = Path(png)
+    _run(Path(page), [f"--screenshot={png}", f"--window-size={size[0]},{size[1]}", "--hide-scrollbars"],
+         fragment, budget_ms, timeout)
+    return png
+
+
+class _Elements(html.parser.HTMLParser):
+    """Every start tag with its attributes (script/style bodies are text)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.texts: dict[str, list[str]] = {}
+        self._stack: list[str | None] = []
+
+    def handle_starttag(self, tag, attrs):
+        d = dict(attrs)
+        self.tags.append((tag, d))
+        if tag not in ("br", "img", "input", "meta", "link", "hr"):
+            self._stack.append(d.get("id"))
+
+    def handle_endtag(self, tag):
+        if self._stack and tag not in ("br", "img", "input", "meta", "link", "hr"):
+            self._stack.pop()
+
+    def handle_data(self, data):
+        for ident in self._stack:
+            if ident:
+                self.texts.setdefault(ident, []).append(data)
+
+
+def parse(dom: str) -> _Elements:
+    p = _Elements()
+    p.feed(dom)
+    p.close()
+    return p
+
+
+def element(dom: str, ident: str) -> dict | None:
+    """Attributes of the element with that id."""
+    for tag, attrs in parse(dom).tags:
+        if attrs.get("id") == ident:
+            return attrs
+    return None
+
+
+def text_of(dom: str, ident: str) -> str:
+    """All text inside the element with that id."""
+    return "".join(parse(dom).texts.get(ident, []))
+
+
+# ---------------------------------------------------------------- sample data
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
+MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thanh", "Quốc", "Thu", "Gia"]
+GIVEN = ["An", "Bình", "Cường", "Dũng", "Đào", "Giang", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Khánh", "Lan", "Linh",
+         "Long", "Mai", "Nam", "Nga", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Việt", "Yến", "Đạt"]
+WARDS = ["Bến Nghé", "Đa Kao", "Tân Định", "Cầu Kho", "Phạm Ngũ Lão"]
+
+
+def sample_map(n: int, seed: int = 1, *, roots: int = 3, title: str = "Chùm ca bệnh Quận 1"):
+    """A synthetic outbreak of ``n`` persons: ``roots`` F0 (one of unknown
+    source), chains down to F3, some secondary cases, some not infected,
+    a few second sources (dashed). Same seed, same data."""
+    from tracing.render import MapData, MapEdge, MapNode
+    import datetime as dt
+
+    rnd = random.Random(seed)
+    start = dt.date(2021, 5, 1)
+    nodes: list = []
+    edges: list = []
+    day: dict[str, dt.date] = {}
+    for i in range(min(roots, n)):
+        pid = f"P{i:05d}"
+        d = start + dt.timedelta(days=rnd.randint(0, 3))
+        day[pid] = d
+        nodes.append(MapNode(pid, f"{rnd.choice(FAMILY)} {rnd.choice(MIDDLE)} {rnd.choice(GIVEN)}", 0, is_case=True,
+                             unknown_source=(i == 0), ward=rnd.choice(WARDS), unit=f"Tổ {rnd.randint(1, 30)}",
+                             onset=(d - dt.timedelta(days=2)).isoformat(), confirmed=d.isoformat(),
+                             phone=f"09{rnd.randint(10**7, 10**8 - 1)}", national_id=f"0792{rnd.randint(10**7, 10**8 - 1)}",
+                             address=f"{rnd.randint(1, 200)} Lê Lợi"))
+    spreaders = [x for x in nodes]
+    for i in range(len(nodes), n):
+        pid = f"P{i:05d}"
+        parent = rnd.choice(spreaders[-200:]) if rnd.random() < 0.7 else rnd.choice(spreaders)
+        exp = day[parent.id] + dt.timedelta(days=rnd.randint(-2, 2))
+        case = parent.level is not None and parent.level <= 1 and rnd.random() < 0.12
+        if case:
+            level, conf = 0, (exp + dt.timedelta(days=rnd.randint(2, 5)))
+        elif rnd.random() < 0.06:
+            level, conf = None, None
+        else:
+            level, conf = (parent.level or 0) + 1, None
+        day[pid] = conf or exp
+        node = MapNode(pid, f"{rnd.choice(FAMILY)} {rnd.choice(MIDDLE)} {rnd.choice(GIVEN)}", level, is_case=case,
+                       ward=rnd.choice(WARDS), unit=f"Tổ {rnd.randint(1, 30)}", exposure=exp.isoformat(),
+                       confirmed=conf.isoformat() if conf else None, sources=[parent.id], primary_source=parent.id)
+        nodes.append(node)
+        edges.append(MapEdge(parent.id, pid, True, exp.isoformat(), rnd.choice(["household", "work", "venue"])))
+        if level is not None and level < 3:
+            spreaders.append(node)
+        if rnd.random() < 0.04 and len(spreaders) > 5:
+            other = rnd.choice(spreaders)
+            if other.id not in (pid, parent.id) and other.level is not None and (level is None or other.level < level):
+                node.sources.append(other.id)
+                edges.append(MapEdge(other.id, pid, False, exp.isoformat(), "social"))
+    return MapData(nodes, edges, title, [x.id for x in nodes[:roots]])
