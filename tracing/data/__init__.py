@@ -1,0 +1,1 @@
+"""Reference data shipped with tracing (names, places) for synthetic districts."""
