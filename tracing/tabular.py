@@ -252,6 +252,7 @@ class Table:
         width = len(self.headers)
         columns = self._columns
         extras = self._extras
+        text_cells = self.format == "csv"
         try:
             for line, cells in self._source:
                 self._last_line = line
@@ -268,7 +269,12 @@ class Table:
                     cells = cells[:width]
                 elif n < width:
                     cells = list(cells) + [self._blank] * (width - n)
-                if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+                if not any(cells):
+                    continue
+                if text_cells:
+                    if not "".join(cells).strip():
+                        continue
+                elif all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
                     continue
                 row = {field: cells[i] for field, i in columns}
                 row["extra"] = {header: cells[i] for header, i in extras}
@@ -563,7 +569,8 @@ def _open_csv(name: str, size: int, encoding: str | None) -> Table:
             if "\x00" in line:
                 raise TracingError(f"{name}, line {counter['line']}: not valid CSV (line contains NUL, "
                                    "binary data?)")
-            yield line
+            # NFC per line = NFC per cell: delimiters and quotes never compose
+            yield line if line.isascii() else unicodedata.normalize("NFC", line)
 
     lines = physical_lines()
     for _ in range(skip_lines):
@@ -581,7 +588,7 @@ def _open_csv(name: str, size: int, encoding: str | None) -> Table:
                 if len(cells) > MAX_COLUMNS:
                     raise TracingError(f"{name}, line {line}: {len(cells)} cells, more than "
                                        f"{MAX_COLUMNS} columns; is this a line list?")
-                yield line, [unicodedata.normalize("NFC", c) for c in cells]
+                yield line, cells
         except UnicodeDecodeError as exc:
             bad_line = counter["line"] + 1
             if not encoding.startswith(("utf-16", "utf-32")):
