@@ -118,6 +118,18 @@ MIGRATIONS: list[list[str]] = [
             a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b)
         )""",
     ],
+    # 1 -> 2: stable cluster ids (tracing.clusters): each case's cluster id and
+    # the ids ever given, with the id a merged cluster went into.
+    [
+        """CREATE TABLE cluster_ids (
+            id TEXT PRIMARY KEY, n INTEGER NOT NULL UNIQUE, created TEXT NOT NULL,
+            merged_into TEXT, merged_at TEXT
+        )""",
+        """CREATE TABLE cluster_members (
+            case_id TEXT PRIMARY KEY, cluster TEXT NOT NULL REFERENCES cluster_ids(id)
+        )""",
+        "CREATE INDEX cluster_members_cluster ON cluster_members(cluster)",
+    ],
 ]
 
 LATEST = len(MIGRATIONS)
