@@ -1,0 +1,90 @@
+"""Positions of the map: generations, the tree rows, the timeline, the network."""
+
+import time
+
+from browser import sample_map
+from tracing.layout import (TIME_DX, generations, network_layout, radial_layout, timeline_layout, tree_layout,
+                            tree_parents)
+from tracing.render import MapData, MapEdge, MapNode
+
+
+def chain():
+    # A -> B -> C (primary), D -> C (other source), E unlinked, F a case with its own chain
+    nodes = [MapNode("A", "An", 0, is_case=True, confirmed="2021-05-01"),
+             MapNode("B", "Bình", 1, exposure="2021-05-03"),
+             MapNode("C", "Cúc", 2, exposure="2021-05-06"),
+             MapNode("D", "Dũng", 1, exposure="2021-05-02"),
+             MapNode("E", "Em", None),
+             MapNode("F", "Phúc", 0, is_case=True, confirmed="2021-05-04")]
+    edges = [MapEdge("A", "B"), MapEdge("B", "C"), MapEdge("D", "C", primary=False),
+             MapEdge("A", "D"), MapEdge("B", "F")]
+    return MapData(nodes, edges, "t", ["A"])
+
+
+def test_generation_is_depth_along_primary_edges():
+    assert generations(chain()) == {"A": 0, "B": 1, "C": 2, "D": 1, "E": 0, "F": 2}
+    assert tree_parents(chain())["C"] == "B"  # the dashed edge D -> C does not make the tree
+
+
+def test_generations_survive_a_cycle_of_primary_edges():
+    data = MapData([MapNode("a", None, 1), MapNode("b", None, 1)], [MapEdge("a", "b"), MapEdge("b", "a")], "t", [])
+    gens = generations(data)
+    assert sorted(gens.values()) == [0, 1]
+
+
+def test_tree_has_one_row_per_generation_and_parents_over_children():
+    data = chain()
+    pos = tree_layout(data)
+    gens = generations(data)
+    rows = {}
+    for node_id, (x, y) in pos.items():
+        rows.setdefault(gens[node_id], []).append(y)
+    # every row sits below the previous one (a staggered node never reaches the next row)
+    for g in range(1, max(rows) + 1):
+        assert min(rows[g]) > max(rows[g - 1])
+    assert min(pos["B"][0], pos["D"][0]) <= pos["A"][0] <= max(pos["B"][0], pos["D"][0])
+
+
+def test_tree_nodes_do_not_share_a_place():
+    data = sample_map(300, seed=4)
+    pos = tree_layout(data)
+    assert len(set(pos.values())) == len(pos)
+
+
+def test_timeline_x_is_the_date_and_chains_read_left_to_right():
+    data = chain()
+    pos, ticks = timeline_layout(data)
+    assert pos["B"][0] - pos["A"][0] == 2 * TIME_DX  # exposure 05-03 vs confirmation 05-01
+    assert pos["C"][0] > pos["B"][0]
+    assert pos["F"][0] - pos["A"][0] == 3 * TIME_DX  # a case sits at its confirmation date
+    assert pos["B"][1] == pos["A"][1]  # B continues A's lane
+    assert ("2021-05-01" in dict((label, x) for x, label in ticks))
+
+
+def test_timeline_never_stacks_two_nodes_on_one_spot():
+    pos, _ = timeline_layout(sample_map(500, seed=2))
+    assert len(set(pos.values())) == len(pos)
+
+
+def test_layouts_are_deterministic():
+    data = sample_map(150, seed=9)
+    assert network_layout(data) == network_layout(sample_map(150, seed=9))
+    assert tree_layout(data) == tree_layout(sample_map(150, seed=9))
+    assert timeline_layout(data) == timeline_layout(sample_map(150, seed=9))
+
+
+def test_network_layout_spreads_nodes_out():
+    data = sample_map(80, seed=3)
+    pos = network_layout(data)
+    points = list(pos.values())
+    close = sum(1 for i, a in enumerate(points) for b in points[i + 1:]
+                if abs(a[0] - b[0]) < 20 and abs(a[1] - b[1]) < 20)
+    assert close <= len(points) // 20
+
+
+def test_big_network_layout_is_linear_and_fast():
+    data = sample_map(20000, seed=1)
+    start = time.perf_counter()
+    pos = network_layout(data)
+    assert time.perf_counter() - start < 3
+    assert len(pos) == 20000 and pos == radial_layout(data)

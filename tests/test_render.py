@@ -1,0 +1,211 @@
+"""The HTML map as a user gets it: one offline file, safe with any name,
+the same bytes for the same data, redacted on request, big outbreaks folded."""
+
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from browser import sample_map
+from tracing.errors import InvalidValue, TracingError
+from tracing.privacy import redact_id, redact_name
+from tracing.render import MapData, MapEdge, MapNode, collapse, render_html, write_html
+
+ROOT = Path(__file__).resolve().parents[1]
+EVIL = '<img src=x onerror=alert(1)>'
+
+
+class Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.styles, self._in_style = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.styles.append(data)
+
+
+def tags(page):
+    p = Tags()
+    p.feed(page)
+    return p
+
+
+def payload(page):
+    m = re.search(r'<script type="application/json" id="map-data">(.*?)</script>', page, re.S)
+    return json.loads(m.group(1))
+
+
+def small():
+    return MapData(
+        [MapNode("079201001234", "Nguyễn Văn An", 0, is_case=True, unknown_source=True, ward="Bến Nghé",
+                 unit="Tổ 3", onset="2021-04-29", confirmed="2021-05-01", phone="0912345678",
+                 national_id="079201001234", address="12 Lê Lợi"),
+         MapNode("P2", "Đặng Thị Hồng", 1, ward="Đa Kao", exposure="2021-04-30",
+                 sources=["079201001234"], primary_source="079201001234", phone="0987654321"),
+         MapNode("P3", "Lê Văn Cường", 2, ward="Đa Kao", exposure="2021-05-02", sources=["P2"], primary_source="P2")],
+        [MapEdge("079201001234", "P2", date="2021-04-30", setting="household"), MapEdge("P2", "P3"),
+         MapEdge("P2", "GONE")],
+        "Chùm ca bệnh của Nguyễn Văn An (079201001234)", ["079201001234"])
+
+
+@pytest.mark.parametrize("layout", ["tree", "network", "timeline"])
+def test_page_is_one_offline_file(layout):
+    page = render_html(sample_map(120, seed=2), layout=layout)
+    parsed = tags(page)
+    for tag, attrs in parsed.tags:
+        for key in ("src", "href"):
+            value = attrs.get(key) or ""
+            assert not re.match(r"\s*(https?:)?//", value), (tag, key, value)
+        assert not (tag == "link" and attrs.get("rel") == "stylesheet"), "external stylesheet"
+        assert not (tag == "script" and attrs.get("src")), "external script"
+        assert "url(" not in (attrs.get("style") or "")
+    css = "".join(parsed.styles)
+    assert "vis-network" in css  # vis-network's CSS is inlined
+    for url in re.findall(r"url\(([^)]*)\)", css):
+        assert not re.match(r"""\s*['"]?\s*(https?:)?//""", url), url
+    assert "vis.Network" in page and "new vis.DataSet" in page  # the script is inlined and used
+
+
+def test_hostile_names_and_titles_stay_text():
+    data = MapData([MapNode("x1", EVIL, 0, ward=EVIL, unit='"href"'),
+                    MapNode("x2", '<a href="javascript:alert(1)">href</a>', 1, sources=["x1"], primary_source="x1"),
+                    MapNode("</script><script>alert(2)</script>", "Trần </script>", 1)],
+                   [MapEdge("x1", "x2", setting="<b>")], "<script>alert(3)</script> & co", ["x1"])
+    page = render_html(data)
+    assert "<img" not in page and "<script>alert" not in page and "</script><script>" not in page
+    assert "<a href=\"javascript" not in page
+    assert "&lt;script&gt;alert(3)&lt;/script&gt; &amp; co" in page  # <title> and heading escaped
+    assert [t for t, _ in tags(page).tags].count("script") == 4  # errors hook, data, vis-network, page
+    names = {r.get("name") for r in payload(page)["nodes"]}
+    assert EVIL in names and "Trần </script>" in names  # the JSON decodes back to the same text
+    ward_options = [a for t, a in tags(page).tags if t == "option"]
+    assert EVIL in [a.get("value") for a in ward_options]
+
+
+def test_same_data_same_bytes_whatever_the_order():
+    data = sample_map(300, seed=7)
+    first = render_html(data, layout="network")
+    shuffled = MapData(list(data.nodes), list(data.edges), data.title, data.roots)
+    random.Random(1).shuffle(shuffled.nodes)
+    random.Random(2).shuffle(shuffled.edges)
+    assert render_html(shuffled, layout="network") == first
+
+
+def test_record_fields_tooltips_and_legend_in_both_languages():
+    vi = render_html(small(), lang="vi")
+    en = render_html(small(), lang="en")
+    assert "F0 không rõ nguồn lây" in vi and "Tìm tên hoặc mã" in vi and 'lang="vi"' in vi
+    assert "F0 with unknown source" in en and "Search name or id" in en and 'lang="en"' in en
+    data = payload(vi)
+    assert data["text"]["f_phone"] == "Điện thoại" and payload(en)["text"]["f_phone"] == "Phone"
+    an = next(r for r in data["nodes"] if r.get("pid") == "079201001234")
+    assert (an["name"], an["lv"], an["unk"], an["ward"], an["conf"], an["phone"]) == (
+        "Nguyễn Văn An", 0, True, "Bến Nghé", "2021-05-01", "0912345678")
+    assert len(data["edges"]) == 2  # the edge to a person outside the map is left out
+    assert "2021-04-29 – 2021-05-02" in vi  # the title says the date range
+
+
+def test_redacted_page_has_no_names_ids_or_contact_details():
+    page = render_html(small(), redact=True)
+    for secret in ("Nguyễn Văn An", "079201001234", "0912345678", "0987654321", "12 Lê Lợi", "Đặng Thị Hồng", '"P2"'):
+        assert secret not in page, secret
+    assert redact_name("Nguyễn Văn An", "079201001234") in page
+    records = payload(page)["nodes"]
+    assert {r["pid"] for r in records} == {redact_id("079201001234"), redact_id("P2"), redact_id("P3")}
+    hong = next(r for r in records if r["pid"] == redact_id("P2"))
+    assert hong["src"] == [redact_id("079201001234")] and hong["ward"] == "Đa Kao"
+    assert "Chùm ca bệnh của N.V.A·" in page  # the title is redacted too
+    assert "Bản ẩn danh" in page
+
+
+def test_collapse_keeps_the_page_under_max_nodes_and_says_so():
+    data = sample_map(5000, seed=3)
+    page = render_html(data, max_nodes=500, lang="en")
+    records = payload(page)["nodes"]
+    assert len(records) <= 500
+    hidden = sum(r.get("col", 0) for r in records)
+    assert hidden + sum(1 for r in records if "col" not in r) == 5000  # every person is drawn or counted
+    m = re.search(r'<p class="notice">This page draws at most 500 nodes: (\d+) persons are folded', page)
+    assert m and int(m.group(1)) == hidden
+
+
+def test_collapse_folds_deep_leaves_first():
+    nodes = [MapNode("r", "R", 0)] + [MapNode(f"a{i}", None, 1) for i in range(3)]
+    nodes += [MapNode(f"b{i}", None, 2) for i in range(9)]
+    edges = [MapEdge("r", f"a{i}") for i in range(3)] + [MapEdge(f"a{i % 3}", f"b{i}") for i in range(9)]
+    small_map, hidden = collapse(MapData(nodes, edges, "t", ["r"]), 8)
+    kept = {n.id for n in small_map.nodes if not n.collapsed}
+    assert kept == {"r", "a0", "a1", "a2"} and hidden == 9
+    counts = sorted((n.primary_source, n.collapsed, n.level) for n in small_map.nodes if n.collapsed)
+    assert counts == [("a0", 3, 2), ("a1", 3, 2), ("a2", 3, 2)]
+    assert {(e.source, e.target) for e in small_map.edges} >= {("a0", "+a0")}
+
+
+def test_collapse_refuses_what_cannot_fit():
+    nodes = [MapNode(f"r{i}", None, 0) for i in range(10)]
+    with pytest.raises(TracingError, match="max_nodes=5"):
+        collapse(MapData(nodes, [], "t", []), 5)
+
+
+@pytest.mark.parametrize("kwargs, field", [({"layout": "radial"}, "layout"), ({"lang": "fr"}, "lang"),
+                                           ({"max_nodes": 0}, "max_nodes")])
+def test_bad_options_name_the_option(kwargs, field):
+    with pytest.raises(InvalidValue, match=field):
+        render_html(small(), **kwargs)
+
+
+def test_duplicate_ids_are_refused():
+    data = MapData([MapNode("a", "A", 0), MapNode("a", "B", 1)], [], "t", [])
+    with pytest.raises(InvalidValue, match="'a'"):
+        render_html(data)
+
+
+def test_write_html_is_utf8_under_the_c_locale(tmp_path):
+    target = tmp_path / "bản đồ.html"
+    code = ("import sys; sys.path[:0] = [sys.argv[2], sys.argv[2] + '/tests']\n"
+            "from browser import sample_map\nfrom tracing.render import render_html, write_html\n"
+            "write_html(render_html(sample_map(20, seed=1)), sys.argv[1])\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONUTF8", "PYTHONIOENCODING"))}
+    env.update(LANG="C", LC_ALL="C", PYTHONUTF8="0")
+    subprocess.run([sys.executable, "-c", code, str(target), str(ROOT)], env=env, check=True)
+    text = target.read_bytes().decode("utf-8")
+    assert "Sơ đồ cây" in text and "Chùm ca bệnh Quận 1" in text
+
+
+def test_write_html_reports_an_unwritable_path(tmp_path):
+    with pytest.raises(TracingError, match="no-such-folder"):
+        write_html("<p>x</p>", tmp_path / "no-such-folder" / "map.html")
+    with pytest.raises(TracingError, match="folder"):
+        write_html("<p>x</p>", tmp_path)
+    assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
+
+
+def test_2000_persons_render_in_2_seconds(tmp_path):
+    data = sample_map(2000, seed=11)
+    start = time.perf_counter()
+    write_html(render_html(data), tmp_path / "m.html")
+    assert time.perf_counter() - start <= 2.0
+    assert len(payload((tmp_path / "m.html").read_text(encoding="utf-8"))["nodes"]) == 2000
+
+
+def test_20000_persons_render_collapsed_in_5_seconds(tmp_path):
+    data = sample_map(20000, seed=12)
+    start = time.perf_counter()
+    write_html(render_html(data), tmp_path / "m.html")
+    assert time.perf_counter() - start <= 5.0
+    assert len(payload((tmp_path / "m.html").read_text(encoding="utf-8"))["nodes"]) <= 2000
