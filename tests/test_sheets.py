@@ -151,3 +151,25 @@ def test_read_xlsx_rows_numbers_rows_from_one(tmp_path):
     assert [(n, v) for n, v in reader] == [(1, ["h"]), (2, ["x"]), (3, []), (4, ["y"])]
     with pytest.raises(TracingError, match=r"no sheet 'C' \(sheets: 'A', 'B'\)"):
         read_xlsx_rows(path, "C")
+
+
+def test_library_imports_stay_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, tracing.tabular, tracing.sheets; "
+            "print(sorted(m for m in ('openpyxl', 'charset_normalizer') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert out.stdout.strip() == "[]"
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text())
+def test_neutralised_text_never_starts_a_formula(text):
+    out = neutralise(text)
+    assert out == text or out == "'" + text
+    if out.startswith(("=", "+", "-", "@", "\t", "\r")):
+        float(out.replace(",", "."))  # only plain numbers pass unchanged
