@@ -1,0 +1,103 @@
+"""The map in a real browser (headless chromium): it draws every node,
+shows the legend, runs without script errors, and hostile names stay text."""
+
+import json
+import re
+
+import pytest
+
+import browser
+from browser import dump_dom, element, parse, sample_map, text_of
+from tracing.render import MapData, MapEdge, MapNode, render_html, write_html
+from tracing.values import fold
+
+pytestmark = pytest.mark.skipif(not browser.available(), reason="chromium is not installed (/usr/bin/chromium)")
+
+EVIL = '<img src=x onerror=alert(1)>'
+
+
+def open_page(tmp_path, data, fragment="", **kwargs):
+    page = tmp_path / "map.html"
+    text = render_html(data, **kwargs)
+    write_html(text, page)
+    dom, console = dump_dom(page, fragment=fragment)
+    records = json.loads(re.search(r'id="map-data">(.*?)</script>', text, re.S).group(1))["nodes"]
+    return dom, console, records
+
+
+def assert_clean(dom, console):
+    status = element(dom, "render-status")
+    assert status is not None, "the page script did not run"
+    assert status.get("data-errors") == "", status.get("data-errors")
+    assert not [line for line in console if "Uncaught" in line or "Error" in line], console
+    assert status.get("data-state") == "drawn"
+    return status
+
+
+@pytest.mark.parametrize("layout", ["tree", "network", "timeline"])
+def test_every_node_is_drawn_with_legend_and_no_error(tmp_path, layout):
+    data = sample_map(150, seed=5)
+    dom, console, records = open_page(tmp_path, data, layout=layout, lang="en")
+    status = assert_clean(dom, console)
+    assert int(status["data-nodes"]) == len(data.nodes) == len(records)
+    assert int(status["data-edges"]) == len(data.edges)
+    legend = text_of(dom, "legend")
+    for word in ("F0 (case)", "F1", "F2", "F3 and deeper", "F0 with unknown source", "Other source"):
+        assert word in legend
+    boxes = [a for t, a in parse(dom).tags if t == "input" and a.get("class") == "level-filter"]
+    assert len(boxes) == 5
+    assert any(t == "canvas" for t, _ in parse(dom).tags)
+
+
+def test_hostile_names_show_as_text_in_panel_search_and_title(tmp_path):
+    data = MapData([MapNode("x1", EVIL, 0, is_case=True, ward=EVIL, confirmed="2021-05-01"),
+                    MapNode("x2", '"href" <b>bold</b>', 1, sources=["x1"], primary_source="x1", exposure="2021-05-02")],
+                   [MapEdge("x1", "x2")], EVIL + " & <script>alert(2)</script>", ["x1"])
+    dom, console, _ = open_page(tmp_path, data, fragment="q=img&node=x2")
+    assert_clean(dom, console)
+    tags = parse(dom).tags
+    assert not [a for t, a in tags if t in ("img", "b")], "an injected element exists"
+    assert [t for t, _ in tags].count("script") == 4  # no injected script element
+    assert EVIL in text_of(dom, "map-title")
+    assert EVIL in text_of(dom, "search-results")
+    panel = text_of(dom, "panel-body")
+    assert '"href" <b>bold</b>' in panel  # the tooltip card and the record, as text
+    assert EVIL in panel  # its source, by name
+
+
+def test_search_matches_names_without_diacritics(tmp_path):
+    data = sample_map(200, seed=8)
+    dom, console, records = open_page(tmp_path, data, fragment="q=" + "dang thi")
+    status = assert_clean(dom, console)
+    expected = [r["name"] for r in records if "dang thi" in fold(r.get("name"))]
+    assert expected and int(status["data-matches"]) == len(expected)
+    assert all(name.startswith("Đặng Thị") for name in expected)
+    assert expected[0] in text_of(dom, "search-results")
+
+
+def test_level_and_ward_filters_hide_nodes(tmp_path):
+    data = sample_map(200, seed=8)
+    dom, console, records = open_page(tmp_path, data, fragment="hide=f2,f3,none&ward=Đa Kao")
+    status = assert_clean(dom, console)
+    expected = sum(1 for r in records if r.get("lv") in (0, 1) and r.get("ward") == "Đa Kao")
+    assert expected and int(status["data-visible"]) == expected
+
+
+def test_big_outbreak_is_drawn_collapsed_with_a_notice(tmp_path):
+    data = sample_map(6000, seed=4)
+    dom, console, records = open_page(tmp_path, data, max_nodes=400)
+    status = assert_clean(dom, console)
+    assert int(status["data-nodes"]) == len(records) <= 400
+    notices = [a for t, a in parse(dom).tags if t == "p" and a.get("class") == "notice"]
+    assert notices and "Trang chỉ vẽ tối đa 400 nút" in dom
+
+
+def test_redacted_page_shows_tokens_in_the_panel(tmp_path):
+    data = sample_map(30, seed=1)
+    from tracing.privacy import redact_id, redact_name
+    root = data.nodes[0]
+    dom, console, _ = open_page(tmp_path, data, fragment="node=" + redact_id(root.id), redact=True)
+    assert_clean(dom, console)
+    panel = text_of(dom, "panel-body")
+    assert redact_name(root.name, root.id) in panel
+    assert root.name not in dom and root.phone not in dom and root.national_id not in dom
