@@ -1,0 +1,317 @@
+"""Derived levels: time-aware F1/F2 rules, and the local re-derivation
+checked against an independent brute-force derivation of the whole graph."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from tracing import cases, encounters, levels, people
+from tracing.store import Store
+
+D0 = dt.date(2021, 12, 20)  # the random dates straddle the 29/12/2021 close-contact rule
+
+
+def day(n):
+    return None if n is None else (D0 + dt.timedelta(days=n)).isoformat()
+
+
+# ---------------------------------------------------------------- reference
+def close_enough(date, setting, minutes, masked):
+    """Independent statement of the 29/12/2021 close-contact rule."""
+    if date is not None and date < "2021-12-29":
+        return True
+    if setting == "household" or masked is False:
+        return True
+    if masked is True and minutes is not None:
+        return minutes >= 15
+    return True
+
+
+def reference(persons, contacts, confirmed, recorded, depth):
+    """Brute force: every person against every contact, level by level."""
+    def case_key(c):
+        conf, onset, _iso = confirmed[c]
+        return (onset or conf, conf, c)
+
+    def window(t):
+        if t in confirmed:
+            conf, onset, iso = confirmed[t]
+            start = (dt.date.fromisoformat(onset or conf) - dt.timedelta(days=2)).isoformat()
+            return start, iso
+        return info[t]["exposure"], info[t]["quarantine"]
+
+    def pairs_from(p, transmitters):
+        found = {}
+        for a, b, date, setting, minutes, masked in contacts:
+            if p not in (a, b):
+                continue
+            t = b if a == p else a
+            if t not in transmitters:
+                continue
+            lo, hi = window(t)
+            if date is not None and ((lo and date < lo) or (hi and date > hi)):
+                continue
+            if not close_enough(date, setting, minutes, masked):
+                continue
+            prev = found.get(t, "absent")
+            if prev == "absent" or (date is not None and (prev is None or date < prev)):
+                found[t] = date
+        return found
+
+    def earliest(found):
+        return min(found, key=lambda s: (found[s] is None, found[s] or "", s))
+
+    level = {c: 0 for c in confirmed}
+    info = {c: {"root": c} for c in confirmed}
+    case_found = {c: {} for c in confirmed}
+    for lv in range(1, depth + 1):
+        transmitters = {t for t, l in level.items() if l == lv - 1}
+        new = {}
+        for p in persons:
+            if p in confirmed:
+                ok = {t for t in transmitters if t != p and
+                      case_key(t if level[t] == 0 else info[t]["root"]) < case_key(p)}
+                found = pairs_from(p, ok)
+                if found and not case_found[p]:
+                    case_found[p] = found
+                continue
+            if p in level:
+                continue
+            found = pairs_from(p, transmitters)
+            if found:
+                new[p] = found
+        for p, found in new.items():
+            primary = earliest(found)
+            root = info[primary]["root"]
+            level[p] = lv
+            info[p] = {"root": root, "exposure": found[primary], "quarantine": confirmed[root][0],
+                       "primary": primary, "sources": set(found)}
+    out = {}
+    for p, lv in level.items():
+        if lv == 0:
+            found = case_found[p]
+            rec = recorded.get(p, [])
+            if rec:
+                dated = {s: found[s] for s in rec if s in found}
+                primary = earliest(dated) if dated else sorted(rec)[0]
+            else:
+                primary = earliest(found) if found else None
+            out[p] = (0, primary, set(found) | set(rec))
+        else:
+            out[p] = (lv, info[p]["primary"], info[p]["sources"])
+    return out
+
+
+def stored(store):
+    rows = store.levels([r["person"] for r in store.query("SELECT person FROM levels")])
+    return {p: (e["level"], e["primary_source"], set(e["sources"])) for p, e in rows.items()}
+
+
+# ---------------------------------------------------------------- property
+op = st.one_of(
+    st.tuples(st.just("contact"), st.integers(0, 7), st.integers(0, 7), st.one_of(st.none(), st.integers(0, 20)),
+              st.sampled_from([None, "household", "work", "venue"]), st.one_of(st.none(), st.integers(0, 40)),
+              st.sampled_from([None, True, False])),
+    st.tuples(st.just("confirm"), st.integers(0, 7), st.integers(2, 20), st.one_of(st.none(), st.integers(0, 3)),
+              st.integers(0, 2)),
+    st.tuples(st.just("unconfirm"), st.integers(0, 7)),
+    st.tuples(st.just("link"), st.integers(0, 7), st.integers(0, 7)),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(op, min_size=3, max_size=25), depth=st.integers(1, 3))
+def test_local_rederivation_equals_brute_force(tmp_path_factory, monkeypatch, ops, depth):
+    monkeypatch.setenv("TRACING_TODAY", "2022-02-01")
+    store = Store.open(tmp_path_factory.mktemp("p") / "t.db", create=True)
+    persons = [f"P{i}" for i in range(8)]
+    contacts, confirmed, recorded = [], {}, {}
+    with store.write("setup"):
+        for p in persons:
+            people.add_person(store, {"id": p, "name": p})
+        if depth != 2:
+            store.set_rule("trace.max_depth", "2020-01-01", depth)
+    for o in ops:
+        kind = o[0]
+        with store.write(kind):
+            if kind == "contact":
+                _, i, j, d, setting, minutes, masked = o
+                if i == j:
+                    continue
+                result = encounters.add_contact(store, {"a": persons[i], "b": persons[j], "date": day(d),
+                                                        "setting": setting, "minutes": minutes, "masked": masked})
+                if result["new"]:
+                    contacts.append((persons[i], persons[j], day(d), setting, minutes, masked))
+            elif kind == "confirm":
+                _, i, d, onset_before, isolated_after = o
+                p = persons[i]
+                if p in confirmed:
+                    continue
+                onset = day(d - onset_before) if onset_before is not None else None
+                isolated = day(min(d + isolated_after, 42))
+                cases.confirm(store, {"id": p, "confirmed": day(d), "onset": onset, "isolated": isolated})
+                confirmed[p] = (day(d), onset, isolated)
+            elif kind == "unconfirm":
+                p = persons[o[1]]
+                if p not in confirmed:
+                    continue
+                cases.unconfirm(store, p)
+                del confirmed[p]
+                recorded.pop(p, None)
+            elif kind == "link":
+                c, s = persons[o[1]], persons[o[2]]
+                if c not in confirmed or c == s:
+                    continue
+                cases.link(store, c, [s])
+                recorded.setdefault(c, []).append(s)
+        expected = reference(persons, contacts, confirmed, recorded, depth)
+        assert stored(store) == expected, f"after {o}"
+    # and a district-wide derivation agrees with the local one
+    before = stored(store)
+    with store.write("all"):
+        changes = levels.rederive_all(store)
+    assert stored(store) == before
+    assert [c for c in changes if c.level_changed] == []
+    store.close()
+
+
+# ---------------------------------------------------------------- the rules, by example
+@pytest.fixture
+def world(store):
+    def add(*ids):
+        with store.write("p"):
+            for i in ids:
+                people.add_person(store, {"id": i, "name": f"Người {i}"})
+
+    def contact(a, b, date, **kw):
+        with store.write("c"):
+            encounters.add_contact(store, {"a": a, "b": b, "date": date, **kw})
+
+    def confirm(i, date, onset=None, isolated=None, sources=()):
+        with store.write("confirm"):
+            return cases.confirm(store, {"id": i, "confirmed": date, "onset": onset, "isolated": isolated,
+                                         "sources": list(sources)})
+
+    def level(i):
+        e = store.levels([i]).get(i)
+        return None if e is None else e["level"]
+
+    add("A", "B", "C", "D", "E")
+    return type("W", (), {"add": add, "contact": contact, "confirm": confirm, "level": level,
+                          "entry": lambda i: store.levels([i]).get(i)})
+
+
+def test_infectious_window_is_two_days_before_onset_to_isolation(world):
+    world.contact("A", "B", "2021-05-02")   # onset 05-04 -> window opens 05-02
+    world.contact("A", "C", "2021-05-01")   # a day too early
+    world.contact("A", "D", "2021-05-06")   # isolation day itself counts
+    world.contact("A", "E", "2021-05-07")   # after isolation
+    world.confirm("A", "2021-05-05", onset="2021-05-04", isolated="2021-05-06")
+    assert [world.level(x) for x in "ABCDE"] == [0, 1, None, 1, None]
+
+
+def test_without_onset_the_window_opens_two_days_before_the_sample(world):
+    world.contact("A", "B", "2021-05-03")
+    world.contact("A", "C", "2021-05-02")
+    world.confirm("A", "2021-05-05")
+    assert (world.level("B"), world.level("C")) == (1, None)
+
+
+def test_f2_needs_contact_between_first_exposure_and_quarantine(world):
+    world.contact("A", "B", "2021-05-03")
+    world.contact("B", "C", "2021-05-02")   # before B was exposed: cannot pass anything on
+    world.contact("B", "D", "2021-05-04")
+    world.contact("B", "E", "2021-05-06")   # after B was quarantined (A confirmed 05-05)
+    world.confirm("A", "2021-05-05")
+    assert [world.level(x) for x in "BCDE"] == [1, None, 2, None]
+    assert world.entry("D")["primary_source"] == "B"
+    assert world.entry("D")["quarantine"] == "2021-05-05"
+
+
+def test_recorded_quarantine_start_bounds_onward_exposure(world, store):
+    with store.write("q"):
+        store.update_person("B", {"quarantine_start": "2021-05-08"})
+    world.contact("A", "B", "2021-05-03")
+    world.contact("B", "E", "2021-05-07")
+    world.confirm("A", "2021-05-05")
+    assert world.level("E") == 2
+
+
+def test_primary_source_is_the_earliest_exposure_and_others_are_kept(world):
+    world.contact("A", "C", "2021-05-04")
+    world.contact("B", "C", "2021-05-03")
+    world.confirm("A", "2021-05-05")
+    world.confirm("B", "2021-05-05")
+    e = world.entry("C")
+    assert e["level"] == 1 and e["primary_source"] == "B" and set(e["sources"]) == {"A", "B"}
+
+
+def test_level_is_the_lowest_reachable(world):
+    world.contact("A", "B", "2021-05-03")
+    world.contact("B", "C", "2021-05-04")
+    world.confirm("A", "2021-05-05")
+    assert world.level("C") == 2
+    world.contact("D", "C", "2021-05-06")
+    world.confirm("D", "2021-05-07")
+    assert world.level("C") == 1 and world.entry("C")["primary_source"] == "D"
+
+
+def test_undated_contact_counts_and_is_flagged(world):
+    world.contact("A", "B", None)
+    world.confirm("A", "2021-05-05")
+    assert world.level("B") == 1 and "undated" in world.entry("B")["flags"]
+
+
+def test_close_contact_rule_from_29_12_2021(world, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2022-02-01")
+    world.contact("A", "B", "2022-01-04", setting="venue", masked=True, minutes=5)    # too short, masked
+    world.contact("A", "C", "2022-01-04", setting="venue", masked=True, minutes=20)
+    world.contact("A", "D", "2022-01-04", setting="venue")                           # unknown: flagged
+    world.contact("A", "E", "2021-12-27", setting="venue", masked=True, minutes=5)   # before the rule
+    world.confirm("A", "2022-01-05")
+    assert [world.level(x) for x in "BCDE"] == [None, 1, 1, None]  # E is outside the window anyway
+    assert "unverified_contact" in world.entry("D")["flags"]
+
+
+def test_depth_follows_the_rule_in_force(world, store, run, db_path):
+    world.add("F")
+    for a, b in ("AB", "BC", "CD", "DE"):
+        world.contact(a, b, "2021-05-04")
+    world.confirm("A", "2021-05-05")
+    assert [world.level(x) for x in "BCDE"] == [1, 2, None, None]
+    run("rules", "set", "trace.max_depth", "4", "--from", "2021-01-01")
+    assert [world.level(x) for x in "BCDE"] == [1, 2, 3, 4]
+
+
+def test_unconfirm_restores_previous_levels(world, store):
+    world.contact("A", "B", "2021-05-03")
+    world.contact("B", "C", "2021-05-04")
+    world.confirm("A", "2021-05-05")
+    before = {x: world.entry(x) for x in "ABC"}
+    world.confirm("B", "2021-05-06", onset="2021-05-05")
+    assert world.level("C") == 1
+    with store.write("unconfirm"):
+        result = cases.unconfirm(store, "B")
+    assert {x: world.entry(x) for x in "ABC"} == before
+    assert {"id": "B", "from": "F0", "to": "F1"} in result["changes"]
+
+
+def test_case_hangs_under_its_source_chain(world):
+    world.contact("A", "B", "2021-05-03")
+    world.contact("B", "C", "2021-05-04")
+    world.confirm("A", "2021-05-05")
+    world.confirm("C", "2021-05-09", onset="2021-05-08")
+    c = world.entry("C")
+    assert c["level"] == 0 and c["primary_source"] == "B" and c["exposure_level"] == 2
+
+
+def test_recorded_source_wins_for_the_tree(world):
+    world.contact("A", "C", "2021-05-03")
+    world.confirm("A", "2021-05-05")
+    world.confirm("B", "2021-05-05")
+    world.confirm("C", "2021-05-08", sources=["B"])
+    assert world.entry("C")["primary_source"] == "B"
+    assert set(world.entry("C")["sources"]) == {"A", "B"}
