@@ -1,0 +1,306 @@
+"""Clusters (chùm ca bệnh): connected groups of confirmed cases.
+
+**Definition.** Two persons are *linked* when
+
+1. one is a recorded source of the other (``case confirm --source``,
+   ``case link``), whether or not the source is a case;
+2. the level derivation made one the transmitter of the other: the contact
+   that made a person F1/F2… or exposed a case, dated inside the
+   transmitter's window (``level_sources``);
+3. they have a recorded contact that touches a confirmed case and whose other
+   end is traced (another case, or an F1/F2… person), or a recorded contact
+   between two F1 persons.
+
+A cluster is the set of cases connected by a chain of links, also through
+traced persons who are not cases (e.g. case → F1 → case). Contacts between
+two F2 (or deeper) persons do not join clusters: household and work contacts
+among them would otherwise join most of a district. Only the ``levels`` side
+of the contacts table is read (cases and traced persons), through indexes.
+
+**Roots**: cases of the cluster with no infector inside it (the infector of
+a case is its primary source when that is a case, else the case at the top of
+the primary source's chain). **Active**: some link of the cluster, or the
+confirmation of one of its cases, is dated within ``cluster.followup_days``
+(a rule) before today.
+
+**Stable ids.** Each computation is matched with the stored one (table
+``cluster_members``): a cluster keeps the oldest id among its cases' previous
+ids (so on a merge the oldest id wins and the others are reported as
+"C3 merged into C1"); when a cluster split, the part with most of the old
+cases keeps the id. New clusters get the next number. Ids are given to every
+group of 2 or more cases (and to single cases when they are listed).
+
+>>> uf = UnionFind()
+>>> uf.union("A", "P"); uf.union("P", "B"); uf.find("B") == uf.find("A")
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from . import measures
+from .errors import InvalidValue, NotFound
+from .store import clusters as sql
+from .values import today
+
+
+class UnionFind:
+    """Disjoint sets over hashable items (path halving, union by size)."""
+
+    def __init__(self):
+        self.parent: dict = {}
+        self.size: dict = {}
+
+    def find(self, x):
+        parent = self.parent
+        if x not in parent:
+            parent[x] = x
+            self.size[x] = 1
+            return x
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a, b) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+
+
+def _groups(store) -> tuple[dict[str, dict], list[list[str]], dict[str, str | None]]:
+    """Cases, their connected groups (each sorted, groups in order of first
+    case) and the latest link date of each group (keyed by its first case)."""
+    facts = {r["id"]: r for r in sql.case_facts(store)}
+    uf = UnionFind()
+    for c in facts:
+        uf.find(c)
+    latest: dict = {}  # latest link date per person (one end of the link is enough)
+
+    def link(a, b, date):
+        uf.union(a, b)
+        if date and (a not in latest or date > latest[a]):
+            latest[a] = date
+
+    for case_id, source in sql.recorded_sources(store):
+        uf.union(case_id, source)
+    for person, source, date in sql.derived_sources(store):
+        link(person, source, date)
+    for rows in (sql.case_contacts_with_traced(store), sql.f1_contacts(store)):
+        for a, b, date in rows:
+            link(a, b, date)
+    members: dict = defaultdict(list)
+    for c in facts:
+        members[uf.find(c)].append(c)
+    last_link: dict = {}
+    for a, date in latest.items():
+        root = uf.find(a)
+        if root in members and (last_link.get(root) is None or date > last_link[root]):
+            last_link[root] = date
+    groups = []
+    link_date = {}
+    for root, cases in members.items():
+        cases.sort(key=lambda c: (facts[c]["confirmed"], c))
+        groups.append(cases)
+        link_date[cases[0]] = last_link.get(root)
+    groups.sort(key=lambda g: (facts[g[0]]["confirmed"], g[0]))
+    return facts, groups, link_date
+
+
+def infectors(facts: dict[str, dict], cases) -> dict[str, str | None]:
+    """``{case: infector case or None}`` within ``cases`` (see the module doc)."""
+    inside = set(cases)
+    out = {}
+    for c in cases:
+        f = facts[c]
+        src = f["primary_source"]
+        if src is not None and src not in facts:
+            src = f["source_root"]
+        out[c] = src if src in inside and src != c else None
+    return out
+
+
+def _number(cluster_id: str) -> int:
+    return int(cluster_id[1:])
+
+
+def _match(store, groups: list[list[str]], keep_singles: bool, facts) -> tuple[list, list, list]:
+    """Give ids to groups: ``(ids per group, new ids, merges)``."""
+    old = sql.assignments(store)
+    known = sql.cluster_ids(store)
+    want = [g for g in groups if len(g) >= 2 or keep_singles or any(c in old for c in g)]
+    # each group's old ids, by (cases it holds) - the oldest id is preferred
+    claims = []
+    for gi, g in enumerate(want):
+        counts: dict[str, int] = defaultdict(int)
+        for c in g:
+            if c in old:
+                counts[old[c]] += 1
+        for cid, n in counts.items():
+            claims.append((_number(cid), -n, gi, cid))
+    ids: dict[int, str] = {}
+    taken: set[str] = set()
+    for _num, _neg, gi, cid in sorted(claims):
+        if gi in ids or cid in taken:
+            continue
+        # an id two groups want (a split) goes to the one holding most of it
+        rivals = [c for c in claims if c[3] == cid and c[2] not in ids]
+        best = min(rivals, key=lambda c: (c[1], facts[want[c[2]][0]]["confirmed"], want[c[2]][0]))
+        if best[2] != gi:
+            continue
+        ids[gi] = cid
+        taken.add(cid)
+    # groups left: another pass over their remaining old ids, then new numbers
+    for _num, _neg, gi, cid in sorted(claims):
+        if gi not in ids and cid not in taken:
+            ids[gi] = cid
+            taken.add(cid)
+    n = max([_number(i) for i in known] + [0]) + 1
+    new_ids = []
+    for gi in range(len(want)):
+        if gi not in ids:
+            ids[gi] = f"C{n}"
+            new_ids.append((ids[gi], n))
+            n += 1
+    merges = []
+    for gi, g in enumerate(want):
+        for cid in sorted({old[c] for c in g if c in old} - {ids[gi]}, key=_number):
+            if cid not in taken and not (known.get(cid) or {}).get("merged_into"):
+                merges.append((cid, ids[gi]))
+    return [(ids[gi], g) for gi, g in enumerate(want)], new_ids, merges
+
+
+def _persist(store, named, new_ids, merges) -> None:
+    members = {c: cid for cid, g in named for c in g}
+    old = sql.assignments(store)
+    if members == old and not new_ids and not merges:
+        return
+    day = today().isoformat()
+    if store.conn.in_transaction:
+        sql.save_assignments(store, members, new_ids, merges, day)
+        return
+    try:
+        with store.write("clusters", detail={"new": [i for i, _ in new_ids],
+                                             "merged": [f"{a}->{b}" for a, b in merges]}):
+            sql.save_assignments(store, members, new_ids, merges, day)
+    except Exception:  # noqa: BLE001 - a read-only file still lists clusters (ids not kept)
+        pass
+
+
+def compute(store, min_size: int = 2, active: bool = False) -> list[dict]:
+    """Clusters of at least ``min_size`` cases (only active ones with
+    ``active``), largest first then by first confirmation:
+    ``[{"id", "size", "cases", "first", "last", "roots", "wards", "active",
+    "last_link", "merged"}]`` where ``merged`` lists the ids merged into this
+    cluster by this computation. Stores the ids (see the module doc).
+    """
+    if min_size < 1:
+        raise InvalidValue("--min-size must be 1 or more")
+    facts, groups, link_date = _groups(store)
+    named, new_ids, merges = _match(store, groups, min_size <= 1, facts)
+    _persist(store, named, new_ids, merges)
+    now = today()
+    days = int(store.rules().at("cluster.followup_days", now))
+    since = (now - dt.timedelta(days=days)).isoformat()
+    merged_into: dict[str, list[str]] = defaultdict(list)
+    for a, b in merges:
+        merged_into[b].append(a)
+    out = []
+    for cid, cases in named:
+        if len(cases) < min_size:
+            continue
+        dates = [facts[c]["confirmed"] for c in cases]
+        events = [d for d in dates + [link_date.get(cases[0])] if d and d <= now.isoformat()]
+        is_active = any(d >= since for d in events)
+        if active and not is_active:
+            continue
+        tree = infectors(facts, cases)
+        roots = [c for c in cases if tree[c] is None] or cases[:1]
+        out.append({"id": cid, "size": len(cases), "cases": cases, "first": min(dates), "last": max(dates),
+                    "roots": roots, "wards": sorted({facts[c]["ward"] for c in cases if facts[c]["ward"]}),
+                    "active": is_active, "last_link": link_date.get(cases[0]),
+                    "merged": merged_into.get(cid, [])})
+    out.sort(key=lambda c: (-c["size"], c["first"], _number(c["id"])))
+    return out
+
+
+def merges(store) -> list[str]:
+    """Every merge ever recorded, as ``"C3 merged into C1 (2021-06-30)"``."""
+    rows = sorted((r for r in sql.cluster_ids(store).values() if r["merged_into"]), key=lambda r: r["n"])
+    return [f"{r['id']} merged into {r['merged_into']} ({r['merged_at']})" for r in rows]
+
+
+DEFINITION = (
+    "Cases are in one cluster when a chain of links joins them: a recorded source, a derived "
+    "transmission (the contact that made someone F1/F2 or exposed a case, inside the "
+    "transmitter's window), a contact touching a case whose other end is traced, or a contact "
+    "between two F1s. Contacts between F2 (or deeper) persons do not join clusters.")
+
+
+def show(store, cluster_id: str) -> dict:
+    """One cluster in detail::
+
+        {"id", "size", "cases", "first", "last", "roots", "wards", "units", "places",
+         "active", "generations", "traced": {"F1": n, "F2": n, ...},
+         "unknown_source": [id], "labels": {case: [label]},
+         "secondary": {"mean", "offspring": {case: n}, "dispersion_k", "dispersion_k_moments",
+                       "top_share_80"},
+         "serial_interval": {"n", "mean", "median", "min", "max"},
+         "attack_rates": [{"setting", "contacts", "cases", "rate"}],
+         "tree": {case: infector|None}, "definition": str}
+
+    A merged id raises :class:`NotFound` naming the cluster it went into.
+    """
+    cluster_id = str(cluster_id).strip().upper()
+    everything = compute(store, min_size=1)
+    found = next((c for c in everything if c["id"] == cluster_id), None)
+    if found is None:
+        known = sql.cluster_ids(store).get(cluster_id)
+        if known and known["merged_into"]:
+            raise NotFound(f"cluster {cluster_id} was merged into {known['merged_into']} on {known['merged_at']}")
+        raise NotFound(f"no cluster {cluster_id} (see `tracing clusters`)")
+    facts = {r["id"]: r for r in sql.case_facts(store)}
+    cases = found["cases"]
+    tree = infectors(facts, cases)
+    counts = measures.offspring(tree)
+    traced = sql.traced_by_root(store, cases)
+    contacts = sql.contacts_of_cases(store, cases)
+    places = sorted({p for *_x, p in contacts if p} | set(sql.checkin_places(store, cases)))
+    exposures = []
+    key = {c: (f["onset"] or f["confirmed"], f["confirmed"], c) for c, f in facts.items()}
+    for case, other, _date, setting, _place in contacts:
+        if other in key and key[other] < key[case]:
+            continue  # an earlier case: not at risk from this one
+        exposures.append((setting, other, other in facts))
+    pairs = [(facts[s]["onset"], facts[c]["onset"]) for c, s in tree.items() if s is not None]
+    serial = measures.serial_intervals(pairs)
+    serial.pop("values")
+    return {
+        **{k: found[k] for k in ("id", "size", "cases", "first", "last", "roots", "wards", "active")},
+        "units": sorted({f"{facts[c]['unit']}, {facts[c]['ward']}" if facts[c]["ward"] else facts[c]["unit"]
+                         for c in cases if facts[c]["unit"]}),
+        "places": places,
+        "generations": measures.generations(tree),
+        "traced": {f"F{lv}": n for lv, n in sorted(traced.items())},
+        "unknown_source": [c for c in cases if facts[c]["unknown_source"]],
+        "labels": sql.labels_of(store, cases),
+        "secondary": {"mean": round(measures.mean(counts.values()), 3),
+                      "offspring": {c: n for c, n in counts.items() if n},
+                      "dispersion_k": _round(measures.dispersion_k(counts.values())),
+                      "dispersion_k_moments": _round(measures.dispersion_k_moments(counts.values())),
+                      "top_share_80": _round(measures.top_share(counts))},
+        "serial_interval": serial,
+        "attack_rates": measures.attack_rates(exposures),
+        "tree": tree,
+        "definition": DEFINITION,
+    }
+
+
+def _round(x, digits: int = 3):
+    return None if x is None else round(x, digits)

@@ -1,0 +1,112 @@
+"""SQL for clusters (:mod:`tracing.clusters`): the links that join cases, the
+case facts a cluster needs, and the stored cluster ids.
+
+Links are read with joins that only touch traced persons (rows of ``levels``)
+and driven from the ``levels``/``cases`` side, so a district of a million
+contacts is read through the (person, date) indexes, never scanned whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+
+def recorded_sources(store) -> list[tuple[str, str]]:
+    """``(case, source)`` for every recorded source (``case_sources``)."""
+    return store.conn.execute("SELECT case_id, source FROM case_sources").fetchall()
+
+
+def derived_sources(store) -> Iterator[tuple[str, str, str | None]]:
+    """``(person, source, date)``: every transmitter the level derivation found
+    (the contact that made a person F1/F2… or exposed a case, inside the
+    transmitter's window)."""
+    return store.conn.execute("SELECT person, source, date FROM level_sources")
+
+
+def case_contacts_with_traced(store) -> Iterator[tuple[str, str, str | None]]:
+    """``(a, b, date)`` of contacts that touch a confirmed case and whose other
+    end is traced (a case or an F1/F2… person)."""
+    return store.conn.execute(
+        """SELECT c.a, c.b, c.date FROM cases k
+             JOIN contacts c ON c.a = k.person JOIN levels o ON o.person = c.b
+           UNION ALL
+           SELECT c.a, c.b, c.date FROM cases k
+             JOIN contacts c ON c.b = k.person JOIN levels o ON o.person = c.a""")
+
+
+def f1_contacts(store) -> Iterator[tuple[str, str, str | None]]:
+    """``(a, b, date)`` of contacts between two F1 persons."""
+    return store.conn.execute(
+        """SELECT c.a, c.b, c.date FROM levels l
+             JOIN contacts c ON c.a = l.person JOIN levels o ON o.person = c.b
+           WHERE l.level = 1 AND o.level = 1""")
+
+
+def case_facts(store) -> list[dict]:
+    """Every case with the fields clusters report: dates, place of residence,
+    the derived primary source and that source's chain root."""
+    return store.query(
+        """SELECT k.person AS id, k.confirmed, k.onset, k.isolated, k.unknown_source, k.prior_level,
+                  p.ward, p.unit, l.primary_source, s.root AS source_root
+           FROM cases k JOIN persons p ON p.id = k.person
+           LEFT JOIN levels l ON l.person = k.person
+           LEFT JOIN levels s ON s.person = l.primary_source
+           ORDER BY k.person""")
+
+
+# ------------------------------------------------------------- stored ids
+def assignments(store) -> dict[str, str]:
+    """``{case: cluster id}`` as last stored."""
+    return dict(store.conn.execute("SELECT case_id, cluster FROM cluster_members"))
+
+
+def cluster_ids(store) -> dict[str, dict]:
+    """Every id ever given: ``{id: {"n", "created", "merged_into", "merged_at"}}``."""
+    return {r["id"]: r for r in store.query("SELECT * FROM cluster_ids")}
+
+
+def next_number(store) -> int:
+    return (store.conn.execute("SELECT max(n) FROM cluster_ids").fetchone()[0] or 0) + 1
+
+
+def save_assignments(store, members: dict[str, str], new_ids: Iterable[tuple[str, int]],
+                     merges: Iterable[tuple[str, str]], day: str) -> None:
+    """Replace the stored membership by ``members`` ({case: id}); add
+    ``new_ids`` ((id, n)) and mark ``merges`` ((old, into)) on ``day``."""
+    c = store.conn
+    c.executemany("INSERT INTO cluster_ids (id, n, created) VALUES (?, ?, ?)",
+                  [(cid, n, day) for cid, n in new_ids])
+    c.executemany("UPDATE cluster_ids SET merged_into = ?, merged_at = ? WHERE id = ?",
+                  [(into, day, old) for old, into in merges])
+    c.execute("DELETE FROM cluster_members")
+    c.executemany("INSERT INTO cluster_members (case_id, cluster) VALUES (?, ?)", sorted(members.items()))
+
+
+# ------------------------------------------------------------- cluster show
+def traced_by_root(store, roots: Iterable[str]) -> dict[int, int]:
+    """``{level: persons}`` of non-case traced persons whose chain root is one of ``roots``."""
+    out: dict[int, int] = {}
+    for level, n in store._in(
+            """SELECT l.level, count(*) FROM levels l WHERE l.root IN ({ids}) AND l.level > 0
+               GROUP BY l.level""", roots):
+        out[level] = out.get(level, 0) + n
+    return out
+
+
+def contacts_of_cases(store, ids: Iterable[str]) -> list[tuple]:
+    """``(case, other, date, setting, place)`` for every contact of ``ids``."""
+    return [(r[0], r[1], r[2], r[3], r[6]) for r in store.contacts_of(ids)]
+
+
+def checkin_places(store, ids: Iterable[str]) -> list[str]:
+    return sorted({r[0] for r in store._in(
+        """SELECT DISTINCT p.name FROM checkins c JOIN places p ON p.id = c.place
+           WHERE c.person IN ({ids})""", ids)})
+
+
+def labels_of(store, ids: Iterable[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for case_id, label in store._in(
+            "SELECT case_id, label FROM case_labels WHERE case_id IN ({ids}) ORDER BY case_id, label", ids):
+        out.setdefault(case_id, []).append(label)
+    return out
