@@ -1,0 +1,102 @@
+"""Render time of the HTML maps against pyvis' own path.
+
+    python benchmarks/bench_render.py [--sizes 2000,20000] [--limit 120]
+
+Builds synthetic outbreak trees (fixed seed), times ``render_html`` +
+``write_html`` and the same graph through pyvis ``Network.from_nx`` +
+``write_html``, and prints a table with the ratio. ``from_nx`` is quadratic:
+a size whose estimated time (from the smaller runs) exceeds ``--limit``
+seconds is skipped, and the table says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tracing.render import MapData, MapEdge, MapNode, render_html, write_html  # noqa: E402
+
+
+def synthetic(n: int, seed: int = 20210501) -> MapData:
+    """A random outbreak tree of n persons: 5 roots, each person exposed by
+    an earlier one, levels down to F4, 3 % second sources."""
+    rnd = random.Random(seed)
+    nodes = [MapNode(f"R{i}", f"Ca gốc {i}", 0, is_case=True, confirmed="2021-05-01", ward=f"P{i % 7}") for i in range(5)]
+    edges = []
+    for i in range(5, n):
+        parent = nodes[rnd.randrange(max(0, len(nodes) - 500), len(nodes))] if rnd.random() < 0.8 \
+            else nodes[rnd.randrange(len(nodes))]
+        level = min((parent.level or 0) + 1, 4) if parent.level is not None else None
+        node = MapNode(f"N{i}", f"Người {i}", level, ward=f"P{i % 7}", exposure=f"2021-05-{1 + i % 28:02d}",
+                       sources=[parent.id], primary_source=parent.id)
+        nodes.append(node)
+        edges.append(MapEdge(parent.id, node.id))
+        if rnd.random() < 0.03:
+            other = nodes[rnd.randrange(len(nodes) - 1)]
+            if other.id != parent.id:
+                edges.append(MapEdge(other.id, node.id, primary=False))
+    return MapData(nodes, edges, f"Synthetic outbreak of {n}", [f"R{i}" for i in range(5)])
+
+
+def time_ours(data: MapData, folder: Path, layout: str) -> float:
+    start = time.perf_counter()
+    write_html(render_html(data, layout=layout), folder / f"ours-{layout}-{len(data.nodes)}.html")
+    return time.perf_counter() - start
+
+
+def time_pyvis(data: MapData, folder: Path) -> float:
+    import networkx as nx
+    from pyvis.network import Network
+
+    g = nx.DiGraph()
+    for n in data.nodes:
+        g.add_node(n.id, label=n.name or n.id, title=n.name or n.id)
+    for e in data.edges:
+        g.add_edge(e.source, e.target)
+    start = time.perf_counter()
+    net = Network(directed=True, cdn_resources="in_line")
+    net.from_nx(g)
+    net.write_html(str(folder / f"pyvis-{len(data.nodes)}.html"))
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="2000,20000")
+    ap.add_argument("--limit", type=float, default=120.0, help="skip from_nx when its estimate exceeds this (s)")
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    from tabulate import tabulate
+
+    rows = []
+    known: tuple[int, float] | None = None  # (size, seconds) of the last pyvis run
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        render_html(synthetic(10), layout="tree")  # warm up: read the vis-network files once
+        for n in sorted(sizes):
+            data = synthetic(n)
+            ours = {lay: time_ours(data, folder, lay) for lay in ("tree", "network", "timeline")}
+            estimate = known[1] * (n / known[0]) ** 2 if known else None
+            if estimate is not None and estimate > args.limit:
+                theirs, note = None, f"skipped: estimated {estimate:.0f} s > {args.limit:.0f} s (quadratic)"
+            else:
+                theirs = time_pyvis(data, folder)
+                known = (n, theirs)
+                note = "all nodes drawn" if n <= 2000 else "pyvis draws all nodes, ours collapsed to 2,000"
+            rows.append([n, f"{ours['tree']:.2f}", f"{ours['network']:.2f}", f"{ours['timeline']:.2f}",
+                         "-" if theirs is None else f"{theirs:.2f}",
+                         "-" if theirs is None else f"{theirs / ours['tree']:.1f}x", note])
+    print(tabulate(rows, headers=["persons", "tree s", "network s", "timeline s", "pyvis from_nx s",
+                                  "pyvis / tree", "note"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
