@@ -1,0 +1,115 @@
+"""`tracing backup`, `tracing restore`, `tracing doctor`."""
+
+from __future__ import annotations
+
+import click
+
+from tracing import maintenance
+
+from .output import emit_json, emit_rows, format_option, note
+
+
+def _counts_line(counts: dict) -> str:
+    return ", ".join(f"{n} {t}" for t, n in counts.items() if t in ("persons", "contacts", "cases", "checkins"))
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=True, file_okay=True))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@format_option("table", "json")
+@click.pass_obj
+def backup_cmd(obj, file, force, fmt):
+    """Write a consistent copy of the database to FILE (or into the folder
+    FILE as <name>-<date>.db), safe while others keep working.
+
+    The copy is a single self-contained SQLite file, checked before it is put
+    in place; `tracing restore FILE` (or copying it back) brings it back.
+
+    \b
+    Examples:
+      tracing backup /media/usb/long-bien-2021-06-30.db
+      tracing backup /media/usb/          # -> /media/usb/tracing-2021-06-30.db
+    """
+    result = maintenance.backup(obj.store(), file, force=force)
+    if fmt == "json":
+        emit_json(result)
+    else:
+        click.echo(f"Backed up {obj.db_path} to {result['file']} ({_counts_line(result['counts'])}).")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=True, file_okay=True))
+@click.option("--force", is_flag=True, help="Replace the existing database (a copy of it is kept first).")
+@format_option("table", "json")
+@click.pass_obj
+def restore_cmd(obj, file, force, fmt):
+    """Bring back a backup: the database becomes a copy of FILE.
+
+    FILE must be a sound tracing database (checked first). An existing
+    database is replaced only with --force, and a copy of it is kept next to
+    it as <database>.before-restore-<time>.db.
+
+    \b
+    Example:
+      tracing --db long-bien.db restore /media/usb/long-bien-2021-06-30.db --force
+    """
+    result = maintenance.restore(obj.db_path, file, force=force)
+    if result["kept"]:
+        note(f"The replaced database was kept as {result['kept']}")
+    if fmt == "json":
+        emit_json(result)
+    else:
+        click.echo(f"Restored {result['file']} from {result['from']} ({_counts_line(result['counts'])}).")
+
+
+@click.command("doctor")
+@click.option("--levels", "check_levels", is_flag=True,
+              help="Also compare the stored levels with a fresh derivation (slower).")
+@click.option("--rederive", is_flag=True, help="Re-derive every level now (after a crash or a correction).")
+@format_option("table", "json")
+@click.pass_obj
+def doctor_cmd(obj, check_levels, rederive, fmt):
+    """Check the database: schema version, integrity, foreign keys, counts.
+
+    Changes nothing (unless --rederive). Exits with status 1 when it finds a
+    problem.
+
+    \b
+    Examples:
+      tracing doctor
+      tracing --db copy.db doctor --levels --format json
+    """
+    if rederive:
+        from tracing import levels
+        store = obj.store(write=True)
+        with store.write("doctor rederive"):
+            changes = levels.rederive_all(store)
+            store.note(changes=len(changes))
+        note(f"Re-derived every level: {len(changes)} entr{'y' if len(changes) == 1 else 'ies'} changed.")
+        obj.close()
+        obj._store = None
+    report = maintenance.doctor(obj.db_path, levels=check_levels)
+    if fmt == "json":
+        emit_json(report)
+    else:
+        click.echo(f"Database {report['file']} ({report['bytes']:,} bytes, journal {report['journal_mode'] or '–'})")
+        click.echo(f"Schema {report['schema'] if report['schema'] is not None else '–'} "
+                   f"(this version: {report['latest']})")
+        if report["counts"]:
+            emit_rows([{"table": t, "rows": n} for t, n in report["counts"].items()], ["table", "rows"], "table")
+        for line in report["notes"]:
+            click.echo(f"Note: {line}")
+        for line in report["problems"]:
+            click.echo(f"Problem: {line}")
+        if report["ok"]:
+            click.echo("OK: integrity check and foreign keys pass.")
+    if not report["ok"]:
+        n = len(report["problems"])
+        raise click.ClickException(f"{n} problem{'s' if n != 1 else ''} found in {report['file']}: "
+                                   f"{report['problems'][0]}")
+
+
+def register(cli):
+    cli.add_command(backup_cmd)
+    cli.add_command(restore_cmd)
+    cli.add_command(doctor_cmd)

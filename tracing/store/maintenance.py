@@ -1,0 +1,209 @@
+"""File-level care of a tracing database: online backup, restore, inspection.
+
+All of it goes through SQLite itself, never a raw file copy of a live
+database: :func:`backup_to` uses SQLite's online backup API (one step, so the
+copy is one consistent snapshot even while other processes write), and
+:func:`restore_into` writes a checked copy back through the same API, under
+SQLite's locks, so a database in use is never left half old, half new.
+
+>>> import tempfile, os
+>>> from tracing.store import Store
+>>> d = tempfile.mkdtemp()
+>>> store = Store.open(os.path.join(d, "t.db"), create=True)
+>>> with store.write("person add"):
+...     store.insert_person({"id": "BN1", "name": "An"})
+>>> backup_to(store, os.path.join(d, "copy.db"))["pages"] > 0
+True
+>>> info = inspect(os.path.join(d, "copy.db"))
+>>> info["tracing"], info["integrity"], info["counts"]["persons"], info["journal_mode"]
+(True, [], 1, 'delete')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sqlite3
+
+from ..errors import DatabaseError
+from .schema import APPLICATION_ID, LATEST
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+TABLES = ("persons", "contacts", "places", "checkins", "cases", "case_sources", "levels", "rules", "audit",
+          "followups", "populations")
+
+
+def is_sqlite_file(path) -> bool:
+    """Does ``path`` start with the SQLite header? (An empty file does not.)"""
+    try:
+        with open(path, "rb") as f:
+            return f.read(16) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def _connect_ro(path) -> sqlite3.Connection:
+    """A read-only connection that never creates, migrates or converts anything."""
+    uri = "file:" + os.path.abspath(os.fspath(path)).replace("?", "%3f").replace("#", "%23") + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=60)
+    conn.execute("PRAGMA busy_timeout = 60000")
+    return conn
+
+
+def _fsync(path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def inspect(path) -> dict:
+    """Look at a database file without changing it.
+
+    Returns ``{"path", "size", "sqlite", "tracing", "schema", "latest",
+    "journal_mode", "integrity": [problem], "foreign_keys": [problem],
+    "counts": {table: rows}, "error"}`` (``error`` when it cannot be read).
+    """
+    path = os.fspath(path)
+    info = {"path": path, "size": os.path.getsize(path), "sqlite": is_sqlite_file(path), "tracing": False,
+            "schema": None, "latest": LATEST, "journal_mode": None, "integrity": [], "foreign_keys": [],
+            "counts": {}, "error": None}
+    if not info["sqlite"]:
+        info["error"] = "empty file" if info["size"] == 0 else "not a SQLite database file"
+        return info
+    try:
+        conn = _connect_ro(path)
+    except sqlite3.Error as e:
+        info["error"] = f"cannot open it ({e})"
+        return info
+    try:
+        info["schema"] = conn.execute("PRAGMA user_version").fetchone()[0]
+        info["tracing"] = conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        info["journal_mode"] = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        info["integrity"] = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        info["foreign_keys"] = [f"{r[0]} row {r[1]} points to a missing {r[2]}"
+                                for r in conn.execute("PRAGMA foreign_key_check")]
+        present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        info["counts"] = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES if t in present}
+    except sqlite3.Error as e:
+        info["error"] = f"cannot read it ({e})"
+    finally:
+        conn.close()
+    return info
+
+
+def backup_to(store, dest) -> dict:
+    """Write a consistent copy of ``store`` to ``dest`` (replaced atomically).
+
+    The copy is one snapshot taken with SQLite's backup API in a single step
+    (other processes keep writing meanwhile), converted to a self-contained
+    single file (no ``-wal``), checked with ``PRAGMA integrity_check``, synced
+    to disk and only then renamed over ``dest``. Private to its owner (0600).
+    """
+    dest = os.path.abspath(os.fspath(dest))
+    tmp = f"{dest}.partial-{os.getpid()}"
+    for leftover in (tmp, tmp + "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(leftover)
+    try:
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except OSError as e:
+        raise DatabaseError(f"cannot write the backup {dest}: {e.strerror}") from None
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            store.conn.backup(dst)  # pages=-1: everything in one step, one snapshot
+            dst.execute("PRAGMA journal_mode = DELETE")
+            problems = [r[0] for r in dst.execute("PRAGMA integrity_check") if r[0] != "ok"]
+            pages = dst.execute("PRAGMA page_count").fetchone()[0]
+        finally:
+            dst.close()
+        if problems:
+            raise DatabaseError(f"the backup failed its integrity check ({problems[0]}); {dest} was not written")
+        _fsync(tmp)
+        os.replace(tmp, dest)
+        _fsync(os.path.dirname(dest))
+    except sqlite3.OperationalError as e:
+        _remove(tmp)
+        msg = str(e)
+        if "full" in msg:
+            raise DatabaseError(f"the disk holding {dest} is full: no backup was written") from None
+        raise DatabaseError(f"cannot write the backup {dest} ({msg})") from None
+    except OSError as e:
+        _remove(tmp)
+        raise DatabaseError(f"cannot write the backup {dest}: {e.strerror or e}") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+    return {"file": dest, "pages": pages, "bytes": os.path.getsize(dest)}
+
+
+def _remove(path) -> None:
+    for p in (path, path + "-journal"):
+        with contextlib.suppress(OSError):
+            os.remove(p)
+
+
+def copy_file(source, dest) -> None:
+    """A consistent copy of a database file that may not be a usable
+    database (then a plain byte copy, with its ``-wal`` if any)."""
+    source, dest = os.fspath(source), os.fspath(dest)
+    fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    try:
+        src = _connect_ro(source)
+        dst = sqlite3.connect(dest)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            src.close()
+            dst.close()
+    except sqlite3.Error:
+        shutil.copyfile(source, dest)
+        if os.path.exists(source + "-wal"):
+            shutil.copyfile(source + "-wal", dest + "-wal")
+    _fsync(dest)
+
+
+def restore_into(source, target) -> None:
+    """Replace the content of the database ``target`` by that of ``source``.
+
+    Goes through SQLite's backup API into ``target`` (under its write lock,
+    so processes that have it open see either the old or the new database).
+    A ``target`` that is not a readable SQLite database is replaced whole.
+    """
+    source, target = os.fspath(source), os.fspath(target)
+    if os.path.exists(target) and not is_sqlite_file(target) and os.path.getsize(target) > 0:
+        for p in (target, target + "-wal", target + "-shm", target + "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(p)
+    if not os.path.exists(target):
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    src = _connect_ro(source)
+    try:
+        dst = sqlite3.connect(target, timeout=60)
+        dst.execute("PRAGMA busy_timeout = 60000")
+        try:
+            src.backup(dst)
+            problems = [r[0] for r in dst.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        finally:
+            dst.close()
+    except sqlite3.OperationalError as e:
+        msg = str(e)
+        if "readonly" in msg:
+            raise DatabaseError(f"{target} is read-only: nothing was restored") from None
+        if "full" in msg:
+            raise DatabaseError(f"the disk holding {target} is full: nothing was restored") from None
+        if "locked" in msg or "busy" in msg:
+            raise DatabaseError(f"{target} is busy (another program holds it too long): try again") from None
+        raise DatabaseError(f"cannot restore into {target} ({msg})") from None
+    finally:
+        src.close()
+    if problems:
+        raise DatabaseError(f"{target} failed its integrity check after the restore ({problems[0]})")
