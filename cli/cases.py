@@ -6,7 +6,7 @@ import click
 
 from tracing import cases
 
-from .output import changes_lines, emit_json, format_option
+from .output import changes_lines, emit_json, emit_table, format_option
 
 
 @click.group()
@@ -33,6 +33,51 @@ def _print_result(result: dict, fmt: str, title: str) -> None:
             click.echo(line)
     else:
         click.echo("No level changes.")
+    schedule = result.get("schedule") or []
+    if schedule:
+        click.echo(f"\nSchedules ({len(schedule)}; Day 1 = the day after the last exposure):")
+        rows = [{**e, "level": e["level"] or "–", "what": _what(e)} for e in schedule]
+        emit_table(rows, ["id", "level", "last_exposure", "quarantine_until", "tests", "what"],
+                   ["id", "level", "last exposure", "quarantine until", "tests", ""])
+    counts = result.get("followups")
+    if counts and (counts["scheduled"] or counts["cancelled"]):
+        click.echo(f"Follow-ups: {counts['scheduled']} scheduled, {counts['cancelled']} cancelled"
+                   + (f", {counts['kept']} kept" if counts["kept"] else "") + ".")
+    if result.get("scenario") == "PA2":
+        cands = result.get("candidates") or []
+        click.echo(f"\nCandidate sources ({len(cands)}; score = sum of the points in brackets):")
+        if cands:
+            for c in cands:
+                click.echo(f"  {c['id']} ({c.get('name') or 'no name'}): score {c['score']}")
+                for reason in c["reasons"]:
+                    click.echo(f"      - {reason}")
+            click.echo(f"  Accept one with: tracing case link {result['id']} --source ID")
+        else:
+            click.echo("  (none found: no contact, household, unit, workplace or check-in evidence)")
+    zone = result.get("zone")
+    if zone:
+        click.echo(f"\nProposed zone (infectious window {zone['window'][0]} to {zone['window'][1]}):")
+        click.echo(f"  units:   {', '.join(zone['units']) or '– (the case has no unit recorded)'}")
+        click.echo(f"  places:  {', '.join(zone['places']) or '– (no check-ins in the window)'}")
+        ids = zone["to_test"]
+        shown = ", ".join(ids[:30]) + (f", … (+{len(ids) - 30})" if len(ids) > 30 else "")
+        click.echo(f"  to test: {len(ids)} persons ({zone['residents']} residents, {zone['visitors']} visitors)"
+                   + (f": {shown}" if ids else ""))
+
+
+def _what(entry: dict) -> str:
+    if entry["level"] == "F0":
+        return "quarantine ends: moves to treatment" if entry["quarantine_until"] else "treatment"
+    if entry["level"] is None:
+        return "no longer traced: follow-ups cancelled"
+    parts = []
+    if entry.get("where") and entry["where"] != "none":
+        parts.append(entry["where"])
+    if entry.get("monitor_until"):
+        parts.append(f"monitoring to {entry['monitor_until']}")
+    if entry.get("undated"):
+        parts.append("undated contact: window end used")
+    return "; ".join(parts)
 
 
 @case.command("confirm")
@@ -42,23 +87,31 @@ def _print_result(result: dict, fmt: str, title: str) -> None:
 @click.option("--isolated", help="Day the case was isolated (default: --date).")
 @click.option("--source", "sources", multiple=True, help="A known infector (repeat for several).")
 @click.option("--unknown-source", is_flag=True, help="No known source: PA2.")
+@click.option("--zone", "zone", is_flag=True, help="Propose a zone for a PA1 case too (PA2 always does).")
+@click.option("--candidates", "n_candidates", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="How many candidate sources to list (PA2).")
 @click.option("--dry-run", is_flag=True, help="Show the result and write nothing (a drill).")
 @format_option("table", "json")
 @click.pass_obj
-def case_confirm(obj, person_id, confirmed, onset, isolated, sources, unknown_source, dry_run, fmt):
-    """Make PERSON_ID an F0 and re-derive every level it affects.
+def case_confirm(obj, person_id, confirmed, onset, isolated, sources, unknown_source, zone, n_candidates,
+                 dry_run, fmt):
+    """Make PERSON_ID an F0, re-derive every level it affects and run the
+    scenario: PA1 (a known source or exposure: promote the chain, new
+    schedules) or PA2 (no known source: candidate sources, zone, who to test).
 
     \b
     Example:
-      tracing case confirm P2 --date 2021-05-07 --onset 2021-05-06 --source BN1
+      tracing case confirm P2 --date 2021-05-07 --onset 2021-05-06 --dry-run
+      tracing case confirm BN9 --date 2021-05-08 --unknown-source
     """
     store = obj.store(write=not dry_run)
     fields = {"id": person_id, "confirmed": confirmed, "onset": onset, "isolated": isolated,
-              "sources": list(sources), "unknown_source": unknown_source}
+              "sources": list(sources), "unknown_source": unknown_source, "zone": zone,
+              "candidates": n_candidates}
     with store.write("case confirm", dry_run=dry_run):
         result = cases.confirm(store, fields)
-    result["scenario"] = "PA1" if (result["prior_level"] or result["sources"]) else "PA2"
-    _print_result(result, fmt, f"{person_id} confirmed F0 ({result['scenario']}).")
+    label = {"PA1": "PA1: promote the chain", "PA2": "PA2: no known source, trace backwards"}[result["scenario"]]
+    _print_result(result, fmt, f"{person_id} confirmed F0 on {result['case']['confirmed']} ({label}).")
 
 
 @case.command("unconfirm")

@@ -1,12 +1,24 @@
 """Confirmed cases: confirm, unconfirm (a false positive) and link a source.
 
 Each re-derives only the neighbourhood the case touches and returns the level
-changes, the case itself included (``F1`` -> ``F0`` or ``None`` -> ``F0``).
+changes, the case itself included (``F1`` -> ``F0`` or ``None`` -> ``F0``),
+the new quarantine/test schedules of everyone whose level or exposure changed
+(and keeps the ``followups`` table in step), and for a confirmation the
+scenario of the notices:
+
+* ``PA1``: the person had a known source or exposure (traced F1/F2, a recorded
+  ``--source``, a contact with an earlier case's chain): the chain is promoted;
+* ``PA2``: no known source: the case is marked ``unknown_source``, candidate
+  sources are ranked over the incubation window and a zone is proposed (also
+  for PA1 with ``zone=True``).
+
+The result has the keys of ``shared/CLI.md``: ``id``, ``scenario``,
+``dry_run``, ``changes``, ``schedule``, ``candidates``, ``zone``.
 """
 
 from __future__ import annotations
 
-from . import levels
+from . import followups, levels, scenarios
 from .errors import Conflict, InvalidValue, NotFound
 from .levels import level_name
 from .people import check_id, ensure_persons
@@ -48,8 +60,31 @@ def changes_json(changes) -> list[dict]:
             for c in changes if c.level_changed]
 
 
+def _merge(first, second) -> list:
+    """Two successive lists of changes as one (old of the first, new of the last)."""
+    by_id = {c.id: levels.Change(c.id, c.old, c.new) for c in first}
+    for c in second:
+        if c.id in by_id:
+            by_id[c.id].new = c.new
+        else:
+            by_id[c.id] = levels.Change(c.id, c.old, c.new)
+    return [c for _, c in sorted(by_id.items()) if not levels._same(c.old, c.new)]
+
+
+def _bookkeeping(store, changes, why: str, *, case_id=None, case_row=None) -> tuple[list[dict], dict]:
+    schedule = scenarios.schedules(store, changes, case_id=case_id, case_row=case_row)
+    counts = followups.apply_schedule(store, schedule, why)
+    return schedule, counts
+
+
 def confirm(store, fields: dict) -> dict:
-    """Make a person F0 and re-derive every level it affects."""
+    """Make a person F0, re-derive every level it affects, name the scenario
+    (PA1/PA2), schedule the promoted and, for PA2 (or ``fields["zone"]``),
+    rank candidate sources and propose a zone.
+
+    ``fields``: ``id``, ``confirmed``, ``onset``, ``isolated``, ``sources``,
+    ``unknown_source``, ``zone`` (bool), ``candidates`` (how many to show).
+    """
     row = clean_case(fields)
     cid = row["person"]
     ensure_persons(store, [cid, *row["sources"]])
@@ -63,24 +98,50 @@ def confirm(store, fields: dict) -> dict:
     store.upsert_case(row)
     store.add_case_sources(cid, sources)
     changes = levels.rederive(store, {cid}, changed_cases={cid})
-    store.note(case=cid, confirmed=row["confirmed"], changes=len(changes))
-    return {"id": cid, "dry_run": store.dry_run, "prior_level": level_name(row["prior_level"]),
-            "case": row, "sources": sources, "changes": changes_json(changes), "_changes": changes}
+    entry = store.levels([cid]).get(cid) or {}
+    scenario = scenarios.scenario_of(row["prior_level"], sources, entry.get("primary_source"),
+                                     bool(row["unknown_source"]))
+    if scenario == "PA2" and not row["unknown_source"]:
+        row["unknown_source"] = 1  # no known source: an unknown-source case in every report
+        store.upsert_case(row)
+        changes = _merge(changes, levels.rederive(store, {cid}))
+    why = f"case confirm {cid} ({scenario}, sample {row['confirmed']})"
+    schedule, counts = _bookkeeping(store, changes, why, case_id=cid, case_row=row)
+    candidates, zone = [], None
+    if scenario == "PA2":
+        candidates = scenarios.candidates(store, cid, limit=fields.get("candidates") or scenarios.CANDIDATE_LIMIT)
+    if scenario == "PA2" or fields.get("zone"):
+        zone = scenarios.zone(store, cid)
+    public = changes_json(changes)
+    store.note(case=cid, confirmed=row["confirmed"], scenario=scenario, changes=public,
+               followups=counts, why=why)
+    return {"id": cid, "scenario": scenario, "dry_run": store.dry_run, "changes": public,
+            "schedule": schedule, "candidates": candidates, "zone": zone, "followups": counts,
+            "prior_level": level_name(row["prior_level"]), "case": row, "sources": sources,
+            "unknown_source": bool(row["unknown_source"]), "_changes": changes}
 
 
 def unconfirm(store, case_id: str) -> dict:
-    """Remove a confirmation (false positive) and restore the levels."""
+    """Remove a confirmation (false positive) and restore the levels: the
+    result is the diff, schedules are recomputed (the person's own quarantine
+    comes back if they are still traced; persons who drop out are cancelled)."""
     case_id = check_id(case_id)
-    if store.get_case(case_id) is None:
+    case = store.get_case(case_id)
+    if case is None:
         raise NotFound(f"{case_id} is not a confirmed case")
     store.delete_case(case_id)
     changes = levels.rederive(store, {case_id}, changed_cases={case_id})
-    store.note(case=case_id, changes=len(changes))
-    return {"id": case_id, "dry_run": store.dry_run, "changes": changes_json(changes), "_changes": changes}
+    why = f"case unconfirm {case_id} (sample {case['confirmed']} was a false positive)"
+    schedule, counts = _bookkeeping(store, changes, why, case_row=case)
+    public = changes_json(changes)
+    store.note(case=case_id, changes=public, followups=counts, why=why)
+    return {"id": case_id, "dry_run": store.dry_run, "changes": public, "schedule": schedule,
+            "followups": counts, "_changes": changes}
 
 
 def link(store, case_id: str, sources: list[str]) -> dict:
-    """Record a source found later (a PA2 case becomes linked)."""
+    """Record a source found later (a PA2 case becomes linked:
+    ``unknown_source`` is cleared, so reports count it as linked)."""
     case_id = check_id(case_id)
     case = store.get_case(case_id)
     if case is None:
@@ -91,11 +152,16 @@ def link(store, case_id: str, sources: list[str]) -> dict:
     if case_id in sources:
         raise InvalidValue(f"--source: {case_id} cannot be its own source")
     ensure_persons(store, sources)
+    was_unknown = bool(case["unknown_source"])
     store.add_case_sources(case_id, sources)
-    if case["unknown_source"]:
+    if was_unknown:
         case["unknown_source"] = 0
         store.upsert_case(case)
     changes = levels.rederive(store, {case_id})
-    store.note(case=case_id, sources=sources)
+    why = f"case link {case_id} --source {' '.join(sources)}"
+    schedule, counts = _bookkeeping(store, changes, why, case_row=case)
+    public = changes_json(changes)
+    store.note(case=case_id, sources=sources, was_unknown_source=was_unknown, changes=public, followups=counts)
     return {"id": case_id, "dry_run": store.dry_run, "sources": store.case_sources([case_id]).get(case_id, []),
-            "changes": changes_json(changes), "_changes": changes}
+            "scenario": "linked", "was_unknown_source": was_unknown, "unknown_source": False,
+            "changes": public, "schedule": schedule, "followups": counts, "_changes": changes}

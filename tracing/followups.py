@@ -1,0 +1,154 @@
+"""Follow-ups: the tests and quarantine ends a tracing team visits.
+
+A schedule (see :func:`tracing.scenarios.schedules`) becomes pending rows of
+the ``followups`` table: kind ``test`` on each test day and kind
+``quarantine_end`` on the last day of quarantine. When a person's schedule
+changes (promoted F2 -> F1, a new exposure, a dropped level, confirmed F0),
+the pending rows that no longer fit are cancelled with the reason and the new
+ones are added; rows that still fit are kept.
+
+The daily list (:func:`due_list`) has three parts: tests due that day,
+quarantines ending that day, and overdue tests (pending, due before that
+day). A quarantine end is an event on its day, not a task that can be late, so
+past ones are not listed as overdue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from .errors import InvalidValue, NotFound
+from .levels import level_name
+from .people import check_id
+from .store import scenarios as sql
+from .values import parse_date, today
+
+RESULTS = ("negative", "positive", "missed")
+KINDS = ("test", "quarantine_end")
+#: A missed test is due again this many days later.
+RETRY_DAYS = 1
+
+
+def wanted(entry: dict) -> list[tuple[str, str]]:
+    """``(kind, due)`` pairs a schedule entry asks for.
+
+    >>> wanted({"tests": ["2021-05-08", "2021-05-21"], "quarantine_until": "2021-05-28"})
+    [('quarantine_end', '2021-05-28'), ('test', '2021-05-08'), ('test', '2021-05-21')]
+    """
+    pairs = {("test", d) for d in entry.get("tests") or []}
+    if entry.get("quarantine_until") and entry.get("level") not in (None, "F0"):
+        pairs.add(("quarantine_end", entry["quarantine_until"]))
+    return sorted(pairs)
+
+
+def apply_schedule(store, schedule: list[dict], why: str) -> dict:
+    """Make the pending follow-ups of every person in ``schedule`` match it.
+
+    Returns ``{"scheduled", "cancelled", "kept"}`` counts.
+    """
+    ids = [e["id"] for e in schedule]
+    pending = sql.pending_followups(store, ids)
+    cancel: dict[str, list[int]] = {}
+    new_rows = []
+    kept = 0
+    for entry in schedule:
+        want = wanted(entry)
+        have = pending.get(entry["id"], [])
+        if entry["level"] is None:
+            reason = f"no longer traced ({entry.get('from') or '–'} → –): {why}"
+        elif entry["level"] == "F0":
+            reason = f"confirmed F0, moves to treatment: {why}"
+        else:
+            reason = f"superseded by the {entry['level']} schedule: {why}"
+        left = list(want)
+        for row in have:
+            key = (row["kind"], row["due"])
+            if key in left:
+                left.remove(key)
+                kept += 1
+            else:
+                cancel.setdefault(reason, []).append(row["id"])
+        for kind, due in left:
+            new_rows.append({"person": entry["id"], "kind": kind, "due": due,
+                             "detail": {"level": entry["level"], "plan": entry.get("plan"), "why": why}})
+    cancelled = sum(sql.cancel_followups(store, fids, reason) for reason, fids in sorted(cancel.items()))
+    scheduled = sql.insert_followups(store, new_rows)
+    return {"scheduled": scheduled, "cancelled": cancelled, "kept": kept}
+
+
+def _day(value, field: str = "--date"):
+    day = parse_date(value, field) if value not in (None, "") else today()
+    return day.isoformat()
+
+
+def due_list(store, day=None, ward: str | None = None) -> list[dict]:
+    """Who to visit on ``day`` (default today): tests due, quarantines ending,
+    overdue tests. Rows ``{"section", "person", "name", "phone", "ward",
+    "unit", "address", "level", "kind", "due", "days_late", "followup"}``,
+    sections in that order, then by ward, unit, person."""
+    day = _day(day)
+    order = {"test": 0, "quarantine_end": 1, "overdue": 2}
+    out = []
+    for r in sql.followups_due(store, day, ward):
+        if r["due"] == day:
+            section = r["kind"] if r["kind"] in order else "test"
+        elif r["kind"] == "test":
+            section = "overdue"
+        else:
+            continue
+        detail = json.loads(r["detail"]) if r["detail"] else {}
+        out.append({"section": section, "person": r["person"], "name": r["name"], "phone": r["phone"],
+                    "ward": r["ward"], "unit": r["unit"], "address": r["address"],
+                    "level": level_name(r["level"]) if r["level"] is not None else detail.get("level"),
+                    "kind": r["kind"], "due": r["due"],
+                    "days_late": (dt.date.fromisoformat(day) - dt.date.fromisoformat(r["due"])).days,
+                    "followup": r["id"]})
+    out.sort(key=lambda x: (order[x["section"]], x["ward"] or "", x["unit"] or "", x["person"], x["due"]))
+    return out
+
+
+def record(store, person_id: str, day, result: str) -> dict:
+    """Record a test visit: ``negative``, ``positive`` or ``missed``.
+
+    Marks the person's pending test due on ``day`` (else the latest overdue
+    one; else records an unscheduled test). A missed test is due again
+    :data:`RETRY_DAYS` later. A positive result never confirms by itself: the
+    result carries the ``tracing case confirm`` command to run (PA1).
+    """
+    person_id = check_id(person_id)
+    if store.get_person(person_id) is None:
+        raise NotFound(f"unknown person {person_id}")
+    if result not in RESULTS:
+        raise InvalidValue(f"--result: '{result}' is not one of {', '.join(RESULTS)}")
+    day_date = parse_date(day, "--date") if day not in (None, "") else today()
+    if day_date > today():
+        raise InvalidValue(f"--date: {day_date} is in the future")
+    day = day_date.isoformat()
+    tests = [r for r in sql.person_followups(store, person_id, kind="test", status="pending") if r["due"] <= day]
+    exact = [r for r in tests if r["due"] == day]
+    target = exact[0] if exact else (tests[-1] if tests else None)
+    status = "missed" if result == "missed" else "done"
+    value = None if result == "missed" else result
+    if target:
+        sql.finish_followup(store, target["id"], status, value, day)
+        fid, scheduled_for = target["id"], target["due"]
+    else:
+        fid = sql.insert_done_followup(store, person_id, "test", day, status, value, "unscheduled visit")
+        scheduled_for = None
+    retry = None
+    if result == "missed":
+        retry = (day_date + dt.timedelta(days=RETRY_DAYS)).isoformat()
+        level = store.levels([person_id]).get(person_id)
+        sql.insert_followups(store, [{"person": person_id, "kind": "test", "due": retry,
+                                      "detail": {"level": level_name(level["level"]) if level else None,
+                                                 "why": f"retry of the test missed on {day}"}}])
+    nxt = None
+    if result == "positive":
+        if store.get_case(person_id):
+            nxt = None
+        else:
+            nxt = f"tracing case confirm {person_id} --date {day}"
+    store.note(person=person_id, date=day, result=result, followup=fid)
+    return {"person": person_id, "date": day, "result": result, "followup": fid, "scheduled_for": scheduled_for,
+            "retry": retry, "next": nxt, "already_case": result == "positive" and nxt is None}
