@@ -157,11 +157,11 @@ class District:
 
     def person_id(self, index: int) -> str:
         """``P000123``: zero-padded (at least 6 digits) so ids sort in order."""
-        return "P" + str(index + 1).zfill(self._width)
+        return self._id_format % (index + 1)
 
     @property
-    def _width(self) -> int:
-        return max(6, len(str(self.size)))
+    def _id_format(self) -> str:
+        return self._cache("id_format", lambda: "P%0" + str(max(6, len(str(self.size)))) + "d")
 
     def households(self) -> Iterator[list[str]]:
         """Person ids of each household, in order (duplicate records excluded)."""
@@ -315,6 +315,7 @@ class District:
         sk = self._sk
         places = self.places
         iso = self._isolated
+        fmt = self._id_format
         n_days = 7 * self.weeks
         for week in range(self.weeks):
             buckets = self._week_buckets(week)
@@ -334,15 +335,15 @@ class District:
                         continue
                     if code == _HH:
                         setting, place = "household", ""
-                        minutes = "" if rng.random() < 0.5 else str(rng.randrange(120, 721, 30))
+                        minutes = "" if rng.random() < 0.5 else str(120 + 30 * int(rng.random() * 21))
                         masked = "false" if rng.random() < 0.9 else ""
                     elif code == _SOCIAL:
                         setting, place = "social", ""
-                        minutes = "" if rng.random() < 0.3 else str(rng.randrange(20, 181, 10))
+                        minutes = "" if rng.random() < 0.3 else str(20 + 10 * int(rng.random() * 17))
                         masked = ("false", "true", "")[_pick3(rng, 0.55, 0.25)]
                     elif code <= _TRANSPORT0:
                         setting, place = "transport", V.BUS_ROUTES[_TRANSPORT0 - code]
-                        minutes = str(rng.randrange(10, 46, 5)) if rng.random() < 0.7 else ""
+                        minutes = str(10 + 5 * int(rng.random() * 8)) if rng.random() < 0.7 else ""
                         masked = ("true", "false", "")[_pick3(rng, 0.8, 0.05)]
                     elif code >= 1_000_000:                      # venue encounter, minutes encoded
                         v, overlap = divmod(code - 1_000_000, 10_000)
@@ -358,13 +359,13 @@ class District:
                             setting = "healthcare"                # a patient and the staff
                         else:
                             setting = _KIND_SETTING[pl["kind"]]
-                        minutes = str(rng.randrange(15, 241, 15)) if rng.random() < 0.75 else ""
+                        minutes = str(15 * (1 + int(rng.random() * 16))) if rng.random() < 0.75 else ""
                         masked = ("true", "false", "")[_pick3(rng, 0.65, 0.2)]
                     key = (a, b, setting, place) if a < b else (b, a, setting, place)
                     if key in seen:
                         continue
                     seen.add(key)
-                    yield {"from": self.person_id(a), "to": self.person_id(b), "date": date_s,
+                    yield {"from": fmt % (a + 1), "to": fmt % (b + 1), "date": date_s,
                            "setting": setting, "place": place, "minutes": minutes, "masked": masked}
 
     def _venue_encounters(self, day: int, rng: random.Random) -> Iterator[tuple[int, int, int]]:
@@ -397,7 +398,7 @@ class District:
             for a in range(lo, hi - 1):
                 for b in range(a + 1, hi):
                     if rnd() < HOUSEHOLD_WEEKLY:
-                        buckets[rr(7)].extend((a, b, _HH))
+                        buckets[int(rnd() * 7)].extend((a, b, _HH))
         # teams: a few contacts per member and week on workdays
         ts, order = sk.team_start, sk.team_order
         places = self.places
@@ -410,18 +411,18 @@ class District:
             days = 6 if places[place]["kind"] in ("factory", "market", "hospital", "cafe", "restaurant",
                                                    "supermarket", "pharmacy") else 5
             for _ in range(_stochastic_round(size * TEAM_WEEKLY, rng)):
-                i = rr(lo, hi)
-                j = rr(lo, hi - 1)
+                i = lo + int(rnd() * size)
+                j = lo + int(rnd() * (size - 1))
                 if j >= i:
                     j += 1
-                buckets[rr(days)].extend((order[i], order[j], place))
+                buckets[int(rnd() * days)].extend((order[i], order[j], place))
         # transport: commuters on the same bus
         commuters = self._commuters
         if len(commuters) > 1:
             for _ in range(_stochastic_round(len(commuters) * TRANSPORT_WEEKLY, rng)):
                 a, b = commuters[rr(len(commuters))], commuters[rr(len(commuters))]
                 if a != b:
-                    buckets[rr(5)].extend((a, b, _TRANSPORT0 - rr(len(V.BUS_ROUTES))))
+                    buckets[int(rnd() * 5)].extend((a, b, _TRANSPORT0 - rr(len(V.BUS_ROUTES))))
         # visits: neighbours in the same unit, sometimes anyone in the district
         us = sk.unit_start
         hu = sk.hh_unit
@@ -433,7 +434,7 @@ class District:
             else:
                 b = rr(sk.n_real)
             if sk.person_hh[a] != sk.person_hh[b]:
-                buckets[rr(7)].extend((a, b, _SOCIAL))
+                buckets[int(rnd() * 7)].extend((a, b, _SOCIAL))
         # hospital visits: a patient meets a member of staff
         staff = self._hospital_staff
         if staff:
@@ -441,7 +442,7 @@ class District:
                 a = rr(sk.n_real)
                 s = staff[rr(len(staff))]
                 if a != s:
-                    buckets[rr(6)].extend((a, s, sk.group[s]))
+                    buckets[int(rnd() * 6)].extend((a, s, sk.group[s]))
         # duplicate records: named by someone in the original's household
         for d, o in sorted(sk.dup_of.items()):
             if rnd() < 0.3:
@@ -451,7 +452,7 @@ class District:
                 if b == o:
                     b = lo if o != lo else hi - 1
                 if b != o:
-                    buckets[rr(7)].extend((d, b, _HH if hs[h] <= b < hs[h + 1] else _SOCIAL))
+                    buckets[int(rnd() * 7)].extend((d, b, _HH if hs[h] <= b < hs[h + 1] else _SOCIAL))
         return buckets
 
     # cached lookups built lazily from the skeleton
