@@ -1,0 +1,334 @@
+"""Bulk writes for imports and benchmarks: batched ``executemany``, no per-row SELECT.
+
+Each function takes the open store (inside ``store.write(...)``) and an
+iterable of rows that are already validated (the shapes the cleaners in
+:mod:`tracing.people`, :mod:`tracing.encounters` and :mod:`tracing.cases`
+return). Rows are consumed in batches of :data:`BATCH`, so memory does not
+grow with the input. Each returns the number of rows written (inserted or
+changed); pass ``stats={}`` to get the detail (``inserted``, ``updated``,
+``persons_created``, ``touched`` ids ...).
+
+>>> import tempfile, os
+>>> from tracing.store import Store
+>>> store = Store.open(os.path.join(tempfile.mkdtemp(), "t.db"), create=True)
+>>> with store.write("import"):
+...     bulk_contacts(store, [{"a": "P1", "b": "P2", "date": "2021-05-01"},
+...                           {"a": "P2", "b": "P1", "date": "2021-05-01"}])
+1
+>>> store.counts()["persons"]
+2
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from typing import Iterable, Iterator
+
+from ..values import fold
+from . import PERSON_FIELDS
+
+BATCH = 5000
+"""Rows per executemany batch."""
+_IN = 500
+"""Ids per ``IN (...)`` list."""
+
+_PERSON_COLS = [f for f in PERSON_FIELDS if f != "id"]
+
+
+def _now() -> str:
+    return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+
+
+def batches(rows: Iterable, size: int = BATCH) -> Iterator[list]:
+    """Lists of at most ``size`` items from ``rows``.
+
+    >>> [len(b) for b in batches(range(7), 3)]
+    [3, 3, 1]
+    """
+    it = iter(rows)
+    while True:
+        chunk = list(itertools.islice(it, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _json(value) -> str | None:
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else None
+    return value or None
+
+
+def _select_in(store, sql: str, ids: list) -> list[tuple]:
+    out = []
+    for i in range(0, len(ids), _IN):
+        chunk = ids[i:i + _IN]
+        out.extend(store.conn.execute(sql.format(ids=",".join("?" * len(chunk))), chunk))
+    return out
+
+
+def _track(stats: dict | None, key: str, n: int) -> None:
+    if stats is not None:
+        stats[key] = stats.get(key, 0) + n
+
+
+def _touch(stats: dict | None, ids) -> None:
+    if stats is not None and "touched" in stats:
+        stats["touched"].update(ids)
+
+
+def create_bare_persons(store, ids: Iterable[str], *, stats: dict | None = None) -> int:
+    """Create persons (id only) for ``ids`` that do not exist yet; returns how many."""
+    now = _now()
+    cur = store.conn.executemany(
+        "INSERT OR IGNORE INTO persons (id, name_folded, created_at) VALUES (?, '', ?)",
+        [(i, now) for i in dict.fromkeys(ids)])
+    n = max(cur.rowcount, 0)
+    _track(stats, "persons_created", n)
+    return n
+
+
+def _merged_person(old: dict, new: dict) -> dict:
+    """Fields of ``new`` that differ from ``old`` (blank values never erase)."""
+    changes = {}
+    for key in _PERSON_COLS:
+        if key == "extra":
+            continue
+        value = new.get(key)
+        if value is not None and value != old.get(key):
+            changes[key] = value
+    extra = new.get("extra")
+    if extra:
+        stored = json.loads(old["extra"]) if old.get("extra") else {}
+        merged = {**stored, **extra}
+        if merged != stored:
+            changes["extra"] = merged
+    return changes
+
+
+def bulk_persons(store, rows: Iterable[dict], *, stats: dict | None = None) -> int:
+    """Insert new persons, update existing ones whose values differ (blank
+    values in ``rows`` never erase stored ones; ``extra`` dicts are merged).
+    Returns inserted + updated. ``stats``: ``inserted``, ``updated``, ``unchanged``."""
+    written = 0
+    cols = ["id", *_PERSON_COLS, "name_folded", "created_at"]
+    insert = f"INSERT INTO persons ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})"
+    for chunk in batches(rows):
+        by_id: dict[str, dict] = {}
+        for row in chunk:  # the same id twice in a batch: later values win
+            if row["id"] in by_id:
+                merged = dict(by_id[row["id"]])
+                merged.update({k: v for k, v in row.items() if v is not None and k != "extra"})
+                if row.get("extra"):
+                    merged["extra"] = {**(merged.get("extra") or {}), **row["extra"]}
+                by_id[row["id"]] = merged
+            else:
+                by_id[row["id"]] = row
+        ids = list(by_id)
+        names = ["id", *_PERSON_COLS]
+        existing = {r[0]: dict(zip(names, r)) for r in _select_in(
+            store, f"SELECT {','.join(names)} FROM persons WHERE id IN ({{ids}})", ids)}
+        now = _now()
+        new_rows, updates = [], []
+        for pid, row in by_id.items():
+            old = existing.get(pid)
+            if old is None:
+                new_rows.append([pid, *(_json(row.get(c)) if c == "extra" else row.get(c) for c in _PERSON_COLS),
+                                 fold(row.get("name")), now])
+            else:
+                changes = _merged_person(old, row)
+                if changes:
+                    updates.append((pid, changes))
+                else:
+                    _track(stats, "unchanged", 1)
+        if new_rows:
+            store.conn.executemany(insert, new_rows)
+        for pid, changes in updates:
+            store.update_person(pid, changes)
+        _track(stats, "inserted", len(new_rows))
+        _track(stats, "updated", len(updates))
+        _touch(stats, [pid for pid, _ in updates])
+        written += len(new_rows) + len(updates)
+    return written
+
+
+def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
+                  stats: dict | None = None) -> int:
+    """Insert contacts (``a``, ``b``, ``date``, ``setting``, ``place``,
+    ``minutes``, ``masked``, ``extra``); one already recorded (same natural
+    key) is skipped. Ids that are not persons yet are created (unless
+    ``create_persons`` is False: then they must exist). Returns contacts inserted.
+    ``stats``: ``persons_created``; ``touched`` (a set, if present) gets the ids of
+    batches that wrote something."""
+    written = 0
+    sql = """INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+    for chunk in batches(rows):
+        values = []
+        ids = set()
+        for r in chunk:
+            a, b = (r["a"], r["b"]) if r["a"] < r["b"] else (r["b"], r["a"])
+            masked = r.get("masked")
+            values.append((a, b, r.get("date"), r.get("setting"), r.get("place"), r.get("minutes"),
+                           None if masked is None else int(masked), _json(r.get("extra"))))
+            ids.add(a)
+            ids.add(b)
+        if create_persons:
+            create_bare_persons(store, sorted(ids), stats=stats)
+        cur = store.conn.executemany(sql, values)
+        n = max(cur.rowcount, 0)
+        if n:
+            _touch(stats, ids)
+        written += n
+    _track(stats, "inserted", written)
+    return written
+
+
+def place_ids(store, places: dict[str, tuple]) -> dict[str, int]:
+    """Ids of places by name, creating the missing ones; ``places`` maps a
+    name to its ``(unit, ward)``."""
+    names = list(places)
+    found = {name: pid for pid, name in _select_in(store, "SELECT id, name FROM places WHERE name IN ({ids})", names)}
+    missing = [n for n in names if n not in found]
+    if missing:
+        store.conn.executemany("INSERT OR IGNORE INTO places (name, name_folded, unit, ward) VALUES (?, ?, ?, ?)",
+                               [(n, fold(n), *places[n]) for n in missing])
+        found.update({name: pid for pid, name in _select_in(
+            store, "SELECT id, name FROM places WHERE name IN ({ids})", missing)})
+    return found
+
+
+def bulk_checkins(store, rows: Iterable[dict], *, create_persons: bool = True,
+                  stats: dict | None = None) -> int:
+    """Insert QR check-ins (``person``, ``place`` name, ``at``, ``until``, and
+    the place's ``unit``/``ward``); places are created as needed, a check-in
+    with the same (person, place, at) is skipped. Returns check-ins inserted."""
+    written = 0
+    cache: dict[str, int] = {}
+    for chunk in batches(rows):
+        wanted = {r["place"]: (r.get("unit"), r.get("ward")) for r in chunk if r["place"] not in cache}
+        if wanted:
+            cache.update(place_ids(store, wanted))
+        if create_persons:
+            create_bare_persons(store, sorted({r["person"] for r in chunk}), stats=stats)
+        cur = store.conn.executemany(
+            "INSERT OR IGNORE INTO checkins (person, place, at, until) VALUES (?, ?, ?, ?)",
+            [(r["person"], cache[r["place"]], r["at"], r.get("until")) for r in chunk])
+        written += max(cur.rowcount, 0)
+    _track(stats, "inserted", written)
+    return written
+
+
+_CASE_COLS = ("confirmed", "onset", "isolated", "unknown_source", "tier")
+
+
+def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int:
+    """Insert or update confirmed cases: ``person`` (id), ``confirmed``,
+    ``onset``, ``isolated``, ``unknown_source``, optional ``tier``, ``extra``,
+    ``sources`` (person ids, must exist) and ``labels`` (non-person sources).
+    Persons missing for a case are created bare. A new case gets its
+    ``prior_level`` from the stored levels; sources and labels are added
+    (never removed). Returns cases inserted + changed; ``stats``: ``inserted``,
+    ``updated``, ``sources``, ``labels`` written and ``changed_cases`` (set, if present)."""
+    written = 0
+    for chunk in batches(rows):
+        by_id = {}
+        for r in chunk:
+            by_id[r["person"]] = r
+        ids = list(by_id)
+        create_bare_persons(store, ids, stats=stats)
+        cols = ("person", *_CASE_COLS, "extra")
+        existing = {r[0]: dict(zip(cols, r)) for r in _select_in(
+            store, f"SELECT {','.join(cols)} FROM cases WHERE person IN ({{ids}})", ids)}
+        prior = dict(_select_in(store, "SELECT person, level FROM levels WHERE person IN ({ids})",
+                                [i for i in ids if i not in existing]))
+        now = _now()
+        inserts, updates, changed = [], [], []
+        for cid, r in by_id.items():
+            old = existing.get(cid)
+            if old is None:
+                inserts.append((cid, r["confirmed"], r.get("onset"), r["isolated"], int(r.get("unknown_source") or 0),
+                                r.get("tier"), prior.get(cid), _json(r.get("extra")), now))
+                changed.append(cid)
+                continue
+            new = {c: (old[c] if r.get(c) is None and c in ("onset", "tier") else r.get(c)) for c in _CASE_COLS}
+            new["unknown_source"] = int(new["unknown_source"] or 0)
+            extra = old["extra"]
+            if r.get("extra"):
+                stored = json.loads(extra) if extra else {}
+                extra = _json({**stored, **r["extra"]})
+            new["extra"] = extra
+            if any(new[c] != old[c] for c in (*_CASE_COLS, "extra")):
+                updates.append((*(new[c] for c in (*_CASE_COLS, "extra")), cid))
+                if any(new[c] != old[c] for c in ("confirmed", "onset", "isolated")):
+                    changed.append(cid)
+        if inserts:
+            store.conn.executemany(
+                """INSERT INTO cases (person, confirmed, onset, isolated, unknown_source, tier, prior_level,
+                   extra, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", inserts)
+        if updates:
+            store.conn.executemany(
+                f"UPDATE cases SET {', '.join(f'{c} = ?' for c in (*_CASE_COLS, 'extra'))} WHERE person = ?",
+                updates)
+        links = [(cid, s) for cid, r in by_id.items() for s in r.get("sources") or () if s != cid]
+        n_links = 0
+        if links:
+            n_links = max(store.conn.executemany(
+                "INSERT OR IGNORE INTO case_sources (case_id, source) VALUES (?, ?)", links).rowcount, 0)
+        labels = [(cid, x) for cid, r in by_id.items() for x in r.get("labels") or ()]
+        n_labels = 0
+        if labels:
+            n_labels = max(store.conn.executemany(
+                "INSERT OR IGNORE INTO case_labels (case_id, label) VALUES (?, ?)", labels).rowcount, 0)
+        if n_links:
+            linked = {cid for cid, _ in links}
+            changed.extend(c for c in linked if c not in changed)  # a new source moves the case in the tree
+        _track(stats, "inserted", len(inserts))
+        _track(stats, "updated", len(updates))
+        _track(stats, "sources", n_links)
+        _track(stats, "labels", n_labels)
+        if stats is not None and "changed_cases" in stats:
+            stats["changed_cases"].update(changed)
+        _touch(stats, changed)
+        written += len(inserts) + len(updates)
+    return written
+
+
+def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None) -> int:
+    """Insert or update populations (``kind``, ``area``, ``population``);
+    returns rows inserted or changed."""
+    written = 0
+    for chunk in batches(rows):
+        keyed = {(r["kind"], r["area"]): r["population"] for r in chunk}
+        old = {}
+        for kind in {k for k, _ in keyed}:
+            areas = [a for k, a in keyed if k == kind]
+            for i in range(0, len(areas), _IN):
+                part = areas[i:i + _IN]
+                old.update({(kind, a): p for a, p in store.conn.execute(
+                    f"SELECT area, population FROM populations WHERE kind = ? AND area IN ({','.join('?' * len(part))})",
+                    [kind, *part])})
+        todo = [(k, a, p) for (k, a), p in keyed.items() if old.get((k, a)) != p]
+        store.conn.executemany(
+            """INSERT INTO populations (kind, area, population) VALUES (?, ?, ?)
+               ON CONFLICT(kind, area) DO UPDATE SET population = excluded.population""", todo)
+        _track(stats, "updated", sum(1 for k, a, _ in todo if (k, a) in old))
+        _track(stats, "inserted", sum(1 for k, a, _ in todo if (k, a) not in old))
+        written += len(todo)
+    return written
+
+
+def existing_ids(store, ids: Iterable[str]) -> set[str]:
+    """The ids among ``ids`` that are persons."""
+    ids = list(dict.fromkeys(ids))
+    return {r[0] for r in _select_in(store, "SELECT id FROM persons WHERE id IN ({ids})", ids)}
+
+
+def cases_of(store, ids: Iterable[str]) -> dict[str, dict]:
+    """Stored cases by id (for partial re-imports)."""
+    ids = list(dict.fromkeys(ids))
+    cols = ("person", "confirmed", "onset", "isolated", "unknown_source")
+    return {r[0]: dict(zip(cols, r)) for r in _select_in(
+        store, f"SELECT {','.join(cols)} FROM cases WHERE person IN ({{ids}})", ids)}
