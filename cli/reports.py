@@ -1,0 +1,94 @@
+"""`tracing report`, `tracing level`, `tracing check`."""
+
+from __future__ import annotations
+
+import click
+
+from tracing import checks, epilevel, report
+from tracing.errors import InvalidValue
+
+from .output import emit_csv, emit_json, emit_rows, format_option, note
+
+
+@click.command("report")
+@click.option("--from", "start", metavar="DATE", help="First day (default: 13 days before --to).")
+@click.option("--to", "end", metavar="DATE", help="Last day (default: today).")
+@click.option("--by", type=click.Choice(report.BY), default="ward", show_default=True, help="Area of the F0 table.")
+@click.option("--format", "fmt", type=click.Choice(report.FORMATS), default=None,
+              help="md (default when printing), csv (one row per figure), json, xlsx (needs -o). "
+                   "Default with -o: from the file's extension.")
+@click.option("-o", "--output", "path", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="Headers' language.")
+@click.pass_obj
+def report_cmd(obj, start, end, by, fmt, path, lang):
+    """The supervisor's report for a period: new F0 (per day, share of the
+    cumulative total, change against the previous period), F0 by area and by
+    smallest unit, how cases were found, F1/F2 traced and in quarantine,
+    quarantines ending in the next 7 days.
+
+    \b
+    Examples:
+      tracing report --from 29/11/2021 --to 12/12/2021
+      tracing report --by unit --lang en --format json
+      tracing report -o bao-cao.xlsx
+    """
+    if fmt is None:
+        ext = (path or "").rsplit(".", 1)[-1].lower() if path and "." in path else ""
+        fmt = ext if ext in report.FORMATS else "md"
+    if fmt == "xlsx" and not path:
+        raise InvalidValue("--format xlsx needs -o FILE.xlsx")
+    data = report.build(obj.store(), start, end, by, lang)
+    if path:
+        report.write(data, path, fmt)
+        note(f"Wrote {path}")
+    elif fmt == "json":
+        emit_json(data)
+    elif fmt == "csv":
+        headers, rows = report.long_rows(data)
+        emit_csv([dict(zip(headers, r)) for r in rows], headers)
+    else:
+        click.echo(report.markdown(data))
+
+
+@click.command("level")
+@click.option("--week-of", metavar="DATE", help="Any day of the Monday–Sunday week (default: today).")
+@click.option("--by", type=click.Choice(epilevel.BY), default="ward", show_default=True)
+@format_option("table", "json", "csv")
+@click.pass_obj
+def level_cmd(obj, week_of, by, fmt):
+    """Epidemic level (cấp độ dịch) per area: new community cases per 100,000
+    in the week against the bands of rule level.bands. Every area with a
+    population is listed; an area with cases but no population says so.
+
+    \b
+    Examples:
+      tracing level --week-of 2021-12-08
+      tracing level --by unit --format json
+    """
+    rows = epilevel.assess(obj.store(), week_of, by)
+    if rows:
+        note(f"Week {rows[0]['week'][0]} – {rows[0]['week'][1]}")
+    emit_rows(rows, ["area", "population", "new_cases", "per_100k", "level", "note"], fmt,
+              empty="No area has a population (tracing import populations FILE) and no case this week.")
+
+
+@click.command("check")
+@format_option("table", "json", "csv")
+@click.pass_obj
+def check_cmd(obj, fmt):
+    """Data-quality findings: onset before the infector's, contact after the
+    source was isolated, contact before birth, one person in two wards, cases
+    without contacts after 48 h, cycles of recorded sources.
+
+    \b
+    Example:
+      tracing check --format json
+    """
+    rows = checks.run(obj.store())
+    emit_rows(rows, ["check", "ids", "message"], fmt, empty="No problem found.")
+
+
+def register(cli):
+    cli.add_command(report_cmd)
+    cli.add_command(level_cmd)
+    cli.add_command(check_cmd)

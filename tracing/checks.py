@@ -1,0 +1,121 @@
+"""Data-quality checks: records that cannot all be right.
+
+Each finding is ``{"check", "ids", "message"}``, naming the records:
+
+* ``onset_order`` – an infectee's onset is before its infector's onset
+  (recorded sources, and derived primary sources that are cases);
+* ``contact_after_isolation`` – a case's recorded source is a case, and every
+  dated contact between them is after the source was isolated;
+* ``contact_before_birth`` – a contact dated before a person's birth year;
+* ``two_wards`` – the same national id or phone on persons in different wards;
+* ``no_contacts`` – a case confirmed more than 2 days (48 h) before today
+  with no contact traced;
+* ``source_cycle`` – recorded sources that form a cycle (A from B, B from A).
+
+>>> cycles({("A", "B"), ("B", "A"), ("B", "C")})
+[['A', 'B']]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .store import reports as sql
+from .values import today
+
+CHECKS = ("onset_order", "contact_after_isolation", "contact_before_birth", "two_wards", "no_contacts",
+          "source_cycle")
+
+
+def cycles(edges) -> list[list[str]]:
+    """Strongly connected groups of 2+ nodes (or a self-loop) of a directed
+    graph given as ``(from, to)`` edges, each sorted; iterative Tarjan."""
+    graph: dict[str, list[str]] = {}
+    for a, b in edges:
+        graph.setdefault(a, []).append(b)
+        graph.setdefault(b, [])
+    for k in graph:
+        graph[k].sort()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out = []
+    counter = 0
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            recurse = False
+            for j in range(i, len(graph[node])):
+                nxt = graph[node][j]
+                if nxt not in index:
+                    work.append((node, j + 1))
+                    work.append((nxt, 0))
+                    recurse = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if recurse:
+                continue
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    group.append(w)
+                    if w == node:
+                        break
+                if len(group) > 1 or node in graph[node]:
+                    out.append(sorted(group))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return sorted(out)
+
+
+def run(store) -> list[dict]:
+    """Every finding, ordered by check then ids: ``[{"check", "ids", "message"}]``."""
+    out: list[dict] = []
+    pairs = sql.source_pairs(store)
+    for p in pairs:
+        if p["infectee_onset"] and p["infector_onset"] and p["infectee_onset"] < p["infector_onset"]:
+            out.append({"check": "onset_order", "ids": [p["infectee"], p["infector"]],
+                        "message": f"{p['infectee']} (onset {p['infectee_onset']}) has {p['infector']} as "
+                                   f"{p['how']} source, whose onset is later ({p['infector_onset']})"})
+    recorded = [p for p in pairs if p["how"] == "recorded"]
+    dates = sql.contacts_between_pairs(store, [(p["infectee"], p["infector"]) for p in recorded])
+    for p in recorded:
+        dated = [d for d in dates[(p["infectee"], p["infector"])] if d]
+        if dated and all(d > p["infector_isolated"] for d in dated):
+            out.append({"check": "contact_after_isolation", "ids": [p["infectee"], p["infector"]],
+                        "message": f"{p['infectee']} has source {p['infector']}, but their contacts "
+                                   f"({', '.join(dated)}) are after {p['infector']} was isolated "
+                                   f"({p['infector_isolated']})"})
+    for r in sql.contacts_before_birth(store):
+        other = r["b"] if r["person"] == r["a"] else r["a"]
+        out.append({"check": "contact_before_birth", "ids": [r["person"], other],
+                    "message": f"contact {r['a']}–{r['b']} on {r['date']} is before {r['person']} was born "
+                               f"({r['birth_year']})"})
+    for field, word in (("national_id", "national id"), ("phone", "phone")):
+        for r in sql.persons_in_two_wards(store, field):
+            wards = sorted(set(r["wards"].split("\x1f")))
+            out.append({"check": "two_wards", "ids": sorted(r["ids"].split("\x1f")),
+                        "message": f"{word} {r['value']} is on persons in different wards: {', '.join(wards)}"})
+    before = (today() - dt.timedelta(days=2)).isoformat()
+    for r in sql.cases_without_contacts(store, before):
+        out.append({"check": "no_contacts", "ids": [r["id"]],
+                    "message": f"case {r['id']} confirmed {r['confirmed']} has no contact traced after 48 h"})
+    for group in cycles(sql.recorded_source_edges(store)):
+        out.append({"check": "source_cycle", "ids": group,
+                    "message": f"recorded sources form a cycle: {' ↔ '.join(group)}"})
+    order = {c: i for i, c in enumerate(CHECKS)}
+    out.sort(key=lambda f: (order[f["check"]], f["ids"]))
+    return out

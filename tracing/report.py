@@ -1,0 +1,303 @@
+"""The supervisor's report: the figures the district notices copy in.
+
+For a period (default: the 14 days up to today): new F0, per day, share of
+the cumulative total, change against the previous period of equal length;
+F0 per day, by area (district, ward or unit) and by smallest unit; how the
+cases were found; F1/F2 traced and in quarantine; quarantines ending in the
+7 days after the period. Written as Markdown, CSV, JSON or XLSX, with headers
+in Vietnamese or English.
+
+A case was *found in quarantine* when it was already traced (``prior_level``)
+and the plan in force on its confirmation day quarantined that level; it has
+an *unknown source* when recorded so or when it has no source at all; the
+others were *found in the community*.
+
+>>> was_quarantined(Rules.defaults(), 1, "2021-06-01"), was_quarantined(Rules.defaults(), 1, "2022-05-01")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+
+from .errors import InvalidValue, NotFound
+from .rules import Rules
+from .store import reports as sql
+from .values import parse_date, today
+
+BY = ("district", "ward", "unit")
+FORMATS = ("md", "csv", "json", "xlsx")
+ENDING_DAYS = 7
+
+LABELS = {
+    "en": {
+        "title": "COVID-19 report", "period": "Period", "new_cases": "New F0", "per_day": "F0 per day",
+        "cumulative": "Cumulative F0", "share": "Share of cumulative (%)", "previous": "Previous period",
+        "previous_cases": "F0 in previous period", "change": "Change vs previous period (%)",
+        "daily": "F0 per day", "date": "Date", "area": "Area", "ward": "Ward", "unit": "Unit",
+        "found": "How cases were found", "quarantine": "Already in quarantine (F1/F2)",
+        "community": "Traced in the community", "unknown_source": "Unknown source",
+        "traced": "Traced persons", "level": "Level", "persons": "Persons", "in_quarantine": "In quarantine",
+        "traced_in_period": "Traced in the period", "ending": "Quarantine ending in the next 7 days",
+        "section": "Section", "key": "Item", "measure": "Measure", "value": "Value", "summary": "Summary",
+        "by_area": "F0 by", "by_unit": "F0 by smallest unit", "none": "(none)",
+    },
+    "vi": {
+        "title": "Báo cáo tình hình dịch COVID-19", "period": "Giai đoạn", "new_cases": "Số ca F0 mới",
+        "per_day": "Trung bình ca/ngày", "cumulative": "Tổng số ca cộng dồn", "share": "Tỷ lệ so với cộng dồn (%)",
+        "previous": "Giai đoạn trước", "previous_cases": "Số ca giai đoạn trước",
+        "change": "Thay đổi so với giai đoạn trước (%)", "daily": "Số ca F0 theo ngày", "date": "Ngày",
+        "area": "Địa bàn", "ward": "Phường/xã", "unit": "Tổ dân phố/khu dân cư",
+        "found": "Phát hiện ca bệnh", "quarantine": "Đã cách ly (F1/F2)", "community": "Phát hiện tại cộng đồng",
+        "unknown_source": "Chưa rõ nguồn lây", "traced": "Truy vết", "level": "Cấp",
+        "persons": "Số người", "in_quarantine": "Đang cách ly", "traced_in_period": "Truy vết trong giai đoạn",
+        "ending": "Hết cách ly trong 7 ngày tới", "section": "Mục", "key": "Chỉ tiêu", "measure": "Số liệu",
+        "value": "Giá trị", "summary": "Tổng hợp", "by_area": "Ca F0 theo", "by_unit": "Ca F0 theo tổ dân phố",
+        "none": "(không có)",
+    },
+}
+AREA_WORD = {"en": {"district": "district", "ward": "ward", "unit": "unit"},
+             "vi": {"district": "quận/huyện", "ward": "phường/xã", "unit": "tổ dân phố"}}
+UNKNOWN_AREA = {"en": "(unknown)", "vi": "(chưa rõ)"}
+
+
+def _plan(rules: Rules, level: int, day, protected: bool) -> dict | None:
+    plan = rules.at("quarantine.plan", day)
+    if level == 1:
+        key = "F1_protected" if protected and "F1_protected" in plan else "F1"
+    else:
+        key = f"F{level}" if f"F{level}" in plan else "F2"
+    return plan.get(key)
+
+
+def was_quarantined(rules: Rules, prior_level, confirmed) -> bool:
+    """Was a case already in quarantine when confirmed: traced before (a
+    ``prior_level``) under a plan that quarantined that level that day."""
+    if prior_level is None or prior_level < 1:
+        return False
+    plan = _plan(rules, prior_level, confirmed, False)
+    return bool(plan and plan.get("days"))
+
+
+def quarantine_end(rules: Rules, person: dict) -> dt.date | None:
+    """Last day of a traced person's quarantine: its start (``quarantine``)
+    plus the days of the plan in force then for its level (None when the plan
+    does not quarantine it or the start is unknown)."""
+    if not person["quarantine"]:
+        return None
+    start = dt.date.fromisoformat(person["quarantine"])
+    try:
+        doses = int(rules.at("quarantine.protected_doses", start))
+    except NotFound:
+        doses = 2
+    protected = bool(person.get("recovered")) or (person.get("vaccinated") or 0) >= doses
+    plan = _plan(rules, person["level"], start, protected)
+    if not plan or not plan.get("days"):
+        return None
+    return start + dt.timedelta(days=int(plan["days"]))
+
+
+def area_of(row: dict, by: str, lang: str = "en") -> str:
+    """The area name of a row for ``by``; a unit is ``"UNIT, WARD"``.
+
+    >>> area_of({"ward": "Ngọc Lâm", "unit": "TDP 5", "district": None}, "unit")
+    'TDP 5, Ngọc Lâm'
+    """
+    if by == "unit":
+        if not row.get("unit"):
+            return UNKNOWN_AREA[lang]
+        return f"{row['unit']}, {row['ward']}" if row.get("ward") else row["unit"]
+    return row.get(by) or UNKNOWN_AREA[lang]
+
+
+def _day(value, field):
+    if value is None or isinstance(value, dt.date):
+        return value
+    return parse_date(value, field)
+
+
+def build(store, start=None, end=None, by: str = "ward", lang: str = "vi") -> dict:
+    """The report as a dict (JSON-ready)::
+
+        {"lang", "by", "from", "to", "days", "new_cases", "per_day", "cumulative",
+         "share_of_cumulative", "previous": {"from", "to", "new_cases"}, "change_pct",
+         "daily": [{"date", "new_cases"}],
+         "areas": [{"area", "new_cases", "F1", "F2", "in_quarantine"}],
+         "units": [{"unit", "new_cases"}],
+         "found": {"quarantine", "community", "unknown_source"},
+         "traced": [{"level", "persons", "traced_in_period", "in_quarantine"}],
+         "quarantine_ending": [{"date", "persons"}], "quarantine_ending_total",
+         "quarantine_ending_from": "followups"|"plan"}
+    """
+    if by not in BY:
+        raise InvalidValue(f"--by: '{by}' is not one of {', '.join(BY)}")
+    if lang not in LABELS:
+        raise InvalidValue(f"--lang: '{lang}' is not one of {', '.join(LABELS)}")
+    end = _day(end, "--to") or today()
+    start = _day(start, "--from") or end - dt.timedelta(days=13)
+    if start > end:
+        raise InvalidValue(f"--from {start} is after --to {end}")
+    days = (end - start).days + 1
+    prev_end = start - dt.timedelta(days=1)
+    prev_start = prev_end - dt.timedelta(days=days - 1)
+    rules = store.rules()
+    s, e = start.isoformat(), end.isoformat()
+
+    cases = sql.cases_between(store, s, e)
+    new = len(cases)
+    cumulative = sql.count_cases(store, None, e)
+    previous = sql.count_cases(store, prev_start.isoformat(), prev_end.isoformat())
+    per_date = Counter(c["confirmed"] for c in cases)
+    daily = [{"date": (start + dt.timedelta(days=i)).isoformat(),
+              "new_cases": per_date.get((start + dt.timedelta(days=i)).isoformat(), 0)} for i in range(days)]
+
+    found = {"quarantine": 0, "community": 0, "unknown_source": 0}
+    for c in cases:
+        if was_quarantined(rules, c["prior_level"], c["confirmed"]):
+            found["quarantine"] += 1
+        elif c["unknown_source"] or not c["has_source"]:
+            found["unknown_source"] += 1
+        else:
+            found["community"] += 1
+
+    traced = sql.traced_persons(store)
+    levels = sorted({t["level"] for t in traced})
+    by_level = {lv: {"level": f"F{lv}", "persons": 0, "traced_in_period": 0, "in_quarantine": 0} for lv in levels}
+    area_rows: dict[str, dict] = {}
+
+    def area(name):
+        return area_rows.setdefault(name, {"area": name, "new_cases": 0, "F1": 0, "F2": 0, "in_quarantine": 0})
+
+    for c in cases:
+        area(area_of(c, by, lang))["new_cases"] += 1
+    for t in traced:
+        row = by_level[t["level"]]
+        row["persons"] += 1
+        if t["quarantine"] and s <= t["quarantine"] <= e:
+            row["traced_in_period"] += 1
+        ending = quarantine_end(rules, t)
+        a = area(area_of(t, by, lang))
+        if t["level"] in (1, 2):
+            a[f"F{t['level']}"] += 1
+        if ending and t["quarantine"] <= e and ending >= end:
+            row["in_quarantine"] += 1
+            a["in_quarantine"] += 1
+
+    lo, hi = end + dt.timedelta(days=1), end + dt.timedelta(days=ENDING_DAYS)
+    if sql.has_followups(store, "quarantine_end"):
+        source = "followups"
+        ends = Counter(f["due"] for f in sql.followups_due(store, "quarantine_end", lo.isoformat(), hi.isoformat()))
+    else:
+        source = "plan"
+        ends = Counter()
+        for t in traced:
+            ending = quarantine_end(rules, t)
+            if ending and lo <= ending <= hi:
+                ends[ending.isoformat()] += 1
+    units = Counter(area_of(c, "unit", lang) for c in cases)
+    return {
+        "lang": lang, "by": by, "from": s, "to": e, "days": days,
+        "new_cases": new, "per_day": round(new / days, 1), "cumulative": cumulative,
+        "share_of_cumulative": round(100 * new / cumulative, 1) if cumulative else None,
+        "previous": {"from": prev_start.isoformat(), "to": prev_end.isoformat(), "new_cases": previous},
+        "change_pct": round(100 * (new - previous) / previous, 1) if previous else None,
+        "daily": daily,
+        "areas": sorted(area_rows.values(), key=lambda r: (-r["new_cases"], r["area"])),
+        "units": [{"unit": u, "new_cases": n} for u, n in sorted(units.items(), key=lambda x: (-x[1], x[0]))],
+        "found": found,
+        "traced": [by_level[lv] for lv in levels],
+        "quarantine_ending": [{"date": d, "persons": n} for d, n in sorted(ends.items())],
+        "quarantine_ending_total": sum(ends.values()),
+        "quarantine_ending_from": source,
+    }
+
+
+# ------------------------------------------------------------- output
+def tables(report: dict) -> list[tuple[str, list[str], list[list]]]:
+    """The report as ``(title, headers, rows)`` tables in its language."""
+    L = LABELS[report["lang"]]
+    word = AREA_WORD[report["lang"]][report["by"]]
+    f = report["found"]
+    summary = [
+        [L["period"], f"{report['from']} – {report['to']}"],
+        [L["new_cases"], report["new_cases"]],
+        [L["per_day"], report["per_day"]],
+        [L["cumulative"], report["cumulative"]],
+        [L["share"], report["share_of_cumulative"]],
+        [L["previous"], f"{report['previous']['from']} – {report['previous']['to']}"],
+        [L["previous_cases"], report["previous"]["new_cases"]],
+        [L["change"], report["change_pct"]],
+        [L["quarantine"], f["quarantine"]],
+        [L["community"], f["community"]],
+        [L["unknown_source"], f["unknown_source"]],
+        [L["ending"], report["quarantine_ending_total"]],
+    ]
+    return [
+        (L["summary"], [L["measure"], L["value"]], summary),
+        (L["daily"], [L["date"], L["new_cases"]], [[d["date"], d["new_cases"]] for d in report["daily"]]),
+        (f"{L['by_area']} {word}", [L["area"], L["new_cases"], "F1", "F2", L["in_quarantine"]],
+         [[a["area"], a["new_cases"], a["F1"], a["F2"], a["in_quarantine"]] for a in report["areas"]]),
+        (L["by_unit"], [L["unit"], L["new_cases"]], [[u["unit"], u["new_cases"]] for u in report["units"]]),
+        (L["traced"], [L["level"], L["persons"], L["traced_in_period"], L["in_quarantine"]],
+         [[t["level"], t["persons"], t["traced_in_period"], t["in_quarantine"]] for t in report["traced"]]),
+        (L["ending"], [L["date"], L["persons"]], [[q["date"], q["persons"]] for q in report["quarantine_ending"]]),
+    ]
+
+
+def long_rows(report: dict) -> tuple[list[str], list[list]]:
+    """One row per figure ``(section, item, measure, value)`` for CSV."""
+    L = LABELS[report["lang"]]
+    rows = []
+    for title, headers, body in tables(report):
+        for r in body:
+            if len(headers) == 2 and title == L["summary"]:
+                rows.append([title, "", r[0], r[1]])
+            else:
+                for h, v in zip(headers[1:], r[1:]):
+                    rows.append([title, r[0], h, v])
+    return [L["section"], L["key"], L["measure"], L["value"]], rows
+
+
+def _md_cell(v) -> str:
+    return "–" if v is None else str(v).replace("|", "\\|")
+
+
+def markdown(report: dict) -> str:
+    """The report as Markdown (headings and pipe tables)."""
+    L = LABELS[report["lang"]]
+    out = [f"# {L['title']}: {report['from']} – {report['to']}", ""]
+    for title, headers, body in tables(report):
+        out.append(f"## {title}")
+        out.append("")
+        if not body:
+            out += [L["none"], ""]
+            continue
+        out.append("| " + " | ".join(headers) + " |")
+        out.append("|" + "|".join("---" for _ in headers) + "|")
+        out += ["| " + " | ".join(_md_cell(v) for v in r) + " |" for r in body]
+        out.append("")
+    return "\n".join(out)
+
+
+def write(report: dict, path, fmt: str) -> None:
+    """Write ``report`` to ``path`` as md, csv (one row per figure), json or
+    xlsx (one sheet per table). CSV/XLSX cells that look like formulas are
+    neutralised (:mod:`tracing.sheets`)."""
+    from . import sheets
+
+    if fmt not in FORMATS:
+        raise InvalidValue(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
+    if fmt == "xlsx":
+        sheets.write_xlsx(path, tables(report))
+    elif fmt == "csv":
+        headers, rows = long_rows(report)
+        sheets.write_csv(path, headers, rows)
+    else:
+        text = markdown(report) if fmt == "md" else json.dumps(report, ensure_ascii=False, indent=2)
+        try:
+            with open(path, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text + "\n")
+        except OSError as e:
+            raise InvalidValue(f"{path}: cannot write ({e.strerror})") from None

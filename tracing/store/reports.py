@@ -1,0 +1,129 @@
+"""SQL for supervisor reports, epidemic levels and data checks
+(:mod:`tracing.report`, :mod:`tracing.epilevel`, :mod:`tracing.checks`)."""
+
+from __future__ import annotations
+
+from ..errors import InvalidValue
+
+
+# ------------------------------------------------------------- cases
+def cases_between(store, start: str, end: str) -> list[dict]:
+    """Cases confirmed in ``[start, end]`` with their area and how they were found."""
+    return store.query(
+        """SELECT k.person AS id, k.confirmed, k.prior_level, k.unknown_source,
+                  p.district, p.ward, p.unit,
+                  (EXISTS (SELECT 1 FROM case_sources s WHERE s.case_id = k.person)
+                   OR l.primary_source IS NOT NULL) AS has_source
+           FROM cases k JOIN persons p ON p.id = k.person
+           LEFT JOIN levels l ON l.person = k.person
+           WHERE k.confirmed BETWEEN ? AND ? ORDER BY k.confirmed, k.person""", (start, end))
+
+
+def count_cases(store, start: str | None, end: str) -> int:
+    if start is None:
+        return store.conn.execute("SELECT count(*) FROM cases WHERE confirmed <= ?", (end,)).fetchone()[0]
+    return store.conn.execute("SELECT count(*) FROM cases WHERE confirmed BETWEEN ? AND ?",
+                              (start, end)).fetchone()[0]
+
+
+def traced_persons(store) -> list[dict]:
+    """Traced persons who are not cases (level 1 or deeper) with what their
+    quarantine needs."""
+    return store.query(
+        """SELECT l.person AS id, l.level, l.quarantine, l.exposure, p.vaccinated, p.recovered,
+                  p.district, p.ward, p.unit
+           FROM levels l JOIN persons p ON p.id = l.person
+           WHERE l.level > 0 ORDER BY l.person""")
+
+
+def has_followups(store, kind: str) -> bool:
+    return store.conn.execute("SELECT 1 FROM followups WHERE kind = ? LIMIT 1", (kind,)).fetchone() is not None
+
+
+def followups_due(store, kind: str, start: str, end: str) -> list[dict]:
+    """Pending follow-ups of ``kind`` due in ``[start, end]``."""
+    return store.query(
+        """SELECT f.person AS id, f.due, p.district, p.ward, p.unit FROM followups f
+           JOIN persons p ON p.id = f.person
+           WHERE f.kind = ? AND f.status = 'pending' AND f.due BETWEEN ? AND ?
+           ORDER BY f.due, f.person""", (kind, start, end))
+
+
+# ------------------------------------------------------------- populations
+POPULATION_KINDS = ("district", "ward", "unit")
+
+
+def set_population(store, kind: str, area: str, population: int) -> None:
+    """Store (or replace) the population of an area. A unit's area is
+    ``"UNIT, WARD"`` (unit names repeat across wards)."""
+    if kind not in POPULATION_KINDS:
+        raise InvalidValue(f"population kind '{kind}' is not one of {', '.join(POPULATION_KINDS)}")
+    if not isinstance(population, int) or population < 0:
+        raise InvalidValue(f"population of {area}: {population!r} is not a whole number >= 0")
+    store.conn.execute(
+        """INSERT INTO populations (kind, area, population) VALUES (?, ?, ?)
+           ON CONFLICT(kind, area) DO UPDATE SET population = excluded.population""", (kind, area, population))
+
+
+def populations(store, kind: str) -> dict[str, int]:
+    return dict(store.conn.execute("SELECT area, population FROM populations WHERE kind = ?", (kind,)))
+
+
+# ------------------------------------------------------------- checks
+def source_pairs(store) -> list[dict]:
+    """Infector/infectee pairs between cases: recorded sources, and derived
+    primary sources that are cases."""
+    return store.query(
+        """SELECT s.case_id AS infectee, s.source AS infector, 'recorded' AS how,
+                  a.onset AS infectee_onset, b.onset AS infector_onset, b.isolated AS infector_isolated
+           FROM case_sources s JOIN cases a ON a.person = s.case_id JOIN cases b ON b.person = s.source
+           UNION
+           SELECT l.person, l.primary_source, 'derived', a.onset, b.onset, b.isolated
+           FROM levels l JOIN cases a ON a.person = l.person JOIN cases b ON b.person = l.primary_source
+           WHERE NOT EXISTS (SELECT 1 FROM case_sources s WHERE s.case_id = l.person AND s.source = l.primary_source)
+           ORDER BY 1, 2""")
+
+
+def contacts_between_pairs(store, pairs) -> dict[tuple[str, str], list[str | None]]:
+    """Dates of the contacts between each ``(x, y)`` pair."""
+    out: dict[tuple[str, str], list[str | None]] = {}
+    for x, y in pairs:
+        a, b = sorted((x, y))
+        out[(x, y)] = [r[0] for r in store.conn.execute(
+            "SELECT date FROM contacts WHERE a = ? AND b = ? ORDER BY date", (a, b))]
+    return out
+
+
+def contacts_before_birth(store) -> list[dict]:
+    return store.query(
+        """SELECT c.id, c.a, c.b, c.date, p.id AS person, p.birth_year FROM contacts c
+           JOIN persons p ON p.id IN (c.a, c.b)
+           WHERE c.date IS NOT NULL AND p.birth_year IS NOT NULL
+             AND CAST(substr(c.date, 1, 4) AS INTEGER) < p.birth_year
+           ORDER BY c.date, c.id, p.id""")
+
+
+def persons_in_two_wards(store, field: str) -> list[dict]:
+    """Groups of persons sharing ``field`` (phone or national_id) with different wards."""
+    assert field in ("phone", "national_id")
+    return store.query(
+        f"""SELECT {field} AS value, group_concat(id, char(31)) AS ids, group_concat(ward, char(31)) AS wards
+            FROM (SELECT id, {field}, ward FROM persons
+                  WHERE {field} IS NOT NULL AND {field} != '' AND ward IS NOT NULL
+                    AND {field} IN (SELECT {field} FROM persons WHERE {field} IS NOT NULL AND ward IS NOT NULL
+                                    GROUP BY {field} HAVING count(DISTINCT ward) > 1)
+                  ORDER BY {field}, id)
+            GROUP BY {field} ORDER BY {field}""")
+
+
+def cases_without_contacts(store, before: str) -> list[dict]:
+    return store.query(
+        """SELECT k.person AS id, k.confirmed FROM cases k
+           WHERE k.confirmed < ?
+             AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.a = k.person)
+             AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.b = k.person)
+           ORDER BY k.confirmed, k.person""", (before,))
+
+
+def recorded_source_edges(store) -> list[tuple[str, str]]:
+    return store.conn.execute("SELECT source, case_id FROM case_sources ORDER BY source, case_id").fetchall()
