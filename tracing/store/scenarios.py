@@ -74,6 +74,11 @@ FOLLOWUPS_DUE = """
      ORDER BY f.due, p.ward, p.unit, f.person, f.kind, f.id"""
 
 
+# ``+status``: look up by person (followups_person), not through every pending row
+PENDING_OF = """SELECT id, person, kind, due, detail FROM followups WHERE person IN ({ids}) AND +status = 'pending'
+                ORDER BY person, due, kind, id"""
+
+
 def _rows(store, sql: str, params: dict) -> list[dict]:
     cur = store.conn.execute(sql, params)
     cols = [d[0] for d in cur.description]
@@ -131,8 +136,7 @@ def pending_followups(store, ids: Iterable[str]) -> dict[str, list[dict]]:
     """Pending follow-ups of ``ids``: ``{person: [{"id", "kind", "due", "detail"}]}``."""
     out: dict[str, list[dict]] = {}
     for fid, person, kind, due, detail in store._in(
-            "SELECT id, person, kind, due, detail FROM followups WHERE person IN ({ids}) AND status = 'pending' "
-            "ORDER BY person, due, kind, id", ids):
+            PENDING_OF, ids):
         out.setdefault(person, []).append({"id": fid, "kind": kind, "due": due, "detail": detail})
     return out
 
@@ -164,10 +168,10 @@ def followups_due(store, day: str, ward: str | None = None) -> list[dict]:
 def person_followups(store, person: str, *, kind: str | None = None, status: str | None = None) -> list[dict]:
     clauses, params = ["person = ?"], [person]
     if kind:
-        clauses.append("kind = ?")
+        clauses.append("+kind = ?")
         params.append(kind)
     if status:
-        clauses.append("status = ?")
+        clauses.append("+status = ?")
         params.append(status)
     return store.query(f"SELECT * FROM followups WHERE {' AND '.join(clauses)} ORDER BY due, id", params)
 
