@@ -1,0 +1,332 @@
+"""Export the database for other tools: epicontacts (R), Go.Data, plain CSV.
+
+* ``epicontacts``: ``linelist.csv`` (``id`` first, then attributes) and
+  ``contacts.csv`` (``from``, ``to`` first, then date, setting, place,
+  minutes, masked, ``type`` = ``contact`` or ``infection`` for a recorded
+  case source), so that ``make_epicontacts(read.csv("linelist.csv"),
+  read.csv("contacts.csv"))`` reads them as they are (UTF-8 without BOM).
+* ``godata``: ``cases.csv``, ``contacts.csv`` (traced persons F1, F2…) and
+  ``relationships.csv`` in the flat column layout of Go.Data's import
+  (``visualId``, ``firstName``, ``lastName``, ``gender``, ``age.years``,
+  ``classification``, ``dateOfReporting``, ``dateOfOnset``, ``addresses[1]…``;
+  relationships ``persons[1].visualId`` (source) / ``persons[2].visualId``
+  (target), ``contactDate``, ``exposureTypeId``). Column names follow Go.Data's
+  data model (person, relationship); Go.Data's importer maps columns in its UI,
+  so exact names are not required, reference values use its ``LNG_…`` keys.
+* ``csv``: every table as the importer reads it (``persons``, ``contacts``,
+  ``cases`` (sources and labels in ``source``), ``checkins``, ``populations``)
+  plus the derived ``levels``, ``followups`` and ``not_duplicates``:
+  importing them into a new database gives the same data and levels.
+
+``redact=True`` replaces ids by stable tokens and names by initials
+(:mod:`tracing.privacy`), and drops phone, national ID, address and extra
+attributes. CSV files are written atomically (:func:`tracing.sheets.write_csv`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from typing import Callable, Iterable, Iterator
+
+from .errors import TracingError
+from .levels import level_name
+from .privacy import redact_name
+from .sheets import write_csv
+
+FORMATS = ("epicontacts", "godata", "csv")
+PERSON_COLUMNS = ["id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit", "ward",
+                  "district", "workplace", "vaccinated", "recovered", "quarantine_start"]
+CONTACT_COLUMNS = ["from", "to", "date", "setting", "place", "minutes", "masked"]
+CASE_COLUMNS = ["id", "confirmed", "onset", "isolated", "unknown_source", "source"]
+TOKEN_HEX = 10
+
+
+def token(person_id) -> str:
+    """A stable pseudonym for an id in redacted exports; its first four
+    characters are the token the maps show (:func:`tracing.privacy.redact_id`),
+    longer so that ids stay distinct in a whole district.
+
+    >>> from tracing.privacy import redact_id
+    >>> token("079201001234")[:4] == redact_id("079201001234")
+    True
+    >>> token("P1") == token("P1"), len(token("P1"))
+    (True, 10)
+    """
+    return hashlib.sha256(str(person_id).encode("utf-8")).hexdigest()[:TOKEN_HEX]
+
+
+class _Ids:
+    def __init__(self, redact: bool):
+        self.redact = redact
+
+    def __call__(self, value):
+        if value is None or not self.redact:
+            return value
+        return token(value)
+
+
+def _rows(store, sql: str, params=()) -> Iterator[dict]:
+    cur = store.conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    for row in cur:
+        yield dict(zip(names, row))
+
+
+def _extra_keys(store, table: str) -> list[str]:
+    keys: dict[str, None] = {}
+    for (extra,) in store.conn.execute(f"SELECT extra FROM {table} WHERE extra IS NOT NULL"):
+        keys.update(dict.fromkeys(json.loads(extra)))
+    return sorted(keys)
+
+
+def _bool(value):
+    return None if value is None else ("true" if value else "false")
+
+
+def _sources_of_all(store) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for case_id, source in store.conn.execute("SELECT case_id, source FROM case_sources ORDER BY case_id, source"):
+        out.setdefault(case_id, []).append(source)
+    return out
+
+
+def _labels_of_all(store) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for case_id, label in store.conn.execute("SELECT case_id, label FROM case_labels ORDER BY case_id, label"):
+        out.setdefault(case_id, []).append(label)
+    return out
+
+
+# ---------------------------------------------------------------- csv
+def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
+    ids = _Ids(redact)
+    counts = {}
+    dropped = {"phone", "national_id", "address"} if redact else set()
+
+    p_extra = [] if redact else _extra_keys(store, "persons")
+    p_cols = [c for c in PERSON_COLUMNS if c not in dropped] + [k for k in p_extra if k not in PERSON_COLUMNS]
+
+    def persons():
+        for r in _rows(store, "SELECT * FROM persons ORDER BY id"):
+            extra = json.loads(r["extra"]) if r["extra"] and not redact else {}
+            row = {**{k: v for k, v in extra.items()}, **{c: r.get(c) for c in PERSON_COLUMNS}}
+            row["recovered"] = _bool(r["recovered"])
+            if redact:
+                row["name"] = redact_name(r["name"], r["id"]) if r["name"] else None
+                row["id"] = ids(r["id"])
+            tick()
+            yield row
+
+    counts["persons"] = write_csv(os.path.join(out_dir, "persons.csv"), p_cols, persons())
+
+    c_extra = [] if redact else _extra_keys(store, "contacts")
+    c_cols = CONTACT_COLUMNS + [k for k in c_extra if k not in CONTACT_COLUMNS]
+
+    def contacts():
+        for r in _rows(store, "SELECT * FROM contacts ORDER BY a, b, date, setting, place"):
+            extra = json.loads(r["extra"]) if r["extra"] and not redact else {}
+            tick()
+            yield {**extra, "from": ids(r["a"]), "to": ids(r["b"]), "date": r["date"], "setting": r["setting"],
+                   "place": r["place"], "minutes": r["minutes"], "masked": _bool(r["masked"])}
+
+    counts["contacts"] = write_csv(os.path.join(out_dir, "contacts.csv"), c_cols, contacts())
+
+    k_extra = [] if redact else _extra_keys(store, "cases")
+    k_cols = CASE_COLUMNS + [k for k in k_extra if k not in CASE_COLUMNS]
+    sources, labels = _sources_of_all(store), _labels_of_all(store)
+
+    def cases():
+        for r in _rows(store, "SELECT * FROM cases ORDER BY person"):
+            extra = json.loads(r["extra"]) if r["extra"] and not redact else {}
+            src = [ids(s) for s in sources.get(r["person"], [])] + labels.get(r["person"], [])
+            yield {**extra, "id": ids(r["person"]), "confirmed": r["confirmed"], "onset": r["onset"],
+                   "isolated": r["isolated"], "unknown_source": _bool(r["unknown_source"]),
+                   "source": ";".join(src)}
+
+    counts["cases"] = write_csv(os.path.join(out_dir, "cases.csv"), k_cols, cases())
+    counts["checkins"] = write_csv(
+        os.path.join(out_dir, "checkins.csv"), ["person", "place", "at", "until", "unit", "ward"],
+        ({**r, "person": ids(r["person"])} for r in _rows(
+            store, """SELECT c.person, p.name AS place, c.at, c.until, p.unit, p.ward FROM checkins c
+                      JOIN places p ON p.id = c.place ORDER BY c.person, c.at, p.name""")))
+    counts["populations"] = write_csv(
+        os.path.join(out_dir, "populations.csv"), ["area", "population", "level"],
+        _rows(store, "SELECT area, population, kind AS level FROM populations ORDER BY kind, area"))
+    lsrc: dict[str, list[str]] = {}
+    for person, source in store.conn.execute("SELECT person, source FROM level_sources ORDER BY person, source"):
+        lsrc.setdefault(person, []).append(ids(source))
+    counts["levels"] = write_csv(
+        os.path.join(out_dir, "levels.csv"),
+        ["id", "level", "primary_source", "sources", "exposure", "quarantine", "root", "flags"],
+        ({"id": ids(r["person"]), "level": level_name(r["level"]), "primary_source": ids(r["primary_source"]),
+          "sources": ";".join(lsrc.get(r["person"], [])), "exposure": r["exposure"], "quarantine": r["quarantine"],
+          "root": ids(r["root"]), "flags": ";".join(json.loads(r["flags"])) if r["flags"] else None}
+         for r in _rows(store, "SELECT * FROM levels ORDER BY person")))
+    counts["followups"] = write_csv(
+        os.path.join(out_dir, "followups.csv"), ["person", "kind", "due", "status", "result", "reason"],
+        ({**r, "person": ids(r["person"])} for r in _rows(
+            store, "SELECT person, kind, due, status, result, reason FROM followups ORDER BY person, due, kind")))
+    counts["not_duplicates"] = write_csv(
+        os.path.join(out_dir, "not_duplicates.csv"), ["a", "b"],
+        ({"a": ids(r["a"]), "b": ids(r["b"])} for r in _rows(store, "SELECT a, b FROM not_duplicates ORDER BY a, b")))
+    return counts
+
+
+# ---------------------------------------------------------------- epicontacts
+def _epicontacts(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
+    ids = _Ids(redact)
+    cols = ["id", "name", "sex", "birth_year", "ward", "unit", "district", "level", "primary_source",
+            "exposure", "confirmed", "onset", "isolated", "unknown_source"]
+
+    def linelist():
+        for r in _rows(store, """SELECT p.id, p.name, p.sex, p.birth_year, p.ward, p.unit, p.district,
+                                        l.level, l.primary_source, l.exposure, c.confirmed, c.onset, c.isolated,
+                                        c.unknown_source
+                                 FROM persons p LEFT JOIN levels l ON l.person = p.id
+                                 LEFT JOIN cases c ON c.person = p.id ORDER BY p.id"""):
+            r["level"] = level_name(r["level"])
+            r["unknown_source"] = _bool(r["unknown_source"])
+            if redact:
+                r["name"] = redact_name(r["name"], r["id"]) if r["name"] else None
+            r["id"], r["primary_source"] = ids(r["id"]), ids(r["primary_source"])
+            tick()
+            yield r
+
+    def links():
+        for r in _rows(store, "SELECT a, b, date, setting, place, minutes, masked FROM contacts "
+                              "ORDER BY a, b, date, setting, place"):
+            tick()
+            yield {"from": ids(r["a"]), "to": ids(r["b"]), "date": r["date"], "setting": r["setting"],
+                   "place": r["place"], "minutes": r["minutes"], "masked": _bool(r["masked"]), "type": "contact"}
+        for r in _rows(store, """SELECT s.source, s.case_id, c.confirmed FROM case_sources s
+                                 JOIN cases c ON c.person = s.case_id ORDER BY s.case_id, s.source"""):
+            yield {"from": ids(r["source"]), "to": ids(r["case_id"]), "date": r["confirmed"], "type": "infection"}
+
+    return {
+        "linelist": write_csv(os.path.join(out_dir, "linelist.csv"), cols, linelist(), bom=False),
+        "contacts": write_csv(os.path.join(out_dir, "contacts.csv"),
+                              CONTACT_COLUMNS + ["type"], links(), bom=False),
+    }
+
+
+# ---------------------------------------------------------------- Go.Data
+_GENDER = {"m": "LNG_REFERENCE_DATA_CATEGORY_GENDER_MALE", "f": "LNG_REFERENCE_DATA_CATEGORY_GENDER_FEMALE"}
+_SETTING = {"household": "LNG_REFERENCE_DATA_CATEGORY_CONTEXT_OF_TRANSMISSION_FAMILY",
+            "work": "LNG_REFERENCE_DATA_CATEGORY_CONTEXT_OF_TRANSMISSION_WORK",
+            "school": "LNG_REFERENCE_DATA_CATEGORY_CONTEXT_OF_TRANSMISSION_SCHOOL",
+            "healthcare": "LNG_REFERENCE_DATA_CATEGORY_CONTEXT_OF_TRANSMISSION_HEALTHCARE",
+            "transport": "LNG_REFERENCE_DATA_CATEGORY_CONTEXT_OF_TRANSMISSION_TRAVEL",
+            "venue": "LNG_REFERENCE_DATA_CATEGORY_CONTEXT_OF_TRANSMISSION_PUBLIC_PLACE",
+            "social": "LNG_REFERENCE_DATA_CATEGORY_CONTEXT_OF_TRANSMISSION_SOCIAL",
+            "other": "LNG_REFERENCE_DATA_CATEGORY_CONTEXT_OF_TRANSMISSION_OTHER"}
+GODATA_PERSON = ["visualId", "firstName", "lastName", "gender", "age.years", "classification", "dateOfReporting",
+                 "dateOfOnset", "dateOfLastContact", "riskLevel", "addresses[1].addressLine1", "addresses[1].city",
+                 "addresses[1].phoneNumber", "documents[1].type", "documents[1].number"]
+GODATA_RELATIONSHIP = ["persons[1].visualId", "persons[1].type", "persons[2].visualId", "persons[2].type",
+                       "contactDate", "contactDateEstimated", "certaintyLevelId", "exposureTypeId",
+                       "socialRelationshipTypeId"]
+
+
+def _split_name(name) -> tuple[str | None, str | None]:
+    """Vietnamese order: family name first -> (firstName, lastName).
+
+    >>> _split_name("Nguyễn Văn An")
+    ('Văn An', 'Nguyễn')
+    """
+    words = str(name or "").split()
+    if not words:
+        return None, None
+    if len(words) == 1:
+        return words[0], None
+    return " ".join(words[1:]), words[0]
+
+
+def _godata(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
+    from .values import today
+
+    ids = _Ids(redact)
+    year = today().year
+
+    def person_rows(where: str):
+        for r in _rows(store, f"""SELECT p.*, l.level, l.exposure, c.confirmed, c.onset FROM persons p
+                                  JOIN levels l ON l.person = p.id LEFT JOIN cases c ON c.person = p.id
+                                  WHERE {where} ORDER BY p.id"""):
+            name = redact_name(r["name"], r["id"]) if redact and r["name"] else r["name"]
+            first, last = (name, None) if redact else _split_name(name)
+            tick()
+            yield {"visualId": ids(r["id"]), "firstName": first, "lastName": last, "gender": _GENDER.get(r["sex"]),
+                   "age.years": year - r["birth_year"] if r["birth_year"] else None,
+                   "classification": "LNG_REFERENCE_DATA_CATEGORY_CASE_CLASSIFICATION_CONFIRMED"
+                   if r["confirmed"] else None,
+                   "dateOfReporting": r["confirmed"] or r["exposure"], "dateOfOnset": r["onset"],
+                   "dateOfLastContact": None if r["confirmed"] else r["exposure"],
+                   "riskLevel": None if r["confirmed"] else f"F{r['level']}",
+                   "addresses[1].addressLine1": None if redact else r["address"],
+                   "addresses[1].city": ", ".join(x for x in (r["unit"], r["ward"], r["district"]) if x) or None,
+                   "addresses[1].phoneNumber": None if redact else r["phone"],
+                   "documents[1].type": "LNG_REFERENCE_DATA_CATEGORY_DOCUMENT_TYPE_NATIONAL_ID_CARD"
+                   if r["national_id"] and not redact else None,
+                   "documents[1].number": None if redact else r["national_id"]}
+
+    def relationships():
+        kinds = {p: ("case" if lvl == 0 else "contact") for p, lvl in store.conn.execute("SELECT person, level FROM levels")}
+        kind = lambda p: "LNG_REFERENCE_DATA_CATEGORY_PERSON_TYPE_" + ("CASE" if kinds[p] == "case" else "CONTACT")  # noqa: E731
+        for r in _rows(store, """SELECT s.source, s.case_id, c.confirmed FROM case_sources s
+                                 JOIN cases c ON c.person = s.case_id ORDER BY s.case_id, s.source"""):
+            if r["source"] in kinds and r["case_id"] in kinds:
+                yield {"persons[1].visualId": ids(r["source"]), "persons[1].type": kind(r["source"]),
+                       "persons[2].visualId": ids(r["case_id"]), "persons[2].type": kind(r["case_id"]),
+                       "contactDate": r["confirmed"], "contactDateEstimated": "true",
+                       "certaintyLevelId": "LNG_REFERENCE_DATA_CATEGORY_CERTAINTY_LEVEL_3_HIGH"}
+        for r in _rows(store, "SELECT a, b, date, setting FROM contacts ORDER BY a, b, date"):
+            if r["a"] not in kinds or r["b"] not in kinds:
+                continue
+            a, b = r["a"], r["b"]
+            if kinds[b] == "case" and kinds[a] != "case":  # the case is the source side
+                a, b = b, a
+            tick()
+            yield {"persons[1].visualId": ids(a), "persons[1].type": kind(a), "persons[2].visualId": ids(b),
+                   "persons[2].type": kind(b), "contactDate": r["date"],
+                   "contactDateEstimated": "false" if r["date"] else "true",
+                   "certaintyLevelId": "LNG_REFERENCE_DATA_CATEGORY_CERTAINTY_LEVEL_2_MEDIUM",
+                   "exposureTypeId": _SETTING.get(r["setting"])}
+
+    return {
+        "cases": write_csv(os.path.join(out_dir, "cases.csv"), GODATA_PERSON, person_rows("l.level = 0")),
+        "contacts": write_csv(os.path.join(out_dir, "contacts.csv"), GODATA_PERSON, person_rows("l.level > 0")),
+        "relationships": write_csv(os.path.join(out_dir, "relationships.csv"), GODATA_RELATIONSHIP, relationships()),
+    }
+
+
+def export(store, fmt: str, out_dir, *, redact: bool = False,
+           progress: Callable[[int], None] | None = None) -> dict:
+    """Write the export ``fmt`` into ``out_dir`` (created if missing).
+    Returns ``{"format", "dir", "redacted", "files": {name: rows}}``.
+    ``progress(n)`` is called with row increments."""
+    if fmt not in FORMATS:
+        raise TracingError(f"unknown export format '{fmt}' (use one of {', '.join(FORMATS)})")
+    out_dir = str(out_dir)
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise TracingError(f"{out_dir} is a file, not a folder")
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise TracingError(f"cannot create {out_dir} ({exc.strerror or exc})") from None
+    counter = [0]
+
+    def tick():
+        counter[0] += 1
+        if progress is not None and counter[0] % 5000 == 0:
+            progress(5000)
+
+    files = {"csv": _csv, "epicontacts": _epicontacts, "godata": _godata}[fmt](store, out_dir, redact, tick)
+    return {"format": fmt, "dir": out_dir, "redacted": redact,
+            "files": {f"{name}.csv": n for name, n in files.items()}}
+
+
+def total_rows(store) -> int:
+    """Rough amount of work of an export, for a progress bar."""
+    c = store.counts()
+    return c["persons"] + c["contacts"]
