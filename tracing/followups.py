@@ -33,7 +33,7 @@ RETRY_DAYS = 1
 def wanted(entry: dict) -> list[tuple[str, str]]:
     """``(kind, due)`` pairs a schedule entry asks for.
 
-    >>> wanted({"tests": ["2021-05-08", "2021-05-21"], "quarantine_until": "2021-05-28"})
+    >>> wanted({"level": "F1", "tests": ["2021-05-08", "2021-05-21"], "quarantine_until": "2021-05-28"})
     [('quarantine_end', '2021-05-28'), ('test', '2021-05-08'), ('test', '2021-05-21')]
     """
     pairs = {("test", d) for d in entry.get("tests") or []}

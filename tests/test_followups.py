@@ -1,0 +1,151 @@
+"""Follow-ups: stored schedules, the team's daily list and recording visits."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import pathlib
+import sqlite3
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _fixture_module():
+    spec = importlib.util.spec_from_file_location("long_bien_2021_05", ROOT / "fixtures" / "long_bien_2021_05.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+LB = _fixture_module()
+
+
+@pytest.fixture
+def long_bien(db_path):
+    LB.load(db_path)
+    return db_path
+
+
+def _rows(path, sql, params=()):
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    rows = [dict(r) for r in conn.execute(sql, params)]
+    conn.close()
+    return rows
+
+
+def _pending(path, person):
+    return sorted((r["kind"], r["due"]) for r in _rows(
+        path, "SELECT kind, due FROM followups WHERE person = ? AND status = 'pending'", (person,)))
+
+
+def _wanted(entry):
+    out = [("test", d) for d in entry["tests"]]
+    if entry["quarantine_until"] and entry["level"] not in (None, "F0"):
+        out.append(("quarantine_end", entry["quarantine_until"]))
+    return sorted(out)
+
+
+def _pa1(run_json, *extra):
+    c = LB.PA1_CONFIRM
+    return run_json("case", "confirm", c["id"], "--date", c["confirmed"], *extra)
+
+
+def test_schedules_are_stored_as_pending_followups(long_bien, run_json):
+    out = _pa1(run_json)
+    for entry in out["schedule"]:
+        assert _pending(long_bien, entry["id"]) == _wanted(entry), entry["id"]
+
+
+def test_pa1_cancels_the_old_followups_with_a_reason(long_bien, run_json):
+    before_p2 = _pending(long_bien, "P2")
+    before_p8 = _pending(long_bien, "P8")
+    assert before_p2 and before_p8  # the F1 P2 and the F2 P8 had schedules from BN1
+    out = _pa1(run_json)
+    assert _pending(long_bien, "P2") == [] and _pending(long_bien, "P8") == []
+    cancelled = _rows(long_bien, "SELECT person, kind, due, reason FROM followups WHERE status = 'cancelled'")
+    by_person = {}
+    for r in cancelled:
+        by_person.setdefault(r["person"], []).append(r)
+    assert sorted((r["kind"], r["due"]) for r in by_person["P2"]) == before_p2
+    assert all("treatment" in r["reason"] and "P2" in r["reason"] for r in by_person["P2"])
+    assert all("no longer traced" in r["reason"] for r in by_person["P8"])
+    # the F2 quarantine end of P4 was superseded by the F1 schedule
+    assert any("superseded" in r["reason"] for r in by_person["P4"])
+    assert out["followups"]["cancelled"] == len(cancelled)
+    audit = _rows(long_bien, "SELECT detail FROM audit WHERE command = 'case confirm' ORDER BY id DESC LIMIT 1")
+    assert '"scenario": "PA1"' in audit[0]["detail"] and '"P4"' in audit[0]["detail"]
+
+
+def test_unconfirm_restores_levels_and_followups(long_bien, run_json):
+    levels_before = {r["id"]: r["level"] for r in run_json("list")}
+    pending_before = {p: _pending(long_bien, p) for p in ("P2", "P4", "P5", "P6", "P7", "P8")}
+    confirmed = _pa1(run_json)
+    undo = run_json("case", "unconfirm", "P2")
+    assert {(c["id"], c["from"], c["to"]) for c in undo["changes"]} == \
+           {(c["id"], c["to"], c["from"]) for c in confirmed["changes"]}
+    assert {r["id"]: r["level"] for r in run_json("list")} == levels_before
+    assert {p: _pending(long_bien, p) for p in pending_before} == pending_before
+
+
+def test_daily_list_tests_due_quarantine_ends_and_overdue(long_bien, run, run_json):
+    out = _pa1(run_json)
+    sched = {e["id"]: e for e in out["schedule"]}
+    day = sched["P4"]["tests"][1]
+    rows = run_json("followup", "--date", day)
+    tests_due = {r["person"] for r in rows if r["section"] == "test"}
+    expected_due = {e["id"] for e in out["schedule"] if day in e["tests"]}
+    assert tests_due >= expected_due and "P4" in tests_due
+    overdue = {(r["person"], r["due"]) for r in rows if r["section"] == "overdue"}
+    assert ("P4", sched["P4"]["tests"][0]) in overdue
+    assert all(r["due"] < day for r in rows if r["section"] == "overdue")
+    ends_day = sched["P4"]["quarantine_until"]
+    ends = run_json("followup", "--date", ends_day)
+    assert "P4" in {r["person"] for r in ends if r["section"] == "quarantine_end"}
+    # ward filter
+    p4_ward = next(p["ward"] for p in LB.PERSONS if p["id"] == "P4")
+    only = run_json("followup", "--date", day, "--ward", p4_ward)
+    assert only and all(r["ward"] == p4_ward for r in only)
+    # csv for printing, table for people
+    text = run("followup", "--date", day, "--format", "csv").stdout
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert [r["person"] for r in table] == [r["person"] for r in rows]
+    human = run("followup", "--date", day).stdout
+    assert "Tests due" in human and "Overdue tests" in human and "Phạm Thị Dung" in human
+
+
+def test_record_negative_and_missed(long_bien, run, run_json):
+    out = _pa1(run_json)
+    sched = {e["id"]: e for e in out["schedule"]}
+    day = sched["P4"]["tests"][0]
+    rec = run_json("followup", "record", "P4", "--date", day, "--result", "negative")
+    assert rec["scheduled_for"] == day and rec["next"] is None
+    assert ("test", day) not in _pending(long_bien, "P4")
+    missed_day = sched["P5"]["tests"][0]
+    rec = run_json("followup", "record", "P5", "--date", missed_day, "--result", "missed")
+    assert rec["retry"] > missed_day and ("test", rec["retry"]) in _pending(long_bien, "P5")
+    listed = run_json("followup", "--date", rec["retry"])
+    assert "P5" in {r["person"] for r in listed if r["section"] == "test"}
+
+
+def test_positive_result_offers_pa1_without_confirming(long_bien, run, run_json):
+    out = _pa1(run_json)
+    day = {e["id"]: e for e in out["schedule"]}["P4"]["tests"][1]
+    text = run("followup", "record", "P4", "--date", day, "--result", "positive").stdout
+    command = f"tracing case confirm P4 --date {day}"
+    assert command in text
+    assert run_json("status", "P4")["level"] == "F1"  # not confirmed by itself
+    result = run_json(*command.split()[1:])
+    assert result["scenario"] == "PA1" and {"id": "P4", "from": "F1", "to": "F0"} in result["changes"]
+
+
+def test_record_refuses_bad_input(long_bien, run):
+    r = run("followup", "record", "NOBODY", "--date", "2021-05-20", "--result", "negative", ok=False)
+    assert "NOBODY" in r.output and r.exit_code == 1
+    r = run("followup", "record", "P4", "--date", "2099-01-01", "--result", "negative", ok=False)
+    assert "future" in r.output
+    r = run("followup", "record", "P4", "--date", "2021-05-20", "--result", "maybe", ok=False)
+    assert r.exit_code == 2
