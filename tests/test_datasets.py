@@ -1,0 +1,91 @@
+"""The two real line lists import with the documented commands (fixtures/datasets.md);
+counts are checked against an independent reading of the files with the csv module."""
+
+from __future__ import annotations
+
+import csv
+import pathlib
+import re
+import shutil
+
+import pytest
+
+DATA = pathlib.Path("/work/shared/datasets")
+VN = DATA / "vn-trongthanh-2020"
+SGTJ = DATA / "sg-tj-tindale-2020"
+pytestmark = pytest.mark.skipif(not VN.is_dir() or not SGTJ.is_dir(), reason="shared datasets not present")
+
+
+def rows(path):
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def count(store, sql):
+    return store.conn.execute(sql).fetchone()[0]
+
+
+@pytest.fixture
+def copy(tmp_path):
+    """Work on copies: a rejected-rows file must not land in the shared folder."""
+    def get(path):
+        target = tmp_path / path.name
+        shutil.copy(path, target)
+        return target
+    return get
+
+
+def test_vietnam_bn_cases(run_json, store, copy):
+    src = rows(VN / "cases.csv")
+    links = {(f"BN{s}", f"BN{r['id']}") for r in src for s in r["source"].split(";") if s.isdigit()}
+    labels = {(s, f"BN{r['id']}") for r in src for s in r["source"].split(";") if s and not s.isdigit()}
+    summary = run_json("import", "cases", copy(VN / "cases.csv"), "--id-prefix", "BN", "--na", "-1")
+    assert summary["rejected"] == 0 and summary["rows"] == len(src)
+    assert summary["written"]["cases"] == len(src)
+    assert summary["written"]["case_sources"] == len(links)
+    assert summary["written"]["case_labels"] == len(labels)
+    assert {(s, c) for c, s in store.conn.execute("SELECT case_id, source FROM case_sources")} == links
+    assert count(store, "SELECT count(*) FROM persons") == len(src)  # country codes never become persons
+    assert count(store, "SELECT count(*) FROM levels WHERE level = 0") == len(src)
+    # the curated edge list agrees with what was derived from the source column
+    assert {(r["infector"], r["infectee"]) for r in rows(VN / "edges.csv")} == links
+    again = run_json("import", "cases", copy(VN / "cases.csv"), "--id-prefix", "BN", "--na", "-1")
+    assert again["written"]["cases"] == 0 and again["written"]["case_sources"] == 0
+
+
+def test_vietnam_unknown_age_is_rejected_without_na(run, copy):
+    result = run("import", "cases", copy(VN / "cases.csv"), "--id-prefix", "BN", ok=False)
+    assert "line 46, field age" in result.stderr
+
+
+def test_tianjin_cases_and_edges(run_json, store, copy):
+    cases = rows(SGTJ / "Tianjin135cases_revised.csv")
+    edges = {(r["linked_case"], r["case"]) for r in rows(SGTJ / "tianjin_edges_parsed.csv")}
+    s = run_json("import", "cases", copy(SGTJ / "Tianjin135cases_revised.csv"), "--column", "source=")
+    assert s["written"]["cases"] == len(cases) and s["rejected"] == 0
+    assert "Infection_source" in s["extras"]
+    s = run_json("import", "cases", copy(SGTJ / "tianjin_edges_parsed.csv"),
+                 "--column", "id=case", "--column", "source=linked_case")
+    assert s["written"]["case_sources"] == len(edges) and s["written"]["cases"] == 0
+    assert {(src, c) for c, src in store.conn.execute("SELECT case_id, source FROM case_sources")} == edges
+    onset = {r["case_id"]: r["symptom_onset"] for r in cases}
+    day, month, year = onset["TJ1"].split("/")
+    assert store.get_case("TJ1")["onset"] == f"{year}-{month}-{day}"
+
+
+def test_singapore_cases_and_links(run_json, store, copy):
+    cases = rows(SGTJ / "COVID-19_Singapore_data_revised.csv")
+    links = rows(SGTJ / "singapore_links_parsed.csv")
+    pairs = {frozenset((f"SG{r['case']}", f"SG{r['linked_case']}")) for r in links if r["case"] != r["linked_case"]}
+    selfs = sum(1 for r in links if r["case"] == r["linked_case"])
+    s = run_json("import", "cases", copy(SGTJ / "COVID-19_Singapore_data_revised.csv"), "--id-prefix", "SG")
+    assert s["written"]["cases"] == len(cases) and s["rejected"] == 0
+    f = copy(SGTJ / "singapore_links_parsed.csv")
+    s = run_json("import", "contacts", f, "--id-prefix", "SG", "--column", "from=case",
+                 "--column", "to=linked_case", "--skip-invalid")
+    assert s["rejected"] == selfs >= 1
+    assert s["written"]["contacts"] == len(pairs) and s["written"]["persons"] == 0
+    assert pathlib.Path(str(f) + ".rejected.csv").exists()
+    assert count(store, "SELECT count(*) FROM contacts") == len(pairs)
+    confirmed = {r["CaseID"]: r["date_confirmation"] for r in cases}
+    assert store.get_case("SG1")["confirmed"] == confirmed["1"]

@@ -1,0 +1,126 @@
+"""Bulk import through the real CLI: all or nothing, skip-invalid, idempotent, levels."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from tests.conftest import db_digest
+
+
+def write(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_contacts_import_creates_persons_and_derives_levels(tmp_path, run, run_json):
+    f = write(tmp_path / "c.csv", "from,to,date,setting,ghi chú\nA1,B1,2021-06-01,household,bếp\nB1,C1,02/06/2021,,\n")
+    run("import", "cases", write(tmp_path / "k.csv", "id,confirmed\nA1,2021-06-03\n"))
+    summary = run_json("import", "contacts", f)
+    assert summary["written"]["contacts"] == 2 and summary["rows"] == 2
+    assert summary["written"]["persons"] == 2          # B1, C1 are new; A1 exists
+    assert summary["extras"] == ["ghi chú"] and summary["dry_run"] is False
+    assert run_json("status", "B1")["level"] == "F1"
+    assert run_json("status", "C1")["level"] == "F2"
+    again = run_json("import", "contacts", f)
+    assert again["written"]["contacts"] == 0 and again["written"]["persons"] == 0
+
+
+def test_bad_row_aborts_with_line_and_field(tmp_path, run, db_path):
+    run("import", "persons", write(tmp_path / "p.csv", "id,name\nP0,Seed\n"))
+    before = db_digest(db_path)
+    f = write(tmp_path / "c.csv", "from,to,date\nA,B,2021-06-01\nA,C,31/02/2021\n")
+    result = run("import", "contacts", f, ok=False)
+    assert result.exit_code == 1
+    assert f"{f} line 3, field date:" in result.stderr
+    assert db_digest(db_path) == before
+
+
+def test_skip_invalid_writes_rejected_file(tmp_path, run_json):
+    f = write(tmp_path / "c.csv", "from,to,date\nA,B,2021-06-01\nA,A,2021-06-01\nA,C,not a date\nB,C,\n")
+    summary = run_json("import", "contacts", f, "--skip-invalid")
+    assert summary["written"]["contacts"] == 2 and summary["rejected"] == 2
+    with open(str(f) + ".rejected.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["line"] for r in rows] == ["3", "4"]
+    assert "date" in rows[1]["reason"] and rows[1]["date"] == "not a date"
+
+
+def test_dry_run_writes_nothing(tmp_path, run_json, db_path, run):
+    run("import", "persons", write(tmp_path / "p.csv", "id,name\nP0,Seed\n"))
+    before = db_digest(db_path)
+    summary = run_json("import", "contacts", write(tmp_path / "c.csv", "from,to\nA,B\n"), "--dry-run")
+    assert summary["dry_run"] is True and summary["written"]["contacts"] == 1
+    assert db_digest(db_path) == before
+
+
+def test_persons_update_counts_and_duplicate_warning(tmp_path, run_json):
+    f = write(tmp_path / "p.csv", "Mã,Họ và tên,SĐT,Năm sinh\nP1,Nguyễn Văn An,0912345678,1980\n")
+    assert run_json("import", "persons", f)["written"]["persons"] == 1
+    assert run_json("import", "persons", f)["written"]["persons"] == 0
+    g = write(tmp_path / "p2.csv", "Mã,Họ và tên,SĐT,Năm sinh\nP1,Nguyễn Văn An,0912345678,1981\n"
+              "P9,Nguyen V. An,+84 912 345 678,\n")
+    summary = run_json("import", "persons", g)
+    assert summary["updated"]["persons"] == 1 and summary["written"]["persons"] == 2
+    assert any("P9" in w and "P1" in w for w in summary["warnings"])
+    assert run_json("person", "show", "P1")["birth_year"] == 1981
+
+
+def test_cases_sources_people_or_labels(tmp_path, run_json, run):
+    f = write(tmp_path / "k.csv", "id,confirmed,source\n1,2021-06-01,CN\n2,2021-06-05,1;community\n3,2021-06-06,\"2, 1\"\n")
+    summary = run_json("import", "cases", f, "--id-prefix", "BN")
+    assert summary["written"]["cases"] == 3
+    assert summary["written"]["case_sources"] == 3 and summary["written"]["case_labels"] == 2
+    assert run_json("status", "BN3")["level"] == "F0"
+    result = run("person", "show", "CN", ok=False)
+    assert "unknown person" in result.stderr
+
+
+def test_xlsx_and_columns_and_encoding(tmp_path, run_json):
+    from tracing.sheets import write_xlsx
+    x = tmp_path / "c.xlsx"
+    write_xlsx(x, [("Other", ["x"], [[1]]), ("Tiếp xúc", ["F0", "F1", "Ngày"], [["A", "B", "2021-06-01"]])])
+    s = run_json("import", "contacts", x, "--sheet", "Tiếp xúc", "--column", "from=F0", "--column", "to=F1")
+    assert s["written"]["contacts"] == 1 and s["sheet"] == "Tiếp xúc"
+    import importlib.util, pathlib
+    spec = importlib.util.spec_from_file_location(
+        "make_samples", pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "files" / "make_samples.py")
+    samples = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(samples)
+    p = tmp_path / "p.csv"
+    p.write_bytes(samples.cp1258("Mã;Họ tên\nQ1;Đặng Thị Hồng\n"))
+    s = run_json("import", "persons", p, "--encoding", "cp1258")
+    assert run_json("person", "show", "Q1")["name"] == "Đặng Thị Hồng"
+
+
+def test_sample_fixture_files_import(run_json):
+    import pathlib
+    here = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "files"
+    s = run_json("import", "persons", here / "persons_cp1258.csv")
+    assert s["rejected"] == 0 and s["written"]["persons"] >= 1 and s["encoding"] == "cp1258"
+    s = run_json("import", "cases", here / "cases_utf8_bom.csv")
+    assert s["written"]["cases"] >= 1
+
+
+def test_checkins_and_populations(tmp_path, run_json):
+    s = run_json("import", "checkins", write(tmp_path / "q.csv",
+                 "person,place,at\nP1,Chợ Long Biên,2021-06-01 08:00\nP2,Chợ Long Biên,2021-06-01 08:10\n"))
+    assert s["written"]["checkins"] == 2 and s["written"]["persons"] == 2
+    assert run_json("import", "checkins", tmp_path / "q.csv")["written"]["checkins"] == 0
+    s = run_json("import", "populations", write(tmp_path / "pop.csv",
+                 "Địa bàn,Dân số,Cấp\nNgọc Lâm,23400,Phường\nLong Biên,\"320,000\",Quận\n"))
+    assert s["written"]["populations"] == 2
+
+
+def test_big_import_rederives_all(tmp_path, store):
+    from tracing import importer
+    from tracing.levels import rederive_all
+    lines = ["from,to,date"] + [f"A{i},B{i},2021-06-01" for i in range(30)]
+    (tmp_path / "c.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "k.csv").write_text("id,confirmed\nA1,2021-06-02\nA7,2021-06-02\n")
+    importer.import_file(store, "contacts", tmp_path / "c.csv", threshold=10)
+    importer.import_file(store, "cases", tmp_path / "k.csv", threshold=10)
+    got = {r["person"]: r["level"] for r in store.query("SELECT person, level FROM levels")}
+    assert got == {"A1": 0, "A7": 0, "B1": 1, "B7": 1}
+    with store.write("check"):
+        assert rederive_all(store) == []
