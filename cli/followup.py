@@ -34,7 +34,7 @@ def followup(ctx, day, ward, fmt):
     if fmt != "table":
         emit_rows(rows, COLUMNS, fmt)
         return
-    click.echo(f"Follow-ups for {followups._day(day)}" + (f", ward {ward}" if ward else "") + ":")
+    click.echo(f"Follow-ups for {followups.day_text(day)}" + (f", ward {ward}" if ward else "") + ":")
     for section, title in TITLES.items():
         part = [r for r in rows if r["section"] == section]
         click.echo(f"\n{title} ({len(part)}):")

@@ -77,7 +77,8 @@ def apply_schedule(store, schedule: list[dict], why: str) -> dict:
     return {"scheduled": scheduled, "cancelled": cancelled, "kept": kept}
 
 
-def _day(value, field: str = "--date"):
+def day_text(value, field: str = "--date") -> str:
+    """``value`` as an ISO date, today when blank."""
     day = parse_date(value, field) if value not in (None, "") else today()
     return day.isoformat()
 
@@ -87,7 +88,7 @@ def due_list(store, day=None, ward: str | None = None) -> list[dict]:
     overdue tests. Rows ``{"section", "person", "name", "phone", "ward",
     "unit", "address", "level", "kind", "due", "days_late", "followup"}``,
     sections in that order, then by ward, unit, person."""
-    day = _day(day)
+    day = day_text(day)
     order = {"test": 0, "quarantine_end": 1, "overdue": 2}
     out = []
     for r in sql.followups_due(store, day, ward):
