@@ -1,0 +1,42 @@
+"""Data-quality checks: each finding names its records."""
+
+from __future__ import annotations
+
+from tracing import checks
+
+
+def test_each_check_finds_its_records(run, run_json, store):
+    run("person", "add", "--id", "S", "--name", "Nguồn", "--ward", "W1")
+    run("person", "add", "--id", "T", "--name", "Ca", "--ward", "W1")
+    run("person", "add", "--id", "K", "--name", "Kid", "--ward", "W1", "--birth-year", "2021")
+    run("person", "add", "--id", "N1", "--name", "Hai", "--ward", "W1", "--national-id", "001099012345")
+    run("person", "add", "--id", "N2", "--name", "Hai", "--ward", "W2", "--national-id", "001099012345")
+    run("person", "add", "--id", "L", "--name", "Lonely", "--ward", "W1")
+    run("contact", "add", "S", "T", "--date", "2021-06-12")
+    run("contact", "add", "K", "L", "--date", "2020-12-20")
+    run("case", "confirm", "S", "--date", "2021-06-08", "--onset", "2021-06-07")
+    run("case", "confirm", "T", "--date", "2021-06-14", "--onset", "2021-06-05", "--source", "S")
+    run("case", "confirm", "N1", "--date", "2021-06-25")
+    run("case", "confirm", "N2", "--date", "2021-06-29")  # within 48 h: not yet a finding
+    run("case", "link", "S", "--source", "T")  # a cycle S <-> T
+    found = run_json("check")
+    assert all(set(f) == {"check", "ids", "message"} for f in found)
+    got = {(f["check"], tuple(f["ids"])) for f in found}
+    assert ("onset_order", ("T", "S")) in got
+    assert ("contact_after_isolation", ("T", "S")) in got
+    assert ("contact_before_birth", ("K", "L")) in got
+    assert ("two_wards", ("N1", "N2")) in got
+    assert ("no_contacts", ("N1",)) in got and ("no_contacts", ("N2",)) not in got
+    assert ("source_cycle", ("S", "T")) in got
+    assert found == checks.run(store)
+    assert "S ↔ T" in run("check").stdout
+
+
+def test_clean_data_has_no_findings(run):
+    run("person", "add", "--id", "A", "--name", "A")
+    assert "No problem found." in run("check").stdout
+
+
+def test_cycles_finds_only_cycles():
+    assert checks.cycles([("A", "B"), ("B", "C"), ("C", "A"), ("C", "D"), ("E", "E")]) == [["A", "B", "C"], ["E"]]
+    assert checks.cycles([("A", "B"), ("B", "C")]) == []
