@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from tests.conftest import TODAY, db_digest
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = int(os.environ.get("TRACING_HOSTILE_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("TRACING_HOSTILE_EXAMPLES", "8"))
 X = object()  # where the hostile value goes
 FILE = object()  # a valid contacts CSV
 
