@@ -158,30 +158,60 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
                   stats: dict | None = None) -> int:
     """Insert contacts (``a``, ``b``, ``date``, ``setting``, ``place``,
     ``minutes``, ``masked``, ``extra``); one already recorded (same natural
-    key) is skipped. Ids that are not persons yet are created (unless
-    ``create_persons`` is False: then they must exist). Returns contacts inserted.
-    ``stats``: ``persons_created``; ``touched`` (a set, if present) gets the ids of
-    batches that wrote something."""
-    written = 0
-    sql = """INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
-    for chunk in batches(rows):
-        values = []
-        ids = set()
-        for r in chunk:
-            a, b = (r["a"], r["b"]) if r["a"] < r["b"] else (r["b"], r["a"])
-            masked = r.get("masked")
-            values.append((a, b, r.get("date"), r.get("setting"), r.get("place"), r.get("minutes"),
-                           None if masked is None else int(masked), _json(r.get("extra"))))
-            ids.add(a)
-            ids.add(b)
+    key, also twice in ``rows``: the first wins) is skipped. Ids that are not
+    persons yet are created (unless ``create_persons`` is False: then they
+    must exist). Returns contacts inserted. ``stats``: ``persons_created``;
+    ``touched`` (a set, if present) gets both ends of every new contact.
+
+    Rows are staged in batches into a temporary table (on disk) and moved in
+    one sorted ``INSERT ... SELECT``: the indexes grow in order, which is
+    several times faster than random inserts, and memory stays flat.
+    """
+    from ..errors import NotFound
+
+    c = store.conn
+    c.execute("DROP TABLE IF EXISTS temp.bulk_contacts")
+    c.execute("CREATE TEMP TABLE bulk_contacts (a TEXT, b TEXT, date TEXT, setting TEXT, place TEXT, "
+              "minutes INTEGER, masked INTEGER, extra TEXT)")
+    try:
+        staged = 0
+        for chunk in batches(rows):
+            values = []
+            for r in chunk:
+                a, b = (r["a"], r["b"]) if r["a"] < r["b"] else (r["b"], r["a"])
+                masked = r.get("masked")
+                values.append((a, b, r.get("date"), r.get("setting"), r.get("place"), r.get("minutes"),
+                               None if masked is None else int(masked), _json(r.get("extra"))))
+            c.executemany("INSERT INTO temp.bulk_contacts VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
+            staged += len(values)
+        if not staged:
+            return 0
+        ends = "SELECT a AS id FROM temp.bulk_contacts UNION SELECT b FROM temp.bulk_contacts"
         if create_persons:
-            create_bare_persons(store, sorted(ids), stats=stats)
-        cur = store.conn.executemany(sql, values)
-        n = max(cur.rowcount, 0)
-        if n:
-            _touch(stats, ids)
-        written += n
+            n = c.execute(f"INSERT OR IGNORE INTO persons (id, name_folded, created_at) "
+                          f"SELECT id, '', ? FROM ({ends})", (_now(),)).rowcount
+            _track(stats, "persons_created", max(n, 0))
+        else:
+            missing = c.execute(f"SELECT id FROM ({ends}) WHERE id NOT IN (SELECT id FROM persons) "
+                                "ORDER BY id LIMIT 1").fetchone()
+            if missing:
+                raise NotFound(f"unknown person {missing[0]}")
+        before = c.execute("SELECT ifnull(max(id), 0) FROM contacts").fetchone()[0]
+        written = max(c.execute(
+            """INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra)
+               SELECT a, b, date, setting, place, minutes, masked, extra FROM temp.bulk_contacts
+               ORDER BY a, b, rowid""").rowcount, 0)
+        if written and stats is not None and "touched" in stats:
+            touched = stats["touched"]
+            cur = c.execute("SELECT a, b FROM contacts WHERE id > ?", (before,))
+            while not getattr(touched, "overflow", False):
+                part = cur.fetchmany(BATCH)
+                if not part:
+                    break
+                touched.update([x for pair in part for x in pair])
+            cur.close()
+    finally:
+        c.execute("DROP TABLE IF EXISTS temp.bulk_contacts")
     _track(stats, "inserted", written)
     return written
 
