@@ -578,7 +578,7 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
             s = imp.stats
             written = {
                 "persons": s["persons"].get("inserted", 0) + s["persons"].get("updated", 0)
-                + s["cases"].get("persons_created", 0) - 0,
+                + s["cases"].get("persons_created", 0),
                 "contacts": s["contacts"].get("inserted", 0),
                 "cases": s["cases"].get("inserted", 0) + s["cases"].get("updated", 0),
                 "checkins": s["checkins"].get("inserted", 0),
