@@ -20,7 +20,8 @@ def day(n):
 
 # ---------------------------------------------------------------- reference
 def close_enough(date, setting, minutes, masked):
-    """Independent statement of the 29/12/2021 close-contact rule."""
+    """Independent statement of the 29/12/2021 close-contact rule (an undated
+    contact is judged by the rules of its transmitter's last infectious day)."""
     if date is not None and date < "2021-12-29":
         return True
     if setting == "household" or masked is False:
@@ -54,7 +55,7 @@ def reference(persons, contacts, confirmed, recorded, depth):
             lo, hi = window(t)
             if date is not None and ((lo and date < lo) or (hi and date > hi)):
                 continue
-            if not close_enough(date, setting, minutes, masked):
+            if not close_enough(date or hi or lo, setting, minutes, masked):
                 continue
             prev = found.get(t, "absent")
             if prev == "absent" or (date is not None and (prev is None or date < prev)):

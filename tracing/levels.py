@@ -13,7 +13,8 @@ Levels are never typed in. They follow ``shared/DOMAIN.md``:
   the rule ``f1.close_contact_required`` is in force (from 2021-12-29) a contact
   also needs to be close (household, unmasked, or masked for
   ``f1.masked_minutes``); unknown mask or duration counts and is flagged
-  ``unverified_contact``;
+  ``unverified_contact``. An undated contact is judged by the rules of the
+  transmitter's last infectious day;
 * levels go down to ``trace.max_depth`` (F2 by default); a person's level is the
   lowest reachable, their sources are the transmitters that give that level and
   the primary source is the one with the earliest qualifying exposure;
@@ -198,7 +199,7 @@ class Derivation:
             transmitters = {p: e for p, e in new.items() if e["level"] == level - 1}
             transmitters.update({p: e for p, e in self.fixed.items() if e["level"] == level - 1})
             if not transmitters:
-                break
+                continue  # boundary persons at deeper levels may still transmit into the region
             cands: dict[str, dict[str, _Pair]] = defaultdict(dict)
             need_quarantine = set()
             for t, edges in self.neighbours(sorted(transmitters)).items():
@@ -348,8 +349,6 @@ def _boundary_changes(d: Derivation, new: dict[str, dict]) -> set[str]:
         entry = new.get(inside)
         if entry is None or entry["level"] >= d.depth:
             continue
-        if entry["level"] > 0 and outside in d.cases:
-            pass
         lo, hi = d.window(inside, entry)
         if outside in d.cases:
             root_key = d.case_key(entry["root"]) if entry["level"] else d.case_key(inside)
