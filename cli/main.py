@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from tracing import __version__
 from tracing.errors import TracingError
 
 
@@ -67,7 +68,7 @@ class TracingGroup(click.Group):
 @click.group(cls=TracingGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", "db_path", envvar="TRACING_DB", default="tracing.db", show_default=True,
               metavar="PATH", help="The database file (also $TRACING_DB).")
-@click.version_option(package_name="tracing", message="tracing %(version)s")
+@click.version_option(version=__version__, prog_name="tracing", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx, db_path):
     """Contact tracing for district health teams: F0/F1/F2, sơ đồ cây, PA1/PA2.

@@ -12,7 +12,6 @@ import json
 import sys
 
 import click
-from tabulate import tabulate
 
 
 def format_option(*choices: str, default: str = "table"):
@@ -28,6 +27,8 @@ def emit_table(rows: list[dict], columns: list[str], headers: list[str] | None =
     if not rows:
         click.echo(empty)
         return
+    from tabulate import tabulate  # lazily: wcwidth costs 50 ms of start-up
+
     data = [[_cell(r.get(c)) for c in columns] for r in rows]
     click.echo(tabulate(data, headers=headers or columns, tablefmt="simple", disable_numparse=True))
 

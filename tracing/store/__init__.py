@@ -27,8 +27,6 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 
-import sqlite_utils
-
 from ..errors import Conflict, DatabaseError, TracingError
 from ..rules import DEFAULT_RULES, Rule, Rules
 from ..values import fold
@@ -57,15 +55,43 @@ def actor() -> str:
         return "unknown"
 
 
+def _explain(path: str, error: sqlite3.Error, *, opening: bool = False) -> str:
+    """SQLite's words turned into what a user can act on."""
+    msg = str(error)
+    low = msg.lower()
+    if "readonly" in low or "read-only" in low:
+        return f"{path} is read-only: nothing was written"
+    if "full" in low or "disk i/o" in low:
+        return f"cannot write {path}: the disk is full or failing ({msg}); nothing was written"
+    if "locked" in low or "busy" in low:
+        return f"{path} is busy (another program held it for over a minute): nothing was written, try again"
+    if "malformed" in low or "not a database" in low or "encrypted" in low:
+        return (f"{path} is damaged or not a tracing database ({msg}): "
+                "see `tracing doctor` and `tracing restore`")
+    if opening:
+        return f"{path} cannot be opened ({msg})"
+    return f"database problem with {path} ({msg}); nothing was written"
+
+
 class Store:
     """A tracing database file. Open with :meth:`open`."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        self._db = None
+        self.read_only = False
         self._rules: Rules | None = None
         self._dry_run = False
+
+    @property
+    def db(self):
+        """The sqlite-utils view of the connection (imported on first use:
+        it pulls in numpy, a tenth of a second every command does not need)."""
+        if self._db is None:
+            import sqlite_utils
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -94,16 +120,35 @@ class Store:
                 raise DatabaseError(f"cannot create {path}: {e.strerror}") from None
             created = True
         try:
-            conn = sqlite3.connect(path, timeout=60, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 60000")
-            store = cls(conn, path)
-            store._prepare(created)
+            store = cls._connect(path, created)
         except sqlite3.DatabaseError as e:
             if created:
                 with contextlib.suppress(OSError):
                     os.remove(path)
-            raise DatabaseError(f"{path} is not a usable tracing database ({e})") from None
+            raise DatabaseError(_explain(path, e, opening=True)) from None
         store.created = created
+        return store
+
+    @classmethod
+    def _connect(cls, path: str, created: bool) -> "Store":
+        conn = sqlite3.connect(path, timeout=60, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA busy_timeout = 60000")
+            store = cls(conn, path)
+            store._prepare(created)
+            return store
+        except sqlite3.OperationalError as e:
+            conn.close()
+            if created or "unable to open" not in str(e) or os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
+                raise
+        # A WAL database on a read-only folder or medium: open it immutable,
+        # for reading only (writing commands then say it is read-only).
+        from urllib.parse import quote
+        conn = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?immutable=1", uri=True,
+                               check_same_thread=False)
+        store = cls(conn, path)
+        store.read_only = True
+        store._prepare(False)
         return store
 
     def _prepare(self, created: bool) -> None:
@@ -118,7 +163,7 @@ class Store:
             raise DatabaseError(
                 f"{self.path} was written by a newer version of tracing (schema {version}, "
                 f"this one knows up to {LATEST}): upgrade tracing to use it")
-        if c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        if not self.read_only and c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             try:
                 c.execute("PRAGMA journal_mode = WAL")
             except sqlite3.OperationalError:
@@ -126,6 +171,8 @@ class Store:
         c.execute("PRAGMA foreign_keys = ON")
         c.execute("PRAGMA synchronous = NORMAL")
         if version < LATEST:
+            if self.read_only:
+                raise DatabaseError(f"{self.path} needs an upgrade but is read-only: copy it somewhere writable")
             self._migrate(version)
 
     def _migrate(self, version: int) -> None:
@@ -175,10 +222,12 @@ class Store:
         With ``dry_run`` everything runs the same and is rolled back at the end.
         """
         c = self.conn
+        if self.read_only:
+            raise DatabaseError(f"{self.path} is on a read-only folder or medium: nothing was written")
         try:
             c.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            raise DatabaseError(f"cannot write to {self.path}: {e}") from None
+        except sqlite3.DatabaseError as e:
+            raise DatabaseError(_explain(self.path, e)) from None
         self._dry_run = dry_run
         self._audit_detail = dict(detail or {})
         try:
@@ -192,14 +241,7 @@ class Store:
                 c.execute("COMMIT")
         except sqlite3.OperationalError as e:
             self._rollback()
-            msg = str(e)
-            if "readonly" in msg or "read-only" in msg:
-                raise DatabaseError(f"{self.path} is read-only: nothing was written") from None
-            if "disk" in msg and "full" in msg:
-                raise DatabaseError(f"the disk holding {self.path} is full: nothing was written") from None
-            if "locked" in msg or "busy" in msg:
-                raise DatabaseError(f"{self.path} is busy (another program holds it too long): try again") from None
-            raise
+            raise DatabaseError(_explain(self.path, e)) from None
         except sqlite3.IntegrityError as e:
             self._rollback()
             raise Conflict(f"the write contradicts stored data ({e}); nothing was written") from None
@@ -211,8 +253,11 @@ class Store:
             self._rules = None
 
     def _rollback(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
+        # a failing ROLLBACK (I/O error) must not hide the error that caused it;
+        # SQLite rolls back from the WAL on the next open anyway
+        with contextlib.suppress(sqlite3.Error):
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
 
     def note(self, **detail) -> None:
         """Add facts to the audit record of the current write."""
