@@ -1,0 +1,126 @@
+"""The demo: a Long Biên sample outbreak, built and walked through.
+
+:func:`build` writes a synthetic district (Vietnamese names, wards, tổ dân
+phố, households, workplaces, venues with QR check-ins, dated contacts) as CSV
+files and imports them into a fresh database through the real importer.
+:func:`walk` then plays the notices' story with the library, one step at a
+time, and yields each step's result for the command line to print:
+
+1. an index case is confirmed: its F1 and F2 appear;
+2. one of its F1 turns positive: PA1 (promotions, new schedules);
+3. a case with no known source: PA2 (candidate sources, zone);
+4. the sơ đồ cây, the clusters, the report (.md, .xlsx) and the maps.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+
+from . import cases, clusters, report, synthetic, tree
+from .errors import InvalidValue
+from .importer import import_file
+from .store import Store
+
+KINDS = ("persons", "contacts", "checkins", "populations")
+
+
+def build(directory, people: int = 3000, *, seed: int = 2021, progress=None) -> tuple[Store, synthetic.District]:
+    """A fresh demo database ``DIR/tracing.db`` with ``people`` persons."""
+    if not 200 <= people <= 200_000:
+        raise InvalidValue("--people: between 200 and 200,000")
+    directory = os.fspath(directory)
+    os.makedirs(directory, exist_ok=True)
+    data_dir = os.path.join(directory, "data")
+    if os.path.isdir(data_dir):
+        shutil.rmtree(data_dir)
+    for name in ("tracing.db", "tracing.db-wal", "tracing.db-shm"):
+        path = os.path.join(directory, name)
+        if os.path.exists(path):
+            os.remove(path)
+    district = synthetic.generate(people, seed=seed)
+    synthetic.write_csv_dir(district, data_dir)
+    store = Store.open(os.path.join(directory, "tracing.db"), create=True)
+    for kind in KINDS:
+        if progress:
+            progress(f"importing {kind}")
+        import_file(store, kind, os.path.join(data_dir, f"{kind}.csv"))
+    return store, district
+
+
+def _confirm(store, fields: dict) -> dict:
+    with store.write("case confirm (demo)"):
+        return cases.confirm(store, fields)
+
+
+def _busiest(store, ids, lo: str, hi: str, exclude=()) -> str | None:
+    """The person among ``ids`` with most distinct contacts dated in [lo, hi]."""
+    seen: dict[str, set] = {}
+    for person, other, date, *_ in store.contacts_of(ids):
+        if date and lo <= date <= hi and other not in exclude:
+            seen.setdefault(person, set()).add(other)
+    if not seen:
+        return None
+    return max(sorted(seen), key=lambda p: len(seen[p]))
+
+
+def _day(base: str, days: int) -> str:
+    import datetime as dt
+    return (dt.date.fromisoformat(base) + dt.timedelta(days=days)).isoformat()
+
+
+def walk(store, district, directory):
+    """Yield ``(step, result)`` pairs of the demo story."""
+    confirmed = _day(district.start.isoformat(), 24)
+    onset = _day(confirmed, -1)
+    everyone = [r["id"] for r in store.query("SELECT id FROM persons ORDER BY id")]
+    index = _busiest(store, everyone[: max(400, len(everyone) // 5)], _day(onset, -2), confirmed)
+    if index is None:
+        raise InvalidValue("the sample district has no contacts; use more --people")
+    result = _confirm(store, {"id": index, "confirmed": confirmed, "onset": onset})
+    yield "index", {"case": {"confirmed": confirmed, "onset": onset}, "result": result,
+                    "person": store.get_person(index), "levels": Counter(c["to"] for c in result["changes"])}
+
+    # PA1: the F1 of the index case with most onward contacts turns positive.
+    f1 = [r["person"] for r in store.query(
+        "SELECT person FROM levels WHERE level = 1 AND primary_source = ? ORDER BY person", (index,))]
+    pa1 = _busiest(store, f1, _day(onset, -2), confirmed, exclude={index}) if f1 else None
+    if pa1:
+        result = _confirm(store, {"id": pa1, "confirmed": _day(confirmed, 2), "onset": _day(confirmed, -1)})
+        yield "pa1", {"result": result, "person": store.get_person(pa1)}
+
+    # PA2: someone nobody traced falls ill with no known source.
+    traced = {r["person"] for r in store.query("SELECT person FROM levels")}
+    others = [p for p in everyone[len(everyone) // 2:] if p not in traced]
+    pa2 = _busiest(store, others[:400], _day(confirmed, -4), _day(confirmed, 3))
+    if pa2:
+        result = _confirm(store, {"id": pa2, "confirmed": _day(confirmed, 3), "onset": _day(confirmed, 2),
+                                  "unknown_source": True})
+        yield "pa2", {"result": result, "person": store.get_person(pa2)}
+    index = {"id": index}
+
+    yield "tree", {"root": index["id"], "tree": tree.build(store, index["id"], depth=3)}
+
+    found = clusters.compute(store)
+    yield "clusters", {"clusters": found}
+
+    rep = report.build(store, _day(confirmed, -13), _day(confirmed, 3), "ward", "vi")
+    files = {}
+    for fmt in ("md", "xlsx"):
+        path = os.path.join(directory, f"report.{fmt}")
+        report.write(rep, path, fmt)
+        files[fmt] = path
+    yield "report", {"report": rep, "files": files}
+
+    maps_done = {}
+    try:
+        from . import maps
+    except ImportError:  # the renderer is an optional part of a partial install
+        maps = None
+    if maps is not None:
+        for layout in ("tree", "timeline"):
+            path = os.path.join(directory, f"{layout}.html")
+            maps.render_to_file(store, roots=[index["id"]], layout=layout, path=path)
+            maps_done[layout] = path
+    yield "maps", {"files": maps_done}
