@@ -1,0 +1,323 @@
+"""Maps from the database: the data of ``tracing render`` (a cluster's sơ
+đồ cây, contact network or timeline) as :class:`tracing.render.MapData`.
+
+**What is drawn.** ``render ROOT`` draws ROOT's cluster (see
+:mod:`tracing.clusters`; a traced person who is not a case belongs to the
+cluster of a case up its primary chain). A ROOT in no cluster (a single
+case, or a person traced from one) gets the tree from the top of its
+primary chain. ``--cluster ID`` draws a cluster, ``--all`` every cluster of
+2 or more cases; several choices draw their union.
+
+For the chosen cases the nodes are the cases, every traced person whose
+chain root is one of them (their F1, F2… down to the tracing depth, which
+the levels already respect) and any person in between on a primary chain.
+Edges are primary sources (solid, they make the tree) and the other derived
+or recorded sources (dashed). The network layout adds the recorded contacts
+among those nodes (dashed, one per pair).
+
+The data of a map comes from a fixed handful of queries
+(:mod:`tracing.store.maps`), however large the cluster.
+
+See :func:`build` for an example.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from . import clusters as _clusters
+from .errors import InvalidValue, NotFound, TracingError
+from .store import maps as sql
+
+LAYOUTS = ("tree", "network", "timeline")
+#: clusters named in a title before "and N more"
+TITLE_CLUSTERS = 5
+
+_WORDS = {
+    "vi": {"cluster": "Chùm", "clusters": "Chùm", "tree": "Sơ đồ cây từ", "more": "và {n} chùm khác",
+           "and": " + "},
+    "en": {"cluster": "Cluster", "clusters": "Clusters", "tree": "Tree from", "more": "and {n} more",
+           "and": " + "},
+}
+
+
+def check_output(path) -> list[str]:
+    """Refuse an output path that cannot be a new map file: a folder, or a
+    file in a folder that does not exist. Returns warnings (a name that does
+    not end in ``.html``).
+
+    >>> import os, tempfile
+    >>> check_output(tempfile.gettempdir())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tracing.errors.InvalidValue: -o ...: it is a folder; name a file in it, e.g. ...map.html
+    >>> check_output(os.path.join(tempfile.mkdtemp(), "x.txt"))[0].endswith("browsers may not open it as a web page")
+    True
+    """
+    text = str(path)
+    if not text.strip():
+        raise InvalidValue("-o: the output file name is empty")
+    p = Path(text)
+    if p.is_dir():
+        raise InvalidValue(f"-o {p}: it is a folder; name a file in it, e.g. {p / 'map.html'}")
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise InvalidValue(f"-o {p}: folder {folder} does not exist (create it first)")
+    if p.suffix.lower() not in (".html", ".htm"):
+        return [f"-o {p}: the name does not end in .html; browsers may not open it as a web page"]
+    return []
+
+
+# ------------------------------------------------------------------ choosing
+
+def _norm_cluster(cid) -> str:
+    return str(cid).strip().upper()
+
+
+def _choose(store, roots: list[str], wanted: list[str], all_clusters: bool):
+    """``(clusters, tops)``: the cluster records to draw and the persons at
+    the top of the primary chain of the ROOTs that are in no cluster."""
+    listing = _clusters.compute(store, min_size=1 if wanted else 2)
+    by_id = {c["id"]: c for c in listing}
+    of_case = {case: c for c in listing for case in c["cases"]}
+    chosen: dict[str, dict] = {}
+    tops: list[str] = []
+    if all_clusters:
+        for c in listing:
+            if c["size"] >= 2:
+                chosen[c["id"]] = c
+        if not chosen:
+            raise NotFound("--all: there is no cluster of 2 or more cases yet (see `tracing clusters`)")
+    for raw in wanted:
+        cid = _norm_cluster(raw)
+        if cid in by_id:
+            chosen.setdefault(cid, by_id[cid])
+            continue
+        known = _clusters.sql.cluster_ids(store).get(cid)
+        if known and known["merged_into"]:
+            raise NotFound(f"--cluster {cid}: it was merged into {known['merged_into']} on {known['merged_at']}; "
+                           f"draw --cluster {known['merged_into']}")
+        raise NotFound(f"--cluster {cid}: no such cluster (see `tracing clusters`)")
+    for root in roots:
+        if store.get_person(root) is None:
+            raise NotFound(f"unknown person {root} (see `tracing person find`)")
+        chain = sql.primary_chain(store, root)
+        found = next((of_case[p] for p in chain if p in of_case), None)
+        if found is not None:
+            chosen.setdefault(found["id"], found)
+            continue
+        traced, _src = sql.primary_source(store, root)
+        if not traced and store.get_case(root) is None:
+            raise InvalidValue(f"{root} is neither a case nor traced (no F level): nothing to draw "
+                               f"(see `tracing status {root}`)")
+        if chain[-1] not in tops:
+            tops.append(chain[-1])
+    return list(chosen.values()), tops
+
+
+# ------------------------------------------------------------------ building
+
+def _node(row: dict, sources: list[str]):
+    from .render import MapNode
+
+    is_case = row["confirmed"] is not None
+    level = row["level"]
+    if is_case:
+        level = 0
+    return MapNode(row["id"], row["name"], level, is_case=is_case, unknown_source=bool(row["unknown_source"]),
+                   ward=row["ward"], unit=row["unit"], onset=row["onset"], confirmed=row["confirmed"],
+                   exposure=None if is_case and not row["exposure"] else row["exposure"],
+                   sources=sources, primary_source=row["primary_source"], phone=row["phone"],
+                   national_id=row["national_id"], address=row["address"])
+
+
+def _rows(store, chosen: list[dict], tops: list[str]) -> dict[str, dict]:
+    """Node rows by id: the chosen cases and their traced persons, the
+    subtrees under the chain tops, and the persons in between."""
+    case_seed = {c for cl in chosen for c in cl["cases"]}
+    rows: dict[str, dict] = {}
+    top_rows = {r["id"]: r for r in sql.nodes(store, tops)} if tops else {}
+    case_seed |= {t for t, r in top_rows.items() if r["confirmed"] is not None}
+    if case_seed:
+        for r in sql.nodes_of_cases(store, case_seed):
+            rows[r["id"]] = r
+    # a chain top that is not a case (bad or partial data): its subtree, one query per generation
+    frontier = [t for t, r in top_rows.items() if r["confirmed"] is None]
+    for t in frontier:
+        rows.setdefault(t, top_rows[t])
+    while frontier:
+        kids = [k for k in sql.children(store, frontier) if k not in rows]
+        new = sql.nodes(store, kids)
+        for r in new:
+            rows[r["id"]] = r
+        frontier = [r["id"] for r in new]
+    # persons in between: primary sources up the chain that are not drawn yet
+    missing = {r["primary_source"] for r in rows.values() if r["primary_source"] and r["primary_source"] not in rows}
+    for _ in range(100):
+        if not missing:
+            break
+        new = sql.nodes(store, missing)
+        for r in new:
+            rows[r["id"]] = r
+        missing = {r["primary_source"] for r in new if r["primary_source"] and r["primary_source"] not in rows}
+    return rows
+
+
+def _title(chosen: list[dict], tops: list[str], rows: dict[str, dict], lang: str) -> str:
+    w = _WORDS[lang]
+    parts = []
+    if chosen:
+        ids = [c["id"] for c in chosen]
+        shown = ", ".join(ids[:TITLE_CLUSTERS])
+        if len(ids) > TITLE_CLUSTERS:
+            shown += " " + w["more"].format(n=len(ids) - TITLE_CLUSTERS)
+        parts.append(f"{w['cluster'] if len(ids) == 1 else w['clusters']} {shown}")
+    if tops:
+        parts.append(f"{w['tree']} {', '.join(tops)}")
+    title = w["and"].join(parts)
+    dates = sorted(r["confirmed"] for r in rows.values() if r["confirmed"])
+    if dates:
+        title += " · " + (dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}")
+    return title
+
+
+def build(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool = False,
+          layout: str = "tree", lang: str = "vi"):
+    """The map of ROOTs' clusters, of ``cluster`` (an id or a list of ids)
+    and with ``all_clusters`` of every cluster of 2 or more cases, as
+    ``(MapData, info)`` where ``info`` is ``{"clusters": [id], "tops": [id],
+    "of_node": {node id: cluster id or None}}``.
+
+    >>> import os, tempfile
+    >>> from tracing.store import Store
+    >>> from tracing import cases, encounters, people
+    >>> os.environ["TRACING_TODAY"] = "2021-06-30"
+    >>> store = Store.open(os.path.join(tempfile.mkdtemp(), "t.db"), create=True)
+    >>> with store.write("example"):
+    ...     for pid, name in (("A", "Nguyễn Văn An"), ("B", "Trần Thị Bình"), ("C", "Lê Văn Cường")):
+    ...         _ = people.add_person(store, {"id": pid, "name": name})
+    ...     _ = encounters.add_contact(store, {"a": "A", "b": "B", "date": "2021-05-03"})
+    ...     _ = encounters.add_contact(store, {"a": "B", "b": "C", "date": "2021-05-06"})
+    ...     _ = cases.confirm(store, {"id": "A", "confirmed": "2021-05-05"})
+    ...     _ = cases.confirm(store, {"id": "B", "confirmed": "2021-05-07"})
+    >>> data, info = build(store, roots=["C"], lang="en")
+    >>> data.title, info["clusters"], sorted((e.source, e.target, e.primary) for e in data.edges)
+    ('Cluster C1 · 2021-05-05 – 2021-05-07', ['C1'], [('A', 'B', True), ('B', 'C', True)])
+    >>> [(n.id, n.level, n.is_case) for n in build(store, cluster="c1")[0].nodes]
+    [('A', 0, True), ('B', 0, True), ('C', 1, False)]
+    """
+    from .render import MapData, MapEdge
+
+    if layout not in LAYOUTS:
+        raise InvalidValue(f"--layout: '{layout}' is not one of {', '.join(LAYOUTS)}")
+    if lang not in _WORDS:
+        raise InvalidValue(f"--lang: '{lang}' is not one of {', '.join(_WORDS)}")
+    roots = [str(r).strip() for r in roots]
+    wanted = [cluster] if isinstance(cluster, str) else list(cluster or [])
+    if not roots and not wanted and not all_clusters:
+        raise InvalidValue("nothing to draw: give a ROOT person, --cluster ID or --all")
+    chosen, tops = _choose(store, roots, wanted, all_clusters)
+    rows = _rows(store, chosen, tops)
+    ids = set(rows)
+
+    # sources: one (person, source) edge each, dated when any record is dated
+    src_date: dict[tuple[str, str], str | None] = {}
+    node_sources: dict[str, set[str]] = {}
+    for person, source, date in sql.sources(store, ids):
+        node_sources.setdefault(person, set()).add(source)
+        key = (person, source)
+        if key not in src_date or (date and not src_date[key]):
+            src_date[key] = date
+    pairs = sql.contacts_among(store, ids)
+    setting_of: dict[tuple[str, str], dict] = {}
+    for a, b, date, setting in pairs:
+        setting_of.setdefault((a, b), {}).setdefault(date, setting)
+        setting_of[(a, b)].setdefault("first", setting)
+
+    def setting(x: str, y: str, date) -> str | None:
+        found = setting_of.get((x, y) if x < y else (y, x))
+        if not found:
+            return None
+        return found.get(date) or found["first"]
+
+    nodes = []
+    edges = []
+    linked: set[tuple[str, str]] = set()
+    for pid in sorted(rows):
+        r = rows[pid]
+        srcs = node_sources.get(pid, set())
+        primary = r["primary_source"]
+        if primary:
+            srcs = srcs | {primary}
+        ordered = ([primary] if primary else []) + sorted(s for s in srcs if s != primary)
+        nodes.append(_node(r, ordered))
+        for s in ordered:
+            if s not in ids or s == pid:
+                continue
+            date = src_date.get((pid, s)) or (r["exposure"] if s == primary else None)
+            edges.append(MapEdge(s, pid, primary=(s == primary), date=date, setting=setting(s, pid, date)))
+            linked.add((s, pid) if s < pid else (pid, s))
+    if layout == "network":
+        seen: set[tuple[str, str]] = set()
+        for a, b, date, setting_ in pairs:
+            if (a, b) in linked or (a, b) in seen:
+                continue
+            seen.add((a, b))
+            edges.append(MapEdge(a, b, primary=False, date=date, setting=setting_))
+
+    map_roots = []
+    for c in chosen:
+        map_roots += [r for r in c["roots"] if r in ids and r not in map_roots]
+    map_roots += [t for t in tops if t in ids and t not in map_roots]
+    cluster_of_case = {case: c["id"] for c in chosen for case in c["cases"]}
+    of_node = {pid: cluster_of_case.get(pid) or cluster_of_case.get(r["root"]) for pid, r in rows.items()}
+    info = {"clusters": [c["id"] for c in chosen], "tops": tops, "of_node": of_node,
+            "sizes": {c["id"]: c["size"] for c in chosen}}
+    return MapData(nodes, edges, _title(chosen, tops, rows, lang), map_roots), info
+
+
+def _too_big(info: dict, nodes: int, max_nodes: int) -> TracingError:
+    counts: dict[str, int] = {}
+    for cid in info["of_node"].values():
+        if cid:
+            counts[cid] = counts.get(cid, 0) + 1
+    biggest = sorted(counts, key=lambda c: (-counts[c], int(c[1:]) if c[1:].isdigit() else 0, c))[:5]
+    listing = ", ".join(f"{c} ({info['sizes'][c]} cases, {counts[c]} persons)" for c in biggest)
+    return TracingError(
+        f"--all: {len(info['clusters'])} clusters with {nodes} persons do not fit in --max-nodes {max_nodes} "
+        f"even with leaves folded; the largest: {listing}; draw one with `--cluster {biggest[0]}` "
+        f"or raise --max-nodes")
+
+
+def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool = False,
+                   layout: str = "tree", lang: str = "vi", redact: bool = False, max_nodes: int = 2000,
+                   path, progress: Callable[[str], None] | None = None) -> dict:
+    """Build the map (see :func:`build`), render it and write it to ``path``
+    (atomically, UTF-8). Returns ``{"file", "nodes" (drawn, count nodes
+    included), "hidden" (persons folded into count nodes), "persons",
+    "layout", "cluster" (the id when one cluster is drawn, else None),
+    "clusters", "warnings", "seconds"}``. Nothing is written on error.
+    """
+    from . import render
+
+    started = time.perf_counter()
+    warnings = check_output(path)
+    if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
+        raise InvalidValue(f"--max-nodes: {max_nodes!r} must be a whole number >= 1")
+    data, info = build(store, roots=roots, cluster=cluster, all_clusters=all_clusters, layout=layout, lang=lang)
+    if progress:
+        progress(f"Drawing {len(data.nodes)} persons…")
+    try:
+        shown, hidden = render.collapse(data, max_nodes)
+    except TracingError:
+        if all_clusters:
+            raise _too_big(info, len(data.nodes), max_nodes) from None
+        raise
+    page = render.render_html(data, layout=layout, lang=lang, redact=redact, max_nodes=max_nodes)
+    render.write_html(page, path)
+    ids = info["clusters"]
+    return {"file": str(path), "nodes": len(shown.nodes), "hidden": hidden, "persons": len(data.nodes),
+            "layout": layout, "cluster": ids[0] if len(ids) == 1 and not info["tops"] else None,
+            "clusters": ids, "warnings": warnings, "seconds": round(time.perf_counter() - started, 3)}
