@@ -73,7 +73,7 @@ def _day(base: str, days: int) -> str:
 def walk(store, district, directory):
     """Yield ``(step, result)`` pairs of the demo story."""
     confirmed = _day(district.start.isoformat(), 24)
-    onset = _day(confirmed, -1)
+    onset = _day(confirmed, -3)
     everyone = [r["id"] for r in store.query("SELECT id FROM persons ORDER BY id")]
     index = _busiest(store, everyone[: max(400, len(everyone) // 5)], _day(onset, -2), confirmed)
     if index is None:

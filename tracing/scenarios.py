@@ -298,7 +298,9 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
             if met:
                 ev.add(cid, "case_window", f"met the case on {met[0]}, inside their infectious window "
                                            f"({w_lo} to {w_hi})")
-        elif cid in entries and entries[cid]["level"] > 0:
+        elif cid in entries and entries[cid]["level"] > 0 and entries[cid]["root"] != case_id \
+                and case_id not in entries[cid]["sources"]:
+            # traced through another chain; being traced *from this case* is no evidence
             e = entries[cid]
             ev.add(cid, "traced", f"traced {level_name(e['level'])} of {e['primary_source'] or e['root']}")
     order = list(SCORE_WEIGHTS)
