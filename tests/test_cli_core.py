@@ -1,0 +1,167 @@
+"""End-to-end tests of the core commands, through the real CLI on a real file."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from conftest import db_digest
+
+
+@pytest.fixture
+def outbreak(run):
+    run("person", "add", "--id", "BN1", "--name", "Nguyễn Văn Đức", "--phone", "0912345678",
+        "--national-id", "001085012345", "--ward", "Ngọc Lâm", "--unit", "TDP 5")
+    run("person", "add", "--id", "P2", "--name", "Trần Thị Bình", "--ward", "Ngọc Lâm")
+    run("person", "add", "--id", "P3", "--name", "Lê Văn Cường", "--ward", "Bồ Đề")
+    run("person", "add", "--id", "P4", "--name", "Đỗ Thị Hà", "--ward", "Bồ Đề")
+    run("contact", "add", "BN1", "P2", "--date", "2021-06-03", "--setting", "household")
+    run("contact", "add", "P2", "P3", "--date", "04/06/2021", "--setting", "work")
+    run("contact", "add", "P3", "P4", "--date", "2021-06-05")
+    run("case", "confirm", "BN1", "--date", "2021-06-05", "--onset", "2021-06-04")
+    return run
+
+
+def test_status_and_list_follow_the_contract(outbreak, run_json):
+    st = run_json("status", "P3")
+    assert {"id", "level", "sources", "primary_source", "flags"} <= set(st)
+    assert (st["id"], st["level"], st["sources"], st["primary_source"]) == ("P3", "F2", ["P2"], "P2")
+    rows = run_json("list")
+    assert all({"id", "name", "level", "primary_source", "ward", "unit"} <= set(r) for r in rows)
+    assert {r["id"]: r["level"] for r in rows} == {"BN1": "F0", "P2": "F1", "P3": "F2"}
+    assert [r["id"] for r in run_json("list", "--level", "F1")] == ["P2"]
+    assert [r["id"] for r in run_json("list", "--ward", "Bồ Đề")] == ["P3"]
+
+
+def test_levels_reflect_every_write_immediately(outbreak, run_json, run):
+    assert run_json("status", "P4")["level"] is None   # only reachable as F3: beyond the default depth
+    run("contact", "add", "P2", "P4", "--date", "2021-06-04")
+    assert run_json("status", "P4")["level"] == "F2"
+    assert sorted(run_json("status", "P4")["sources"]) == ["P2"]
+
+
+def test_tree_text_and_json(outbreak, run, run_json):
+    text = run("tree", "BN1").output
+    assert text.splitlines()[0] == "BN1 Nguyễn Văn Đức · F0 · 2021-06-05"
+    assert "└── P2 Trần Thị Bình · F1 · 2021-06-03" in text
+    assert "    └── P3 Lê Văn Cường · F2 · 2021-06-04" in text
+    tree = run_json("tree", "BN1")
+    assert {"id", "level", "date", "children"} <= set(tree)
+    assert tree["children"][0]["id"] == "P2" and tree["children"][0]["children"][0]["id"] == "P3"
+    shallow = run_json("tree", "BN1", "--depth", "1")
+    assert shallow["children"][0]["children"] == []
+
+
+def test_tree_marks_other_sources_and_never_loops(run, run_json):
+    for pid in ("A", "B", "C"):
+        run("person", "add", "--id", pid, "--name", f"Người {pid}")
+    run("contact", "add", "A", "C", "--date", "2021-06-03")
+    run("contact", "add", "B", "C", "--date", "2021-06-04")
+    run("case", "confirm", "A", "--date", "2021-06-05")
+    run("case", "confirm", "B", "--date", "2021-06-05", "--source", "A")
+    # a cycle of recorded sources is bad data, but must not hang the tree
+    run("case", "link", "A", "--source", "B")
+    text = run("tree", "A").output
+    assert "(also from" in text
+    assert text.count("C Người C") == 1
+    node = run_json("tree", "A")
+    ids = []
+
+    def walk(n):
+        ids.append(n["id"])
+        for c in n["children"]:
+            walk(c)
+    walk(node)
+    assert len(ids) == len(set(ids))
+
+
+def test_find_without_diacritics_phone_forms_and_national_id(outbreak, run_json):
+    def found(text):
+        return [r["id"] for r in run_json("person", "find", text)]
+    assert found("nguyen van duc") == ["BN1"]
+    assert found("DO THI HA") == ["P4"]            # Đ folds to D
+    assert found("+84 912 345 678") == ["BN1"]
+    assert found("84912345678") == ["BN1"]
+    assert found("0912345678") == ["BN1"]
+    assert found("001085012345") == ["BN1"]
+    assert found("00108501234") == []             # national ID matches exactly
+
+
+def test_person_add_refuses_duplicate_id_and_warns_on_shared_phone(outbreak, run, db_path):
+    before = db_digest(db_path)
+    result = run("person", "add", "--id", "BN1", "--name", "Khác", ok=False)
+    assert result.exit_code == 1 and "BN1 already exists" in result.output
+    assert db_digest(db_path) == before
+    result = run("person", "add", "--id", "P9", "--name", "Vợ anh Đức", "--phone", "+84912345678")
+    assert "P9" in result.stdout and "already on BN1" in result.output
+
+
+@pytest.mark.parametrize("args, words", [
+    (("contact", "add", "BN1", "NOBODY", "--date", "2021-06-01"), "unknown person NOBODY"),
+    (("contact", "add", "BN1", "BN1", "--date", "2021-06-01"), "two different persons"),
+    (("contact", "add", "BN1", "P2", "--date", "2021-07-15"), "in the future"),
+    (("contact", "add", "BN1", "P2", "--date", "2021-02-30"), "not a valid date"),
+    (("contact", "add", "BN1", "P2", "--date", "yesterday"), "not a date"),
+    (("case", "confirm", "P2", "--date", "2021-06-20", "--onset", "2021-07-20"), "in the future"),
+    (("case", "confirm", "NOBODY", "--date", "2021-06-20"), "unknown person NOBODY"),
+    (("case", "confirm", "P2", "--date", "2021-06-20", "--source", "P2"), "own source"),
+    (("case", "confirm", "BN1", "--date", "2021-06-20"), "already a confirmed case"),
+    (("checkin", "add", "NOBODY", "Chợ", "--at", "2021-06-01 08:00"), "unknown person"),
+    (("checkin", "add", "P2", "Chợ", "--at", "2021-06-01 08:00", "--until", "2021-06-01 07:00"), "before"),
+    (("status", "NOBODY"), "unknown person NOBODY"),
+    (("tree", "NOBODY"), "unknown person NOBODY"),
+    (("rules", "set", "trace.max_depth", "9", "--from", "2021-01-01"), "not allowed"),
+])
+def test_bad_input_is_one_error_line_and_writes_nothing(outbreak, run, db_path, args, words):
+    before = db_digest(db_path)
+    result = run(*args, ok=False)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and words in lines[0], result.output
+    assert "Traceback" not in result.output
+    assert db_digest(db_path) == before
+
+
+def test_unknown_setting_is_a_usage_error(outbreak, run, db_path):
+    before = db_digest(db_path)
+    result = run("contact", "add", "BN1", "P2", "--setting", "karaoke", ok=False)
+    assert result.exit_code == 2 and "karaoke" in result.output
+    assert db_digest(db_path) == before
+
+
+def test_reading_commands_need_a_database_writing_ones_create_it(run, db_path):
+    result = run("status", "X", ok=False)
+    assert result.exit_code == 1 and "no database" in result.output and not db_path.exists()
+    result = run("person", "add", "--name", "Nguyễn Thị Lan")
+    assert "Created database" in result.output and result.stdout.strip() == "P00001"
+    assert stat.S_IMODE(os.stat(db_path).st_mode) == 0o600
+
+
+def test_rules_show_lists_the_rules_in_force(run_json, run):
+    run("init")
+    rules = {r["key"]: r for r in run_json("rules", "show", "--date", "2022-01-10")}
+    assert rules["trace.max_depth"]["value"] == 2
+    assert rules["f1.close_contact_required"]["value"] is True
+    assert rules["quarantine.plan"]["from"] == "2021-12-16"
+    assert run_json("rules", "show", "--date", "2021-06-01")[0]["key"]
+
+
+def test_json_output_is_one_document(outbreak, run):
+    for args in (("status", "P2"), ("list",), ("tree", "BN1"), ("person", "find", "tran")):
+        json.loads(run(*args, "--format", "json").stdout)
+
+
+def test_vietnamese_survives_a_c_locale(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONIOENCODING", "PYTHONUTF8"))}
+    env.update(LANG="C", LC_ALL="C", TRACING_DB=str(tmp_path / "t.db"), PYTHONUTF8="0")
+    cmd = [sys.executable, "-c", "from cli.main import main; main()"]
+    subprocess.run(cmd + ["person", "add", "--id", "X1", "--name", "Đặng Thị Hồng"], env=env, check=True,
+                   capture_output=True)
+    out = subprocess.run(cmd + ["person", "find", "dang thi hong"], env=env, capture_output=True)
+    assert out.returncode == 0, out.stderr.decode("utf-8", "replace")
+    assert "Đặng Thị Hồng" in out.stdout.decode("utf-8")
