@@ -1,0 +1,256 @@
+"""`tracing render` as a user runs it: a small outbreak typed in with the
+CLI, drawn into one offline HTML file (tree, network, timeline), redacted,
+in English, with hostile names, and the errors that must write nothing."""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import re
+
+import pytest
+
+import browser
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+# id, name, phone, ward
+PEOPLE = [
+    ("BN1", "Nguyễn Văn An", "0912345601", "Ngọc Lâm"),
+    ("P2", "Trần Thị Bình", "0912345602", "Ngọc Lâm"),
+    ("P3", "Lê Văn Cường", "0912345603", "Ngọc Lâm"),
+    ("P4", "Phạm Thị Dung", "0912345604", "Bồ Đề"),
+    ("P5", "Hoàng Văn Em", "0912345605", "Bồ Đề"),
+    ("P6", "Đặng Thị Hồng", "0912345606", "Gia Thụy"),
+    ("P7", EVIL, "0912345607", "Gia Thụy"),
+    ("Q1", "Vũ Văn Quang", "0912345608", "Gia Thụy"),  # met an F2 only: not traced
+    ("S1", "Bùi Thị Sen", "0912345609", "Long Biên"),  # a case on its own
+    ("S2", "Đỗ Văn Sơn", "0912345610", "Long Biên"),
+    ("U1", "Ngô Văn Út", "0912345611", "Long Biên"),  # nobody
+]
+# BN1's cluster: BN1 -> P2 (later a case), BN1 -> P4 -> P5 (P4 also met P2), BN1 -> P3 -> P6, BN1 -> P7
+CLUSTER = {"BN1", "P2", "P3", "P4", "P5", "P6", "P7"}
+CONTACTS = [
+    ("BN1", "P2", "2021-05-03", "household"),
+    ("BN1", "P3", "2021-05-03", "household"),
+    ("BN1", "P7", "2021-05-04", "work"),
+    ("P3", "P6", "2021-05-04", "social"),
+    ("P2", "P4", "2021-05-06", "work"),
+    ("BN1", "P4", "2021-05-05", "venue"),
+    ("P4", "P5", "2021-05-05", "household"),
+    ("P5", "P6", "2021-05-06", "social"),  # two F2: a contact, not a source
+    ("P5", "Q1", "2021-05-07", "social"),
+    ("S1", "S2", "2021-05-10", "household"),
+]
+
+
+def outbreak(run):
+    """Type the outbreak in with the CLI, as a tracing team would."""
+    for pid, name, phone, ward in PEOPLE:
+        run("person", "add", "--id", pid, "--name", name, "--phone", phone, "--ward", ward,
+            "--address", f"{pid} Nguyễn Văn Cừ")
+    for a, b, date, setting in CONTACTS:
+        run("contact", "add", a, b, "--date", date, "--setting", setting)
+    run("case", "confirm", "BN1", "--date", "2021-05-05", "--onset", "2021-05-04")
+    run("case", "confirm", "P2", "--date", "2021-05-08")
+    run("case", "confirm", "S1", "--date", "2021-05-11")
+
+
+class _Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.styles, self._in_style = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.styles.append(data)
+
+
+def payload(page: str) -> dict:
+    return json.loads(re.search(r'id="map-data">(.*?)</script>', page, re.S).group(1))
+
+
+def drawn_ids(page: str) -> set[str]:
+    return {n["pid"] for n in payload(page)["nodes"] if "pid" in n}
+
+
+def render(run, tmp_path, *args, name="map.html", ok=True):
+    out = tmp_path / name
+    result = run("render", *args, "-o", out, "--format", "json", ok=ok)
+    if ok is not True:
+        return result, out
+    info = json.loads(result.stdout)
+    return info, out.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def typed(run):
+    outbreak(run)
+    return run
+
+
+def test_tree_of_a_small_outbreak_is_one_offline_file(typed, run_json, tmp_path):
+    listed = {r["id"]: r for r in run_json("list")}
+    assert {"P4", "P5", "P6", "P7"} <= set(listed) and "Q1" not in listed  # the fixture is what it says
+    info, page = render(typed, tmp_path, "BN1")
+    assert drawn_ids(page) == CLUSTER
+    assert info["nodes"] == len(CLUSTER) and info["hidden"] == 0
+    assert info["layout"] == "tree" and info["cluster"] == "C1" and info["file"] == str(tmp_path / "map.html")
+    parsed = _Page()
+    parsed.feed(page)
+    for tag, attrs in parsed.tags:
+        for key in ("src", "href"):
+            assert not re.match(r"\s*(https?:)?//", attrs.get(key) or ""), (tag, key, attrs)
+        assert not (tag == "script" and attrs.get("src"))
+    for url in re.findall(r"url\(([^)]*)\)", "".join(parsed.styles)):
+        assert not re.match(r"""\s*['"]?\s*(https?:)?//""", url), url
+    assert "Chùm C1 · 2021-05-05 – 2021-05-08" in page
+    assert "Nguyễn Văn An" in page and "0912345601" in page  # the panel shows the record
+
+
+def test_tree_edges_follow_primary_sources_and_show_other_sources_dashed(typed, run_json, tmp_path):
+    _info, page = render(typed, tmp_path, "BN1")
+    data = payload(page)
+    ids = [n.get("pid") for n in data["nodes"]]
+    primary = {(ids[e["f"]], ids[e["t"]]) for e in data["edges"] if e["p"]}
+    dashed = {(ids[e["f"]], ids[e["t"]]) for e in data["edges"] if not e["p"]}
+    expected = {(run_json("status", p)["primary_source"], p) for p in CLUSTER if p != "BN1"}
+    assert primary == expected
+    others = {(s, p) for p in CLUSTER for s in run_json("status", p)["sources"]
+              if s != run_json("status", p)["primary_source"] and s in CLUSTER}
+    assert others and dashed == others  # P4 has two sources
+    assert ("P5", "P6") not in primary | dashed and ("P6", "P5") not in primary | dashed
+
+
+def test_any_member_draws_the_same_page(typed, tmp_path):
+    _i, from_root = render(typed, tmp_path, "BN1", name="a.html")
+    _i, from_f2 = render(typed, tmp_path, "P5", name="b.html")
+    _i, by_id = render(typed, tmp_path, "--cluster", "c1", name="c.html")
+    assert from_root == from_f2 == by_id
+
+
+def test_network_adds_the_contacts_among_drawn_persons_only(typed, tmp_path):
+    _i, tree = render(typed, tmp_path, "BN1", name="t.html")
+    info, net = render(typed, tmp_path, "BN1", "--layout", "network", name="n.html")
+    assert info["layout"] == "network" and drawn_ids(net) == CLUSTER
+    ids = [n.get("pid") for n in payload(net)["nodes"]]
+    pairs = {frozenset((ids[e["f"]], ids[e["t"]])) for e in payload(net)["edges"]}
+    in_cluster = {frozenset((a, b)) for a, b, _d, _s in CONTACTS if a in CLUSTER and b in CLUSTER}
+    assert pairs == in_cluster  # every recorded contact among them, none to Q1
+    assert len(payload(net)["edges"]) > len(payload(tree)["edges"])
+
+
+def test_timeline_layout(typed, tmp_path):
+    info, page = render(typed, tmp_path, "BN1", "--layout", "timeline")
+    assert info["layout"] == "timeline" and drawn_ids(page) == CLUSTER
+
+
+def test_redact_removes_names_phones_addresses_and_ids(typed, tmp_path):
+    _info, page = render(typed, tmp_path, "BN1", "--redact")
+    for pid, name, phone, _ward in PEOPLE:
+        assert name not in page and phone not in page
+        assert f"{pid} Nguyễn Văn Cừ" not in page
+    assert "N.V.A·" in page  # initials and a token instead
+    assert not drawn_ids(page) & CLUSTER
+    assert "Ngọc Lâm" in page  # the ward stays: it is needed for the response
+
+
+def test_hostile_name_stays_escaped_through_the_cli(typed, tmp_path):
+    _info, page = render(typed, tmp_path, "P7")
+    assert EVIL not in page and "<img" not in page
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page
+    assert EVIL in {n.get("name") for n in payload(page)["nodes"]}
+
+
+def test_english_page(typed, tmp_path):
+    _info, page = render(typed, tmp_path, "BN1", "--lang", "en")
+    assert '<html lang="en">' in page and "Cluster C1 · 2021-05-05 – 2021-05-08" in page
+    assert "Chùm" not in page
+
+
+def test_a_case_in_no_cluster_draws_its_own_tree(typed, tmp_path):
+    info, page = render(typed, tmp_path, "S2")
+    assert drawn_ids(page) == {"S1", "S2"} and info["cluster"] is None and info["clusters"] == []
+    assert "Sơ đồ cây từ S1 · 2021-05-11" in page
+
+
+def test_several_roots_draw_the_union(typed, tmp_path):
+    info, page = render(typed, tmp_path, "BN1", "S1")
+    assert drawn_ids(page) == CLUSTER | {"S1", "S2"} and info["nodes"] == len(CLUSTER) + 2
+
+
+def test_all_clusters_and_too_many(typed, tmp_path):
+    info, page = render(typed, tmp_path, "--all")
+    assert drawn_ids(page) == CLUSTER and info["clusters"] == ["C1"]  # S1 alone is no cluster
+    result, out = render(typed, tmp_path, "--all", "--max-nodes", "1", name="all.html", ok=False)
+    assert result.exit_code == 1 and not out.exists()
+    assert "C1 (2 cases, 7 persons)" in result.stderr and "--cluster C1" in result.stderr
+
+
+def test_max_nodes_folds_leaves_into_count_nodes(typed, tmp_path):
+    info, page = render(typed, tmp_path, "BN1", "--max-nodes", "4")
+    assert info["nodes"] <= 4 and info["hidden"] > 0
+    nodes = payload(page)["nodes"]
+    assert len(nodes) == info["nodes"]
+    assert sum(n.get("col", 0) for n in nodes) == info["hidden"]
+    assert len(drawn_ids(page)) + info["hidden"] == len(CLUSTER)
+
+
+def test_table_output_names_the_file_and_counts(typed, tmp_path):
+    out = tmp_path / "c1.html"
+    result = typed("render", "--cluster", "C1", "-o", out)
+    assert str(out) in result.stdout and f"{len(CLUSTER)} nodes" in result.stdout
+
+
+def test_errors_write_nothing(typed, tmp_path):
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = typed("render", "ZZ9", "-o", tmp_path / "z.html", ok=False)
+    assert result.exit_code == 1 and "ZZ9" in result.stderr
+    result = typed("render", "BN1", "-o", tmp_path / "missing" / "z.html", ok=False)
+    assert result.exit_code == 1 and "missing" in result.stderr and not (tmp_path / "missing").exists()
+    result = typed("render", "BN1", "-o", tmp_path, ok=False)
+    assert result.exit_code == 1 and "folder" in result.stderr
+    result = typed("render", "--cluster", "C99", "-o", tmp_path / "z.html", ok=False)
+    assert result.exit_code == 1 and "C99" in result.stderr
+    result = typed("render", "U1", "-o", tmp_path / "z.html", ok=False)
+    assert result.exit_code == 1 and "U1" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert typed("render", "BN1", "--all", "-o", tmp_path / "z.html", ok=False).exit_code == 2
+    assert typed("render", "-o", tmp_path / "z.html", ok=False).exit_code == 2
+    assert typed("render", "BN1", ok=False).exit_code == 2  # -o is required
+
+
+def test_other_names_are_accepted_with_a_warning(typed, tmp_path):
+    result = typed("render", "BN1", "-o", tmp_path / "map.txt")
+    assert "does not end in .html" in result.stderr
+    assert drawn_ids((tmp_path / "map.txt").read_text(encoding="utf-8")) == CLUSTER
+
+
+def test_an_existing_page_is_replaced(typed, tmp_path):
+    out = tmp_path / "map.html"
+    out.write_text("old", encoding="utf-8")
+    typed("render", "BN1", "-o", out)
+    assert drawn_ids(out.read_text(encoding="utf-8")) == CLUSTER
+
+
+def test_render_needs_a_database(run, tmp_path):
+    result = run("render", "BN1", "-o", tmp_path / "z.html", ok=False)
+    assert result.exit_code == 1 and not (tmp_path / "z.html").exists()
+
+
+@pytest.mark.skipif(not browser.available(), reason="chromium is not installed (/usr/bin/chromium)")
+def test_cli_page_draws_every_node_in_chromium(typed, tmp_path):
+    info, page = render(typed, tmp_path, "BN1")
+    dom, console = browser.dump_dom(tmp_path / "map.html")
+    status = browser.element(dom, "render-status")
+    assert status is not None, "the page script did not run"
+    assert status.get("data-errors") == "" and status.get("data-state") == "drawn"
+    assert not [line for line in console if "Uncaught" in line or "Error" in line], console
+    assert int(status["data-nodes"]) == info["nodes"] == len(CLUSTER)
