@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     os.makedirs(os.path.dirname(db), exist_ok=True)
 
     from bench_scenarios import _degree, pick_f1  # reuse: the best-connected F1
-    from tracing import cases, levels, status  # noqa: F401
+    from tracing import cases, status
     from tracing.store import Store
 
     info = common.machine()
@@ -100,14 +100,14 @@ def main(argv=None) -> int:
     store.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    p_confirm, m_confirm, _ = common.median_process(
+    p_confirm, m_confirm, _, c_confirm = common.median_process(
         common.tracing_cmd(db, "case", "confirm", person, "--date", day, "--dry-run", "--format", "json"),
         env, args.repeat)
-    p_status, m_status, _ = common.median_process(
+    p_status, m_status, _, c_status = common.median_process(
         common.tracing_cmd(db, "status", person, "--format", "json"), env, args.repeat)
-    p_pass, _, _ = common.median_process([sys.executable, "-c", "pass"], env, args.repeat)
-    p_help, _, _ = common.median_process(common.tracing_cmd(db, "--help"), env, args.repeat)
-    n_confirm, m_naive, out = common.median_process(
+    p_pass, _, _, c_pass = common.median_process([sys.executable, "-c", "pass"], env, args.repeat)
+    p_help, _, _, c_help = common.median_process(common.tracing_cmd(db, "--help"), env, args.repeat)
+    n_confirm, m_naive, out, c_naive = common.median_process(
         [sys.executable, os.path.join(HERE, "common.py"), "naive", "confirm", db, person, day], env,
         args.naive_repeat)
     naive_out = json.loads(out)
@@ -116,18 +116,19 @@ def main(argv=None) -> int:
     print(f"case: {person} ({degree} contacts, {st['level']} of {st['root']}) confirmed {day} (PA1), "
           f"{len(changes)} level changes, {len(result['schedule'])} schedules")
     rows = [
-        ("confirm + derive, in-process (median of %d)" % args.repeat, t_confirm, None, TARGETS["confirm"]),
-        ("confirm + derive, whole `tracing case confirm --dry-run`", p_confirm, m_confirm, None),
-        ("status, in-process library call", t_status, None, TARGETS["status"]),
-        ("status, whole `tracing status ID` process", p_status, m_status, None),
-        ("python -c pass (start-up floor)", p_pass, None, None),
-        ("tracing --help (start-up + CLI imports)", p_help, None, None),
-        ("naive: networkx load + BFS (one process, %d run)" % args.naive_repeat, n_confirm, m_naive, None),
+        ("confirm + derive, in-process (median of %d)" % args.repeat, t_confirm, None, None, TARGETS["confirm"]),
+        ("confirm + derive, whole `tracing case confirm --dry-run`", p_confirm, c_confirm, m_confirm, None),
+        ("status, in-process library call", t_status, None, None, TARGETS["status"]),
+        ("status, whole `tracing status ID` process", p_status, c_status, m_status, None),
+        ("python -c pass (start-up floor)", p_pass, c_pass, None, None),
+        ("tracing --help (start-up + CLI imports)", p_help, c_help, None, None),
+        ("naive: networkx load + BFS (one process, %d run)" % args.naive_repeat, n_confirm, c_naive, m_naive, None),
     ]
-    print(f"{'step':62} {'seconds':>8} {'peak MB':>8}  target")
-    for name, t, mb, target in rows:
+    print(f"{'step':62} {'seconds':>8} {'CPU s':>7} {'peak MB':>8}  target")
+    for name, t, cpu, mb, target in rows:
         ok = "" if target is None else (f"<= {target:g} s " + ("ok" if t <= target else "MISSED"))
-        print(f"{name:62} {t:8.3f} {('%.0f' % mb) if mb else '':>8}  {ok}")
+        print(f"{name:62} {t:8.3f} {('%.3f' % cpu) if cpu is not None else '':>7} "
+              f"{('%.0f' % mb) if mb else '':>8}  {ok}")
     print(f"peak memory of this process (build + confirm + status): {peak_mb:.0f} MB  "
           f"<= {TARGETS['peak_mb']} MB {'ok' if peak_mb <= TARGETS['peak_mb'] else 'MISSED'}")
     print(f"naive found F1 {naive_out['F1']:,}, F2 {naive_out['F2']:,}")

@@ -34,7 +34,8 @@ INFECTIOUS_BEFORE_DAYS = 2      # rules: window.infectious_before_days (default)
 INCUBATION_DAYS = 14            # how far back the naive PA2 looks for a source
 
 WRAP = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
-        "print('\\nPEAK_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print('\\nPEAK_KB', u.ru_maxrss, u.ru_utime + u.ru_stime, file=sys.stderr); "
         "sys.exit(r.returncode)")
 
 
@@ -82,36 +83,41 @@ def today_for(district_end: dt.date) -> str:
 
 
 # ---------------------------------------------------------------- processes
-def run_process(cmd: list[str], env: dict | None = None, *, check: bool = True) -> tuple[float, float, str]:
-    """Run ``cmd`` once; returns (seconds, peak RSS in MB, stdout).
+def run_process(cmd: list[str], env: dict | None = None, *,
+                check: bool = True) -> tuple[float, float, str, float]:
+    """Run ``cmd`` once; returns (seconds, peak RSS in MB, stdout, CPU seconds).
 
-    Seconds include the interpreter start-up of ``cmd`` (plus ~1 ms of the
-    wrapper's fork); peak RSS is that of ``cmd`` (and its children) only."""
+    Seconds (wall clock) include the interpreter start-up of ``cmd`` (plus
+    ~1 ms of the wrapper's fork); peak RSS and CPU seconds (user + system)
+    are those of ``cmd`` (and its children) only. CPU seconds hardly change
+    when other processes compete for the cores; wall seconds do."""
     began = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", WRAP, *cmd], env=env, capture_output=True, text=True)
     took = time.perf_counter() - began
-    peak = None
+    peak, cpu = None, 0.0
     for line in reversed(out.stderr.splitlines()):
         if line.startswith("PEAK_KB "):
-            peak = int(line.split()[1]) / 1024
+            peak, cpu = int(line.split()[1]) / 1024, float(line.split()[2])
             break
     if check and out.returncode:
         raise SystemExit(f"failed ({out.returncode}): {' '.join(cmd)}\n{out.stderr[-3000:]}")
-    return took, peak or 0.0, out.stdout
+    return took, peak or 0.0, out.stdout, cpu
 
 
 def median_process(cmd: list[str], env: dict | None = None, repeat: int = 3,
-                   before=None) -> tuple[float, float, str]:
+                   before=None) -> tuple[float, float, str, float]:
     """``repeat`` runs of ``cmd`` (``before()`` is called before each, e.g. a
-    fresh database): median seconds, highest peak MB, stdout of the last run."""
-    times, peaks, out = [], [], ""
+    fresh database): median seconds, highest peak MB, stdout of the last
+    run, median CPU seconds."""
+    times, peaks, cpus, out = [], [], [], ""
     for _ in range(repeat):
         if before is not None:
             before()
-        t, p, out = run_process(cmd, env)
+        t, p, out, c = run_process(cmd, env)
         times.append(t)
         peaks.append(p)
-    return median(times), max(peaks), out
+        cpus.append(c)
+    return median(times), max(peaks), out, median(cpus)
 
 
 def tracing_cmd(db: str, *args: str) -> list[str]:
