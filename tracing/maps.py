@@ -81,7 +81,7 @@ def _choose(store, roots: list[str], wanted: list[str], all_clusters: bool):
     the top of the primary chain of the ROOTs that are in no cluster."""
     listing = _clusters.compute(store, min_size=1 if wanted else 2)
     by_id = {c["id"]: c for c in listing}
-    of_case = {case: c for c in listing for case in c["cases"]}
+    of_case = {case: c for c in listing if c["size"] >= 2 for case in c["cases"]}
     chosen: dict[str, dict] = {}
     tops: list[str] = []
     if all_clusters:
@@ -109,7 +109,7 @@ def _choose(store, roots: list[str], wanted: list[str], all_clusters: bool):
             chosen.setdefault(found["id"], found)
             continue
         traced, _src = sql.primary_source(store, root)
-        if not traced and store.get_case(root) is None:
+        if not traced and store.get_case(root) is None and not sql.children(store, [root]):
             raise InvalidValue(f"{root} is neither a case nor traced (no F level): nothing to draw "
                                f"(see `tracing status {root}`)")
         if chain[-1] not in tops:
