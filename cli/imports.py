@@ -77,11 +77,14 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, dry_run
       tracing import contacts big.csv --skip-invalid --format json
     """
     from tracing.importer import NA_VALUES, import_file
+    from tracing.tabular import check_encoding
 
+    check_encoding(encoding)  # options first: a bad one neither creates nor touches the database
+    mapping = _columns(columns)
     store = obj.store(write=True)
     progress = _Progress(f"import {kind}") if is_terminal() else None
     try:
-        summary = import_file(store, kind, file, columns=_columns(columns), encoding=encoding, sheet=sheet,
+        summary = import_file(store, kind, file, columns=mapping, encoding=encoding, sheet=sheet,
                               dry_run=dry_run, skip_invalid=skip_invalid, id_prefix=id_prefix,
                               na=NA_VALUES | set(na), progress=progress)
     finally:

@@ -172,3 +172,48 @@ def test_real_vietnam_2020_clusters_match_networkx(store):
     assert shown["generations"] == nx.dag_longest_path_length(tree) + 1 <= nx.dag_longest_path_length(dag) + 1
     assert shown["secondary"]["offspring"]["BN91"] == dag.out_degree("BN91")
     assert shown["labels"]  # the bar guests' labels (country/IMPORT/VN) travel along
+
+
+def _one_error(result) -> str:
+    """The single ``Error:`` line of a failed command (exit 1)."""
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    return lines[0]
+
+
+def test_a_failing_cluster_show_writes_nothing(run, run_json, db_path):
+    from tests.conftest import db_digest
+    add(run, "A", "B", "C", "D")
+    run("case", "confirm", "A", "--date", "2021-06-01")
+    run("case", "confirm", "B", "--date", "2021-06-02", "--source", "A")
+    run("case", "confirm", "C", "--date", "2021-06-03")  # a single case: gets an id only when listed
+    before = db_digest(db_path)  # no cluster id stored yet
+    for bad in ("", " ", "1", "C", "C1' OR '1'='1", "X" * 5000):
+        assert "cluster ID" in _one_error(run("cluster", "show", bad, ok=False))
+        assert db_digest(db_path) == before
+    assert "no cluster C999" in _one_error(run("cluster", "show", "C999", ok=False))
+    assert db_digest(db_path) == before
+    assert "--min-size" in _one_error(run("clusters", "--min-size", "0", ok=False))
+    assert db_digest(db_path) == before
+    # success stores the ids (one transaction) and they stay
+    (cid,) = [c["id"] for c in run_json("clusters")]
+    assert db_digest(db_path) != before
+    assert run_json("cluster", "show", cid.lower())["cases"] == ["A", "B"]
+
+
+def test_a_merge_seen_by_a_failing_show_is_reported_but_not_stored(run, run_json, db_path):
+    from tests.conftest import db_digest
+    add(run, "A", "B", "C", "D")
+    run("case", "confirm", "A", "--date", "2021-06-01")
+    run("case", "confirm", "B", "--date", "2021-06-02", "--source", "A")
+    run("case", "confirm", "C", "--date", "2021-06-03")
+    run("case", "confirm", "D", "--date", "2021-06-04", "--source", "C")
+    ids = sorted((c["id"] for c in run_json("clusters")), key=lambda i: int(i[1:]))
+    run("contact", "add", "B", "D", "--date", "2021-06-04")  # joins the two clusters
+    before = db_digest(db_path)
+    line = _one_error(run("cluster", "show", ids[1], ok=False))
+    assert f"cluster {ids[1]} was merged into {ids[0]}" in line
+    assert db_digest(db_path) == before
+    listed = run("clusters", "--format", "json")  # the listing records the merge
+    assert f"{ids[1]} merged into {ids[0]}" in listed.stderr and db_digest(db_path) != before

@@ -149,3 +149,30 @@ def test_record_refuses_bad_input(long_bien, run):
     assert "future" in r.output
     r = run("followup", "record", "P4", "--date", "2021-05-20", "--result", "maybe", ok=False)
     assert r.exit_code == 2
+
+
+def _one_error(result) -> str:
+    """The single ``Error:`` line of a failed command (exit 1)."""
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    return lines[0]
+
+
+def test_blank_date_means_today_like_no_date(long_bien, run, run_json):
+    _pa1(run_json)
+    from tests.conftest import TODAY
+    assert run_json("followup", "--date", " ") == run_json("followup") == run_json("followup", "--date", TODAY)
+    assert run("followup", "--date", "\t").stdout.startswith(f"Follow-ups for {TODAY}")
+    rec = run_json("followup", "record", "P4", "--date", " ", "--result", "negative")
+    assert rec["date"] == TODAY
+
+
+def test_bad_date_is_one_error_naming_the_option(long_bien, run):
+    from tests.conftest import db_digest
+    before = db_digest(long_bien)
+    for value in ("31/02/2021", "soon", "-"):
+        assert "--date" in _one_error(run("followup", "--date", value, ok=False))
+        assert "--date" in _one_error(run("followup", "record", "P4", "--date", value, "--result", "negative",
+                                          ok=False))
+    assert db_digest(long_bien) == before

@@ -97,13 +97,7 @@ COMMANDS: list[tuple[str, list]] = [
 
 # Bugs found by this file in other modules, reported to the lead: delete a line
 # once fixed (non-strict xfail: the case keeps running and reports XPASS).
-KNOWN_BUGS = {
-    "followup": "cli/followup.py: `--date ' '` -> AttributeError 'NoneType' has no attribute 'isoformat'",
-    "cluster show": "a failed `cluster show ''` still writes (cluster ids assigned and committed before NotFound)",
-    "report dates": "`report --from 31/12/9999` -> OverflowError: date value out of range",
-    "import --encoding": "`import --encoding rot13` (a bytes/text transform codec) -> TypeError; "
-                         "check codecs.lookup(e)._is_text_encoding",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def cases():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 
 from tests.conftest import db_digest
 
@@ -124,3 +123,34 @@ def test_big_import_rederives_all(tmp_path, store):
     assert got == {"A1": 0, "A7": 0, "B1": 1, "B7": 1}
     with store.write("check"):
         assert rederive_all(store) == []
+
+
+def _one_error(result) -> str:
+    """The single ``Error:`` line of a failed command (exit 1)."""
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    return lines[0]
+
+
+def test_encoding_must_be_a_text_encoding(tmp_path, run, run_json, db_path):
+    run("import", "persons", write(tmp_path / "p.csv", "id,name\nP0,Seed\n"))
+    before = db_digest(db_path)
+    f = write(tmp_path / "c.csv", "from,to,date\nA,B,2021-06-01\n")
+    for codec in ("rot13", "hex", "base64", "zlib", "bz2", "undefined"):
+        assert f"--encoding: '{codec}' is not a text encoding" in _one_error(
+            run("import", "contacts", f, "--encoding", codec, ok=False))
+    for name in ("nope", " x ", "utf\x00-8", "A" * 100_000):
+        assert "--encoding: unknown encoding" in _one_error(run("import", "contacts", f, "--encoding", name, ok=False))
+    # real text encodings that do not fit the file: the file and line, not a crash
+    for codec in ("utf-16", "utf-32", "idna", "punycode"):
+        line = _one_error(run("import", "contacts", f, "--encoding", codec, ok=False))
+        assert f"{f}, line 1: cannot be read as {codec}" in line and "--encoding" in line
+    assert db_digest(db_path) == before
+    assert run_json("import", "contacts", f, "--encoding", "UTF8")["written"]["contacts"] == 1
+
+
+def test_bad_encoding_does_not_create_a_database(tmp_path, run, db_path):
+    f = write(tmp_path / "c.csv", "from,to,date\nA,B,2021-06-01\n")
+    assert "--encoding" in _one_error(run("import", "contacts", f, "--encoding", "rot13", ok=False))
+    assert not db_path.exists()

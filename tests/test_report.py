@@ -95,3 +95,26 @@ def test_build_is_deterministic_and_checks_its_arguments(outbreak, store):
     from tracing.errors import InvalidValue
     with pytest.raises(InvalidValue, match="--from"):
         report.build(store, "2021-07-01", "2021-06-30", "ward", "en")
+
+
+def _one_error(result) -> str:
+    """The single ``Error:`` line of a failed command (exit 1)."""
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    return lines[0]
+
+
+def test_far_future_dates_are_one_clear_error(outbreak, run, run_json, db_path, monkeypatch):
+    from tests.conftest import TODAY, db_digest
+    before = db_digest(db_path)
+    assert "--from" in _one_error(run("report", "--from", "31/12/9999", ok=False))
+    assert "--to" in _one_error(run("report", "--from", "31/12/9999", "--to", "31/12/9999", ok=False))
+    assert "--to" in _one_error(run("report", "--to", "9999-12-31", "--format", "json", ok=False))
+    # a forecast up to a year ahead is still a report (quarantines ending after it)
+    ahead = run_json("report", "--to", str(int(TODAY[:4]) + 1) + TODAY[4:])
+    assert ahead["days"] == 14 and ahead["new_cases"] == 0
+    # today itself at the end of the calendar: the days after the period do not exist
+    monkeypatch.setenv("TRACING_TODAY", "9999-12-31")
+    assert "--from/--to" in _one_error(run("report", ok=False))
+    assert db_digest(db_path) == before

@@ -29,6 +29,9 @@ ids (so on a merge the oldest id wins and the others are reported as
 "C3 merged into C1"); when a cluster split, the part with most of the old
 cases keeps the id. New clusters get the next number. Ids are given to every
 group of 2 or more cases (and to single cases when they are listed).
+Storing the ids is the only write of ``clusters`` and ``cluster show``: one
+transaction, made only once the whole answer is ready, so a command that
+fails (an unknown id, a bad option) writes nothing.
 
 >>> uf = UnionFind()
 >>> uf.union("A", "P"); uf.union("P", "B"); uf.find("B") == uf.find("A")
@@ -38,6 +41,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 
 from . import measures
@@ -200,11 +204,18 @@ def compute(store, min_size: int = 2, active: bool = False) -> list[dict]:
     "last_link", "merged"}]`` where ``merged`` lists the ids merged into this
     cluster by this computation. Stores the ids (see the module doc).
     """
+    out, pending = _compute(store, min_size, active)
+    _persist(store, *pending)
+    return out
+
+
+def _compute(store, min_size: int, active: bool) -> tuple[list[dict], tuple]:
+    """:func:`compute` without storing: ``(clusters, (named, new_ids, merges))``,
+    the second part for :func:`_persist` once the caller has succeeded."""
     if min_size < 1:
         raise InvalidValue("--min-size must be 1 or more")
     facts, groups, link_date = _groups(store)
     named, new_ids, merges = _match(store, groups, min_size <= 1, facts)
-    _persist(store, named, new_ids, merges)
     now = today()
     days = int(store.rules().at("cluster.followup_days", now))
     since = (now - dt.timedelta(days=days)).isoformat()
@@ -227,7 +238,21 @@ def compute(store, min_size: int = 2, active: bool = False) -> list[dict]:
                     "active": is_active, "last_link": link_date.get(cases[0]),
                     "merged": merged_into.get(cid, [])})
     out.sort(key=lambda c: (-c["size"], c["first"], _number(c["id"])))
-    return out
+    return out, (named, new_ids, merges)
+
+
+def check_cluster_id(value) -> str:
+    """A cluster id as stored (``C`` and a number), else :class:`InvalidValue`.
+
+    >>> check_cluster_id(" c12 ")
+    'C12'
+    """
+    text = str(value).strip().upper()
+    if not re.fullmatch(r"C[0-9]{1,18}", text):
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        what = "an id is required" if not text else f"'{shown}' is not a cluster id"
+        raise InvalidValue(f"cluster ID: {what} (like C1; see `tracing clusters`)")
+    return text
 
 
 def merges(store) -> list[str]:
@@ -256,11 +281,15 @@ def show(store, cluster_id: str) -> dict:
          "tree": {case: infector|None}, "definition": str}
 
     A merged id raises :class:`NotFound` naming the cluster it went into.
+    The ids are stored (see the module doc) only when the cluster is found.
     """
-    cluster_id = str(cluster_id).strip().upper()
-    everything = compute(store, min_size=1)
+    cluster_id = check_cluster_id(cluster_id)
+    everything, pending = _compute(store, 1, False)
     found = next((c for c in everything if c["id"] == cluster_id), None)
     if found is None:
+        merged_now = dict(pending[2])
+        if cluster_id in merged_now:
+            raise NotFound(f"cluster {cluster_id} was merged into {merged_now[cluster_id]} on {today()}")
         known = sql.cluster_ids(store).get(cluster_id)
         if known and known["merged_into"]:
             raise NotFound(f"cluster {cluster_id} was merged into {known['merged_into']} on {known['merged_at']}")
@@ -281,7 +310,7 @@ def show(store, cluster_id: str) -> dict:
     pairs = [(facts[s]["onset"], facts[c]["onset"]) for c, s in tree.items() if s is not None]
     serial = measures.serial_intervals(pairs)
     serial.pop("values")
-    return {
+    result = {
         **{k: found[k] for k in ("id", "size", "cases", "first", "last", "roots", "wards", "active")},
         "units": sorted({f"{facts[c]['unit']}, {facts[c]['ward']}" if facts[c]["ward"] else facts[c]["unit"]
                          for c in cases if facts[c]["unit"]}),
@@ -300,6 +329,8 @@ def show(store, cluster_id: str) -> dict:
         "tree": tree,
         "definition": DEFINITION,
     }
+    _persist(store, *pending)
+    return result
 
 
 def _round(x, digits: int = 3):

@@ -78,8 +78,13 @@ def apply_schedule(store, schedule: list[dict], why: str) -> dict:
 
 
 def day_text(value, field: str = "--date") -> str:
-    """``value`` as an ISO date, today when blank."""
-    day = parse_date(value, field) if value not in (None, "") else today()
+    """``value`` as an ISO date, today when blank (also only spaces, like
+    every optional date option with a default of today).
+
+    >>> day_text("21/05/2021"), day_text(" ") == today().isoformat()
+    ('2021-05-21', True)
+    """
+    day = parse_date(value, field) or today()
     return day.isoformat()
 
 
@@ -122,7 +127,7 @@ def record(store, person_id: str, day, result: str) -> dict:
         raise NotFound(f"unknown person {person_id}")
     if result not in RESULTS:
         raise InvalidValue(f"--result: '{result}' is not one of {', '.join(RESULTS)}")
-    day_date = parse_date(day, "--date") if day not in (None, "") else today()
+    day_date = parse_date(day, "--date") or today()
     if day_date > today():
         raise InvalidValue(f"--date: {day_date} is in the future")
     day = day_date.isoformat()

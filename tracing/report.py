@@ -30,6 +30,7 @@ from .values import parse_date, today
 BY = ("district", "ward", "unit")
 FORMATS = ("md", "csv", "json", "xlsx")
 ENDING_DAYS = 7
+MAX_DAYS_AHEAD = 366
 
 LABELS = {
     "en": {
@@ -113,9 +114,21 @@ def area_of(row: dict, by: str, lang: str = "en") -> str:
 
 
 def _day(value, field):
-    if value is None or isinstance(value, dt.date):
-        return value
-    return parse_date(value, field)
+    """A period bound: a date or text (blank: None); at most
+    :data:`MAX_DAYS_AHEAD` days after today (a forecast of quarantines ending
+    is fine, ``31/12/9999`` is a typo).
+
+    >>> _day("31/12/9999", "--to")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tracing.errors.InvalidValue: --to: 9999-12-31 is more than 366 days after today (...)
+    """
+    day = value if value is None or isinstance(value, dt.date) else parse_date(value, field)
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if day is not None and (day - today()).days > MAX_DAYS_AHEAD:
+        raise InvalidValue(f"{field}: {day} is more than {MAX_DAYS_AHEAD} days after today ({today()})")
+    return day
 
 
 def build(store, start=None, end=None, by: str = "ward", lang: str = "vi") -> dict:
@@ -136,9 +149,24 @@ def build(store, start=None, end=None, by: str = "ward", lang: str = "vi") -> di
     if lang not in LABELS:
         raise InvalidValue(f"--lang: '{lang}' is not one of {', '.join(LABELS)}")
     end = _day(end, "--to") or today()
-    start = _day(start, "--from") or end - dt.timedelta(days=13)
+    start = _day(start, "--from") or _shift(end, -13, "--to")
     if start > end:
         raise InvalidValue(f"--from {start} is after --to {end}")
+    try:
+        return _build(store, start, end, by, lang)
+    except OverflowError:  # the previous period or the days after it leave the calendar
+        raise InvalidValue(f"--from/--to: the period {start} – {end} reaches beyond the calendar "
+                           "(years 1–9999) with its previous period or the days after it") from None
+
+
+def _shift(day: dt.date, days: int, field: str) -> dt.date:
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        raise InvalidValue(f"{field}: {day} is too close to the end of the calendar") from None
+
+
+def _build(store, start: dt.date, end: dt.date, by: str, lang: str) -> dict:
     days = (end - start).days + 1
     prev_end = start - dt.timedelta(days=1)
     prev_start = prev_end - dt.timedelta(days=days - 1)

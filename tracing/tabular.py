@@ -315,6 +315,7 @@ def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
     missing required field.
     """
     specs = _kind(kind)
+    encoding = check_encoding(encoding)
     name = str(path)
     try:
         with open(path, "rb") as fh:
@@ -518,6 +519,37 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+ENCODING_HINT = "try utf-8, cp1258, utf-16, cp1252"
+
+
+def check_encoding(encoding: str | None) -> str | None:
+    """The codec name of a text encoding given with ``--encoding`` (blank:
+    None, detect it). Names Python does not know, and codecs that are not
+    text encodings (``rot13``, ``base64``, ``zlib``: bytes or text transforms)
+    raise :class:`TracingError` naming the option.
+
+    >>> check_encoding("UTF8"), check_encoding("CP1258"), check_encoding("")
+    ('utf-8', 'cp1258', None)
+    >>> check_encoding("rot13")
+    Traceback (most recent call last):
+    ...
+    tracing.errors.TracingError: --encoding: 'rot13' is not a text encoding (try utf-8, cp1258, utf-16, cp1252)
+    """
+    if encoding is None or not str(encoding).strip():
+        return None
+    text = str(encoding).strip()
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    try:
+        info = codecs.lookup(text) if len(text) <= 100 else None
+    except (LookupError, ValueError, UnicodeError):  # unknown, a NUL, a lone surrogate
+        info = None
+    if info is None:
+        raise TracingError(f"--encoding: unknown encoding '{shown}' ({ENCODING_HINT})")
+    if not getattr(info, "_is_text_encoding", True) or info.name == "undefined":
+        raise TracingError(f"--encoding: '{shown}' is not a text encoding ({ENCODING_HINT})")
+    return info.name
+
+
 def _open_csv(name: str, size: int, encoding: str | None) -> Table:
     fh = open(name, "rb")
     try:
@@ -526,11 +558,7 @@ def _open_csv(name: str, size: int, encoding: str | None) -> Table:
                                                                               codecs.BOM_UTF16_BE):
             raise TracingError(f"{name}: the file is empty")
         if encoding:
-            try:
-                encoding = codecs.lookup(encoding).name
-            except LookupError:
-                raise TracingError(f"{name}: unknown encoding '{encoding}' (try utf-8, cp1258, "
-                                   "utf-16, cp1252)") from None
+            encoding = check_encoding(encoding)
             if encoding == "utf-8" and sample.startswith(codecs.BOM_UTF8):
                 encoding = "utf-8-sig"
         else:
@@ -538,8 +566,12 @@ def _open_csv(name: str, size: int, encoding: str | None) -> Table:
         if _looks_binary(sample, encoding):
             raise TracingError(f"{name}, line 1: binary data, not a CSV text file "
                                "(an .xlsx must be a real workbook; export CSV as UTF-8)")
-        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-        text_sample = unicodedata.normalize("NFC", decoder.decode(sample, final=len(sample) < SAMPLE_BYTES))
+        try:
+            decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+            text_sample = unicodedata.normalize("NFC", decoder.decode(sample, final=len(sample) < SAMPLE_BYTES))
+        except (LookupError, ValueError, TypeError):  # UnicodeError: no BOM, no "replace" (idna)…
+            raise TracingError(f"{name}, line 1: cannot be read as {encoding}; give the right one with "
+                               f"--encoding ({ENCODING_HINT})") from None
         fh.seek(0)
         text = io.TextIOWrapper(fh, encoding=encoding, errors="strict", newline="")
     except BaseException:
@@ -589,16 +621,16 @@ def _open_csv(name: str, size: int, encoding: str | None) -> Table:
                     raise TracingError(f"{name}, line {line}: {len(cells)} cells, more than "
                                        f"{MAX_COLUMNS} columns; is this a line list?")
                 yield line, cells
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:  # also codecs that fail without a position (punycode, utf-16 without BOM)
             bad_line = counter["line"] + 1
-            if not encoding.startswith(("utf-16", "utf-32")):
+            if isinstance(exc, UnicodeDecodeError) and not encoding.startswith(("utf-16", "utf-32")):
                 try:
                     offset = fh.tell() - len(exc.object) + exc.start
                     bad_line = max(bad_line, _line_at(name, offset))
                 except (OSError, ValueError, TypeError):
                     pass
             raise TracingError(f"{name}, line {bad_line}: cannot be read as {encoding}; "
-                               "give the right one with --encoding (utf-8, cp1258, utf-16, cp1252)") from None
+                               f"give the right one with --encoding ({ENCODING_HINT})") from None
         except csv.Error as exc:
             raise TracingError(f"{name}, line {start}: not valid CSV ({exc})") from None
 
