@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import pathlib
-import re
 import shutil
 
 import pytest

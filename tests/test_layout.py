@@ -1,6 +1,5 @@
 """Positions of the map: generations, the tree rows, the timeline, the network."""
 
-import time
 
 from browser import sample_map
 from tracing.layout import (TIME_DX, generations, network_layout, radial_layout, timeline_layout, tree_layout,
@@ -82,9 +81,7 @@ def test_network_layout_spreads_nodes_out():
     assert close <= len(points) // 20
 
 
-def test_big_network_layout_is_linear_and_fast():
+def test_big_network_layout_switches_to_the_linear_radial_layout():
     data = sample_map(20000, seed=1)
-    start = time.perf_counter()
     pos = network_layout(data)
-    assert time.perf_counter() - start < 3
     assert len(pos) == 20000 and pos == radial_layout(data)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from .errors import TracingError
 from .levels import level_name
