@@ -25,12 +25,12 @@ import html
 import json
 import os
 import re
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import layout as _layout
+from .files import atomic_path
 from .errors import InvalidValue, TracingError
 from .privacy import redact_id, redact_name
 
@@ -452,25 +452,10 @@ def write_html(html_text: str, path) -> None:
     """Save a page as UTF-8 (whatever the locale), atomically: a reader
     never sees half a file. Raises :class:`TracingError` naming the path when
     it cannot be written."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise TracingError(f"cannot write map to {target}: it is a folder")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".map-", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise TracingError(f"cannot write map to {target}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+    with atomic_path(path, what="map") as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(html_text)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise TracingError(f"cannot write map to {target}: {exc.strerror or exc}") from None
 
 
 _TEMPLATE = """<!DOCTYPE html>

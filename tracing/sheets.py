@@ -29,11 +29,11 @@ import itertools
 import os
 import re
 import shutil
-import tempfile
 import unicodedata
 import zipfile
 from typing import Iterable, Iterator, Sequence
 
+from .files import atomic_path
 from .errors import TracingError
 from .values import fold, iso
 
@@ -81,29 +81,7 @@ def _cells(headers: Sequence[str], row) -> list:
     return list(row)
 
 
-def _atomic(path, suffix: str):
-    folder = os.path.dirname(os.path.abspath(str(path)))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
-    except OSError as exc:
-        raise TracingError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    os.close(fd)
-    return tmp
 
-
-def _finish(tmp: str, path) -> None:
-    try:
-        os.replace(tmp, str(path))
-    except OSError as exc:
-        _discard(tmp)
-        raise TracingError(f"{path}: cannot write ({exc.strerror or exc})") from None
-
-
-def _discard(tmp: str) -> None:
-    try:
-        os.unlink(tmp)
-    except OSError:
-        pass
 
 
 def write_csv(path, headers: Sequence[str], rows: Iterable, *, bom: bool = True) -> int:
@@ -113,22 +91,14 @@ def write_csv(path, headers: Sequence[str], rows: Iterable, *, bom: bool = True)
     """
     import csv
 
-    tmp = _atomic(path, ".csv")
     count = 0
-    try:
+    with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow([neutralise(_text(h)) for h in headers])
             for row in rows:
                 writer.writerow([neutralise(_text(v)) for v in _cells(headers, row)])
                 count += 1
-    except OSError as exc:
-        _discard(tmp)
-        raise TracingError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        _discard(tmp)
-        raise
-    _finish(tmp, path)
     return count
 
 
@@ -258,17 +228,9 @@ def write_xlsx(path, sheets: Sequence[tuple[str, Sequence[str], Iterable]]) -> l
         for row in itertools.chain(head, (_cells(headers, r) for r in it)):
             ws.append([cell(ws, v) for v in row])
 
-    tmp = _atomic(path, ".xlsx")
-    try:
+    with atomic_path(path) as tmp:
         with _FixedZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             ExcelWriter(wb, archive).save()
-    except OSError as exc:
-        _discard(tmp)
-        raise TracingError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        _discard(tmp)
-        raise
-    _finish(tmp, path)
     return titles
 
 
