@@ -39,7 +39,9 @@ def demo_cmd(directory, people):
         click.echo()
         _SHOW[step](data)
     click.echo()
-    click.echo(f"Files in {directory}/: tracing.db, data/*.csv, report.md, report.xlsx, tree.html, timeline.html")
+    made = [n for n in ("tracing.db", "report.md", "report.xlsx", "tree.html", "timeline.html")
+            if os.path.exists(os.path.join(directory, n))]
+    click.echo(f"Files in {directory}/: {', '.join(made)}, data/*.csv")
     click.echo("Try next:")
     for line in (f"tracing --db {db} list --level F1",
                  f"tracing --db {db} person find \"nguyen\"",
