@@ -118,3 +118,23 @@ def test_far_future_dates_are_one_clear_error(outbreak, run, run_json, db_path, 
     monkeypatch.setenv("TRACING_TODAY", "9999-12-31")
     assert "--from/--to" in _one_error(run("report", ok=False))
     assert db_digest(db_path) == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "md"])
+def test_output_through_a_link_or_pipe_is_written_not_replaced(outbreak, run, tmp_path, fmt):
+    import os
+    import threading
+    real = tmp_path / f"real.{fmt}"
+    real.write_text("old")
+    link = tmp_path / f"link.{fmt}"
+    link.symlink_to(real)
+    run("report", "-o", link, "--format", fmt, "--lang", "en")
+    assert link.is_symlink() and real.stat().st_size > 100   # the link's target got the report
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    run("report", "-o", fifo, "--format", fmt, "--lang", "en")
+    reader.join(timeout=30)
+    assert fifo.is_fifo() and got and got[0] == real.read_bytes()  # like /dev/null or /dev/stdout

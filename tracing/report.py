@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
+import tempfile
 from collections import Counter
 
 from .errors import InvalidValue, NotFound
@@ -317,6 +320,19 @@ def write(report: dict, path, fmt: str) -> None:
 
     if fmt not in FORMATS:
         raise InvalidValue(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
+    target = os.fspath(path)
+    if fmt in ("csv", "xlsx") and (os.path.islink(target) or (os.path.exists(target) and not os.path.isfile(target)
+                                                                and not os.path.isdir(target))):
+        # a device, pipe or link (/dev/null, /dev/stdout, a FIFO): write through it, never replace it
+        with tempfile.TemporaryDirectory(prefix="tracing-report-") as folder:
+            tmp = os.path.join(folder, f"report.{fmt}")
+            write(report, tmp, fmt)
+            try:
+                with open(tmp, "rb") as src, open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            except OSError as e:
+                raise InvalidValue(f"{path}: cannot write ({e.strerror})") from None
+        return
     if fmt == "xlsx":
         sheets.write_xlsx(path, tables(report))
     elif fmt == "csv":
