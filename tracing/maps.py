@@ -119,9 +119,7 @@ def _choose(store, roots: list[str], wanted: list[str], all_clusters: bool):
 
 # ------------------------------------------------------------------ building
 
-def _node(row: dict, sources: list[str]):
-    from .render import MapNode
-
+def _node(MapNode, row: dict, sources: list[str]):
     is_case = row["confirmed"] is not None
     level = row["level"]
     if is_case:
@@ -208,7 +206,7 @@ def build(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool 
     >>> [(n.id, n.level, n.is_case) for n in build(store, cluster="c1")[0].nodes]
     [('A', 0, True), ('B', 0, True), ('C', 1, False)]
     """
-    from .render import MapData, MapEdge
+    from .render import MapData, MapEdge, MapNode
 
     if layout not in LAYOUTS:
         raise InvalidValue(f"--layout: '{layout}' is not one of {', '.join(LAYOUTS)}")
@@ -247,12 +245,15 @@ def build(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool 
     linked: set[tuple[str, str]] = set()
     for pid in sorted(rows):
         r = rows[pid]
-        srcs = node_sources.get(pid, set())
+        srcs = node_sources.get(pid)
         primary = r["primary_source"]
-        if primary:
-            srcs = srcs | {primary}
-        ordered = ([primary] if primary else []) + sorted(s for s in srcs if s != primary)
-        nodes.append(_node(r, ordered))
+        if not srcs:
+            ordered = [primary] if primary else []
+        elif len(srcs) == 1 and primary in srcs:
+            ordered = [primary]
+        else:
+            ordered = ([primary] if primary else []) + sorted(srcs - {primary})
+        nodes.append(_node(MapNode, r, ordered))
         for s in ordered:
             if s not in ids or s == pid:
                 continue

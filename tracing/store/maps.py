@@ -95,5 +95,5 @@ def contacts_among(store, ids: Iterable[str]) -> list[tuple[str, str, str | None
     return store.conn.execute(
         """WITH ids(id) AS (SELECT value FROM json_each(?))
            SELECT c.a, c.b, c.date, c.setting FROM ids JOIN contacts c ON c.a = ids.id
-           WHERE c.b IN (SELECT id FROM ids)
+           WHERE +c.b IN (SELECT id FROM ids) -- "+": look up by a, then test b (not a probe per pair)
            ORDER BY c.a, c.b, c.date IS NULL, c.date, c.setting""", (_ids(ids),)).fetchall()
