@@ -59,6 +59,8 @@ def main(argv=None) -> int:
     ap.add_argument("--reuse", action="store_true", help="use --db as it is if it exists (no build)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--naive-repeat", type=int, default=1)
+    ap.add_argument("--no-bytecode", action="store_true",
+                    help="keep PYTHONDONTWRITEBYTECODE (every process compiles every module again)")
     args = ap.parse_args(argv)
     db = args.db or f"/tmp/bench-{_scale(args.persons)}/core.db"
     os.makedirs(os.path.dirname(db), exist_ok=True)
@@ -85,7 +87,8 @@ def main(argv=None) -> int:
               f"{c['contacts']:,} contacts, {c['checkins']:,} check-ins, {c['cases']:,} cases, "
               f"{c['levels']:,} traced -> {db}")
     today = os.environ["TRACING_TODAY"]
-    env = common.bench_env(today)
+    env = common.bench_env(today, bytecode=not args.no_bytecode)
+    common.run_process(common.tracing_cmd(db, "--help"), env)  # fill the bytecode cache
 
     store = Store.open(db)
     person, day = pick_f1(store)
