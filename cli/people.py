@@ -12,8 +12,9 @@ from .output import emit_json, emit_rows, format_option, note
 
 
 @click.command()
+@format_option("table", "json")
 @click.pass_obj
-def init(obj):
+def init(obj, fmt):
     """Create the database file (optional: writing commands create it too).
 
     \b
@@ -21,7 +22,9 @@ def init(obj):
       tracing --db long-bien.db init
     """
     store = obj.store(write=True)
-    if not store.created:
+    if fmt == "json":
+        emit_json({"db": obj.db_path, "created": store.created, "schema": store.schema_version()})
+    elif not store.created:
         click.echo(f"Database {obj.db_path} already exists (schema {store.schema_version()}).")
     else:
         click.echo(f"Ready: {obj.db_path}")

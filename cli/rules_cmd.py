@@ -10,7 +10,9 @@ from tracing import levels
 from tracing.rules import effective_date, parse_rule_value
 from tracing.values import parse_date, today
 
-from .output import emit_rows, format_option
+from tracing.cases import changes_json
+
+from .output import emit_json, emit_rows, format_option
 
 
 @click.group()
@@ -51,8 +53,9 @@ def rules_show(obj, day, show_all, fmt):
 @click.argument("value")
 @click.option("--from", "effective", required=True, help="Effective from this date.")
 @click.option("--note", default="", help="Why (the notice number).")
+@format_option("table", "json")
 @click.pass_obj
-def rules_set(obj, key, value, effective, note):
+def rules_set(obj, key, value, effective, note, fmt):
     """Add a rule value effective from a date; levels are re-derived.
 
     \b
@@ -65,8 +68,11 @@ def rules_set(obj, key, value, effective, note):
     with store.write("rules set", detail={"key": key, "value": parsed, "from": day}):
         store.set_rule(key, day, parsed, note)
         changes = levels.rederive_all(store)
-    click.echo(f"{key} = {json.dumps(parsed, ensure_ascii=False)} from {day}; "
-               f"{sum(c.level_changed for c in changes)} level(s) changed.")
+    changed = changes_json(changes)
+    if fmt == "json":
+        emit_json({"key": key, "value": parsed, "from": day, "changes": changed})
+        return
+    click.echo(f"{key} = {json.dumps(parsed, ensure_ascii=False)} from {day}; {len(changed)} level(s) changed.")
 
 
 def register(cli):
