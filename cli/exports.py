@@ -9,6 +9,30 @@ import click
 from .output import emit_json, emit_table, format_option, is_terminal
 
 
+class _Bar:
+    """A click progress bar on stderr fed with row increments. The amount of
+    work is an estimate: the bar stops short of 100 % until the export has
+    finished, and then fills up."""
+
+    def __init__(self, length: int, label: str):
+        self.length = max(1, length)
+        self.done = 0
+        self.bar = click.progressbar(length=self.length, label=label, file=sys.stderr)
+        self.bar.__enter__()
+
+    def __call__(self, n: int) -> None:
+        step = min(n, self.length - 1 - self.done)
+        if step > 0:
+            self.bar.update(step)
+            self.done += step
+
+    def close(self, finished: bool) -> None:
+        if finished and self.done < self.length:
+            self.bar.update(self.length - self.done)
+            self.done = self.length
+        self.bar.__exit__(None, None, None)
+
+
 @click.command("export")
 @click.argument("fmt_name", metavar="epicontacts|godata|csv", type=click.Choice(["epicontacts", "godata", "csv"]))
 @click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False))
@@ -36,13 +60,17 @@ def export_cmd(obj, fmt_name, out_dir, redact, fmt):
     store = obj.store()
     bar = None
     if is_terminal():
-        bar = click.progressbar(length=max(1, total_rows(store)), label=f"export {fmt_name}", file=sys.stderr)
-        bar.__enter__()
+        work = total_rows(store)
+        if fmt_name == "godata":  # traced persons and the contacts between them
+            work = store.counts()["levels"] + store.counts()["contacts"]
+        bar = _Bar(work, f"export {fmt_name}")
+    finished = False
     try:
-        summary = export(store, fmt_name, out_dir, redact=redact, progress=bar.update if bar else None)
+        summary = export(store, fmt_name, out_dir, redact=redact, progress=bar)
+        finished = True
     finally:
         if bar is not None:
-            bar.__exit__(None, None, None)
+            bar.close(finished)
     if fmt == "json":
         emit_json(summary)
         return

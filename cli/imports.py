@@ -22,15 +22,22 @@ def _columns(pairs) -> dict[str, str]:
 
 
 class _Progress:
-    """A click progress bar on stderr when stderr is a terminal."""
+    """A click progress bar on stderr (only made when stderr is a terminal);
+    a running count of rows when the size is unknown (a workbook that does
+    not declare its dimensions)."""
 
     def __init__(self, label: str):
         self.bar = None
         self.done = 0
+        self.counted = False
         self.label = label
 
     def __call__(self, done: int, total: int | None) -> None:
         if not total:
+            if self.bar is None and done > self.done:
+                self.done = done
+                self.counted = True
+                click.echo(f"\r{self.label}  row {done:,}", nl=False, err=True)
             return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
@@ -43,6 +50,8 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+        elif self.counted:
+            click.echo("", err=True)
 
 
 @click.command("import")

@@ -154,3 +154,52 @@ def test_bad_encoding_does_not_create_a_database(tmp_path, run, db_path):
     f = write(tmp_path / "c.csv", "from,to,date\nA,B,2021-06-01\n")
     assert "--encoding" in _one_error(run("import", "contacts", f, "--encoding", "rot13", ok=False))
     assert not db_path.exists()
+
+
+def _import_with_stderr_on(tmp_path, csv_file, *, terminal: bool) -> tuple[int, bytes, bytes]:
+    """Run the real `tracing import contacts` in a child process with stderr
+    on a pseudo-terminal or a plain file; (exit code, stdout, stderr bytes)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import TODAY
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "TRACING_TODAY": TODAY, "COLUMNS": "100", "TERM": "xterm", "PYTHONPATH": str(root)}
+    db = tmp_path / f"{'tty' if terminal else 'file'}.db"
+    argv = [sys.executable, "-m", "cli.main", "--db", str(db), "import", "contacts", str(csv_file)]
+    if terminal:
+        leader, follower = os.openpty()
+        proc = subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.PIPE, stderr=follower)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        out = proc.stdout.read()
+        proc.wait(timeout=120)
+        os.close(leader)
+        return proc.returncode, out, b"".join(chunks)
+    with open(tmp_path / "stderr.txt", "wb") as err:
+        proc = subprocess.run(argv, cwd=root, env=env, stdout=subprocess.PIPE, stderr=err, timeout=120)
+    return proc.returncode, proc.stdout, (tmp_path / "stderr.txt").read_bytes()
+
+
+def test_progress_bar_only_when_stderr_is_a_terminal(tmp_path):
+    from tracing.importer import PROGRESS_EVERY
+    rows = 3 * PROGRESS_EVERY
+    lines = "".join(f"Q{i},Q{i + 1},2021-06-{1 + i % 28:02d},household\n" for i in range(rows))
+    f = write(tmp_path / "big.csv", "from,to,date,setting\n" + lines)
+    code, out, err = _import_with_stderr_on(tmp_path, f, terminal=False)
+    assert code == 0 and f"{rows} rows".encode() in out
+    assert b"import contacts" not in err and b"%" not in err and b"\r" not in err  # quiet in a file
+    code, out_tty, err_tty = _import_with_stderr_on(tmp_path, f, terminal=True)
+    assert code == 0 and out_tty == out.replace(b"file.db", b"tty.db")
+    assert b"import contacts" in err_tty and b"100%" in err_tty and b"[#" in err_tty
