@@ -165,3 +165,33 @@ def test_vietnamese_survives_a_c_locale(tmp_path):
     out = subprocess.run(cmd + ["person", "find", "dang thi hong"], env=env, capture_output=True)
     assert out.returncode == 0, out.stderr.decode("utf-8", "replace")
     assert "Đặng Thị Hồng" in out.stdout.decode("utf-8")
+
+
+def test_outputs_write_through_devices_and_links_instead_of_replacing_them(tmp_path):
+    from tracing.files import atomic_path
+    real = tmp_path / "real.txt"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    with atomic_path(link) as tmp:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write("new")
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == "new"
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, encoding="utf-8").read()))
+    reader.start()
+    with atomic_path(fifo) as target:
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write("qua ống")
+    reader.join(5)
+    assert got == ["qua ống"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_level_week_of_blank_is_this_week_and_far_future_is_an_error(run):
+    run("init")
+    assert run("level", "--week-of", " ").exit_code == 0
+    result = run("level", "--week-of", "31/12/9999", ok=False)
+    assert result.exit_code == 1 and "--week-of" in result.output and "Traceback" not in result.output

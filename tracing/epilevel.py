@@ -32,7 +32,9 @@ BY = ("district", "ward", "unit")
 
 def week_of(day) -> tuple[dt.date, dt.date]:
     """Monday and Sunday of the week containing ``day``."""
-    day = parse_date(day, "--week-of") if not isinstance(day, dt.date) else day
+    day = (parse_date(day, "--week-of") if not isinstance(day, dt.date) else day) or today()
+    if day > today() + dt.timedelta(days=366):
+        raise InvalidValue(f"--week-of: {day} is more than a year ahead")
     monday = day - dt.timedelta(days=day.weekday())
     return monday, monday + dt.timedelta(days=6)
 

@@ -1,5 +1,9 @@
 """Writing output files safely: all or nothing, never anywhere but the named path.
 
+A regular file is replaced in one step; a symbolic link keeps pointing where
+it did (its target is replaced); a device or pipe (``/dev/stdout``, a FIFO) is
+written through, never replaced.
+
 >>> import os, tempfile
 >>> target = os.path.join(tempfile.mkdtemp(), "out.txt")
 >>> with atomic_path(target) as tmp:
@@ -28,6 +32,15 @@ def atomic_path(path, *, what: str = "") -> Iterator[str]:
     label = f"cannot write {what + ' to ' if what else ''}{target}"
     if os.path.isdir(target):
         raise TracingError(f"{label}: it is a folder")
+    if os.path.islink(target):
+        target = os.path.realpath(target)  # replace the file the link points to, keep the link
+    if os.path.exists(target) and not os.path.isfile(target):
+        # a device, pipe or socket (/dev/stdout, a FIFO): write through it, never replace it
+        try:
+            yield target
+        except OSError as exc:
+            raise TracingError(f"{label}: {exc.strerror or exc}") from None
+        return
     folder = os.path.dirname(os.path.abspath(target))
     suffix = os.path.splitext(target)[1] or ".tmp"
     try:
