@@ -71,6 +71,7 @@ def test_epicontacts_layout(tmp_path, run, run_json):
     links = read(tmp_path / "epi" / "contacts.csv", "utf-8")
     assert list(links[0])[:2] == ["from", "to"]
     ids = {r["id"] for r in linelist}
+    assert len(ids) == len(linelist) and links              # make_epicontacts: unique ids, >= 1 contact
     assert all(r["from"] in ids and r["to"] in ids for r in links)
     assert {(r["from"], r["to"], r["type"]) for r in links if r["type"] == "infection"} == {("A", "E", "infection")}
     assert {r["id"]: r["level"] for r in linelist}["B"] == "F1"
