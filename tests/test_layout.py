@@ -60,6 +60,34 @@ def test_timeline_x_is_the_date_and_chains_read_left_to_right():
     assert ("2021-05-01" in dict((label, x) for x, label in ticks))
 
 
+def test_timeline_places_a_case_at_its_onset_not_its_confirmation():
+    # the epicurve convention: a case at onset of symptoms (sample date when
+    # there is none), a traced person at exposure
+    nodes = [MapNode("A", "An", 0, is_case=True, onset="2021-05-01", confirmed="2021-05-06"),
+             MapNode("B", "Bình", 1, exposure="2021-05-02"),
+             MapNode("C", "Cúc", 0, is_case=True, exposure="2021-05-03", onset="2021-05-05", confirmed="2021-05-09"),
+             MapNode("D", "Dũng", 0, is_case=True, confirmed="2021-05-07")]
+    data = MapData(nodes, [MapEdge("A", "B"), MapEdge("A", "C"), MapEdge("C", "D")], "t", ["A"])
+    pos, ticks = timeline_layout(data)
+    at = {label: x for x, label in ticks}
+    assert pos["A"][0] == at["2021-05-01"]  # onset, four days before the confirmation
+    assert pos["C"][0] == at["2021-05-05"]  # onset, not exposure or confirmation
+    assert pos["D"][0] == at["2021-05-07"]  # no onset recorded: the sample date
+    assert pos["A"][0] < pos["B"][0] < pos["C"][0] < pos["D"][0]  # the chain reads left to right
+    assert pos["B"][1] == pos["A"][1]  # and stays in its lane
+
+
+def test_timeline_contacts_exposed_before_confirmation_are_right_of_the_case():
+    # a case confirmed days after onset: its contacts of the days in between
+    # stand right of it (at the confirmation date they all pointed backwards)
+    nodes = [MapNode("A", "An", 0, is_case=True, onset="2021-05-01", confirmed="2021-05-05")]
+    nodes += [MapNode(f"F{d}", None, 1, exposure=f"2021-05-0{d}") for d in range(1, 5)]
+    data = MapData(nodes, [MapEdge("A", f"F{d}") for d in range(1, 5)], "t", ["A"])
+    pos, _ = timeline_layout(data)
+    assert all(pos[f"F{d}"][0] >= pos["A"][0] + (d - 1) * TIME_DX for d in range(1, 5))
+    assert pos["F2"][0] > pos["A"][0]
+
+
 def test_timeline_never_stacks_two_nodes_on_one_spot():
     pos, _ = timeline_layout(sample_map(500, seed=2))
     assert len(set(pos.values())) == len(pos)

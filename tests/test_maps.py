@@ -129,3 +129,16 @@ def test_redacted_title_hides_the_root_of_a_tree(db, tmp_path):
     maps.render_to_file(db, roots=["S2"], redact=True, path=tmp_path / "s.html")
     page = (tmp_path / "s.html").read_text(encoding="utf-8")
     assert "Bùi Thị Sen" not in page and "từ S1" not in page
+
+
+def test_timeline_from_the_database_places_a_case_at_its_onset(db):
+    # BN1 was confirmed 2021-05-05 with onset 2021-05-04: the timeline puts it at the onset
+    from tracing.layout import TIME_DX, timeline_layout
+
+    data, _ = maps.build(db, cluster="C1", layout="timeline")
+    pos, ticks = timeline_layout(data)
+    at = {label: x for x, label in ticks}
+    bn1, p2 = by_id(data)["BN1"], by_id(data)["P2"]
+    assert (bn1.onset, bn1.confirmed) == ("2021-05-04", "2021-05-05")
+    assert pos["BN1"][0] == at["2021-05-04"] == at["2021-05-05"] - TIME_DX
+    assert p2.onset is None and pos["P2"][0] == at[p2.confirmed]  # no onset: the sample date

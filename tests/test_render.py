@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import browser
 from browser import sample_map
 from tracing.errors import InvalidValue, TracingError
 from tracing.privacy import redact_id, redact_name
@@ -205,3 +206,42 @@ def test_20000_persons_render_collapsed(tmp_path):
     data = sample_map(20000, seed=12)
     write_html(render_html(data), tmp_path / "m.html")
     assert len(payload((tmp_path / "m.html").read_text(encoding="utf-8"))["nodes"]) <= 2000
+
+
+def test_timeline_axis_has_short_full_dates_and_the_month_once():
+    data = MapData([MapNode("A", "An", 0, is_case=True, onset="2021-11-29", confirmed="2021-12-02"),
+                    MapNode("B", "Bình", 1, exposure="2021-12-01", sources=["A"], primary_source="A"),
+                    MapNode("C", "Cúc", None)],
+                   [MapEdge("A", "B")], "t", ["A"])
+    vi = payload(render_html(data, layout="timeline"))["decor"]["cols"]
+    assert [c[1:] for c in vi] == [["Không rõ ngày", ""], ["29/11", "Tháng 11/2021"], ["30/11", "Tháng 11/2021"],
+                                   ["01/12", "Tháng 12/2021"]]
+    en = payload(render_html(data, layout="timeline", lang="en"))["decor"]["cols"]
+    assert [c[1] for c in en] == ["No date", "29 Nov", "30 Nov", "1 Dec"] and en[-1][2] == "Dec 2021"
+    assert all(len(c[1]) <= 6 for c in vi[1:] + en[1:])  # a label fits beside its neighbour
+    records = {r["pid"]: r for r in payload(render_html(data, layout="timeline"))["nodes"]}
+    assert records["A"]["x"] == vi[1][0]  # the case stands at its onset tick
+    assert (records["A"]["onset"], records["A"]["conf"]) == ("2021-11-29", "2021-12-02")  # both dates in the record
+    page = render_html(data, layout="timeline", lang="en")
+    assert "cases at onset (else confirmation), traced persons at exposure" in page
+    assert payload(render_html(data, layout="tree"))["decor"]["cols"] == []
+
+
+@pytest.mark.skipif(not browser.available(), reason="chromium is not installed (/usr/bin/chromium)")
+@pytest.mark.parametrize("n, lang", [(40, "vi"), (600, "en")])
+def test_timeline_date_labels_are_whole_and_never_overlap_in_a_browser(tmp_path, n, lang):
+    # the labels sit in a band at the top of the map, in screen pixels: each one
+    # inside the map's width, apart from its neighbours, a full day and month
+    page = tmp_path / "map.html"
+    write_html(render_html(sample_map(n, seed=5), layout="timeline", lang=lang), page)
+    dom, console = browser.dump_dom(page)
+    status = browser.element(dom, "render-status")
+    assert status["data-errors"] == "" and status["data-state"] == "drawn", (status, console)
+    labels = status["data-ticks"].split(",")
+    boxes = [tuple(map(int, b.split(":"))) for b in status["data-tick-boxes"].split(",")]
+    width = int(status["data-axis-width"])
+    assert len(labels) == len(boxes) >= 2
+    pattern = r"\d\d/\d\d" if lang == "vi" else r"\d{1,2} [A-Z][a-z]{2}"
+    assert all(re.fullmatch(pattern, label) for label in labels), labels
+    assert all(0 <= left < right <= width for left, right in boxes), (boxes, width)
+    assert all(a[1] < b[0] for a, b in zip(boxes, boxes[1:])), boxes

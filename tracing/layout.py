@@ -37,12 +37,22 @@ SPRING_LIMIT = 400
 
 
 def _node_date(node) -> str | None:
-    """The date a node is placed at: confirmation for cases, exposure for the
-    others; onset or any other date as a fallback."""
+    """The date a node is placed at (the epicurve convention): onset of
+    symptoms for cases, else confirmation; exposure for traced persons; any
+    other date as a fallback.
+
+    >>> from tracing.render import MapNode
+    >>> _node_date(MapNode("a", None, 0, is_case=True, onset="2021-05-02", confirmed="2021-05-05"))
+    '2021-05-02'
+    >>> _node_date(MapNode("b", None, 0, is_case=True, confirmed="2021-05-05", exposure="2021-05-01"))
+    '2021-05-05'
+    >>> _node_date(MapNode("c", None, 1, exposure="2021-05-03"))
+    '2021-05-03'
+    """
     if node.is_case or node.level == 0:
-        order = (node.confirmed, node.onset, node.exposure)
+        order = (node.onset, node.confirmed, node.exposure)
     else:
-        order = (node.exposure, node.confirmed, node.onset)
+        order = (node.exposure, node.onset, node.confirmed)
     for value in order:
         if value:
             return str(value)[:10]
@@ -201,8 +211,8 @@ def _day(value: str | None) -> int | None:
 
 
 def timeline_layout(data) -> tuple[dict[str, tuple[int, int]], list[tuple[int, str]]]:
-    """``x`` = date (confirmation for cases, exposure for the others), ``y`` =
-    lane: a node continues its parent's lane when it comes later and the
+    """``x`` = date (onset for cases, else confirmation; exposure for the
+    others), ``y`` = lane: a node continues its parent's lane when it comes later and the
     place is free, otherwise it takes the nearest free lane below its
     parent, so each chain of transmission reads left to right. Undated persons stand in a column left of the
     first date. Returns the positions and the axis ticks ``[(x, label)]``.

@@ -186,6 +186,8 @@ TEXT = {
         "notice_collapsed": "Trang chỉ vẽ tối đa {max} nút: {hidden} người được gộp vào {groups} nút đếm (ví dụ “{example}”).",
         "notice_redacted": "Bản ẩn danh: tên viết tắt, mã thay bằng mã băm; không có điện thoại, CCCD, địa chỉ.",
         "fit": "Xem toàn bộ", "filter_level": "Mức F",
+        "tick_day": "{d:02d}/{m:02d}", "tick_month": "Tháng {m}/{y}",
+        "timeline_note": "F0 theo ngày khởi phát (chưa có thì ngày xác nhận), người tiếp xúc theo ngày tiếp xúc",
     },
     "en": {
         "layout_tree": "Transmission tree", "layout_network": "Contact network", "layout_timeline": "Timeline",
@@ -207,6 +209,8 @@ TEXT = {
         "notice_collapsed": "This page draws at most {max} nodes: {hidden} persons are folded into {groups} count nodes (e.g. “{example}”).",
         "notice_redacted": "Redacted: initials, ids replaced by hash tokens; no phone, national id or address.",
         "fit": "Fit all", "filter_level": "F level",
+        "tick_day": "{d} {mon}", "tick_month": "{mon} {y}",
+        "timeline_note": "cases at onset (else confirmation), traced persons at exposure",
     },
 }
 
@@ -220,6 +224,34 @@ STYLE = {
     "unknown": {"bg": "#d62728", "border": "#1b1b1b"},
     "count": {"bg": "#ffffff", "border": "#616161"},
 }
+
+
+#: English month abbreviations (fixed, not the locale's)
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _tick_labels(ticks: list[tuple[int, str]], text: dict) -> list[list]:
+    """The timeline axis as ``[x, day label, month label]``: short day
+    labels ("25/11") that fit side by side, the month and year drawn once
+    above them (the page shows it at the first visible tick and where the
+    month changes); the undated column gets its word and no month.
+
+    >>> _tick_labels([(-320, ""), (0, "2021-11-25")], TEXT["vi"])
+    [[-320, 'Không rõ ngày', ''], [0, '25/11', 'Tháng 11/2021']]
+    >>> _tick_labels([(0, "2021-11-05")], TEXT["en"])
+    [[0, '5 Nov', 'Nov 2021']]
+    """
+    import datetime as dt
+
+    cols = []
+    for x, iso in ticks:
+        if not iso:
+            cols.append([x, text["undated"], ""])
+            continue
+        day = dt.date.fromisoformat(iso)
+        names = {"d": day.day, "m": day.month, "y": day.year, "mon": _MONTHS_EN[day.month - 1]}
+        cols.append([x, _fmt(text["tick_day"], **names), _fmt(text["tick_month"], **names)])
+    return cols
 
 
 def _level_key(level: int | None) -> str:
@@ -326,7 +358,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
         pos = _layout.network_layout(placed)
     else:
         pos, ticks = _layout.timeline_layout(placed)
-        decor["cols"] = [[x, label or text["undated"]] for x, label in ticks]
+        decor["cols"] = _tick_labels(ticks, text)
     if pos:
         xs = [p[0] for p in pos.values()]
         ys = [p[1] for p in pos.values()]
@@ -385,7 +417,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
     if redact:
         notices.append(text["notice_redacted"])
     subtitle = " · ".join([
-        text[f"layout_{layout}"],
+        text[f"layout_{layout}"] + (f" ({text['timeline_note']})" if layout == "timeline" else ""),
         _fmt(text["range"], a=first, b=last) if first else text["no_dates"],
         _fmt(text["persons"], n=total),
     ])
@@ -619,6 +651,12 @@ var network = new vis.Network(document.getElementById("map"), {nodes: nodeSet, e
   edges: {smooth: DATA.smooth === false ? {enabled: false} : DATA.smooth}
 });
 
+// ---- timeline axis: a band at the top of the map, in screen pixels, so the
+// dates are never clipped or scaled away; every STRIDE-th tick is labelled so
+// the labels never overlap (the stride follows the zoom)
+var COLS = DATA.decor.cols, AXIS_H = COLS.length ? 44 : 0, AXIS_FONT = "600 14px system-ui, sans-serif";
+var MONTH_FONT = "12px system-ui, sans-serif", stride = 1, dayW = 0;
+function shownCol(k) { return COLS[k][2] === "" || k % stride === 0; }
 network.on("beforeDrawing", function (ctx) {
   var d = DATA.decor, b = d.bounds;
   ctx.save();
@@ -627,16 +665,71 @@ network.on("beforeDrawing", function (ctx) {
     ctx.beginPath(); ctx.moveTo(b[0] - 160, r[0]); ctx.lineTo(b[2] + 80, r[0]); ctx.stroke();
     ctx.fillText(r[1], b[0] - 160, r[0] - 8);
   });
-  d.cols.forEach(function (c) {
-    ctx.beginPath(); ctx.moveTo(c[0], b[1] - 50); ctx.lineTo(c[0], b[3] + 40); ctx.stroke();
-    ctx.save(); ctx.translate(c[0] + 4, b[1] - 56); ctx.rotate(-0.5); ctx.fillText(c[1], 0, 0); ctx.restore();
+  if (COLS.length) {
+    ctx.font = AXIS_FONT;
+    dayW = 0;
+    COLS.forEach(function (c) { if (c[2]) { dayW = Math.max(dayW, ctx.measureText(c[1]).width); } });
+    var gap = Infinity, scale = network.getScale();
+    for (var k = 1; k < COLS.length; k++) {
+      if (COLS[k][2] && COLS[k - 1][2]) { gap = Math.min(gap, (COLS[k][0] - COLS[k - 1][0]) * scale); }
+    }
+    stride = gap === Infinity ? 1 : Math.max(1, Math.ceil((dayW + 14) / gap));
+    var top = Math.min(b[1] - 50, network.DOMtoCanvas({x: 0, y: AXIS_H}).y);
+    COLS.forEach(function (c, k) {
+      if (!shownCol(k)) { return; }
+      ctx.beginPath(); ctx.moveTo(c[0], top); ctx.lineTo(c[0], b[3] + 40); ctx.stroke();
+    });
+  }
+  ctx.restore();
+});
+network.on("afterDrawing", function (ctx) {
+  if (!COLS.length) { return; }
+  ctx.save();
+  var scale = network.getScale(), m = ctx.getTransform(), ratio = m.a / scale || 1;
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  var W = ctx.canvas.width / ratio;
+  ctx.fillStyle = "rgba(246,248,250,0.94)"; ctx.fillRect(0, 0, W, AXIS_H);
+  ctx.strokeStyle = "#d0d7de"; ctx.lineWidth = 1;
+  ctx.beginPath(); ctx.moveTo(0, AXIS_H - 0.5); ctx.lineTo(W, AXIS_H - 0.5); ctx.stroke();
+  ctx.textBaseline = "alphabetic";
+  var boxes = [], labels = [], dayRight = -Infinity, monthRight = -Infinity, lastMonth = null;
+  COLS.forEach(function (c, k) {
+    if (!shownCol(k)) { return; }
+    var sx = network.canvasToDOM({x: c[0], y: 0}).x;
+    ctx.font = AXIS_FONT;
+    var w = ctx.measureText(c[1]).width, x0 = sx - w / 2;
+    if (x0 + w < 0 || x0 > W) { return; }
+    x0 = Math.max(2, Math.min(x0, W - 2 - w));  // a label at the edge slides in, never half shown
+    if (x0 < dayRight + 8) { return; }
+    ctx.fillStyle = "#24292f"; ctx.fillText(c[1], x0, AXIS_H - 9);
+    boxes.push(Math.round(x0) + ":" + Math.round(x0 + w)); labels.push(c[1]);
+    dayRight = x0 + w;
+    if (c[2] && c[2] !== lastMonth) {
+      ctx.font = MONTH_FONT;
+      var mw = ctx.measureText(c[2]).width, mx = Math.max(2, Math.min(x0, W - 2 - mw));
+      if (mx >= monthRight + 12) {
+        ctx.fillStyle = "#57606a"; ctx.fillText(c[2], mx, 15);
+        monthRight = mx + mw; lastMonth = c[2];
+      }
+    }
   });
   ctx.restore();
+  STATUS.setAttribute("data-ticks", labels.join(","));
+  STATUS.setAttribute("data-tick-boxes", boxes.join(","));
+  STATUS.setAttribute("data-axis-width", String(Math.round(W)));
 });
 
 function fitAll() {
   network.fit({animation: false});
-  network.moveTo({scale: network.getScale() * 0.92, animation: false});
+  var s = network.getScale() * 0.92;
+  if (AXIS_H) {  // leave the axis band free: shrink a little and centre the map below it
+    var h = document.getElementById("map").clientHeight || 1;
+    s *= Math.max(0.5, (h - AXIS_H - 10) / h);
+    var c = network.getViewPosition();
+    network.moveTo({position: {x: c.x, y: c.y - (AXIS_H + 10) / 2 / s}, scale: s, animation: false});
+  } else {
+    network.moveTo({scale: s, animation: false});
+  }
 }
 fitAll();
 window.addEventListener("load", fitAll);
