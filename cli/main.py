@@ -36,11 +36,34 @@ class Context:
             self._store.close()
 
 
+#: command name -> the cli modules that define it, in the order of a tour.
+#: Modules are imported only when their command runs (or for --help), so a
+#: `tracing status` does not pay for importing the report or map code.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "init": ("people",), "person": ("people", "duplicates"), "contact": ("encounters",),
+    "checkin": ("encounters",), "case": ("cases",), "followup": ("followup",), "status": ("views",),
+    "list": ("views",), "tree": ("views",), "import": ("imports",), "export": ("exports",),
+    "clusters": ("clusters",), "cluster": ("clusters",), "check": ("reports",), "render": ("render",),
+    "report": ("reports",), "level": ("reports",), "rules": ("rules_cmd",), "backup": ("maintenance",),
+    "restore": ("maintenance",), "doctor": ("maintenance",), "demo": ("demo",),
+}
+
+
 class TracingGroup(click.Group):
-    """Lists commands in the order they were added (the order of a tour)."""
+    """Loads each command's module on first use; lists commands in tour order."""
 
     def list_commands(self, ctx):
-        return list(self.commands)
+        return list(COMMANDS)
+
+    _loaded: set[str] = set()
+
+    def get_command(self, ctx, name):
+        for module in COMMANDS.get(name, ()):
+            if module not in self._loaded:
+                import importlib
+                self._loaded.add(module)
+                importlib.import_module(f"cli.{module}").register(self)
+        return self.commands.get(name)
 
     def invoke(self, ctx):
         try:
@@ -89,26 +112,6 @@ def cli(ctx, db_path):
     """
     ctx.obj = Context(db_path)
     ctx.call_on_close(ctx.obj.close)
-
-
-def _register():
-    from . import people, encounters, cases, views, rules_cmd  # noqa: F401
-    for module in (people, encounters, cases, views, rules_cmd):
-        module.register(cli)
-    # Commands of later features register themselves when their module exists.
-    import importlib
-    for name in ("followup", "clusters", "reports", "imports", "exports", "duplicates", "render",
-                 "maintenance", "demo"):
-        try:
-            module = importlib.import_module(f"cli.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"cli.{name}":
-                raise
-            continue
-        module.register(cli)
-
-
-_register()
 
 
 def _utf8_io() -> None:

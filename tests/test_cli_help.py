@@ -10,8 +10,9 @@ from cli.main import cli
 
 def leaves(cmd=cli, path=()):
     if isinstance(cmd, click.Group):
-        for name, sub in cmd.commands.items():
-            yield from leaves(sub, (*path, name))
+        ctx = click.Context(cmd)
+        for name in cmd.list_commands(ctx):
+            yield from leaves(cmd.get_command(ctx, name), (*path, name))
     else:
         yield path, cmd
 
