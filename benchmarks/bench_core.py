@@ -130,7 +130,7 @@ def main(argv=None) -> int:
     print(f"{'step':62} {'seconds':>8} {'CPU s':>7} {'peak MB':>8}  target")
     for name, t, cpu, mb, target in rows:
         ok = "" if target is None else (f"<= {target:g} s " + ("ok" if t <= target else "MISSED"))
-        print(f"{name:62} {t:8.3f} {('%.3f' % cpu) if cpu is not None else '':>7} "
+        print(f"{name:62} {t:8.4f} {('%.3f' % cpu) if cpu is not None else '':>7} "
               f"{('%.0f' % mb) if mb else '':>8}  {ok}")
     print(f"peak memory of this process (build + confirm + status): {peak_mb:.0f} MB  "
           f"<= {TARGETS['peak_mb']} MB {'ok' if peak_mb <= TARGETS['peak_mb'] else 'MISSED'}")
