@@ -217,7 +217,7 @@ def main(argv=None) -> int:
           f"CSV {gen_note}")
     print(f"machine: {info['nproc']} cores, {info['cpu']}, {info['memory']} RAM, Python {info['python']}; "
           f"load average before {load_before}, after {load_after}; "
-          f"median of {args.repeat} (import {import_repeat}, naive {naive_repeat if naive_on else 'skipped'}); "
+          f"median of {args.repeat} (import {'reused' if not parts else import_repeat}, naive {naive_repeat if naive_on else 'skipped'}); "
           f"bytecode cache {'off' if args.no_bytecode else 'on'}")
     print(f"persons timed: PA1 {f1} on {f1_day} (root {root}); PA2 {pa2} on {pa2_day}")
     print(tabulate(table, headers=["step", "wall s", "CPU s", "peak MB", "target (wall)", "naive wall s",
