@@ -34,6 +34,18 @@ TIME_DY = 90
 #: above this many nodes the network layout is a radial tree (O(n)) instead of
 #: a force-directed spring layout
 SPRING_LIMIT = 400
+#: network: names are drawn at this size (px) at most this wide (vis-network's
+#: widthConstraint; the text itself wraps a little earlier); a space is
+#: this wide, a line this tall
+LABEL_FONT = 21
+LABEL_MAX_W = 135
+LABEL_WRAP = 120
+SPACE_W = 7
+LINE_H = 25
+#: network: free space (px) around a name box, typical edge length, space between groups
+LABEL_GAP = 8
+EDGE_PX = 130
+COMPONENT_GAP = 60
 
 
 def _node_date(node) -> str | None:
@@ -291,15 +303,188 @@ def timeline_layout(data) -> tuple[dict[str, tuple[int, int]], list[tuple[int, s
     return pos, ticks
 
 
+def _text_width(word: str) -> float:
+    """About how wide (px) ``word`` is drawn at :data:`LABEL_FONT` px, on
+    the generous side (DejaVu Sans, a wide font; the marks of Vietnamese
+    letters add no width).
+
+    >>> _text_width("Nguyễn") >= 81, _text_width("Thị") >= 32, _text_width("mm") > _text_width("ii")
+    (True, True, True)
+    """
+    import unicodedata
+
+    total = 0.0
+    for ch in unicodedata.normalize("NFD", word):
+        if unicodedata.combining(ch):
+            continue
+        if ch in "iljI.,:;'!|":
+            total += 6.5
+        elif ch in "tfr()[]- ":
+            total += 9.5
+        elif ch in "mwMW":
+            total += 21.5
+        elif ch.isupper() or ch in "Đđ":
+            total += 15.5
+        else:
+            total += 13.5
+    return total
+
+
+def label_box(node) -> tuple[int, int, int]:
+    """The room a node takes on the network map as ``(width, height, dy)``:
+    its dot and the name written under it (vis-network draws names at
+    :data:`LABEL_FONT` px, wrapped at :data:`LABEL_MAX_W` px), plus
+    :data:`LABEL_GAP` of free space; ``dy`` is how far the box centre lies
+    below the dot centre. An estimate on the generous side (no font
+    metrics in Python).
+
+    >>> from tracing.render import MapNode
+    >>> label_box(MapNode("a", "An", 1))
+    (37, 63, 14)
+    >>> w, h, dy = label_box(MapNode("b", "Nguyễn Thị Minh Khai", 0))
+    >>> w <= LABEL_MAX_W + LABEL_GAP, h > label_box(MapNode("a", "An", 1))[1]
+    (True, True)
+    """
+    if node.collapsed:
+        level = "F?" if node.level is None else f"F{node.level}"
+        text = f"+{node.collapsed} {level}"
+    else:
+        text = node.name or node.id
+    lines, cur, widest = 0, 0.0, 0.0
+    for word in str(text).split() or [""]:
+        w = _text_width(word)
+        widest = max(widest, w)
+        if cur and cur + SPACE_W + w <= LABEL_WRAP:
+            cur += SPACE_W + w
+        else:
+            lines += max(1, math.ceil(w / LABEL_WRAP))
+            cur = w
+    # a name on several lines is taken as wide as the wrap (the browser may
+    # break it elsewhere than this estimate)
+    width = cur if lines == 1 else max(LABEL_WRAP, widest)
+    width = min(width, LABEL_MAX_W)
+    r = 17 if node.level == 0 else 13
+    top, bottom = -r, r + 4 + lines * LINE_H
+    return (int(math.ceil(max(width, 2 * r))) + LABEL_GAP, bottom - top + LABEL_GAP, (top + bottom) // 2)
+
+
+def _separate(xy, boxes, rounds: int = 400):
+    """Push apart (in place) every two nodes whose boxes overlap, along the
+    axis that needs the smaller move, until no two overlap (or ``rounds``
+    passes; every 30 passes the whole group also grows by 3%, so a long
+    stack clears quickly). Deterministic: ties go by index. ``xy`` is an ``(n, 2)`` numpy
+    array of dot centres, ``boxes`` the :func:`label_box` of each node."""
+    import numpy as np
+
+    n = len(xy)
+    if n < 2:
+        return xy
+    w = np.array([b[0] for b in boxes], dtype=float)
+    h = np.array([b[1] for b in boxes], dtype=float)
+    dy = np.array([b[2] for b in boxes], dtype=float)
+    sw = (w[:, None] + w[None, :]) / 2
+    sh = (h[:, None] + h[None, :]) / 2
+    upper = np.triu(np.ones((n, n), dtype=bool), 1)
+    for k in range(rounds):
+        if k and k % 30 == 0:  # a crowd that settles slowly (a long stack): make room everywhere
+            centre = xy.mean(axis=0)
+            xy[:] = centre + (xy - centre) * 1.03
+        cy = xy[:, 1] + dy
+        ox = sw - np.abs(xy[:, 0][:, None] - xy[:, 0][None, :])
+        oy = sh - np.abs(cy[:, None] - cy[None, :])
+        a, b = np.nonzero((ox > 1) & (oy > 1) & upper)  # a pixel of overlap is no overlap
+        if not len(a):
+            break
+        ox, oy, pw, ph = ox[a, b], oy[a, b], sw[a, b], sh[a, b]
+        ddx, ddy = xy[a, 0] - xy[b, 0], cy[a] - cy[b]
+        horiz = ox / pw <= oy / ph
+        # a < b: on a tie the first goes left/up; each moves half the overlap (and a bit, so it ends)
+        sx = np.where(ddx == 0, -1.0, np.sign(ddx))
+        sy = np.where(ddy == 0, -1.0, np.sign(ddy))
+        px = np.where(horiz, sx * (ox / 2 + 0.5), 0.0)
+        py = np.where(horiz, 0.0, sy * (oy / 2 + 0.5))
+        crowd = np.sqrt(np.maximum(np.bincount(a, minlength=n) + np.bincount(b, minlength=n), 1))
+        xy[:, 0] += (np.bincount(a, px, n) - np.bincount(b, px, n)) / crowd
+        xy[:, 1] += (np.bincount(a, py, n) - np.bincount(b, py, n)) / crowd
+    return xy
+
+
+def _lie_flat(xy, first: int):
+    """Centre a group of points and turn it so its long axis is horizontal
+    (a screen is wider than tall), with point ``first`` (its root) on the
+    left half and the heavier tail downwards, so the same shape always faces
+    the same way.
+
+    >>> import numpy as np
+    >>> flat = _lie_flat(np.array([[0.0, 0.0], [0.0, 10.0], [0.0, 20.0]]), 0)
+    >>> [[round(v, 6) + 0.0 for v in p] for p in flat.tolist()]
+    [[-10.0, 0.0], [0.0, 0.0], [10.0, 0.0]]
+    """
+    import numpy as np
+
+    xy = xy - xy.mean(axis=0)
+    if len(xy) < 2:
+        return xy
+    _vals, vecs = np.linalg.eigh(xy.T @ xy)
+    out = xy @ vecs[:, ::-1]  # the axis of largest spread first
+    if out[first, 0] > 0:
+        out[:, 0] = -out[:, 0]
+    if (out[:, 1] ** 3).sum() < 0:
+        out[:, 1] = -out[:, 1]
+    return out
+
+
+def _shelves(sizes: list[tuple[float, float]], gap: float, aspect: float = 1.4) -> list[tuple[float, float]]:
+    """Top-left corners that pack boxes ``(width, height)`` (biggest first)
+    in rows, with the row width chosen so the whole is about ``aspect``
+    times wider than tall (a screen), i.e. drawn as large as possible.
+
+    >>> _shelves([(100, 50), (100, 50), (100, 50), (100, 50)], 0, aspect=2.0)
+    [(0.0, 0.0), (100.0, 0.0), (0.0, 50.0), (100.0, 50.0)]
+    """
+
+    def pack(limit):
+        out, x, y, row_h, right = [], 0.0, 0.0, 0.0, 0.0
+        for w, h in sizes:
+            if x and x + w > limit:
+                x, y, row_h = 0.0, y + row_h + gap, 0.0
+            out.append((x, y))
+            right = max(right, x + w)
+            x += w + gap
+            row_h = max(row_h, h)
+        return out, right, y + row_h
+
+    limits, total = set(), 0.0
+    for w, _h in sizes:
+        total += w
+        limits.add(total)
+        total += gap
+    best = None
+    for limit in sorted(limits):
+        if limit < max(w for w, _ in sizes):
+            continue
+        out, width, height = pack(limit)
+        score = max(width / aspect, height)
+        if best is None or score < best[0]:
+            best = (score, out)
+    return best[1]
+
+
 def network_layout(data, seed: int = 7) -> dict[str, tuple[int, int]]:
-    """The contact graph: each connected group laid out on its own
-    (Kamada-Kawai, or a seeded spring layout above 100 nodes) and the groups
-    packed in rows; for more than :data:`SPRING_LIMIT` nodes a radial tree (generations
-    on rings, each subtree in its own angle), which is O(n).
+    """The contact graph: each connected group laid out on its own (a
+    force-directed spring layout from the radial tree as a seeded start,
+    scaled so an edge is about :data:`EDGE_PX` long, then a pass that pushes
+    apart any two nodes whose name boxes (:func:`label_box`) overlap), the
+    groups packed in rows. For more than :data:`SPRING_LIMIT` nodes a radial
+    tree (generations on rings, each subtree in its own angle), which is O(n).
 
     >>> from tracing.render import MapData, MapNode, MapEdge
     >>> d = MapData([MapNode(i, None, 1) for i in "abc"], [MapEdge("a", "b"), MapEdge("b", "c")], "t", ["a"])
     >>> network_layout(d) == network_layout(d)
+    True
+    >>> pos = network_layout(MapData([MapNode("h", "Hub", 0)] + [MapNode(f"n{i}", f"Người {i}", 1) for i in range(12)],
+    ...                      [MapEdge("h", f"n{i}") for i in range(12)], "t", ["h"]))
+    >>> min(math.dist(p, q) for p in pos.values() for q in pos.values() if p != q) >= LINE_H
     True
     """
     n = len(data.nodes)
@@ -308,40 +493,55 @@ def network_layout(data, seed: int = 7) -> dict[str, tuple[int, int]]:
     if n > SPRING_LIMIT:
         return radial_layout(data)
     import networkx as nx
+    import numpy as np
 
+    by_id = {node.id: node for node in data.nodes}
     g = nx.Graph()
-    ids = sorted(node.id for node in data.nodes)
+    ids = sorted(by_id)
     g.add_nodes_from(ids)
+    weight = {"primary": 1.0, "source": 0.5, "contact": 0.3}
     for e in sorted(data.edges, key=lambda e: (e.source, e.target)):
         if e.source in g and e.target in g and e.source != e.target:
-            g.add_edge(e.source, e.target, weight=1.0 if e.primary else 0.5)
-    pos: dict[str, tuple[int, int]] = {}
+            w = weight.get(getattr(e, "kind", None) or ("primary" if e.primary else "source"), 0.5)
+            if not g.has_edge(e.source, e.target) or g[e.source][e.target]["weight"] < w:
+                g.add_edge(e.source, e.target, weight=w)
+    start = radial_layout(data)
+    rank = {r: k for k, r in enumerate(data.roots)}
+    placed: list[tuple[dict[str, tuple[float, float]], tuple[float, float, float, float]]] = []
     comps = sorted((sorted(c) for c in nx.connected_components(g)), key=lambda c: (-len(c), c[0]))
-    # each component on its own (spring from a radial start), packed in rows
-    row_x = row_y = row_h = 0
-    width = 220 * math.sqrt(n) * 1.6
     for comp in comps:
+        boxes = [label_box(by_id[i]) for i in comp]
         if len(comp) == 1:
-            local = {comp[0]: (0.0, 0.0)}
-            size = 1.0
+            xy = np.zeros((1, 2))
         else:
             sub = g.subgraph(comp)
-            if len(comp) <= 100:
-                local = nx.kamada_kawai_layout(sub)
-            else:
-                local = nx.spring_layout(sub, seed=seed, iterations=60)
-            size = 150 * math.sqrt(len(comp))
-        xs = [p[0] for p in local.values()]
-        ys = [p[1] for p in local.values()]
-        x0, y0 = min(xs), min(ys)
-        span = max(max(xs) - x0, max(ys) - y0) or 1.0
-        box = size + 140
-        if row_x and row_x + box > width:
-            row_x, row_y, row_h = 0, row_y + row_h, 0
-        for i, (px, py) in local.items():
-            pos[i] = (int(round(row_x + (px - x0) / span * size)), int(round(row_y + (py - y0) / span * size)))
-        row_x += box
-        row_h = max(row_h, box)
+            init = np.array([start[i] for i in comp], dtype=float)
+            init -= init.min(axis=0)
+            init /= init.max() or 1.0
+            # a little seeded jitter, so nodes the radial start put on one spot separate
+            init += np.random.default_rng(seed).uniform(-1e-3, 1e-3, init.shape)
+            local = nx.spring_layout(sub, pos={i: tuple(p) for i, p in zip(comp, init)},
+                                     k=1.5 / math.sqrt(len(comp)),
+                                     iterations=max(50, min(150, 15000 // len(comp))), seed=seed, scale=None)
+            xy = np.array([local[i] for i in comp], dtype=float)
+            lengths = [math.dist(local[a], local[b]) for a, b in sub.edges()]
+            lengths.sort()
+            typical = lengths[len(lengths) // 2] or 1e-9
+            xy *= EDGE_PX / typical
+            xy = _lie_flat(xy, comp.index(min(comp, key=lambda i: (rank.get(i, n), i))))
+            _separate(xy, boxes)
+        local_pos = {i: (float(p[0]), float(p[1])) for i, p in zip(comp, xy)}
+        x0 = min(p[0] - b[0] / 2 for p, b in zip(xy, boxes))
+        x1 = max(p[0] + b[0] / 2 for p, b in zip(xy, boxes))
+        y0 = min(p[1] + b[2] - b[1] / 2 for p, b in zip(xy, boxes))
+        y1 = max(p[1] + b[2] + b[1] / 2 for p, b in zip(xy, boxes))
+        placed.append((local_pos, (x0, y0, x1, y1)))
+    sizes = [(b[2] - b[0], b[3] - b[1]) for _, b in placed]
+    corners = _shelves(sizes, COMPONENT_GAP)
+    pos: dict[str, tuple[int, int]] = {}
+    for (local_pos, (x0, y0, _x1, _y1)), (cx, cy) in zip(placed, corners):
+        for i, (px, py) in local_pos.items():
+            pos[i] = (int(round(cx + px - x0)), int(round(cy + py - y0)))
     return {node.id: pos[node.id] for node in data.nodes}
 
 
