@@ -145,6 +145,13 @@ def test_network_adds_the_contacts_among_drawn_persons_only(typed, tmp_path):
     in_cluster = {frozenset((a, b)) for a, b, _d, _s in CONTACTS if a in CLUSTER and b in CLUSTER}
     assert pairs == in_cluster  # every recorded contact among them, none to Q1
     assert len(payload(net)["edges"]) > len(payload(tree)["edges"])
+    # a contact that is no source is its own kind of edge (not "other source"), with its date and setting
+    contacts = [e for e in payload(net)["edges"] if e["k"] == "c"]
+    assert [({ids[e["f"]], ids[e["t"]]}, e["d"], e["s"], e["p"]) for e in contacts] == [
+        ({"P5", "P6"}, "2021-05-06", "social", False)]
+    assert {e["k"] for e in payload(tree)["edges"]} == {"p", "s"}
+    legend = [re.search(r'<div id="legend".*?</div>', page, re.S).group(0) for page in (net, tree)]
+    assert "Tiếp xúc" in legend[0] and "Tiếp xúc" not in legend[1]  # the legend names the contact line
 
 
 def test_timeline_layout(typed, tmp_path):

@@ -2,8 +2,8 @@
 
 
 from browser import sample_map
-from tracing.layout import (TIME_DX, generations, network_layout, radial_layout, timeline_layout, tree_layout,
-                            tree_parents)
+from tracing.layout import (LINE_H, TIME_DX, generations, label_box, network_layout, radial_layout, timeline_layout,
+                            tree_layout, tree_parents)
 from tracing.render import MapData, MapEdge, MapNode
 
 
@@ -113,3 +113,49 @@ def test_big_network_layout_switches_to_the_linear_radial_layout():
     data = sample_map(20000, seed=1)
     pos = network_layout(data)
     assert len(pos) == 20000 and pos == radial_layout(data)
+
+
+def overlapping_labels(data, pos):
+    """Pairs of nodes whose dot-and-name boxes overlap by more than a pixel."""
+    boxes = {n.id: label_box(n) for n in data.nodes}
+    ids = sorted(pos)
+    bad = []
+    for k, a in enumerate(ids):
+        (xa, ya), (wa, ha, da) = pos[a], boxes[a]
+        for b in ids[k + 1:]:
+            (xb, yb), (wb, hb, db) = pos[b], boxes[b]
+            if abs(xa - xb) < (wa + wb) / 2 - 2 and abs(ya + da - yb - db) < (ha + hb) / 2 - 2:
+                bad.append((a, b))
+    return bad
+
+
+def test_network_names_never_collide_around_a_busy_case():
+    # two F0 with many F1 each (the demo's heap of names), the F1 of one also met each other
+    nodes = [MapNode("A", "Nguyễn Thị Mai", 0, is_case=True), MapNode("B", "Trương Thị Hà", 0, is_case=True)]
+    edges = [MapEdge("A", "B")]
+    for case in "AB":
+        for i in range(18):
+            nodes.append(MapNode(f"{case}{i}", f"Nguyễn Văn Người{i}", 1))
+            edges.append(MapEdge(case, f"{case}{i}"))
+    edges += [MapEdge(f"A{i}", f"A{i + 1}", kind="contact") for i in range(17)]
+    data = MapData(nodes, edges, "t", ["A"])
+    pos = network_layout(data)
+    assert overlapping_labels(data, pos) == []
+    # a name box is wider than a dot and taller than a line, so the check above is about names
+    assert all(label_box(n)[0] > 34 and label_box(n)[1] > 2 * LINE_H for n in nodes)
+
+
+def test_hundred_node_network_keeps_node_centres_apart():
+    data = sample_map(100, seed=6)
+    pos = network_layout(data)
+    points = sorted(pos.values())
+    closest = min(((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5 for i, a in enumerate(points) for b in points[i + 1:])
+    # two dots with their names under them: at least two lines of text apart
+    assert closest >= 2 * LINE_H
+    assert overlapping_labels(data, pos) == []
+
+
+def test_network_layout_is_the_same_bytes_for_the_same_data_in_any_order():
+    data = sample_map(120, seed=4)
+    shuffled = MapData(list(reversed(data.nodes)), list(reversed(data.edges)), data.title, data.roots)
+    assert network_layout(data) == network_layout(shuffled)

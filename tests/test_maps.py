@@ -56,6 +56,11 @@ def test_network_adds_contacts_not_already_edges(db):
     extra = {(e.source, e.target) for e in net.edges} - {(e.source, e.target) for e in tree.edges}
     assert extra == {("P5", "P6")}
     assert all(not e.primary for e in net.edges if (e.source, e.target) in extra)
+    contact = next(e for e in net.edges if (e.source, e.target) == ("P5", "P6"))
+    assert (contact.kind, contact.date, contact.setting) == ("contact", "2021-05-06", "social")
+    # the sources keep their kinds: only the added contacts are "contact"
+    assert {e.kind for e in net.edges if (e.source, e.target) not in extra} == {"primary", "source"}
+    assert all(e.kind != "contact" for e in tree.edges)
 
 
 def test_persons_in_between_are_drawn(run, db):

@@ -245,3 +245,30 @@ def test_timeline_date_labels_are_whole_and_never_overlap_in_a_browser(tmp_path,
     assert all(re.fullmatch(pattern, label) for label in labels), labels
     assert all(0 <= left < right <= width for left, right in boxes), (boxes, width)
     assert all(a[1] < b[0] for a, b in zip(boxes, boxes[1:])), boxes
+
+
+def test_contact_edges_are_their_own_kind_with_legend_and_tooltip_words():
+    data = small()
+    data.edges.append(MapEdge("079201001234", "P3", date="2021-05-02", setting="work", kind="contact"))
+    for lang, word, other in (("vi", "Tiếp xúc", "Nguồn lây khác"), ("en", "Contact", "Other source")):
+        page = render_html(data, layout="network", lang=lang)
+        sent = payload(page)
+        kinds = {(sent["nodes"][e["f"]]["pid"], sent["nodes"][e["t"]]["pid"]): (e["k"], e["p"]) for e in sent["edges"]}
+        assert kinds == {("079201001234", "P2"): ("p", True), ("P2", "P3"): ("p", True),
+                         ("079201001234", "P3"): ("c", False)}
+        contact = next(e for e in sent["edges"] if e["k"] == "c")
+        assert (contact["d"], contact["s"]) == ("2021-05-02", "work")  # the tooltip's date and setting
+        assert sent["text"]["edge_contact"] == word and sent["text"]["edge_other"] == other
+        legend = re.search(r'<div id="legend".*?</div>', page, re.S).group(0)
+        assert word in legend and other in legend
+    # the tree of the same people has no contact edge and no contact entry in its legend
+    tree = render_html(small(), layout="tree", lang="en")
+    assert "Contact</span>" not in re.search(r'<div id="legend".*?</div>', tree, re.S).group(0)
+
+
+def test_edge_kind_defaults_from_primary_and_rejects_unknown_kinds():
+    assert (MapEdge("a", "b").kind, MapEdge("a", "b", primary=False).kind) == ("primary", "source")
+    assert MapEdge("a", "b", kind="contact").primary is False  # a contact is never the primary source
+    assert MapEdge("a", "b", primary=False, kind="primary").primary is True
+    with pytest.raises(InvalidValue, match="kind 'met'"):
+        MapEdge("a", "b", kind="met")

@@ -13,7 +13,8 @@ chain root is one of them (their F1, F2… down to the tracing depth, which
 the levels already respect) and any person in between on a primary chain.
 Edges are primary sources (solid, they make the tree) and the other derived
 or recorded sources (dashed). The network layout adds the recorded contacts
-among those nodes (dashed, one per pair).
+among those nodes that are no source (``kind="contact"``: a thin grey line
+without arrow, one per pair).
 
 The data of a map comes from a fixed handful of queries
 (:mod:`tracing.store.maps`), however large the cluster.
@@ -266,7 +267,7 @@ def build(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool 
             if (a, b) in linked or (a, b) in seen:
                 continue
             seen.add((a, b))
-            edges.append(MapEdge(a, b, primary=False, date=date, setting=setting_))
+            edges.append(MapEdge(a, b, date=date, setting=setting_, kind="contact"))
 
     map_roots = []
     for c in chosen:

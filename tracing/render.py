@@ -63,16 +63,43 @@ class MapNode:
     collapsed: int = 0
 
 
+#: the kinds of edge: the primary source (solid arrow, makes the tree), another
+#: source (dashed arrow), a recorded contact that is no source (thin grey line)
+EDGE_KINDS = ("primary", "source", "contact")
+
+
 @dataclass
 class MapEdge:
-    """``source`` exposed ``target``; ``primary`` edges (the primary source)
-    are drawn solid and make the tree, other sources are dashed."""
+    """``source`` exposed ``target`` (``kind`` ``primary`` or ``source``), or
+    the two met (``kind="contact"``: a recorded contact, no direction).
+    Without ``kind`` it follows ``primary``; with it, ``primary`` is set to
+    ``kind == "primary"``.
+
+    >>> MapEdge("a", "b").kind, MapEdge("a", "b", primary=False).kind
+    ('primary', 'source')
+    >>> e = MapEdge("a", "b", kind="contact", date="2021-05-02", setting="work")
+    >>> e.kind, e.primary
+    ('contact', False)
+    >>> MapEdge("a", "b", kind="friend")
+    Traceback (most recent call last):
+    ...
+    tracing.errors.InvalidValue: edge a-b: kind 'friend' is not one of primary, source, contact
+    """
 
     source: str
     target: str
     primary: bool = True
     date: str | None = None
     setting: str | None = None
+    kind: str | None = None
+
+    def __post_init__(self):
+        if self.kind is None:
+            self.kind = "primary" if self.primary else "source"
+        elif self.kind not in EDGE_KINDS:
+            raise InvalidValue(f"edge {self.source}-{self.target}: kind {self.kind!r} is not one of "
+                               f"{', '.join(EDGE_KINDS)}")
+        self.primary = self.kind == "primary"
 
 
 @dataclass
@@ -171,7 +198,7 @@ TEXT = {
         "persons": "{n} người", "range": "{a} – {b}", "no_dates": "chưa có ngày",
         "f0": "F0 (ca bệnh)", "f1": "F1", "f2": "F2", "f3": "F3 trở xuống", "none": "Không xếp F",
         "unknown": "F0 không rõ nguồn lây", "count": "Nút gộp (số người ẩn)",
-        "edge_primary": "Nguồn lây chính", "edge_other": "Nguồn lây khác",
+        "edge_primary": "Nguồn lây chính", "edge_other": "Nguồn lây khác", "edge_contact": "Tiếp xúc",
         "level_none": "Không xếp F", "search": "Tìm tên hoặc mã (không cần dấu)…", "clear": "Xoá",
         "ward_all": "Mọi phường/xã", "ward_label": "Phường/xã", "legend": "Chú giải (bấm để lọc theo mức F)",
         "f_name": "Họ tên", "f_id": "Mã", "f_level": "Mức", "f_case": "Ca bệnh", "f_unknown": "Nguồn lây",
@@ -194,7 +221,7 @@ TEXT = {
         "persons": "{n} persons", "range": "{a} – {b}", "no_dates": "no dates yet",
         "f0": "F0 (case)", "f1": "F1", "f2": "F2", "f3": "F3 and deeper", "none": "No F level",
         "unknown": "F0 with unknown source", "count": "Count node (hidden persons)",
-        "edge_primary": "Primary source", "edge_other": "Other source",
+        "edge_primary": "Primary source", "edge_other": "Other source", "edge_contact": "Contact",
         "level_none": "No F level", "search": "Search name or id (no diacritics needed)…", "clear": "Clear",
         "ward_all": "All wards", "ward_label": "Ward", "legend": "Legend (click to filter by level)",
         "f_name": "Name", "f_id": "Id", "f_level": "Level", "f_case": "Case", "f_unknown": "Source",
@@ -345,7 +372,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
     nodes = sorted(shown.nodes, key=lambda n: n.id)
     index = {n.id: i for i, n in enumerate(nodes)}
     known_edges = sorted((e for e in shown.edges if e.source in index and e.target in index and e.source != e.target),
-                         key=lambda e: (e.source, e.target, not e.primary))
+                         key=lambda e: (e.source, e.target, EDGE_KINDS.index(e.kind), e.date or "", e.setting or ""))
     placed = MapData(nodes, known_edges, shown.title, [r for r in shown.roots if r in index])
 
     decor: dict = {"rows": [], "cols": []}
@@ -392,7 +419,8 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
         records.append({k: v for k, v in rec.items() if v not in (None, "", [])})
     edges = []
     for e in known_edges:
-        rec = {"f": index[e.source], "t": index[e.target], "p": bool(e.primary), "d": e.date, "s": e.setting}
+        rec = {"f": index[e.source], "t": index[e.target], "p": bool(e.primary), "k": e.kind[0], "d": e.date,
+               "s": e.setting}
         edges.append({k: v for k, v in rec.items() if v is not None})
 
     counts: dict[str, int] = defaultdict(int)
@@ -429,7 +457,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
         "SUBTITLE": html.escape(subtitle),
         "NOTICES": "".join(f'<p class="notice">{html.escape(t)}</p>' for t in notices),
         "CONTROLS": _controls_html(text, wards),
-        "LEGEND": _legend_html(text, counts),
+        "LEGEND": _legend_html(text, counts, contacts=layout == "network" or any(e.kind == "contact" for e in known_edges)),
         "PANEL_TITLE": html.escape(text["panel_title"]),
         "PANEL_EMPTY": html.escape(text["panel_empty"]),
         "CLOSE": html.escape(text["close"]),
@@ -461,7 +489,7 @@ def _controls_html(text: dict, wards: list[str]) -> str:
     )
 
 
-def _legend_html(text: dict, counts: dict[str, int]) -> str:
+def _legend_html(text: dict, counts: dict[str, int], contacts: bool = False) -> str:
     esc = html.escape
     items = []
     for key in ("f0", "f1", "f2", "f3", "none"):
@@ -477,6 +505,9 @@ def _legend_html(text: dict, counts: dict[str, int]) -> str:
     items.append(f'<span class="item" data-level="count"><span class="sw count"></span>{esc(text["count"])}</span>')
     items.append(f'<span class="item"><span class="line"></span>{esc(text["edge_primary"])}</span>')
     items.append(f'<span class="item"><span class="line dashed"></span>{esc(text["edge_other"])}</span>')
+    if contacts:
+        items.append(f'<span class="item" data-edge="contact"><span class="line contact"></span>'
+                     f'{esc(text["edge_contact"])}</span>')
     return f'<div id="legend" role="group" aria-label="{esc(text["legend"])}">{"".join(items)}</div>'
 
 
@@ -546,6 +577,7 @@ h1{font-size:20px;margin:0 0 2px}
 .sw.count{border-radius:3px;background:#fff;border:2px dashed #616161;width:18px}
 .line{display:inline-block;width:26px;border-top:2px solid #555}
 .line.dashed{border-top:2px dashed #999}
+.line.contact{border-top:1px solid #bcc3cb}
 #search-results{position:absolute;z-index:10;left:14px;top:100%;margin:0;padding:4px 0;list-style:none;background:#fff;
  border:1px solid #d0d7de;box-shadow:0 4px 12px rgba(0,0,0,.15);max-height:320px;overflow:auto;min-width:300px}
 #search-results li button{display:block;width:100%;text-align:left;border:0;background:none;padding:4px 10px;font-size:14px;cursor:pointer}
@@ -627,15 +659,23 @@ var nodes = P.map(function (r, i) {
   }
   return n;
 });
+// edge kinds: p = primary source (solid arrow), s = other source (dashed, curved arrow),
+// c = recorded contact, no source (thin light grey line, no arrow)
+var EDGE = {
+  p: {word: "edge_primary", arrow: true, dashes: false, width: 1.6, color: "#57606a"},
+  s: {word: "edge_other", arrow: true, dashes: true, width: 1.2, color: "#a0a7b0", curve: true},
+  c: {word: "edge_contact", arrow: false, dashes: false, width: 1, color: "#bcc3cb"}
+};
 var edges = DATA.edges.map(function (e, k) {
+  var kind = EDGE[e.k] ? e.k : (e.p ? "p" : "s"), st = EDGE[kind];
   var tip = el("div", null, "tip");
-  tip.appendChild(el("div", label(P[e.f]) + " \u2192 " + label(P[e.t]), "tip-name"));
-  tip.appendChild(el("div", e.p ? T.edge_primary : T.edge_other, "tip-line"));
+  tip.appendChild(el("div", label(P[e.f]) + (st.arrow ? " \u2192 " : " \u2014 ") + label(P[e.t]), "tip-name"));
+  tip.appendChild(el("div", T[st.word], "tip-line"));
   if (e.d) { tip.appendChild(el("div", T.f_date + ": " + e.d, "tip-line")); }
   if (e.s) { tip.appendChild(el("div", T.f_setting + ": " + e.s, "tip-line")); }
-  var ed = {id: k, from: e.f, to: e.t, arrows: {to: {enabled: true, scaleFactor: 0.5}}, title: tip,
-    dashes: !e.p, width: e.p ? 1.6 : 1.2, color: {color: e.p ? "#57606a" : "#a0a7b0", highlight: "#0969da", hover: "#0969da"}};
-  if (!e.p) { ed.smooth = {enabled: true, type: "curvedCW", roundness: 0.2}; }
+  var ed = {id: k, from: e.f, to: e.t, arrows: {to: {enabled: st.arrow, scaleFactor: 0.5}}, title: tip,
+    dashes: st.dashes, width: st.width, color: {color: st.color, highlight: "#0969da", hover: "#0969da"}};
+  if (st.curve) { ed.smooth = {enabled: true, type: "curvedCW", roundness: 0.2}; }
   return ed;
 });
 
