@@ -26,19 +26,21 @@ def derived_sources(store) -> Iterator[tuple[str, str, str | None]]:
 def case_contacts_with_traced(store) -> Iterator[tuple[str, str, str | None]]:
     """``(a, b, date)`` of contacts that touch a confirmed case and whose other
     end is traced (a case or an F1/F2… person)."""
+    # CROSS JOIN fixes the order (cases, then their contacts by index, then
+    # the other end): left to itself SQLite scans all contacts (0.4 s at 1M).
     return store.conn.execute(
         """SELECT c.a, c.b, c.date FROM cases k
-             JOIN contacts c ON c.a = k.person JOIN levels o ON o.person = c.b
+             CROSS JOIN contacts c ON c.a = k.person CROSS JOIN levels o ON o.person = c.b
            UNION ALL
            SELECT c.a, c.b, c.date FROM cases k
-             JOIN contacts c ON c.b = k.person JOIN levels o ON o.person = c.a""")
+             CROSS JOIN contacts c ON c.b = k.person CROSS JOIN levels o ON o.person = c.a""")
 
 
 def f1_contacts(store) -> Iterator[tuple[str, str, str | None]]:
     """``(a, b, date)`` of contacts between two F1 persons."""
     return store.conn.execute(
         """SELECT c.a, c.b, c.date FROM levels l
-             JOIN contacts c ON c.a = l.person JOIN levels o ON o.person = c.b
+             CROSS JOIN contacts c ON c.a = l.person CROSS JOIN levels o ON o.person = c.b
            WHERE l.level = 1 AND o.level = 1""")
 
 
