@@ -101,10 +101,12 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, dry_run
             progress.close()
     if summary["extras"]:
         note("Kept as extra attributes: " + ", ".join(summary["extras"]))
-    for w in summary["warnings"]:
+    shown = summary["warnings"][:_WARNINGS_SHOWN]
+    for w in shown:
         note(f"Warning: {w}")
-    if summary["possible_duplicates"] > len(summary["warnings"]):
-        note(f"… {summary['possible_duplicates'] - len(summary['warnings'])} more possible duplicates")
+    if summary["possible_duplicates"] > len(shown):
+        note(f"… {summary['possible_duplicates'] - len(shown)} more possible duplicates: "
+             "review them with `tracing person duplicates` (all are in --format json)")
     if summary["rejected"]:
         where = summary["rejected_file"] or "(not written: dry run)"
         note(f"{summary['rejected']} rows rejected: {where}")
@@ -121,6 +123,9 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, dry_run
     emit_table(rows, ["what", "written", "updated"])
     if summary["levels_changed"]:
         click.echo(f"levels changed: {summary['levels_changed']}")
+
+
+_WARNINGS_SHOWN = 10  # on a terminal; the JSON summary keeps them all
 
 
 def register(cli) -> None:
