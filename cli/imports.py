@@ -106,7 +106,7 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, dry_run
         note(f"Warning: {w}")
     if summary["possible_duplicates"] > len(shown):
         note(f"… {summary['possible_duplicates'] - len(shown)} more possible duplicates: "
-             "review them with `tracing person duplicates` (all are in --format json)")
+             "review them all with `tracing person duplicates`")
     if summary["rejected"]:
         where = summary["rejected_file"] or "(not written: dry run)"
         note(f"{summary['rejected']} rows rejected: {where}")
@@ -125,7 +125,7 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, dry_run
         click.echo(f"levels changed: {summary['levels_changed']}")
 
 
-_WARNINGS_SHOWN = 10  # on a terminal; the JSON summary keeps them all
+_WARNINGS_SHOWN = 10  # on a terminal; the JSON summary lists more
 
 
 def register(cli) -> None:
