@@ -81,7 +81,7 @@ def cluster_show(obj, cluster_id, fmt):
         f"  units:            {', '.join(c['units']) or '–'}",
         f"  places:           {', '.join(c['places']) or '–'}",
         f"  secondary cases:  mean {sec['mean']} per case; dispersion k "
-        f"{sec['dispersion_k'] if sec['dispersion_k'] is not None else '– (no overdispersion or too few cases)'}",
+        f"{sec['dispersion_k'] if sec['dispersion_k'] is not None else '– (fewer than 10 cases, or no overdispersion)'}",
         f"  80% of transmission from: "
         + (f"{sec['top_share_80'] * 100:.0f}% of cases" if sec["top_share_80"] is not None else "– (no transmission)"),
         f"  serial interval:  " + (f"mean {si['mean']} d, median {si['median']} d, range {si['min']}–{si['max']} d, "

@@ -217,3 +217,15 @@ def test_a_merge_seen_by_a_failing_show_is_reported_but_not_stored(run, run_json
     assert db_digest(db_path) == before
     listed = run("clusters", "--format", "json")  # the listing records the merge
     assert f"{ids[1]} merged into {ids[0]}" in listed.stderr and db_digest(db_path) != before
+
+
+def test_cluster_of_few_cases_reports_no_dispersion_k(run, run_json):
+    for pid in ("A", "B", "C"):
+        run("person", "add", "--id", pid, "--name", f"Người {pid}")
+    run("case", "confirm", "A", "--date", "2021-06-01")
+    run("case", "confirm", "B", "--date", "2021-06-03", "--source", "A")
+    run("case", "confirm", "C", "--date", "2021-06-05", "--source", "A")
+    cluster = run_json("clusters")[0]
+    shown = run_json("cluster", "show", cluster["id"])
+    assert shown["size"] == 3 and shown["secondary"]["mean"] > 0
+    assert shown["secondary"]["dispersion_k"] is None

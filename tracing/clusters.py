@@ -268,6 +268,10 @@ DEFINITION = (
     "between two F1s. Contacts between F2 (or deeper) persons do not join clusters.")
 
 
+#: fewer cases than this and ``cluster show`` reports no dispersion k
+MIN_CASES_FOR_K = 10
+
+
 def show(store, cluster_id: str) -> dict:
     """One cluster in detail::
 
@@ -321,8 +325,11 @@ def show(store, cluster_id: str) -> dict:
         "labels": sql.labels_of(store, cases),
         "secondary": {"mean": round(measures.mean(counts.values()), 3),
                       "offspring": {c: n for c, n in counts.items() if n},
-                      "dispersion_k": _round(measures.dispersion_k(counts.values())),
-                      "dispersion_k_moments": _round(measures.dispersion_k_moments(counts.values())),
+                      # a negative binomial fitted on a handful of cases is noise, not a finding
+                      "dispersion_k": _round(measures.dispersion_k(counts.values()))
+                      if len(counts) >= MIN_CASES_FOR_K else None,
+                      "dispersion_k_moments": _round(measures.dispersion_k_moments(counts.values()))
+                      if len(counts) >= MIN_CASES_FOR_K else None,
                       "top_share_80": _round(measures.top_share(counts))},
         "serial_interval": serial,
         "attack_rates": measures.attack_rates(exposures),
