@@ -151,19 +151,8 @@ def time_inprocess(db: str, out: Path) -> dict:
 
 
 def time_pyvis(data, out: Path) -> float:
-    import networkx as nx
-    from pyvis.network import Network
-
-    g = nx.DiGraph()
-    for n in data.nodes:
-        g.add_node(n.id, label=n.name or n.id, title=n.name or n.id)
-    for e in data.edges:
-        g.add_edge(e.source, e.target)
-    start = time.perf_counter()
-    net = Network(directed=True, cdn_resources="in_line")
-    net.from_nx(g)
-    net.write_html(str(out))
-    return time.perf_counter() - start
+    from bench_render import time_pyvis as pyvis_from_nx
+    return pyvis_from_nx(data, out.parent, out)
 
 
 def main(argv=None) -> int:

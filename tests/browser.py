@@ -146,3 +146,28 @@ def sample_map(n: int, seed: int = 1, *, roots: int = 3, title: str = "Chùm ca 
                 node.sources.append(other.id)
                 edges.append(MapEdge(other.id, pid, False, exp.isoformat(), "social"))
     return MapData(nodes, edges, title, [x.id for x in nodes[:roots]])
+
+
+class PageTags(__import__("html.parser").parser.HTMLParser):
+    """The tags (with attributes) and inline styles of a generated page."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.styles, self._in_style = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.styles.append(data)
+
+
+def page_tags(page: str) -> PageTags:
+    parsed = PageTags()
+    parsed.feed(page)
+    return parsed

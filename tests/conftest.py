@@ -68,3 +68,14 @@ def db_digest(path) -> str:
             h.update(repr(row).encode())
     conn.close()
     return h.hexdigest()
+
+
+def load_fixture(name: str):
+    """Import ``fixtures/NAME.py`` (fixtures/ is data, not a package)."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "fixtures" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

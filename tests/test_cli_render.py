@@ -4,7 +4,6 @@ in English, with hostile names, and the errors that must write nothing."""
 
 from __future__ import annotations
 
-import html.parser
 import json
 import re
 
@@ -56,23 +55,6 @@ def outbreak(run):
     run("case", "confirm", "S1", "--date", "2021-05-11")
 
 
-class _Page(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.tags, self.styles, self._in_style = [], [], False
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        self._in_style = tag == "style"
-
-    def handle_endtag(self, tag):
-        self._in_style = False
-
-    def handle_data(self, data):
-        if self._in_style:
-            self.styles.append(data)
-
-
 def payload(page: str) -> dict:
     return json.loads(re.search(r'id="map-data">(.*?)</script>', page, re.S).group(1))
 
@@ -103,7 +85,7 @@ def test_tree_of_a_small_outbreak_is_one_offline_file(typed, run_json, tmp_path)
     assert drawn_ids(page) == CLUSTER
     assert info["nodes"] == len(CLUSTER) and info["hidden"] == 0
     assert info["layout"] == "tree" and info["cluster"] == "C1" and info["file"] == str(tmp_path / "map.html")
-    parsed = _Page()
+    parsed = browser.PageTags()
     parsed.feed(page)
     for tag, attrs in parsed.tags:
         for key in ("src", "href"):

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
-import pathlib
 import sqlite3
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from conftest import load_fixture
 
 
-def _fixture_module():
-    spec = importlib.util.spec_from_file_location("long_bien_2021_05", ROOT / "fixtures" / "long_bien_2021_05.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-LB = _fixture_module()
+LB = load_fixture("long_bien_2021_05")
 
 
 @pytest.fixture

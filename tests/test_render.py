@@ -7,7 +7,6 @@ import random
 import re
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -22,27 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EVIL = '<img src=x onerror=alert(1)>'
 
 
-class Tags(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags, self.styles, self._in_style = [], [], False
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        self._in_style = tag == "style"
-
-    def handle_endtag(self, tag):
-        self._in_style = False
-
-    def handle_data(self, data):
-        if self._in_style:
-            self.styles.append(data)
-
-
 def tags(page):
-    p = Tags()
-    p.feed(page)
-    return p
+    return browser.page_tags(page)
 
 
 def payload(page):

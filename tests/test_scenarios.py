@@ -7,27 +7,18 @@ on the confirmation date) and the fixture's contact dates, never typed in.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import pathlib
 import sqlite3
 
 import pytest
 
-from conftest import db_digest
+from conftest import load_fixture, db_digest
 from tracing.rules import Rules
 from tracing.scenarios import SCORE_WEIGHTS
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def _fixture_module():
-    spec = importlib.util.spec_from_file_location("long_bien_2021_05", ROOT / "fixtures" / "long_bien_2021_05.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-LB = _fixture_module()
+LB = load_fixture("long_bien_2021_05")
 RULES = Rules.defaults()
 
 
