@@ -203,3 +203,10 @@ def test_progress_bar_only_when_stderr_is_a_terminal(tmp_path):
     code, out_tty, err_tty = _import_with_stderr_on(tmp_path, f, terminal=True)
     assert code == 0 and out_tty == out.replace(b"file.db", b"tty.db")
     assert b"import contacts" in err_tty and b"100%" in err_tty and b"[#" in err_tty
+
+
+def test_ages_in_an_old_line_list_count_from_the_case_date(tmp_path, run, run_json):
+    path = tmp_path / "cases.csv"
+    path.write_text("id,confirmed,age,name\nBN2,2020-01-23,28,Nguyễn Văn Hai\n", encoding="utf-8")
+    run("import", "cases", path)
+    assert run_json("person", "show", "BN2")["birth_year"] == 1992

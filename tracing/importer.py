@@ -145,13 +145,27 @@ def _age(value):
 
 
 def _person(fields: dict, prefix) -> dict:
+    as_of = _recorded_on(fields)
     fields = {k: fields.get(k) for k in fields if k not in _CASE_FIELDS or k == "id"}
     if fields.get("id") is None:
         raise InvalidValue("id: an id is required")
     fields["id"] = check_id(with_prefix(fields["id"], prefix))
     if "age" in fields:
         fields["age"] = _age(fields["age"])
-    return clean_person(fields)
+    return clean_person(fields, as_of=as_of)
+
+
+def _recorded_on(fields: dict):
+    """The day a case row's age was recorded (its sample, else onset date),
+    so ages in old line lists give the right birth year; None if unknown."""
+    for key in ("confirmed", "onset"):
+        try:
+            day = parse_date(fields.get(key), key, allow_serial=True)
+        except InvalidValue:
+            day = None  # the case cleaner reports a bad date with its line
+        if day is not None:
+            return day
+    return None
 
 
 def clean_checkin(fields: dict) -> dict:

@@ -31,10 +31,16 @@ def check_id(value, field: str = "id") -> str:
     return text
 
 
-def clean_person(fields: dict, *, require_name: bool = False) -> dict:
+def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dict:
     """Validate and normalise person fields as typed (CLI or a file row).
 
-    Unknown keys are refused by callers; ``age`` becomes ``birth_year``.
+    Unknown keys are refused by callers; ``age`` becomes ``birth_year``,
+    counted from ``as_of`` (the date the age was recorded, e.g. a case's
+    confirmation in a 2020 line list), else today.
+
+    >>> import datetime as dt
+    >>> clean_person({"name": "A", "age": "28"}, as_of=dt.date(2020, 1, 23))["birth_year"]
+    1992
     """
     row: dict = {}
     if fields.get("id") not in (None, ""):
@@ -59,9 +65,10 @@ def clean_person(fields: dict, *, require_name: bool = False) -> dict:
         birth_year = birth_year or birth_date.year
     age = parse_int(fields.get("age"), "age", lo=0, hi=125)
     if age is not None:
-        if birth_year is not None and abs((year_now - birth_year) - age) > 1:
+        year_of_age = (as_of or today()).year
+        if birth_year is not None and abs((year_of_age - birth_year) - age) > 1:
             raise InvalidValue(f"age {age} contradicts birth year {birth_year}")
-        birth_year = birth_year or year_now - age
+        birth_year = birth_year or year_of_age - age
     if birth_year is not None:
         row["birth_year"] = birth_year
     sex = clean_text(fields.get("sex"))
