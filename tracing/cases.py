@@ -22,26 +22,17 @@ from . import followups, levels, scenarios
 from .errors import Conflict, InvalidValue, NotFound
 from .levels import level_name
 from .people import check_id, ensure_persons
-from .values import parse_date, today
+from .values import past_date
 
 
-def _day(value, field: str, *, required: bool = False):
-    day = parse_date(value, field, allow_serial=True)
-    if day is None:
-        if required:
-            raise InvalidValue(f"{field}: a date is required")
-        return None
-    if day > today():
-        raise InvalidValue(f"{field}: {day} is in the future")
-    return day
 
 
 def clean_case(fields: dict) -> dict:
     """Validate ``id``, ``confirmed``, ``onset``, ``isolated``, ``sources``, ``unknown_source``."""
     cid = check_id(fields.get("id"), "id")
-    confirmed = _day(fields.get("confirmed"), "--date", required=True)
-    onset = _day(fields.get("onset"), "--onset")
-    isolated = _day(fields.get("isolated"), "--isolated") or confirmed
+    confirmed = past_date(fields.get("confirmed"), "--date", required=True)
+    onset = past_date(fields.get("onset"), "--onset")
+    isolated = past_date(fields.get("isolated"), "--isolated") or confirmed
     if onset and (confirmed - onset).days > 60:
         raise InvalidValue(f"--onset {onset} is more than 60 days before the sample date {confirmed}")
     sources = [check_id(s, "--source") for s in fields.get("sources") or []]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import levels
 from .errors import InvalidValue
 from .people import ensure_persons, check_id
-from .values import clean_text, parse_bool, parse_date, parse_datetime, parse_int, parse_setting, today
+from .values import clean_text, parse_bool, parse_datetime, parse_int, parse_setting, past_date, today
 
 
 def clean_contact(fields: dict) -> dict:
@@ -14,9 +14,7 @@ def clean_contact(fields: dict) -> dict:
     a, b = check_id(fields.get("a"), "from"), check_id(fields.get("b"), "to")
     if a == b:
         raise InvalidValue(f"a contact needs two different persons ({a} twice)")
-    date = parse_date(fields.get("date"), "date", allow_serial=True)
-    if date is not None and date > today():
-        raise InvalidValue(f"date: {date} is in the future")
+    date = past_date(fields.get("date"), "date")
     minutes = parse_int(fields.get("minutes"), "minutes", lo=0, hi=7 * 24 * 60)
     masked = parse_bool(fields.get("masked"), "masked")
     place = clean_text(fields.get("place"))

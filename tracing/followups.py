@@ -22,7 +22,7 @@ from .errors import InvalidValue, NotFound
 from .levels import level_name
 from .people import check_id
 from .store import scenarios as sql
-from .values import parse_date, today
+from .values import parse_date, past_date, today
 
 RESULTS = ("negative", "positive", "missed")
 KINDS = ("test", "quarantine_end")
@@ -127,9 +127,7 @@ def record(store, person_id: str, day, result: str) -> dict:
         raise NotFound(f"unknown person {person_id}")
     if result not in RESULTS:
         raise InvalidValue(f"--result: '{result}' is not one of {', '.join(RESULTS)}")
-    day_date = parse_date(day, "--date") or today()
-    if day_date > today():
-        raise InvalidValue(f"--date: {day_date} is in the future")
+    day_date = past_date(day, "--date", allow_serial=False) or today()
     day = day_date.isoformat()
     tests = [r for r in sql.person_followups(store, person_id, kind="test", status="pending") if r["due"] <= day]
     exact = [r for r in tests if r["due"] == day]

@@ -46,7 +46,7 @@ from .people import check_id, clean_person
 from .store import bulk
 from .store import duplicates as dupsql
 from .tabular import KINDS, match_header, open_table
-from .values import clean_text, parse_bool, parse_date, parse_datetime, parse_int, today
+from .values import clean_text, parse_bool, parse_date, parse_datetime, parse_int, past_date, today
 
 REDERIVE_ALL_AT = 2000
 """Above this many touched persons the whole district is re-derived at once."""
@@ -468,9 +468,7 @@ class _Importer:
             else:  # a partial row (e.g. an edge list): dates come from the case stored or above
                 checked = {"person": cid, "confirmed": None, "unknown_source": int(bool(unknown))}
                 for key, flag in (("onset", "--onset"), ("isolated", "--isolated")):
-                    day = parse_date(case[key], flag, allow_serial=True)
-                    if day is not None and day > today():
-                        raise InvalidValue(f"{flag}: {day} is in the future")
+                    day = past_date(case[key], flag)
                     checked[key] = day.isoformat() if day else None
                 if not case["isolated"]:
                     checked["isolated"] = None

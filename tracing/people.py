@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from .errors import InvalidValue, NotFound
-from .values import (clean_text, fold, normalize_national_id, normalize_phone, parse_bool, parse_date,
+from .values import (clean_text, fold, normalize_national_id, normalize_phone, parse_bool, parse_date, past_date,
                      parse_int, today)
 
 ID_PATTERN = re.compile(r"[\w.\-/#:]{1,64}")
@@ -58,10 +58,8 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
         row["national_id"] = normalize_national_id(fields["national_id"])
     year_now = today().year
     birth_year = parse_int(fields.get("birth_year"), "birth_year", lo=1900, hi=year_now)
-    birth_date = parse_date(fields.get("birth_date"), "birth_date", allow_serial=True)
+    birth_date = past_date(fields.get("birth_date"), "birth_date")
     if birth_date is not None:
-        if birth_date > today():
-            raise InvalidValue(f"birth_date: {birth_date} is in the future")
         birth_year = birth_year or birth_date.year
     age = parse_int(fields.get("age"), "age", lo=0, hi=125)
     if age is not None:

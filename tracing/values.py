@@ -68,6 +68,23 @@ def parse_date(value, field: str = "date", *, allow_serial: bool = False) -> dt.
     raise InvalidValue(f"{field}: '{_short(text)}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
 
 
+def past_date(value, field: str = "date", *, required: bool = False, allow_serial: bool = True) -> dt.date | None:
+    """:func:`parse_date` for things that already happened: a date after today
+    is refused, and with ``required`` so is a blank.
+
+    >>> past_date("01/05/2021", "--onset")
+    datetime.date(2021, 5, 1)
+    """
+    day = parse_date(value, field, allow_serial=allow_serial)
+    if day is None:
+        if required:
+            raise InvalidValue(f"{field}: a date is required")
+        return None
+    if day > today():
+        raise InvalidValue(f"{field}: {day} is in the future")
+    return day
+
+
 def _excel_serial(value: float, field: str) -> dt.date:
     if not 1 <= value < 2958466:
         raise InvalidValue(f"{field}: {value} is not an Excel date serial")
