@@ -34,11 +34,13 @@ def emit_table(rows: list[dict], columns: list[str], headers: list[str] | None =
 
 
 def emit_csv(rows: list[dict], columns: list[str]) -> None:
+    from tracing.sheets import neutralise  # the one formula guard, for files and stdout alike
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for r in rows:
-        writer.writerow([_csv_cell(r.get(c)) for c in columns])
+        writer.writerow([neutralise(_csv_text(r.get(c))) for c in columns])
     click.echo(buf.getvalue(), nl=False)
 
 
@@ -61,19 +63,10 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else (";".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value))
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
-        text = "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
+def _csv_text(value) -> str:
+    if value is None:
+        return ""
+    return ";".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
 def note(message: str) -> None:
