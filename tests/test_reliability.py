@@ -228,14 +228,7 @@ def test_sigkill_in_the_middle_of_a_big_transaction_leaves_the_database_as_befor
     _assert_untouched(db_path, before)
 
 
-def _has_import() -> bool:
-    from cli.main import cli as group
-    return "import" in group.commands
-
-
 def test_sigkill_during_import_leaves_the_database_as_before(db_path, tmp_path):
-    if not _has_import():
-        pytest.skip("`tracing import` does not exist yet (cli/imports.py)")
     before = _prepared_db(db_path)
     src = tmp_path / "contacts.csv"
     with open(src, "w", encoding="utf-8", newline="") as f:
