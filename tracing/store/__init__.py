@@ -386,10 +386,6 @@ class Store:
             out.extend(self.conn.execute(sql.format(ids=marks), (*chunk, *chunk)))
         return out
 
-    def contacts_between(self, a: str, b: str) -> list[dict]:
-        a, b = sorted((a, b))
-        return self.query("SELECT * FROM contacts WHERE a = ? AND b = ? ORDER BY date", (a, b))
-
     def person_contacts(self, person_id: str) -> list[dict]:
         return self.query(
             """SELECT id, b AS other, date, setting, place, minutes, masked FROM contacts WHERE a = ?
@@ -461,10 +457,6 @@ class Store:
     def add_case_labels(self, case_id: str, labels: Iterable[str]) -> None:
         self.conn.executemany("INSERT OR IGNORE INTO case_labels (case_id, label) VALUES (?, ?)",
                               [(case_id, x) for x in labels])
-
-    def cases_sourced_by(self, person_id: str) -> list[str]:
-        return [r[0] for r in self.conn.execute(
-            "SELECT case_id FROM case_sources WHERE source = ? ORDER BY case_id", (person_id,))]
 
     # ------------------------------------------------------------ derived levels
     def levels(self, ids: Iterable[str]) -> dict[str, dict]:
