@@ -77,3 +77,26 @@ def test_fold_handles_d_stroke_and_both_unicode_forms():
 def test_fold_is_ascii_lowercase_for_vietnamese_and_idempotent(text):
     once = fold(text)
     assert fold(once) == once
+
+
+@pytest.mark.parametrize("field, parse", [("setting", "parse_setting"), ("sex", "parse_sex"),
+                                          ("result", "parse_result")])
+def test_every_word_of_the_vocabulary_with_or_without_diacritics(field, parse):
+    """Issue 13 point 6: one vocabulary (tracing.values.VOCABULARY) for every enumerated field."""
+    import tracing.values as values
+
+    for canonical, words in values.VOCABULARY[field].items():
+        for word in (canonical, *words):
+            for typed in (word, word.upper(), fold(word)):
+                assert getattr(values, parse)(typed) == canonical, typed
+
+
+def test_unknown_enumerated_values_name_the_field():
+    from tracing.values import parse_result, parse_sex
+
+    with pytest.raises(InvalidValue, match="^setting: unknown setting 'sân bóng'"):
+        parse_setting("sân bóng")
+    with pytest.raises(InvalidValue, match="^sex: 'x' is not m or f"):
+        parse_sex("x")
+    with pytest.raises(InvalidValue, match="^result: "):
+        parse_result("maybe")

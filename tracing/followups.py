@@ -22,9 +22,9 @@ from .errors import InvalidValue, NotFound
 from .levels import level_name
 from .people import check_id
 from .store import scenarios as sql
-from .values import parse_date, past_date, today
+from .values import RESULTS, parse_date, parse_result, past_date, today
 
-RESULTS = ("negative", "positive", "missed")
+# RESULTS (negative, positive, missed) and their Vietnamese words live in tracing.values
 KINDS = ("test", "quarantine_end")
 #: A missed test is due again this many days later.
 RETRY_DAYS = 1
@@ -125,8 +125,9 @@ def record(store, person_id: str, day, result: str) -> dict:
     person_id = check_id(person_id)
     if store.get_person(person_id) is None:
         raise NotFound(f"unknown person {person_id}")
-    if result not in RESULTS:
-        raise InvalidValue(f"--result: '{result}' is not one of {', '.join(RESULTS)}")
+    result = parse_result(result, "--result")
+    if result is None:
+        raise InvalidValue(f"--result: a result is required ({', '.join(RESULTS)})")
     day_date = past_date(day, "--date", allow_serial=False) or today()
     day = day_date.isoformat()
     tests = [r for r in sql.person_followups(store, person_id, kind="test", status="pending") if r["due"] <= day]

@@ -14,11 +14,10 @@ from __future__ import annotations
 import re
 
 from .errors import InvalidValue, NotFound
-from .values import (clean_text, fold, normalize_national_id, normalize_phone, parse_bool, parse_date, past_date,
-                     parse_int, today)
+from .values import (clean_text, fold, normalize_national_id, normalize_phone, parse_bool, parse_date, parse_int,
+                     parse_sex, past_date, today)
 
 ID_PATTERN = re.compile(r"[\w.\-/#:]{1,64}")
-_SEX = {"m": "m", "male": "m", "nam": "m", "f": "f", "female": "f", "nữ": "f", "nu": "f"}
 
 
 def check_id(value, field: str = "id") -> str:
@@ -69,11 +68,9 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
         birth_year = birth_year or year_of_age - age
     if birth_year is not None:
         row["birth_year"] = birth_year
-    sex = clean_text(fields.get("sex"))
+    sex = parse_sex(clean_text(fields.get("sex")))
     if sex is not None:
-        if fold(sex) not in _SEX and sex.lower() not in _SEX:
-            raise InvalidValue(f"sex: '{sex[:20]}' is not m or f")
-        row["sex"] = _SEX.get(sex.lower()) or _SEX[fold(sex)]
+        row["sex"] = sex
     for key in ("address", "unit", "ward", "district", "workplace"):
         value = clean_text(fields.get(key))
         if value is not None:

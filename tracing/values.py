@@ -22,9 +22,85 @@ import unicodedata
 from .errors import InvalidValue
 
 SETTINGS = ("household", "work", "school", "venue", "healthcare", "transport", "social", "other")
+SEXES = ("m", "f")
+RESULTS = ("negative", "positive", "missed")
 
-_TRUE = {"true", "yes", "y", "1", "có", "co", "x", "t"}
-_FALSE = {"false", "no", "n", "0", "không", "khong", "f"}
+VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
+    # One place for the words of every enumerated field, English and
+    # Vietnamese (with or without diacritics: keys are compared folded).
+    # The importer and the command line both read values through it.
+    "setting": {
+        "household": ("hộ gia đình", "gia đình", "hộ", "nhà", "cùng nhà", "ở cùng nhà", "family", "home",
+                      "house", "hh"),
+        "work": ("nơi làm việc", "làm việc", "cơ quan", "công ty", "nhà máy", "xí nghiệp", "công sở",
+                 "đồng nghiệp", "workplace", "office", "colleague", "factory"),
+        "school": ("trường học", "trường", "lớp học", "lớp", "nhà trẻ", "mầm non", "class", "kindergarten"),
+        "venue": ("địa điểm công cộng", "nơi công cộng", "công cộng", "chợ", "siêu thị", "nhà hàng", "quán",
+                  "quán ăn", "quán cà phê", "cửa hàng", "trung tâm thương mại", "public place", "market",
+                  "restaurant", "shop", "mall", "church", "nhà thờ", "chùa"),
+        "healthcare": ("cơ sở y tế", "y tế", "bệnh viện", "phòng khám", "trạm y tế", "hospital", "clinic",
+                       "health care", "health facility"),
+        "transport": ("phương tiện", "phương tiện giao thông", "giao thông", "xe", "xe khách", "xe buýt",
+                      "taxi", "chuyến bay", "máy bay", "tàu", "travel", "flight", "bus", "train"),
+        "social": ("xã hội", "tụ tập", "đám cưới", "đám tang", "đám hiếu", "đám giỗ", "liên hoan", "sinh nhật",
+                   "gathering", "party", "wedding", "funeral", "friends", "bạn bè"),
+        "other": ("khác", "others"),
+    },
+    "sex": {
+        "m": ("male", "nam", "trai", "con trai", "man", "boy"),
+        "f": ("female", "nữ", "gái", "con gái", "woman", "girl"),
+    },
+    "result": {
+        "negative": ("âm tính", "âm", "neg", "-", "âm tính (-)"),
+        "positive": ("dương tính", "dương", "pos", "+", "dương tính (+)"),
+        "missed": ("vắng", "vắng mặt", "không đến", "bỏ lỡ", "absent", "no show", "not tested"),
+    },
+    "bool": {
+        "true": ("yes", "y", "1", "có", "x", "t", "đúng", "rồi", "đã"),
+        "false": ("no", "n", "0", "không", "f", "sai", "chưa"),
+    },
+}
+"""``{field: {canonical value: (other ways of writing it, ...)}}``."""
+
+
+def _vocab_index() -> dict[str, dict[str, str]]:
+    index: dict[str, dict[str, str]] = {}
+    for field, values in VOCABULARY.items():
+        keys: dict[str, str] = {}
+        for canonical, words in values.items():
+            for word in (canonical, *words):
+                key = _vocab_key(word)
+                if keys.get(key, canonical) != canonical:  # pragma: no cover - guarded by a test
+                    raise AssertionError(f"{field}: {word!r} means {keys[key]} and {canonical}")
+                keys[key] = canonical
+        index[field] = keys
+    return index
+
+
+def _vocab_key(text) -> str:
+    return " ".join(re.sub(r"[_\s]+", " ", fold(text)).split())
+
+
+def choice(value, field: str, kind: str | None = None) -> str | None:
+    """The canonical value of an enumerated field written in any known way
+    (English or Vietnamese, any case, with or without diacritics); blank
+    gives None; anything else raises :class:`InvalidValue` naming ``field``.
+    ``kind`` is the vocabulary (default ``field``).
+
+    >>> choice("Hộ gia đình", "setting"), choice("NU", "sex"), choice("duong tinh", "result")
+    ('household', 'f', 'positive')
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    index = _VOCAB[kind or field]
+    found = index.get(_vocab_key(text))
+    if found is None:
+        known = ", ".join(VOCABULARY[kind or field])
+        raise InvalidValue(f"{field}: unknown value '{_short(text)}' (use one of {known}, or in Vietnamese)")
+    return found
 
 
 def today() -> dt.date:
@@ -136,14 +212,13 @@ def parse_bool(value, field: str = "value") -> bool | None:
     """
     if value is None or isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
+    text = str(value).strip()
     if not text:
         return None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise InvalidValue(f"{field}: '{_short(text)}' is not yes/no (use true/false, yes/no, 1/0, có/không)")
+    found = _VOCAB["bool"].get(_vocab_key(text))
+    if found is None:
+        raise InvalidValue(f"{field}: '{_short(text.lower())}' is not yes/no (use true/false, yes/no, 1/0, có/không)")
+    return found == "true"
 
 
 def parse_int(value, field: str, *, lo: int | None = None, hi: int | None = None) -> int | None:
@@ -164,15 +239,45 @@ def parse_int(value, field: str, *, lo: int | None = None, hi: int | None = None
 
 
 def parse_setting(value, field: str = "setting") -> str | None:
-    """One of :data:`SETTINGS` (case-insensitive); blank gives None."""
-    if value is None:
-        return None
-    text = str(value).strip().lower()
-    if not text:
-        return None
-    if text not in SETTINGS:
-        raise InvalidValue(f"{field}: unknown setting '{_short(text)}' (use one of {', '.join(SETTINGS)})")
-    return text
+    """One of :data:`SETTINGS`, also written in Vietnamese (``hộ gia đình``,
+    ``nơi làm việc``, ``trường học``…, see :data:`VOCABULARY`); blank gives None.
+
+    >>> parse_setting("Nơi làm việc"), parse_setting("truong hoc"), parse_setting("Household")
+    ('work', 'school', 'household')
+    """
+    try:
+        return choice(value, field, "setting")
+    except InvalidValue:
+        text = str(value).strip()
+        raise InvalidValue(f"{field}: unknown setting '{_short(text)}' (use one of {', '.join(SETTINGS)}, "
+                           "or in Vietnamese: hộ gia đình, nơi làm việc, trường học…)") from None
+
+
+def parse_sex(value, field: str = "sex") -> str | None:
+    """``m`` or ``f`` from ``m/f``, ``male/female``, ``nam/nữ`` (also ``nu``); blank gives None.
+
+    >>> parse_sex("Nữ"), parse_sex("nam"), parse_sex("F")
+    ('f', 'm', 'f')
+    """
+    try:
+        return choice(value, field, "sex")
+    except InvalidValue:
+        raise InvalidValue(f"{field}: '{_short(str(value).strip())[:20]}' is not m or f "
+                           "(male/female, nam/nữ)") from None
+
+
+def parse_result(value, field: str = "result") -> str | None:
+    """A test result: ``negative``, ``positive`` or ``missed``, also
+    ``âm tính`` / ``dương tính`` / ``vắng`` (with or without diacritics).
+
+    >>> parse_result("Dương tính"), parse_result("am tinh")
+    ('positive', 'negative')
+    """
+    try:
+        return choice(value, field, "result")
+    except InvalidValue:
+        raise InvalidValue(f"{field}: '{_short(str(value).strip())}' is not one of {', '.join(RESULTS)} "
+                           "(âm tính, dương tính, vắng)") from None
 
 
 def fold(text) -> str:
@@ -248,3 +353,6 @@ def iso(value) -> str | None:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
+
+
+_VOCAB = _vocab_index()
