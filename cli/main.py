@@ -7,14 +7,16 @@ reaches a user; ``TRACING_DEBUG=1`` shows it).
 
 from __future__ import annotations
 
+import inspect
 import os
 import sqlite3
 import sys
 
 import click
 
-from tracing import __version__
+from tracing import __version__, i18n
 from tracing.errors import TracingError
+from tracing.i18n import N_, _
 
 
 class Context:
@@ -28,7 +30,7 @@ class Context:
             from tracing.store import Store
             self._store = Store.open(self.db_path, create=write)
             if getattr(self._store, "created", False):
-                click.echo(f"Created database {self.db_path}", err=True)
+                click.echo(_("Created database {path}").format(path=self.db_path), err=True)
         return self._store
 
     def close(self):
@@ -49,8 +51,75 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 }
 
 
-class TracingGroup(click.Group):
+def _translated(text):
+    return _(inspect.cleandoc(text)) if text else text
+
+
+class TranslatedHelp:
+    """Help in the language chosen at run time. Click help strings (docstrings,
+    ``help=``) are fixed when modules are imported, before ``--lang`` is parsed;
+    this mixin translates them through the catalog when help is formatted. The
+    msgid of a docstring is its ``inspect.cleandoc`` text; ``python -m
+    cli.catalog update`` collects them all into the .po."""
+
+    def format_help_text(self, ctx, formatter):
+        with _swapped([self], "help"):
+            super().format_help_text(ctx, formatter)
+
+    def get_short_help_str(self, limit=45):
+        with _swapped([self], "help", "short_help"):
+            return super().get_short_help_str(limit)
+
+    def format_options(self, ctx, formatter):
+        with _swapped(self.get_params(ctx), "help"):
+            super().format_options(ctx, formatter)
+
+    def format_epilog(self, ctx, formatter):
+        with _swapped([self], "epilog"):
+            super().format_epilog(ctx, formatter)
+
+
+class _swapped:
+    """Translate attributes ``names`` of ``objects`` for the length of a block."""
+
+    def __init__(self, objects, *names):
+        self.saved = [(o, n, getattr(o, n, None)) for o in objects for n in names]
+
+    def __enter__(self):
+        for o, n, v in self.saved:
+            if v:
+                setattr(o, n, _translated(v))
+
+    def __exit__(self, *exc):
+        for o, n, v in self.saved:
+            setattr(o, n, v)
+
+
+_TRANSLATED_CLASSES: dict[type, type] = {}
+
+
+def translating(cmd):
+    """Give ``cmd`` (and its subcommands) translated help, whatever click class
+    it was declared with, so a command added with a plain ``@click.command``
+    still speaks the chosen language."""
+    if cmd is not None and not isinstance(cmd, TranslatedHelp):
+        cls = type(cmd)
+        if cls not in _TRANSLATED_CLASSES:
+            _TRANSLATED_CLASSES[cls] = type(cls.__name__, (TranslatedHelp, cls), {})
+        cmd.__class__ = _TRANSLATED_CLASSES[cls]
+    for sub in getattr(cmd, "commands", {}).values():
+        translating(sub)
+    return cmd
+
+
+class TracingGroup(TranslatedHelp, click.Group):
     """Loads each command's module on first use; lists commands in tour order."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        # the language of the environment, before any --help is printed;
+        # an explicit --lang (eager) then overrides it
+        _choose_language(None)
+        return super().make_context(info_name, args, parent, **extra)
 
     def list_commands(self, ctx):
         return list(COMMANDS)
@@ -63,7 +132,7 @@ class TracingGroup(click.Group):
                 import importlib
                 self._loaded.add(module)
                 importlib.import_module(f"cli.{module}").register(self)
-        return self.commands.get(name)
+        return translating(self.commands.get(name))
 
     def invoke(self, ctx):
         try:
@@ -75,7 +144,7 @@ class TracingGroup(click.Group):
         except sqlite3.Error as e:
             if os.environ.get("TRACING_DEBUG"):
                 raise
-            raise click.ClickException(f"database problem: {e}; nothing was written") from None
+            raise click.ClickException(_("database problem: {error}; nothing was written").format(error=e)) from None
         except OSError as e:
             if os.environ.get("TRACING_DEBUG"):
                 raise
@@ -83,15 +152,31 @@ class TracingGroup(click.Group):
         except Exception as e:  # noqa: BLE001 - the last line of defence
             if os.environ.get("TRACING_DEBUG"):
                 raise
-            raise click.ClickException(
-                f"unexpected failure ({type(e).__name__}: {e}); nothing was written. "
-                "Run again with TRACING_DEBUG=1 for details and report it") from None
+            raise click.ClickException(_(
+                "unexpected failure ({kind}: {error}); nothing was written. "
+                "Run again with TRACING_DEBUG=1 for details and report it").format(kind=type(e).__name__, error=e)) from None
+
+
+def _choose_language(value):
+    try:
+        i18n.set_language(i18n.detect_language(value))
+    except ValueError as e:
+        if value:
+            raise click.BadParameter(str(e), param_hint="--lang") from None
+        i18n.set_language("en")  # a bad $TRACING_LANG must not stop every command
+        click.echo(f"Warning: $TRACING_LANG: {e}", err=True)
 
 
 @click.group(cls=TracingGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", "db_path", envvar="TRACING_DB", default="tracing.db", show_default=True,
-              metavar="PATH", help="The database file (also $TRACING_DB).")
-@click.version_option(version=__version__, prog_name="tracing", message="%(prog)s %(version)s")
+              metavar="PATH", help=N_("The database file (also $TRACING_DB)."))
+@click.option("--lang", metavar="vi|en", is_eager=True, expose_value=False,
+              callback=lambda ctx, param, value: _choose_language(value),
+              help=N_("Language of everything printed for people: vi or en (also $TRACING_LANG; "
+                      "default: Vietnamese when the locale is Vietnamese, else English). "
+                      "JSON and CSV are the same in both."))
+@click.version_option(version=__version__, prog_name="tracing", message="%(prog)s %(version)s",
+                      help=N_("Show the version and exit."))
 @click.pass_context
 def cli(ctx, db_path):
     """Contact tracing for district health teams: F0/F1/F2, sơ đồ cây, PA1/PA2.

@@ -15,6 +15,16 @@ from click.testing import CliRunner
 TODAY = "2021-06-30"
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """Tests read English output unless they choose Vietnamese (--lang vi or
+    $TRACING_LANG), whatever the locale of the machine running them."""
+    from tracing import i18n
+
+    monkeypatch.setenv("TRACING_LANG", "en")
+    i18n.set_language("en")
+
+
 @pytest.fixture
 def db_path(tmp_path, monkeypatch):
     path = tmp_path / "tracing.db"

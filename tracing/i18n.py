@@ -1,0 +1,239 @@
+"""The language of human-readable output: gettext messages and CLDR formats.
+
+One switch for everything a person reads (tables, text, warnings, ``Error:``
+lines, ``--help``): :func:`set_language` with ``"vi"`` or ``"en"``, chosen by
+the command line from ``--lang``, else ``$TRACING_LANG``, else Vietnamese when
+the locale (``$LC_ALL``, ``$LC_MESSAGES``, ``$LANG``) is
+Vietnamese, else English. JSON and CSV never go through here.
+
+Messages are English in the source, marked with :func:`_` (or :func:`ngettext`
+for counts, :func:`N_` where the text is only marked and translated later),
+and translated in the gettext catalog ``tracing/locale/vi/LC_MESSAGES/tracing.po``
+that a translator edits without reading code. The compiled ``tracing.mo`` is
+not kept in git: the build (``setup.py``) compiles it into a wheel, and a
+checkout compiles it with Babel on first use when it is missing or older than
+the ``.po`` (a few ms, once). English needs no catalog, so an English command
+never opens a file or imports Babel; Vietnamese loads the catalog on the first
+translated message (lazily, PERFORMANCE.md: start-up is most of a command).
+
+Click's own words ("Usage:", "Options", "Error: ...", "Missing argument")
+come through the same catalog: click calls the standard ``gettext.gettext``,
+and :func:`set_language` points its text domain at this catalog.
+
+Numbers, percentages and dates for people use Babel's CLDR data:
+
+>>> set_language("vi")
+>>> fmt_decimal(473 / 14), fmt_percent(473 / 783), fmt_int(1234), fmt_date(dt.date(2021, 11, 29))
+('33,8', '60,4 %', '1.234', '29/11/2021')
+>>> set_language("en")
+>>> fmt_decimal(473 / 14), fmt_percent(473 / 783), fmt_int(1234), fmt_date(dt.date(2021, 11, 29))
+('33.8', '60.4%', '1,234', '2021-11-29')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+LANGUAGES = ("vi", "en")
+DOMAIN = "tracing"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+_lang = "en"
+_catalog = None  # gettext.GNUTranslations for _lang, loaded on first use
+
+
+def detect_language(explicit: str | None = None) -> str:
+    """``explicit`` (``--lang``), else ``$TRACING_LANG``, else ``vi`` when the
+    locale names Vietnamese, else ``en``. Raises ValueError on an unknown code.
+
+    >>> detect_language("VI"), detect_language("en")
+    ('vi', 'en')
+    """
+    for value in (explicit, os.environ.get("TRACING_LANG")):
+        if value:
+            code = value.strip().lower().replace("-", "_").split("_")[0].split(".")[0]
+            if code in ("vi", "vn", "tieng viet", "tiếng việt"):
+                return "vi"
+            if code == "en":
+                return "en"
+            raise ValueError(f"'{value}' is not a language (use vi or en)")
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "vi" if value.lower().startswith("vi") else "en"
+    return "en"
+
+
+def set_language(lang: str) -> None:
+    """Make ``lang`` (``vi`` or ``en``) the language of everything printed from now on."""
+    global _lang, _catalog
+    if lang not in LANGUAGES:
+        raise ValueError(f"'{lang}' is not a language (use vi or en)")
+    if lang != _lang:
+        _catalog = None
+    _lang = lang
+    _point_click_at_catalog(lang)
+
+
+def language() -> str:
+    """The language in force: ``"vi"`` or ``"en"``."""
+    return _lang
+
+
+def _(message: str) -> str:
+    """``message`` (English, the msgid) in the language in force."""
+    if _lang == "en" or not message:
+        return message
+    return _translations().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of a message for count ``n`` (Vietnamese has one form)."""
+    if _lang == "en":
+        return singular if n == 1 else plural
+    return _translations().ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalog without translating it yet (module-level
+    labels, click help): call :func:`_` on it where it is shown."""
+    return message
+
+
+def pick(english: str, vietnamese: str) -> str:
+    """For text that is not a message (data files, fixtures): the one for the language."""
+    return vietnamese if _lang == "vi" else english
+
+
+def _translations():
+    global _catalog
+    if _catalog is None:
+        import gettext
+        _catalog = gettext.GNUTranslations(open(mo_file(_lang), "rb"))
+    return _catalog
+
+
+def po_file(lang: str = "vi") -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def mo_file(lang: str = "vi") -> Path:
+    """The compiled catalog, compiled from the ``.po`` when missing or older."""
+    po = po_file(lang)
+    mo = po.with_suffix(".mo")
+    try:
+        if mo.stat().st_mtime_ns >= po.stat().st_mtime_ns:
+            return mo
+    except FileNotFoundError:
+        pass
+    try:
+        compile_catalog(po, mo)
+        return mo
+    except OSError:  # an installed package that is not writable and had no .mo
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tracing" / "locale"
+        mo = cache / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        if not mo.exists() or mo.stat().st_mtime_ns < po.stat().st_mtime_ns:
+            compile_catalog(po, mo)
+        return mo
+
+
+def compile_catalog(po: Path, mo: Path) -> None:
+    """Compile ``po`` to ``mo`` with Babel (written atomically: several
+    commands may start at once). Used by the build and by :func:`mo_file`."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with open(po, "rb") as f:
+        catalog = read_po(f, locale=po.parent.parent.name, domain=DOMAIN)
+    mo.parent.mkdir(parents=True, exist_ok=True)
+    tmp = mo.with_name(f".{mo.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        write_mo(f, catalog, use_fuzzy=False)
+    os.replace(tmp, mo)
+
+
+_saved_language_env: list = []
+
+
+def _point_click_at_catalog(lang: str) -> None:
+    """Click translates its own words with ``gettext.gettext`` (the global text
+    domain): bind that domain to this catalog for Vietnamese, unbind for English."""
+    if lang == "en" and "gettext" not in __import__("sys").modules:
+        return  # nothing was ever bound; stay cheap
+    import gettext
+    if lang == "en":
+        gettext.textdomain("messages")
+        if _saved_language_env:
+            value = _saved_language_env.pop()
+            if value is None:
+                os.environ.pop("LANGUAGE", None)
+            else:
+                os.environ["LANGUAGE"] = value
+        return
+    if not _saved_language_env:
+        _saved_language_env.append(os.environ.get("LANGUAGE"))
+    os.environ["LANGUAGE"] = lang  # the language gettext.gettext looks up
+    gettext.bindtextdomain(DOMAIN, str(mo_file(lang).parent.parent.parent))
+    gettext.textdomain(DOMAIN)
+
+
+# --- numbers and dates for people (Babel's CLDR data; JSON/CSV stay raw) ---
+
+def _babel_locale() -> str:
+    return "vi" if _lang == "vi" else "en"
+
+
+def fmt_int(n) -> str:
+    """A count with the language's thousands separator: ``1.234`` / ``1,234``."""
+    if n is None:
+        return "–"
+    from babel.numbers import format_decimal
+    return format_decimal(n, format="#,##0", locale=_babel_locale())
+
+
+def fmt_decimal(x, digits: int = 1) -> str:
+    """A decimal rounded to ``digits`` places: ``33,8`` / ``33.8``."""
+    if x is None:
+        return "–"
+    from babel.numbers import format_decimal
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(x, format=pattern, locale=_babel_locale())
+
+
+def fmt_percent(fraction, digits: int = 1) -> str:
+    """A fraction as a percentage: ``60,4 %`` (as Vietnamese offices write
+    it, with a space) / ``60.4%``."""
+    if fraction is None:
+        return "–"
+    from babel.numbers import format_percent
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    pattern += " %" if _lang == "vi" else "%"
+    return format_percent(fraction, format=pattern, locale=_babel_locale())
+
+
+def fmt_date(day) -> str:
+    """A date for people: ``29/11/2021`` in Vietnamese, ISO ``2021-11-29`` in
+    English (CLI.md: dates out are YYYY-MM-DD). None gives ``–``; text that is
+    already an ISO date is parsed first."""
+    if day is None or day == "":
+        return "–"
+    if isinstance(day, str):
+        try:
+            day = dt.date.fromisoformat(day[:10])
+        except ValueError:
+            return day
+    if isinstance(day, dt.datetime):
+        return day.strftime("%d/%m/%Y %H:%M") if _lang == "vi" else day.strftime("%Y-%m-%d %H:%M")
+    if _lang == "vi":
+        from babel.dates import format_date
+        return format_date(day, format="dd/MM/yyyy", locale="vi")
+    return day.isoformat()
+
+
+def yes_no(value) -> str:
+    """A boolean for people: yes/no, có/không; None gives ``–``."""
+    if value is None:
+        return "–"
+    return _("yes") if value else _("no")
