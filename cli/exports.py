@@ -37,7 +37,9 @@ class _Bar:
 @click.argument("fmt_name", metavar="epicontacts|godata|csv", type=click.Choice(["epicontacts", "godata", "csv"]))
 @click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False))
 @click.option("--redact", is_flag=True,
-              help="Ids as tokens, names as initials; no phone, national ID, address or extra attributes.")
+              help="Ids, places, workplaces and source labels as the database's keyed tokens (the same "
+                   "in every redacted file of this database); no names, phones, national IDs, addresses "
+                   "or extra attributes.")
 @format_option("table", "json")
 @click.pass_obj
 def export_cmd(obj, fmt_name, out_dir, redact, fmt):

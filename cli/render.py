@@ -20,8 +20,8 @@ from .output import emit_json, note
               help="tree: who exposed whom (primary sources solid, others dashed); network: also the "
                    "recorded contacts among the drawn persons; timeline: by date.")
 @click.option("--redact", is_flag=True,
-              help="For sharing: initials and hash tokens instead of names and ids; no phone, "
-                   "national id or address.")
+              help="For sharing: the database's keyed tokens instead of ids (the same in every "
+                   "redacted file of this database); no names, phones, national ids or addresses.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
               help="Language of the page.")
 @click.option("--max-nodes", type=click.IntRange(1, None), default=2000, show_default=True,

@@ -14,7 +14,7 @@ import pytest
 import browser
 from browser import sample_map
 from tracing.errors import InvalidValue, TracingError
-from tracing.privacy import redact_id, redact_name
+from tracing.privacy import Redactor
 from tracing.render import MapData, MapEdge, MapNode, collapse, render_html, write_html
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,16 +101,23 @@ def test_record_fields_tooltips_and_legend_in_both_languages():
 
 
 def test_redacted_page_has_no_names_ids_or_contact_details():
-    page = render_html(small(), redact=True)
-    for secret in ("Nguyễn Văn An", "079201001234", "0912345678", "0987654321", "12 Lê Lợi", "Đặng Thị Hồng", '"P2"'):
+    key = Redactor(b"k" * 32)
+    page = render_html(small(), redact=key)
+    for secret in ("Nguyễn Văn An", "079201001234", "0912345678", "0987654321", "12 Lê Lợi", "Đặng Thị Hồng", '"P2"',
+                   "N.V.A"):
         assert secret not in page, secret
-    assert redact_name("Nguyễn Văn An", "079201001234") in page
     records = payload(page)["nodes"]
-    assert {r["pid"] for r in records} == {redact_id("079201001234"), redact_id("P2"), redact_id("P3")}
-    hong = next(r for r in records if r["pid"] == redact_id("P2"))
-    assert hong["src"] == [redact_id("079201001234")] and hong["ward"] == "Đa Kao"
-    assert "Chùm ca bệnh của N.V.A·" in page  # the title is redacted too
+    assert {r["pid"] for r in records} == {key.token("079201001234"), key.token("P2"), key.token("P3")}
+    assert not any("name" in r for r in records)  # the token is the label
+    hong = next(r for r in records if r["pid"] == key.token("P2"))
+    assert hong["src"] == [key.token("079201001234")] and hong["ward"] == "Đa Kao"
+    assert f"Chùm ca bệnh của {key.token('079201001234')} ({key.token('079201001234')})" in page  # the title too
     assert "Bản ẩn danh" in page
+
+
+def test_a_redacted_page_needs_the_database_key():
+    with pytest.raises(TracingError, match="Redactor"):
+        render_html(small(), redact=True)
 
 
 def test_collapse_keeps_the_page_under_max_nodes_and_says_so():

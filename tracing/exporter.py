@@ -18,21 +18,22 @@
   plus the derived ``levels``, ``followups`` and ``not_duplicates``:
   importing them into a new database gives the same data and levels.
 
-``redact=True`` replaces ids by stable tokens and names by initials
-(:mod:`tracing.privacy`), and drops phone, national ID, address and extra
-attributes. CSV files are written atomically (:func:`tracing.sheets.write_csv`).
+``redact=True`` applies :mod:`tracing.privacy` (which owns the rules): ids
+become the database's keyed tokens, places, workplaces and source labels
+tokens of their own, follow-up reasons keep their words with ids as tokens;
+names, phones, national IDs, addresses and extra attributes are dropped.
+CSV files are written atomically (:func:`tracing.sheets.write_csv`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from typing import Callable, Iterator
 
 from .errors import TracingError
 from .levels import level_name
-from .privacy import redact_name
+from .privacy import DROPPED, Redactor
 from .sheets import write_csv
 
 FORMATS = ("epicontacts", "godata", "csv")
@@ -40,31 +41,41 @@ PERSON_COLUMNS = ["id", "name", "phone", "national_id", "birth_year", "sex", "ad
                   "district", "workplace", "vaccinated", "recovered", "quarantine_start"]
 CONTACT_COLUMNS = ["from", "to", "date", "setting", "place", "minutes", "masked"]
 CASE_COLUMNS = ["id", "confirmed", "onset", "isolated", "unknown_source", "source"]
-TOKEN_HEX = 10
 
 
-def token(person_id) -> str:
-    """A stable pseudonym for an id in redacted exports; its first four
-    characters are the token the maps show (:func:`tracing.privacy.redact_id`),
-    longer so that ids stay distinct in a whole district.
+class _Shown:
+    """How values appear in one export: as stored, or redacted by the
+    database's :class:`tracing.privacy.Redactor`."""
 
-    >>> from tracing.privacy import redact_id
-    >>> token("079201001234")[:4] == redact_id("079201001234")
-    True
-    >>> token("P1") == token("P1"), len(token("P1"))
-    (True, 10)
-    """
-    return hashlib.sha256(str(person_id).encode("utf-8")).hexdigest()[:TOKEN_HEX]
-
-
-class _Ids:
-    def __init__(self, redact: bool):
+    def __init__(self, store, redact: bool):
+        self.store = store
         self.redact = redact
+        self.redactor = Redactor.of(store) if redact else None
+        self._ids: set[str] | None = None
 
-    def __call__(self, value):
-        if value is None or not self.redact:
-            return value
-        return token(value)
+    def __call__(self, person_id):
+        """A person id (or None)."""
+        return person_id if self.redactor is None else self.redactor.token(person_id)
+
+    def place(self, text):
+        return text if self.redactor is None else self.redactor.place(text)
+
+    def label(self, text):
+        return text if self.redactor is None else self.redactor.label(text)
+
+    def text(self, text):
+        """A text the tool wrote, e.g. a follow-up reason."""
+        if self.redactor is None or text is None:
+            return text
+        if self._ids is None:
+            self._ids = {r[0] for r in self.store.conn.execute("SELECT id FROM persons")}
+        return self.redactor.text(text, self._ids)
+
+    def person(self, row: dict) -> dict:
+        return row if self.redactor is None else self.redactor.person(row)
+
+    def columns(self, columns: list[str]) -> list[str]:
+        return [c for c in columns if not self.redact or c not in DROPPED]
 
 
 def _rows(store, sql: str, params=()) -> Iterator[dict]:
@@ -101,23 +112,19 @@ def _labels_of_all(store) -> dict[str, list[str]]:
 
 # ---------------------------------------------------------------- csv
 def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
-    ids = _Ids(redact)
+    ids = _Shown(store, redact)
     counts = {}
-    dropped = {"phone", "national_id", "address"} if redact else set()
 
     p_extra = [] if redact else _extra_keys(store, "persons")
-    p_cols = [c for c in PERSON_COLUMNS if c not in dropped] + [k for k in p_extra if k not in PERSON_COLUMNS]
+    p_cols = ids.columns(PERSON_COLUMNS) + [k for k in p_extra if k not in PERSON_COLUMNS]
 
     def persons():
         for r in _rows(store, "SELECT * FROM persons ORDER BY id"):
             extra = json.loads(r["extra"]) if r["extra"] and not redact else {}
             row = {**{k: v for k, v in extra.items()}, **{c: r.get(c) for c in PERSON_COLUMNS}}
             row["recovered"] = _bool(r["recovered"])
-            if redact:
-                row["name"] = redact_name(r["name"], r["id"]) if r["name"] else None
-                row["id"] = ids(r["id"])
             tick()
-            yield row
+            yield ids.person(row)
 
     counts["persons"] = write_csv(os.path.join(out_dir, "persons.csv"), p_cols, persons())
 
@@ -129,7 +136,7 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
             extra = json.loads(r["extra"]) if r["extra"] and not redact else {}
             tick()
             yield {**extra, "from": ids(r["a"]), "to": ids(r["b"]), "date": r["date"], "setting": r["setting"],
-                   "place": r["place"], "minutes": r["minutes"], "masked": _bool(r["masked"])}
+                   "place": ids.place(r["place"]), "minutes": r["minutes"], "masked": _bool(r["masked"])}
 
     counts["contacts"] = write_csv(os.path.join(out_dir, "contacts.csv"), c_cols, contacts())
 
@@ -140,7 +147,7 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     def cases():
         for r in _rows(store, "SELECT * FROM cases ORDER BY person"):
             extra = json.loads(r["extra"]) if r["extra"] and not redact else {}
-            src = [ids(s) for s in sources.get(r["person"], [])] + labels.get(r["person"], [])
+            src = [ids(s) for s in sources.get(r["person"], [])] + [ids.label(x) for x in labels.get(r["person"], [])]
             yield {**extra, "id": ids(r["person"]), "confirmed": r["confirmed"], "onset": r["onset"],
                    "isolated": r["isolated"], "unknown_source": _bool(r["unknown_source"]),
                    "source": ";".join(src)}
@@ -148,7 +155,7 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     counts["cases"] = write_csv(os.path.join(out_dir, "cases.csv"), k_cols, cases())
     counts["checkins"] = write_csv(
         os.path.join(out_dir, "checkins.csv"), ["person", "place", "at", "until", "unit", "ward"],
-        ({**r, "person": ids(r["person"])} for r in _rows(
+        ({**r, "person": ids(r["person"]), "place": ids.place(r["place"])} for r in _rows(
             store, """SELECT c.person, p.name AS place, c.at, c.until, p.unit, p.ward FROM checkins c
                       JOIN places p ON p.id = c.place ORDER BY c.person, c.at, p.name""")))
     counts["populations"] = write_csv(
@@ -166,7 +173,7 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
          for r in _rows(store, "SELECT * FROM levels ORDER BY person")))
     counts["followups"] = write_csv(
         os.path.join(out_dir, "followups.csv"), ["person", "kind", "due", "status", "result", "reason"],
-        ({**r, "person": ids(r["person"])} for r in _rows(
+        ({**r, "person": ids(r["person"]), "reason": ids.text(r["reason"])} for r in _rows(
             store, "SELECT person, kind, due, status, result, reason FROM followups ORDER BY person, due, kind")))
     counts["not_duplicates"] = write_csv(
         os.path.join(out_dir, "not_duplicates.csv"), ["a", "b"],
@@ -176,9 +183,9 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
 
 # ---------------------------------------------------------------- epicontacts
 def _epicontacts(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
-    ids = _Ids(redact)
-    cols = ["id", "name", "sex", "birth_year", "ward", "unit", "district", "level", "primary_source",
-            "exposure", "confirmed", "onset", "isolated", "unknown_source"]
+    ids = _Shown(store, redact)
+    cols = ids.columns(["id", "name", "sex", "birth_year", "ward", "unit", "district", "level", "primary_source",
+            "exposure", "confirmed", "onset", "isolated", "unknown_source"])
 
     def linelist():
         for r in _rows(store, """SELECT p.id, p.name, p.sex, p.birth_year, p.ward, p.unit, p.district,
@@ -188,18 +195,16 @@ def _epicontacts(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
                                  LEFT JOIN cases c ON c.person = p.id ORDER BY p.id"""):
             r["level"] = level_name(r["level"])
             r["unknown_source"] = _bool(r["unknown_source"])
-            if redact:
-                r["name"] = redact_name(r["name"], r["id"]) if r["name"] else None
-            r["id"], r["primary_source"] = ids(r["id"]), ids(r["primary_source"])
             tick()
-            yield r
+            yield ids.person(r)
 
     def links():
         for r in _rows(store, "SELECT a, b, date, setting, place, minutes, masked FROM contacts "
                               "ORDER BY a, b, date, setting, place"):
             tick()
             yield {"from": ids(r["a"]), "to": ids(r["b"]), "date": r["date"], "setting": r["setting"],
-                   "place": r["place"], "minutes": r["minutes"], "masked": _bool(r["masked"]), "type": "contact"}
+                   "place": ids.place(r["place"]), "minutes": r["minutes"], "masked": _bool(r["masked"]),
+                   "type": "contact"}
         for r in _rows(store, """SELECT s.source, s.case_id, c.confirmed FROM case_sources s
                                  JOIN cases c ON c.person = s.case_id ORDER BY s.case_id, s.source"""):
             yield {"from": ids(r["source"]), "to": ids(r["case_id"]), "date": r["confirmed"], "type": "infection"}
@@ -246,15 +251,14 @@ def _split_name(name) -> tuple[str | None, str | None]:
 def _godata(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     from .values import today
 
-    ids = _Ids(redact)
+    ids = _Shown(store, redact)
     year = today().year
 
     def person_rows(where: str):
         for r in _rows(store, f"""SELECT p.*, l.level, l.exposure, c.confirmed, c.onset FROM persons p
                                   JOIN levels l ON l.person = p.id LEFT JOIN cases c ON c.person = p.id
                                   WHERE {where} ORDER BY p.id"""):
-            name = redact_name(r["name"], r["id"]) if redact and r["name"] else r["name"]
-            first, last = (name, None) if redact else _split_name(name)
+            first, last = (ids(r["id"]), None) if redact else _split_name(r["name"])
             tick()
             yield {"visualId": ids(r["id"]), "firstName": first, "lastName": last, "gender": _GENDER.get(r["sex"]),
                    "age.years": year - r["birth_year"] if r["birth_year"] else None,

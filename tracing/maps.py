@@ -317,7 +317,11 @@ def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_cluste
         if all_clusters:
             raise _too_big(info, len(data.nodes), max_nodes) from None
         raise
-    page = render.render_html(data, layout=layout, lang=lang, redact=redact, max_nodes=max_nodes)
+    redactor = None
+    if redact:
+        from .privacy import Redactor
+        redactor = Redactor.of(store)
+    page = render.render_html(data, layout=layout, lang=lang, redact=redactor, max_nodes=max_nodes)
     render.write_html(page, path)
     ids = info["clusters"]
     return {"file": str(path), "nodes": len(shown.nodes), "hidden": hidden, "persons": len(data.nodes),

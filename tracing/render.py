@@ -32,7 +32,7 @@ from pathlib import Path
 from . import layout as _layout
 from .files import atomic_path
 from .errors import InvalidValue, TracingError
-from .privacy import redact_id, redact_name
+from .privacy import Redactor, redact_map
 
 LAYOUTS = ("tree", "network", "timeline")
 LANGS = ("vi", "en")
@@ -211,7 +211,7 @@ TEXT = {
         "matches": "{n} kết quả", "no_match": "Không tìm thấy", "generation": "Thế hệ {n}",
         "undated": "Không rõ ngày", "count_label": "+{n} {level}", "count_tip": "{n} người được gộp ({level} trở xuống)",
         "notice_collapsed": "Trang chỉ vẽ tối đa {max} nút: {hidden} người được gộp vào {groups} nút đếm (ví dụ “{example}”).",
-        "notice_redacted": "Bản ẩn danh: tên viết tắt, mã thay bằng mã băm; không có điện thoại, CCCD, địa chỉ.",
+        "notice_redacted": "Bản ẩn danh: mã người thay bằng mã bảo mật của cơ sở dữ liệu; không có tên, điện thoại, CCCD, địa chỉ.",
         "fit": "Xem toàn bộ", "filter_level": "Mức F",
         "tick_day": "{d:02d}/{m:02d}", "tick_month": "Tháng {m}/{y}",
         "timeline_note": "F0 theo ngày khởi phát (chưa có thì ngày xác nhận), người tiếp xúc theo ngày tiếp xúc",
@@ -234,7 +234,7 @@ TEXT = {
         "matches": "{n} found", "no_match": "No match", "generation": "Generation {n}",
         "undated": "No date", "count_label": "+{n} {level}", "count_tip": "{n} persons folded ({level} or deeper)",
         "notice_collapsed": "This page draws at most {max} nodes: {hidden} persons are folded into {groups} count nodes (e.g. “{example}”).",
-        "notice_redacted": "Redacted: initials, ids replaced by hash tokens; no phone, national id or address.",
+        "notice_redacted": "Redacted: ids replaced by the database's keyed tokens; no names, phones, national ids or addresses.",
         "fit": "Fit all", "filter_level": "F level",
         "tick_day": "{d} {mon}", "tick_month": "{mon} {y}",
         "timeline_note": "cases at onset (else confirmation), traced persons at exposure",
@@ -322,40 +322,27 @@ def _json_for_script(value) -> str:
 
 # ---------------------------------------------------------------- rendering
 
-def _redact_title(title: str, data: MapData) -> str:
-    """Replace the names and ids of the map's persons in a title by their
-    redacted forms (whole words only)."""
-    swaps = []
-    for n in data.nodes:
-        if n.collapsed:
-            continue
-        if n.name and n.name in title:
-            swaps.append((n.name, redact_name(n.name, n.id)))
-        if n.id and n.id in title:
-            swaps.append((n.id, redact_id(n.id)))
-    for old, new in sorted(swaps, key=lambda s: -len(s[0])):
-        title = re.sub(r"(?<!\w)" + re.escape(old) + r"(?!\w)", new, title)
-    return title
-
-
 def _date_range(nodes: list[MapNode]) -> tuple[str | None, str | None]:
     dates = sorted(str(d)[:10] for n in nodes for d in (n.onset, n.confirmed, n.exposure) if d)
     return (dates[0], dates[-1]) if dates else (None, None)
 
 
-def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact: bool = False,
+def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact: Redactor | None = None,
                 max_nodes: int = 2000) -> str:
     """The map as one self-contained HTML page (text; save it with
     :func:`write_html`). ``layout``: ``tree``, ``network`` or ``timeline``;
-    ``lang``: ``vi`` or ``en``; ``redact``: initials and hash tokens instead
-    of names and ids, no phone/national id/address; at most ``max_nodes``
-    nodes are drawn (see :func:`collapse`).
+    ``lang``: ``vi`` or ``en``; ``redact``: a :class:`tracing.privacy.Redactor`
+    (the database's keyed tokens) to draw tokens instead of ids and no
+    names, phones, national ids or addresses (:func:`tracing.privacy.redact_map`);
+    at most ``max_nodes`` nodes are drawn (see :func:`collapse`).
 
     >>> tiny = MapData([MapNode("x", '"href" <b>', 0)], [], "<script>t</script>", ["x"])
-    >>> page = render_html(tiny, lang="en", redact=True)
+    >>> page = render_html(tiny, lang="en", redact=Redactor(b"k" * 32))
     >>> "<script>t" in page, "&lt;script&gt;t" in page, '"href" <b>' in page
     (False, True, False)
     """
+    if redact is True or (redact and not isinstance(redact, Redactor)):
+        raise TracingError("redact: pass the database's tracing.privacy.Redactor, not a flag")
     if layout not in LAYOUTS:
         raise InvalidValue(f"layout: '{layout}' is not one of {', '.join(LAYOUTS)}")
     if lang not in LANGS:
@@ -365,6 +352,8 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
         if n.id in seen:
             raise InvalidValue(f"node id '{n.id}' appears twice in the map")
         seen.add(n.id)
+    if redact:
+        data = redact_map(data, redact)
     text = TEXT[lang]
     first, last = _date_range(data.nodes)
     total = len(data.nodes)
@@ -393,9 +382,6 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
     else:
         decor["bounds"] = [0, 0, 0, 0]
 
-    def shown_id(pid: str) -> str:
-        return redact_id(pid) if redact else pid
-
     records = []
     for n in nodes:
         rec = {"x": pos[n.id][0], "y": pos[n.id][1], "lv": n.level}
@@ -407,15 +393,13 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
                 rec["ward"] = n.ward
         else:
             rec.update({
-                "pid": shown_id(n.id),
-                "name": (redact_name(n.name, n.id) if redact else n.name) or None,
+                "pid": n.id,
+                "name": n.name or None,
                 "case": bool(n.is_case), "unk": bool(n.unknown_source),
                 "ward": n.ward, "unit": n.unit, "onset": n.onset, "conf": n.confirmed, "exp": n.exposure,
-                "src": [shown_id(s) for s in n.sources],
-                "psrc": shown_id(n.primary_source) if n.primary_source else None,
+                "src": list(n.sources), "psrc": n.primary_source,
+                "phone": n.phone, "nid": n.national_id, "addr": n.address,
             })
-            if not redact:
-                rec.update({"phone": n.phone, "nid": n.national_id, "addr": n.address})
         records.append({k: v for k, v in rec.items() if v not in (None, "", [])})
     edges = []
     for e in known_edges:
@@ -433,7 +417,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
     if groups:
         big = max((n for n in nodes if n.collapsed), key=lambda n: (n.collapsed, n.id))
         example = _fmt(text["count_label"], n=big.collapsed, level=_level_name(big.level, text))
-    title = _redact_title(data.title, data) if redact else data.title
+    title = data.title
     smooth = {"tree": {"type": "cubicBezier", "forceDirection": "vertical", "roundness": 0.45},
               "network": False,
               "timeline": {"type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.45}}[layout]

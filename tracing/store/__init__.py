@@ -185,8 +185,11 @@ class Store:
             # re-read under the lock: another process may have migrated already
             version = c.execute("PRAGMA user_version").fetchone()[0]
             for n in range(version, LATEST):
-                for statement in MIGRATIONS[n]:
-                    c.execute(statement)
+                for step in MIGRATIONS[n]:
+                    if callable(step):
+                        step(c)
+                    else:
+                        c.execute(step)
                 if n == 0:
                     self._seed_rules()
             c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -204,6 +207,14 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    def secret(self, name: str) -> bytes:
+        """A secret kept in the database (``secrets`` table, made by a
+        migration; never exported), e.g. the redaction key."""
+        row = self.conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise DatabaseError(f"{self.path} has no '{name}' key: run `tracing doctor`")
+        return bytes(row[0])
 
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]

@@ -1,9 +1,21 @@
 """The schema, versioned: ``PRAGMA user_version`` holds the version and
 ``MIGRATIONS[n]`` takes a database from version ``n`` to ``n + 1``.
 
-A migration is a list of SQL statements run inside the opening transaction.
-Never edit a released migration: append a new one.
+A migration is a list of steps run inside the opening transaction: SQL
+statements, or functions called with the connection (for values SQL cannot
+make well, such as a secret key). Never edit a released migration: append a
+new one.
 """
+
+import secrets as _secrets
+
+
+def _redaction_key(conn) -> None:
+    """The key of :mod:`tracing.privacy`'s tokens: 32 random bytes from the
+    operating system (:func:`secrets.token_bytes`), one per database."""
+    conn.execute("INSERT OR IGNORE INTO secrets (name, value, created_at) VALUES ('redaction', ?, datetime('now'))",
+                 (_secrets.token_bytes(32),))
+
 
 APPLICATION_ID = 0x54524331  # "TRC1": marks a file as a tracing database
 
@@ -129,6 +141,12 @@ MIGRATIONS: list[list[str]] = [
             case_id TEXT PRIMARY KEY, cluster TEXT NOT NULL REFERENCES cluster_ids(id)
         )""",
         "CREATE INDEX cluster_members_cluster ON cluster_members(cluster)",
+    ],
+    # 2 -> 3: secrets kept in the database and never exported (the key of
+    # redaction tokens, tracing.privacy)
+    [
+        "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL, created_at TEXT NOT NULL)",
+        _redaction_key,
     ],
 ]
 
