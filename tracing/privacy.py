@@ -51,6 +51,7 @@ import re
 from dataclasses import replace
 
 from .errors import TracingError
+from .i18n import _
 
 #: characters of a token (base32, 5 bits each: 60 bits)
 TOKEN_LENGTH = 12
@@ -79,7 +80,7 @@ class Redactor:
 
     def __init__(self, key: bytes):
         if not isinstance(key, (bytes, bytearray)) or len(key) < 16:
-            raise TracingError("the redaction key must be at least 16 bytes")
+            raise TracingError(_("the redaction key must be at least 16 bytes"))
         self._key = bytes(key)
         self._cache: dict[tuple[str, str], str] = {}
         self._owner: dict[str, tuple[str, str]] = {}
@@ -99,7 +100,7 @@ class Redactor:
         if kind != "person":
             token = f"{kind[0]}-{token}"
         if token in self._owner:
-            raise TracingError(f"redaction: two values share the token {token}; nothing was written")
+            raise TracingError(_("redaction: two values share the token {token}; nothing was written").format(token=token))
         self._owner[token] = key
         self._cache[key] = token
         return token

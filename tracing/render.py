@@ -342,7 +342,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
     (False, True, False)
     """
     if redact is True or (redact and not isinstance(redact, Redactor)):
-        raise TracingError("redact: pass the database's tracing.privacy.Redactor, not a flag")
+        raise TracingError("redact: pass the database's tracing.privacy.Redactor, not a flag")  # a programming error
     if layout not in LAYOUTS:
         raise InvalidValue(f"layout: '{layout}' is not one of {', '.join(LAYOUTS)}")
     if lang not in LANGS:

@@ -213,7 +213,9 @@ class Store:
         migration; never exported), e.g. the redaction key."""
         row = self.conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
         if row is None:
-            raise DatabaseError(f"{self.path} has no '{name}' key: run `tracing doctor`")
+            from ..i18n import _
+            raise DatabaseError(_("{path} has no '{name}' key: it was not made by tracing").format(
+                path=self.path, name=name))
         return bytes(row[0])
 
     def schema_version(self) -> int:
