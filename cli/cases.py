@@ -63,6 +63,11 @@ def _print_result(result: dict, fmt: str, title: str) -> None:
         shown = ", ".join(ids[:30]) + (f", … (+{len(ids) - 30})" if len(ids) > 30 else "")
         click.echo(f"  to test: {len(ids)} persons ({zone['residents']} residents, {zone['visitors']} visitors)"
                    + (f": {shown}" if ids else ""))
+        declared = zone.get("declared")
+        if declared:
+            tests = declared["tests"]
+            click.echo(f"Declared zone {declared['id']} ({declared['kind']}) from {declared['start']}: "
+                       f"{tests['scheduled']} mass tests scheduled on {', '.join(tests['days'])}.")
 
 
 def _what(entry: dict) -> str:
@@ -88,13 +93,15 @@ def _what(entry: dict) -> str:
 @click.option("--source", "sources", multiple=True, help="A known infector (repeat for several).")
 @click.option("--unknown-source", is_flag=True, help="No known source: PA2.")
 @click.option("--zone", "zone", is_flag=True, help="Propose a zone for a PA1 case too (PA2 always does).")
+@click.option("--declare-zone", is_flag=True,
+              help="Declare the proposed zone at once (a zone record from the sample date; see `tracing zone`).")
 @click.option("--candidates", "n_candidates", type=click.IntRange(1, 1000), default=20, show_default=True,
               help="How many candidate sources to list (PA2).")
 @click.option("--dry-run", is_flag=True, help="Show the result and write nothing (a drill).")
 @format_option("table", "json")
 @click.pass_obj
-def case_confirm(obj, person_id, confirmed, onset, isolated, sources, unknown_source, zone, n_candidates,
-                 dry_run, fmt):
+def case_confirm(obj, person_id, confirmed, onset, isolated, sources, unknown_source, zone, declare_zone,
+                 n_candidates, dry_run, fmt):
     """Make PERSON_ID an F0, re-derive every level it affects and run the
     scenario: PA1 (a known source or exposure: promote the chain, new
     schedules) or PA2 (no known source: candidate sources, zone, who to test).
@@ -102,12 +109,12 @@ def case_confirm(obj, person_id, confirmed, onset, isolated, sources, unknown_so
     \b
     Example:
       tracing case confirm P2 --date 2021-05-07 --onset 2021-05-06 --dry-run
-      tracing case confirm BN9 --date 2021-05-08 --unknown-source
+      tracing case confirm BN9 --date 2021-05-08 --unknown-source --declare-zone
     """
     store = obj.store(write=not dry_run)
     fields = {"id": person_id, "confirmed": confirmed, "onset": onset, "isolated": isolated,
               "sources": list(sources), "unknown_source": unknown_source, "zone": zone,
-              "candidates": n_candidates}
+              "declare_zone": declare_zone, "candidates": n_candidates}
     with store.write("case confirm", dry_run=dry_run):
         result = cases.confirm(store, fields)
     label = {"PA1": "PA1: promote the chain", "PA2": "PA2: no known source, trace backwards"}[result["scenario"]]

@@ -35,7 +35,8 @@ def clusters_cmd(obj, min_size, active, fmt):
     if fmt == "json":
         emit_json(rows)
         return
-    emit_rows(rows, ["id", "size", "first", "last", "active", "roots", "wards", "cases"], fmt,
+    emit_rows(rows, ["id", "size", "first", "last", "active", "focus", "focus_over_from", "roots", "wards", "cases"],
+              fmt,
               empty="No clusters.")
 
 
@@ -75,6 +76,8 @@ def cluster_show(obj, cluster_id, fmt):
         f"  cases:            {', '.join(c['cases'])}",
         f"  roots:            {', '.join(c['roots'])}",
         f"  first / last:     {c['first']} / {c['last']}",
+        f"  focus (ổ dịch):   {c['focus']}" + (f", over from {c['focus_over_from']}" if c["focus_over_from"] else "")
+        + " (rule focus.over_days after the last case was isolated)",
         f"  traced:           {traced}",
         f"  unknown source:   {', '.join(c['unknown_source']) or 'none'}",
         f"  wards:            {', '.join(c['wards']) or '–'}",

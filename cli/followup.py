@@ -8,7 +8,8 @@ from tracing import followups
 
 from .output import emit_json, emit_rows, emit_table, format_option, note
 
-COLUMNS = ["section", "person", "name", "phone", "level", "ward", "unit", "address", "kind", "due", "days_late"]
+COLUMNS = ["section", "person", "name", "phone", "level", "ward", "unit", "address", "kind", "due", "days_late",
+           "zone"]
 TITLES = {"test": "Tests due", "quarantine_end": "Quarantine ends", "overdue": "Overdue tests"}
 
 
@@ -39,6 +40,8 @@ def followup(ctx, day, ward, fmt):
         part = [r for r in rows if r["section"] == section]
         click.echo(f"\n{title} ({len(part)}):")
         columns = ["person", "name", "phone", "level", "ward", "unit", "address"]
+        if any(r["zone"] for r in part):
+            columns.append("zone")
         if section == "overdue":
             columns += ["due", "days_late"]
         emit_table(part, columns)

@@ -43,7 +43,8 @@ class Context:
 #: `tracing status` does not pay for importing the report or map code.
 COMMANDS: dict[str, tuple[str, ...]] = {
     "init": ("people",), "person": ("people", "duplicates"), "contact": ("encounters",),
-    "checkin": ("encounters",), "case": ("cases",), "followup": ("followup",), "status": ("views",),
+    "checkin": ("encounters",), "case": ("cases", "outbreak"), "zone": ("outbreak",), "care": ("outbreak",),
+    "followup": ("followup",), "status": ("views",),
     "list": ("views",), "tree": ("views",), "import": ("imports",), "export": ("exports",),
     "clusters": ("clusters",), "cluster": ("clusters",), "check": ("reports",), "render": ("render",),
     "report": ("reports",), "level": ("reports",), "rules": ("rules_cmd",), "backup": ("maintenance",),

@@ -76,7 +76,7 @@ def test_formats_and_languages(outbreak, run, tmp_path):
     run("report", "-o", x, "--format", "xlsx")
     from openpyxl import load_workbook
     wb = load_workbook(x)
-    assert len(wb.sheetnames) == 6
+    assert len(wb.sheetnames) == 9  # 6 of tracing + zones, foci, F0 by tier (tracing.management)
     values = [c.value for ws in wb for row in ws.iter_rows() for c in row]
     assert "=cmd|' /C calc'!A0" in values  # stored as text (quote prefix), never a formula
     assert all(not (ws.cell(1, 1).data_type == "f") for ws in wb)

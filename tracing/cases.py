@@ -74,7 +74,8 @@ def confirm(store, fields: dict) -> dict:
     rank candidate sources and propose a zone.
 
     ``fields``: ``id``, ``confirmed``, ``onset``, ``isolated``, ``sources``,
-    ``unknown_source``, ``zone`` (bool), ``candidates`` (how many to show).
+    ``unknown_source``, ``zone`` (bool), ``declare_zone`` (bool: record the
+    proposed zone, :func:`tracing.zones.declare`), ``candidates`` (how many to show).
     """
     row = clean_case(fields)
     cid = row["person"]
@@ -101,8 +102,12 @@ def confirm(store, fields: dict) -> dict:
     candidates, zone = [], None
     if scenario == "PA2":
         candidates = scenarios.candidates(store, cid, limit=fields.get("candidates") or scenarios.CANDIDATE_LIMIT)
-    if scenario == "PA2" or fields.get("zone"):
+    if scenario == "PA2" or fields.get("zone") or fields.get("declare_zone"):
         zone = scenarios.zone(store, cid)
+    if fields.get("declare_zone"):
+        from . import zones  # the proposal becomes a zone record, from the sample date
+        declared = zones.declare(store, [], row["confirmed"], case_id=cid, from_case=True)
+        zone["declared"] = {k: declared[k] for k in ("id", "kind", "start", "tests")}
     public = changes_json(changes)
     store.note(case=cid, confirmed=row["confirmed"], scenario=scenario, changes=public,
                followups=counts, why=why)

@@ -44,7 +44,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 
-from . import measures
+from . import foci, measures
 from .errors import InvalidValue, NotFound
 from .store import clusters as sql
 from .values import today
@@ -201,8 +201,10 @@ def compute(store, min_size: int = 2, active: bool = False) -> list[dict]:
     """Clusters of at least ``min_size`` cases (only active ones with
     ``active``), largest first then by first confirmation:
     ``[{"id", "size", "cases", "first", "last", "roots", "wards", "active",
-    "last_link", "merged"}]`` where ``merged`` lists the ids merged into this
-    cluster by this computation. Stores the ids (see the module doc).
+    "last_link", "focus", "focus_over_from", "last_isolated", "merged"}]``
+    where ``merged`` lists the ids merged into this cluster by this
+    computation and ``focus`` is the status of the outbreak focus
+    (:mod:`tracing.foci`: ``active`` or ``over`` by rule ``focus.over_days``). Stores the ids (see the module doc).
     """
     out, pending = _compute(store, min_size, active)
     _persist(store, *pending)
@@ -233,9 +235,12 @@ def _compute(store, min_size: int, active: bool) -> tuple[list[dict], tuple]:
             continue
         tree = infectors(facts, cases)
         roots = [c for c in cases if tree[c] is None] or cases[:1]
+        focus, over_from, last_isolated = foci.status(
+            store.rules(), [(facts[c]["confirmed"], facts[c]["isolated"]) for c in cases], now.isoformat())
         out.append({"id": cid, "size": len(cases), "cases": cases, "first": min(dates), "last": max(dates),
                     "roots": roots, "wards": sorted({facts[c]["ward"] for c in cases if facts[c]["ward"]}),
                     "active": is_active, "last_link": link_date.get(cases[0]),
+                    "focus": focus, "focus_over_from": over_from, "last_isolated": last_isolated,
                     "merged": merged_into.get(cid, [])})
     out.sort(key=lambda c: (-c["size"], c["first"], _number(c["id"])))
     return out, (named, new_ids, merges)
@@ -315,7 +320,8 @@ def show(store, cluster_id: str) -> dict:
     serial = measures.serial_intervals(pairs)
     serial.pop("values")
     result = {
-        **{k: found[k] for k in ("id", "size", "cases", "first", "last", "roots", "wards", "active")},
+        **{k: found[k] for k in ("id", "size", "cases", "first", "last", "roots", "wards", "active", "focus",
+                                 "focus_over_from")},
         "units": sorted({f"{facts[c]['unit']}, {facts[c]['ward']}" if facts[c]["ward"] else facts[c]["unit"]
                          for c in cases if facts[c]["unit"]}),
         "places": places,

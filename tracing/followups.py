@@ -26,6 +26,10 @@ from .values import RESULTS, parse_date, parse_result, past_date, today
 
 # RESULTS (negative, positive, missed) and their Vietnamese words live in tracing.values
 KINDS = ("test", "quarantine_end")
+#: Kinds a tracing schedule does not own: mass tests of a declared zone
+#: (:mod:`tracing.zones`) stay when a person's F-level schedule changes, and
+#: end only when the person becomes F0 or the zone is released.
+TEST_KINDS = ("test", "zone_test")
 #: A missed test is due again this many days later.
 RETRY_DAYS = 1
 
@@ -63,6 +67,8 @@ def apply_schedule(store, schedule: list[dict], why: str) -> dict:
             reason = f"superseded by the {entry['level']} schedule: {why}"
         left = list(want)
         for row in have:
+            if row["kind"] not in KINDS and entry["level"] != "F0":
+                continue
             key = (row["kind"], row["due"])
             if key in left:
                 left.remove(key)
@@ -89,9 +95,10 @@ def day_text(value, field: str = "--date") -> str:
 
 
 def due_list(store, day=None, ward: str | None = None) -> list[dict]:
-    """Who to visit on ``day`` (default today): tests due, quarantines ending,
-    overdue tests. Rows ``{"section", "person", "name", "phone", "ward",
-    "unit", "address", "level", "kind", "due", "days_late", "followup"}``,
+    """Who to visit on ``day`` (default today): tests due (mass tests of a
+    declared zone included, kind ``zone_test`` with its ``zone``), quarantines
+    ending, overdue tests. Rows ``{"section", "person", "name", "phone", "ward",
+    "unit", "address", "level", "kind", "due", "days_late", "followup", "zone"}``,
     sections in that order, then by ward, unit, person."""
     day = day_text(day)
     order = {"test": 0, "quarantine_end": 1, "overdue": 2}
@@ -99,7 +106,7 @@ def due_list(store, day=None, ward: str | None = None) -> list[dict]:
     for r in sql.followups_due(store, day, ward):
         if r["due"] == day:
             section = r["kind"] if r["kind"] in order else "test"
-        elif r["kind"] == "test":
+        elif r["kind"] in TEST_KINDS:
             section = "overdue"
         else:
             continue
@@ -109,7 +116,7 @@ def due_list(store, day=None, ward: str | None = None) -> list[dict]:
                     "level": level_name(r["level"]) if r["level"] is not None else detail.get("level"),
                     "kind": r["kind"], "due": r["due"],
                     "days_late": (dt.date.fromisoformat(day) - dt.date.fromisoformat(r["due"])).days,
-                    "followup": r["id"]})
+                    "followup": r["id"], "zone": f"Z{detail['zone']}" if detail.get("zone") else None})
     out.sort(key=lambda x: (order[x["section"]], x["ward"] or "", x["unit"] or "", x["person"], x["due"]))
     return out
 
@@ -130,7 +137,9 @@ def record(store, person_id: str, day, result: str) -> dict:
         raise InvalidValue(f"--result: a result is required ({', '.join(RESULTS)})")
     day_date = past_date(day, "--date", allow_serial=False) or today()
     day = day_date.isoformat()
-    tests = [r for r in sql.person_followups(store, person_id, kind="test", status="pending") if r["due"] <= day]
+    tests = sorted((r for kind in TEST_KINDS for r in sql.person_followups(store, person_id, kind=kind,
+                                                                            status="pending") if r["due"] <= day),
+                   key=lambda r: (r["due"], r["id"]))
     exact = [r for r in tests if r["due"] == day]
     target = exact[0] if exact else (tests[-1] if tests else None)
     status = "missed" if result == "missed" else "done"

@@ -25,6 +25,7 @@ import shutil
 import tempfile
 from collections import Counter
 
+from . import management
 from .errors import InvalidValue, NotFound
 from .rules import Rules
 from .store import reports as sql
@@ -145,7 +146,10 @@ def build(store, start=None, end=None, by: str = "ward", lang: str = "vi") -> di
          "found": {"quarantine", "community", "unknown_source"},
          "traced": [{"level", "persons", "traced_in_period", "in_quarantine"}],
          "quarantine_ending": [{"date", "persons"}], "quarantine_ending_total",
-         "quarantine_ending_from": "followups"|"plan"}
+         "quarantine_ending_from": "followups"|"plan",
+         "zones": [...], "foci": {"active", "over", "list"}, "care": {"tiers", ...}}
+
+    The last three are :func:`tracing.management.figures`.
     """
     if by not in BY:
         raise InvalidValue(f"--by: '{by}' is not one of {', '.join(BY)}")
@@ -242,6 +246,7 @@ def _build(store, start: dt.date, end: dt.date, by: str, lang: str) -> dict:
         "quarantine_ending": [{"date": d, "persons": n} for d, n in sorted(ends.items())],
         "quarantine_ending_total": sum(ends.values()),
         "quarantine_ending_from": source,
+        **management.figures(store, start, end),  # zones, foci, F0 by treatment tier
     }
 
 
@@ -274,6 +279,7 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list]]]:
         (L["traced"], [L["level"], L["persons"], L["traced_in_period"], L["in_quarantine"]],
          [[t["level"], t["persons"], t["traced_in_period"], t["in_quarantine"]] for t in report["traced"]]),
         (L["ending"], [L["date"], L["persons"]], [[q["date"], q["persons"]] for q in report["quarantine_ending"]]),
+        *management.tables(report),
     ]
 
 

@@ -67,6 +67,48 @@ DEFAULT_RULES: list[tuple[str, str, object, str]] = [
     ("cluster.followup_days", "2020-01-01", 14, "A cluster is active with a link dated within this many days."),
     ("focus.over_days", "2020-01-01", 28, "A focus is over this many days after the last case was isolated."),
     ("zone.release_days", "2020-01-01", 14, "A zoned unit is released after this many days without cases."),
+    ("zone.test_days", "2020-01-01", [0, 7, 14],
+     "Mass testing of everyone in a declared zone on these days after it starts (0 = the day it is declared). "
+     "(default: the notices order mass testing of the zone without fixing the rounds)"),
+    # F0 care (tracing.care): when an F0 treated at home may be released.
+    # day 1 = the positive sample date; a negative rapid/PCR test on day `days`
+    # releases; without one (or still positive) the F0 is released on day
+    # `days_if_positive`; `monitor_days` of self-monitoring at home follow.
+    ("care.release", "2020-01-01",
+     {"days": 14, "test": "pcr", "days_if_positive": None, "monitor_days": 14},
+     "Before home care: 14 days of treatment and a negative PCR test, then 14 days of monitoring at home "
+     "(default: hospital discharge practice of 2020)"),
+    ("care.release", "2021-09-03",
+     {"days": 14, "test": "pcr_or_rapid", "days_if_positive": None, "monitor_days": 7},
+     "4109/QĐ-BYT (home care of F0): released after 14 days with a negative test, then 7 days of "
+     "self-monitoring (figures and date not confirmed from the text of the decision: default)"),
+    ("care.release", "2021-12-29",
+     {"days": 10, "test": "rapid", "days_if_positive": 14, "monitor_days": 7},
+     "Bộ Y tế, with the case definition of 11042/BYT-DP: home F0 released after 10 days of treatment and a "
+     "negative rapid antigen test (date and the 14-day fallback: default)"),
+    ("care.release", "2022-01-31",
+     {"days": 7, "test": "rapid", "days_if_positive": 10, "monitor_days": 7},
+     "261/QĐ-BYT (31/01/2022): home F0 released after 7 days of treatment and a negative rapid antigen test, "
+     "else after 10 days (the 10-day fallback and 7 days of monitoring: default)"),
+    # Epidemic level criteria 2 (vaccination) and 3 (treatment capacity)
+    # (tracing.epilevel). Criterion 1 is level.bands.
+    ("level.assessment", "2021-10-11",
+     {"decision": "4800/QĐ-BYT",
+      "coverage": {"vaccinated": 0.70, "elderly_vaccinated": 0.80},
+      "low_coverage_raise": 1, "capacity_unmet_raise": 1, "max_level": 4,
+      "defaults": ["coverage.vaccinated", "coverage.elderly_vaccinated", "low_coverage_raise"]},
+     "Res. 128/NQ-CP, 4800/QĐ-BYT: the case-rate level is raised one level when vaccination coverage is low "
+     "(adults below 70 %, or persons 50 and older below 80 %) and one more when the area cannot meet its "
+     "treatment capacity plan. Coverage thresholds and the one-level raise: default (not confirmed from the "
+     "decision's table)."),
+    ("level.assessment", "2022-01-27",
+     {"decision": "218/QĐ-BYT",
+      "coverage": {"vaccinated": 0.75, "elderly_vaccinated": 0.80},
+      "low_coverage_raise": 1, "capacity_unmet_raise": 1, "max_level": 4,
+      "defaults": ["coverage.elderly_vaccinated", "low_coverage_raise"]},
+     "218/QĐ-BYT (27/01/2022, replaces 4800): case-rate bands of level.bands (level 4 above 600), raised one "
+     "level when fewer than 75 % are fully vaccinated (or persons 50 and older below 80 %: default) and one "
+     "more when treatment capacity is not met (the one-level raise: default)."),
     ("level.bands", "2021-10-11",
      [{"level": 1, "from": 0}, {"level": 2, "from": 20}, {"level": 3, "from": 50}, {"level": 4, "from": 150}],
      "New community cases per 100,000 per week. Res. 128/NQ-CP, 4800/QĐ-BYT (50 cut: default)."),
@@ -89,6 +131,14 @@ VALIDATORS = {
     "zone.release_days": lambda v: isinstance(v, int) and 1 <= v <= 365,
     "quarantine.plan": lambda v: isinstance(v, dict) and "F1" in v,
     "level.bands": lambda v: isinstance(v, list) and len(v) > 0,
+    "zone.test_days": lambda v: isinstance(v, list) and all(isinstance(x, int) and 0 <= x <= 365 for x in v),
+    "care.release": lambda v: isinstance(v, dict) and isinstance(v.get("days"), int) and 1 <= v["days"] <= 60
+    and (v.get("days_if_positive") is None or isinstance(v.get("days_if_positive"), int))
+    and isinstance(v.get("monitor_days", 0), int),
+    "level.assessment": lambda v: isinstance(v, dict) and isinstance(v.get("coverage", {}), dict)
+    and all(isinstance(x, (int, float)) and 0 <= x <= 1 for x in v.get("coverage", {}).values())
+    and all(isinstance(v.get(k, 0), int) and 0 <= v.get(k, 0) <= 3 for k in ("low_coverage_raise",
+                                                                            "capacity_unmet_raise")),
 }
 
 

@@ -192,6 +192,7 @@ class Store:
                         c.execute(step)
                 if n == 0:
                     self._seed_rules()
+            self._seed_new_rule_keys()
             c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             c.execute(f"PRAGMA user_version = {LATEST}")
             c.execute("COMMIT")
@@ -204,6 +205,15 @@ class Store:
         self.conn.executemany(
             "INSERT INTO rules (key, effective, value, note, created_at) VALUES (?, ?, ?, ?, ?)",
             [(k, e, json.dumps(v, ensure_ascii=False), n, now) for k, e, v, n in DEFAULT_RULES])
+
+    def _seed_new_rule_keys(self) -> None:
+        """Give a database made by an older version the default rules of keys
+        it has never had (keys it has are left alone: a province's values win)."""
+        known = {k for (k,) in self.conn.execute("SELECT DISTINCT key FROM rules")}
+        now = _now()
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO rules (key, effective, value, note, created_at) VALUES (?, ?, ?, ?, ?)",
+            [(k, e, json.dumps(v, ensure_ascii=False), n, now) for k, e, v, n in DEFAULT_RULES if k not in known])
 
     def close(self) -> None:
         self.conn.close()

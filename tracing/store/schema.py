@@ -148,6 +148,45 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL, created_at TEXT NOT NULL)",
         _redaction_key,
     ],
+    # 3 -> 4: outbreak management (tracing.zones, tracing.care, tracing.epilevel):
+    # declared zones (khoanh vùng / phong tỏa) with their units and places,
+    # F0 treatment tiers with history, and per-area vaccination coverage and
+    # treatment capacity (criteria 2 and 3 of 4800/QĐ-BYT and 218/QĐ-BYT).
+    [
+        """CREATE TABLE zones (
+            n INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('zone', 'lockdown')),
+            start TEXT NOT NULL,
+            case_id TEXT REFERENCES persons(id),
+            window_from TEXT NOT NULL, window_to TEXT NOT NULL,
+            released TEXT, forced INTEGER NOT NULL DEFAULT 0, release_note TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE zone_areas (
+            zone INTEGER NOT NULL REFERENCES zones(n) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('unit', 'place')),
+            name TEXT NOT NULL,
+            unit TEXT, ward TEXT, place INTEGER REFERENCES places(id),
+            PRIMARY KEY (zone, kind, name)
+        )""",
+        "CREATE INDEX zone_areas_unit ON zone_areas(ward, unit)",
+        "CREATE INDEX zone_areas_place ON zone_areas(place)",
+        """CREATE TABLE care (
+            id INTEGER PRIMARY KEY,
+            person TEXT NOT NULL REFERENCES cases(person) ON DELETE CASCADE,
+            start TEXT NOT NULL,
+            event TEXT NOT NULL CHECK (event IN ('care', 'recovered')),
+            tier INTEGER CHECK (tier IN (1, 2, 3)),
+            place TEXT,
+            created_at TEXT NOT NULL,
+            CHECK ((event = 'care') = (tier IS NOT NULL)),
+            UNIQUE (person, start, event)
+        )""",
+        "CREATE INDEX care_person ON care(person, start)",
+        "ALTER TABLE populations ADD COLUMN vaccinated REAL",
+        "ALTER TABLE populations ADD COLUMN elderly_vaccinated REAL",
+        "ALTER TABLE populations ADD COLUMN capacity INTEGER",
+    ],
 ]
 
 LATEST = len(MIGRATIONS)

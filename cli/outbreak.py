@@ -1,0 +1,217 @@
+"""`tracing zone declare|list|release`, `tracing care set|list` and
+`tracing case recover`: managing the outbreak after tracing."""
+
+from __future__ import annotations
+
+import click
+
+from tracing import care, zones
+
+from .output import emit_json, emit_rows, emit_table, format_option, note
+
+
+# ------------------------------------------------------------------ zones
+@click.group("zone")
+def zone_group():
+    """Zones (khoanh vùng, phong tỏa): declare, list, release.
+
+    A zone's residents, and everyone checked in at its places in its window,
+    get mass-testing follow-ups (rule zone.test_days) that `tracing followup`
+    lists; a zone is due for release after zone.release_days without a case.
+
+    \b
+    Examples:
+      tracing zone declare "TDP 5, Ngọc Lâm" --from 2021-05-08 --kind lockdown
+      tracing zone declare --from-case BN9 --from 2021-05-08
+      tracing zone list --date 2021-05-25
+      tracing zone release Z1 --date 2021-05-25
+    """
+
+
+@zone_group.command("declare")
+@click.argument("targets", nargs=-1, metavar="UNIT_OR_PLACE...")
+@click.option("--from", "start", required=True, metavar="DATE", help="The day the zone starts.")
+@click.option("--kind", type=click.Choice(zones.KINDS), default="zone", show_default=True,
+              help="zone = khoanh vùng, lockdown = phong tỏa.")
+@click.option("--case", "case_id", metavar="ID", help="The case the zone is declared for (sets its window).")
+@click.option("--from-case", "from_case", metavar="ID",
+              help="Declare the PA2 proposal of this case: its unit and the places of its infectious window.")
+@format_option("table", "json")
+@click.pass_obj
+def zone_declare(obj, targets, start, kind, case_id, from_case, fmt):
+    """Declare a zone over units ('UNIT, WARD', as persons are recorded) and
+    places (as checked in); 'unit:NAME' or 'place:NAME' when a name is both.
+    Everyone living there, and everyone checked in at its places in its
+    window, gets mass tests on the days of rule zone.test_days.
+
+    \b
+    Examples:
+      tracing zone declare "TDP 5, Ngọc Lâm" "Quán cà phê Hoa Sữa" --from 2021-05-08
+      tracing zone declare --from-case BN9 --from 2021-05-08 --kind lockdown
+    """
+    if from_case and case_id and from_case != case_id:
+        raise click.UsageError("--case and --from-case name different cases")
+    store = obj.store(write=True)
+    with store.write("zone declare"):
+        result = zones.declare(store, list(targets), start, kind=kind, case_id=from_case or case_id,
+                               from_case=bool(from_case))
+    for w in result["warnings"]:
+        note(f"Warning: {w}")
+    if fmt == "json":
+        emit_json(result)
+        return
+    click.echo(f"Declared zone {result['id']} ({result['kind']}) from {result['start']}"
+               + (f" for case {result['case']}" if result["case"] else "") + ".")
+    click.echo(f"  units:   {', '.join(result['units']) or '–'}")
+    click.echo(f"  places:  {', '.join(result['places']) or '–'}"
+               + (f" (check-ins {result['window'][0]} to {result['window'][1]})" if result["places"] else ""))
+    tests = result["tests"]
+    click.echo(f"  to test: {len(result['to_test'])} persons on {', '.join(tests['days'])} "
+               f"({tests['scheduled']} follow-ups scheduled)")
+
+
+ZONE_COLUMNS = ["id", "kind", "start", "status", "units", "places", "case", "last_case", "last_case_date",
+                "days_without_case", "release_from", "due_for_release", "released"]
+
+
+@zone_group.command("list")
+@click.option("--date", "day", metavar="DATE", help="The day the zones are seen on (default: today).")
+@click.option("--status", type=click.Choice(zones.STATUSES), help="Only zones with this status.")
+@format_option("table", "json", "csv")
+@click.pass_obj
+def zone_list(obj, day, status, fmt):
+    """Every zone with its status on a day, days without a new case and
+    whether it is due for release under rule zone.release_days.
+
+    \b
+    Examples:
+      tracing zone list --date 2021-05-25
+      tracing zone list --status active --format csv
+    """
+    rows = [z.as_dict() for z in zones.list_zones(obj.store(), day, status=status)]
+    emit_rows(rows, ZONE_COLUMNS, fmt, empty="No zones.")
+
+
+@zone_group.command("release")
+@click.argument("zone_id")
+@click.option("--date", "day", required=True, metavar="DATE", help="The day the zone ends.")
+@click.option("--force", is_flag=True, help="Release although a case in the zone is newer than the rule allows.")
+@format_option("table", "json")
+@click.pass_obj
+def zone_release(obj, zone_id, day, force, fmt):
+    """End a zone. Refused, with the reason, while its last case is newer
+    than rule zone.release_days allows, unless --force (the reason is kept in
+    the audit log). Its mass tests due after the day are cancelled.
+
+    \b
+    Example:
+      tracing zone release Z1 --date 2021-05-25
+    """
+    store = obj.store(write=True)
+    with store.write("zone release"):
+        result = zones.release(store, zone_id, day, force=force)
+    if fmt == "json":
+        emit_json(result)
+        return
+    click.echo(f"Released zone {result['id']} on {result['released']}"
+               + (" (forced)" if result["forced"] else "") + f"; {result['cancelled_tests']} mass tests cancelled.")
+    if result["note"]:
+        note(result["note"])
+
+
+# ------------------------------------------------------------------ care
+@click.group("care")
+def care_group():
+    """F0 care (phân tầng điều trị): tier 1 home care, 2 field hospital,
+    3 intensive care, with history; who in home care may be released.
+
+    \b
+    Examples:
+      tracing care set BN1 --tier 1 --from 2022-02-01 --place "tại nhà"
+      tracing care list --date 2022-02-08
+      tracing case recover BN1 --date 2022-02-08
+    """
+
+
+@care_group.command("set")
+@click.argument("case_id")
+@click.option("--tier", required=True, type=click.Choice(["1", "2", "3"]),
+              help="1 home care (cách ly điều trị tại nhà), 2 field hospital, 3 intensive care.")
+@click.option("--from", "start", required=True, metavar="DATE", help="First day at this tier.")
+@click.option("--place", help="Where: the hospital, or 'tại nhà'.")
+@format_option("table", "json")
+@click.pass_obj
+def care_set(obj, case_id, tier, start, place, fmt):
+    """Record where a confirmed case is treated from a day (history is kept).
+
+    \b
+    Example:
+      tracing care set BN1 --tier 2 --from 2022-02-03 --place "Bệnh viện dã chiến số 1"
+    """
+    store = obj.store(write=True)
+    with store.write("care set"):
+        result = care.set_tier(store, case_id, tier, start, place)
+    if fmt == "json":
+        emit_json(result)
+        return
+    click.echo(f"{result['id']}: tier {result['tier']} ({care.TIER_NAMES[result['tier']]}) from {result['from']}"
+               + (f" at {result['place']}" if result["place"] else "") + ".")
+    emit_table([{**h, "tier": h["tier"] or "–", "event": h["event"]} for h in result["history"]],
+               ["start", "event", "tier", "place"], ["from", "event", "tier", "place"])
+
+
+CARE_COLUMNS = ["id", "name", "phone", "ward", "unit", "tier", "place", "since", "confirmed", "day_of_illness",
+                "release_from", "release_test", "release_without_test", "negative_test", "status"]
+
+
+@care_group.command("list")
+@click.option("--date", "day", metavar="DATE", help="The day (default: today).")
+@click.option("--tier", type=click.Choice(["1", "2", "3", "all"]), default="1", show_default=True,
+              help="Which tier (1 = home care).")
+@format_option("table", "json", "csv")
+@click.pass_obj
+def care_list(obj, day, tier, fmt):
+    """F0 under treatment on a day (default: home care, tier 1) with their day
+    of illness (day 1 = the sample date) and when they may be released under
+    rule care.release in force on their sample date: from release_from with a
+    negative test, or on release_without_test without one.
+
+    \b
+    Examples:
+      tracing care list --date 2022-02-08
+      tracing care list --tier all --format csv
+    """
+    rows = [s.as_dict() for s in care.states(obj.store(), day, tier=None if tier == "all" else int(tier))]
+    emit_rows(rows, CARE_COLUMNS, fmt, empty="Nobody under treatment at this tier on that day.")
+
+
+@click.command("recover")
+@click.argument("case_id")
+@click.option("--date", "day", required=True, metavar="DATE", help="Day of the release from treatment.")
+@format_option("table", "json")
+@click.pass_obj
+def case_recover(obj, case_id, day, fmt):
+    """Record that an F0 was released from treatment (khỏi bệnh, dỡ bỏ cách ly).
+
+    \b
+    Example:
+      tracing case recover BN1 --date 2022-02-08
+    """
+    store = obj.store(write=True)
+    with store.write("case recover"):
+        result = care.recover(store, case_id, day)
+    for w in result["warnings"]:
+        note(f"Warning: {w}")
+    if fmt == "json":
+        emit_json(result)
+        return
+    click.echo(f"{result['id']} released from treatment on {result['recovered']} "
+               f"(day {result['day_of_illness']} of illness).")
+
+
+def register(cli):
+    cli.add_command(zone_group)
+    cli.add_command(care_group)
+    case_group = cli.get_command(None, "case")
+    if case_group is not None and "recover" not in case_group.commands:
+        case_group.add_command(case_recover)

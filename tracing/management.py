@@ -1,0 +1,94 @@
+"""The outbreak-management figures of the supervisor's report
+(:mod:`tracing.report`): zones, foci and F0 by treatment tier, each as of the
+last day of the report's period.
+
+* ``zones``: every zone active on that day or released inside the period
+  (:mod:`tracing.zones`), with days without a new case and the day it may be
+  released;
+* ``foci``: clusters as foci (:mod:`tracing.foci`), active or over by rule
+  ``focus.over_days``, with counts;
+* ``care``: F0 by tier under treatment on that day, released, the share
+  treated at home (the notices: "trên 93 % F0 đang được điều trị tại nhà")
+  and the period's cases with no tier recorded (:mod:`tracing.care`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from . import care, foci, zones
+
+LABELS = {
+    "en": {
+        "zones": "Zones (khoanh vùng, phong tỏa)", "zone": "Zone", "kind": "Kind", "areas": "Units and places",
+        "start": "From", "status": "Status", "days_without": "Days without a new case",
+        "release_from": "May be released from", "released": "Released",
+        "foci": "Outbreak foci (ổ dịch)", "focus": "Focus", "cases": "Cases", "last_isolated": "Last case isolated",
+        "over_from": "Over from", "care": "F0 by treatment tier", "tier": "Tier", "persons": "F0",
+        "tier_1": "1: home care", "tier_2": "2: field hospital", "tier_3": "3: intensive care",
+        "under": "Under treatment", "recovered": "Released from treatment", "home_share": "Share treated at home (%)",
+        "no_tier": "F0 of the period with no tier recorded",
+        "active": "active", "over": "over", "not_started": "not started", "zone_kind": "zone",
+        "lockdown": "lockdown",
+    },
+    "vi": {
+        "zones": "Khoanh vùng, phong tỏa", "zone": "Vùng", "kind": "Hình thức", "areas": "Tổ dân phố và địa điểm",
+        "start": "Từ ngày", "status": "Tình trạng", "days_without": "Số ngày không có ca mới",
+        "release_from": "Có thể gỡ từ ngày", "released": "Đã gỡ",
+        "foci": "Ổ dịch", "focus": "Ổ dịch", "cases": "Số ca", "last_isolated": "Ca cuối được cách ly",
+        "over_from": "Kết thúc từ ngày", "care": "F0 theo tầng điều trị", "tier": "Tầng", "persons": "Số F0",
+        "tier_1": "1: điều trị tại nhà", "tier_2": "2: bệnh viện dã chiến", "tier_3": "3: hồi sức tích cực",
+        "under": "Đang điều trị", "recovered": "Đã khỏi, dỡ bỏ cách ly", "home_share": "Tỷ lệ điều trị tại nhà (%)",
+        "no_tier": "F0 trong giai đoạn chưa phân tầng",
+        "active": "đang hoạt động", "over": "đã kết thúc", "not_started": "chưa bắt đầu", "zone_kind": "khoanh vùng",
+        "lockdown": "phong tỏa",
+    },
+}
+
+
+def figures(store, start: dt.date, end: dt.date) -> dict:
+    """``{"zones": [...], "foci": {"active", "over", "list": [...]}, "care": {...}}`` on ``end``."""
+    from . import clusters
+
+    s, e = start.isoformat(), end.isoformat()
+    zone_rows = [z.as_dict() for z in zones.list_zones(store, e)
+                 if z.status == "active" or (z.released and s <= z.released <= e)]
+    rules = store.rules()
+    found, _pending = clusters._compute(store, 2, False)
+    facts = {r["id"]: r for r in clusters.sql.case_facts(store)}
+    focus_rows = []
+    for c in found:
+        status, over_from, last = foci.status(
+            rules, [(facts[x]["confirmed"], facts[x]["isolated"]) for x in c["cases"]], e)
+        if last is None:
+            continue
+        focus_rows.append({"id": c["id"], "size": sum(1 for x in c["cases"] if facts[x]["confirmed"] <= e),
+                           "last_isolated": last, "status": status, "over_from": over_from})
+    return {
+        "zones": zone_rows,
+        "foci": {"active": sum(1 for f in focus_rows if f["status"] == "active"),
+                 "over": sum(1 for f in focus_rows if f["status"] == "over"), "list": focus_rows},
+        "care": care.summary(store, e, s),
+    }
+
+
+def tables(report: dict) -> list[tuple[str, list[str], list[list]]]:
+    """The three tables in the report's language (see :func:`tracing.report.tables`)."""
+    L = LABELS.get(report["lang"], LABELS["en"])
+    zone_rows = [[z["id"], L["zone_kind"] if z["kind"] == "zone" else L["lockdown"],
+                  "; ".join(z["units"] + z["places"]), z["start"],
+                  L.get(z["status"], z["status"]) if z["status"] != "released" else L["released"],
+                  z["days_without_case"], z["release_from"], z["released"]] for z in report.get("zones", [])]
+    focus_rows = [[f["id"], f["size"], f["last_isolated"], L[f["status"]], f["over_from"]]
+                  for f in report.get("foci", {}).get("list", [])]
+    c = report.get("care") or {"tiers": {"1": 0, "2": 0, "3": 0}, "under_treatment": 0, "recovered": 0,
+                               "home_share_pct": None, "no_tier": None}
+    care_rows = [[L["tier_1"], c["tiers"]["1"]], [L["tier_2"], c["tiers"]["2"]], [L["tier_3"], c["tiers"]["3"]],
+                 [L["under"], c["under_treatment"]], [L["home_share"], c["home_share_pct"]],
+                 [L["recovered"], c["recovered"]], [L["no_tier"], c["no_tier"]]]
+    return [
+        (L["zones"], [L["zone"], L["kind"], L["areas"], L["start"], L["status"], L["days_without"],
+                      L["release_from"], L["released"]], zone_rows),
+        (L["foci"], [L["focus"], L["cases"], L["last_isolated"], L["status"], L["over_from"]], focus_rows),
+        (L["care"], [L["tier"], L["persons"]], care_rows),
+    ]

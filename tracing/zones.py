@@ -1,0 +1,306 @@
+"""Zones (khoanh vùng, phong tỏa): declared, mass-tested, released.
+
+A zone is a record: its smallest residential units (tổ dân phố, khu dân cư,
+chung cư: ``"UNIT, WARD"``) and places (QR check-in venues), a kind (``zone``
+= khoanh vùng, ``lockdown`` = phong tỏa), the day it starts and, when it was
+declared for a case (the PA2 proposal of :func:`tracing.scenarios.zone`), that
+case. Declaring one schedules mass-testing follow-ups (kind ``zone_test``,
+rule ``zone.test_days``) for everyone living in its units and everyone checked
+in at its places in its window, so ``tracing followup`` lists them.
+
+**Window** of a zone: the infectious window of its case (2 days before onset
+or sample up to isolation, rule ``window.infectious_before_days``); without a
+case, the ``window.incubation_days`` (first number) days before the start up
+to the start *(default)*.
+
+**Days without a new case** on a day D: D minus the sample date of the latest
+case confirmed on or before D among the zone's case, cases living in its units
+and cases checked in at its places from the window's start; with no case at
+all, D minus the start. The zone is **due for release** when that reaches
+rule ``zone.release_days`` in force on D (DOMAIN: "a zoned unit is released
+after 14 days without cases", default). ``release`` refuses an earlier day,
+naming the case that holds the zone, unless forced; it cancels the zone's
+mass tests due after the release.
+
+>>> zone_number("Z12"), zone_number(" z3 "), zone_number("7")
+(12, 3, 7)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from .errors import Conflict, InvalidValue, NotFound
+from .levels import case_from_row
+from .people import check_id
+from .store import outbreak as sql
+from .values import clean_text, parse_date, past_date, today
+
+KINDS = ("zone", "lockdown")
+STATUSES = ("not_started", "active", "released")
+
+
+def zone_number(value) -> int:
+    """``Z12`` (or ``12``) as the number 12; anything else is refused."""
+    text = (clean_text(value) or "").upper()
+    digits = text[1:] if text.startswith("Z") else text
+    if not digits.isdigit() or int(digits) < 1:
+        raise InvalidValue(f"zone: '{str(value)[:30]}' is not a zone id (Z1, Z2…, see `tracing zone list`)")
+    return int(digits)
+
+
+def zone_id(n: int) -> str:
+    return f"Z{n}"
+
+
+@dataclass
+class Area:
+    """One unit (``kind`` unit: ``unit`` and ``ward``) or place (``place`` id) of a zone."""
+    kind: str
+    name: str
+    unit: str | None = None
+    ward: str | None = None
+    place: int | None = None
+
+
+@dataclass
+class ZoneStatus:
+    """A zone as seen on a day (``tracing zone list``)."""
+    id: str
+    kind: str
+    start: str
+    case: str | None
+    units: list[str]
+    places: list[str]
+    status: str
+    last_case: str | None
+    last_case_date: str | None
+    days_without_case: int | None
+    release_days: int
+    release_from: str | None
+    due_for_release: bool
+    released: str | None
+    forced: bool
+    window: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# ------------------------------------------------------------------ resolving what to zone
+def _unit_label(unit: str, ward: str | None) -> str:
+    return f"{unit}, {ward}" if ward else unit
+
+
+def resolve(store, text: str) -> Area:
+    """A command-line UNIT_OR_PLACE as a zone area.
+
+    ``unit:NAME`` / ``place:NAME`` say which it is; otherwise a place name (as
+    checked in) or a unit written ``UNIT, WARD`` (or ``UNIT`` when it is in one
+    ward only). Unknown, or both a place and a unit: :class:`InvalidValue`.
+    """
+    raw = clean_text(text)
+    if not raw:
+        raise InvalidValue("zone: an empty unit or place name")
+    want = None
+    low = raw.lower()
+    for prefix in ("unit:", "place:"):
+        if low.startswith(prefix):
+            want, raw = prefix[:-1], raw[len(prefix):].strip()
+    place = sql.place_named(store, raw) if want in (None, "place") else None
+    units: list[dict] = []
+    if want in (None, "unit"):
+        units = sql.units_named(store, raw, None)
+        if not units and ", " in raw:
+            unit, ward = raw.rsplit(", ", 1)
+            units = sql.units_named(store, unit.strip(), ward.strip())
+    if place and units:
+        raise InvalidValue(f"zone: '{raw}' is both a place and a unit: write place:{raw} or unit:{raw}")
+    if place:
+        return Area("place", place["name"], place=place["id"], unit=place["unit"], ward=place["ward"])
+    if len(units) > 1:
+        options = "; ".join(_unit_label(u["unit"], u["ward"]) for u in units)
+        raise InvalidValue(f"zone: unit '{raw}' is in {len(units)} wards ({options}): write 'UNIT, WARD'")
+    if units:
+        u = units[0]
+        return Area("unit", _unit_label(u["unit"], u["ward"]), unit=u["unit"], ward=u["ward"])
+    what = {"unit": "unit", "place": "place"}.get(want, "unit or place")
+    raise InvalidValue(f"zone: no {what} named '{raw}' (units are written 'UNIT, WARD' as persons are "
+                       "recorded; places as checked in)")
+
+
+def _window(store, start: str, case_row: dict | None) -> tuple[str, str]:
+    rules = store.rules()
+    if case_row:
+        return case_from_row(case_row).window(rules)
+    far = int(rules.at("window.incubation_days", start)[0])
+    return (dt.date.fromisoformat(start) - dt.timedelta(days=far)).isoformat(), start
+
+
+def people_in(store, areas: list[Area], window: tuple[str, str]) -> list[str]:
+    """Residents of the units and visitors of the places in ``window``, sorted,
+    confirmed cases left out (they are in treatment)."""
+    ids: set[str] = set()
+    for a in areas:
+        if a.kind == "unit":
+            ids.update(sql.residents(store, a.ward, a.unit))
+        else:
+            ids.update(sql.visitors(store, a.place, window[0] + " 00:00:00", window[1] + " 23:59:59"))
+    ids -= set(store.cases(ids))
+    return sorted(ids)
+
+
+# ------------------------------------------------------------------ declare
+def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: str | None = None,
+            from_case: bool = False) -> dict:
+    """Record a zone and schedule its mass tests.
+
+    ``targets``: UNIT_OR_PLACE texts (see :func:`resolve`); with ``from_case``
+    (or no targets and a ``case_id``) the PA2 proposal of the case
+    (:func:`tracing.scenarios.zone`: its unit and the places of its infectious
+    window) is declared. ``start``: the day it starts (not after today).
+
+    Returns ``{"id", "kind", "start", "case", "units", "places", "window",
+    "to_test", "tests": {"days", "scheduled"}, "warnings"}``.
+    """
+    from . import scenarios
+
+    if kind not in KINDS:
+        raise InvalidValue(f"--kind: '{kind}' is not one of {', '.join(KINDS)}")
+    day = past_date(start, "--from", required=True).isoformat()
+    case_row = None
+    if case_id is not None:
+        case_id = check_id(case_id, "--case")
+        case_row = store.get_case(case_id)
+        if case_row is None:
+            raise NotFound(f"--case: {case_id} is not a confirmed case")
+        if case_row["confirmed"] > day:
+            raise InvalidValue(f"--from {day} is before the sample date of {case_id} ({case_row['confirmed']})")
+    areas: list[Area] = []
+    if from_case or (not targets and case_row):
+        if case_row is None:
+            raise InvalidValue("--from-case needs the id of a confirmed case")
+        proposal = scenarios.zone(store, case_id)
+        person = store.get_person(case_id) or {}
+        if person.get("unit"):
+            areas.append(Area("unit", _unit_label(person["unit"], person.get("ward")),
+                              unit=person["unit"], ward=person.get("ward")))
+        for name in proposal["places"]:
+            areas.append(resolve(store, "place:" + name))
+        if not areas:
+            raise InvalidValue(f"{case_id} has no unit recorded and no check-in in its infectious window: "
+                               "name the units or places to zone")
+    for text in targets:
+        areas.append(resolve(store, text))
+    if not areas:
+        raise InvalidValue("zone declare: name at least one unit or place (or --from-case ID)")
+    seen, unique = set(), []
+    for a in areas:
+        if (a.kind, a.name) not in seen:
+            seen.add((a.kind, a.name))
+            unique.append(a)
+    window = _window(store, day, case_row)
+    warnings = []
+    active = {(a["kind"], a["name"]): zone_id(z["n"]) for z in sql.zones(store)
+              if not z["released"] for a in z["areas"]}
+    for a in unique:
+        if (a.kind, a.name) in active:
+            warnings.append(f"{a.name} is already in zone {active[(a.kind, a.name)]}")
+    n = sql.insert_zone(store, kind, day, case_id, window, [a.__dict__ for a in unique])
+    persons = people_in(store, unique, window)
+    test_days = [int(d) for d in store.rules().at("zone.test_days", day)]
+    dues = sorted({(dt.date.fromisoformat(day) + dt.timedelta(days=d)).isoformat() for d in test_days})
+    why = f"zone {zone_id(n)} ({kind}) declared from {day}"
+    scheduled = sql.zone_test_followups(store, persons, n, dues, why)
+    result = {"id": zone_id(n), "kind": kind, "start": day, "case": case_id,
+              "units": [a.name for a in unique if a.kind == "unit"],
+              "places": [a.name for a in unique if a.kind == "place"],
+              "window": list(window), "to_test": persons,
+              "tests": {"days": dues, "scheduled": scheduled}, "warnings": warnings}
+    store.note(zone=result["id"], kind=kind, start=day, case=case_id, units=result["units"],
+               places=result["places"], persons=len(persons), scheduled=scheduled)
+    return result
+
+
+# ------------------------------------------------------------------ status, list
+def _cases_of(store, zone: dict) -> list[dict]:
+    units = [(a["ward"], a["unit"]) for a in zone["areas"] if a["kind"] == "unit"]
+    places = [a["place"] for a in zone["areas"] if a["kind"] == "place" and a["place"] is not None]
+    found = {c["id"]: c for c in sql.cases_in_units(store, units)}
+    for c in sql.cases_at_places(store, places, zone["window_from"] + " 00:00:00"):
+        found.setdefault(c["id"], c)
+    if zone["case_id"]:
+        row = store.get_case(zone["case_id"])
+        if row:
+            found.setdefault(row["person"], {"id": row["person"], "confirmed": row["confirmed"]})
+    return list(found.values())
+
+
+def status_of(store, zone: dict, day: str) -> ZoneStatus:
+    """The zone ``zone`` (a stored row with ``areas``) on ``day`` (ISO text)."""
+    rules = store.rules()
+    release_days = int(rules.at("zone.release_days", day))
+    cases = [c for c in _cases_of(store, zone) if c["confirmed"] and c["confirmed"] <= day]
+    last = max(cases, key=lambda c: (c["confirmed"], c["id"])) if cases else None
+    if zone["released"] and zone["released"] <= day:
+        status = "released"
+    elif zone["start"] > day:
+        status = "not_started"
+    else:
+        status = "active"
+    ref = last["confirmed"] if last else zone["start"]
+    without = (dt.date.fromisoformat(day) - dt.date.fromisoformat(ref)).days
+    release_from = (dt.date.fromisoformat(ref) + dt.timedelta(days=release_days)).isoformat()
+    return ZoneStatus(
+        id=zone_id(zone["n"]), kind=zone["kind"], start=zone["start"], case=zone["case_id"],
+        units=[a["name"] for a in zone["areas"] if a["kind"] == "unit"],
+        places=[a["name"] for a in zone["areas"] if a["kind"] == "place"],
+        status=status, last_case=last["id"] if last else None, last_case_date=last["confirmed"] if last else None,
+        days_without_case=without if without >= 0 else None, release_days=release_days,
+        release_from=release_from, due_for_release=status == "active" and without >= release_days,
+        released=zone["released"] if zone["released"] and zone["released"] <= day else None,
+        forced=bool(zone["forced"]) and bool(zone["released"]) and zone["released"] <= day,
+        window=[zone["window_from"], zone["window_to"]])
+
+
+def list_zones(store, day=None, *, status: str | None = None) -> list[ZoneStatus]:
+    """Every zone on ``day`` (default today), by number; ``status`` filters."""
+    day = (parse_date(day, "--date") or today()).isoformat()
+    if status is not None and status not in STATUSES:
+        raise InvalidValue(f"--status: '{status}' is not one of {', '.join(STATUSES)}")
+    out = [status_of(store, z, day) for z in sql.zones(store)]
+    return [z for z in out if status is None or z.status == status]
+
+
+# ------------------------------------------------------------------ release
+def release(store, zone_text, day, *, force: bool = False) -> dict:
+    """End a zone on ``day``. Refused (:class:`Conflict`, naming the case that
+    holds it and the first day it may end) while fewer than ``zone.release_days``
+    days have passed since its last case, unless ``force``. Cancels its mass
+    tests due after ``day``."""
+    n = zone_number(zone_text)
+    found = sql.zones(store, [n])
+    if not found:
+        raise NotFound(f"zone {zone_id(n)} does not exist (see `tracing zone list`)")
+    zone = found[0]
+    day = past_date(day, "--date", required=True).isoformat()
+    if zone["released"]:
+        raise Conflict(f"zone {zone_id(n)} was already released on {zone['released']}")
+    if day < zone["start"]:
+        raise InvalidValue(f"--date {day} is before zone {zone_id(n)} started ({zone['start']})")
+    st = status_of(store, zone, day)
+    note = None
+    if not st.due_for_release:
+        held = (f"its last case {st.last_case} (sample {st.last_case_date}) is {st.days_without_case} days old"
+                if st.last_case else f"it started {st.days_without_case} days ago")
+        reason = (f"zone {st.id}: {held}; rule zone.release_days asks {st.release_days} days without a new "
+                  f"case, so it may be released from {st.release_from}")
+        if not force:
+            raise Conflict(reason + " (--force releases it anyway, and the audit log keeps the reason)")
+        note = "forced: " + reason
+    sql.release_zone(store, n, day, force and note is not None, note)
+    cancelled = sql.cancel_zone_tests(store, n, f"zone {st.id} released on {day}", after=day)
+    store.note(zone=st.id, released=day, forced=note is not None, reason=note, cancelled=cancelled)
+    st = status_of(store, sql.zones(store, [n])[0], day)
+    return {**st.as_dict(), "cancelled_tests": cancelled, "note": note}
