@@ -57,18 +57,30 @@ def report_cmd(obj, start, end, by, fmt, path, lang):
 @click.pass_obj
 def level_cmd(obj, week_of, by, fmt):
     """Epidemic level (cấp độ dịch) per area: new community cases per 100,000
-    in the week against the bands of rule level.bands. Every area with a
-    population is listed; an area with cases but no population says so.
+    in the week against the bands of rule level.bands (case_level), raised by
+    low vaccination coverage and unmet treatment capacity when the populations
+    file gives them (4800/QĐ-BYT, from 27/01/2022 218/QĐ-BYT: rule
+    level.assessment). Every area with a population is listed; an area with
+    cases but no population says so; criteria without data are named.
+    --by workplace assesses enterprises and industrial zones (population rows
+    of kind workplace, cases by the person's workplace).
 
     \b
     Examples:
       tracing level --week-of 2021-12-08
       tracing level --by unit --format json
+      tracing level --by workplace --week-of 2022-02-23
     """
     rows = epilevel.assess(obj.store(), week_of, by)
     if rows:
-        note(f"Week {rows[0]['week'][0]} – {rows[0]['week'][1]}")
-    emit_rows(rows, ["area", "population", "new_cases", "per_100k", "level", "note"], fmt,
+        note(f"Week {rows[0]['week'][0]} – {rows[0]['week'][1]}; criteria of {rows[0]['decision']} "
+             "(rule level.assessment)")
+        missing = sorted({m for r in rows for m in r["not_assessed"]})
+        if missing:
+            note(f"Not assessed (no column in the populations file): {', '.join(missing)}; "
+                 "a criterion without data is left out of an area's level, never guessed")
+    emit_rows(rows, ["area", "population", "new_cases", "per_100k", "case_level", "vaccinated",
+                     "elderly_vaccinated", "capacity", "level", "note"], fmt,
               empty="No area has a population (tracing import populations FILE) and no case this week.")
 
 

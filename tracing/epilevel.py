@@ -6,8 +6,14 @@ Sunday (the day the week is assessed). A *community* case is one that was not
 already in quarantine as a traced F1/F2 when confirmed (see
 :func:`tracing.report.was_quarantined`).
 
+Criteria 2 (vaccination coverage) and 3 (treatment capacity) of 4800/QĐ-BYT
+(from 11/10/2021) and 218/QĐ-BYT (from 27/01/2022) adjust that level by rule
+``level.assessment`` (:func:`criteria_level`) when the populations file gives
+the columns; without them the level is the case-rate level and the row says
+which criteria were not assessed.
+
 Populations come from ``tracing import populations`` (table ``populations``;
-a unit's area is ``"UNIT, WARD"``). Every area with a population is listed,
+a unit's area is ``"UNIT, WARD"``; workplaces are rows of kind ``workplace``). Every area with a population is listed,
 also with no case; an area with cases but no population is listed with
 ``level`` None and a note, never guessed.
 
@@ -27,7 +33,7 @@ from .report import UNKNOWN_AREA, area_of, was_quarantined
 from .store import reports as sql
 from .values import parse_date, today
 
-BY = ("district", "ward", "unit")
+BY = ("district", "ward", "unit", "workplace")
 
 
 def week_of(day) -> tuple[dt.date, dt.date]:
@@ -51,35 +57,91 @@ def band_level(bands: list[dict], per_100k: float) -> int | None:
     return level
 
 
+def criteria_level(assessment: dict, case_level: int, row: dict) -> tuple[int, list[str], list[str]]:
+    """Criteria 2 and 3 applied to the case-rate level (criterion 1):
+    ``(level, not_assessed, reasons)``.
+
+    ``assessment``: the value of rule ``level.assessment``; ``row``: the
+    area's ``vaccinated``, ``elderly_vaccinated`` (shares 0..1) and ``capacity``
+    (1 met, 0 not met; None: not given). Coverage is low when any given share
+    is below its threshold: the level rises by ``low_coverage_raise``; an unmet
+    capacity adds ``capacity_unmet_raise``; never above ``max_level``.
+
+    >>> rule = {"coverage": {"vaccinated": 0.75, "elderly_vaccinated": 0.8}, "low_coverage_raise": 1,
+    ...         "capacity_unmet_raise": 1, "max_level": 4}
+    >>> criteria_level(rule, 2, {"vaccinated": 0.6, "elderly_vaccinated": None, "capacity": None})
+    (3, ['elderly_vaccinated', 'capacity'], ['vaccinated 60.0 % < 75.0 %'])
+    >>> criteria_level(rule, 1, {"vaccinated": 0.9, "elderly_vaccinated": 0.95, "capacity": 1})
+    (1, [], [])
+    """
+    level, missing, reasons = case_level, [], []
+    low = False
+    for key, threshold in (assessment.get("coverage") or {}).items():
+        value = row.get(key)
+        if value is None:
+            missing.append(key)
+        elif value < threshold:
+            low = True
+            reasons.append(f"{key} {value * 100:.1f} % < {threshold * 100:.1f} %")
+    if low:
+        level += int(assessment.get("low_coverage_raise", 0))
+    capacity = row.get("capacity")
+    if capacity is None:
+        missing.append("capacity")
+    elif not capacity:
+        level += int(assessment.get("capacity_unmet_raise", 0))
+        reasons.append("treatment capacity not met")
+    return min(level, int(assessment.get("max_level", 4))), missing, reasons
+
+
 def assess(store, week_of_day=None, by: str = "ward") -> list[dict]:
-    """``[{"area", "population", "new_cases", "per_100k", "level", "note",
-    "week": [monday, sunday]}]`` sorted by area; see the module doc."""
+    """``[{"area", "population", "new_cases", "per_100k", "case_level",
+    "vaccinated", "elderly_vaccinated", "capacity", "level", "decision",
+    "not_assessed", "reasons", "note", "week": [monday, sunday]}]`` sorted by
+    area; see the module doc. ``case_level`` is criterion 1 (rule
+    ``level.bands``); ``level`` adds criteria 2 and 3 by rule
+    ``level.assessment`` (:func:`criteria_level`); ``not_assessed`` names the
+    criteria the populations file gave no column for (they are then left out,
+    never guessed). ``by`` ``workplace``: cases by the workplace recorded on
+    the person, against populations of kind ``workplace``.
+    """
     if by not in BY:
         raise InvalidValue(f"--by: '{by}' is not one of {', '.join(BY)}")
     monday, sunday = week_of(week_of_day or today())
     rules = store.rules()
     bands = rules.at("level.bands", sunday)
+    assessment = rules.at("level.assessment", sunday)
     pops = sql.populations(store, by)
+    criteria = sql.population_criteria(store, by)
     counts: Counter = Counter()
     for c in sql.cases_between(store, monday.isoformat(), sunday.isoformat()):
         if not was_quarantined(rules, c["prior_level"], c["confirmed"]):
+            if by == "workplace" and not c.get("workplace"):
+                continue  # a case with no workplace is not a workplace's case
             counts[area_of(c, by, "en")] += 1
     week = [monday.isoformat(), sunday.isoformat()]
+    decision = assessment.get("decision")
     out = []
     for area in sorted(set(pops) | set(counts)):
         n = counts.get(area, 0)
         pop = pops.get(area)
+        crit = criteria.get(area) or {}
+        base = {"area": area, "population": pop, "new_cases": n, "per_100k": None, "case_level": None,
+                "vaccinated": crit.get("vaccinated"), "elderly_vaccinated": crit.get("elderly_vaccinated"),
+                "capacity": None if crit.get("capacity") is None else bool(crit["capacity"]),
+                "level": None, "decision": decision, "not_assessed": [], "reasons": [], "note": None, "week": week}
         if pop is None:
-            note = ("cases without a recorded area" if area == UNKNOWN_AREA["en"]
-                    else f"no population for this {by}: add it with `tracing import populations`")
-            out.append({"area": area, "population": None, "new_cases": n, "per_100k": None, "level": None,
-                        "note": note, "week": week})
+            base["note"] = ("cases without a recorded area" if area == UNKNOWN_AREA["en"]
+                            else f"no population for this {by}: add it with `tracing import populations`")
+            out.append(base)
             continue
         if pop == 0:
-            out.append({"area": area, "population": 0, "new_cases": n, "per_100k": None, "level": None,
-                        "note": "population is 0", "week": week})
+            out.append({**base, "note": "population is 0"})
             continue
-        per = round(n * 100_000 / pop, 1)
-        out.append({"area": area, "population": pop, "new_cases": n, "per_100k": per,
-                    "level": band_level(bands, n * 100_000 / pop), "note": None, "week": week})
+        case_level = band_level(bands, n * 100_000 / pop)
+        level, missing, reasons = (criteria_level(assessment, case_level, crit) if case_level is not None
+                                   else (None, [], []))
+        out.append({**base, "per_100k": round(n * 100_000 / pop, 1), "case_level": case_level, "level": level,
+                    "not_assessed": missing, "reasons": reasons,
+                    "note": "; ".join(reasons + ([f"not assessed: {', '.join(missing)}"] if missing else [])) or None})
     return out

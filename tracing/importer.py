@@ -45,8 +45,9 @@ from .errors import InvalidValue, TracingError
 from .people import check_id, clean_person
 from .store import bulk
 from .store import duplicates as dupsql
+from .store.reports import POPULATION_KINDS
 from .tabular import KINDS, match_header, open_table
-from .values import clean_text, parse_bool, parse_date, parse_datetime, parse_int, past_date, today
+from .values import clean_text, fold, parse_bool, parse_date, parse_datetime, parse_int, past_date, today
 
 REDERIVE_ALL_AT = 2000
 """Above this many touched persons the whole district is re-derived at once."""
@@ -193,7 +194,10 @@ def clean_checkin(fields: dict) -> dict:
 
 def clean_population(fields: dict) -> dict:
     """Validate a population row: ``area``, ``population``, ``level``
-    (district, ward or unit, also in Vietnamese; blank means ward).
+    (district, ward, unit or workplace, also in Vietnamese; blank means
+    ward) and, when given, ``vaccinated`` / ``elderly_vaccinated`` (shares
+    fully vaccinated, :func:`parse_share`) and ``capacity`` (yes/no: the area
+    meets its treatment capacity plan), criteria 2 and 3 of the level.
 
     >>> clean_population({"area": "Ngọc Lâm", "population": "23,400", "level": "Phường"})
     {'kind': 'ward', 'area': 'Ngọc Lâm', 'population': 23400}
@@ -210,10 +214,44 @@ def clean_population(fields: dict) -> dict:
     level = clean_text(fields.get("level"))
     kind = "ward"
     if level:
-        kind = level.lower() if level.lower() in ("district", "ward", "unit") else match_header(level, "persons")
-        if kind not in ("district", "ward", "unit"):
-            raise InvalidValue(f"level: '{level[:30]}' is not district, ward or unit")
-    return {"kind": kind, "area": area, "population": population}
+        kind = level.lower() if level.lower() in POPULATION_KINDS else match_header(level, "persons")
+        if kind is None and fold(level) in WORKPLACE_WORDS:
+            kind = "workplace"
+        if kind not in POPULATION_KINDS:
+            raise InvalidValue(f"level: '{level[:30]}' is not district, ward, unit or workplace")
+    row = {"kind": kind, "area": area, "population": population}
+    for key in ("vaccinated", "elderly_vaccinated"):
+        if clean_text(fields.get(key)) is not None:
+            row[key] = parse_share(fields[key], key)
+    if clean_text(fields.get("capacity")) is not None:
+        row["capacity"] = int(parse_bool(fields["capacity"], "capacity"))
+    return row
+
+
+#: Words of a population row's level that mean a workplace (enterprises, industrial zones).
+WORKPLACE_WORDS = {"workplace", "enterprise", "company", "factory", "industrial zone", "doanh nghiep",
+                   "cong ty", "nha may", "khu cong nghiep", "co so san xuat", "noi lam viec", "co quan"}
+
+
+def parse_share(value, field: str) -> float:
+    """A share of people as a fraction 0..1: ``82%``, ``82,5 %``, ``0.825`` or
+    ``82.5`` (a number above 1 is a percentage).
+
+    >>> parse_share("82,5 %", "vaccinated"), parse_share("0.9", "vaccinated"), parse_share(75, "vaccinated")
+    (0.825, 0.9, 0.75)
+    """
+    text = str(value).strip().replace(" ", "")
+    percent = text.endswith("%")
+    text = text.rstrip("%").replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        raise InvalidValue(f"{field}: '{str(value)[:30]}' is not a share (write 82%, 82,5 % or 0.825)") from None
+    if percent or number > 1:
+        number /= 100
+    if not 0 <= number <= 1:
+        raise InvalidValue(f"{field}: {value} is not between 0 and 100 %")
+    return round(number, 4)
 
 
 _MISS = object()

@@ -138,6 +138,16 @@ FIELDS: dict[str, list[FieldSpec]] = {
         _f("area", "khu vực", "địa bàn", "đơn vị", "tên đơn vị", "tên", "name", required=True),
         _f("population", "dân số", "số dân", "nhân khẩu", "số nhân khẩu", "pop", required=True),
         _f("level", "cấp", "cấp hành chính", "loại"),
+        # criteria 2 and 3 of the epidemic level (4800/QĐ-BYT, 218/QĐ-BYT)
+        _f("vaccinated", "fully vaccinated", "vaccinated share", "share vaccinated", "vaccination coverage",
+           "coverage", "tỷ lệ tiêm đủ liều", "tiêm đủ liều", "tỷ lệ tiêm chủng", "tỷ lệ bao phủ vắc xin",
+           "bao phủ vắc xin", "đã tiêm đủ liều"),
+        _f("elderly_vaccinated", "elderly vaccinated", "vaccinated elderly", "elderly coverage",
+           "vaccinated 50", "vaccinated 50+", "vaccinated over 50", "tỷ lệ tiêm đủ liều người cao tuổi",
+           "người cao tuổi tiêm đủ liều", "tiêm đủ liều từ 50 tuổi", "người từ 50 tuổi tiêm đủ liều",
+           "tỷ lệ tiêm đủ liều người từ 50 tuổi trở lên"),
+        _f("capacity", "treatment capacity", "capacity met", "năng lực điều trị", "năng lực thu dung",
+           "đáp ứng điều trị", "đáp ứng năng lực điều trị", "năng lực thu dung điều trị"),
     ],
 }
 

@@ -28,6 +28,7 @@ from typing import Iterable, Iterator
 
 from ..values import fold
 from . import PERSON_FIELDS
+from .reports import CRITERIA_COLUMNS
 
 BATCH = 5000
 """Rows per executemany batch."""
@@ -327,8 +328,9 @@ def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int
 
 
 def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None) -> int:
-    """Insert or update populations (``kind``, ``area``, ``population``);
-    returns rows inserted or changed."""
+    """Insert or update populations (``kind``, ``area``, ``population`` and
+    the optional ``vaccinated``, ``elderly_vaccinated``, ``capacity``);
+    returns rows inserted or changed (by population)."""
     written = 0
     for chunk in batches(rows):
         keyed = {(r["kind"], r["area"]): r["population"] for r in chunk}
@@ -347,6 +349,12 @@ def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None) 
         _track(stats, "updated", sum(1 for k, a, _ in todo if (k, a) in old))
         _track(stats, "inserted", sum(1 for k, a, _ in todo if (k, a) not in old))
         written += len(todo)
+        for r in chunk:  # criteria columns of the level, when the file has them
+            extras = {k: r[k] for k in CRITERIA_COLUMNS if k in r}
+            if extras:
+                store.conn.execute(
+                    f"UPDATE populations SET {', '.join(f'{k} = ?' for k in extras)} WHERE kind = ? AND area = ?",
+                    [*extras.values(), r["kind"], r["area"]])
     return written
 
 

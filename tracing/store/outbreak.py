@@ -173,20 +173,3 @@ def last_negative_tests(store, ids: Iterable[str]) -> dict[str, list[str]]:
             "ORDER BY person, done_at", ids):
         out.setdefault(person, []).append((day or "")[:10])
     return out
-
-
-# ---------------------------------------------------------------- populations
-def population_rows(store, kind: str) -> dict[str, dict]:
-    """``{area: {"population", "vaccinated", "elderly_vaccinated", "capacity"}}``."""
-    return {r["area"]: r for r in _rows(
-        store, "SELECT area, population, vaccinated, elderly_vaccinated, capacity FROM populations WHERE kind = ?",
-        (kind,))}
-
-
-def set_population_extras(store, kind: str, area: str, extras: dict) -> None:
-    """Store the criteria columns given for an area (absent keys left as they are)."""
-    cols = [k for k in ("vaccinated", "elderly_vaccinated", "capacity") if k in extras]
-    if not cols:
-        return
-    store.conn.execute(f"UPDATE populations SET {', '.join(f'{c} = ?' for c in cols)} WHERE kind = ? AND area = ?",
-                       [*(extras[c] for c in cols), kind, area])

@@ -11,7 +11,7 @@ def cases_between(store, start: str, end: str) -> list[dict]:
     """Cases confirmed in ``[start, end]`` with their area and how they were found."""
     return store.query(
         """SELECT k.person AS id, k.confirmed, k.prior_level, k.unknown_source,
-                  p.district, p.ward, p.unit,
+                  p.district, p.ward, p.unit, p.workplace,
                   (EXISTS (SELECT 1 FROM case_sources s WHERE s.case_id = k.person)
                    OR l.primary_source IS NOT NULL) AS has_source
            FROM cases k JOIN persons p ON p.id = k.person
@@ -50,12 +50,17 @@ def followups_due(store, kind: str, start: str, end: str) -> list[dict]:
 
 
 # ------------------------------------------------------------- populations
-POPULATION_KINDS = ("district", "ward", "unit")
+#: Population kinds: areas of an epidemic level, and workplaces (enterprises,
+#: industrial zones: the notices assess "cấp độ dịch theo khu công nghiệp, doanh nghiệp").
+POPULATION_KINDS = ("district", "ward", "unit", "workplace")
+CRITERIA_COLUMNS = ("vaccinated", "elderly_vaccinated", "capacity")
 
 
-def set_population(store, kind: str, area: str, population: int) -> None:
+def set_population(store, kind: str, area: str, population: int, **criteria) -> None:
     """Store (or replace) the population of an area. A unit's area is
-    ``"UNIT, WARD"`` (unit names repeat across wards)."""
+    ``"UNIT, WARD"`` (unit names repeat across wards). ``criteria``: any of
+    ``vaccinated``, ``elderly_vaccinated`` (shares 0..1) and ``capacity``
+    (1 met, 0 not met) for the epidemic level's criteria 2 and 3."""
     if kind not in POPULATION_KINDS:
         raise InvalidValue(f"population kind '{kind}' is not one of {', '.join(POPULATION_KINDS)}")
     if not isinstance(population, int) or population < 0:
@@ -63,10 +68,20 @@ def set_population(store, kind: str, area: str, population: int) -> None:
     store.conn.execute(
         """INSERT INTO populations (kind, area, population) VALUES (?, ?, ?)
            ON CONFLICT(kind, area) DO UPDATE SET population = excluded.population""", (kind, area, population))
+    cols = [k for k in CRITERIA_COLUMNS if k in criteria]
+    if cols:
+        store.conn.execute(f"UPDATE populations SET {', '.join(f'{c} = ?' for c in cols)} WHERE kind = ? AND area = ?",
+                           [*(criteria[c] for c in cols), kind, area])
 
 
 def populations(store, kind: str) -> dict[str, int]:
     return dict(store.conn.execute("SELECT area, population FROM populations WHERE kind = ?", (kind,)))
+
+
+def population_criteria(store, kind: str) -> dict[str, dict]:
+    """``{area: {"vaccinated", "elderly_vaccinated", "capacity"}}`` (None where not given)."""
+    return {r["area"]: r for r in store.query(
+        "SELECT area, vaccinated, elderly_vaccinated, capacity FROM populations WHERE kind = ?", (kind,))}
 
 
 # ------------------------------------------------------------- checks
