@@ -79,8 +79,9 @@ def level_cmd(obj, week_of, by, fmt):
         if missing:
             note(f"Not assessed (no column in the populations file): {', '.join(missing)}; "
                  "a criterion without data is left out of an area's level, never guessed")
-    emit_rows(rows, ["area", "population", "new_cases", "per_100k", "case_level", "vaccinated",
-                     "elderly_vaccinated", "capacity", "level", "note"], fmt,
+    # the columns of before first (scripts read them by position), the criteria after
+    emit_rows(rows, ["area", "population", "new_cases", "per_100k", "level", "note", "case_level", "vaccinated",
+                     "elderly_vaccinated", "capacity"], fmt,
               empty="No area has a population (tracing import populations FILE) and no case this week.")
 
 
