@@ -303,7 +303,7 @@ def build_version(path, version: int) -> None:
     conn = sqlite3.connect(path)
     for n in range(version):
         for statement in MIGRATIONS[n]:
-            conn.execute(statement)
+            statement(conn) if callable(statement) else conn.execute(statement)  # a step may be Python
         if n == 0:
             conn.executemany("INSERT INTO rules (key, effective, value, note, created_at) VALUES (?, ?, ?, ?, ?)",
                              [(k, e, json.dumps(v), note, "2021-01-01") for k, e, v, note in DEFAULT_RULES])
