@@ -20,3 +20,26 @@ def test_demo_walks_through_pa1_and_pa2(tmp_path):
     assert json.loads(listed.stdout), "the demo traced F1s"
     cases = CliRunner().invoke(cli, ["--db", db, "list", "--level", "F0", "--format", "json"])
     assert len(json.loads(cases.stdout)) >= 3
+
+
+def test_demo_with_today_pinned_before_its_default_period(tmp_path):
+    """The README tour pins TRACING_TODAY=2021-05-10; `tracing demo` then makes
+    its six weeks end on that day instead of refusing its own data as 'in the
+    future' (a real process, as a user runs it)."""
+    import datetime as dt
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, TRACING_TODAY="2021-05-10", PYTHONPATH=str(root))
+    env.pop("TRACING_DB", None)
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "demo", "--dir", str(tmp_path / "d"), "--people", "400"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "in the future" not in proc.stderr
+    from tracing.demo import DEMO_WEEKS
+    start = dt.date(2021, 5, 10) - dt.timedelta(days=7 * DEMO_WEEKS - 1)
+    assert f"({start} to 2021-05-10)" in proc.stdout
+    assert "3. PA2" in proc.stdout and (tmp_path / "d" / "report.md").exists()

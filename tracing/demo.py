@@ -14,6 +14,7 @@ time, and yields each step's result for the command line to print:
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections import Counter
@@ -22,8 +23,26 @@ from . import cases, clusters, report, synthetic, tree
 from .errors import InvalidValue
 from .importer import import_file
 from .store import Store
+from .values import today
 
 KINDS = ("persons", "contacts", "checkins", "populations")
+#: the demo's six weeks start here (the Delta wave in Long Biên) unless that
+#: would put data after today: then they end today (see :func:`period_start`)
+DEMO_START = dt.date(2021, 11, 1)
+DEMO_WEEKS = 6
+
+
+def period_start(day: dt.date, weeks: int = DEMO_WEEKS) -> dt.date:
+    """First day of the demo's generated period for ``day`` (today): the
+    fixed :data:`DEMO_START` when its ``weeks`` lie in the past (same bytes
+    every day), else the ``weeks`` that end on ``day`` (a pinned
+    ``TRACING_TODAY`` before 2021-12 still gets a demo, nothing in the future).
+
+    >>> period_start(dt.date(2026, 1, 1)), period_start(dt.date(2021, 5, 10))
+    (datetime.date(2021, 11, 1), datetime.date(2021, 3, 30))
+    """
+    last = DEMO_START + dt.timedelta(days=7 * weeks - 1)
+    return DEMO_START if last <= day else day - dt.timedelta(days=7 * weeks - 1)
 
 
 def build(directory, people: int = 3000, *, seed: int = 2021, progress=None) -> tuple[Store, synthetic.District]:
@@ -39,7 +58,7 @@ def build(directory, people: int = 3000, *, seed: int = 2021, progress=None) -> 
         path = os.path.join(directory, name)
         if os.path.exists(path):
             os.remove(path)
-    district = synthetic.generate(people, seed=seed)
+    district = synthetic.generate(people, seed=seed, start=period_start(today()), weeks=DEMO_WEEKS)
     synthetic.write_csv_dir(district, data_dir)
     store = Store.open(os.path.join(directory, "tracing.db"), create=True)
     for kind in KINDS:
