@@ -526,3 +526,30 @@ def test_a_full_disk_fails_cleanly_and_writes_nothing(small_disk, db_path):
     assert integrity(db) == "ok"
     runner.invoke(group, ["--db", str(db), "person", "add", "--id", "AFTER", "--name", "Sau"], catch_exceptions=False)
     assert count(db, "persons") == 3 + i + 1
+
+
+FIRST_WRITER = """
+import sys, time
+from tracing.store import Store
+db, at, i = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+while time.time() < at:   # everyone starts at the same instant
+    pass
+store = Store.open(db, create=True)
+with store.write("person add"):
+    store.insert_person({"id": f"P{i}", "name": f"Người {i}"})
+store.close()
+"""
+
+
+@pytest.mark.parametrize("round_", range(int(os.environ.get("TRACING_FIRST_WRITE_ROUNDS", "12"))))
+def test_eight_first_writes_to_a_missing_database_all_succeed(tmp_path, round_):
+    """Eight processes making their first write to a missing database at once
+    all succeed (one used to read the new file between another's migration
+    statements and call it 'not a tracing database')."""
+    db = tmp_path / "first.db"
+    at = time.time() + 1.2
+    procs = [python(FIRST_WRITER, db, at, i) for i in range(8)]
+    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    failed = [err for _, err, rc in results if rc != 0]
+    assert not failed, failed[0]
+    assert count(db, "persons") == 8 and integrity(db) == "ok"

@@ -153,10 +153,12 @@ class Store:
 
     def _prepare(self, created: bool) -> None:
         c = self.conn
-        app_id = c.execute("PRAGMA application_id").fetchone()[0]
-        version = c.execute("PRAGMA user_version").fetchone()[0]
+        # one statement, one snapshot: read apart, a process migrating a brand
+        # new file in between made its tables appear without its application id
+        app_id, version, tables = c.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id), (SELECT user_version FROM pragma_user_version), "
+            "(SELECT count(*) FROM sqlite_master)").fetchone()
         if not created and app_id != APPLICATION_ID:
-            tables = c.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if tables:
                 raise DatabaseError(f"{self.path} is a SQLite file but not a tracing database")
         if version > LATEST:
