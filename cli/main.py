@@ -23,19 +23,32 @@ class Context:
     def __init__(self, db_path: str):
         self.db_path = db_path
         self._store = None
+        self.failed = False
 
     def store(self, *, write: bool = False):
-        """The database; a writing command creates a missing one (and says so)."""
+        """The database; a writing command creates a missing one and says so
+        once its first write commits (a failed first command says nothing
+        and leaves no database behind, see :meth:`close`)."""
         if self._store is None:
             from tracing.store import Store
             self._store = Store.open(self.db_path, create=write)
-            if getattr(self._store, "created", False):
-                click.echo(_("Created database {path}").format(path=self.db_path), err=True)
+            if self._store.created:
+                self._store.on_first_commit = self._announce
         return self._store
 
+    def _announce(self):
+        click.echo(_("Created database {path}").format(path=self.db_path), err=True)
+
     def close(self):
-        if self._store is not None:
-            self._store.close()
+        store, self._store = self._store, None
+        if store is None:
+            return
+        if store.created and not store.committed:
+            if self.failed:
+                store.discard_if_unused()
+                return
+            self._announce()  # e.g. `tracing init`: created, nothing to write
+        store.close()
 
 
 #: command name -> the cli modules that define it, in the order of a tour.
@@ -137,7 +150,21 @@ class TracingGroup(TranslatedHelp, click.Group):
 
     def invoke(self, ctx):
         try:
+            return self._invoke(ctx)
+        except click.exceptions.Exit as e:
+            if e.exit_code and isinstance(ctx.obj, Context):
+                ctx.obj.failed = True
+            raise
+        except BaseException:
+            if isinstance(ctx.obj, Context):
+                ctx.obj.failed = True  # a database this command created goes away again
+            raise
+
+    def _invoke(self, ctx):
+        try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # the reader went away (`| head -1`): click exits quietly
         except TracingError as e:
             raise click.ClickException(str(e)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt):

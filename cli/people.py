@@ -22,6 +22,9 @@ def init(obj, fmt):
       tracing --db long-bien.db init
     """
     store = obj.store(write=True)
+    if store.created:
+        with store.write("init"):  # audited, and the database is kept ('Created database ...')
+            pass
     if fmt == "json":
         emit_json({"db": obj.db_path, "created": store.created, "schema": store.schema_version()})
     elif not store.created:

@@ -195,3 +195,47 @@ def test_level_week_of_blank_is_this_week_and_far_future_is_an_error(run):
     assert run("level", "--week-of", " ").exit_code == 0
     result = run("level", "--week-of", "31/12/9999", ok=False)
     assert result.exit_code == 1 and "--week-of" in result.output and "Traceback" not in result.output
+
+
+def _tracing(tmp_path, *args, env_extra=None, **kw):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {k: v for k, v in os.environ.items() if k not in ("TRACING_DB", "PYTHONUNBUFFERED")}
+    env.update(PYTHONPATH=root, TRACING_TODAY="2021-06-30", **(env_extra or {}))
+    return subprocess.run([sys.executable, "-m", "cli.main", *map(str, args)], cwd=tmp_path, env=env, **kw)
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_a_reader_that_stops_early_gets_no_broken_pipe_error(tmp_path, unbuffered):
+    """`tracing person show X | head -1`: head exits after one line; tracing
+    must stop quietly, not print 'Error: Broken pipe' or a Python warning."""
+    db = tmp_path / "t.db"
+    _tracing(tmp_path, "--db", db, "person", "add", "--id", "X", "--name", "Nguyễn Văn An", "--phone", "0912345678",
+             check=True, capture_output=True)
+    for args in (("person", "show", "X"), ("list",), ("person", "show", "X", "--format", "json")):
+        read, write = os.pipe()
+        os.close(read)  # the reader is gone before the first line is written, as after `head -1`
+        try:
+            proc = _tracing(tmp_path, "--db", db, *args, env_extra={"PYTHONUNBUFFERED": unbuffered} if unbuffered
+                            else None, stdout=write, stderr=subprocess.PIPE, text=True, timeout=60)
+        finally:
+            os.close(write)
+        assert "Broken pipe" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        assert "Exception ignored" not in proc.stderr, proc.stderr
+
+
+def test_a_failed_first_command_leaves_no_database_and_says_nothing_about_one(tmp_path):
+    bad = tmp_path / "persons.csv"
+    bad.write_text("bad\n1\n", encoding="utf-8")
+    db = tmp_path / "new.db"
+    proc = _tracing(tmp_path, "--db", db, "import", "persons", bad, capture_output=True, text=True)
+    assert proc.returncode == 1 and "Error:" in proc.stderr
+    assert "Created database" not in proc.stderr
+    assert sorted(os.listdir(tmp_path)) == ["persons.csv"], "a failed first command left files behind"
+    # a bad value in a first `person add`, and a first dry run, leave nothing either
+    for args in (("person", "add", "--id", "P1", "--name", "An", "--phone", "12"),
+                 ("import", "persons", bad, "--dry-run")):
+        proc = _tracing(tmp_path, "--db", db, *args, capture_output=True, text=True)
+        assert "Created database" not in proc.stderr and not db.exists(), (args, proc.stderr)
+    # the first command that succeeds creates it and says so
+    proc = _tracing(tmp_path, "--db", db, "person", "add", "--id", "P1", "--name", "An", capture_output=True, text=True)
+    assert proc.returncode == 0 and f"Created database {db}" in proc.stderr and db.exists()

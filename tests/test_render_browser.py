@@ -102,3 +102,15 @@ def test_redacted_page_shows_tokens_in_the_panel(tmp_path):
     panel = text_of(dom, "panel-body")
     assert key.token(root.id) in panel
     assert root.name not in dom and root.phone not in dom and root.national_id not in dom
+
+
+@pytest.mark.parametrize("fragment", ["q=%E0%A4%A", "q=100%", "node=%&ward=%ZZ&q=dang%20thi"])
+def test_a_malformed_link_hash_does_not_break_the_page(tmp_path, fragment):
+    """A hand-edited or cut-off link (`#q=100%`) is read as typed: no script
+    error, the map is drawn, and the well-formed parts still apply."""
+    data = sample_map(60, seed=8)
+    dom, console, records = open_page(tmp_path, data, fragment=fragment)
+    assert_clean(dom, console)
+    if "dang%20thi" in fragment:
+        expected = [r for r in records if "dang thi" in fold(r.get("name"))]
+        assert int(element(dom, "render-status")["data-matches"]) == len(expected)

@@ -875,7 +875,8 @@ wardSel.addEventListener("change", applyFilters);
 function fromHash() {
   location.hash.replace(/^#/, "").split("&").forEach(function (kv) {
     var at = kv.indexOf("="); if (at < 0) { return; }
-    var k = kv.slice(0, at), v = decodeURIComponent(kv.slice(at + 1));
+    var k = kv.slice(0, at), v = kv.slice(at + 1);
+    try { v = decodeURIComponent(v); } catch (e) { /* a cut-off or hand-typed '%': keep it as typed */ }
     if (k === "q") { input.value = v; runSearch(v); }
     if (k === "node" && byPid[v] !== undefined) { focusNode(byPid[v]); }
     if (k === "ward") { wardSel.value = v; applyFilters(); }

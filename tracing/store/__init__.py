@@ -55,6 +55,14 @@ def actor() -> str:
         return "unknown"
 
 
+def _inode(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _explain(path: str, error: sqlite3.Error, *, opening: bool = False) -> str:
     """SQLite's words turned into what a user can act on."""
     msg = str(error)
@@ -83,6 +91,10 @@ class Store:
         self.read_only = False
         self._rules: Rules | None = None
         self._dry_run = False
+        self.created = False        # this process made the file (Store.open(create=True))
+        self.committed = False      # a write of this process committed
+        self.on_first_commit = None  # called once after the first commit (the CLI says 'Created database')
+        self._inode = _inode(path)
 
     @property
     def db(self):
@@ -114,11 +126,11 @@ class Store:
             try:
                 fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
                 os.close(fd)
+                created = True
             except FileExistsError:
-                pass  # another process created it a moment ago
+                pass  # another process created it a moment ago: it is theirs
             except OSError as e:
                 raise DatabaseError(f"cannot create {path}: {e.strerror}") from None
-            created = True
         try:
             store = cls._connect(path, created)
         except sqlite3.DatabaseError as e:
@@ -230,6 +242,32 @@ class Store:
                 path=self.path, name=name))
         return bytes(row[0])
 
+    def discard_if_unused(self) -> bool:
+        """Close, and remove the file when no command ever committed to it
+        (no audit row): what a failed first command created goes away again.
+        Checked and removed under the write lock; a process that opened the
+        file meanwhile notices at its next write (:meth:`write` refuses a
+        removed file). Returns whether the file was removed."""
+        c = self.conn
+        removed = False
+        try:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                used = c.execute("SELECT count(*) FROM sqlite_master WHERE name = 'audit'").fetchone()[0] and \
+                    c.execute("SELECT EXISTS (SELECT 1 FROM audit)").fetchone()[0]
+                if not used and _inode(self.path) == self._inode:
+                    for suffix in ("", "-wal", "-shm", "-journal"):
+                        with contextlib.suppress(FileNotFoundError):
+                            os.remove(self.path + suffix)
+                    removed = True
+            finally:
+                c.execute("ROLLBACK")
+        except (sqlite3.Error, OSError):
+            pass
+        finally:
+            c.close()
+        return removed
+
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
@@ -253,6 +291,13 @@ class Store:
             c.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as e:
             raise DatabaseError(_explain(self.path, e)) from None
+        if self._inode is not None and _inode(self.path) != self._inode:
+            # removed or replaced since it was opened (a failed first command
+            # of another process took its empty new file away): writing now
+            # would go into a file nobody sees
+            self._rollback()
+            raise DatabaseError(f"{self.path} was removed or replaced by another process while this command "
+                                "started: nothing was written, run it again")
         self._dry_run = dry_run
         self._audit_detail = dict(detail or {})
         try:
@@ -264,6 +309,10 @@ class Store:
                 c.execute("ROLLBACK")
             else:
                 c.execute("COMMIT")
+                if not self.committed:
+                    self.committed = True
+                    if self.on_first_commit is not None:
+                        self.on_first_commit()
         except sqlite3.OperationalError as e:
             self._rollback()
             raise DatabaseError(_explain(self.path, e)) from None
