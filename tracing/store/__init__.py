@@ -28,6 +28,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 
 from ..errors import Conflict, DatabaseError, TracingError
+from ..i18n import _
 from ..rules import DEFAULT_RULES, Rule, Rules
 from ..values import fold
 from .schema import APPLICATION_ID, LATEST, MIGRATIONS
@@ -296,8 +297,8 @@ class Store:
             # of another process took its empty new file away): writing now
             # would go into a file nobody sees
             self._rollback()
-            raise DatabaseError(f"{self.path} was removed or replaced by another process while this command "
-                                "started: nothing was written, run it again")
+            raise DatabaseError(_("{path} was removed or replaced by another process while this command "
+                                  "started: nothing was written, run it again").format(path=self.path))
         self._dry_run = dry_run
         self._audit_detail = dict(detail or {})
         try:
