@@ -553,3 +553,27 @@ def test_eight_first_writes_to_a_missing_database_all_succeed(tmp_path, round_):
     failed = [err for _, err, rc in results if rc != 0]
     assert not failed, failed[0]
     assert count(db, "persons") == 8 and integrity(db) == "ok"
+
+
+def test_a_wal_that_cannot_be_applied_is_refused_not_read_stale(small_disk, tmp_path):
+    """A database copied with its -wal (committed rows not yet checkpointed)
+    onto a read-only medium: reading it without the WAL would silently miss
+    those rows, so every command refuses it and says why and what to do."""
+    src = tmp_path / "src.db"
+    _seeded(src)
+    conn = sqlite3.connect(src)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    with conn:
+        conn.execute("INSERT INTO persons (id, name, name_folded, created_at) VALUES ('LATE', 'Trễ', 'tre', '2021-06-30')")
+    shutil.copyfile(src, small_disk / "ro.db")  # the pair as it is on disk while a team works
+    shutil.copyfile(f"{src}-wal", small_disk / "ro.db-wal")
+    conn.close()
+    assert (small_disk / "ro.db-wal").stat().st_size > 0
+    _read_only(small_disk)
+    db = small_disk / "ro.db"
+    for args in (("list", "--format", "json"), ("person", "find", "tre", "--format", "json"),
+                 ("backup", tmp_path / "copy.db")):
+        proc = cli(db, *args, check=False)
+        assert proc.returncode == 1, f"{args} read the database without its WAL:\n{proc.stdout}"
+        assert proc.stderr.startswith("Error: ") and "-wal" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "copy.db").exists()

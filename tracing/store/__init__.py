@@ -155,7 +155,15 @@ class Store:
             if created or "unable to open" not in str(e) or os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
                 raise
         # A WAL database on a read-only folder or medium: open it immutable,
-        # for reading only (writing commands then say it is read-only).
+        # for reading only (writing commands then say it is read-only). An
+        # immutable open ignores the -wal file: when that holds committed
+        # rows not yet in the database, reading would silently miss them.
+        wal = path + "-wal"
+        if os.path.exists(wal) and os.path.getsize(wal) > 0:
+            raise DatabaseError(_(
+                "{path} cannot be read correctly: its last changes are in {wal}, which SQLite cannot apply on a "
+                "read-only folder or medium; copy both files to a writable folder and open the copy there "
+                "(nothing was read)").format(path=path, wal=wal))
         from urllib.parse import quote
         conn = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?immutable=1", uri=True,
                                check_same_thread=False)
