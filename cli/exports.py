@@ -40,9 +40,11 @@ class _Bar:
               help="Ids, places, workplaces and source labels as the database's keyed tokens (the same "
                    "in every redacted file of this database); no names, phones, national IDs, addresses "
                    "or extra attributes.")
+@click.option("--force", is_flag=True, help="Write into a folder that already holds files (the export's files "
+              "in it are replaced, other files are left alone).")
 @format_option("table", "json")
 @click.pass_obj
-def export_cmd(obj, fmt_name, out_dir, redact, fmt):
+def export_cmd(obj, fmt_name, out_dir, redact, force, fmt):
     """Export for other tools: epicontacts (R), Go.Data, or every table as CSV.
 
     \b
@@ -50,6 +52,7 @@ def export_cmd(obj, fmt_name, out_dir, redact, fmt):
     with `tracing import`), levels, followups, not_duplicates.
     epicontacts: linelist.csv + contacts.csv for make_epicontacts().
     godata: cases.csv, contacts.csv, relationships.csv for Go.Data's import.
+    All files appear together or none; a folder that holds files needs --force.
 
     \b
     Examples:
@@ -68,7 +71,7 @@ def export_cmd(obj, fmt_name, out_dir, redact, fmt):
         bar = _Bar(work, f"export {fmt_name}")
     finished = False
     try:
-        summary = export(store, fmt_name, out_dir, redact=redact, progress=bar)
+        summary = export(store, fmt_name, out_dir, redact=redact, force=force, progress=bar)
         finished = True
     finally:
         if bar is not None:

@@ -167,7 +167,7 @@ def test_vietnamese_survives_a_c_locale(tmp_path):
     assert "Đặng Thị Hồng" in out.stdout.decode("utf-8")
 
 
-def test_outputs_write_through_devices_and_links_instead_of_replacing_them(tmp_path):
+def test_outputs_write_through_devices_and_replace_links_instead_of_following_them(tmp_path):
     from tracing.files import atomic_path
     real = tmp_path / "real.txt"
     real.write_text("old", encoding="utf-8")
@@ -176,7 +176,8 @@ def test_outputs_write_through_devices_and_links_instead_of_replacing_them(tmp_p
     with atomic_path(link) as tmp:
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write("new")
-    assert link.is_symlink() and real.read_text(encoding="utf-8") == "new"
+    assert not link.is_symlink() and link.read_text(encoding="utf-8") == "new"
+    assert real.read_text(encoding="utf-8") == "old"  # the file the link pointed to is not another output
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     import threading

@@ -121,7 +121,7 @@ def test_far_future_dates_are_one_clear_error(outbreak, run, run_json, db_path, 
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "md"])
-def test_output_through_a_link_or_pipe_is_written_not_replaced(outbreak, run, tmp_path, fmt):
+def test_a_link_is_replaced_and_a_pipe_written_through(outbreak, run, tmp_path, fmt):
     import os
     import threading
     real = tmp_path / f"real.{fmt}"
@@ -129,7 +129,8 @@ def test_output_through_a_link_or_pipe_is_written_not_replaced(outbreak, run, tm
     link = tmp_path / f"link.{fmt}"
     link.symlink_to(real)
     run("report", "-o", link, "--format", fmt, "--lang", "en")
-    assert link.is_symlink() and real.stat().st_size > 100   # the link's target got the report
+    assert not link.is_symlink() and link.stat().st_size > 100   # the link became the report
+    assert real.read_text() == "old"                            # the file it pointed to is untouched
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     got = []
@@ -137,4 +138,4 @@ def test_output_through_a_link_or_pipe_is_written_not_replaced(outbreak, run, tm
     reader.start()
     run("report", "-o", fifo, "--format", fmt, "--lang", "en")
     reader.join(timeout=30)
-    assert fifo.is_fifo() and got and got[0] == real.read_bytes()  # like /dev/null or /dev/stdout
+    assert fifo.is_fifo() and got and got[0] == link.read_bytes()  # like /dev/null or /dev/stdout

@@ -19,7 +19,7 @@ import os
 import shutil
 from collections import Counter
 
-from . import cases, clusters, report, synthetic, tree
+from . import cases, clusters, files, report, synthetic, tree
 from .errors import InvalidValue
 from .importer import import_file
 from .store import Store
@@ -49,14 +49,15 @@ def build(directory, people: int = 3000, *, seed: int = 2021, progress=None) -> 
     """A fresh demo database ``DIR/tracing.db`` with ``people`` persons."""
     if not 200 <= people <= 200_000:
         raise InvalidValue("--people: between 200 and 200,000")
-    directory = os.fspath(directory)
-    os.makedirs(directory, exist_ok=True)
+    directory = files.private_folder(directory)
     data_dir = os.path.join(directory, "data")
-    if os.path.isdir(data_dir):
+    if os.path.islink(data_dir) or os.path.isfile(data_dir):
+        os.remove(data_dir)  # a link is removed, never followed
+    elif os.path.isdir(data_dir):
         shutil.rmtree(data_dir)
     for name in ("tracing.db", "tracing.db-wal", "tracing.db-shm"):
         path = os.path.join(directory, name)
-        if os.path.exists(path):
+        if os.path.lexists(path):
             os.remove(path)
     district = synthetic.generate(people, seed=seed, start=period_start(today()), weeks=DEMO_WEEKS)
     synthetic.write_csv_dir(district, data_dir)

@@ -31,6 +31,7 @@ import json
 import os
 from typing import Callable, Iterator
 
+from . import files
 from .errors import TracingError
 from .levels import level_name
 from .privacy import DROPPED, Redactor
@@ -304,20 +305,22 @@ def _godata(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     }
 
 
-def export(store, fmt: str, out_dir, *, redact: bool = False,
+def export(store, fmt: str, out_dir, *, redact: bool = False, force: bool = False,
            progress: Callable[[int], None] | None = None) -> dict:
     """Write the export ``fmt`` into ``out_dir`` (created if missing).
     Returns ``{"format", "dir", "redacted", "files": {name: rows}}``.
-    ``progress(n)`` is called with row increments."""
+    ``progress(n)`` is called with row increments.
+
+    All or nothing (:func:`tracing.files.atomic_folder`): every file is
+    written into a private temporary folder first and put in place at the
+    end. A folder that already holds files needs ``force`` (then the
+    export's files in it are replaced, others left alone); a folder given as
+    a symbolic link is refused. Raises :class:`TracingError` /
+    :class:`Conflict` naming the folder."""
     if fmt not in FORMATS:
         raise TracingError(f"unknown export format '{fmt}' (use one of {', '.join(FORMATS)})")
     out_dir = str(out_dir)
-    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
-        raise TracingError(f"{out_dir} is a file, not a folder")
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-    except OSError as exc:
-        raise TracingError(f"cannot create {out_dir} ({exc.strerror or exc})") from None
+    files.check_folder(out_dir, force=force)
     counter = [0]
 
     def tick():
@@ -325,9 +328,10 @@ def export(store, fmt: str, out_dir, *, redact: bool = False,
         if progress is not None and counter[0] % 5000 == 0:
             progress(5000)
 
-    files = {"csv": _csv, "epicontacts": _epicontacts, "godata": _godata}[fmt](store, out_dir, redact, tick)
+    with files.atomic_folder(out_dir, force=force) as tmp:
+        written = {"csv": _csv, "epicontacts": _epicontacts, "godata": _godata}[fmt](store, tmp, redact, tick)
     return {"format": fmt, "dir": out_dir, "redacted": redact,
-            "files": {f"{name}.csv": n for name, n in files.items()}}
+            "files": {f"{name}.csv": n for name, n in written.items()}}
 
 
 def total_rows(store) -> int:

@@ -23,14 +23,13 @@ from __future__ import annotations
 import functools
 import html
 import json
-import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import layout as _layout
-from .files import atomic_path
+from .files import write_text
 from .errors import InvalidValue, TracingError
 from .privacy import Redactor, redact_map
 
@@ -496,13 +495,10 @@ def _legend_html(text: dict, counts: dict[str, int], contacts: bool = False) -> 
 
 
 def write_html(html_text: str, path) -> None:
-    """Save a page as UTF-8 (whatever the locale), atomically: a reader
-    never sees half a file. Raises :class:`TracingError` naming the path when
+    """Save a page as UTF-8 (whatever the locale), atomically (a reader
+    never sees half a file) and private to its owner (0600). Raises :class:`TracingError` naming the path when
     it cannot be written."""
-    with atomic_path(path, what="map") as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(html_text)
-        os.chmod(tmp, 0o644)
+    write_text(path, html_text, what="map")  # private (0600): a map shows people and their contacts
 
 
 _TEMPLATE = """<!DOCTYPE html>

@@ -21,11 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import tempfile
 from collections import Counter
 
-from . import management
+from . import files, management
 from .errors import InvalidValue, NotFound
 from .rules import Rules
 from .store import reports as sql
@@ -326,18 +325,12 @@ def write(report: dict, path, fmt: str) -> None:
 
     if fmt not in FORMATS:
         raise InvalidValue(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
-    target = os.fspath(path)
-    if fmt in ("csv", "xlsx") and (os.path.islink(target) or (os.path.exists(target) and not os.path.isfile(target)
-                                                                and not os.path.isdir(target))):
-        # a device, pipe or link (/dev/null, /dev/stdout, a FIFO): write through it, never replace it
+    if fmt in ("csv", "xlsx") and files.is_stream(path):
+        # a device or pipe (/dev/stdout, a FIFO): build the file, then write it through
         with tempfile.TemporaryDirectory(prefix="tracing-report-") as folder:
             tmp = os.path.join(folder, f"report.{fmt}")
             write(report, tmp, fmt)
-            try:
-                with open(tmp, "rb") as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-            except OSError as e:
-                raise InvalidValue(f"{path}: cannot write ({e.strerror})") from None
+            files.copy_into(tmp, path, what="report")
         return
     if fmt == "xlsx":
         sheets.write_xlsx(path, tables(report))
@@ -346,8 +339,4 @@ def write(report: dict, path, fmt: str) -> None:
         sheets.write_csv(path, headers, rows)
     else:
         text = markdown(report) if fmt == "md" else json.dumps(report, ensure_ascii=False, indent=2)
-        try:
-            with open(path, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text + "\n")
-        except OSError as e:
-            raise InvalidValue(f"{path}: cannot write ({e.strerror})") from None
+        files.write_text(path, text + "\n", what="report")

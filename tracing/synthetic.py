@@ -962,8 +962,9 @@ def _populations(sk: _Skeleton, units) -> list[dict]:
 
 def write_csv_dir(district: District, out_dir) -> dict[str, int]:
     """Write ``persons.csv``, ``contacts.csv``, ``checkins.csv``, ``cases.csv``
-    and ``populations.csv`` (UTF-8, header row, ``\\n`` line ends) into
-    ``out_dir`` (created if missing); returns the row count of each.
+    and ``populations.csv`` (UTF-8, header row, ``\\n`` line ends, private
+    0600 files, each whole or absent) into ``out_dir`` (created if missing);
+    returns the row count of each.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -971,10 +972,9 @@ def write_csv_dir(district: District, out_dir) -> dict[str, int]:
     >>> counts["persons"], sorted(counts)
     (200, ['cases', 'checkins', 'contacts', 'persons', 'populations'])
     """
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-    except OSError as exc:
-        raise InvalidValue(f"out_dir: cannot create '{out_dir}': {exc.strerror}") from None
+    from .files import atomic_path, private_folder
+
+    private_folder(out_dir)
     counts = {}
     for name, fields, rows in (
         ("persons", PERSON_FIELDS, district.persons_rows()),
@@ -985,7 +985,7 @@ def write_csv_dir(district: District, out_dir) -> dict[str, int]:
     ):
         path = os.path.join(out_dir, f"{name}.csv")
         n = 0
-        with open(path, "w", encoding="utf-8", newline="") as fh:
+        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(fields)
             for row in rows:

@@ -26,7 +26,7 @@ import os
 import shutil
 import sqlite3
 
-from ..errors import DatabaseError
+from ..errors import DatabaseError, TracingError
 from .schema import APPLICATION_ID, LATEST
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -101,51 +101,38 @@ def backup_to(store, dest) -> dict:
     The copy is one snapshot taken with SQLite's backup API in a single step
     (other processes keep writing meanwhile), converted to a self-contained
     single file (no ``-wal``), checked with ``PRAGMA integrity_check``, synced
-    to disk and only then renamed over ``dest``. Private to its owner (0600).
+    to disk and only then renamed over ``dest`` (a link there is replaced,
+    not followed). Private to its owner (0600). Under a temporary name until
+    then, removed on failure and also when the process is killed
+    (:func:`tracing.files.atomic_path`).
     """
+    from .. import files
+
     dest = os.path.abspath(os.fspath(dest))
-    tmp = f"{dest}.partial-{os.getpid()}"
-    for leftover in (tmp, tmp + "-journal"):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(leftover)
     try:
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
-    except OSError as e:
-        raise DatabaseError(f"cannot write the backup {dest}: {e.strerror}") from None
-    try:
-        dst = sqlite3.connect(tmp)
-        try:
-            store.conn.backup(dst)  # pages=-1: everything in one step, one snapshot
-            dst.execute("PRAGMA journal_mode = DELETE")
-            problems = [r[0] for r in dst.execute("PRAGMA integrity_check") if r[0] != "ok"]
-            pages = dst.execute("PRAGMA page_count").fetchone()[0]
-        finally:
-            dst.close()
-        if problems:
-            raise DatabaseError(f"the backup failed its integrity check ({problems[0]}); {dest} was not written")
-        _fsync(tmp)
-        os.replace(tmp, dest)
+        with files.atomic_path(dest, what="the backup") as tmp:
+            dst = sqlite3.connect(tmp)
+            try:
+                store.conn.backup(dst)  # pages=-1: everything in one step, one snapshot
+                dst.execute("PRAGMA journal_mode = DELETE")
+                problems = [r[0] for r in dst.execute("PRAGMA integrity_check") if r[0] != "ok"]
+                pages = dst.execute("PRAGMA page_count").fetchone()[0]
+            finally:
+                dst.close()
+            if problems:
+                raise DatabaseError(f"the backup failed its integrity check ({problems[0]}); {dest} was not written")
+            _fsync(tmp)
         _fsync(os.path.dirname(dest))
     except sqlite3.OperationalError as e:
-        _remove(tmp)
         msg = str(e)
         if "full" in msg:
             raise DatabaseError(f"the disk holding {dest} is full: no backup was written") from None
         raise DatabaseError(f"cannot write the backup {dest} ({msg})") from None
-    except OSError as e:
-        _remove(tmp)
-        raise DatabaseError(f"cannot write the backup {dest}: {e.strerror or e}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
+    except TracingError as e:
+        if isinstance(e, DatabaseError):
+            raise
+        raise DatabaseError(str(e)) from None
     return {"file": dest, "pages": pages, "bytes": os.path.getsize(dest)}
-
-
-def _remove(path) -> None:
-    for p in (path, path + "-journal"):
-        with contextlib.suppress(OSError):
-            os.remove(p)
 
 
 def copy_file(source, dest) -> None:
