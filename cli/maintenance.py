@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tracing import maintenance
+from tracing.i18n import _
 
 from .output import emit_json, emit_rows, format_option, note
 
@@ -46,14 +47,21 @@ def restore_cmd(obj, file, force, fmt):
     """Bring back a backup: the database becomes a copy of FILE.
 
     FILE must be a sound tracing database (checked first). An existing
-    database is replaced only with --force, and a copy of it is kept next to
-    it as <database>.before-restore-<time>.db.
+    database is replaced only with --force, in one transaction: a copy of it
+    is kept next to it as <database>.before-restore-<time>.db under the same
+    lock, so no confirmed write is lost. A backup whose audit log is not an
+    earlier state of the database's (edited, cut, another database) is
+    refused unless --force, and then recorded as forced. Every restore is in
+    the audit log (who, when, from which file, the previous log's head).
 
     \b
     Example:
       tracing --db long-bien.db restore /media/usb/long-bien-2021-06-30.db --force
     """
     result = maintenance.restore(obj.db_path, file, force=force)
+    if result["diverged"]:
+        note(_("Restored because of --force although {why}; the audit log records it as forced.").format(
+            why=maintenance.divergence_text(result["diverged"])))
     if result["kept"]:
         note(f"The replaced database was kept as {result['kept']}")
     if fmt == "json":

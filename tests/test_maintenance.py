@@ -60,6 +60,21 @@ def make_v1_file(path) -> None:
     conn.close()
 
 
+def but_the_restore_entry(path) -> str:
+    """The digest of a restored database without the audit entry of its
+    restore (the one thing a restore adds)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        copy = os.path.join(folder, "copy.db")
+        src, dst = sqlite3.connect(path), sqlite3.connect(copy)
+        src.backup(dst)
+        src.close()
+        assert dst.execute("DELETE FROM audit WHERE id = (SELECT max(id) FROM audit) AND command = 'restore'").rowcount == 1
+        dst.commit()
+        dst.close()
+        return db_digest(copy)
+
+
 def damage(path) -> None:
     """Overwrite the middle pages of a (closed) database file with junk."""
     size = os.path.getsize(path)
@@ -95,7 +110,7 @@ def test_backup_is_a_private_consistent_copy_that_restores(run, run_json, outbre
     assert db_digest(outbreak) == after, "refused restore leaves the database alone"
 
     restored = run_json("restore", copy, "--force")
-    assert db_digest(outbreak) == before
+    assert but_the_restore_entry(outbreak) == before
     assert levels_of(outbreak) == {"BN1": 0, "P2": 1, "P3": 2}
     kept = restored["kept"]
     assert kept and os.path.dirname(kept) == str(outbreak.parent)
@@ -141,7 +156,7 @@ def test_restore_into_a_missing_database_needs_no_force(run, outbreak, tmp_path)
     run("backup", tmp_path / "b.db")
     fresh = tmp_path / "fresh.db"
     run("--db", fresh, "restore", tmp_path / "b.db")
-    assert db_digest(fresh) == db_digest(outbreak)
+    assert but_the_restore_entry(fresh) == db_digest(outbreak)
     assert stat.S_IMODE(os.stat(fresh).st_mode) == 0o600
 
 
@@ -213,7 +228,7 @@ def test_restore_replaces_a_garbage_database_with_force(run, outbreak, tmp_path)
             os.remove(str(outbreak) + suffix)
     assert run("status", "P2", ok=False).exit_code == 1
     run("restore", tmp_path / "b.db", "--force")
-    assert db_digest(outbreak) == want
+    assert but_the_restore_entry(outbreak) == want
 
 
 # ---------------------------------------------------------------- doctor
@@ -288,3 +303,63 @@ def test_doctor_does_not_upgrade_an_old_file(run, tmp_path):
     assert report["ok"] and report["schema"] == 1
     assert any("upgraded" in n for n in report["notes"]) == (LATEST > 1)
     assert old.read_bytes() == raw
+
+
+# ---------------------------------------------------------------- restore: audit
+def _audit(path) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT id, at, actor, command, detail FROM audit ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def _head(entries) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    for row in entries:
+        h.update(json.dumps(list(row), ensure_ascii=False).encode("utf-8") + b"\n")
+    return h.hexdigest()
+
+
+def test_a_restore_is_audited_who_when_from_and_previous_head(run, outbreak, tmp_path, monkeypatch):
+    copy = tmp_path / "monday.db"
+    run("backup", copy)
+    run("person", "add", "--id", "P4", "--name", "Phạm Thị Dung")
+    before = _audit(outbreak)
+    monkeypatch.setenv("TRACING_USER", "giám sát Long Biên")
+    run("restore", copy, "--force")
+    entries = _audit(outbreak)
+    assert entries[:-1] == _audit(copy), "the backup's log, then the restore"
+    _, at, actor, command, detail = entries[-1]
+    detail = json.loads(detail)
+    assert (actor, command) == ("giám sát Long Biên", "restore") and at
+    assert detail["from"] == str(copy) and detail["kept"] and os.path.exists(detail["kept"])
+    assert detail["previous_head"] == {"id": before[-1][0], "entries": len(before), "digest": _head(before)}
+    assert detail["forced"] is False and detail["diverged"] is None
+
+
+@pytest.mark.parametrize("tamper", ["edited", "truncated", "another database"])
+def test_a_backup_whose_audit_log_diverges_is_refused_unless_forced(run, outbreak, tmp_path, tamper):
+    copy = tmp_path / "copy.db"
+    run("backup", copy)
+    conn = sqlite3.connect(copy)
+    if tamper == "edited":      # someone changed data and rewrote the entry that recorded it
+        conn.execute("UPDATE audit SET actor = 'nobody' WHERE id = 2")
+    elif tamper == "truncated":  # ... or removed it
+        conn.execute("DELETE FROM audit WHERE id <= 2")
+    else:
+        conn.execute("UPDATE audit SET at = '2020-01-01 00:00:00', detail = '{}'")
+    conn.commit()
+    conn.close()
+    run("person", "add", "--id", "P4", "--name", "Phạm Thị Dung")
+    before = db_digest(outbreak)
+    refused = run("restore", copy, ok=False)
+    assert refused.exit_code == 1 and "audit log" in error_line(refused) and "--force" in error_line(refused)
+    assert db_digest(outbreak) == before
+    assert not [f for f in os.listdir(outbreak.parent) if "before-restore" in f]
+    forced = run("restore", copy, "--force")
+    assert "forced" in forced.output
+    detail = json.loads(_audit(outbreak)[-1][4])
+    assert detail["forced"] is True and detail["diverged"]["kind"] in ("edited", "missing")
+    assert json.loads(run("person", "show", "BN1", "--format", "json").stdout)["id"] == "BN1"

@@ -577,3 +577,46 @@ def test_a_wal_that_cannot_be_applied_is_refused_not_read_stale(small_disk, tmp_
         assert proc.returncode == 1, f"{args} read the database without its WAL:\n{proc.stdout}"
         assert proc.stderr.startswith("Error: ") and "-wal" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "copy.db").exists()
+
+
+RESTORE_WRITER = """
+import sys
+from tracing.store import Store
+db, w, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+store = Store.open(db)
+for i in range(n):
+    pid = f"W{w}-{i:03d}"
+    with store.write("person add"):   # one transaction per command, as the CLI does
+        store.insert_person({"id": pid, "name": f"Người {pid}"})
+    print(pid, flush=True)            # what the CLI prints once the write committed
+"""
+
+
+def test_restore_loses_no_confirmed_write(db_path, tmp_path):
+    """Writers keep adding persons while `tracing restore --force` runs three
+    times: every person whose add printed success is in the restored
+    database or in a kept copy (the copy and the replacement are one
+    transaction under the write lock)."""
+    add_persons(db_path, 20)
+    cli(db_path, "backup", tmp_path / "monday.db")
+    writers = [python(RESTORE_WRITER, db_path, w, 150) for w in range(3)]
+    restores = []
+    for _ in range(3):
+        time.sleep(0.4)
+        restores.append(cli(db_path, "restore", tmp_path / "monday.db", "--force", "--format", "json", check=False))
+    confirmed = []
+    for p in writers:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        confirmed += out.split()
+    for proc in restores:
+        assert proc.returncode == 0, proc.stderr
+    kept = [json.loads(proc.stdout)["kept"] for proc in restores]
+    found = set()
+    for path in [db_path, *kept]:
+        conn = sqlite3.connect(path)
+        found |= {r[0] for r in conn.execute("SELECT id FROM persons")}
+        conn.close()
+    lost = sorted(set(confirmed) - found)
+    assert len(confirmed) == 450 and not lost, f"{len(lost)} confirmed writes vanished: {lost[:10]}"
+    assert integrity(db_path) == "ok"

@@ -34,7 +34,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from .errors import Conflict, DatabaseError, InvalidValue
+from .errors import Conflict, DatabaseError, InvalidValue, TracingError
+from .i18n import _
 from .store import maintenance as files
 from .store.schema import LATEST
 from .values import today
@@ -105,15 +106,71 @@ def check_restorable(source) -> dict:
     return info
 
 
+def _kept_name(db_path: str) -> str:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    kept = f"{db_path}.before-restore-{stamp}.db"
+    n = 1
+    while os.path.lexists(kept):
+        n += 1
+        kept = f"{db_path}.before-restore-{stamp}-{n}.db"
+    return kept
+
+
+def _usable(path: str) -> bool:
+    info = files.inspect(path)
+    return bool(info["tracing"] and not info["error"] and info["schema"] is not None
+                and info["schema"] <= LATEST and not info["integrity"])
+
+
+def _staged_copy(source: str, db_path: str) -> str:
+    """A private copy of the backup beside the database, upgraded to this
+    version's schema (so it can be copied table by table)."""
+    from .files import temp_beside
+    from .store import Store
+
+    staged = temp_beside(db_path, suffix=".db")
+    files.restore_into(source, staged)
+    Store.open(staged).close()  # migrates an older backup
+    return staged
+
+
+def divergence_text(why: dict) -> str:
+    """A divergence of :func:`tracing.store.maintenance.audit_divergence` in words."""
+    text = {"missing": _("the backup lacks audit entry {entry} ({command}, {at}): its log was cut or edited"),
+            "extra": _("the backup has audit entry {entry} ({command}, {at}) that the database never had"),
+            "edited": _("audit entry {entry} ({command}, {at}) differs: edited, or a backup of another database")}
+    return text[why["kind"]].format(**why)
+
+
+def _diverged(source: str, db_path: str, why: dict) -> Conflict:
+    return Conflict(_("{source} does not continue the audit log of {db}: {why}. Add --force to restore it "
+                      "anyway (the restore is recorded as forced; a copy of the database is kept first)").format(
+        source=source, db=db_path, why=divergence_text(why)))
+
+
 def restore(db_path, source, *, force: bool = False) -> dict:
-    """Make ``db_path`` a copy of the backup ``source``.
+    """Make ``db_path`` a copy of the backup ``source``: a transaction.
 
     The backup is checked first (a tracing database, a schema this version
     knows, passes the integrity check). An existing database is replaced only
-    with ``force``, and a copy of it is kept first as
-    ``<database>.before-restore-<time>.db``. Returns ``{"file", "from",
-    "kept", "schema", "counts"}``.
+    with ``force``. Under ONE write lock of the database, a copy of it is
+    kept first as ``<database>.before-restore-<time>.db`` and its content is
+    replaced, so a write that printed success before the restore is in the
+    kept copy and one queued behind it lands on the restored database: none
+    is lost.
+
+    The backup's audit log must be an earlier state of the database's (see
+    :func:`tracing.store.maintenance.audit_divergence`); one that diverges
+    (edited or cut, or from another database) is refused unless ``force``.
+    The restore is audited in the restored database: who and when (the audit
+    entry), ``from`` (the file), ``kept``, ``previous_head`` (the replaced
+    log's last id, size and SHA-256), ``backup_head``, ``forced`` and
+    ``diverged`` (the reason; ``forced`` is true when ``force`` overrode it).
+
+    Returns ``{"file", "from", "kept", "schema", "counts", "forced", "diverged"}``.
     """
+    from .files import _Janitor, discard
+
     db_path, source = os.fspath(db_path), os.fspath(source)
     if _same_file(db_path, source):
         raise InvalidValue(f"FILE: {source} is the database itself")
@@ -121,33 +178,74 @@ def restore(db_path, source, *, force: bool = False) -> dict:
     parent = os.path.dirname(os.path.abspath(db_path))
     if not os.path.isdir(parent):
         raise InvalidValue(f"cannot restore to {db_path}: folder {parent} does not exist")
-    kept = None
-    if os.path.exists(db_path):
-        if not os.path.isfile(db_path):
-            raise InvalidValue(f"{db_path} is not a file")
-        if not force:
-            raise Conflict(f"{db_path} already exists: add --force to replace it "
-                           "(a copy of it is kept next to it first)")
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        kept = f"{db_path}.before-restore-{stamp}.db"
-        n = 1
-        while os.path.exists(kept):
-            n += 1
-            kept = f"{db_path}.before-restore-{stamp}-{n}.db"
+    exists = os.path.lexists(db_path)
+    if exists and not os.path.isfile(db_path):
+        raise InvalidValue(f"{db_path} is not a file")
+    live_ok = exists and _usable(db_path)
+    if exists and not force:
+        live, backup_log = files.read_audit(db_path) if live_ok else None, files.read_audit(source)
+        why = files.audit_divergence(backup_log, live) if live and backup_log is not None else None
+        if why:
+            raise _diverged(source, db_path, why)
+        raise Conflict(f"{db_path} already exists: add --force to replace it "
+                       "(a copy of it is kept next to it first)")
+    staged = _staged_copy(source, db_path)
+    janitor = _Janitor(staged, staged + "-journal", staged + "-wal", staged + "-shm")
+    kept = _kept_name(db_path) if exists else None
+    outcome = {"forced": False, "diverged": None}
+
+    def decide(backup_log, live_log):
+        why = files.audit_divergence(backup_log, live_log) if live_log else None
+        if why and not force:
+            raise _diverged(source, db_path, why)
+        outcome.update(forced=bool(why), diverged=why)
+        return {"from": os.path.abspath(source), "kept": kept, "forced": bool(why), "diverged": why,
+                "previous_head": files.audit_head(live_log) if live_log is not None else None,
+                "backup_head": files.audit_head(backup_log)}
+
+    def keep():
         try:
             files.copy_file(db_path, kept)
-        except OSError as e:
-            raise DatabaseError(f"cannot keep a copy of {db_path} before restoring ({e.strerror or e}): "
-                                "nothing was restored") from None
-    files.restore_into(source, db_path)
+        except (OSError, TracingError) as e:
+            raise DatabaseError(f"cannot keep a copy of {db_path} before restoring "
+                                f"({getattr(e, 'strerror', None) or e}): nothing was restored") from None
+
+    try:
+        if live_ok:
+            from .store import Store
+            Store.open(db_path).close()  # the live database at this version's schema too
+            files.restore_in_place(db_path, staged, keep, decide)
+        elif exists:
+            # not a usable database (damaged, garbage): kept as it is, replaced whole
+            detail = decide(files.read_audit(staged) or [], None)
+            keep()
+            files.restore_into(staged, db_path)
+            files.audit_restore(db_path, detail)
+        else:
+            files.audit_restore(staged, decide(files.read_audit(staged) or [], None))
+            try:
+                os.link(staged, db_path)  # appears whole; never over a database made meanwhile
+            except FileExistsError:
+                raise Conflict(f"{db_path} was created by another process meanwhile: nothing was restored; "
+                               "run the restore again (with --force)") from None
+            except OSError:  # no hard links (a FAT USB stick): rename, unless it appeared meanwhile
+                if os.path.lexists(db_path):
+                    raise Conflict(f"{db_path} was created by another process meanwhile: nothing was restored; "
+                                   "run the restore again (with --force)") from None
+                os.rename(staged, db_path)
+    finally:
+        discard(staged)
+        for suffix in ("-wal", "-shm"):
+            discard(staged + suffix)
+        janitor.done()
     from .store import Store
-    store = Store.open(db_path)  # upgrades an older backup to this version's schema
+    store = Store.open(db_path)
     try:
         schema = store.schema_version()
     finally:
         store.close()
     return {"file": db_path, "from": source, "kept": kept, "schema": schema,
-            "counts": files.inspect(db_path)["counts"]}
+            "counts": files.inspect(db_path)["counts"], **outcome}
 
 
 def levels_drift(store) -> list[str]:

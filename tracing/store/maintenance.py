@@ -22,6 +22,8 @@ True
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -137,24 +139,148 @@ def backup_to(store, dest) -> dict:
 
 def copy_file(source, dest) -> None:
     """A consistent copy of a database file that may not be a usable
-    database (then a plain byte copy, with its ``-wal`` if any)."""
+    database (then a plain byte copy, with its ``-wal`` if any). Written
+    through :func:`tracing.files.atomic_path` (private, whole or absent)."""
+    from .. import files
+
     source, dest = os.fspath(source), os.fspath(dest)
-    fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
-    try:
-        src = _connect_ro(source)
-        dst = sqlite3.connect(dest)
+    raw = False
+    with files.atomic_path(dest, what="a copy of the database") as tmp:
         try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            src.close()
-            dst.close()
+            src = _connect_ro(source)
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                src.close()
+                dst.close()
+        except sqlite3.Error:
+            raw = True
+            files.discard(tmp + "-journal")
+            shutil.copyfile(source, tmp)
+        _fsync(tmp)
+    if raw and os.path.exists(source + "-wal"):
+        files.copy_into(source + "-wal", dest + "-wal", what="a copy of the database")
+
+
+# ------------------------------------------------------------ the audit log of a restore
+def audit_entries(conn, schema: str = "main") -> list[tuple]:
+    """Every audit entry ``(id, at, actor, command, detail)`` in id order."""
+    return [tuple(r) for r in conn.execute(f"SELECT id, at, actor, command, detail FROM {schema}.audit ORDER BY id")]
+
+
+def audit_head(entries: list[tuple]) -> dict:
+    """``{"id", "entries", "digest"}``: the last entry's id, how many there
+    are, and a SHA-256 over all of them (any edit or removal changes it)."""
+    h = hashlib.sha256()
+    for row in entries:
+        h.update(json.dumps(list(row), ensure_ascii=False).encode("utf-8") + b"\n")
+    return {"id": entries[-1][0] if entries else None, "entries": len(entries), "digest": h.hexdigest()}
+
+
+def audit_divergence(backup: list[tuple], live: list[tuple]) -> dict | None:
+    """Where the backup's audit log stops being an earlier (or later) state
+    of the live one, or None when one is the beginning of the other:
+    ``{"kind", "entry", "command", "at"}`` with kind ``missing`` (an entry
+    of the live log is not in the backup: cut or removed), ``extra`` (the
+    backup has an entry the live log never had) or ``edited`` (same id,
+    different entry; also a backup of another database)."""
+    for b, l in zip(backup, live):
+        if b == l:
+            continue
+        if b[0] > l[0]:
+            return {"kind": "missing", "entry": l[0], "command": l[3], "at": l[1]}
+        if b[0] < l[0]:
+            return {"kind": "extra", "entry": b[0], "command": b[3], "at": b[1]}
+        return {"kind": "edited", "entry": b[0], "command": b[3], "at": b[1]}
+    return None
+
+
+def read_audit(path) -> list[tuple] | None:
+    """The audit entries of a database file (None when it has none to read)."""
+    try:
+        conn = _connect_ro(path)
     except sqlite3.Error:
-        shutil.copyfile(source, dest)
-        if os.path.exists(source + "-wal"):
-            shutil.copyfile(source + "-wal", dest + "-wal")
-    _fsync(dest)
+        return None
+    try:
+        return audit_entries(conn)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def _audit(conn, schema: str, detail: dict) -> None:
+    from . import _now, actor
+    conn.execute(f"INSERT INTO {schema}.audit (at, actor, command, detail) VALUES (?, ?, 'restore', ?)",
+                 (_now(), actor(), json.dumps(detail, ensure_ascii=False, sort_keys=True)))
+
+
+def audit_restore(path, detail: dict) -> None:
+    """Add the audit entry of a restore to the (closed, current-schema) database ``path``."""
+    conn = sqlite3.connect(path, timeout=60, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 60000")
+        conn.execute("BEGIN IMMEDIATE")
+        _audit(conn, "main", detail)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def restore_in_place(target, staged, keep, decide) -> dict:
+    """Make the live database ``target`` hold what ``staged`` holds, in ONE
+    transaction under ``target``'s write lock, with the safety copy taken
+    under the same lock.
+
+    Both files are tracing databases of the current schema. Under the lock:
+    ``decide(staged_audit, live_audit)`` returns the restore's audit detail
+    (or raises to refuse: nothing changes); ``keep()`` writes the safety
+    copy of ``target`` as it is at that moment (a write that committed
+    before is in it; none can commit until this one ends); then every table
+    is emptied and refilled from ``staged`` and the restore is audited.
+    Writes queued behind the lock land on the restored database. Other
+    processes keep their connections (the file is the same file).
+    Returns the audit detail.
+    """
+    target, staged = os.fspath(target), os.fspath(staged)
+    conn = sqlite3.connect(target, timeout=60, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 60000")
+        conn.execute("ATTACH DATABASE ? AS staged", (staged,))  # not possible inside a transaction
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            detail = decide(audit_entries(conn, "staged"), audit_entries(conn, "main"))
+            keep()
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            tables = [r[0] for r in conn.execute(
+                "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            staged_tables = {r[0] for r in conn.execute("SELECT name FROM staged.sqlite_master WHERE type = 'table'")}
+            for t in tables:
+                conn.execute(f'DELETE FROM main."{t}"')
+            for t in tables:
+                if t in staged_tables:
+                    cols = ", ".join(f'"{r[1]}"' for r in conn.execute(f'PRAGMA main.table_info("{t}")'))
+                    conn.execute(f'INSERT INTO main."{t}" ({cols}) SELECT {cols} FROM staged."{t}"')
+            _audit(conn, "main", detail)
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        return detail
+    except sqlite3.OperationalError as e:
+        msg = str(e)
+        if "readonly" in msg:
+            raise DatabaseError(f"{target} is read-only: nothing was restored") from None
+        if "full" in msg:
+            raise DatabaseError(f"the disk holding {target} is full: nothing was restored") from None
+        if "locked" in msg or "busy" in msg:
+            raise DatabaseError(f"{target} is busy (another program holds it too long): try again") from None
+        raise DatabaseError(f"cannot restore into {target} ({msg}); nothing was restored") from None
+    finally:
+        conn.close()
 
 
 def restore_into(source, target) -> None:
