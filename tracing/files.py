@@ -32,8 +32,8 @@ import contextlib
 import os
 import shutil
 import stat
+import secrets
 import subprocess
-import tempfile
 from collections.abc import Iterator
 
 from .errors import Conflict, TracingError
@@ -91,16 +91,32 @@ class _Janitor:
             self._proc = None
 
 
-def temp_beside(target: str, *, suffix: str = "", label: str = "") -> str:
-    """A new empty private file beside ``target`` (same folder, so the final
-    rename is atomic). Raises :class:`TracingError` naming ``target``."""
-    folder = os.path.dirname(os.path.abspath(target))
+@contextlib.contextmanager
+def temporary(beside, *, suffix: str = "", folder: bool = False, label: str = "") -> Iterator[str]:
+    """A new private temporary file (or folder) in the folder of ``beside``
+    (so renaming it over ``beside`` is atomic). Whatever the block leaves at
+    its name is removed at the end, on failure, and by a watchdog when the
+    process dies (:class:`_Janitor`, started before the file exists), with
+    any SQLite ``-journal``/``-wal``/``-shm`` beside it. An ``OSError``
+    becomes a :class:`TracingError` starting with ``label``."""
+    target = os.fspath(beside)
+    label = label or f"cannot write {target}"
+    parent = os.path.dirname(os.path.abspath(target))
+    tmp = os.path.join(parent, f"{TEMP_PREFIX}{secrets.token_hex(8)}{suffix}")
+    extras = [tmp + s for s in ("-journal", "-wal", "-shm")]
+    janitor = _Janitor(tmp, *extras)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=folder)
+        if folder:
+            os.mkdir(tmp, FOLDER_MODE)
+        else:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
+        yield tmp
     except OSError as exc:
-        raise _error(label or f"cannot write {target}", exc) from None
-    os.close(fd)
-    return tmp
+        raise _error(label, exc) from None
+    finally:
+        for path in (tmp, *extras):
+            discard(path)
+        janitor.done()
 
 
 def discard(path: str) -> None:
@@ -134,20 +150,10 @@ def atomic_path(path, *, what: str = "") -> Iterator[str]:
             raise _error(label, exc) from None
         return
     suffix = os.path.splitext(target)[1] or ".tmp"
-    tmp = temp_beside(target, suffix=suffix, label=label)
-    janitor = _Janitor(tmp, tmp + "-journal")
-    try:
+    with temporary(target, suffix=suffix, label=label) as tmp:
         yield tmp
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, target)  # a link at target is replaced itself, its target untouched
-    except OSError as exc:
-        discard(tmp)
-        raise _error(label, exc) from None
-    except BaseException:
-        discard(tmp)
-        raise
-    finally:
-        janitor.done()
 
 
 def write_text(path, text: str, *, what: str = "", encoding: str = "utf-8", newline: str = "\n") -> None:
@@ -198,12 +204,7 @@ def atomic_folder(path, *, force: bool = False) -> Iterator[str]:
     label = f"cannot write {folder}"
     if not os.path.isdir(parent):
         raise TracingError(_("cannot write {path}: folder {parent} does not exist").format(path=folder, parent=parent))
-    try:
-        tmp = tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=parent)  # 0700
-    except OSError as exc:
-        raise _error(label, exc) from None
-    janitor = _Janitor(tmp)
-    try:
+    with temporary(folder, folder=True, label=label) as tmp:
         yield tmp
         for name in os.listdir(tmp):
             os.chmod(os.path.join(tmp, name), FILE_MODE)
@@ -213,14 +214,6 @@ def atomic_folder(path, *, force: bool = False) -> Iterator[str]:
             for name in sorted(os.listdir(tmp)):
                 os.replace(os.path.join(tmp, name), os.path.join(folder, name))
             os.rmdir(tmp)
-    except OSError as exc:
-        discard(tmp)
-        raise _error(label, exc) from None
-    except BaseException:
-        discard(tmp)
-        raise
-    finally:
-        janitor.done()
 
 
 def private_folder(path) -> str:

@@ -122,16 +122,13 @@ def _usable(path: str) -> bool:
                 and info["schema"] <= LATEST and not info["integrity"])
 
 
-def _staged_copy(source: str, db_path: str) -> str:
-    """A private copy of the backup beside the database, upgraded to this
-    version's schema (so it can be copied table by table)."""
-    from .files import temp_beside
+def _stage(source: str, staged: str) -> None:
+    """Make ``staged`` a copy of the backup upgraded to this version's
+    schema (so it can be copied table by table)."""
     from .store import Store
 
-    staged = temp_beside(db_path, suffix=".db")
     files.restore_into(source, staged)
     Store.open(staged).close()  # migrates an older backup
-    return staged
 
 
 def divergence_text(why: dict) -> str:
@@ -169,7 +166,7 @@ def restore(db_path, source, *, force: bool = False) -> dict:
 
     Returns ``{"file", "from", "kept", "schema", "counts", "forced", "diverged"}``.
     """
-    from .files import _Janitor, discard
+    from .files import temporary
 
     db_path, source = os.fspath(db_path), os.fspath(source)
     if _same_file(db_path, source):
@@ -189,8 +186,6 @@ def restore(db_path, source, *, force: bool = False) -> dict:
             raise _diverged(source, db_path, why)
         raise Conflict(f"{db_path} already exists: add --force to replace it "
                        "(a copy of it is kept next to it first)")
-    staged = _staged_copy(source, db_path)
-    janitor = _Janitor(staged, staged + "-journal", staged + "-wal", staged + "-shm")
     kept = _kept_name(db_path) if exists else None
     outcome = {"forced": False, "diverged": None}
 
@@ -210,7 +205,8 @@ def restore(db_path, source, *, force: bool = False) -> dict:
             raise DatabaseError(f"cannot keep a copy of {db_path} before restoring "
                                 f"({getattr(e, 'strerror', None) or e}): nothing was restored") from None
 
-    try:
+    with temporary(db_path, suffix=".db", label=f"cannot restore into {db_path}") as staged:
+        _stage(source, staged)
         if live_ok:
             from .store import Store
             Store.open(db_path).close()  # the live database at this version's schema too
@@ -233,11 +229,6 @@ def restore(db_path, source, *, force: bool = False) -> dict:
                     raise Conflict(f"{db_path} was created by another process meanwhile: nothing was restored; "
                                    "run the restore again (with --force)") from None
                 os.rename(staged, db_path)
-    finally:
-        discard(staged)
-        for suffix in ("-wal", "-shm"):
-            discard(staged + suffix)
-        janitor.done()
     from .store import Store
     store = Store.open(db_path)
     try:

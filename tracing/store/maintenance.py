@@ -229,6 +229,17 @@ def audit_restore(path, detail: dict) -> None:
         conn.close()
 
 
+def _restore_failed(target: str, error: sqlite3.OperationalError) -> DatabaseError:
+    msg = str(error)
+    if "readonly" in msg:
+        return DatabaseError(f"{target} is read-only: nothing was restored")
+    if "full" in msg:
+        return DatabaseError(f"the disk holding {target} is full: nothing was restored")
+    if "locked" in msg or "busy" in msg:
+        return DatabaseError(f"{target} is busy (another program holds it too long): try again")
+    return DatabaseError(f"cannot restore into {target} ({msg}); nothing was restored")
+
+
 def restore_in_place(target, staged, keep, decide) -> dict:
     """Make the live database ``target`` hold what ``staged`` holds, in ONE
     transaction under ``target``'s write lock, with the safety copy taken
@@ -271,14 +282,7 @@ def restore_in_place(target, staged, keep, decide) -> dict:
             raise
         return detail
     except sqlite3.OperationalError as e:
-        msg = str(e)
-        if "readonly" in msg:
-            raise DatabaseError(f"{target} is read-only: nothing was restored") from None
-        if "full" in msg:
-            raise DatabaseError(f"the disk holding {target} is full: nothing was restored") from None
-        if "locked" in msg or "busy" in msg:
-            raise DatabaseError(f"{target} is busy (another program holds it too long): try again") from None
-        raise DatabaseError(f"cannot restore into {target} ({msg}); nothing was restored") from None
+        raise _restore_failed(target, e) from None
     finally:
         conn.close()
 
@@ -308,14 +312,7 @@ def restore_into(source, target) -> None:
         finally:
             dst.close()
     except sqlite3.OperationalError as e:
-        msg = str(e)
-        if "readonly" in msg:
-            raise DatabaseError(f"{target} is read-only: nothing was restored") from None
-        if "full" in msg:
-            raise DatabaseError(f"the disk holding {target} is full: nothing was restored") from None
-        if "locked" in msg or "busy" in msg:
-            raise DatabaseError(f"{target} is busy (another program holds it too long): try again") from None
-        raise DatabaseError(f"cannot restore into {target} ({msg})") from None
+        raise _restore_failed(target, e) from None
     finally:
         src.close()
     if problems:
