@@ -26,12 +26,15 @@ from .output import emit_json, note
               help="Language of the page.")
 @click.option("--max-nodes", type=click.IntRange(1, None), default=2000, show_default=True,
               help="Draw at most this many nodes; deeper leaves are folded into count nodes (+N).")
-@click.option("-o", "--output", "output", required=True, metavar="FILE.html",
-              help="The page to write (its folder must exist; replaced atomically).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table: a line for people; json: {file, nodes, hidden, layout, cluster} on stdout.")
+@click.option("-o", "--output", "output", required=True, metavar="FILE.html|FILE.svg",
+              help="The file to write (its folder must exist; replaced atomically).")
+@click.option("--format", "fmts", multiple=True, type=click.Choice(["html", "svg", "table", "json"]),
+              help="html: an interactive page; svg: a static drawing to print or paste into Word/LibreOffice "
+                   "(default: from the -o name, .svg -> svg, else html). table: a line for people (default); "
+                   "json: {file, format, nodes, hidden, layout, cluster} on stdout. Repeat to give both, "
+                   "e.g. --format svg --format json.")
 @click.pass_obj
-def render_cmd(obj, roots, clusters, all_clusters, layout, redact, lang, max_nodes, output, fmt):
+def render_cmd(obj, roots, clusters, all_clusters, layout, redact, lang, max_nodes, output, fmts):
     """Draw ROOT's cluster as an interactive map in one HTML file that works
     offline: search by name (no diacritics needed), filter by F level and
     ward, click a person for their record.
@@ -40,9 +43,14 @@ def render_cmd(obj, roots, clusters, all_clusters, layout, redact, lang, max_nod
     depth (F1, F2…); a ROOT in no cluster gets the tree from the top of its
     primary chain. Several ROOTs and --cluster options draw their union.
 
+    With --format svg (or -o FILE.svg) it writes the same drawing as a
+    static sơ đồ cây instead, with its title and legend, text as text, to
+    print or paste into a report.
+
     \b
     Examples:
       tracing render BN1 -o bn1.html
+      tracing render --cluster C1 -o c1.svg
       tracing render --cluster C1 --layout network -o c1-network.html
       tracing render --cluster C1 --redact --lang en -o c1-shared.html
       tracing render --all --layout timeline -o all.html
@@ -53,14 +61,20 @@ def render_cmd(obj, roots, clusters, all_clusters, layout, redact, lang, max_nod
         raise click.UsageError("--all draws every cluster: give it without ROOT or --cluster")
     if not (roots or clusters or all_clusters):
         raise click.UsageError("give a ROOT person, --cluster ID or --all")
+    files = [f for f in fmts if f in ("html", "svg")]
+    prints = [f for f in fmts if f in ("table", "json")]
+    if len(set(files)) > 1 or len(set(prints)) > 1:
+        raise click.UsageError("--format: give at most one of html|svg and one of table|json")
+    fmt = prints[0] if prints else "table"
     progress = note if sys.stderr.isatty() else None
     result = maps.render_to_file(obj.store(), roots=roots, cluster=list(clusters), all_clusters=all_clusters,
                                  layout=layout, lang=lang, redact=redact, max_nodes=max_nodes, path=output,
-                                 progress=progress)
+                                 progress=progress, fmt=files[0] if files else None)
     for warning in result["warnings"]:
         note(f"Warning: {warning}")
     if fmt == "json":
-        emit_json({k: result[k] for k in ("file", "nodes", "hidden", "layout", "cluster", "clusters", "persons")})
+        emit_json({k: result[k] for k in ("file", "format", "nodes", "hidden", "layout", "cluster", "clusters",
+                                          "persons")})
         return
     what = ", ".join(result["clusters"]) or "tree"
     line = f"Wrote {result['file']}: {result['nodes']} nodes drawn"

@@ -56,7 +56,8 @@ def test_timeline_x_is_the_date_and_chains_read_left_to_right():
     assert pos["B"][0] - pos["A"][0] == 2 * TIME_DX  # exposure 05-03 vs confirmation 05-01
     assert pos["C"][0] > pos["B"][0]
     assert pos["F"][0] - pos["A"][0] == 3 * TIME_DX  # a case sits at its confirmation date
-    assert pos["B"][1] == pos["A"][1]  # B continues A's lane
+    assert pos["A"][1] < pos["D"][1] < pos["B"][1] < pos["C"][1]  # a row each, parent above, children by date
+    assert len({y for _x, y in pos.values()}) == len(pos)
     assert ("2021-05-01" in dict((label, x) for x, label in ticks))
 
 
@@ -74,7 +75,7 @@ def test_timeline_places_a_case_at_its_onset_not_its_confirmation():
     assert pos["C"][0] == at["2021-05-05"]  # onset, not exposure or confirmation
     assert pos["D"][0] == at["2021-05-07"]  # no onset recorded: the sample date
     assert pos["A"][0] < pos["B"][0] < pos["C"][0] < pos["D"][0]  # the chain reads left to right
-    assert pos["B"][1] == pos["A"][1]  # and stays in its lane
+    assert len({p[1] for p in pos.values()}) == len(pos)  # a row each
 
 
 def test_timeline_contacts_exposed_before_confirmation_are_right_of_the_case():
@@ -91,6 +92,51 @@ def test_timeline_contacts_exposed_before_confirmation_are_right_of_the_case():
 def test_timeline_never_stacks_two_nodes_on_one_spot():
     pos, _ = timeline_layout(sample_map(500, seed=2))
     assert len(set(pos.values())) == len(pos)
+
+
+def test_timeline_siblings_never_share_a_row_and_edges_cross_no_mark():
+    from tracing.layout import MARK_H, MARK_W, elbow_routes
+
+    data = sample_map(400, seed=3)
+    pos, _ = timeline_layout(data)
+    assert len({y for _x, y in pos.values()}) == len(pos)  # every person on a row of their own
+    routes = elbow_routes(data, pos, "timeline")
+    parent = tree_parents(data)
+    assert len(routes) == sum(1 for p in parent.values() if p is not None)
+    marks = [(x, y, i) for i, (x, y) in pos.items()]
+    for (src, dst), line in routes.items():
+        assert line[0][1] == pos[src][1] and line[-1][1] == pos[dst][1]
+        for (x1, y1), (x2, y2) in zip(line, line[1:]):
+            for x, y, i in marks:
+                if i in (src, dst):
+                    continue
+                inside_x = min(x1, x2) <= x + MARK_W / 2 and max(x1, x2) >= x - MARK_W / 2
+                inside_y = min(y1, y2) <= y + MARK_H / 2 and max(y1, y2) >= y - MARK_H / 2
+                assert not (inside_x and inside_y), (src, dst, i)
+
+
+def test_tree_cards_never_overlap_and_edges_cross_no_card():
+    from tracing.layout import CARD_H, CARD_W, elbow_routes
+
+    data = sample_map(600, seed=4)
+    pos = tree_layout(data)
+    boxes = sorted(pos.items(), key=lambda kv: kv[1])
+    rows = {}
+    for i, (x, y) in pos.items():
+        rows.setdefault(y, []).append(x)
+    for xs in rows.values():
+        xs.sort()
+        assert all(b - a >= CARD_W + 10 for a, b in zip(xs, xs[1:]))
+    routes = elbow_routes(data, pos, "tree")
+    cards = [(x, y, i) for i, (x, y) in boxes]
+    for (src, dst), line in routes.items():
+        for (x1, y1), (x2, y2) in zip(line, line[1:]):
+            for x, y, i in cards:
+                if i in (src, dst):
+                    continue
+                inside_x = min(x1, x2) < x + CARD_W / 2 and max(x1, x2) > x - CARD_W / 2
+                inside_y = min(y1, y2) < y + CARD_H / 2 and max(y1, y2) > y - CARD_H / 2
+                assert not (inside_x and inside_y), (src, dst, i)
 
 
 def test_layouts_are_deterministic():

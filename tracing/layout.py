@@ -21,16 +21,22 @@ import datetime as dt
 import math
 from collections import defaultdict
 
-#: horizontal space per leaf in the tree, vertical space per generation (px)
-TREE_DX = 110
-TREE_DY = 200
-#: in a crowded row every other node drops this far, so labels do not overlap
-TREE_STAGGER = 66
-#: a label needs about this much room (px) beside its node
-LABEL_WIDTH = 150
-#: timeline: pixels per day and per lane
-TIME_DX = 160
-TIME_DY = 90
+#: tree: a person's card (px), the free space between two cards of a row,
+#: the distance between two generations' rows (card centres)
+CARD_W = 156
+CARD_H = 60
+CARD_GAP = 18
+TREE_DY = 110
+#: tree: a family of this many leaves or more is stacked in a column under its parent
+STACK_MIN = 3
+#: timeline: pixels per day and per row; a person's mark; the left column of names
+TIME_DX = 56
+TIME_DY = 34
+MARK_W = 30
+MARK_H = 20
+ROW_LABEL_W = 300
+#: timeline: offsets (px) of a parent's column from half a day after it, when columns meet
+BUS_SLOTS = (0, 6, -6)
 #: above this many nodes the network layout is a radial tree (O(n)) instead of
 #: a force-directed spring layout
 SPRING_LIMIT = 400
@@ -165,52 +171,67 @@ def _children(data, parent: dict[str, str | None]) -> dict[str | None, list[str]
 
 
 def tree_layout(data) -> dict[str, tuple[int, int]]:
-    """The sơ đồ cây: one row per generation, each parent centred over its
-    children, leaves spaced evenly; ``y`` grows downwards.
+    """The sơ đồ cây: a tidy tree (Reingold–Tilford, from igraph) of boxed
+    cards, one row per generation, each parent centred over its children,
+    children left to right by date; ``(x, y)`` is a card's centre, ``y``
+    grows downwards. Two cards of a row are at least :data:`CARD_W` +
+    :data:`CARD_GAP` apart, so their texts never meet.
 
     >>> from tracing.render import MapData, MapNode, MapEdge
     >>> d = MapData([MapNode("r", None, 0), MapNode("x", None, 1), MapNode("y", None, 1)],
     ...             [MapEdge("r", "x"), MapEdge("r", "y")], "t", ["r"])
-    >>> tree_layout(d)  # y drops for every other node of a crowded row
-    {'r': (55, 0), 'x': (0, 200), 'y': (110, 266)}
+    >>> tree_layout(d)
+    {'r': (87, 0), 'x': (0, 110), 'y': (174, 110)}
     """
+    import igraph  # the one place igraph is used: its Reingold-Tilford tidy tree (C, O(n))
+
+    order, lparent, _stacked = _layout_tree(data)
+    if not order:
+        return {}
+    index = {node: k for k, node in enumerate(order)}
+    g = igraph.Graph(n=len(order), edges=[(index[lparent[i]], index[i]) for i in order if lparent[i] is not None],
+                     directed=True)
+    roots = [index[i] for i in order if lparent[i] is None]
+    coords = g.layout_reingold_tilford(mode="out", root=roots).coords
+    x0 = min(c[0] for c in coords)
+    y0 = min(c[1] for c in coords)
+    step = CARD_W + CARD_GAP
+    pos = {node: (int(round((coords[k][0] - x0) * step)), int(round(coords[k][1] - y0)) * TREE_DY)
+           for k, node in enumerate(order)}
+    return {n.id: pos[n.id] for n in data.nodes}
+
+
+def _layout_tree(data) -> tuple[list[str], dict[str, str | None], set[str]]:
+    """The tree the tidy layout is given: the drawn tree, except that the
+    leaves of a family of :data:`STACK_MIN` or more leaves are chained one
+    under the other (a column under their parent, as org charts stack them),
+    so a case with 40 F1 takes one column, not 40. Returns the nodes in
+    pre-order, each one's parent in that tree, and the stacked leaves."""
     parent = tree_parents(data)
     kids = _children(data, parent)
-    x: dict[str, float] = {}
-    depth: dict[str, int] = {}
-    slot = 0
-    # iterative post-order walk (trees can be deeper than Python's recursion limit)
-    for root in kids.get(None, []):
-        stack: list[tuple[str, int, bool]] = [(root, 0, False)]
-        while stack:
-            node, d, done = stack.pop()
-            if done:
-                ch = kids.get(node)
-                x[node] = (x[ch[0]] + x[ch[-1]]) / 2
-                continue
-            depth[node] = d
-            ch = kids.get(node)
-            if not ch:
-                x[node] = slot
-                slot += 1
-                continue
-            stack.append((node, d, True))
-            for c in reversed(ch):
-                stack.append((c, d + 1, False))
-    pos = {n.id: (int(round(x[n.id] * TREE_DX)), depth[n.id] * TREE_DY) for n in data.nodes}
-    rows: dict[int, list[str]] = defaultdict(list)
-    for node_id, (px, py) in pos.items():
-        rows[py].append(node_id)
-    for py, members in rows.items():
-        members.sort(key=lambda i: (pos[i][0], i))
-        prev_x, prev_dropped = None, False
-        for i in members:
-            px = pos[i][0]
-            drop = prev_x is not None and px - prev_x < LABEL_WIDTH and not prev_dropped
-            if drop:
-                pos[i] = (px, py + TREE_STAGGER)
-            prev_x, prev_dropped = px, drop
-    return pos
+    lkids: dict[str | None, list[str]] = {}
+    lparent: dict[str, str | None] = {}
+    stacked: set[str] = set()
+    for p, children in kids.items():
+        leaves = [c for c in children if not kids.get(c)] if p is not None else []
+        if len(leaves) >= STACK_MIN:
+            inner = [c for c in children if kids.get(c)]
+            lkids[p] = inner + [leaves[0]]
+            for above, below in zip(leaves, leaves[1:]):
+                lkids[above] = [below]
+            stacked.update(leaves)
+        else:
+            lkids[p] = list(children)
+    for p, children in lkids.items():
+        for c in children:
+            lparent[c] = p
+    order: list[str] = []
+    stack = list(reversed(lkids.get(None, [])))
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(reversed(lkids.get(node, [])))
+    return order, lparent, stacked
 
 
 def _day(value: str | None) -> int | None:
@@ -224,10 +245,12 @@ def _day(value: str | None) -> int | None:
 
 def timeline_layout(data) -> tuple[dict[str, tuple[int, int]], list[tuple[int, str]]]:
     """``x`` = date (onset for cases, else confirmation; exposure for the
-    others), ``y`` = lane: a node continues its parent's lane when it comes later and the
-    place is free, otherwise it takes the nearest free lane below its
-    parent, so each chain of transmission reads left to right. Undated persons stand in a column left of the
-    first date. Returns the positions and the axis ticks ``[(x, label)]``.
+    others; :data:`TIME_DX` px a day), ``y`` = row: every person on a row of
+    their own (:data:`TIME_DY` px), in the order of the tree (a parent, then
+    each child's branch in date order), so siblings never share a row and a
+    chain reads downwards and left to right. Undated persons stand in a
+    column two days left of the first date. Returns the positions and the
+    axis ticks ``[(x, label)]`` (one a day; the page thins them by zoom).
 
     >>> from tracing.render import MapData, MapNode, MapEdge
     >>> d = MapData([MapNode("r", None, 0, is_case=True, confirmed="2021-05-01"),
@@ -236,7 +259,7 @@ def timeline_layout(data) -> tuple[dict[str, tuple[int, int]], list[tuple[int, s
     ...             [MapEdge("r", "x"), MapEdge("r", "y")], "t", ["r"])
     >>> pos, ticks = timeline_layout(d)
     >>> pos
-    {'r': (0, 0), 'x': (160, 0), 'y': (320, 0)}
+    {'r': (0, 0), 'x': (56, 34), 'y': (112, 68)}
     >>> ticks[0]
     (0, '2021-05-01')
     """
@@ -248,59 +271,73 @@ def timeline_layout(data) -> tuple[dict[str, tuple[int, int]], list[tuple[int, s
     first = min(known) if known else dt.date(2020, 1, 1).toordinal()
     last = max(known) if known else first
     undated_x = -2 * TIME_DX
-
-    xs: dict[str, int] = {}
-    queue = list(kids.get(None, []))
-    head = 0
-    while head < len(queue):  # parents before children
-        i = queue[head]
-        head += 1
-        d, p = days[i], parent[i]
-        if d is not None:
-            xs[i] = (d - first) * TIME_DX
-        else:  # undated: just right of the parent, or the undated column
-            xs[i] = undated_x if p is None else xs[p] + TIME_DX // 2
-        queue.extend(kids.get(i, []))
-    lane_of: dict[str, int] = {}
-    used: list[set[int]] = []  # x positions taken in each lane
-    half = TIME_DX // 2
-
-    def free(lane: int, x: int) -> bool:
-        taken = used[lane]
-        return x not in taken and x - half not in taken and x + half not in taken
-
-    def take(lane: int, x: int) -> int:
-        while lane >= len(used):
-            used.append(set())
-        used[lane].add(x)
-        return lane
-
-    for root in kids.get(None, []):
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            p, x = parent[node], xs[node]
-            lane = None
-            if p is not None and x > xs[p] and free(lane_of[p], x):
-                lane = lane_of[p]  # the chain goes on to the right in its parent's lane
-            else:
-                start_lane = lane_of[p] + 1 if p is not None else 0
-                for cand in range(start_lane, min(len(used), start_lane + 60)):
-                    if free(cand, x):
-                        lane = cand
-                        break
-                if lane is None:
-                    lane = max(len(used), start_lane)
-            lane_of[node] = take(lane, x)
-            for c in reversed(kids.get(node, [])):
-                stack.append(c)
-    span = last - first
-    step = 1 if span <= 21 else 7 if span <= 150 else 30
-    ticks = [((d - first) * TIME_DX, dt.date.fromordinal(d).isoformat()) for d in range(first, last + 1, step)]
+    row: dict[str, int] = {}
+    stack = list(reversed(kids.get(None, [])))
+    while stack:
+        node = stack.pop()
+        row[node] = len(row)
+        stack.extend(reversed(kids.get(node, [])))
+    pos = {i: ((days[i] - first) * TIME_DX if days[i] is not None else undated_x, row[i] * TIME_DY) for i in by_id}
+    ticks = [((d - first) * TIME_DX, dt.date.fromordinal(d).isoformat()) for d in range(first, last + 1)]
     if any(d is None for d in days.values()):
         ticks.insert(0, (undated_x, ""))
-    pos = {i: (xs[i], lane_of[i] * TIME_DY) for i in by_id}
     return pos, ticks
+
+
+def elbow_routes(data, pos: dict[str, tuple[int, int]], layout: str) -> dict[tuple[str, str], list[tuple[int, int]]]:
+    """Polylines of the primary (tree) edges, from the parent to the child,
+    that cross no other node:
+
+    - ``tree``: down from the bottom of the parent's card to the middle of
+      the gap between the rows, across, and down to the top of the child's
+      card (cards of one row share that gap, which holds no card);
+    - ``timeline``: from the parent's mark half a day to the right (a column
+      that holds no mark, since marks stand on whole days), down that
+      column to the child's row, then along the child's row (which holds the
+      child only) to its mark. Two columns that would lie on one another
+      (a parent and a child on the same day) are set a few pixels apart.
+
+    >>> from tracing.render import MapData, MapNode, MapEdge
+    >>> d = MapData([MapNode("r", None, 0), MapNode("x", None, 1)], [MapEdge("r", "x")], "t", ["r"])
+    >>> elbow_routes(d, {"r": (0, 0), "x": (0, 34)}, "timeline")
+    {('r', 'x'): [(15, 0), (28, 0), (28, 34), (15, 34)]}
+    """
+    parent = tree_parents(data)
+    routes: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    if layout == "tree":
+        stacked = _layout_tree(data)[2]
+        mid_gap = (TREE_DY - CARD_H) // 2
+        for child, p in parent.items():
+            if p is None:
+                continue
+            (px, py), (cx, cy) = pos[p], pos[child]
+            mid = py + CARD_H // 2 + mid_gap
+            if child in stacked:  # down the left side of the column, into the card's left edge
+                spine = cx - CARD_W // 2 - CARD_GAP // 2
+                routes[(p, child)] = [(px, py + CARD_H // 2), (px, mid), (spine, mid), (spine, cy),
+                                      (cx - CARD_W // 2, cy)]
+            else:
+                routes[(p, child)] = [(px, py + CARD_H // 2), (px, mid), (cx, mid), (cx, cy - CARD_H // 2)]
+        return routes
+    family: dict[str, list[str]] = defaultdict(list)
+    for child, p in parent.items():
+        if p is not None:
+            family[p].append(child)
+    # a column per parent, from its row down to its last child's row; columns on one x that overlap take slots
+    slots: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # x -> [(top, bottom, slot)]
+    half = TIME_DX // 2
+    for p in sorted(family, key=lambda i: (pos[i][1], i)):
+        px, py = pos[p]
+        bottom = max(pos[c][1] for c in family[p])
+        taken = {s for top, bot, s in slots[px] if not (bot < py or top > bottom)}
+        slot = next((s for s in BUS_SLOTS if s not in taken), 0)
+        slots[px].append((py, bottom, slot))
+        bus = px + half + slot
+        for c in family[p]:
+            cx, cy = pos[c]
+            end = cx - MARK_W // 2 if cx > bus else cx + MARK_W // 2
+            routes[(p, c)] = [(px + MARK_W // 2, py), (bus, py), (bus, cy), (end, cy)]
+    return routes
 
 
 def _text_width(word: str) -> float:
@@ -330,6 +367,37 @@ def _text_width(word: str) -> float:
     return total
 
 
+def wrap_label(text) -> list[str]:
+    """A network map's name in lines of at most :data:`LABEL_WRAP` px at
+    :data:`LABEL_FONT` px (a word longer than that is cut into pieces).
+
+    >>> wrap_label("Nguyễn Thị Minh Khai")
+    ['Nguyễn', 'Thị Minh', 'Khai']
+    """
+    lines: list[str] = []
+    cur, cur_w = "", 0.0
+    for word in str(text).split() or [""]:
+        w = _text_width(word)
+        while w > LABEL_WRAP and len(word) > 1:  # a very long word: cut it
+            cut = len(word)
+            while cut > 1 and _text_width(word[:cut]) > LABEL_WRAP:
+                cut -= 1
+            if cur:
+                lines.append(cur)
+            lines.append(word[:cut])
+            cur, cur_w = "", 0.0
+            word = word[cut:]
+            w = _text_width(word)
+        if cur and cur_w + SPACE_W + w <= LABEL_WRAP:
+            cur, cur_w = cur + " " + word, cur_w + SPACE_W + w
+        else:
+            if cur:
+                lines.append(cur)
+            cur, cur_w = word, w
+    lines.append(cur)
+    return lines
+
+
 def label_box(node) -> tuple[int, int, int]:
     """The room a node takes on the network map as ``(width, height, dy)``:
     its dot and the name written under it (vis-network draws names at
@@ -350,19 +418,10 @@ def label_box(node) -> tuple[int, int, int]:
         text = f"+{node.collapsed} {level}"
     else:
         text = node.name or node.id
-    lines, cur, widest = 0, 0.0, 0.0
-    for word in str(text).split() or [""]:
-        w = _text_width(word)
-        widest = max(widest, w)
-        if cur and cur + SPACE_W + w <= LABEL_WRAP:
-            cur += SPACE_W + w
-        else:
-            lines += max(1, math.ceil(w / LABEL_WRAP))
-            cur = w
-    # a name on several lines is taken as wide as the wrap (the browser may
-    # break it elsewhere than this estimate)
-    width = cur if lines == 1 else max(LABEL_WRAP, widest)
-    width = min(width, LABEL_MAX_W)
+    lines = wrap_label(text)
+    widest = max(_text_width(line.replace(" ", "")) + SPACE_W * line.count(" ") for line in lines)
+    width = min(widest, LABEL_MAX_W)
+    lines = len(lines)
     r = 17 if node.level == 0 else 13
     top, bottom = -r, r + 4 + lines * LINE_H
     return (int(math.ceil(max(width, 2 * r))) + LABEL_GAP, bottom - top + LABEL_GAP, (top + bottom) // 2)

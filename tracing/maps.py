@@ -44,10 +44,28 @@ _WORDS = {
 }
 
 
-def check_output(path) -> list[str]:
+#: what ``render`` writes: an interactive page, or a static drawing (sơ đồ cây to print or paste)
+FORMATS = ("html", "svg")
+
+
+def file_format(path, fmt: str | None = None) -> str:
+    """The format of the map file: ``fmt`` when given, else from the
+    name's extension (``.svg`` -> svg, anything else -> html).
+
+    >>> file_format("c1.SVG"), file_format("c1.html"), file_format("c1.svg", "html")
+    ('svg', 'html', 'html')
+    """
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise InvalidValue(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
+        return fmt
+    return "svg" if Path(str(path)).suffix.lower() == ".svg" else "html"
+
+
+def check_output(path, fmt: str = "html") -> list[str]:
     """Refuse an output path that cannot be a new map file: a folder, or a
     file in a folder that does not exist. Returns warnings (a name that does
-    not end in ``.html``).
+    not end in ``.html`` for a page, ``.svg`` for a drawing).
 
     >>> import os, tempfile
     >>> check_output(tempfile.gettempdir())  # doctest: +ELLIPSIS
@@ -66,7 +84,9 @@ def check_output(path) -> list[str]:
     folder = p.parent if str(p.parent) else Path(".")
     if not folder.is_dir():
         raise InvalidValue(f"-o {p}: folder {folder} does not exist (create it first)")
-    if p.suffix.lower() not in (".html", ".htm"):
+    if fmt == "svg" and p.suffix.lower() != ".svg":
+        return [f"-o {p}: the name does not end in .svg; Word and browsers may not open it as a drawing"]
+    if fmt == "html" and p.suffix.lower() not in (".html", ".htm"):
         return [f"-o {p}: the name does not end in .html; browsers may not open it as a web page"]
     return []
 
@@ -120,6 +140,20 @@ def _choose(store, roots: list[str], wanted: list[str], all_clusters: bool):
 
 # ------------------------------------------------------------------ building
 
+def _age(row: dict) -> int | None:
+    """Age in whole years at the person's key date (confirmation, onset or
+    exposure), from the birth year; None when either is unknown."""
+    year = row.get("birth_year")
+    when = row["confirmed"] or row["onset"] or row["exposure"]
+    if year is None or not when:
+        return None
+    try:
+        age = int(str(when)[:4]) - int(year)
+    except ValueError:
+        return None
+    return age if 0 <= age < 130 else None
+
+
 def _node(MapNode, row: dict, sources: list[str]):
     is_case = row["confirmed"] is not None
     level = row["level"]
@@ -129,7 +163,7 @@ def _node(MapNode, row: dict, sources: list[str]):
                    ward=row["ward"], unit=row["unit"], onset=row["onset"], confirmed=row["confirmed"],
                    exposure=None if is_case and not row["exposure"] else row["exposure"],
                    sources=sources, primary_source=row["primary_source"], phone=row["phone"],
-                   national_id=row["national_id"], address=row["address"])
+                   national_id=row["national_id"], address=row["address"], age=_age(row))
 
 
 def _rows(store, chosen: list[dict], tops: list[str]) -> dict[str, dict]:
@@ -295,17 +329,20 @@ def _too_big(info: dict, nodes: int, max_nodes: int) -> TracingError:
 
 def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool = False,
                    layout: str = "tree", lang: str = "vi", redact: bool = False, max_nodes: int = 2000,
-                   path, progress: Callable[[str], None] | None = None) -> dict:
-    """Build the map (see :func:`build`), render it and write it to ``path``
-    (atomically, UTF-8). Returns ``{"file", "nodes" (drawn, count nodes
-    included), "hidden" (persons folded into count nodes), "persons",
-    "layout", "cluster" (the id when one cluster is drawn, else None),
-    "clusters", "warnings", "seconds"}``. Nothing is written on error.
+                   path, progress: Callable[[str], None] | None = None, fmt: str | None = None) -> dict:
+    """Build the map (see :func:`build`), render it as an HTML page or, with
+    ``fmt="svg"`` (or a path ending in ``.svg``), a static SVG drawing, and
+    write it to ``path`` (atomically, UTF-8). Returns ``{"file", "format",
+    "nodes" (drawn, count nodes included), "hidden" (persons folded into
+    count nodes), "persons", "layout", "cluster" (the id when one cluster is
+    drawn, else None), "clusters", "warnings", "seconds"}``. Nothing is
+    written on error.
     """
     from . import render
 
     started = time.perf_counter()
-    warnings = check_output(path)
+    fmt = file_format(path, fmt)
+    warnings = check_output(path, fmt)
     if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
         raise InvalidValue(f"--max-nodes: {max_nodes!r} must be a whole number >= 1")
     data, info = build(store, roots=roots, cluster=cluster, all_clusters=all_clusters, layout=layout, lang=lang)
@@ -321,9 +358,9 @@ def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_cluste
     if redact:
         from .privacy import Redactor
         redactor = Redactor.of(store)
-    page = render.render_html(data, layout=layout, lang=lang, redact=redactor, max_nodes=max_nodes)
-    render.write_html(page, path)
+    draw = render.render_svg if fmt == "svg" else render.render_html
+    render.write_html(draw(data, layout=layout, lang=lang, redact=redactor, max_nodes=max_nodes), path)
     ids = info["clusters"]
-    return {"file": str(path), "nodes": len(shown.nodes), "hidden": hidden, "persons": len(data.nodes),
+    return {"file": str(path), "format": fmt, "nodes": len(shown.nodes), "hidden": hidden, "persons": len(data.nodes),
             "layout": layout, "cluster": ids[0] if len(ids) == 1 and not info["tops"] else None,
             "clusters": ids, "warnings": warnings, "seconds": round(time.perf_counter() - started, 3)}

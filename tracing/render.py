@@ -2,13 +2,15 @@
 network and the timeline, as ONE self-contained, offline file.
 
 The renderer works on plain data (:class:`MapData`), never on the database.
-Positions come from :mod:`tracing.layout` (physics is off, so the page is
-still and the same data gives the same bytes). vis-network's script and CSS
-are read from the pyvis package and inlined; nothing is loaded from the
-network. Every user string travels as JSON inside
-``<script type="application/json">`` (with ``<``, ``>``, ``&`` escaped) and is
-put on the page with ``textContent`` only, so a name such as
-``<img src=x onerror=alert(1)>`` shows as text.
+Positions come from :mod:`tracing.layout` and the drawing from
+:mod:`tracing.diagram`: the page holds the same SVG as the static file of
+``--format svg`` (:func:`render_svg`), plus a small script of its own for
+panning, zooming, search, filters, the record panel and printing; nothing
+is loaded from the network, and the same data gives the same bytes. User
+strings are XML-escaped in the drawing and travel as JSON inside
+``<script type="application/json">`` (with ``<``, ``>``, ``&`` escaped) for the
+panel, which puts them on the page with ``textContent`` only, so a name such
+as ``<img src=x onerror=alert(1)>`` shows as text.
 
 >>> data = MapData([MapNode("A", "Nguyễn Văn An", 0, is_case=True, confirmed="2021-05-01"),
 ...                 MapNode("B", "Trần Thị Bình", 1, exposure="2021-04-30", sources=["A"], primary_source="A")],
@@ -20,14 +22,13 @@ True
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from . import diagram as _diagram
 from . import layout as _layout
 from .files import write_text
 from .errors import InvalidValue, TracingError
@@ -35,7 +36,6 @@ from .privacy import Redactor, redact_map
 
 LAYOUTS = ("tree", "network", "timeline")
 LANGS = ("vi", "en")
-VIS_VERSION = "vis-9.1.2"
 
 
 @dataclass
@@ -60,6 +60,8 @@ class MapNode:
     national_id: str | None = None
     address: str | None = None
     collapsed: int = 0
+    age: int | None = None
+    members: list[str] = field(default_factory=list)
 
 
 #: the kinds of edge: the primary source (solid arrow, makes the tree), another
@@ -112,18 +114,21 @@ class MapData:
 # ---------------------------------------------------------------- collapsing
 
 def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
-    """Fit a map into ``max_nodes`` drawn nodes: leaves at level >= 2 (and
-    not-infected leaves) are folded, deepest generation and biggest families
-    first, into one count node per parent; if that is not enough, leaves at
-    level >= 1, then secondary cases. Returns the new map and the number of
-    hidden persons. A folded parent becomes a leaf itself, so whole subtrees
-    fold into one count node.
+    """Fit a map into ``max_nodes`` drawn nodes and keep its structure: the
+    first generations are drawn whole, as many as fit; each drawn person's
+    hidden descendants are counted per generation in count nodes ("+37 F2")
+    that hang under that person in a chain, one per generation (never one
+    node for everything); the budget left is spent on persons of the first
+    folded generation, branch by branch (every parent's earliest child,
+    then every parent's second…). A count node lists its persons in
+    ``members``. Returns the new map and the number of hidden persons.
+    Raises :class:`TracingError` when even the roots do not fit.
 
     >>> nodes = [MapNode("r", "Root", 0), MapNode("a", "A", 1)] + [MapNode(f"c{i}", None, 2) for i in range(5)]
     >>> edges = [MapEdge("r", "a")] + [MapEdge("a", f"c{i}") for i in range(5)]
     >>> small, hidden = collapse(MapData(nodes, edges, "t", ["r"]), 4)
     >>> hidden, [(n.id, n.collapsed) for n in small.nodes]
-    (5, [('r', 0), ('a', 0), ('+a', 5)])
+    (4, [('r', 0), ('a', 0), ('c0', 0), ('+a', 4)])
     >>> collapse(MapData(nodes, edges, "t", ["r"]), 100)[1]
     0
     """
@@ -133,60 +138,93 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
         return data, 0
     parent = _layout.tree_parents(data)
     gen = _layout.generations(data)
+    kids = _layout._children(data, parent)
     by_id = {n.id: n for n in data.nodes}
-    by_gen: dict[int, list[str]] = defaultdict(list)
-    visible_kids: dict[str, int] = defaultdict(int)
-    for n in data.nodes:
-        by_gen[gen[n.id]].append(n.id)
-        if parent[n.id] is not None:
-            visible_kids[parent[n.id]] += 1
-    hidden: set[str] = set()
-    bucket: dict[str, list] = {}  # parent -> [count, levels, wards]
-    drawn = len(data.nodes)
+    order: list[str] = []  # pre-order: parents before children, children by date
+    stack = list(reversed(kids.get(None, [])))
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(reversed(kids.get(node, [])))
+    # generations present under each person: {person: {generation: persons}}
+    below: dict[str, dict[int, int]] = {i: {} for i in order}
+    for node in reversed(order):
+        p = parent[node]
+        if p is not None:
+            mine, theirs = below[node], below[p]
+            theirs[gen[node]] = theirs.get(gen[node], 0) + 1
+            for g, k in mine.items():
+                theirs[g] = theirs.get(g, 0) + k
+
+    def cost(depth: int) -> int:
+        drawn = [i for i in order if gen[i] <= depth]
+        return len(drawn) + sum(len(below[i]) for i in drawn if gen[i] == depth)
+
     deepest = max(gen.values())
-    for min_level in (2, 1, 0):
-        for g in range(deepest, 0, -1):
-            if drawn <= max_nodes:
-                break
-            groups: dict[str, list[str]] = defaultdict(list)
-            for i in by_gen[g]:
-                lv = by_id[i].level
-                if i not in hidden and visible_kids[i] == 0 and (lv is None or lv >= min_level):
-                    groups[parent[i]].append(i)
-            for p, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-                if drawn <= max_nodes:
-                    break
-                drawn += (0 if p in bucket else 1) - len(members) - sum(m in bucket for m in members)
-                b = bucket.setdefault(p, [0, set(), set()])
-                for m in members:
-                    hidden.add(m)
-                    b[0] += 1
-                    b[1].add(by_id[m].level)
-                    b[2].add(by_id[m].ward)
-                    if m in bucket:
-                        sub = bucket.pop(m)
-                        b[0] += sub[0]
-                        b[1] |= sub[1]
-                        b[2] |= sub[2]
-                visible_kids[p] -= len(members)
-    if drawn > max_nodes:
-        raise TracingError(f"the map still has {drawn} nodes after collapsing (max_nodes={max_nodes}): "
+    depth = next((d for d in range(deepest, -1, -1) if cost(d) <= max_nodes), None)
+    if depth is None:
+        raise TracingError(f"the map still has {cost(0)} nodes after collapsing (max_nodes={max_nodes}): "
                            "draw fewer clusters or raise --max-nodes")
+    drawn = {i for i in order if gen[i] <= depth}
+    counts: dict[tuple[str, int], int] = {}  # (drawn anchor, generation) -> hidden persons
+    for i in order:
+        if gen[i] == depth:
+            for g, k in below[i].items():
+                counts[(i, g)] = k
+    used = len(drawn) + len(counts)
+    # spend what is left on the next generation, branch by branch
+    queues = [[c for c in kids.get(p, [])] for p in order if gen[p] == depth and kids.get(p)]
+    turn = 0
+    while queues:
+        nxt = []
+        for q in queues:
+            if turn < len(q):
+                x = q[turn]
+                a = parent[x]
+                gone = sum(1 for g, k in below[x].items() if counts[(a, g)] == k) + (counts[(a, gen[x])] == 1)
+                delta = 1 + len(below[x]) - gone
+                if used + delta <= max_nodes:
+                    used += delta
+                    drawn.add(x)
+                    counts[(a, gen[x])] -= 1
+                    for g, k in below[x].items():
+                        counts[(a, g)] -= k
+                        counts[(x, g)] = k
+                nxt.append(q)
+        queues = [q for q in nxt if turn + 1 < len(q)]
+        turn += 1
+    counts = {key: k for key, k in counts.items() if k}
+    hidden_ids = [i for i in order if i not in drawn]
+    anchor: dict[str, str] = {}
+    members: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for i in hidden_ids:  # pre-order: a parent's anchor is known before its children
+        p = parent[i]
+        anchor[i] = p if p in drawn else anchor[p]
+        members[(anchor[i], gen[i])].append(i)
     ids = set(by_id)
-    nodes = [n for n in data.nodes if n.id not in hidden]
+    nodes = [n for n in data.nodes if n.id in drawn]
     extra_edges = []
-    for p in sorted(bucket):
-        count, levels, wards = bucket[p]
-        known = [lv for lv in levels if lv is not None]
-        cid = "+" + p
-        while cid in ids:
-            cid = "+" + cid
-        ids.add(cid)
-        nodes.append(MapNode(cid, None, min(known) if known else None, ward=next(iter(wards)) if len(wards) == 1 else None,
-                             sources=[p], primary_source=p, collapsed=count))
-        extra_edges.append(MapEdge(p, cid, primary=True))
-    edges = [e for e in data.edges if e.source not in hidden and e.target not in hidden] + extra_edges
-    return MapData(nodes, edges, data.title, list(data.roots)), len(hidden)
+    made: dict[tuple[str, int], str] = {}
+    for a in order:
+        if a not in drawn:
+            continue
+        above = a
+        for g in sorted(g for (b, g) in counts if b == a):
+            group = members[(a, g)]
+            known = [by_id[m].level for m in group if by_id[m].level is not None]
+            wards = {by_id[m].ward for m in group}
+            cid = "+" + a if above == a else f"{above}+"
+            while cid in ids:
+                cid = "+" + cid
+            ids.add(cid)
+            made[(a, g)] = cid
+            nodes.append(MapNode(cid, None, min(known) if known else None,
+                                 ward=next(iter(wards)) if len(wards) == 1 else None,
+                                 sources=[above], primary_source=above, collapsed=len(group), members=list(group)))
+            extra_edges.append(MapEdge(above, cid, primary=True))
+            above = cid
+    edges = [e for e in data.edges if e.source in drawn and e.target in drawn] + extra_edges
+    return MapData(nodes, edges, data.title, list(data.roots)), len(hidden_ids)
 
 
 # ---------------------------------------------------------------- text
@@ -196,7 +234,7 @@ TEXT = {
         "layout_tree": "Sơ đồ cây", "layout_network": "Mạng tiếp xúc", "layout_timeline": "Dòng thời gian",
         "persons": "{n} người", "range": "{a} – {b}", "no_dates": "chưa có ngày",
         "f0": "F0 (ca bệnh)", "f1": "F1", "f2": "F2", "f3": "F3 trở xuống", "none": "Không xếp F",
-        "unknown": "F0 không rõ nguồn lây", "count": "Nút gộp (số người ẩn)",
+        "unknown": "F0 không rõ nguồn lây (?)", "count": "Nút gộp (+số người)",
         "edge_primary": "Nguồn lây chính", "edge_other": "Nguồn lây khác", "edge_contact": "Tiếp xúc",
         "level_none": "Không xếp F", "search": "Tìm tên hoặc mã (không cần dấu)…", "clear": "Xoá",
         "ward_all": "Mọi phường/xã", "ward_label": "Phường/xã", "legend": "Chú giải (bấm để lọc theo mức F)",
@@ -204,22 +242,28 @@ TEXT = {
         "unknown_source": "không rõ nguồn lây", "f_ward": "Phường/xã", "f_unit": "Tổ dân phố/khu",
         "f_onset": "Khởi phát", "f_confirmed": "Ngày xác nhận", "f_exposure": "Ngày tiếp xúc",
         "f_primary": "Nguồn lây chính", "f_sources": "Các nguồn lây", "f_phone": "Điện thoại",
-        "f_national_id": "CCCD/CMND", "f_address": "Địa chỉ", "f_hidden": "Số người ẩn",
+        "f_national_id": "CCCD/CMND", "f_address": "Địa chỉ", "f_hidden": "Số người ẩn", "f_age": "Tuổi",
         "f_date": "Ngày", "f_setting": "Bối cảnh", "yes": "có", "no": "không",
         "panel_title": "Hồ sơ", "panel_empty": "Bấm vào một nút trên sơ đồ để xem hồ sơ.", "close": "Đóng",
         "matches": "{n} kết quả", "no_match": "Không tìm thấy", "generation": "Thế hệ {n}",
         "undated": "Không rõ ngày", "count_label": "+{n} {level}", "count_tip": "{n} người được gộp ({level} trở xuống)",
-        "notice_collapsed": "Trang chỉ vẽ tối đa {max} nút: {hidden} người được gộp vào {groups} nút đếm (ví dụ “{example}”).",
-        "notice_redacted": "Bản ẩn danh: mã người thay bằng mã bảo mật của cơ sở dữ liệu; không có tên, điện thoại, CCCD, địa chỉ.",
-        "fit": "Xem toàn bộ", "filter_level": "Mức F",
+        "count_sub": "người được gộp", "members": "Những người được gộp", "folded_in": "Được gộp vào nút",
+        "notice_collapsed": "Trang chỉ vẽ tối đa {max} nút: {hidden} người được gộp vào {groups} nút đếm (ví dụ “{example}”), theo nhánh và thế hệ; bấm vào nút đếm để xem danh sách.",
+        "notice_redacted": "Bản ẩn danh: mã người thay bằng mã bảo mật của cơ sở dữ liệu; không có tên, tuổi, điện thoại, CCCD, địa chỉ.",
+        "fit": "Xem toàn bộ", "start": "Về đầu sơ đồ", "zoom_in": "Phóng to", "zoom_out": "Thu nhỏ",
+        "filter_level": "Mức F",
+        "print": "In", "print_whole": "In toàn bộ sơ đồ", "print_view": "In phần đang xem", "paper": "Khổ giấy",
+        "overview": "Toàn cảnh (bấm để di chuyển)",
         "tick_day": "{d:02d}/{m:02d}", "tick_month": "Tháng {m}/{y}",
         "timeline_note": "F0 theo ngày khởi phát (chưa có thì ngày xác nhận), người tiếp xúc theo ngày tiếp xúc",
+        "d_conf": "XN", "d_onset": "KP", "d_exp": "TX", "age": "{n}t", "unknown_mark": "?",
+        "abbrev": "XN: ngày xác nhận · KP: khởi phát · TX: tiếp xúc · t: tuổi",
     },
     "en": {
         "layout_tree": "Transmission tree", "layout_network": "Contact network", "layout_timeline": "Timeline",
         "persons": "{n} persons", "range": "{a} – {b}", "no_dates": "no dates yet",
         "f0": "F0 (case)", "f1": "F1", "f2": "F2", "f3": "F3 and deeper", "none": "No F level",
-        "unknown": "F0 with unknown source", "count": "Count node (hidden persons)",
+        "unknown": "F0 with unknown source (?)", "count": "Count node (+persons)",
         "edge_primary": "Primary source", "edge_other": "Other source", "edge_contact": "Contact",
         "level_none": "No F level", "search": "Search name or id (no diacritics needed)…", "clear": "Clear",
         "ward_all": "All wards", "ward_label": "Ward", "legend": "Legend (click to filter by level)",
@@ -227,89 +271,52 @@ TEXT = {
         "unknown_source": "unknown source", "f_ward": "Ward", "f_unit": "Unit",
         "f_onset": "Onset", "f_confirmed": "Confirmed", "f_exposure": "Exposure",
         "f_primary": "Primary source", "f_sources": "Sources", "f_phone": "Phone",
-        "f_national_id": "National id", "f_address": "Address", "f_hidden": "Hidden persons",
+        "f_national_id": "National id", "f_address": "Address", "f_hidden": "Hidden persons", "f_age": "Age",
         "f_date": "Date", "f_setting": "Setting", "yes": "yes", "no": "no",
         "panel_title": "Record", "panel_empty": "Click a node on the map to see its record.", "close": "Close",
         "matches": "{n} found", "no_match": "No match", "generation": "Generation {n}",
         "undated": "No date", "count_label": "+{n} {level}", "count_tip": "{n} persons folded ({level} or deeper)",
-        "notice_collapsed": "This page draws at most {max} nodes: {hidden} persons are folded into {groups} count nodes (e.g. “{example}”).",
-        "notice_redacted": "Redacted: ids replaced by the database's keyed tokens; no names, phones, national ids or addresses.",
-        "fit": "Fit all", "filter_level": "F level",
+        "count_sub": "folded persons", "members": "Folded persons", "folded_in": "Folded into node",
+        "notice_collapsed": "This page draws at most {max} nodes: {hidden} persons are folded into {groups} count nodes (e.g. “{example}”), per branch and generation; click a count node for its list.",
+        "notice_redacted": "Redacted: ids replaced by the database's keyed tokens; no names, ages, phones, national ids or addresses.",
+        "fit": "Fit all", "start": "Back to the start", "zoom_in": "Zoom in", "zoom_out": "Zoom out",
+        "filter_level": "F level",
+        "print": "Print", "print_whole": "Print the whole diagram", "print_view": "Print the current view",
+        "paper": "Paper", "overview": "Overview (click to move)",
         "tick_day": "{d} {mon}", "tick_month": "{mon} {y}",
         "timeline_note": "cases at onset (else confirmation), traced persons at exposure",
+        "d_conf": "conf", "d_onset": "onset", "d_exp": "exp", "age": "{n}y", "unknown_mark": "?",
+        "abbrev": "conf: confirmed · onset: first symptoms · exp: exposure · y: years of age",
     },
 }
 
-#: background, border, label colour inside boxes, per level key
-STYLE = {
-    "f0": {"bg": "#d62728", "border": "#8c1010"},
-    "f1": {"bg": "#ff8c1a", "border": "#b35900"},
-    "f2": {"bg": "#ffd92f", "border": "#a68a00"},
-    "f3": {"bg": "#9e9e9e", "border": "#616161"},
-    "none": {"bg": "#e0e0e0", "border": "#9e9e9e"},
-    "unknown": {"bg": "#d62728", "border": "#1b1b1b"},
-    "count": {"bg": "#ffffff", "border": "#616161"},
-}
-
-
-#: English month abbreviations (fixed, not the locale's)
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+#: background and border of each level's swatch in the legend (the drawing's own styles)
+STYLE = {key: {"bg": style[4], "border": style[1], "card": style[0], "dash": style[3], "width": style[2]}
+         for key, style in _diagram.LEVEL_STYLE.items()}
+#: paper sizes the print stylesheet offers (landscape), and the map's height on them
+PAPERS = {"A4": "180mm", "A3": "265mm"}
+#: the smallest zoom at which the page opens: labels are then >= 12 px (10 px network names: 21 px * 0.6)
+READABLE = {"tree": 1.0, "timeline": 1.0, "network": 0.6}
 
 
 def _tick_labels(ticks: list[tuple[int, str]], text: dict) -> list[list]:
-    """The timeline axis as ``[x, day label, month label]``: short day
-    labels ("25/11") that fit side by side, the month and year drawn once
-    above them (the page shows it at the first visible tick and where the
-    month changes); the undated column gets its word and no month.
+    """The timeline axis as ``[x, day label, month label]`` (see
+    :func:`tracing.diagram.tick_columns`).
 
     >>> _tick_labels([(-320, ""), (0, "2021-11-25")], TEXT["vi"])
     [[-320, 'Không rõ ngày', ''], [0, '25/11', 'Tháng 11/2021']]
     >>> _tick_labels([(0, "2021-11-05")], TEXT["en"])
     [[0, '5 Nov', 'Nov 2021']]
     """
-    import datetime as dt
-
-    cols = []
-    for x, iso in ticks:
-        if not iso:
-            cols.append([x, text["undated"], ""])
-            continue
-        day = dt.date.fromisoformat(iso)
-        names = {"d": day.day, "m": day.month, "y": day.year, "mon": _MONTHS_EN[day.month - 1]}
-        cols.append([x, _fmt(text["tick_day"], **names), _fmt(text["tick_month"], **names)])
-    return cols
+    return _diagram.tick_columns(ticks, text)
 
 
 def _level_key(level: int | None) -> str:
-    if level is None:
-        return "none"
-    return "f3" if level >= 3 else f"f{max(level, 0)}"
+    return _diagram.level_key(level)
 
 
 def _fmt(template: str, **values) -> str:
     return template.format(**values)
-
-
-# ---------------------------------------------------------------- assets
-
-@functools.lru_cache(maxsize=1)
-def _assets() -> tuple[str, str]:
-    """vis-network's script and CSS from the pyvis package (found without
-    importing pyvis, which is slow to import)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("pyvis")
-    if spec is None or not spec.submodule_search_locations:
-        raise TracingError("the pyvis package is missing: install it with 'pip install pyvis'")
-    lib = Path(list(spec.submodule_search_locations)[0]) / "templates" / "lib" / VIS_VERSION
-    try:
-        js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
-        css = (lib / "vis-network.css").read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TracingError(f"cannot read vis-network from the pyvis package ({lib}): {exc.strerror}") from None
-    if "</script" in js.lower() or "</style" in css.lower():  # pragma: no cover - a broken package
-        raise TracingError(f"the vis-network files in {lib} cannot be inlined")
-    return js, css
 
 
 def _json_for_script(value) -> str:
@@ -326,20 +333,25 @@ def _date_range(nodes: list[MapNode]) -> tuple[str | None, str | None]:
     return (dates[0], dates[-1]) if dates else (None, None)
 
 
-def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact: Redactor | None = None,
-                max_nodes: int = 2000) -> str:
-    """The map as one self-contained HTML page (text; save it with
-    :func:`write_html`). ``layout``: ``tree``, ``network`` or ``timeline``;
-    ``lang``: ``vi`` or ``en``; ``redact``: a :class:`tracing.privacy.Redactor`
-    (the database's keyed tokens) to draw tokens instead of ids and no
-    names, phones, national ids or addresses (:func:`tracing.privacy.redact_map`);
-    at most ``max_nodes`` nodes are drawn (see :func:`collapse`).
+@dataclass
+class _Prepared:
+    """A map folded, ordered, redacted and drawn: what the page and the SVG file share."""
 
-    >>> tiny = MapData([MapNode("x", '"href" <b>', 0)], [], "<script>t</script>", ["x"])
-    >>> page = render_html(tiny, lang="en", redact=Redactor(b"k" * 32))
-    >>> "<script>t" in page, "&lt;script&gt;t" in page, '"href" <b>' in page
-    (False, True, False)
-    """
+    layout: str
+    text: dict
+    title: str
+    subtitle: str
+    notices: list[str]
+    nodes: list[MapNode]
+    edges: list[MapEdge]
+    index: dict[str, int]
+    drawing: "_diagram.Drawing"
+    counts: dict[str, int]
+    hidden_nodes: list[MapNode]
+    redacted: bool
+
+
+def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max_nodes: int) -> _Prepared:
     if redact is True or (redact and not isinstance(redact, Redactor)):
         raise TracingError("redact: pass the database's tracing.privacy.Redactor, not a flag")  # a programming error
     if layout not in LAYOUTS:
@@ -351,80 +363,30 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
         if n.id in seen:
             raise InvalidValue(f"node id '{n.id}' appears twice in the map")
         seen.add(n.id)
-    if redact:
+    if redact:  # redacted as data before anything is drawn (tracing.privacy owns redaction)
         data = redact_map(data, redact)
     text = TEXT[lang]
     first, last = _date_range(data.nodes)
     total = len(data.nodes)
-    shown, hidden = collapse(data, max_nodes)
-    nodes = sorted(shown.nodes, key=lambda n: n.id)
+    shown_map, hidden = collapse(data, max_nodes)
+    nodes = sorted(shown_map.nodes, key=lambda n: n.id)
     index = {n.id: i for i, n in enumerate(nodes)}
-    known_edges = sorted((e for e in shown.edges if e.source in index and e.target in index and e.source != e.target),
+    known_edges = sorted((e for e in shown_map.edges if e.source in index and e.target in index and e.source != e.target),
                          key=lambda e: (e.source, e.target, EDGE_KINDS.index(e.kind), e.date or "", e.setting or ""))
-    placed = MapData(nodes, known_edges, shown.title, [r for r in shown.roots if r in index])
-
-    decor: dict = {"rows": [], "cols": []}
-    if layout == "tree":
-        pos = _layout.tree_layout(placed)
-        gens = _layout.generations(placed)
-        for g in sorted(set(gens.values())):
-            decor["rows"].append([g * _layout.TREE_DY, _fmt(text["generation"], n=g + 1)])
-    elif layout == "network":
-        pos = _layout.network_layout(placed)
-    else:
-        pos, ticks = _layout.timeline_layout(placed)
-        decor["cols"] = _tick_labels(ticks, text)
-    if pos:
-        xs = [p[0] for p in pos.values()]
-        ys = [p[1] for p in pos.values()]
-        decor["bounds"] = [min(xs), min(ys), max(xs), max(ys)]
-    else:
-        decor["bounds"] = [0, 0, 0, 0]
-
-    records = []
-    for n in nodes:
-        rec = {"x": pos[n.id][0], "y": pos[n.id][1], "lv": n.level}
-        if n.collapsed:
-            rec["col"] = n.collapsed
-            if n.primary_source in index:
-                rec["par"] = index[n.primary_source]
-            if n.ward:
-                rec["ward"] = n.ward
-        else:
-            rec.update({
-                "pid": n.id,
-                "name": n.name or None,
-                "case": bool(n.is_case), "unk": bool(n.unknown_source),
-                "ward": n.ward, "unit": n.unit, "onset": n.onset, "conf": n.confirmed, "exp": n.exposure,
-                "src": list(n.sources), "psrc": n.primary_source,
-                "phone": n.phone, "nid": n.national_id, "addr": n.address,
-            })
-        records.append({k: v for k, v in rec.items() if v not in (None, "", [])})
-    edges = []
-    for e in known_edges:
-        rec = {"f": index[e.source], "t": index[e.target], "p": bool(e.primary), "k": e.kind[0], "d": e.date,
-               "s": e.setting}
-        edges.append({k: v for k, v in rec.items() if v is not None})
-
+    placed = MapData(nodes, known_edges, shown_map.title, [r for r in shown_map.roots if r in index])
+    drawing = _diagram.draw(placed, layout, text)
     counts: dict[str, int] = defaultdict(int)
     for n in data.nodes:
         counts[_level_key(n.level)] += 1
         if n.unknown_source:
             counts["unknown"] += 1
-    groups = sum(1 for n in nodes if n.collapsed)
-    example = ""
-    if groups:
-        big = max((n for n in nodes if n.collapsed), key=lambda n: (n.collapsed, n.id))
-        example = _fmt(text["count_label"], n=big.collapsed, level=_level_name(big.level, text))
-    title = data.title
-    smooth = {"tree": {"type": "cubicBezier", "forceDirection": "vertical", "roundness": 0.45},
-              "network": False,
-              "timeline": {"type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.45}}[layout]
-    payload = {"nodes": records, "edges": edges, "text": text, "style": STYLE, "layout": layout,
-               "decor": decor, "smooth": smooth}
+    groups = [n for n in nodes if n.collapsed]
     notices = []
     if hidden:
-        notices.append(_fmt(text["notice_collapsed"], max=max_nodes, hidden=hidden, groups=groups, example=example))
+        big = max(groups, key=lambda n: (n.collapsed, n.id))
+        example = _fmt(text["count_label"], n=big.collapsed, level=_level_name(big.level, text))
+        notices.append(_fmt(text["notice_collapsed"], max=max_nodes, hidden=hidden, groups=len(groups),
+                            example=example))
     if redact:
         notices.append(text["notice_redacted"])
     subtitle = " · ".join([
@@ -432,26 +394,159 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
         _fmt(text["range"], a=first, b=last) if first else text["no_dates"],
         _fmt(text["persons"], n=total),
     ])
+    by_id = {n.id: n for n in data.nodes}
+    hidden_nodes = [by_id[m] for g in groups for m in g.members if m in by_id]
+    return _Prepared(layout, text, data.title, subtitle, notices, nodes, known_edges, index, drawing, counts,
+                     hidden_nodes, bool(redact))
+
+
+def _record(n: MapNode) -> dict:
+    """A person's record for the page's panel (already redacted when asked)."""
+    return {"lv": n.level, "pid": n.id, "name": n.name or None, "case": bool(n.is_case), "unk": bool(n.unknown_source),
+            "ward": n.ward, "unit": n.unit, "onset": n.onset, "conf": n.confirmed, "exp": n.exposure,
+            "src": list(n.sources), "psrc": n.primary_source,
+            "phone": n.phone, "nid": n.national_id, "addr": n.address, "age": n.age}
+
+
+def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact: Redactor | None = None,
+                max_nodes: int = 2000) -> str:
+    """The map as one self-contained HTML page (text; save it with
+    :func:`write_html`). ``layout``: ``tree``, ``network`` or ``timeline``;
+    ``lang``: ``vi`` or ``en``; ``redact``: a :class:`tracing.privacy.Redactor`
+    (the database's keyed tokens) to draw tokens instead of ids and no
+    names, ages, phones, national ids or addresses (:func:`tracing.privacy.redact_map`);
+    at most ``max_nodes`` nodes are drawn (see :func:`collapse`). The page opens on
+    the roots at a zoom where labels are at least 12 px (the whole map when
+    it fits at that zoom); ``#node=ID`` opens zoomed on that person.
+
+    >>> tiny = MapData([MapNode("x", '"href" <b>', 0)], [], "<script>t</script>", ["x"])
+    >>> page = render_html(tiny, lang="en", redact=Redactor(b"k" * 32))
+    >>> "<script>t" in page, "&lt;script&gt;t" in page, '"href" <b>' in page
+    (False, True, False)
+    """
+    p = _prepare(data, layout, lang, redact, max_nodes)
+    text, nodes, index = p.text, p.nodes, p.index
+    hidden_index = {n.id: j for j, n in enumerate(p.hidden_nodes)}
+    records = []
+    for k, n in enumerate(nodes):
+        x, y = p.drawing.points[k]
+        if n.collapsed:
+            rec = {"lv": n.level, "col": n.collapsed, "mem": [hidden_index[m] for m in n.members if m in hidden_index]}
+            if n.primary_source in index:
+                rec["par"] = index[n.primary_source]
+            if n.ward:
+                rec["ward"] = n.ward
+        else:
+            rec = _record(n)
+        rec.update({"x": x, "y": y})
+        records.append({k2: v for k2, v in rec.items() if v not in (None, "", [])})
+    folded = [{k2: v for k2, v in _record(n).items() if v not in (None, "", [])} for n in p.hidden_nodes]
+    edges = []
+    for e in p.edges:
+        rec = {"f": index[e.source], "t": index[e.target], "p": bool(e.primary), "k": e.kind[0], "d": e.date,
+               "s": e.setting}
+        edges.append({k2: v for k2, v in rec.items() if v is not None})
+    b = p.drawing.bounds
+    payload = {"nodes": records, "edges": edges, "folded": folded, "text": text, "layout": layout,
+               "decor": {"cols": p.drawing.cols, "bounds": [round(v, 1) for v in b], "axis_y": p.drawing.axis_y},
+               "readable": READABLE[layout], "roots": [index[r] for r in data.roots if r in index]}
     wards = sorted({n.ward for n in nodes if n.ward and not n.collapsed})
-    js, css = _assets()
+    view = f"{b[0]:.0f} {b[1]:.0f} {b[2] - b[0]:.0f} {b[3] - b[1]:.0f}"
     parts = {
         "LANG": lang,
-        "TITLE": html.escape(title),
-        "SUBTITLE": html.escape(subtitle),
-        "NOTICES": "".join(f'<p class="notice">{html.escape(t)}</p>' for t in notices),
+        "TITLE": html.escape(p.title),
+        "SUBTITLE": html.escape(p.subtitle),
+        "NOTICES": "".join(f'<p class="notice">{html.escape(t)}</p>' for t in p.notices),
         "CONTROLS": _controls_html(text, wards),
-        "LEGEND": _legend_html(text, counts, contacts=layout == "network" or any(e.kind == "contact" for e in known_edges)),
+        "LEGEND": _legend_html(text, p.counts, contacts=layout == "network" or any(e.kind == "contact" for e in p.edges),
+                               layout=layout),
         "PANEL_TITLE": html.escape(text["panel_title"]),
         "PANEL_EMPTY": html.escape(text["panel_empty"]),
         "CLOSE": html.escape(text["close"]),
+        "OVERVIEW": html.escape(text["overview"]),
         "TOTAL": str(len(nodes)),
-        "VIS_CSS": css,
+        "LAYOUT": layout,
+        "VIEWBOX": view,
+        "FONT": html.escape(_diagram.FONT),
+        "DEFS": _diagram.defs(),
+        "DRAWING": p.drawing.markup,
         "PAGE_CSS": _PAGE_CSS,
-        "VIS_JS": js,
         "PAGE_JS": _PAGE_JS,
         "DATA": _json_for_script(payload),
     }
     return re.sub(r"%%([A-Z_]+)%%", lambda m: parts[m.group(1)], _TEMPLATE)
+
+
+def render_svg(data: MapData, *, layout: str = "tree", lang: str = "vi", redact: Redactor | None = None,
+               max_nodes: int = 2000) -> str:
+    """The map as one static SVG document (a sơ đồ cây to print or paste
+    into Word/LibreOffice): the title, subtitle, notices and legend above
+    the same drawing as the HTML page (same layout, folding and redaction:
+    ``redact`` as in :func:`render_html`),
+    text as text in generic font families, no script. Valid XML.
+
+    >>> svg = render_svg(MapData([MapNode("A", "An <&>", 0, is_case=True)], [], "Chùm C1", ["A"]), lang="en")
+    >>> import xml.etree.ElementTree as ET
+    >>> root = ET.fromstring(svg)
+    >>> root.tag, "An <&>" in "".join(root.itertext()), "Chùm C1" in "".join(root.itertext())
+    ('{http://www.w3.org/2000/svg}svg', True, True)
+    """
+    p = _prepare(data, layout, lang, redact, max_nodes)
+    esc = _diagram.esc
+    text = p.text
+    x0, y0, x1, y1 = p.drawing.bounds
+    width = max(x1 - x0, 900)
+    head: list[str] = [f'<text x="0" y="24" font-size="22" font-weight="700" fill="#1f2328">{esc(p.title)}</text>',
+                       f'<text x="0" y="48" font-size="14" fill="#57606a">{esc(p.subtitle)}</text>']
+    y = 72
+    for notice in p.notices:
+        head.append(f'<text x="0" y="{y}" font-size="13" fill="#6f4e00">{esc(notice)}</text>')
+        y += 20
+    # the legend, in rows that fit the width
+    items = []
+    for key in ("f0", "f1", "f2", "f3", "none"):
+        items.append((key, f"{text[key]} ({p.counts.get(key, 0)})"))
+    items.append(("unknown", f"{text['unknown']} ({p.counts.get('unknown', 0)})"))
+    if any(n.collapsed for n in p.nodes):
+        items.append(("count", text["count"]))
+    items.append(("primary", text["edge_primary"]))
+    items.append(("source", text["edge_other"]))
+    if layout == "network" or any(e.kind == "contact" for e in p.edges):
+        items.append(("contact", text["edge_contact"]))
+    x, row_y = 0.0, y + 8
+    for key, label in items:
+        w = 46 + _diagram.text_width(label, 13)
+        if x and x + w > width:
+            x, row_y = 0.0, row_y + 26
+        if key in _diagram.EDGE_STYLE:
+            colour, lw, dash = _diagram.EDGE_STYLE[key]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            head.append(f'<line x1="{x}" y1="{row_y}" x2="{x + 30}" y2="{row_y}" stroke="{colour}" '
+                        f'stroke-width="{lw + 0.5}"{dash_attr}/>')
+        else:
+            style_key = "f0" if key == "unknown" else key
+            fill, stroke, lw, dash, mark, ink = _diagram.LEVEL_STYLE[style_key]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            word = {"none": "–", "count": "+", "unknown": "F0?", "f3": "F3"}.get(key, key.upper())
+            head.append(f'<rect x="{x}" y="{row_y - 10}" width="32" height="20" rx="4" fill="{fill}" '
+                        f'stroke="{stroke}" stroke-width="{lw}"{dash_attr}/>'
+                        f'<text x="{x + 16}" y="{row_y + 4.5}" font-size="11" font-weight="700" '
+                        f'text-anchor="middle" fill="#1f2328">{esc(word)}</text>')
+        head.append(f'<text x="{x + 38}" y="{row_y + 4.5}" font-size="13" fill="#1f2328">{esc(label)}</text>')
+        x += w + 12
+    if layout == "tree":
+        row_y += 24
+        head.append(f'<text x="0" y="{row_y + 4.5}" font-size="12" fill="#57606a">{esc(text["abbrev"])}</text>')
+    top = row_y + 30
+    total_w = width + 40
+    total_h = top + (y1 - y0) + 20
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w:.0f}" height="{total_h:.0f}" '
+            f'viewBox="0 0 {total_w:.0f} {total_h:.0f}" font-family="{esc(_diagram.FONT)}">\n'
+            f'<title>{esc(p.title)}</title>\n{_diagram.defs()}\n'
+            f'<rect width="100%" height="100%" fill="#ffffff"/>\n'
+            f'<g transform="translate(20 10)">{"".join(head)}</g>\n'
+            f'<g transform="translate({20 - x0:.0f} {top - y0:.0f})">{p.drawing.markup}</g>\n</svg>\n')
 
 
 def _level_name(level: int | None, text: dict) -> str:
@@ -461,43 +556,59 @@ def _level_name(level: int | None, text: dict) -> str:
 def _controls_html(text: dict, wards: list[str]) -> str:
     esc = html.escape
     options = "".join(f'<option value="{esc(w)}">{esc(w)}</option>' for w in wards)
+    papers = "".join(f'<option value="{p}">{p}</option>' for p in PAPERS)
     return (
         f'<input id="search" type="search" autocomplete="off" placeholder="{esc(text["search"])}" '
         f'aria-label="{esc(text["search"])}">'
         f'<button id="search-clear" type="button">{esc(text["clear"])}</button>'
         f'<label class="ward">{esc(text["ward_label"])} <select id="ward-filter">'
         f'<option value="">{esc(text["ward_all"])}</option>{options}</select></label>'
+        f'<button id="zoom-in" type="button" title="{esc(text["zoom_in"])}" aria-label="{esc(text["zoom_in"])}">+</button>'
+        f'<button id="zoom-out" type="button" title="{esc(text["zoom_out"])}" aria-label="{esc(text["zoom_out"])}">−</button>'
+        f'<button id="start" type="button">{esc(text["start"])}</button>'
         f'<button id="fit" type="button">{esc(text["fit"])}</button>'
+        f'<span class="print-opts"><select id="print-what" aria-label="{esc(text["print"])}">'
+        f'<option value="whole">{esc(text["print_whole"])}</option>'
+        f'<option value="view">{esc(text["print_view"])}</option></select>'
+        f'<label>{esc(text["paper"])} <select id="paper">{papers}</select></label>'
+        f'<button id="print" type="button">{esc(text["print"])}</button></span>'
         f'<span id="search-info" aria-live="polite"></span>'
     )
 
 
-def _legend_html(text: dict, counts: dict[str, int], contacts: bool = False) -> str:
+def _legend_html(text: dict, counts: dict[str, int], contacts: bool = False, layout: str = "tree") -> str:
     esc = html.escape
+
+    def swatch(key: str, word: str, extra: str = "") -> str:
+        st = STYLE[key]
+        fill = st["card"] if layout == "tree" or key == "count" else st["bg"]
+        style = f"background:{fill};border-color:{st['border']};border-style:{'dashed' if st['dash'] else 'solid'}"
+        return f'<span class="sw{extra}" style="{style}">{esc(word)}</span>'
+
     items = []
     for key in ("f0", "f1", "f2", "f3", "none"):
-        st = STYLE[key]
+        word = {"none": "–"}.get(key, key.upper())
         items.append(
             f'<label class="item" data-level="{key}"><input type="checkbox" class="level-filter" value="{key}" checked>'
-            f'<span class="sw" style="background:{st["bg"]};border-color:{st["border"]}"></span>'
-            f'{esc(text[key])} <span class="n">({counts.get(key, 0)})</span></label>')
-    st = STYLE["unknown"]
-    items.append(f'<span class="item" data-level="unknown"><span class="sw unknown" style="background:{st["bg"]};'
-                 f'border-color:{st["border"]}"></span>{esc(text["unknown"])} '
+            f'{swatch(key, word)}{esc(text[key])} <span class="n">({counts.get(key, 0)})</span></label>')
+    items.append(f'<span class="item" data-level="unknown">{swatch("f0", "F0?", " unknown")}{esc(text["unknown"])} '
                  f'<span class="n">({counts.get("unknown", 0)})</span></span>')
-    items.append(f'<span class="item" data-level="count"><span class="sw count"></span>{esc(text["count"])}</span>')
+    items.append(f'<span class="item" data-level="count">{swatch("count", "+")}{esc(text["count"])}</span>')
     items.append(f'<span class="item"><span class="line"></span>{esc(text["edge_primary"])}</span>')
     items.append(f'<span class="item"><span class="line dashed"></span>{esc(text["edge_other"])}</span>')
     if contacts:
         items.append(f'<span class="item" data-edge="contact"><span class="line contact"></span>'
                      f'{esc(text["edge_contact"])}</span>')
+    if layout == "tree":
+        items.append(f'<span class="item abbrev">{esc(text["abbrev"])}</span>')
     return f'<div id="legend" role="group" aria-label="{esc(text["legend"])}">{"".join(items)}</div>'
 
 
 def write_html(html_text: str, path) -> None:
-    """Save a page as UTF-8 (whatever the locale), atomically (a reader
-    never sees half a file) and private to its owner (0600). Raises :class:`TracingError` naming the path when
-    it cannot be written."""
+    """Save a page (or an SVG document) as UTF-8 whatever the locale,
+    atomically (a reader never sees half a file) and private to its owner
+    (0600). Raises :class:`TracingError` naming the path when it cannot be
+    written."""
     write_text(path, html_text, what="map")  # private (0600): a map shows people and their contacts
 
 
@@ -510,10 +621,10 @@ _TEMPLATE = """<!DOCTYPE html>
 <script>window.__mapErrors=[];function __mapError(m){window.__mapErrors.push(String(m));var s=document.getElementById("render-status");if(s){s.setAttribute("data-errors",window.__mapErrors.join(" | "));}}
 window.addEventListener("error",function(e){__mapError(e.message||e);});
 window.addEventListener("unhandledrejection",function(e){__mapError(e.reason);});</script>
-<style>%%VIS_CSS%%</style>
 <style>%%PAGE_CSS%%</style>
+<style id="page-size">@page{size:A4 landscape;margin:8mm}@media print{#map{height:180mm}}</style>
 </head>
-<body>
+<body class="layout-%%LAYOUT%%">
 <header>
 <h1 id="map-title">%%TITLE%%</h1>
 <p id="map-subtitle">%%SUBTITLE%%</p>
@@ -523,7 +634,11 @@ window.addEventListener("unhandledrejection",function(e){__mapError(e.reason);})
 <ul id="search-results" hidden></ul>
 </header>
 <main>
-<div id="map"></div>
+<div id="map">
+<svg id="diagram" xmlns="http://www.w3.org/2000/svg" viewBox="%%VIEWBOX%%" preserveAspectRatio="xMidYMid meet" font-family="%%FONT%%" role="img" aria-labelledby="map-title">%%DEFS%%<g id="drawing">%%DRAWING%%</g></svg>
+<svg id="axis" xmlns="http://www.w3.org/2000/svg" aria-hidden="true"></svg>
+<canvas id="overview" width="220" height="140" title="%%OVERVIEW%%" aria-label="%%OVERVIEW%%"></canvas>
+</div>
 <aside id="panel" aria-live="polite">
 <div class="panel-head"><h2>%%PANEL_TITLE%%</h2><button id="panel-close" type="button">%%CLOSE%%</button></div>
 <div id="panel-body"><p class="empty">%%PANEL_EMPTY%%</p></div>
@@ -531,7 +646,6 @@ window.addEventListener("unhandledrejection",function(e){__mapError(e.reason);})
 </main>
 <div id="render-status" hidden data-state="loading" data-total="%%TOTAL%%" data-nodes="" data-errors=""></div>
 <script type="application/json" id="map-data">%%DATA%%</script>
-<script>%%VIS_JS%%</script>
 <script>%%PAGE_JS%%</script>
 </body>
 </html>
@@ -545,25 +659,38 @@ h1{font-size:20px;margin:0 0 2px}
 #map-subtitle{margin:0 0 6px;color:#57606a;font-size:14px}
 .notice{margin:4px 0;padding:4px 8px;background:#fff8c5;border:1px solid #d4a72c;border-radius:4px;font-size:13px}
 #controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:4px 0;font-size:14px}
-#search{width:300px;padding:4px 8px;font-size:14px}
-#controls button,#panel button{font-size:13px;padding:3px 10px;cursor:pointer}
+#search{width:280px;padding:4px 8px;font-size:14px}
+#controls button,#panel button,#controls select{font-size:13px;padding:3px 10px;cursor:pointer}
+#zoom-in,#zoom-out{width:30px;padding:3px 0!important}
+.print-opts{display:inline-flex;gap:6px;align-items:center;margin-left:8px;padding-left:10px;border-left:1px solid #d0d7de}
 #search-info{color:#57606a;font-size:13px}
 #legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:13px;align-items:center}
 #legend .item{display:inline-flex;align-items:center;gap:5px;cursor:default}
 #legend label.item{cursor:pointer}
-#legend .n{color:#57606a}
-.sw{display:inline-block;width:13px;height:13px;border-radius:50%;border:2px solid #999}
-.sw.unknown{border-width:3px;border-style:dashed}
-.sw.count{border-radius:3px;background:#fff;border:2px dashed #616161;width:18px}
-.line{display:inline-block;width:26px;border-top:2px solid #555}
-.line.dashed{border-top:2px dashed #999}
+#legend .n,#legend .abbrev{color:#57606a}
+.sw{display:inline-block;min-width:22px;height:16px;line-height:16px;border-radius:4px;border:2px solid #999;
+ font-size:11px;font-weight:700;text-align:center;padding:0 2px;color:#1f2328}
+.sw.unknown{outline:1.5px solid #1b1b1b;outline-offset:-5px}
+.line{display:inline-block;width:26px;border-top:2px solid #57606a}
+.line.dashed{border-top:2px dashed #8c959f}
 .line.contact{border-top:1px solid #bcc3cb}
 #search-results{position:absolute;z-index:10;left:14px;top:100%;margin:0;padding:4px 0;list-style:none;background:#fff;
  border:1px solid #d0d7de;box-shadow:0 4px 12px rgba(0,0,0,.15);max-height:320px;overflow:auto;min-width:300px}
 #search-results li button{display:block;width:100%;text-align:left;border:0;background:none;padding:4px 10px;font-size:14px;cursor:pointer}
 #search-results li button:hover{background:#eaeef2}
 main{flex:1;display:flex;min-height:0}
-#map{flex:1;min-width:0;position:relative}
+#map{flex:1;min-width:0;position:relative;overflow:hidden;background:#fff}
+#diagram{position:absolute;left:0;top:0;width:100%;height:100%;cursor:grab;touch-action:none;user-select:none}
+#diagram.dragging{cursor:grabbing}
+#diagram .n{cursor:pointer}
+#diagram.far .lbl,#diagram.far .row{display:none}
+#diagram .off{display:none}
+#diagram .n.sel>rect:first-of-type,#diagram .n.sel>circle:first-of-type{stroke:#0969da;stroke-width:4;stroke-dasharray:none}
+#diagram .n.hit>rect:first-of-type,#diagram .n.hit>circle:first-of-type{stroke:#0969da;stroke-width:3}
+#axis{position:absolute;left:0;top:0;width:100%;height:44px;pointer-events:none;display:none}
+body.layout-timeline #axis{display:block}
+#overview{position:absolute;right:10px;bottom:10px;width:220px;height:140px;background:rgba(255,255,255,.92);
+ border:1px solid #d0d7de;border-radius:4px;cursor:pointer;box-shadow:0 1px 4px rgba(0,0,0,.12)}
 #panel{width:300px;border-left:1px solid #d0d7de;overflow:auto;padding:8px 12px;font-size:14px;background:#fff}
 .panel-head{display:flex;justify-content:space-between;align-items:center}
 .panel-head h2{font-size:16px;margin:4px 0}
@@ -571,12 +698,23 @@ main{flex:1;display:flex;min-height:0}
 #panel dt{color:#57606a}
 #panel dd{margin:0;overflow-wrap:anywhere}
 #panel .empty{color:#57606a}
+#panel ol{padding-left:22px;margin:6px 0}
 .tip{font-size:13px;line-height:1.35;max-width:320px;white-space:normal}
 .tip-name{font-weight:600;font-size:14px;margin-bottom:2px;overflow-wrap:anywhere}
 .tip-line{overflow-wrap:anywhere}
-div.vis-tooltip{font-family:inherit;padding:6px 8px;background:#fff;border:1px solid #d0d7de;border-radius:4px;
- box-shadow:0 2px 8px rgba(0,0,0,.15);white-space:normal}
-.src-link{border:0;background:none;color:#0969da;padding:0;cursor:pointer;text-decoration:underline;font:inherit}
+.src-link{border:0;background:none;color:#0969da;padding:0;cursor:pointer;text-decoration:underline;font:inherit;text-align:left}
+@media print{
+ html,body{height:auto;background:#fff}
+ body{display:block}
+ header{background:#fff;border:0;padding:0 0 4px}
+ #controls,#search-results,#panel,#overview,.notice,#legend input{display:none!important}
+ main{display:block}
+ #map{width:100%;border:1px solid #d0d7de;overflow:hidden}
+ #diagram{cursor:default}
+ #diagram.far .lbl,#diagram.far .row{display:inline}
+ #legend{font-size:11px}
+ *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+}
 """
 
 _PAGE_JS = r"""
@@ -584,7 +722,10 @@ _PAGE_JS = r"""
 "use strict";
 var STATUS = document.getElementById("render-status");
 var DATA = JSON.parse(document.getElementById("map-data").textContent);
-var T = DATA.text, STYLE = DATA.style, P = DATA.nodes;
+var T = DATA.text, P = DATA.nodes, H = DATA.folded || [];
+var SVG = document.getElementById("diagram"), MAP = document.getElementById("map");
+var B = DATA.decor.bounds, COLS = DATA.decor.cols, AXIS = document.getElementById("axis");
+var AXIS_H = COLS.length ? 44 : 0;
 
 function fold(s) {
   return String(s || "").replace(/\u0111/g, "d").replace(/\u0110/g, "D").normalize("NFD")
@@ -600,166 +741,186 @@ function el(tag, text, cls) {
 function levelName(lv) { return (lv === null || lv === undefined) ? T.level_none : "F" + lv; }
 function levelKey(lv) { return (lv === null || lv === undefined) ? "none" : (lv >= 3 ? "f3" : "f" + Math.max(lv, 0)); }
 function label(r) { return r.col ? fmt(T.count_label, {n: r.col, level: levelName(r.lv)}) : (r.name || r.pid); }
-var byPid = {};
-P.forEach(function (r, i) { if (r.pid !== undefined) { byPid[r.pid] = i; } });
-function who(pid) { var i = byPid[pid]; return (i !== undefined && P[i].name) ? P[i].name + " (" + pid + ")" : pid; }
+var byPid = {}, hiddenPid = {}, countOf = {};
+P.forEach(function (r, i) {
+  if (r.pid !== undefined) { byPid[r.pid] = i; }
+  (r.mem || []).forEach(function (j) { countOf[j] = i; });
+});
+H.forEach(function (r, j) { hiddenPid[r.pid] = j; });
+function who(pid) {
+  var i = byPid[pid], r = i !== undefined ? P[i] : (hiddenPid[pid] !== undefined ? H[hiddenPid[pid]] : null);
+  return (r && r.name) ? r.name + " (" + pid + ")" : pid;
+}
 function place(r) { return [r.ward, r.unit].filter(Boolean).join(" / "); }
 
-function tooltip(r) {
-  var box = el("div", null, "tip");
-  box.appendChild(el("div", label(r), "tip-name"));
-  var lines = r.col ? [[null, fmt(T.count_tip, {n: r.col, level: levelName(r.lv)})]] : [
-    [T.f_level, levelName(r.lv) + (r.unk ? " · " + T.unknown_source : "")],
-    [T.f_id, r.pid],
-    [T.f_ward, place(r)],
-    [T.f_onset, r.onset], [T.f_confirmed, r.conf], [T.f_exposure, r.exp],
-    [T.f_sources, (r.src || []).map(who).join(", ")]
-  ];
-  lines.forEach(function (l) {
-    if (l[1] === undefined || l[1] === null || l[1] === "") { return; }
-    box.appendChild(el("div", l[0] ? l[0] + ": " + l[1] : l[1], "tip-line"));
-  });
-  return box;
+// ---- nodes and edges of the drawing, by index
+var G = new Array(P.length);
+Array.prototype.forEach.call(SVG.querySelectorAll("g.n"), function (g) { G[+g.getAttribute("data-i")] = g; });
+var EDGES = Array.prototype.slice.call(SVG.querySelectorAll("path.e"));
+
+// ---- the view: a viewBox that matches the map's box, so one unit is k screen pixels
+var view = {x: B[0], y: B[1], k: 1};
+function size() { return {w: MAP.clientWidth || 800, h: MAP.clientHeight || 600}; }
+function apply() {
+  var s = size();
+  SVG.setAttribute("viewBox", view.x + " " + view.y + " " + (s.w / view.k) + " " + (s.h / view.k));
+  SVG.classList.toggle("far", view.k < 0.4);
+  drawAxis(); drawOverview();
+  STATUS.setAttribute("data-scale", view.k.toFixed(3));
+}
+function centreOn(x, y, k) {
+  var s = size();
+  view.k = k; view.x = x - s.w / 2 / k; view.y = y - (s.h + AXIS_H) / 2 / k; apply();
+}
+function fitScale() {
+  var s = size();
+  return Math.min(s.w / (B[2] - B[0]), (s.h - AXIS_H) / (B[3] - B[1])) * 0.96;
+}
+function fitAll() {
+  var k = Math.min(fitScale(), 1.6);
+  centreOn((B[0] + B[2]) / 2, (B[1] + B[3]) / 2, k);
+}
+function openView() {
+  // the whole map when it is readable so; else the roots and first generations at a readable zoom
+  var k = fitScale(), s = size();
+  if (k >= DATA.readable) { fitAll(); return; }
+  k = DATA.readable;
+  var root = DATA.roots.length ? P[DATA.roots[0]] : P[0];
+  if (DATA.layout === "network") { centreOn(root ? root.x : 0, root ? root.y : 0, k); return; }
+  view.k = k;
+  view.y = B[1] - AXIS_H / k;
+  if (DATA.layout === "tree" && root) {
+    view.x = Math.max(B[0], root.x - s.w / 2 / k);
+  } else {
+    view.x = B[0];
+  }
+  apply();
+}
+function zoomAt(factor, cx, cy) {
+  var k = Math.max(0.02, Math.min(6, view.k * factor));
+  var ux = view.x + cx / view.k, uy = view.y + cy / view.k;
+  view.k = k; view.x = ux - cx / k; view.y = uy - cy / k; apply();
 }
 
-var nodes = P.map(function (r, i) {
-  var key = levelKey(r.lv), st = STYLE[key];
-  var n = {id: i, x: r.x, y: r.y, label: label(r), title: tooltip(r), shape: "dot",
-    size: r.lv === 0 ? 17 : 13, borderWidth: 2,
-    color: {background: st.bg, border: st.border, highlight: {background: st.bg, border: "#0969da"},
-            hover: {background: st.bg, border: "#0969da"}}};
-  if (r.unk) {
-    n.borderWidth = 4; n.color.border = STYLE.unknown.border; n.shapeProperties = {borderDashes: [4, 3]};
+// ---- pan (drag), zoom (wheel, buttons, keys), click
+var drag = null;
+SVG.addEventListener("pointerdown", function (ev) {
+  drag = {x: ev.clientX, y: ev.clientY, vx: view.x, vy: view.y, moved: false};
+  SVG.setPointerCapture(ev.pointerId);
+});
+SVG.addEventListener("pointermove", function (ev) {
+  if (!drag) { return; }
+  var dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+  if (Math.abs(dx) + Math.abs(dy) > 4) { drag.moved = true; SVG.classList.add("dragging"); }
+  if (drag.moved) { view.x = drag.vx - dx / view.k; view.y = drag.vy - dy / view.k; apply(); }
+});
+SVG.addEventListener("pointerup", function (ev) {
+  var d = drag; drag = null; SVG.classList.remove("dragging");
+  if (d && !d.moved) {
+    var target = document.elementFromPoint(ev.clientX, ev.clientY);
+    var g = target && target.closest ? target.closest("g.n") : null;
+    if (g) { select(+g.getAttribute("data-i")); showPanel(+g.getAttribute("data-i")); }
   }
-  if (r.col) {
-    n.shape = "box"; n.borderWidth = 2; n.shapeProperties = {borderDashes: [4, 3]};
-    n.color = {background: "#ffffff", border: st.border, highlight: {background: "#f6f8fa", border: "#0969da"},
-               hover: {background: "#f6f8fa", border: "#0969da"}};
-    n.font = {color: "#1f2328", strokeWidth: 0};
-  }
-  return n;
 });
-// edge kinds: p = primary source (solid arrow), s = other source (dashed, curved arrow),
-// c = recorded contact, no source (thin light grey line, no arrow)
-var EDGE = {
-  p: {word: "edge_primary", arrow: true, dashes: false, width: 1.6, color: "#57606a"},
-  s: {word: "edge_other", arrow: true, dashes: true, width: 1.2, color: "#a0a7b0", curve: true},
-  c: {word: "edge_contact", arrow: false, dashes: false, width: 1, color: "#bcc3cb"}
-};
-var edges = DATA.edges.map(function (e, k) {
-  var kind = EDGE[e.k] ? e.k : (e.p ? "p" : "s"), st = EDGE[kind];
-  var tip = el("div", null, "tip");
-  tip.appendChild(el("div", label(P[e.f]) + (st.arrow ? " \u2192 " : " \u2014 ") + label(P[e.t]), "tip-name"));
-  tip.appendChild(el("div", T[st.word], "tip-line"));
-  if (e.d) { tip.appendChild(el("div", T.f_date + ": " + e.d, "tip-line")); }
-  if (e.s) { tip.appendChild(el("div", T.f_setting + ": " + e.s, "tip-line")); }
-  var ed = {id: k, from: e.f, to: e.t, arrows: {to: {enabled: st.arrow, scaleFactor: 0.5}}, title: tip,
-    dashes: st.dashes, width: st.width, color: {color: st.color, highlight: "#0969da", hover: "#0969da"}};
-  if (st.curve) { ed.smooth = {enabled: true, type: "curvedCW", roundness: 0.2}; }
-  return ed;
+SVG.addEventListener("wheel", function (ev) {
+  ev.preventDefault();
+  var r = SVG.getBoundingClientRect();
+  if (ev.ctrlKey || !ev.shiftKey) { zoomAt(Math.exp(-ev.deltaY * 0.0015), ev.clientX - r.left, ev.clientY - r.top); }
+  else { view.x += ev.deltaY / view.k; apply(); }
+}, {passive: false});
+document.addEventListener("keydown", function (ev) {
+  if (ev.target && (ev.target.tagName === "INPUT" || ev.target.tagName === "SELECT")) { return; }
+  var s = size(), step = 80 / view.k;
+  if (ev.key === "+" || ev.key === "=") { zoomAt(1.25, s.w / 2, s.h / 2); }
+  else if (ev.key === "-") { zoomAt(0.8, s.w / 2, s.h / 2); }
+  else if (ev.key === "ArrowLeft") { view.x -= step; apply(); }
+  else if (ev.key === "ArrowRight") { view.x += step; apply(); }
+  else if (ev.key === "ArrowUp") { view.y -= step; apply(); }
+  else if (ev.key === "ArrowDown") { view.y += step; apply(); }
+  else { return; }
+  ev.preventDefault();
 });
+document.getElementById("zoom-in").addEventListener("click", function () { var s = size(); zoomAt(1.25, s.w / 2, s.h / 2); });
+document.getElementById("zoom-out").addEventListener("click", function () { var s = size(); zoomAt(0.8, s.w / 2, s.h / 2); });
+document.getElementById("fit").addEventListener("click", fitAll);
+document.getElementById("start").addEventListener("click", openView);
 
-var nodeSet = new vis.DataSet(nodes), edgeSet = new vis.DataSet(edges);
-var big = P.length > 800;
-var network = new vis.Network(document.getElementById("map"), {nodes: nodeSet, edges: edgeSet}, {
-  physics: false,
-  layout: {improvedLayout: false, randomSeed: 1},
-  interaction: {hover: !big, tooltipDelay: 150, hideEdgesOnDrag: big, hideEdgesOnZoom: big, navigationButtons: false},
-  nodes: {font: {size: 21, face: "system-ui, Segoe UI, Roboto, Arial, sans-serif", color: "#1f2328",
-                 strokeWidth: 4, strokeColor: "#ffffff"},
-          widthConstraint: {maximum: 135}},
-  edges: {smooth: DATA.smooth === false ? {enabled: false} : DATA.smooth}
-});
-
-// ---- timeline axis: a band at the top of the map, in screen pixels, so the
-// dates are never clipped or scaled away; every STRIDE-th tick is labelled so
-// the labels never overlap (the stride follows the zoom)
-var COLS = DATA.decor.cols, AXIS_H = COLS.length ? 44 : 0, AXIS_FONT = "600 14px system-ui, sans-serif";
-var MONTH_FONT = "12px system-ui, sans-serif", stride = 1, dayW = 0;
-function shownCol(k) { return COLS[k][2] === "" || k % stride === 0; }
-network.on("beforeDrawing", function (ctx) {
-  var d = DATA.decor, b = d.bounds;
-  ctx.save();
-  ctx.strokeStyle = "#eaeef2"; ctx.lineWidth = 1; ctx.fillStyle = "#8c959f"; ctx.font = "bold 20px system-ui, sans-serif";
-  d.rows.forEach(function (r) {
-    ctx.beginPath(); ctx.moveTo(b[0] - 160, r[0]); ctx.lineTo(b[2] + 80, r[0]); ctx.stroke();
-    ctx.fillText(r[1], b[0] - 160, r[0] - 8);
-  });
-  if (COLS.length) {
-    ctx.font = AXIS_FONT;
-    dayW = 0;
-    COLS.forEach(function (c) { if (c[2]) { dayW = Math.max(dayW, ctx.measureText(c[1]).width); } });
-    var gap = Infinity, scale = network.getScale();
-    for (var k = 1; k < COLS.length; k++) {
-      if (COLS[k][2] && COLS[k - 1][2]) { gap = Math.min(gap, (COLS[k][0] - COLS[k - 1][0]) * scale); }
-    }
-    stride = gap === Infinity ? 1 : Math.max(1, Math.ceil((dayW + 14) / gap));
-    var top = Math.min(b[1] - 50, network.DOMtoCanvas({x: 0, y: AXIS_H}).y);
-    COLS.forEach(function (c, k) {
-      if (!shownCol(k)) { return; }
-      ctx.beginPath(); ctx.moveTo(c[0], top); ctx.lineTo(c[0], b[3] + 40); ctx.stroke();
+// ---- overview: every node as a dot, the view as a rectangle; click or drag to move
+var OV = document.getElementById("overview"), ovCtx = OV.getContext && OV.getContext("2d"), ovBase = null;
+function ovScale() { return Math.min(OV.width / (B[2] - B[0]), OV.height / (B[3] - B[1])); }
+function drawOverview() {
+  if (!ovCtx) { return; }
+  var s = ovScale();
+  if (!ovBase) {
+    ovBase = document.createElement("canvas"); ovBase.width = OV.width; ovBase.height = OV.height;
+    var c = ovBase.getContext("2d"), colours = {f0: "#d62728", f1: "#ff8c1a", f2: "#e0b400", f3: "#8c959f", none: "#c0c0c0"};
+    P.forEach(function (r) {
+      c.fillStyle = r.col ? "#57606a" : colours[levelKey(r.lv)];
+      c.fillRect((r.x - B[0]) * s - 1, (r.y - B[1]) * s - 1, 2.2, 2.2);
     });
   }
-  ctx.restore();
-});
-network.on("afterDrawing", function (ctx) {
+  ovCtx.clearRect(0, 0, OV.width, OV.height);
+  ovCtx.drawImage(ovBase, 0, 0);
+  var z = size();
+  ovCtx.strokeStyle = "#0969da"; ovCtx.lineWidth = 1.5;
+  ovCtx.strokeRect((view.x - B[0]) * s, (view.y - B[1]) * s, Math.max(3, z.w / view.k * s), Math.max(3, z.h / view.k * s));
+}
+function fromOverview(ev) {
+  var r = OV.getBoundingClientRect(), s = ovScale();
+  var x = B[0] + (ev.clientX - r.left) * (OV.width / r.width) / s, y = B[1] + (ev.clientY - r.top) * (OV.height / r.height) / s;
+  centreOn(x, y, view.k);
+}
+var ovDrag = false;
+OV.addEventListener("pointerdown", function (ev) { ovDrag = true; OV.setPointerCapture(ev.pointerId); fromOverview(ev); });
+OV.addEventListener("pointermove", function (ev) { if (ovDrag) { fromOverview(ev); } });
+OV.addEventListener("pointerup", function () { ovDrag = false; });
+
+// ---- timeline axis: a band at the top in screen pixels, never scaled away; every
+// stride-th day is labelled so the labels never overlap (the stride follows the zoom)
+var NS = "http://www.w3.org/2000/svg";
+function drawAxis() {
   if (!COLS.length) { return; }
-  ctx.save();
-  var scale = network.getScale(), m = ctx.getTransform(), ratio = m.a / scale || 1;
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  var W = ctx.canvas.width / ratio;
-  ctx.fillStyle = "rgba(246,248,250,0.94)"; ctx.fillRect(0, 0, W, AXIS_H);
-  ctx.strokeStyle = "#d0d7de"; ctx.lineWidth = 1;
-  ctx.beginPath(); ctx.moveTo(0, AXIS_H - 0.5); ctx.lineTo(W, AXIS_H - 0.5); ctx.stroke();
-  ctx.textBaseline = "alphabetic";
+  var W = size().w;
+  while (AXIS.firstChild) { AXIS.removeChild(AXIS.firstChild); }
+  var bg = document.createElementNS(NS, "rect");
+  bg.setAttribute("width", W); bg.setAttribute("height", AXIS_H); bg.setAttribute("fill", "rgba(246,248,250,0.95)");
+  AXIS.appendChild(bg);
+  var line = document.createElementNS(NS, "line");
+  line.setAttribute("x1", 0); line.setAttribute("x2", W); line.setAttribute("y1", AXIS_H - 0.5); line.setAttribute("y2", AXIS_H - 0.5);
+  line.setAttribute("stroke", "#d0d7de"); AXIS.appendChild(line);
+  var gap = Infinity;
+  for (var k = 1; k < COLS.length; k++) { if (COLS[k][2] && COLS[k - 1][2]) { gap = Math.min(gap, (COLS[k][0] - COLS[k - 1][0]) * view.k); } }
+  var widest = 0;
+  COLS.forEach(function (c) { widest = Math.max(widest, c[1].length * 8.5); });
+  var stride = gap === Infinity ? 1 : Math.max(1, Math.ceil((widest + 14) / gap));
   var boxes = [], labels = [], dayRight = -Infinity, monthRight = -Infinity, lastMonth = null;
   COLS.forEach(function (c, k) {
-    if (!shownCol(k)) { return; }
-    var sx = network.canvasToDOM({x: c[0], y: 0}).x;
-    ctx.font = AXIS_FONT;
-    var w = ctx.measureText(c[1]).width, x0 = sx - w / 2;
-    if (x0 + w < 0 || x0 > W) { return; }
+    if (c[2] && k % stride) { return; }
+    var sx = (c[0] - view.x) * view.k;
+    var t = document.createElementNS(NS, "text");
+    t.textContent = c[1]; t.setAttribute("font-size", "14"); t.setAttribute("font-weight", "600"); t.setAttribute("fill", "#24292f");
+    t.setAttribute("y", AXIS_H - 10); t.setAttribute("x", 0);
+    AXIS.appendChild(t);
+    var w = t.getComputedTextLength(), x0 = sx - w / 2;
+    if (x0 + w < 0 || x0 > W) { AXIS.removeChild(t); return; }
     x0 = Math.max(2, Math.min(x0, W - 2 - w));  // a label at the edge slides in, never half shown
-    if (x0 < dayRight + 8) { return; }
-    ctx.fillStyle = "#24292f"; ctx.fillText(c[1], x0, AXIS_H - 9);
+    if (x0 < dayRight + 8) { AXIS.removeChild(t); return; }
+    t.setAttribute("x", x0.toFixed(1));
     boxes.push(Math.round(x0) + ":" + Math.round(x0 + w)); labels.push(c[1]);
     dayRight = x0 + w;
     if (c[2] && c[2] !== lastMonth) {
-      ctx.font = MONTH_FONT;
-      var mw = ctx.measureText(c[2]).width, mx = Math.max(2, Math.min(x0, W - 2 - mw));
-      if (mx >= monthRight + 12) {
-        ctx.fillStyle = "#57606a"; ctx.fillText(c[2], mx, 15);
-        monthRight = mx + mw; lastMonth = c[2];
-      }
+      var m = document.createElementNS(NS, "text");
+      m.textContent = c[2]; m.setAttribute("font-size", "12"); m.setAttribute("fill", "#57606a"); m.setAttribute("y", 15);
+      AXIS.appendChild(m);
+      var mw = m.getComputedTextLength(), mx = Math.max(2, Math.min(x0, W - 2 - mw));
+      if (mx >= monthRight + 12) { m.setAttribute("x", mx.toFixed(1)); monthRight = mx + mw; lastMonth = c[2]; }
+      else { AXIS.removeChild(m); }
     }
   });
-  ctx.restore();
   STATUS.setAttribute("data-ticks", labels.join(","));
   STATUS.setAttribute("data-tick-boxes", boxes.join(","));
   STATUS.setAttribute("data-axis-width", String(Math.round(W)));
-});
-
-function fitAll() {
-  network.fit({animation: false});
-  var s = network.getScale() * 0.92;
-  if (AXIS_H) {  // leave the axis band free: shrink a little and centre the map below it
-    var h = document.getElementById("map").clientHeight || 1;
-    s *= Math.max(0.5, (h - AXIS_H - 10) / h);
-    var c = network.getViewPosition();
-    network.moveTo({position: {x: c.x, y: c.y - (AXIS_H + 10) / 2 / s}, scale: s, animation: false});
-  } else {
-    network.moveTo({scale: s, animation: false});
-  }
 }
-fitAll();
-window.addEventListener("load", fitAll);
-window.addEventListener("resize", fitAll);
-network.once("afterDrawing", function () {
-  fitAll();
-  STATUS.setAttribute("data-nodes", String(Object.keys(network.getPositions()).length));
-  STATUS.setAttribute("data-edges", String(edgeSet.length));
-  STATUS.setAttribute("data-state", "drawn");
-});
 
 // ---- panel
 var panelBody = document.getElementById("panel-body");
@@ -776,7 +937,7 @@ function srcLinks(list) {
   list.forEach(function (pid, k) {
     if (k) { span.appendChild(document.createTextNode(", ")); }
     var i = byPid[pid];
-    if (i === undefined) { span.appendChild(document.createTextNode(pid)); return; }
+    if (i === undefined) { span.appendChild(document.createTextNode(who(pid))); return; }
     var b = el("button", who(pid), "src-link");
     b.type = "button";
     b.addEventListener("click", function () { focusNode(i); });
@@ -784,61 +945,111 @@ function srcLinks(list) {
   });
   return span;
 }
+function card(r) {
+  var box = el("div", null, "tip");
+  box.appendChild(el("div", label(r), "tip-name"));
+  if (r.col) { box.appendChild(el("div", fmt(T.count_tip, {n: r.col, level: levelName(r.lv)}), "tip-line")); }
+  return box;
+}
+function record(dl, r) {
+  row(dl, T.f_name, r.name); row(dl, T.f_id, r.pid); row(dl, T.f_level, levelName(r.lv));
+  row(dl, T.f_case, r.case ? T.yes : T.no);
+  if (r.unk) { row(dl, T.f_unknown, T.unknown_source); }
+  row(dl, T.f_age, r.age);
+  row(dl, T.f_ward, r.ward); row(dl, T.f_unit, r.unit);
+  row(dl, T.f_onset, r.onset); row(dl, T.f_confirmed, r.conf); row(dl, T.f_exposure, r.exp);
+  row(dl, T.f_primary, r.psrc ? srcLinks([r.psrc]) : null);
+  row(dl, T.f_sources, srcLinks(r.src));
+  row(dl, T.f_phone, r.phone); row(dl, T.f_national_id, r.nid); row(dl, T.f_address, r.addr);
+}
 function showPanel(i) {
   var r = P[i];
   panelBody.textContent = "";
-  panelBody.appendChild(tooltip(r));
+  panelBody.appendChild(card(r));
   var dl = el("dl");
   if (r.col) {
     row(dl, T.f_hidden, r.col);
     row(dl, T.f_level, levelName(r.lv));
-    if (r.par !== undefined) { row(dl, T.f_primary, srcLinks([P[r.par].pid])); }
+    if (r.par !== undefined) { row(dl, T.f_primary, srcLinks([P[r.par].pid || label(P[r.par])])); }
+    panelBody.appendChild(dl);
+    panelBody.appendChild(el("h3", T.members));
+    var ol = el("ol");
+    (r.mem || []).forEach(function (j) {
+      var m = H[j], li = el("li"), b = el("button", label(m) + " · " + levelName(m.lv) + (m.ward ? " · " + m.ward : ""), "src-link");
+      b.type = "button"; b.addEventListener("click", function () { showHidden(j); });
+      li.appendChild(b); ol.appendChild(li);
+    });
+    panelBody.appendChild(ol);
   } else {
-    row(dl, T.f_name, r.name);
-    row(dl, T.f_id, r.pid);
-    row(dl, T.f_level, levelName(r.lv));
-    row(dl, T.f_case, r.case ? T.yes : T.no);
-    if (r.unk) { row(dl, T.f_unknown, T.unknown_source); }
-    row(dl, T.f_ward, r.ward); row(dl, T.f_unit, r.unit);
-    row(dl, T.f_onset, r.onset); row(dl, T.f_confirmed, r.conf); row(dl, T.f_exposure, r.exp);
-    row(dl, T.f_primary, r.psrc ? srcLinks([r.psrc]) : null);
-    row(dl, T.f_sources, srcLinks(r.src));
-    row(dl, T.f_phone, r.phone); row(dl, T.f_national_id, r.nid); row(dl, T.f_address, r.addr);
+    record(dl, r);
+    panelBody.appendChild(dl);
   }
-  panelBody.appendChild(dl);
   document.getElementById("panel").setAttribute("data-node", String(i));
 }
-function focusNode(i) {
-  if (nodeSet.get(i).hidden) { nodeSet.update({id: i, hidden: false}); }
-  network.selectNodes([i]);
-  network.focus(i, {scale: Math.max(network.getScale(), 1.0), animation: false});
-  showPanel(i);
+function showHidden(j) {
+  var r = H[j];
+  panelBody.textContent = "";
+  panelBody.appendChild(card(r));
+  var dl = el("dl");
+  record(dl, r);
+  var c = countOf[j];
+  if (c !== undefined) {
+    var b = el("button", label(P[c]), "src-link"); b.type = "button";
+    b.addEventListener("click", function () { focusNode(c); });
+    row(dl, T.folded_in, b);
+  }
+  panelBody.appendChild(dl);
+  document.getElementById("panel").setAttribute("data-node", "h" + j);
 }
-network.on("click", function (p) { if (p.nodes.length) { showPanel(p.nodes[0]); } });
+var selected = null;
+function select(i) {
+  if (selected !== null && G[selected]) { G[selected].classList.remove("sel"); }
+  selected = i;
+  if (i !== null && G[i]) { G[i].classList.add("sel"); }
+}
+function focusNode(i) {
+  if (G[i] && G[i].classList.contains("off")) { G[i].classList.remove("off"); }
+  select(i);
+  centreOn(P[i].x, P[i].y, Math.max(view.k, 1.2));
+  showPanel(i);
+  STATUS.setAttribute("data-focus", String(i));
+}
 document.getElementById("panel-close").addEventListener("click", function () {
   panelBody.textContent = ""; panelBody.appendChild(el("p", T.panel_empty, "empty"));
-  network.unselectAll();
+  select(null);
 });
 
-// ---- search
+// ---- search (drawn persons and folded ones)
 var folded = P.map(function (r) { return r.col ? "" : fold((r.name || "") + " " + (r.pid || "")); });
+var foldedH = H.map(function (r) { return fold((r.name || "") + " " + (r.pid || "")); });
 var input = document.getElementById("search"), results = document.getElementById("search-results");
-var info = document.getElementById("search-info");
+var info = document.getElementById("search-info"), hitNodes = [];
 function runSearch(q) {
-  var f = fold(q), hits = [];
+  var f = fold(q), hits = [], hitsH = [];
   results.textContent = "";
-  if (!f) { results.hidden = true; info.textContent = ""; STATUS.setAttribute("data-matches", "0"); network.unselectAll(); return hits; }
+  hitNodes.forEach(function (i) { G[i].classList.remove("hit"); });
+  hitNodes = [];
+  if (!f) { results.hidden = true; info.textContent = ""; STATUS.setAttribute("data-matches", "0"); return hits; }
   folded.forEach(function (s, i) { if (s && s.indexOf(f) >= 0) { hits.push(i); } });
-  STATUS.setAttribute("data-matches", String(hits.length));
-  info.textContent = hits.length ? fmt(T.matches, {n: hits.length}) : T.no_match;
+  foldedH.forEach(function (s, j) { if (s && s.indexOf(f) >= 0) { hitsH.push(j); } });
+  var n = hits.length + hitsH.length;
+  STATUS.setAttribute("data-matches", String(n));
+  info.textContent = n ? fmt(T.matches, {n: n}) : T.no_match;
   hits.slice(0, 30).forEach(function (i) {
     var r = P[i], li = el("li"), b = el("button", label(r) + " · " + levelName(r.lv) + (r.ward ? " · " + r.ward : ""));
     b.type = "button";
     b.addEventListener("click", function () { results.hidden = true; focusNode(i); });
     li.appendChild(b); results.appendChild(li);
   });
-  results.hidden = hits.length === 0;
-  network.selectNodes(hits.filter(function (i) { return !nodeSet.get(i).hidden; }));
+  hitsH.slice(0, Math.max(0, 30 - hits.length)).forEach(function (j) {
+    var r = H[j], li = el("li"), b = el("button", label(r) + " · " + levelName(r.lv) + " · " + label(P[countOf[j]]));
+    b.type = "button";
+    b.addEventListener("click", function () { results.hidden = true; focusNode(countOf[j]); showHidden(j); });
+    li.appendChild(b); results.appendChild(li);
+  });
+  results.hidden = n === 0;
+  hits.forEach(function (i) { G[i].classList.add("hit"); });
+  hitNodes = hits;
   return hits;
 }
 input.addEventListener("input", function () { runSearch(input.value); });
@@ -847,34 +1058,58 @@ input.addEventListener("keydown", function (ev) {
   if (ev.key === "Escape") { results.hidden = true; }
 });
 document.getElementById("search-clear").addEventListener("click", function () { input.value = ""; runSearch(""); });
-document.getElementById("fit").addEventListener("click", fitAll);
 
-// ---- filters
+// ---- filters: a hidden person takes its edges with it
 var wardSel = document.getElementById("ward-filter");
 function applyFilters() {
   var on = {};
   Array.prototype.forEach.call(document.querySelectorAll(".level-filter"), function (c) { on[c.value] = c.checked; });
-  var ward = wardSel.value, visible = {}, upd = [], count = 0;
+  var ward = wardSel.value, visible = {}, count = 0;
   P.forEach(function (r, i) { if (!r.col) { visible[i] = on[levelKey(r.lv)] && (!ward || r.ward === ward); } });
   P.forEach(function (r, i) {
     var ok = r.col ? on[levelKey(r.lv)] && (!ward || r.ward === ward || (r.par !== undefined && visible[r.par])) : visible[i];
+    visible[i] = ok;
     if (ok) { count++; }
-    upd.push({id: i, hidden: !ok});
+    G[i].classList.toggle("off", !ok);
   });
-  nodeSet.update(upd);
+  EDGES.forEach(function (e) { e.classList.toggle("off", !(visible[+e.getAttribute("data-f")] && visible[+e.getAttribute("data-t")])); });
   STATUS.setAttribute("data-visible", String(count));
 }
 Array.prototype.forEach.call(document.querySelectorAll(".level-filter"), function (c) { c.addEventListener("change", applyFilters); });
 wardSel.addEventListener("change", applyFilters);
 
-// ---- deep links: #q=TEXT (search), #node=ID (open a record), #ward=W, #hide=f2,none
+// ---- printing: the paper (A4/A3 landscape) and the whole diagram or the view on screen
+var paper = document.getElementById("paper"), printWhat = document.getElementById("print-what");
+var PAPERS = {A4: "180mm", A3: "265mm"}, saved = null;
+function setPaper() {
+  document.getElementById("page-size").textContent = "@page{size:" + paper.value + " landscape;margin:8mm}" +
+    "@media print{#map{height:" + PAPERS[paper.value] + "}}";
+}
+paper.addEventListener("change", setPaper);
+window.addEventListener("beforeprint", function () {
+  saved = {x: view.x, y: view.y, k: view.k};
+  if (printWhat.value === "whole") {
+    SVG.setAttribute("viewBox", B[0] + " " + B[1] + " " + (B[2] - B[0]) + " " + (B[3] - B[1]));
+    SVG.classList.remove("far");
+    AXIS.style.display = "none";
+  }
+});
+window.addEventListener("afterprint", function () {
+  if (saved) { view = saved; saved = null; AXIS.style.display = ""; apply(); }
+});
+document.getElementById("print").addEventListener("click", function () { window.print(); });
+
+// ---- deep links: #q=TEXT (search), #node=ID (open zoomed on a person), #ward=W, #hide=f2,none
 function fromHash() {
   location.hash.replace(/^#/, "").split("&").forEach(function (kv) {
     var at = kv.indexOf("="); if (at < 0) { return; }
     var k = kv.slice(0, at), v = kv.slice(at + 1);
     try { v = decodeURIComponent(v); } catch (e) { /* a cut-off or hand-typed '%': keep it as typed */ }
     if (k === "q") { input.value = v; runSearch(v); }
-    if (k === "node" && byPid[v] !== undefined) { focusNode(byPid[v]); }
+    if (k === "node") {
+      if (byPid[v] !== undefined) { focusNode(byPid[v]); }
+      else if (hiddenPid[v] !== undefined) { focusNode(countOf[hiddenPid[v]]); showHidden(hiddenPid[v]); }
+    }
     if (k === "ward") { wardSel.value = v; applyFilters(); }
     if (k === "hide") {
       v.split(",").forEach(function (key) { var c = document.querySelector('.level-filter[value="' + key.replace(/[^a-z0-9]/g, "") + '"]'); if (c) { c.checked = false; } });
@@ -882,8 +1117,18 @@ function fromHash() {
     }
   });
 }
-fromHash();
+var opened = false;
+function start() {
+  if (opened) { return; }
+  opened = true;
+  openView();
+  fromHash();
+  STATUS.setAttribute("data-nodes", String(G.filter(Boolean).length));
+  STATUS.setAttribute("data-edges", String(EDGES.length));
+  STATUS.setAttribute("data-state", "drawn");
+}
+start();
 window.addEventListener("hashchange", fromHash);
-STATUS.setAttribute("data-state", STATUS.getAttribute("data-state") === "drawn" ? "drawn" : "ready");
+window.addEventListener("resize", function () { apply(); });
 })();
 """

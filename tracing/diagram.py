@@ -1,0 +1,368 @@
+"""The drawing of a map as SVG markup: the same shapes, text and lines for
+the interactive page (inlined in the HTML) and for the static file that
+offices paste into Word or LibreOffice (``tracing render --format svg``).
+
+Positions come from :mod:`tracing.layout`. Everything is drawn with SVG
+presentation attributes (no CSS needed), text stays text in generic font
+families, and every string is XML-escaped (characters XML cannot hold are
+dropped), so the result is valid XML whatever people typed.
+
+The level of a person is written on its node ("F0", "F1"…) and drawn as
+a border style (F0 thick, F1 solid, F2 dashed, F3+ dotted), so a grey-scale
+print keeps it; colour only repeats it.
+
+>>> from tracing.render import MapData, MapNode, MapEdge
+>>> d = MapData([MapNode("A", "Nguyễn <An>", 0, is_case=True, confirmed="2021-05-01")], [], "t", ["A"])
+>>> out = draw(d, "tree", TEXT_SAMPLE)
+>>> "Nguyễn &lt;An&gt;" in out.markup and out.bounds[2] > out.bounds[0]
+True
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass, field
+
+from . import layout as _layout
+
+#: generic families only: the reader's own sans-serif draws it (Word, LibreOffice, browsers)
+FONT = "'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', Arial, sans-serif"
+#: font sizes (px at zoom 1): card lines, dates line, timeline row names, marks, axis
+FS = 13
+FS_SMALL = 12
+FS_MARK = 12
+#: fill, border, border width, dash pattern, mark fill, mark text, per level key
+LEVEL_STYLE = {
+    "f0": ("#fde0dd", "#b3261e", 2.6, None, "#d62728", "#ffffff"),
+    "f1": ("#ffe8cc", "#b35900", 1.6, None, "#ff8c1a", "#1f2328"),
+    "f2": ("#fff6bf", "#8a7400", 1.6, "6 3", "#ffd92f", "#1f2328"),
+    "f3": ("#eef1f4", "#57606a", 1.5, "2 3", "#9e9e9e", "#1f2328"),
+    "none": ("#ffffff", "#8c959f", 1.2, "1 3", "#e0e0e0", "#1f2328"),
+    "count": ("#ffffff", "#57606a", 1.6, "5 4", "#ffffff", "#1f2328"),
+}
+EDGE_STYLE = {  # colour, width, dash
+    "primary": ("#57606a", 1.5, None),
+    "source": ("#8c959f", 1.3, "6 4"),
+    "contact": ("#bcc3cb", 1.0, None),
+}
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+TEXT_SAMPLE = {"generation": "Gen {n}", "undated": "No date", "count_sub": "folded persons",
+               "d_conf": "conf", "d_onset": "onset", "d_exp": "exp", "age": "{n} y",
+               "tick_day": "{d} {mon}", "tick_month": "{mon} {y}", "unknown_mark": "?"}
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def esc(value) -> str:
+    """Text for XML/HTML: escaped, without the characters XML 1.0 cannot hold.
+
+    >>> esc('<b a="1">\\x07&')
+    '&lt;b a=&quot;1&quot;&gt;&amp;'
+    """
+    return html.escape(_XML_BAD.sub("", str(value)), quote=True)
+
+
+def level_key(level: int | None) -> str:
+    if level is None:
+        return "none"
+    return "f3" if level >= 3 else f"f{max(level, 0)}"
+
+
+def level_name(level: int | None, none_word: str = "–") -> str:
+    return none_word if level is None else f"F{level}"
+
+
+def text_width(text: str, size: float) -> float:
+    """About how wide ``text`` is at ``size`` px (generous; see
+    :func:`tracing.layout._text_width`).
+
+    >>> 60 < text_width("Nguyễn Văn An", 13) < 110
+    True
+    """
+    return sum(_layout._text_width(w) for w in str(text).split(" ")) * size / _layout.LABEL_FONT + \
+        str(text).count(" ") * _layout.SPACE_W * size / _layout.LABEL_FONT
+
+
+def fit(text: str, size: float, width: float) -> str:
+    """``text`` cut with an ellipsis so it is at most ``width`` px wide.
+
+    >>> fit("Nguyễn Thị Minh Khai Phương", 13, 120)
+    'Nguyễn Thị Min…'
+    >>> fit("An", 13, 120)
+    'An'
+    """
+    text = str(text)
+    if text_width(text, size) <= width:
+        return text
+    while text and text_width(text + "…", size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _day_month(iso: str | None) -> str | None:
+    if not iso or len(iso) < 10:
+        return None
+    return f"{iso[8:10]}/{iso[5:7]}"
+
+
+@dataclass
+class Shown:
+    """What a node shows: its id and name as printed (redacted or not), its
+    age, level and dates; ``collapsed`` > 0 for a count node."""
+
+    id: str
+    name: str | None
+    level: int | None
+    is_case: bool = False
+    unknown_source: bool = False
+    age: int | None = None
+    onset: str | None = None
+    confirmed: str | None = None
+    exposure: str | None = None
+    collapsed: int = 0
+
+
+@dataclass
+class Drawing:
+    """SVG markup of a map (no ``<svg>`` element around it), its bounds
+    ``(x0, y0, x1, y1)``, and for the page: the timeline's axis columns
+    ``[x, day label, month label]`` and the node positions by index."""
+
+    markup: str
+    bounds: tuple[float, float, float, float]
+    cols: list[list] = field(default_factory=list)
+    points: list[tuple[int, int]] = field(default_factory=list)
+    axis_y: float = 0.0
+
+
+def defs() -> str:
+    """Arrow heads for the edges (one per edge colour)."""
+    out = []
+    for kind, (colour, _w, _d) in EDGE_STYLE.items():
+        out.append(f'<marker id="arrow-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+                   f'markerHeight="7" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" '
+                   f'fill="{colour}"/></marker>')
+    return "<defs>" + "".join(out) + "</defs>"
+
+
+def _card_lines(s: Shown, text: dict) -> tuple[str, str, str]:
+    if s.collapsed:
+        return f"+{s.collapsed} {level_name(s.level, 'F?')}", text["count_sub"], ""
+    head = f"{level_name(s.level)} · {s.id}"
+    parts = []
+    if s.age is not None:
+        parts.append(text["age"].format(n=s.age))
+    if s.is_case or s.level == 0:
+        if _day_month(s.confirmed):
+            parts.append(f"{text['d_conf']} {_day_month(s.confirmed)}")
+        if _day_month(s.onset):
+            parts.append(f"{text['d_onset']} {_day_month(s.onset)}")
+    if _day_month(s.exposure) and not (s.is_case and _day_month(s.onset)):
+        parts.append(f"{text['d_exp']} {_day_month(s.exposure)}")
+    return head, s.name or s.id, " · ".join(parts)
+
+
+def _node_attrs(k: int, s: Shown, x: int, y: int) -> str:
+    key = "count" if s.collapsed else level_key(s.level)
+    cls = f"n lv-{key}" + (" unk" if s.unknown_source else "") + (" col" if s.collapsed else "")
+    return f'<g class="{cls}" data-i="{k}" transform="translate({x} {y})">'
+
+
+def _box(x, y, w, h, key: str, rx: float = 6, unknown: bool = False) -> str:
+    fill, stroke, width, dash, _m, _t = LEVEL_STYLE[key]
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    out = (f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="{rx}" fill="{fill}" stroke="{stroke}" '
+           f'stroke-width="{width}"{dash_attr}/>')
+    if unknown:  # an F0 of unknown source: a second, black border
+        out += (f'<rect x="{x + 3.5}" y="{y + 3.5}" width="{w - 7}" height="{h - 7}" rx="{max(rx - 3, 1)}" '
+                f'fill="none" stroke="#1b1b1b" stroke-width="1.4"/>')
+    return out
+
+
+def _path(points) -> str:
+    return "M" + " L".join(f"{x},{y}" for x, y in points)
+
+
+def _edge(kind: str, f: int, t: int, d: str, arrow: bool = True) -> str:
+    colour, width, dash = EDGE_STYLE[kind]
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    head = f' marker-end="url(#arrow-{kind})"' if arrow else ""
+    return (f'<path class="e k-{kind[0]}" data-f="{f}" data-t="{t}" d="{d}" fill="none" stroke="{colour}" '
+            f'stroke-width="{width}"{dash_attr}{head}/>')
+
+
+def draw(data, layout: str, text: dict, shown: list[Shown] | None = None) -> Drawing:
+    """Draw ``data`` (a :class:`tracing.render.MapData` whose nodes are in
+    their final order; node ``k`` gets ``data-i="k"``) in ``layout``
+    (``tree``, ``timeline`` or ``network``) with the words of ``text``;
+    ``shown`` replaces what each node prints (redaction), by index."""
+    nodes = data.nodes
+    if shown is None:
+        shown = [Shown(n.id, n.name, n.level, n.is_case, n.unknown_source, getattr(n, "age", None), n.onset,
+                       n.confirmed, n.exposure, n.collapsed) for n in nodes]
+    index = {n.id: k for k, n in enumerate(nodes)}
+    if layout == "tree":
+        pos = _layout.tree_layout(data)
+    elif layout == "timeline":
+        pos, ticks = _layout.timeline_layout(data)
+    else:
+        pos = _layout.network_layout(data)
+    edges = [e for e in data.edges if e.source in index and e.target in index and e.source != e.target]
+    routes = _layout.elbow_routes(data, pos, layout) if layout in ("tree", "timeline") else {}
+    parent = _layout.tree_parents(data)
+    back: list[str] = []  # behind the nodes
+    front: list[str] = []
+    xs0, ys0, xs1, ys1 = [], [], [], []
+
+    def grow(x0, y0, x1, y1):
+        xs0.append(x0), ys0.append(y0), xs1.append(x1), ys1.append(y1)
+
+    for e in edges:
+        f, t = index[e.source], index[e.target]
+        (sx, sy), (tx, ty) = pos[e.source], pos[e.target]
+        kind = e.kind
+        if kind == "primary" and parent.get(e.target) == e.source and (e.source, e.target) in routes:
+            back.append(_edge("primary", f, t, _path(routes[(e.source, e.target)])))
+        elif layout == "network":
+            back.append(_edge(kind, f, t, f"M{sx},{sy} L{tx},{ty}", arrow=kind != "contact"))
+        elif layout == "tree":
+            h = _layout.CARD_H // 2
+            y_from, y_to = sy + (h if ty > sy else -h), ty - (h if ty > sy else -h)
+            bend = max(40, abs(y_to - y_from) // 2)
+            sign = 1 if ty >= sy else -1
+            back.append(_edge("source" if kind == "primary" else kind, f, t,
+                              f"M{sx},{y_from} C{sx},{y_from + sign * bend} {tx},{y_to - sign * bend} {tx},{y_to}"))
+        else:
+            w = _layout.MARK_W // 2
+            x_from, x_to = sx + (w if tx >= sx else -w), tx - (w if tx >= sx else -w)
+            back.append(_edge("source" if kind == "primary" else kind, f, t,
+                              f"M{x_from},{sy} C{(x_from + x_to) / 2},{sy} {(x_from + x_to) / 2},{ty} {x_to},{ty}"))
+
+    cols: list[list] = []
+    axis_y = 0.0
+    if layout == "tree":
+        w, h = _layout.CARD_W, _layout.CARD_H
+        for k, (n, s) in enumerate(zip(nodes, shown)):
+            x, y = pos[n.id]
+            key = "count" if s.collapsed else level_key(s.level)
+            a, b, c = _card_lines(s, text)
+            inner = w - 16
+            parts = [_node_attrs(k, s, x, y), _box(-w // 2, -h // 2, w, h, key, rx=14 if s.collapsed else 6,
+                                                  unknown=s.unknown_source and not s.collapsed)]
+            lines = [(a, FS, "700"), (b, FS, "400")] + ([(c, FS_SMALL, "400")] if c else [])
+            top = -h // 2 + (17 if c else 24)
+            spans = []
+            for j, (line, size, weight) in enumerate(lines):
+                width = inner - (14 if j == 0 and s.unknown_source else 0)
+                spans.append(f'<tspan x="{-w // 2 + 8}" y="{top + j * 17}" font-size="{size}" '
+                             f'font-weight="{weight}">{esc(fit(line, size, width))}</tspan>')
+            parts.append(f'<text class="lbl" fill="#1f2328">{"".join(spans)}</text>')
+            if s.unknown_source and not s.collapsed:
+                parts.append(f'<text x="{w // 2 - 12}" y="{-h // 2 + 17}" font-size="{FS}" font-weight="700" '
+                             f'text-anchor="middle" fill="#1b1b1b">{esc(text["unknown_mark"])}</text>')
+            parts.append("</g>")
+            front.append("".join(parts))
+            grow(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+        if pos:
+            left = min(p[0] for p in pos.values()) - w / 2 - 14
+            gens = sorted({p[1] for p in pos.values()})
+            for y in gens:
+                label = text["generation"].format(n=y // _layout.TREE_DY + 1)
+                back.append(f'<text class="row" x="{left}" y="{y + 5}" font-size="{FS}" font-weight="700" '
+                            f'text-anchor="end" fill="#8c959f">{esc(label)}</text>')
+                grow(left - text_width(label, FS), y - 10, left, y + 10)
+    elif layout == "timeline":
+        mw, mh = _layout.MARK_W, _layout.MARK_H
+        x_min = min((p[0] for p in pos.values()), default=0)
+        x_max = max((p[0] for p in pos.values()), default=0)
+        label_x = x_min - mw / 2 - 20 - _layout.ROW_LABEL_W
+        right = x_max + mw / 2 + 20
+        rows = sorted({p[1] for p in pos.values()})
+        for y in rows[::2]:  # zebra: every other row shaded, so a name leads the eye to its mark
+            back.insert(0, f'<rect x="{label_x - 8}" y="{y - _layout.TIME_DY / 2}" width="{right - label_x + 8}" '
+                           f'height="{_layout.TIME_DY}" fill="#f6f8fa"/>')
+        axis_y = (min(rows) if rows else 0) - _layout.TIME_DY
+        bottom = (max(rows) if rows else 0) + _layout.TIME_DY / 2
+        cols = tick_columns(ticks, text)
+        stride = max(1, math.ceil((max((text_width(c[1], FS_SMALL) for c in cols), default=0) + 10) / _layout.TIME_DX))
+        month = None
+        for k, (x, day, mon) in enumerate(cols):
+            if mon and k % stride:
+                continue
+            back.insert(0, f'<line x1="{x}" y1="{axis_y + 6}" x2="{x}" y2="{bottom}" stroke="#d8dee4" '
+                           f'stroke-width="1"/>')
+            back.append(f'<text class="tick" x="{x}" y="{axis_y}" font-size="{FS_SMALL}" font-weight="600" '
+                        f'text-anchor="middle" fill="#24292f">{esc(day)}</text>')
+            if mon and mon != month:
+                back.append(f'<text class="tick" x="{x}" y="{axis_y - 18}" font-size="{FS_SMALL}" '
+                            f'fill="#57606a">{esc(mon)}</text>')
+                month = mon
+        grow(label_x - 8, axis_y - 34, right, bottom)
+        name_w = _layout.ROW_LABEL_W - 12
+        for k, (n, s) in enumerate(zip(nodes, shown)):
+            x, y = pos[n.id]
+            key = "count" if s.collapsed else level_key(s.level)
+            fill, stroke, width, dash, mark, ink = LEVEL_STYLE[key]
+            name = (f"+{s.collapsed} {level_name(s.level, 'F?')} · {text['count_sub']}" if s.collapsed
+                    else f"{s.name or s.id} · {s.id}")
+            parts = [_node_attrs(k, s, x, y),
+                     f'<text class="lbl" x="{label_x - x}" y="5" font-size="{FS}" fill="#1f2328">'
+                     f'<tspan font-weight="700">{esc(level_name(s.level, "–") if not s.collapsed else "+")}</tspan> '
+                     f'{esc(fit(name, FS, name_w - 30))}</text>',
+                     _box(-mw // 2, -mh // 2, mw, mh, key, rx=10 if s.collapsed else 4,
+                          unknown=s.unknown_source and not s.collapsed).replace(f'fill="{fill}"', f'fill="{mark}"', 1),
+                     f'<text x="0" y="4.5" font-size="{FS_MARK - 1}" font-weight="700" text-anchor="middle" '
+                     f'fill="{ink}">{esc("+" if s.collapsed else level_name(s.level, "–"))}</text>',
+                     "</g>"]
+            front.append("".join(parts))
+    else:
+        for k, (n, s) in enumerate(zip(nodes, shown)):
+            x, y = pos[n.id]
+            key = "count" if s.collapsed else level_key(s.level)
+            fill, stroke, width, dash, mark, ink = LEVEL_STYLE[key]
+            r = 17 if s.level == 0 else 13
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            label = f"+{s.collapsed} {level_name(s.level, 'F?')}" if s.collapsed else (s.name or s.id)
+            lines = _layout.wrap_label(label)
+            spans = "".join(f'<tspan x="0" y="{r + 4 + (j + 1) * _layout.LINE_H - 6}">{esc(line)}</tspan>'
+                            for j, line in enumerate(lines))
+            unk = (f'<circle r="{r - 4}" fill="none" stroke="#1b1b1b" stroke-width="1.4"/>'
+                   if s.unknown_source and not s.collapsed else "")
+            front.append(f'{_node_attrs(k, s, x, y)}<circle r="{r}" fill="{mark}" stroke="{stroke}" '
+                         f'stroke-width="{width}"{dash_attr}/>{unk}<text y="4" font-size="{FS_MARK - 1}" '
+                         f'font-weight="700" text-anchor="middle" fill="{ink}">'
+                         f'{esc("+" if s.collapsed else level_name(s.level, "–"))}</text>'
+                         f'<text class="lbl" font-size="{_layout.LABEL_FONT}" text-anchor="middle" fill="#1f2328">'
+                         f'{spans}</text></g>')
+            bw, bh, bdy = _layout.label_box(n)
+            grow(x - bw / 2, y + bdy - bh / 2, x + bw / 2, y + bdy + bh / 2)
+    for n in nodes:
+        x, y = pos[n.id]
+        grow(x - 20, y - 20, x + 20, y + 20)
+    bounds = (min(xs0, default=0) - 12, min(ys0, default=0) - 12, max(xs1, default=0) + 12, max(ys1, default=0) + 12)
+    markup = '<g class="edges">' + "".join(back) + '</g><g class="nodes">' + "".join(front) + "</g>"
+    return Drawing(markup, bounds, cols, [pos[n.id] for n in nodes], axis_y)
+
+
+def tick_columns(ticks: list[tuple[int, str]], text: dict) -> list[list]:
+    """The timeline axis as ``[x, day label, month label]``: short day
+    labels that fit side by side, the month and year given once above them;
+    the undated column gets its word and no month.
+
+    >>> tick_columns([(-320, ""), (0, "2021-11-25")], {"undated": "Không rõ ngày", "tick_day": "{d:02d}/{m:02d}",
+    ...                                                 "tick_month": "Tháng {m}/{y}"})
+    [[-320, 'Không rõ ngày', ''], [0, '25/11', 'Tháng 11/2021']]
+    """
+    import datetime as dt
+
+    cols = []
+    for x, iso in ticks:
+        if not iso:
+            cols.append([x, text["undated"], ""])
+            continue
+        day = dt.date.fromisoformat(iso)
+        names = {"d": day.day, "m": day.month, "y": day.year, "mon": _MONTHS_EN[day.month - 1]}
+        cols.append([x, text["tick_day"].format(**names), text["tick_month"].format(**names)])
+    return cols
