@@ -45,6 +45,123 @@ def screenshot(page, png, *, size=(1400, 900), fragment: str = "", budget_ms: in
     return png
 
 
+class Page:
+    """A headless chromium driven over the DevTools protocol on a pipe
+    (``--remote-debugging-pipe``: no port, no extra package): open a file at
+    a window size, run JavaScript, emulate print media, take screenshots.
+
+        with Page() as page:
+            page.open("map.html", size=(1400, 900), fragment="node=P1")
+            page.eval("document.title")
+    """
+
+    def __init__(self, timeout: float = 60.0):
+        self.timeout = timeout
+        self._id = 0
+        self._buf = b""
+
+    def __enter__(self):
+        self._profile = tempfile.TemporaryDirectory(prefix="chromium-")
+        to_browser_r, self._w = os.pipe()
+        self._r, from_browser_w = os.pipe()
+        # chromium reads commands on fd 3 and writes answers on fd 4
+        self.proc = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={self._profile.name}", "--remote-debugging-pipe", "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(3, 4), preexec_fn=lambda: (os.dup2(to_browser_r, 3), os.dup2(from_browser_w, 4)),
+            env={**os.environ, "LANG": "C.UTF-8"})
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        targets = self.send("Target.getTargets")["targetInfos"]
+        page = next(t for t in targets if t["type"] == "page")
+        self.session = self.send("Target.attachToTarget", {"targetId": page["targetId"], "flatten": True})["sessionId"]
+        self.send("Page.enable", session=True)
+        self.send("Runtime.enable", session=True)
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.send("Browser.close")
+        except Exception:  # noqa: BLE001 - closing anyway
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        os.close(self._w)
+        os.close(self._r)
+        self._profile.cleanup()
+
+    def _read(self) -> dict:
+        import json
+        import select
+
+        while b"\0" not in self._buf:
+            ready, _, _ = select.select([self._r], [], [], self.timeout)
+            if not ready:
+                raise TimeoutError("chromium did not answer")
+            chunk = os.read(self._r, 1 << 20)
+            if not chunk:
+                raise RuntimeError("chromium closed the pipe")
+            self._buf += chunk
+        msg, self._buf = self._buf.split(b"\0", 1)
+        return json.loads(msg)
+
+    def send(self, method: str, params: dict | None = None, session: bool = False, wait_event: str | None = None):
+        import json
+
+        self._id += 1
+        msg = {"id": self._id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = self.session
+        os.write(self._w, json.dumps(msg).encode() + b"\0")
+        result, seen = None, wait_event is None
+        while result is None or not seen:
+            answer = self._read()
+            if answer.get("id") == self._id:
+                if "error" in answer:
+                    raise RuntimeError(f"{method}: {answer['error']}")
+                result = answer.get("result", {})
+            elif wait_event and answer.get("method") == wait_event:
+                seen = True
+        return result
+
+    def open(self, path, *, size=(1400, 900), fragment: str = "") -> None:
+        self.send("Emulation.setDeviceMetricsOverride", {"width": size[0], "height": size[1],
+                                                         "deviceScaleFactor": 1, "mobile": False}, session=True)
+        url = Path(path).resolve().as_uri() + (("#" + fragment) if fragment else "")
+        self.send("Page.navigate", {"url": url}, session=True, wait_event="Page.loadEventFired")
+
+    def eval(self, expression: str):
+        """The value of a JavaScript expression (JSON-able), or raises with the page's error."""
+        out = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True},
+                        session=True)
+        if "exceptionDetails" in out:
+            raise RuntimeError(out["exceptionDetails"].get("exception", {}).get("description") or out["exceptionDetails"])
+        return out["result"].get("value")
+
+    def media(self, media: str = "") -> None:
+        """Emulate ``print`` (or ``""`` for the screen) media."""
+        self.send("Emulation.setEmulatedMedia", {"media": media}, session=True)
+
+    def screenshot(self, png) -> Path:
+        import base64
+
+        data = self.send("Page.captureScreenshot", {"format": "png"}, session=True)["data"]
+        Path(png).write_bytes(base64.b64decode(data))
+        return Path(png)
+
+    def print_pdf(self, pdf, *, paper=(11.69, 8.27)) -> Path:
+        import base64
+
+        data = self.send("Page.printToPDF", {"landscape": False, "paperWidth": paper[0], "paperHeight": paper[1],
+                                             "printBackground": True}, session=True)["data"]
+        Path(pdf).write_bytes(base64.b64decode(data))
+        return Path(pdf)
+
+
 class _Elements(html.parser.HTMLParser):
     """Every start tag with its attributes (script/style bodies are text)."""
 

@@ -165,9 +165,12 @@ def _card_lines(s: Shown, text: dict) -> tuple[str, str, str]:
 
 
 def _node_attrs(k: int, s: Shown, x: int, y: int) -> str:
+    """A node's group, with its full label as a tooltip (``<title>``)."""
     key = "count" if s.collapsed else level_key(s.level)
     cls = f"n lv-{key}" + (" unk" if s.unknown_source else "") + (" col" if s.collapsed else "")
-    return f'<g class="{cls}" data-i="{k}" transform="translate({x} {y})">'
+    full = (f"+{s.collapsed} {level_name(s.level, 'F?')}" if s.collapsed
+            else f"{s.name or s.id} · {s.id} · {level_name(s.level)}")
+    return f'<g class="{cls}" data-i="{k}" transform="translate({x} {y})"><title>{esc(full)}</title>'
 
 
 def _box(x, y, w, h, key: str, rx: float = 6, unknown: bool = False) -> str:
@@ -256,6 +259,8 @@ def draw(data, layout: str, text: dict, shown: list[Shown] | None = None) -> Dra
             spans = []
             for j, (line, size, weight) in enumerate(lines):
                 width = inner - (14 if j == 0 and s.unknown_source else 0)
+                if text_width(line, size) > width:  # a long name: a little smaller before it is cut
+                    size = FS_SMALL - 0.5
                 spans.append(f'<tspan x="{-w // 2 + 8}" y="{top + j * 17}" font-size="{size}" '
                              f'font-weight="{weight}">{esc(fit(line, size, width))}</tspan>')
             parts.append(f'<text class="lbl" fill="#1f2328">{"".join(spans)}</text>')
@@ -331,7 +336,7 @@ def draw(data, layout: str, text: dict, shown: list[Shown] | None = None) -> Dra
             unk = (f'<circle r="{r - 4}" fill="none" stroke="#1b1b1b" stroke-width="1.4"/>'
                    if s.unknown_source and not s.collapsed else "")
             front.append(f'{_node_attrs(k, s, x, y)}<circle r="{r}" fill="{mark}" stroke="{stroke}" '
-                         f'stroke-width="{width}"{dash_attr}/>{unk}<text y="4" font-size="{FS_MARK - 1}" '
+                         f'stroke-width="{width}"{dash_attr}/>{unk}<text y="4.5" font-size="{FS}" '
                          f'font-weight="700" text-anchor="middle" fill="{ink}">'
                          f'{esc("+" if s.collapsed else level_name(s.level, "–"))}</text>'
                          f'<text class="lbl" font-size="{_layout.LABEL_FONT}" text-anchor="middle" fill="#1f2328">'

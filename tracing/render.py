@@ -295,8 +295,8 @@ STYLE = {key: {"bg": style[4], "border": style[1], "card": style[0], "dash": sty
          for key, style in _diagram.LEVEL_STYLE.items()}
 #: paper sizes the print stylesheet offers (landscape), and the map's height on them
 PAPERS = {"A4": "180mm", "A3": "265mm"}
-#: the smallest zoom at which the page opens: labels are then >= 12 px (10 px network names: 21 px * 0.6)
-READABLE = {"tree": 1.0, "timeline": 1.0, "network": 0.6}
+#: the smallest zoom at which the page opens: labels are then >= 11 px (network: 21 px names, 13 px marks, * 0.8)
+READABLE = {"tree": 1.0, "timeline": 1.0, "network": 0.8}
 
 
 def _tick_labels(ticks: list[tuple[int, str]], text: dict) -> list[list]:

@@ -1,0 +1,190 @@
+"""The maps as an epidemiologist opens them, in headless chromium at
+1400×900 (driven over the DevTools protocol): a 50-person and a 1,000-person
+cluster open readable (labels >= 10 CSS px, none overlapping), the timeline
+gives every person a row, ``#node=ID`` centres that person, and print media
+hides the controls but keeps the title and legend. The static SVG is valid
+XML holding every drawn person."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import browser
+from browser import sample_map
+from tracing.render import collapse, render_html, render_svg, write_html
+
+pytestmark = pytest.mark.skipif(not browser.available(), reason="chromium is not installed (/usr/bin/chromium)")
+
+SIZES = (50, 1000)
+
+# every text of the drawn nodes that lies in the map's box: [left, top, right, bottom, px, node, is a label]
+VISIBLE_TEXTS = """(function () {
+  var map = document.getElementById("map").getBoundingClientRect(), out = [];
+  document.querySelectorAll("#diagram g.n").forEach(function (g) {
+    if (g.classList.contains("off")) { return; }
+    g.querySelectorAll("text").forEach(function (t) {
+      var r = t.getBoundingClientRect();
+      if (r.right <= map.left || r.left >= map.right || r.bottom <= map.top || r.top >= map.bottom) { return; }
+      var spans = [t].concat(Array.prototype.slice.call(t.querySelectorAll("tspan")));
+      var size = Math.min.apply(null, spans.map(function (e) { return parseFloat(getComputedStyle(e).fontSize); }));
+      out.push([r.left, r.top, r.right, r.bottom, size * t.getScreenCTM().a, +g.getAttribute("data-i"),
+                t.classList.contains("lbl")]);
+    });
+  });
+  return JSON.stringify(out);
+})()"""
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser.Page() as page:
+        yield page
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("maps")
+    out = {}
+    for n in SIZES:
+        data = sample_map(n, seed=5)
+        for layout in ("tree", "timeline"):
+            path = folder / f"{layout}-{n}.html"
+            write_html(render_html(data, layout=layout, lang="vi"), path)
+            out[(layout, n)] = (path, data)
+    return out
+
+
+def status(page) -> dict:
+    return json.loads(page.eval("""JSON.stringify(Array.prototype.reduce.call(
+        document.getElementById("render-status").attributes, function (o, a) { o[a.name] = a.value; return o; }, {}))"""))
+
+
+def overlaps(boxes):
+    bad = []
+    ordered = sorted(boxes, key=lambda b: b[0])
+    for k, a in enumerate(ordered):
+        for b in ordered[k + 1:]:
+            if b[0] >= a[2] - 1:
+                break
+            if min(a[3], b[3]) - max(a[1], b[1]) > 1 and min(a[2], b[2]) - max(a[0], b[0]) > 1:
+                bad.append((a[5], b[5]))
+    return bad
+
+
+@pytest.mark.parametrize("layout", ["tree", "timeline"])
+@pytest.mark.parametrize("n", SIZES)
+def test_opens_readable_with_no_overlapping_labels(chromium, pages, layout, n):
+    path, data = pages[(layout, n)]
+    chromium.open(path)
+    st = status(chromium)
+    assert st["data-errors"] == "" and st["data-state"] == "drawn", st
+    texts = json.loads(chromium.eval(VISIBLE_TEXTS))
+    labels = [t for t in texts if t[6]]
+    assert len(labels) >= 8, "the opening view shows persons"
+    assert min(t[4] for t in texts) >= 10, min(t[4] for t in texts)  # every text, marks included
+    assert overlaps(labels) == []
+    # it opens on the roots: the first root is on screen
+    records = json.loads(chromium.eval("document.getElementById('map-data').textContent"))["nodes"]
+    first_root = next(i for i, r in enumerate(records) if r.get("pid") == data.roots[0])
+    assert first_root in {t[5] for t in labels}
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_timeline_gives_everyone_a_row_so_siblings_never_share_one(chromium, pages, n):
+    path, data = pages[("timeline", n)]
+    chromium.open(path)
+    rows = json.loads(chromium.eval("""JSON.stringify(Array.prototype.map.call(
+        document.querySelectorAll("#diagram g.n"), function (g) {
+          var r = g.querySelector("rect").getBoundingClientRect(); return [+g.getAttribute("data-i"), r.top, r.bottom]; }))"""))
+    records = json.loads(chromium.eval("document.getElementById('map-data').textContent"))["nodes"]
+    drawn = {r["pid"]: i for i, r in enumerate(records) if "pid" in r}
+    top = {i: (t, b) for i, t, b in rows}
+    siblings: dict[str, list[int]] = {}
+    for r in records:
+        if r.get("psrc") in drawn:
+            siblings.setdefault(r["psrc"], []).append(drawn[r["pid"]])
+    assert any(len(v) >= 3 for v in siblings.values())
+    for kids in siblings.values():
+        spans = sorted(top[i] for i in kids)
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans  # their marks never share a row
+    assert len({round(t) for t, _ in top.values()}) == len(top)  # nor does anyone else's
+
+
+@pytest.mark.parametrize("layout", ["tree", "timeline"])
+@pytest.mark.parametrize("n", SIZES)
+def test_node_link_opens_zoomed_on_that_person(chromium, pages, layout, n):
+    path, data = pages[(layout, n)]
+    target = data.nodes[-1] if n == 50 else data.nodes[n // 2]
+    shown, _ = collapse(data, 2000)
+    assert target.id in {x.id for x in shown.nodes}
+    chromium.open(path, fragment=f"node={target.id}")
+    got = json.loads(chromium.eval("""(function () {
+      var i = +document.getElementById("render-status").getAttribute("data-focus");
+      var g = document.querySelector('#diagram g.n[data-i="' + i + '"]'), r = g.querySelector("rect").getBoundingClientRect();
+      var m = document.getElementById("map").getBoundingClientRect(), axis = document.getElementById("axis");
+      var band = getComputedStyle(axis).display === "none" ? 0 : axis.getBoundingClientRect().height;
+      var label = g.querySelector("text.lbl"), px = parseFloat(getComputedStyle(label.querySelector("tspan") || label).fontSize);
+      return JSON.stringify({x: (r.left + r.right) / 2, y: (r.top + r.bottom) / 2, cx: (m.left + m.right) / 2,
+        cy: m.top + (m.height + band) / 2, px: px * label.getScreenCTM().a,
+        panel: document.getElementById("panel-body").textContent});
+    })()"""))
+    assert abs(got["x"] - got["cx"]) <= 3 and abs(got["y"] - got["cy"]) <= 3, got
+    assert got["px"] >= 10
+    assert target.name in got["panel"]
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_print_media_hides_the_controls_and_keeps_title_and_legend(chromium, pages, n):
+    path, _ = pages[("tree", n)]
+    chromium.open(path)
+    chromium.media("print")
+    try:
+        shown = json.loads(chromium.eval("""JSON.stringify(["controls", "panel", "overview", "search", "print",
+            "map-title", "legend", "map", "diagram"].reduce(function (o, id) {
+              var e = document.getElementById(id); o[id] = getComputedStyle(e).display !== "none" && e.getBoundingClientRect().width > 0;
+              return o; }, {}))"""))
+        page_rule = chromium.eval("document.getElementById('page-size').textContent")
+    finally:
+        chromium.media("")
+    assert not any(shown[k] for k in ("controls", "panel", "overview", "search", "print")), shown
+    assert all(shown[k] for k in ("map-title", "legend", "map", "diagram")), shown
+    assert "landscape" in page_rule and "A4" in page_rule
+
+
+@pytest.mark.parametrize("layout", ["tree", "timeline"])
+@pytest.mark.parametrize("n", SIZES)
+def test_svg_is_valid_xml_holding_every_drawn_person(layout, n):
+    data = sample_map(n, seed=5)
+    svg = render_svg(data, layout=layout)
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "<script" not in svg and "http://" not in svg.replace("http://www.w3.org/2000/svg", "")
+    text = "".join(root.itertext())
+    shown, _ = collapse(data, 2000)
+    for node in shown.nodes:
+        if not node.collapsed:
+            assert node.name in text and node.id in text, node.id
+    assert data.title in text
+
+
+def test_folded_persons_open_from_their_count_node(chromium, tmp_path):
+    data = sample_map(3000, seed=4)
+    path = tmp_path / "big.html"
+    write_html(render_html(data, max_nodes=400, lang="en"), path)
+    records = json.loads(re.search(r'id="map-data">(.*?)</script>', path.read_text(encoding="utf-8"), re.S).group(1))
+    count = max((i for i, r in enumerate(records["nodes"]) if r.get("col")), key=lambda i: records["nodes"][i]["col"])
+    member = records["folded"][records["nodes"][count]["mem"][0]]
+    chromium.open(path, fragment=f"node={member['pid']}")
+    panel = chromium.eval("document.getElementById('panel-body').textContent")
+    assert member["name"] in panel and "Folded into node" in panel
+    chromium.eval(f"""(function () {{ var g = document.querySelector('#diagram g.n[data-i="{count}"]');
+        var r = g.getBoundingClientRect(), o = {{clientX: r.left + r.width / 2, clientY: r.top + r.height / 2,
+        bubbles: true, pointerId: 1}};
+        document.getElementById("diagram").dispatchEvent(new PointerEvent("pointerdown", o));
+        document.getElementById("diagram").dispatchEvent(new PointerEvent("pointerup", o)); }})()""")
+    panel = chromium.eval("document.getElementById('panel-body').textContent")
+    assert "Folded persons" in panel and member["name"] in panel
