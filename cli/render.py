@@ -64,7 +64,8 @@ def render_cmd(obj, roots, clusters, all_clusters, layout, redact, lang, max_nod
     files = [f for f in fmts if f in ("html", "svg")]
     prints = [f for f in fmts if f in ("table", "json")]
     if len(set(files)) > 1 or len(set(prints)) > 1:
-        raise click.UsageError("--format: give at most one of html|svg and one of table|json")
+        from tracing.i18n import _
+        raise click.UsageError(_("--format: give at most one of html|svg and one of table|json"))
     fmt = prints[0] if prints else "table"
     progress = note if sys.stderr.isatty() else None
     result = maps.render_to_file(obj.store(), roots=roots, cluster=list(clusters), all_clusters=all_clusters,

@@ -243,3 +243,27 @@ def test_cli_page_draws_every_node_in_chromium(typed, tmp_path):
     assert status.get("data-errors") == "" and status.get("data-state") == "drawn"
     assert not [line for line in console if "Uncaught" in line or "Error" in line], console
     assert int(status["data-nodes"]) == info["nodes"] == len(CLUSTER)
+
+
+def test_svg_is_a_static_tree_with_the_same_people_and_redacts(typed, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    info, svg = render(typed, tmp_path, "BN1", "--format", "svg", name="c1.svg")
+    assert info["format"] == "svg" and info["nodes"] == len(CLUSTER)
+    root = ET.fromstring(svg)  # valid XML
+    text = "".join(root.itertext())
+    for pid, name, _phone, _ward in PEOPLE:
+        if pid in CLUSTER:
+            assert name in text and pid in text  # every person, as text
+    assert "<script" not in svg and "Chùm C1" in text
+    info, svg = render(typed, tmp_path, "BN1", "--redact", name="shared.svg")  # the name says svg
+    assert info["format"] == "svg"
+    for pid, name, phone, _ward in PEOPLE:
+        assert name not in svg and phone not in svg
+    assert not {pid for pid in CLUSTER if f">{pid}<" in svg or f" {pid} " in svg}
+    ET.fromstring(svg)
+    for layout in ("timeline", "network"):
+        info, svg = render(typed, tmp_path, "BN1", "--layout", layout, name=f"{layout}.svg")
+        assert "Nguyễn Văn An" in "".join(ET.fromstring(svg).itertext())
+    result, _out = render(typed, tmp_path, "BN1", "--format", "svg", "--format", "html", name="x.svg", ok=False)
+    assert result.exit_code == 2 and "--format" in result.output

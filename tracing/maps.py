@@ -85,7 +85,9 @@ def check_output(path, fmt: str = "html") -> list[str]:
     if not folder.is_dir():
         raise InvalidValue(f"-o {p}: folder {folder} does not exist (create it first)")
     if fmt == "svg" and p.suffix.lower() != ".svg":
-        return [f"-o {p}: the name does not end in .svg; Word and browsers may not open it as a drawing"]
+        from .i18n import _
+        return [_("-o {path}: the name does not end in .svg; Word and browsers may not open it as a drawing")
+                .format(path=p)]
     if fmt == "html" and p.suffix.lower() not in (".html", ".htm"):
         return [f"-o {p}: the name does not end in .html; browsers may not open it as a web page"]
     return []
