@@ -1,12 +1,23 @@
-"""Render time of the HTML maps against pyvis' own path.
+"""Render time of the HTML maps against pyvis' own path, and (``--browser``)
+how long a page takes to be interactive in headless chromium.
 
     python benchmarks/bench_render.py [--sizes 2000,20000] [--limit 120]
+    python benchmarks/bench_render.py --browser [--sizes 10000]
 
 Builds synthetic outbreak trees (fixed seed), times ``render_html`` +
 ``write_html`` and the same graph through pyvis ``Network.from_nx`` +
 ``write_html``, and prints a table with the ratio. ``from_nx`` is quadratic:
 a size whose estimated time (from the smaller runs) exceeds ``--limit``
 seconds is skipped, and the table says so.
+
+``--browser`` (issue 16, target: 10,000 persons interactive within 3 s, the
+SVG written within 3 s): for each size, the tree and timeline pages at the
+default ``--max-nodes`` (2,000 drawn, the rest folded) and with every person
+drawn, and pyvis' page of the same graph, each opened in one headless
+chromium at 1400×900: seconds from navigation to the page's script having
+run and the next frame painted (the page answers clicks from then on; for
+pyvis: its load event and first frame, its physics still running after), and
+the seconds to write ``--format svg``.
 """
 
 from __future__ import annotations
@@ -68,11 +79,63 @@ def time_pyvis(data: MapData, folder: Path, out: Path | None = None) -> float:
     return time.perf_counter() - start
 
 
+#: a double requestAnimationFrame: resolves once the next frame after the page's script has been painted
+PAINTED = "new Promise(function (r) { requestAnimationFrame(function () { requestAnimationFrame(function () { r(1); }); }); })"
+
+
+def time_browser(page, path: Path) -> float:
+    """Seconds from navigation to a painted, interactive page."""
+    start = time.perf_counter()
+    page.open(path)
+    page.eval(PAINTED)
+    return time.perf_counter() - start
+
+
+def browser_table(sizes: list[int]) -> int:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import Page
+    from tabulate import tabulate
+
+    from tracing.render import render_svg
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, Page(timeout=300) as page:
+        folder = Path(tmp)
+        render_html(synthetic(10), layout="tree")
+        for n in sizes:
+            data = synthetic(n)
+            variants = ([(2000, "default (2,000 drawn)")] if n > 2000 else []) + [(n, "all drawn")]
+            for layout in ("tree", "timeline"):
+                for max_nodes, label in variants:
+                    html_path = folder / f"{layout}-{n}-{max_nodes}.html"
+                    t0 = time.perf_counter()
+                    write_html(render_html(data, layout=layout, max_nodes=max_nodes), html_path)
+                    html_s = time.perf_counter() - t0
+                    t0 = time.perf_counter()
+                    write_html(render_svg(data, layout=layout, max_nodes=max_nodes), folder / "map.svg")
+                    svg_s = time.perf_counter() - t0
+                    open_s = time_browser(page, html_path)
+                    drawn = page.eval("document.querySelectorAll('#diagram g.n').length")
+                    rows.append([n, f"ours {layout}", label, drawn, f"{html_s:.2f}", f"{open_s:.2f}", f"{svg_s:.2f}",
+                                 f"{html_path.stat().st_size / 1e6:.1f}"])
+            pyvis_path = folder / f"pyvis-{n}.html"
+            write_s = time_pyvis(data, folder, pyvis_path)
+            open_s = time_browser(page, pyvis_path)
+            rows.append([n, "pyvis from_nx", "all drawn, physics on", n, f"{write_s:.2f}", f"{open_s:.2f}", "-",
+                         f"{pyvis_path.stat().st_size / 1e6:.1f}"])
+    print(tabulate(rows, headers=["persons", "page", "nodes", "drawn", "write s", "open->interactive s",
+                                  "svg write s", "MB"]))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="2000,20000")
     ap.add_argument("--limit", type=float, default=120.0, help="skip from_nx when its estimate exceeds this (s)")
+    ap.add_argument("--browser", action="store_true", help="time the pages in headless chromium (issue 16)")
     args = ap.parse_args(argv)
+    if args.browser:
+        return browser_table([int(s) for s in args.sizes.split(",")])
     sizes = [int(s) for s in args.sizes.split(",")]
     from tabulate import tabulate
 

@@ -206,6 +206,7 @@ def draw(data, layout: str, text: dict, shown: list[Shown] | None = None) -> Dra
         shown = [Shown(n.id, n.name, n.level, n.is_case, n.unknown_source, getattr(n, "age", None), n.onset,
                        n.confirmed, n.exposure, n.collapsed) for n in nodes]
     index = {n.id: k for k, n in enumerate(nodes)}
+    by_id = {n.id: n for n in nodes}
     if layout == "tree":
         pos = _layout.tree_layout(data)
     elif layout == "timeline":
@@ -229,7 +230,11 @@ def draw(data, layout: str, text: dict, shown: list[Shown] | None = None) -> Dra
         if kind == "primary" and parent.get(e.target) == e.source and (e.source, e.target) in routes:
             back.append(_edge("primary", f, t, _path(routes[(e.source, e.target)])))
         elif layout == "network":
-            back.append(_edge(kind, f, t, f"M{sx},{sy} L{tx},{ty}", arrow=kind != "contact"))
+            # end at the target's rim, so the arrow head shows
+            gap = math.hypot(tx - sx, ty - sy) or 1.0
+            r = (17 if by_id[e.target].level == 0 else 13) + 2 if kind != "contact" else 0
+            ex, ey = tx - (tx - sx) * r / gap, ty - (ty - sy) * r / gap
+            back.append(_edge(kind, f, t, f"M{sx},{sy} L{ex:.1f},{ey:.1f}", arrow=kind != "contact"))
         elif layout == "tree":
             h = _layout.CARD_H // 2
             y_from, y_to = sy + (h if ty > sy else -h), ty - (h if ty > sy else -h)

@@ -689,6 +689,7 @@ main{flex:1;display:flex;min-height:0}
 #diagram .n.hit>rect:first-of-type,#diagram .n.hit>circle:first-of-type{stroke:#0969da;stroke-width:3}
 #axis{position:absolute;left:0;top:0;width:100%;height:44px;pointer-events:none;display:none}
 body.layout-timeline #axis{display:block}
+body.layout-timeline #diagram .tick{display:none}
 #overview{position:absolute;right:10px;bottom:10px;width:220px;height:140px;background:rgba(255,255,255,.92);
  border:1px solid #d0d7de;border-radius:4px;cursor:pointer;box-shadow:0 1px 4px rgba(0,0,0,.12)}
 #panel{width:300px;border-left:1px solid #d0d7de;overflow:auto;padding:8px 12px;font-size:14px;background:#fff}
@@ -711,7 +712,8 @@ body.layout-timeline #axis{display:block}
  main{display:block}
  #map{width:100%;border:1px solid #d0d7de;overflow:hidden}
  #diagram{cursor:default}
- #diagram.far .lbl,#diagram.far .row{display:inline}
+ #diagram.far .lbl,#diagram.far .row,body.layout-timeline #diagram .tick{display:inline}
+ body.layout-timeline #axis{display:none}
  #legend{font-size:11px}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }
@@ -877,7 +879,7 @@ OV.addEventListener("pointerup", function () { ovDrag = false; });
 
 // ---- timeline axis: a band at the top in screen pixels, never scaled away; every
 // stride-th day is labelled so the labels never overlap (the stride follows the zoom)
-var NS = "http://www.w3.org/2000/svg";
+var NS = "http://www.w3.org/2000/svg", widestDay = 0;
 function drawAxis() {
   if (!COLS.length) { return; }
   var W = size().w;
@@ -890,8 +892,13 @@ function drawAxis() {
   line.setAttribute("stroke", "#d0d7de"); AXIS.appendChild(line);
   var gap = Infinity;
   for (var k = 1; k < COLS.length; k++) { if (COLS[k][2] && COLS[k - 1][2]) { gap = Math.min(gap, (COLS[k][0] - COLS[k - 1][0]) * view.k); } }
-  var widest = 0;
-  COLS.forEach(function (c) { widest = Math.max(widest, c[1].length * 8.5); });
+  if (!widestDay) {
+    var probe = document.createElementNS(NS, "text");
+    probe.setAttribute("font-size", "14"); probe.setAttribute("font-weight", "600"); AXIS.appendChild(probe);
+    COLS.forEach(function (c) { if (c[2]) { probe.textContent = c[1]; widestDay = Math.max(widestDay, probe.getComputedTextLength()); } });
+    AXIS.removeChild(probe);
+  }
+  var widest = widestDay;
   var stride = gap === Infinity ? 1 : Math.max(1, Math.ceil((widest + 14) / gap));
   var boxes = [], labels = [], dayRight = -Infinity, monthRight = -Infinity, lastMonth = null;
   COLS.forEach(function (c, k) {

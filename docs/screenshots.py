@@ -1,0 +1,65 @@
+"""Screenshots of the maps for the docs, as a user sees them in chromium at
+1400×900: tree and timeline on opening, and the print preview (print media,
+the whole diagram on A4/A3 landscape), for a 50- and a 1,000-person cluster.
+
+    python docs/screenshots.py [docs/]
+
+Needs Debian's ``chromium``; PNGs are shrunk with ``pngquant`` when it is
+installed (apt-get install pngquant).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from browser import Page, sample_map  # noqa: E402
+from tracing.render import render_html, write_html  # noqa: E402
+
+#: print preview: the paper at 96 px per inch, landscape
+PAPER_PX = {"A4": (1123, 794), "A3": (1587, 1123)}
+
+
+def shrink(png: Path) -> None:
+    if shutil.which("pngquant"):
+        subprocess.run(["pngquant", "--force", "--skip-if-larger", "--quality=60-90", "--output", str(png), str(png)],
+                       check=False)
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0] if argv else ROOT / "docs")
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, Page() as page:
+        for n in (50, 1000):
+            data = sample_map(n, seed=5)
+            for layout in ("tree", "timeline"):
+                html = Path(tmp) / f"{layout}-{n}.html"
+                write_html(render_html(data, layout=layout, lang="vi"), html)
+                page.open(html)
+                shrink(page.screenshot(out / f"map-{layout}-{n}.png"))
+                if layout == "tree":
+                    # 50 persons: the whole diagram on A4; 1,000: the view on screen (the roots), on A3
+                    paper, what = ("A4", "whole") if n <= 50 else ("A3", "view")
+                    page.open(html)
+                    page.eval(f"document.getElementById('paper').value = '{paper}';"
+                              "document.getElementById('paper').dispatchEvent(new Event('change'));"
+                              f"document.getElementById('print-what').value = '{what}';"
+                              "window.dispatchEvent(new Event('beforeprint'))")
+                    page.send("Emulation.setDeviceMetricsOverride", {"width": PAPER_PX[paper][0],
+                              "height": PAPER_PX[paper][1], "deviceScaleFactor": 1, "mobile": False}, session=True)
+                    page.media("print")
+                    shrink(page.screenshot(out / f"map-print-{n}.png"))
+                    page.media("")
+    for png in sorted(out.glob("map-*.png")):
+        print(f"{png}: {png.stat().st_size // 1024} KiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
