@@ -16,6 +16,7 @@ import click
 
 from tracing import __version__, i18n
 from tracing.errors import TracingError
+from tracing.values import visible
 from tracing.i18n import N_, _
 
 
@@ -166,7 +167,7 @@ class TracingGroup(TranslatedHelp, click.Group):
         except BrokenPipeError:
             raise  # the reader went away (`| head -1`): click exits quietly
         except TracingError as e:
-            raise click.ClickException(str(e)) from None
+            raise click.ClickException(visible(str(e))) from None  # what was typed cannot drive the terminal
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt):
             raise
         except sqlite3.Error as e:
@@ -176,7 +177,7 @@ class TracingGroup(TranslatedHelp, click.Group):
         except OSError as e:
             if os.environ.get("TRACING_DEBUG"):
                 raise
-            raise click.ClickException(f"{e.strerror or e}: {e.filename or ''}".rstrip(": ")) from None
+            raise click.ClickException(visible(f"{e.strerror or e}: {e.filename or ''}".rstrip(": "))) from None
         except Exception as e:  # noqa: BLE001 - the last line of defence
             if os.environ.get("TRACING_DEBUG"):
                 raise
@@ -237,7 +238,10 @@ def _utf8_io() -> None:
 
 
 def main(argv=None):
+    from .output import terminal_safe_io
+
     _utf8_io()
+    terminal_safe_io()
     if argv is None and os.name == "posix":
         # argv was decoded with the locale's codec; undo that and read UTF-8
         argv = [os.fsencode(a).decode("utf-8", "replace") for a in sys.argv[1:]]

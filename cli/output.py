@@ -1,7 +1,12 @@
-"""Printing results: tables for people, JSON and CSV for scripts.
+r"""Printing results: tables for people, JSON and CSV for scripts.
 
 ``--format json`` prints exactly one JSON document on stdout; tables and
 messages for people go to stdout, notes and warnings to stderr.
+
+Nothing a person typed can drive the terminal: the program's stdout and
+stderr are :class:`TerminalSafe` streams that write control characters as
+visible escapes (``\x1b``); JSON writes them as ``\u`` escapes, so it stays
+exact.
 """
 
 from __future__ import annotations
@@ -9,9 +14,74 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 
 import click
+
+from tracing.values import CONTROL_MULTILINE, visible
+
+#: what the program itself writes to a terminal: a progress line's leading
+#: carriage return and click's hide/show cursor codes
+_OWN_CODES = re.compile(r"\A\r|\x1b\[\?25[lh]")
+_JSON_RAW = re.compile(r"[\x7f-\x9f]")  # json.dumps escapes C0 itself, not DEL and C1
+
+
+class TerminalSafe(io.TextIOBase):
+    r"""A text stream around ``stream`` that writes every control character
+    (C0 but tab and newline, DEL, C1) as a visible escape, e.g. a name
+    holding ``ESC ] 52 ; …`` (write the clipboard) is shown as ``\x1b]52;…``.
+    Only the program's own progress codes (:data:`_OWN_CODES`) pass.
+
+    >>> out = io.StringIO()
+    >>> _ = TerminalSafe(out).write("An\x1b]52;c;eA==\x07\x9d\tok\n")
+    >>> out.getvalue()
+    'An\\x1b]52;c;eA==\\x07\\x9d\tok\n'
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    @property
+    def encoding(self):
+        return self._stream.encoding
+
+    @property
+    def errors(self):
+        return self._stream.errors
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if CONTROL_MULTILINE.search(text):
+            parts, pos = [], 0
+            for m in _OWN_CODES.finditer(text):
+                parts += [visible(text[pos:m.start()]), m.group()]
+                pos = m.end()
+            self._stream.write("".join(parts) + visible(text[pos:]))
+        else:
+            self._stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+
+def terminal_safe_io() -> None:
+    """Make the program's stdout and stderr :class:`TerminalSafe` (once)."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, TerminalSafe):
+            setattr(sys, name, TerminalSafe(stream))
 
 
 def format_option(*choices: str, default: str = "table"):
@@ -20,7 +90,8 @@ def format_option(*choices: str, default: str = "table"):
 
 
 def emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False, default=str))
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False, default=str)
+    click.echo(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def emit_table(rows: list[dict], columns: list[str], headers: list[str] | None = None, empty: str = "(none)") -> None:

@@ -8,7 +8,7 @@ import click
 
 from tracing import levels
 from tracing.rules import effective_date, parse_rule_value
-from tracing.values import parse_date, today
+from tracing.values import clean_text, parse_date, today
 
 from tracing.cases import changes_json
 
@@ -63,6 +63,7 @@ def rules_set(obj, key, value, effective, note, fmt):
       tracing rules set trace.max_depth 3 --from 2021-05-01 --note "QĐ 123"
     """
     parsed = parse_rule_value(key, value)
+    note = clean_text(note, "--note") or ""
     day = effective_date(effective)
     store = obj.store(write=True)
     with store.write("rules set", detail={"key": key, "value": parsed, "from": day}):

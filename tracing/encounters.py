@@ -17,7 +17,7 @@ def clean_contact(fields: dict) -> dict:
     date = past_date(fields.get("date"), "date")
     minutes = parse_int(fields.get("minutes"), "minutes", lo=0, hi=7 * 24 * 60)
     masked = parse_bool(fields.get("masked"), "masked")
-    place = clean_text(fields.get("place"))
+    place = clean_text(fields.get("place"), "place")
     return {"a": a, "b": b, "date": date.isoformat() if date else None,
             "setting": parse_setting(fields.get("setting")), "place": place, "minutes": minutes,
             "masked": masked, "extra": fields.get("extra") or None}
@@ -39,7 +39,7 @@ def add_contact(store, fields: dict) -> dict:
 def add_checkin(store, person: str, place: str, at, until=None) -> dict:
     """Record a QR check-in of ``person`` at ``place`` (created when new)."""
     person = check_id(person, "person")
-    name = clean_text(place)
+    name = clean_text(place, "place")
     if not name:
         raise InvalidValue("place: a place name is required")
     start = parse_datetime(at, "--at")

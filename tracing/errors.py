@@ -17,7 +17,12 @@ class NotFound(TracingError):
 
 
 class InvalidValue(TracingError):
-    """A value that cannot be parsed or is out of range."""
+    """A value that cannot be parsed or is out of range. ``field``, when
+    given, names the field (a file's column) the message starts with."""
+
+    def __init__(self, message: str = "", field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class Conflict(TracingError):

@@ -47,7 +47,8 @@ from .store import bulk
 from .store import duplicates as dupsql
 from .store.reports import POPULATION_KINDS
 from .tabular import KINDS, match_header, open_table
-from .values import clean_text, fold, parse_bool, parse_date, parse_datetime, parse_int, past_date, today
+from .values import (clean_text, fold, parse_bool, parse_date, parse_datetime, parse_int, past_date, refuse_controls,
+                     today)
 
 REDERIVE_ALL_AT = 2000
 """Above this many touched persons the whole district is re-derived at once."""
@@ -96,7 +97,7 @@ def split_reason(message: str) -> tuple[str | None, str]:
 def split_sources(value) -> list[str]:
     """Source entries of a cases cell: separated by ``;``, ``,`` (also the
     full-width ``，``), trimmed, blanks dropped."""
-    text = clean_text(value)
+    text = clean_text(value, "source", multiline=True)
     if not text:
         return []
     return [t.strip() for t in re.split(r"[;,，；]", text) if t.strip()]
@@ -131,7 +132,7 @@ def _extra(row: dict, na) -> dict:
             v = v.isoformat()
         elif isinstance(v, float) and v.is_integer():
             v = int(v)
-        out[k] = v.strip() if isinstance(v, str) else v
+        out[k] = refuse_controls(v.strip(), k, multiline=True) if isinstance(v, str) else v
     return out
 
 
@@ -176,7 +177,7 @@ def clean_checkin(fields: dict) -> dict:
     '2021-05-01 08:30:00'
     """
     person = check_id(fields.get("person"), "person")
-    place = clean_text(fields.get("place"))
+    place = clean_text(fields.get("place"), "place")
     if not place:
         raise InvalidValue("place: a place name is required")
     start = parse_datetime(fields.get("at"), "at")
@@ -189,7 +190,7 @@ def clean_checkin(fields: dict) -> dict:
         raise InvalidValue(f"until: {end:%Y-%m-%d %H:%M} is before {start:%Y-%m-%d %H:%M}")
     return {"person": person, "place": place, "at": start.isoformat(sep=" "),
             "until": end.isoformat(sep=" ") if end else None,
-            "unit": clean_text(fields.get("unit")), "ward": clean_text(fields.get("ward"))}
+            "unit": clean_text(fields.get("unit"), "unit"), "ward": clean_text(fields.get("ward"), "ward")}
 
 
 def clean_population(fields: dict) -> dict:
@@ -202,7 +203,7 @@ def clean_population(fields: dict) -> dict:
     >>> clean_population({"area": "Ngọc Lâm", "population": "23,400", "level": "Phường"})
     {'kind': 'ward', 'area': 'Ngọc Lâm', 'population': 23400}
     """
-    area = clean_text(fields.get("area"))
+    area = clean_text(fields.get("area"), "area")
     if not area:
         raise InvalidValue("area: an area name is required")
     raw = fields.get("population")
@@ -211,7 +212,7 @@ def clean_population(fields: dict) -> dict:
     population = parse_int(raw, "population", lo=0, hi=100_000_000)
     if population is None:
         raise InvalidValue("population: a number is required")
-    level = clean_text(fields.get("level"))
+    level = clean_text(fields.get("level"), "level")
     kind = "ward"
     if level:
         kind = level.lower() if level.lower() in POPULATION_KINDS else match_header(level, "persons")
@@ -292,7 +293,7 @@ class ContactCleaner:
             "b": lambda v: check_id(with_prefix(blank(v), prefix), "to"),
             "date": date,
             "setting": lambda v: parse_setting(blank(v)),
-            "place": lambda v: clean_text(blank(v)),
+            "place": lambda v: clean_text(blank(v), "place"),
             "minutes": lambda v: parse_int(blank(v), "minutes", lo=0, hi=7 * 24 * 60),
             "masked": lambda v: parse_bool(blank(v), "masked"),
         }
@@ -418,8 +419,11 @@ class _Importer:
             self.progress(self.table.size_hint or self.table.position, self.table.size_hint)
 
     def reject(self, line, row, exc) -> None:
+        named = getattr(exc, "field", None)
         if isinstance(exc, RowError):
             error = exc
+        elif named and str(exc).startswith(f"{named}: "):
+            error = RowError(self.path, line, named, str(exc)[len(named) + 2:])
         else:
             field, reason = split_reason(str(exc))
             error = RowError(self.path, line, field, reason)

@@ -22,7 +22,7 @@ ID_PATTERN = re.compile(r"[\w.\-/#:]{1,64}")
 
 def check_id(value, field: str = "id") -> str:
     """A person id as typed: letters, digits and ``. - _ / # :``, at most 64."""
-    text = clean_text(value)
+    text = clean_text(value, field)
     if not text:
         raise InvalidValue(f"{field}: an id is required")
     if not ID_PATTERN.fullmatch(text):
@@ -44,7 +44,7 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
     row: dict = {}
     if fields.get("id") not in (None, ""):
         row["id"] = check_id(fields["id"])
-    name = clean_text(fields.get("name"))
+    name = clean_text(fields.get("name"), "name")
     if require_name and not name:
         raise InvalidValue("name: a name is required")
     if name is not None:
@@ -68,11 +68,11 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
         birth_year = birth_year or year_of_age - age
     if birth_year is not None:
         row["birth_year"] = birth_year
-    sex = parse_sex(clean_text(fields.get("sex")))
+    sex = parse_sex(clean_text(fields.get("sex"), "sex"))
     if sex is not None:
         row["sex"] = sex
     for key in ("address", "unit", "ward", "district", "workplace"):
-        value = clean_text(fields.get(key))
+        value = clean_text(fields.get(key), key, multiline=key == "address")
         if value is not None:
             if len(value) > 500:
                 raise InvalidValue(f"{key}: longer than 500 characters")

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .errors import TracingError
-from .values import fold
+from .values import fold, refuse_controls
 
 SAMPLE_BYTES = 64 * 1024
 """Encoding and delimiter detection look at this many bytes only."""
@@ -445,6 +445,8 @@ def _headers(cells, path: str, line: int) -> list[str]:
                for c in cells]
     while headers and not headers[-1]:
         headers.pop()
+    for i, h in enumerate(headers):  # a header is echoed in summaries and kept as an attribute's name
+        refuse_controls(h, f"{path}, line {line}, header column {i + 1}", multiline=True)
     return [h if h else f"column {i + 1}" for i, h in enumerate(headers)]
 
 

@@ -295,13 +295,64 @@ def fold(text) -> str:
     return " ".join(stripped.lower().split())
 
 
-def clean_text(value) -> str | None:
-    """Trimmed NFC text, blank gives None (Vietnamese typed on different
-    keyboards arrives composed or decomposed; store one form)."""
+#: control characters refused in one-line text: C0 (tab and newline too), DEL and C1
+#: (ESC starts terminal commands: ESC ] 52 writes the clipboard; U+009D is the one-byte OSC)
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: the same for free text that may hold tabs and line breaks (addresses, extra attributes)
+CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def refuse_controls(text: str, field: str, *, multiline: bool = False) -> str:
+    r"""``text`` unchanged, or :class:`InvalidValue` naming ``field`` when it
+    holds a control character (:data:`CONTROL`; with ``multiline`` tabs and
+    line breaks are allowed). The message shows the character's code, never
+    the character.
+
+    >>> refuse_controls("Nguyễn Văn An", "name")
+    'Nguyễn Văn An'
+    >>> refuse_controls("An\x1b]52;c;eA==\x07", "name")
+    Traceback (most recent call last):
+    ...
+    tracing.errors.InvalidValue: name: contains the control character U+001B at character 3 (terminal codes, tabs and line breaks are not allowed here)
+    """
+    from .i18n import _
+
+    m = (CONTROL_MULTILINE if multiline else CONTROL).search(text)
+    if m is None:
+        return text
+    if multiline:
+        why = _("{field}: contains the control character U+{code} at character {n} (terminal codes are not "
+                "allowed)")
+    else:
+        why = _("{field}: contains the control character U+{code} at character {n} (terminal codes, tabs and "
+                "line breaks are not allowed here)")
+    raise InvalidValue(why.format(field=field, code=f"{ord(m.group()):04X}", n=m.start() + 1), field=field)
+
+
+def visible(text: str) -> str:
+    r"""``text`` with every control character but tab and newline written as
+    an escape (``\x1b``), so that printing it cannot drive a terminal.
+
+    >>> visible("An\x1b]52;c;eA==\x07 \x9d\tok\n")
+    'An\\x1b]52;c;eA==\\x07 \\x9d\tok\n'
+    """
+    return CONTROL_MULTILINE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def clean_text(value, field: str = "text", *, multiline: bool = False) -> str | None:
+    r"""Trimmed NFC text, blank gives None (Vietnamese typed on different
+    keyboards arrives composed or decomposed; store one form). Control
+    characters are refused naming ``field`` (:func:`refuse_controls`); with
+    ``multiline`` tabs and line breaks (``\r\n`` read as ``\n``) are kept."""
     if value is None:
         return None
-    text = unicodedata.normalize("NFC", str(value)).strip()
-    return text or None
+    text = unicodedata.normalize("NFC", str(value))
+    if multiline:
+        text = text.replace("\r\n", "\n")
+    text = text.strip()
+    if not text:
+        return None
+    return refuse_controls(text, field, multiline=multiline)
 
 
 def normalize_phone(value) -> str | None:
@@ -342,8 +393,10 @@ def normalize_national_id(value) -> str | None:
 
 
 def _short(text: str, limit: int = 40) -> str:
+    """A typed value cut for an error message, control characters escaped."""
     text = text.replace("\n", " ")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return visible(text)
 
 
 def iso(value) -> str | None:
