@@ -59,13 +59,16 @@ def test_person_add_refuses_control_characters_naming_the_field(run, db_path, op
 def test_contact_checkin_and_case_refuse_control_characters(run, db_path):
     run("person", "add", "--id", "A", "--name", "Nguyễn Văn An")
     run("person", "add", "--id", "B", "--name", "Trần Thị Bình")
+    run("case", "confirm", "A", "--date", "2021-06-02")
     before = db_digest(db_path)
     for args, field in (
         (["contact", "add", "A", "B", "--date", "2021-06-01", "--place", CSI], "place"),
         (["checkin", "add", "A", CSI, "--at", "2021-06-01 08:00"], "place"),
-        (["case", "confirm", "A", "--date", "2021-06-02", "--source", "B\x1b[2J"], "--source"),
+        (["case", "confirm", "B", "--date", "2021-06-02", "--source", "A\x1b[2J"], "--source"),
         (["case", "confirm", "A\x1b]52;c;eA==\x07", "--date", "2021-06-02"], "id"),
         (["rules", "set", "trace.max_depth", "3", "--from", "2021-06-01", "--note", OSC52], "--note"),
+        (["care", "set", "A", "--tier", "1", "--from", "2021-06-03", "--place", OSC52], "--place"),
+        (["zone", "declare", OSC52, "--from", "2021-06-03"], "zone"),
     ):
         result = run(*args, ok=False)
         assert result.exit_code == 1, args

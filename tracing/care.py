@@ -115,7 +115,7 @@ def set_tier(store, case_id, tier, start, place=None) -> dict:
     if done:
         raise Conflict(f"{case['person']} was released from treatment on {done[-1]['start']}: "
                        "a tier after that is refused")
-    place = clean_text(place)
+    place = clean_text(place, "--place")
     sql.insert_care(store, case["person"], day, "care", tier, place)
     store.note(case=case["person"], tier=tier, start=day, place=place)
     return {"id": case["person"], "tier": tier, "from": day, "place": place,

@@ -222,9 +222,9 @@ def clean_population(fields: dict) -> dict:
             raise InvalidValue(f"level: '{level[:30]}' is not district, ward, unit or workplace")
     row = {"kind": kind, "area": area, "population": population}
     for key in ("vaccinated", "elderly_vaccinated"):
-        if clean_text(fields.get(key)) is not None:
+        if clean_text(fields.get(key), key) is not None:
             row[key] = parse_share(fields[key], key)
-    if clean_text(fields.get("capacity")) is not None:
+    if clean_text(fields.get("capacity"), "capacity") is not None:
         row["capacity"] = int(parse_bool(fields["capacity"], "capacity"))
     return row
 

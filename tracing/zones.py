@@ -100,7 +100,7 @@ def resolve(store, text: str) -> Area:
     checked in) or a unit written ``UNIT, WARD`` (or ``UNIT`` when it is in one
     ward only). Unknown, or both a place and a unit: :class:`InvalidValue`.
     """
-    raw = clean_text(text)
+    raw = clean_text(text, "zone")
     if not raw:
         raise InvalidValue("zone: an empty unit or place name")
     want = None
