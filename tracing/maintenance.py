@@ -131,6 +131,11 @@ def _stage(source: str, staged: str) -> None:
     Store.open(staged).close()  # migrates an older backup
 
 
+def _created_meanwhile(db_path: str) -> Conflict:
+    return Conflict(_("{path} was created by another process meanwhile: nothing was restored; "
+                      "run the restore again (with --force)").format(path=db_path))
+
+
 def divergence_text(why: dict) -> str:
     """A divergence of :func:`tracing.store.maintenance.audit_divergence` in words."""
     text = {"missing": _("the backup lacks audit entry {entry} ({command}, {at}): its log was cut or edited"),
@@ -205,7 +210,7 @@ def restore(db_path, source, *, force: bool = False) -> dict:
             raise DatabaseError(f"cannot keep a copy of {db_path} before restoring "
                                 f"({getattr(e, 'strerror', None) or e}): nothing was restored") from None
 
-    with temporary(db_path, suffix=".db", label=f"cannot restore into {db_path}") as staged:
+    with temporary(db_path, suffix=".db", label=_("cannot restore into {path}").format(path=db_path)) as staged:
         _stage(source, staged)
         if live_ok:
             from .store import Store
@@ -222,12 +227,10 @@ def restore(db_path, source, *, force: bool = False) -> dict:
             try:
                 os.link(staged, db_path)  # appears whole; never over a database made meanwhile
             except FileExistsError:
-                raise Conflict(f"{db_path} was created by another process meanwhile: nothing was restored; "
-                               "run the restore again (with --force)") from None
+                raise _created_meanwhile(db_path) from None
             except OSError:  # no hard links (a FAT USB stick): rename, unless it appeared meanwhile
                 if os.path.lexists(db_path):
-                    raise Conflict(f"{db_path} was created by another process meanwhile: nothing was restored; "
-                                   "run the restore again (with --force)") from None
+                    raise _created_meanwhile(db_path) from None
                 os.rename(staged, db_path)
     from .store import Store
     store = Store.open(db_path)
