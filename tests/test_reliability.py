@@ -620,3 +620,19 @@ def test_restore_loses_no_confirmed_write(db_path, tmp_path):
     lost = sorted(set(confirmed) - found)
     assert len(confirmed) == 450 and not lost, f"{len(lost)} confirmed writes vanished: {lost[:10]}"
     assert integrity(db_path) == "ok"
+
+
+def test_a_write_into_a_database_removed_meanwhile_is_refused_not_lost(tmp_path):
+    """Process A's failed first command removes the empty file it made while
+    process B had just opened it: B's write must fail loudly, not commit into
+    a file nobody will ever open again."""
+    db = tmp_path / "new.db"
+    a = Store.open(db, create=True)
+    b = Store.open(db)
+    assert a.created and not b.created, "only the process that made the file counts as its creator"
+    assert a.discard_if_unused() and not db.exists()
+    with pytest.raises(DatabaseError, match="removed or replaced"):
+        with b.write("person add"):
+            b.insert_person({"id": "P1", "name": "An"})
+    b.close()
+    assert not db.exists()
