@@ -24,7 +24,9 @@ def demo_cmd(directory, people):
     Generates a district (Vietnamese names, wards, tổ dân phố, households,
     workplaces, QR check-ins, six weeks of dated contacts), imports it into
     DIR/tracing.db, confirms an index case, then an F1 (PA1), then a case with
-    no known source (PA2), and prints the tree, clusters, report and maps.
+    no known source (PA2) and declares its zone, puts F0 in home care or a
+    field hospital, releases the zone, and prints the tree, clusters, report
+    and maps.
 
     \b
     Example:
@@ -36,7 +38,8 @@ def demo_cmd(directory, people):
     click.echo(f"Sample district: {store.counts()['persons']:,} persons, {store.counts()['contacts']:,} contacts, "
                f"{store.counts()['checkins']:,} QR check-ins in Long Biên ({district.start} to {district.end}).")
     for step, data in demo.walk(store, district, directory):
-        click.echo()
+        if step not in ("care", "zone"):
+            click.echo()
         _SHOW[step](data)
     click.echo()
     made = [n for n in ("tracing.db", "report.md", "report.xlsx", "tree.html", "timeline.html")
@@ -47,6 +50,8 @@ def demo_cmd(directory, people):
                  f"tracing --db {db} person find \"nguyen\"",
                  f"tracing --db {db} clusters",
                  f"tracing --db {db} followup --date {district.end}",
+                 f"tracing --db {db} zone list --date {district.end}",
+                 f"tracing --db {db} care list --tier all --date {district.end}",
                  f"tracing --db {db} render --all --layout network -o network.html"):
         click.echo(f"  {line}")
     store.close()
@@ -96,6 +101,29 @@ def _pa2(data):
     if zone:
         click.echo(f"  Zone: units {', '.join(zone['units']) or '–'}; {len(zone['places'])} places; "
                    f"{len(zone['to_test'])} persons to test")
+    declared = zone.get("declared")
+    if declared:
+        click.echo(f"  Declared zone {declared['id']} from {declared['start']}: "
+                   f"{declared['tests']['scheduled']} mass tests on {', '.join(declared['tests']['days'])}")
+
+
+def _care(data):
+    s = data["summary"]
+    click.echo(f"   F0 care on {data['date']}: tier 1 (home) {s['tiers']['1']}, tier 2 {s['tiers']['2']}, "
+               f"tier 3 {s['tiers']['3']}; treated at home {s['home_share_pct']} %")
+    for h in data["home"][:3]:
+        click.echo(f"   {h.id} at home, day {h.day_of_illness} of illness: may be released from "
+                   f"{h.release_from} with a negative test" + (f", on {h.release_without_test} without"
+                                                                if h.release_without_test else ""))
+
+
+def _zone(data):
+    st, rel = data["status"], data["released"]
+    if rel is None:
+        click.echo(f"   Zone {st.id} may be released from {st.release_from} (rule zone.release_days)")
+        return
+    click.echo(f"   Zone {rel['id']} released on {rel['released']}: {st.release_days} days without a new case "
+               f"since {st.last_case_date} (rule zone.release_days); {rel['cancelled_tests']} mass tests cancelled")
 
 
 def _tree(data):
@@ -111,13 +139,17 @@ def _clusters(data):
     found = data["clusters"]
     click.echo(f"5. Clusters: {len(found)}")
     for c in found[:5]:
-        click.echo(f"   {c['id']}: {c['size']} cases, {c['first']} – {c['last']}, wards {', '.join(c['wards'])}")
+        click.echo(f"   {c['id']}: {c['size']} cases, {c['first']} – {c['last']}, wards {', '.join(c['wards'])}; "
+                   f"focus {c['focus']} (over from {c['focus_over_from']})")
 
 
 def _report(data):
     rep = data["report"]
     click.echo(f"6. Report {rep['from']} – {rep['to']}: {rep['new_cases']} new F0 "
                f"({rep['per_day']}/day); written to {data['files']['md']} and {data['files']['xlsx']}")
+    click.echo(f"   zones active: {sum(1 for z in rep['zones'] if z['status'] == 'active')}; foci active "
+               f"{rep['foci']['active']}, over {rep['foci']['over']}; F0 by tier {rep['care']['tiers']}, "
+               f"treated at home {rep['care']['home_share_pct']} %")
 
 
 def _maps(data):
@@ -125,8 +157,8 @@ def _maps(data):
         click.echo("7. Maps (open in a browser, work offline): " + ", ".join(data["files"].values()))
 
 
-_SHOW = {"index": _index, "pa1": _pa1, "pa2": _pa2, "tree": _tree, "clusters": _clusters, "report": _report,
-         "maps": _maps}
+_SHOW = {"index": _index, "pa1": _pa1, "pa2": _pa2, "care": _care, "zone": _zone, "tree": _tree,
+         "clusters": _clusters, "report": _report, "maps": _maps}
 
 
 def register(cli):

@@ -43,3 +43,23 @@ def test_demo_with_today_pinned_before_its_default_period(tmp_path):
     start = dt.date(2021, 5, 10) - dt.timedelta(days=7 * DEMO_WEEKS - 1)
     assert f"({start} to 2021-05-10)" in proc.stdout
     assert "3. PA2" in proc.stdout and (tmp_path / "d" / "report.md").exists()
+
+
+def test_demo_declares_a_zone_puts_f0_in_home_care_and_releases_the_zone(tmp_path):
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "d"), "--people", "1500"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    db = str(tmp_path / "d" / "tracing.db")
+
+    def run_json(*args):
+        out = CliRunner().invoke(cli, ["--db", db, *args, "--format", "json"])
+        assert out.exit_code == 0, out.output
+        return json.loads(out.stdout)
+
+    [zone] = run_json("zone", "list")
+    assert zone["status"] == "released" and zone["released"] == zone["release_from"]
+    assert f"Declared zone {zone['id']}" in result.output and f"Zone {zone['id']} released" in result.output
+    home = run_json("care", "list", "--date", zone["start"])
+    assert home and all(r["tier"] == 1 for r in home)
+    report = (tmp_path / "d" / "report.md").read_text(encoding="utf-8")
+    assert "Khoanh vùng" in report and "Ổ dịch" in report and "F0 theo tầng điều trị" in report

@@ -8,8 +8,11 @@ time, and yields each step's result for the command line to print:
 
 1. an index case is confirmed: its F1 and F2 appear;
 2. one of its F1 turns positive: PA1 (promotions, new schedules);
-3. a case with no known source: PA2 (candidate sources, zone);
-4. the sơ đồ cây, the clusters, the report (.md, .xlsx) and the maps.
+3. a case with no known source: PA2 (candidate sources, the zone declared);
+4. F0 care: cases put in home care or a field hospital, who may be released when;
+5. the zone released once ``zone.release_days`` have passed without a case;
+6. the sơ đồ cây, the clusters, the report (.md, .xlsx: zones, foci, F0 by
+   tier) and the maps.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import os
 import shutil
 from collections import Counter
 
-from . import cases, clusters, files, report, synthetic, tree
+from . import care, cases, clusters, files, report, synthetic, tree, zones
 from .errors import InvalidValue
 from .importer import import_file
 from .store import Store
@@ -115,9 +118,30 @@ def walk(store, district, directory):
     others = [p for p in everyone[len(everyone) // 2:] if p not in traced]
     pa2 = _busiest(store, others[:400], _day(confirmed, -4), _day(confirmed, 3))
     if pa2:
+        person = store.get_person(pa2)
         result = _confirm(store, {"id": pa2, "confirmed": _day(confirmed, 3), "onset": _day(confirmed, 2),
-                                  "unknown_source": True})
-        yield "pa2", {"result": result, "person": store.get_person(pa2)}
+                                  "unknown_source": True, "declare_zone": bool(person.get("unit"))})
+        yield "pa2", {"result": result, "person": person}
+
+    # F0 care: the index case treated at home, the PA1 case at home, the PA2 case in a field hospital.
+    placed = []
+    with store.write("care set (demo)"):
+        for cid, tier, place in ((index, 1, "tại nhà"), (pa1, 1, "tại nhà"), (pa2, 2, "Bệnh viện dã chiến số 1")):
+            if cid and store.get_case(cid):
+                care.set_tier(store, cid, tier, store.get_case(cid)["confirmed"], place)
+                placed.append(cid)
+    day = _day(confirmed, 3)
+    yield "care", {"date": day, "home": care.states(store, day, tier=1), "summary": care.summary(store, day)}
+
+    # The zone of the PA2 case is released once zone.release_days have passed without a new case.
+    declared = ((result.get("zone") or {}).get("declared") or {}) if pa2 else {}
+    if declared:
+        [status] = [z for z in zones.list_zones(store, day) if z.id == declared["id"]]
+        released = None
+        if status.release_from <= today().isoformat():  # a pinned today may come before the day it is due
+            with store.write("zone release (demo)"):
+                released = zones.release(store, declared["id"], status.release_from)
+        yield "zone", {"declared": declared, "status": status, "released": released}
     index = {"id": index}
 
     yield "tree", {"root": index["id"], "tree": tree.build(store, index["id"], depth=3)}
