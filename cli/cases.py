@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from tracing import cases
+from tracing import cases, zones
+from tracing.i18n import _, fmt_date
 
 from .output import changes_lines, emit_json, emit_table, format_option
 
@@ -66,8 +67,10 @@ def _print_result(result: dict, fmt: str, title: str) -> None:
         declared = zone.get("declared")
         if declared:
             tests = declared["tests"]
-            click.echo(f"Declared zone {declared['id']} ({declared['kind']}) from {declared['start']}: "
-                       f"{tests['scheduled']} mass tests scheduled on {', '.join(tests['days'])}.")
+            click.echo(_("Declared zone {zone} ({kind}) from {day}: {n} mass tests scheduled on {days}.").format(
+                zone=declared["id"], kind=_(zones.KIND_WORDS[declared["kind"]]), day=fmt_date(declared["start"]),
+                n=tests["scheduled"], days=", ".join(fmt_date(d) for d in tests["days"])))
+
 
 
 def _what(entry: dict) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from tracing import clusters
+from tracing import clusters, foci
+from tracing.i18n import _, fmt_date
 
 from .output import emit_json, emit_rows, format_option, note
 
@@ -76,8 +77,8 @@ def cluster_show(obj, cluster_id, fmt):
         f"  cases:            {', '.join(c['cases'])}",
         f"  roots:            {', '.join(c['roots'])}",
         f"  first / last:     {c['first']} / {c['last']}",
-        f"  focus (ổ dịch):   {c['focus']}" + (f", over from {c['focus_over_from']}" if c["focus_over_from"] else "")
-        + " (rule focus.over_days after the last case was isolated)",
+        _("  focus (ổ dịch):   {status}, over from {day} (rule focus.over_days after the last case was "
+          "isolated)").format(status=_(foci.STATUS_WORDS[c["focus"]]), day=fmt_date(c["focus_over_from"]) if c["focus_over_from"] else "–"),
         f"  traced:           {traced}",
         f"  unknown source:   {', '.join(c['unknown_source']) or 'none'}",
         f"  wards:            {', '.join(c['wards']) or '–'}",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from tracing import care, zones
+from tracing.i18n import N_, _, fmt_date
 
 from .output import emit_json, emit_rows, emit_table, format_option, note
 
@@ -56,19 +57,29 @@ def zone_declare(obj, targets, start, kind, case_id, from_case, fmt):
         result = zones.declare(store, list(targets), start, kind=kind, case_id=from_case or case_id,
                                from_case=bool(from_case))
     for w in result["warnings"]:
-        note(f"Warning: {w}")
+        note(_("Warning: {message}").format(message=w))
     if fmt == "json":
         emit_json(result)
         return
-    click.echo(f"Declared zone {result['id']} ({result['kind']}) from {result['start']}"
-               + (f" for case {result['case']}" if result["case"] else "") + ".")
-    click.echo(f"  units:   {', '.join(result['units']) or '–'}")
-    click.echo(f"  places:  {', '.join(result['places']) or '–'}"
-               + (f" (check-ins {result['window'][0]} to {result['window'][1]})" if result["places"] else ""))
+    kind = _(zones.KIND_WORDS[result["kind"]])
+    if result["case"]:
+        click.echo(_("Declared zone {zone} ({kind}) from {day} for case {case}.").format(
+            zone=result["id"], kind=kind, day=fmt_date(result["start"]), case=result["case"]))
+    else:
+        click.echo(_("Declared zone {zone} ({kind}) from {day}.").format(
+            zone=result["id"], kind=kind, day=fmt_date(result["start"])))
+    click.echo(_("  units:   {units}").format(units=", ".join(result["units"]) or "–"))
+    places = ", ".join(result["places"]) or "–"
+    if result["places"]:
+        places += " " + _("(check-ins {start} to {end})").format(start=fmt_date(result["window"][0]),
+                                                                 end=fmt_date(result["window"][1]))
+    click.echo(_("  places:  {places}").format(places=places))
     tests = result["tests"]
-    click.echo(f"  to test: {len(result['to_test'])} persons on {', '.join(tests['days'])} "
-               f"({tests['scheduled']} follow-ups scheduled)")
+    click.echo(_("  to test: {n} persons on {days} ({scheduled} follow-ups scheduled)").format(
+        n=len(result["to_test"]), days=", ".join(fmt_date(d) for d in tests["days"]), scheduled=tests["scheduled"]))
 
+
+EVENT_WORDS = {"care": N_("treatment"), "recovered": N_("released from treatment")}
 
 ZONE_COLUMNS = ["id", "kind", "start", "status", "units", "places", "case", "last_case", "last_case_date",
                 "days_without_case", "release_from", "due_for_release", "released"]
@@ -89,7 +100,7 @@ def zone_list(obj, day, status, fmt):
       tracing zone list --status active --format csv
     """
     rows = [z.as_dict() for z in zones.list_zones(obj.store(), day, status=status)]
-    emit_rows(rows, ZONE_COLUMNS, fmt, empty="No zones.")
+    emit_rows(rows, ZONE_COLUMNS, fmt, empty=_("No zones."))
 
 
 @zone_group.command("release")
@@ -113,8 +124,9 @@ def zone_release(obj, zone_id, day, force, fmt):
     if fmt == "json":
         emit_json(result)
         return
-    click.echo(f"Released zone {result['id']} on {result['released']}"
-               + (" (forced)" if result["forced"] else "") + f"; {result['cancelled_tests']} mass tests cancelled.")
+    message = (_("Released zone {zone} on {day} (forced); {n} mass tests cancelled.") if result["forced"]
+               else _("Released zone {zone} on {day}; {n} mass tests cancelled."))
+    click.echo(message.format(zone=result["id"], day=fmt_date(result["released"]), n=result["cancelled_tests"]))
     if result["note"]:
         note(result["note"])
 
@@ -154,10 +166,11 @@ def care_set(obj, case_id, tier, start, place, fmt):
     if fmt == "json":
         emit_json(result)
         return
-    click.echo(f"{result['id']}: tier {result['tier']} ({care.TIER_NAMES[result['tier']]}) from {result['from']}"
-               + (f" at {result['place']}" if result["place"] else "") + ".")
-    emit_table([{**h, "tier": h["tier"] or "–", "event": h["event"]} for h in result["history"]],
-               ["start", "event", "tier", "place"], ["from", "event", "tier", "place"])
+    click.echo(_("{id}: tier {tier} ({name}) from {day}.").format(
+        id=result["id"], tier=result["tier"], name=_(care.TIER_NAMES[result["tier"]]), day=fmt_date(result["from"]))
+        + (" " + _("Place: {place}.").format(place=result["place"]) if result["place"] else ""))
+    emit_table([{**h, "tier": h["tier"] or "–", "event": _(EVENT_WORDS[h["event"]])} for h in result["history"]],
+               ["start", "event", "tier", "place"], [_("since"), _("event"), _("tier"), _("where")])
 
 
 CARE_COLUMNS = ["id", "name", "phone", "ward", "unit", "tier", "place", "since", "confirmed", "day_of_illness",
@@ -182,7 +195,7 @@ def care_list(obj, day, tier, fmt):
       tracing care list --tier all --format csv
     """
     rows = [s.as_dict() for s in care.states(obj.store(), day, tier=None if tier == "all" else int(tier))]
-    emit_rows(rows, CARE_COLUMNS, fmt, empty="Nobody under treatment at this tier on that day.")
+    emit_rows(rows, CARE_COLUMNS, fmt, empty=_("Nobody under treatment at this tier on that day."))
 
 
 @click.command("recover")
@@ -201,12 +214,12 @@ def case_recover(obj, case_id, day, fmt):
     with store.write("case recover"):
         result = care.recover(store, case_id, day)
     for w in result["warnings"]:
-        note(f"Warning: {w}")
+        note(_("Warning: {message}").format(message=w))
     if fmt == "json":
         emit_json(result)
         return
-    click.echo(f"{result['id']} released from treatment on {result['recovered']} "
-               f"(day {result['day_of_illness']} of illness).")
+    click.echo(_("{id} released from treatment on {day} (day {n} of illness).").format(
+        id=result["id"], day=fmt_date(result["recovered"]), n=result["day_of_illness"]))
 
 
 def register(cli):

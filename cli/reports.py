@@ -6,6 +6,7 @@ import click
 
 from tracing import checks, epilevel, report
 from tracing.errors import InvalidValue
+from tracing.i18n import _
 
 from .output import emit_csv, emit_json, emit_rows, format_option, note
 
@@ -73,12 +74,12 @@ def level_cmd(obj, week_of, by, fmt):
     """
     rows = epilevel.assess(obj.store(), week_of, by)
     if rows:
-        note(f"Week {rows[0]['week'][0]} – {rows[0]['week'][1]}; criteria of {rows[0]['decision']} "
-             "(rule level.assessment)")
+        note(f"Week {rows[0]['week'][0]} – {rows[0]['week'][1]}")
+        note(_("Criteria of {decision} (rule level.assessment).").format(decision=rows[0]["decision"]))
         missing = sorted({m for r in rows for m in r["not_assessed"]})
         if missing:
-            note(f"Not assessed (no column in the populations file): {', '.join(missing)}; "
-                 "a criterion without data is left out of an area's level, never guessed")
+            note(_("Not assessed (no column in the populations file): {criteria}; a criterion without data is "
+                   "left out of an area's level, never guessed").format(criteria=", ".join(missing)))
     # the columns of before first (scripts read them by position), the criteria after
     emit_rows(rows, ["area", "population", "new_cases", "per_100k", "level", "note", "case_level", "vaccinated",
                      "elderly_vaccinated", "capacity"], fmt,

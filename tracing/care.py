@@ -27,12 +27,13 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from .errors import Conflict, InvalidValue, NotFound
+from .i18n import N_, _, fmt_date
 from .people import check_id
 from .store import outbreak as sql
 from .values import clean_text, parse_date, past_date, today
 
 TIERS = (1, 2, 3)
-TIER_NAMES = {1: "home care", 2: "field hospital", 3: "intensive care"}
+TIER_NAMES = {1: N_("home care"), 2: N_("field hospital"), 3: N_("intensive care")}
 
 
 def _plus(day: str, days: int) -> str:
@@ -83,7 +84,8 @@ def _case(store, case_id) -> dict:
     cid = check_id(case_id)
     row = store.get_case(cid)
     if row is None:
-        raise NotFound(f"{cid} is not a confirmed case (confirm it first: `tracing case confirm {cid} --date D`)")
+        raise NotFound(_("{id} is not a confirmed case (confirm it first: `tracing case confirm {id} --date D`)").format(
+            id=cid))
     return row
 
 
@@ -104,17 +106,19 @@ def set_tier(store, case_id, tier, start, place=None) -> dict:
     try:
         tier = int(tier)
     except (TypeError, ValueError):
-        raise InvalidValue(f"--tier: '{tier}' is not 1, 2 or 3") from None
+        raise InvalidValue(_("--tier: '{tier}' is not 1, 2 or 3").format(tier=tier)) from None
     if tier not in TIERS:
-        raise InvalidValue(f"--tier: {tier} is not 1 (home care), 2 (field hospital) or 3 (intensive care)")
+        raise InvalidValue(_("--tier: {tier} is not 1 (home care), 2 (field hospital) or 3 (intensive care)").format(
+            tier=tier))
     day = past_date(start, "--from", required=True).isoformat()
     if day < case["confirmed"]:
-        raise InvalidValue(f"--from {day} is before the sample date of {case['person']} ({case['confirmed']})")
+        raise InvalidValue(_("--from {day} is before the sample date of {id} ({sample})").format(
+            day=day, id=case["person"], sample=case["confirmed"]))
     history = sql.care_history(store, [case["person"]]).get(case["person"], [])
     done = [h for h in history if h["event"] == "recovered" and h["start"] <= day]
     if done:
-        raise Conflict(f"{case['person']} was released from treatment on {done[-1]['start']}: "
-                       "a tier after that is refused")
+        raise Conflict(_("{id} was released from treatment on {day}: a tier after that is refused").format(
+            id=case["person"], day=done[-1]["start"]))
     place = clean_text(place, "--place")
     sql.insert_care(store, case["person"], day, "care", tier, place)
     store.note(case=case["person"], tier=tier, start=day, place=place)
@@ -130,21 +134,23 @@ def recover(store, case_id, day) -> dict:
     day = past_date(day, "--date", required=True).isoformat()
     cid = case["person"]
     if day < case["confirmed"]:
-        raise InvalidValue(f"--date {day} is before the sample date of {cid} ({case['confirmed']})")
+        raise InvalidValue(_("--date {day} is before the sample date of {id} ({sample})").format(
+            day=day, id=cid, sample=case["confirmed"]))
     history = sql.care_history(store, [cid]).get(cid, [])
     for h in history:
         if h["event"] == "recovered":
-            raise Conflict(f"{cid} was already released from treatment on {h['start']}")
+            raise Conflict(_("{id} was already released from treatment on {day}").format(id=cid, day=h["start"]))
     later = [h for h in history if h["start"] > day]
     if later:
-        raise InvalidValue(f"--date {day} is before {cid}'s treatment at tier {later[0]['tier']} "
-                           f"from {later[0]['start']}")
+        raise InvalidValue(_("--date {day} is before the treatment of {id} at tier {tier} from {start}").format(
+            day=day, id=cid, tier=later[0]["tier"], start=later[0]["start"]))
     rule = store.rules().at("care.release", case["confirmed"])
     first, _without, _monitor = release_days(case["confirmed"], rule)
     warnings = []
     if day < first:
-        warnings.append(f"{cid} released on day {day_of_illness(case['confirmed'], day)} of illness, before day "
-                        f"{rule['days']} that rule care.release asks ({first})")
+        warnings.append(_("{id} released on day {n} of illness, before day {days} that rule care.release asks "
+                          "({day})").format(id=cid, n=day_of_illness(case["confirmed"], day), days=rule["days"],
+                                            day=fmt_date(first)))
     sql.insert_care(store, cid, day, "recovered", None, None)
     store.note(case=cid, recovered=day, warnings=warnings)
     return {"id": cid, "recovered": day, "day_of_illness": day_of_illness(case["confirmed"], day),
@@ -157,7 +163,7 @@ def states(store, day=None, *, tier: int | None = 1, include_recovered: bool = F
     those released on or before ``day``."""
     day = (parse_date(day, "--date") or today()).isoformat()
     if tier is not None and tier not in TIERS:
-        raise InvalidValue(f"--tier: {tier} is not 1, 2 or 3")
+        raise InvalidValue(_("--tier: '{tier}' is not 1, 2 or 3").format(tier=tier))
     history = sql.care_history(store)
     ids = [cid for cid, h in history.items() if _state(h, day)]
     rules = store.rules()

@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .i18n import N_
+
 STATUSES = ("active", "over")
+#: The statuses as people read them, through the catalog.
+STATUS_WORDS = {"active": N_("active"), "over": N_("over")}
 
 
 def status(rules, cases: list[tuple[str, str | None]], day: str) -> tuple[str, str | None, str | None]:

@@ -32,12 +32,15 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 from .errors import Conflict, InvalidValue, NotFound
+from .i18n import N_, _, fmt_date
 from .levels import case_from_row
 from .people import check_id
 from .store import outbreak as sql
 from .values import clean_text, parse_date, past_date, today
 
 KINDS = ("zone", "lockdown")
+#: The kinds as people read them (khoanh vùng, phong tỏa), through the catalog.
+KIND_WORDS = {"zone": N_("zone"), "lockdown": N_("lockdown")}
 STATUSES = ("not_started", "active", "released")
 
 
@@ -46,7 +49,8 @@ def zone_number(value) -> int:
     text = (clean_text(value) or "").upper()
     digits = text[1:] if text.startswith("Z") else text
     if not digits.isdigit() or int(digits) < 1:
-        raise InvalidValue(f"zone: '{str(value)[:30]}' is not a zone id (Z1, Z2…, see `tracing zone list`)")
+        raise InvalidValue(_("zone: '{value}' is not a zone id (Z1, Z2…, see `tracing zone list`)").format(
+            value=str(value)[:30]))
     return int(digits)
 
 
@@ -102,7 +106,7 @@ def resolve(store, text: str) -> Area:
     """
     raw = clean_text(text, "zone")
     if not raw:
-        raise InvalidValue("zone: an empty unit or place name")
+        raise InvalidValue(_("zone: an empty unit or place name"))
     want = None
     low = raw.lower()
     for prefix in ("unit:", "place:"):
@@ -116,18 +120,20 @@ def resolve(store, text: str) -> Area:
             unit, ward = raw.rsplit(", ", 1)
             units = sql.units_named(store, unit.strip(), ward.strip())
     if place and units:
-        raise InvalidValue(f"zone: '{raw}' is both a place and a unit: write place:{raw} or unit:{raw}")
+        raise InvalidValue(_("zone: '{name}' is both a place and a unit: write place:{name} or unit:{name}").format(
+            name=raw))
     if place:
         return Area("place", place["name"], place=place["id"], unit=place["unit"], ward=place["ward"])
     if len(units) > 1:
         options = "; ".join(_unit_label(u["unit"], u["ward"]) for u in units)
-        raise InvalidValue(f"zone: unit '{raw}' is in {len(units)} wards ({options}): write 'UNIT, WARD'")
+        raise InvalidValue(_("zone: unit '{name}' is in {n} wards ({options}): write 'UNIT, WARD'").format(
+            name=raw, n=len(units), options=options))
     if units:
         u = units[0]
         return Area("unit", _unit_label(u["unit"], u["ward"]), unit=u["unit"], ward=u["ward"])
-    what = {"unit": "unit", "place": "place"}.get(want, "unit or place")
-    raise InvalidValue(f"zone: no {what} named '{raw}' (units are written 'UNIT, WARD' as persons are "
-                       "recorded; places as checked in)")
+    what = {"unit": _("unit"), "place": _("place")}.get(want, _("unit or place"))
+    raise InvalidValue(_("zone: no {what} named '{name}' (units are written 'UNIT, WARD' as persons are "
+                         "recorded; places as checked in)").format(what=what, name=raw))
 
 
 def _window(store, start: str, case_row: dict | None) -> tuple[str, str]:
@@ -167,20 +173,21 @@ def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: st
     from . import scenarios
 
     if kind not in KINDS:
-        raise InvalidValue(f"--kind: '{kind}' is not one of {', '.join(KINDS)}")
+        raise InvalidValue(_("--kind: '{kind}' is not one of {choices}").format(kind=kind, choices=", ".join(KINDS)))
     day = past_date(start, "--from", required=True).isoformat()
     case_row = None
     if case_id is not None:
         case_id = check_id(case_id, "--case")
         case_row = store.get_case(case_id)
         if case_row is None:
-            raise NotFound(f"--case: {case_id} is not a confirmed case")
+            raise NotFound(_("--case: {id} is not a confirmed case").format(id=case_id))
         if case_row["confirmed"] > day:
-            raise InvalidValue(f"--from {day} is before the sample date of {case_id} ({case_row['confirmed']})")
+            raise InvalidValue(_("--from {day} is before the sample date of {id} ({sample})").format(
+                day=day, id=case_id, sample=case_row["confirmed"]))
     areas: list[Area] = []
     if from_case or (not targets and case_row):
         if case_row is None:
-            raise InvalidValue("--from-case needs the id of a confirmed case")
+            raise InvalidValue(_("--from-case needs the id of a confirmed case"))
         proposal = scenarios.zone(store, case_id)
         person = store.get_person(case_id) or {}
         if person.get("unit"):
@@ -189,12 +196,12 @@ def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: st
         for name in proposal["places"]:
             areas.append(resolve(store, "place:" + name))
         if not areas:
-            raise InvalidValue(f"{case_id} has no unit recorded and no check-in in its infectious window: "
-                               "name the units or places to zone")
+            raise InvalidValue(_("{id} has no unit recorded and no check-in in its infectious window: "
+                                 "name the units or places to zone").format(id=case_id))
     for text in targets:
         areas.append(resolve(store, text))
     if not areas:
-        raise InvalidValue("zone declare: name at least one unit or place (or --from-case ID)")
+        raise InvalidValue(_("zone declare: name at least one unit or place (or --from-case ID)"))
     seen, unique = set(), []
     for a in areas:
         if (a.kind, a.name) not in seen:
@@ -206,7 +213,7 @@ def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: st
               if not z["released"] for a in z["areas"]}
     for a in unique:
         if (a.kind, a.name) in active:
-            warnings.append(f"{a.name} is already in zone {active[(a.kind, a.name)]}")
+            warnings.append(_("{name} is already in zone {zone}").format(name=a.name, zone=active[(a.kind, a.name)]))
     n = sql.insert_zone(store, kind, day, case_id, window, [a.__dict__ for a in unique])
     persons = people_in(store, unique, window)
     test_days = [int(d) for d in store.rules().at("zone.test_days", day)]
@@ -268,7 +275,8 @@ def list_zones(store, day=None, *, status: str | None = None) -> list[ZoneStatus
     """Every zone on ``day`` (default today), by number; ``status`` filters."""
     day = (parse_date(day, "--date") or today()).isoformat()
     if status is not None and status not in STATUSES:
-        raise InvalidValue(f"--status: '{status}' is not one of {', '.join(STATUSES)}")
+        raise InvalidValue(_("--status: '{status}' is not one of {choices}").format(
+            status=status, choices=", ".join(STATUSES)))
     out = [status_of(store, z, day) for z in sql.zones(store)]
     return [z for z in out if status is None or z.status == status]
 
@@ -282,24 +290,28 @@ def release(store, zone_text, day, *, force: bool = False) -> dict:
     n = zone_number(zone_text)
     found = sql.zones(store, [n])
     if not found:
-        raise NotFound(f"zone {zone_id(n)} does not exist (see `tracing zone list`)")
+        raise NotFound(_("zone {zone} does not exist (see `tracing zone list`)").format(zone=zone_id(n)))
     zone = found[0]
     day = past_date(day, "--date", required=True).isoformat()
     if zone["released"]:
-        raise Conflict(f"zone {zone_id(n)} was already released on {zone['released']}")
+        raise Conflict(_("zone {zone} was already released on {day}").format(zone=zone_id(n), day=zone["released"]))
     if day < zone["start"]:
-        raise InvalidValue(f"--date {day} is before zone {zone_id(n)} started ({zone['start']})")
+        raise InvalidValue(_("--date {day} is before zone {zone} started ({start})").format(
+            day=day, zone=zone_id(n), start=zone["start"]))
     st = status_of(store, zone, day)
     note = None
     if not st.due_for_release:
-        held = (f"its last case {st.last_case} (sample {st.last_case_date}) is {st.days_without_case} days old"
-                if st.last_case else f"it started {st.days_without_case} days ago")
-        reason = (f"zone {st.id}: {held}; rule zone.release_days asks {st.release_days} days without a new "
-                  f"case, so it may be released from {st.release_from}")
+        held = (_("its last case {case} (sample {sample}) is {days} days old").format(
+                    case=st.last_case, sample=fmt_date(st.last_case_date), days=st.days_without_case)
+                if st.last_case else _("it started {days} days ago").format(days=st.days_without_case))
+        reason = _("zone {zone}: {held}; rule zone.release_days asks {n} days without a new case, so it may be "
+                   "released from {day}").format(zone=st.id, held=held, n=st.release_days, day=fmt_date(st.release_from))
         if not force:
-            raise Conflict(reason + " (--force releases it anyway, and the audit log keeps the reason)")
-        note = "forced: " + reason
+            raise Conflict(_("{reason} (--force releases it anyway, and the audit log keeps the reason)").format(
+                reason=reason))
+        note = _("forced: {reason}").format(reason=reason)
     sql.release_zone(store, n, day, force and note is not None, note)
+    # stored reasons stay in English like every stored value (the database is language-neutral)
     cancelled = sql.cancel_zone_tests(store, n, f"zone {st.id} released on {day}", after=day)
     store.note(zone=st.id, released=day, forced=note is not None, reason=note, cancelled=cancelled)
     st = status_of(store, sql.zones(store, [n])[0], day)
