@@ -175,6 +175,9 @@ def care_set(obj, case_id, tier, start, place, fmt):
 
 CARE_COLUMNS = ["id", "name", "phone", "ward", "unit", "tier", "place", "since", "confirmed", "day_of_illness",
                 "release_from", "release_test", "release_without_test", "negative_test", "status"]
+#: What the team reads on paper (CSV and JSON have every column).
+CARE_TABLE = ["id", "name", "phone", "ward", "unit", "tier", "since", "day_of_illness", "release_from",
+              "release_without_test", "status"]
 
 
 @care_group.command("list")
@@ -195,7 +198,8 @@ def care_list(obj, day, tier, fmt):
       tracing care list --tier all --format csv
     """
     rows = [s.as_dict() for s in care.states(obj.store(), day, tier=None if tier == "all" else int(tier))]
-    emit_rows(rows, CARE_COLUMNS, fmt, empty=_("Nobody under treatment at this tier on that day."))
+    emit_rows(rows, CARE_COLUMNS if fmt != "table" else CARE_TABLE, fmt,
+              empty=_("Nobody under treatment at this tier on that day."))
 
 
 @click.command("recover")

@@ -290,3 +290,15 @@ def test_populations_file_with_criteria_and_workplaces(run, run_json, tmp_path, 
     assert w["level"] == _expected("2022-02-23", 2, 2000, {"vaccinated": 0.95, "capacity": 0})[0]
     [ward] = run_json("level", "--week-of", "2022-02-23")
     assert ward["vaccinated"] == 0.825 and ward["new_cases"] == 3
+
+
+def test_person_merge_keeps_the_treatment_history_and_the_zone(omicron, run, run_json):
+    run("person", "add", "--id", "K9", "--name", "Ca 2 (trùng)", "--ward", "Ngọc Lâm", "--unit", "TDP 1")
+    run("case", "confirm", "K9", "--date", omicron)
+    run("care", "set", "K9", "--tier", "2", "--from", plus(omicron, 1))
+    run("zone", "declare", "TDP 1, Ngọc Lâm", "--from", omicron, "--case", "K9")
+    run("person", "merge", "K2", "K9")
+    history = run_json("care", "set", "K2", "--tier", "1", "--from", plus(omicron, 2))["history"]
+    assert [(h["start"], h["tier"]) for h in history] == [(omicron, 1), (plus(omicron, 1), 2), (plus(omicron, 2), 1)]
+    [zone] = run_json("zone", "list", "--date", omicron)
+    assert zone["case"] == "K2"

@@ -83,7 +83,8 @@ def merge_rows(store, keep: str, other: str) -> dict:
     """
     c = store.conn
     out = {"contacts_moved": 0, "contacts_dropped": 0, "checkins_moved": 0, "checkins_dropped": 0,
-           "case_sources_moved": 0, "followups_moved": 0, "case": None, "fields_filled": []}
+           "case_sources_moved": 0, "followups_moved": 0, "care_moved": 0, "zones_moved": 0, "case": None,
+           "fields_filled": []}
     seeds = {keep}
     # contacts
     rows = c.execute("""SELECT id, a, b, date, setting, place, minutes, masked, extra FROM contacts
@@ -128,7 +129,11 @@ def merge_rows(store, keep: str, other: str) -> dict:
                   "WHERE case_id = ? AND source != ?", (keep, other, keep))
         c.execute("INSERT OR IGNORE INTO case_labels (case_id, label) SELECT ?, label FROM case_labels "
                   "WHERE case_id = ?", (keep, other))
-        c.execute("DELETE FROM cases WHERE person = ?", (other,))  # cascades its sources and labels
+        # treatment history (tracing.care): moved, a row the kept case has that day wins
+        out["care_moved"] = c.execute("UPDATE OR IGNORE care SET person = ? WHERE person = ?", (keep, other)).rowcount
+        c.execute("DELETE FROM cases WHERE person = ?", (other,))  # cascades its sources, labels, care left
+    # zones declared for OTHER (tracing.zones)
+    out["zones_moved"] = c.execute("UPDATE zones SET case_id = ? WHERE case_id = ?", (keep, other)).rowcount
     # case sources naming OTHER
     for (case_id,) in c.execute("SELECT case_id FROM case_sources WHERE source = ?", (other,)).fetchall():
         seeds.add(case_id)
