@@ -83,6 +83,8 @@ EVENT_WORDS = {"care": N_("treatment"), "recovered": N_("released from treatment
 
 ZONE_COLUMNS = ["id", "kind", "start", "status", "units", "places", "case", "last_case", "last_case_date",
                 "days_without_case", "release_from", "due_for_release", "released"]
+ZONE_TABLE = ["id", "kind", "start", "status", "units", "places", "last_case", "days_without_case", "release_from",
+              "due_for_release", "released"]
 
 
 @zone_group.command("list")
@@ -100,7 +102,7 @@ def zone_list(obj, day, status, fmt):
       tracing zone list --status active --format csv
     """
     rows = [z.as_dict() for z in zones.list_zones(obj.store(), day, status=status)]
-    emit_rows(rows, ZONE_COLUMNS, fmt, empty=_("No zones."))
+    emit_rows(rows, ZONE_COLUMNS if fmt != "table" else ZONE_TABLE, fmt, empty=_("No zones."))
 
 
 @zone_group.command("release")
