@@ -7,6 +7,7 @@ import sys
 import click
 
 from tracing.errors import TracingError
+from tracing.i18n import _
 
 from .output import emit_json, emit_table, format_option, is_terminal, note
 
@@ -64,13 +65,21 @@ class _Progress:
 @click.option("--id-prefix", help="Put this before ids that lack it (e.g. BN: 17 -> BN17), sources too.")
 @click.option("--na", "na", multiple=True, metavar="TEXT",
               help="Cell text meaning 'no value', besides NA, N/A, #N/A, NULL (repeatable, e.g. --na -1).")
+@click.option("--date-order", type=click.Choice(["dmy", "mdy", "ymd"], case_sensitive=False),
+              help="How N/N/YYYY dates are written: dmy (day first), mdy (month first) or ymd. "
+                   "Default: each column's unambiguous dates decide (13/01 is day first, 01/13 month "
+                   "first); a column that proves both is an error.")
+@click.option("--header-row", type=click.IntRange(min=1), metavar="N",
+              help="The line of the header (default: the first line naming the fields; title rows "
+                   "above it are skipped and listed).")
 @click.option("--dry-run", is_flag=True, help="Check and count everything, write nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Write the good rows; bad rows go to FILE.rejected.csv.")
 @format_option("table", "json")
 @click.pass_obj
-def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, dry_run, skip_invalid, fmt):
-    """Import a CSV or XLSX file in one transaction: any bad row stops it
-    with its line number and nothing is written (or --skip-invalid).
+def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_order, header_row, dry_run,
+               skip_invalid, fmt):
+    """Import a CSV, XLSX, JSON or JSON Lines file in one transaction: any bad
+    row stops it with its line number and nothing is written (or --skip-invalid).
 
     \b
     Headers match fields ignoring case and diacritics, in English or
@@ -84,6 +93,7 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, dry_run
       tracing import contacts tiep-xuc.csv --column from=F0 --column to=F1
       tracing import cases cases.csv --id-prefix BN --column confirmed=positiveDate
       tracing import contacts big.csv --skip-invalid --format json
+      tracing import cases line-list.json --date-order mdy --header-row 3
     """
     from tracing.importer import NA_VALUES, import_file
     from tracing.tabular import check_encoding
@@ -95,12 +105,47 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, dry_run
     try:
         summary = import_file(store, kind, file, columns=mapping, encoding=encoding, sheet=sheet,
                               dry_run=dry_run, skip_invalid=skip_invalid, id_prefix=id_prefix,
-                              na=NA_VALUES | set(na), progress=progress)
+                              na=NA_VALUES | set(na), progress=progress, date_order=date_order,
+                              header_row=header_row)
     finally:
         if progress is not None:
             progress.close()
+    for t in summary["title_rows"]:
+        note(_("Title row skipped, line {line}: {text}").format(line=t["line"], text=t["text"]))
+    if summary["title_rows"]:
+        note(_("Header on line {line}").format(line=summary["header_line"]))
     if summary["extras"]:
         note("Kept as extra attributes: " + ", ".join(summary["extras"]))
+    for column, how in summary["date_order"].items():
+        order = how.split(":")[0].split(" ")[0]
+        note(_("Dates in '{column}' read as {order}: {how}").format(column=column, order=order, how=how))
+    for field, n in summary["kept_as_attributes"].items():
+        note(_("{n} values of {field} kept as text in the attribute {field}_text (e.g. age bands, free text)")
+             .format(n=n, field=field))
+    d = summary["duplicates"]
+    if d["identical"] or d["merged"]:
+        note(_("Same id twice in the file: {identical} identical rows kept once, {merged} rows merged into the "
+               "row of their id (flagged for `tracing check`)").format(identical=d["identical"], merged=d["merged"]))
+    src = summary.get("sources")
+    if src:
+        note(_("Sources: {links} infection links, {persons} persons who are not cases (ids matching no row), "
+               "{labels} labels").format(links=src["links"], persons=src["unknown_source_persons"],
+                                         labels=src["labels"]))
+        if src["normalised"]:
+            note(_("{n} source ids matched after normalising spaces, signs and zero padding: {examples}").format(
+                n=src["normalised"], examples=", ".join(f"'{a}' -> {b}" for a, b in src["normalised_examples"][:5])))
+        if src["top_labels"]:
+            note(_("Most frequent labels: {labels}").format(
+                labels=", ".join(f"{label} ({n})" for label, n in src["top_labels"])))
+    if summary.get("undated_cases"):
+        note(_("{n} cases without a confirmation date: stored, flagged undated_case (their contacts are judged "
+               "conservatively, like undated contacts)").format(n=summary["undated_cases"]))
+    if summary["areas_respelled"]:
+        note(_("Area names stored in their known spelling (same area): {names}").format(
+            names=", ".join(f"'{a}' -> '{b}'" for a, b in list(summary["areas_respelled"].items())[:10])))
+    if summary["labels_linked"]:
+        note(_("{n} labels of earlier cases are now infection links: {links}").format(
+            n=len(summary["labels_linked"]), links=", ".join(f"{c} <- {s}" for c, s in summary["labels_linked"][:5])))
     shown = summary["warnings"][:_WARNINGS_SHOWN]
     for w in shown:
         note(f"Warning: {w}")

@@ -36,8 +36,10 @@ def status_cmd(obj, person_id, fmt):
         click.echo(f"  quarantined from: {st['quarantine_from']}")
     if st["case"]:
         c = st["case"]
-        click.echo(f"  confirmed {c['confirmed']}" + (f", onset {c['onset']}" if c["onset"] else "") +
-                   f", isolated {c['isolated']}" + (", source unknown" if c["unknown_source"] else ""))
+        click.echo((f"  confirmed {c['confirmed']}" if c["confirmed"] else "  no confirmation date (undated case)")
+                   + (f", onset {c['onset']}" if c["onset"] else "")
+                   + (f", isolated {c['isolated']}" if c["isolated"] else "")
+                   + (", source unknown" if c["unknown_source"] else ""))
     if st["flags"]:
         click.echo(f"  flags: {', '.join(st['flags'])}")
 

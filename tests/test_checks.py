@@ -40,3 +40,22 @@ def test_clean_data_has_no_findings(run):
 def test_cycles_finds_only_cycles():
     assert checks.cycles([("A", "B"), ("B", "C"), ("C", "A"), ("C", "D"), ("E", "E")]) == [["A", "B", "C"], ["E"]]
     assert checks.cycles([("A", "B"), ("B", "C")]) == []
+
+
+def test_no_contacts_spares_linked_cases_and_flags_date_swaps_and_merges(tmp_path, run, run_json):
+    """Issue 13 point 10."""
+    f = tmp_path / "k.csv"
+    f.write_text("id,confirmed,onset,source,ward\n"
+                 "A,2021-06-01,,,W\n"          # a source of B: not 'no contacts'
+                 "B,2021-06-05,,A,W\n"         # has a source
+                 "C,2021-06-10,,,W\n"          # nothing: no_contacts
+                 "D,2021-03-06,2021-06-02,,W\n"   # onset 3 months later; 2021-02-06 fits: swapped
+                 "E,2021-06-12,,,\n"
+                 "E,2021-06-12,,,W2\n", encoding="utf-8")
+    run("import", "cases", f)
+    got = {(x["check"], tuple(x["ids"])) for x in run_json("check")}
+    no_contacts = {ids for check, ids in got if check == "no_contacts"}
+    assert ("A",) not in no_contacts and ("B",) not in no_contacts and ("C",) in no_contacts
+    assert ("date_order", ("D",)) in got
+    assert ("duplicate_id_merged", ("E",)) in got
+    assert checks.date_order_suspect("2021-06-02", "2021-06-10") is None  # a week later is not a swap

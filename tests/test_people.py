@@ -14,10 +14,10 @@ def test_clean_person_normalises_fields():
 
 
 @pytest.mark.parametrize("fields, words", [
-    ({"id": "bad id with spaces", "name": "A"}, "not a valid id"),
+    ({"id": "bad  id with two spaces", "name": "A"}, "not a valid id"),
     ({"id": "X", "name": ""}, "name"),
     ({"id": "X", "name": "A", "sex": "x"}, "sex"),
-    ({"id": "X", "name": "A", "birth_year": "1850"}, "birth_year"),
+    ({"id": "X", "name": "A", "birth_year": "1450"}, "birth_year"),
     ({"id": "X", "name": "A", "age": "40", "birth_year": "1950"}, "contradicts"),
 ])
 def test_bad_person_fields(fields, words):

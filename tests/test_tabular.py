@@ -367,13 +367,14 @@ def test_xlsx_named_sheet_and_missing_sheet(tmp_path):
         open_table(path, "contacts", sheet="Contacts")
 
 
-def test_xlsx_header_below_title_rows_and_too_many_cells(tmp_path):
+def test_xlsx_header_below_title_rows_and_a_value_under_no_header(tmp_path):
+    """A value in a column whose header cell is blank is an unnamed extra column (issue 13, point 6)."""
     path = make_workbook(tmp_path / "t.xlsx", [("S", [
         [None], ["Mã", "Tên"], ["BN1", "An"], ["BN2", "Bình", "lạc cột"]])])
     table = open_table(path, "persons")
     assert table.header_line == 2
-    with pytest.raises(TracingError, match=r"t\.xlsx, line 4: 3 cells but the header has 2 columns"):
-        list(table.rows())
+    rows = list(table.rows())
+    assert rows[1][1]["extra"] == {"column 3": "lạc cột"} and table.extras == ["column 3"]
 
 
 def test_empty_sheet(tmp_path):

@@ -86,6 +86,9 @@ def _case(store, case_id) -> dict:
     if row is None:
         raise NotFound(_("{id} is not a confirmed case (confirm it first: `tracing case confirm {id} --date D`)").format(
             id=cid))
+    if row["confirmed"] is None:  # an undated case (imported without dates): care days count from the sample
+        raise InvalidValue(_("{id} has no confirmation date (undated_case): import its sample date first").format(
+            id=cid))
     return row
 
 
@@ -230,7 +233,7 @@ def summary(store, day: str, period_start: str | None = None) -> dict:
     under = sum(tiers.values())
     no_tier = None
     if period_start is not None:
-        no_tier = sum(1 for c in sql.cases_for_care(store) if period_start <= c["confirmed"] <= day
+        no_tier = sum(1 for c in sql.cases_for_care(store) if c["confirmed"] and period_start <= c["confirmed"] <= day
                       and not _state(history.get(c["id"], []), day))
     return {"date": day, "tiers": tiers, "under_treatment": under, "recovered": recovered,
             "home_share_pct": round(100 * tiers["1"] / under, 1) if under else None, "no_tier": no_tier}

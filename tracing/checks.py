@@ -9,8 +9,12 @@ Each finding is ``{"check", "ids", "message"}``, naming the records:
 * ``contact_before_birth`` – a contact dated before a person's birth year;
 * ``two_wards`` – the same national id or phone on persons in different wards;
 * ``no_contacts`` – a case confirmed more than 2 days (48 h) before today
-  with no contact traced;
-* ``source_cycle`` – recorded sources that form a cycle (A from B, B from A).
+  with no contact traced, no recorded source and no case it infected;
+* ``source_cycle`` – recorded sources that form a cycle (A from B, B from A);
+* ``date_order`` – an onset after the confirmation that fits before it once
+  day and month are swapped (a M/D/Y date read as D/M/Y, or the reverse);
+* ``duplicate_id_merged`` – rows of one id in an imported file that were
+  merged into one record (each filled the other's blanks): same person?
 
 >>> cycles({("A", "B"), ("B", "A"), ("B", "C")})
 [['A', 'B']]
@@ -24,7 +28,31 @@ from .store import reports as sql
 from .values import today
 
 CHECKS = ("onset_order", "contact_after_isolation", "contact_before_birth", "two_wards", "no_contacts",
-          "source_cycle")
+          "source_cycle", "date_order", "duplicate_id_merged")
+SWAP_WINDOW_DAYS = 60
+"""A swapped onset counts as plausible when it falls this many days before confirmation or fewer."""
+
+
+def swapped(day: dt.date) -> dt.date | None:
+    """``day`` with day and month exchanged, or None when that is no date.
+
+    >>> swapped(dt.date(2020, 5, 3)), swapped(dt.date(2020, 5, 13))
+    (datetime.date(2020, 3, 5), None)
+    """
+    if day.day > 12 or day.day == day.month:
+        return None
+    return dt.date(day.year, day.day, day.month)
+
+
+def date_order_suspect(onset: str, confirmed: str) -> str | None:
+    """Why an onset after its confirmation looks like a day/month swap, or None."""
+    o, c = dt.date.fromisoformat(onset), dt.date.fromisoformat(confirmed)
+    for label, so, sc in (("onset", swapped(o), c), ("confirmation", o, swapped(c))):
+        if so is None or sc is None:
+            continue
+        if so <= sc and (sc - so).days <= SWAP_WINDOW_DAYS:
+            return f"{label} {(so if label == 'onset' else sc).isoformat()} with day and month swapped"
+    return None
 
 
 def cycles(edges) -> list[list[str]]:
@@ -94,7 +122,7 @@ def run(store) -> list[dict]:
     dates = sql.contacts_between_pairs(store, [(p["infectee"], p["infector"]) for p in recorded])
     for p in recorded:
         dated = [d for d in dates[(p["infectee"], p["infector"])] if d]
-        if dated and all(d > p["infector_isolated"] for d in dated):
+        if dated and p["infector_isolated"] and all(d > p["infector_isolated"] for d in dated):
             out.append({"check": "contact_after_isolation", "ids": [p["infectee"], p["infector"]],
                         "message": f"{p['infectee']} has source {p['infector']}, but their contacts "
                                    f"({', '.join(dated)}) are after {p['infector']} was isolated "
@@ -116,6 +144,15 @@ def run(store) -> list[dict]:
     for group in cycles(sql.recorded_source_edges(store)):
         out.append({"check": "source_cycle", "ids": group,
                     "message": f"recorded sources form a cycle: {' ↔ '.join(group)}"})
+    for r in sql.onset_after_confirmation(store):
+        why = date_order_suspect(r["onset"], r["confirmed"])
+        if why:
+            out.append({"check": "date_order", "ids": [r["id"]],
+                        "message": f"case {r['id']}: onset {r['onset']} is after confirmation {r['confirmed']}; "
+                                   f"fits as {why}: a M/D/Y date read as D/M/Y? (re-import with --date-order)"})
+    for r in sql.import_flags(store, "duplicate_id_merged"):
+        out.append({"check": "duplicate_id_merged", "ids": [r["id"]],
+                    "message": f"{r['id']}: rows of {r['detail']} were merged into one record; same person?"})
     order = {c: i for i, c in enumerate(CHECKS)}
     out.sort(key=lambda f: (order[f["check"]], f["ids"]))
     return out

@@ -110,11 +110,15 @@ def _groups(store) -> tuple[dict[str, dict], list[list[str]], dict[str, str | No
     groups = []
     link_date = {}
     for root, cases in members.items():
-        cases.sort(key=lambda c: (facts[c]["confirmed"], c))
+        cases.sort(key=lambda c: (facts[c]["confirmed"] or UNDATED_LAST, c))
         groups.append(cases)
         link_date[cases[0]] = last_link.get(root)
-    groups.sort(key=lambda g: (facts[g[0]]["confirmed"], g[0]))
+    groups.sort(key=lambda g: (facts[g[0]]["confirmed"] or UNDATED_LAST, g[0]))
     return facts, groups, link_date
+
+
+UNDATED_LAST = "9999-12-31"
+"""Sort key of a case without a confirmation date (flagged ``undated_case``): last."""
 
 
 def infectors(facts: dict[str, dict], cases) -> dict[str, str | None]:
@@ -155,7 +159,7 @@ def _match(store, groups: list[list[str]], keep_singles: bool, facts) -> tuple[l
             continue
         # an id two groups want (a split) goes to the one holding most of it
         rivals = [c for c in claims if c[3] == cid and c[2] not in ids]
-        best = min(rivals, key=lambda c: (c[1], facts[want[c[2]][0]]["confirmed"], want[c[2]][0]))
+        best = min(rivals, key=lambda c: (c[1], facts[want[c[2]][0]]["confirmed"] or UNDATED_LAST, want[c[2]][0]))
         if best[2] != gi:
             continue
         ids[gi] = cid
@@ -228,7 +232,7 @@ def _compute(store, min_size: int, active: bool) -> tuple[list[dict], tuple]:
     for cid, cases in named:
         if len(cases) < min_size:
             continue
-        dates = [facts[c]["confirmed"] for c in cases]
+        dates = [facts[c]["confirmed"] for c in cases if facts[c]["confirmed"]] or [None]
         events = [d for d in dates + [link_date.get(cases[0])] if d and d <= now.isoformat()]
         is_active = any(d >= since for d in events)
         if active and not is_active:
@@ -242,7 +246,7 @@ def _compute(store, min_size: int, active: bool) -> tuple[list[dict], tuple]:
                     "active": is_active, "last_link": link_date.get(cases[0]),
                     "focus": focus, "focus_over_from": over_from, "last_isolated": last_isolated,
                     "merged": merged_into.get(cid, [])})
-    out.sort(key=lambda c: (-c["size"], c["first"], _number(c["id"])))
+    out.sort(key=lambda c: (-c["size"], c["first"] or UNDATED_LAST, _number(c["id"])))
     return out, (named, new_ids, merges)
 
 
@@ -311,9 +315,10 @@ def show(store, cluster_id: str) -> dict:
     contacts = sql.contacts_of_cases(store, cases)
     places = sorted({p for *_x, p in contacts if p} | set(sql.checkin_places(store, cases)))
     exposures = []
-    key = {c: (f["onset"] or f["confirmed"], f["confirmed"], c) for c, f in facts.items()}
+    key = {c: (f["onset"] or f["confirmed"], f["confirmed"], c) for c, f in facts.items()
+           if f["onset"] or f["confirmed"]}  # an undated case: order unknown, counted as at risk
     for case, other, _date, setting, _place in contacts:
-        if other in key and key[other] < key[case]:
+        if other in key and case in key and key[other] < key[case]:
             continue  # an earlier case: not at risk from this one
         exposures.append((setting, other, other in facts))
     pairs = [(facts[s]["onset"], facts[c]["onset"]) for c, s in tree.items() if s is not None]

@@ -206,12 +206,31 @@ def _epicontacts(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
             yield {"from": ids(r["a"]), "to": ids(r["b"]), "date": r["date"], "setting": r["setting"],
                    "place": ids.place(r["place"]), "minutes": r["minutes"], "masked": _bool(r["masked"]),
                    "type": "contact"}
-        for r in _rows(store, """SELECT s.source, s.case_id, c.confirmed FROM case_sources s
-                                 JOIN cases c ON c.person = s.case_id ORDER BY s.case_id, s.source"""):
-            yield {"from": ids(r["source"]), "to": ids(r["case_id"]), "date": r["confirmed"], "type": "infection"}
+        # an infection link is dated with its exposure (the contact that fits it), blank when unknown
+        for r in _rows(store, """SELECT s.source, s.case_id, ls.date FROM case_sources s
+                                 LEFT JOIN level_sources ls ON ls.person = s.case_id AND ls.source = s.source
+                                 ORDER BY s.case_id, s.source"""):
+            yield {"from": ids(r["source"]), "to": ids(r["case_id"]), "date": r["date"], "type": "infection"}
+
+    extras = [] if redact else [k for k in dict.fromkeys(_extra_keys(store, "persons") + _extra_keys(store, "cases"))
+                                if k not in cols]
+    plain = linelist
+
+    def linelist():  # noqa: F811 - the line list with its extra columns
+        if not extras:
+            yield from plain()
+            return
+        person_extra = {pid: json.loads(x) for pid, x in store.conn.execute(
+            "SELECT id, extra FROM persons WHERE extra IS NOT NULL")}
+        case_extra = {pid: json.loads(x) for pid, x in store.conn.execute(
+            "SELECT person, extra FROM cases WHERE extra IS NOT NULL")}
+        for r in plain():  # not redacted: r["id"] is the id
+            pid = r["id"]
+            yield {**{k: v for k, v in {**person_extra.get(pid, {}), **case_extra.get(pid, {})}.items()
+                      if k in extras}, **r}
 
     return {
-        "linelist": write_csv(os.path.join(out_dir, "linelist.csv"), cols, linelist(), bom=False),
+        "linelist": write_csv(os.path.join(out_dir, "linelist.csv"), cols + extras, linelist(), bom=False),
         "contacts": write_csv(os.path.join(out_dir, "contacts.csv"),
                               CONTACT_COLUMNS + ["type"], links(), bom=False),
     }
@@ -330,8 +349,49 @@ def export(store, fmt: str, out_dir, *, redact: bool = False, force: bool = Fals
 
     with files.atomic_folder(out_dir, force=force) as tmp:
         written = {"csv": _csv, "epicontacts": _epicontacts, "godata": _godata}[fmt](store, tmp, redact, tick)
+        write_manifest(tmp, [f"{name}.csv" for name in written], fmt)
     return {"format": fmt, "dir": out_dir, "redacted": redact,
             "files": {f"{name}.csv": n for name, n in written.items()}}
+
+
+MANIFEST = "tracing-export.json"
+"""Written beside an export: its files and their SHA-256, so that an import
+knows a file is the tool's own, unchanged (its formula guard is undone)."""
+
+
+def _sha256(path: str) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_manifest(out_dir: str, names: list[str], fmt: str) -> None:
+    """:data:`MANIFEST` in ``out_dir`` (the export's own folder, made atomically)."""
+    manifest = {"written_by": "tracing export", "format": fmt,
+                "files": {n: _sha256(os.path.join(out_dir, n)) for n in sorted(names)}}
+    with open(os.path.join(out_dir, MANIFEST), "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+
+
+def written_by_export(path) -> bool:
+    """True when ``path`` is a file of a ``tracing export``, unchanged since
+    (listed with its SHA-256 in the folder's :data:`MANIFEST`)."""
+    folder, name = os.path.split(os.path.abspath(str(path)))
+    try:
+        with open(os.path.join(folder, MANIFEST), encoding="utf-8") as fh:
+            manifest = json.load(fh)
+        wanted = manifest["files"][name]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    try:
+        return _sha256(str(path)) == wanted
+    except OSError:
+        return False
 
 
 def total_rows(store) -> int:

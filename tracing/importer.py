@@ -13,18 +13,27 @@ transaction, in batches (memory does not grow with the file):
   (same values: unchanged; other values: updated, blank cells never erase),
   contacts by their natural key, check-ins by (person, place, at);
 * ids in a contacts or check-ins file that are not persons yet are created;
-* in a cases file ``source`` holds zero or more ids separated by ``;`` or
-  ``,``: a source that is a person (an id in the same file or in the
-  database) becomes an infection link, anything else (a country code,
-  ``community``, a hospital cluster) a label of the case, never a person;
+* in a cases file ``source`` holds zero or more sources (``BN1, BN2 và BN3``),
+  read by :mod:`tracing.sources`: an id of the file or the database (also
+  written ``NB 456``, ``#1024``, ``NB006``) is an infection link, an id-like
+  entry that matches nobody an unknown-source person, anything else a label;
+  the summary counts each (``sources``);
+* dates ``N/N/YYYY`` are read in the order given (``date_order``) or proven
+  by each column's values (:mod:`tracing.dateorder`), never guessed silently;
+* the same id twice in one file: identical rows are kept once, rows that
+  complete each other are merged (both reported, merges flagged for
+  ``check``), rows that disagree are an error naming both lines;
+* a value of ``age``, ``birth_year``, ``sex``, ``vaccinated`` or ``recovered``
+  that cannot be read (``50s``, ``yes (2 doses)``) is kept as the attribute
+  ``FIELD_text`` and counted (``kept_as_attributes``), not a rejection;
 * cells ``NA``, ``N/A``, ``#N/A``, ``NULL`` are blank; a fractional age
   (infants, ``0.5``) is rounded down to whole years;
 * columns that match no field are kept as extra attributes (``extra``);
 * levels are re-derived at the end: locally for small imports, the whole
   district above :data:`REDERIVE_ALL_AT` touched persons.
 
->>> split_sources("BN1; CN ,community，TJ2")
-['BN1', 'CN', 'community', 'TJ2']
+>>> split_sources("BN1; CN ,community，TJ2 và K9")
+['BN1', 'CN', 'community', 'TJ2', 'K9']
 >>> with_prefix("17", "BN"), with_prefix("BN17", "BN"), with_prefix("17", None)
 ('BN17', 'BN17', '17')
 """
@@ -40,15 +49,19 @@ from typing import Callable
 
 from . import levels
 from .cases import clean_case
+from .dateorder import DateOrders, Reread, as_iso, check_order
 from .encounters import clean_contact
 from .errors import InvalidValue, TracingError
 from .people import check_id, clean_person
+from .sources import SourceMatcher, id_key, promote_labels, split_sources
 from .store import bulk
 from .store import duplicates as dupsql
 from .store.reports import POPULATION_KINDS
 from .tabular import KINDS, match_header, open_table
 from .values import (clean_text, fold, parse_bool, parse_date, parse_datetime, parse_int, past_date, refuse_controls,
                      today)
+
+__all__ = ["import_file", "split_sources", "with_prefix", "ContactCleaner", "clean_checkin", "clean_population"]
 
 REDERIVE_ALL_AT = 2000
 """Above this many touched persons the whole district is re-derived at once."""
@@ -60,6 +73,14 @@ PROGRESS_EVERY = 2000
 _FLAGS = {"--date": "confirmed", "--onset": "onset", "--isolated": "isolated", "--source": "source",
           "--unknown-source": "unknown_source", "--at": "at", "--until": "until"}
 _CASE_FIELDS = ("id", "confirmed", "onset", "isolated", "source", "unknown_source")
+SOFT_FIELDS = ("age", "birth_year", "sex", "vaccinated", "recovered")
+"""Person fields whose unreadable values are kept as ``FIELD_text`` attributes
+(age bands ``50s``, free-text vaccination ``yes (2 doses)``) instead of
+rejecting the row."""
+DATE_FIELDS = {"persons": ("birth_date", "quarantine_start"), "contacts": ("date",),
+               "cases": ("confirmed", "onset", "isolated", "birth_date", "quarantine_start"),
+               "checkins": (), "populations": ()}
+DATETIME_FIELDS = {"checkins": ("at", "until")}
 
 
 class RowError(TracingError):
@@ -92,15 +113,6 @@ def split_reason(message: str) -> tuple[str | None, str]:
     if message.startswith("a contact needs two different persons"):
         return "to", message
     return None, message
-
-
-def split_sources(value) -> list[str]:
-    """Source entries of a cases cell: separated by ``;``, ``,`` (also the
-    full-width ``，``), trimmed, blanks dropped."""
-    text = clean_text(value, "source", multiline=True)
-    if not text:
-        return []
-    return [t.strip() for t in re.split(r"[;,，；]", text) if t.strip()]
 
 
 def with_prefix(value, prefix: str | None):
@@ -146,7 +158,10 @@ def _age(value):
     return value
 
 
-def _person(fields: dict, prefix) -> dict:
+def _person(fields: dict, prefix, kept: dict | None = None) -> dict:
+    """A person row cleaned; with ``kept`` (a dict), unreadable values of
+    :data:`SOFT_FIELDS` are moved to ``kept`` (``{FIELD_text: raw}``) instead
+    of raising."""
     as_of = _recorded_on(fields)
     fields = {k: fields.get(k) for k in fields if k not in _CASE_FIELDS or k == "id"}
     if fields.get("id") is None:
@@ -154,6 +169,15 @@ def _person(fields: dict, prefix) -> dict:
     fields["id"] = check_id(with_prefix(fields["id"], prefix))
     if "age" in fields:
         fields["age"] = _age(fields["age"])
+    for _ in SOFT_FIELDS:
+        try:
+            return clean_person(fields, as_of=as_of)
+        except InvalidValue as exc:
+            field, _reason = split_reason(str(exc))
+            if (kept is None or field not in SOFT_FIELDS or fields.get(field) is None
+                    or "contradicts" in str(exc) or "out of range" in str(exc)):
+                raise
+            kept[f"{field}_text"] = str(fields.pop(field)).strip()
     return clean_person(fields, as_of=as_of)
 
 
@@ -273,17 +297,19 @@ class ContactCleaner:
     True
     """
 
-    def __init__(self, na, prefix: str | None = None):
+    def __init__(self, na, prefix: str | None = None, dates: DateOrders | None = None):
         from .values import parse_setting
 
         self.na = na
         self.prefix = prefix
+        self.line = 0
+        dates = dates or DateOrders("")
         self._memo = {k: {} for k in ("a", "b", "date", "setting", "place", "minutes", "masked")}
         blank = lambda v: None if _blank(v, na) else v  # noqa: E731
         day_limit = today()
 
         def date(raw):
-            day = parse_date(blank(raw), "date", allow_serial=True)
+            day = dates.date("date", blank(raw), self.line)
             if day is not None and day > day_limit:
                 raise InvalidValue(f"date: {day} is in the future")
             return day.isoformat() if day else None
@@ -311,7 +337,8 @@ class ContactCleaner:
             memo[raw] = value
         return value
 
-    def __call__(self, row: dict, extra) -> dict:
+    def __call__(self, row: dict, extra, line: int = 0) -> dict:
+        self.line = line
         raw = {"a": row.get("from"), "b": row.get("to"), "date": row.get("date"), "setting": row.get("setting"),
                "place": row.get("place"), "minutes": row.get("minutes"), "masked": row.get("masked")}
         try:
@@ -320,6 +347,7 @@ class ContactCleaner:
                 raise InvalidValue("same person")
         except InvalidValue:
             fields = {k: (None if _blank(v, self.na) else v) for k, v in raw.items()}
+            fields["date"] = self._parse["date"](raw["date"])  # in the file's date order
             fields["a"] = with_prefix(fields["a"], self.prefix)
             fields["b"] = with_prefix(fields["b"], self.prefix)
             return clean_contact(fields)  # raises the cleaner's own message
@@ -354,36 +382,88 @@ class _Rejects:
         self.count = 0
         self.first: list[str] = []
         self._fh = None
-        self.columns = ["line", *table.mapping.values(), *table.extras, "reason"]
         self._fields = list(table.mapping)
 
     def add(self, line: int, row: dict, error: RowError) -> None:
+        import json
+
         if self._fh is None:
-            self._fh = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._fh)
+            self._fh = tempfile.TemporaryFile("w+", encoding="utf-8")
         extra = row.get("extra") or {}
-        cells = [line, *(row.get(f) for f in self._fields), *(extra.get(h) for h in self.table.extras),
-                 (f"field {error.field}: " if error.field else "") + error.reason]
-        self._writer.writerow(["" if c is None else str(c) for c in cells])
+        record = [line, [_text(row.get(f)) for f in self._fields], {k: _text(v) for k, v in extra.items()},
+                  (f"field {error.field}: " if error.field else "") + error.reason]
+        self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.count += 1
         if len(self.first) < 20:
             self.first.append(str(error))
 
     def write(self, path: str) -> None:
+        import json
+
         from .sheets import write_csv
 
         if self._fh is None:
             return
-        self._fh.seek(0)
-        write_csv(path, self.columns, csv.reader(self._fh))
+        extras = list(self.table.extras)
+        columns = ["line", *self.table.mapping.values(), *extras, "reason"]
+
+        def rows():
+            self._fh.seek(0)
+            for text in self._fh:
+                line, cells, extra, reason = json.loads(text)
+                yield [line, *cells, *(extra.get(h, "") for h in extras), reason]
+
+        write_csv(path, columns, rows())
 
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
 
 
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_COMPARE_SKIP = frozenset({"source", "tokens", "unknown_given"})
+
+
+def _compare(old: dict, new: dict) -> tuple[str, str | None]:
+    """How two cleaned rows of one id relate: ``("identical", None)``,
+    ``("sources", None)`` (the later row only adds sources: an edge list),
+    ``("merge", None)`` (one fills the other's blanks) or
+    ``("conflict", field)`` (a field with two different values)."""
+    same, sources = True, False
+    for key in [*old, *(k for k in new if k not in old)]:
+        if key in _COMPARE_SKIP:
+            if key == "tokens" and set(new.get(key) or ()) - set(old.get(key) or ()):
+                sources = True
+            continue
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) or isinstance(b, dict):
+            a, b = a or {}, b or {}
+            for k in [*a, *(k for k in b if k not in a)]:
+                if a.get(k) is not None and b.get(k) is not None and a[k] != b[k]:
+                    return "conflict", k
+                if a.get(k) != b.get(k):
+                    same = False
+            continue
+        if a is not None and b is not None and a != b:
+            return "conflict", key
+        if a != b:
+            same = False
+    if not same:
+        return "merge", None
+    return ("sources", None) if sources else ("identical", None)
+
+
 class _Importer:
-    def __init__(self, store, table, *, skip_invalid, id_prefix, na, progress, threshold):
+    def __init__(self, store, table, *, skip_invalid, id_prefix, na, progress, threshold, dates: DateOrders):
         self.store = store
         self.table = table
         self.path = table.path
@@ -391,6 +471,8 @@ class _Importer:
         self.prefix = id_prefix
         self.na = na
         self.progress = progress
+        self.dates = dates
+        dates.headers = dict(table.mapping)
         self.rows = 0
         self.rejects = _Rejects(table)
         self.warnings: list[str] = []
@@ -400,8 +482,26 @@ class _Importer:
         self.stats = {"persons": {"touched": self.touched}, "contacts": {"touched": self.touched},
                       "cases": {"touched": self.touched, "changed_cases": self.changed_cases},
                       "checkins": {}, "populations": {}}
+        self.kept: dict[str, int] = {}
+        self.duplicates = {"identical": 0, "merged": 0, "sources_added": 0, "lines": []}
+        self.merged_ids: dict[str, list[int]] = {}
+        self.sources = None
+        self.undated: list[str] = []
+        self.new_ids: set[str] | None = set() if _has_labels(store) else None
+        self.promoted: list[tuple[str, str]] = []
 
     # ------------------------------------------------------------ reading
+    def _dates(self, fields: dict, line: int) -> dict:
+        """Date cells read in the file's date order (:mod:`tracing.dateorder`)."""
+        kind = self.table.kind
+        for key in DATE_FIELDS.get(kind, ()):
+            if fields.get(key) is not None:
+                fields[key] = self.dates.date(key, fields[key], line)
+        for key in DATETIME_FIELDS.get(kind, ()):
+            if fields.get(key) is not None:
+                fields[key] = self.dates.datetime(key, fields[key], line)
+        return fields
+
     def cleaned(self, clean: Callable[[dict, dict], object]):
         """Yield ``(line, row, clean(fields, row))`` for good rows; bad rows
         raise (or are rejected with ``skip_invalid``)."""
@@ -410,7 +510,7 @@ class _Importer:
             if self.progress is not None and self.rows % PROGRESS_EVERY == 0:
                 self.progress(self.table.position, self.table.size_hint)
             try:
-                value = clean(_fields(row, self.na), row)
+                value = clean(self._dates(_fields(row, self.na), line), row)
             except InvalidValue as exc:
                 self.reject(line, row, exc)
                 continue
@@ -436,6 +536,15 @@ class _Importer:
         if len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(text)
 
+    def keep(self, line: int, kept: dict) -> None:
+        """Count values kept as attributes and say so once per field."""
+        for key, value in kept.items():
+            field = key[: -len("_text")]
+            self.kept[field] = self.kept.get(field, 0) + 1
+            if self.kept[field] == 1 and len(self.warnings) < MAX_WARNINGS:
+                self.warnings.append(f"line {line}: {field} '{str(value)[:30]}' is not a plain {field}; kept as the "
+                                     f"attribute {key} (so are other such values: see kept_as_attributes)")
+
     def check_duplicates(self, chunk: list[tuple[int, dict]]) -> None:
         """Warn about rows that look like people already stored under another id."""
         for field, label in (("phone", "phone"), ("national_id", "national ID")):
@@ -451,21 +560,60 @@ class _Importer:
                         self.warn(f"line {line}: {pid} has {label} {value} like {other} ({name or 'no name'}); "
                                   "same person? see `tracing person duplicates`")
 
+    def same_id(self, seen: dict, key: str, line: int, row: dict, value: dict) -> str:
+        """The second row of an id: ``"new"`` (first time), ``"identical"``
+        (dropped), ``"merge"``; a conflict raises (or rejects this later row)."""
+        first = seen.get(key)
+        if first is None:
+            seen[key] = (line, value)
+            return "new"
+        how, field = _compare(first[1], value)
+        if how == "conflict":
+            raise RowError(self.path, line, field, f"{key} is also on line {first[0]} with another {field} "
+                                                   f"('{_short(_value_of(first[1], field))}' there, "
+                                                   f"'{_short(_value_of(value, field))}' here)")
+        self.duplicates[{"identical": "identical", "merge": "merged", "sources": "sources_added"}[how]] += 1
+        if how != "sources" and len(self.duplicates["lines"]) < 20:
+            self.duplicates["lines"].append([key, first[0], line, how])
+        if how == "merge":
+            self.merged_ids.setdefault(key, [first[0]]).append(line)
+        if how != "identical":
+            seen[key] = (first[0], _merge_values(first[1], value))
+        return how
+
     # ------------------------------------------------------------ kinds
     def persons(self) -> None:
+        seen: dict[str, tuple[int, dict]] = {}
+
         def clean(fields, row):
-            person = _person(fields, self.prefix)
-            extra = _extra(row, self.na)
+            kept: dict = {}
+            person = _person(fields, self.prefix, kept)
+            extra = {**_extra(row, self.na), **kept}
             if extra:
                 person["extra"] = extra
-            return person
+            return person, kept
 
-        for chunk in bulk.batches(self.cleaned(clean)):
+        def rows():
+            for line, row, (person, kept) in self.cleaned(clean):
+                try:
+                    how = self.same_id(seen, person["id"], line, row, person)
+                except RowError as exc:
+                    self.reject(line, row, exc)
+                    continue
+                if how == "identical":
+                    continue
+                self.keep(line, kept)
+                if self.new_ids is not None:
+                    self.new_ids.add(person["id"])
+                yield line, row, person
+
+        for chunk in bulk.batches(rows()):
             self.check_duplicates([(line, p) for line, _row, p in chunk])
             bulk.bulk_persons(self.store, [p for _l, _r, p in chunk], stats=self.stats["persons"])
 
     def contacts(self) -> None:
-        fast = ContactCleaner(self.na, self.prefix)
+        fast = ContactCleaner(self.na, self.prefix, self.dates)
+        new_ids = self.new_ids
 
         def rows():
             for line, row in self.table.rows():
@@ -473,9 +621,13 @@ class _Importer:
                 if self.progress is not None and self.rows % PROGRESS_EVERY == 0:
                     self.progress(self.table.position, self.table.size_hint)
                 try:
-                    yield fast(row, _extra(row, self.na) if row["extra"] else None)
+                    out = fast(row, _extra(row, self.na) if row["extra"] else None, line)
                 except InvalidValue as exc:
                     self.reject(line, row, exc)
+                    continue
+                if new_ids is not None:
+                    new_ids.update((out["a"], out["b"]))
+                yield out
             if self.progress is not None:
                 self.progress(self.table.size_hint or self.table.position, self.table.size_hint)
 
@@ -485,7 +637,10 @@ class _Importer:
     def checkins(self) -> None:
         def clean(fields, row):
             fields["person"] = with_prefix(fields.get("person"), self.prefix)
-            return clean_checkin(fields)
+            out = clean_checkin(fields)
+            if self.new_ids is not None:
+                self.new_ids.add(out["person"])
+            return out
 
         bulk.bulk_checkins(self.store, (c for _l, _r, c in self.cleaned(clean)), stats=self.stats["checkins"])
         self.stats["persons"]["inserted"] = self.stats["checkins"].pop("persons_created", 0)
@@ -498,39 +653,54 @@ class _Importer:
         """Cases are gathered first (a source may be a case further down the
         file), then written: persons, cases, infection links, labels."""
         pending: dict[str, dict] = {}
+        seen: dict[str, tuple[int, dict]] = {}
 
         def clean(fields, row):
-            person = _person(fields, self.prefix)
+            kept: dict = {}
+            person = _person(fields, self.prefix, kept)
             cid = person["id"]
             unknown = parse_bool(fields.get("unknown_source"), "unknown_source")
             case = {"id": cid, "confirmed": fields.get("confirmed"), "onset": fields.get("onset"),
                     "isolated": fields.get("isolated"), "unknown_source": bool(unknown)}
             if case["confirmed"] is not None:
                 checked = clean_case(case)
-            else:  # a partial row (e.g. an edge list): dates come from the case stored or above
+            else:  # a partial row (an edge list) or an undated case: dates come from the case stored, if any
                 checked = {"person": cid, "confirmed": None, "unknown_source": int(bool(unknown))}
                 for key, flag in (("onset", "--onset"), ("isolated", "--isolated")):
                     day = past_date(case[key], flag)
                     checked[key] = day.isoformat() if day else None
-                if not case["isolated"]:
-                    checked["isolated"] = None
             checked.pop("sources", None)
             checked["tokens"] = split_sources(fields.get("source"))
+            for token in checked["tokens"]:
+                own = with_prefix(token, self.prefix)
+                if own == cid or (id_key(own) == id_key(cid) and any(c.isdigit() for c in cid)):
+                    raise InvalidValue(f"source: {cid} cannot be its own source ('{token}')")
             checked["unknown_given"] = unknown is not None
-            extra = _extra(row, self.na)
+            extra = {**_extra(row, self.na), **kept}
             if extra:
                 checked["extra"] = extra
-            return person, checked
+            return person, checked, kept
 
-        for line, row, (person, case) in self.cleaned(clean):
+        for line, row, (person, case, kept) in self.cleaned(clean):
             cid = person["id"]
+            try:
+                how = self.same_id(seen, cid, line, row, {**person, **{k: v for k, v in case.items()
+                                                                          if k != "person"}})
+            except RowError as exc:
+                self.reject(line, row, exc)
+                continue
+            self.keep(line, kept)
             entry = pending.get(cid)
             if entry is None:
                 pending[cid] = {"lines": [line], "rows": [row], "person": person, "case": case}
                 continue
+            if how == "identical":
+                continue
             entry["lines"].append(line)
             entry["rows"].append(row)
             entry["person"].update({k: v for k, v in person.items() if v is not None and k != "extra"})
+            if person.get("extra"):
+                entry["person"]["extra"] = {**(entry["person"].get("extra") or {}), **person["extra"]}
             old = entry["case"]
             for key in ("confirmed", "onset", "isolated"):
                 if case.get(key) is not None:
@@ -542,50 +712,94 @@ class _Importer:
                 old["extra"] = {**(old.get("extra") or {}), **case["extra"]}
 
         stored = bulk.cases_of(self.store, pending)
-        tokens = {with_prefix(t, self.prefix) for e in pending.values() for t in e["case"]["tokens"]}
-        known = set(pending) | bulk.existing_ids(self.store, [t for t in tokens if t not in pending])
+        for cid, entry in list(pending.items()):
+            try:
+                self._dates_from_store(entry["case"], stored.get(cid))
+            except InvalidValue as exc:
+                self._reject_entry(entry, exc)
+                del pending[cid]
+        # sources: resolve against the ids that will be written; a case rejected
+        # on the way is no longer one of them (its namers keep the reference as
+        # an unknown-source person or a label), so resolve again until stable
+        tokens = {t for e in pending.values() for t in e["case"]["tokens"]}
+        while True:
+            matcher = SourceMatcher(pending, lambda ids: bulk.existing_ids(self.store, ids),
+                                    lambda t: with_prefix(t, self.prefix))
+            matcher.lookup(tokens)
+            rejected = []
+            for cid, entry in pending.items():
+                try:
+                    self._resolve(cid, entry["case"], matcher)
+                except InvalidValue as exc:
+                    self._reject_entry(entry, exc)
+                    rejected.append(cid)
+            if not rejected:
+                break
+            for cid in rejected:
+                del pending[cid]
+        self.sources = matcher.report
         persons, cases = [], []
         for cid, entry in pending.items():
-            case = entry["case"]
-            line, row = entry["lines"][-1], entry["rows"][-1]
-            try:
-                self._finish_case(cid, case, stored.get(cid), known)
-            except InvalidValue as exc:
-                for line, row in zip(entry["lines"], entry["rows"]):
-                    self.reject(line, row, exc)
-                continue
             persons.append((entry["lines"][0], entry["person"]))
-            cases.append(case)
+            cases.append(entry["case"])
         self.check_duplicates(persons)
+        unknown = sorted(matcher.report.unknown_source_persons)
+        bulk.create_bare_persons(self.store, unknown, stats=self.stats["cases"])
         bulk.bulk_persons(self.store, [p for _l, p in persons], stats=self.stats["persons"])
         bulk.bulk_cases(self.store, cases, stats=self.stats["cases"])
+        bulk.flag_merges(self.store, {cid: lines for cid, lines in self.merged_ids.items() if cid in pending},
+                         os.path.basename(self.path))
+        if self.new_ids is not None:
+            self.new_ids.update(pending)
+            self.new_ids.update(unknown)
 
-    def _finish_case(self, cid: str, case: dict, stored: dict | None, known: set[str]) -> None:
+    def _reject_entry(self, entry: dict, exc: InvalidValue) -> None:
+        for line, row in zip(entry["lines"], entry["rows"]):
+            self.reject(line, row, exc)
+
+    def _dates_from_store(self, case: dict, stored: dict | None) -> None:
+        """A row without a confirmation date adds to the stored case; with no
+        stored case it is an undated case (stored, flagged ``undated_case``)."""
         if case["confirmed"] is None:
             if stored is None:
-                raise InvalidValue("--date: a date is required (the case is not in the database or the file)")
+                self.undated.append(case["person"])
+                return
             for key in ("confirmed", "onset", "isolated"):
                 if case.get(key) is None:
                     case[key] = stored[key]
             if not case["unknown_given"]:
                 case["unknown_source"] = stored["unknown_source"]
-        sources, labels = [], []
-        for token in case.pop("tokens"):
-            candidate = with_prefix(token, self.prefix)
-            if candidate in known:
-                if candidate == cid:
-                    raise InvalidValue(f"--source: {cid} cannot be its own source")
-                sources.append(candidate)
-            else:
+
+    def _resolve(self, cid: str, case: dict, matcher: SourceMatcher) -> None:
+        sources, labels, persons = [], [], []
+        for token in case["tokens"]:
+            kind, value = matcher.resolve(token)
+            if kind == "label":
                 if len(token) > 200:
                     raise InvalidValue(f"source: '{token[:30]}…' is neither a person id nor a short label")
-                labels.append(token)
+                labels.append(value)
+            else:
+                sources.append(value)
+                if kind == "person":
+                    persons.append(value)
         if case["unknown_source"] and sources:
             raise InvalidValue(f"unknown_source: contradicts the source {sources[0]}")
-        case.pop("unknown_given", None)
-        case["sources"], case["labels"] = sources, labels
+        case["sources"], case["labels"] = list(dict.fromkeys(sources)), list(dict.fromkeys(labels))
+        matcher.report.links += len(case["sources"])
+        matcher.report.unknown_source_persons.update(persons)
+        matcher.report.labels.update(case["labels"])
 
-    # ------------------------------------------------------------ levels
+    # ------------------------------------------------------------ after
+    def promote(self) -> None:
+        """Labels of earlier imports that name an id of this one become links."""
+        if not self.new_ids:
+            return
+        self.promoted = promote_labels(self.store, self.new_ids)
+        if self.promoted:
+            cases = {c for c, _s in self.promoted}
+            self.changed_cases.update(cases)
+            self.touched.update(cases)
+
     def rederive(self) -> int:
         if self.touched.overflow:
             return len(levels.rederive_all(self.store))
@@ -593,6 +807,35 @@ class _Importer:
             return len(levels.rederive(self.store, set(self.touched) | self.changed_cases,
                                        changed_cases=self.changed_cases))
         return 0
+
+
+def _has_labels(store) -> bool:
+    from .store import sources as sql
+
+    return sql.has_labels(store)
+
+
+def _short(value, limit: int = 30) -> str:
+    text = _text(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _value_of(row: dict, field: str):
+    if field in row:
+        return row[field]
+    return (row.get("extra") or {}).get(field)
+
+
+def _merge_values(old: dict, new: dict) -> dict:
+    out = dict(old)
+    for k, v in new.items():
+        if isinstance(v, dict):
+            out[k] = {**(old.get(k) or {}), **{a: b for a, b in v.items() if b is not None}}
+        elif k in ("tokens",):
+            out[k] = list(dict.fromkeys((old.get(k) or []) + (v or [])))
+        elif v is not None:
+            out[k] = v
+    return out
 
 
 def rejected_path(path) -> str:
@@ -607,52 +850,81 @@ def rejected_path(path) -> str:
 def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None, encoding: str | None = None,
                 sheet: str | None = None, dry_run: bool = False, skip_invalid: bool = False,
                 id_prefix: str | None = None, na=NA_VALUES, progress: Callable[[int, int | None], None] | None = None,
-                threshold: int = REDERIVE_ALL_AT) -> dict:
+                threshold: int = REDERIVE_ALL_AT, date_order: str | None = None,
+                header_row: int | None = None) -> dict:
     """Import ``path`` as ``kind`` (one of :data:`tracing.tabular.KINDS`) in
     one transaction and return the summary::
 
         {"file", "kind", "rows", "written": {"persons", "contacts", "cases", "checkins",
          "populations", "case_sources", "case_labels"}, "updated": {...}, "rejected",
          "rejected_file", "dry_run", "extras", "mapping", "warnings", "possible_duplicates",
-         "levels_changed", "encoding", "sheet"}
+         "levels_changed", "encoding", "sheet", "header_line", "title_rows", "date_order",
+         "duplicates": {"identical", "merged", "lines"}, "kept_as_attributes": {field: n},
+         "sources": {"links", "unknown_source_persons", "labels", "top_labels", "normalised", ...},
+         "labels_linked"}
 
-    ``progress(done, total)`` is called now and then (bytes for CSV, rows for XLSX).
+    ``date_order`` (``dmy``, ``mdy``, ``ymd``) fixes how ``N/N/YYYY`` dates
+    are read; without it each column's values decide (:mod:`tracing.dateorder`).
+    ``header_row`` is the line of the header (title rows above it are skipped
+    and listed). ``progress(done, total)`` is called now and then (bytes for
+    CSV, rows for XLSX).
     """
     if kind not in KINDS:
         raise TracingError(f"unknown import kind '{kind}' (use one of {', '.join(KINDS)})")
     if id_prefix is not None:
         id_prefix = check_id(id_prefix, "--id-prefix")
-    table = open_table(path, kind, columns=columns, encoding=encoding, sheet=sheet)
-    imp = _Importer(store, table, skip_invalid=skip_invalid, id_prefix=id_prefix,
-                    na=frozenset(x.lower() for x in na), progress=progress, threshold=threshold)
-    try:
-        with table, store.write(f"import {kind}", dry_run=dry_run) as st:
-            getattr(imp, kind)()
-            changed = imp.rederive()
-            s = imp.stats
-            written = {
-                "persons": s["persons"].get("inserted", 0) + s["persons"].get("updated", 0)
-                + s["cases"].get("persons_created", 0),
-                "contacts": s["contacts"].get("inserted", 0),
-                "cases": s["cases"].get("inserted", 0) + s["cases"].get("updated", 0),
-                "checkins": s["checkins"].get("inserted", 0),
-                "populations": s["populations"].get("inserted", 0) + s["populations"].get("updated", 0),
-                "case_sources": s["cases"].get("sources", 0),
-                "case_labels": s["cases"].get("labels", 0),
-            }
-            updated = {"persons": s["persons"].get("updated", 0), "cases": s["cases"].get("updated", 0),
-                       "populations": s["populations"].get("updated", 0)}
-            st.note(file=os.path.basename(str(path)), rows=imp.rows, written=written, rejected=imp.rejects.count)
-        rejected_file = None
-        if imp.rejects.count and not dry_run:
-            rejected_file = rejected_path(path)
-            imp.rejects.write(rejected_file)
-    finally:
-        imp.rejects.close()
-    return {
+    date_order = check_order(date_order)
+    na = frozenset(x.lower() for x in na)
+    fixed: dict[str, str] = {}
+    while True:
+        table = open_table(path, kind, columns=columns, encoding=encoding, sheet=sheet, header_row=header_row)
+        dates = DateOrders(str(path), date_order, fixed)
+        imp = _Importer(store, table, skip_invalid=skip_invalid, id_prefix=id_prefix, na=na,
+                        progress=progress, threshold=threshold, dates=dates)
+        try:
+            return _run(store, kind, path, table, imp, dry_run)
+        except Reread as again:
+            fixed = again.orders
+        finally:
+            imp.rejects.close()
+
+
+def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
+    with table, store.write(f"import {kind}", dry_run=dry_run) as st:
+        getattr(imp, kind)()
+        imp.dates.finish()
+        imp.promote()
+        changed = imp.rederive()
+        s = imp.stats
+        written = {
+            "persons": s["persons"].get("inserted", 0) + s["persons"].get("updated", 0)
+            + s["cases"].get("persons_created", 0),
+            "contacts": s["contacts"].get("inserted", 0),
+            "cases": s["cases"].get("inserted", 0) + s["cases"].get("updated", 0),
+            "checkins": s["checkins"].get("inserted", 0),
+            "populations": s["populations"].get("inserted", 0) + s["populations"].get("updated", 0),
+            "case_sources": s["cases"].get("sources", 0) + len(imp.promoted),
+            "case_labels": s["cases"].get("labels", 0),
+        }
+        updated = {"persons": s["persons"].get("updated", 0), "cases": s["cases"].get("updated", 0),
+                   "populations": s["populations"].get("updated", 0)}
+        respelled = dict(sorted(st.areas().renamed.items()))
+        st.note(file=os.path.basename(str(path)), rows=imp.rows, written=written, rejected=imp.rejects.count)
+    rejected_file = None
+    if imp.rejects.count and not dry_run:
+        rejected_file = rejected_path(path)
+        imp.rejects.write(rejected_file)
+    summary = {
         "file": str(path), "kind": kind, "rows": imp.rows, "written": written, "updated": updated,
         "rejected": imp.rejects.count, "rejected_file": rejected_file, "rejections": imp.rejects.first,
         "dry_run": dry_run, "extras": list(table.extras), "mapping": dict(table.mapping),
         "warnings": imp.warnings, "possible_duplicates": imp.n_warnings, "levels_changed": changed,
-        "encoding": table.encoding, "sheet": table.sheet,
+        "encoding": table.encoding, "sheet": table.sheet, "header_line": table.header_line,
+        "title_rows": list(table.title_rows), "date_order": imp.dates.summary(),
+        "duplicates": imp.duplicates, "kept_as_attributes": dict(sorted(imp.kept.items())),
+        "labels_linked": [[c, src] for c, src in sorted(imp.promoted)], "areas_respelled": respelled,
+        "undated_cases": len(imp.undated),
     }
+    if imp.sources is not None and "source" in table.mapping:
+        summary["sources"] = imp.sources.as_dict()
+    return summary

@@ -43,6 +43,7 @@ from .values import today
 UNDATED = "undated"
 UNVERIFIED = "unverified_contact"
 UNKNOWN_SOURCE = "unknown_source"
+UNDATED_CASE = "undated_case"  # a case stored without any confirmation date
 
 
 def level_name(level: int | None) -> str | None:
@@ -62,17 +63,25 @@ def parse_level(text: str) -> int:
 @dataclass(frozen=True)
 class Case:
     id: str
-    confirmed: str
+    confirmed: str | None  # None: an undated case (flagged undated_case)
     onset: str | None
-    isolated: str
+    isolated: str | None
+
+    @property
+    def dated(self) -> bool:
+        return bool(self.onset or self.confirmed)
 
     @property
     def key(self) -> tuple:
         """Order of cases in time: who can have infected whom."""
-        return (self.onset or self.confirmed, self.confirmed, self.id)
+        return (self.onset or self.confirmed or "", self.confirmed or "", self.id)
 
-    def window(self, rules: Rules) -> tuple[str, str]:
-        before = rules.at("window.infectious_before_days", self.confirmed)
+    def window(self, rules: Rules) -> tuple[str | None, str | None]:
+        """The infectious window; an end left open (None) when unknown: a
+        case without dates is infectious whenever (judged like undated contacts)."""
+        if not self.dated:
+            return None, None
+        before = rules.at("window.infectious_before_days", self.confirmed or self.onset)
         start = dt.date.fromisoformat(self.onset or self.confirmed) - dt.timedelta(days=before)
         return start.isoformat(), self.isolated
 
@@ -210,7 +219,9 @@ class Derivation:
                     if not self.in_region(other):
                         continue
                     if other in self.cases:
-                        if root_key is None or not root_key < self.cases[other].key:
+                        root_case = self.cases.get(entry["root"] if entry["level"] else t)
+                        if root_key is None or (root_case.dated and self.cases[other].dated
+                                                and not root_key < self.cases[other].key):
                             continue
                         bucket = case_cands[other][level]
                     else:
@@ -264,6 +275,8 @@ class Derivation:
             primary = None
             if self.case_rows[cid]["unknown_source"]:
                 entry["flags"].add(UNKNOWN_SOURCE)
+        if not self.cases[cid].confirmed:
+            entry["flags"].add(UNDATED_CASE)
         entry["primary_source"] = primary
         entry["sources"] = sources
         entry["exposure"] = sources.get(primary) if primary else None

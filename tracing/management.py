@@ -62,7 +62,7 @@ def figures(store, start: dt.date, end: dt.date) -> dict:
             rules, [(facts[x]["confirmed"], facts[x]["isolated"]) for x in c["cases"]], e)
         if last is None:
             continue
-        focus_rows.append({"id": c["id"], "size": sum(1 for x in c["cases"] if facts[x]["confirmed"] <= e),
+        focus_rows.append({"id": c["id"], "size": sum(1 for x in c["cases"] if (facts[x]["confirmed"] or e) <= e),
                            "last_isolated": last, "status": status, "over_from": over_from})
     return {
         "zones": zone_rows,

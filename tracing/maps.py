@@ -157,7 +157,7 @@ def _age(row: dict) -> int | None:
 
 
 def _node(MapNode, row: dict, sources: list[str]):
-    is_case = row["confirmed"] is not None
+    is_case = bool(row["is_case"])
     level = row["level"]
     if is_case:
         level = 0
@@ -174,12 +174,12 @@ def _rows(store, chosen: list[dict], tops: list[str]) -> dict[str, dict]:
     case_seed = {c for cl in chosen for c in cl["cases"]}
     rows: dict[str, dict] = {}
     top_rows = {r["id"]: r for r in sql.nodes(store, tops)} if tops else {}
-    case_seed |= {t for t, r in top_rows.items() if r["confirmed"] is not None}
+    case_seed |= {t for t, r in top_rows.items() if r["is_case"]}
     if case_seed:
         for r in sql.nodes_of_cases(store, case_seed):
             rows[r["id"]] = r
     # a chain top that is not a case (bad or partial data): its subtree, one query per generation
-    frontier = [t for t, r in top_rows.items() if r["confirmed"] is None]
+    frontier = [t for t, r in top_rows.items() if not r["is_case"]]
     for t in frontier:
         rows.setdefault(t, top_rows[t])
     while frontier:

@@ -14,19 +14,20 @@ from __future__ import annotations
 import re
 
 from .errors import InvalidValue, NotFound
-from .values import (clean_text, fold, normalize_national_id, normalize_phone, parse_bool, parse_date, parse_int,
+from .values import (MIN_YEAR, clean_text, fold, normalize_national_id, normalize_phone, parse_bool, parse_date, parse_int,
                      parse_sex, past_date, today)
 
-ID_PATTERN = re.compile(r"[\w.\-/#:]{1,64}")
+ID_PATTERN = re.compile(r"(?=.{1,64}$)[\w.\-/#:]+(?: [\w.\-/#:]+)*")
 
 
 def check_id(value, field: str = "id") -> str:
-    """A person id as typed: letters, digits and ``. - _ / # :``, at most 64."""
+    """A person id as typed: letters, digits and ``. - _ / # :``, single spaces
+    inside (``Bukit Merah Market``), at most 64."""
     text = clean_text(value, field)
     if not text:
         raise InvalidValue(f"{field}: an id is required")
     if not ID_PATTERN.fullmatch(text):
-        raise InvalidValue(f"{field}: '{text[:40]}' is not a valid id (letters, digits, . - _ / # :; at most 64)")
+        raise InvalidValue(f"{field}: '{text[:40]}' is not a valid id (letters, digits, . - _ / # :, single spaces inside; at most 64)")
     return text
 
 
@@ -56,7 +57,7 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
     if "national_id" in fields:
         row["national_id"] = normalize_national_id(fields["national_id"])
     year_now = today().year
-    birth_year = parse_int(fields.get("birth_year"), "birth_year", lo=1900, hi=year_now)
+    birth_year = parse_int(fields.get("birth_year"), "birth_year", lo=MIN_YEAR, hi=year_now)
     birth_date = past_date(fields.get("birth_date"), "birth_date")
     if birth_date is not None:
         birth_year = birth_year or birth_date.year
@@ -121,7 +122,23 @@ def add_person(store, fields: dict) -> tuple[str, list[str]]:
     warnings = likely_duplicates(store, row, exclude=row["id"])
     store.insert_person(row)
     store.note(person=row["id"])
+    warnings += link_labels(store, [row["id"]])
     return row["id"], warnings
+
+
+def link_labels(store, ids) -> list[str]:
+    """Case source labels that name one of the new ``ids`` become infection
+    links (:func:`tracing.sources.promote_labels`); the cases are re-derived.
+    Returns one line per link made."""
+    from . import levels
+    from .sources import promote_labels
+
+    made = promote_labels(store, ids)
+    if made:
+        cases = {c for c, _s in made}
+        levels.rederive(store, cases | {s for _c, s in made}, changed_cases=cases)
+        store.note(labels_linked=[list(m) for m in made])
+    return [f"case {c} named {s} as its source (a label until now): now an infection link" for c, s in made]
 
 
 def ensure_persons(store, ids, *, create: bool = False) -> None:

@@ -38,7 +38,7 @@ MAX_DAYS_AHEAD = 366
 LABELS = {
     "en": {
         "title": "COVID-19 report", "period": "Period", "new_cases": "New F0", "per_day": "F0 per day",
-        "cumulative": "Cumulative F0", "share": "Share of cumulative (%)", "previous": "Previous period",
+        "cumulative": "Cumulative F0", "undated": "F0 without a date (not in the figures above)", "share": "Share of cumulative (%)", "previous": "Previous period",
         "previous_cases": "F0 in previous period", "change": "Change vs previous period (%)",
         "daily": "F0 per day", "date": "Date", "area": "Area", "ward": "Ward", "unit": "Unit",
         "found": "How cases were found", "quarantine": "Already in quarantine (F1/F2)",
@@ -50,7 +50,7 @@ LABELS = {
     },
     "vi": {
         "title": "Báo cáo tình hình dịch COVID-19", "period": "Giai đoạn", "new_cases": "Số ca F0 mới",
-        "per_day": "Trung bình ca/ngày", "cumulative": "Tổng số ca cộng dồn", "share": "Tỷ lệ so với cộng dồn (%)",
+        "per_day": "Trung bình ca/ngày", "cumulative": "Tổng số ca cộng dồn", "undated": "Ca F0 không rõ ngày (chưa tính ở trên)", "share": "Tỷ lệ so với cộng dồn (%)",
         "previous": "Giai đoạn trước", "previous_cases": "Số ca giai đoạn trước",
         "change": "Thay đổi so với giai đoạn trước (%)", "daily": "Số ca F0 theo ngày", "date": "Ngày",
         "area": "Địa bàn", "ward": "Phường/xã", "unit": "Tổ dân phố/khu dân cư",
@@ -246,6 +246,7 @@ def _build(store, start: dt.date, end: dt.date, by: str, lang: str) -> dict:
         "quarantine_ending_total": sum(ends.values()),
         "quarantine_ending_from": source,
         **management.figures(store, start, end),  # zones, foci, F0 by treatment tier
+        "undated_cases": sql.count_undated_cases(store),
     }
 
 
@@ -264,6 +265,7 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list]]]:
         [L["previous"], f"{report['previous']['from']} – {report['previous']['to']}"],
         [L["previous_cases"], report["previous"]["new_cases"]],
         [L["change"], report["change_pct"]],
+        *([[L["undated"], report["undated_cases"]]] if report.get("undated_cases") else []),
         [L["quarantine"], f["quarantine"]],
         [L["community"], f["community"]],
         [L["unknown_source"], f["unknown_source"]],

@@ -258,7 +258,8 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
                     ev.add(rid, "household", f"same address: {person['address']}")
         for r in sql.cases_in_unit(store, ward, unit):
             ev.add(r["person"], "unit", f"lives in the same unit ({where})")
-            if r["unknown_source"] and abs((_d(r["confirmed"]) - _d(case["confirmed"])).days) <= UNIT_CASE_DAYS:
+            if (r["unknown_source"] and r["confirmed"] and case["confirmed"]
+                    and abs((_d(r["confirmed"]) - _d(case["confirmed"])).days) <= UNIT_CASE_DAYS):
                 ev.add(r["person"], "unknown_unit_case",
                        f"another unknown-source case in {where} (sample {r['confirmed']})")
     # the workplace: cases working there

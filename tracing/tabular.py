@@ -27,6 +27,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
+import json
 import os
 import re
 import unicodedata
@@ -93,9 +95,9 @@ FIELDS: dict[str, list[FieldSpec]] = {
     "persons": _PERSON,
     "contacts": [
         _f("from", "infector", "person a", "a", "source", "nguồn", "nguồn lây", "người lây",
-           "ca bệnh", "f0", "người 1", "mã người 1", required=True),
+           "ca bệnh", "f0", "người 1", "mã người 1", "từ", "từ người", required=True),
         _f("to", "infectee", "person b", "b", "contact", "target", "người tiếp xúc", "tiếp xúc",
-           "f1", "người 2", "mã người 2", required=True),
+           "f1", "người 2", "mã người 2", "đến", "đến người", required=True),
         _f("date", "ngày", "ngày tiếp xúc", "ngày phơi nhiễm", "contact date", "date of contact",
            "exposure date"),
         _f("setting", "bối cảnh", "loại tiếp xúc", "hình thức tiếp xúc", "môi trường tiếp xúc",
@@ -113,7 +115,9 @@ FIELDS: dict[str, list[FieldSpec]] = {
            "date confirmed", "confirmation date", "date confirmation", "confirm date", "test date",
            "sample date"),
         _f("onset", "ngày khởi phát", "khởi phát", "ngày có triệu chứng", "ngày xuất hiện triệu chứng",
-           "onset date", "date onset", "date of onset", "symptom onset", "date onset symptoms"),
+           "onset date", "date onset", "date of onset", "symptom onset", "date onset symptoms",
+           "symptom onset date", "onset of symptom", "onset of symptoms", "date of symptom onset",
+           "ngày khởi phát triệu chứng", "ngày bắt đầu triệu chứng"),
         _f("isolated", "ngày nhập viện", "ngày vào viện", "ngày cách ly điều trị", "isolation date",
            "date isolated", "date hospital", "hospitalised", "hospitalized", "admission date",
            "date admitted"),
@@ -238,6 +242,9 @@ class Table:
         self._position = position
         self._last_line = header_line
         self._started = False
+        self.title_rows: list[dict] = []
+        self.unguard = False  # a file of `tracing export`: undo its formula guard (a leading ')
+        self.raw_width: int | None = None  # header cells before trailing blanks were dropped (CSV)
 
     @property
     def position(self) -> int:
@@ -267,20 +274,32 @@ class Table:
             for line, cells in self._source:
                 self._last_line = line
                 n = len(cells)
+                unnamed = None
                 if n > width:
                     surplus = cells[width:]
                     if any(c not in (None, "") and str(c).strip() for c in surplus):
                         if n > MAX_COLUMNS:
                             raise TracingError(f"{self.path}, line {line}: {n} cells, more than "
                                                f"{MAX_COLUMNS} columns")
-                        raise TracingError(
-                            f"{self.path}, line {line}: {n} cells but the header has {width} "
-                            f"columns (extra value '{_short(next(c for c in surplus if c not in (None, '') and str(c).strip()))}')")
+                        limit = n if self.raw_width is None else self.raw_width
+                        beyond = [c for c in cells[limit:] if c not in (None, "") and str(c).strip()]
+                        if beyond:
+                            raise TracingError(
+                                f"{self.path}, line {line}: {n} cells but the header has {limit} "
+                                f"columns (extra value '{_short(beyond[0])}')")
+                        # cells under blank header cells: unnamed extra columns
+                        unnamed = {f"column {width + i + 1}": c for i, c in enumerate(surplus)
+                                   if c not in (None, "") and str(c).strip()}
+                        for name in unnamed:
+                            if name not in self.extras:
+                                self.extras.append(name)
                     cells = cells[:width]
                 elif n < width:
                     cells = list(cells) + [self._blank] * (width - n)
                 if not any(cells):
                     continue
+                if self.unguard:
+                    cells = [_unguarded(c) for c in cells]
                 if text_cells:
                     if not "".join(cells).strip():
                         continue
@@ -288,6 +307,8 @@ class Table:
                     continue
                 row = {field: cells[i] for field, i in columns}
                 row["extra"] = {header: cells[i] for header, i in extras}
+                if unnamed:
+                    row["extra"].update(unnamed)
                 yield line, row
         finally:
             self.close()
@@ -313,10 +334,16 @@ class Table:
 
 
 def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
-               encoding: str | None = None, sheet: str | None = None) -> Table:
-    """Open a CSV or XLSX file for import as ``kind``; read and map its header.
+               encoding: str | None = None, sheet: str | None = None, header_row: int | None = None) -> Table:
+    """Open a CSV, XLSX, JSON or JSON Lines file for import as ``kind``; read
+    and map its header.
 
-    The format comes from the content (a zip is a workbook), not the name.
+    The format comes from the content (a zip is a workbook, ``[`` or ``{`` a
+    JSON array of records, an object holding one, or one record per line), not
+    the name. The header is line ``header_row`` when given, else the first
+    row that names the required fields within the first :data:`TITLE_SCAN`
+    rows (rows above it are titles, listed in ``table.title_rows``), else the
+    first non-blank row.
     ``encoding`` forces a CSV encoding; ``sheet`` picks a workbook sheet
     (default: the first). ``columns`` maps a field to a header explicitly;
     a blank header leaves the field out (the header it would match is kept
@@ -337,24 +364,111 @@ def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
         raise TracingError(f"{name}: is a folder, not a file") from None
     except OSError as exc:
         raise TracingError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    if header_row is not None and (not isinstance(header_row, int) or header_row < 1):
+        raise TracingError(f"--header-row: {header_row} is not a line number (1 is the first line)")
+    pick = _HeaderPicker(name, kind, specs, columns, header_row)
     if head.startswith(b"PK\x03\x04"):
         if encoding:
             pass  # a workbook has no text encoding; ignore the option
-        table = _open_xlsx(name, kind, sheet)
+        table = _open_xlsx(name, kind, sheet, pick)
+    elif _looks_json(name):
+        if sheet is not None:
+            raise TracingError(f"{name}: --sheet only applies to .xlsx workbooks, this is a JSON file")
+        table = _open_json(name, pick)
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
         raise TracingError(f"{name}: an old Excel .xls (or encrypted) workbook; save it as .xlsx or CSV "
                            "(UTF-8) and import that")
     else:
         if sheet is not None:
             raise TracingError(f"{name}: --sheet only applies to .xlsx workbooks, this is a text file")
-        table = _open_csv(name, size, encoding)
+        table = _open_csv(name, size, encoding, pick)
+        from .exporter import written_by_export
+
+        if written_by_export(name):
+            table.unguard = True
+            table.headers = [_unguarded(h) for h in table.headers]
     table.kind = kind
+    table.title_rows = pick.titles
     try:
         _apply_mapping(table, kind, specs, columns)
     except BaseException:
         table.close()
         raise
     return table
+
+
+def _unguarded(cell):
+    """A cell without the apostrophe :func:`tracing.sheets.neutralise` put before ``= + - @``."""
+    if isinstance(cell, str) and len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@\t\r":
+        return cell[1:]
+    return cell
+
+
+# -- finding the header ------------------------------------------------------
+
+TITLE_SCAN = 30
+"""Rows looked at for the header when the first rows are titles."""
+
+
+def _blank_cell(c) -> bool:
+    return c is None or (isinstance(c, str) and not c.strip())
+
+
+class _HeaderPicker:
+    """Chooses the header row of a table (see :func:`open_table`) and
+    remembers the title rows above it."""
+
+    def __init__(self, path: str, kind: str, specs: list[FieldSpec], columns, header_row: int | None):
+        self.path, self.kind, self.specs = path, kind, specs
+        self.columns = {f: h for f, h in (columns or {}).items() if h is not None and str(h).strip()}
+        self.header_row = header_row
+        self.titles: list[dict] = []
+
+    def names_fields(self, cells) -> bool:
+        """True when ``cells`` name every required field of the kind."""
+        headers = ["" if c is None else unicodedata.normalize("NFC", str(c)).strip() for c in cells]
+        for spec in self.specs:
+            if not spec.required:
+                continue
+            wanted = self.columns.get(spec.name)
+            if wanted is not None:
+                if _find(headers, wanted) is None:
+                    return False
+            elif not any(match_header(h, self.kind) == spec.name for h in headers if h):
+                return False
+        return True
+
+    def _title(self, line, cells) -> None:
+        text = " | ".join(str(c).strip() for c in cells if not _blank_cell(c))
+        if text:
+            self.titles.append({"line": line, "text": text[:200]})
+
+    def __call__(self, source) -> tuple[int | None, list | None, Iterator]:
+        """``(header line, header cells, the rows after it)``; (None, None, …) when empty."""
+        if self.header_row is not None:
+            for line, cells in source:
+                if line < self.header_row:
+                    self._title(line, cells)
+                    continue
+                if all(_blank_cell(c) for c in cells):
+                    raise TracingError(f"{self.path}, line {line}: --header-row {self.header_row} is blank")
+                return line, cells, source
+            raise TracingError(f"{self.path}: --header-row {self.header_row} is past the end of the file")
+        buffer = []
+        for line, cells in source:
+            if all(_blank_cell(c) for c in cells):
+                continue
+            buffer.append((line, cells))
+            if self.names_fields(cells) or len(buffer) >= TITLE_SCAN:
+                break
+        if not buffer:
+            return None, None, source
+        at = next((i for i, (_l, cells) in enumerate(buffer) if self.names_fields(cells)), 0)
+        for line, cells in buffer[:at]:
+            self._title(line, cells)
+        line, cells = buffer[at]
+        rest = buffer[at + 1:]
+        return line, cells, itertools.chain(rest, source)
 
 
 # -- header mapping ---------------------------------------------------------
@@ -521,9 +635,10 @@ def _sniff_delimiter(text: str) -> str:
             continue
         if not rows:
             continue
-        width = len(rows[0])
-        if width < 2:
+        widths = [len(r) for r in rows if len(r) >= 2]
+        if not widths:
             continue
+        width = max(set(widths), key=lambda w: (widths.count(w), w))  # title rows above are narrower
         same = sum(1 for r in rows if len(r) == width) / len(rows)
         score = (1 if same >= 0.8 else 0, same * width)
         if score > best_score:
@@ -562,7 +677,7 @@ def check_encoding(encoding: str | None) -> str | None:
     return info.name
 
 
-def _open_csv(name: str, size: int, encoding: str | None) -> Table:
+def _open_csv(name: str, size: int, encoding: str | None, pick: _HeaderPicker) -> Table:
     fh = open(name, "rb")
     try:
         sample = fh.read(SAMPLE_BYTES)
@@ -646,21 +761,31 @@ def _open_csv(name: str, size: int, encoding: str | None) -> Table:
         except csv.Error as exc:
             raise TracingError(f"{name}, line {start}: not valid CSV ({exc})") from None
 
-    source = records()
-    header_line, cells = next(source, (None, None))
+    def unbom():
+        for line, cells in records():
+            if line == 1 + skip_lines and cells and cells[0].startswith("\ufeff"):
+                cells[0] = cells[0][1:]
+            yield line, cells
+
+    try:
+        header_line, cells, source = pick(unbom())
+    except BaseException:
+        fh.close()
+        raise
     if cells is None:
         fh.close()
         raise TracingError(f"{name}: the file is empty")
-    if header_line == 1 and cells and cells[0].startswith("\ufeff"):
-        cells[0] = cells[0][1:]
+    raw_width = len(cells)
     headers = _headers(cells, name, header_line)
     if not headers:
         fh.close()
         raise TracingError(f"{name}, line {header_line}: the header row is blank")
-    return Table(name, None, fmt="csv", encoding=encoding, headers=headers, mapping={}, extras=[],
-                 columns_index=[], extras_index=[], header_line=header_line, source=source,
-                 size_hint=size, size_unit="bytes", delimiter=delimiter, closer=fh.close,
-                 position=fh.tell)
+    table = Table(name, None, fmt="csv", encoding=encoding, headers=headers, mapping={}, extras=[],
+                  columns_index=[], extras_index=[], header_line=header_line, source=source,
+                  size_hint=size, size_unit="bytes", delimiter=delimiter, closer=fh.close,
+                  position=fh.tell)
+    table.raw_width = raw_width
+    return table
 
 
 def _line_at(name: str, offset: int) -> int:
@@ -678,7 +803,7 @@ def _line_at(name: str, offset: int) -> int:
 
 # -- XLSX -----------------------------------------------------------------
 
-def _open_xlsx(name: str, kind: str, sheet: str | None) -> Table:
+def _open_xlsx(name: str, kind: str, sheet: str | None, pick: _HeaderPicker) -> Table:
     from .sheets import read_xlsx_rows
 
     reader = read_xlsx_rows(name, sheet)
@@ -687,12 +812,11 @@ def _open_xlsx(name: str, kind: str, sheet: str | None) -> Table:
         for line, cells in reader:
             yield line, [unicodedata.normalize("NFC", c) if isinstance(c, str) else c for c in cells]
 
-    source = records()
-    header_line, cells = None, None
-    for line, row in source:
-        if any(c is not None and str(c).strip() for c in row):
-            header_line, cells = line, row
-            break
+    try:
+        header_line, cells, source = pick(records())
+    except BaseException:
+        reader.close()
+        raise
     if cells is None:
         reader.close()
         raise TracingError(f"{name}: sheet '{reader.sheet}' is empty")
@@ -701,5 +825,118 @@ def _open_xlsx(name: str, kind: str, sheet: str | None) -> Table:
                   columns_index=[], extras_index=[], header_line=header_line, source=source,
                   size_hint=reader.max_row, size_unit="rows" if reader.max_row else None,
                   sheet=reader.sheet, sheet_names=reader.sheet_names, closer=reader.close)
+    table._blank = None
+    return table
+
+
+# -- JSON and JSON Lines --------------------------------------------------
+
+def _looks_json(name: str) -> bool:
+    with open(name, "rb") as fh:
+        head = fh.read(4096).lstrip(codecs.BOM_UTF8).lstrip()
+    return head[:1] in (b"[", b"{")
+
+
+def _json_cell(value):
+    """A JSON value as a cell: text NFC, numbers as they are, lists joined
+    with ``; `` (a list of sources), objects as JSON text."""
+    if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return "; ".join(str(_json_cell(v)) for v in value if v is not None)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _json_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[dict]]:
+    """``[(line, record)]`` of a JSON array (or of the one array of records
+    inside an object) or of JSON Lines, and notes on what was left aside."""
+    decoder = json.JSONDecoder()
+    notes: list[dict] = []
+
+    def line_of(pos: int) -> int:
+        return text.count("\n", 0, pos) + 1
+
+    def array_at(pos: int) -> list[tuple[int, object]]:
+        out = []
+        pos += 1  # past "["
+        n = len(text)
+        while True:
+            while pos < n and text[pos] in " \t\r\n,":
+                pos += 1
+            if pos >= n:
+                raise TracingError(f"{name}, line {line_of(pos)}: not valid JSON (the array is not closed)")
+            if text[pos] == "]":
+                return out
+            try:
+                value, end = decoder.raw_decode(text, pos)
+            except json.JSONDecodeError as exc:
+                raise TracingError(f"{name}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+            out.append((line_of(pos), value))
+            pos = end
+
+    start = len(text) - len(text.lstrip())
+    if text[start:start + 1] == "[":
+        items = array_at(start)
+    else:
+        try:
+            whole, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError as exc:
+            raise TracingError(f"{name}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+        if text[end:].strip():  # JSON Lines: one record per line
+            items = []
+            for i, raw in enumerate(text.splitlines(), 1):
+                if not raw.strip():
+                    continue
+                try:
+                    items.append((i, json.loads(raw)))
+                except json.JSONDecodeError as exc:
+                    raise TracingError(f"{name}, line {i}: not valid JSON ({exc.msg})") from None
+        else:
+            lists = [k for k, v in whole.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
+            if len(lists) != 1:
+                raise TracingError(f"{name}: a JSON object must hold one array of records "
+                                   f"(found {len(lists)}: {', '.join(lists[:5]) or 'none'})")
+            key = lists[0]
+            m = re.search(r'"' + re.escape(key) + r'"\s*:\s*\[', text)
+            items = array_at(m.end() - 1) if m else [(1, r) for r in whole[key]]
+            rest = {k: v for k, v in whole.items() if k != key}
+            if rest:
+                notes.append({"line": 1, "text": "not records, left aside: " + ", ".join(
+                    f"{k}={_short(_json_cell(v), 40)}" for k, v in rest.items())})
+    for line, value in items:
+        if not isinstance(value, dict):
+            raise TracingError(f"{name}, line {line}: a record must be a JSON object, not {type(value).__name__}")
+    return items, notes
+
+
+def _open_json(name: str, pick: _HeaderPicker) -> Table:
+    try:
+        with open(name, encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except UnicodeDecodeError:
+        raise TracingError(f"{name}: a JSON file must be UTF-8") from None
+    items, notes = _json_records(name, text)
+    if not items:
+        raise TracingError(f"{name}: no records")
+    keys: dict[str, None] = {}
+    for _line, record in items:
+        keys.update(dict.fromkeys(record))
+    headers_raw = list(keys)
+    if len(headers_raw) > MAX_COLUMNS:
+        raise TracingError(f"{name}: {len(headers_raw)} different keys, more than {MAX_COLUMNS} columns")
+
+    def records():
+        for line, record in items:
+            yield line, [_json_cell(record.get(k)) for k in headers_raw]
+
+    headers = _headers(headers_raw, name, 1)
+    pick.titles.extend(notes)
+    table = Table(name, None, fmt="json", encoding="utf-8", headers=headers, mapping={}, extras=[],
+                  columns_index=[], extras_index=[], header_line=items[0][0] - 1 if items[0][0] > 1 else 1,
+                  source=records(), size_hint=len(items), size_unit="rows")
     table._blank = None
     return table

@@ -111,12 +111,50 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def parse_date(value, field: str = "date", *, allow_serial: bool = False) -> dt.date | None:
-    """Parse ``YYYY-MM-DD``, ``DD/MM/YYYY`` (also ``D/M/YYYY``, ``-`` or ``.``)
-    or, with ``allow_serial``, an Excel serial day number. Blank gives None.
+DATE_ORDERS = ("dmy", "mdy", "ymd")
+"""How a date with a two-digit-wide first part is read: day/month/year
+(the Vietnamese default), month/day/year, or year/month/day."""
+MIN_YEAR = 1500
+"""Earliest year accepted (historical line lists, e.g. the 1861 measles of Hagelloch)."""
+_YMD_RE = re.compile(r"(\d{4})([/.\-])(\d{1,2})\2(\d{1,2})(?:[T ]00:00(?::00)?)?")
+_XY_RE = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})")
+
+
+def date_proof(text) -> str | None:
+    """The order a date text proves by itself: ``"dmy"`` when its first
+    number cannot be a month (``23/01/2020``), ``"mdy"`` when its second
+    cannot (``1/23/2020``); None when it is ambiguous, year-first or not a date.
+
+    >>> date_proof("23/01/2020"), date_proof("1/23/2020"), date_proof("02/03/2020"), date_proof("2020-01-23")
+    ('dmy', 'mdy', None, None)
+    """
+    m = _XY_RE.fullmatch(str(text).strip()) if text is not None else None
+    if not m:
+        return None
+    first, second = int(m.group(1)), int(m.group(3))
+    if first > 12 >= second:
+        return "dmy"
+    if second > 12 >= first:
+        return "mdy"
+    return None
+
+
+def is_day_month(text) -> bool:
+    """True for a date written ``N/N/YYYY`` (either order), the shape whose
+    reading depends on the date order."""
+    return text is not None and _XY_RE.fullmatch(str(text).strip()) is not None
+
+
+def parse_date(value, field: str = "date", *, allow_serial: bool = False, order: str | None = None) -> dt.date | None:
+    """Parse ``YYYY-MM-DD`` (also ``YYYY/MM/DD``), ``DD/MM/YYYY`` (also
+    ``D/M/YYYY``, ``-`` or ``.``; ``order="mdy"`` reads ``MM/DD/YYYY``) or,
+    with ``allow_serial``, an Excel serial day number. Blank gives None.
+    Years from :data:`MIN_YEAR`; an impossible date says why.
 
     >>> parse_date("2021-05-07"), parse_date("7/5/2021"), parse_date(" ")
     (datetime.date(2021, 5, 7), datetime.date(2021, 5, 7), None)
+    >>> parse_date("1/23/2020", order="mdy"), parse_date("03/04/1861")
+    (datetime.date(2020, 1, 23), datetime.date(1861, 4, 3))
     >>> parse_date("44323", allow_serial=True)
     datetime.date(2021, 5, 7)
     """
@@ -131,27 +169,31 @@ def parse_date(value, field: str = "date", *, allow_serial: bool = False) -> dt.
     text = str(value).strip()
     if not text:
         return None
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00)?)?", text)
+    m = _YMD_RE.fullmatch(text)
     if m:
-        y, mo, d = (int(g) for g in m.groups())
-        return _mkdate(y, mo, d, text, field)
-    m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
+        return _mkdate(int(m.group(1)), int(m.group(3)), int(m.group(4)), text, field, "year-month-day")
+    m = _XY_RE.fullmatch(text)
     if m:
-        d, mo, y = (int(g) for g in m.groups())
-        return _mkdate(y, mo, d, text, field)
+        first, second, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        if order == "ymd":
+            raise InvalidValue(f"{field}: '{_short(text)}' is not year-month-day (--date-order ymd)")
+        if order == "mdy":
+            return _mkdate(y, first, second, text, field, "month/day/year")
+        return _mkdate(y, second, first, text, field, "day/month/year")
     if allow_serial and re.fullmatch(r"\d{4,5}(?:\.0+)?", text):
         return _excel_serial(float(text), field)
     raise InvalidValue(f"{field}: '{_short(text)}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
 
 
-def past_date(value, field: str = "date", *, required: bool = False, allow_serial: bool = True) -> dt.date | None:
+def past_date(value, field: str = "date", *, required: bool = False, allow_serial: bool = True,
+              order: str | None = None) -> dt.date | None:
     """:func:`parse_date` for things that already happened: a date after today
     is refused, and with ``required`` so is a blank.
 
     >>> past_date("01/05/2021", "--onset")
     datetime.date(2021, 5, 1)
     """
-    day = parse_date(value, field, allow_serial=allow_serial)
+    day = parse_date(value, field, allow_serial=allow_serial, order=order)
     if day is None:
         if required:
             raise InvalidValue(f"{field}: a date is required")
@@ -167,16 +209,25 @@ def _excel_serial(value: float, field: str) -> dt.date:
     return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
 
 
-def _mkdate(y: int, mo: int, d: int, text: str, field: str) -> dt.date:
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _mkdate(y: int, mo: int, d: int, text: str, field: str, how: str = "day/month/year") -> dt.date:
+    """The date, or :class:`InvalidValue` saying what is impossible in it."""
+    bad = f"{field}: '{_short(text)}' is not a valid date"
+    if y < MIN_YEAR:
+        raise InvalidValue(f"{bad}: year {y} is before {MIN_YEAR}")
+    if not 1 <= mo <= 12:
+        raise InvalidValue(f"{bad}: there is no month {mo} (read as {how})")
     try:
-        if y < 1900:
-            raise ValueError
         return dt.date(y, mo, d)
     except ValueError:
-        raise InvalidValue(f"{field}: '{_short(text)}' is not a valid date") from None
+        last = (dt.date(y + mo // 12, mo % 12 + 1, 1) - dt.timedelta(days=1)).day
+        raise InvalidValue(f"{bad}: {_MONTHS[mo - 1]} {y} has {last} days (read as {how})") from None
 
 
-def parse_datetime(value, field: str = "datetime") -> dt.datetime | None:
+def parse_datetime(value, field: str = "datetime", *, order: str | None = None) -> dt.datetime | None:
     """Parse ``YYYY-MM-DD HH:MM``, ``YYYY-MM-DDTHH:MM[:SS]``, ``DD/MM/YYYY HH:MM``
     or a plain date (midnight). Blank gives None.
 
@@ -194,13 +245,13 @@ def parse_datetime(value, field: str = "datetime") -> dt.datetime | None:
         return None
     m = re.fullmatch(r"(.+?)[T ](\d{1,2}):(\d{2})(?::(\d{2}))?", text)
     if m:
-        day = parse_date(m.group(1), field)
+        day = parse_date(m.group(1), field, order=order)
         h, mi, s = int(m.group(2)), int(m.group(3)), int(m.group(4) or 0)
         try:
             return dt.datetime(day.year, day.month, day.day, h, mi, s)
         except ValueError:
             raise InvalidValue(f"{field}: '{_short(text)}' is not a valid time") from None
-    day = parse_date(text, field)
+    day = parse_date(text, field, order=order)
     return dt.datetime(day.year, day.month, day.day)
 
 

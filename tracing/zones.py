@@ -181,7 +181,7 @@ def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: st
         case_row = store.get_case(case_id)
         if case_row is None:
             raise NotFound(_("--case: {id} is not a confirmed case").format(id=case_id))
-        if case_row["confirmed"] > day:
+        if case_row["confirmed"] and case_row["confirmed"] > day:
             raise InvalidValue(_("--from {day} is before the sample date of {id} ({sample})").format(
                 day=day, id=case_id, sample=case_row["confirmed"]))
     areas: list[Area] = []

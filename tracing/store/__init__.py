@@ -334,6 +334,7 @@ class Store:
         finally:
             self._dry_run = False
             self._rules = None
+            self._areas = None
 
     def _rollback(self) -> None:
         # a failing ROLLBACK (I/O error) must not hide the error that caused it;
@@ -385,8 +386,17 @@ class Store:
         found = {r[0] for r in self._in("SELECT id FROM persons WHERE id IN ({ids})", ids)}
         return [i for i in ids if i not in found]
 
+    def areas(self):
+        """The area spellings of the current write (:class:`tracing.store.areas.AreaNames`)."""
+        from .areas import AreaNames
+
+        if getattr(self, "_areas", None) is None:
+            self._areas = AreaNames(self)
+        return self._areas
+
     def insert_person(self, row: dict) -> None:
         row = {k: row.get(k) for k in PERSON_FIELDS if k in row}
+        self.areas().spell(row)
         if isinstance(row.get("extra"), dict):
             row["extra"] = json.dumps(row["extra"], ensure_ascii=False, sort_keys=True) if row["extra"] else None
         row["name_folded"] = fold(row.get("name"))
@@ -409,6 +419,12 @@ class Store:
             changes["extra"] = json.dumps(changes["extra"], ensure_ascii=False, sort_keys=True) or None
         if "name" in changes:
             changes["name_folded"] = fold(changes["name"])
+        if any(changes.get(k) for k in ("district", "ward", "unit")):
+            if changes.get("unit") and "ward" not in changes:
+                changes["ward"] = (self.get_person(person_id) or {}).get("ward")
+            self.areas().spell(changes)
+            if changes.get("ward") is None:
+                changes.pop("ward", None)
         sets = ", ".join(f"{k} = ?" for k in changes)
         self.conn.execute(f"UPDATE persons SET {sets} WHERE id = ?", [*changes.values(), person_id])
 

@@ -128,6 +128,10 @@ def bulk_persons(store, rows: Iterable[dict], *, stats: dict | None = None) -> i
             else:
                 by_id[row["id"]] = row
         ids = list(by_id)
+        areas = store.areas()
+        for pid, row in by_id.items():
+            if row.get("ward") or row.get("unit") or row.get("district"):
+                by_id[pid] = areas.spell(dict(row))
         names = ["id", *_PERSON_COLS]
         existing = {r[0]: dict(zip(names, r)) for r in _select_in(
             store, f"SELECT {','.join(names)} FROM persons WHERE id IN ({{ids}})", ids)}
@@ -239,7 +243,10 @@ def bulk_checkins(store, rows: Iterable[dict], *, create_persons: bool = True,
     written = 0
     cache: dict[str, int] = {}
     for chunk in batches(rows):
-        wanted = {r["place"]: (r.get("unit"), r.get("ward")) for r in chunk if r["place"] not in cache}
+        areas = store.areas()
+        wanted = {r["place"]: (lambda a: (a.get("unit"), a.get("ward")))(areas.spell({"unit": r.get("unit"),
+                                                                                      "ward": r.get("ward")}))
+                  for r in chunk if r["place"] not in cache}
         if wanted:
             cache.update(place_ids(store, wanted))
         if create_persons:
@@ -333,7 +340,8 @@ def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None) 
     returns rows inserted or changed (by population)."""
     written = 0
     for chunk in batches(rows):
-        keyed = {(r["kind"], r["area"]): r["population"] for r in chunk}
+        areas = store.areas()
+        keyed = {(r["kind"], areas.population(r["kind"], r["area"])): r["population"] for r in chunk}
         old = {}
         for kind in {k for k, _ in keyed}:
             areas = [a for k, a in keyed if k == kind]
@@ -370,3 +378,14 @@ def cases_of(store, ids: Iterable[str]) -> dict[str, dict]:
     cols = ("person", "confirmed", "onset", "isolated", "unknown_source")
     return {r[0]: dict(zip(cols, r)) for r in _select_in(
         store, f"SELECT {','.join(cols)} FROM cases WHERE person IN ({{ids}})", ids)}
+
+
+def flag_merges(store, merged: dict[str, list[int]], file: str) -> int:
+    """Record that rows of ``file`` on ``merged[id]`` lines were merged into
+    one person/case (``check`` reports them); returns flags added."""
+    rows = [(pid, "duplicate_id_merged", f"{file} lines {', '.join(map(str, lines))}", _now())
+            for pid, lines in sorted(merged.items())]
+    if not rows:
+        return 0
+    return max(store.conn.executemany(
+        "INSERT OR IGNORE INTO import_flags (person, flag, detail, created_at) VALUES (?, ?, ?, ?)", rows).rowcount, 0)

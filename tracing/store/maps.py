@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 _NODE_COLUMNS = """p.id, p.name, p.phone, p.national_id, p.address, p.ward, p.unit, p.birth_year,
                    l.level, l.primary_source, l.exposure, l.root,
-                   k.confirmed, k.onset, k.unknown_source"""
+                   k.confirmed, k.onset, k.unknown_source, k.person IS NOT NULL AS is_case"""
 
 
 def _ids(ids: Iterable[str]) -> str:

@@ -26,6 +26,11 @@ def count_cases(store, start: str | None, end: str) -> int:
                               (start, end)).fetchone()[0]
 
 
+def count_undated_cases(store) -> int:
+    """Cases stored without a confirmation date (flagged ``undated_case``)."""
+    return store.conn.execute("SELECT count(*) FROM cases WHERE confirmed IS NULL").fetchone()[0]
+
+
 def traced_persons(store) -> list[dict]:
     """Traced persons who are not cases (level 1 or deeper) with what their
     quarantine needs."""
@@ -65,6 +70,7 @@ def set_population(store, kind: str, area: str, population: int, **criteria) -> 
         raise InvalidValue(f"population kind '{kind}' is not one of {', '.join(POPULATION_KINDS)}")
     if not isinstance(population, int) or population < 0:
         raise InvalidValue(f"population of {area}: {population!r} is not a whole number >= 0")
+    area = store.areas().population(kind, area)
     store.conn.execute(
         """INSERT INTO populations (kind, area, population) VALUES (?, ?, ?)
            ON CONFLICT(kind, area) DO UPDATE SET population = excluded.population""", (kind, area, population))
@@ -132,12 +138,29 @@ def persons_in_two_wards(store, field: str) -> list[dict]:
 
 
 def cases_without_contacts(store, before: str) -> list[dict]:
+    """Cases confirmed before ``before`` with no contact, no recorded source
+    and that no case names as its source (an isolated record)."""
     return store.query(
         """SELECT k.person AS id, k.confirmed FROM cases k
            WHERE k.confirmed < ?
              AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.a = k.person)
              AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.b = k.person)
+             AND NOT EXISTS (SELECT 1 FROM case_sources s WHERE s.case_id = k.person)
+             AND NOT EXISTS (SELECT 1 FROM case_sources s WHERE s.source = k.person)
            ORDER BY k.confirmed, k.person""", (before,))
+
+
+def onset_after_confirmation(store) -> list[dict]:
+    """Cases whose onset is after their confirmation date."""
+    return store.query("""SELECT person AS id, onset, confirmed FROM cases
+                          WHERE onset IS NOT NULL AND confirmed IS NOT NULL AND onset > confirmed
+                          ORDER BY person""")
+
+
+def import_flags(store, flag: str) -> list[dict]:
+    """``{"id", "detail"}`` of persons an import flagged with ``flag``."""
+    return store.query("SELECT person AS id, detail FROM import_flags WHERE flag = ? ORDER BY person, detail",
+                       (flag,))
 
 
 def recorded_source_edges(store) -> list[tuple[str, str]]:

@@ -17,6 +17,25 @@ def _redaction_key(conn) -> None:
                  (_secrets.token_bytes(32),))
 
 
+def _cases_without_dates(conn) -> None:
+    """Let a case have no date (issue 13: a case needs only its id): drop the
+    NOT NULL of ``cases.confirmed`` and ``cases.isolated``. SQLite's documented
+    way to remove NOT NULL constraints without rebuilding the table (which
+    would cascade-delete ``case_sources``): edit the schema text, bump
+    ``schema_version`` (https://www.sqlite.org/lang_altertable.html#otheralter)."""
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'cases'").fetchone()
+    new = sql.replace("confirmed TEXT NOT NULL", "confirmed TEXT").replace("isolated TEXT NOT NULL", "isolated TEXT")
+    if new == sql:
+        return
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'cases'", (new,))
+        conn.execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+
+
 APPLICATION_ID = 0x54524331  # "TRC1": marks a file as a tracing database
 
 MIGRATIONS: list[list[str]] = [
@@ -186,6 +205,16 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE populations ADD COLUMN vaccinated REAL",
         "ALTER TABLE populations ADD COLUMN elderly_vaccinated REAL",
         "ALTER TABLE populations ADD COLUMN capacity INTEGER",
+    ],
+    # 4 -> 5: what imports found that `check` reports (duplicate-id merges),
+    # and cases without any date (flagged undated_case)
+    [
+        """CREATE TABLE import_flags (
+            person TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+            flag TEXT NOT NULL, detail TEXT NOT NULL, created_at TEXT NOT NULL,
+            PRIMARY KEY (person, flag, detail)
+        )""",
+        _cases_without_dates,
     ],
 ]
 

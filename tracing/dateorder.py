@@ -1,0 +1,147 @@
+"""The date order of each column of an imported file, known, never guessed silently.
+
+``--date-order dmy|mdy|ymd`` fixes it for every date of a file. Without it a
+column written ``N/N/YYYY`` is read in the order its unambiguous values prove:
+``23/01/2020`` proves day first, ``1/23/2020`` month first (see
+:func:`tracing.values.date_proof`); a column whose values prove nothing is
+read day first (the Vietnamese way), and the summary says so. It is an error,
+naming a line of each:
+
+* a column with values that prove both orders;
+* a column with only ambiguous values in a file where another column
+  proves month first (which order did the author use here?).
+
+Values are read as the rows come; when a column turns out to be month-first
+after ambiguous values were read day-first, :meth:`DateOrders.finish` raises
+:class:`Reread` and the importer reads the file again with that column's
+order fixed (nothing was written: one transaction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .errors import TracingError
+from .values import DATE_ORDERS, date_proof, is_day_month, parse_date, parse_datetime
+
+_WORDS = {"dmy": "day first", "mdy": "month first", "ymd": "year first"}
+
+
+class Reread(Exception):
+    """Read the file again with ``orders`` ({column: order}) fixed."""
+
+    def __init__(self, orders: dict[str, str]):
+        super().__init__(orders)
+        self.orders = orders
+
+
+def check_order(order: str | None) -> str | None:
+    """``dmy``, ``mdy``, ``ymd`` or None; anything else raises :class:`TracingError`."""
+    if order is None or not str(order).strip():
+        return None
+    text = str(order).strip().lower().replace("/", "").replace("-", "")
+    if text not in DATE_ORDERS:
+        raise TracingError(f"--date-order: '{str(order)[:20]}' is not one of {', '.join(DATE_ORDERS)}")
+    return text
+
+
+class DateOrders:
+    """Reads the date cells of one file, column by column (``column`` is the
+    field name), keeping what each column's values prove."""
+
+    def __init__(self, path: str, order: str | None = None, fixed: dict[str, str] | None = None):
+        self.path = path
+        self.order = order
+        self.fixed = dict(fixed or {})
+        self.proofs: dict[str, dict[str, tuple[int, str]]] = {}
+        self.ambiguous: dict[str, tuple[int, str]] = {}
+        self.read_day_first: dict[str, tuple[int, str]] = {}
+        self.headers: dict[str, str] = {}
+        self.seen: set[str] = set()
+
+    def _order(self, column: str, text: str, line: int) -> str | None:
+        self.seen.add(column)
+        if self.order:
+            return self.order
+        if column in self.fixed:
+            self._note(column, text, line)
+            return self.fixed[column]
+        return self._note(column, text, line)
+
+    def _note(self, column: str, text: str, line: int) -> str:
+        proofs = self.proofs.setdefault(column, {})
+        proof = date_proof(text)
+        if proof is not None:
+            proofs.setdefault(proof, (line, text))
+            if len(proofs) > 1:
+                d, m = proofs["dmy"], proofs["mdy"]
+                raise TracingError(
+                    f"{self.path}: column '{self.headers.get(column, column)}' has dates written day first "
+                    f"(line {d[0]}: {d[1]}) and month first (line {m[0]}: {m[1]}); correct them, or give "
+                    "--date-order dmy or mdy (the other ones are then rejected with their line)")
+            return proof
+        self.ambiguous.setdefault(column, (line, text))
+        order = self.fixed.get(column) or ("mdy" if "mdy" in proofs else "dmy")
+        if order == "dmy":
+            self.read_day_first.setdefault(column, (line, text))
+        return order
+
+    def date(self, column: str, raw, line: int, *, allow_serial: bool = True):
+        """``raw`` as a :class:`datetime.date` (None if blank); errors name ``column``."""
+        if isinstance(raw, str) and is_day_month(raw):
+            order = self._order(column, raw.strip(), line)
+            return parse_date(raw, column, allow_serial=allow_serial, order=order)
+        return parse_date(raw, column, allow_serial=allow_serial, order=self.order)
+
+    def datetime(self, column: str, raw, line: int):
+        """``raw`` as a :class:`datetime.datetime` (a date-time or a date); errors name ``column``."""
+        if isinstance(raw, str):
+            head = raw.strip().replace("T", " ").split(" ", 1)[0]
+            if is_day_month(head):
+                return parse_datetime(raw, column, order=self._order(column, head, line))
+        return parse_datetime(raw, column, order=self.order)
+
+    def finish(self) -> None:
+        """Raise :class:`Reread` or :class:`TracingError` as the module says; else nothing."""
+        if self.order:
+            return
+        month_first = {c: p["mdy"] for c, p in self.proofs.items() if "mdy" in p and c not in self.fixed}
+        again = {c: "mdy" for c in month_first if c in self.read_day_first}
+        for column, (line, text) in self.ambiguous.items():
+            proofs = self.proofs.get(column, {})
+            if proofs or column in self.fixed:
+                continue
+            others = {c: p["mdy"] for c, p in self.proofs.items() if "mdy" in p}
+            if others:
+                other, (oline, otext) = sorted(others.items())[0]
+                raise TracingError(
+                    f"{self.path}: column '{self.headers.get(column, column)}' has only dates that read both "
+                    f"ways (line {line}: {text}) while column '{self.headers.get(other, other)}' is written "
+                    f"month first (line {oline}: {otext}); give --date-order dmy or mdy")
+        if again:
+            raise Reread({**self.fixed, **again})
+
+    def summary(self) -> dict[str, str]:
+        """``{column: how its N/N/YYYY dates were read}`` for the import summary."""
+        out = {}
+        for column in sorted(self.seen):
+            name = self.headers.get(column, column)
+            if self.order:
+                out[name] = f"{self.order} (--date-order)"
+                continue
+            proofs = self.proofs.get(column, {})
+            order = self.fixed.get(column) or next(iter(proofs), None)
+            if order and order in proofs:
+                line, text = proofs[order]
+                out[name] = f"{order}: {_WORDS[order]}, proven by line {line} ({text})"
+            else:
+                out[name] = "dmy: day first (default; no value proves an order, give --date-order to be sure)"
+        return out
+
+
+def as_iso(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    return value.isoformat()

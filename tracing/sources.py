@@ -1,0 +1,169 @@
+"""Reading the ``source`` cell of a line list as people write it.
+
+A cell names zero or more sources, separated by ``,`` ``;`` (also full-width
+``，`` ``；``), a line break, ``và`` or ``and`` (``BN1, BN2 và BN3``). Each entry
+is then, in this order:
+
+1. an **infection link** to a person of the file or the database: exactly,
+   after ``--id-prefix``, or after the documented normalisation
+   :func:`id_key` (case, spaces, a ``#``/``№`` sign, a ``-``/``_``/``.`` between
+   letters and number, zero padding: ``NB 456``, ``#1024``, ``nb006`` match
+   ``NB456``, ``1024``, ``NB6``), when exactly one id of the file has that key;
+   when every id of the file has one letter prefix, a bare number names the id
+   with that prefix (``#6`` or ``6`` is ``NB6`` in a file of ``NB…`` ids);
+2. an **unknown-source person**: an entry shaped like an id (:func:`looks_like_id`:
+   a few letters then a number, ``K9``) that matches nobody becomes a person who
+   is not a case, so two cases with source ``K9`` are one cluster through K9;
+3. otherwise a **label** of the case (``UK``, ``IMPORT``, ``BVBM``, ``community``).
+
+A label becomes a link when a person with its id arrives later
+(:func:`promote_labels`, called by every import and ``person add``).
+
+>>> split_sources("BN1, BN2 và BN3")
+['BN1', 'BN2', 'BN3']
+>>> split_sources("Wuhan; TJ14 and JN25\\nK9，UK")
+['Wuhan', 'TJ14', 'JN25', 'K9', 'UK']
+>>> id_key("NB 456") == id_key("nb456"), id_key("NB006") == id_key("NB6"), id_key("#1024")
+(True, True, '1024')
+>>> looks_like_id("K9"), looks_like_id("NB 456"), looks_like_id("IMPORT"), looks_like_id("family of TJ17")
+(True, True, False, False)
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .values import clean_text
+
+_SPLIT = re.compile(r"\s*(?:[;,，；\r\n]+|\s(?:và|and|&)\s)\s*", re.IGNORECASE)
+_ID_SHAPE = re.compile(r"[A-Z]{0,6}\d{1,9}[A-Z]?")
+_NUMBER = re.compile(r"(?<!\d)0+(?=\d)")
+
+
+def split_sources(value) -> list[str]:
+    """The entries of a source cell, trimmed, blanks and repeats dropped."""
+    text = clean_text(value, "source", multiline=True)
+    if not text:
+        return []
+    return list(dict.fromkeys(t.strip() for t in _SPLIT.split(text) if t and t.strip()))
+
+
+def id_key(text) -> str:
+    """What two ways of writing one id share: upper case, no spaces, no
+    ``#``/``№`` sign, no ``-``/``_``/``.`` between letters and a number, no
+    leading zeros in a number."""
+    key = re.sub(r"[\s#№]+", "", str(text).upper())
+    key = re.sub(r"(?<=[A-Z])[-_.](?=\d)", "", key)
+    return _NUMBER.sub("", key)
+
+
+def looks_like_id(text) -> bool:
+    """An entry shaped like a person id: a short letter prefix (at most 6
+    letters, maybe none), a number, maybe one letter (``K9``, ``NB 456``,
+    ``#1024``, ``BN17A``). Names, places and codes without digits are not."""
+    raw = str(text).strip()
+    if len(raw) > 24 or raw.count(" ") > 1:
+        return False
+    return _ID_SHAPE.fullmatch(id_key(raw)) is not None
+
+
+@dataclass
+class SourceReport:
+    """What the source cells of one import became (the summary's ``sources``)."""
+
+    links: int = 0
+    unknown_source_persons: set = field(default_factory=set)
+    labels: Counter = field(default_factory=Counter)
+    normalised: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"links": self.links, "unknown_source_persons": len(self.unknown_source_persons),
+                "unknown_source_ids": sorted(self.unknown_source_persons)[:20],
+                "labels": sum(self.labels.values()),
+                "top_labels": [[label, n] for label, n in
+                               sorted(self.labels.items(), key=lambda kv: (-kv[1], kv[0]))[:10]],
+                "normalised": len(self.normalised),
+                "normalised_examples": [[k, v] for k, v in sorted(self.normalised.items())[:10]]}
+
+
+class SourceMatcher:
+    """Resolves source entries against the ids of a file and of the database.
+
+    ``file_ids``: the ids of the rows written; ``known``: a callable giving the
+    subset of candidate ids that are persons in the database; ``with_prefix``:
+    the ``--id-prefix`` rule."""
+
+    def __init__(self, file_ids, known, with_prefix):
+        self.file_ids = set(file_ids)
+        self.with_prefix = with_prefix
+        self._known = known
+        keys: dict[str, set] = {}
+        for pid in self.file_ids:
+            keys.setdefault(id_key(pid), set()).add(pid)
+        self._by_key = {k: next(iter(v)) for k, v in keys.items() if len(v) == 1}
+        prefixes = {re.match(r"[A-Z]*", k).group(0) for k in keys}
+        # ids of one letter prefix (NB1, NB2…): a bare number (#6, 6) means NB6
+        self._one_prefix = next(iter(prefixes)) if len(prefixes) == 1 and keys else ""
+        self._db: set[str] = set()
+        self._new: dict[str, str] = {}  # key -> id of an unknown-source person made in this import
+        self.report = SourceReport()
+
+    def lookup(self, entries) -> None:
+        """Ask the database once for every candidate id of ``entries``."""
+        wanted = set()
+        for e in entries:
+            wanted.update((e, self.with_prefix(e)))
+        self._db = self._known([w for w in wanted if w and w not in self.file_ids])
+
+    def resolve(self, entry: str) -> tuple[str, str]:
+        """``("link", id)``, ``("person", id)`` (an unknown-source person) or ``("label", text)``."""
+        candidate = self.with_prefix(entry)
+        for c in (candidate, entry):
+            if c in self.file_ids or c in self._db:
+                return "link", c
+        keys = [id_key(candidate), id_key(entry)]
+        if self._one_prefix and keys[1].isdigit():
+            keys.append(self._one_prefix + keys[1])
+        for key in keys:
+            hit = self._by_key.get(key)
+            if hit is not None:
+                self.report.normalised[entry] = hit
+                return "link", hit
+        if looks_like_id(entry):
+            key = id_key(candidate)
+            pid = self._new.get(key)
+            if pid is None:
+                pid = re.sub(r"[\s#№]+", "", candidate)
+                self._new[key] = pid
+            if pid != entry:
+                self.report.normalised[entry] = pid
+            return "person", pid
+        return "label", entry
+
+
+def promote_labels(store, new_ids) -> list[tuple[str, str]]:
+    """Labels of cases that name one of ``new_ids`` (exactly or by
+    :func:`id_key`) become infection links; returns the ``(case, source)``
+    pairs made (the caller re-derives those cases)."""
+    from .store import sources as sql
+
+    new_ids = [i for i in new_ids if i]
+    if not new_ids or not sql.has_labels(store):
+        return []
+    by_key: dict[str, set] = {}
+    for pid in new_ids:
+        by_key.setdefault(id_key(pid), set()).add(pid)
+    made = []
+    for case_id, label in sql.all_labels(store):
+        ids = by_key.get(id_key(label))
+        if not ids:
+            continue
+        target = label if label in ids else (next(iter(ids)) if len(ids) == 1 else None)
+        if target is None or target == case_id:
+            continue
+        made.append((case_id, target, label))
+    if made:
+        sql.labels_to_links(store, made)
+    return [(c, s) for c, s, _l in made]

@@ -1,0 +1,87 @@
+"""One spelling per area: ``Bồ Đề``, ``BỒ ĐỀ`` and ``Bo De`` are one ward.
+
+Area names (``district``, ``ward``, ``unit`` of persons and places, and the
+areas of ``populations``) are compared folded (:func:`tracing.values.fold`:
+case, diacritics, ``đ``, spaces). A new spelling of a known area is stored in
+the known spelling: the populations file's, else the first one seen. A
+population whose area was first seen spelled otherwise renames the stored
+spellings to its own. Every respelling is counted in ``renamed``
+(``{typed: stored}``) so imports can report it: nothing changes silently.
+"""
+
+from __future__ import annotations
+
+from ..values import fold
+
+AREA_FIELDS = ("district", "ward", "unit")
+
+
+class AreaNames:
+    """The spellings known to one transaction (loaded on first use)."""
+
+    def __init__(self, store):
+        self.store = store
+        self.known: dict[tuple, str] | None = None
+        self.renamed: dict[str, str] = {}
+
+    def _key(self, field: str, value: str, ward: str | None = None) -> tuple:
+        return (field, fold(value), fold(ward) if field == "unit" else "")
+
+    def _load(self) -> dict[tuple, str]:
+        if self.known is None:
+            known: dict[tuple, str] = {}
+            c = self.store.conn
+            for kind, area in c.execute("SELECT kind, area FROM populations ORDER BY kind, area"):
+                if kind == "unit":
+                    unit, _, ward = area.partition(", ")
+                    known.setdefault(self._key("unit", unit, ward or None), unit)
+                else:
+                    known.setdefault(self._key(kind, area), area)
+            for field in ("district", "ward"):
+                for (value,) in c.execute(f"SELECT {field} FROM persons WHERE {field} IS NOT NULL "
+                                          f"GROUP BY {field} ORDER BY min(rowid)"):
+                    known.setdefault(self._key(field, value), value)
+            for ward, unit in c.execute("SELECT ward, unit FROM persons WHERE unit IS NOT NULL "
+                                        "GROUP BY ward, unit ORDER BY min(rowid)"):
+                known.setdefault(self._key("unit", unit, ward), unit)
+            self.known = known
+        return self.known
+
+    def spell(self, row: dict) -> dict:
+        """``row`` with its ``district``/``ward``/``unit`` in the known spellings
+        (new spellings become known). Changes ``row`` in place and returns it."""
+        known = self._load()
+        for field in AREA_FIELDS:
+            value = row.get(field)
+            if not value:
+                continue
+            key = self._key(field, value, row.get("ward"))
+            stored = known.setdefault(key, value)
+            if stored != value:
+                self.renamed[value] = stored
+                row[field] = stored
+        return row
+
+    def population(self, kind: str, area: str) -> str:
+        """The area of a population row in the known spelling, renaming the
+        persons' other spellings of it to the population's (a populations file
+        names areas officially)."""
+        known = self._load()
+        unit, _, ward = area.partition(", ") if kind == "unit" else (area, "", "")
+        key = self._key(kind, unit, ward or None)
+        stored = known.get(key)
+        c = self.store.conn
+        has_population = c.execute("SELECT area FROM populations WHERE kind = ?", (kind,)).fetchall()
+        official = {fold(a): a for (a,) in has_population}
+        if fold(area) in official:
+            if official[fold(area)] != area:
+                self.renamed[area] = official[fold(area)]
+            return official[fold(area)]
+        if stored is not None and stored != unit:
+            # persons spelled it first: the population's spelling wins
+            c.create_function("tracing_fold", 1, fold, deterministic=True)
+            c.execute(f"UPDATE persons SET {kind} = ? WHERE {kind} IS NOT NULL AND {kind} != ? "
+                      f"AND tracing_fold({kind}) = ?", (unit, unit, fold(unit)))
+            self.renamed[stored] = unit
+        known[key] = unit
+        return area
