@@ -24,9 +24,9 @@ SIZES = (50, 1000)
 # every text of the drawn nodes that lies in the map's box: [left, top, right, bottom, px, node, is a label]
 VISIBLE_TEXTS = """(function () {
   var map = document.getElementById("map").getBoundingClientRect(), out = [];
-  document.querySelectorAll("#diagram g.n").forEach(function (g) {
+  document.querySelectorAll("#diagram g.n, #diagram text.rl").forEach(function (g) {
     if (g.classList.contains("off")) { return; }
-    g.querySelectorAll("text").forEach(function (t) {
+    (g.tagName === "text" ? [g] : Array.prototype.slice.call(g.querySelectorAll("text"))).forEach(function (t) {
       var r = t.getBoundingClientRect();
       if (r.right <= map.left || r.left >= map.right || r.bottom <= map.top || r.top >= map.bottom) { return; }
       var spans = [t].concat(Array.prototype.slice.call(t.querySelectorAll("tspan")));
@@ -127,7 +127,7 @@ def test_node_link_opens_zoomed_on_that_person(chromium, pages, layout, n):
       var g = document.querySelector('#diagram g.n[data-i="' + i + '"]'), r = g.querySelector("rect").getBoundingClientRect();
       var m = document.getElementById("map").getBoundingClientRect(), axis = document.getElementById("axis");
       var band = getComputedStyle(axis).display === "none" ? 0 : axis.getBoundingClientRect().height;
-      var label = g.querySelector("text.lbl"), px = parseFloat(getComputedStyle(label.querySelector("tspan") || label).fontSize);
+      var label = g.querySelector("text.lbl") || document.querySelector('#diagram text.rl[data-i="' + i + '"]'), px = parseFloat(getComputedStyle(label.querySelector("tspan") || label).fontSize);
       return JSON.stringify({x: (r.left + r.right) / 2, y: (r.top + r.bottom) / 2, cx: (m.left + m.right) / 2,
         cy: m.top + (m.height + band) / 2, px: px * label.getScreenCTM().a,
         panel: document.getElementById("panel-body").textContent});
@@ -188,3 +188,18 @@ def test_folded_persons_open_from_their_count_node(chromium, tmp_path):
         document.getElementById("diagram").dispatchEvent(new PointerEvent("pointerup", o)); }})()""")
     panel = chromium.eval("document.getElementById('panel-body').textContent")
     assert "Folded persons" in panel and member["name"] in panel
+
+
+def test_timeline_names_stay_in_view_when_panning_to_later_dates(chromium, pages):
+    path, _ = pages[("timeline", 1000)]
+    chromium.open(path)
+    got = json.loads(chromium.eval("""(function () {
+      for (var k = 0; k < 25; k++) { document.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight"})); }
+      var m = document.getElementById("map").getBoundingClientRect(), names = [];
+      document.querySelectorAll("#diagram text.rl").forEach(function (t) {
+        var r = t.getBoundingClientRect();
+        if (r.bottom > m.top && r.top < m.bottom) { names.push(r.left - m.left); }
+      });
+      return JSON.stringify({names: names, scale: +document.getElementById("render-status").getAttribute("data-scale")});
+    })()"""))
+    assert len(got["names"]) >= 10 and all(0 <= left < 40 for left in got["names"]), got

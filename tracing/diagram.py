@@ -135,6 +135,8 @@ class Drawing:
     cols: list[list] = field(default_factory=list)
     points: list[tuple[int, int]] = field(default_factory=list)
     axis_y: float = 0.0
+    #: timeline: the left edge of the column of names
+    label_left: float | None = None
 
 
 def defs() -> str:
@@ -250,6 +252,7 @@ def draw(data, layout: str, text: dict, shown: list[Shown] | None = None) -> Dra
 
     cols: list[list] = []
     axis_y = 0.0
+    label_left = None
     if layout == "tree":
         w, h = _layout.CARD_W, _layout.CARD_H
         for k, (n, s) in enumerate(zip(nodes, shown)):
@@ -311,22 +314,28 @@ def draw(data, layout: str, text: dict, shown: list[Shown] | None = None) -> Dra
                 month = mon
         grow(label_x - 8, axis_y - 34, right, bottom)
         name_w = _layout.ROW_LABEL_W - 12
+        names = [f'<rect class="rl-bg" x="{label_x - 8}" y="{axis_y + 8}" width="{_layout.ROW_LABEL_W}" '
+                 f'height="{bottom - axis_y - 8}" fill="#ffffff" fill-opacity="0"/>']
         for k, (n, s) in enumerate(zip(nodes, shown)):
             x, y = pos[n.id]
             key = "count" if s.collapsed else level_key(s.level)
             fill, stroke, width, dash, mark, ink = LEVEL_STYLE[key]
             name = (f"+{s.collapsed} {level_name(s.level, 'F?')} · {text['count_sub']}" if s.collapsed
                     else f"{s.name or s.id} · {s.id}")
+            # the names in a column of their own, which the page keeps in view when panning right
+            names.append(f'<text class="lbl rl" data-i="{k}" x="{label_x}" y="{y + 5}" font-size="{FS}" '
+                         f'fill="#1f2328"><tspan font-weight="700">'
+                         f'{esc(level_name(s.level, "–") if not s.collapsed else "+")}</tspan> '
+                         f'{esc(fit(name, FS, name_w - 30))}</text>')
             parts = [_node_attrs(k, s, x, y),
-                     f'<text class="lbl" x="{label_x - x}" y="5" font-size="{FS}" fill="#1f2328">'
-                     f'<tspan font-weight="700">{esc(level_name(s.level, "–") if not s.collapsed else "+")}</tspan> '
-                     f'{esc(fit(name, FS, name_w - 30))}</text>',
                      _box(-mw // 2, -mh // 2, mw, mh, key, rx=10 if s.collapsed else 4,
                           unknown=s.unknown_source and not s.collapsed).replace(f'fill="{fill}"', f'fill="{mark}"', 1),
                      f'<text x="0" y="4.5" font-size="{FS_MARK - 1}" font-weight="700" text-anchor="middle" '
                      f'fill="{ink}">{esc("+" if s.collapsed else level_name(s.level, "–"))}</text>',
                      "</g>"]
             front.append("".join(parts))
+        front.append('<g class="rowlabels">' + "".join(names) + "</g>")
+        label_left = label_x - 8
     else:
         for k, (n, s) in enumerate(zip(nodes, shown)):
             x, y = pos[n.id]
@@ -353,7 +362,7 @@ def draw(data, layout: str, text: dict, shown: list[Shown] | None = None) -> Dra
         grow(x - 20, y - 20, x + 20, y + 20)
     bounds = (min(xs0, default=0) - 12, min(ys0, default=0) - 12, max(xs1, default=0) + 12, max(ys1, default=0) + 12)
     markup = '<g class="edges">' + "".join(back) + '</g><g class="nodes">' + "".join(front) + "</g>"
-    return Drawing(markup, bounds, cols, [pos[n.id] for n in nodes], axis_y)
+    return Drawing(markup, bounds, cols, [pos[n.id] for n in nodes], axis_y, label_left)
 
 
 def tick_columns(ticks: list[tuple[int, str]], text: dict) -> list[list]:

@@ -448,7 +448,8 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
         edges.append({k2: v for k2, v in rec.items() if v is not None})
     b = p.drawing.bounds
     payload = {"nodes": records, "edges": edges, "folded": folded, "text": text, "layout": layout,
-               "decor": {"cols": p.drawing.cols, "bounds": [round(v, 1) for v in b], "axis_y": p.drawing.axis_y},
+               "decor": {"cols": p.drawing.cols, "bounds": [round(v, 1) for v in b], "axis_y": p.drawing.axis_y,
+                         "label_left": p.drawing.label_left},
                "readable": READABLE[layout], "roots": [index[r] for r in data.roots if r in index]}
     wards = sorted({n.ward for n in nodes if n.ward and not n.collapsed})
     view = f"{b[0]:.0f} {b[1]:.0f} {b[2] - b[0]:.0f} {b[3] - b[1]:.0f}"
@@ -682,7 +683,7 @@ main{flex:1;display:flex;min-height:0}
 #map{flex:1;min-width:0;position:relative;overflow:hidden;background:#fff}
 #diagram{position:absolute;left:0;top:0;width:100%;height:100%;cursor:grab;touch-action:none;user-select:none}
 #diagram.dragging{cursor:grabbing}
-#diagram .n{cursor:pointer}
+#diagram .n,#diagram .rl{cursor:pointer}
 #diagram.far .lbl,#diagram.far .row{display:none}
 #diagram .off{display:none}
 #diagram .n.sel>rect:first-of-type,#diagram .n.sel>circle:first-of-type{stroke:#0969da;stroke-width:4;stroke-dasharray:none}
@@ -756,8 +757,10 @@ function who(pid) {
 function place(r) { return [r.ward, r.unit].filter(Boolean).join(" / "); }
 
 // ---- nodes and edges of the drawing, by index
-var G = new Array(P.length);
+var G = new Array(P.length), L = new Array(P.length);
 Array.prototype.forEach.call(SVG.querySelectorAll("g.n"), function (g) { G[+g.getAttribute("data-i")] = g; });
+Array.prototype.forEach.call(SVG.querySelectorAll("text.rl"), function (t) { L[+t.getAttribute("data-i")] = t; });
+var ROWLABELS = SVG.querySelector("g.rowlabels"), RL_BG = SVG.querySelector("rect.rl-bg"), LABEL_LEFT = DATA.decor.label_left;
 var EDGES = Array.prototype.slice.call(SVG.querySelectorAll("path.e"));
 
 // ---- the view: a viewBox that matches the map's box, so one unit is k screen pixels
@@ -767,6 +770,11 @@ function apply() {
   var s = size();
   SVG.setAttribute("viewBox", view.x + " " + view.y + " " + (s.w / view.k) + " " + (s.h / view.k));
   SVG.classList.toggle("far", view.k < 0.4);
+  if (ROWLABELS && LABEL_LEFT !== null) {  // the timeline's names stay in view when panning right
+    var dx = Math.max(0, view.x - LABEL_LEFT);
+    ROWLABELS.setAttribute("transform", "translate(" + dx.toFixed(1) + " 0)");
+    RL_BG.setAttribute("fill-opacity", dx > 0 ? "0.93" : "0");
+  }
   drawAxis(); drawOverview();
   STATUS.setAttribute("data-scale", view.k.toFixed(3));
 }
@@ -820,7 +828,7 @@ SVG.addEventListener("pointerup", function (ev) {
   var d = drag; drag = null; SVG.classList.remove("dragging");
   if (d && !d.moved) {
     var target = document.elementFromPoint(ev.clientX, ev.clientY);
-    var g = target && target.closest ? target.closest("g.n") : null;
+    var g = target && target.closest ? target.closest("[data-i]") : null;
     if (g) { select(+g.getAttribute("data-i")); showPanel(+g.getAttribute("data-i")); }
   }
 });
@@ -1078,6 +1086,7 @@ function applyFilters() {
     visible[i] = ok;
     if (ok) { count++; }
     G[i].classList.toggle("off", !ok);
+    if (L[i]) { L[i].classList.toggle("off", !ok); }
   });
   EDGES.forEach(function (e) { e.classList.toggle("off", !(visible[+e.getAttribute("data-f")] && visible[+e.getAttribute("data-t")])); });
   STATUS.setAttribute("data-visible", String(count));
@@ -1098,6 +1107,7 @@ window.addEventListener("beforeprint", function () {
   if (printWhat.value === "whole") {
     SVG.setAttribute("viewBox", B[0] + " " + B[1] + " " + (B[2] - B[0]) + " " + (B[3] - B[1]));
     SVG.classList.remove("far");
+    if (ROWLABELS) { ROWLABELS.setAttribute("transform", ""); RL_BG.setAttribute("fill-opacity", "0"); }
     AXIS.style.display = "none";
   }
 });
