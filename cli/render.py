@@ -25,7 +25,8 @@ from .output import emit_json, note
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
               help="Language of the page.")
 @click.option("--max-nodes", type=click.IntRange(1, None), default=2000, show_default=True,
-              help="Draw at most this many nodes; deeper leaves are folded into count nodes (+N).")
+              help="Draw at most this many nodes; the generations beyond are folded into count nodes "
+                   "(+N F2), one per branch and generation, that list their persons when clicked.")
 @click.option("-o", "--output", "output", required=True, metavar="FILE.html|FILE.svg",
               help="The file to write (its folder must exist; replaced atomically).")
 @click.option("--format", "fmts", multiple=True, type=click.Choice(["html", "svg", "table", "json"]),

@@ -108,23 +108,6 @@ def _day_month(iso: str | None) -> str | None:
 
 
 @dataclass
-class Shown:
-    """What a node shows: its id and name as printed (redacted or not), its
-    age, level and dates; ``collapsed`` > 0 for a count node."""
-
-    id: str
-    name: str | None
-    level: int | None
-    is_case: bool = False
-    unknown_source: bool = False
-    age: int | None = None
-    onset: str | None = None
-    confirmed: str | None = None
-    exposure: str | None = None
-    collapsed: int = 0
-
-
-@dataclass
 class Drawing:
     """SVG markup of a map (no ``<svg>`` element around it), its bounds
     ``(x0, y0, x1, y1)``, and for the page: the timeline's axis columns
@@ -149,7 +132,7 @@ def defs() -> str:
     return "<defs>" + "".join(out) + "</defs>"
 
 
-def _card_lines(s: Shown, text: dict) -> tuple[str, str, str]:
+def _card_lines(s, text: dict) -> tuple[str, str, str]:
     if s.collapsed:
         return f"+{s.collapsed} {level_name(s.level, 'F?')}", text["count_sub"], ""
     head = f"{level_name(s.level)} · {s.id}"
@@ -166,7 +149,7 @@ def _card_lines(s: Shown, text: dict) -> tuple[str, str, str]:
     return head, s.name or s.id, " · ".join(parts)
 
 
-def _node_attrs(k: int, s: Shown, x: int, y: int) -> str:
+def _node_attrs(k: int, s, x: int, y: int) -> str:
     """A node's group, with its full label as a tooltip (``<title>``)."""
     key = "count" if s.collapsed else level_key(s.level)
     cls = f"n lv-{key}" + (" unk" if s.unknown_source else "") + (" col" if s.collapsed else "")
@@ -198,15 +181,13 @@ def _edge(kind: str, f: int, t: int, d: str, arrow: bool = True) -> str:
             f'stroke-width="{width}"{dash_attr}{head}/>')
 
 
-def draw(data, layout: str, text: dict, shown: list[Shown] | None = None) -> Drawing:
+def draw(data, layout: str, text: dict) -> Drawing:
     """Draw ``data`` (a :class:`tracing.render.MapData` whose nodes are in
-    their final order; node ``k`` gets ``data-i="k"``) in ``layout``
-    (``tree``, ``timeline`` or ``network``) with the words of ``text``;
-    ``shown`` replaces what each node prints (redaction), by index."""
+    their final order, already redacted when asked; node ``k`` gets
+    ``data-i="k"``) in ``layout`` (``tree``, ``timeline`` or ``network``)
+    with the words of ``text``."""
     nodes = data.nodes
-    if shown is None:
-        shown = [Shown(n.id, n.name, n.level, n.is_case, n.unknown_source, getattr(n, "age", None), n.onset,
-                       n.confirmed, n.exposure, n.collapsed) for n in nodes]
+    shown = nodes  # what each node prints: its id, name, level, age and dates
     index = {n.id: k for k, n in enumerate(nodes)}
     by_id = {n.id: n for n in nodes}
     if layout == "tree":
