@@ -97,9 +97,14 @@ def test_opens_readable_with_no_overlapping_labels(chromium, pages, layout, n):
 def test_timeline_gives_everyone_a_row_so_siblings_never_share_one(chromium, pages, n):
     path, data = pages[("timeline", n)]
     chromium.open(path)
-    rows = json.loads(chromium.eval("""JSON.stringify(Array.prototype.map.call(
-        document.querySelectorAll("#diagram g.n"), function (g) {
-          var r = g.querySelector("rect").getBoundingClientRect(); return [+g.getAttribute("data-i"), r.top, r.bottom]; }))"""))
+    # every mark as drawn (user units): the print of the whole diagram puts them all on the page
+    rows = json.loads(chromium.eval("""(function () {
+        window.dispatchEvent(new Event("beforeprint"));
+        return JSON.stringify(Array.prototype.map.call(document.querySelectorAll("#diagram g.n"), function (g) {
+          var m = g.transform.baseVal.consolidate().matrix, r = g.querySelector("rect");
+          return [+g.getAttribute("data-i"), m.f + r.y.baseVal.value, m.f + r.y.baseVal.value + r.height.baseVal.value];
+        })); })()"""))
+    chromium.eval("window.dispatchEvent(new Event('afterprint')); 1")
     records = json.loads(chromium.eval("document.getElementById('map-data').textContent"))["nodes"]
     drawn = {r["pid"]: i for i, r in enumerate(records) if "pid" in r}
     top = {i: (t, b) for i, t, b in rows}
@@ -107,7 +112,7 @@ def test_timeline_gives_everyone_a_row_so_siblings_never_share_one(chromium, pag
     for r in records:
         if r.get("psrc") in drawn:
             siblings.setdefault(r["psrc"], []).append(drawn[r["pid"]])
-    assert any(len(v) >= 3 for v in siblings.values())
+    assert len(top) == len(records) and any(len(v) >= 3 for v in siblings.values())
     for kids in siblings.values():
         spans = sorted(top[i] for i in kids)
         assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans  # their marks never share a row

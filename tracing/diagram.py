@@ -42,6 +42,9 @@ LEVEL_STYLE = {
     "none": ("#ffffff", "#8c959f", 1.2, "1 3", "#e0e0e0", "#1f2328"),
     "count": ("#ffffff", "#57606a", 1.6, "5 4", "#ffffff", "#1f2328"),
 }
+#: an other-source edge longer than this (px) is drawn as two stubs of STUB px pointing at each other
+LONG_EDGE = 1500
+STUB = 90
 EDGE_STYLE = {  # colour, width, dash
     "primary": ("#57606a", 1.5, None),
     "source": ("#8c959f", 1.3, "6 4"),
@@ -212,24 +215,36 @@ def draw(data, layout: str, text: dict) -> Drawing:
         kind = e.kind
         if kind == "primary" and parent.get(e.target) == e.source and (e.source, e.target) in routes:
             back.append(_edge("primary", f, t, _path(routes[(e.source, e.target)])))
-        elif layout == "network":
-            # end at the target's rim, so the arrow head shows
-            gap = math.hypot(tx - sx, ty - sy) or 1.0
-            r = (17 if by_id[e.target].level == 0 else 13) + 2 if kind != "contact" else 0
-            ex, ey = tx - (tx - sx) * r / gap, ty - (ty - sy) * r / gap
-            back.append(_edge(kind, f, t, f"M{sx},{sy} L{ex:.1f},{ey:.1f}", arrow=kind != "contact"))
+            continue
+        kind = "source" if kind == "primary" else kind  # a primary edge off the drawn tree (bad data): dashed
+        if layout == "network":  # from the source's centre to the target's rim, so the arrow head shows
+            r = 0 if kind == "contact" else (17 if by_id[e.target].level == 0 else 13) + 2
+            start, end = (sx, sy), (tx, ty)
         elif layout == "tree":
             h = _layout.CARD_H // 2
-            y_from, y_to = sy + (h if ty > sy else -h), ty - (h if ty > sy else -h)
-            bend = max(40, abs(y_to - y_from) // 2)
-            sign = 1 if ty >= sy else -1
-            back.append(_edge("source" if kind == "primary" else kind, f, t,
-                              f"M{sx},{y_from} C{sx},{y_from + sign * bend} {tx},{y_to - sign * bend} {tx},{y_to}"))
+            start, end, r = (sx, sy + (h if ty > sy else -h)), (tx, ty - (h if ty > sy else -h)), 0
         else:
             w = _layout.MARK_W // 2
-            x_from, x_to = sx + (w if tx >= sx else -w), tx - (w if tx >= sx else -w)
-            back.append(_edge("source" if kind == "primary" else kind, f, t,
-                              f"M{x_from},{sy} C{(x_from + x_to) / 2},{sy} {(x_from + x_to) / 2},{ty} {x_to},{ty}"))
+            start, end, r = (sx + (w if tx >= sx else -w), sy), (tx - (w if tx >= sx else -w), ty), 0
+        length = math.hypot(end[0] - start[0], end[1] - start[1]) or 1.0
+        ux, uy = (end[0] - start[0]) / length, (end[1] - start[1]) / length
+        end = (end[0] - ux * r, end[1] - uy * r)
+        if length > LONG_EDGE:
+            # a far-away other source: a stub out of the source and one into the target, pointing at
+            # each other (as a diagram's off-page connectors), not a line across the whole map
+            d = (f"M{start[0]},{start[1]} L{start[0] + ux * STUB:.1f},{start[1] + uy * STUB:.1f} "
+                 f"M{end[0] - ux * STUB:.1f},{end[1] - uy * STUB:.1f} L{end[0]:.1f},{end[1]:.1f}")
+        elif layout == "network":
+            d = f"M{start[0]},{start[1]} L{end[0]:.1f},{end[1]:.1f}"
+        elif layout == "tree":
+            bend = max(40, abs(end[1] - start[1]) // 2)
+            sign = 1 if end[1] >= start[1] else -1
+            d = (f"M{start[0]},{start[1]} C{start[0]},{start[1] + sign * bend} {end[0]},{end[1] - sign * bend} "
+                 f"{end[0]},{end[1]}")
+        else:
+            mid = (start[0] + end[0]) / 2
+            d = f"M{start[0]},{start[1]} C{mid},{start[1]} {mid},{end[1]} {end[0]},{end[1]}"
+        back.append(_edge(kind, f, t, d, arrow=kind != "contact"))
 
     cols: list[list] = []
     axis_y = 0.0

@@ -762,12 +762,42 @@ Array.prototype.forEach.call(SVG.querySelectorAll("g.n"), function (g) { G[+g.ge
 Array.prototype.forEach.call(SVG.querySelectorAll("text.rl"), function (t) { L[+t.getAttribute("data-i")] = t; });
 var ROWLABELS = SVG.querySelector("g.rowlabels"), RL_BG = SVG.querySelector("rect.rl-bg"), LABEL_LEFT = DATA.decor.label_left;
 var EDGES = Array.prototype.slice.call(SVG.querySelectorAll("path.e"));
+// ---- culling: only what is in (or near) the view is in the document, so a map of 10,000
+// persons opens and pans like a small one; print and "fit all" bring everything back
+var EF = EDGES.map(function (e) { return +e.getAttribute("data-f"); }), ET = EDGES.map(function (e) { return +e.getAttribute("data-t"); });
+var nodeIn = new Uint8Array(P.length), edgeIn = new Uint8Array(EDGES.length), labelIn = new Uint8Array(P.length);
+var NODE_G = SVG.querySelector("g.nodes"), EDGE_G = SVG.querySelector("g.edges");
+G.forEach(function (g) { g.remove(); });
+L.forEach(function (t) { if (t) { t.remove(); } });
+EDGES.forEach(function (e) { e.remove(); });
+function cull(x0, y0, x1, y1) {
+  var i, on, a, b, rows;
+  for (i = 0; i < P.length; i++) {
+    rows = P[i].y >= y0 - 100 && P[i].y <= y1 + 100;
+    on = rows && P[i].x >= x0 - 200 && P[i].x <= x1 + 200 ? 1 : 0;
+    if (on !== nodeIn[i]) {
+      nodeIn[i] = on;
+      if (on) { NODE_G.insertBefore(G[i], ROWLABELS && ROWLABELS.parentNode === NODE_G ? ROWLABELS : null); } else { G[i].remove(); }
+    }
+    if (L[i] && (rows ? 1 : 0) !== labelIn[i]) {  // a timeline's name: by row only (it stays in view)
+      labelIn[i] = rows ? 1 : 0;
+      if (rows) { ROWLABELS.appendChild(L[i]); } else { L[i].remove(); }
+    }
+  }
+  for (i = 0; i < EDGES.length; i++) {
+    a = P[EF[i]]; b = P[ET[i]];
+    on = Math.max(a.x, b.x) >= x0 - 200 && Math.min(a.x, b.x) <= x1 + 200 &&
+         Math.max(a.y, b.y) >= y0 - 100 && Math.min(a.y, b.y) <= y1 + 100 ? 1 : 0;
+    if (on !== edgeIn[i]) { edgeIn[i] = on; if (on) { EDGE_G.appendChild(EDGES[i]); } else { EDGES[i].remove(); } }
+  }
+}
 
 // ---- the view: a viewBox that matches the map's box, so one unit is k screen pixels
 var view = {x: B[0], y: B[1], k: 1};
 function size() { return {w: MAP.clientWidth || 800, h: MAP.clientHeight || 600}; }
 function apply() {
   var s = size();
+  cull(view.x, view.y, view.x + s.w / view.k, view.y + s.h / view.k);
   SVG.setAttribute("viewBox", view.x + " " + view.y + " " + (s.w / view.k) + " " + (s.h / view.k));
   SVG.classList.toggle("far", view.k < 0.4);
   if (ROWLABELS && LABEL_LEFT !== null) {  // the timeline's names stay in view when panning right
@@ -1107,6 +1137,7 @@ window.addEventListener("beforeprint", function () {
   if (printWhat.value === "whole") {
     SVG.setAttribute("viewBox", B[0] + " " + B[1] + " " + (B[2] - B[0]) + " " + (B[3] - B[1]));
     SVG.classList.remove("far");
+    cull(-Infinity, -Infinity, Infinity, Infinity);
     if (ROWLABELS) { ROWLABELS.setAttribute("transform", ""); RL_BG.setAttribute("fill-opacity", "0"); }
     AXIS.style.display = "none";
   }
