@@ -89,3 +89,21 @@ def load_fixture(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def sql_rows(path, sql: str, params=()) -> list[dict]:
+    """Rows of a query on the database file at ``path`` (what a test checks
+    was stored), as dicts."""
+    import sqlite3
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    rows = [dict(r) for r in conn.execute(sql, params)]
+    conn.close()
+    return rows
+
+
+@pytest.fixture
+def long_bien(db_path):
+    """The Long Biên fixture outbreak (``fixtures/long_bien_2021_05.py``) written into the test database."""
+    load_fixture("long_bien_2021_05").load(db_path)
+    return db_path

@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 
 import pytest
 
-from conftest import load_fixture
+from conftest import load_fixture, sql_rows
 
 
 
 LB = load_fixture("long_bien_2021_05")
 
 
-@pytest.fixture
-def long_bien(db_path):
-    LB.load(db_path)
-    return db_path
-
-
-def _rows(path, sql, params=()):
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    rows = [dict(r) for r in conn.execute(sql, params)]
-    conn.close()
-    return rows
+_rows = sql_rows
 
 
 def _pending(path, person):

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 
 import pytest
 
-from conftest import db_digest, load_fixture
+from conftest import db_digest, load_fixture, sql_rows
 from tracing.epilevel import band_level
 from tracing.rules import Rules
 
@@ -27,18 +26,7 @@ def plus(day: str, days: int) -> str:
     return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
 
 
-@pytest.fixture
-def long_bien(db_path):
-    LB.load(db_path)
-    return db_path
-
-
-def _rows(path, sql, params=()):
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    rows = [dict(r) for r in conn.execute(sql, params)]
-    conn.close()
-    return rows
+_rows = sql_rows
 
 
 def _zone_tests(path, person, status="pending"):
