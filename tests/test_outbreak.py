@@ -290,3 +290,14 @@ def test_person_merge_keeps_the_treatment_history_and_the_zone(omicron, run, run
     assert [(h["start"], h["tier"]) for h in history] == [(omicron, 1), (plus(omicron, 1), 2), (plus(omicron, 2), 1)]
     [zone] = run_json("zone", "list", "--date", omicron)
     assert zone["case"] == "K2"
+
+
+def test_an_older_database_gets_the_new_rule_keys_but_keeps_its_own_values(store):
+    with store.write("rules"):
+        store.conn.execute("DELETE FROM rules WHERE key IN ('care.release', 'level.assessment')")
+        store.set_rule("zone.release_days", "2021-06-01", 21, "a province's own value")
+        store._seed_new_rule_keys()
+    rules = store.rules()
+    assert rules.at("care.release", "2022-02-01") == RULES.at("care.release", "2022-02-01")
+    assert rules.at("level.assessment", "2022-02-01") == RULES.at("level.assessment", "2022-02-01")
+    assert rules.at("zone.release_days", "2021-06-02") == 21
