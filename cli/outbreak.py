@@ -102,6 +102,9 @@ def zone_list(obj, day, status, fmt):
       tracing zone list --status active --format csv
     """
     rows = [z.as_dict() for z in zones.list_zones(obj.store(), day, status=status)]
+    if fmt == "table":  # words for people; JSON and CSV keep the codes
+        rows = [{**r, "kind": _(zones.KIND_WORDS[r["kind"]]), "status": _(zones.STATUS_WORDS[r["status"]])}
+                for r in rows]
     emit_rows(rows, ZONE_COLUMNS if fmt != "table" else ZONE_TABLE, fmt, empty=_("No zones."))
 
 
@@ -200,6 +203,8 @@ def care_list(obj, day, tier, fmt):
       tracing care list --tier all --format csv
     """
     rows = [s.as_dict() for s in care.states(obj.store(), day, tier=None if tier == "all" else int(tier))]
+    if fmt == "table":  # words for people; JSON and CSV keep the codes
+        rows = [{**r, "status": _(care.STATUS_WORDS[r["status"]])} for r in rows]
     emit_rows(rows, CARE_COLUMNS if fmt != "table" else CARE_TABLE, fmt,
               empty=_("Nobody under treatment at this tier on that day."))
 

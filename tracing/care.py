@@ -34,6 +34,9 @@ from .values import clean_text, parse_date, past_date, today
 
 TIERS = (1, 2, 3)
 TIER_NAMES = {1: N_("home care"), 2: N_("field hospital"), 3: N_("intensive care")}
+#: ``status`` of a care list row: still treated; day reached, a negative test needed; may be released; released.
+STATUS_WORDS = {"treatment": N_("in treatment"), "test_then_release": N_("test, then release"),
+                "release": N_("may be released"), "recovered": N_("released from treatment")}
 
 
 def _plus(day: str, days: int) -> str:

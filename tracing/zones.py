@@ -42,6 +42,7 @@ KINDS = ("zone", "lockdown")
 #: The kinds as people read them (khoanh vùng, phong tỏa), through the catalog.
 KIND_WORDS = {"zone": N_("zone"), "lockdown": N_("lockdown")}
 STATUSES = ("not_started", "active", "released")
+STATUS_WORDS = {"not_started": N_("not started"), "active": N_("active"), "released": N_("released")}
 
 
 def zone_number(value) -> int:
