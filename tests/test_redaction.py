@@ -61,6 +61,9 @@ def typed(tmp_path, run):
     run("followup", "record", "KH-3333", "--date", "2021-06-14", "--result", "negative")
     (tmp_path / "cases.csv").write_text(f"id,confirmed,source\nBN1018,2021-06-05,{LABEL_NAME}\n", encoding="utf-8")
     run("import", "cases", tmp_path / "cases.csv")
+    (tmp_path / "pop.csv").write_text(f"area,population,level\nNgọc Lâm,23400,ward\n{PERSONS[0][5]},850,workplace\n",
+                                      encoding="utf-8")
+    run("import", "populations", tmp_path / "pop.csv")
 
 
 def _phone_pattern(phone: str) -> re.Pattern:
@@ -123,6 +126,10 @@ def redacted_outputs(tmp_path, run) -> list[Path]:
         files.append(page)
     run("render", "--all", "--redact", "-o", out / "all.html")
     files.append(out / "all.html")
+    for layout in ("tree", "timeline"):  # the static drawing for Word goes through the same redaction
+        drawing = out / f"map-{layout}.svg"
+        run("render", "BN1017", "--redact", "--layout", layout, "-o", drawing)
+        files.append(drawing)
     for fmt in ("csv", "epicontacts", "godata"):
         run("export", fmt, out / fmt, "--redact")
         files += sorted((out / fmt).iterdir())

@@ -22,7 +22,38 @@ from . import followups, levels, scenarios
 from .errors import Conflict, InvalidValue, NotFound
 from .levels import level_name
 from .people import check_id, ensure_persons
-from .values import past_date
+from .values import past_date, today
+
+#: the date fields of a case and the option that sets each (case confirm)
+CASE_DATES = (("confirmed", "--date"), ("onset", "--onset"), ("isolated", "--isolated"))
+
+
+def earliest_case_date(store) -> str:
+    """The earliest plausible case date in force (rule ``case.earliest_date``,
+    ISO text): the disease's first cases. Generic date parsing accepts far
+    older dates (historical line lists); this rule is what keeps a COVID
+    case out of 1900."""
+    return str(store.rules().at("case.earliest_date", today()))
+
+
+def check_plausible(row: dict, earliest: str) -> None:
+    """Refuse a case date (``confirmed``, ``onset``, ``isolated``, ISO text)
+    before ``earliest``, naming the option and the rule.
+
+    >>> check_plausible({"confirmed": "1900-01-02"}, "2019-12-01")
+    Traceback (most recent call last):
+    ...
+    tracing.errors.InvalidValue: --date: 1900-01-02 is before 2019-12-01, the earliest plausible case date (rule case.earliest_date; for a historical line list: tracing rules set case.earliest_date YYYY-MM-DD --from 2020-01-01)
+    """
+    from .i18n import _
+
+    for key, option in CASE_DATES:
+        day = row.get(key)
+        if day and str(day) < earliest:
+            raise InvalidValue(_("{option}: {day} is before {earliest}, the earliest plausible case date (rule "
+                                 "case.earliest_date; for a historical line list: tracing rules set "
+                                 "case.earliest_date YYYY-MM-DD --from 2020-01-01)").format(
+                option=option, day=day, earliest=earliest))
 
 
 
@@ -78,6 +109,7 @@ def confirm(store, fields: dict) -> dict:
     proposed zone, :func:`tracing.zones.declare`), ``candidates`` (how many to show).
     """
     row = clean_case(fields)
+    check_plausible(row, earliest_case_date(store))
     cid = row["person"]
     ensure_persons(store, [cid, *row["sources"]])
     existing = store.get_case(cid)

@@ -161,7 +161,9 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
                       JOIN places p ON p.id = c.place ORDER BY c.person, c.at, p.name""")))
     counts["populations"] = write_csv(
         os.path.join(out_dir, "populations.csv"), ["area", "population", "level"],
-        _rows(store, "SELECT area, population, kind AS level FROM populations ORDER BY kind, area"))
+        # a workplace is named like the persons' workplace: the same token keeps them joined
+        ({**r, "area": ids.place(r["area"]) if r["level"] == "workplace" else r["area"]} for r in _rows(
+            store, "SELECT area, population, kind AS level FROM populations ORDER BY kind, area")))
     lsrc: dict[str, list[str]] = {}
     for person, source in store.conn.execute("SELECT person, source FROM level_sources ORDER BY person, source"):
         lsrc.setdefault(person, []).append(ids(source))

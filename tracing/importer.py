@@ -48,7 +48,7 @@ import tempfile
 from typing import Callable
 
 from . import levels
-from .cases import clean_case
+from .cases import check_plausible, clean_case, earliest_case_date
 from .dateorder import DateOrders, Reread, as_iso, check_order
 from .encounters import clean_contact
 from .errors import InvalidValue, TracingError
@@ -478,6 +478,7 @@ class _Importer:
         self.warnings: list[str] = []
         self.n_warnings = 0
         self.touched = _Touched(threshold)
+        self._named_ids: set[str] = set()
         self.changed_cases: set[str] = set()
         self.stats = {"persons": {"touched": self.touched}, "contacts": {"touched": self.touched},
                       "cases": {"touched": self.touched, "changed_cases": self.changed_cases},
@@ -608,8 +609,35 @@ class _Importer:
                 yield line, row, person
 
         for chunk in bulk.batches(rows()):
+            chunk = self.named(chunk)
             self.check_duplicates([(line, p) for line, _row, p in chunk])
             bulk.bulk_persons(self.store, [p for _l, _r, p in chunk], stats=self.stats["persons"])
+
+    def named(self, chunk: list) -> list:
+        """The rows of a persons file that may be written: a row that makes a
+        new person and tells anything about them needs a name (as ``person
+        add`` does); a row for a known person updates it, and a bare id
+        declares a person the way a contacts file does (CLI.md: nameless)."""
+        from .i18n import _
+
+        def tells(person) -> bool:  # anything besides the id
+            return any(v not in (None, "", {}) for k, v in person.items() if k != "id")
+
+        nameless = [p["id"] for _l, _r, p in chunk if not p.get("name") and tells(p)]
+        if not nameless:
+            self._named_ids.update(p["id"] for _l, _r, p in chunk)
+            return chunk
+        known = bulk.existing_ids(self.store, nameless) | self._named_ids
+        kept = []
+        for line, row, person in chunk:
+            if person.get("name") or person["id"] in known or person["id"] in self._named_ids or not tells(person):
+                kept.append((line, row, person))
+                self._named_ids.add(person["id"])
+                continue
+            self.reject(line, row, InvalidValue(
+                _("name: a name is required for a new person (a row with only an id may stay nameless)"),
+                field="name"))
+        return kept
 
     def contacts(self) -> None:
         fast = ContactCleaner(self.na, self.prefix, self.dates)
@@ -654,6 +682,7 @@ class _Importer:
         file), then written: persons, cases, infection links, labels."""
         pending: dict[str, dict] = {}
         seen: dict[str, tuple[int, dict]] = {}
+        earliest = earliest_case_date(self.store)
 
         def clean(fields, row):
             kept: dict = {}
@@ -669,6 +698,7 @@ class _Importer:
                 for key, flag in (("onset", "--onset"), ("isolated", "--isolated")):
                     day = past_date(case[key], flag)
                     checked[key] = day.isoformat() if day else None
+            check_plausible(checked, earliest)
             checked.pop("sources", None)
             checked["tokens"] = split_sources(fields.get("source"))
             for token in checked["tokens"]:

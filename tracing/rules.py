@@ -27,6 +27,9 @@ from .values import parse_date
 # (key, effective from, value, source/note)
 DEFAULT_RULES: list[tuple[str, str, object, str]] = [
     ("trace.max_depth", "2020-01-01", 2, "Trace to F2 by default (2020 practice went to F5: set 5)."),
+    ("case.earliest_date", "2020-01-01", "2019-12-01",
+     "No case date (sample, onset, isolation) before this: SARS-CoV-2's first cases were in December 2019 "
+     "(WHO). Generic dates read back to 1500; for a historical line list set an earlier date."),
     ("window.infectious_before_days", "2020-01-01", 2,
      "Infectious window starts 2 days before onset (or before the positive sample). 11042/BYT-DP"),
     ("window.incubation_days", "2020-01-01", [14, 2],
@@ -119,6 +122,7 @@ DEFAULT_RULES: list[tuple[str, str, object, str]] = [
 
 #: What a value of each key must look like, so ``rules set`` refuses nonsense.
 VALIDATORS = {
+    "case.earliest_date": lambda v: isinstance(v, str) and _is_date(v),
     "trace.max_depth": lambda v: isinstance(v, int) and 1 <= v <= 5,
     "window.infectious_before_days": lambda v: isinstance(v, int) and 0 <= v <= 21,
     "window.incubation_days": lambda v: isinstance(v, list) and len(v) == 2
@@ -140,6 +144,13 @@ VALIDATORS = {
     and all(isinstance(v.get(k, 0), int) and 0 <= v.get(k, 0) <= 3 for k in ("low_coverage_raise",
                                                                             "capacity_unmet_raise")),
 }
+
+
+def _is_date(text: str) -> bool:
+    try:
+        return parse_date(text, "value") is not None
+    except InvalidValue:
+        return False
 
 
 @dataclass(frozen=True)
@@ -208,6 +219,8 @@ def parse_rule_value(key: str, text: str) -> object:
         raise NotFound(f"rule: unknown key '{key}' (known: {', '.join(sorted(VALIDATORS))})")
     if not check(value):
         raise InvalidValue(f"rule {key}: value {text!r} is not allowed here")
+    if key == "case.earliest_date":
+        value = parse_date(value, key).isoformat()
     return value
 
 

@@ -35,6 +35,7 @@ from typing import Iterable, Iterator, Sequence
 
 from .files import atomic_path
 from .errors import TracingError
+from .i18n import _, fmt_int
 from .values import fold, iso
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,6 +44,15 @@ FIXED_TIME = dt.datetime(2020, 1, 1, 0, 0, 0)
 """Creation and modification date written into every workbook (reproducible bytes)."""
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 XLSX_MAX_CHARS = 32767
+"""Excel's own limit of characters in a cell: longer cells are cut when written, refused when read."""
+XLSX_MAX_ROWS = 1_048_576
+"""Excel's own limit of rows in a sheet: a sheet declaring or holding more is refused."""
+XLSX_MAX_BYTES = 1024 ** 3
+"""Largest workbook read, as the sum of its parts' uncompressed sizes (1 GiB; save bigger tables as CSV)."""
+XLSX_MAX_PART_BYTES = 256 * 1024 ** 2
+"""Largest part other than a worksheet (shared strings, styles…): openpyxl holds these whole in memory."""
+XLSX_MAX_PARTS = 10_000
+"""Most files inside one workbook."""
 WIDTH_ROWS = 1000
 """Column widths are fitted to the header and the first this-many rows."""
 
@@ -234,6 +244,68 @@ def write_xlsx(path, sheets: Sequence[tuple[str, Sequence[str], Iterable]]) -> l
     return titles
 
 
+def _longest_text_run(archive: zipfile.ZipFile, info: zipfile.ZipInfo, stop: int) -> int:
+    """The longest run of bytes without ``<`` in an XML part (a text node:
+    a cell's text), read in chunks; stops early once a run exceeds ``stop``."""
+    longest = run = 0
+    with archive.open(info) as fh:
+        while True:
+            chunk = fh.read(16 * 1024 * 1024)
+            if not chunk:
+                return max(longest, run)
+            pieces = chunk.split(b"<")
+            if len(pieces) == 1:
+                run += len(chunk)
+            else:
+                longest = max(longest, run + len(pieces[0]), max(map(len, pieces[1:-1]), default=0))
+                run = len(pieces[-1])
+            if max(longest, run) > stop:
+                return max(longest, run)
+
+
+def check_xlsx_bounds(path) -> None:
+    """Refuse a workbook that would take more memory or time than a line list
+    needs, from its zip directory and before openpyxl reads it: more than
+    :data:`XLSX_MAX_PARTS` parts, more than :data:`XLSX_MAX_BYTES` unpacked,
+    a part other than a worksheet over :data:`XLSX_MAX_PART_BYTES`, or a text
+    run longer than 4 × :data:`XLSX_MAX_CHARS` bytes (a cell far over
+    Excel's limit). Zip sizes are trustworthy here: :mod:`zipfile` never
+    unpacks more than a part declares. A file that is not a zip is left to
+    openpyxl's own error."""
+    path = str(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > XLSX_MAX_PARTS:
+            raise TracingError(_("{path}: {n} files inside the workbook, more than {cap}; not a spreadsheet this "
+                                 "tool reads").format(path=path, n=fmt_int(len(infos)), cap=fmt_int(XLSX_MAX_PARTS)))
+        total = sum(i.file_size for i in infos)
+        if total > XLSX_MAX_BYTES:
+            raise TracingError(_("{path}: the workbook unpacks to {size} MB, more than the {cap} MB this tool reads; "
+                                 "save the sheet as CSV").format(path=path, size=fmt_int(round(total / 1024 ** 2)),
+                                                                 cap=fmt_int(XLSX_MAX_BYTES // 1024 ** 2)))
+        for info in infos:
+            if info.file_size > XLSX_MAX_PART_BYTES and not info.filename.startswith("xl/worksheets/"):
+                raise TracingError(_("{path}: part {part} unpacks to {size} MB, more than {cap} MB; save the sheet as "
+                                     "CSV").format(path=path, part=info.filename,
+                                                   size=fmt_int(round(info.file_size / 1024 ** 2)),
+                                                   cap=XLSX_MAX_PART_BYTES // 1024 ** 2))
+        limit = 4 * XLSX_MAX_CHARS
+        for info in infos:
+            if info.file_size > limit and info.filename.endswith(".xml"):
+                try:
+                    run = _longest_text_run(archive, info, limit)
+                except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
+                    return  # damaged: openpyxl says so
+                if run > limit:
+                    raise TracingError(_("{path}: part {part} holds a text of {size}+ bytes, a cell far over "
+                                         "Excel's limit of {cap} characters").format(
+                        path=path, part=info.filename, size=fmt_int(run), cap=fmt_int(XLSX_MAX_CHARS)))
+
+
 class XlsxRows:
     """The rows of one sheet of a workbook, read lazily (openpyxl read-only).
 
@@ -241,12 +313,18 @@ class XlsxRows:
     ``datetime`` for date cells and cached results for formulas, all raw.
     ``sheet`` is the sheet's name, ``sheet_names`` all of them, ``max_row``
     the row count the file declares (None if it declares none).
+
+    The workbook is checked by :func:`check_xlsx_bounds` before it is read;
+    a sheet declaring or holding more than :data:`XLSX_MAX_ROWS` rows, or a
+    cell of more than :data:`XLSX_MAX_CHARS` characters, is refused.
     """
 
     def __init__(self, path, sheet: str | None = None):
         from openpyxl import load_workbook
 
         self.path = str(path)
+        if os.path.isfile(self.path):
+            check_xlsx_bounds(self.path)
         try:
             self._wb = load_workbook(self.path, read_only=True, data_only=True)
         except FileNotFoundError:
@@ -268,6 +346,11 @@ class XlsxRows:
             self.max_row = ws.max_row
         except Exception:
             self.max_row = None
+        if self.max_row is not None and self.max_row > XLSX_MAX_ROWS:
+            self.close()
+            raise TracingError(_("{path}, sheet '{sheet}': declares {n} rows, more than Excel's {cap}; save it as "
+                                 "CSV").format(path=self.path, sheet=self.sheet, n=fmt_int(self.max_row),
+                                               cap=fmt_int(XLSX_MAX_ROWS)))
         ws.reset_dimensions()  # some writers declare wrong dimensions; read every row
         self._ws = ws
 
@@ -287,6 +370,15 @@ class XlsxRows:
         number = 0
         try:
             for number, values in enumerate(self._ws.iter_rows(values_only=True), start=1):
+                if number > XLSX_MAX_ROWS:
+                    raise TracingError(_("{path}, sheet '{sheet}': more than Excel's {cap} rows; save it as CSV")
+                                       .format(path=self.path, sheet=self.sheet, cap=fmt_int(XLSX_MAX_ROWS)))
+                for column, value in enumerate(values, start=1):
+                    if isinstance(value, str) and len(value) > XLSX_MAX_CHARS:
+                        raise TracingError(_("{path}, sheet '{sheet}', row {row}, column {column}: a cell of {n} "
+                                             "characters, more than Excel's {cap}").format(
+                            path=self.path, sheet=self.sheet, row=number, column=column, n=fmt_int(len(value)),
+                            cap=fmt_int(XLSX_MAX_CHARS)))
                 yield number, list(values)
         except TracingError:
             raise

@@ -36,12 +36,16 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .errors import TracingError
+from .i18n import _, fmt_int
 from .values import fold, refuse_controls
 
 SAMPLE_BYTES = 64 * 1024
 """Encoding and delimiter detection look at this many bytes only."""
-FIELD_SIZE_LIMIT = 10 * 1024 * 1024
-"""Largest CSV cell accepted, in characters (a 1 MB note is fine)."""
+FIELD_SIZE_LIMIT = 2 * 1024 * 1024
+"""Largest CSV cell accepted, in characters (a 1 MB note is fine; a name is
+at most 200, an address 500). XLSX cells are held to Excel's own limit,
+:data:`tracing.sheets.XLSX_MAX_CHARS`; a workbook's size caps are in
+:func:`tracing.sheets.check_xlsx_bounds`."""
 MAX_LINE_CHARS = FIELD_SIZE_LIMIT + 1024 * 1024
 """Longest physical line read; past it the file is not a table."""
 MAX_COLUMNS = 1000
@@ -732,7 +736,7 @@ def _open_csv(name: str, size: int, encoding: str | None, pick: _HeaderPicker) -
             yield line if line.isascii() else unicodedata.normalize("NFC", line)
 
     lines = physical_lines()
-    for _ in range(skip_lines):
+    for _skipped in range(skip_lines):
         next(lines, None)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
 
@@ -759,6 +763,9 @@ def _open_csv(name: str, size: int, encoding: str | None, pick: _HeaderPicker) -
             raise TracingError(f"{name}, line {bad_line}: cannot be read as {encoding}; "
                                f"give the right one with --encoding ({ENCODING_HINT})") from None
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise TracingError(_("{path}, line {line}: a cell of more than {cap} characters; not a line list")
+                                   .format(path=name, line=start, cap=fmt_int(FIELD_SIZE_LIMIT))) from None
             raise TracingError(f"{name}, line {start}: not valid CSV ({exc})") from None
 
     def unbom():

@@ -628,8 +628,12 @@ class Store:
     # ------------------------------------------------------------ rules
     def rules(self) -> Rules:
         if self._rules is None:
-            self._rules = Rules([Rule(k, e, json.loads(v), n or "")
-                                 for k, e, v, n in self.conn.execute("SELECT key, effective, value, note FROM rules")])
+            rows = [Rule(k, e, json.loads(v), n or "")
+                    for k, e, v, n in self.conn.execute("SELECT key, effective, value, note FROM rules")]
+            stored = {r.key for r in rows}
+            # a key added by a later version of tracing has its built-in values in older databases
+            rows += [Rule(k, e, v, n) for k, e, v, n in DEFAULT_RULES if k not in stored]
+            self._rules = Rules(rows)
         return self._rules
 
     def set_rule(self, key: str, effective: str, value, note: str = "") -> None:
