@@ -197,3 +197,20 @@ def test_historical_line_lists_set_the_rule_and_import(tmp_path, run, run_json):
     run("rules", "set", "case.earliest_date", "1900-01-01", "--from", "2020-01-01")
     (tmp_path / "k.csv").write_text("id,confirmed\nH1,1900-03-02\n", encoding="utf-8")
     assert run_json("import", "cases", tmp_path / "k.csv")["written"]["cases"] == 1
+
+
+def test_json_cells_and_files_are_bounded(tmp_path, run, monkeypatch):
+    from tracing import tabular
+
+    big = "z" * (tabular.FIELD_SIZE_LIMIT + 1)
+    (tmp_path / "p.json").write_text(json.dumps([{"id": "A", "name": "An", "note": "ok"},
+                                                 {"id": "B", "name": "Bình", "note": big}]), encoding="utf-8")
+    result = run("import", "persons", tmp_path / "p.json", ok=False)
+    assert result.exit_code == 1
+    assert "column 'note': a cell of more than 2,097,152 characters" in result.stderr, result.stderr
+    # JSON is parsed whole: a file over the cap is refused before it is read
+    monkeypatch.setattr(tabular, "MAX_JSON_BYTES", 1024)
+    (tmp_path / "q.json").write_text(json.dumps([{"id": f"P{i}", "name": "Nguyễn Văn An"} for i in range(100)]),
+                                     encoding="utf-8")
+    result = run("import", "persons", tmp_path / "q.json", ok=False)
+    assert result.exit_code == 1 and "MB of JSON, more than the" in result.stderr

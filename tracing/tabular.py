@@ -50,6 +50,8 @@ MAX_LINE_CHARS = FIELD_SIZE_LIMIT + 1024 * 1024
 """Longest physical line read; past it the file is not a table."""
 MAX_COLUMNS = 1000
 """More columns than this is not a line list (Excel's own limit is 16,384)."""
+MAX_JSON_BYTES = 256 * 1024 ** 2
+"""Largest .json/.jsonl file read: JSON is parsed whole (save bigger tables as CSV)."""
 
 KINDS = ("persons", "contacts", "cases", "checkins", "populations")
 
@@ -309,6 +311,13 @@ class Table:
                         continue
                 elif all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
                     continue
+                else:  # the CSV reader bounds its cells itself; XLSX and JSON cells are held to the same cap
+                    for i, c in enumerate(cells):
+                        if isinstance(c, str) and len(c) > FIELD_SIZE_LIMIT:
+                            raise TracingError(_("{path}, line {line}, column '{header}': a cell of more than {cap} "
+                                                 "characters; not a line list").format(
+                                path=self.path, line=line, header=_short(self.headers[i], 30),
+                                cap=fmt_int(FIELD_SIZE_LIMIT)))
                 row = {field: cells[i] for field, i in columns}
                 row["extra"] = {header: cells[i] for header, i in extras}
                 if unnamed:
@@ -921,6 +930,11 @@ def _json_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[di
 
 
 def _open_json(name: str, pick: _HeaderPicker) -> Table:
+    size = os.path.getsize(name)
+    if size > MAX_JSON_BYTES:  # JSON is parsed whole: bound the memory before reading
+        raise TracingError(_("{path}: {size} MB of JSON, more than the {cap} MB this tool parses; save it as CSV")
+                           .format(path=name, size=fmt_int(round(size / 1024 ** 2)),
+                                   cap=fmt_int(MAX_JSON_BYTES // 1024 ** 2)))
     try:
         with open(name, encoding="utf-8-sig") as fh:
             text = fh.read()
