@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from tracing import cases, zones
-from tracing.i18n import _, fmt_date
+from tracing.i18n import N_, _, fmt_date, label
+from tracing.scenarios import reason_lines
 
 from .output import changes_lines, emit_json, emit_table, format_option
 
@@ -23,47 +24,53 @@ def case():
 
 
 def _print_result(result: dict, fmt: str, title: str) -> None:
-    public = {k: v for k, v in result.items() if not k.startswith("_")}
     if fmt == "json":
-        emit_json(public)
+        emit_json(result)
         return
-    click.echo(("[dry run: nothing written] " if result["dry_run"] else "") + title)
+    click.echo((_("[dry run: nothing written]") + " " if result["dry_run"] else "") + title)
     if result["changes"]:
-        click.echo(f"Level changes ({len(result['changes'])}):")
+        click.echo(_("Level changes ({n}):").format(n=len(result["changes"])))
         for line in changes_lines(result["changes"]):
             click.echo(line)
     else:
-        click.echo("No level changes.")
+        click.echo(_("No level changes."))
     schedule = result.get("schedule") or []
     if schedule:
-        click.echo(f"\nSchedules ({len(schedule)}; Day 1 = the day after the last exposure):")
+        click.echo("\n" + _("Schedules ({n}; Day 1 = the day after the last exposure):").format(n=len(schedule)))
         rows = [{**e, "level": e["level"] or "–", "what": _what(e)} for e in schedule]
         emit_table(rows, ["id", "level", "last_exposure", "quarantine_until", "tests", "what"],
-                   ["id", "level", "last exposure", "quarantine until", "tests", ""])
+                   [N_("id"), N_("level"), N_("last exposure"), N_("quarantine until"), N_("tests"), ""])
     counts = result.get("followups")
     if counts and (counts["scheduled"] or counts["cancelled"]):
-        click.echo(f"Follow-ups: {counts['scheduled']} scheduled, {counts['cancelled']} cancelled"
-                   + (f", {counts['kept']} kept" if counts["kept"] else "") + ".")
+        if counts["kept"]:
+            line = _("Follow-ups: {scheduled} scheduled, {cancelled} cancelled, {kept} kept.")
+        else:
+            line = _("Follow-ups: {scheduled} scheduled, {cancelled} cancelled.")
+        click.echo(line.format(**counts))
     if result.get("scenario") == "PA2":
         cands = result.get("candidates") or []
-        click.echo(f"\nCandidate sources ({len(cands)}; score = sum of the points in brackets):")
+        click.echo("\n" + _("Candidate sources ({n}; score = sum of the points in brackets):").format(n=len(cands)))
         if cands:
             for c in cands:
-                click.echo(f"  {c['id']} ({c.get('name') or 'no name'}): score {c['score']}")
-                for reason in c["reasons"]:
+                click.echo("  " + _("{id} ({name}): score {score}").format(
+                    id=c["id"], name=c.get("name") or _("no name"), score=c["score"]))
+                for reason in reason_lines(c):
                     click.echo(f"      - {reason}")
-            click.echo(f"  Accept one with: tracing case link {result['id']} --source ID")
+            click.echo("  " + _("Accept one with: tracing case link {id} --source ID").format(id=result["id"]))
         else:
-            click.echo("  (none found: no contact, household, unit, workplace or check-in evidence)")
+            click.echo("  " + _("(none found: no contact, household, unit, workplace or check-in evidence)"))
     zone = result.get("zone")
     if zone:
-        click.echo(f"\nProposed zone (infectious window {zone['window'][0]} to {zone['window'][1]}):")
-        click.echo(f"  units:   {', '.join(zone['units']) or '– (the case has no unit recorded)'}")
-        click.echo(f"  places:  {', '.join(zone['places']) or '– (no check-ins in the window)'}")
+        click.echo("\n" + _("Proposed zone (infectious window {start} to {end}):").format(
+            start=fmt_date(zone["window"][0]), end=fmt_date(zone["window"][1])))
+        click.echo("  " + _("units:   {units}").format(
+            units=", ".join(zone["units"]) or _("– (the case has no unit recorded)")))
+        click.echo("  " + _("places:  {places}").format(
+            places=", ".join(zone["places"]) or _("– (no check-ins in the window)")))
         ids = zone["to_test"]
         shown = ", ".join(ids[:30]) + (f", … (+{len(ids) - 30})" if len(ids) > 30 else "")
-        click.echo(f"  to test: {len(ids)} persons ({zone['residents']} residents, {zone['visitors']} visitors)"
-                   + (f": {shown}" if ids else ""))
+        click.echo("  " + _("to test: {n} persons ({residents} residents, {visitors} visitors)").format(
+            n=len(ids), residents=zone["residents"], visitors=zone["visitors"]) + (f": {shown}" if ids else ""))
         declared = zone.get("declared")
         if declared:
             tests = declared["tests"]
@@ -75,16 +82,16 @@ def _print_result(result: dict, fmt: str, title: str) -> None:
 
 def _what(entry: dict) -> str:
     if entry["level"] == "F0":
-        return "quarantine ends: moves to treatment" if entry["quarantine_until"] else "treatment"
+        return _("quarantine ends: moves to treatment") if entry["quarantine_until"] else _("treatment")
     if entry["level"] is None:
-        return "no longer traced: follow-ups cancelled"
+        return _("no longer traced: follow-ups cancelled")
     parts = []
     if entry.get("where") and entry["where"] != "none":
-        parts.append(entry["where"])
+        parts.append(label(entry["where"]))
     if entry.get("monitor_until"):
-        parts.append(f"monitoring to {entry['monitor_until']}")
+        parts.append(_("monitoring to {date}").format(date=fmt_date(entry["monitor_until"])))
     if entry.get("undated"):
-        parts.append("undated contact: window end used")
+        parts.append(_("undated contact: window end used"))
     return "; ".join(parts)
 
 
@@ -120,8 +127,10 @@ def case_confirm(obj, person_id, confirmed, onset, isolated, sources, unknown_so
               "declare_zone": declare_zone, "candidates": n_candidates}
     with store.write("case confirm", dry_run=dry_run):
         result = cases.confirm(store, fields)
-    label = {"PA1": "PA1: promote the chain", "PA2": "PA2: no known source, trace backwards"}[result["scenario"]]
-    _print_result(result, fmt, f"{person_id} confirmed F0 on {result['case']['confirmed']} ({label}).")
+    label = {"PA1": _("PA1: promote the chain"),
+             "PA2": _("PA2: no known source, trace backwards")}[result["scenario"]]
+    _print_result(result, fmt, _("{id} confirmed F0 on {date} ({scenario}).").format(
+        id=person_id, date=fmt_date(result["case"]["confirmed"]), scenario=label))
 
 
 @case.command("unconfirm")
@@ -139,7 +148,7 @@ def case_unconfirm(obj, person_id, dry_run, fmt):
     store = obj.store(write=not dry_run)
     with store.write("case unconfirm", dry_run=dry_run):
         result = cases.unconfirm(store, person_id)
-    _print_result(result, fmt, f"{person_id} is no longer a confirmed case.")
+    _print_result(result, fmt, _("{id} is no longer a confirmed case.").format(id=person_id))
 
 
 @case.command("link")
@@ -158,7 +167,7 @@ def case_link(obj, person_id, sources, dry_run, fmt):
     store = obj.store(write=not dry_run)
     with store.write("case link", dry_run=dry_run):
         result = cases.link(store, person_id, list(sources))
-    _print_result(result, fmt, f"{person_id} linked to {', '.join(result['sources'])}.")
+    _print_result(result, fmt, _("{id} linked to {sources}.").format(id=person_id, sources=", ".join(result["sources"])))
 
 
 def register(cli):

@@ -2,6 +2,7 @@
 
     python -m cli.catalog update     # add new messages to tracing.po (msgstr empty), sorted
     python -m cli.catalog missing    # list messages with no Vietnamese translation
+    python -m cli.catalog resolve    # after a git merge/rebase conflict in tracing.po: union of both sides
 
 Messages are of two kinds, both collected here:
 
@@ -71,7 +72,10 @@ def all_messages() -> dict[str, str]:
 
 
 def _placeholders(text: str) -> set[str]:
-    return set(re.findall(r"\{[^{}]*\}", text)) | set(re.findall(r"%\(\w+\)s|%[sd]", text))
+    """``{name}`` fields (a format spec may differ: dates are written the
+    language's way) and ``%s``-style ones."""
+    fields = {re.sub(r":[^{}]*$", "", f) for f in re.findall(r"\{([^{}]*)\}", text)}
+    return fields | set(re.findall(r"%\(\w+\)s|%[sd]", text))
 
 
 def read_catalog(lang: str = "vi"):
@@ -112,10 +116,44 @@ def update(lang: str = "vi") -> int:
     return added
 
 
+def resolve(lang: str = "vi") -> int:
+    """Resolve a git conflict in the catalog: every entry of both sides (a
+    translation beats an empty one; on two different translations, ours),
+    written sorted; then ``git add`` it. Returns the number of entries."""
+    import io
+    import subprocess
+
+    from babel.messages.pofile import read_po, write_po
+
+    from tracing.i18n import po_file
+    path = po_file(lang)
+    rel = path.relative_to(ROOT).as_posix()
+    sides = []
+    for stage in (2, 3):
+        data = subprocess.run(["git", "show", f":{stage}:{rel}"], cwd=ROOT, capture_output=True, check=True).stdout
+        sides.append(read_po(io.BytesIO(data), locale=lang))
+    merged = sides[0]
+    for message in sides[1]:
+        if not message.id:
+            continue
+        mine = merged.get(message.id)
+        if mine is None:
+            merged[message.id] = message
+        elif not mine.string and message.string:
+            mine.string = message.string
+    with open(path, "wb") as f:
+        write_po(f, merged, sort_output=True, width=100)
+    subprocess.run(["git", "add", rel], cwd=ROOT, check=True)
+    return len(merged)
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "missing"
     if command == "update":
         print(f"{update()} new messages added to the catalog")
+        return 0
+    if command == "resolve":
+        print(f"{resolve()} messages in the merged catalog")
         return 0
     if command == "missing":
         rows = missing()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tracing import clusters, foci
-from tracing.i18n import _, fmt_date
+from tracing.i18n import _, fmt_date, fmt_decimal, fmt_percent, label
 
 from .output import emit_json, emit_rows, format_option, note
 
@@ -32,13 +32,12 @@ def clusters_cmd(obj, min_size, active, fmt):
     rows = clusters.compute(obj.store(), min_size=min_size, active=active)
     for c in rows:
         for old in c["merged"]:
-            note(f"{old} merged into {c['id']}")
+            note(_("{old} merged into {new}").format(old=old, new=c["id"]))
     if fmt == "json":
         emit_json(rows)
         return
     emit_rows(rows, ["id", "size", "first", "last", "active", "focus", "focus_over_from", "roots", "wards", "cases"],
-              fmt,
-              empty="No clusters.")
+              fmt, empty=_("No clusters."))
 
 
 @click.group("cluster")
@@ -70,33 +69,49 @@ def cluster_show(obj, cluster_id, fmt):
         emit_json(c)
         return
     sec, si = c["secondary"], c["serial_interval"]
-    traced = ", ".join(f"{k} {v}" for k, v in c["traced"].items()) or "none"
+    none = _("none")
+    traced = ", ".join(f"{k} {v}" for k, v in c["traced"].items()) or none
+    k = sec["dispersion_k"]
     lines = [
-        f"Cluster {c['id']}: {c['size']} cases, {c['generations']} generation(s)"
-        + (" (active)" if c["active"] else " (inactive)"),
-        f"  cases:            {', '.join(c['cases'])}",
-        f"  roots:            {', '.join(c['roots'])}",
-        f"  first / last:     {c['first']} / {c['last']}",
+        _("Cluster {id}: {size} cases, {generations} generation(s)").format(
+            id=c["id"], size=c["size"], generations=c["generations"])
+        + " " + (_("(active)") if c["active"] else _("(inactive)")),
+        "  " + _("cases:            {ids}").format(ids=", ".join(c["cases"])),
+        "  " + _("roots:            {ids}").format(ids=", ".join(c["roots"])),
+        "  " + _("first / last:     {first} / {last}").format(first=fmt_date(c["first"]), last=fmt_date(c["last"])),
         _("  focus (ổ dịch):   {status}, over from {day} (rule focus.over_days after the last case was "
-          "isolated)").format(status=_(foci.STATUS_WORDS[c["focus"]]), day=fmt_date(c["focus_over_from"]) if c["focus_over_from"] else "–"),
-        f"  traced:           {traced}",
-        f"  unknown source:   {', '.join(c['unknown_source']) or 'none'}",
-        f"  wards:            {', '.join(c['wards']) or '–'}",
-        f"  units:            {', '.join(c['units']) or '–'}",
-        f"  places:           {', '.join(c['places']) or '–'}",
-        f"  secondary cases:  mean {sec['mean']} per case; dispersion k "
-        f"{sec['dispersion_k'] if sec['dispersion_k'] is not None else '– (fewer than 10 cases, or no overdispersion)'}",
-        f"  80% of transmission from: "
-        + (f"{sec['top_share_80'] * 100:.0f}% of cases" if sec["top_share_80"] is not None else "– (no transmission)"),
-        f"  serial interval:  " + (f"mean {si['mean']} d, median {si['median']} d, range {si['min']}–{si['max']} d, "
-                                   f"n={si['n']}" if si["n"] else "– (no infector/infectee pair with both onsets)"),
+          "isolated)").format(status=_(foci.STATUS_WORDS[c["focus"]]),
+                              day=fmt_date(c["focus_over_from"]) if c["focus_over_from"] else "–"),
+        "  " + _("traced:           {traced}").format(traced=traced),
+        "  " + _("unknown source:   {ids}").format(ids=", ".join(c["unknown_source"]) or none),
+        "  " + _("wards:            {names}").format(names=", ".join(c["wards"]) or "–"),
+        "  " + _("units:            {names}").format(names=", ".join(c["units"]) or "–"),
+        "  " + _("places:           {names}").format(names=", ".join(c["places"]) or "–"),
+        "  " + _("secondary cases:  mean {mean} per case; dispersion k {k}").format(
+            mean=_num(sec["mean"]),
+            k=_num(k) if k is not None else _("– (fewer than 10 cases, or no overdispersion)")),
+        "  " + _("80% of transmission from: {share}").format(
+            share=_("{percent} of cases").format(percent=fmt_percent(sec["top_share_80"], 0))
+            if sec["top_share_80"] is not None else _("– (no transmission)")),
+        "  " + _("serial interval:  {text}").format(text=_(
+            "mean {mean} d, median {median} d, range {min}–{max} d, n={n}").format(
+                mean=_num(si["mean"]), median=_num(si["median"]), min=si["min"], max=si["max"], n=si["n"])
+            if si["n"] else _("– (no infector/infectee pair with both onsets)")),
     ]
     click.echo("\n".join(lines))
     if c["attack_rates"]:
-        click.echo("\nSecondary attack rate by setting (contacts of cluster cases who became cases):")
-        rows = [{**r, "rate": f"{r['rate'] * 100:.1f}%"} for r in c["attack_rates"]]
+        click.echo("\n" + _("Secondary attack rate by setting (contacts of cluster cases who became cases):"))
+        rows = [{**r, "rate": fmt_percent(r["rate"])} for r in c["attack_rates"]]
         emit_rows(rows, ["setting", "contacts", "cases", "rate"], "table")
-    click.echo("\n" + clusters.DEFINITION)
+    click.echo("\n" + _(clusters.DEFINITION))
+
+
+def _num(x) -> str:
+    """A figure as computed (its own rounding) in the language's decimal mark."""
+    if isinstance(x, float):
+        digits = len(repr(x).split(".")[1]) if "." in repr(x) and "e" not in repr(x) else 2
+        return fmt_decimal(x, min(digits, 3))
+    return str(x)
 
 
 def register(cli):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from tracing.i18n import _
+
 from .output import changes_lines, emit_json, emit_rows, format_option
 
 
@@ -24,7 +26,7 @@ def person_duplicates(obj, fmt):
     from tracing.duplicates import find_duplicates
 
     rows = find_duplicates(obj.store())
-    emit_rows(rows, ["a", "a_name", "b", "b_name", "reasons"], fmt, empty="No likely duplicates.")
+    emit_rows(rows, ["a", "a_name", "b", "b_name", "reasons"], fmt, empty=_("No likely duplicates."))
 
 
 @click.command("merge")
@@ -50,11 +52,14 @@ def person_merge(obj, keep, other, dry_run, fmt):
     if fmt == "json":
         emit_json(result)
         return
-    click.echo(f"{'Would merge' if dry_run else 'Merged'} {result['other']} into {result['keep']}: "
-               f"{result['contacts_moved']} contacts moved, {result['contacts_dropped']} dropped, "
-               f"{result['checkins_moved']} check-ins moved"
-               + (f", case {result['case']}" if result["case"] else "")
-               + (f", filled {', '.join(result['fields_filled'])}" if result["fields_filled"] else ""))
+    text = (_("Would merge {other} into {keep}: {moved} contacts moved, {dropped} dropped, {checkins} check-ins moved")
+            if dry_run else
+            _("Merged {other} into {keep}: {moved} contacts moved, {dropped} dropped, {checkins} check-ins moved"))
+    click.echo(text.format(other=result["other"], keep=result["keep"], moved=result["contacts_moved"],
+                           dropped=result["contacts_dropped"], checkins=result["checkins_moved"])
+               + (", " + _("case {id}").format(id=result["case"]) if result["case"] else "")
+               + (", " + _("filled {fields}").format(fields=", ".join(result["fields_filled"]))
+                  if result["fields_filled"] else ""))
     for line in changes_lines(result["changes"]):
         click.echo(line)
 
@@ -79,7 +84,7 @@ def person_not_duplicate(obj, a, b, fmt):
     if fmt == "json":
         emit_json(result)
     else:
-        click.echo(f"{result['a']} and {result['b']} marked as different people.")
+        click.echo(_("{a} and {b} marked as different people.").format(a=result["a"], b=result["b"]))
 
 
 def register(cli) -> None:

@@ -6,9 +6,9 @@ import click
 
 from tracing import encounters
 from tracing.cases import changes_json
-from tracing.values import SETTINGS
+from tracing.i18n import _, fmt_date
 
-from .output import changes_lines, emit_json, format_option
+from .output import Vocab, changes_lines, emit_json, format_option
 
 
 @click.group()
@@ -25,7 +25,8 @@ def contact():
 @click.argument("a")
 @click.argument("b")
 @click.option("--date", help="Day of the encounter (YYYY-MM-DD or DD/MM/YYYY); blank = undated (flagged).")
-@click.option("--setting", type=click.Choice(SETTINGS, case_sensitive=False))
+@click.option("--setting", type=Vocab("setting"),
+              help="Where they met; Vietnamese words too (hộ gia đình, nơi làm việc, trường học…).")
 @click.option("--place", help="Where it happened.")
 @click.option("--minutes", type=click.IntRange(0, 7 * 24 * 60), help="How long.")
 @click.option("--masked/--unmasked", default=None, help="Were both masked?")
@@ -47,11 +48,14 @@ def contact_add(obj, a, b, fmt, **fields):
                    "changes": changes})
         return
     if not result["new"]:
-        click.echo(f"Already recorded: {result['a']}–{result['b']} on {result['date'] or 'an unknown date'}.")
+        click.echo(_("Already recorded: {a}–{b} on {date}.").format(
+            a=result["a"], b=result["b"], date=fmt_date(result["date"]) if result["date"] else _("an unknown date")))
         return
-    click.echo(f"Recorded contact {result['a']}–{result['b']} on {result['date'] or 'an unknown date (flagged)'}.")
+    click.echo(_("Recorded contact {a}–{b} on {date}.").format(
+        a=result["a"], b=result["b"],
+        date=fmt_date(result["date"]) if result["date"] else _("an unknown date (flagged)")))
     if changes:
-        click.echo("Levels changed:")
+        click.echo(_("Levels changed:"))
         for line in changes_lines(changes):
             click.echo(line)
 
@@ -86,9 +90,11 @@ def checkin_add(obj, person, place, at, until, fmt):
     if fmt == "json":
         emit_json(result)
     elif result["new"]:
-        click.echo(f"Recorded check-in of {result['person']} at {result['place']} on {result['at']}.")
+        click.echo(_("Recorded check-in of {person} at {place} on {at}.").format(
+            person=result["person"], place=result["place"], at=fmt_date(result["at"])))
     else:
-        click.echo(f"Already recorded: {result['person']} at {result['place']} on {result['at']}.")
+        click.echo(_("Already recorded: {person} at {place} on {at}.").format(
+            person=result["person"], place=result["place"], at=fmt_date(result["at"])))
 
 
 def register(cli):

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from tracing.i18n import _
+
 from .output import emit_json, emit_table, format_option, is_terminal
 
 
@@ -79,7 +81,7 @@ def export_cmd(obj, fmt_name, out_dir, redact, force, fmt):
     if fmt == "json":
         emit_json(summary)
         return
-    click.echo(f"{summary['dir']}" + (" (redacted)" if redact else ""))
+    click.echo(f"{summary['dir']}" + (" " + _("(redacted)") if redact else ""))
     emit_table([{"file": k, "rows": v} for k, v in summary["files"].items()], ["file", "rows"])
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import click
 
 from tracing import followups
+from tracing.i18n import N_, _, fmt_date, label
 
-from .output import emit_json, emit_rows, emit_table, format_option, note
+from .output import Vocab, emit_json, emit_rows, emit_table, format_option, note
 
 COLUMNS = ["section", "person", "name", "phone", "level", "ward", "unit", "address", "kind", "due", "days_late",
            "zone"]
-TITLES = {"test": "Tests due", "quarantine_end": "Quarantine ends", "overdue": "Overdue tests"}
+TITLES = {"test": N_("Tests due"), "quarantine_end": N_("Quarantine ends"), "overdue": N_("Overdue tests")}
 
 
 @click.group(invoke_without_command=True)
@@ -35,10 +36,12 @@ def followup(ctx, day, ward, fmt):
     if fmt != "table":
         emit_rows(rows, COLUMNS, fmt)
         return
-    click.echo(f"Follow-ups for {followups.day_text(day)}" + (f", ward {ward}" if ward else "") + ":")
+    when = fmt_date(followups.day_text(day))
+    click.echo((_("Follow-ups for {date}, ward {ward}:") if ward else _("Follow-ups for {date}:")).format(
+        date=when, ward=ward))
     for section, title in TITLES.items():
         part = [r for r in rows if r["section"] == section]
-        click.echo(f"\n{title} ({len(part)}):")
+        click.echo("\n" + _("{title} ({n}):").format(title=_(title), n=len(part)))
         columns = ["person", "name", "phone", "level", "ward", "unit", "address"]
         if any(r["zone"] for r in part):
             columns.append("zone")
@@ -50,8 +53,8 @@ def followup(ctx, day, ward, fmt):
 @followup.command("record")
 @click.argument("person_id")
 @click.option("--date", "day", help="Day of the visit (default: today).")
-@click.option("--result", "result", required=True, type=click.Choice(followups.RESULTS),
-              help="Test result, or missed (the test is due again the next day).")
+@click.option("--result", "result", required=True, type=Vocab("result"),
+              help="Test result, or missed (the test is due again the next day); âm tính / dương tính / vắng too.")
 @format_option("table", "json")
 @click.pass_obj
 def followup_record(obj, person_id, day, result, fmt):
@@ -68,15 +71,19 @@ def followup_record(obj, person_id, day, result, fmt):
     if fmt == "json":
         emit_json(out)
         return
-    where = f"the test due {out['scheduled_for']}" if out["scheduled_for"] else "an unscheduled test"
-    click.echo(f"{out['person']}: {out['result']} on {out['date']} (recorded as {where}).")
+    if out["scheduled_for"]:
+        where = _("the test due {date}").format(date=fmt_date(out["scheduled_for"]))
+    else:
+        where = _("an unscheduled test")
+    click.echo(_("{person}: {result} on {date} (recorded as {where}).").format(
+        person=out["person"], result=label(out["result"]), date=fmt_date(out["date"]), where=where))
     if out["retry"]:
-        click.echo(f"Test due again on {out['retry']}.")
+        click.echo(_("Test due again on {date}.").format(date=fmt_date(out["retry"])))
     if out["next"]:
-        click.echo("Positive: confirm the case to run PA1 (see the diff first with --dry-run):")
+        click.echo(_("Positive: confirm the case to run PA1 (see the diff first with --dry-run):"))
         click.echo(f"  {out['next']}")
     elif out["already_case"]:
-        note(f"{out['person']} is already a confirmed case.")
+        note(_("{person} is already a confirmed case.").format(person=out["person"]))
 
 
 def register(cli):

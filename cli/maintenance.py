@@ -7,11 +7,17 @@ import click
 from tracing import maintenance
 from tracing.i18n import _
 
+from tracing.i18n import N_, _, fmt_int, ngettext
+
 from .output import emit_json, emit_rows, format_option, note
 
 
+#: Table names in a one-line count (``12 persons, 30 contacts``).
+COUNTED = {"persons": N_("persons"), "contacts": N_("contacts"), "cases": N_("cases"), "checkins": N_("checkins")}
+
+
 def _counts_line(counts: dict) -> str:
-    return ", ".join(f"{n} {t}" for t, n in counts.items() if t in ("persons", "contacts", "cases", "checkins"))
+    return ", ".join(f"{n} {_(COUNTED[t])}" for t, n in counts.items() if t in COUNTED)
 
 
 @click.command("backup")
@@ -35,7 +41,8 @@ def backup_cmd(obj, file, force, fmt):
     if fmt == "json":
         emit_json(result)
     else:
-        click.echo(f"Backed up {obj.db_path} to {result['file']} ({_counts_line(result['counts'])}).")
+        click.echo(_("Backed up {db} to {file} ({counts}).").format(
+            db=obj.db_path, file=result["file"], counts=_counts_line(result["counts"])))
 
 
 @click.command("restore")
@@ -63,11 +70,12 @@ def restore_cmd(obj, file, force, fmt):
         note(_("Restored because of --force although {why}; the audit log records it as forced.").format(
             why=maintenance.divergence_text(result["diverged"])))
     if result["kept"]:
-        note(f"The replaced database was kept as {result['kept']}")
+        note(_("The replaced database was kept as {file}").format(file=result["kept"]))
     if fmt == "json":
         emit_json(result)
     else:
-        click.echo(f"Restored {result['file']} from {result['from']} ({_counts_line(result['counts'])}).")
+        click.echo(_("Restored {file} from {source} ({counts}).").format(
+            file=result["file"], source=result["from"], counts=_counts_line(result["counts"])))
 
 
 @click.command("doctor")
@@ -93,28 +101,31 @@ def doctor_cmd(obj, check_levels, rederive, fmt):
         with store.write("doctor rederive"):
             changes = levels.rederive_all(store)
             store.note(changes=len(changes))
-        note(f"Re-derived every level: {len(changes)} entr{'y' if len(changes) == 1 else 'ies'} changed.")
+        note(ngettext("Re-derived every level: {n} entry changed.", "Re-derived every level: {n} entries changed.",
+                      len(changes)).format(n=len(changes)))
         obj.close()
         obj._store = None
     report = maintenance.doctor(obj.db_path, levels=check_levels)
     if fmt == "json":
         emit_json(report)
     else:
-        click.echo(f"Database {report['file']} ({report['bytes']:,} bytes, journal {report['journal_mode'] or '–'})")
-        click.echo(f"Schema {report['schema'] if report['schema'] is not None else '–'} "
-                   f"(this version: {report['latest']})")
+        click.echo(_("Database {file} ({bytes} bytes, journal {journal})").format(
+            file=report["file"], bytes=fmt_int(report["bytes"]), journal=report["journal_mode"] or "–"))
+        click.echo(_("Schema {schema} (this version: {latest})").format(
+            schema=report["schema"] if report["schema"] is not None else "–", latest=report["latest"]))
         if report["counts"]:
             emit_rows([{"table": t, "rows": n} for t, n in report["counts"].items()], ["table", "rows"], "table")
         for line in report["notes"]:
-            click.echo(f"Note: {line}")
+            click.echo(_("Note: {message}").format(message=line))
         for line in report["problems"]:
-            click.echo(f"Problem: {line}")
+            click.echo(_("Problem: {message}").format(message=line))
         if report["ok"]:
-            click.echo("OK: integrity check and foreign keys pass.")
+            click.echo(_("OK: integrity check and foreign keys pass."))
     if not report["ok"]:
         n = len(report["problems"])
-        raise click.ClickException(f"{n} problem{'s' if n != 1 else ''} found in {report['file']}: "
-                                   f"{report['problems'][0]}")
+        raise click.ClickException(ngettext("{n} problem found in {file}: {first}",
+                                            "{n} problems found in {file}: {first}", n).format(
+            n=n, file=report["file"], first=report["problems"][0]))
 
 
 def register(cli):

@@ -82,26 +82,92 @@ def terminal_safe_io() -> None:
         stream = getattr(sys, name)
         if stream is not None and not isinstance(stream, TerminalSafe):
             setattr(sys, name, TerminalSafe(stream))
+from tracing.i18n import N_, Msg, _, fmt_date, label, language, yes_no
+
+#: Table headers for people (JSON/CSV keep the column keys). English shows
+#: the key itself; the Vietnamese are the offices' words ("Đối tượng" for the
+#: F level). A column missing here is shown as its key.
+HEADERS = {
+    "id": N_("id"), "name": N_("name"), "level": N_("level"), "phone": N_("phone"),
+    "birth_year": N_("birth_year"), "ward": N_("ward"), "unit": N_("unit"), "address": N_("address"),
+    "primary_source": N_("primary_source"), "exposure": N_("exposure"), "other": N_("other"),
+    "date": N_("date"), "setting": N_("setting"), "place": N_("place"), "minutes": N_("minutes"),
+    "masked": N_("masked"), "at": N_("at"), "until": N_("until"), "size": N_("size"), "first": N_("first"),
+    "last": N_("last"), "active": N_("active"), "roots": N_("roots"), "wards": N_("wards"), "cases": N_("cases"),
+    "contacts": N_("contacts"), "rate": N_("rate"), "a": N_("a"), "a_name": N_("a_name"), "b": N_("b"),
+    "b_name": N_("b_name"), "reasons": N_("reasons"), "file": N_("file"), "rows": N_("rows"),
+    "section": N_("section"), "person": N_("person"), "kind": N_("kind"), "due": N_("due"),
+    "days_late": N_("days_late"), "table": N_("table"), "area": N_("area"), "population": N_("population"),
+    "new_cases": N_("new_cases"), "per_100k": N_("per_100k"), "note": N_("note"), "check": N_("check"),
+    "ids": N_("ids"), "message": N_("message"), "key": N_("key"), "from": N_("from"), "value": N_("value"),
+}
+
+ENUM_COLUMNS = {"setting", "result", "found_by", "kind", "section"}
 
 
 def format_option(*choices: str, default: str = "table"):
     return click.option("--format", "fmt", type=click.Choice(list(choices)), default=default, show_default=True,
-                        help="Output format: table for people, json (one document) or csv for scripts.")
+                        help=_format_help(choices))
+
+
+def _format_help(choices) -> str:
+    """The --format help naming only the formats the command offers."""
+    if set(choices) == {"table", "json", "csv"}:
+        return N_("Output format: table for people, json (one document) or csv for scripts.")
+    if set(choices) == {"table", "json"}:
+        return N_("Output format: table for people or json (one document) for scripts.")
+    return N_("Output format.")
+
+
+class Vocab(click.ParamType):
+    """An enumerated option that accepts every word of ``tracing.values.VOCABULARY[kind]``
+    (English or Vietnamese, with or without diacritics: ``--setting "hộ gia đình"``,
+    ``--sex nu``, ``--result "duong tinh"``) and gives the canonical value."""
+
+    def __init__(self, kind: str):
+        self.kind = self.name = kind
+
+    def get_metavar(self, param, ctx=None):
+        from tracing.values import VOCABULARY
+        return "[" + "|".join(VOCABULARY[self.kind]) + "]"
+
+    def convert(self, value, param, ctx):
+        from tracing.errors import InvalidValue
+        from tracing.values import choice
+        try:
+            return choice(value, param.opts[0] if param else self.kind, self.kind)
+        except InvalidValue as e:
+            self.fail(str(e), param, ctx)
 
 
 def emit_json(data) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False, default=str)
+    """One JSON document; keys starting with ``_`` (display data) are left out."""
+    text = json.dumps(_public(data), ensure_ascii=False, indent=2, sort_keys=False, default=str)
     click.echo(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
-def emit_table(rows: list[dict], columns: list[str], headers: list[str] | None = None, empty: str = "(none)") -> None:
+def _public(data):
+    if isinstance(data, dict):
+        return {k: _public(v) for k, v in data.items() if not (isinstance(k, str) and k.startswith("_"))}
+    if isinstance(data, list):
+        return [_public(v) for v in data]
+    return data
+
+
+def emit_table(rows: list[dict], columns: list[str], headers: list[str] | None = None, empty: str | None = None) -> None:
+    """A table for people in the language in force: headers from :data:`HEADERS`
+    (or ``headers``, msgids marked with ``N_``), dates as the language writes
+    them, yes/no translated. ``empty`` (translated by the caller) when no rows."""
     if not rows:
-        click.echo(empty)
+        click.echo(_("(none)") if empty is None else empty)
         return
     from tabulate import tabulate  # lazily: wcwidth costs 50 ms of start-up
 
-    data = [[_cell(r.get(c)) for c in columns] for r in rows]
-    click.echo(tabulate(data, headers=headers or columns, tablefmt="simple", disable_numparse=True))
+    data = [[_cell(r.get(c), c) for c in columns] for r in rows]
+    heads = [_(h) if h else h for h in headers] if headers else [_(HEADERS.get(c, c)) for c in columns]
+    if language() != "en":
+        heads = [h[:1].upper() + h[1:] for h in heads]  # Vietnamese tables: "Họ tên", "Đối tượng"
+    click.echo(tabulate(data, headers=heads, tablefmt="simple", disable_numparse=True))
 
 
 def emit_csv(rows: list[dict], columns: list[str]) -> None:
@@ -124,20 +190,35 @@ def emit_rows(rows: list[dict], columns: list[str], fmt: str, **kw) -> None:
         emit_table(rows, columns, **kw)
 
 
-def _cell(value) -> str:
+def _cell(value, column: str = "") -> str:
     if value is None:
         return "–"
     if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value) or "–"
+        return ", ".join(_cell(v) for v in value) or "–"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return yes_no(value)
+    if isinstance(value, Msg):
+        return value.shown()
+    if language() != "en":
+        if column in ENUM_COLUMNS:
+            return label(value)
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+            return fmt_date(value) if len(value) == 10 else fmt_date(_datetime(value))
     return str(value)
+
+
+def _datetime(text: str):
+    import datetime as dt
+    return dt.datetime.fromisoformat(text)
 
 
 def _csv_text(value) -> str:
     if value is None:
         return ""
     return ";".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
 
 
 def note(message: str) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from tracing import people
+from tracing.i18n import N_, _, label, language, shown
 from tracing.levels import level_name
 from tracing.status import status
 
-from .output import emit_json, emit_rows, format_option, note
+from .output import HEADERS, Vocab, emit_json, emit_rows, format_option, note
 
 
 @click.command()
@@ -28,9 +29,10 @@ def init(obj, fmt):
     if fmt == "json":
         emit_json({"db": obj.db_path, "created": store.created, "schema": store.schema_version()})
     elif not store.created:
-        click.echo(f"Database {obj.db_path} already exists (schema {store.schema_version()}).")
+        click.echo(_("Database {path} already exists (schema {schema}).").format(
+            path=obj.db_path, schema=store.schema_version()))
     else:
-        click.echo(f"Ready: {obj.db_path}")
+        click.echo(_("Ready: {path}").format(path=obj.db_path))
 
 
 @click.group()
@@ -52,7 +54,7 @@ def person():
 @click.option("--national-id", help="CCCD (12 digits) or CMND (9 digits).")
 @click.option("--birth-year", type=int)
 @click.option("--age", type=int)
-@click.option("--sex", type=click.Choice(["m", "f"]))
+@click.option("--sex", type=Vocab("sex"), help="m or f; also nam / nữ (nu).")
 @click.option("--address")
 @click.option("--unit", help="Tổ dân phố / khu dân cư / chung cư / thôn.")
 @click.option("--ward", help="Phường / xã.")
@@ -79,7 +81,7 @@ def person_add(obj, pid, fmt, **fields):
     with store.write("person add"):
         new_id, warnings = people.add_person(store, fields)
     for w in warnings:
-        note(f"Warning: {w}")
+        note(_("Warning: {message}").format(message=shown(w)))
     if fmt == "json":
         emit_json({"id": new_id, "warnings": warnings})
     else:
@@ -102,7 +104,7 @@ def person_find(obj, text, fmt):
     rows = people.find_persons(obj.store(), text)
     out = [{"id": r["id"], "name": r["name"], "level": level_name(r["level"]), "phone": r["phone"],
             "birth_year": r["birth_year"], "ward": r["ward"], "unit": r["unit"]} for r in rows]
-    emit_rows(out, ["id", "name", "level", "phone", "birth_year", "ward", "unit"], fmt, empty="No match.")
+    emit_rows(out, ["id", "name", "level", "phone", "birth_year", "ward", "unit"], fmt, empty=_("No match."))
 
 
 @person.command("show")
@@ -125,19 +127,32 @@ def person_show(obj, person_id, fmt):
         emit_json(record)
         return
     st = record["status"]
-    for key in ("id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit", "ward", "district",
-                "workplace", "vaccinated"):
-        if record.get(key) is not None:
-            click.echo(f"{key:>12}: {record[key]}")
-    click.echo(f"{'level':>12}: {st['level'] or '–'}" +
-               (f" (primary source {st['primary_source']})" if st["primary_source"] else ""))
+    fields = [(key, record.get(key)) for key in ("id", "name", "phone", "national_id", "birth_year", "sex", "address",
+                                                  "unit", "ward", "district", "workplace", "vaccinated")]
+    level = st["level"] or ("–" if language() == "en" else _("not traced"))
+    if st["primary_source"]:
+        level += " " + _("(primary source {id})").format(id=st["primary_source"])
+    fields.append(("level", level))
     if st["flags"]:
-        click.echo(f"{'flags':>12}: {', '.join(st['flags'])}")
-    click.echo(f"\nContacts ({len(record['contacts'])}):")
-    emit_rows(record["contacts"], ["other", "date", "setting", "place", "minutes", "masked"], "table")
+        fields.append(("flags", ", ".join(label(f) for f in st["flags"])))
+    width = max(len(_(FIELD_LABELS.get(k, k))) for k, v in fields if v is not None)
+    for key, value in fields:
+        if value is not None:
+            if key == "sex":
+                value = _(SEX.get(value, value))
+            click.echo(f"{_(FIELD_LABELS.get(key, key)):>{max(width, 12)}}: {value}")
+    click.echo("\n" + _("Contacts ({n}):").format(n=len(record["contacts"])))
+    contacts = [{**c, "masked": None if c.get("masked") is None else bool(c["masked"])} for c in record["contacts"]]
+    emit_rows(contacts, ["other", "date", "setting", "place", "minutes", "masked"], "table")
     if record["checkins"]:
-        click.echo(f"\nCheck-ins ({len(record['checkins'])}):")
+        click.echo("\n" + _("Check-ins ({n}):").format(n=len(record["checkins"])))
         emit_rows(record["checkins"], ["at", "until", "place", "ward"], "table")
+
+
+#: Labels of a person's record (``person show``); English shows the key.
+FIELD_LABELS = {**HEADERS, "national_id": N_("national_id"), "sex": N_("sex"), "district": N_("district"),
+                "workplace": N_("workplace"), "vaccinated": N_("vaccinated"), "flags": N_("flags")}
+SEX = {"m": N_("m"), "f": N_("f")}
 
 
 def register(cli):

@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from tracing.i18n import _, shown
+
 from .output import emit_json, note
 
 
@@ -59,13 +61,12 @@ def render_cmd(obj, roots, clusters, all_clusters, layout, redact, lang, max_nod
     from tracing import maps
 
     if all_clusters and (roots or clusters):
-        raise click.UsageError("--all draws every cluster: give it without ROOT or --cluster")
+        raise click.UsageError(_("--all draws every cluster: give it without ROOT or --cluster"))
     if not (roots or clusters or all_clusters):
-        raise click.UsageError("give a ROOT person, --cluster ID or --all")
+        raise click.UsageError(_("give a ROOT person, --cluster ID or --all"))
     files = [f for f in fmts if f in ("html", "svg")]
     prints = [f for f in fmts if f in ("table", "json")]
     if len(set(files)) > 1 or len(set(prints)) > 1:
-        from tracing.i18n import _
         raise click.UsageError(_("--format: give at most one of html|svg and one of table|json"))
     fmt = prints[0] if prints else "table"
     progress = note if sys.stderr.isatty() else None
@@ -73,15 +74,15 @@ def render_cmd(obj, roots, clusters, all_clusters, layout, redact, lang, max_nod
                                  layout=layout, lang=lang, redact=redact, max_nodes=max_nodes, path=output,
                                  progress=progress, fmt=files[0] if files else None)
     for warning in result["warnings"]:
-        note(f"Warning: {warning}")
+        note(_("Warning: {message}").format(message=shown(warning)))
     if fmt == "json":
         emit_json({k: result[k] for k in ("file", "format", "nodes", "hidden", "layout", "cluster", "clusters",
                                           "persons")})
         return
-    what = ", ".join(result["clusters"]) or "tree"
-    line = f"Wrote {result['file']}: {result['nodes']} nodes drawn"
+    what = ", ".join(result["clusters"]) or _("tree")
+    line = _("Wrote {file}: {n} nodes drawn").format(file=result["file"], n=result["nodes"])
     if result["hidden"]:
-        line += f", {result['hidden']} persons folded into count nodes"
+        line += ", " + _("{n} persons folded into count nodes").format(n=result["hidden"])
     click.echo(f"{line} ({layout}, {what}).")
 
 

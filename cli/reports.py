@@ -8,7 +8,9 @@ from tracing import checks, epilevel, report
 from tracing.errors import InvalidValue
 from tracing.i18n import _
 
-from .output import emit_csv, emit_json, emit_rows, format_option, note
+from tracing.i18n import N_, _, fmt_date, fmt_decimal, fmt_int
+
+from .output import emit_csv, emit_json, emit_rows, emit_table, format_option, note
 
 
 @click.command("report")
@@ -73,17 +75,35 @@ def level_cmd(obj, week_of, by, fmt):
       tracing level --by workplace --week-of 2022-02-23
     """
     rows = epilevel.assess(obj.store(), week_of, by)
-    if rows:
-        note(f"Week {rows[0]['week'][0]} – {rows[0]['week'][1]}")
-        note(_("Criteria of {decision} (rule level.assessment).").format(decision=rows[0]["decision"]))
-        missing = sorted({m for r in rows for m in r["not_assessed"]})
-        if missing:
-            note(_("Not assessed (no column in the populations file): {criteria}; a criterion without data is "
-                   "left out of an area's level, never guessed").format(criteria=", ".join(missing)))
     # the columns of before first (scripts read them by position), the criteria after
-    emit_rows(rows, ["area", "population", "new_cases", "per_100k", "level", "note", "case_level", "vaccinated",
-                     "elderly_vaccinated", "capacity"], fmt,
-              empty="No area has a population (tracing import populations FILE) and no case this week.")
+    columns = ["area", "population", "new_cases", "per_100k", "level", "note", "case_level", "vaccinated",
+               "elderly_vaccinated", "capacity"]
+    if fmt != "table":
+        emit_rows(rows, columns, fmt)
+        return
+    monday, sunday = epilevel.week_of(week_of)
+    header = _("Week {start} – {end}").format(start=fmt_date(monday), end=fmt_date(sunday))
+    if rows:
+        header += "; " + _("criteria of {decision} (rule level.assessment)").format(decision=rows[0]["decision"])
+    click.echo(header)
+    missing = sorted({m for r in rows for m in r["not_assessed"]})
+    if missing:
+        note(_("Not assessed (no column in the populations file): {names}; a criterion without data is left "
+                     "out of an area's level, never guessed").format(names=", ".join(missing)))
+    shown = [{**r, "population": fmt_int(r["population"]) if r["population"] is not None else None,
+              "per_100k": fmt_decimal(r["per_100k"]) if r["per_100k"] is not None else None,
+              **{k: _level(r.get(k)) for k in ("level", "case_level")}}
+             for r in rows]
+    emit_table(shown, columns,
+               empty=_("No area has a population (tracing import populations FILE) and no case this week."))
+
+
+#: The colours of the epidemic levels (Res. 128/NQ-CP): 1 xanh, 2 vàng, 3 cam, 4 đỏ.
+LEVEL_COLOURS = {1: N_("green"), 2: N_("yellow"), 3: N_("orange"), 4: N_("red")}
+
+
+def _level(level):
+    return f"{level} ({_(LEVEL_COLOURS[level])})" if level in LEVEL_COLOURS else level
 
 
 @click.command("check")
@@ -99,7 +119,7 @@ def check_cmd(obj, fmt):
       tracing check --format json
     """
     rows = checks.run(obj.store())
-    emit_rows(rows, ["check", "ids", "message"], fmt, empty="No problem found.")
+    emit_rows(rows, ["check", "ids", "message"], fmt, empty=_("No problem found."))
 
 
 def register(cli):

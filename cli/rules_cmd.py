@@ -12,7 +12,9 @@ from tracing.values import clean_text, parse_date, today
 
 from tracing.cases import changes_json
 
-from .output import emit_json, emit_rows, format_option
+from tracing.i18n import _, fmt_date
+
+from .output import emit_json, emit_rows, format_option, note
 
 
 @click.group()
@@ -39,7 +41,13 @@ def rules_show(obj, day, show_all, fmt):
     Example:
       tracing rules show --date 2022-03-01
     """
-    table = obj.store().rules()
+    import os
+    if os.path.exists(obj.db_path):
+        table = obj.store().rules()
+    else:  # no database yet: the rules a new one would start with
+        from tracing.rules import Rules
+        table = Rules.defaults()
+        note(_("No database at {path}: the built-in rules.").format(path=obj.db_path))
     when = parse_date(day, "--date") or today()
     chosen = table.all() if show_all else table.in_force(when)
     rows = [{"key": r.key, "from": r.effective,
@@ -73,7 +81,8 @@ def rules_set(obj, key, value, effective, note, fmt):
     if fmt == "json":
         emit_json({"key": key, "value": parsed, "from": day, "changes": changed})
         return
-    click.echo(f"{key} = {json.dumps(parsed, ensure_ascii=False)} from {day}; {len(changed)} level(s) changed.")
+    click.echo(_("{key} = {value} from {date}; {n} level(s) changed.").format(
+        key=key, value=json.dumps(parsed, ensure_ascii=False), date=fmt_date(day), n=len(changed)))
 
 
 def register(cli):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tracing import tree as trees
+from tracing.i18n import _, fmt_date, label
 from tracing.levels import parse_level
 from tracing.status import listing, status
 
@@ -26,22 +27,32 @@ def status_cmd(obj, person_id, fmt):
     if fmt == "json":
         emit_json(st)
         return
-    click.echo(f"{st['id']} {st['name'] or ''}".rstrip() + f": {st['level'] or 'not traced'}")
+    click.echo(f"{st['id']} {st['name'] or ''}".rstrip() + f": {st['level'] or _('not traced')}")
     if st["primary_source"]:
         others = [s for s in st["sources"] if s != st["primary_source"]]
-        click.echo(f"  primary source: {st['primary_source']}" + (f" (also {', '.join(others)})" if others else ""))
+        line = _("primary source: {id}").format(id=st["primary_source"])
+        if others:
+            line += " " + _("(also {ids})").format(ids=", ".join(others))
+        click.echo("  " + line)
     if st["exposure"]:
-        click.echo(f"  first exposure: {st['exposure']}")
+        click.echo("  " + _("first exposure: {date}").format(date=fmt_date(st["exposure"])))
     if st["quarantine_from"]:
-        click.echo(f"  quarantined from: {st['quarantine_from']}")
+        click.echo("  " + _("quarantined from: {date}").format(date=fmt_date(st["quarantine_from"])))
     if st["case"]:
         c = st["case"]
-        click.echo((f"  confirmed {c['confirmed']}" if c["confirmed"] else "  no confirmation date (undated case)")
-                   + (f", onset {c['onset']}" if c["onset"] else "")
-                   + (f", isolated {c['isolated']}" if c["isolated"] else "")
-                   + (", source unknown" if c["unknown_source"] else ""))
+        if c["confirmed"]:
+            parts = [_("confirmed {date}").format(date=fmt_date(c["confirmed"]))]
+        else:
+            parts = [_("no confirmation date (undated case)")]
+        if c["onset"]:
+            parts.append(_("onset {date}").format(date=fmt_date(c["onset"])))
+        if c["isolated"]:
+            parts.append(_("isolated {date}").format(date=fmt_date(c["isolated"])))
+        if c["unknown_source"]:
+            parts.append(_("source unknown"))
+        click.echo("  " + ", ".join(parts))
     if st["flags"]:
-        click.echo(f"  flags: {', '.join(st['flags'])}")
+        click.echo("  " + _("flags: {flags}").format(flags=", ".join(label(f) for f in st["flags"])))
 
 
 @click.command("list")
@@ -60,13 +71,14 @@ def list_cmd(obj, level, ward, unit, fmt):
     """
     rows = listing(obj.store(), level=parse_level(level) if level else None, ward=ward, unit=unit)
     emit_rows(rows, ["id", "name", "level", "primary_source", "ward", "unit", "exposure"], fmt,
-              empty="Nobody traced yet.")
+              empty=_("Nobody traced yet."))
 
 
 @click.command("tree")
 @click.argument("root")
 @click.option("--depth", type=click.IntRange(0, 50), help="Generations to show (default: all).")
-@click.option("--format", "fmt", type=click.Choice(["text", "table", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "table", "json"]), default="text", show_default=True,
+              help="text (or table): the tree drawn for people; json: nested {id, level, date, children}.")
 @click.pass_obj
 def tree_cmd(obj, root, depth, fmt):
     """The sơ đồ cây from ROOT: who exposed whom, by primary source.

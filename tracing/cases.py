@@ -18,6 +18,7 @@ The result has the keys of ``shared/CLI.md``: ``id``, ``scenario``,
 
 from __future__ import annotations
 
+from .i18n import _
 from . import followups, levels, scenarios
 from .errors import Conflict, InvalidValue, NotFound
 from .levels import level_name
@@ -65,13 +66,14 @@ def clean_case(fields: dict) -> dict:
     onset = past_date(fields.get("onset"), "--onset")
     isolated = past_date(fields.get("isolated"), "--isolated") or confirmed
     if onset and (confirmed - onset).days > 60:
-        raise InvalidValue(f"--onset {onset} is more than 60 days before the sample date {confirmed}")
+        raise InvalidValue(_("--onset {onset} is more than 60 days before the sample date {confirmed}").format(
+                               onset=onset, confirmed=confirmed))
     sources = [check_id(s, "--source") for s in fields.get("sources") or []]
     if cid in sources:
-        raise InvalidValue(f"--source: {cid} cannot be its own source")
+        raise InvalidValue(_("--source: {cid} cannot be its own source").format(cid=cid))
     unknown = bool(fields.get("unknown_source"))
     if unknown and sources:
-        raise InvalidValue("--unknown-source contradicts --source")
+        raise InvalidValue(_("--unknown-source contradicts --source"))
     return {"person": cid, "confirmed": confirmed.isoformat(), "onset": onset.isoformat() if onset else None,
             "isolated": isolated.isoformat(), "unknown_source": int(unknown), "sources": list(dict.fromkeys(sources))}
 
@@ -114,8 +116,9 @@ def confirm(store, fields: dict) -> dict:
     ensure_persons(store, [cid, *row["sources"]])
     existing = store.get_case(cid)
     if existing:
-        raise Conflict(f"{cid} is already a confirmed case (sample {existing['confirmed']}); "
-                       "use `tracing case link` for a source or `tracing case unconfirm` to correct it")
+        raise Conflict(_("{cid} is already a confirmed case (sample {confirmed}); use `tracing case link` for "
+                         "a source or `tracing case unconfirm` to correct it").format(
+                           cid=cid, confirmed=existing['confirmed']))
     before = store.levels([cid]).get(cid)
     row["prior_level"] = before["level"] if before else None
     sources = row.pop("sources")
@@ -156,7 +159,7 @@ def unconfirm(store, case_id: str) -> dict:
     case_id = check_id(case_id)
     case = store.get_case(case_id)
     if case is None:
-        raise NotFound(f"{case_id} is not a confirmed case")
+        raise NotFound(_("{case_id} is not a confirmed case").format(case_id=case_id))
     store.delete_case(case_id)
     changes = levels.rederive(store, {case_id}, changed_cases={case_id})
     why = f"case unconfirm {case_id} (sample {case['confirmed']} was a false positive)"
@@ -173,12 +176,12 @@ def link(store, case_id: str, sources: list[str]) -> dict:
     case_id = check_id(case_id)
     case = store.get_case(case_id)
     if case is None:
-        raise NotFound(f"{case_id} is not a confirmed case")
+        raise NotFound(_("{case_id} is not a confirmed case").format(case_id=case_id))
     sources = [check_id(s, "--source") for s in sources]
     if not sources:
-        raise InvalidValue("--source: give the source id")
+        raise InvalidValue(_("--source: give the source id"))
     if case_id in sources:
-        raise InvalidValue(f"--source: {case_id} cannot be its own source")
+        raise InvalidValue(_("--source: {case_id} cannot be its own source").format(case_id=case_id))
     ensure_persons(store, sources)
     was_unknown = bool(case["unknown_source"])
     store.add_case_sources(case_id, sources)

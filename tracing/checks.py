@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .i18n import N_, Msg
 from .store import reports as sql
 from .values import today
 
@@ -116,43 +117,50 @@ def run(store) -> list[dict]:
     for p in pairs:
         if p["infectee_onset"] and p["infector_onset"] and p["infectee_onset"] < p["infector_onset"]:
             out.append({"check": "onset_order", "ids": [p["infectee"], p["infector"]],
-                        "message": f"{p['infectee']} (onset {p['infectee_onset']}) has {p['infector']} as "
-                                   f"{p['how']} source, whose onset is later ({p['infector_onset']})"})
+                        "message": Msg(N_("{infectee} (onset {date_a}) has {infector} as {how} source, whose "
+                                          "onset is later ({date_b})"), infectee=p["infectee"],
+                                       date_a=p["infectee_onset"], infector=p["infector"], how=p["how"],
+                                       date_b=p["infector_onset"])})
     recorded = [p for p in pairs if p["how"] == "recorded"]
     dates = sql.contacts_between_pairs(store, [(p["infectee"], p["infector"]) for p in recorded])
     for p in recorded:
         dated = [d for d in dates[(p["infectee"], p["infector"])] if d]
         if dated and p["infector_isolated"] and all(d > p["infector_isolated"] for d in dated):
             out.append({"check": "contact_after_isolation", "ids": [p["infectee"], p["infector"]],
-                        "message": f"{p['infectee']} has source {p['infector']}, but their contacts "
-                                   f"({', '.join(dated)}) are after {p['infector']} was isolated "
-                                   f"({p['infector_isolated']})"})
+                        "message": Msg(N_("{infectee} has source {infector}, but their contacts ({dates}) are "
+                                          "after {infector} was isolated ({date})"), infectee=p["infectee"],
+                                       infector=p["infector"], dates=", ".join(dated),
+                                       date=p["infector_isolated"])})
     for r in sql.contacts_before_birth(store):
         other = r["b"] if r["person"] == r["a"] else r["a"]
         out.append({"check": "contact_before_birth", "ids": [r["person"], other],
-                    "message": f"contact {r['a']}–{r['b']} on {r['date']} is before {r['person']} was born "
-                               f"({r['birth_year']})"})
-    for field, word in (("national_id", "national id"), ("phone", "phone")):
+                    "message": Msg(N_("contact {a}–{b} on {date} is before {person} was born ({year})"),
+                                   a=r["a"], b=r["b"], date=r["date"], person=r["person"], year=r["birth_year"])})
+    for field, word in (("national_id", N_("national id")), ("phone", N_("phone"))):
         for r in sql.persons_in_two_wards(store, field):
             wards = sorted(set(r["wards"].split("\x1f")))
             out.append({"check": "two_wards", "ids": sorted(r["ids"].split("\x1f")),
-                        "message": f"{word} {r['value']} is on persons in different wards: {', '.join(wards)}"})
+                        "message": Msg(N_("{what} {value} is on persons in different wards: {wards}"),
+                                       what=Msg(word), value=r["value"], wards=", ".join(wards))})
     before = (today() - dt.timedelta(days=2)).isoformat()
     for r in sql.cases_without_contacts(store, before):
         out.append({"check": "no_contacts", "ids": [r["id"]],
-                    "message": f"case {r['id']} confirmed {r['confirmed']} has no contact traced after 48 h"})
+                    "message": Msg(N_("case {id} confirmed {date} has no contact traced after 48 h"),
+                                   id=r["id"], date=r["confirmed"])})
     for group in cycles(sql.recorded_source_edges(store)):
         out.append({"check": "source_cycle", "ids": group,
-                    "message": f"recorded sources form a cycle: {' ↔ '.join(group)}"})
+                    "message": Msg(N_("recorded sources form a cycle: {ids}"), ids=" ↔ ".join(group))})
     for r in sql.onset_after_confirmation(store):
         why = date_order_suspect(r["onset"], r["confirmed"])
         if why:
             out.append({"check": "date_order", "ids": [r["id"]],
-                        "message": f"case {r['id']}: onset {r['onset']} is after confirmation {r['confirmed']}; "
-                                   f"fits as {why}: a M/D/Y date read as D/M/Y? (re-import with --date-order)"})
+                        "message": Msg(N_("case {id}: onset {date_onset} is after confirmation {date}; fits as "
+                                          "{why}: a M/D/Y date read as D/M/Y? (re-import with --date-order)"),
+                                       id=r["id"], date_onset=r["onset"], date=r["confirmed"], why=why)})
     for r in sql.import_flags(store, "duplicate_id_merged"):
         out.append({"check": "duplicate_id_merged", "ids": [r["id"]],
-                    "message": f"{r['id']}: rows of {r['detail']} were merged into one record; same person?"})
+                    "message": Msg(N_("{id}: rows of {detail} were merged into one record; same person?"),
+                                   id=r["id"], detail=r["detail"])})
     order = {c: i for i, c in enumerate(CHECKS)}
     out.sort(key=lambda f: (order[f["check"]], f["ids"]))
     return out

@@ -46,6 +46,7 @@ from collections import defaultdict
 
 from . import foci, measures
 from .errors import InvalidValue, NotFound
+from .i18n import N_, _
 from .store import clusters as sql
 from .values import today
 
@@ -219,7 +220,7 @@ def _compute(store, min_size: int, active: bool) -> tuple[list[dict], tuple]:
     """:func:`compute` without storing: ``(clusters, (named, new_ids, merges))``,
     the second part for :func:`_persist` once the caller has succeeded."""
     if min_size < 1:
-        raise InvalidValue("--min-size must be 1 or more")
+        raise InvalidValue(_("--min-size must be 1 or more"))
     facts, groups, link_date = _groups(store)
     named, new_ids, merges = _match(store, groups, min_size <= 1, facts)
     now = today()
@@ -260,7 +261,7 @@ def check_cluster_id(value) -> str:
     if not re.fullmatch(r"C[0-9]{1,18}", text):
         shown = text if len(text) <= 40 else text[:39] + "…"
         what = "an id is required" if not text else f"'{shown}' is not a cluster id"
-        raise InvalidValue(f"cluster ID: {what} (like C1; see `tracing clusters`)")
+        raise InvalidValue(_("cluster ID: {what} (like C1; see `tracing clusters`)").format(what=what))
     return text
 
 
@@ -270,7 +271,7 @@ def merges(store) -> list[str]:
     return [f"{r['id']} merged into {r['merged_into']} ({r['merged_at']})" for r in rows]
 
 
-DEFINITION = (
+DEFINITION = N_(
     "Cases are in one cluster when a chain of links joins them: a recorded source, a derived "
     "transmission (the contact that made someone F1/F2 or exposed a case, inside the "
     "transmitter's window), a contact touching a case whose other end is traced, or a contact "
@@ -302,11 +303,13 @@ def show(store, cluster_id: str) -> dict:
     if found is None:
         merged_now = dict(pending[2])
         if cluster_id in merged_now:
-            raise NotFound(f"cluster {cluster_id} was merged into {merged_now[cluster_id]} on {today()}")
+            raise NotFound(_("cluster {cluster_id} was merged into {cluster_id2} on {today}").format(
+                               cluster_id=cluster_id, cluster_id2=merged_now[cluster_id], today=today()))
         known = sql.cluster_ids(store).get(cluster_id)
         if known and known["merged_into"]:
-            raise NotFound(f"cluster {cluster_id} was merged into {known['merged_into']} on {known['merged_at']}")
-        raise NotFound(f"no cluster {cluster_id} (see `tracing clusters`)")
+            raise NotFound(_("cluster {cluster_id} was merged into {merged_into} on {merged_at}").format(
+                               cluster_id=cluster_id, merged_into=known['merged_into'], merged_at=known['merged_at']))
+        raise NotFound(_("no cluster {cluster_id} (see `tracing clusters`)").format(cluster_id=cluster_id))
     facts = {r["id"]: r for r in sql.case_facts(store)}
     cases = found["cases"]
     tree = infectors(facts, cases)

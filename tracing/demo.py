@@ -23,6 +23,7 @@ import shutil
 from collections import Counter
 
 from . import care, cases, clusters, files, report, synthetic, tree, zones
+from .i18n import _
 from .errors import InvalidValue
 from .importer import import_file
 from .store import Store
@@ -51,7 +52,7 @@ def period_start(day: dt.date, weeks: int = DEMO_WEEKS) -> dt.date:
 def build(directory, people: int = 3000, *, seed: int = 2021, progress=None) -> tuple[Store, synthetic.District]:
     """A fresh demo database ``DIR/tracing.db`` with ``people`` persons."""
     if not 200 <= people <= 200_000:
-        raise InvalidValue("--people: between 200 and 200,000")
+        raise InvalidValue(_("--people: between 200 and 200,000"))
     directory = files.private_folder(directory)
     data_dir = os.path.join(directory, "data")
     if os.path.islink(data_dir) or os.path.isfile(data_dir):
@@ -100,7 +101,7 @@ def walk(store, district, directory):
     everyone = [r["id"] for r in store.query("SELECT id FROM persons ORDER BY id")]
     index = _busiest(store, everyone[: max(400, len(everyone) // 5)], _day(onset, -2), confirmed)
     if index is None:
-        raise InvalidValue("the sample district has no contacts; use more --people")
+        raise InvalidValue(_("the sample district has no contacts; use more --people"))
     result = _confirm(store, {"id": index, "confirmed": confirmed, "onset": onset})
     yield "index", {"case": {"confirmed": confirmed, "onset": onset}, "result": result,
                     "person": store.get_person(index), "levels": Counter(c["to"] for c in result["changes"])}

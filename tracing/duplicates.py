@@ -18,6 +18,7 @@ moves everything of one person onto the other and re-derives levels.
 
 from __future__ import annotations
 
+from .i18n import _
 from . import levels
 from .errors import InvalidValue, NotFound
 from .people import check_id
@@ -50,10 +51,10 @@ def find_duplicates(store) -> list[dict]:
 def _two(store, a: str, b: str) -> tuple[str, str]:
     a, b = check_id(a, "KEEP"), check_id(b, "OTHER")
     if a == b:
-        raise InvalidValue(f"{a} twice: give two different persons")
+        raise InvalidValue(_("{a} twice: give two different persons").format(a=a))
     missing = store.missing_persons([a, b])
     if missing:
-        raise NotFound(f"unknown person {missing[0]}")
+        raise NotFound(_("unknown person {missing}").format(missing=missing[0]))
     return a, b
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .i18n import _
 from . import levels
 from .errors import InvalidValue
 from .people import ensure_persons, check_id
@@ -13,7 +14,7 @@ def clean_contact(fields: dict) -> dict:
     ``place``, ``minutes``, ``masked``."""
     a, b = check_id(fields.get("a"), "from"), check_id(fields.get("b"), "to")
     if a == b:
-        raise InvalidValue(f"a contact needs two different persons ({a} twice)")
+        raise InvalidValue(_("a contact needs two different persons ({a} twice)").format(a=a))
     date = past_date(fields.get("date"), "date")
     minutes = parse_int(fields.get("minutes"), "minutes", lo=0, hi=7 * 24 * 60)
     masked = parse_bool(fields.get("masked"), "masked")
@@ -41,15 +42,16 @@ def add_checkin(store, person: str, place: str, at, until=None) -> dict:
     person = check_id(person, "person")
     name = clean_text(place, "place")
     if not name:
-        raise InvalidValue("place: a place name is required")
+        raise InvalidValue(_("place: a place name is required"))
     start = parse_datetime(at, "--at")
     if start is None:
-        raise InvalidValue("--at: a date-time is required")
+        raise InvalidValue(_("--at: a date-time is required"))
     end = parse_datetime(until, "--until")
     if start.date() > today():
-        raise InvalidValue(f"--at: {start:%Y-%m-%d} is in the future")
+        raise InvalidValue(_("--at: {start:%Y-%m-%d} is in the future").format(start=start))
     if end is not None and end < start:
-        raise InvalidValue(f"--until {end:%Y-%m-%d %H:%M} is before --at {start:%Y-%m-%d %H:%M}")
+        raise InvalidValue(_("--until {end:%Y-%m-%d %H:%M} is before --at {start:%Y-%m-%d %H:%M}").format(
+                               end=end, start=start))
     ensure_persons(store, [person])
     place_id = store.place_id(name)
     new = store.insert_checkin(person, place_id, start.isoformat(sep=" "), end.isoformat(sep=" ") if end else None)

@@ -29,18 +29,31 @@ import datetime as dt
 from collections import Counter
 
 from .errors import InvalidValue
+from .i18n import N_, Msg, _
 from .report import UNKNOWN_AREA, area_of, was_quarantined
 from .store import reports as sql
 from .values import parse_date, today
 
 BY = ("district", "ward", "unit", "workplace")
+AREA_NAMES = {"district": N_("district"), "ward": N_("ward"), "unit": N_("unit"), "workplace": N_("workplace")}
+
+
+def _note(reasons: list[str], missing: list[str]):
+    """The criteria's reasons and what was not assessed, as one note (a Msg:
+    English in JSON, translated in tables)."""
+    parts = list(reasons)
+    if missing:
+        parts.append(Msg(N_("not assessed: {names}"), names=", ".join(missing)))
+    if not parts:
+        return None
+    return Msg("; ".join("{p%d}" % i for i in range(len(parts))), **{f"p{i}": p for i, p in enumerate(parts)})
 
 
 def week_of(day) -> tuple[dt.date, dt.date]:
     """Monday and Sunday of the week containing ``day``."""
     day = (parse_date(day, "--week-of") if not isinstance(day, dt.date) else day) or today()
     if day > today() + dt.timedelta(days=366):
-        raise InvalidValue(f"--week-of: {day} is more than a year ahead")
+        raise InvalidValue(_("--week-of: {day} is more than a year ahead").format(day=day))
     monday = day - dt.timedelta(days=day.weekday())
     return monday, monday + dt.timedelta(days=6)
 
@@ -82,7 +95,8 @@ def criteria_level(assessment: dict, case_level: int, row: dict) -> tuple[int, l
             missing.append(key)
         elif value < threshold:
             low = True
-            reasons.append(f"{key} {value * 100:.1f} % < {threshold * 100:.1f} %")
+            reasons.append(Msg(N_("{what} {value} % < {threshold} %"), what=key,
+                               value=round(value * 100, 1), threshold=round(threshold * 100, 1)))
     if low:
         level += int(assessment.get("low_coverage_raise", 0))
     capacity = row.get("capacity")
@@ -90,7 +104,7 @@ def criteria_level(assessment: dict, case_level: int, row: dict) -> tuple[int, l
         missing.append("capacity")
     elif not capacity:
         level += int(assessment.get("capacity_unmet_raise", 0))
-        reasons.append("treatment capacity not met")
+        reasons.append(Msg(N_("treatment capacity not met")))
     return min(level, int(assessment.get("max_level", 4))), missing, reasons
 
 
@@ -106,7 +120,7 @@ def assess(store, week_of_day=None, by: str = "ward") -> list[dict]:
     the person, against populations of kind ``workplace``.
     """
     if by not in BY:
-        raise InvalidValue(f"--by: '{by}' is not one of {', '.join(BY)}")
+        raise InvalidValue(_("--by: '{by}' is not one of {BY}").format(by=by, BY=', '.join(BY)))
     monday, sunday = week_of(week_of_day or today())
     rules = store.rules()
     bands = rules.at("level.bands", sunday)
@@ -131,17 +145,18 @@ def assess(store, week_of_day=None, by: str = "ward") -> list[dict]:
                 "capacity": None if crit.get("capacity") is None else bool(crit["capacity"]),
                 "level": None, "decision": decision, "not_assessed": [], "reasons": [], "note": None, "week": week}
         if pop is None:
-            base["note"] = ("cases without a recorded area" if area == UNKNOWN_AREA["en"]
-                            else f"no population for this {by}: add it with `tracing import populations`")
+            base["note"] = (Msg(N_("cases without a recorded area")) if area == UNKNOWN_AREA["en"]
+                            else Msg(N_("no population for this {area}: add it with `tracing import populations`"),
+                                     area=Msg(AREA_NAMES[by])))
             out.append(base)
             continue
         if pop == 0:
-            out.append({**base, "note": "population is 0"})
+            out.append({**base, "note": Msg(N_("population is 0"))})
             continue
         case_level = band_level(bands, n * 100_000 / pop)
         level, missing, reasons = (criteria_level(assessment, case_level, crit) if case_level is not None
                                    else (None, [], []))
         out.append({**base, "per_100k": round(n * 100_000 / pop, 1), "case_level": case_level, "level": level,
                     "not_assessed": missing, "reasons": reasons,
-                    "note": "; ".join(reasons + ([f"not assessed: {', '.join(missing)}"] if missing else [])) or None})
+                    "note": _note(reasons, missing)})
     return out

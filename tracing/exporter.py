@@ -31,6 +31,7 @@ import json
 import os
 from typing import Callable, Iterator
 
+from .i18n import _
 from . import files
 from .errors import TracingError
 from .levels import level_name
@@ -339,7 +340,8 @@ def export(store, fmt: str, out_dir, *, redact: bool = False, force: bool = Fals
     a symbolic link is refused. Raises :class:`TracingError` /
     :class:`Conflict` naming the folder."""
     if fmt not in FORMATS:
-        raise TracingError(f"unknown export format '{fmt}' (use one of {', '.join(FORMATS)})")
+        raise TracingError(_("unknown export format '{fmt}' (use one of {FORMATS})").format(
+                               fmt=fmt, FORMATS=', '.join(FORMATS)))
     out_dir = str(out_dir)
     files.check_folder(out_dir, force=force)
     counter = [0]

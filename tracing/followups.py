@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from .i18n import _
 from .errors import InvalidValue, NotFound
 from .levels import level_name
 from .people import check_id
@@ -131,10 +132,10 @@ def record(store, person_id: str, day, result: str) -> dict:
     """
     person_id = check_id(person_id)
     if store.get_person(person_id) is None:
-        raise NotFound(f"unknown person {person_id}")
+        raise NotFound(_("unknown person {person_id}").format(person_id=person_id))
     result = parse_result(result, "--result")
     if result is None:
-        raise InvalidValue(f"--result: a result is required ({', '.join(RESULTS)})")
+        raise InvalidValue(_("--result: a result is required ({RESULTS})").format(RESULTS=', '.join(RESULTS)))
     day_date = past_date(day, "--date", allow_serial=False) or today()
     day = day_date.isoformat()
     tests = sorted((r for kind in TEST_KINDS for r in sql.person_followups(store, person_id, kind=kind,

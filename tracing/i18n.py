@@ -179,6 +179,38 @@ def _point_click_at_catalog(lang: str) -> None:
     gettext.textdomain(DOMAIN)
 
 
+class Msg(str):
+    """English text that keeps its template and values: JSON and CSV write it
+    as the English string (language-neutral), tables show :meth:`shown`, the
+    template translated with the values filled in (values named ``date…``
+    written as the language writes dates).
+
+    >>> m = Msg(N_("case {id} confirmed {date}"), id="BN1", date="2021-05-05")
+    >>> m, m.shown()
+    ('case BN1 confirmed 2021-05-05', 'case BN1 confirmed 2021-05-05')
+    """
+
+    def __new__(cls, template: str, **params):
+        self = super().__new__(cls, template.format(**params))
+        self.template, self.params = template, params
+        return self
+
+    def shown(self) -> str:
+        if _lang == "en":
+            return str(self)
+        values = {k: v.shown() if isinstance(v, Msg) else
+                  fmt_date(v) if k.startswith("date") and isinstance(v, str) else
+                  fmt_decimal(v, len(repr(v).split(".")[1])) if isinstance(v, float) else
+                  label(v) if isinstance(v, str) and v in VALUES else v
+                  for k, v in self.params.items()}
+        return _(self.template).format(**values)
+
+
+def shown(text):
+    """``text`` for people: a :class:`Msg` translated, anything else as it is."""
+    return text.shown() if isinstance(text, Msg) else text
+
+
 # --- numbers and dates for people (Babel's CLDR data; JSON/CSV stay raw) ---
 
 def _babel_locale() -> str:
@@ -220,16 +252,40 @@ def fmt_date(day) -> str:
     if day is None or day == "":
         return "–"
     if isinstance(day, str):
+        if _lang == "en":
+            return day  # already ISO: as stored
         try:
-            day = dt.date.fromisoformat(day[:10])
+            day = dt.datetime.fromisoformat(day) if len(day) > 10 else dt.date.fromisoformat(day)
         except ValueError:
             return day
     if isinstance(day, dt.datetime):
-        return day.strftime("%d/%m/%Y %H:%M") if _lang == "vi" else day.strftime("%Y-%m-%d %H:%M")
+        return day.strftime("%d/%m/%Y %H:%M") if _lang == "vi" else day.strftime("%Y-%m-%d %H:%M")  # no seconds
     if _lang == "vi":
         from babel.dates import format_date
         return format_date(day, format="dd/MM/yyyy", locale="vi")
     return day.isoformat()
+
+
+#: Enumerated values shown to people (settings, results, how found, where):
+#: the stored value is the English word; the label its translation.
+VALUES = {
+    "household": N_("household"), "work": N_("work"), "school": N_("school"), "venue": N_("venue"),
+    "healthcare": N_("healthcare"), "transport": N_("transport"), "social": N_("social"), "other": N_("other"),
+    "negative": N_("negative"), "positive": N_("positive"), "missed": N_("missed"),
+    "quarantine": N_("quarantine"), "community": N_("community"), "screening": N_("screening"),
+    "entry": N_("entry"), "unknown": N_("unknown"), "facility": N_("facility"), "home": N_("home"),
+    "test": N_("test"), "release": N_("release"), "overdue": N_("overdue"),
+    "vaccinated": N_("vaccinated"), "elderly_vaccinated": N_("elderly_vaccinated"), "capacity": N_("capacity"),
+    "active": N_("active"), "over": N_("over"), "zone": N_("zone"), "lockdown": N_("lockdown"),
+    "undated": N_("undated"), "unverified_contact": N_("unverified_contact"), "unknown_source": N_("unknown_source"),
+}
+
+
+def label(value) -> str:
+    """A stored enumerated value (``household``) as people read it (``hộ gia đình``)."""
+    if value is None:
+        return "–"
+    return _(VALUES[value]) if value in VALUES else str(value)
 
 
 def yes_no(value) -> str:

@@ -37,6 +37,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from .i18n import _
 from .rules import Rules
 from .values import today
 
@@ -56,7 +57,7 @@ def parse_level(text: str) -> int:
     from .errors import InvalidValue
     t = str(text).strip().upper().lstrip("F")
     if not t.isdigit() or int(t) > 5:
-        raise InvalidValue(f"--level: '{text}' is not a level (F0 … F5)")
+        raise InvalidValue(_("--level: '{text}' is not a level (F0 … F5)").format(text=text))
     return int(t)
 
 

@@ -69,16 +69,17 @@ def backup(store, dest, *, force: bool = False) -> dict:
     """
     dest = backup_path(store.path, dest)
     if not dest.strip() or dest.endswith(os.sep):
-        raise InvalidValue(f"FILE: '{dest}' is not a file name")
+        raise InvalidValue(_("FILE: '{dest}' is not a file name").format(dest=dest))
     if _same_file(dest, store.path) or any(_same_file(dest, store.path + s) for s in ("-wal", "-shm", "-journal")):
-        raise InvalidValue(f"FILE: {dest} is the database itself; choose another file")
+        raise InvalidValue(_("FILE: {dest} is the database itself; choose another file").format(dest=dest))
     parent = os.path.dirname(os.path.abspath(dest))
     if not os.path.isdir(parent):
-        raise InvalidValue(f"FILE: folder {parent} does not exist")
+        raise InvalidValue(_("FILE: folder {parent} does not exist").format(parent=parent))
     if os.path.exists(dest) and not force:
-        raise Conflict(f"{dest} already exists: add --force to replace it, or choose another name")
+        raise Conflict(_("{dest} already exists: add --force to replace it, or choose another name").format(
+                           dest=dest))
     if os.path.exists(dest) and not os.path.isfile(dest):
-        raise InvalidValue(f"FILE: {dest} is not a regular file")
+        raise InvalidValue(_("FILE: {dest} is not a regular file").format(dest=dest))
     result = files.backup_to(store, dest)
     result["counts"] = files.inspect(result["file"])["counts"]
     return result
@@ -88,21 +89,26 @@ def check_restorable(source) -> dict:
     """Refuse anything but a sound tracing database this version can read."""
     source = os.fspath(source)
     if not os.path.exists(source):
-        raise InvalidValue(f"FILE: {source} does not exist")
+        raise InvalidValue(_("FILE: {source} does not exist").format(source=source))
     if not os.path.isfile(source):
-        raise InvalidValue(f"FILE: {source} is not a file")
+        raise InvalidValue(_("FILE: {source} is not a file").format(source=source))
     info = files.inspect(source)
     if not info["sqlite"]:
-        raise DatabaseError(f"{source} is not a tracing database ({info['error']}): nothing was restored")
+        raise DatabaseError(_("{source} is not a tracing database ({error}): nothing was restored").format(
+                                source=source, error=info['error']))
     if info["error"]:
-        raise DatabaseError(f"{source}: {info['error']}; nothing was restored")
+        raise DatabaseError(_("{source}: {error}; nothing was restored").format(
+                                source=source, error=info['error']))
     if not info["tracing"]:
-        raise DatabaseError(f"{source} is a SQLite file but not a tracing database: nothing was restored")
+        raise DatabaseError(_("{source} is a SQLite file but not a tracing database: nothing was restored").format(
+                                source=source))
     if info["schema"] > LATEST:
-        raise DatabaseError(f"{source} was written by a newer version of tracing (schema {info['schema']}, "
-                            f"this one knows up to {LATEST}): upgrade tracing to restore it")
+        raise DatabaseError(_("{source} was written by a newer version of tracing (schema {schema}, this one "
+                              "knows up to {LATEST}): upgrade tracing to restore it").format(
+                                source=source, schema=info['schema'], LATEST=LATEST))
     if info["integrity"]:
-        raise DatabaseError(f"{source} is damaged ({info['integrity'][0]}): nothing was restored")
+        raise DatabaseError(_("{source} is damaged ({integrity}): nothing was restored").format(
+                                source=source, integrity=info['integrity'][0]))
     return info
 
 
@@ -175,22 +181,23 @@ def restore(db_path, source, *, force: bool = False) -> dict:
 
     db_path, source = os.fspath(db_path), os.fspath(source)
     if _same_file(db_path, source):
-        raise InvalidValue(f"FILE: {source} is the database itself")
+        raise InvalidValue(_("FILE: {source} is the database itself").format(source=source))
     check_restorable(source)
     parent = os.path.dirname(os.path.abspath(db_path))
     if not os.path.isdir(parent):
-        raise InvalidValue(f"cannot restore to {db_path}: folder {parent} does not exist")
+        raise InvalidValue(_("cannot restore to {db_path}: folder {parent} does not exist").format(
+                               db_path=db_path, parent=parent))
     exists = os.path.lexists(db_path)
     if exists and not os.path.isfile(db_path):
-        raise InvalidValue(f"{db_path} is not a file")
+        raise InvalidValue(_("{db_path} is not a file").format(db_path=db_path))
     live_ok = exists and _usable(db_path)
     if exists and not force:
         live, backup_log = files.read_audit(db_path) if live_ok else None, files.read_audit(source)
         why = files.audit_divergence(backup_log, live) if live and backup_log is not None else None
         if why:
             raise _diverged(source, db_path, why)
-        raise Conflict(f"{db_path} already exists: add --force to replace it "
-                       "(a copy of it is kept next to it first)")
+        raise Conflict(_("{db_path} already exists: add --force to replace it (a copy of it is kept next to it "
+                         "first)").format(db_path=db_path))
     kept = _kept_name(db_path) if exists else None
     outcome = {"forced": False, "diverged": None}
 
@@ -207,8 +214,8 @@ def restore(db_path, source, *, force: bool = False) -> dict:
         try:
             files.copy_file(db_path, kept)
         except (OSError, TracingError) as e:
-            raise DatabaseError(f"cannot keep a copy of {db_path} before restoring "
-                                f"({getattr(e, 'strerror', None) or e}): nothing was restored") from None
+            raise DatabaseError(_("cannot keep a copy of {db_path} before restoring ({error}): nothing was "
+                                  "restored").format(db_path=db_path, error=getattr(e, 'strerror', None) or e)) from None
 
     with temporary(db_path, suffix=".db", label=_("cannot restore into {path}").format(path=db_path)) as staged:
         _stage(source, staged)
@@ -261,9 +268,10 @@ def doctor(db_path, *, levels: bool = False) -> dict:
     """
     db_path = os.fspath(db_path)
     if not os.path.exists(db_path):
-        raise DatabaseError(f"no database at {db_path}: `--db PATH` or $TRACING_DB choose another file")
+        raise DatabaseError(_("no database at {db_path}: `--db PATH` or $TRACING_DB choose another file").format(
+                                db_path=db_path))
     if not os.path.isfile(db_path):
-        raise DatabaseError(f"{db_path} is not a file")
+        raise DatabaseError(_("{db_path} is not a file").format(db_path=db_path))
     info = files.inspect(db_path)
     problems, notes = [], []
     if info["error"]:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from . import clusters as _clusters
 from .errors import InvalidValue, NotFound, TracingError
+from .i18n import _
 from .store import maps as sql
 
 LAYOUTS = ("tree", "network", "timeline")
@@ -57,7 +58,8 @@ def file_format(path, fmt: str | None = None) -> str:
     """
     if fmt is not None:
         if fmt not in FORMATS:
-            raise InvalidValue(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
+            raise InvalidValue(_("--format: '{fmt}' is not one of {FORMATS}").format(
+                                   fmt=fmt, FORMATS=', '.join(FORMATS)))
         return fmt
     return "svg" if Path(str(path)).suffix.lower() == ".svg" else "html"
 
@@ -77,19 +79,20 @@ def check_output(path, fmt: str = "html") -> list[str]:
     """
     text = str(path)
     if not text.strip():
-        raise InvalidValue("-o: the output file name is empty")
+        raise InvalidValue(_("-o: the output file name is empty"))
     p = Path(text)
     if p.is_dir():
-        raise InvalidValue(f"-o {p}: it is a folder; name a file in it, e.g. {p / 'map.html'}")
+        raise InvalidValue(_("-o {value}: it is a folder; name a file in it, e.g. {html}").format(
+                               value=p, html=p / 'map.html'))
     folder = p.parent if str(p.parent) else Path(".")
     if not folder.is_dir():
-        raise InvalidValue(f"-o {p}: folder {folder} does not exist (create it first)")
+        raise InvalidValue(_("-o {value}: folder {folder} does not exist (create it first)").format(
+                               value=p, folder=folder))
     if fmt == "svg" and p.suffix.lower() != ".svg":
-        from .i18n import _
         return [_("-o {path}: the name does not end in .svg; Word and browsers may not open it as a drawing")
                 .format(path=p)]
     if fmt == "html" and p.suffix.lower() not in (".html", ".htm"):
-        return [f"-o {p}: the name does not end in .html; browsers may not open it as a web page"]
+        return [_("-o {path}: the name does not end in .html; browsers may not open it as a web page").format(path=p)]
     return []
 
 
@@ -112,7 +115,7 @@ def _choose(store, roots: list[str], wanted: list[str], all_clusters: bool):
             if c["size"] >= 2:
                 chosen[c["id"]] = c
         if not chosen:
-            raise NotFound("--all: there is no cluster of 2 or more cases yet (see `tracing clusters`)")
+            raise NotFound(_("--all: there is no cluster of 2 or more cases yet (see `tracing clusters`)"))
     for raw in wanted:
         cid = _norm_cluster(raw)
         if cid in by_id:
@@ -120,12 +123,13 @@ def _choose(store, roots: list[str], wanted: list[str], all_clusters: bool):
             continue
         known = _clusters.sql.cluster_ids(store).get(cid)
         if known and known["merged_into"]:
-            raise NotFound(f"--cluster {cid}: it was merged into {known['merged_into']} on {known['merged_at']}; "
-                           f"draw --cluster {known['merged_into']}")
-        raise NotFound(f"--cluster {cid}: no such cluster (see `tracing clusters`)")
+            raise NotFound(_("--cluster {cid}: it was merged into {merged_into} on {merged_at}; draw --cluster "
+                             "{merged_into}").format(
+                               cid=cid, merged_into=known['merged_into'], merged_at=known['merged_at']))
+        raise NotFound(_("--cluster {cid}: no such cluster (see `tracing clusters`)").format(cid=cid))
     for root in roots:
         if store.get_person(root) is None:
-            raise NotFound(f"unknown person {root} (see `tracing person find`)")
+            raise NotFound(_("unknown person {root} (see `tracing person find`)").format(root=root))
         chain = sql.primary_chain(store, root)
         found = next((of_case[p] for p in chain if p in of_case), None)
         if found is not None:
@@ -133,8 +137,8 @@ def _choose(store, roots: list[str], wanted: list[str], all_clusters: bool):
             continue
         traced, _src = sql.primary_source(store, root)
         if not traced and store.get_case(root) is None and not sql.children(store, [root]):
-            raise InvalidValue(f"{root} is neither a case nor traced (no F level): nothing to draw "
-                               f"(see `tracing status {root}`)")
+            raise InvalidValue(_("{root} is neither a case nor traced (no F level): nothing to draw (see "
+                                 "`tracing status {root}`)").format(root=root))
         if chain[-1] not in tops:
             tops.append(chain[-1])
     return list(chosen.values()), tops
@@ -190,7 +194,7 @@ def _rows(store, chosen: list[dict], tops: list[str]) -> dict[str, dict]:
         frontier = [r["id"] for r in new]
     # persons in between: primary sources up the chain that are not drawn yet
     missing = {r["primary_source"] for r in rows.values() if r["primary_source"] and r["primary_source"] not in rows}
-    for _ in range(100):
+    for _round in range(100):
         if not missing:
             break
         new = sql.nodes(store, missing)
@@ -246,13 +250,15 @@ def build(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool 
     from .render import MapData, MapEdge, MapNode
 
     if layout not in LAYOUTS:
-        raise InvalidValue(f"--layout: '{layout}' is not one of {', '.join(LAYOUTS)}")
+        raise InvalidValue(_("--layout: '{layout}' is not one of {LAYOUTS}").format(
+                               layout=layout, LAYOUTS=', '.join(LAYOUTS)))
     if lang not in _WORDS:
-        raise InvalidValue(f"--lang: '{lang}' is not one of {', '.join(_WORDS)}")
+        raise InvalidValue(_("--lang: '{lang}' is not one of {_WORDS}").format(
+                               lang=lang, _WORDS=', '.join(_WORDS)))
     roots = [str(r).strip() for r in roots]
     wanted = [cluster] if isinstance(cluster, str) else list(cluster or [])
     if not roots and not wanted and not all_clusters:
-        raise InvalidValue("nothing to draw: give a ROOT person, --cluster ID or --all")
+        raise InvalidValue(_("nothing to draw: give a ROOT person, --cluster ID or --all"))
     chosen, tops = _choose(store, roots, wanted, all_clusters)
     rows = _rows(store, chosen, tops)
     ids = set(rows)
@@ -324,9 +330,9 @@ def _too_big(info: dict, nodes: int, max_nodes: int) -> TracingError:
     biggest = sorted(counts, key=lambda c: (-counts[c], int(c[1:]) if c[1:].isdigit() else 0, c))[:5]
     listing = ", ".join(f"{c} ({info['sizes'][c]} cases, {counts[c]} persons)" for c in biggest)
     return TracingError(
-        f"--all: {len(info['clusters'])} clusters with {nodes} persons do not fit in --max-nodes {max_nodes} "
-        f"even with leaves folded; the largest: {listing}; draw one with `--cluster {biggest[0]}` "
-        f"or raise --max-nodes")
+        _("--all: {clusters} clusters with {nodes} persons do not fit in --max-nodes {max_nodes} even with "
+          "leaves folded; the largest: {listing}; draw one with `--cluster {biggest}` or raise --max-nodes").format(
+            clusters=len(info['clusters']), nodes=nodes, max_nodes=max_nodes, listing=listing, biggest=biggest[0]))
 
 
 def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool = False,
@@ -346,7 +352,7 @@ def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_cluste
     fmt = file_format(path, fmt)
     warnings = check_output(path, fmt)
     if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
-        raise InvalidValue(f"--max-nodes: {max_nodes!r} must be a whole number >= 1")
+        raise InvalidValue(_("--max-nodes: {max_nodes!r} must be a whole number >= 1").format(max_nodes=max_nodes))
     data, info = build(store, roots=roots, cluster=cluster, all_clusters=all_clusters, layout=layout, lang=lang)
     if progress:
         progress(f"Drawing {len(data.nodes)} persons…")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from .i18n import N_, Msg, _
 from .errors import InvalidValue, NotFound
 from .values import (MIN_YEAR, clean_text, fold, normalize_national_id, normalize_phone, parse_bool, parse_date, parse_int,
                      parse_sex, past_date, today)
@@ -25,9 +26,10 @@ def check_id(value, field: str = "id") -> str:
     inside (``Bukit Merah Market``), at most 64."""
     text = clean_text(value, field)
     if not text:
-        raise InvalidValue(f"{field}: an id is required")
+        raise InvalidValue(_("{field}: an id is required").format(field=field))
     if not ID_PATTERN.fullmatch(text):
-        raise InvalidValue(f"{field}: '{text[:40]}' is not a valid id (letters, digits, . - _ / # :, single spaces inside; at most 64)")
+        raise InvalidValue(_("{field}: '{text}' is not a valid id (letters, digits, . - _ / # :, single spaces "
+                             "inside; at most 64)").format(field=field, text=text[:40]))
     return text
 
 
@@ -47,10 +49,10 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
         row["id"] = check_id(fields["id"])
     name = clean_text(fields.get("name"), "name")
     if require_name and not name:
-        raise InvalidValue("name: a name is required")
+        raise InvalidValue(_("name: a name is required"))
     if name is not None:
         if len(name) > 200:
-            raise InvalidValue("name: longer than 200 characters")
+            raise InvalidValue(_("name: longer than 200 characters"))
         row["name"] = name
     if "phone" in fields:
         row["phone"] = normalize_phone(fields["phone"])
@@ -65,7 +67,8 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
     if age is not None:
         year_of_age = (as_of or today()).year
         if birth_year is not None and abs((year_of_age - birth_year) - age) > 1:
-            raise InvalidValue(f"age {age} contradicts birth year {birth_year}")
+            raise InvalidValue(_("age {age} contradicts birth year {birth_year}").format(
+                                   age=age, birth_year=birth_year))
         birth_year = birth_year or year_of_age - age
     if birth_year is not None:
         row["birth_year"] = birth_year
@@ -76,7 +79,7 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
         value = clean_text(fields.get(key), key, multiline=key == "address")
         if value is not None:
             if len(value) > 500:
-                raise InvalidValue(f"{key}: longer than 500 characters")
+                raise InvalidValue(_("{key}: longer than 500 characters").format(key=key))
             row[key] = value
     doses = fields.get("vaccinated")
     if doses not in (None, ""):
@@ -107,11 +110,12 @@ def likely_duplicates(store, row: dict, *, exclude: str | None = None) -> list[s
     """Warnings for a new or changed person whose phone or national id is
     already on someone else."""
     warnings = []
-    for field, label in (("phone", "phone"), ("national_id", "national ID")):
+    for field, label in (("phone", N_("phone")), ("national_id", N_("national ID"))):
         if row.get(field):
             for other in store.persons_by(field, row[field], exclude=exclude):
-                warnings.append(f"{label} {row[field]} is already on {other['id']} ({other['name'] or 'no name'}): "
-                                f"same person? see `tracing person duplicates`")
+                warnings.append(Msg(N_("{what} {value} is already on {id} ({name}): same person? see "
+                                       "`tracing person duplicates`"), what=Msg(label), value=row[field],
+                                    id=other["id"], name=other["name"] or Msg(N_("no name"))))
     return warnings
 
 
@@ -145,7 +149,8 @@ def ensure_persons(store, ids, *, create: bool = False) -> None:
     """Check that every id exists (or create bare persons for them)."""
     missing = store.missing_persons(ids)
     if missing and not create:
-        raise NotFound(f"unknown person {missing[0]} (add it with `tracing person add --id {missing[0]} --name ...`)")
+        raise NotFound(_("unknown person {missing} (add it with `tracing person add --id {missing} --name ...`)").format(
+                           missing=missing[0]))
     for pid in missing:
         store.insert_person({"id": check_id(pid)})
 
@@ -155,7 +160,7 @@ def find_persons(store, text: str) -> list[dict]:
     id or a national id."""
     text = (text or "").strip()
     if not text:
-        raise InvalidValue("person find: give a name, phone, id or national ID")
+        raise InvalidValue(_("person find: give a name, phone, id or national ID"))
     phone = nid = None
     try:
         phone = normalize_phone(text) if re.fullmatch(r"[\d\s()+.\-]{9,}", text) else None
@@ -171,5 +176,5 @@ def find_persons(store, text: str) -> list[dict]:
 def get_person(store, person_id: str) -> dict:
     row = store.get_person(person_id)
     if row is None:
-        raise NotFound(f"unknown person {person_id}")
+        raise NotFound(_("unknown person {person_id}").format(person_id=person_id))
     return row

@@ -28,6 +28,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from .i18n import _
 from . import diagram as _diagram
 from . import layout as _layout
 from .files import write_text
@@ -98,8 +99,8 @@ class MapEdge:
         if self.kind is None:
             self.kind = "primary" if self.primary else "source"
         elif self.kind not in EDGE_KINDS:
-            raise InvalidValue(f"edge {self.source}-{self.target}: kind {self.kind!r} is not one of "
-                               f"{', '.join(EDGE_KINDS)}")
+            raise InvalidValue(_("edge {source}-{target}: kind {kind!r} is not one of {EDGE_KINDS}").format(
+                                   source=self.source, target=self.target, kind=self.kind, EDGE_KINDS=', '.join(EDGE_KINDS)))
         self.primary = self.kind == "primary"
 
 
@@ -133,7 +134,7 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
     0
     """
     if not isinstance(max_nodes, int) or max_nodes < 1:
-        raise InvalidValue(f"max_nodes: {max_nodes!r} must be a whole number >= 1")
+        raise InvalidValue(_("max_nodes: {max_nodes!r} must be a whole number >= 1").format(max_nodes=max_nodes))
     if len(data.nodes) <= max_nodes:
         return data, 0
     parent = _layout.tree_parents(data)
@@ -163,8 +164,8 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
     deepest = max(gen.values())
     depth = next((d for d in range(deepest, -1, -1) if cost(d) <= max_nodes), None)
     if depth is None:
-        raise TracingError(f"the map still has {cost(0)} nodes after collapsing (max_nodes={max_nodes}): "
-                           "draw fewer clusters or raise --max-nodes")
+        raise TracingError(_("the map still has {cost} nodes after collapsing (max_nodes={max_nodes}): draw "
+                             "fewer clusters or raise --max-nodes").format(cost=cost(0), max_nodes=max_nodes))
     drawn = {i for i in order if gen[i] <= depth}
     counts: dict[tuple[str, int], int] = {}  # (drawn anchor, generation) -> hidden persons
     for i in order:
@@ -353,15 +354,16 @@ class _Prepared:
 
 def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max_nodes: int) -> _Prepared:
     if redact is True or (redact and not isinstance(redact, Redactor)):
-        raise TracingError("redact: pass the database's tracing.privacy.Redactor, not a flag")  # a programming error
+        raise TracingError(_("redact: pass the database's tracing.privacy.Redactor, not a flag"))  # a programming error
     if layout not in LAYOUTS:
-        raise InvalidValue(f"layout: '{layout}' is not one of {', '.join(LAYOUTS)}")
+        raise InvalidValue(_("layout: '{layout}' is not one of {LAYOUTS}").format(
+                               layout=layout, LAYOUTS=', '.join(LAYOUTS)))
     if lang not in LANGS:
-        raise InvalidValue(f"lang: '{lang}' is not one of {', '.join(LANGS)}")
+        raise InvalidValue(_("lang: '{lang}' is not one of {LANGS}").format(lang=lang, LANGS=', '.join(LANGS)))
     seen: set[str] = set()
     for n in data.nodes:
         if n.id in seen:
-            raise InvalidValue(f"node id '{n.id}' appears twice in the map")
+            raise InvalidValue(_("node id '{id}' appears twice in the map").format(id=n.id))
         seen.add(n.id)
     if redact:  # redacted as data before anything is drawn (tracing.privacy owns redaction)
         data = redact_map(data, redact)

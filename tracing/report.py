@@ -24,6 +24,7 @@ import os
 import tempfile
 from collections import Counter
 
+from .i18n import _
 from . import files, management
 from .errors import InvalidValue, NotFound
 from .rules import Rules
@@ -130,7 +131,8 @@ def _day(value, field):
     if isinstance(day, dt.datetime):
         day = day.date()
     if day is not None and (day - today()).days > MAX_DAYS_AHEAD:
-        raise InvalidValue(f"{field}: {day} is more than {MAX_DAYS_AHEAD} days after today ({today()})")
+        raise InvalidValue(_("{field}: {day} is more than {MAX_DAYS_AHEAD} days after today ({today})").format(
+                               field=field, day=day, MAX_DAYS_AHEAD=MAX_DAYS_AHEAD, today=today()))
     return day
 
 
@@ -151,25 +153,27 @@ def build(store, start=None, end=None, by: str = "ward", lang: str = "vi") -> di
     The last three are :func:`tracing.management.figures`.
     """
     if by not in BY:
-        raise InvalidValue(f"--by: '{by}' is not one of {', '.join(BY)}")
+        raise InvalidValue(_("--by: '{by}' is not one of {BY}").format(by=by, BY=', '.join(BY)))
     if lang not in LABELS:
-        raise InvalidValue(f"--lang: '{lang}' is not one of {', '.join(LABELS)}")
+        raise InvalidValue(_("--lang: '{lang}' is not one of {LABELS}").format(
+                               lang=lang, LABELS=', '.join(LABELS)))
     end = _day(end, "--to") or today()
     start = _day(start, "--from") or _shift(end, -13, "--to")
     if start > end:
-        raise InvalidValue(f"--from {start} is after --to {end}")
+        raise InvalidValue(_("--from {start} is after --to {end}").format(start=start, end=end))
     try:
         return _build(store, start, end, by, lang)
     except OverflowError:  # the previous period or the days after it leave the calendar
-        raise InvalidValue(f"--from/--to: the period {start} – {end} reaches beyond the calendar "
-                           "(years 1–9999) with its previous period or the days after it") from None
+        raise InvalidValue(_("--from/--to: the period {start} – {end} reaches beyond the calendar (years "
+                             "1–9999) with its previous period or the days after it").format(start=start, end=end)) from None
 
 
 def _shift(day: dt.date, days: int, field: str) -> dt.date:
     try:
         return day + dt.timedelta(days=days)
     except OverflowError:
-        raise InvalidValue(f"{field}: {day} is too close to the end of the calendar") from None
+        raise InvalidValue(_("{field}: {day} is too close to the end of the calendar").format(
+                               field=field, day=day)) from None
 
 
 def _build(store, start: dt.date, end: dt.date, by: str, lang: str) -> dict:
@@ -326,7 +330,8 @@ def write(report: dict, path, fmt: str) -> None:
     from . import sheets
 
     if fmt not in FORMATS:
-        raise InvalidValue(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
+        raise InvalidValue(_("--format: '{fmt}' is not one of {FORMATS}").format(
+                               fmt=fmt, FORMATS=', '.join(FORMATS)))
     if fmt in ("csv", "xlsx") and files.is_stream(path):
         # a device or pipe (/dev/stdout, a FIFO): build the file, then write it through
         with tempfile.TemporaryDirectory(prefix="tracing-report-") as folder:

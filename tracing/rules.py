@@ -21,6 +21,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from .i18n import _
 from .errors import InvalidValue, NotFound
 from .values import parse_date
 
@@ -182,7 +183,7 @@ class Rules:
         """
         rules = self._by_key.get(key)
         if not rules:
-            raise NotFound(f"no rule named '{key}' (see `tracing rules show`)")
+            raise NotFound(_("no rule named '{key}' (see `tracing rules show`)").format(key=key))
         if day is None:
             return rules[-1].value
         text = day.isoformat() if isinstance(day, dt.date) else str(day)
@@ -216,9 +217,10 @@ def parse_rule_value(key: str, text: str) -> object:
         value = value.lower() in ("true", "yes", "có")
     check = VALIDATORS.get(key)
     if check is None:
-        raise NotFound(f"rule: unknown key '{key}' (known: {', '.join(sorted(VALIDATORS))})")
+        raise NotFound(_("rule: unknown key '{key}' (known: {VALIDATORS})").format(
+                           key=key, VALIDATORS=', '.join(sorted(VALIDATORS))))
     if not check(value):
-        raise InvalidValue(f"rule {key}: value {text!r} is not allowed here")
+        raise InvalidValue(_("rule {key}: value {text!r} is not allowed here").format(key=key, text=text))
     if key == "case.earliest_date":
         value = parse_date(value, key).isoformat()
     return value
@@ -227,5 +229,5 @@ def parse_rule_value(key: str, text: str) -> object:
 def effective_date(text) -> str:
     day = parse_date(text, "--from")
     if day is None:
-        raise InvalidValue("--from: a date is required")
+        raise InvalidValue(_("--from: a date is required"))
     return day.isoformat()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .i18n import N_, _, fmt_date, label
 from .levels import case_from_row, level_name, qualifies
 from .store import scenarios as sql
 from .values import fold
@@ -219,10 +220,23 @@ class _Evidence:
         self.by: dict[str, dict[str, str]] = {}
         self.dates: dict[str, set[str]] = {}
 
-    def add(self, cand: str, kind: str, reason: str, date: str | None = None) -> None:
-        self.by.setdefault(cand, {}).setdefault(kind, reason)
-        if date:
-            self.dates.setdefault(cand, set()).add(date[:10])
+    def add(self, cand: str, kind: str, reason: str, on: str | None = None, /, **params) -> None:
+        """``reason``: an English message template (marked N_) with ``params``."""
+        self.by.setdefault(cand, {}).setdefault(kind, (reason, params))
+        if on:
+            self.dates.setdefault(cand, set()).add(on[:10])
+
+
+def reason_lines(candidate: dict) -> list[str]:
+    """A candidate's reasons in the language in force, dates as it writes them
+    (the ``reasons`` of the JSON stay English)."""
+    out = []
+    for template, params, weight in candidate.get("_reasons", ()):
+        shown = {k: fmt_date(v) if k.startswith("date") else v for k, v in params.items()}
+        if params.get("what"):
+            shown["what"] = f" ({label(params['what'].strip(' ()'))})"
+        out.append(_(template).format(**shown) + f" (+{weight})")
+    return out
 
 
 def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dict]:
@@ -238,13 +252,13 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
     ev = _Evidence()
     # recorded contacts
     for r in sql.contacts_in_range(store, case_id, lo, hi):
-        what = f" ({r['setting']})" if r["setting"] else ""
+        what = f" ({r['setting']})" if r["setting"] else ""  # English (JSON); shown via reason_lines
         if r["date"]:
-            ev.add(r["other"], "contact", f"contact with the case on {r['date']}{what}", r["date"])
+            ev.add(r["other"], "contact", N_("contact with the case on {date}{what}"), r["date"], date=r["date"], what=what)
         else:
-            ev.add(r["other"], "contact_undated", f"undated contact with the case{what}")
+            ev.add(r["other"], "contact_undated", N_("undated contact with the case{what}"), what=what)
     for other in sql.household_contacts(store, case_id):
-        ev.add(other, "household", "household contact of the case")
+        ev.add(other, "household", N_("household contact of the case"))
     # the unit: same address, cases of the unit
     ward, unit = person.get("ward"), person.get("unit")
     address = _fold_address(person.get("address"))
@@ -255,18 +269,18 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
         if address:
             for rid, r in residents.items():
                 if _fold_address(r["address"]) == address:
-                    ev.add(rid, "household", f"same address: {person['address']}")
+                    ev.add(rid, "household", N_("same address: {address}"), address=person["address"])
         for r in sql.cases_in_unit(store, ward, unit):
-            ev.add(r["person"], "unit", f"lives in the same unit ({where})")
+            ev.add(r["person"], "unit", N_("lives in the same unit ({where})"), where=where)
             if (r["unknown_source"] and r["confirmed"] and case["confirmed"]
                     and abs((_d(r["confirmed"]) - _d(case["confirmed"])).days) <= UNIT_CASE_DAYS):
                 ev.add(r["person"], "unknown_unit_case",
-                       f"another unknown-source case in {where} (sample {r['confirmed']})")
+                       N_("another unknown-source case in {where} (sample {date})"), where=where, date=r["confirmed"])
     # the workplace: cases working there
     workplace = person.get("workplace")
     if workplace:
         for r in sql.cases_at_workplace(store, workplace):
-            ev.add(r["person"], "workplace", f"same workplace: {workplace}")
+            ev.add(r["person"], "workplace", N_("same workplace: {workplace}"), workplace=workplace)
     # QR check-ins at the same place at overlapping times
     for mine in sql.checkins_of(store, case_id, lo + " 00:00:00", hi + " 23:59:59"):
         start = (dt.datetime.fromisoformat(mine["at"]) - dt.timedelta(hours=CHECKIN_MAX_HOURS)).isoformat(sep=" ")
@@ -274,8 +288,8 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
                                 + dt.timedelta(minutes=CHECKIN_DEFAULT_MINUTES)).isoformat(sep=" ")
         for other in sql.checkins_at(store, mine["place"], start, end):
             if other["person"] != case_id and _overlap(mine["at"], mine["until"], other["at"], other["until"]):
-                ev.add(other["person"], "checkin",
-                       f"checked in at {mine['place_name']} at the same time ({mine['at'][:16]})", mine["at"])
+                ev.add(other["person"], "checkin", N_("checked in at {place} at the same time ({date_time})"),
+                       mine["at"], place=mine["place_name"], date_time=mine["at"][:16])
     ev.by.pop(case_id, None)
     ids = sorted(ev.by)
     rows = store.persons(ids)
@@ -285,31 +299,39 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
     for cid in ids:
         row = rows.get(cid) or {}
         if unit and row.get("unit") == unit and row.get("ward") == ward:
-            ev.add(cid, "unit", f"lives in the same unit ({unit}, {ward})" if ward else f"lives in {unit}")
+            if ward:
+                ev.add(cid, "unit", N_("lives in the same unit ({where})"), where=f"{unit}, {ward}")
+            else:
+                ev.add(cid, "unit", N_("lives in {unit}"), unit=unit)
         if address and _fold_address(row.get("address")) == address:
-            ev.add(cid, "household", f"same address: {person['address']}")
+            ev.add(cid, "household", N_("same address: {address}"), address=person["address"])
         if workplace and row.get("workplace") == workplace:
-            ev.add(cid, "workplace", f"same workplace: {workplace}")
+            ev.add(cid, "workplace", N_("same workplace: {workplace}"), workplace=workplace)
         if cid in cases:
             c = cases[cid]
-            ev.add(cid, "case", f"confirmed case (sample {c['confirmed']}"
-                   + (f", onset {c['onset']})" if c["onset"] else ")"))
+            if c["onset"]:
+                ev.add(cid, "case", N_("confirmed case (sample {date}, onset {date_onset})"),
+                       date=c["confirmed"], date_onset=c["onset"])
+            else:
+                ev.add(cid, "case", N_("confirmed case (sample {date})"), date=c["confirmed"])
             w_lo, w_hi = case_from_row(c).window(rules)
             met = sorted(d for d in ev.dates.get(cid, ()) if w_lo <= d <= w_hi)
             if met:
-                ev.add(cid, "case_window", f"met the case on {met[0]}, inside their infectious window "
-                                           f"({w_lo} to {w_hi})")
+                ev.add(cid, "case_window", N_("met the case on {date}, inside their infectious window "
+                                              "({date_from} to {date_to})"), date=met[0], date_from=w_lo, date_to=w_hi)
         elif cid in entries and entries[cid]["level"] > 0 and entries[cid]["root"] != case_id \
                 and case_id not in entries[cid]["sources"]:
             # traced through another chain; being traced *from this case* is no evidence
             e = entries[cid]
-            ev.add(cid, "traced", f"traced {level_name(e['level'])} of {e['primary_source'] or e['root']}")
+            ev.add(cid, "traced", N_("traced {level} of {source}"), level=level_name(e["level"]),
+                   source=e["primary_source"] or e["root"])
     order = list(SCORE_WEIGHTS)
     out = []
     for cid, kinds in ev.by.items():
         score = sum(SCORE_WEIGHTS[k] for k in kinds)
-        reasons = [f"{kinds[k]} (+{SCORE_WEIGHTS[k]})" for k in sorted(kinds, key=order.index)]
-        out.append({"id": cid, "score": score, "reasons": reasons, "is_case": cid in cases,
+        shown = [(*kinds[k], SCORE_WEIGHTS[k]) for k in sorted(kinds, key=order.index)]
+        reasons = [f"{t.format(**p)} (+{w})" for t, p, w in shown]
+        out.append({"id": cid, "score": score, "reasons": reasons, "_reasons": shown, "is_case": cid in cases,
                     "name": (rows.get(cid) or {}).get("name")})
     out.sort(key=lambda x: (-x["score"], x["id"]))
     return out[:limit] if limit else out

@@ -7,6 +7,8 @@ sources appears once, and a cycle in recorded sources cannot loop.
 
 from __future__ import annotations
 
+from .i18n import _, fmt_date
+
 from .errors import InvalidValue
 from .levels import level_name
 from .people import get_person
@@ -20,7 +22,7 @@ def build(store, root: str, depth: int | None = None) -> dict:
     generations below the root (None: all).
     """
     if depth is not None and depth < 0:
-        raise InvalidValue("--depth must be 0 or more")
+        raise InvalidValue(_("--depth must be 0 or more"))
     person = get_person(store, root)
     entry = store.levels([root]).get(root)
     case = store.get_case(root)
@@ -83,9 +85,9 @@ def render_text(node: dict) -> str:
 
 def _label(node: dict, parent: str | None) -> str:
     parts = [f"{node['id']} {node['name']}" if node.get("name") else node["id"], node["level"] or "–",
-             node["date"] or "undated"]
+             fmt_date(node["date"]) if node["date"] else _("undated")]
     text = " · ".join(parts)
     others = [s for s in node["sources"] if s != parent]
     if parent is not None and others:
-        text += f"  (also from {', '.join(others)})"
+        text += "  " + _("(also from {ids})").format(ids=", ".join(others))
     return text

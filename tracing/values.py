@@ -20,6 +20,7 @@ import re
 import unicodedata
 
 from .errors import InvalidValue
+from .i18n import _
 
 SETTINGS = ("household", "work", "school", "venue", "healthcare", "transport", "social", "other")
 SEXES = ("m", "f")
@@ -99,7 +100,8 @@ def choice(value, field: str, kind: str | None = None) -> str | None:
     found = index.get(_vocab_key(text))
     if found is None:
         known = ", ".join(VOCABULARY[kind or field])
-        raise InvalidValue(f"{field}: unknown value '{_short(text)}' (use one of {known}, or in Vietnamese)")
+        raise InvalidValue(_("{field}: unknown value '{text}' (use one of {known}, or in Vietnamese)").format(
+                               field=field, text=_short(text), known=known))
     return found
 
 
@@ -176,13 +178,15 @@ def parse_date(value, field: str = "date", *, allow_serial: bool = False, order:
     if m:
         first, second, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
         if order == "ymd":
-            raise InvalidValue(f"{field}: '{_short(text)}' is not year-month-day (--date-order ymd)")
+            raise InvalidValue(_("{field}: '{text}' is not year-month-day (--date-order ymd)").format(
+                                   field=field, text=_short(text)))
         if order == "mdy":
             return _mkdate(y, first, second, text, field, "month/day/year")
         return _mkdate(y, second, first, text, field, "day/month/year")
     if allow_serial and re.fullmatch(r"\d{4,5}(?:\.0+)?", text):
         return _excel_serial(float(text), field)
-    raise InvalidValue(f"{field}: '{_short(text)}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+    raise InvalidValue(_("{field}: '{text}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)").format(
+                           field=field, text=_short(text)))
 
 
 def past_date(value, field: str = "date", *, required: bool = False, allow_serial: bool = True,
@@ -196,16 +200,16 @@ def past_date(value, field: str = "date", *, required: bool = False, allow_seria
     day = parse_date(value, field, allow_serial=allow_serial, order=order)
     if day is None:
         if required:
-            raise InvalidValue(f"{field}: a date is required")
+            raise InvalidValue(_("{field}: a date is required").format(field=field))
         return None
     if day > today():
-        raise InvalidValue(f"{field}: {day} is in the future")
+        raise InvalidValue(_("{field}: {day} is in the future").format(field=field, day=day))
     return day
 
 
 def _excel_serial(value: float, field: str) -> dt.date:
     if not 1 <= value < 2958466:
-        raise InvalidValue(f"{field}: {value} is not an Excel date serial")
+        raise InvalidValue(_("{field}: {value} is not an Excel date serial").format(field=field, value=value))
     return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
 
 
@@ -215,16 +219,17 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 def _mkdate(y: int, mo: int, d: int, text: str, field: str, how: str = "day/month/year") -> dt.date:
     """The date, or :class:`InvalidValue` saying what is impossible in it."""
-    bad = f"{field}: '{_short(text)}' is not a valid date"
+    bad = _("{field}: '{text}' is not a valid date").format(field=field, text=_short(text))
     if y < MIN_YEAR:
-        raise InvalidValue(f"{bad}: year {y} is before {MIN_YEAR}")
+        raise InvalidValue(_("{bad}: year {y} is before {MIN_YEAR}").format(bad=bad, y=y, MIN_YEAR=MIN_YEAR))
     if not 1 <= mo <= 12:
-        raise InvalidValue(f"{bad}: there is no month {mo} (read as {how})")
+        raise InvalidValue(_("{bad}: there is no month {mo} (read as {how})").format(bad=bad, mo=mo, how=how))
     try:
         return dt.date(y, mo, d)
     except ValueError:
         last = (dt.date(y + mo // 12, mo % 12 + 1, 1) - dt.timedelta(days=1)).day
-        raise InvalidValue(f"{bad}: {_MONTHS[mo - 1]} {y} has {last} days (read as {how})") from None
+        raise InvalidValue(_("{bad}: {mo} {y} has {last} days (read as {how})").format(
+                               bad=bad, mo=_MONTHS[mo - 1], y=y, last=last, how=how)) from None
 
 
 def parse_datetime(value, field: str = "datetime", *, order: str | None = None) -> dt.datetime | None:
@@ -250,7 +255,7 @@ def parse_datetime(value, field: str = "datetime", *, order: str | None = None) 
         try:
             return dt.datetime(day.year, day.month, day.day, h, mi, s)
         except ValueError:
-            raise InvalidValue(f"{field}: '{_short(text)}' is not a valid time") from None
+            raise InvalidValue(_("{field}: '{text}' is not a valid time").format(field=field, text=_short(text))) from None
     day = parse_date(text, field, order=order)
     return dt.datetime(day.year, day.month, day.day)
 
@@ -268,7 +273,8 @@ def parse_bool(value, field: str = "value") -> bool | None:
         return None
     found = _VOCAB["bool"].get(_vocab_key(text))
     if found is None:
-        raise InvalidValue(f"{field}: '{_short(text.lower())}' is not yes/no (use true/false, yes/no, 1/0, có/không)")
+        raise InvalidValue(_("{field}: '{lower}' is not yes/no (use true/false, yes/no, 1/0, có/không)").format(
+                               field=field, lower=_short(text.lower())))
     return found == "true"
 
 
@@ -283,9 +289,10 @@ def parse_int(value, field: str, *, lo: int | None = None, hi: int | None = None
         number = float(text) if re.fullmatch(r"-?\d+\.0*", text) else int(text)
         number = int(number)
     except ValueError:
-        raise InvalidValue(f"{field}: '{_short(text)}' is not a whole number") from None
+        raise InvalidValue(_("{field}: '{text}' is not a whole number").format(field=field, text=_short(text))) from None
     if (lo is not None and number < lo) or (hi is not None and number > hi):
-        raise InvalidValue(f"{field}: {number} is out of range ({lo}..{hi})")
+        raise InvalidValue(_("{field}: {number} is out of range ({lo}..{hi})").format(
+                               field=field, number=number, lo=lo, hi=hi))
     return number
 
 
@@ -300,8 +307,9 @@ def parse_setting(value, field: str = "setting") -> str | None:
         return choice(value, field, "setting")
     except InvalidValue:
         text = str(value).strip()
-        raise InvalidValue(f"{field}: unknown setting '{_short(text)}' (use one of {', '.join(SETTINGS)}, "
-                           "or in Vietnamese: hộ gia đình, nơi làm việc, trường học…)") from None
+        raise InvalidValue(_("{field}: unknown setting '{text}' (use one of {SETTINGS}, or in Vietnamese: hộ "
+                             "gia đình, nơi làm việc, trường học…)").format(
+                               field=field, text=_short(text), SETTINGS=', '.join(SETTINGS))) from None
 
 
 def parse_sex(value, field: str = "sex") -> str | None:
@@ -313,8 +321,8 @@ def parse_sex(value, field: str = "sex") -> str | None:
     try:
         return choice(value, field, "sex")
     except InvalidValue:
-        raise InvalidValue(f"{field}: '{_short(str(value).strip())[:20]}' is not m or f "
-                           "(male/female, nam/nữ)") from None
+        raise InvalidValue(_("{field}: '{strip}' is not m or f (male/female, nam/nữ)").format(
+                               field=field, strip=_short(str(value).strip())[:20])) from None
 
 
 def parse_result(value, field: str = "result") -> str | None:
@@ -327,8 +335,8 @@ def parse_result(value, field: str = "result") -> str | None:
     try:
         return choice(value, field, "result")
     except InvalidValue:
-        raise InvalidValue(f"{field}: '{_short(str(value).strip())}' is not one of {', '.join(RESULTS)} "
-                           "(âm tính, dương tính, vắng)") from None
+        raise InvalidValue(_("{field}: '{strip}' is not one of {RESULTS} (âm tính, dương tính, vắng)").format(
+                               field=field, strip=_short(str(value).strip()), RESULTS=', '.join(RESULTS))) from None
 
 
 def fold(text) -> str:
@@ -366,8 +374,6 @@ def refuse_controls(text: str, field: str, *, multiline: bool = False) -> str:
     ...
     tracing.errors.InvalidValue: name: contains the control character U+001B at character 3 (terminal codes, tabs and line breaks are not allowed here)
     """
-    from .i18n import _
-
     m = (CONTROL_MULTILINE if multiline else CONTROL).search(text)
     if m is None:
         return text
@@ -420,13 +426,13 @@ def normalize_phone(value) -> str | None:
         return None
     digits = re.sub(r"\D", "", text)
     if not digits or len(digits) > 15 or re.search(r"[^\d\s()+.\-]", text):
-        raise InvalidValue(f"phone: '{_short(text)}' is not a phone number")
+        raise InvalidValue(_("phone: '{text}' is not a phone number").format(text=_short(text)))
     if digits.startswith("84") and (text.lstrip().startswith("+") or len(digits) >= 11):
         digits = "0" + digits[2:]
     elif not digits.startswith("0") and len(digits) in (9, 10):
         digits = "0" + digits
     if len(digits) < 9:
-        raise InvalidValue(f"phone: '{_short(text)}' is too short for a phone number")
+        raise InvalidValue(_("phone: '{text}' is too short for a phone number").format(text=_short(text)))
     return digits
 
 
@@ -439,7 +445,7 @@ def normalize_national_id(value) -> str | None:
     if not text:
         return None
     if not re.fullmatch(r"[0-9A-Z]{5,20}", text):
-        raise InvalidValue(f"national_id: '{_short(str(value))}' is not an id number")
+        raise InvalidValue(_("national_id: '{value}' is not an id number").format(value=_short(str(value))))
     return text
 
 

@@ -119,11 +119,12 @@ class Store:
         if not os.path.exists(path):
             if not create:
                 raise DatabaseError(
-                    f"no database at {path}: add data first (any writing command creates it) "
-                    "or run `tracing init`; `--db PATH` or $TRACING_DB choose another file")
+                    _("no database at {path}: add data first (any writing command creates it) or run `tracing "
+                      "init`; `--db PATH` or $TRACING_DB choose another file").format(path=path))
             parent = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(parent):
-                raise DatabaseError(f"cannot create {path}: folder {parent} does not exist")
+                raise DatabaseError(_("cannot create {path}: folder {parent} does not exist").format(
+                                        path=path, parent=parent))
             try:
                 fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
                 os.close(fd)
@@ -131,7 +132,7 @@ class Store:
             except FileExistsError:
                 pass  # another process created it a moment ago: it is theirs
             except OSError as e:
-                raise DatabaseError(f"cannot create {path}: {e.strerror}") from None
+                raise DatabaseError(_("cannot create {path}: {error}").format(path=path, error=e.strerror)) from None
         try:
             store = cls._connect(path, created)
         except sqlite3.DatabaseError as e:
@@ -181,11 +182,11 @@ class Store:
             "(SELECT count(*) FROM sqlite_master)").fetchone()
         if not created and app_id != APPLICATION_ID:
             if tables:
-                raise DatabaseError(f"{self.path} is a SQLite file but not a tracing database")
+                raise DatabaseError(_("{path} is a SQLite file but not a tracing database").format(path=self.path))
         if version > LATEST:
             raise DatabaseError(
-                f"{self.path} was written by a newer version of tracing (schema {version}, "
-                f"this one knows up to {LATEST}): upgrade tracing to use it")
+                _("{path} was written by a newer version of tracing (schema {version}, this one knows up to "
+                  "{LATEST}): upgrade tracing to use it").format(path=self.path, version=version, LATEST=LATEST))
         if not self.read_only and c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             try:
                 c.execute("PRAGMA journal_mode = WAL")
@@ -195,7 +196,8 @@ class Store:
         c.execute("PRAGMA synchronous = NORMAL")
         if version < LATEST:
             if self.read_only:
-                raise DatabaseError(f"{self.path} needs an upgrade but is read-only: copy it somewhere writable")
+                raise DatabaseError(_("{path} needs an upgrade but is read-only: copy it somewhere writable").format(
+                                        path=self.path))
             self._migrate(version)
 
     def _migrate(self, version: int) -> None:
@@ -203,7 +205,7 @@ class Store:
         try:
             c.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
-            raise DatabaseError(f"cannot upgrade {self.path}: {e}") from None
+            raise DatabaseError(_("cannot upgrade {path}: {error}").format(path=self.path, error=e)) from None
         try:
             # re-read under the lock: another process may have migrated already
             version = c.execute("PRAGMA user_version").fetchone()[0]
@@ -295,7 +297,8 @@ class Store:
         """
         c = self.conn
         if self.read_only:
-            raise DatabaseError(f"{self.path} is on a read-only folder or medium: nothing was written")
+            raise DatabaseError(_("{path} is on a read-only folder or medium: nothing was written").format(
+                                    path=self.path))
         try:
             c.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as e:
@@ -327,7 +330,7 @@ class Store:
             raise DatabaseError(_explain(self.path, e)) from None
         except sqlite3.IntegrityError as e:
             self._rollback()
-            raise Conflict(f"the write contradicts stored data ({e}); nothing was written") from None
+            raise Conflict(_("the write contradicts stored data ({error}); nothing was written").format(error=e)) from None
         except BaseException:
             self._rollback()
             raise
@@ -408,7 +411,8 @@ class Store:
                 [row[c] for c in cols])
         except sqlite3.IntegrityError:
             if self.get_person(row["id"]):
-                raise Conflict(f"person {row['id']} already exists (see `tracing person show {row['id']}`)") from None
+                raise Conflict(_("person {id} already exists (see `tracing person show {id}`)").format(
+                                   id=row['id'])) from None
             raise
 
     def update_person(self, person_id: str, changes: dict) -> None:

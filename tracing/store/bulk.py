@@ -26,6 +26,7 @@ import itertools
 import json
 from typing import Iterable, Iterator
 
+from ..i18n import _
 from ..values import fold
 from . import PERSON_FIELDS
 from .reports import CRITERIA_COLUMNS
@@ -200,7 +201,7 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
             missing = c.execute(f"SELECT id FROM ({ends}) WHERE id NOT IN (SELECT id FROM persons) "
                                 "ORDER BY id LIMIT 1").fetchone()
             if missing:
-                raise NotFound(f"unknown person {missing[0]}")
+                raise NotFound(_("unknown person {missing}").format(missing=missing[0]))
         before = c.execute("SELECT ifnull(max(id), 0) FROM contacts").fetchone()[0]
         written = max(c.execute(
             """INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra)

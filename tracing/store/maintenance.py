@@ -28,6 +28,7 @@ import os
 import shutil
 import sqlite3
 
+from ..i18n import _
 from ..errors import DatabaseError, TracingError
 from .schema import APPLICATION_ID, LATEST
 
@@ -122,14 +123,15 @@ def backup_to(store, dest) -> dict:
             finally:
                 dst.close()
             if problems:
-                raise DatabaseError(f"the backup failed its integrity check ({problems[0]}); {dest} was not written")
+                raise DatabaseError(_("the backup failed its integrity check ({problems}); {dest} was not "
+                                      "written").format(problems=problems[0], dest=dest))
             _fsync(tmp)
         _fsync(os.path.dirname(dest))
     except sqlite3.OperationalError as e:
         msg = str(e)
         if "full" in msg:
-            raise DatabaseError(f"the disk holding {dest} is full: no backup was written") from None
-        raise DatabaseError(f"cannot write the backup {dest} ({msg})") from None
+            raise DatabaseError(_("the disk holding {dest} is full: no backup was written").format(dest=dest)) from None
+        raise DatabaseError(_("cannot write the backup {dest} ({msg})").format(dest=dest, msg=msg)) from None
     except TracingError as e:
         if isinstance(e, DatabaseError):
             raise
@@ -232,12 +234,14 @@ def audit_restore(path, detail: dict) -> None:
 def _restore_failed(target: str, error: sqlite3.OperationalError) -> DatabaseError:
     msg = str(error)
     if "readonly" in msg:
-        return DatabaseError(f"{target} is read-only: nothing was restored")
+        return DatabaseError(_("{target} is read-only: nothing was restored").format(target=target))
     if "full" in msg:
-        return DatabaseError(f"the disk holding {target} is full: nothing was restored")
+        return DatabaseError(_("the disk holding {target} is full: nothing was restored").format(target=target))
     if "locked" in msg or "busy" in msg:
-        return DatabaseError(f"{target} is busy (another program holds it too long): try again")
-    return DatabaseError(f"cannot restore into {target} ({msg}); nothing was restored")
+        return DatabaseError(_("{target} is busy (another program holds it too long): try again").format(
+                                 target=target))
+    return DatabaseError(_("cannot restore into {target} ({msg}); nothing was restored").format(
+                             target=target, msg=msg))
 
 
 def restore_in_place(target, staged, keep, decide) -> dict:
@@ -316,4 +320,5 @@ def restore_into(source, target) -> None:
     finally:
         src.close()
     if problems:
-        raise DatabaseError(f"{target} failed its integrity check after the restore ({problems[0]})")
+        raise DatabaseError(_("{target} failed its integrity check after the restore ({problems})").format(
+                                target=target, problems=problems[0]))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ..i18n import _
 from ..errors import InvalidValue
 
 
@@ -67,9 +68,11 @@ def set_population(store, kind: str, area: str, population: int, **criteria) -> 
     ``vaccinated``, ``elderly_vaccinated`` (shares 0..1) and ``capacity``
     (1 met, 0 not met) for the epidemic level's criteria 2 and 3."""
     if kind not in POPULATION_KINDS:
-        raise InvalidValue(f"population kind '{kind}' is not one of {', '.join(POPULATION_KINDS)}")
+        raise InvalidValue(_("population kind '{kind}' is not one of {POPULATION_KINDS}").format(
+                               kind=kind, POPULATION_KINDS=', '.join(POPULATION_KINDS)))
     if not isinstance(population, int) or population < 0:
-        raise InvalidValue(f"population of {area}: {population!r} is not a whole number >= 0")
+        raise InvalidValue(_("population of {area}: {population!r} is not a whole number >= 0").format(
+                               area=area, population=population))
     area = store.areas().population(kind, area)
     store.conn.execute(
         """INSERT INTO populations (kind, area, population) VALUES (?, ?, ?)
