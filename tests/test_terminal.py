@@ -81,6 +81,8 @@ IMPORTS = [
     ("persons", "id,name,address\nA,Nguyễn Văn An,1 Lê Lợi\nB,{v},2 Lê Lợi\n", 3, "name"),
     ("persons", "id,name,address\nB,Trần Thị Bình,{v}\n", 2, "address"),
     ("persons", "id,name,ghi chú\nB,Trần Thị Bình,{v}\n", 2, "ghi chú"),
+    ("persons", "id,name,sex\nB,Trần Thị Bình,{v}\n", 2, "sex"),     # unreadable values kept as attributes
+    ("cases", "id,confirmed,age\nA,2021-06-02,{v}\n", 2, "age"),
     ("contacts", "from,to,date,place\nA,B,2021-06-01,{v}\n", 2, "place"),
     ("cases", "id,confirmed,source\nA,2021-06-02,{v}\n", 2, "source"),
     ("checkins", "person,place,at\nA,{v},2021-06-01 08:00\n", 2, "place"),

@@ -177,7 +177,7 @@ def _person(fields: dict, prefix, kept: dict | None = None) -> dict:
             if (kept is None or field not in SOFT_FIELDS or fields.get(field) is None
                     or "contradicts" in str(exc) or "out of range" in str(exc)):
                 raise
-            kept[f"{field}_text"] = str(fields.pop(field)).strip()
+            kept[f"{field}_text"] = refuse_controls(str(fields.pop(field)).strip(), field)
     return clean_person(fields, as_of=as_of)
 
 
