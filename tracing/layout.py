@@ -23,7 +23,7 @@ from collections import defaultdict
 
 #: tree: a person's card (px), the free space between two cards of a row,
 #: the distance between two generations' rows (card centres)
-CARD_W = 156
+CARD_W = 170
 CARD_H = 60
 CARD_GAP = 18
 TREE_DY = 110
@@ -181,7 +181,7 @@ def tree_layout(data) -> dict[str, tuple[int, int]]:
     >>> d = MapData([MapNode("r", None, 0), MapNode("x", None, 1), MapNode("y", None, 1)],
     ...             [MapEdge("r", "x"), MapEdge("r", "y")], "t", ["r"])
     >>> tree_layout(d)
-    {'r': (87, 0), 'x': (0, 110), 'y': (174, 110)}
+    {'r': (94, 0), 'x': (0, 110), 'y': (188, 110)}
     """
     import igraph  # the one place igraph is used: its Reingold-Tilford tidy tree (C, O(n))
 
