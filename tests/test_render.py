@@ -287,3 +287,16 @@ def test_edge_kind_defaults_from_primary_and_rejects_unknown_kinds():
     assert MapEdge("a", "b", primary=False, kind="primary").primary is True
     with pytest.raises(InvalidValue, match="kind 'met'"):
         MapEdge("a", "b", kind="met")
+
+
+@pytest.mark.parametrize("layout", ["tree", "network", "timeline"])
+def test_primary_edges_are_solid_and_other_sources_dashed_in_every_layout(layout):
+    def kinds(page):
+        return [(re.search(r'class="e k-(\w)"', tag).group(1), "stroke-dasharray" in tag)
+                for tag in re.findall(r'<path class="e [^>]*>', page)]
+
+    assert ("p", False) in kinds(render_html(small(), layout=layout))
+    data = small()
+    data.edges.append(MapEdge("079201001234", "P3", primary=False))
+    drawn = kinds(render_html(data, layout=layout))
+    assert ("s", True) in drawn and ("p", True) not in drawn and ("s", False) not in drawn

@@ -216,7 +216,8 @@ def draw(data, layout: str, text: dict) -> Drawing:
         if kind == "primary" and parent.get(e.target) == e.source and (e.source, e.target) in routes:
             back.append(_edge("primary", f, t, _path(routes[(e.source, e.target)])))
             continue
-        kind = "source" if kind == "primary" else kind  # a primary edge off the drawn tree (bad data): dashed
+        if kind == "primary" and layout != "network":
+            kind = "source"  # a primary edge off the drawn tree (bad data): dashed
         if layout == "network":  # from the source's centre to the target's rim, so the arrow head shows
             r = 0 if kind == "contact" else (17 if by_id[e.target].level == 0 else 13) + 2
             start, end = (sx, sy), (tx, ty)
