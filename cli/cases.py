@@ -8,7 +8,7 @@ from tracing import cases, zones
 from tracing.i18n import N_, _, fmt_date, label
 from tracing.scenarios import reason_lines
 
-from .output import changes_lines, emit_json, emit_table, format_option
+from .output import Vocab, changes_lines, emit_json, emit_table, format_option
 
 
 @click.group()
@@ -102,6 +102,10 @@ def _what(entry: dict) -> str:
 @click.option("--isolated", help="Day the case was isolated (default: --date).")
 @click.option("--source", "sources", multiple=True, help="A known infector (repeat for several).")
 @click.option("--unknown-source", is_flag=True, help="No known source: PA2.")
+@click.option("--found-by", type=Vocab("found_by"),
+              help="How the case was found: quarantine, community, screening or entry (Vietnamese too: trong khu "
+                   "cách ly, cộng đồng, sàng lọc, nhập cảnh); default: derived (in quarantine if already an F1/F2 "
+                   "in quarantine, else community).")
 @click.option("--zone", "zone", is_flag=True, help="Propose a zone for a PA1 case too (PA2 always does).")
 @click.option("--declare-zone", is_flag=True,
               help="Declare the proposed zone at once (a zone record from the sample date; see `tracing zone`).")
@@ -110,7 +114,7 @@ def _what(entry: dict) -> str:
 @click.option("--dry-run", is_flag=True, help="Show the result and write nothing (a drill).")
 @format_option("table", "json")
 @click.pass_obj
-def case_confirm(obj, person_id, confirmed, onset, isolated, sources, unknown_source, zone, declare_zone,
+def case_confirm(obj, person_id, confirmed, onset, isolated, sources, unknown_source, found_by, zone, declare_zone,
                  n_candidates, dry_run, fmt):
     """Make PERSON_ID an F0, re-derive every level it affects and run the
     scenario: PA1 (a known source or exposure: promote the chain, new
@@ -123,7 +127,7 @@ def case_confirm(obj, person_id, confirmed, onset, isolated, sources, unknown_so
     """
     store = obj.store(write=not dry_run)
     fields = {"id": person_id, "confirmed": confirmed, "onset": onset, "isolated": isolated,
-              "sources": list(sources), "unknown_source": unknown_source, "zone": zone,
+              "sources": list(sources), "unknown_source": unknown_source, "found_by": found_by, "zone": zone,
               "declare_zone": declare_zone, "candidates": n_candidates}
     with store.write("case confirm", dry_run=dry_run):
         result = cases.confirm(store, fields)

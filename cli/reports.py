@@ -6,9 +6,8 @@ import click
 
 from tracing import checks, epilevel, report
 from tracing.errors import InvalidValue
-from tracing.i18n import _
 
-from tracing.i18n import N_, _, fmt_date, fmt_decimal, fmt_int
+from tracing.i18n import N_, _, fmt_date, fmt_decimal, fmt_int, language, set_language
 
 from .output import emit_csv, emit_json, emit_rows, emit_table, format_option, note
 
@@ -17,33 +16,47 @@ from .output import emit_csv, emit_json, emit_rows, emit_table, format_option, n
 @click.option("--from", "start", metavar="DATE", help="First day (default: 13 days before --to).")
 @click.option("--to", "end", metavar="DATE", help="Last day (default: today).")
 @click.option("--by", type=click.Choice(report.BY), default="ward", show_default=True, help="Area of the F0 table.")
+@click.option("--cumulative-from", metavar="DATE",
+              help="Base date of the cumulative total the new F0 are a share of (default: 1 January of the "
+                   "period's year, 'tổng số ca cộng dồn từ đầu năm').")
+@click.option("--compare-from", metavar="DATE",
+              help="Start of the earlier period to compare with (default: the period of equal length just before).")
+@click.option("--compare-to", metavar="DATE", help="End of the earlier period to compare with.")
 @click.option("--format", "fmt", type=click.Choice(report.FORMATS), default=None,
-              help="md (default when printing), csv (one row per figure), json, xlsx (needs -o). "
+              help="md (default when printing), csv (one row per figure), json, xlsx (needs -o; with an Excel "
+                   "chart), html (needs -o; a printable A4 page with the epidemic curve). "
                    "Default with -o: from the file's extension.")
 @click.option("-o", "--output", "path", type=click.Path(dir_okay=False), help="Write to this file.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="Headers' language.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
+              help="Language of the report (default: the global --lang).")
 @click.pass_obj
-def report_cmd(obj, start, end, by, fmt, path, lang):
-    """The supervisor's report for a period: new F0 (per day, share of the
-    cumulative total, change against the previous period), F0 by area and by
-    smallest unit, how cases were found, F1/F2 traced and in quarantine,
-    quarantines ending in the next 7 days.
+def report_cmd(obj, start, end, by, cumulative_from, compare_from, compare_to, fmt, path, lang):
+    """The supervisor's report for a period, with the figures the notices
+    print: new F0, per day, share of the cumulative total since a base date,
+    growth against an earlier period (times and per cent), F0 by area and by
+    smallest unit, how cases were found (in quarantine, community, screening,
+    entry, unknown source), F1/F2 traced and in quarantine, quarantines ending
+    in the next 7 days, and an epidemic curve (html, xlsx).
 
     \b
     Examples:
-      tracing report --from 29/11/2021 --to 12/12/2021
-      tracing report --by unit --lang en --format json
+      tracing --lang vi report --from 29/11/2021 --to 12/12/2021
+      tracing report --compare-from 2021-08-01 --compare-to 2021-08-14
+      tracing report -o bao-cao.html
       tracing report -o bao-cao.xlsx
     """
+    if lang:
+        set_language(lang)
     if fmt is None:
         ext = (path or "").rsplit(".", 1)[-1].lower() if path and "." in path else ""
         fmt = ext if ext in report.FORMATS else "md"
-    if fmt == "xlsx" and not path:
-        raise InvalidValue("--format xlsx needs -o FILE.xlsx")
-    data = report.build(obj.store(), start, end, by, lang)
+    if fmt in ("xlsx", "html") and not path:
+        raise InvalidValue(_("--format {fmt} needs -o FILE").format(fmt=fmt))
+    data = report.build(obj.store(), start, end, by, language(), cumulative_from=cumulative_from,
+                        compare_from=compare_from, compare_to=compare_to)
     if path:
         report.write(data, path, fmt)
-        note(f"Wrote {path}")
+        note(_("Wrote {path}").format(path=path))
     elif fmt == "json":
         emit_json(data)
     elif fmt == "csv":

@@ -200,7 +200,7 @@ def test_care_history_and_tiers_in_the_report(omicron, run, run_json):
     report = run_json("report", "--from", omicron, "--to", moved)
     assert report["care"]["tiers"] == {"1": 2, "2": 1, "3": 1}
     assert report["care"]["home_share_pct"] == round(100 * 2 / 4, 1)
-    md = run("report", "--from", omicron, "--to", moved).stdout
+    md = run("--lang", "vi", "report", "--from", omicron, "--to", moved).stdout
     assert "F0 theo tầng điều trị" in md and "Khoanh vùng" in md and "Ổ dịch" in md
 
 

@@ -35,7 +35,7 @@ def test_report_figures(outbreak, run_json):
     assert r["per_day"] == round(4 / 14, 1) and r["share_of_cumulative"] == round(100 * 4 / 6, 1)
     assert r["change_pct"] == 100.0
     assert sum(d["new_cases"] for d in r["daily"]) == 4 and len(r["daily"]) == 14
-    assert r["found"] == {"quarantine": 1, "community": 1, "unknown_source": 2}
+    assert r["found"] == {"quarantine": 1, "community": 1, "screening": 0, "entry": 0, "unknown_source": 2}
     areas = {a["area"]: a["new_cases"] for a in r["areas"]}
     assert areas["Bồ Đề"] == 2 and areas["Ngọc Lâm"] == 1
     assert {u["unit"]: u["new_cases"] for u in r["units"]}["TDP 1, Bồ Đề"] == 2
@@ -62,7 +62,7 @@ def test_quarantine_ending_from_followups_else_the_plan(outbreak, run_json, stor
 
 
 def test_formats_and_languages(outbreak, run, tmp_path):
-    md = run("report").stdout
+    md = run("--lang", "vi", "report").stdout
     assert md.startswith("# Báo cáo") and "| Số ca F0 mới | 4 |" in md
     assert "New F0" in run("report", "--lang", "en").stdout
     out = tmp_path / "r.csv"
@@ -76,10 +76,11 @@ def test_formats_and_languages(outbreak, run, tmp_path):
     run("report", "-o", x, "--format", "xlsx")
     from openpyxl import load_workbook
     wb = load_workbook(x)
-    assert len(wb.sheetnames) == 9  # 6 of tracing + zones, foci, F0 by tier (tracing.management)
-    values = [c.value for ws in wb for row in ws.iter_rows() for c in row]
+    # 6 of tracing + zones, foci, F0 by tier (tracing.management) + the epidemic curve's chart sheet
+    assert len(wb.sheetnames) == 10 and len(wb.chartsheets) == 1
+    values = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row]
     assert "=cmd|' /C calc'!A0" in values  # stored as text (quote prefix), never a formula
-    assert all(not (ws.cell(1, 1).data_type == "f") for ws in wb)
+    assert all(not (ws.cell(1, 1).data_type == "f") for ws in wb.worksheets)
     bad = run("report", "--format", "xlsx", ok=False)
     assert "-o" in bad.output
     j = tmp_path / "r.json"

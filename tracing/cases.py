@@ -23,7 +23,7 @@ from . import followups, levels, scenarios
 from .errors import Conflict, InvalidValue, NotFound
 from .levels import level_name
 from .people import check_id, ensure_persons
-from .values import past_date, today
+from .values import choice, past_date, today
 
 #: the date fields of a case and the option that sets each (case confirm)
 CASE_DATES = (("confirmed", "--date"), ("onset", "--onset"), ("isolated", "--isolated"))
@@ -74,8 +74,10 @@ def clean_case(fields: dict) -> dict:
     unknown = bool(fields.get("unknown_source"))
     if unknown and sources:
         raise InvalidValue(_("--unknown-source contradicts --source"))
+    found_by = choice(fields.get("found_by"), "--found-by", "found_by")
     return {"person": cid, "confirmed": confirmed.isoformat(), "onset": onset.isoformat() if onset else None,
-            "isolated": isolated.isoformat(), "unknown_source": int(unknown), "sources": list(dict.fromkeys(sources))}
+            "isolated": isolated.isoformat(), "unknown_source": int(unknown), "sources": list(dict.fromkeys(sources)),
+            "found_by": found_by}
 
 
 def changes_json(changes) -> list[dict]:

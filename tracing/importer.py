@@ -58,7 +58,7 @@ from .store import bulk
 from .store import duplicates as dupsql
 from .store.reports import POPULATION_KINDS
 from .tabular import KINDS, match_header, open_table
-from .values import (clean_text, fold, parse_bool, parse_date, parse_datetime, parse_int, past_date, refuse_controls,
+from .values import (choice, clean_text, fold, parse_bool, parse_date, parse_datetime, parse_int, past_date, refuse_controls,
                      today)
 
 __all__ = ["import_file", "split_sources", "with_prefix", "ContactCleaner", "clean_checkin", "clean_population"]
@@ -72,7 +72,7 @@ PROGRESS_EVERY = 2000
 
 _FLAGS = {"--date": "confirmed", "--onset": "onset", "--isolated": "isolated", "--source": "source",
           "--unknown-source": "unknown_source", "--at": "at", "--until": "until"}
-_CASE_FIELDS = ("id", "confirmed", "onset", "isolated", "source", "unknown_source")
+_CASE_FIELDS = ("id", "confirmed", "onset", "isolated", "source", "unknown_source", "found_by")
 SOFT_FIELDS = ("age", "birth_year", "sex", "vaccinated", "recovered")
 """Person fields whose unreadable values are kept as ``FIELD_text`` attributes
 (age bands ``50s``, free-text vaccination ``yes (2 doses)``) instead of
@@ -696,11 +696,13 @@ class _Importer:
             cid = person["id"]
             unknown = parse_bool(fields.get("unknown_source"), "unknown_source")
             case = {"id": cid, "confirmed": fields.get("confirmed"), "onset": fields.get("onset"),
-                    "isolated": fields.get("isolated"), "unknown_source": bool(unknown)}
+                    "isolated": fields.get("isolated"), "unknown_source": bool(unknown),
+                    "found_by": fields.get("found_by")}
             if case["confirmed"] is not None:
                 checked = clean_case(case)
             else:  # a partial row (an edge list) or an undated case: dates come from the case stored, if any
-                checked = {"person": cid, "confirmed": None, "unknown_source": int(bool(unknown))}
+                checked = {"person": cid, "confirmed": None, "unknown_source": int(bool(unknown)),
+                           "found_by": choice(fields.get("found_by"), "found_by")}
                 for key, flag in (("onset", "--onset"), ("isolated", "--isolated")):
                     day = past_date(case[key], flag)
                     checked[key] = day.isoformat() if day else None

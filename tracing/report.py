@@ -24,7 +24,7 @@ import os
 import tempfile
 from collections import Counter
 
-from .i18n import _
+from .i18n import _, fmt_date, fmt_decimal, fmt_int, fmt_percent, language, set_language
 from . import files, management
 from .errors import InvalidValue, NotFound
 from .rules import Rules
@@ -32,7 +32,11 @@ from .store import reports as sql
 from .values import parse_date, today
 
 BY = ("district", "ward", "unit")
-FORMATS = ("md", "csv", "json", "xlsx")
+FORMATS = ("md", "csv", "json", "xlsx", "html")
+#: how a case was found, in the order the notices list them
+FOUND = ("quarantine", "community", "screening", "entry", "unknown_source")
+#: days of the moving average on the epidemic curve
+AVERAGE_DAYS = 7
 ENDING_DAYS = 7
 MAX_DAYS_AHEAD = 366
 
@@ -42,9 +46,14 @@ LABELS = {
         "cumulative": "Cumulative F0", "undated": "F0 without a date (not in the figures above)", "share": "Share of cumulative (%)", "previous": "Previous period",
         "previous_cases": "F0 in previous period", "change": "Change vs previous period (%)",
         "daily": "F0 per day", "date": "Date", "area": "Area", "ward": "Ward", "unit": "Unit",
-        "found": "How cases were found", "quarantine": "Already in quarantine (F1/F2)",
-        "community": "Traced in the community", "unknown_source": "Unknown source",
-        "traced": "Traced persons", "level": "Level", "persons": "Persons", "in_quarantine": "In quarantine",
+        "found": "How cases were found", "quarantine": "Found in quarantine (F1/F2)",
+        "community": "Found in the community", "unknown_source": "Unknown source",
+        "screening": "Found by screening", "entry": "Entry from abroad or another province",
+        "cumulative_since": "Cumulative F0 since {date}", "compare": "Comparison period",
+        "compare_cases": "F0 in the comparison period", "compare_per_day": "F0 per day in the comparison period",
+        "growth": "Growth (times the comparison period's daily rate)", "curve": "Epidemic curve",
+        "avg7": "7-day average", "new_per_day": "New F0 per day",
+        "traced": "Traced persons", "level": "Level (F)", "persons": "Persons", "in_quarantine": "In quarantine",
         "traced_in_period": "Traced in the period", "ending": "Quarantine ending in the next 7 days",
         "section": "Section", "key": "Item", "measure": "Measure", "value": "Value", "summary": "Summary",
         "by_area": "F0 by", "by_unit": "F0 by smallest unit", "none": "(none)",
@@ -55,8 +64,14 @@ LABELS = {
         "previous": "Giai đoạn trước", "previous_cases": "Số ca giai đoạn trước",
         "change": "Thay đổi so với giai đoạn trước (%)", "daily": "Số ca F0 theo ngày", "date": "Ngày",
         "area": "Địa bàn", "ward": "Phường/xã", "unit": "Tổ dân phố/khu dân cư",
-        "found": "Phát hiện ca bệnh", "quarantine": "Đã cách ly (F1/F2)", "community": "Phát hiện tại cộng đồng",
-        "unknown_source": "Chưa rõ nguồn lây", "traced": "Truy vết", "level": "Cấp",
+        "found": "Phát hiện ca bệnh", "quarantine": "Phát hiện trong khu cách ly",
+        "community": "Phát hiện tại cộng đồng", "screening": "Phát hiện qua xét nghiệm sàng lọc",
+        "entry": "Nhập cảnh hoặc từ tỉnh khác về",
+        "unknown_source": "Chưa rõ nguồn lây", "traced": "Truy vết F1, F2", "level": "Đối tượng",
+        "cumulative_since": "Tổng số ca cộng dồn từ {date}", "compare": "Giai đoạn so sánh",
+        "compare_cases": "Số ca giai đoạn so sánh", "compare_per_day": "Trung bình ca/ngày giai đoạn so sánh",
+        "growth": "Tăng so với giai đoạn so sánh (số lần, theo trung bình ca/ngày)", "curve": "Đường cong dịch",
+        "avg7": "Trung bình 7 ngày", "new_per_day": "Số ca F0 mới theo ngày",
         "persons": "Số người", "in_quarantine": "Đang cách ly", "traced_in_period": "Truy vết trong giai đoạn",
         "ending": "Hết cách ly trong 7 ngày tới", "section": "Mục", "key": "Chỉ tiêu", "measure": "Số liệu",
         "value": "Giá trị", "summary": "Tổng hợp", "by_area": "Ca F0 theo", "by_unit": "Ca F0 theo tổ dân phố",
@@ -136,7 +151,8 @@ def _day(value, field):
     return day
 
 
-def build(store, start=None, end=None, by: str = "ward", lang: str = "vi") -> dict:
+def build(store, start=None, end=None, by: str = "ward", lang: str = "vi", *, cumulative_from=None,
+          compare_from=None, compare_to=None) -> dict:
     """The report as a dict (JSON-ready)::
 
         {"lang", "by", "from", "to", "days", "new_cases", "per_day", "cumulative",
@@ -161,8 +177,19 @@ def build(store, start=None, end=None, by: str = "ward", lang: str = "vi") -> di
     start = _day(start, "--from") or _shift(end, -13, "--to")
     if start > end:
         raise InvalidValue(_("--from {start} is after --to {end}").format(start=start, end=end))
+    base = _day(cumulative_from, "--cumulative-from") or dt.date(start.year, 1, 1)
+    if base > end:
+        raise InvalidValue(_("--cumulative-from {date} is after --to {end}").format(date=base, end=end))
+    compare = None
+    if compare_from or compare_to:
+        c_from, c_to = _day(compare_from, "--compare-from"), _day(compare_to, "--compare-to")
+        if not (c_from and c_to):
+            raise InvalidValue(_("--compare-from and --compare-to go together"))
+        if c_from > c_to:
+            raise InvalidValue(_("--compare-from {start} is after --compare-to {end}").format(start=c_from, end=c_to))
+        compare = (c_from, c_to)
     try:
-        return _build(store, start, end, by, lang)
+        return _build(store, start, end, by, lang, base, compare)
     except OverflowError:  # the previous period or the days after it leave the calendar
         raise InvalidValue(_("--from/--to: the period {start} – {end} reaches beyond the calendar (years "
                              "1–9999) with its previous period or the days after it").format(start=start, end=end)) from None
@@ -176,29 +203,55 @@ def _shift(day: dt.date, days: int, field: str) -> dt.date:
                                field=field, day=day)) from None
 
 
-def _build(store, start: dt.date, end: dt.date, by: str, lang: str) -> dict:
+def how_found(rules: Rules, case: dict) -> str:
+    """One of :data:`FOUND` for a case row: the recorded ``found_by``
+    (``case confirm --found-by``), else derived: in quarantine when already
+    quarantined as an F1/F2, unknown source when it has no known source,
+    else found in the community."""
+    if case.get("found_by"):
+        return case["found_by"]
+    if was_quarantined(rules, case["prior_level"], case["confirmed"]):
+        return "quarantine"
+    if case["unknown_source"] or not case["has_source"]:
+        return "unknown_source"
+    return "community"
+
+
+def _build(store, start: dt.date, end: dt.date, by: str, lang: str, base: dt.date,
+           compare: tuple[dt.date, dt.date] | None) -> dict:
     days = (end - start).days + 1
-    prev_end = start - dt.timedelta(days=1)
-    prev_start = prev_end - dt.timedelta(days=days - 1)
+    if compare:
+        prev_start, prev_end = compare
+    else:
+        prev_end = start - dt.timedelta(days=1)
+        prev_start = prev_end - dt.timedelta(days=days - 1)
+    prev_days = (prev_end - prev_start).days + 1
     rules = store.rules()
     s, e = start.isoformat(), end.isoformat()
 
-    cases = sql.cases_between(store, s, e)
+    lead = start - dt.timedelta(days=AVERAGE_DAYS - 1)  # the average's first days look back
+    window = sql.cases_between(store, lead.isoformat(), e)
+    cases = [c for c in window if c["confirmed"] >= s]
     new = len(cases)
-    cumulative = sql.count_cases(store, None, e)
+    cumulative = sql.count_cases(store, base.isoformat(), e)
     previous = sql.count_cases(store, prev_start.isoformat(), prev_end.isoformat())
-    per_date = Counter(c["confirmed"] for c in cases)
-    daily = [{"date": (start + dt.timedelta(days=i)).isoformat(),
-              "new_cases": per_date.get((start + dt.timedelta(days=i)).isoformat(), 0)} for i in range(days)]
-
-    found = {"quarantine": 0, "community": 0, "unknown_source": 0}
+    per_date = Counter(c["confirmed"] for c in window)
+    found_on: dict[str, Counter] = {}
+    found = {k: 0 for k in FOUND}
     for c in cases:
-        if was_quarantined(rules, c["prior_level"], c["confirmed"]):
-            found["quarantine"] += 1
-        elif c["unknown_source"] or not c["has_source"]:
-            found["unknown_source"] += 1
-        else:
-            found["community"] += 1
+        how = how_found(rules, c)
+        found[how] += 1
+        found_on.setdefault(c["confirmed"], Counter())[how] += 1
+    daily = []
+    for i in range(days):
+        day = start + dt.timedelta(days=i)
+        last7 = [per_date.get((day - dt.timedelta(days=k)).isoformat(), 0) for k in range(AVERAGE_DAYS)]
+        counts = found_on.get(day.isoformat(), Counter())
+        daily.append({"date": day.isoformat(), "new_cases": per_date.get(day.isoformat(), 0),
+                      "by_found": {k: counts.get(k, 0) for k in FOUND},
+                      "avg7": round(sum(last7) / AVERAGE_DAYS, 2)})
+    per_day = new / days
+    prev_per_day = previous / prev_days
 
     traced = sql.traced_persons(store)
     levels = sorted({t["level"] for t in traced})
@@ -237,10 +290,12 @@ def _build(store, start: dt.date, end: dt.date, by: str, lang: str) -> dict:
     units = Counter(area_of(c, "unit", lang) for c in cases)
     return {
         "lang": lang, "by": by, "from": s, "to": e, "days": days,
-        "new_cases": new, "per_day": round(new / days, 1), "cumulative": cumulative,
+        "new_cases": new, "per_day": round(per_day, 1), "cumulative": cumulative, "cumulative_from": base.isoformat(),
         "share_of_cumulative": round(100 * new / cumulative, 1) if cumulative else None,
-        "previous": {"from": prev_start.isoformat(), "to": prev_end.isoformat(), "new_cases": previous},
-        "change_pct": round(100 * (new - previous) / previous, 1) if previous else None,
+        "previous": {"from": prev_start.isoformat(), "to": prev_end.isoformat(), "new_cases": previous,
+                     "days": prev_days, "per_day": round(prev_per_day, 1)},
+        "change_pct": round(100 * (per_day - prev_per_day) / prev_per_day, 1) if previous else None,
+        "growth_ratio": round(per_day / prev_per_day, 1) if previous else None,
         "daily": daily,
         "areas": sorted(area_rows.values(), key=lambda r: (-r["new_cases"], r["area"])),
         "units": [{"unit": u, "new_cases": n} for u, n in sorted(units.items(), key=lambda x: (-x[1], x[0]))],
@@ -255,44 +310,107 @@ def _build(store, start: dt.date, end: dt.date, by: str, lang: str) -> dict:
 
 
 # ------------------------------------------------------------- output
-def tables(report: dict) -> list[tuple[str, list[str], list[list]]]:
-    """The report as ``(title, headers, rows)`` tables in its language."""
+def headline(report: dict) -> str:
+    """The report in one sentence, the way district notices print it
+    (figures in the report's language: 33,8; 60,4 %; dd/mm/yyyy).
+
+    Vietnamese: "... số ca F0 mắc mới là 473 ca (chiếm tỷ lệ 60,4 % so với tổng
+    số ca cộng dồn từ đầu năm 2021), trung bình 33,8 ca mắc/ngày, gấp 30,0 lần
+    so với giai đoạn ..." (Long Biên, 13/12/2021)."""
+    with _language(report["lang"]):
+        base = dt.date.fromisoformat(report["cumulative_from"])
+        since = (_("since the start of {year}").format(year=base.year) if (base.month, base.day) == (1, 1)
+                 else _("since {date}").format(date=fmt_date(base)))
+        text = _("From {start} to {end}: {n} new F0").format(
+            start=fmt_date(report["from"]), end=fmt_date(report["to"]), n=fmt_int(report["new_cases"]))
+        if report["share_of_cumulative"] is not None:
+            text += " " + _("({share} of the cumulative total {since})").format(
+                share=fmt_percent(report["share_of_cumulative"] / 100), since=since)
+        text += ", " + _("{per_day} cases per day on average").format(per_day=fmt_decimal(report["per_day"]))
+        p = report["previous"]
+        if report.get("growth_ratio") is not None:
+            text += ", " + _("{ratio} times the rate of {start} – {end} ({change} in cases per day)").format(
+                ratio=fmt_decimal(report["growth_ratio"]), start=fmt_date(p["from"]), end=fmt_date(p["to"]),
+                change=("+" if report["change_pct"] > 0 else "") + fmt_percent(report["change_pct"] / 100))
+        else:
+            text += ", " + _("no case in {start} – {end} to compare with").format(
+                start=fmt_date(p["from"]), end=fmt_date(p["to"]))
+        return text + "."
+
+
+class _language:
+    """The report's language for the length of a block (its figures and words)."""
+
+    def __init__(self, lang):
+        self.lang = lang
+
+    def __enter__(self):
+        self.saved = language()
+        set_language(self.lang)
+
+    def __exit__(self, *exc):
+        set_language(self.saved)
+
+
+def tables(report: dict, *, sheet: bool = False) -> list[tuple[str, list[str], list[list]]]:
+    """The report as ``(title, headers, rows)`` tables in its language. For
+    people (``sheet=False``) figures and dates are text the way the language
+    writes them (33,8; 60,4 %; 29/11/2021); for a workbook (``sheet=True``)
+    they stay numbers and dates (cells Excel can sum and sort)."""
     L = LABELS[report["lang"]]
     word = AREA_WORD[report["lang"]][report["by"]]
     f = report["found"]
-    summary = [
-        [L["period"], f"{report['from']} – {report['to']}"],
-        [L["new_cases"], report["new_cases"]],
-        [L["per_day"], report["per_day"]],
-        [L["cumulative"], report["cumulative"]],
-        [L["share"], report["share_of_cumulative"]],
-        [L["previous"], f"{report['previous']['from']} – {report['previous']['to']}"],
-        [L["previous_cases"], report["previous"]["new_cases"]],
-        [L["change"], report["change_pct"]],
-        *([[L["undated"], report["undated_cases"]]] if report.get("undated_cases") else []),
-        [L["quarantine"], f["quarantine"]],
-        [L["community"], f["community"]],
-        [L["unknown_source"], f["unknown_source"]],
-        [L["ending"], report["quarantine_ending_total"]],
-    ]
-    return [
-        (L["summary"], [L["measure"], L["value"]], summary),
-        (L["daily"], [L["date"], L["new_cases"]], [[d["date"], d["new_cases"]] for d in report["daily"]]),
-        (f"{L['by_area']} {word}", [L["area"], L["new_cases"], "F1", "F2", L["in_quarantine"]],
-         [[a["area"], a["new_cases"], a["F1"], a["F2"], a["in_quarantine"]] for a in report["areas"]]),
-        (L["by_unit"], [L["unit"], L["new_cases"]], [[u["unit"], u["new_cases"]] for u in report["units"]]),
-        (L["traced"], [L["level"], L["persons"], L["traced_in_period"], L["in_quarantine"]],
-         [[t["level"], t["persons"], t["traced_in_period"], t["in_quarantine"]] for t in report["traced"]]),
-        (L["ending"], [L["date"], L["persons"]], [[q["date"], q["persons"]] for q in report["quarantine_ending"]]),
-        *management.tables(report),
-    ]
+    p = report["previous"]
+    with _language(report["lang"]):
+        def day(v):
+            return (dt.date.fromisoformat(v) if v else None) if sheet else fmt_date(v)
+
+        def dec(v):
+            return v if sheet or v is None else fmt_decimal(v)
+
+        def pct(v):
+            return v if sheet or v is None else fmt_percent(v / 100)
+
+        def span(a, b):
+            return f"{a} – {b}" if sheet else f"{fmt_date(a)} – {fmt_date(b)}"
+
+        since = report["cumulative_from"] if sheet else fmt_date(report["cumulative_from"])
+        summary = [
+            [L["period"], span(report["from"], report["to"])],
+            [L["new_cases"], report["new_cases"]],
+            [L["per_day"], dec(report["per_day"])],
+            [L["cumulative_since"].format(date=since), report["cumulative"]],
+            [L["share"], pct(report["share_of_cumulative"])],
+            [L["compare"], span(p["from"], p["to"])],
+            [L["compare_cases"], p["new_cases"]],
+            [L["compare_per_day"], dec(p["per_day"])],
+            [L["growth"], dec(report.get("growth_ratio"))],
+            [L["change"], pct(report["change_pct"])],
+            *([[L["undated"], report["undated_cases"]]] if report.get("undated_cases") else []),
+            *[[L[k], f[k]] for k in FOUND],
+            [L["ending"], report["quarantine_ending_total"]],
+        ]
+        return [
+            (L["summary"], [L["measure"], L["value"]], summary),
+            (L["daily"], [L["date"], L["new_cases"], *[L[k] for k in FOUND], L["avg7"]],
+             [[day(d["date"]), d["new_cases"], *[d["by_found"][k] for k in FOUND], dec(d["avg7"])]
+              for d in report["daily"]]),
+            (f"{L['by_area']} {word}", [L["area"], L["new_cases"], "F1", "F2", L["in_quarantine"]],
+             [[a["area"], a["new_cases"], a["F1"], a["F2"], a["in_quarantine"]] for a in report["areas"]]),
+            (L["by_unit"], [L["unit"], L["new_cases"]], [[u["unit"], u["new_cases"]] for u in report["units"]]),
+            (L["traced"], [L["level"], L["persons"], L["traced_in_period"], L["in_quarantine"]],
+             [[t["level"], t["persons"], t["traced_in_period"], t["in_quarantine"]] for t in report["traced"]]),
+            (L["ending"], [L["date"], L["persons"]], [[day(q["date"]), q["persons"]]
+                                                       for q in report["quarantine_ending"]]),
+            *management.tables(report),
+        ]
 
 
 def long_rows(report: dict) -> tuple[list[str], list[list]]:
     """One row per figure ``(section, item, measure, value)`` for CSV."""
     L = LABELS[report["lang"]]
     rows = []
-    for title, headers, body in tables(report):
+    for title, headers, body in tables(report, sheet=True):
         for r in body:
             if len(headers) == 2 and title == L["summary"]:
                 rows.append([title, "", r[0], r[1]])
@@ -307,9 +425,12 @@ def _md_cell(v) -> str:
 
 
 def markdown(report: dict) -> str:
-    """The report as Markdown (headings and pipe tables)."""
+    """The report as Markdown (headings and pipe tables), opening with the
+    notice-style :func:`headline`."""
     L = LABELS[report["lang"]]
-    out = [f"# {L['title']}: {report['from']} – {report['to']}", ""]
+    with _language(report["lang"]):
+        period = f"{fmt_date(report['from'])} – {fmt_date(report['to'])}"
+    out = [f"# {L['title']}: {period}", "", headline(report), ""]
     for title, headers, body in tables(report):
         out.append(f"## {title}")
         out.append("")
@@ -340,7 +461,14 @@ def write(report: dict, path, fmt: str) -> None:
             files.copy_into(tmp, path, what="report")
         return
     if fmt == "xlsx":
-        sheets.write_xlsx(path, tables(report))
+        from . import epicurve
+        sheets.write_xlsx(path, tables(report, sheet=True),
+                          date_format="dd/mm/yyyy" if report["lang"] == "vi" else "yyyy-mm-dd",
+                          extra=lambda wb: epicurve.xlsx_chart(wb, report, LABELS[report["lang"]]))
+    elif fmt == "html":
+        from . import epicurve
+        files.write_text(path, epicurve.html_page(report, LABELS[report["lang"]], tables(report),
+                                                  headline(report)), what="report")
     elif fmt == "csv":
         headers, rows = long_rows(report)
         sheets.write_csv(path, headers, rows)

@@ -177,13 +177,16 @@ class _FixedZip(zipfile.ZipFile):
             shutil.copyfileobj(src, dst, 1024 * 1024)
 
 
-def write_xlsx(path, sheets: Sequence[tuple[str, Sequence[str], Iterable]]) -> list[str]:
+def write_xlsx(path, sheets: Sequence[tuple[str, Sequence[str], Iterable]], *, date_format: str = "yyyy-mm-dd",
+               extra=None) -> list[str]:
     """Write a workbook with one sheet per ``(name, headers, rows)``: bold,
     frozen header row, widths fitted to the content (header and first
     :data:`WIDTH_ROWS` rows), dates and date-times as Excel dates, numbers as
     numbers, text that looks like a formula stored as text with Excel's quote
     prefix (shown as typed, never evaluated, also not after editing). Rows
     stream to disk (write-only workbook). Returns the sheet names used.
+    ``date_format``: how date cells are shown (``dd/mm/yyyy`` for Vietnamese
+    reports); ``extra(workbook)`` may add sheets (a chart) before saving.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -202,10 +205,10 @@ def write_xlsx(path, sheets: Sequence[tuple[str, Sequence[str], Iterable]]) -> l
     def cell(ws, value, header=False):
         if isinstance(value, dt.datetime):
             c = WriteOnlyCell(ws, value=value.replace(tzinfo=None, microsecond=0))
-            c.number_format = "yyyy-mm-dd hh:mm" if not value.second else "yyyy-mm-dd hh:mm:ss"
+            c.number_format = date_format + (" hh:mm" if not value.second else " hh:mm:ss")
         elif isinstance(value, dt.date):
             c = WriteOnlyCell(ws, value=value)
-            c.number_format = "yyyy-mm-dd"
+            c.number_format = date_format
         elif value is None or isinstance(value, (bool, int, float)):
             c = WriteOnlyCell(ws, value=value)
         else:
@@ -238,6 +241,8 @@ def write_xlsx(path, sheets: Sequence[tuple[str, Sequence[str], Iterable]]) -> l
         for row in itertools.chain(head, (_cells(headers, r) for r in it)):
             ws.append([cell(ws, v) for v in row])
 
+    if extra is not None:
+        extra(wb)
     with atomic_path(path) as tmp:
         with _FixedZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             ExcelWriter(wb, archive).save()

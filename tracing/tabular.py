@@ -131,6 +131,7 @@ FIELDS: dict[str, list[FieldSpec]] = {
            "infector", "source case", "sources"),
         _f("unknown_source", "unknown source", "không rõ nguồn", "không rõ nguồn lây", "chưa rõ nguồn",
            "chưa rõ nguồn lây"),
+        _f("found_by", "found by", "how found", "phát hiện", "nơi phát hiện", "cách phát hiện", "hình thức phát hiện"),
         *_PERSON[1:],
     ],
     "checkins": [

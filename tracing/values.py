@@ -56,6 +56,17 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
         "positive": ("dương tính", "dương", "pos", "+", "dương tính (+)"),
         "missed": ("vắng", "vắng mặt", "không đến", "bỏ lỡ", "absent", "no show", "not tested"),
     },
+    "found_by": {
+        # how a case was found (the notices' categories; "unknown source" is a
+        # separate indicator, derived from the sources)
+        "quarantine": ("in quarantine", "found in quarantine", "trong khu cách ly", "phát hiện trong khu cách ly",
+                       "khu cách ly", "cách ly", "đang cách ly"),
+        "community": ("found in the community", "cộng đồng", "tại cộng đồng", "phát hiện tại cộng đồng",
+                      "ngoài cộng đồng"),
+        "screening": ("sàng lọc", "xét nghiệm sàng lọc", "tầm soát", "screened", "cơ sở y tế sàng lọc"),
+        "entry": ("nhập cảnh", "người nhập cảnh", "từ nước ngoài", "ngoại tỉnh", "từ tỉnh khác", "về từ vùng dịch",
+                  "imported", "travel entry", "abroad"),
+    },
     "bool": {
         "true": ("yes", "y", "1", "có", "x", "t", "đúng", "rồi", "đã"),
         "false": ("no", "n", "0", "không", "f", "sai", "chưa"),

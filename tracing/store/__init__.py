@@ -37,7 +37,8 @@ PERSON_FIELDS = (
     "id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit",
     "ward", "district", "workplace", "vaccinated", "recovered", "quarantine_start", "extra",
 )
-CASE_FIELDS = ("person", "confirmed", "onset", "isolated", "unknown_source", "prior_level", "tier", "extra")
+CASE_FIELDS = ("person", "confirmed", "onset", "isolated", "unknown_source", "prior_level", "tier", "extra",
+               "found_by")
 BATCH = 500  # ids per IN (...) / temp-table batch
 
 

@@ -260,7 +260,7 @@ def bulk_checkins(store, rows: Iterable[dict], *, create_persons: bool = True,
     return written
 
 
-_CASE_COLS = ("confirmed", "onset", "isolated", "unknown_source", "tier")
+_CASE_COLS = ("confirmed", "onset", "isolated", "unknown_source", "tier", "found_by")
 
 
 def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int:
@@ -289,10 +289,11 @@ def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int
             old = existing.get(cid)
             if old is None:
                 inserts.append((cid, r["confirmed"], r.get("onset"), r["isolated"], int(r.get("unknown_source") or 0),
-                                r.get("tier"), prior.get(cid), _json(r.get("extra")), now))
+                                r.get("tier"), prior.get(cid), _json(r.get("extra")), now, r.get("found_by")))
                 changed.append(cid)
                 continue
-            new = {c: (old[c] if r.get(c) is None and c in ("onset", "tier") else r.get(c)) for c in _CASE_COLS}
+            new = {c: (old[c] if r.get(c) is None and c in ("onset", "tier", "found_by") else r.get(c))
+                   for c in _CASE_COLS}
             new["unknown_source"] = int(new["unknown_source"] or 0)
             extra = old["extra"]
             if r.get("extra"):
@@ -306,7 +307,7 @@ def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int
         if inserts:
             store.conn.executemany(
                 """INSERT INTO cases (person, confirmed, onset, isolated, unknown_source, tier, prior_level,
-                   extra, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""", inserts)
+                   extra, created_at, found_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", inserts)
         if updates:
             store.conn.executemany(
                 f"UPDATE cases SET {', '.join(f'{c} = ?' for c in (*_CASE_COLS, 'extra'))} WHERE person = ?",

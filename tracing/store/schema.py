@@ -216,6 +216,11 @@ MIGRATIONS: list[list[str]] = [
         )""",
         _cases_without_dates,
     ],
+    # 5 -> 6: how a case was found (`case confirm --found-by`: quarantine,
+    # community, screening, entry); blank: derived by the report
+    [
+        "ALTER TABLE cases ADD COLUMN found_by TEXT",
+    ],
 ]
 
 LATEST = len(MIGRATIONS)
