@@ -31,7 +31,9 @@ identifies a person:
   :meth:`Redactor.text`.
 
 Maps are redacted as data (:func:`redact_map`) before any renderer sees
-them, so every map format gets the same treatment.
+them, so every map format (HTML page, SVG drawing) gets the same treatment;
+a map also loses the age it would print beside a node (exports keep the
+birth year, which age-specific rates need).
 
 >>> r = Redactor(b"k" * 32)
 >>> r.token("079201001234"), len(r.token("P1")) == TOKEN_LENGTH
