@@ -1179,6 +1179,6 @@ function start() {
 }
 start();
 window.addEventListener("hashchange", fromHash);
-window.addEventListener("resize", function () { apply(); });
+window.addEventListener("resize", function () { if (!saved) { apply(); } });  // not while printing
 })();
 """
