@@ -6,9 +6,10 @@ import click
 
 from tracing import cases, zones
 from tracing.i18n import N_, _, fmt_date, label
+from tracing.i18n import shown as shown_text
 from tracing.scenarios import reason_lines
 
-from .output import Vocab, changes_lines, emit_json, emit_table, format_option
+from .output import Vocab, changes_lines, emit_json, emit_table, format_option, note
 
 
 @click.group()
@@ -24,6 +25,8 @@ def case():
 
 
 def _print_result(result: dict, fmt: str, title: str) -> None:
+    for warning in result.get("warnings") or []:
+        note(_("Warning: {message}").format(message=shown_text(warning)))
     if fmt == "json":
         emit_json(result)
         return
@@ -66,7 +69,7 @@ def _print_result(result: dict, fmt: str, title: str) -> None:
         click.echo("  " + _("units:   {units}").format(
             units=", ".join(zone["units"]) or _("– (the case has no unit recorded)")))
         click.echo("  " + _("places:  {places}").format(
-            places=", ".join(zone["places"]) or _("– (no check-ins in the window)")))
+            places=", ".join(zone["places"]) or _("– (no check-ins or contact places in the window)")))
         ids = zone["to_test"]
         shown = ", ".join(ids[:30]) + (f", … (+{len(ids) - 30})" if len(ids) > 30 else "")
         click.echo("  " + _("to test: {n} persons ({residents} residents, {visitors} visitors)").format(

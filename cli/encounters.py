@@ -45,7 +45,7 @@ def contact_add(obj, a, b, fmt, **fields):
     changes = changes_json(result["changes"])
     if fmt == "json":
         emit_json({"a": result["a"], "b": result["b"], "date": result["date"], "new": result["new"],
-                   "changes": changes})
+                   "changes": changes, "schedule": result["schedule"], "followups": result["followups"]})
         return
     if not result["new"]:
         click.echo(_("Already recorded: {a}–{b} on {date}.").format(
@@ -54,10 +54,18 @@ def contact_add(obj, a, b, fmt, **fields):
     click.echo(_("Recorded contact {a}–{b} on {date}.").format(
         a=result["a"], b=result["b"],
         date=fmt_date(result["date"]) if result["date"] else _("an unknown date (flagged)")))
+    _print_derived(changes, result["followups"])
+
+
+def _print_derived(changes: list[dict], counts: dict) -> None:
+    """The level changes and follow-up moves an encounter caused."""
     if changes:
         click.echo(_("Levels changed:"))
         for line in changes_lines(changes):
             click.echo(line)
+    if counts["scheduled"] or counts["cancelled"]:
+        click.echo(_("Follow-ups: {scheduled} scheduled, {cancelled} cancelled.").format(
+            scheduled=counts["scheduled"], cancelled=counts["cancelled"]))
 
 
 @click.group()
@@ -87,11 +95,13 @@ def checkin_add(obj, person, place, at, until, fmt):
     store = obj.store(write=True)
     with store.write("checkin add"):
         result = encounters.add_checkin(store, person, place, at, until)
+    changes = changes_json(result["changes"])
     if fmt == "json":
-        emit_json(result)
+        emit_json({**result, "changes": changes})
     elif result["new"]:
         click.echo(_("Recorded check-in of {person} at {place} on {at}.").format(
             person=result["person"], place=result["place"], at=fmt_date(result["at"])))
+        _print_derived(changes, result["followups"])
     else:
         click.echo(_("Already recorded: {person} at {place} on {at}.").format(
             person=result["person"], place=result["place"], at=fmt_date(result["at"])))

@@ -87,7 +87,14 @@ def level_cmd(obj, week_of, by, fmt):
       tracing level --by unit --format json
       tracing level --by workplace --week-of 2022-02-23
     """
-    rows = epilevel.assess(obj.store(), week_of, by)
+    store = obj.store()
+    rows = epilevel.assess(store, week_of, by)
+    sunday = epilevel.week_of(week_of or None)[1]
+    if store.rules().rule_on("level.bands", sunday) is None:
+        # principle 4: before Res. 128/NQ-CP there is no level to give
+        note(_("Warning: no epidemic-level rule in force on {day} (level.bands applies from {first}): "
+               "counts only, no level").format(day=fmt_date(sunday),
+                                               first=fmt_date(store.rules().first_effective("level.bands"))))
     # the columns of before first (scripts read them by position), the criteria after
     columns = ["area", "population", "new_cases", "per_100k", "level", "note", "case_level", "vaccinated",
                "elderly_vaccinated", "capacity"]

@@ -18,7 +18,12 @@ def test_each_check_finds_its_records(run, run_json, store):
     run("case", "confirm", "T", "--date", "2021-06-14", "--onset", "2021-06-05", "--source", "S")
     run("case", "confirm", "N1", "--date", "2021-06-25")
     run("case", "confirm", "N2", "--date", "2021-06-29")  # within 48 h: not yet a finding
-    run("case", "link", "S", "--source", "T")  # a cycle S <-> T
+    refused = run("case", "link", "S", "--source", "T", ok=False)  # would close a cycle S <-> T
+    assert refused.exit_code == 1 and "S → T → S" in refused.output
+    with store.write("an older file or an import made the cycle"):
+        store.add_case_sources("S", ["T"])
+    run("person", "add", "--id", "O", "--name", "Sốt sau", "--ward", "W1")
+    run("case", "confirm", "O", "--date", "2021-06-20", "--onset", "2021-06-22")
     found = run_json("check")
     assert all(set(f) == {"check", "ids", "message"} for f in found)
     got = {(f["check"], tuple(f["ids"])) for f in found}
@@ -28,6 +33,7 @@ def test_each_check_finds_its_records(run, run_json, store):
     assert ("two_wards", ("N1", "N2")) in got
     assert ("no_contacts", ("N1",)) in got and ("no_contacts", ("N2",)) not in got
     assert ("source_cycle", ("S", "T")) in got
+    assert ("onset_after_sample", ("O",)) in got
     assert found == checks.run(store)
     assert "S ↔ T" in run("check").stdout
 

@@ -51,7 +51,9 @@ def outbreak(run):
     for a, b, date, setting in CONTACTS:
         run("contact", "add", a, b, "--date", date, "--setting", setting)
     run("case", "confirm", "BN1", "--date", "2021-05-05", "--onset", "2021-05-04")
-    run("case", "confirm", "P2", "--date", "2021-05-08")
+    # P2 was traced from 05-05 but, as recorded, isolated only on 05-08 (by
+    # default a PA1 case's window ends when its quarantine started)
+    run("case", "confirm", "P2", "--date", "2021-05-08", "--isolated", "2021-05-08")
     run("case", "confirm", "S1", "--date", "2021-05-11")
 
 

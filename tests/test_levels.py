@@ -9,7 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tracing import cases, encounters, levels, people
+from tracing.errors import Conflict
+from tracing.rules import Rules
 from tracing.store import Store
+
+RULES = Rules.defaults()
+BEFORE = RULES.at("window.infectious_before_days", "2021-12-20")
+FAR, NEAR = RULES.at("window.incubation_days", "2021-12-20")
+STAY = RULES.at("checkin.stay_minutes", "2021-12-20")
 
 D0 = dt.date(2021, 12, 20)  # the random dates straddle the 29/12/2021 close-contact rule
 
@@ -31,17 +38,45 @@ def close_enough(date, setting, minutes, masked):
     return True
 
 
-def reference(persons, contacts, confirmed, recorded, depth):
-    """Brute force: every person against every contact, level by level."""
-    def case_key(c):
+def checkin_contacts(checkins):
+    """Brute force over every pair of stays: overlapping stays at one place
+    are a venue contact (mask unknown) on each day the overlap touches."""
+    out = []
+    for i, (p, place, at, until) in enumerate(checkins):
+        for q, place2, at2, until2 in checkins[i + 1:]:
+            if place2 != place or q == p:
+                continue
+            end1 = until or at + dt.timedelta(minutes=STAY)
+            end2 = until2 or at2 + dt.timedelta(minutes=STAY)
+            start, end = max(at, at2), min(end1, end2)
+            if start >= end:
+                continue
+            minutes = int((end - start).total_seconds() // 60)
+            day_ = start.date()
+            while day_ <= (end - dt.timedelta(microseconds=1)).date():
+                out.append((p, q, day_.isoformat(), "venue", minutes, None))
+                day_ += dt.timedelta(days=1)
+    return out
+
+
+def reference(persons, contacts, confirmed, recorded, depth, checkins=()):
+    """Brute force: every person against every contact (recorded, and derived
+    from every pair of check-ins), level by level."""
+    contacts = list(contacts) + checkin_contacts(list(checkins))
+
+    def ref_day(c):
         conf, onset, _iso = confirmed[c]
-        return (onset or conf, conf, c)
+        return min(onset, conf) if onset else conf   # onset after the sample: the sample
+
+    def case_key(c):
+        return (ref_day(c), confirmed[c][0], c)
+
+    def shift(text, days):
+        return (dt.date.fromisoformat(text) - dt.timedelta(days=days)).isoformat()
 
     def window(t):
         if t in confirmed:
-            conf, onset, iso = confirmed[t]
-            start = (dt.date.fromisoformat(onset or conf) - dt.timedelta(days=2)).isoformat()
-            return start, iso
+            return shift(ref_day(t), BEFORE), confirmed[t][2]
         return info[t]["exposure"], info[t]["quarantine"]
 
     def pairs_from(p, transmitters):
@@ -55,6 +90,9 @@ def reference(persons, contacts, confirmed, recorded, depth):
             lo, hi = window(t)
             if date is not None and ((lo and date < lo) or (hi and date > hi)):
                 continue
+            if p in confirmed and date is not None and not (
+                    shift(ref_day(p), FAR) <= date <= shift(ref_day(p), NEAR)):
+                continue  # a case's source must fit its incubation window
             if not close_enough(date or hi or lo, setting, minutes, masked):
                 continue
             prev = found.get(t, "absent")
@@ -106,6 +144,23 @@ def reference(persons, contacts, confirmed, recorded, depth):
     return out
 
 
+def reaches(store, recorded, start, goal):
+    """Can ``goal`` be reached from ``start`` following recorded and stored
+    derived sources (brute force over the whole table)?"""
+    ups = {p: set(srcs) for p, srcs in recorded.items()}
+    for p, _lv, _prim, srcs in ((p, *v) for p, v in stored(store).items()):
+        ups.setdefault(p, set()).update(srcs)
+    seen, todo = set(), [start]
+    while todo:
+        p = todo.pop()
+        if p == goal:
+            return True
+        if p not in seen:
+            seen.add(p)
+            todo.extend(ups.get(p, ()))
+    return False
+
+
 def stored(store):
     rows = store.levels([r["person"] for r in store.query("SELECT person FROM levels")])
     return {p: (e["level"], e["primary_source"], set(e["sources"])) for p, e in rows.items()}
@@ -120,16 +175,27 @@ op = st.one_of(
               st.integers(0, 2)),
     st.tuples(st.just("unconfirm"), st.integers(0, 7)),
     st.tuples(st.just("link"), st.integers(0, 7), st.integers(0, 7)),
+    st.tuples(st.just("checkin"), st.integers(0, 7), st.just(0), st.integers(0, 12),
+              st.sampled_from([8, 9, 23]), st.one_of(st.none(), st.integers(1, 20))),
+    st.tuples(st.just("checkin"), st.integers(0, 7), st.integers(0, 1), st.integers(0, 20),
+              st.sampled_from([8, 9, 22, 23]), st.one_of(st.none(), st.integers(1, 20))),
 )
+PLACES = ("Quán cà phê A", "Chợ B")
+
+
+def stay(d, hour, hours):
+    """A check-in at ``hour`` of day ``d``, ``hours`` long (None: no end given)."""
+    at = dt.datetime.combine(D0 + dt.timedelta(days=d), dt.time(hour))
+    return at, (at + dt.timedelta(hours=hours) if hours else None)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=st.lists(op, min_size=3, max_size=25), depth=st.integers(1, 3))
+@given(ops=st.lists(op, min_size=8, max_size=30), depth=st.integers(1, 3))
 def test_local_rederivation_equals_brute_force(tmp_path_factory, monkeypatch, ops, depth):
     monkeypatch.setenv("TRACING_TODAY", "2022-02-01")
     store = Store.open(tmp_path_factory.mktemp("p") / "t.db", create=True)
     persons = [f"P{i}" for i in range(8)]
-    contacts, confirmed, recorded = [], {}, {}
+    contacts, confirmed, recorded, stays = [], {}, {}, []
     with store.write("setup"):
         for p in persons:
             people.add_person(store, {"id": p, "name": p})
@@ -137,6 +203,12 @@ def test_local_rederivation_equals_brute_force(tmp_path_factory, monkeypatch, op
             store.set_rule("trace.max_depth", "2020-01-01", depth)
     for o in ops:
         kind = o[0]
+        if kind == "link":
+            c, s = persons[o[1]], persons[o[2]]
+            if c in confirmed and c != s and reaches(store, recorded, s, c):
+                with pytest.raises(Conflict, match="cycle"), store.write(kind):
+                    cases.link(store, c, [s])   # refused, nothing written
+                continue
         with store.write(kind):
             if kind == "contact":
                 _, i, j, d, setting, minutes, masked = o
@@ -168,7 +240,14 @@ def test_local_rederivation_equals_brute_force(tmp_path_factory, monkeypatch, op
                     continue
                 cases.link(store, c, [s])
                 recorded.setdefault(c, []).append(s)
-        expected = reference(persons, contacts, confirmed, recorded, depth)
+            elif kind == "checkin":
+                _, i, k, d, hour, hours = o
+                at, until = stay(d, hour, hours)
+                result = encounters.add_checkin(store, persons[i], PLACES[k], at.isoformat(sep=" "),
+                                                until.isoformat(sep=" ") if until else None)
+                if result["new"]:
+                    stays.append((persons[i], k, at, until))
+        expected = reference(persons, contacts, confirmed, recorded, depth, stays)
         assert stored(store) == expected, f"after {o}"
     # and a district-wide derivation agrees with the local one
     before = stored(store)
@@ -177,6 +256,80 @@ def test_local_rederivation_equals_brute_force(tmp_path_factory, monkeypatch, op
     assert stored(store) == before
     assert [c for c in changes if c.level_changed] == []
     store.close()
+
+
+# ---------------------------------------------------------------- property: order of writes
+write = st.one_of(
+    st.tuples(st.just("contact"), st.integers(0, 5), st.integers(0, 5), st.one_of(st.none(), st.integers(0, 14)),
+              st.sampled_from([None, "household", "venue"]), st.one_of(st.none(), st.integers(0, 40)),
+              st.sampled_from([None, True, False])),
+    st.tuples(st.just("confirm"), st.integers(0, 5), st.integers(2, 14), st.one_of(st.none(), st.integers(0, 3)),
+              st.integers(0, 2)),
+    st.tuples(st.just("checkin"), st.integers(0, 5), st.just(0), st.integers(0, 12),
+              st.sampled_from([8, 9, 23]), st.one_of(st.none(), st.integers(1, 20))),
+)
+
+
+def _apply_writes(store, writes):
+    persons = [f"P{i}" for i in range(6)]
+    done = set()
+    for o in writes:
+        with store.write(o[0]):
+            if o[0] == "contact":
+                _, i, j, d, setting, minutes, masked = o
+                if i != j:
+                    encounters.add_contact(store, {"a": persons[i], "b": persons[j], "date": day(d),
+                                                   "setting": setting, "minutes": minutes, "masked": masked})
+            elif o[0] == "confirm":
+                _, i, d, onset_before, isolated_after = o
+                if persons[i] in done:
+                    continue
+                done.add(persons[i])
+                # an explicit isolation day: the default depends on the quarantine the
+                # person was in at the time of the write (history, not a derived fact)
+                cases.confirm(store, {"id": persons[i], "confirmed": day(d),
+                                      "onset": day(d - onset_before) if onset_before is not None else None,
+                                      "isolated": day(d + isolated_after)})
+            else:
+                _, i, k, d, hour, hours = o
+                at, until = stay(d, hour, hours)
+                encounters.add_checkin(store, persons[i], PLACES[k], at.isoformat(sep=" "),
+                                       until.isoformat(sep=" ") if until else None)
+
+
+def _derived_state(store):
+    """Every derived fact a write can change: level entries (the flag
+    ``unknown_source`` is history: set when a case was confirmed without a
+    source) and the pending follow-ups (schedules)."""
+    ids = [r["person"] for r in store.query("SELECT person FROM levels")]
+    entries = {p: {**e, "flags": sorted(set(e["flags"]) - {levels.UNKNOWN_SOURCE})}
+               for p, e in store.levels(ids).items()}
+    pending = sorted(tuple(r.values()) for r in store.query(
+        "SELECT person, kind, due FROM followups WHERE status = 'pending'"))
+    return entries, pending
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), writes=st.lists(write, min_size=4, max_size=14), depth=st.integers(1, 3))
+def test_order_of_writes_does_not_change_levels_or_schedules(tmp_path_factory, monkeypatch, data, writes, depth):
+    """DOMAIN.md and principle 2: the same writes in any order give the same
+    levels, sources, primary sources, quarantine periods and follow-ups."""
+    monkeypatch.setenv("TRACING_TODAY", "2022-02-01")
+    confirmed = set()
+    writes = [w for w in writes if w[0] != "confirm" or not (w[1] in confirmed or confirmed.add(w[1]))]
+    order = data.draw(st.permutations(writes))
+    results = []
+    for sequence in (writes, order):
+        store = Store.open(tmp_path_factory.mktemp("o") / "t.db", create=True)
+        with store.write("setup"):
+            for i in range(6):
+                people.add_person(store, {"id": f"P{i}", "name": f"P{i}"})
+            if depth != 2:
+                store.set_rule("trace.max_depth", "2020-01-01", depth)
+        _apply_writes(store, sequence)
+        results.append(_derived_state(store))
+        store.close()
+    assert results[0] == results[1]
 
 
 # ---------------------------------------------------------------- the rules, by example

@@ -21,7 +21,9 @@ def test_before_the_first_rule_the_earliest_applies_and_newer_rules_win():
     assert rules.at("trace.max_depth", "2019-01-01") == 2
     assert rules.at("trace.max_depth", "2021-05-31") == 2
     assert rules.at("trace.max_depth", "2021-06-01") == 4
-    assert {r.key for r in rules.in_force("2021-06-02")} == {k for k, *_ in DEFAULT_RULES}
+    # principle 4: listing what is in force leaves out rules not yet effective
+    assert {r.key for r in rules.in_force("2021-06-02")} == {k for k, e, *_ in DEFAULT_RULES if e <= "2021-06-02"}
+    assert rules.rule_on("level.bands", "2021-06-02") is None
 
 
 def test_rule_values_are_checked():

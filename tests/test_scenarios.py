@@ -37,9 +37,16 @@ def _contact_dates(x: str, y: str) -> list[str]:
 
 
 def _expected(last: str, level_key: str, day: str) -> tuple[str | None, list[str]]:
+    """Quarantine end and test days from the plan in force on ``day`` (the
+    confirmation that traced the person): Day 1 is the day after ``last``, and
+    no test falls before ``day`` (DOMAIN.md)."""
     plan = RULES.at("quarantine.plan", day)[level_key]
     until = _plus(last, plan["days"]) if plan["days"] else None
-    return until, sorted(_plus(last, n) for n in plan["tests"])
+    return until, sorted({max(_plus(last, n), day) for n in plan["tests"]})
+
+
+def _setup_case(cid: str) -> dict:
+    return next(c for c in LB.SETUP_CASES if c["id"] == cid)
 
 
 def _confirm_args(case: dict) -> list[str]:
@@ -56,7 +63,9 @@ def test_pa1_an_f1_turns_positive_promotes_the_chain(long_bien, run_json):
     out = run_json(*_confirm_args(LB.PA1_CONFIRM))
     assert out["scenario"] == "PA1" and out["dry_run"] is False
     changes = {c["id"]: (c["from"], c["to"]) for c in out["changes"]}
-    assert changes == {"P2": ("F1", "F0"), "P4": ("F2", "F1"), "P5": ("F2", "F1"), "P7": (None, "F1"),
+    # P7 met P2 on 05-09, after P2 entered quarantine (BN1's confirmation):
+    # P2's infectious window had ended (11042/BYT-DP), so P7 is not an F1
+    assert changes == {"P2": ("F1", "F0"), "P4": ("F2", "F1"), "P5": ("F2", "F1"),
                        "P6": (None, "F2"), "P8": ("F2", None)}
     after = {r["id"]: r["level"] for r in run_json("list")}
     assert {p: after.get(p) for p in changes} == {p: to for p, (_, to) in changes.items()}
@@ -71,16 +80,18 @@ def test_pa1_schedules_follow_the_rule_in_force(long_bien, run_json):
     assert set(sched) == {c["id"] for c in out["changes"]}
     # F0: quarantine ends on the confirmation day, treatment from then on
     assert sched["P2"]["level"] == "F0" and sched["P2"]["quarantine_until"] == day and sched["P2"]["tests"] == []
-    # F1 of P2: last contact with P2 inside P2's infectious window
+    # F1 of P2: last contact with P2 inside P2's infectious window, which ends
+    # when P2 entered quarantine (the confirmation of its source BN1)
     start = _plus(day, -RULES.at("window.infectious_before_days", day))
-    for person in ("P4", "P5", "P7"):
-        last = max(d for d in _contact_dates(person, "P2") if start <= d <= day)
+    isolated = _setup_case("BN1")["confirmed"]
+    for person in ("P4", "P5"):
+        last = max(d for d in _contact_dates(person, "P2") if start <= d <= isolated)
         until, tests = _expected(last, "F1", day)
         assert (sched[person]["level"], sched[person]["quarantine_until"], sched[person]["tests"]) == \
                ("F1", until, tests), person
-    # P5 met P2 twice: the later exposure restarts the period
-    assert sched["P5"]["last_exposure"] == max(_contact_dates("P5", "P2"))
-    assert sched["P5"]["last_exposure"] > min(_contact_dates("P5", "P2"))
+    # P5 met P2 again on 05-10, in quarantine: not an exposure, the period does not restart
+    assert sched["P5"]["last_exposure"] < max(_contact_dates("P5", "P2"))
+    assert "P7" not in sched
     # F2 of P4: contact inside P4's window (its exposure to P2 .. P2's confirmation)
     last = max(d for d in _contact_dates("P6", "P4") if sched["P4"]["last_exposure"] <= d <= day)
     until, tests = _expected(last, "F2", day)
@@ -167,7 +178,8 @@ def test_pa2_ranks_candidate_sources_with_reasons(long_bien, run_json):
     cands = {c["id"]: c for c in out["candidates"]}
     w = SCORE_WEIGHTS
     expected = {
-        "BN7": w["case"] + w["case_window"] + w["checkin"] + w["unknown_unit_case"] + w["unit"],
+        # the market visit (05-09) is in BN9's look-back window but before BN7's infectious window
+        "BN7": w["case"] + w["checkin"] + w["unknown_unit_case"] + w["unit"],
         "BN8": w["contact"] + w["case"] + w["workplace"],
         "Q1": w["contact"],
         "Q2": w["household"] + w["unit"],
@@ -232,7 +244,7 @@ def test_scenario_queries_never_scan_the_district(long_bien):
     store = Store.open(long_bien)
     params = {"p": "BN9", "lo": "2021-05-01", "hi": "2021-05-20", "place": 1, "ward": "Thạch Bàn",
               "unit": "TDP 3", "workplace": "x", "day": "2021-05-20"}
-    queries = [sql.CONTACTS_IN_RANGE, sql.HOUSEHOLD_CONTACTS, sql.CHECKINS_OF, sql.CHECKINS_AT,
+    queries = [sql.CONTACTS_IN_RANGE, sql.CHECKINS_OF, sql.CHECKINS_AT,
                sql.UNIT_RESIDENTS, sql.CASES_IN_UNIT, sql.CASES_AT_WORKPLACE, sql.FOLLOWUPS_DUE]
     for q in queries:
         steps = sql.plan_of(store, q, params)

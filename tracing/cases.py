@@ -6,8 +6,9 @@ the new quarantine/test schedules of everyone whose level or exposure changed
 (and keeps the ``followups`` table in step), and for a confirmation the
 scenario of the notices:
 
-* ``PA1``: the person had a known source or exposure (traced F1/F2, a recorded
-  ``--source``, a contact with an earlier case's chain): the chain is promoted;
+* ``PA1``: the person had a known source or exposure (in quarantine as a
+  traced F1/F2 on the sample date, a recorded ``--source``, an encounter with
+  an earlier case's chain inside its incubation window): the chain is promoted;
 * ``PA2``: no known source: the case is marked ``unknown_source``, candidate
   sources are ranked over the incubation window and a zone is proposed (also
   for PA1 with ``zone=True``).
@@ -18,9 +19,9 @@ The result has the keys of ``shared/CLI.md``: ``id``, ``scenario``,
 
 from __future__ import annotations
 
-from .i18n import _
 from . import followups, levels, scenarios
 from .errors import Conflict, InvalidValue, NotFound
+from .i18n import N_, Msg, _
 from .levels import level_name
 from .people import check_id, ensure_persons
 from .values import choice, past_date, today
@@ -55,8 +56,6 @@ def check_plausible(row: dict, earliest: str) -> None:
                                  "case.earliest_date; for a historical line list: tracing rules set "
                                  "case.earliest_date YYYY-MM-DD --from 2020-01-01)").format(
                 option=option, day=day, earliest=earliest))
-
-
 
 
 def clean_case(fields: dict) -> dict:
@@ -97,10 +96,64 @@ def _merge(first, second) -> list:
     return [c for _, c in sorted(by_id.items()) if not levels._same(c.old, c.new)]
 
 
-def _bookkeeping(store, changes, why: str, *, case_id=None, case_row=None) -> tuple[list[dict], dict]:
-    schedule = scenarios.schedules(store, changes, case_id=case_id, case_row=case_row)
-    counts = followups.apply_schedule(store, schedule, why)
-    return schedule, counts
+def onset_warning(row: dict) -> str | None:
+    """The warning for an onset after the sample date (DOMAIN.md: the window
+    then starts before the sample; ``check`` reports ``onset_after_sample``).
+    A Msg: English in JSON, translated for people.
+
+    >>> onset_warning({"person": "B", "onset": "2021-07-25", "confirmed": "2021-07-22"})
+    'B: onset 2021-07-25 is after the sample date 2021-07-22; the infectious window starts 2 days before the sample'
+    """
+    if row.get("onset") and row.get("confirmed") and row["onset"] > row["confirmed"]:
+        return Msg(N_("{id}: onset {date_onset} is after the sample date {date}; the infectious window starts "
+                      "2 days before the sample"), id=row["person"], date_onset=row["onset"], date=row["confirmed"])
+    return None
+
+
+def source_cycle(store, case_id: str, sources) -> list[str] | None:
+    """The cycle ``[case_id, s, …, case_id]`` that recording ``sources`` as
+    sources of ``case_id`` would close, following recorded sources
+    (``case_sources``) and derived ones (``level_sources``); None when there
+    is none. Breadth-first from the sources, indexed lookups only."""
+    parent: dict[str, str | None] = {s: None for s in sources}
+    frontier = list(dict.fromkeys(sources))
+    while frontier:
+        if case_id in parent:
+            break
+        recorded = store.case_sources(frontier)
+        derived = store.levels(frontier)
+        nxt = []
+        for p in frontier:
+            ups = set(recorded.get(p, [])) | set((derived.get(p) or {}).get("sources") or {})
+            for up in sorted(ups):
+                if up not in parent:
+                    parent[up] = p
+                    nxt.append(up)
+        frontier = nxt
+    if case_id not in parent:
+        return None
+    return _cycle_path(case_id, parent)
+
+
+def _cycle_path(case_id: str, parent: dict) -> list[str]:
+    """``[case_id, new source, …, case_id]``, each having the next as source."""
+    chain = []
+    node = case_id
+    while node is not None:
+        chain.append(node)
+        node = parent[node]
+    return [case_id, *reversed(chain[1:]), case_id] if len(chain) > 1 else [case_id, case_id]
+
+
+def _refuse_cycle(store, case_id: str, sources) -> None:
+    cycle = source_cycle(store, case_id, sources)
+    if cycle:
+        raise Conflict(_("--source: would make a cycle of sources: {cycle} (each has the next as source); "
+                         "nothing was written").format(cycle=" → ".join(cycle)))
+
+
+def _bookkeeping(store, changes, why: str, *, case_id=None, case_row=None, region=()) -> tuple[list[dict], dict]:
+    return followups.reschedule(store, changes, why, region=region, case_id=case_id, case_row=case_row)
 
 
 def confirm(store, fields: dict) -> dict:
@@ -122,20 +175,30 @@ def confirm(store, fields: dict) -> dict:
                          "a source or `tracing case unconfirm` to correct it").format(
                            cid=cid, confirmed=existing['confirmed']))
     before = store.levels([cid]).get(cid)
-    row["prior_level"] = before["level"] if before else None
+    # DOMAIN.md: "found in quarantine" only when the person's quarantine
+    # period (from their schedule) covers the sample date
+    period = scenarios.quarantine_period(store, cid, before)
+    in_quarantine = period is not None and period[0] <= row["confirmed"] <= period[1]
+    row["prior_level"] = before["level"] if in_quarantine else None
+    if in_quarantine and not fields.get("isolated"):
+        # 11042/BYT-DP: the infectious window ends at the start of the quarantine the person was in
+        row["isolated"] = min(period[0], row["confirmed"])
+    warnings = [w for w in [onset_warning(row)] if w]
     sources = row.pop("sources")
+    _refuse_cycle(store, cid, sources)
     store.upsert_case(row)
     store.add_case_sources(cid, sources)
-    changes = levels.rederive(store, {cid}, changed_cases={cid})
+    region: set[str] = set()
+    changes = levels.rederive(store, {cid}, changed_cases={cid}, region_out=region)
     entry = store.levels([cid]).get(cid) or {}
     scenario = scenarios.scenario_of(row["prior_level"], sources, entry.get("primary_source"),
                                      bool(row["unknown_source"]))
     if scenario == "PA2" and not row["unknown_source"]:
         row["unknown_source"] = 1  # no known source: an unknown-source case in every report
         store.upsert_case(row)
-        changes = _merge(changes, levels.rederive(store, {cid}))
+        changes = _merge(changes, levels.rederive(store, {cid}, region_out=region))
     why = f"case confirm {cid} ({scenario}, sample {row['confirmed']})"
-    schedule, counts = _bookkeeping(store, changes, why, case_id=cid, case_row=row)
+    schedule, counts = _bookkeeping(store, changes, why, case_id=cid, case_row=row, region=region)
     candidates, zone = [], None
     if scenario == "PA2":
         candidates = scenarios.candidates(store, cid, limit=fields.get("candidates") or scenarios.CANDIDATE_LIMIT)
@@ -148,7 +211,7 @@ def confirm(store, fields: dict) -> dict:
     public = changes_json(changes)
     store.note(case=cid, confirmed=row["confirmed"], scenario=scenario, changes=public,
                followups=counts, why=why)
-    return {"id": cid, "scenario": scenario, "dry_run": store.dry_run, "changes": public,
+    return {"id": cid, "scenario": scenario, "dry_run": store.dry_run, "changes": public, "warnings": warnings,
             "schedule": schedule, "candidates": candidates, "zone": zone, "followups": counts,
             "prior_level": level_name(row["prior_level"]), "case": row, "sources": sources,
             "unknown_source": bool(row["unknown_source"]), "_changes": changes}
@@ -163,9 +226,10 @@ def unconfirm(store, case_id: str) -> dict:
     if case is None:
         raise NotFound(_("{case_id} is not a confirmed case").format(case_id=case_id))
     store.delete_case(case_id)
-    changes = levels.rederive(store, {case_id}, changed_cases={case_id})
+    region: set[str] = set()
+    changes = levels.rederive(store, {case_id}, changed_cases={case_id}, region_out=region)
     why = f"case unconfirm {case_id} (sample {case['confirmed']} was a false positive)"
-    schedule, counts = _bookkeeping(store, changes, why, case_row=case)
+    schedule, counts = _bookkeeping(store, changes, why, case_row=case, region=region)
     public = changes_json(changes)
     store.note(case=case_id, changes=public, followups=counts, why=why)
     return {"id": case_id, "dry_run": store.dry_run, "changes": public, "schedule": schedule,
@@ -174,7 +238,12 @@ def unconfirm(store, case_id: str) -> dict:
 
 def link(store, case_id: str, sources: list[str]) -> dict:
     """Record a source found later (a PA2 case becomes linked:
-    ``unknown_source`` is cleared, so reports count it as linked)."""
+    ``unknown_source`` is cleared, so reports count it as linked).
+
+    A link that would close a cycle of sources raises :class:`Conflict`
+    naming the cycle (nothing written); a source that is not a confirmed case
+    is accepted with a warning (``warnings``). The link's date is the last
+    qualifying contact before the case's onset (:mod:`tracing.levels`)."""
     case_id = check_id(case_id)
     case = store.get_case(case_id)
     if case is None:
@@ -185,16 +254,21 @@ def link(store, case_id: str, sources: list[str]) -> dict:
     if case_id in sources:
         raise InvalidValue(_("--source: {case_id} cannot be its own source").format(case_id=case_id))
     ensure_persons(store, sources)
+    _refuse_cycle(store, case_id, sources)
+    known = store.cases(sources)
+    warnings = [Msg(N_("{source} is not a confirmed case: recorded as the source of {case} all the same"),
+                    source=s, case=case_id) for s in sources if s not in known]
     was_unknown = bool(case["unknown_source"])
     store.add_case_sources(case_id, sources)
     if was_unknown:
         case["unknown_source"] = 0
         store.upsert_case(case)
-    changes = levels.rederive(store, {case_id})
+    region: set[str] = set()
+    changes = levels.rederive(store, {case_id}, region_out=region)
     why = f"case link {case_id} --source {' '.join(sources)}"
-    schedule, counts = _bookkeeping(store, changes, why, case_row=case)
+    schedule, counts = _bookkeeping(store, changes, why, case_row=case, region=region)
     public = changes_json(changes)
     store.note(case=case_id, sources=sources, was_unknown_source=was_unknown, changes=public, followups=counts)
     return {"id": case_id, "dry_run": store.dry_run, "sources": store.case_sources([case_id]).get(case_id, []),
-            "scenario": "linked", "was_unknown_source": was_unknown, "unknown_source": False,
+            "scenario": "linked", "was_unknown_source": was_unknown, "unknown_source": False, "warnings": warnings,
             "changes": public, "schedule": schedule, "followups": counts, "_changes": changes}

@@ -15,6 +15,8 @@ Each finding is ``{"check", "ids", "message"}``, naming the records:
   day and month are swapped (a M/D/Y date read as D/M/Y, or the reverse);
 * ``duplicate_id_merged`` – rows of one id in an imported file that were
   merged into one record (each filled the other's blanks): same person?
+* ``onset_after_sample`` – a case whose onset is after its positive sample
+  date (its infectious window starts before the sample: DOMAIN.md).
 
 >>> cycles({("A", "B"), ("B", "A"), ("B", "C")})
 [['A', 'B']]
@@ -29,7 +31,7 @@ from .store import reports as sql
 from .values import today
 
 CHECKS = ("onset_order", "contact_after_isolation", "contact_before_birth", "two_wards", "no_contacts",
-          "source_cycle", "date_order", "duplicate_id_merged")
+          "source_cycle", "date_order", "duplicate_id_merged", "onset_after_sample")
 SWAP_WINDOW_DAYS = 60
 """A swapped onset counts as plausible when it falls this many days before confirmation or fewer."""
 
@@ -161,6 +163,11 @@ def run(store) -> list[dict]:
         out.append({"check": "duplicate_id_merged", "ids": [r["id"]],
                     "message": Msg(N_("{id}: rows of {detail} were merged into one record; same person?"),
                                    id=r["id"], detail=r["detail"])})
+    for r in sql.onset_after_confirmation(store):
+        out.append({"check": "onset_after_sample", "ids": [r["id"]],
+                    "message": Msg(N_("case {id}: onset {date_onset} is after the sample date {date}; the "
+                                      "infectious window starts 2 days before the sample"),
+                                   id=r["id"], date_onset=r["onset"], date=r["confirmed"])})
     order = {c: i for i, c in enumerate(CHECKS)}
     out.sort(key=lambda f: (order[f["check"]], f["ids"]))
     return out

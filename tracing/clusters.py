@@ -19,7 +19,9 @@ of the contacts table is read (cases and traced persons), through indexes.
 
 **Roots**: cases of the cluster with no infector inside it (the infector of
 a case is its primary source when that is a case, else the case at the top of
-the primary source's chain). **Active**: some link of the cluster, or the
+the primary source's chain), and for every cycle of infectors the cycle's
+earliest case (a cycle has no case outside it to start from), so ``tree``
+from the roots reaches every case. **Active**: some link of the cluster, or the
 confirmation of one of its cases, is dated within ``cluster.followup_days``
 (a rule) before today.
 
@@ -135,6 +137,31 @@ def infectors(facts: dict[str, dict], cases) -> dict[str, str | None]:
     return out
 
 
+def tree_roots(tree: dict[str, str | None], cases: list[str]) -> list[str]:
+    """Cases with no infector, plus the first case (in ``cases`` order: by
+    confirmation) of every cycle of infectors, in ``cases`` order.
+
+    >>> tree_roots({"A": None, "B": "A", "C": "D", "D": "C"}, ["A", "B", "C", "D"])
+    ['A', 'C']
+    """
+    order = {c: i for i, c in enumerate(cases)}
+    roots = {c for c in cases if tree.get(c) is None}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in cases:
+        path = []
+        node = start
+        while node is not None and node in order and node not in state:
+            state[node] = 1
+            path.append(node)
+            node = tree.get(node)
+        if node is not None and state.get(node) == 1:  # the path closed a cycle at node
+            cycle = path[path.index(node):]
+            roots.add(min(cycle, key=order.__getitem__))
+        for n in path:
+            state[n] = 2
+    return [c for c in cases if c in roots] or cases[:1]
+
+
 def _number(cluster_id: str) -> int:
     return int(cluster_id[1:])
 
@@ -239,7 +266,7 @@ def _compute(store, min_size: int, active: bool) -> tuple[list[dict], tuple]:
         if active and not is_active:
             continue
         tree = infectors(facts, cases)
-        roots = [c for c in cases if tree[c] is None] or cases[:1]
+        roots = tree_roots(tree, cases)
         focus, over_from, last_isolated = foci.status(
             store.rules(), [(facts[c]["confirmed"], facts[c]["isolated"]) for c in cases], now.isoformat())
         out.append({"id": cid, "size": len(cases), "cases": cases, "first": min(dates), "last": max(dates),
@@ -324,7 +351,12 @@ def show(store, cluster_id: str) -> dict:
         if other in key and case in key and key[other] < key[case]:
             continue  # an earlier case: not at risk from this one
         exposures.append((setting, other, other in facts))
-    pairs = [(facts[s]["onset"], facts[c]["onset"]) for c, s in tree.items() if s is not None]
+    # every source pair of two cases of the cluster (recorded, derived, and the
+    # tree's infector links), each once, as epicontacts get_pairwise does
+    inside = set(cases)
+    source_pairs = {(c, s) for c, s in tree.items() if s is not None}
+    source_pairs |= {(c, s) for c, s in sql.case_source_pairs(store, cases) if s in inside and s != c}
+    pairs = [(facts[s]["onset"], facts[c]["onset"]) for c, s in sorted(source_pairs)]
     serial = measures.serial_intervals(pairs)
     serial.pop("values")
     result = {

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from . import checkins, followups, levels
 from .i18n import _
-from . import levels
 from .errors import InvalidValue
 from .people import ensure_persons, check_id
 from .values import clean_text, parse_bool, parse_datetime, parse_int, parse_setting, past_date, today
@@ -27,18 +27,37 @@ def clean_contact(fields: dict) -> dict:
 def add_contact(store, fields: dict) -> dict:
     """Record a contact and re-derive the levels it touches.
 
-    Returns ``{"a", "b", "new": bool, "changes": [Change]}``.
+    A new exposure restarts the period (DOMAIN.md): the follow-ups of
+    everyone re-derived are rescheduled as if the contact had been entered
+    first. Returns ``{"a", "b", "new": bool, "changes": [Change],
+    "schedule": [...], "followups": counts}``.
     """
     row = clean_contact(fields)
     ensure_persons(store, [row["a"], row["b"]])
     new = store.insert_contact(row)
-    changes = levels.rederive(store, {row["a"], row["b"]}) if new else []
-    store.note(contact=[row["a"], row["b"], row["date"]], changes=len(changes))
-    return {"a": row["a"], "b": row["b"], "date": row["date"], "new": new, "changes": changes}
+    changes, schedule, counts = _derive(store, {row["a"], row["b"]}, new,
+                                        f"contact {row['a']}–{row['b']} on {row['date'] or 'an unknown date'}")
+    store.note(contact=[row["a"], row["b"], row["date"]], changes=len(changes), followups=counts)
+    return {"a": row["a"], "b": row["b"], "date": row["date"], "new": new, "changes": changes,
+            "schedule": schedule, "followups": counts}
+
+
+def _derive(store, seeds: set[str], new: bool, why: str) -> tuple[list, list, dict]:
+    """Re-derive around ``seeds`` after a new encounter and reschedule."""
+    if not new:
+        return [], [], {"scheduled": 0, "cancelled": 0, "kept": 0}
+    region: set[str] = set()
+    changes = levels.rederive(store, seeds, region_out=region)
+    schedule, counts = followups.reschedule(store, changes, why, region=region)
+    return changes, schedule, counts
 
 
 def add_checkin(store, person: str, place: str, at, until=None) -> dict:
-    """Record a QR check-in of ``person`` at ``place`` (created when new)."""
+    """Record a QR check-in of ``person`` at ``place`` (created when new) and
+    re-derive the levels of everyone whose stay there overlaps it (an
+    exposure by rule ``checkin.exposure``, :mod:`tracing.checkins`).
+
+    Returns ``{"person", "place", "at", "until", "new", "changes": [Change]}``."""
     person = check_id(person, "person")
     name = clean_text(place, "place")
     if not name:
@@ -54,7 +73,11 @@ def add_checkin(store, person: str, place: str, at, until=None) -> dict:
                                end=end, start=start))
     ensure_persons(store, [person])
     place_id = store.place_id(name)
-    new = store.insert_checkin(person, place_id, start.isoformat(sep=" "), end.isoformat(sep=" ") if end else None)
-    store.note(checkin=[person, name, start.isoformat(sep=" ")])
+    at_text, until_text = start.isoformat(sep=" "), end.isoformat(sep=" ") if end else None
+    new = store.insert_checkin(person, place_id, at_text, until_text)
+    seeds = checkins.overlapping_persons(store, place_id, at_text, until_text, store.rules()) | {person}
+    changes, schedule, counts = _derive(store, seeds, new, f"check-in of {person} at {name} {at_text[:16]}")
+    store.note(checkin=[person, name, start.isoformat(sep=" ")], changes=len(changes), followups=counts)
     return {"person": person, "place": name, "at": start.isoformat(sep=" ", timespec="minutes"),
-            "until": end.isoformat(sep=" ", timespec="minutes") if end else None, "new": new}
+            "until": end.isoformat(sep=" ", timespec="minutes") if end else None, "new": new,
+            "changes": changes, "schedule": schedule, "followups": counts}

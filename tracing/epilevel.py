@@ -123,8 +123,12 @@ def assess(store, week_of_day=None, by: str = "ward") -> list[dict]:
         raise InvalidValue(_("--by: '{by}' is not one of {BY}").format(by=by, BY=', '.join(BY)))
     monday, sunday = week_of(week_of_day or today())
     rules = store.rules()
-    bands = rules.at("level.bands", sunday)
-    assessment = rules.at("level.assessment", sunday)
+    # principle 4: a rule applies only from its effective date; before Res.
+    # 128/NQ-CP (level.bands from 2021-10-11) there is no level to give
+    rule = rules.rule_on("level.bands", sunday)
+    bands = rule.value if rule else None
+    no_rule = None if rule else no_level_rule(rules, sunday)
+    assessment = (rules.rule_on("level.assessment", sunday) or rules.rule_on("level.assessment", "9999-12-31")).value
     pops = sql.populations(store, by)
     criteria = sql.population_criteria(store, by)
     counts: Counter = Counter()
@@ -153,10 +157,22 @@ def assess(store, week_of_day=None, by: str = "ward") -> list[dict]:
         if pop == 0:
             out.append({**base, "note": Msg(N_("population is 0"))})
             continue
-        case_level = band_level(bands, n * 100_000 / pop)
+        case_level = band_level(bands, n * 100_000 / pop) if bands else None
         level, missing, reasons = (criteria_level(assessment, case_level, crit) if case_level is not None
                                    else (None, [], []))
         out.append({**base, "per_100k": round(n * 100_000 / pop, 1), "case_level": case_level, "level": level,
                     "not_assessed": missing, "reasons": reasons,
-                    "note": _note(reasons, missing)})
+                    "note": no_rule or _note(reasons, missing)})
     return out
+
+
+def no_level_rule(rules, day):
+    """Why there is no level on ``day``: no rule ``level.bands`` in force yet
+    (a Msg: English in JSON, translated in tables).
+
+    >>> from tracing.rules import Rules
+    >>> no_level_rule(Rules.defaults(), dt.date(2021, 6, 6))
+    'no epidemic-level rule in force on 2021-06-06 (level.bands applies from 2021-10-11)'
+    """
+    return Msg(N_("no epidemic-level rule in force on {date} (level.bands applies from {date_first})"),
+               date=str(day), date_first=rules.first_effective("level.bands") or "–")

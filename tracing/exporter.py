@@ -42,6 +42,13 @@ FORMATS = ("epicontacts", "godata", "csv")
 PERSON_COLUMNS = ["id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit", "ward",
                   "district", "workplace", "vaccinated", "recovered", "quarantine_start"]
 CONTACT_COLUMNS = ["from", "to", "date", "setting", "place", "minutes", "masked"]
+#: Recorded sources (``case link``/``--source``) with the exposure each link
+#: stands for: the last qualifying contact before the infectee's onset (the
+#: date :mod:`tracing.levels` keeps on the source), not its confirmation date.
+LINKED_EDGES = """SELECT s.source, s.case_id, ls.date AS exposure FROM case_sources s
+                   JOIN cases c ON c.person = s.case_id
+                   LEFT JOIN level_sources ls ON ls.person = s.case_id AND ls.source = s.source
+                   ORDER BY s.case_id, s.source"""
 CASE_COLUMNS = ["id", "confirmed", "onset", "isolated", "unknown_source", "source"]
 
 
@@ -300,12 +307,11 @@ def _godata(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     def relationships():
         kinds = {p: ("case" if lvl == 0 else "contact") for p, lvl in store.conn.execute("SELECT person, level FROM levels")}
         kind = lambda p: "LNG_REFERENCE_DATA_CATEGORY_PERSON_TYPE_" + ("CASE" if kinds[p] == "case" else "CONTACT")  # noqa: E731
-        for r in _rows(store, """SELECT s.source, s.case_id, c.confirmed FROM case_sources s
-                                 JOIN cases c ON c.person = s.case_id ORDER BY s.case_id, s.source"""):
+        for r in _rows(store, LINKED_EDGES):
             if r["source"] in kinds and r["case_id"] in kinds:
                 yield {"persons[1].visualId": ids(r["source"]), "persons[1].type": kind(r["source"]),
                        "persons[2].visualId": ids(r["case_id"]), "persons[2].type": kind(r["case_id"]),
-                       "contactDate": r["confirmed"], "contactDateEstimated": "true",
+                       "contactDate": r["exposure"], "contactDateEstimated": "true",
                        "certaintyLevelId": "LNG_REFERENCE_DATA_CATEGORY_CERTAINTY_LEVEL_3_HIGH"}
         for r in _rows(store, "SELECT a, b, date, setting FROM contacts ORDER BY a, b, date"):
             if r["a"] not in kinds or r["b"] not in kinds:

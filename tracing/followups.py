@@ -18,9 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from . import scenarios
 from .i18n import _
 from .errors import InvalidValue, NotFound
-from .levels import level_name
+from .levels import Change, level_name
 from .people import check_id
 from .store import scenarios as sql
 from .values import RESULTS, parse_date, parse_result, past_date, today
@@ -47,13 +48,34 @@ def wanted(entry: dict) -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
+def reschedule(store, changes, why: str, *, region=(), case_id=None, case_row=None) -> tuple[list[dict], dict]:
+    """Schedules after a write: everyone whose level entry changed, and every
+    traced person of the re-derived ``region`` whose follow-ups no longer fit
+    (a new exposure restarts the period: DOMAIN.md), so the follow-ups are the
+    same whatever order the facts were entered in. Returns ``(schedule,
+    counts)``: the schedule of the changed persons and of those rescheduled."""
+    seen = {c.id for c in changes}
+    extra = [Change(p, e, e) for p, e in sorted(store.levels(set(region) - seen).items()) if e["level"] > 0]
+    schedule = scenarios.schedules(store, [*changes, *extra], case_id=case_id, case_row=case_row)
+    counts, moved = _apply(store, schedule, why)
+    return [e for e in schedule if e["id"] in seen or e["id"] in moved], counts
+
+
 def apply_schedule(store, schedule: list[dict], why: str) -> dict:
     """Make the pending follow-ups of every person in ``schedule`` match it.
 
     Returns ``{"scheduled", "cancelled", "kept"}`` counts.
     """
+    return _apply(store, schedule, why)[0]
+
+
+def _apply(store, schedule: list[dict], why: str) -> tuple[dict, set[str]]:
+    """:func:`apply_schedule`, also returning the persons whose follow-ups
+    changed. A wanted follow-up already done (a test visited) is not added again."""
     ids = [e["id"] for e in schedule]
     pending = sql.pending_followups(store, ids)
+    done = sql.finished_followups(store, ids)
+    moved: set[str] = set()
     cancel: dict[str, list[int]] = {}
     new_rows = []
     kept = 0
@@ -66,7 +88,7 @@ def apply_schedule(store, schedule: list[dict], why: str) -> dict:
             reason = f"confirmed F0, moves to treatment: {why}"
         else:
             reason = f"superseded by the {entry['level']} schedule: {why}"
-        left = list(want)
+        left = [w for w in want if (entry["id"], *w) not in done]
         for row in have:
             if row["kind"] not in KINDS and entry["level"] != "F0":
                 continue
@@ -76,12 +98,14 @@ def apply_schedule(store, schedule: list[dict], why: str) -> dict:
                 kept += 1
             else:
                 cancel.setdefault(reason, []).append(row["id"])
+                moved.add(entry["id"])
+        moved.update(entry["id"] for _ in left[:1])
         for kind, due in left:
             new_rows.append({"person": entry["id"], "kind": kind, "due": due,
                              "detail": {"level": entry["level"], "plan": entry.get("plan"), "why": why}})
     cancelled = sum(sql.cancel_followups(store, fids, reason) for reason, fids in sorted(cancel.items()))
     scheduled = sql.insert_followups(store, new_rows)
-    return {"scheduled": scheduled, "cancelled": cancelled, "kept": kept}
+    return {"scheduled": scheduled, "cancelled": cancelled, "kept": kept}, moved
 
 
 def day_text(value, field: str = "--date") -> str:

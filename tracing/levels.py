@@ -3,8 +3,12 @@
 Levels are never typed in. They follow ``shared/DOMAIN.md``:
 
 * a confirmed case is ``F0``; its infectious window runs from
-  ``window.infectious_before_days`` before onset (or before the positive sample
-  when there is no onset) to the day it was isolated, both days included;
+  ``window.infectious_before_days`` before the earlier of onset and positive
+  sample (a positive sample proves infection that day; no onset: the sample)
+  to the day it was isolated, both days included (11042/BYT-DP);
+* encounters are recorded contacts and, where rule ``checkin.exposure`` is in
+  force, overlapping QR check-ins (:mod:`tracing.checkins`), judged alike; a
+  source known only through check-ins is flagged ``checkin``;
 * a contact with a transmitter makes the other person one level deeper when it
   is dated inside the transmitter's window: an F0's infectious window, or for an
   F1, F2… the days from its first qualifying exposure to the day it was
@@ -19,8 +23,12 @@ Levels are never typed in. They follow ``shared/DOMAIN.md``:
   lowest reachable, their sources are the transmitters that give that level and
   the primary source is the one with the earliest qualifying exposure;
 * a case also gets *exposure* sources: the earlier cases, or traced persons of
-  earlier cases' chains, it met in their windows, so the tree can hang a case
-  under the chain it came from. A case recorded with ``--source`` uses that.
+  earlier cases' chains, it met in their windows and inside its own
+  incubation window (``window.incubation_days`` before onset, else sample:
+  DOMAIN.md 'A source must fit in time'), so the tree can hang a case under
+  the chain it came from. A case recorded with ``--source`` uses that; the
+  date of a recorded source is the last qualifying contact with it on or
+  before the case's onset (else sample), None when they have none.
 
 The work is local: :func:`rederive` starts from the persons a write touched,
 adds everyone whose stored level depended on them, derives that region with
@@ -37,6 +45,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from .checkins import CHECKIN, exposures as checkin_exposures
 from .i18n import _
 from .rules import Rules
 from .values import today
@@ -73,18 +82,54 @@ class Case:
         return bool(self.onset or self.confirmed)
 
     @property
+    def reference(self) -> str | None:
+        """The earlier of onset and positive sample: onset after the sample
+        does not move infection later than the sample proves (DOMAIN.md);
+        None for an undated case."""
+        return min(d for d in (self.onset, self.confirmed) if d) if self.dated else None
+
+    @property
     def key(self) -> tuple:
         """Order of cases in time: who can have infected whom."""
-        return (self.onset or self.confirmed or "", self.confirmed or "", self.id)
+        return (self.reference or "", self.confirmed or "", self.id)
 
     def window(self, rules: Rules) -> tuple[str | None, str | None]:
-        """The infectious window; an end left open (None) when unknown: a
-        case without dates is infectious whenever (judged like undated contacts)."""
+        """Infectious window ``(first day, last day)``: rule
+        ``window.infectious_before_days`` before :attr:`reference` to isolation;
+        an end left open (None) when unknown: a case without dates is
+        infectious whenever (judged like undated contacts).
+
+        >>> Case("A", "2021-07-22", "2021-07-25", "2021-07-22").window(Rules.defaults())
+        ('2021-07-20', '2021-07-22')
+        """
         if not self.dated:
             return None, None
         before = rules.at("window.infectious_before_days", self.confirmed or self.onset)
-        start = dt.date.fromisoformat(self.onset or self.confirmed) - dt.timedelta(days=before)
+        start = dt.date.fromisoformat(self.reference) - dt.timedelta(days=before)
         return start.isoformat(), self.isolated
+
+    def incubation(self, rules: Rules) -> tuple[str | None, str | None]:
+        """Look-back (incubation) window ``(far, near)``: rule
+        ``window.incubation_days`` (default 14 to 2) days before :attr:`reference`
+        (DOMAIN.md, PA2 and 'A source must fit in time').
+
+        >>> Case("B", "2021-10-20", None, "2021-10-20").incubation(Rules.defaults())
+        ('2021-10-06', '2021-10-18')
+        """
+        if not self.dated:
+            return None, None
+        far, near = rules.at("window.incubation_days", self.confirmed or self.onset)
+        ref = dt.date.fromisoformat(self.reference)
+        return (ref - dt.timedelta(days=int(far))).isoformat(), (ref - dt.timedelta(days=int(near))).isoformat()
+
+    def fits_incubation(self, date: str | None, rules: Rules) -> bool:
+        """Can an exposure on ``date`` be this case's source? Undated counts
+        (conservative, flagged ``undated``); rule ``window.source_incubation``."""
+        if date is None or not self.dated or not rules.at("window.source_incubation",
+                                                          self.confirmed or self.onset):
+            return True
+        lo, hi = self.incubation(rules)
+        return lo <= date <= hi
 
 
 def case_from_row(row: dict) -> Case:
@@ -116,19 +161,22 @@ def qualifies(date: str | None, setting: str | None, minutes: int | None, masked
 
 
 class _Pair:
-    """What one transmitter gave one receiver: earliest date, undated/unverified."""
-    __slots__ = ("date", "dated", "verified")
+    """What one transmitter gave one receiver: earliest date, undated,
+    unverified, known only through check-ins."""
+    __slots__ = ("date", "dated", "verified", "recorded")
 
     def __init__(self):
         self.date = None
         self.dated = False
         self.verified = False
+        self.recorded = False
 
-    def add(self, date, verified):
+    def add(self, date, verified, via=None):
         if date is not None and (self.date is None or date < self.date):
             self.date = date
         self.dated = self.dated or date is not None
         self.verified = self.verified or verified
+        self.recorded = self.recorded or via != CHECKIN
 
 
 def _sort_key(item):
@@ -158,14 +206,14 @@ class Derivation:
         if self.region is None:
             self.case_rows = store.cases()
         else:
-            edges = store.contacts_of(self.region)
+            edges = encounters(store, self.region, self.rules)
             adj: dict[str, list[tuple]] = defaultdict(list)
             outside = set()
             for edge in edges:
                 x, y = edge[0], edge[1]
                 adj[x].append(edge[1:])
                 if y not in self.region:
-                    adj[y].append((x, *edge[2:]))
+                    adj[y].append((x, *edge[2:]))  # the boundary sees the edge from its side
                     outside.add(y)
                     self.boundary_edges.append(edge)
             self.adj = adj
@@ -180,7 +228,7 @@ class Derivation:
         if self.adj is not None:
             return {t: self.adj.get(t, []) for t in transmitters}
         out: dict[str, list[tuple]] = defaultdict(list)
-        for edge in self.store.contacts_of(transmitters):
+        for edge in encounters(self.store, transmitters, self.rules):
             out[edge[0]].append(edge[1:])
         return out
 
@@ -216,7 +264,7 @@ class Derivation:
                 entry = transmitters[t]
                 lo, hi = self.window(t, entry)
                 root_key = self.case_key(entry["root"]) if entry["level"] else self.case_key(t)
-                for other, date, setting, minutes, masked, _place in edges:
+                for other, date, setting, minutes, masked, _place, via in edges:
                     if not self.in_region(other):
                         continue
                     if other in self.cases:
@@ -224,15 +272,19 @@ class Derivation:
                         if root_key is None or (root_case.dated and self.cases[other].dated
                                                 and not root_key < self.cases[other].key):
                             continue
+                        if not self.cases[other].fits_incubation(date, self.rules):
+                            continue  # DOMAIN.md: a source must fit in time
+                    elif other in new:
+                        continue
+                    ok, verified = qualifies(date, setting, minutes, masked, lo, hi, self.rules)
+                    if not ok:
+                        continue  # no empty bucket: an exposure level needs a qualifying encounter
+                    if other in self.cases:
                         bucket = case_cands[other][level]
                     else:
-                        if other in new:
-                            continue
                         bucket = cands[other]
                         need_quarantine.add(other)
-                    ok, verified = qualifies(date, setting, minutes, masked, lo, hi, self.rules)
-                    if ok:
-                        bucket.setdefault(t, _Pair()).add(date, verified)
+                    bucket.setdefault(t, _Pair()).add(date, verified, via)
             self._load_quarantine(need_quarantine)
             for person, pairs in cands.items():
                 if not pairs:
@@ -246,10 +298,30 @@ class Derivation:
                     "sources": {s: p.date for s, p in pairs.items()},
                     "flags": _pair_flags(pairs.values()), "exposure_level": None,
                 }
+        link_dates = self._recorded_dates([c for c in new if c in self.cases and self.recorded.get(c)])
         for cid in list(new):
             if cid in self.cases:
-                self._finish_case(cid, new[cid], case_cands.get(cid, {}))
+                self._finish_case(cid, new[cid], case_cands.get(cid, {}), link_dates)
         return new
+
+    def _recorded_dates(self, case_ids: list[str]) -> dict[tuple[str, str], str | None]:
+        """``{(case, recorded source): date}``: the last contact with the
+        source that counts under the rules of its day, on or before the case's
+        onset (else sample): the exposure a recorded link stands for."""
+        out: dict[tuple[str, str], str | None] = {}
+        if not case_ids:
+            return out
+        for cid, edges in self.neighbours(case_ids).items():
+            case = self.cases[cid]
+            wanted = set(self.recorded.get(cid, []))
+            for other, date, setting, minutes, masked, _place, _via in edges:
+                if other not in wanted or date is None:
+                    continue
+                if not qualifies(date, setting, minutes, masked, None, case.reference, self.rules)[0]:
+                    continue
+                if out.get((cid, other)) is None or date > out[(cid, other)]:
+                    out[(cid, other)] = date
+        return out
 
     def _load_quarantine(self, persons: set[str]) -> None:
         todo = [p for p in persons if p not in self.quarantine_start]
@@ -259,7 +331,8 @@ class Derivation:
             for p in todo:
                 self.quarantine_start.setdefault(p, None)
 
-    def _finish_case(self, cid: str, entry: dict, by_level: dict[int, dict[str, _Pair]]) -> None:
+    def _finish_case(self, cid: str, entry: dict, by_level: dict[int, dict[str, _Pair]],
+                     link_dates: dict[tuple[str, str], str | None]) -> None:
         recorded = self.recorded.get(cid, [])
         pairs = by_level[min(by_level)] if by_level else {}
         entry["exposure_level"] = min(by_level) if by_level else None
@@ -269,7 +342,7 @@ class Derivation:
             dated = {s: pairs[s] for s in recorded if s in pairs}
             primary = min(dated.items(), key=_sort_key)[0] if dated else recorded[0]
             for s in recorded:
-                sources.setdefault(s, None)
+                sources[s] = link_dates.get((cid, s))
         elif pairs:
             primary = min(pairs.items(), key=_sort_key)[0]
         else:
@@ -290,7 +363,18 @@ def _pair_flags(pairs) -> set[str]:
             flags.add(UNDATED)
         if not pair.verified:
             flags.add(UNVERIFIED)
+        if not pair.recorded:
+            flags.add(CHECKIN)
     return flags
+
+
+def encounters(store, ids, rules: Rules) -> list[tuple]:
+    """Every encounter of ``ids``, seen from them:
+    ``(person, other, date, setting, minutes, masked, place, via)`` with
+    ``via`` None for a recorded contact and ``"checkin"`` for one derived
+    from overlapping check-ins (:mod:`tracing.checkins`)."""
+    ids = list(ids)
+    return [(*edge, None) for edge in store.contacts_of(ids)] + checkin_exposures(store, ids, rules)
 
 
 def _same(a: dict | None, b: dict | None) -> bool:
@@ -313,12 +397,14 @@ class Change:
         return (self.old or {}).get("level") != (self.new or {}).get("level")
 
 
-def rederive(store, seeds, *, changed_cases=()) -> list[Change]:
+def rederive(store, seeds, *, changed_cases=(), region_out: set | None = None) -> list[Change]:
     """Re-derive what a write to ``seeds`` can change and store it.
 
     ``changed_cases``: persons whose case status or dates changed (their
     dependents are re-derived too; a case whose dates did not change passes
-    nothing new down its chain). Returns every changed entry, sorted by id.
+    nothing new down its chain). Returns every changed entry, sorted by id;
+    ``region_out`` (a set) receives every person re-derived, so schedules that
+    depend on more than the entry (the last exposure) can follow.
     """
     seeds = set(seeds)
     if not seeds:
@@ -334,6 +420,8 @@ def rederive(store, seeds, *, changed_cases=()) -> list[Change]:
         if not grow:
             break
         pending = grow
+    if region_out is not None:
+        region_out |= region
     old = store.levels(region)
     changes = [Change(p, old.get(p), _public(new.get(p))) for p in sorted(region)
                if not _same(old.get(p), _public(new.get(p)))]
@@ -359,7 +447,7 @@ def _close(store, region: set[str], pending: set[str], expand_through: set[str])
 def _boundary_changes(d: Derivation, new: dict[str, dict]) -> set[str]:
     """Persons outside the region that the region's new entries would change."""
     grow = set()
-    for inside, outside, date, setting, minutes, masked, _place in d.boundary_edges:
+    for inside, outside, date, setting, minutes, masked, _place, _via in d.boundary_edges:
         entry = new.get(inside)
         if entry is None or entry["level"] >= d.depth:
             continue
@@ -367,6 +455,8 @@ def _boundary_changes(d: Derivation, new: dict[str, dict]) -> set[str]:
         if outside in d.cases:
             root_key = d.case_key(entry["root"]) if entry["level"] else d.case_key(inside)
             if root_key is None or not root_key < d.cases[outside].key:
+                continue
+            if not d.cases[outside].fits_incubation(date, d.rules):
                 continue
             current = d.fixed.get(outside, {}).get("exposure_level")
         else:

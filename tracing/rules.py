@@ -35,6 +35,13 @@ DEFAULT_RULES: list[tuple[str, str, object, str]] = [
      "Infectious window starts 2 days before onset (or before the positive sample). 11042/BYT-DP"),
     ("window.incubation_days", "2020-01-01", [14, 2],
      "PA2 backward tracing looks 14 to 2 days before onset (or sample)."),
+    ("window.source_incubation", "2020-01-01", True,
+     "A source derived from contacts must fall in the case's incubation window "
+     "(window.incubation_days before onset, else sample). shared/DOMAIN.md 'A source must fit in time'"),
+    ("checkin.exposure", "2020-01-01", True,
+     "Overlapping QR check-ins at one place, one person infectious, are an exposure (venue, minutes = "
+     "overlap, mask unknown) judged like a recorded contact. shared/DOMAIN.md 'QR check-ins'"),
+    ("checkin.stay_minutes", "2020-01-01", 60, "A check-in without an end time lasts this many minutes."),
     ("f1.close_contact_required", "2020-01-01", False, "Any contact in the window makes an F1."),
     ("f1.close_contact_required", "2021-12-29", True,
      "F1 needs body contact, unmasked within 2 m, masked >=15 min or same closed room, "
@@ -129,6 +136,9 @@ VALIDATORS = {
     "window.incubation_days": lambda v: isinstance(v, list) and len(v) == 2
     and all(isinstance(x, int) for x in v) and v[0] >= v[1] >= 0,
     "f1.close_contact_required": lambda v: isinstance(v, bool),
+    "window.source_incubation": lambda v: isinstance(v, bool),
+    "checkin.exposure": lambda v: isinstance(v, bool),
+    "checkin.stay_minutes": lambda v: isinstance(v, int) and 1 <= v <= 24 * 60,
     "f1.masked_minutes": lambda v: isinstance(v, int) and 0 <= v <= 24 * 60,
     "quarantine.protected_doses": lambda v: isinstance(v, int) and 0 <= v <= 10,
     "cluster.followup_days": lambda v: isinstance(v, int) and 1 <= v <= 365,
@@ -191,13 +201,34 @@ class Rules:
         return rules[max(i, 0)].value
 
     def in_force(self, day) -> list[Rule]:
-        """One rule per key: the one in force on ``day``."""
-        text = day.isoformat() if isinstance(day, dt.date) else str(day)
+        """One rule per key: the one in force on ``day``; keys whose first
+        effective date is after ``day`` are left out (principle 4: a rule
+        applies only from its effective date).
+
+        >>> [r.key for r in Rules.defaults().in_force("2021-06-01") if r.key.startswith("level")]
+        []
+        """
         out = []
         for key in sorted(self._by_key):
-            i = bisect.bisect_right(self._dates[key], text) - 1
-            out.append(self._by_key[key][max(i, 0)])
+            rule = self.rule_on(key, day)
+            if rule is not None:
+                out.append(rule)
         return out
+
+    def rule_on(self, key: str, day) -> Rule | None:
+        """The rule of ``key`` in force on ``day``, None before its first effective date.
+
+        >>> Rules.defaults().rule_on("level.bands", "2021-10-10") is None
+        True
+        """
+        text = day.isoformat() if isinstance(day, dt.date) else str(day)
+        i = bisect.bisect_right(self._dates.get(key, []), text) - 1
+        return self._by_key[key][i] if i >= 0 else None
+
+    def first_effective(self, key: str) -> str | None:
+        """The first effective date of ``key`` (None: no such rule)."""
+        dates = self._dates.get(key)
+        return dates[0] if dates else None
 
     def all(self) -> list[Rule]:
         return [r for key in sorted(self._by_key) for r in self._by_key[key]]

@@ -13,8 +13,10 @@ with no known source).
 
 Dates of a schedule: Day 1 is the day after the last exposure; quarantine ends
 on Day ``days``; tests fall on the listed day numbers; a new exposure restarts
-the period (the last exposure is the latest qualifying contact with any
-source, inside that source's window). An F1 with at least
+the period (the last exposure is the latest qualifying encounter with any
+source, inside that source's window). No test is scheduled before the day
+the person was traced (DOMAIN.md: the confirmation of the case at the top of
+their chain): a test day before it moves to that day. An F1 with at least
 ``quarantine.protected_doses`` doses, or recovered, follows ``F1_protected``
 when the plan in force has it; F3 and deeper follow the ``F2`` plan.
 
@@ -27,8 +29,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import checkins
 from .i18n import N_, _, fmt_date, label
-from .levels import case_from_row, level_name, qualifies
+from .levels import case_from_row, encounters, level_name, qualifies
 from .store import scenarios as sql
 from .values import fold
 
@@ -39,7 +42,7 @@ SCORE_WEIGHTS: dict[str, int] = {
     "contact_undated": 2,    # an undated recorded contact (may be in the window)
     "household": 4,          # same household: same address in the same unit, or a household contact
     "case": 4,               # the candidate is a confirmed case
-    "case_window": 3,        # ... and met the case inside the candidate's infectious window
+    "case_window": 8,        # met the case (contact or check-in) inside the candidate's infectious window
     "checkin": 3,            # QR check-ins at the same place at overlapping times in the window
     "workplace": 2,          # same workplace
     "unknown_unit_case": 2,  # another unknown-source case in the same unit within 14 days
@@ -51,9 +54,6 @@ SCORE_WEIGHTS: dict[str, int] = {
 CANDIDATE_LIMIT = 20
 #: Unknown-source cases of the same unit count within this many days of each other.
 UNIT_CASE_DAYS = 14
-#: A check-in with no end time is taken to last this long; a stay is looked up this far back.
-CHECKIN_DEFAULT_MINUTES = 60
-CHECKIN_MAX_HOURS = 12
 
 
 def _d(text: str) -> dt.date:
@@ -96,13 +96,18 @@ def plan_key(level: int, person: dict | None, plan: dict, protected_doses: int) 
     return "F2" if "F2" in plan else None
 
 
-def plan_dates(last_exposure: str, entry: dict) -> tuple[str | None, list[str], str | None]:
+def plan_dates(last_exposure: str, entry: dict, traced: str | None = None) -> tuple[str | None, list[str], str | None]:
     """``(quarantine_until, tests, monitor_until)`` for a plan entry: Day 1 is
-    the day after ``last_exposure``."""
+    the day after ``last_exposure``; a test day before ``traced`` (the day the
+    person was traced) moves to that day (DOMAIN.md: no test before tracing).
+
+    >>> plan_dates("2021-05-04", {"days": 21, "tests": [1, 14, 20]}, traced="2021-05-07")
+    ('2021-05-25', ['2021-05-07', '2021-05-18', '2021-05-24'], None)
+    """
     days = int(entry.get("days") or 0)
     monitor = int(entry.get("monitor_days") or 0)
     until = _plus(last_exposure, days) if days > 0 else None
-    tests = sorted(_plus(last_exposure, int(n)) for n in entry.get("tests") or [])
+    tests = sorted({max(_plus(last_exposure, int(n)), traced or "") for n in entry.get("tests") or []})
     monitor_until = _plus(last_exposure, days + monitor) if monitor > 0 else None
     return until, tests, monitor_until
 
@@ -125,13 +130,17 @@ def _source_windows(store, sources: set[str]) -> dict[str, tuple]:
 
 def last_exposures(store, entries: dict[str, dict]) -> dict[str, tuple[str | None, bool]]:
     """For each traced person (``{id: level entry}``): ``(last exposure, dated)``,
-    the latest qualifying contact date with any of their sources inside that
-    source's window. Only undated contacts: the latest end of a source window
-    (conservative), ``dated`` False."""
+    the latest qualifying encounter (recorded contact or overlapping check-ins)
+    with any of their sources inside that source's window. Only undated
+    contacts: the latest end of a source window (conservative), ``dated`` False."""
     rules = store.rules()
     pairs = [(p, s) for p, e in entries.items() for s in sorted(e["sources"])]
     windows = _source_windows(store, {s for _, s in pairs})
-    contacts = sql.contacts_with(store, pairs)
+    wanted = set(pairs)
+    contacts: dict[tuple[str, str], list[tuple]] = {}
+    for person, other, date, setting, minutes, masked, _place, _via in encounters(store, entries, rules):
+        if (person, other) in wanted:
+            contacts.setdefault((person, other), []).append((date, setting, minutes, masked))
     out = {}
     for person, entry in entries.items():
         best, fallback = None, None
@@ -157,11 +166,8 @@ def schedules(store, changes, *, case_id: str | None = None, case_row: dict | No
     treatment (``quarantine_until`` = its sample date when it had been traced).
     Other cases are in treatment and are left out.
     """
-    rules = store.rules()
     traced = {c.id: c.new for c in changes if c.new is not None and c.new["level"] > 0}
-    exposures = last_exposures(store, traced)
-    persons = store.persons(traced)
-    roots = store.cases({e["root"] for e in traced.values() if e["root"]})
+    planned = plans(store, traced, (case_row or {}).get("confirmed"))
     out = []
     for c in changes:
         old_level = (c.old or {}).get("level")
@@ -177,37 +183,55 @@ def schedules(store, changes, *, case_id: str | None = None, case_row: dict | No
             continue
         if c.new["level"] == 0:
             continue
-        entry = c.new
+        out.append({**planned[c.id], "from": level_name(old_level)})
+    return sorted(out, key=lambda x: x["id"])
+
+
+def plans(store, traced: dict[str, dict], fallback_day: str | None = None) -> dict[str, dict]:
+    """The schedule of each traced person (``{id: level entry}``, levels 1+):
+    ``{id: {"id", "level", "quarantine_until", "tests", "last_exposure", "plan",
+    "where", "monitor_until", "rules_of", "traced"}}``, under the plan in force
+    on the confirmation date of the case at the top of their chain (the day
+    they were traced)."""
+    rules = store.rules()
+    exposures = last_exposures(store, traced)
+    persons = store.persons(traced)
+    roots = store.cases({e["root"] for e in traced.values() if e["root"]})
+    out = {}
+    for pid, entry in traced.items():
         root = roots.get(entry["root"])
-        day = root["confirmed"] if root else (case_row or {}).get("confirmed")
+        day = root["confirmed"] if root else fallback_day
         plan = rules.at("quarantine.plan", day)
-        key = plan_key(entry["level"], persons.get(c.id), plan, int(rules.at("quarantine.protected_doses", day)))
-        last, dated = exposures[c.id]
-        until, tests, monitor_until = (plan_dates(last, plan[key]) if key and last else (None, [], None))
-        item = {"id": c.id, "level": level_name(entry["level"]), "from": level_name(old_level),
-                "quarantine_until": until, "tests": tests, "last_exposure": last, "plan": key,
-                "where": plan[key].get("where") if key else None, "monitor_until": monitor_until, "rules_of": day}
+        key = plan_key(entry["level"], persons.get(pid), plan, int(rules.at("quarantine.protected_doses", day)))
+        last, dated = exposures[pid]
+        until, tests, monitor_until = (plan_dates(last, plan[key], day) if key and last else (None, [], None))
+        item = {"id": pid, "level": level_name(entry["level"]), "quarantine_until": until, "tests": tests,
+                "last_exposure": last, "plan": key, "where": plan[key].get("where") if key else None,
+                "monitor_until": monitor_until, "rules_of": day}
         if last and not dated:
             item["undated"] = True
-        out.append(item)
-    return sorted(out, key=lambda x: x["id"])
+        out[pid] = item
+    return out
+
+
+def quarantine_period(store, person_id: str, entry: dict | None) -> tuple[str, str] | None:
+    """``(first day, last day)`` of the quarantine a traced person is in:
+    from the day they were quarantined (``entry["quarantine"]``) to the end
+    of their schedule; None when not traced or the plan does not quarantine
+    them. DOMAIN.md: "found in quarantine" only when it covers the sample date."""
+    if not entry or not entry["level"]:
+        return None
+    item = plans(store, {person_id: entry}).get(person_id) or {}
+    if not entry.get("quarantine") or not item.get("quarantine_until"):
+        return None
+    return entry["quarantine"], item["quarantine_until"]
 
 
 # ------------------------------------------------------------------ PA2: candidate sources
 def incubation_window(store, case_row: dict) -> tuple[str, str]:
-    """``[onset (or sample) - 14, onset - 2]`` days by rule ``window.incubation_days``."""
-    far, near = store.rules().at("window.incubation_days", case_row["confirmed"])
-    ref = case_row["onset"] or case_row["confirmed"]
-    return _plus(ref, -int(far)), _plus(ref, -int(near))
-
-
-def _overlap(a_at: str, a_until: str | None, b_at: str, b_until: str | None) -> bool:
-    def span(at, until):
-        start = dt.datetime.fromisoformat(at)
-        end = dt.datetime.fromisoformat(until) if until else start + dt.timedelta(minutes=CHECKIN_DEFAULT_MINUTES)
-        return start, end
-    (s1, e1), (s2, e2) = span(a_at, a_until), span(b_at, b_until)
-    return s1 <= e2 and s2 <= e1
+    """``[reference - 14, reference - 2]`` days by rule ``window.incubation_days``,
+    the reference being the earlier of onset and sample (:meth:`Case.incubation`)."""
+    return case_from_row(case_row).incubation(store.rules())
 
 
 def _fold_address(text) -> str | None:
@@ -215,16 +239,23 @@ def _fold_address(text) -> str | None:
     return folded or None
 
 
-class _Evidence:
-    def __init__(self):
-        self.by: dict[str, dict[str, str]] = {}
-        self.dates: dict[str, set[str]] = {}
+def _overlaps(lo: str, hi: str, w_lo: str | None, w_hi: str | None) -> bool:
+    return (w_lo is None or w_lo <= hi) and (w_hi is None or lo <= w_hi)
 
-    def add(self, cand: str, kind: str, reason: str, on: str | None = None, /, **params) -> None:
-        """``reason``: an English message template (marked N_) with ``params``."""
-        self.by.setdefault(cand, {}).setdefault(kind, (reason, params))
-        if on:
-            self.dates.setdefault(cand, set()).add(on[:10])
+
+class _Evidence:
+    """Evidence per candidate: ``{kind: (date, template, params)}``, the
+    earliest-dated reason kept per kind (each kind scores once per candidate).
+    ``template``: an English message (marked N_) formatted with ``params``."""
+
+    def __init__(self):
+        self.by: dict[str, dict[str, tuple[str, str, dict]]] = {}
+
+    def add(self, cand: str, kind: str, template: str, on: str | None = None, /, **params) -> None:
+        kinds = self.by.setdefault(cand, {})
+        key = (on or "", template)
+        if kind not in kinds or key < kinds[kind][:2]:
+            kinds[kind] = (on or "", template, params)
 
 
 def reason_lines(candidate: dict) -> list[str]:
@@ -239,98 +270,128 @@ def reason_lines(candidate: dict) -> list[str]:
     return out
 
 
+#: Reasons by kind of evidence, for a candidate that is a case (infectious
+#: window shown) and for one that is not (the look-back window shown).
+_STATIC = {
+    ("unit", True): N_("lives in the same unit ({where}); infectious {date_from} to {date_to}"),
+    ("unit", False): N_("lives in the same unit ({where}); look-back window {date_from} to {date_to}"),
+    ("household", True): N_("same address: {address}; infectious {date_from} to {date_to}"),
+    ("household", False): N_("same address: {address}; look-back window {date_from} to {date_to}"),
+    ("workplace", True): N_("same workplace: {workplace}; infectious {date_from} to {date_to}"),
+    ("workplace", False): N_("same workplace: {workplace}; look-back window {date_from} to {date_to}"),
+}
+_EVENT = {
+    ("contact", False): N_("contact with the case on {date}{what}"),
+    ("contact", True): N_("contact with the case on {date}{what}, inside their infectious window "
+                          "({date_from} to {date_to})"),
+    ("checkin", False): N_("checked in at {place} at the same time ({date_time})"),
+    ("checkin", True): N_("checked in at {place} at the same time ({date_time}), inside their infectious "
+                          "window ({date_from} to {date_to})"),
+}
+
+
 def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dict]:
     """Ranked possible sources of ``case_id``: ``[{"id", "score", "reasons"}]``.
 
-    Score: the sum of :data:`SCORE_WEIGHTS` of the kinds of evidence found;
-    ties by id. Only indexed lookups around the case (its contacts, its unit,
-    its check-ins, its workplace among cases).
+    Only evidence dated inside the case's look-back window (rule
+    ``window.incubation_days``, DOMAIN.md PA2) scores: a recorded contact or an
+    overlapping check-in inside it (one event scores once: under
+    ``case_window`` when the candidate was infectious that day, else as
+    ``contact``/``checkin``), a case whose infectious window overlaps it (with
+    the unit, address and workplace it shares), a traced person whose exposure
+    period overlaps it. Residents who are not cases score their address and
+    unit for the window. Every reason shows its date or dates. Score: the sum
+    of :data:`SCORE_WEIGHTS` of the kinds found; ties by id. Only indexed
+    lookups around the case.
     """
     case = store.get_case(case_id)
     person = store.get_person(case_id) or {}
+    rules = store.rules()
     lo, hi = incubation_window(store, case)
     ev = _Evidence()
-    # recorded contacts
+    # events in the look-back window: candidate -> [(date, kind, params)]
+    events: dict[str, list[tuple[str, str, dict]]] = {}
     for r in sql.contacts_in_range(store, case_id, lo, hi):
         what = f" ({r['setting']})" if r["setting"] else ""  # English (JSON); shown via reason_lines
         if r["date"]:
-            ev.add(r["other"], "contact", N_("contact with the case on {date}{what}"), r["date"], date=r["date"], what=what)
+            events.setdefault(r["other"], []).append((r["date"], "contact", {"date": r["date"], "what": what}))
         else:
             ev.add(r["other"], "contact_undated", N_("undated contact with the case{what}"), what=what)
-    for other in sql.household_contacts(store, case_id):
-        ev.add(other, "household", N_("household contact of the case"))
-    # the unit: same address, cases of the unit
+    for mine in sql.checkins_of(store, case_id, lo + " 00:00:00", hi + " 23:59:59"):
+        for other, start, _end in checkins.overlaps(store, mine["place"], mine["at"], mine["until"], rules):
+            day = start.date().isoformat()
+            if other != case_id and lo <= day <= hi:
+                events.setdefault(other, []).append(
+                    (day, "checkin", {"place": mine["place_name"], "date_time": start.isoformat(sep=" ")[:16]}))
+    # the unit, the address, the workplace: cases there (if infectious in the window) and residents
     ward, unit = person.get("ward"), person.get("unit")
     address = _fold_address(person.get("address"))
-    residents = {}
+    where = (f"{unit}, {ward}" if ward else unit) if unit else None
+    found_cases = {}
     if unit:
-        where = f"{unit}, {ward}" if ward else unit
-        residents = {r["id"]: r for r in sql.unit_residents(store, ward, unit)}
-        if address:
-            for rid, r in residents.items():
-                if _fold_address(r["address"]) == address:
-                    ev.add(rid, "household", N_("same address: {address}"), address=person["address"])
         for r in sql.cases_in_unit(store, ward, unit):
-            ev.add(r["person"], "unit", N_("lives in the same unit ({where})"), where=where)
-            if (r["unknown_source"] and r["confirmed"] and case["confirmed"]
-                    and abs((_d(r["confirmed"]) - _d(case["confirmed"])).days) <= UNIT_CASE_DAYS):
-                ev.add(r["person"], "unknown_unit_case",
-                       N_("another unknown-source case in {where} (sample {date})"), where=where, date=r["confirmed"])
-    # the workplace: cases working there
+            found_cases[r["person"]] = r
+        if address:
+            for r in sql.unit_residents(store, ward, unit):
+                if _fold_address(r["address"]) == address:
+                    events.setdefault(r["id"], [])
     workplace = person.get("workplace")
     if workplace:
         for r in sql.cases_at_workplace(store, workplace):
-            ev.add(r["person"], "workplace", N_("same workplace: {workplace}"), workplace=workplace)
-    # QR check-ins at the same place at overlapping times
-    for mine in sql.checkins_of(store, case_id, lo + " 00:00:00", hi + " 23:59:59"):
-        start = (dt.datetime.fromisoformat(mine["at"]) - dt.timedelta(hours=CHECKIN_MAX_HOURS)).isoformat(sep=" ")
-        end = mine["until"] or (dt.datetime.fromisoformat(mine["at"])
-                                + dt.timedelta(minutes=CHECKIN_DEFAULT_MINUTES)).isoformat(sep=" ")
-        for other in sql.checkins_at(store, mine["place"], start, end):
-            if other["person"] != case_id and _overlap(mine["at"], mine["until"], other["at"], other["until"]):
-                ev.add(other["person"], "checkin", N_("checked in at {place} at the same time ({date_time})"),
-                       mine["at"], place=mine["place_name"], date_time=mine["at"][:16])
-    ev.by.pop(case_id, None)
-    ids = sorted(ev.by)
+            found_cases[r["person"]] = r
+    ids = sorted((set(events) | set(found_cases) | set(ev.by)) - {case_id})
     rows = store.persons(ids)
     cases = store.cases(ids)
     entries = store.levels(ids)
-    rules = store.rules()
     for cid in ids:
         row = rows.get(cid) or {}
+        c = cases.get(cid)
+        w_lo, w_hi = case_from_row(c).window(rules) if c else (None, None)
+        # a case counts only when its infectious window overlaps the look-back window
+        if c and not _overlaps(lo, hi, w_lo, w_hi):
+            continue
+        span = {"date_from": w_lo, "date_to": w_hi} if c else {"date_from": lo, "date_to": hi}
+        on = (w_lo if c else lo) or ""
+        for date, kind, params in sorted(events.get(cid, []), key=lambda e: (e[0], e[1])):
+            if c and (w_lo is None or w_lo <= date) and (w_hi is None or date <= w_hi):
+                ev.add(cid, "case_window", _EVENT[(kind, True)], date, **params, date_from=w_lo, date_to=w_hi)
+            else:
+                ev.add(cid, kind, _EVENT[(kind, False)], date, **params)
         if unit and row.get("unit") == unit and row.get("ward") == ward:
-            if ward:
-                ev.add(cid, "unit", N_("lives in the same unit ({where})"), where=f"{unit}, {ward}")
-            else:
-                ev.add(cid, "unit", N_("lives in {unit}"), unit=unit)
+            ev.add(cid, "unit", _STATIC[("unit", bool(c))], on, where=where, **span)
+            if (c and c["unknown_source"] and c["confirmed"] and case["confirmed"]
+                    and abs((_d(c["confirmed"]) - _d(case["confirmed"])).days) <= UNIT_CASE_DAYS):
+                ev.add(cid, "unknown_unit_case", N_("another unknown-source case in {where} (sample {date})"),
+                       c["confirmed"], where=where, date=c["confirmed"])
         if address and _fold_address(row.get("address")) == address:
-            ev.add(cid, "household", N_("same address: {address}"), address=person["address"])
+            ev.add(cid, "household", _STATIC[("household", bool(c))], on, address=person["address"], **span)
         if workplace and row.get("workplace") == workplace:
-            ev.add(cid, "workplace", N_("same workplace: {workplace}"), workplace=workplace)
-        if cid in cases:
-            c = cases[cid]
+            ev.add(cid, "workplace", _STATIC[("workplace", bool(c))], on, workplace=workplace, **span)
+        if c:
             if c["onset"]:
-                ev.add(cid, "case", N_("confirmed case (sample {date}, onset {date_onset})"),
-                       date=c["confirmed"], date_onset=c["onset"])
+                ev.add(cid, "case", N_("confirmed case (sample {date}, onset {date_onset}), infectious "
+                                       "{date_from} to {date_to}"), on, date=c["confirmed"], date_onset=c["onset"],
+                       **span)
             else:
-                ev.add(cid, "case", N_("confirmed case (sample {date})"), date=c["confirmed"])
-            w_lo, w_hi = case_from_row(c).window(rules)
-            met = sorted(d for d in ev.dates.get(cid, ()) if w_lo <= d <= w_hi)
-            if met:
-                ev.add(cid, "case_window", N_("met the case on {date}, inside their infectious window "
-                                              "({date_from} to {date_to})"), date=met[0], date_from=w_lo, date_to=w_hi)
+                ev.add(cid, "case", N_("confirmed case (sample {date}), infectious {date_from} to {date_to}"), on,
+                       date=c["confirmed"], **span)
         elif cid in entries and entries[cid]["level"] > 0 and entries[cid]["root"] != case_id \
-                and case_id not in entries[cid]["sources"]:
-            # traced through another chain; being traced *from this case* is no evidence
+                and case_id not in entries[cid]["sources"] \
+                and _overlaps(lo, hi, entries[cid]["exposure"], entries[cid]["quarantine"]):
+            # traced through another chain, exposed before the window closed;
+            # being traced *from this case* is no evidence
             e = entries[cid]
-            ev.add(cid, "traced", N_("traced {level} of {source}"), level=level_name(e["level"]),
-                   source=e["primary_source"] or e["root"])
+            ev.add(cid, "traced", N_("traced {level} of {source} (exposed {date})"), e["exposure"],
+                   level=level_name(e["level"]), source=e["primary_source"] or e["root"], date=e["exposure"])
     order = list(SCORE_WEIGHTS)
     out = []
     for cid, kinds in ev.by.items():
+        if cid == case_id or not kinds:
+            continue
         score = sum(SCORE_WEIGHTS[k] for k in kinds)
-        shown = [(*kinds[k], SCORE_WEIGHTS[k]) for k in sorted(kinds, key=order.index)]
-        reasons = [f"{t.format(**p)} (+{w})" for t, p, w in shown]
+        shown = [(kinds[k][1], kinds[k][2], SCORE_WEIGHTS[k]) for k in sorted(kinds, key=order.index)]
+        reasons = [f"{t.format(**{k: (v if v is not None else 'undated') for k, v in p.items()})} (+{w})"
+                   for t, p, w in shown]
         out.append({"id": cid, "score": score, "reasons": reasons, "_reasons": shown, "is_case": cid in cases,
                     "name": (rows.get(cid) or {}).get("name")})
     out.sort(key=lambda x: (-x["score"], x["id"]))
@@ -340,8 +401,9 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
 # ------------------------------------------------------------------ zoning
 def zone(store, case_id: str) -> dict:
     """``{"units", "places", "to_test", "window"}``: the case's smallest unit,
-    the places it checked in at during its infectious window, and the people to
-    test (residents of that unit and everyone checked in at those places in the
+    the places of its infectious window (its check-ins, and the ``--place`` of
+    its recorded contacts dated in the window), and the people to test
+    (residents of that unit and everyone checked in at those places in the
     window), confirmed cases left out, sorted."""
     case = store.get_case(case_id)
     person = store.get_person(case_id) or {}
@@ -355,9 +417,14 @@ def zone(store, case_id: str) -> dict:
     places = {}
     for v in visits:
         places.setdefault(v["place_name"], v["place"])
+    named = {r["place"] for r in sql.contacts_in_range(store, case_id, lo, hi) if r["date"] and r["place"]}
+    known = store.place_ids(named)
+    for name in named:
+        places.setdefault(name, known.get(name))
     visitors = set()
     for place in places.values():
-        visitors |= {r["person"] for r in sql.checkins_at(store, place, lo + " 00:00:00", hi + " 23:59:59")}
+        if place is not None:
+            visitors |= {r["person"] for r in sql.checkins_at(store, place, lo + " 00:00:00", hi + " 23:59:59")}
     to_test |= visitors
     to_test -= set(store.cases(to_test))  # cases are in treatment, not to be tested
     return {"units": units, "places": sorted(places), "to_test": sorted(to_test), "window": [lo, hi],

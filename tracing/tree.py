@@ -18,7 +18,9 @@ def build(store, root: str, depth: int | None = None) -> dict:
     """Nested ``{"id", "name", "level", "date", "sources", "children"}``.
 
     ``date`` is the root's confirmation date (or its exposure when it is not a
-    case) and each child's exposure date to its parent. ``depth`` limits the
+    case) and each child's exposure date to its parent (None: undated, e.g. a
+    linked case with no recorded contact before its onset; ``confirmed``
+    carries a case's confirmation date). ``depth`` limits the
     generations below the root (None: all).
     """
     if depth is not None and depth < 0:
@@ -44,9 +46,10 @@ def build(store, root: str, depth: int | None = None) -> dict:
                     continue
                 seen.add(kid["id"])
                 e = entries[kid["id"]]
+                # the exposure to the parent (for a linked case: its last qualifying
+                # contact before onset), never the child's confirmation date
                 child = {"id": kid["id"], "name": kid["name"], "level": level_name(kid["level"]),
-                         "date": kid["exposure"] if kid["id"] not in cases or kid["exposure"]
-                         else cases[kid["id"]]["confirmed"],
+                         "date": kid["exposure"],
                          "sources": sorted(e["sources"]), "children": []}
                 if kid["id"] in cases:
                     child["confirmed"] = cases[kid["id"]]["confirmed"]

@@ -506,10 +506,27 @@ class Store:
             "INSERT INTO places (name, name_folded, unit, ward) VALUES (?, ?, ?, ?)", (name, fold(name), unit, ward))
         return cur.lastrowid
 
+    def place_ids(self, names: Iterable[str]) -> dict[str, int]:
+        """``{name: id}`` of the known places among ``names`` (none created)."""
+        return {name: pid for pid, name in self._in("SELECT id, name FROM places WHERE name IN ({ids})", names)}
+
     def insert_checkin(self, person: str, place: int, at: str, until: str | None) -> bool:
         cur = self.conn.execute(
             "INSERT OR IGNORE INTO checkins (person, place, at, until) VALUES (?, ?, ?, ?)", (person, place, at, until))
         return cur.rowcount == 1
+
+    def checkins_of_persons(self, ids: Iterable[str]) -> list[tuple]:
+        """``(person, place id, place name, at, until)`` of every check-in of
+        ``ids`` (index checkins_person), in a stable order."""
+        return sorted(self._in(
+            """SELECT c.person, c.place, p.name, c.at, c.until FROM checkins c
+               JOIN places p ON p.id = c.place WHERE c.person IN ({ids})""", ids))
+
+    def checkins_at_place(self, place: int, lo: str, hi: str) -> list[tuple]:
+        """``(person, at, until)`` of check-ins at ``place`` starting in ``[lo, hi]`` (index checkins_place)."""
+        return self.conn.execute(
+            "SELECT person, at, until FROM checkins WHERE place = ? AND at BETWEEN ? AND ? ORDER BY at, person",
+            (place, lo, hi)).fetchall()
 
     def person_checkins(self, person_id: str) -> list[dict]:
         return self.query(

@@ -100,6 +100,14 @@ def contacts_of_cases(store, ids: Iterable[str]) -> list[tuple]:
     return [(r[0], r[1], r[2], r[3], r[6]) for r in store.contacts_of(ids)]
 
 
+def case_source_pairs(store, ids: Iterable[str]) -> list[tuple[str, str]]:
+    """``(case, source)`` of every recorded (``case_sources``) and derived
+    (``level_sources``) source of ``ids``."""
+    ids = list(ids)
+    return sorted(set(store._in("SELECT case_id, source FROM case_sources WHERE case_id IN ({ids})", ids))
+                  | set(store._in("SELECT person, source FROM level_sources WHERE person IN ({ids})", ids)))
+
+
 def checkin_places(store, ids: Iterable[str]) -> list[str]:
     return sorted({r[0] for r in store._in(
         """SELECT DISTINCT p.name FROM checkins c JOIN places p ON p.id = c.place

@@ -37,11 +37,6 @@ CONTACTS_IN_RANGE = """
     SELECT a AS other, date, setting, place, minutes, masked FROM contacts
      WHERE b = :p AND date IS NULL"""
 
-HOUSEHOLD_CONTACTS = """
-    SELECT b AS other FROM contacts WHERE a = :p AND setting = 'household'
-    UNION
-    SELECT a AS other FROM contacts WHERE b = :p AND setting = 'household'"""
-
 CHECKINS_OF = """
     SELECT c.place, p.name AS place_name, c.at, c.until FROM checkins c
       JOIN places p ON p.id = c.place
@@ -95,21 +90,6 @@ def contacts_in_range(store, person: str, lo: str, hi: str) -> list[dict]:
     return _rows(store, CONTACTS_IN_RANGE, {"p": person, "lo": lo, "hi": hi})
 
 
-def household_contacts(store, person: str) -> set[str]:
-    return {r[0] for r in store.conn.execute(HOUSEHOLD_CONTACTS, {"p": person})}
-
-
-def contacts_with(store, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[tuple]]:
-    """Contacts of each ``(person, source)`` pair, seen from the person:
-    ``{(person, source): [(date, setting, minutes, masked)]}``."""
-    out: dict[tuple[str, str], list[tuple]] = {}
-    for person, source in pairs:
-        a, b = sorted((person, source))
-        out[(person, source)] = list(store.conn.execute(
-            "SELECT date, setting, minutes, masked FROM contacts WHERE a = ? AND b = ?", (a, b)))
-    return out
-
-
 def checkins_of(store, person: str, lo: str, hi: str) -> list[dict]:
     """Check-ins of ``person`` starting in ``[lo, hi]`` (date-time text)."""
     return _rows(store, CHECKINS_OF, {"p": person, "lo": lo, "hi": hi})
@@ -139,6 +119,12 @@ def pending_followups(store, ids: Iterable[str]) -> dict[str, list[dict]]:
             PENDING_OF, ids):
         out.setdefault(person, []).append({"id": fid, "kind": kind, "due": due, "detail": detail})
     return out
+
+
+def finished_followups(store, ids: Iterable[str]) -> set[tuple[str, str, str]]:
+    """``(person, kind, due)`` of follow-ups of ``ids`` already done or missed."""
+    return {(p, k, d) for p, k, d in store._in(
+        "SELECT person, kind, due FROM followups WHERE person IN ({ids}) AND +status IN ('done', 'missed')", ids)}
 
 
 def cancel_followups(store, fids: Iterable[int], reason: str) -> int:

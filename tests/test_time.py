@@ -1,0 +1,363 @@
+"""Time-faithful tracing (issue 12): every example of the issue, with the
+expected values computed from the rule table (``Rules.defaults()``), never
+typed in. One test (or group) per point of the issue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+
+import pytest
+
+from tracing import cases, encounters, followups, people, scenarios
+from tracing.levels import Case
+from tracing.rules import Rules
+from tracing.scenarios import SCORE_WEIGHTS
+from tracing.store import Store
+
+RULES = Rules.defaults()
+
+
+def plus(day: str, n: int) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=n)).isoformat()
+
+
+def window_start(reference: str) -> str:
+    return plus(reference, -RULES.at("window.infectious_before_days", reference))
+
+
+def add(run, *ids, **fields):
+    for i in ids:
+        args = ["person", "add", "--id", i, "--name", f"Người {i}"]
+        for k, v in fields.items():
+            args += [f"--{k}", str(v)]
+        run(*args)
+
+
+def level(run_json, pid):
+    return run_json("status", pid)["level"]
+
+
+# ---------------------------------------------------------------- 1. a source must fit in time
+def test_1_a_contact_months_before_is_no_source(run, run_json, monkeypatch):
+    """A and B meet 2021-06-09, A confirmed 06-10, B confirmed 10-20: B is PA2."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-11-30")
+    add(run, "A", "B", ward="Ngọc Lâm")
+    run("import", "populations", "-", "--by", "ward", input="area,population\nNgọc Lâm,10000\n", ok=None)
+    run("contact", "add", "A", "B", "--date", "2021-06-09")
+    run("case", "confirm", "A", "--date", "2021-06-10")
+    assert level(run_json, "B") == "F1"
+    b = Case("B", "2021-10-20", None, "2021-10-20")
+    lo, hi = b.incubation(RULES)
+    assert not lo <= "2021-06-09" <= hi  # the premise, from the rule window.incubation_days
+    out = run_json("case", "confirm", "B", "--date", "2021-10-20")
+    assert out["scenario"] == "PA2" and out["prior_level"] is None
+    status = run_json("status", "B")
+    assert status["primary_source"] is None and "unknown_source" in status["flags"]
+    report = run_json("report", "--from", "2021-10-18", "--to", "2021-10-24")
+    assert report["found"] == {"quarantine": 0, "community": 0, "unknown_source": 1}
+    week = run_json("level", "--week-of", "2021-10-20")
+    row = next(r for r in week if r["area"] == "Ngọc Lâm")
+    assert row["new_cases"] == 1  # one community case
+
+
+def test_1_found_in_quarantine_only_inside_the_quarantine_period(run, run_json, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2021-11-30")
+    add(run, "A", "B", "C")
+    run("contact", "add", "A", "B", "--date", "2021-06-09")
+    run("contact", "add", "A", "C", "--date", "2021-06-09")
+    run("case", "confirm", "A", "--date", "2021-06-10")
+    plan = RULES.at("quarantine.plan", "2021-06-10")["F1"]
+    until = plus("2021-06-09", plan["days"])  # Day 1 is the day after the last exposure
+    inside = plus("2021-06-09", 5)
+    assert "2021-06-10" <= inside <= until
+    b = run_json("case", "confirm", "B", "--date", inside)
+    assert b["scenario"] == "PA1" and b["prior_level"] == "F1"
+    after = plus(until, 1)
+    c = run_json("case", "confirm", "C", "--date", after)
+    assert c["prior_level"] is None  # out of quarantine by then
+    report = run_json("report", "--from", inside, "--to", after)
+    assert report["found"]["quarantine"] == 1
+
+
+def test_1_a_source_inside_the_incubation_window_is_kept(run, run_json):
+    add(run, "A", "B")
+    b = Case("B", "2021-06-20", None, "2021-06-20")
+    lo, hi = b.incubation(RULES)
+    run("contact", "add", "A", "B", "--date", hi)
+    run("case", "confirm", "A", "--date", plus(hi, 1))
+    out = run_json("case", "confirm", "B", "--date", "2021-06-20")
+    assert out["scenario"] == "PA1" and run_json("status", "B")["primary_source"] == "A"
+
+
+# ---------------------------------------------------------------- 2. PA1 window ends at quarantine
+def test_2_pa1_window_ends_when_quarantine_started(run, run_json, store):
+    add(run, "A", "C", "W")
+    run("contact", "add", "A", "C", "--date", "2021-06-09")
+    run("case", "confirm", "A", "--date", "2021-06-10")
+    assert run_json("status", "C")["quarantine_from"] == "2021-06-10"
+    run("contact", "add", "C", "W", "--date", "2021-06-11")
+    run("case", "confirm", "C", "--date", "2021-06-12")
+    assert store.get_case("C")["isolated"] == "2021-06-10"
+    assert level(run_json, "W") is None
+    # an explicit --isolated still wins
+    add(run, "D", "V")
+    run("contact", "add", "A", "D", "--date", "2021-06-09")
+    run("contact", "add", "D", "V", "--date", "2021-06-11")
+    run("case", "confirm", "D", "--date", "2021-06-12", "--isolated", "2021-06-12")
+    assert level(run_json, "V") == "F1"
+
+
+# ---------------------------------------------------------------- 3. onset after the sample
+def test_3_onset_after_sample_window_starts_before_the_sample(run, run_json):
+    add(run, "A", "B", "C")
+    sample, onset = "2021-06-22", "2021-06-25"
+    run("contact", "add", "A", "B", "--date", plus(sample, -1))   # the day before the sample
+    run("contact", "add", "A", "C", "--date", plus(window_start(sample), -1))
+    result = run("case", "confirm", "A", "--date", sample, "--onset", onset)
+    assert "onset 2021-06-25 is after the sample date 2021-06-22" in result.stderr
+    assert level(run_json, "B") == "F1" and level(run_json, "C") is None
+    found = {(f["check"], tuple(f["ids"])) for f in run_json("check")}
+    assert ("onset_after_sample", ("A",)) in found
+    assert Case("A", sample, onset, sample).window(RULES) == (window_start(sample), sample)
+
+
+# ---------------------------------------------------------------- 4. order of writes
+def _world(tmp_path, name, writes):
+    store = Store.open(tmp_path / f"{name}.db", create=True)
+    with store.write("p"):
+        for p in ("A", "B", "C", "D"):
+            people.add_person(store, {"id": p, "name": p})
+    for w in writes:
+        with store.write(w[0]):
+            if w[0] == "contact":
+                encounters.add_contact(store, {"a": w[1], "b": w[2], "date": w[3]})
+            elif w[0] == "checkin":
+                encounters.add_checkin(store, w[1], w[2], w[3], w[4])
+            else:
+                cases.confirm(store, {"id": w[1], "confirmed": w[2], "isolated": w[2]})
+    return store
+
+
+def _state(store):
+    ids = [r["person"] for r in store.query("SELECT person FROM levels")]
+    entries = {p: {k: v for k, v in e.items() if k != "flags"} | {"flags": sorted(set(e["flags"]) - {"unknown_source"})}
+               for p, e in store.levels(ids).items()}
+    pending = sorted((r["person"], r["kind"], r["due"]) for r in store.query(
+        "SELECT person, kind, due FROM followups WHERE status = 'pending'"))
+    return entries, pending
+
+
+WRITES = [
+    ("contact", "A", "B", "2021-06-09"),
+    ("contact", "A", "B", "2021-06-10"),       # a later exposure: restarts B's period
+    ("contact", "B", "C", "2021-06-09"),
+    ("checkin", "A", "Quán Hoa Sữa", "2021-06-09 20:00", None),
+    ("checkin", "D", "Quán Hoa Sữa", "2021-06-09 20:30", "2021-06-09 22:00"),
+    ("confirm", "A", "2021-06-11"),
+]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(len(WRITES))))[::37])
+def test_4_order_of_writes_does_not_change_levels_or_followups(tmp_path, monkeypatch, order):
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-30")
+    first = _state(_world(tmp_path, "first", WRITES))
+    again = _state(_world(tmp_path, "again", [WRITES[i] for i in order]))
+    assert again == first
+    entries, pending = first
+    # B's period restarts at the later contact: Day 1 after 2021-06-10
+    plan = RULES.at("quarantine.plan", "2021-06-11")["F1"]
+    assert ("B", "quarantine_end", plus("2021-06-10", plan["days"])) in pending
+    assert entries["D"]["level"] == 1 and "checkin" in entries["D"]["flags"]
+
+
+def test_4_a_contact_after_the_confirmation_reschedules(run, run_json, store):
+    add(run, "A", "B")
+    run("contact", "add", "A", "B", "--date", window_start("2021-06-11"))
+    run("case", "confirm", "A", "--date", "2021-06-11")
+    plan = RULES.at("quarantine.plan", "2021-06-11")["F1"]
+    out = run_json("contact", "add", "A", "B", "--date", "2021-06-10")
+    assert out["followups"]["scheduled"] and out["followups"]["cancelled"]
+    pending = {(r["kind"], r["due"]) for r in store.query(
+        "SELECT kind, due FROM followups WHERE person = 'B' AND status = 'pending'")}
+    want = {("quarantine_end", plus("2021-06-10", plan["days"]))}
+    want |= {("test", max(plus("2021-06-10", n), "2021-06-11")) for n in plan["tests"]}
+    assert pending == want
+
+
+# ---------------------------------------------------------------- 5. no test before tracing
+def test_5_no_test_before_the_person_was_traced(run, run_json):
+    """The README tour: P3 met P2 on 05-04 and became F1 when P2 was confirmed on 05-07."""
+    add(run, "BN1", "P2", "P3")
+    run("contact", "add", "BN1", "P2", "--date", "2021-05-03")
+    run("contact", "add", "P2", "P3", "--date", "2021-05-04")
+    run("case", "confirm", "BN1", "--date", "2021-05-05", "--onset", "2021-05-04")
+    out = run_json("case", "confirm", "P2", "--date", "2021-05-07", "--onset", "2021-05-04")
+    p3 = next(e for e in out["schedule"] if e["id"] == "P3")
+    plan = RULES.at("quarantine.plan", "2021-05-07")["F1"]
+    assert p3["tests"] == sorted({max(plus("2021-05-04", n), "2021-05-07") for n in plan["tests"]})
+    due = run_json("followup", "--date", "2021-05-10")
+    assert all(r["due"] >= "2021-05-07" for r in due if r["person"] == "P3")
+
+
+# ---------------------------------------------------------------- 6. check-ins are exposures
+def test_6_a_checkin_with_an_infectious_case_makes_an_f1(run, run_json):
+    add(run, "A", "B", "C", "E")
+    run("checkin", "add", "A", "Quán Hoa Sữa", "--at", "2021-06-09 19:00", "--until", "2021-06-09 21:00")
+    run("checkin", "add", "B", "Quán Hoa Sữa", "--at", "2021-06-09 20:30")  # no end: checkin.stay_minutes
+    stay = RULES.at("checkin.stay_minutes", "2021-06-09")
+    b_leaves = dt.datetime(2021, 6, 9, 20, 30) + dt.timedelta(minutes=stay)
+    late = (max(dt.datetime(2021, 6, 9, 21), b_leaves) + dt.timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")
+    run("checkin", "add", "C", "Quán Hoa Sữa", "--at", late)                   # after A and B left
+    run("checkin", "add", "E", "Quán Hoa Sữa", "--at", "2021-06-09 07:00", "--until", "2021-06-09 08:00")
+    out = run_json("case", "confirm", "A", "--date", "2021-06-10")
+    assert out["scenario"] == "PA2"
+    b = run_json("status", "B")
+    assert b["level"] == "F1" and "checkin" in b["flags"] and b["primary_source"] == "A"
+    assert level(run_json, "C") is None and level(run_json, "E") is None
+    sched = {e["id"]: e for e in out["schedule"]}
+    assert sched["B"]["last_exposure"] == "2021-06-09" and sched["B"]["tests"]
+    assert stay > 30  # B's stay (20:30 + stay) overlaps A's (to 21:00)
+
+
+def test_6_a_stay_across_midnight_and_the_close_contact_rule(run, run_json, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2022-02-01")
+    add(run, "A", "B")
+    # A's window opens 2 days before the sample: the overlap runs into that first day
+    sample = "2022-01-10"
+    first = window_start(sample)
+    night = plus(first, -1)
+    run("checkin", "add", "A", "Karaoke", "--at", f"{night} 23:00", "--until", f"{first} 02:00")
+    run("checkin", "add", "B", "Karaoke", "--at", f"{night} 22:30", "--until", f"{first} 01:00")
+    run("case", "confirm", "A", "--date", sample)
+    b = run_json("status", "B")
+    assert RULES.at("f1.close_contact_required", first) is True
+    assert b["level"] == "F1" and {"checkin", "unverified_contact"} <= set(b["flags"])
+
+
+def test_6_rule_checkin_exposure_off(run, run_json):
+    add(run, "A", "B")
+    run("rules", "set", "checkin.exposure", "false", "--from", "2021-01-01")
+    run("checkin", "add", "A", "Chợ", "--at", "2021-06-09 08:00")
+    run("checkin", "add", "B", "Chợ", "--at", "2021-06-09 08:10")
+    run("case", "confirm", "A", "--date", "2021-06-10")
+    assert level(run_json, "B") is None
+
+
+# ---------------------------------------------------------------- 7. PA2 candidates in time
+def test_7_candidates_score_only_evidence_in_the_lookback_window(run, run_json, monkeypatch):
+    add(run, "OLD", "X", "H", "V", ward="Ngọc Lâm", unit="TDP 5")
+    run("case", "confirm", "OLD", "--date", "2020-08-01", ok=None)
+    run("contact", "add", "X", "H", "--date", "2021-06-05", "--setting", "household")
+    run("checkin", "add", "X", "Chợ", "--at", "2021-06-06 08:00")
+    run("checkin", "add", "V", "Chợ", "--at", "2021-06-06 08:15")
+    x = Case("X", "2021-06-15", None, "2021-06-15")
+    lo, hi = x.incubation(RULES)
+    assert lo <= "2021-06-05" <= hi and lo <= "2021-06-06" <= hi
+    out = run_json("case", "confirm", "X", "--date", "2021-06-15")
+    cands = {c["id"]: c for c in out["candidates"]}
+    assert "OLD" not in cands  # a 2020 case of the same unit: infectious long before the window
+    w = SCORE_WEIGHTS
+    assert cands["H"]["score"] == w["contact"] + w["unit"]          # the household contact scores once
+    assert cands["V"]["score"] == w["checkin"] + w["unit"]          # one check-in, one score
+    for c in cands.values():
+        for reason in c["reasons"]:
+            assert "2021-" in reason, reason                        # every reason shows its date
+
+
+def test_7_a_case_met_while_infectious_scores_once(store, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-30")
+    with store.write("p"):
+        for p in ("S", "X"):
+            people.add_person(store, {"id": p, "name": p})
+        encounters.add_checkin(store, "S", "Chợ", "2021-06-06 08:00", None)
+        encounters.add_checkin(store, "X", "Chợ", "2021-06-06 08:15", None)
+        cases.confirm(store, {"id": "S", "confirmed": "2021-06-07"})
+        cases.confirm(store, {"id": "X", "confirmed": "2021-06-15", "unknown_source": True})
+        cand = {c["id"]: c for c in scenarios.candidates(store, "X")}
+    w = SCORE_WEIGHTS
+    assert cand["S"]["score"] == w["case_window"] + w["case"]
+    assert not any("checked in" in r and "inside their infectious window" not in r for r in cand["S"]["reasons"])
+
+
+# ---------------------------------------------------------------- 8. case link checks what it is told
+def test_8_link_refuses_a_cycle_and_warns_on_a_non_case(run, run_json, db_path):
+    from conftest import db_digest
+    add(run, "A", "B", "C", "N")
+    run("case", "confirm", "A", "--date", "2021-06-10")
+    run("case", "confirm", "B", "--date", "2021-06-12", "--source", "A")
+    run("case", "confirm", "C", "--date", "2021-06-14", "--source", "B")
+    before = db_digest(db_path)
+    refused = run("case", "link", "A", "--source", "C", ok=False)
+    assert refused.exit_code == 1 and "A → C → B → A" in refused.output
+    assert db_digest(db_path) == before
+    linked = run("case", "link", "C", "--source", "N")
+    assert "N is not a confirmed case" in linked.stderr
+
+
+def test_8_a_linked_edge_carries_the_exposure_date(run, run_json, tmp_path):
+    add(run, "A", "B")
+    run("case", "confirm", "A", "--date", "2021-06-01")
+    run("contact", "add", "A", "B", "--date", "2021-06-03")
+    run("contact", "add", "A", "B", "--date", "2021-06-07")
+    run("contact", "add", "A", "B", "--date", "2021-06-12")   # after B's onset: not the exposure
+    run("case", "confirm", "B", "--date", "2021-06-14", "--onset", "2021-06-10", "--unknown-source")
+    run("case", "link", "B", "--source", "A")
+    exposure = "2021-06-07"  # the last contact on or before the onset
+    tree = run_json("tree", "A")
+    assert tree["children"][0]["id"] == "B" and tree["children"][0]["date"] == exposure
+    run("export", "epicontacts", str(tmp_path / "ex"))
+    links = (tmp_path / "ex" / "contacts.csv")
+    if links.exists():
+        rows = [r for r in links.read_text().splitlines() if r.endswith("infection")]
+        assert rows and all(exposure in r for r in rows)
+
+
+# ---------------------------------------------------------------- 9. zone places from contacts
+def test_9_zone_includes_recorded_contact_places(run, run_json):
+    add(run, "A", "B", "C")
+    run("contact", "add", "A", "B", "--date", "2021-06-09", "--place", "Nhà hàng Sen")
+    run("contact", "add", "A", "C", "--date", plus(window_start("2021-06-10"), -1), "--place", "Chợ cũ")
+    out = run_json("case", "confirm", "A", "--date", "2021-06-10")
+    assert out["zone"]["places"] == ["Nhà hàng Sen"]
+
+
+# ---------------------------------------------------------------- 10. rules only from their date
+def test_10_rules_show_lists_only_rules_in_force(run, run_json):
+    run("person", "add", "--id", "A", "--name", "A")
+    first = RULES.first_effective("level.bands")
+    day = plus(first, -1)
+    keys = {r["key"] for r in run_json("rules", "show", "--date", day)}
+    assert "level.bands" not in keys and "f1.masked_minutes" not in keys
+    assert "level.bands" in {r["key"] for r in run_json("rules", "show", "--date", first)}
+    result = run("level", "--week-of", "2021-06-09")
+    assert "no epidemic-level rule in force" in result.stderr
+    assert all(r["level"] is None for r in run_json("level", "--week-of", "2021-06-09"))
+
+
+# ---------------------------------------------------------------- 11. cluster figures
+def test_11_serial_interval_over_every_source_pair_and_cycle_roots(run, run_json, store):
+    add(run, "A", "B", "C", "D", "E")
+    run("case", "confirm", "A", "--date", "2021-06-05", "--onset", "2021-06-04")
+    run("case", "confirm", "B", "--date", "2021-06-09", "--onset", "2021-06-08", "--source", "A")
+    run("case", "confirm", "C", "--date", "2021-06-12", "--onset", "2021-06-11", "--source", "B")
+    run("case", "link", "C", "--source", "A")   # C has two sources: both pairs count
+    onsets = {"A": "2021-06-04", "B": "2021-06-08", "C": "2021-06-11"}
+    pairs = [("B", "A"), ("C", "A"), ("C", "B")]
+    values = sorted((dt.date.fromisoformat(onsets[c]) - dt.date.fromisoformat(onsets[s])).days for c, s in pairs)
+    clusters = run_json("clusters")
+    cid = clusters[0]["id"]
+    si = run_json("cluster", "show", cid)["serial_interval"]
+    assert si["n"] == len(values) and si["mean"] == round(sum(values) / len(values), 2)
+    # D and E source each other only (an import made it): a root is still given
+    run("case", "confirm", "D", "--date", "2021-06-20")
+    run("case", "confirm", "E", "--date", "2021-06-21", "--source", "D")
+    with store.write("imported cycle"):
+        store.add_case_sources("D", ["E"])
+        from tracing import levels
+        levels.rederive_all(store)
+    group = next(c for c in run_json("clusters") if "D" in c["cases"])
+    assert group["roots"] == ["D"]
+    tree = run_json("tree", "D")
+    assert {k["id"] for k in tree["children"]} == {"E"}
