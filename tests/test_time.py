@@ -81,6 +81,20 @@ def test_1_found_in_quarantine_only_inside_the_quarantine_period(run, run_json, 
     assert report["found"]["quarantine"] == 1
 
 
+def test_1_imported_cases_are_found_in_quarantine_by_the_same_rule(run, run_json, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2021-11-30")
+    add(run, "A", "B", "C")
+    run("contact", "add", "A", "B", "--date", "2021-06-09")
+    run("contact", "add", "A", "C", "--date", "2021-06-09")
+    run("case", "confirm", "A", "--date", "2021-06-10")
+    inside = plus("2021-06-09", 5)
+    path = tmp_path / "cases.csv"
+    path.write_text(f"id,confirmed\nB,2021-10-20\nC,{inside}\n", encoding="utf-8")
+    run("import", "cases", str(path))
+    assert run_json("status", "B")["case"]["level_before"] is None
+    assert run_json("status", "C")["case"]["level_before"] == "F1"
+
+
 def test_1_a_source_inside_the_incubation_window_is_kept(run, run_json):
     add(run, "A", "B")
     b = Case("B", "2021-06-20", None, "2021-06-20")
@@ -308,10 +322,11 @@ def test_8_a_linked_edge_carries_the_exposure_date(run, run_json, tmp_path):
     tree = run_json("tree", "A")
     assert tree["children"][0]["id"] == "B" and tree["children"][0]["date"] == exposure
     run("export", "epicontacts", str(tmp_path / "ex"))
-    links = (tmp_path / "ex" / "contacts.csv")
-    if links.exists():
-        rows = [r for r in links.read_text().splitlines() if r.endswith("infection")]
-        assert rows and all(exposure in r for r in rows)
+    rows = [r for r in (tmp_path / "ex" / "contacts.csv").read_text().splitlines() if r.endswith("infection")]
+    assert rows and all(exposure in r for r in rows)
+    run("export", "godata", str(tmp_path / "gd"))
+    rel = (tmp_path / "gd" / "relationships.csv").read_text()
+    assert exposure in rel and "2021-06-14" not in rel
 
 
 # ---------------------------------------------------------------- 9. zone places from contacts

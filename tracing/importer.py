@@ -47,7 +47,7 @@ import re
 import tempfile
 from typing import Callable
 
-from . import levels
+from . import levels, scenarios
 from .cases import check_plausible, clean_case, earliest_case_date
 from .dateorder import DateOrders, Reread, as_iso, check_order
 from .encounters import clean_contact
@@ -784,6 +784,10 @@ class _Importer:
         unknown = sorted(matcher.report.unknown_source_persons)
         bulk.create_bare_persons(self.store, unknown, stats=self.stats["cases"])
         bulk.bulk_persons(self.store, [p for _l, p in persons], stats=self.stats["persons"])
+        # "found in quarantine" only when the quarantine period covers the sample date (DOMAIN.md)
+        found = scenarios.found_in_quarantine(self.store, cases)
+        for case in cases:
+            case["prior_level"] = found.get(case["person"])
         bulk.bulk_cases(self.store, cases, stats=self.stats["cases"])
         bulk.flag_merges(self.store, {cid: lines for cid, lines in self.merged_ids.items() if cid in pending},
                          os.path.basename(self.path))

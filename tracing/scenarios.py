@@ -219,12 +219,32 @@ def quarantine_period(store, person_id: str, entry: dict | None) -> tuple[str, s
     from the day they were quarantined (``entry["quarantine"]``) to the end
     of their schedule; None when not traced or the plan does not quarantine
     them. DOMAIN.md: "found in quarantine" only when it covers the sample date."""
-    if not entry or not entry["level"]:
-        return None
-    item = plans(store, {person_id: entry}).get(person_id) or {}
-    if not entry.get("quarantine") or not item.get("quarantine_until"):
-        return None
-    return entry["quarantine"], item["quarantine_until"]
+    return quarantine_periods(store, {person_id: entry} if entry else {}).get(person_id)
+
+
+def quarantine_periods(store, entries: dict[str, dict]) -> dict[str, tuple[str, str] | None]:
+    """:func:`quarantine_period` of many persons at once (``{id: level entry}``)."""
+    traced = {p: e for p, e in entries.items() if e and e["level"]}
+    planned = plans(store, traced) if traced else {}
+    out: dict[str, tuple[str, str] | None] = {}
+    for pid, entry in traced.items():
+        until = planned[pid].get("quarantine_until")
+        out[pid] = (entry["quarantine"], until) if entry.get("quarantine") and until else None
+    return out
+
+
+def found_in_quarantine(store, rows: list[dict]) -> dict[str, int | None]:
+    """For cases about to be confirmed (``{"person", "confirmed"}``): the level
+    they were in quarantine for on their sample date, else None (the stored
+    ``prior_level``: "found in quarantine", DOMAIN.md)."""
+    entries = store.levels([r["person"] for r in rows])
+    periods = quarantine_periods(store, entries)
+    out = {}
+    for r in rows:
+        period = periods.get(r["person"])
+        out[r["person"]] = entries[r["person"]]["level"] if period and period[0] <= r["confirmed"] <= period[1] \
+            else None
+    return out
 
 
 # ------------------------------------------------------------------ PA2: candidate sources

@@ -195,7 +195,9 @@ def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: st
             areas.append(Area("unit", _unit_label(person["unit"], person.get("ward")),
                               unit=person["unit"], ward=person.get("ward")))
         for name in proposal["places"]:
-            areas.append(resolve(store, "place:" + name))
+            # a recorded contact's --place need not be a check-in venue (issue 12 point 9)
+            known = sql.place_named(store, name)
+            areas.append(resolve(store, "place:" + name) if known else Area("place", name))
         if not areas:
             raise InvalidValue(_("{id} has no unit recorded and no check-in in its infectious window: "
                                  "name the units or places to zone").format(id=case_id))

@@ -268,7 +268,9 @@ def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int
     ``onset``, ``isolated``, ``unknown_source``, optional ``tier``, ``extra``,
     ``sources`` (person ids, must exist) and ``labels`` (non-person sources).
     Persons missing for a case are created bare. A new case gets its
-    ``prior_level`` from the stored levels; sources and labels are added
+    ``prior_level`` from the row when given (the importer gives the level the
+    person was in quarantine for on the sample date, else None), else from
+    the stored levels; sources and labels are added
     (never removed). Returns cases inserted + changed; ``stats``: ``inserted``,
     ``updated``, ``sources``, ``labels`` written and ``changed_cases`` (set, if present)."""
     written = 0
@@ -289,7 +291,8 @@ def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int
             old = existing.get(cid)
             if old is None:
                 inserts.append((cid, r["confirmed"], r.get("onset"), r["isolated"], int(r.get("unknown_source") or 0),
-                                r.get("tier"), prior.get(cid), _json(r.get("extra")), now, r.get("found_by")))
+                                r.get("tier"), r["prior_level"] if "prior_level" in r else prior.get(cid),
+                                _json(r.get("extra")), now, r.get("found_by")))
                 changed.append(cid)
                 continue
             new = {c: (old[c] if r.get(c) is None and c in ("onset", "tier", "found_by") else r.get(c))
