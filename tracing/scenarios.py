@@ -242,8 +242,8 @@ def found_in_quarantine(store, rows: list[dict]) -> dict[str, int | None]:
     out = {}
     for r in rows:
         period = periods.get(r["person"])
-        out[r["person"]] = entries[r["person"]]["level"] if period and period[0] <= r["confirmed"] <= period[1] \
-            else None
+        covered = period and r.get("confirmed") and period[0] <= r["confirmed"] <= period[1]
+        out[r["person"]] = entries[r["person"]]["level"] if covered else None
     return out
 
 
