@@ -5,8 +5,10 @@ last day of the report's period.
 * ``zones``: every zone active on that day or released inside the period
   (:mod:`tracing.zones`), with days without a new case and the day it may be
   released;
-* ``foci``: clusters as foci (:mod:`tracing.foci`), active or over by rule
-  ``focus.over_days``, with counts;
+* ``foci``: clusters as foci (:mod:`tracing.foci`) by rule
+  ``focus.over_days``: those active on the last day and those over during the
+  period are listed (``active``, ``over`` count them), older ones only counted
+  (``over_before``);
 * ``care``: F0 by tier under treatment on that day, released, the share
   treated at home (the notices: "trên 93 % F0 đang được điều trị tại nhà")
   and the period's cases with no tier recorded (:mod:`tracing.care`).
@@ -47,7 +49,7 @@ LABELS = {
 
 
 def figures(store, start: dt.date, end: dt.date) -> dict:
-    """``{"zones": [...], "foci": {"active", "over", "list": [...]}, "care": {...}}`` on ``end``."""
+    """``{"zones": [...], "foci": {"active", "over", "over_before", "list": [...]}, "care": {...}}`` on ``end``."""
     from . import clusters
 
     s, e = start.isoformat(), end.isoformat()
@@ -64,10 +66,14 @@ def figures(store, start: dt.date, end: dt.date) -> dict:
             continue
         focus_rows.append({"id": c["id"], "size": sum(1 for x in c["cases"] if (facts[x]["confirmed"] or e) <= e),
                            "last_isolated": last, "status": status, "over_from": over_from})
+    # the period's foci: active on its last day, or over during it (older ones are only counted)
+    listed = [f for f in focus_rows if f["status"] == "active" or s <= f["over_from"] <= e]
     return {
         "zones": zone_rows,
         "foci": {"active": sum(1 for f in focus_rows if f["status"] == "active"),
-                 "over": sum(1 for f in focus_rows if f["status"] == "over"), "list": focus_rows},
+                 "over": sum(1 for f in listed if f["status"] == "over"),
+                 "over_before": sum(1 for f in focus_rows if f["status"] == "over" and f["over_from"] < s),
+                 "list": listed},
         "care": care.summary(store, e, s),
     }
 
