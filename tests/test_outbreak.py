@@ -301,3 +301,21 @@ def test_an_older_database_gets_the_new_rule_keys_but_keeps_its_own_values(store
     assert rules.at("care.release", "2022-02-01") == RULES.at("care.release", "2022-02-01")
     assert rules.at("level.assessment", "2022-02-01") == RULES.at("level.assessment", "2022-02-01")
     assert rules.at("zone.release_days", "2021-06-02") == 21
+
+
+def test_persons_recorded_later_in_a_zoned_unit_get_the_tests_still_to_come(long_bien, run, run_json, tmp_path,
+                                                                           monkeypatch):
+    _declare_pa2(run_json)
+    start = LB.PA2_CONFIRM["confirmed"]
+    day = plus(start, 1)
+    monkeypatch.setenv("TRACING_TODAY", day)
+    to_come = sorted(d for d in (plus(start, n) for n in RULES.at("zone.test_days", start)) if d >= day)
+    run("person", "add", "--id", "R3", "--name", "Mới chuyển đến", "--ward", "Thạch Bàn", "--unit", "TDP 3")
+    assert _zone_tests(long_bien, "R3") == to_come
+    path = tmp_path / "p.csv"
+    path.write_text("id,name,ward,unit\nR4,Người mới,Thạch Bàn,TDP 3\nR5,Ở nơi khác,Thạch Bàn,TDP 9\n", encoding="utf-8")
+    run("import", "persons", path)
+    assert _zone_tests(long_bien, "R4") == to_come and _zone_tests(long_bien, "R5") == []
+    run("zone", "release", "Z1", "--date", day, "--force")
+    run("person", "add", "--id", "R6", "--name", "Sau khi gỡ", "--ward", "Thạch Bàn", "--unit", "TDP 3")
+    assert _zone_tests(long_bien, "R6") == []

@@ -47,7 +47,7 @@ import re
 import tempfile
 from typing import Callable
 
-from . import levels, scenarios
+from . import levels, scenarios, zones
 from .cases import check_plausible, clean_case, earliest_case_date
 from .dateorder import DateOrders, Reread, as_iso, check_order
 from .encounters import clean_contact
@@ -612,6 +612,7 @@ class _Importer:
             chunk = self.named(chunk)
             self.check_duplicates([(line, p) for line, _row, p in chunk])
             bulk.bulk_persons(self.store, [p for _l, _r, p in chunk], stats=self.stats["persons"])
+            zones.enrol(self.store, [p["id"] for _l, _r, p in chunk])  # residents of a zoned unit: mass tests
 
     def named(self, chunk: list) -> list:
         """The rows of a persons file that may be written: a row that makes a

@@ -127,6 +127,8 @@ def add_person(store, fields: dict) -> tuple[str, list[str]]:
     store.insert_person(row)
     store.note(person=row["id"])
     warnings += link_labels(store, [row["id"]])
+    from . import zones  # someone recorded in a zoned unit is mass-tested with it
+    zones.enrol(store, [row["id"]])
     return row["id"], warnings
 
 

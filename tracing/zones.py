@@ -233,6 +233,32 @@ def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: st
     return result
 
 
+def enrol(store, ids) -> int:
+    """Persons ``ids`` (just added or moved) who live in a unit of a zone not
+    released get its mass tests still to come (from today on); cases are left
+    out. Returns the follow-ups scheduled. One query when no zone is active."""
+    units = sql.active_zone_units(store)
+    if not units:
+        return 0
+    persons = {pid: p for pid, p in store.persons(ids).items() if (p["ward"], p["unit"]) in units}
+    if not persons:
+        return 0
+    cases = store.cases(persons)
+    now = today().isoformat()
+    scheduled = 0
+    for pid, p in sorted(persons.items()):
+        if pid in cases:
+            continue
+        for z in units[(p["ward"], p["unit"])]:
+            days = store.rules().at("zone.test_days", z["start"])
+            dues = sorted({d for d in ((dt.date.fromisoformat(z["start"]) + dt.timedelta(days=int(x))).isoformat()
+                                       for x in days) if d >= now})
+            if dues:
+                scheduled += sql.zone_test_followups(store, [pid], z["n"], dues,
+                                                     f"lives in zone {zone_id(z['n'])} (recorded after it was declared)")
+    return scheduled
+
+
 # ------------------------------------------------------------------ status, list
 def _cases_of(store, zone: dict) -> list[dict]:
     units = [(a["ward"], a["unit"]) for a in zone["areas"] if a["kind"] == "unit"]

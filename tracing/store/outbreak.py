@@ -81,6 +81,16 @@ def zones(store, numbers: Iterable[int] | None = None) -> list[dict]:
     return [by_n[n] for n in sorted(by_n)]
 
 
+def active_zone_units(store) -> dict[tuple[str | None, str], list[dict]]:
+    """``{(ward, unit): [{"n", "start"}]}`` of the units of zones not released."""
+    out: dict[tuple[str | None, str], list[dict]] = {}
+    for ward, unit, n, start in store.conn.execute(
+            """SELECT a.ward, a.unit, z.n, z.start FROM zones z CROSS JOIN zone_areas a ON a.zone = z.n
+               WHERE z.released IS NULL AND a.kind = 'unit' ORDER BY z.n"""):
+        out.setdefault((ward, unit), []).append({"n": n, "start": start})
+    return out
+
+
 def release_zone(store, n: int, day: str, forced: bool, note: str | None) -> None:
     store.conn.execute("UPDATE zones SET released = ?, forced = ?, release_note = ? WHERE n = ?",
                        (day, int(forced), note, n))
