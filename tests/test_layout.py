@@ -205,3 +205,19 @@ def test_network_layout_is_the_same_bytes_for_the_same_data_in_any_order():
     data = sample_map(120, seed=4)
     shuffled = MapData(list(reversed(data.nodes)), list(reversed(data.edges)), data.title, data.roots)
     assert network_layout(data) == network_layout(shuffled)
+
+
+def test_a_big_family_of_leaves_is_stacked_in_a_few_short_columns():
+    from tracing.layout import CARD_W, STACK_MAX
+
+    nodes = [MapNode("K", "Ca", 0, is_case=True, confirmed="2021-05-01")]
+    nodes += [MapNode(f"F{i:02d}", None, 1, exposure=f"2021-05-{1 + i % 9:02d}") for i in range(40)]
+    data = MapData(nodes, [MapEdge("K", f"F{i:02d}") for i in range(40)], "t", ["K"])
+    pos = tree_layout(data)
+    columns = {}
+    for i in range(40):
+        columns.setdefault(pos[f"F{i:02d}"][0], []).append(pos[f"F{i:02d}"][1])
+    assert len(columns) == 4 and all(len(ys) <= STACK_MAX for ys in columns.values())
+    xs = sorted(columns)
+    assert all(b - a >= CARD_W for a, b in zip(xs, xs[1:]))
+    assert min(xs) <= pos["K"][0] <= max(xs)  # the case above its columns

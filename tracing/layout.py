@@ -27,8 +27,10 @@ CARD_W = 170
 CARD_H = 60
 CARD_GAP = 18
 TREE_DY = 110
-#: tree: a family of this many leaves or more is stacked in a column under its parent
+#: tree: a family of this many leaves or more is stacked in columns under its parent, at most
+#: STACK_MAX cards tall
 STACK_MIN = 3
+STACK_MAX = 12
 #: timeline: pixels per day and per row; a person's mark; the left column of names
 TIME_DX = 56
 TIME_DY = 34
@@ -204,8 +206,8 @@ def tree_layout(data) -> dict[str, tuple[int, int]]:
 def _layout_tree(data) -> tuple[list[str], dict[str, str | None], set[str]]:
     """The tree the tidy layout is given: the drawn tree, except that the
     leaves of a family of :data:`STACK_MIN` or more leaves are chained one
-    under the other (a column under their parent, as org charts stack them),
-    so a case with 40 F1 takes one column, not 40. Returns the nodes in
+    under the other (columns of at most :data:`STACK_MAX` under their parent,
+    as org charts stack them), so a case with 40 F1 takes 4 columns, not 40. Returns the nodes in
     pre-order, each one's parent in that tree, and the stacked leaves."""
     parent = tree_parents(data)
     kids = _children(data, parent)
@@ -216,9 +218,14 @@ def _layout_tree(data) -> tuple[list[str], dict[str, str | None], set[str]]:
         leaves = [c for c in children if not kids.get(c)] if p is not None else []
         if len(leaves) >= STACK_MIN:
             inner = [c for c in children if kids.get(c)]
-            lkids[p] = inner + [leaves[0]]
-            for above, below in zip(leaves, leaves[1:]):
-                lkids[above] = [below]
+            # columns of at most STACK_MAX, in date order: 40 F1 make 4 columns of 10
+            cols = -(-len(leaves) // STACK_MAX)
+            per = -(-len(leaves) // cols)
+            chunks = [leaves[k:k + per] for k in range(0, len(leaves), per)]
+            lkids[p] = inner + [chunk[0] for chunk in chunks]
+            for chunk in chunks:
+                for above, below in zip(chunk, chunk[1:]):
+                    lkids[above] = [below]
             stacked.update(leaves)
         else:
             lkids[p] = list(children)
