@@ -1,4 +1,7 @@
-"""Benchmark: `tracing import contacts` of a ~1,000,000-contact CSV.
+"""Benchmark: `tracing import persons` then `import contacts` of a
+100,000-person / ~1,000,000-contact district, and `tracing check`, each
+beside a plain indexed SQLite script doing the same rows (issue 13 point 11:
+persons <= 3x, contacts <= 1.5x the plain script, check <= 1 s).
 
     python benchmarks/bench_import.py                  # 100,000 persons ≈ 1M contacts
     python benchmarks/bench_import.py --persons 20000  # quicker
@@ -7,10 +10,14 @@ Generates the file with tracing.synthetic (same seed, same bytes; kept in
 --work for reruns), then runs in child processes (so peak memory is
 measured per run with resource.getrusage(RUSAGE_CHILDREN)):
 
-1. baseline: plain `csv` + `executemany` into the same schema (no validation);
-2. `tracing import contacts FILE` (validated, one transaction, levels re-derived).
+1. baseline: plain `csv` + `executemany` into the same schema (no validation):
+   persons.csv, then contacts.csv into that database;
+2. `tracing import persons FILE`, then `tracing import contacts FILE` (validated,
+   one transaction each, levels re-derived), then `tracing check`.
 
-Prints seconds and peak RSS of each; the target is <= 30 s for 1M contacts.
+Prints wall seconds, CPU seconds (user + system of the process: the machine is
+shared, so CPU time is the fairer figure under load), peak RSS, and the load
+average.
 """
 
 from __future__ import annotations
@@ -53,20 +60,46 @@ print(c.execute("SELECT count(*) FROM contacts").fetchone()[0])
 """
 
 
+BASELINE_PERSONS = r"""
+import csv, sys, sqlite3
+sys.path.insert(0, sys.argv[3])
+from tracing.store import Store
+store = Store.open(sys.argv[2], create=True)
+c = store.conn
+c.execute("BEGIN IMMEDIATE")
+cols = ["id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit", "ward", "district"]
+with open(sys.argv[1], encoding="utf-8", newline="") as fh:
+    reader = csv.DictReader(fh)
+    batch = []
+    def flush():
+        c.executemany(f"INSERT OR IGNORE INTO persons ({','.join(cols)}, name_folded, created_at) "
+                      f"VALUES ({','.join('?' * len(cols))}, ?, '')", batch)
+        batch.clear()
+    for row in reader:
+        batch.append([row.get(k) or None for k in cols] + [(row.get("name") or "").lower()])
+        if len(batch) >= 5000:
+            flush()
+    flush()
+c.execute("COMMIT")
+print(c.execute("SELECT count(*) FROM persons").fetchone()[0])
+"""
+
+
 WRAP = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(r.returncode)")
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print(u.ru_maxrss, u.ru_utime + u.ru_stime, file=sys.stderr); sys.exit(r.returncode)")
 
 
-def _child(cmd: list[str], env: dict) -> tuple[float, str, float]:
+def _child(cmd: list[str], env: dict) -> tuple[float, str, float, float]:
     """Run ``cmd`` under a small wrapper process whose RUSAGE_CHILDREN is that
-    one run only; returns (seconds, stdout, peak RSS in MB)."""
+    one run only; returns (wall seconds, stdout, peak RSS in MB, CPU seconds)."""
     began = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", WRAP, *cmd], env=env, capture_output=True, text=True)
     took = time.perf_counter() - began
     if out.returncode:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{out.stderr}")
-    peak_kb = int(out.stderr.strip().splitlines()[-1])  # ru_maxrss is in KB on Linux
-    return took, out.stdout, peak_kb / 1024
+    peak_kb, cpu = out.stderr.strip().splitlines()[-1].split()  # ru_maxrss is in KB on Linux
+    return took, out.stdout, int(peak_kb) / 1024, float(cpu)
 
 
 def main(argv=None) -> int:
@@ -83,24 +116,44 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         counts = write_csv_dir(generate(args.persons), src)
         print(f"generated {counts['contacts']:,} contacts in {time.perf_counter() - t:.1f} s -> {contacts}")
+    persons = os.path.join(src, "persons.csv")
     env = dict(os.environ, TRACING_TODAY="2021-12-31", PYTHONPATH=ROOT)
-    results = []
+    tracing = [sys.executable, "-c", "from cli.main import main; main()"]
+    results = {}
     for name in ("baseline", "tracing"):
         db = os.path.join(args.work, f"{name}.db")
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(db + suffix):
                 os.remove(db + suffix)
         if name == "baseline":
-            cmd = [sys.executable, "-c", BASELINE, contacts, db, ROOT]
+            steps = [("persons", [sys.executable, "-c", BASELINE_PERSONS, persons, db, ROOT]),
+                     ("contacts", [sys.executable, "-c", BASELINE, contacts, db, ROOT])]
         else:
-            cmd = [sys.executable, "-c", "from cli.main import main; main()", "--db", db,
-                   "import", "contacts", contacts, "--format", "json"]
-        took, out, peak = _child(cmd, env)
-        rows = json.loads(out)["written"]["contacts"] if name == "tracing" else int(out.strip())
-        results.append((name, took, peak, rows))
-    print(f"{'run':10} {'seconds':>8} {'peak MB':>8} {'contacts':>10}")
-    for name, took, peak, rows in results:
-        print(f"{name:10} {took:8.1f} {peak:8.0f} {rows:10,}")
+            steps = [("persons", [*tracing, "--db", db, "import", "persons", persons, "--format", "json"]),
+                     ("contacts", [*tracing, "--db", db, "import", "contacts", contacts, "--format", "json"]),
+                     ("check", [*tracing, "--db", db, "check", "--format", "json"])]
+        for step, cmd in steps:
+            took, out, peak, cpu = _child(cmd, env)
+            if step == "check":
+                rows = len(json.loads(out))
+            elif name == "tracing":
+                summary = json.loads(out)
+                rows = summary["written"][step] + (summary["updated"].get(step, 0) if step == "persons" else 0)
+            else:
+                rows = int(out.strip())
+            results[(name, step)] = (took, cpu, peak, rows)
+    load = os.getloadavg()
+    print(f"{args.persons:,} persons; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    print(f"{'step':26} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'rows':>10} {'vs plain (wall / cpu)':>24}")
+    targets = {"persons": 3.0, "contacts": 1.5}
+    for (name, step), (took, cpu, peak, rows) in results.items():
+        ratio = ""
+        if name == "tracing" and ("baseline", step) in results:
+            bt, bc = results[("baseline", step)][:2]
+            ratio = f"{took / bt:5.2f}x / {cpu / bc:5.2f}x (<= {targets[step]}x)"
+        elif step == "check":
+            ratio = "(target <= 1 s)"
+        print(f"{name + ' ' + step:26} {took:8.2f} {cpu:8.2f} {peak:8.0f} {rows:10,} {ratio:>24}")
     return 0
 
 

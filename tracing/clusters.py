@@ -182,11 +182,14 @@ def _match(store, groups: list[list[str]], keep_singles: bool, facts) -> tuple[l
             claims.append((_number(cid), -n, gi, cid))
     ids: dict[int, str] = {}
     taken: set[str] = set()
+    claims_of: dict[str, list[tuple]] = defaultdict(list)  # by id: a scan per claim was quadratic
+    for c in claims:
+        claims_of[c[3]].append(c)
     for _num, _neg, gi, cid in sorted(claims):
         if gi in ids or cid in taken:
             continue
         # an id two groups want (a split) goes to the one holding most of it
-        rivals = [c for c in claims if c[3] == cid and c[2] not in ids]
+        rivals = [c for c in claims_of[cid] if c[2] not in ids]
         best = min(rivals, key=lambda c: (c[1], facts[want[c[2]][0]]["confirmed"] or UNDATED_LAST, want[c[2]][0]))
         if best[2] != gi:
             continue

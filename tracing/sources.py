@@ -40,6 +40,8 @@ from .values import clean_text
 _SPLIT = re.compile(r"\s*(?:[;,，；\r\n]+|\s(?:và|and|&)\s)\s*", re.IGNORECASE)
 _ID_SHAPE = re.compile(r"[A-Z]{0,6}\d{1,9}[A-Z]?")
 _NUMBER = re.compile(r"(?<!\d)0+(?=\d)")
+_SIGNS = re.compile(r"[\s#№]+")
+_JOINER = re.compile(r"(?<=[A-Z])[-_.](?=\d)")
 
 
 def split_sources(value) -> list[str]:
@@ -54,8 +56,8 @@ def id_key(text) -> str:
     """What two ways of writing one id share: upper case, no spaces, no
     ``#``/``№`` sign, no ``-``/``_``/``.`` between letters and a number, no
     leading zeros in a number."""
-    key = re.sub(r"[\s#№]+", "", str(text).upper())
-    key = re.sub(r"(?<=[A-Z])[-_.](?=\d)", "", key)
+    key = _SIGNS.sub("", str(text).upper())
+    key = _JOINER.sub("", key)
     return _NUMBER.sub("", key)
 
 

@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import unicodedata
@@ -89,6 +90,7 @@ def _vocab_index() -> dict[str, dict[str, str]]:
     return index
 
 
+@functools.lru_cache(maxsize=4096)
 def _vocab_key(text) -> str:
     return " ".join(re.sub(r"[_\s]+", " ", fold(text)).split())
 
@@ -120,8 +122,14 @@ def today() -> dt.date:
     """Today's date; ``TRACING_TODAY=YYYY-MM-DD`` pins it (drills, tests, demo)."""
     pinned = os.environ.get("TRACING_TODAY")
     if pinned:
-        return parse_date(pinned, "TRACING_TODAY")
+        day = _PINNED.get(pinned)
+        if day is None:  # parsed once: imports ask for every row
+            day = _PINNED[pinned] = parse_date(pinned, "TRACING_TODAY")
+        return day
     return dt.date.today()
+
+
+_PINNED: dict[str, dt.date] = {}
 
 
 DATE_ORDERS = ("dmy", "mdy", "ymd")
@@ -230,6 +238,8 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 def _mkdate(y: int, mo: int, d: int, text: str, field: str, how: str = "day/month/year") -> dt.date:
     """The date, or :class:`InvalidValue` saying what is impossible in it."""
+    if y >= MIN_YEAR and 1 <= mo <= 12 and 1 <= d <= 28:
+        return dt.date(y, mo, d)  # the common case, no message built
     bad = _("{field}: '{text}' is not a valid date").format(field=field, text=_short(text))
     if y < MIN_YEAR:
         raise InvalidValue(_("{bad}: year {y} is before {MIN_YEAR}").format(bad=bad, y=y, MIN_YEAR=MIN_YEAR))
@@ -388,6 +398,8 @@ def refuse_controls(text: str, field: str, *, multiline: bool = False) -> str:
     m = (CONTROL_MULTILINE if multiline else CONTROL).search(text)
     if m is None:
         return text
+    from .i18n import _
+
     if multiline:
         why = _("{field}: contains the control character U+{code} at character {n} (terminal codes are not "
                 "allowed)")

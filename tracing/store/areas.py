@@ -23,6 +23,7 @@ class AreaNames:
         self.store = store
         self.known: dict[tuple, str] | None = None
         self.renamed: dict[str, str] = {}
+        self._memo: dict[tuple, str] = {}  # (field, typed, ward) -> stored: rows repeat their areas
 
     def _key(self, field: str, value: str, ward: str | None = None) -> tuple:
         return (field, fold(value), fold(ward) if field == "unit" else "")
@@ -51,12 +52,15 @@ class AreaNames:
         """``row`` with its ``district``/``ward``/``unit`` in the known spellings
         (new spellings become known). Changes ``row`` in place and returns it."""
         known = self._load()
+        memo = self._memo
         for field in AREA_FIELDS:
             value = row.get(field)
             if not value:
                 continue
-            key = self._key(field, value, row.get("ward"))
-            stored = known.setdefault(key, value)
+            typed = (field, value, row.get("ward") if field == "unit" else None)
+            stored = memo.get(typed)
+            if stored is None:
+                stored = memo[typed] = known.setdefault(self._key(field, value, row.get("ward")), value)
             if stored != value:
                 self.renamed[value] = stored
                 row[field] = stored
@@ -84,4 +88,5 @@ class AreaNames:
                       f"AND tracing_fold({kind}) = ?", (unit, unit, fold(unit)))
             self.renamed[stored] = unit
         known[key] = unit
+        self._memo.clear()
         return area
