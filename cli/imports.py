@@ -117,8 +117,7 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     if summary["extras"]:
         note("Kept as extra attributes: " + ", ".join(summary["extras"]))
     for column, how in summary["date_order"].items():
-        order = how.split(":")[0].split(" ")[0]
-        note(_("Dates in '{column}' read as {order}: {how}").format(column=column, order=order, how=how))
+        note(_("Dates in '{column}': {how}").format(column=column, how=how))
     for field, n in summary["kept_as_attributes"].items():
         note(_("{n} values of {field} kept as text in the attribute {field}_text (e.g. age bands, free text)")
              .format(n=n, field=field))

@@ -276,3 +276,51 @@ def test_a_case_needs_only_its_id(tmp_path, run, run_json, db_path):
     assert report["undated_cases"] == 1 and report["new_cases"] == 1
     run("render", "--cluster", clusters[0]["id"], "-o", tmp_path / "m.html")
     run("check")
+
+
+# ------------------------------------------------------------------ the messy sample
+def test_messy_sample_imports_through_the_cli(run_json, db_path):
+    """fixtures/linelist_messy: only --column, --date-order and --header-row are needed."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "linelist_messy"
+    with open(folder / "ca-benh.csv", encoding="utf-8", newline="") as fh:
+        lines = list(csv.reader(fh))
+    header = lines[3]
+    data = [r for r in lines[4:] if any(r)]
+    s = run_json("import", "cases", folder / "ca-benh.csv", "--date-order", "mdy", "--header-row", "4")
+    ids = {r[0] for r in data}
+    assert s["written"]["cases"] == len(ids) and s["duplicates"]["identical"] == len(data) - len(ids)
+    assert [t["line"] for t in s["title_rows"]] == [1, 2] and s["header_line"] == 4
+    assert s["extras"] == [f"column {header.index('') + 1}"]
+    # every M/D/Y date as the file says
+    import datetime as dt
+
+    def mdy(text):
+        m, d, y = map(int, text.split("/"))
+        return dt.date(y, m, d).isoformat()
+
+    stored = dict(rows(db_path, "SELECT person, confirmed FROM cases"))
+    assert stored == {r[0]: (mdy(r[1]) if r[1] else None) for r in data}
+    assert s["undated_cases"] == sum(1 for i in ids if stored[i] is None)
+    # sources: links, the unknown-source person K9, labels
+    assert s["sources"]["unknown_source_ids"] == ["K9"]
+    assert sorted(label for label, _n in s["sources"]["top_labels"]) == ["BV Đức Giang", "F0 nhập cảnh", "IMPORT"]
+    assert ("NB006", "NB 456") in set(rows(db_path, "SELECT case_id, source FROM case_sources"))
+    assert ("NB7", "NB006") in set(rows(db_path, "SELECT case_id, source FROM case_sources"))   # '#6'
+    # wards typed three ways are one
+    assert {w for (w,) in rows(db_path, "SELECT DISTINCT ward FROM persons WHERE ward IS NOT NULL")} == \
+        {"Bồ Đề", "Ngọc Lâm", "Gia Thụy"}
+    assert s["kept_as_attributes"] == {"age": 2, "vaccinated": 2}   # 50s, 20 to 29; chưa tiêm, yes (2 doses)
+    # the same file without --header-row and --date-order: found and proven
+    again = run_json("import", "cases", folder / "ca-benh.csv")
+    assert again["written"]["cases"] == 0 and again["header_line"] == 4
+    assert again["date_order"]["Ngày lấy mẫu"].startswith("mdy")
+    c = run_json("import", "contacts", folder / "tiep-xuc.json", "--date-order", "mdy")
+    with open(folder / "tiep-xuc.json", encoding="utf-8") as fh:
+        records = json.load(fh)["ban_ghi"]
+    assert c["written"]["contacts"] == len(records)
+    assert rows(db_path, "SELECT date, setting, minutes, masked FROM contacts WHERE b = 'P-101'") == \
+        [("2021-05-17", "household", 600, 0)]
+    clusters = run_json("clusters")
+    assert ["NB10", "NB9"] in [sorted(x["cases"]) for x in clusters]

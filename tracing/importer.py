@@ -128,11 +128,25 @@ def with_prefix(value, prefix: str | None):
 
 
 def _blank(value, na) -> bool:
-    return value is None or (isinstance(value, str) and (not value.strip() or value.strip().lower() in na))
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return not text or text.lower() in na
 
 
 def _fields(row: dict, na) -> dict:
-    return {k: (None if _blank(v, na) else v) for k, v in row.items() if k != "extra"}
+    out = {}
+    for k, v in row.items():  # _blank inlined: this runs for every cell of a file
+        if k == "extra":
+            continue
+        if v.__class__ is str:
+            text = v.strip()
+            out[k] = None if not text or text.lower() in na else v
+        else:
+            out[k] = v
+    return out
 
 
 def _extra(row: dict, na) -> dict:
@@ -728,12 +742,12 @@ class _Importer:
             except RowError as exc:
                 self.reject(line, row, exc)
                 continue
+            if how == "identical":
+                continue
             self.keep(line, kept)
             entry = pending.get(cid)
             if entry is None:
                 pending[cid] = {"lines": [line], "rows": [row], "person": person, "case": case}
-                continue
-            if how == "identical":
                 continue
             entry["lines"].append(line)
             entry["rows"].append(row)

@@ -82,6 +82,9 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
                 raise InvalidValue(_("{key}: longer than 500 characters").format(key=key))
             row[key] = value
     doses = fields.get("vaccinated")
+    if isinstance(doses, str):  # "2 mũi", "3 doses", "1 liều"
+        m = re.fullmatch(r"\s*(\d{1,2})\s*(?:mũi|mui|liều|lieu|doses?)\s*", doses, re.IGNORECASE)
+        doses = m.group(1) if m else doses
     if doses not in (None, ""):
         flag = None
         try:

@@ -369,7 +369,10 @@ def fold(text) -> str:
     """
     if not text:
         return ""
-    text = str(text).replace("đ", "d").replace("Đ", "D")
+    text = str(text)
+    if text.isascii():  # nothing to strip (most ids, codes, many names typed without marks)
+        return " ".join(text.lower().split())
+    text = text.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.lower().split())

