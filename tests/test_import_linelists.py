@@ -324,3 +324,25 @@ def test_messy_sample_imports_through_the_cli(run_json, db_path):
         [("2021-05-17", "household", 600, 0)]
     clusters = run_json("clusters")
     assert ["NB10", "NB9"] in [sorted(x["cases"]) for x in clusters]
+
+
+def test_the_vietnamese_json_imports_like_its_csv(tmp_path, run, monkeypatch):
+    """patients.json (the original) and cases.csv (its flattened copy) give the same cases, links and labels."""
+    import os
+    from pathlib import Path
+
+    folder = Path("/work/shared/datasets/vn-trongthanh-2020")
+    if not folder.exists():
+        import pytest
+        pytest.skip("shared datasets not present")
+    got = {}
+    for name in ("cases.csv", "patients.json"):
+        db = tmp_path / f"{name}.db"
+        monkeypatch.setenv("TRACING_DB", str(db))
+        run("import", "cases", folder / name, "--id-prefix", "BN", "--na", "-1")
+        got[name] = (rows(db, "SELECT person, confirmed FROM cases ORDER BY 1"),
+                     rows(db, "SELECT case_id, source FROM case_sources ORDER BY 1, 2"),
+                     rows(db, "SELECT case_id, label FROM case_labels ORDER BY 1, 2"),
+                     rows(db, "SELECT id, sex, birth_year FROM persons ORDER BY 1"))
+        assert os.path.exists(db)
+    assert got["cases.csv"] == got["patients.json"]

@@ -144,6 +144,8 @@ def _fields(row: dict, na) -> dict:
         if v.__class__ is str:
             text = v.strip()
             out[k] = None if not text or text.lower() in na else v
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[k] = None if _text(v) in na else v  # --na -1 also for numbers of XLSX and JSON
         else:
             out[k] = v
     return out
