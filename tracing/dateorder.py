@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .errors import TracingError
+from .i18n import _
 from .values import DATE_ORDERS, date_proof, is_day_month, parse_date, parse_datetime
 
 _WORDS = {"dmy": "day first", "mdy": "month first", "ymd": "year first"}
@@ -41,7 +42,8 @@ def check_order(order: str | None) -> str | None:
         return None
     text = str(order).strip().lower().replace("/", "").replace("-", "")
     if text not in DATE_ORDERS:
-        raise TracingError(f"--date-order: '{str(order)[:20]}' is not one of {', '.join(DATE_ORDERS)}")
+        raise TracingError(_("--date-order: '{value}' is not one of {orders}").format(
+            value=str(order)[:20], orders=", ".join(DATE_ORDERS)))
     return text
 
 
@@ -75,10 +77,12 @@ class DateOrders:
             proofs.setdefault(proof, (line, text))
             if len(proofs) > 1:
                 d, m = proofs["dmy"], proofs["mdy"]
-                raise TracingError(
-                    f"{self.path}: column '{self.headers.get(column, column)}' has dates written day first "
-                    f"(line {d[0]}: {d[1]}) and month first (line {m[0]}: {m[1]}); correct them, or give "
-                    "--date-order dmy or mdy (the other ones are then rejected with their line)")
+                raise TracingError(_(
+                    "{path}: column '{column}' has dates written day first (line {dline}: {dtext}) and month "
+                    "first (line {mline}: {mtext}); correct them, or give --date-order dmy or mdy (the other ones "
+                    "are then rejected with their line)").format(
+                        path=self.path, column=self.headers.get(column, column), dline=d[0], dtext=d[1],
+                        mline=m[0], mtext=m[1]))
             return proof
         self.ambiguous.setdefault(column, (line, text))
         order = self.fixed.get(column) or ("mdy" if "mdy" in proofs else "dmy")
@@ -114,10 +118,11 @@ class DateOrders:
             others = {c: p["mdy"] for c, p in self.proofs.items() if "mdy" in p}
             if others:
                 other, (oline, otext) = sorted(others.items())[0]
-                raise TracingError(
-                    f"{self.path}: column '{self.headers.get(column, column)}' has only dates that read both "
-                    f"ways (line {line}: {text}) while column '{self.headers.get(other, other)}' is written "
-                    f"month first (line {oline}: {otext}); give --date-order dmy or mdy")
+                raise TracingError(_(
+                    "{path}: column '{column}' has only dates that read both ways (line {line}: {text}) while "
+                    "column '{other}' is written month first (line {oline}: {otext}); give --date-order dmy or "
+                    "mdy").format(path=self.path, column=self.headers.get(column, column), line=line, text=text,
+                                  other=self.headers.get(other, other), oline=oline, otext=otext))
         if again:
             raise Reread({**self.fixed, **again})
 

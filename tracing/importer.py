@@ -52,6 +52,7 @@ from .cases import check_plausible, clean_case, earliest_case_date
 from .dateorder import DateOrders, Reread, as_iso, check_order
 from .encounters import clean_contact
 from .errors import InvalidValue, TracingError
+from .i18n import _
 from .people import check_id, clean_person
 from .sources import SourceMatcher, id_key, promote_labels, split_sources
 from .store import bulk
@@ -185,7 +186,7 @@ def _person(fields: dict, prefix, kept: dict | None = None) -> dict:
     fields["id"] = check_id(with_prefix(fields["id"], prefix))
     if "age" in fields:
         fields["age"] = _age(fields["age"])
-    for _ in SOFT_FIELDS:
+    for _attempt in SOFT_FIELDS:
         try:
             return clean_person(fields, as_of=as_of)
         except InvalidValue as exc:
@@ -586,9 +587,10 @@ class _Importer:
             return "new"
         how, field = _compare(first[1], value)
         if how == "conflict":
-            raise RowError(self.path, line, field, f"{key} is also on line {first[0]} with another {field} "
-                                                   f"('{_short(_value_of(first[1], field))}' there, "
-                                                   f"'{_short(_value_of(value, field))}' here)")
+            raise RowError(self.path, line, field, _(
+                "{id} is also on line {other} with another {field} ('{there}' there, '{here}' here)").format(
+                    id=key, other=first[0], field=field, there=_short(_value_of(first[1], field)),
+                    here=_short(_value_of(value, field))))
         self.duplicates[{"identical": "identical", "merge": "merged", "sources": "sources_added"}[how]] += 1
         if how != "sources" and len(self.duplicates["lines"]) < 20:
             self.duplicates["lines"].append([key, first[0], line, how])
@@ -729,7 +731,8 @@ class _Importer:
             for token in checked["tokens"]:
                 own = with_prefix(token, self.prefix)
                 if own == cid or (id_key(own) == id_key(cid) and any(c.isdigit() for c in cid)):
-                    raise InvalidValue(f"source: {cid} cannot be its own source ('{token}')")
+                    raise InvalidValue("source: " + _("{id} cannot be its own source ('{entry}')").format(
+                        id=cid, entry=token))
             checked["unknown_given"] = unknown is not None
             extra = {**_extra(row, self.na), **kept}
             if extra:

@@ -379,7 +379,7 @@ def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
     except OSError as exc:
         raise TracingError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     if header_row is not None and (not isinstance(header_row, int) or header_row < 1):
-        raise TracingError(f"--header-row: {header_row} is not a line number (1 is the first line)")
+        raise TracingError(_("--header-row: {n} is not a line number (1 is the first line)").format(n=header_row))
     pick = _HeaderPicker(name, kind, specs, columns, header_row)
     if head.startswith(b"PK\x03\x04"):
         if encoding:
@@ -387,7 +387,8 @@ def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
         table = _open_xlsx(name, kind, sheet, pick)
     elif _looks_json(name):
         if sheet is not None:
-            raise TracingError(f"{name}: --sheet only applies to .xlsx workbooks, this is a JSON file")
+            raise TracingError(_("{path}: --sheet only applies to .xlsx workbooks, this is a JSON file").format(
+                path=name))
         table = _open_json(name, pick)
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
         raise TracingError(f"{name}: an old Excel .xls (or encrypted) workbook; save it as .xlsx or CSV "
@@ -465,9 +466,11 @@ class _HeaderPicker:
                     self._title(line, cells)
                     continue
                 if all(_blank_cell(c) for c in cells):
-                    raise TracingError(f"{self.path}, line {line}: --header-row {self.header_row} is blank")
+                    raise TracingError(_("{path}, line {line}: --header-row {n} is blank").format(
+                        path=self.path, line=line, n=self.header_row))
                 return line, cells, source
-            raise TracingError(f"{self.path}: --header-row {self.header_row} is past the end of the file")
+            raise TracingError(_("{path}: --header-row {n} is past the end of the file").format(
+                path=self.path, n=self.header_row))
         buffer = []
         for line, cells in source:
             if all(_blank_cell(c) for c in cells):
@@ -885,13 +888,15 @@ def _json_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[di
             while pos < n and text[pos] in " \t\r\n,":
                 pos += 1
             if pos >= n:
-                raise TracingError(f"{name}, line {line_of(pos)}: not valid JSON (the array is not closed)")
+                raise TracingError(_("{path}, line {line}: not valid JSON (the array is not closed)").format(
+                    path=name, line=line_of(pos)))
             if text[pos] == "]":
                 return out
             try:
                 value, end = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
-                raise TracingError(f"{name}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+                raise TracingError(_("{path}, line {line}: not valid JSON ({why})").format(
+                    path=name, line=exc.lineno, why=exc.msg)) from None
             out.append((line_of(pos), value))
             pos = end
 
@@ -902,7 +907,8 @@ def _json_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[di
         try:
             whole, end = decoder.raw_decode(text, start)
         except json.JSONDecodeError as exc:
-            raise TracingError(f"{name}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+            raise TracingError(_("{path}, line {line}: not valid JSON ({why})").format(
+                path=name, line=exc.lineno, why=exc.msg)) from None
         if text[end:].strip():  # JSON Lines: one record per line
             items = []
             for i, raw in enumerate(text.splitlines(), 1):
@@ -911,7 +917,8 @@ def _json_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[di
                 try:
                     items.append((i, json.loads(raw)))
                 except json.JSONDecodeError as exc:
-                    raise TracingError(f"{name}, line {i}: not valid JSON ({exc.msg})") from None
+                    raise TracingError(_("{path}, line {line}: not valid JSON ({why})").format(
+                        path=name, line=i, why=exc.msg)) from None
         else:
             lists = [k for k, v in whole.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
             if len(lists) != 1:
@@ -926,7 +933,8 @@ def _json_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[di
                     f"{k}={_short(_json_cell(v), 40)}" for k, v in rest.items())})
     for line, value in items:
         if not isinstance(value, dict):
-            raise TracingError(f"{name}, line {line}: a record must be a JSON object, not {type(value).__name__}")
+            raise TracingError(_("{path}, line {line}: a record must be a JSON object, not {kind}").format(
+                path=name, line=line, kind=type(value).__name__))
     return items, notes
 
 
@@ -940,10 +948,10 @@ def _open_json(name: str, pick: _HeaderPicker) -> Table:
         with open(name, encoding="utf-8-sig") as fh:
             text = fh.read()
     except UnicodeDecodeError:
-        raise TracingError(f"{name}: a JSON file must be UTF-8") from None
+        raise TracingError(_("{path}: a JSON file must be UTF-8").format(path=name)) from None
     items, notes = _json_records(name, text)
     if not items:
-        raise TracingError(f"{name}: no records")
+        raise TracingError(_("{path}: no records").format(path=name))
     keys: dict[str, None] = {}
     for _line, record in items:
         keys.update(dict.fromkeys(record))
