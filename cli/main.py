@@ -23,6 +23,8 @@ from tracing.i18n import N_, _
 class Context:
     def __init__(self, db_path: str):
         self.db_path = db_path
+        from tracing import files
+        files.protect(db_path)  # an output (-o, export folder, backup) is never the database
         self._store = None
         self.failed = False
 

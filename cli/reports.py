@@ -48,8 +48,7 @@ def report_cmd(obj, start, end, by, cumulative_from, compare_from, compare_to, f
     if lang:
         set_language(lang)
     if fmt is None:
-        ext = (path or "").rsplit(".", 1)[-1].lower() if path and "." in path else ""
-        fmt = ext if ext in report.FORMATS else "md"
+        fmt = report.format_of(path)
     if fmt in ("xlsx", "html") and not path:
         raise InvalidValue(_("--format {fmt} needs -o FILE").format(fmt=fmt))
     data = report.build(obj.store(), start, end, by, language(), cumulative_from=cumulative_from,

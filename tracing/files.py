@@ -36,7 +36,7 @@ import secrets
 import subprocess
 from collections.abc import Iterator
 
-from .errors import Conflict, TracingError
+from .errors import Conflict, InvalidValue, TracingError
 from .i18n import _
 
 FILE_MODE = 0o600
@@ -94,29 +94,36 @@ class _Janitor:
 @contextlib.contextmanager
 def temporary(beside, *, suffix: str = "", folder: bool = False, label: str = "") -> Iterator[str]:
     """A new private temporary file (or folder) in the folder of ``beside``
-    (so renaming it over ``beside`` is atomic). Whatever the block leaves at
-    its name is removed at the end, on failure, and by a watchdog when the
-    process dies (:class:`_Janitor`, started before the file exists), with
-    any SQLite ``-journal``/``-wal``/``-shm`` beside it. An ``OSError``
+    (so renaming it over ``beside`` is atomic). A file is made inside a
+    fresh private folder (0700) of its own, so nobody else can swap its name
+    for a link while a library (SQLite) writes it by name. Whatever the block
+    leaves there is removed at the end, on failure, and by a watchdog when
+    the process dies (:class:`_Janitor`, started before the file exists),
+    with any SQLite ``-journal``/``-wal``/``-shm`` beside it. An ``OSError``
     becomes a :class:`TracingError` starting with ``label``."""
     target = os.fspath(beside)
     label = label or f"cannot write {target}"
     parent = os.path.dirname(os.path.abspath(target))
-    tmp = os.path.join(parent, f"{TEMP_PREFIX}{secrets.token_hex(8)}{suffix}")
-    extras = [tmp + s for s in ("-journal", "-wal", "-shm")]
-    janitor = _Janitor(tmp, *extras)
+    holder = os.path.join(parent, f"{TEMP_PREFIX}{secrets.token_hex(8)}")
+    tmp = holder if folder else os.path.join(holder, f"file{suffix}")
+    janitor = _Janitor(holder)
     try:
-        if folder:
-            os.mkdir(tmp, FOLDER_MODE)
-        else:
-            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
+        os.mkdir(holder, FOLDER_MODE)
+        if not folder:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | _NOFOLLOW | _CLOEXEC, FILE_MODE))
         yield tmp
     except OSError as exc:
         raise _error(label, exc) from None
     finally:
-        for path in (tmp, *extras):
-            discard(path)
+        if os.path.isdir(holder) and not os.path.islink(holder):
+            shutil.rmtree(holder, ignore_errors=True)
+        else:
+            discard(holder)
         janitor.done()
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 def discard(path: str) -> None:
@@ -129,18 +136,127 @@ def discard(path: str) -> None:
                 os.unlink(p)
 
 
-@contextlib.contextmanager
-def atomic_path(path, *, what: str = "") -> Iterator[str]:
-    """Yield a private temporary file beside ``path``; when the block
-    succeeds it replaces ``path`` in one step (a link there is replaced, not
-    followed), when it fails or the process dies it is removed, so a reader
-    never sees half a file. A device or pipe is yielded as is (written
-    through). An ``OSError`` becomes a :class:`TracingError` naming the path
-    (``what`` says what was being written)."""
-    target = os.fspath(path)
+# ------------------------------------------------ the database is never an output
+_PROTECTED: set[str] = set()
+_SIBLINGS = ("", "-wal", "-shm", "-journal")
+
+
+def protect(db_path) -> None:
+    """Register ``db_path`` as a database in use: no output written through
+    this module may be it or its ``-wal``/``-shm``/``-journal`` siblings
+    (by name, through a link, or as a hard link of the same file)."""
+    _PROTECTED.add(os.path.abspath(os.fspath(db_path)))
+
+
+def refuse_database(target, *, option: str = "FILE") -> None:
+    """Raise :class:`TracingError` ("FILE: x.db is the database itself")
+    when ``target`` is a protected database or one of its siblings."""
+    target = os.fspath(target)
+    real = os.path.realpath(target)
+    try:
+        st = os.stat(target)
+    except OSError:
+        st = None
+    for db in _PROTECTED:
+        for s in _SIBLINGS:
+            name = db + s
+            same = real == os.path.realpath(name)
+            if not same and st is not None:
+                with contextlib.suppress(OSError):
+                    other = os.stat(name)
+                    same = (st.st_dev, st.st_ino) == (other.st_dev, other.st_ino)
+            if same:
+                raise InvalidValue(_("{option}: {path} is the database itself; choose another file").format(
+                    option=option, path=target))
+
+
+def _check_unchanged(tmp: str, fd_stat) -> None:
+    """The temporary name still names the file this process wrote (nobody
+    swapped it for a link or another file while it was written)."""
+    try:
+        st = os.lstat(tmp)
+    except OSError:
+        st = None
+    if st is None or (st.st_dev, st.st_ino) != (fd_stat.st_dev, fd_stat.st_ino):
+        raise TracingError(_("{path} was replaced by someone else while it was written: nothing was "
+                             "put in place").format(path=tmp))
+
+
+def _prepare(target: str, what: str) -> str:
     label = f"cannot write {what + ' to ' if what else ''}{target}"
+    refuse_database(target)
     if os.path.isdir(target) and not os.path.islink(target):
         raise TracingError(f"{label}: it is a folder")
+    return label
+
+
+@contextlib.contextmanager
+def atomic_file(path, mode: str = "wb", *, what: str = "", encoding: str | None = None,
+                newline: str | None = None) -> Iterator:
+    """Yield an open file object to write ``path``'s content into. It is the
+    one descriptor opened with ``O_CREAT|O_EXCL|O_NOFOLLOW`` (0600, fchmod
+    on the descriptor) on a temporary name beside ``path``; nothing reopens
+    that name. When the block succeeds the file is flushed, synced and
+    renamed over ``path`` (a link there is replaced, not followed); on
+    failure or death of the process it is removed. A device or pipe the
+    user named is written through. ``mode`` is ``"w"`` (text) or ``"wb"``.
+    Refuses the database in use (:func:`refuse_database`)."""
+    target = os.fspath(path)
+    label = _prepare(target, what)
+    if _is_stream(target):
+        try:
+            with open(target, mode, encoding=encoding, newline=newline) as fh:
+                yield fh
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _error(label, exc) from None
+        return
+    suffix = os.path.splitext(target)[1] or ".tmp"
+    parent = os.path.dirname(os.path.abspath(target))
+    tmp = os.path.join(parent, f"{TEMP_PREFIX}{secrets.token_hex(8)}{suffix}")
+    janitor = _Janitor(tmp)
+    fh = None
+    try:
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | _NOFOLLOW | _CLOEXEC, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)  # whatever the umask: private
+            fh = os.fdopen(fd, mode, encoding=encoding, newline=newline)
+        except BaseException:
+            os.close(fd)
+            raise
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+        written = os.fstat(fh.fileno())
+        _check_unchanged(tmp, written)
+        os.replace(tmp, target)  # a link at target is replaced itself, its target untouched
+    except OSError as exc:
+        raise _error(label, exc) from None
+    finally:
+        if fh is not None:
+            with contextlib.suppress(OSError, ValueError):
+                fh.close()
+        with contextlib.suppress(OSError):
+            st = os.lstat(tmp)
+            if not stat.S_ISDIR(st.st_mode):
+                os.unlink(tmp)
+        janitor.done()
+
+
+@contextlib.contextmanager
+def atomic_path(path, *, what: str = "") -> Iterator[str]:
+    """Yield the name of a private temporary file, for a library that must
+    write by name (SQLite): it lies in a private folder of its own
+    (:func:`temporary`), so nobody else can swap it for a link. When the
+    block succeeds it replaces ``path`` in one step (a link there is
+    replaced, not followed), when it fails or the process dies it is
+    removed, so a reader never sees half a file. A device or pipe is
+    yielded as is (written through). An ``OSError`` becomes a
+    :class:`TracingError` naming the path (``what`` says what was being
+    written). Refuses the database in use (:func:`refuse_database`)."""
+    target = os.fspath(path)
+    label = _prepare(target, what)
     if _is_stream(target):
         try:
             yield target
@@ -152,23 +268,25 @@ def atomic_path(path, *, what: str = "") -> Iterator[str]:
     suffix = os.path.splitext(target)[1] or ".tmp"
     with temporary(target, suffix=suffix, label=label) as tmp:
         yield tmp
-        os.chmod(tmp, FILE_MODE)
+        fd = os.open(tmp, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
+        try:
+            os.fchmod(fd, FILE_MODE)
+        finally:
+            os.close(fd)
         os.replace(tmp, target)  # a link at target is replaced itself, its target untouched
 
 
 def write_text(path, text: str, *, what: str = "", encoding: str = "utf-8", newline: str = "\n") -> None:
-    """Write ``text`` to ``path`` through :func:`atomic_path`."""
-    with atomic_path(path, what=what) as tmp:
-        with open(tmp, "w", encoding=encoding, newline=newline) as fh:
-            fh.write(text)
+    """Write ``text`` to ``path`` through :func:`atomic_file`."""
+    with atomic_file(path, "w", what=what, encoding=encoding, newline=newline) as fh:
+        fh.write(text)
 
 
 def copy_into(source: str, path, *, what: str = "") -> None:
-    """Put the finished file ``source`` at ``path`` (through :func:`atomic_path`,
+    """Put the finished file ``source`` at ``path`` (through :func:`atomic_file`,
     so also through a device or pipe)."""
-    with atomic_path(path, what=what) as tmp:
-        with open(source, "rb") as src, open(tmp, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1024 * 1024)
+    with atomic_file(path, "wb", what=what) as dst, open(source, "rb") as src:
+        shutil.copyfileobj(src, dst, 1024 * 1024)
 
 
 def is_stream(path) -> bool:
@@ -180,6 +298,9 @@ def check_folder(path, *, force: bool = False) -> str:
     """Refuse an output folder that is a file, a symbolic link, or (without
     ``force``) a folder that already holds files. Returns the path."""
     folder = os.fspath(path)
+    if len(folder) > 1:
+        folder = folder.rstrip("/" + os.sep) or folder  # `elink/` is the link elink, not its target
+    refuse_database(folder, option="FOLDER")
     if os.path.islink(folder):
         raise Conflict(_("{path} is a symbolic link (to {target}): name the folder itself").format(
             path=folder, target=os.path.realpath(folder)))
@@ -206,12 +327,18 @@ def atomic_folder(path, *, force: bool = False) -> Iterator[str]:
         raise TracingError(_("cannot write {path}: folder {parent} does not exist").format(path=folder, parent=parent))
     with temporary(folder, folder=True, label=label) as tmp:
         yield tmp
-        for name in os.listdir(tmp):
-            os.chmod(os.path.join(tmp, name), FILE_MODE)
+        names = sorted(os.listdir(tmp))
+        for name in names:
+            refuse_database(os.path.join(folder, name))
+            fd = os.open(os.path.join(tmp, name), os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
+            try:
+                os.fchmod(fd, FILE_MODE)
+            finally:
+                os.close(fd)
         if not os.path.lexists(folder):
             os.rename(tmp, folder)
         else:
-            for name in sorted(os.listdir(tmp)):
+            for name in names:
                 os.replace(os.path.join(tmp, name), os.path.join(folder, name))
             os.rmdir(tmp)
 

@@ -972,10 +972,12 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
                    "populations": s["populations"].get("updated", 0)}
         respelled = dict(sorted(st.areas().renamed.items()))
         st.note(file=os.path.basename(str(path)), rows=imp.rows, written=written, rejected=imp.rejects.count)
-    rejected_file = None
-    if imp.rejects.count and not dry_run:
-        rejected_file = rejected_path(path)
-        imp.rejects.write(rejected_file)
+        rejected_file = None
+        if imp.rejects.count and not dry_run:
+            # inside the transaction: a rejected file that cannot be written
+            # (read-only folder, full disk) rolls the good rows back too
+            rejected_file = rejected_path(path)
+            imp.rejects.write(rejected_file)
     summary = {
         "file": str(path), "kind": kind, "rows": imp.rows, "written": written, "updated": updated,
         "rejected": imp.rejects.count, "rejected_file": rejected_file, "rejections": imp.rejects.first,

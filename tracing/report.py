@@ -444,6 +444,33 @@ def markdown(report: dict) -> str:
     return "\n".join(out)
 
 
+def format_of(path) -> str:
+    """The format a report file is written in, from its name's extension:
+    ``.md``/``.markdown``/``.txt`` -> md, ``.csv``, ``.json``, ``.xlsx``, ``.html``; no
+    name (printing), no extension or a device/pipe -> md. Any other
+    extension raises :class:`InvalidValue` naming the formats (a ``.pdf``
+    holding Markdown would lie about what it is); ``--format`` overrides.
+
+    >>> format_of("bao-cao.XLSX"), format_of(None), format_of("notes.txt")
+    ('xlsx', 'md', 'md')
+    """
+    if not path:
+        return "md"
+    name = os.path.basename(os.fspath(path))
+    ext = os.path.splitext(name)[1].lower().lstrip(".")
+    if not ext or files.is_stream(path):
+        return "md"
+    if ext in FORMATS:
+        return ext
+    if ext in ("markdown", "txt"):
+        return "md"
+    if ext == "htm" and "html" in FORMATS:
+        return "html"
+    raise InvalidValue(_("-o {path}: '.{ext}' is not a report format; name the file {names}, or give "
+                         "--format {FORMATS}").format(path=path, ext=ext, names=", ".join("." + f for f in FORMATS),
+                                                      FORMATS="|".join(FORMATS)))
+
+
 def write(report: dict, path, fmt: str) -> None:
     """Write ``report`` to ``path`` as md, csv (one row per figure), json or
     xlsx (one sheet per table). CSV/XLSX cells that look like formulas are

@@ -33,7 +33,7 @@ import unicodedata
 import zipfile
 from typing import Iterable, Iterator, Sequence
 
-from .files import atomic_path
+from .files import atomic_file
 from .errors import TracingError
 from .i18n import _, fmt_int
 from .values import fold, iso
@@ -102,13 +102,12 @@ def write_csv(path, headers: Sequence[str], rows: Iterable, *, bom: bool = True)
     import csv
 
     count = 0
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([neutralise(_text(h)) for h in headers])
-            for row in rows:
-                writer.writerow([neutralise(_text(v)) for v in _cells(headers, row)])
-                count += 1
+    with atomic_file(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([neutralise(_text(h)) for h in headers])
+        for row in rows:
+            writer.writerow([neutralise(_text(v)) for v in _cells(headers, row)])
+            count += 1
     return count
 
 
@@ -243,10 +242,32 @@ def write_xlsx(path, sheets: Sequence[tuple[str, Sequence[str], Iterable]], *, d
 
     if extra is not None:
         extra(wb)
-    with atomic_path(path) as tmp:
-        with _FixedZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-            ExcelWriter(wb, archive).save()
+    try:
+        with atomic_file(path, "wb") as fh:
+            with _FixedZip(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+                ExcelWriter(wb, archive).save()
+    except BaseException:
+        _abandon(wb)
+        raise
     return titles
+
+
+def _abandon(wb) -> None:
+    """After a failed save (a full disk), stop openpyxl's row writers now and
+    quietly: left to the garbage collector each prints an "Exception ignored
+    in: <generator object WriteOnlyWorksheet._write_rows>" traceback after
+    the one error line a user should see. Their temporary files go too."""
+    import contextlib
+
+    for ws in wb.worksheets:
+        for gen in (getattr(ws, "_rows", None), getattr(getattr(ws, "_writer", None), "xf", None)):
+            if gen is not None:
+                with contextlib.suppress(BaseException):
+                    gen.close()
+        writer = getattr(ws, "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(BaseException):
+                writer.cleanup()
 
 
 def _longest_text_run(archive: zipfile.ZipFile, info: zipfile.ZipInfo, stop: int) -> int:

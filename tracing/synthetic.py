@@ -972,7 +972,7 @@ def write_csv_dir(district: District, out_dir) -> dict[str, int]:
     >>> counts["persons"], sorted(counts)
     (200, ['cases', 'checkins', 'contacts', 'persons', 'populations'])
     """
-    from .files import atomic_path, private_folder
+    from .files import atomic_file, private_folder
 
     private_folder(out_dir)
     counts = {}
@@ -985,7 +985,7 @@ def write_csv_dir(district: District, out_dir) -> dict[str, int]:
     ):
         path = os.path.join(out_dir, f"{name}.csv")
         n = 0
-        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        with atomic_file(path, "w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(fields)
             for row in rows:

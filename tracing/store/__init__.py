@@ -57,6 +57,37 @@ def actor() -> str:
         return "unknown"
 
 
+def _discard_created(path: str) -> None:
+    """Remove the file this process just created (with its -wal/-shm/-journal)
+    when its first opening failed, unless another process has made it a
+    database meanwhile (checked under the write lock; on a medium where even
+    that fails, only an empty file without a -wal is removed)."""
+    def remove():
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(OSError):
+                os.remove(path + suffix)
+
+    try:
+        conn = sqlite3.connect(path, timeout=60)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+                    remove()
+            finally:
+                conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError):
+        def size(p):
+            try:
+                return os.path.getsize(p)
+            except OSError:
+                return 0
+        if size(path) == 0 and size(path + "-wal") == 0:
+            remove()
+
+
 def _inode(path: str) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
@@ -116,6 +147,8 @@ class Store:
         file that is not a tracing database, or one from a newer version.
         """
         path = os.fspath(path)
+        from .. import files
+        files.protect(path)  # no output of this process may overwrite it (or its -wal/-shm/-journal)
         created = False
         if not os.path.exists(path):
             if not create:
@@ -136,11 +169,12 @@ class Store:
                 raise DatabaseError(_("cannot create {path}: {error}").format(path=path, error=e.strerror)) from None
         try:
             store = cls._connect(path, created)
-        except sqlite3.DatabaseError as e:
-            if created:
-                with contextlib.suppress(OSError):
-                    os.remove(path)
-            raise DatabaseError(_explain(path, e, opening=True)) from None
+        except BaseException as e:
+            if created:  # e.g. a full disk while making the tables: leave nothing behind
+                _discard_created(path)
+            if isinstance(e, sqlite3.DatabaseError):
+                raise DatabaseError(_explain(path, e, opening=True)) from None
+            raise
         store.created = created
         return store
 
