@@ -167,7 +167,11 @@ class TracingGroup(TranslatedHelp, click.Group):
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
-            raise  # the reader went away (`| head -1`): click exits quietly
+            # the reader went away (`| head -1`): what it wanted was printed,
+            # so every command ends quietly with status 0 (as a short output
+            # that fitted in the pipe does); nothing more reaches stdout
+            _silence_stdout()
+            raise click.exceptions.Exit(0) from None
         except TracingError as e:
             raise click.ClickException(visible(str(e))) from None  # what was typed cannot drive the terminal
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt):
@@ -186,6 +190,17 @@ class TracingGroup(TranslatedHelp, click.Group):
             raise click.ClickException(_(
                 "unexpected failure ({kind}: {error}); nothing was written. "
                 "Run again with TRACING_DEBUG=1 for details and report it").format(kind=type(e).__name__, error=e)) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null: the interpreter's last flush must not fail
+    again on the closed pipe ("Exception ignored … BrokenPipeError")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _choose_language(value):

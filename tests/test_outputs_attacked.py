@@ -171,3 +171,46 @@ def test_a_first_write_on_a_full_disk_leaves_no_database(small_disk, tmp_path): 
     assert sorted(os.listdir(small_disk)) == ["filler"]
     proc = tracing(db, "list", check=False)
     assert proc.returncode == 1 and "no database at" in proc.stderr, proc.stderr
+
+
+def test_a_reader_that_goes_away_ends_every_command_with_status_0(outbreak):  # noqa: F811
+    """`| head -1`: list, person show, followup and tree all end quietly
+    with 0 (before, a longer output ended 1 and a short one 0)."""
+    import subprocess
+    import sys
+
+    from tests.test_files import ROOT, env
+
+    for args in (("list",), ("person", "show", "BN1"), ("followup",), ("tree", "BN1"), ("status", "P2")):
+        cmd = [sys.executable, "-m", "cli.main", "--db", str(outbreak), *args]
+        proc = subprocess.run(f"{' '.join(map(repr, cmd))} | head -c 1 >/dev/null; exit ${{PIPESTATUS[0]}}",
+                              shell=True, executable="/bin/bash", cwd=ROOT, env=env(), capture_output=True,
+                              text=True, timeout=120)
+        assert proc.returncode == 0 and proc.stderr == "", (args, proc.returncode, proc.stderr)
+
+
+def test_ctrl_c_while_the_command_line_loads_says_aborted(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.test_files import ROOT, env
+
+    code = ("import cli, os, signal\n"
+            "os.kill(os.getpid(), signal.SIGINT)\n"  # Ctrl-C while the modules load
+            "from cli.main import main\nmain()\n")
+    proc = subprocess.run([sys.executable, "-c", code, "--db", str(tmp_path / "t.db"), "list"], cwd=ROOT, env=env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and proc.stderr.strip() == "Aborted!", proc.stderr
+
+
+def test_doctor_on_a_read_only_wal_database_speaks_like_the_other_commands(small_disk, tmp_path):  # noqa: F811
+    import json
+    import subprocess
+
+    db = small_disk / "ro.db"
+    tracing(db, "person", "add", "--id", "BN1", "--name", "Nguyễn Văn An")
+    assert not os.path.exists(str(db) + "-shm")
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True, capture_output=True)
+    proc = tracing(db, "doctor", "--format", "json", check=False)
+    assert "unable to open" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert proc.returncode == 0 and json.loads(proc.stdout)["counts"]["persons"] == 1

@@ -57,6 +57,23 @@ def actor() -> str:
         return "unknown"
 
 
+def read_only_medium(path: str) -> sqlite3.Connection:
+    """A connection to a WAL database on a read-only folder or medium (where
+    SQLite cannot make its ``-shm`` and says "unable to open database
+    file"): opened immutable, for reading only. An immutable open ignores
+    the ``-wal`` file: when that holds committed rows not yet in the
+    database, reading would silently miss them, so that is refused with
+    :class:`DatabaseError` saying what to do."""
+    wal = path + "-wal"
+    if os.path.exists(wal) and os.path.getsize(wal) > 0:
+        raise DatabaseError(_(
+            "{path} cannot be read correctly: its last changes are in {wal}, which SQLite cannot apply on a "
+            "read-only folder or medium; copy both files to a writable folder and open the copy there "
+            "(nothing was read)").format(path=path, wal=wal))
+    from urllib.parse import quote
+    return sqlite3.connect(f"file:{quote(os.path.abspath(path))}?immutable=1", uri=True, check_same_thread=False)
+
+
 def _discard_created(path: str) -> None:
     """Remove the file this process just created (with its -wal/-shm/-journal)
     when its first opening failed, unless another process has made it a
@@ -190,19 +207,7 @@ class Store:
             conn.close()
             if created or "unable to open" not in str(e) or os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
                 raise
-        # A WAL database on a read-only folder or medium: open it immutable,
-        # for reading only (writing commands then say it is read-only). An
-        # immutable open ignores the -wal file: when that holds committed
-        # rows not yet in the database, reading would silently miss them.
-        wal = path + "-wal"
-        if os.path.exists(wal) and os.path.getsize(wal) > 0:
-            raise DatabaseError(_(
-                "{path} cannot be read correctly: its last changes are in {wal}, which SQLite cannot apply on a "
-                "read-only folder or medium; copy both files to a writable folder and open the copy there "
-                "(nothing was read)").format(path=path, wal=wal))
-        from urllib.parse import quote
-        conn = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?immutable=1", uri=True,
-                               check_same_thread=False)
+        conn = read_only_medium(path)
         store = cls(conn, path)
         store.read_only = True
         store._prepare(False)

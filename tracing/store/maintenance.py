@@ -50,7 +50,16 @@ def _connect_ro(path) -> sqlite3.Connection:
     """A read-only connection that never creates, migrates or converts anything."""
     uri = "file:" + os.path.abspath(os.fspath(path)).replace("?", "%3f").replace("#", "%23") + "?mode=ro"
     conn = sqlite3.connect(uri, uri=True, timeout=60)
-    conn.execute("PRAGMA busy_timeout = 60000")
+    try:
+        conn.execute("PRAGMA busy_timeout = 60000")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # SQLite opens lazily
+    except sqlite3.OperationalError as e:
+        conn.close()
+        folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+        if "unable to open" not in str(e) or os.access(folder, os.W_OK):
+            raise
+        from . import read_only_medium  # a WAL database on a read-only medium: as every other command reads it
+        conn = read_only_medium(os.fspath(path))
     return conn
 
 
