@@ -114,3 +114,23 @@ def test_a_malformed_link_hash_does_not_break_the_page(tmp_path, fragment):
     if "dang%20thi" in fragment:
         expected = [r for r in records if "dang thi" in fold(r.get("name"))]
         assert int(element(dom, "render-status")["data-matches"]) == len(expected)
+
+
+@pytest.mark.parametrize("key", ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"])
+def test_ids_that_are_names_of_object_properties_are_just_ids(tmp_path, key):
+    """`#node=__proto__` (or constructor, toString…) on a map without such a
+    person opens nothing and throws nothing; a person whose id is one of
+    these words opens from #node= and from a source link like anyone."""
+    data = sample_map(30, seed=3)
+    dom, console, _ = open_page(tmp_path, data, fragment="node=" + key)
+    assert_clean(dom, console)
+    assert key not in text_of(dom, "panel-body")
+    data = MapData([MapNode(key, "Người có mã lạ", 0, is_case=True, confirmed="2021-05-01"),
+                    MapNode("x2", "Trần Thị Bình", 1, sources=[key], primary_source=key, exposure="2021-05-02")],
+                   [MapEdge(key, "x2")], "ids", [key])
+    dom, console, _ = open_page(tmp_path, data, fragment="node=" + key)
+    assert_clean(dom, console)
+    assert "Người có mã lạ" in text_of(dom, "panel-body")
+    dom, console, _ = open_page(tmp_path, data, fragment="node=x2")
+    assert_clean(dom, console)
+    assert "Người có mã lạ (" + key + ")" in text_of(dom, "panel-body")

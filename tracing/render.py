@@ -746,14 +746,15 @@ function el(tag, text, cls) {
 function levelName(lv) { return (lv === null || lv === undefined) ? T.level_none : "F" + lv; }
 function levelKey(lv) { return (lv === null || lv === undefined) ? "none" : (lv >= 3 ? "f3" : "f" + Math.max(lv, 0)); }
 function label(r) { return r.col ? fmt(T.count_label, {n: r.col, level: levelName(r.lv)}) : (r.name || r.pid); }
-var byPid = {}, hiddenPid = {}, countOf = {};
+// keyed by ids people typed: Maps, so an id such as __proto__ or toString is just an id
+var byPid = new Map(), hiddenPid = new Map(), countOf = [];
 P.forEach(function (r, i) {
-  if (r.pid !== undefined) { byPid[r.pid] = i; }
+  if (r.pid !== undefined) { byPid.set(r.pid, i); }
   (r.mem || []).forEach(function (j) { countOf[j] = i; });
 });
-H.forEach(function (r, j) { hiddenPid[r.pid] = j; });
+H.forEach(function (r, j) { hiddenPid.set(r.pid, j); });
 function who(pid) {
-  var i = byPid[pid], r = i !== undefined ? P[i] : (hiddenPid[pid] !== undefined ? H[hiddenPid[pid]] : null);
+  var i = byPid.get(pid), r = i !== undefined ? P[i] : (hiddenPid.has(pid) ? H[hiddenPid.get(pid)] : null);
   return (r && r.name) ? r.name + " (" + pid + ")" : pid;
 }
 function place(r) { return [r.ward, r.unit].filter(Boolean).join(" / "); }
@@ -983,7 +984,7 @@ function srcLinks(list) {
   var span = el("span");
   list.forEach(function (pid, k) {
     if (k) { span.appendChild(document.createTextNode(", ")); }
-    var i = byPid[pid];
+    var i = byPid.get(pid);
     if (i === undefined) { span.appendChild(document.createTextNode(who(pid))); return; }
     var b = el("button", who(pid), "src-link");
     b.type = "button";
@@ -1109,9 +1110,9 @@ document.getElementById("search-clear").addEventListener("click", function () { 
 // ---- filters: a hidden person takes its edges with it
 var wardSel = document.getElementById("ward-filter");
 function applyFilters() {
-  var on = {};
+  var on = Object.create(null);
   Array.prototype.forEach.call(document.querySelectorAll(".level-filter"), function (c) { on[c.value] = c.checked; });
-  var ward = wardSel.value, visible = {}, count = 0;
+  var ward = wardSel.value, visible = [], count = 0;
   P.forEach(function (r, i) { if (!r.col) { visible[i] = on[levelKey(r.lv)] && (!ward || r.ward === ward); } });
   P.forEach(function (r, i) {
     var ok = r.col ? on[levelKey(r.lv)] && (!ward || r.ward === ward || (r.par !== undefined && visible[r.par])) : visible[i];
@@ -1157,8 +1158,8 @@ function fromHash() {
     try { v = decodeURIComponent(v); } catch (e) { /* a cut-off or hand-typed '%': keep it as typed */ }
     if (k === "q") { input.value = v; runSearch(v); }
     if (k === "node") {
-      if (byPid[v] !== undefined) { focusNode(byPid[v]); }
-      else if (hiddenPid[v] !== undefined) { focusNode(countOf[hiddenPid[v]]); showHidden(hiddenPid[v]); }
+      if (byPid.has(v)) { focusNode(byPid.get(v)); }
+      else if (hiddenPid.has(v)) { focusNode(countOf[hiddenPid.get(v)]); showHidden(hiddenPid.get(v)); }
     }
     if (k === "ward") { wardSel.value = v; applyFilters(); }
     if (k === "hide") {
