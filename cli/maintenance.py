@@ -31,6 +31,9 @@ def backup_cmd(obj, file, force, fmt):
 
     The copy is a single self-contained SQLite file, checked before it is put
     in place; `tracing restore FILE` (or copying it back) brings it back.
+    Its audit log ends with a sealed entry (the head of the log) that is
+    also written to the database's log, so a backup cut or edited later is
+    recognised by `restore`.
 
     \b
     Examples:
@@ -47,23 +50,26 @@ def backup_cmd(obj, file, force, fmt):
 
 @click.command("restore")
 @click.argument("file", type=click.Path(dir_okay=True, file_okay=True))
-@click.option("--force", is_flag=True, help="Replace the existing database (a copy of it is kept first).")
+@click.option("--force", is_flag=True, help="Restore a backup whose audit log does not match one this database made "
+                                             "(cut, edited, another database); recorded as forced.")
 @format_option("table", "json")
 @click.pass_obj
 def restore_cmd(obj, file, force, fmt):
     """Bring back a backup: the database becomes a copy of FILE.
 
     FILE must be a sound tracing database (checked first). An existing
-    database is replaced only with --force, in one transaction: a copy of it
-    is kept next to it as <database>.before-restore-<time>.db under the same
-    lock, so no confirmed write is lost. A backup whose audit log is not an
-    earlier state of the database's (edited, cut, another database) is
-    refused unless --force, and then recorded as forced. Every restore is in
-    the audit log (who, when, from which file, the previous log's head).
+    database is replaced in one transaction: a copy of it is kept next to
+    it as <database>.before-restore-<time>.db under the same lock, so no
+    confirmed write is lost. FILE must be a backup `tracing backup` made of
+    this database: its audit log ends with the backup's sealed entry and
+    the database's log holds the same entry. A backup cut, edited, of
+    another database or not made by `tracing backup` is refused unless
+    --force, and then recorded as forced. Every restore is in the audit log
+    (who, when, from which file, the previous log's head).
 
     \b
     Example:
-      tracing --db long-bien.db restore /media/usb/long-bien-2021-06-30.db --force
+      tracing --db long-bien.db restore /media/usb/long-bien-2021-06-30.db
     """
     result = maintenance.restore(obj.db_path, file, force=force)
     if result["diverged"]:

@@ -67,14 +67,17 @@ def store(db_path):
 
 
 def db_digest(path) -> str:
-    """The logical content of a database (every table, sorted), for
-    'nothing was written' checks that do not depend on page layout."""
+    """The logical content of a database (every table, sorted; the audit
+    entries `tracing backup` writes left out), for 'nothing was written'
+    checks that do not depend on page layout."""
     import sqlite3
     conn = sqlite3.connect(path)
     h = hashlib.sha256()
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
         h.update(name.encode())
-        for row in sorted(conn.execute(f'SELECT * FROM "{name}"'), key=repr):
+        # a backup's own audit entry (its seal, issue 11) is not a change of the data
+        where = " WHERE command != 'backup'" if name == "audit" else ""
+        for row in sorted(conn.execute(f'SELECT * FROM "{name}"{where}'), key=repr):
             h.update(repr(row).encode())
     conn.close()
     return h.hexdigest()

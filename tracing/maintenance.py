@@ -20,13 +20,9 @@
 >>> report = doctor(db)
 >>> report["ok"], report["schema"] == report["latest"], report["counts"]["persons"]
 (True, True, 1)
->>> try:
-...     restore(db, os.path.join(d, "copy.db"))
-... except Conflict as e:
-...     print("refused:", str(e).split(": ")[1])
-refused: add --force to replace it (a copy of it is kept next to it first)
->>> restore(db, os.path.join(d, "copy.db"), force=True)["counts"]["persons"]
-1
+>>> restored = restore(db, os.path.join(d, "copy.db"))  # a backup it made: no flag needed
+>>> restored["counts"]["persons"], restored["forced"], restored["kept"] is not None
+(1, False, True)
 """
 
 from __future__ import annotations
@@ -65,7 +61,11 @@ def backup(store, dest, *, force: bool = False) -> dict:
     """Copy the database of ``store`` to ``dest`` (a file or a folder).
 
     Refuses to overwrite an existing file unless ``force``, and refuses the
-    database itself. Returns ``{"file", "bytes", "pages", "counts"}``.
+    database itself. The backup's audit log ends with a ``backup`` entry
+    holding the head (last id, count, SHA-256) of every entry before it,
+    and the same entry goes into the live log (not on a read-only medium),
+    so :func:`restore` can tell a cut or edited backup from a whole one.
+    Returns ``{"file", "bytes", "pages", "counts", "audit_head"}``.
     """
     dest = backup_path(store.path, dest)
     if not dest.strip() or dest.endswith(os.sep):
@@ -80,8 +80,17 @@ def backup(store, dest, *, force: bool = False) -> dict:
                            dest=dest))
     if os.path.exists(dest) and not os.path.isfile(dest):
         raise InvalidValue(_("FILE: {dest} is not a regular file").format(dest=dest))
-    result = files.backup_to(store, dest)
+    import secrets
+
+    seal = {"backup": secrets.token_hex(16)}
+    result = files.backup_to(store, dest, seal=seal)
+    if not store.read_only:
+        # the live log remembers this backup's head: `restore` accepts without
+        # --force only a backup whose sealed log matches a backup it made
+        with store.write(files.BACKUP_COMMAND, detail={**seal, "file": os.path.abspath(dest)}):
+            pass
     result["counts"] = files.inspect(result["file"])["counts"]
+    result["audit_head"] = seal["head"]
     return result
 
 
@@ -146,7 +155,11 @@ def divergence_text(why: dict) -> str:
     """A divergence of :func:`tracing.store.maintenance.audit_divergence` in words."""
     text = {"missing": _("the backup lacks audit entry {entry} ({command}, {at}): its log was cut or edited"),
             "extra": _("the backup has audit entry {entry} ({command}, {at}) that the database never had"),
-            "edited": _("audit entry {entry} ({command}, {at}) differs: edited, or a backup of another database")}
+            "edited": _("audit entry {entry} ({command}, {at}) differs: edited, or a backup of another database"),
+            "unsealed": _("its audit log does not end with the entry `tracing backup` writes: entries were cut "
+                          "or edited, or it was not made by `tracing backup`"),
+            "unknown": _("the database's audit log has no record of this backup (made of another database, "
+                         "or its seal was forged)")}
     return text[why["kind"]].format(**why)
 
 
@@ -160,20 +173,25 @@ def restore(db_path, source, *, force: bool = False) -> dict:
     """Make ``db_path`` a copy of the backup ``source``: a transaction.
 
     The backup is checked first (a tracing database, a schema this version
-    knows, passes the integrity check). An existing database is replaced only
-    with ``force``. Under ONE write lock of the database, a copy of it is
+    knows, passes the integrity check). An existing database is replaced
+    without any flag (it is kept, and the restore is one transaction). Under
+    ONE write lock of the database, a copy of it is
     kept first as ``<database>.before-restore-<time>.db`` and its content is
     replaced, so a write that printed success before the restore is in the
     kept copy and one queued behind it lands on the restored database: none
     is lost.
 
-    The backup's audit log must be an earlier state of the database's (see
-    :func:`tracing.store.maintenance.audit_divergence`); one that diverges
-    (edited or cut, or from another database) is refused unless ``force``.
-    The restore is audited in the restored database: who and when (the audit
-    entry), ``from`` (the file), ``kept``, ``previous_head`` (the replaced
-    log's last id, size and SHA-256), ``backup_head``, ``forced`` and
-    ``diverged`` (the reason; ``forced`` is true when ``force`` overrode it).
+    The backup must be one `tracing backup` wrote of this database: its
+    audit log ends with its sealed backup entry (the head of every entry
+    before it) and the live log holds the same entry (see
+    :func:`tracing.store.maintenance.backup_divergence`); with no usable
+    live database, the seal alone. Anything else (cut, edited, another
+    database, not made by `tracing backup`) is refused unless ``force``.
+    ``force`` does nothing else. The restore is audited in the restored
+    database: who and when (the audit entry), ``from`` (the file),
+    ``kept``, ``previous_head`` (the replaced log's last id, size and
+    SHA-256), ``backup_head``, ``forced`` and ``diverged`` (the reason;
+    ``forced`` is true when ``force`` overrode it).
 
     Returns ``{"file", "from", "kept", "schema", "counts", "forced", "diverged"}``.
     """
@@ -191,18 +209,16 @@ def restore(db_path, source, *, force: bool = False) -> dict:
     if exists and not os.path.isfile(db_path):
         raise InvalidValue(_("{db_path} is not a file").format(db_path=db_path))
     live_ok = exists and _usable(db_path)
-    if exists and not force:
-        live, backup_log = files.read_audit(db_path) if live_ok else None, files.read_audit(source)
-        why = files.audit_divergence(backup_log, live) if live and backup_log is not None else None
+    if not force:  # refuse early, before anything is copied (checked again under the lock)
+        why = files.backup_divergence(files.read_audit(source) or [],
+                                      (files.read_audit(db_path) or []) if live_ok else None)
         if why:
             raise _diverged(source, db_path, why)
-        raise Conflict(_("{db_path} already exists: add --force to replace it (a copy of it is kept next to it "
-                         "first)").format(db_path=db_path))
     kept = _kept_name(db_path) if exists else None
     outcome = {"forced": False, "diverged": None}
 
     def decide(backup_log, live_log):
-        why = files.audit_divergence(backup_log, live_log) if live_log else None
+        why = files.backup_divergence(backup_log, live_log)
         if why and not force:
             raise _diverged(source, db_path, why)
         outcome.update(forced=bool(why), diverged=why)

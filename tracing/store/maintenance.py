@@ -107,7 +107,7 @@ def inspect(path) -> dict:
     return info
 
 
-def backup_to(store, dest) -> dict:
+def backup_to(store, dest, *, seal: dict | None = None) -> dict:
     """Write a consistent copy of ``store`` to ``dest`` (replaced atomically).
 
     The copy is one snapshot taken with SQLite's backup API in a single step
@@ -127,6 +127,8 @@ def backup_to(store, dest) -> dict:
             try:
                 store.conn.backup(dst)  # pages=-1: everything in one step, one snapshot
                 dst.execute("PRAGMA journal_mode = DELETE")
+                if seal is not None:
+                    seal["head"] = seal_backup(dst, seal["backup"])
                 problems = [r[0] for r in dst.execute("PRAGMA integrity_check") if r[0] != "ok"]
                 pages = dst.execute("PRAGMA page_count").fetchone()[0]
             finally:
@@ -205,6 +207,57 @@ def audit_divergence(backup: list[tuple], live: list[tuple]) -> dict | None:
         if b[0] < l[0]:
             return {"kind": "extra", "entry": b[0], "command": b[3], "at": b[1]}
         return {"kind": "edited", "entry": b[0], "command": b[3], "at": b[1]}
+    return None
+
+
+BACKUP_COMMAND = "backup"
+"""The audit entry `tracing backup` writes at the end of a backup's own log
+and into the live log: ``{"backup": nonce, "head": audit_head(log before it)}``."""
+
+
+def seal_backup(conn, nonce: str) -> dict:
+    """End the audit log of the backup open on ``conn`` with its backup
+    entry: the head (last id, count, SHA-256) of every entry before it.
+    Returns that head."""
+    from . import _now, actor
+    head = audit_head(audit_entries(conn))
+    conn.execute("INSERT INTO audit (at, actor, command, detail) VALUES (?, ?, ?, ?)",
+                 (_now(), actor(), BACKUP_COMMAND,
+                  json.dumps({"backup": nonce, "head": head}, ensure_ascii=False, sort_keys=True)))
+    conn.commit()
+    return head
+
+
+def _backup_detail(entry) -> dict | None:
+    if entry[3] != BACKUP_COMMAND:
+        return None
+    try:
+        detail = json.loads(entry[4] or "{}")
+    except ValueError:
+        return None
+    return detail if isinstance(detail, dict) and "head" in detail and "backup" in detail else None
+
+
+def backup_divergence(backup: list[tuple], live: list[tuple] | None) -> dict | None:
+    """Why the audit log ``backup`` (of a backup file) is not one
+    `tracing backup` wrote of the database whose log is ``live``, or None.
+
+    A backup's log ends with its backup entry holding the head of every
+    entry before it (:func:`seal_backup`): a log cut (its last entries or
+    all of them) or edited no longer ends so, or its head differs
+    (kind ``unsealed``). With a live log (None: no usable live database),
+    that log must hold the same backup entry, written when the backup was
+    made (kind ``unknown``: a forged seal, a backup of another database,
+    or one made before backups were sealed).
+    Returns ``{"kind", "entry", "command", "at"}``."""
+    last = backup[-1] if backup else None
+    detail = _backup_detail(last) if last else None
+    if detail is None or detail["head"] != audit_head(backup[:-1]):
+        shown = last or (None, None, None, None)
+        return {"kind": "unsealed", "entry": shown[0], "command": shown[3], "at": shown[1]}
+    mark = (detail["backup"], detail["head"])
+    if live is not None and not any((d := _backup_detail(e)) and (d["backup"], d["head"]) == mark for e in live):
+        return {"kind": "unknown", "entry": last[0], "command": last[3], "at": last[1]}
     return None
 
 
