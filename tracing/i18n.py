@@ -147,11 +147,11 @@ def compile_catalog(po: Path, mo: Path) -> None:
 
     with open(po, "rb") as f:
         catalog = read_po(f, locale=po.parent.parent.name, domain=DOMAIN)
+    from .files import atomic_file  # one O_EXCL|O_NOFOLLOW descriptor, renamed into place
+
     mo.parent.mkdir(parents=True, exist_ok=True)
-    tmp = mo.with_name(f".{mo.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
+    with atomic_file(mo, "wb") as f:
         write_mo(f, catalog, use_fuzzy=False)
-    os.replace(tmp, mo)
 
 
 _saved_language_env: list = []
