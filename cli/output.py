@@ -100,9 +100,16 @@ HEADERS = {
     "days_late": N_("days_late"), "table": N_("table"), "area": N_("area"), "population": N_("population"),
     "new_cases": N_("new_cases"), "per_100k": N_("per_100k"), "note": N_("note"), "check": N_("check"),
     "ids": N_("ids"), "message": N_("message"), "key": N_("key"), "from": N_("from"), "value": N_("value"),
+    "start": N_("start"), "status": N_("status"), "units": N_("units"), "places": N_("places"),
+    "last_case": N_("last_case"), "days_without_case": N_("days_without_case"), "release_from": N_("release_from"),
+    "due_for_release": N_("due_for_release"), "day_of_illness": N_("day_of_illness"),
+    "release_without_test": N_("release_without_test"), "focus": N_("focus"), "focus_over_from": N_("focus_over_from"),
+    "tier": N_("tier"), "zone": N_("zone"), "found_by": N_("found_by"), "case_level": N_("case_level"),
+    "vaccinated": N_("vaccinated"), "elderly_vaccinated": N_("elderly_vaccinated"), "capacity": N_("capacity"),
+    "result": N_("result"), "released": N_("released"),
 }
 
-ENUM_COLUMNS = {"setting", "result", "found_by", "kind", "section"}
+ENUM_COLUMNS = {"setting", "result", "found_by", "kind", "section", "status", "focus"}
 
 
 def format_option(*choices: str, default: str = "table"):

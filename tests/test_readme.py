@@ -45,3 +45,37 @@ def test_readme_tour_output_is_what_the_tool_prints(tmp_path, monkeypatch):
         result = runner.invoke(cli, args[1:], catch_exceptions=False)
         assert result.exit_code == 0, f"{command}\n{result.output}"
         assert result.output == expected, f"README out of date for: {command}"
+
+
+def test_readme_tour_walks_in_vietnamese(tmp_path, monkeypatch):
+    """`tracing --lang vi` walks the whole tour: every step succeeds and no
+    English word of the English output is left in the Vietnamese one (words
+    of the command itself, ids, names and command hints excepted)."""
+    import re as _re
+
+    from cli.main import cli
+
+    monkeypatch.delenv("TRACING_DB", raising=False)
+    monkeypatch.setenv("TRACING_TODAY", "2021-05-10")
+    runner = CliRunner()
+    leftovers = {}
+    for lang in ("en", "vi"):
+        folder = tmp_path / lang
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        for i, (command, _expected) in enumerate(tour_steps()):
+            args = shlex.split(command)[1:]
+            if "--lang" in args:  # the Vietnamese section of the README itself
+                continue
+            result = runner.invoke(cli, ["--lang", lang, *args], catch_exceptions=False)
+            assert result.exit_code == 0, f"{lang}: {command}\n{result.output}"
+            words = set(_re.findall(r"(?<!\w)[A-Za-z]{4,}(?!\w)", result.output))
+            if lang == "en":
+                leftovers[i] = words - set(_re.findall(r"(?<!\w)[A-Za-z]{4,}(?!\w)", command))
+            else:
+                left = sorted(w for w in leftovers[i] & words if w not in _NOT_ENGLISH)
+                assert left == [], f"untranslated in `{command}`: {left}"
+
+
+#: words that are the same in both languages: the program, database, commands in hints
+_NOT_ENGLISH = {"tracing", "case", "link", "source", "duplicates", "person", "Dung"}

@@ -15,6 +15,7 @@ Everything people typed (ward and unit names) is escaped.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from html import escape
 
 from .i18n import fmt_date, language, set_language
@@ -38,7 +39,7 @@ def svg(report: dict, labels: dict, width: int = 680, height: int = 260) -> str:
 
     daily = report["daily"]
     n = max(len(daily), 1)
-    left, right, top, bottom, legend = 40, 10, 10, 40, 22
+    left, right, top, bottom, legend = 40, 10, 10, 30, 34
     plot_w, plot_h = width - left - right, height - top - bottom - legend
     peak = max([d["new_cases"] for d in daily] + [d["avg7"] for d in daily] + [1])
     step = _nice_step(peak)
@@ -72,13 +73,15 @@ def svg(report: dict, labels: dict, width: int = 680, height: int = 260) -> str:
     points = " ".join(f"{left + (i + 0.5) * bar:.1f},{y(d['avg7']):.1f}" for i, d in enumerate(daily))
     out.append(f'<polyline points="{points}" fill="none" stroke="{AVERAGE_COLOUR}" stroke-width="2"/>')
     out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#555"/>')
-    lx, ly = left, height - legend + 4
-    for k in FOUND:
-        out.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{COLOURS[k]}"/>'
-                   f'<text x="{lx + 14}" y="{ly + 9}">{escape(labels[k])}</text>')
-        lx += 24 + 6 * len(labels[k])
-    out.append(f'<line x1="{lx}" x2="{lx + 16}" y1="{ly + 5}" y2="{ly + 5}" stroke="{AVERAGE_COLOUR}" '
-               f'stroke-width="2"/><text x="{lx + 20}" y="{ly + 9}">{escape(labels["avg7"])}</text>')
+    column = (width - left - right) / 3  # legend: three entries a row
+    for i, k in enumerate((*FOUND, "avg7")):
+        lx, ly = left + (i % 3) * column, height - legend + 2 + (i // 3) * 15
+        if k == "avg7":
+            out.append(f'<line x1="{lx}" x2="{lx + 10}" y1="{ly + 5}" y2="{ly + 5}" stroke="{AVERAGE_COLOUR}" '
+                       f'stroke-width="2"/>')
+        else:
+            out.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{COLOURS[k]}"/>')
+        out.append(f'<text x="{lx + 14}" y="{ly + 9}">{escape(labels[k])}</text>')
     out.append("</svg>")
     return "".join(out)
 
@@ -122,11 +125,20 @@ def html_page(report: dict, labels: dict, tables: list, headline: str) -> str:
                      + "</tr></thead><tbody>")
         for r in rows:
             parts.append("<tr>" + "".join(
-                f'<td class="n">{v}</td>' if isinstance(v, (int, float)) and not isinstance(v, bool)
+                f'<td class="n">{escape(str(v))}</td>' if _figure(v)
                 else f"<td>{escape('–' if v is None else str(v))}</td>" for v in r) + "</tr>")
         parts.append("</tbody></table>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _figure(value) -> bool:
+    """A number, or a number written for people (``33,8``, ``60,4 %``): right-aligned."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    return isinstance(value, str) and bool(re.fullmatch(r"[+-]?[\d.,]+(?: ?%)?", value))
 
 
 def xlsx_chart(workbook, report: dict, labels: dict) -> None:

@@ -375,6 +375,7 @@ def tables(report: dict, *, sheet: bool = False) -> list[tuple[str, list[str], l
             return f"{a} – {b}" if sheet else f"{fmt_date(a)} – {fmt_date(b)}"
 
         since = report["cumulative_from"] if sheet else fmt_date(report["cumulative_from"])
+        tbl = management.tables(report)
         summary = [
             [L["period"], span(report["from"], report["to"])],
             [L["new_cases"], report["new_cases"]],
@@ -402,8 +403,15 @@ def tables(report: dict, *, sheet: bool = False) -> list[tuple[str, list[str], l
              [[t["level"], t["persons"], t["traced_in_period"], t["in_quarantine"]] for t in report["traced"]]),
             (L["ending"], [L["date"], L["persons"]], [[day(q["date"]), q["persons"]]
                                                        for q in report["quarantine_ending"]]),
-            *management.tables(report),
+            *(tbl if sheet else [(t, h, [[_iso_to_day(v) for v in r] for r in rows]) for t, h, rows in tbl]),
         ]
+
+
+def _iso_to_day(value):
+    """An ISO date in a table for people, written the language's way."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return fmt_date(value)
+    return value
 
 
 def long_rows(report: dict) -> tuple[list[str], list[list]]:
