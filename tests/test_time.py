@@ -201,6 +201,18 @@ def test_4_a_contact_after_the_confirmation_reschedules(run, run_json, store):
     assert pending == want
 
 
+def test_4_a_missed_tests_retry_survives_a_reschedule(run, run_json, store):
+    add(run, "A", "B", "C")
+    run("contact", "add", "A", "B", "--date", window_start("2021-06-11"))
+    run("case", "confirm", "A", "--date", "2021-06-11")
+    first = store.query("SELECT due FROM followups WHERE person = 'B' AND kind = 'test' ORDER BY due")[0]["due"]
+    retry = run_json("followup", "record", "B", "--date", first, "--result", "missed")["retry"]
+    run("contact", "add", "A", "B", "--date", "2021-06-10")   # a new exposure: B is rescheduled
+    pending = {r["due"] for r in store.query(
+        "SELECT due FROM followups WHERE person = 'B' AND kind = 'test' AND status = 'pending'")}
+    assert retry in pending
+
+
 # ---------------------------------------------------------------- 5. no test before tracing
 def test_5_no_test_before_the_person_was_traced(run, run_json):
     """The README tour: P3 met P2 on 05-04 and became F1 when P2 was confirmed on 05-07."""

@@ -34,6 +34,8 @@ KINDS = ("test", "quarantine_end")
 TEST_KINDS = ("test", "zone_test")
 #: A missed test is due again this many days later.
 RETRY_DAYS = 1
+#: How the retry of a missed test is marked (stored English, in ``detail``).
+RETRY_WHY = "retry of the test missed on"
 
 
 def wanted(entry: dict) -> list[tuple[str, str]]:
@@ -59,6 +61,15 @@ def reschedule(store, changes, why: str, *, region=(), case_id=None, case_row=No
     schedule = scenarios.schedules(store, [*changes, *extra], case_id=case_id, case_row=case_row)
     counts, moved = _apply(store, schedule, why)
     return [e for e in schedule if e["id"] in seen or e["id"] in moved], counts
+
+
+def _is_retry(row: dict) -> bool:
+    """Is a pending follow-up the retry of a missed test (see :func:`record`)?"""
+    try:
+        detail = json.loads(row.get("detail") or "{}")
+    except ValueError:
+        return False
+    return isinstance(detail, dict) and str(detail.get("why", "")).startswith(RETRY_WHY)
 
 
 def apply_schedule(store, schedule: list[dict], why: str) -> dict:
@@ -92,6 +103,8 @@ def _apply(store, schedule: list[dict], why: str) -> tuple[dict, set[str]]:
         for row in have:
             if row["kind"] not in KINDS and entry["level"] != "F0":
                 continue
+            if entry["level"] not in (None, "F0") and _is_retry(row):
+                continue  # a missed test's retry stays while the person is still traced
             key = (row["kind"], row["due"])
             if key in left:
                 left.remove(key)
@@ -181,7 +194,7 @@ def record(store, person_id: str, day, result: str) -> dict:
         level = store.levels([person_id]).get(person_id)
         sql.insert_followups(store, [{"person": person_id, "kind": "test", "due": retry,
                                       "detail": {"level": level_name(level["level"]) if level else None,
-                                                 "why": f"retry of the test missed on {day}"}}])
+                                                 "why": f"{RETRY_WHY} {day}"}}])
     nxt = None
     if result == "positive":
         if store.get_case(person_id):
