@@ -114,6 +114,10 @@ def test_backup_is_a_private_consistent_copy_that_restores(run, run_json, outbre
     assert kept and os.path.dirname(kept) == str(outbreak.parent)
     assert db_digest(kept) == after, "the replaced database is kept"
     assert run("status", "P4", ok=False).exit_code == 1
+    # the kept copy is sealed and known to the restore's entry: undoing the restore needs no flag
+    back = run_json("restore", kept)
+    assert back["forced"] is False and db_digest(outbreak) != before
+    assert json.loads(run("person", "show", "P4", "--format", "json").stdout)["name"] == "Phạm Thị Dung"
 
 
 def test_backup_into_a_folder_names_the_file_by_date(run, outbreak, tmp_path):

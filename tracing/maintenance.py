@@ -187,7 +187,10 @@ def restore(db_path, source, *, force: bool = False) -> dict:
     :func:`tracing.store.maintenance.backup_divergence`); with no usable
     live database, the seal alone. Anything else (cut, edited, another
     database, not made by `tracing backup`) is refused unless ``force``.
-    ``force`` does nothing else. The restore is audited in the restored
+    ``force`` does nothing else. The kept copy of a usable database is
+    sealed like a backup and its seal is in the restore's entry
+    (``kept_seal``), so undoing a restore needs no flag either. The
+    restore is audited in the restored
     database: who and when (the audit entry), ``from`` (the file),
     ``kept``, ``previous_head`` (the replaced log's last id, size and
     SHA-256), ``backup_head``, ``forced`` and ``diverged`` (the reason;
@@ -222,13 +225,20 @@ def restore(db_path, source, *, force: bool = False) -> dict:
         if why and not force:
             raise _diverged(source, db_path, why)
         outcome.update(forced=bool(why), diverged=why)
-        return {"from": os.path.abspath(source), "kept": kept, "forced": bool(why), "diverged": why,
+        return {"from": os.path.abspath(source), "kept": kept, "kept_seal": kept_seal, "forced": bool(why),
+                "diverged": why,
                 "previous_head": files.audit_head(live_log) if live_log is not None else None,
                 "backup_head": files.audit_head(backup_log)}
+
+    kept_seal: dict = {}
 
     def keep():
         try:
             files.copy_file(db_path, kept)
+            if live_ok:  # sealed like a backup, and the restore's entry holds the seal: it restores without --force
+                import secrets
+                nonce = secrets.token_hex(16)
+                kept_seal.update(backup=nonce, head=files.seal_file(kept, nonce))
         except (OSError, TracingError) as e:
             raise DatabaseError(_("cannot keep a copy of {db_path} before restoring ({error}): nothing was "
                                   "restored").format(db_path=db_path, error=getattr(e, 'strerror', None) or e)) from None

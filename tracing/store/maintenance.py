@@ -228,6 +228,32 @@ def seal_backup(conn, nonce: str) -> dict:
     return head
 
 
+def seal_file(path, nonce: str) -> dict:
+    """:func:`seal_backup` on the database file ``path`` (a copy this process
+    just wrote). Returns the head."""
+    conn = sqlite3.connect(os.fspath(path), timeout=60)
+    try:
+        return seal_backup(conn, nonce)
+    finally:
+        conn.close()
+
+
+def _marks(live: list[tuple]) -> set:
+    """The (nonce, head) of every copy the live log knows: backups, and the
+    copies a restore kept of the database it replaced."""
+    out = set()
+    for e in live:
+        d = _backup_detail(e)
+        if d is None and e[3] == "restore":
+            try:
+                d = (json.loads(e[4] or "{}") or {}).get("kept_seal")
+            except (ValueError, AttributeError):
+                d = None
+        if isinstance(d, dict) and "backup" in d and "head" in d:
+            out.add((d["backup"], json.dumps(d["head"], sort_keys=True)))
+    return out
+
+
 def _backup_detail(entry) -> dict | None:
     if entry[3] != BACKUP_COMMAND:
         return None
@@ -255,8 +281,8 @@ def backup_divergence(backup: list[tuple], live: list[tuple] | None) -> dict | N
     if detail is None or detail["head"] != audit_head(backup[:-1]):
         shown = last or (None, None, None, None)
         return {"kind": "unsealed", "entry": shown[0], "command": shown[3], "at": shown[1]}
-    mark = (detail["backup"], detail["head"])
-    if live is not None and not any((d := _backup_detail(e)) and (d["backup"], d["head"]) == mark for e in live):
+    mark = (detail["backup"], json.dumps(detail["head"], sort_keys=True))
+    if live is not None and mark not in _marks(live):
         return {"kind": "unknown", "entry": last[0], "command": last[3], "at": last[1]}
     return None
 
