@@ -64,7 +64,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "list": ("views",), "tree": ("views",), "import": ("imports",), "export": ("exports",),
     "clusters": ("clusters",), "cluster": ("clusters",), "check": ("reports",), "render": ("render",),
     "report": ("reports",), "level": ("reports",), "rules": ("rules_cmd",), "backup": ("maintenance",),
-    "restore": ("maintenance",), "doctor": ("maintenance",), "demo": ("demo",),
+    "restore": ("maintenance",), "doctor": ("maintenance",), "copy": ("maintenance",), "demo": ("demo",),
 }
 
 
@@ -215,7 +215,8 @@ def _choose_language(value):
 
 @click.group(cls=TracingGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", "db_path", envvar="TRACING_DB", default="tracing.db", show_default=True,
-              metavar="PATH", help=N_("The database file (also $TRACING_DB)."))
+              metavar="PATH|URL", help=N_("The database: a SQLite file, or postgresql://USER@HOST:PORT/DBNAME "
+                                          "for a shared PostgreSQL server (also $TRACING_DB)."))
 @click.option("--lang", metavar="vi|en", is_eager=True, expose_value=False,
               callback=lambda ctx, param, value: _choose_language(value),
               help=N_("Language of everything printed for people: vi or en (also $TRACING_LANG; "

@@ -134,7 +134,45 @@ def doctor_cmd(obj, check_levels, rederive, fmt):
             n=n, file=report["file"], first=report["problems"][0]))
 
 
+@click.command("copy")
+@click.argument("source")
+@click.argument("dest")
+@click.option("--merge", is_flag=True, help="Add SOURCE's records to a DEST that already has some.")
+@format_option("table", "json")
+def copy_cmd(source, dest, merge, fmt):
+    """Copy a whole database from SOURCE to DEST: SQLite files or
+    postgresql:// addresses, in either direction.
+
+    Persons, contacts, check-ins, cases, follow-ups, rules, the audit log,
+    cluster ids and every other table come along; status, clusters and report
+    read the same afterwards. DEST must be empty (it is created when missing)
+    unless --merge.
+
+    \b
+    Examples:
+      tracing copy long-bien.db postgresql://team@10.0.0.5:5432/long_bien
+      tracing copy postgresql://team@10.0.0.5:5432/long_bien laptop.db
+      tracing copy ward-7.db postgresql://team@10.0.0.5:5432/long_bien --merge
+    """
+    from tracing.store import Store
+    from tracing.store.copying import copy_database
+    src = Store.open(source)
+    try:
+        dst = Store.open(dest, create=True)
+        try:
+            counts = copy_database(src, dst, merge=merge)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    if fmt == "json":
+        emit_json({"source": src.path, "dest": dst.path, "merge": merge, "counts": counts})
+    else:
+        click.echo(f"Copied {src.path} to {dst.path} ({_counts_line(counts)}).")
+
+
 def register(cli):
+    cli.add_command(copy_cmd)
     cli.add_command(backup_cmd)
     cli.add_command(restore_cmd)
     cli.add_command(doctor_cmd)

@@ -18,21 +18,32 @@ from .output import HEADERS, Vocab, emit_json, emit_rows, format_option, note
 def init(obj, fmt):
     """Create the database file (optional: writing commands create it too).
 
+    On PostgreSQL it also creates two roles: tracing_team (read and write)
+    and tracing_supervisor (read only); give each login user one of them.
+
     \b
-    Example:
+    Examples:
       tracing --db long-bien.db init
+      tracing --db postgresql://admin@10.0.0.5:5432/long_bien init
     """
     store = obj.store(write=True)
     if store.created:
         with store.write("init"):  # audited, and the database is kept ('Created database ...')
             pass
+    roles = store.ensure_roles() if store.dialect == "postgresql" else None
     if fmt == "json":
-        emit_json({"db": obj.db_path, "created": store.created, "schema": store.schema_version()})
-    elif not store.created:
-        click.echo(_("Database {path} already exists (schema {schema}).").format(
-            path=obj.db_path, schema=store.schema_version()))
+        out = {"db": store.path, "created": store.created, "schema": store.schema_version()}
+        if roles is not None:
+            out["roles"] = roles
+        emit_json(out)
     else:
-        click.echo(_("Ready: {path}").format(path=obj.db_path))
+        if not store.created:
+            click.echo(_("Database {path} already exists (schema {schema}).").format(
+                path=store.path, schema=store.schema_version()))
+        else:
+            click.echo(_("Ready: {path}").format(path=store.path))
+        for role, rights in (roles or {}).items():
+            click.echo(_("Role {role}: {rights}").format(role=role, rights=_(rights)))
 
 
 @click.group()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from tests.conftest import db_digest
+from tests.conftest import db_digest, db_exists
 
 
 def write(path, text, encoding="utf-8"):
@@ -153,7 +153,7 @@ def test_encoding_must_be_a_text_encoding(tmp_path, run, run_json, db_path):
 def test_bad_encoding_does_not_create_a_database(tmp_path, run, db_path):
     f = write(tmp_path / "c.csv", "from,to,date\nA,B,2021-06-01\n")
     assert "--encoding" in _one_error(run("import", "contacts", f, "--encoding", "rot13", ok=False))
-    assert not db_path.exists()
+    assert not db_exists(db_path)
 
 
 def _import_with_stderr_on(tmp_path, csv_file, *, terminal: bool) -> tuple[int, bytes, bytes]:

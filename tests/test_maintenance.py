@@ -19,6 +19,11 @@ from tests.conftest import TODAY, db_digest
 from tracing.store import Store
 from tracing.store.schema import APPLICATION_ID, LATEST, MIGRATIONS
 
+# Every test here is about database FILES (SQLite's backup API, damaged
+# pages, file modes, -wal files); backup, restore and doctor of a PostgreSQL
+# database are tested in test_postgres.py.
+pytestmark = pytest.mark.sqlite_only("about SQLite database files")
+
 
 @pytest.fixture
 def outbreak(run, db_path):

@@ -21,8 +21,8 @@ def test_new_file_is_private_wal_with_foreign_keys_and_current_schema(tmp_path):
     assert store.integrity_problems() == []
 
 
-def test_a_failed_command_writes_nothing_and_a_dry_run_neither(tmp_path):
-    store = Store.open(tmp_path / "t.db", create=True)
+def test_a_failed_command_writes_nothing_and_a_dry_run_neither(db_path):
+    store = Store.open(db_path, create=True)
     with pytest.raises(Conflict):
         with store.write("two persons"):
             store.insert_person({"id": "A", "name": "An"})
@@ -34,14 +34,18 @@ def test_a_failed_command_writes_nothing_and_a_dry_run_neither(tmp_path):
     assert [r["command"] for r in store.audit_log()] == []
 
 
-def test_every_write_is_audited_with_who(tmp_path, monkeypatch):
+def test_every_write_is_audited_with_who(db_path, monkeypatch):
+    """SQLite: $TRACING_USER (or the login). PostgreSQL: the database user
+    the server authenticated, then the name the team gave."""
     monkeypatch.setenv("TRACING_USER", "to-truy-vet-3")
-    store = Store.open(tmp_path / "t.db", create=True)
+    store = Store.open(db_path, create=True)
     with store.write("person add"):
         store.insert_person({"id": "A", "name": "An"})
         store.note(person="A")
     entry = store.audit_log()[0]
-    assert (entry["actor"], entry["command"]) == ("to-truy-vet-3", "person add")
+    from urllib.parse import urlsplit
+    who = f"{urlsplit(db_path).username} (to-truy-vet-3)" if isinstance(db_path, str) else "to-truy-vet-3"
+    assert (entry["actor"], entry["command"]) == (who, "person add")
     assert '"person": "A"' in entry["detail"]
 
 
@@ -63,8 +67,8 @@ def test_missing_file_newer_schema_and_foreign_files_are_refused(tmp_path):
         Store.open(other)
 
 
-def test_contacts_are_undirected_and_recorded_once(tmp_path):
-    store = Store.open(tmp_path / "t.db", create=True)
+def test_contacts_are_undirected_and_recorded_once(db_path):
+    store = Store.open(db_path, create=True)
     with store.write("c"):
         for p in ("A", "B"):
             store.insert_person({"id": p})

@@ -33,6 +33,7 @@ import os
 from .errors import Conflict, DatabaseError, InvalidValue, TracingError
 from .i18n import _
 from .store import maintenance as files
+from .store.postgres import is_url
 from .store.schema import LATEST
 from .values import today
 
@@ -80,6 +81,7 @@ def backup(store, dest, *, force: bool = False) -> dict:
                            dest=dest))
     if os.path.exists(dest) and not os.path.isfile(dest):
         raise InvalidValue(_("FILE: {dest} is not a regular file").format(dest=dest))
+<<<<<<< HEAD
     import secrets
 
     seal = {"backup": secrets.token_hex(16)}
@@ -89,6 +91,12 @@ def backup(store, dest, *, force: bool = False) -> dict:
         # --force only a backup whose sealed log matches a backup it made
         with store.write(files.BACKUP_COMMAND, detail={**seal, "file": os.path.abspath(dest)}):
             pass
+=======
+    if store.dialect != "sqlite":
+        from .store.copying import backup_server
+        return backup_server(store, dest)
+    result = files.backup_to(store, dest)
+>>>>>>> bbfdabb (PostgreSQL as a second store (issue 17): --db postgresql://USER@HOST:PORT/DBNAME or $TRACING_DB)
     result["counts"] = files.inspect(result["file"])["counts"]
     result["audit_head"] = seal["head"]
     return result
@@ -293,6 +301,8 @@ def doctor(db_path, *, levels: bool = False) -> dict:
     derivation (slower on a big district).
     """
     db_path = os.fspath(db_path)
+    if is_url(db_path):
+        return _doctor_server(db_path, levels=levels)
     if not os.path.exists(db_path):
         raise DatabaseError(_("no database at {db_path}: `--db PATH` or $TRACING_DB choose another file").format(
                                 db_path=db_path))
@@ -327,3 +337,27 @@ def doctor(db_path, *, levels: bool = False) -> dict:
     return {"file": db_path, "ok": not problems, "schema": info["schema"], "latest": LATEST,
             "journal_mode": info["journal_mode"], "bytes": info["size"], "problems": problems, "notes": notes,
             "counts": info["counts"]}
+
+
+def _doctor_server(url: str, *, levels: bool) -> dict:
+    """:func:`doctor` of a PostgreSQL database: the server keeps integrity
+    and foreign keys itself; the schema version, counts and (``levels``)
+    stored levels against a fresh derivation are checked."""
+    from .store import Store
+    store = Store.open(url)
+    problems, notes = [], []
+    try:
+        if levels:
+            drift = levels_drift(store)
+            if drift:
+                problems.append(f"levels: {len(drift)} stored level(s) differ from a fresh derivation "
+                                f"(first: {', '.join(drift[:5])}); `tracing doctor --rederive` re-derives them")
+            else:
+                notes.append("levels equal a fresh derivation")
+        counts = {t: n for t, n in store.counts().items()}
+        schema = store.schema_version()
+        path = store.path
+    finally:
+        store.close()
+    return {"file": path, "ok": not problems, "schema": schema, "latest": LATEST, "journal_mode": None,
+            "bytes": None, "problems": problems, "notes": notes, "counts": counts}

@@ -1,7 +1,8 @@
 """The store: one SQLite file is the truth, through sqlite-utils.
 
-All SQL lives in this package (``tracing/store/``), so a server database can
-be added later behind the same methods. Every command is one transaction:
+All SQL lives in this package (``tracing/store/``). A ``postgresql://`` address
+opens the same store on a PostgreSQL server (:mod:`tracing.store.postgres`,
+the dialect in :mod:`tracing.store.dialect`). Every command is one transaction:
 :meth:`Store.write` takes the write lock up front (``BEGIN IMMEDIATE``), so
 two teams writing at the same moment queue instead of failing, and any error
 rolls the whole command back. A dry run is the same transaction, rolled back.
@@ -132,7 +133,10 @@ def _explain(path: str, error: sqlite3.Error, *, opening: bool = False) -> str:
 
 
 class Store:
-    """A tracing database file. Open with :meth:`open`."""
+    """A tracing database file (or, as :class:`~tracing.store.postgres.PgStore`,
+    a PostgreSQL database). Open with :meth:`open`."""
+
+    dialect = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection, path: str):
         self.path = path
@@ -164,8 +168,15 @@ class Store:
         file that is not a tracing database, or one from a newer version.
         """
         path = os.fspath(path)
+<<<<<<< HEAD
         from .. import files
         files.protect(path)  # no output of this process may overwrite it (or its -wal/-shm/-journal)
+=======
+        from .postgres import is_url
+        if is_url(path):
+            from .postgres import PgStore
+            return PgStore.open_url(path, create=create)
+>>>>>>> bbfdabb (PostgreSQL as a second store (issue 17): --db postgresql://USER@HOST:PORT/DBNAME or $TRACING_DB)
         created = False
         if not os.path.exists(path):
             if not create:
@@ -322,6 +333,23 @@ class Store:
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
+    def tables(self) -> list[str]:
+        """The tables of the schema (sorted), for table-driven copies and checks."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name")]
+
+    def columns(self, table: str) -> list[str]:
+        """Column names of ``table`` in their order."""
+        return [r[1] for r in self.conn.execute(f'PRAGMA table_info("{table}")')]
+
+    def references(self, table: str) -> set[str]:
+        """Tables that ``table`` points to with a foreign key."""
+        return {r[2] for r in self.conn.execute(f'PRAGMA foreign_key_list("{table}")')}
+
+    def ids_copied(self, tables) -> None:
+        """After rows were written with their ids: keep generated ids after
+        them (SQLite's INTEGER PRIMARY KEY does so by itself)."""
+
     def integrity_problems(self) -> list[str]:
         """``PRAGMA integrity_check`` and ``foreign_key_check`` findings ([] when sound)."""
         out = [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
@@ -340,9 +368,9 @@ class Store:
             raise DatabaseError(_("{path} is on a read-only folder or medium: nothing was written").format(
                                     path=self.path))
         try:
-            c.execute("BEGIN IMMEDIATE")
+            self._begin()
         except sqlite3.DatabaseError as e:
-            raise DatabaseError(_explain(self.path, e)) from None
+            raise DatabaseError(self._explain(e)) from None
         if self._inode is not None and _inode(self.path) != self._inode:
             # removed or replaced since it was opened (a failed first command
             # of another process took its empty new file away): writing now
@@ -356,7 +384,8 @@ class Store:
             yield self
             c.execute(
                 "INSERT INTO audit (at, actor, command, detail) VALUES (?, ?, ?, ?)",
-                (_now(), actor(), command, json.dumps(self._audit_detail, ensure_ascii=False, sort_keys=True)))
+                (_now(), self._actor(), command,
+                 json.dumps(self._audit_detail, ensure_ascii=False, sort_keys=True)))
             if dry_run:
                 c.execute("ROLLBACK")
             else:
@@ -367,7 +396,7 @@ class Store:
                         self.on_first_commit()
         except sqlite3.OperationalError as e:
             self._rollback()
-            raise DatabaseError(_explain(self.path, e)) from None
+            raise DatabaseError(self._explain(e)) from None
         except sqlite3.IntegrityError as e:
             self._rollback()
             raise Conflict(_("the write contradicts stored data ({error}); nothing was written").format(error=e)) from None
@@ -378,6 +407,16 @@ class Store:
             self._dry_run = False
             self._rules = None
             self._areas = None
+
+    def _begin(self) -> None:
+        """Start a command's transaction holding the write lock."""
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def _explain(self, error: sqlite3.Error) -> str:
+        return _explain(self.path, error)
+
+    def _actor(self) -> str:
+        return actor()
 
     def _rollback(self) -> None:
         # a failing ROLLBACK (I/O error) must not hide the error that caused it;

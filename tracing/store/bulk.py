@@ -177,7 +177,7 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
 
     c = store.conn
     c.execute("DROP TABLE IF EXISTS temp.bulk_contacts")
-    c.execute("CREATE TEMP TABLE bulk_contacts (a TEXT, b TEXT, date TEXT, setting TEXT, place TEXT, "
+    c.execute("CREATE TEMP TABLE bulk_contacts (seq INTEGER, a TEXT, b TEXT, date TEXT, setting TEXT, place TEXT, "
               "minutes INTEGER, masked INTEGER, extra TEXT)")
     try:
         staged = 0
@@ -186,19 +186,19 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
             for r in chunk:
                 a, b = (r["a"], r["b"]) if r["a"] < r["b"] else (r["b"], r["a"])
                 masked = r.get("masked")
-                values.append((a, b, r.get("date"), r.get("setting"), r.get("place"), r.get("minutes"),
+                values.append((staged + len(values), a, b, r.get("date"), r.get("setting"), r.get("place"), r.get("minutes"),
                                None if masked is None else int(masked), _json(r.get("extra"))))
-            c.executemany("INSERT INTO temp.bulk_contacts VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
+            c.executemany("INSERT INTO temp.bulk_contacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
             staged += len(values)
         if not staged:
             return 0
-        ends = "SELECT a AS id FROM temp.bulk_contacts UNION SELECT b FROM temp.bulk_contacts"
+        ends = "(SELECT a AS id FROM temp.bulk_contacts UNION SELECT b FROM temp.bulk_contacts) AS ends"
         if create_persons:
             n = c.execute(f"INSERT OR IGNORE INTO persons (id, name_folded, created_at) "
-                          f"SELECT id, '', ? FROM ({ends})", (_now(),)).rowcount
+                          f"SELECT id, '', ? FROM {ends}", (_now(),)).rowcount
             _track(stats, "persons_created", max(n, 0))
         else:
-            missing = c.execute(f"SELECT id FROM ({ends}) WHERE id NOT IN (SELECT id FROM persons) "
+            missing = c.execute(f"SELECT id FROM {ends} WHERE id NOT IN (SELECT id FROM persons) "
                                 "ORDER BY id LIMIT 1").fetchone()
             if missing:
                 raise NotFound(_("unknown person {missing}").format(missing=missing[0]))
@@ -206,7 +206,7 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
         written = max(c.execute(
             """INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra)
                SELECT a, b, date, setting, place, minutes, masked, extra FROM temp.bulk_contacts
-               ORDER BY a, b, rowid""").rowcount, 0)
+               ORDER BY a, b, seq""").rowcount, 0)
         if written and stats is not None and "touched" in stats:
             touched = stats["touched"]
             cur = c.execute("SELECT a, b FROM contacts WHERE id > ?", (before,))

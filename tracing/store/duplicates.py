@@ -101,15 +101,17 @@ def merge_rows(store, keep: str, other: str) -> dict:
                            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", (lo, hi, date, setting, place, minutes, masked, extra))
         out["contacts_moved" if cur.rowcount == 1 else "contacts_dropped"] += 1
     # check-ins
-    out["checkins_moved"] = c.execute("UPDATE OR IGNORE checkins SET person = ? WHERE person = ?",
-                                      (keep, other)).rowcount
+    out["checkins_moved"] = c.execute(
+        """UPDATE checkins SET person = ? WHERE person = ? AND NOT EXISTS (
+               SELECT 1 FROM checkins k WHERE k.person = ? AND k.place = checkins.place AND k.at = checkins.at)""",
+        (keep, other, keep)).rowcount
     out["checkins_dropped"] = c.execute("DELETE FROM checkins WHERE person = ?", (other,)).rowcount
     # follow-ups
     out["followups_moved"] = c.execute("UPDATE followups SET person = ? WHERE person = ?", (keep, other)).rowcount
     # cases
     keep_case = c.execute("SELECT * FROM cases WHERE person = ?", (keep,)).fetchone()
     other_case = c.execute("SELECT * FROM cases WHERE person = ?", (other,)).fetchone()
-    case_cols = [d[1] for d in c.execute("PRAGMA table_info(cases)")]
+    case_cols = store.columns("cases")
     if other_case is not None:
         seeds.update(r[0] for r in c.execute("SELECT case_id FROM case_sources WHERE source = ?", (other,)))
         oc = dict(zip(case_cols, other_case))

@@ -65,7 +65,7 @@ def primary_chain(store, person: str) -> list[str]:
     top (a recursive query; a cycle in bad data stops where it repeats)."""
     rows = store.conn.execute(
         """WITH RECURSIVE up(id, depth) AS (
-               SELECT ?, 0
+               SELECT CAST(? AS TEXT), 0
                UNION SELECT l.primary_source, up.depth + 1 FROM up JOIN levels l ON l.person = up.id
                WHERE l.primary_source IS NOT NULL AND up.depth < 1000)
            SELECT id FROM up ORDER BY depth""", (person,)).fetchall()

@@ -137,13 +137,17 @@ def contacts_before_birth(store) -> list[dict]:
 def persons_in_two_wards(store, field: str) -> list[dict]:
     """Groups of persons sharing ``field`` (phone or national_id) with different wards."""
     assert field in ("phone", "national_id")
+    if store.dialect == "postgresql":  # string_agg takes its order itself; group_concat follows the subquery's
+        ids, wards = "string_agg(id, chr(31) ORDER BY id)", "string_agg(ward, chr(31) ORDER BY id)"
+    else:
+        ids, wards = "group_concat(id, char(31))", "group_concat(ward, char(31))"
     return store.query(
-        f"""SELECT {field} AS value, group_concat(id, char(31)) AS ids, group_concat(ward, char(31)) AS wards
+        f"""SELECT {field} AS value, {ids} AS ids, {wards} AS wards
             FROM (SELECT id, {field}, ward FROM persons
                   WHERE {field} IS NOT NULL AND {field} != '' AND ward IS NOT NULL
                     AND {field} IN (SELECT {field} FROM persons WHERE {field} IS NOT NULL AND ward IS NOT NULL
                                     GROUP BY {field} HAVING count(DISTINCT ward) > 1)
-                  ORDER BY {field}, id)
+                  ORDER BY {field}, id) AS shared
             GROUP BY {field} ORDER BY {field}""")
 
 

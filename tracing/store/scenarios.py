@@ -65,7 +65,7 @@ FOLLOWUPS_DUE = """
       FROM followups f CROSS JOIN persons p ON p.id = f.person
       LEFT JOIN levels l ON l.person = f.person
      WHERE f.status = 'pending' AND f.due <= :day
-       AND (:ward IS NULL OR p.ward = :ward COLLATE NOCASE)
+       AND (CAST(:ward AS TEXT) IS NULL OR p.ward = :ward COLLATE NOCASE)
      ORDER BY f.due, p.ward, p.unit, f.person, f.kind, f.id"""
 
 

@@ -1,0 +1,207 @@
+"""PostgreSQL as the shared store (issue 17): moving a district between
+stores, backups of a server database, the two roles, teams writing at once.
+
+The rest of the suite already runs every store-touching test on both stores
+(the ``backend`` parameter of ``db_path`` in conftest.py); these tests are
+about what only exists with a server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import TODAY, db_digest, load_fixture
+
+ROOT = Path(__file__).resolve().parents[1]
+LB = load_fixture("long_bien_2021_05")
+VIEWS = (("status", "P2"), ("status", "P6"), ("status", "BN9"), ("clusters",), ("report", "--from", "2021-05-01", "--to", "2021-05-31"),
+         ("list",), ("tree", "BN1"))
+
+pytestmark = pytest.mark.skipif(os.environ.get("TRACING_TEST_BACKENDS", "postgresql") == "sqlite",
+                                reason="PostgreSQL runs left out by $TRACING_TEST_BACKENDS")
+
+
+def invoke(db, *args, ok=True, env=None):
+    from cli.main import cli
+    result = CliRunner().invoke(cli, ["--db", str(db), *map(str, args)], catch_exceptions=False,
+                                env={"TRACING_TODAY": TODAY, **(env or {})})
+    if ok:
+        assert result.exit_code == 0, f"{args} -> {result.exit_code}\n{result.output}"
+    return result
+
+
+def views(db) -> list:
+    return [json.loads(invoke(db, *v, "--format", "json").stdout) for v in VIEWS]
+
+
+@pytest.fixture
+def pg(pg_server, request, monkeypatch):
+    """A fresh, empty PostgreSQL database (its address); several per test."""
+    monkeypatch.setenv("TRACING_TODAY", TODAY)
+    made = []
+
+    def fresh():
+        url = pg_server.fresh()
+        made.append(url)
+        return url
+
+    yield fresh
+    for url in made:
+        pg_server.drop(url)
+
+
+@pytest.fixture
+def district(tmp_path, monkeypatch):
+    """The Long Biên sample outbreak in a SQLite file, PA1 and PA2 included."""
+    monkeypatch.setenv("TRACING_TODAY", TODAY)
+    path = tmp_path / "long-bien.db"
+    LB.load(path)
+    for case in (LB.PA1_CONFIRM, LB.PA2_CONFIRM):
+        args = ["case", "confirm", case["id"], "--date", case["confirmed"]]
+        if case.get("onset"):
+            args += ["--onset", case["onset"]]
+        invoke(path, *args)
+    invoke(path, "clusters")  # cluster ids are stored: they must come along
+    return path
+
+
+# ---------------------------------------------------------------- copy
+def test_copy_sqlite_to_postgres_and_back_reads_the_same(district, pg, tmp_path):
+    want = views(district)
+    url = pg()
+    out = json.loads(invoke("unused.db", "copy", district, url, "--format", "json").stdout)
+    assert out["counts"]["persons"] == len(LB.PERSONS) or out["counts"]["persons"] >= len(LB.PERSONS)
+    assert views(url) == want
+    back = tmp_path / "back.db"
+    invoke("unused.db", "copy", url, back)
+    assert views(back) == want
+    assert db_digest(back) != ""  # a real file
+    # every table came along, row for row (the audit gets one row per copy)
+    from tracing.store import Store
+    a, b = Store.open(district), Store.open(back)
+    try:
+        for table in a.tables():
+            if table == "audit":
+                continue
+            cols = ", ".join(a.columns(table))
+            assert a.query(f"SELECT {cols} FROM {table} ORDER BY {cols}") == \
+                b.query(f"SELECT {cols} FROM {table} ORDER BY {cols}"), table
+        assert b.counts()["persons"] == a.counts()["persons"]
+        assert len(b.audit_log(10_000)) == len(a.audit_log(10_000)) + 2
+        assert b.secret("redaction") == a.secret("redaction")  # the same tokens in redacted maps
+    finally:
+        a.close()
+        b.close()
+
+
+def test_copy_refuses_a_database_with_data_unless_merge(district, pg, tmp_path):
+    url = pg()
+    invoke(url, "person", "add", "--id", "W7-1", "--name", "Đỗ Văn Bảy")
+    before = db_digest(url)
+    result = invoke("unused.db", "copy", district, url, ok=False)
+    assert result.exit_code == 1 and "already holds data" in result.stderr and "--merge" in result.stderr
+    assert db_digest(url) == before
+    merged = json.loads(invoke("unused.db", "copy", district, url, "--merge", "--format", "json").stdout)
+    assert merged["merge"] is True
+    assert invoke(url, "person", "show", "W7-1").exit_code == 0
+    # the merged district derives the same levels as the source
+    assert [json.loads(invoke(url, "status", p, "--format", "json").stdout) for p in ("P2", "P6", "BN9")] == \
+        [json.loads(invoke(district, "status", p, "--format", "json").stdout) for p in ("P2", "P6", "BN9")]
+    # merging again adds nothing twice
+    n = json.loads(invoke(url, "doctor", "--format", "json").stdout)["counts"]
+    invoke("unused.db", "copy", district, url, "--merge")
+    assert json.loads(invoke(url, "doctor", "--format", "json").stdout)["counts"] == n
+
+
+# ---------------------------------------------------------------- backup, doctor
+def test_backup_of_a_server_database_is_a_file_that_restores_anywhere(district, pg, tmp_path):
+    url = pg()
+    invoke("unused.db", "copy", district, url)
+    want = views(url)
+    out = json.loads(invoke(url, "backup", tmp_path / "b.db", "--format", "json").stdout)
+    assert out["counts"]["persons"] > 0 and Path(out["file"]).stat().st_mode & 0o777 == 0o600
+    assert views(tmp_path / "b.db") == want
+    other = pg()
+    invoke("unused.db", "copy", tmp_path / "b.db", other)
+    assert views(other) == want
+    report = json.loads(invoke(url, "doctor", "--levels", "--format", "json").stdout)
+    assert report["ok"] is True and "levels equal a fresh derivation" in report["notes"]
+
+
+def test_backup_through_pg_dump(district, pg, tmp_path):
+    import shutil
+    if not shutil.which("pg_dump"):
+        pytest.skip("pg_dump is not on PATH")
+    url = pg()
+    invoke("unused.db", "copy", district, url)
+    out = json.loads(invoke(url, "backup", tmp_path / "b.dump", "--format", "json").stdout)
+    assert Path(out["file"]).read_bytes()[:5] == b"PGDMP"
+
+
+# ---------------------------------------------------------------- roles
+def _as(url: str, user: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{user}@{parts.hostname}:{parts.port}"))
+
+
+def test_init_makes_a_team_role_and_a_read_only_supervisor_role(pg, pg_server):
+    url = pg()
+    out = json.loads(invoke(url, "init", "--format", "json").stdout)
+    assert out["created"] is True and set(out["roles"]) == {"tracing_team", "tracing_supervisor"}
+    tag = urlsplit(url).path.strip("/")
+    team, boss = f"team_{tag}", f"boss_{tag}"
+    pg_server.admin.execute(f"CREATE USER {team} IN ROLE tracing_team")
+    pg_server.admin.execute(f"CREATE USER {boss} IN ROLE tracing_supervisor")
+    try:
+        invoke(_as(url, team), "person", "add", "--id", "BN1", "--name", "Nguyễn Văn An")
+        invoke(_as(url, team), "person", "add", "--id", "P2", "--name", "Trần Thị Bình")
+        invoke(_as(url, team), "contact", "add", "BN1", "P2", "--date", "2021-06-20", "--setting", "household")
+        invoke(_as(url, team), "case", "confirm", "BN1", "--date", "2021-06-22")
+        # the audit log names the database user that wrote
+        from tracing.store import Store
+        store = Store.open(url)
+        actors = {r["actor"].split(" ")[0] for r in store.audit_log()}
+        store.close()
+        assert actors == {team}
+        # the supervisor reads everything and writes nothing
+        before = db_digest(url)
+        assert json.loads(invoke(_as(url, boss), "status", "P2", "--format", "json").stdout)["level"] == "F1"
+        invoke(_as(url, boss), "report", "--from", "2021-06-01", "--to", "2021-06-30")
+        refused = invoke(_as(url, boss), "person", "add", "--id", "X", "--name", "X", ok=False)
+        assert refused.exit_code == 1
+        assert f"the database user {boss} may only read" in refused.stderr and "nothing was written" in refused.stderr
+        assert "Traceback" not in refused.output
+        assert db_digest(url) == before
+    finally:
+        pg_server.admin.execute(f"DROP OWNED BY {team}, {boss}")
+        pg_server.admin.execute(f"DROP USER {team}")
+        pg_server.admin.execute(f"DROP USER {boss}")
+
+
+# ---------------------------------------------------------------- teams at once
+def test_teams_writing_at_once_lose_nothing_and_levels_stay_derived(pg):
+    """Point 3 of issue 17, shortened for CI (benchmarks/bench_teams.py runs
+    it at full length): ward teams on separate connections add persons,
+    contacts and confirmations touching the same people while others read
+    and a backup runs."""
+    url = pg()
+    seconds = float(os.environ.get("TRACING_TEAMS_SECONDS", "8"))
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_teams.py"), url,
+                           "--seconds", str(seconds), "--writers", "6", "--readers", "2", "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout)
+    assert result["errors"] == [], result["errors"][:5]
+    assert result["lost"] == {}, "every acknowledged write is stored"
+    assert result["writes"] > 0 and result["reads"] > 0 and result["backups"] >= 1
+    assert result["confirmations"] > 0
+    assert result["levels_equal_fresh_derivation"] is True

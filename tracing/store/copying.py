@@ -1,0 +1,217 @@
+"""Copy a whole tracing database between stores (SQLite ⇄ PostgreSQL).
+
+Table-driven: the tables are read from the schema of the source (every
+table of the current schema version, in foreign-key order), so a table a
+later migration adds comes along without a change here. The source is read
+in one snapshot; the destination is written in one transaction.
+
+* Into an empty destination (no rows but the rules, key and audit a new
+  database is made with) the copy is exact: every row, ids included, the
+  derived levels and the cluster ids, the rules and the redaction key (the
+  same tokens in redacted maps after a move).
+* ``merge=True`` adds the source's facts to a destination that has some:
+  rows already there (same key) are kept as they are, rows with a generated
+  ``id`` get a new one (references to places follow by name), identical
+  follow-ups and audit rows are not doubled; derived rows (levels, cluster
+  membership) are not copied but re-derived for the whole destination.
+
+>>> import tempfile, os
+>>> from tracing.store import Store
+>>> d = tempfile.mkdtemp()
+>>> a = Store.open(os.path.join(d, "a.db"), create=True)
+>>> with a.write("person add"):
+...     a.insert_person({"id": "BN1", "name": "An"})
+>>> b = Store.open(os.path.join(d, "b.db"), create=True)
+>>> copy_database(a, b)["persons"]
+1
+>>> b.get_person("BN1")["name"]
+'An'
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from ..errors import Conflict
+
+DERIVED = ("levels", "level_sources", "cluster_members", "cluster_ids")
+"""Tables rebuilt from the facts: copied as they are into an empty
+destination, re-derived after a merge."""
+MADE_WITH_A_DATABASE = ("rules", "secrets", "audit")
+"""Tables a new, empty database already has rows in."""
+REMAP = {("checkins", "place"): ("places", "name")}
+"""Columns holding a generated id of another table, and that table's natural key."""
+BATCH = 5000
+
+
+def _order(store, tables: list[str]) -> list[str]:
+    """``tables`` with every table after the ones it references."""
+    refs = {t: store.references(t) & set(tables) for t in tables}
+    out: list[str] = []
+    while len(out) < len(tables):
+        ready = sorted(t for t in tables if t not in out and refs[t] <= set(out) | {t})
+        if not ready:  # a cycle: keep the rest in name order
+            ready = sorted(t for t in tables if t not in out)
+        out.extend(ready)
+    return out
+
+
+def identity_tables() -> set[str]:
+    from .postgres import _IDENTITY_TABLES, note_identity_tables
+    note_identity_tables()
+    return set(_IDENTITY_TABLES)
+
+
+def occupied(store) -> dict[str, int]:
+    """Rows of the tables a new database has none in (``{}``: empty)."""
+    out = {}
+    for t in store.tables():
+        if t in MADE_WITH_A_DATABASE:
+            continue
+        n = store.conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+        if n:
+            out[t] = n
+    return out
+
+
+@contextlib.contextmanager
+def snapshot(store) -> Iterator[None]:
+    """Read ``store`` in one consistent snapshot (writers go on meanwhile)."""
+    if store.dialect == "postgresql":
+        store.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    else:
+        store.conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            store.conn.execute("ROLLBACK")
+
+
+def _rows(store, table: str, cols: list[str]) -> Iterator[list[tuple]]:
+    order = ", ".join(f'"{c}"' for c in cols)
+    cur = store.conn.execute(f'SELECT {order} FROM "{table}" ORDER BY {order}')
+    while True:
+        part = cur.fetchmany(BATCH)
+        if not part:
+            return
+        yield part
+
+
+def _insert(dst, table: str, cols: list[str], rows: list[tuple], *, ignore: bool) -> int:
+    names = ", ".join(f'"{c}"' for c in cols)
+    verb = "INSERT OR IGNORE INTO" if ignore else "INSERT INTO"
+    cur = dst.conn.executemany(f'{verb} "{table}" ({names}) VALUES ({", ".join("?" * len(cols))})', rows)
+    return max(cur.rowcount, 0) if ignore else len(rows)
+
+
+def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
+                  label: str = "copy") -> dict[str, int]:
+    """Copy every table of ``src`` into ``dst`` (both open stores of the
+    same schema version). Returns ``{table: rows written}``. ``replace``
+    empties ``dst`` first, in the same transaction (a restore).
+
+    Raises :class:`Conflict` when ``dst`` holds data and neither ``merge``
+    nor ``replace`` is given (nothing is written)."""
+    if not merge and not replace:
+        full = occupied(dst)
+        if full:
+            what = ", ".join(f"{n} {t}" for t, n in sorted(full.items()))
+            raise Conflict(f"{dst.path} already holds data ({what}): nothing was copied; "
+                           "add --merge to add the source's records to it, or copy into an empty database")
+    wanted = [t for t in src.tables() if t in set(dst.tables())]
+    serial = identity_tables()
+    written: dict[str, int] = {}
+    with snapshot(src), dst.write(label, detail={"source": src.path, "merge": merge}):
+        if replace:
+            for t in reversed(_order(dst, dst.tables())):
+                dst.conn.execute(f'DELETE FROM "{t}"')
+        elif not merge:
+            for t in MADE_WITH_A_DATABASE:
+                if t in wanted:
+                    dst.conn.execute(f'DELETE FROM "{t}"')
+        remapped: dict[str, dict] = {}
+        for table in _order(src, wanted):
+            if merge and table in DERIVED:
+                continue
+            dst_cols = set(dst.columns(table))
+            cols = [c for c in src.columns(table) if c in dst_cols]
+            drop_id = merge and table in serial and "id" in cols
+            keep_cols = [c for c in cols if not (drop_id and c == "id")]
+            seen = set()
+            if drop_id:  # rows with a new id: do not double one that is there already
+                seen = {tuple(r) for part in _rows(dst, table, keep_cols) for r in part}
+            n = 0
+            for part in _rows(src, table, cols):
+                rows = []
+                for r in part:
+                    rec = dict(zip(cols, r))
+                    for (t, col), (ref, _key) in REMAP.items():
+                        if t == table and rec.get(col) in remapped.get(ref, {}):
+                            rec[col] = remapped[ref][rec[col]]
+                    row = tuple(rec[c] for c in keep_cols)
+                    if drop_id:
+                        if row in seen:
+                            continue
+                        seen.add(row)
+                    rows.append(row)
+                if rows:
+                    n += _insert(dst, table, keep_cols, rows, ignore=merge)
+            if drop_id and any(ref == table for ref, _ in REMAP.values()):
+                key = next(k for ref, k in REMAP.values() if ref == table)
+                theirs = dict(src.conn.execute(f'SELECT "{key}", id FROM "{table}"').fetchall())
+                ours = dict(dst.conn.execute(f'SELECT "{key}", id FROM "{table}"').fetchall())
+                remapped[table] = {old: ours[k] for k, old in theirs.items() if k in ours}
+            written[table] = n
+        if not merge:
+            dst.ids_copied(wanted)
+        else:
+            from ..levels import rederive_all
+            rederive_all(dst)
+        dst.note(counts=written)
+    return written
+
+
+def backup_server(store, dest) -> dict:
+    """A backup of a PostgreSQL store: ``pg_dump``'s custom format when
+    ``dest`` ends in ``.dump`` and ``pg_dump`` is installed, else a logical
+    copy into a new SQLite file (one snapshot; `tracing restore FILE` or
+    `tracing copy FILE postgresql://…` bring it back). Written beside
+    ``dest``, private (0600), then renamed over it.
+    Returns ``{"file", "bytes", "pages", "counts"}``."""
+    import os
+    import shutil
+    import subprocess
+
+    from ..errors import DatabaseError
+    from . import Store
+    dest = os.path.abspath(os.fspath(dest))
+    tmp = f"{dest}.partial-{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(tmp)
+    try:
+        if dest.endswith(".dump") and shutil.which("pg_dump"):
+            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+            done = subprocess.run(["pg_dump", "--format=custom", "--file", tmp, store.url],
+                                  capture_output=True, text=True)
+            if done.returncode != 0:
+                raise DatabaseError(f"pg_dump failed: {done.stderr.strip()[-500:]}; {dest} was not written")
+            counts, pages = store.counts(), None
+        else:
+            copy = Store.open(tmp, create=True)
+            try:
+                copy_database(store, copy, replace=True, label="backup")
+                counts = copy.counts()
+                pages = copy.conn.execute("PRAGMA page_count").fetchone()[0]
+                copy.conn.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                copy.close()
+        os.replace(tmp, dest)
+    except BaseException:
+        for p in (tmp, tmp + "-wal", tmp + "-shm"):
+            with contextlib.suppress(OSError):
+                os.remove(p)
+        raise
+    return {"file": dest, "pages": pages, "bytes": os.path.getsize(dest), "counts": counts}

@@ -1,0 +1,458 @@
+"""PostgreSQL as the shared store of many teams (``--db postgresql://USER@HOST:PORT/DBNAME``).
+
+The same :class:`~tracing.store.Store` methods run here: :class:`Connection`
+gives psycopg 3 the face of the ``sqlite3`` connection they were written
+for (``execute``/``executemany`` returning a cursor with ``fetchone``,
+``rowcount``, ``lastrowid``, ``description``), rewriting each statement once
+with :func:`tracing.store.dialect.to_postgres`. Errors keep their PEP 249
+category and are raised as ``sqlite3``'s classes of that category, so one
+``except sqlite3.IntegrityError`` serves both stores.
+
+Transactions are the SQLite ones, taken further:
+
+* one command, one transaction (``BEGIN`` … ``COMMIT``, ``ROLLBACK`` on any error);
+* writers serialise on one transaction-scoped advisory lock
+  (``pg_advisory_xact_lock``), as SQLite's ``BEGIN IMMEDIATE`` does, so a
+  level re-derivation always reads the facts every earlier write committed;
+  readers never wait (MVCC);
+* the schema version lives in the table ``tracing_meta`` (``user_version``,
+  ``application_id``), migrations run under a second advisory lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import DatabaseError
+from .dialect import to_postgres
+
+WRITE_LOCK = 0x54524331  # "TRC1": one writer at a time, like BEGIN IMMEDIATE
+MIGRATE_LOCK = 0x54524332
+META = "tracing_meta"
+TEAM_ROLE = "tracing_team"
+SUPERVISOR_ROLE = "tracing_supervisor"
+
+
+def is_url(target) -> bool:
+    """Is ``target`` a PostgreSQL address (``postgresql://`` or ``postgres://``)?"""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def display(url: str) -> str:
+    """``url`` without its password (for messages and the audit log)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+
+
+def _psycopg():
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - the [postgres] extra is missing
+        raise DatabaseError("PostgreSQL needs psycopg 3: pip install 'tracing[postgres]'") from None
+    return psycopg
+
+
+def _as_sqlite_error(e) -> sqlite3.Error:
+    """The ``sqlite3`` class of the same PEP 249 category as psycopg's ``e``."""
+    psycopg = _psycopg()
+    msg = (getattr(e, "diag", None) and e.diag.message_primary) or str(e).strip()
+    if isinstance(e, psycopg.errors.InsufficientPrivilege):
+        return ReadOnlyRole(msg)
+    for theirs, ours in ((psycopg.IntegrityError, sqlite3.IntegrityError),
+                         (psycopg.OperationalError, sqlite3.OperationalError),
+                         (psycopg.ProgrammingError, sqlite3.OperationalError),
+                         (psycopg.DataError, sqlite3.DataError),
+                         (psycopg.InternalError, sqlite3.InternalError)):
+        if isinstance(e, theirs):
+            return ours(msg)
+    return sqlite3.DatabaseError(msg)
+
+
+class ReadOnlyRole(sqlite3.OperationalError):
+    """The database user may only read (the supervisor role)."""
+
+
+class Cursor:
+    """A finished statement's rows, with the ``sqlite3.Cursor`` attributes the store uses."""
+
+    def __init__(self, cur, lastrowid=None):
+        self._cur = cur
+        self.lastrowid = lastrowid
+        self.rowcount = cur.rowcount if cur is not None else -1
+        self.description = cur.description if cur is not None else None
+
+    def fetchone(self):
+        return self._cur.fetchone() if self.description else None
+
+    def fetchall(self):
+        return self._cur.fetchall() if self.description else []
+
+    def fetchmany(self, size=1):
+        return self._cur.fetchmany(size) if self.description else []
+
+    def __iter__(self):
+        return iter(self._cur) if self.description else iter(())
+
+    def close(self):
+        if self._cur is not None:
+            self._cur.close()
+
+
+_SINGLE_INSERT = re.compile(r"\s*INSERT\s+INTO\s+(\w+)\b(?!.*\bSELECT\b)(?!.*\bON\s+CONFLICT\b)", re.I | re.S)
+_IDENTITY_TABLES: set[str] = set()
+
+
+class Connection:
+    """psycopg 3 behind the slice of the ``sqlite3.Connection`` API the store uses."""
+
+    def __init__(self, url: str):
+        psycopg = _psycopg()
+        from psycopg.adapt import Loader
+        from psycopg.types.string import StrDumper
+
+        class _BoolAsInt(Loader):  # SQLite has no booleans: EXISTS(...) is 0 or 1 there
+            def load(self, data):
+                return 1 if bytes(data) == b"t" else 0
+
+        class _Number(Loader):  # sum() of integers is numeric in PostgreSQL, an int in SQLite
+            def load(self, data):
+                text = bytes(data).decode()
+                try:
+                    return int(text)
+                except ValueError:
+                    return float(text)
+
+        try:
+            self.raw = psycopg.connect(url, autocommit=True, connect_timeout=15)
+        except psycopg.Error as e:
+            raise DatabaseError(f"cannot connect to {display(url)}: {str(e).strip()}") from None
+        self.raw.adapters.register_dumper(str, StrDumper)  # text, not 'unknown': `? IS NULL` works
+        self.raw.adapters.register_loader("bool", _BoolAsInt)
+        self.raw.adapters.register_loader("numeric", _Number)
+        self._psycopg = psycopg
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE
+
+    def _run(self, sql: str, params, many: bool = False):
+        cur = self.raw.cursor()
+        try:
+            if many:
+                cur.executemany(sql, params)
+            else:
+                cur.execute(sql, params if params else None)
+        except self._psycopg.Error as e:
+            cur.close()
+            raise _as_sqlite_error(e) from None
+        return cur
+
+    def execute(self, sql: str, params=()) -> Cursor:
+        if isinstance(params, dict) or params:
+            pass
+        else:
+            params = None
+        text = to_postgres(sql)
+        m = _SINGLE_INSERT.match(text)
+        if m and self.in_transaction:
+            # a failed statement aborts a PostgreSQL transaction; SQLite's goes
+            # on (the store catches a duplicate key and explains it): a savepoint
+            # keeps the two alike
+            returning = m.group(1).lower() in _IDENTITY_TABLES
+            self.raw.execute("SAVEPOINT single_insert")
+            try:
+                cur = self._run(text + (" RETURNING id" if returning else ""), params)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    self.raw.execute("ROLLBACK TO SAVEPOINT single_insert")
+                raise
+            self.raw.execute("RELEASE SAVEPOINT single_insert")
+            lastrowid = None
+            if returning:
+                row = cur.fetchone()
+                lastrowid = row[0] if row else None
+            return Cursor(cur, lastrowid)
+        if m and m.group(1).lower() in _IDENTITY_TABLES:
+            cur = self._run(text + " RETURNING id", params)
+            row = cur.fetchone()
+            return Cursor(cur, row[0] if row else None)
+        return Cursor(self._run(text, params))
+
+    def executemany(self, sql: str, seq) -> Cursor:
+        seq = list(seq)
+        if not seq:
+            return Cursor(None)
+        cur = self._run(to_postgres(sql), seq, many=True)
+        return Cursor(cur)
+
+    def commit(self) -> None:
+        if self.in_transaction:
+            self.raw.execute("COMMIT")
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def note_identity_tables() -> None:
+    """Remember the tables with a generated ``id`` (``id INTEGER PRIMARY KEY``
+    in the migrations): their single INSERTs return it, for ``lastrowid``."""
+    if _IDENTITY_TABLES:
+        return
+    from .schema import MIGRATIONS
+    pattern = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s*\(\s*id\s+INTEGER\s+PRIMARY\s+KEY", re.I)
+    for step in (s for m in MIGRATIONS for s in m if isinstance(s, str)):
+        _IDENTITY_TABLES.update(t.lower() for t in pattern.findall(step))
+
+
+# ---------------------------------------------------------------- the store
+def _dbname(url: str) -> str:
+    return urlsplit(url).path.lstrip("/") or ""
+
+
+def _with_dbname(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _create_database(url: str) -> None:
+    """``CREATE DATABASE`` for ``url``'s name, through the server's ``postgres`` database."""
+    psycopg = _psycopg()
+    name = _dbname(url)
+    try:
+        with psycopg.connect(_with_dbname(url, "postgres"), autocommit=True, connect_timeout=15) as c:
+            c.execute(f"CREATE DATABASE {_quote_ident(name)} TEMPLATE template0 ENCODING 'UTF8'")
+    except psycopg.errors.DuplicateDatabase:
+        pass  # another process made it a moment ago
+    except psycopg.Error as e:
+        raise DatabaseError(f"cannot create the database {name} on {display(url)}: "
+                            f"{str(e).strip()} (ask the server's administrator to create it)") from None
+
+
+def _from_store():
+    from . import Store
+    return Store
+
+
+class PgStore(_from_store()):
+    """A tracing database on a PostgreSQL server. Open with ``Store.open(url)``."""
+
+    dialect = "postgresql"
+
+    @classmethod
+    def open_url(cls, url: str, *, create: bool = False) -> "PgStore":
+        """Connect to ``url``; with ``create`` make the database (when the
+        user may) and the schema when missing. Raises :class:`DatabaseError`
+        for an unreachable server, a missing database or schema (without
+        ``create``), a database that is not a tracing one, or a newer schema."""
+        psycopg = _psycopg()
+        try:
+            conn = Connection(url)
+        except DatabaseError as e:
+            if not create or "does not exist" not in str(e) or not _dbname(url):
+                if "does not exist" in str(e):
+                    raise DatabaseError(
+                        f"no database at {display(url)}: add data first (any writing command creates it) "
+                        "or run `tracing init`; `--db` or $TRACING_DB choose another database") from None
+                raise
+            _create_database(url)
+            conn = Connection(url)
+        del psycopg
+        store = cls(conn, display(url))
+        store.url = url
+        try:
+            store.created = store._prepare_pg(create)
+        except BaseException:
+            conn.close()
+            raise
+        note_identity_tables()
+        return store
+
+    # ------------------------------------------------------------ schema
+    def _meta(self) -> dict[str, str]:
+        raw = self.conn.raw
+        if raw.execute("SELECT to_regclass(%s)", (META,)).fetchone()[0] is None:
+            return {}
+        return dict(raw.execute(f"SELECT key, value FROM {META}").fetchall())
+
+    def schema_version(self) -> int:
+        return int(self._meta().get("user_version", 0))
+
+    def _prepare_pg(self, create: bool) -> bool:
+        from .schema import APPLICATION_ID, LATEST
+        meta = self._meta()
+        version = int(meta.get("user_version", 0))
+        if not meta:
+            tables = self.conn.raw.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()").fetchone()[0]
+            if tables:
+                raise DatabaseError(f"{self.path} is a PostgreSQL database but not a tracing database")
+            if not create:
+                raise DatabaseError(
+                    f"no database at {self.path}: add data first (any writing command creates it) "
+                    "or run `tracing init`; `--db` or $TRACING_DB choose another database")
+        elif int(meta.get("application_id", 0)) != APPLICATION_ID:
+            raise DatabaseError(f"{self.path} is a PostgreSQL database but not a tracing database")
+        if version > LATEST:
+            raise DatabaseError(
+                f"{self.path} was written by a newer version of tracing (schema {version}, "
+                f"this one knows up to {LATEST}): upgrade tracing to use it")
+        if version < LATEST:
+            return self._migrate_pg()
+        return False
+
+    def _migrate_pg(self) -> bool:
+        """Bring the schema to the latest version; True when it was made from nothing."""
+        from .schema import APPLICATION_ID, LATEST, MIGRATIONS
+        c = self.conn
+        c.execute("BEGIN")
+        try:
+            c.raw.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK,))
+            c.raw.execute(f"CREATE TABLE IF NOT EXISTS {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            version = int(self._meta().get("user_version", 0))  # re-read under the lock
+            for n in range(version, LATEST):
+                for step in MIGRATIONS[n]:
+                    if callable(step):
+                        step(c)
+                    else:
+                        c.execute(step)
+                if n == 0:
+                    self._seed_rules()
+            self._seed_new_rule_keys()
+            for key, value in (("application_id", APPLICATION_ID), ("user_version", LATEST)):
+                c.raw.execute(f"""INSERT INTO {META} (key, value) VALUES (%s, %s)
+                                  ON CONFLICT (key) DO UPDATE SET value = excluded.value""", (key, str(value)))
+            c.execute("COMMIT")
+        except sqlite3.Error as e:
+            self._rollback()
+            raise DatabaseError(self._explain(e, opening=True)) from None
+        except BaseException:
+            self._rollback()
+            raise
+        return version == 0
+
+    def discard_if_unused(self) -> bool:
+        """Close, and drop the tables this process made when no command ever
+        committed to them (no audit row): a failed first command leaves no
+        tracing database behind, as on SQLite. Returns whether they were dropped."""
+        c = self.conn
+        removed = False
+        try:
+            c.execute("BEGIN")
+            try:
+                c.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+                if self.created and not c.execute("SELECT EXISTS (SELECT 1 FROM audit)").fetchone()[0]:
+                    for t in [*self.tables(), META]:
+                        c.raw.execute(f"DROP TABLE IF EXISTS {_quote_ident(t)} CASCADE")
+                    c.execute("COMMIT")
+                    removed = True
+            finally:
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001 - best effort, like the SQLite file removal
+            pass
+        finally:
+            c.close()
+        return removed
+
+    def tables(self) -> list[str]:
+        return [r[0] for r in self.conn.raw.execute(
+            """SELECT table_name FROM information_schema.tables
+               WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name != %s
+               ORDER BY table_name""", (META,))]
+
+    def columns(self, table: str) -> list[str]:
+        return [r[0] for r in self.conn.raw.execute(
+            """SELECT column_name FROM information_schema.columns
+               WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position""", (table,))]
+
+    def references(self, table: str) -> set[str]:
+        return {r[0] for r in self.conn.raw.execute(
+            """SELECT DISTINCT ref.relname FROM pg_constraint k
+               JOIN pg_class t ON t.oid = k.conrelid JOIN pg_class ref ON ref.oid = k.confrelid
+               WHERE k.contype = 'f' AND t.relname = %s AND t.relnamespace = current_schema()::regnamespace""",
+            (table,))}
+
+    def ids_copied(self, tables) -> None:
+        note_identity_tables()
+        for t in sorted(set(tables) & _IDENTITY_TABLES):
+            self.conn.raw.execute(
+                f"""SELECT setval(pg_get_serial_sequence(%s, 'id'), coalesce(max(id), 0) + 1, false)
+                    FROM {_quote_ident(t)}""", (t,))
+
+    def integrity_problems(self) -> list[str]:
+        """PostgreSQL keeps its constraints itself: rows that would break them cannot exist.
+        Reports tables of the schema that are missing."""
+        return []
+
+    # ------------------------------------------------------------ roles
+    def ensure_roles(self) -> dict[str, str]:
+        """Create (when missing) the two group roles and grant them this
+        database's tables: :data:`TEAM_ROLE` reads and writes,
+        :data:`SUPERVISOR_ROLE` only reads. Tables that later migrations
+        add get the same grants (default privileges of the schema owner).
+        Login users join one: ``CREATE USER ward7 PASSWORD '…' IN ROLE tracing_team``.
+
+        Returns ``{role: what it may do}``. Raises :class:`DatabaseError`
+        when this user may not create roles or grant on the tables."""
+        raw = self.conn.raw
+        psycopg = _psycopg()
+        rights = {TEAM_ROLE: "read and write", SUPERVISOR_ROLE: "read only"}
+        try:
+            with raw.transaction():
+                for role in rights:
+                    exists = raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+                    if not exists:
+                        raw.execute(f"CREATE ROLE {role} NOLOGIN")
+                db = _quote_ident(_dbname(self.url))
+                for role in rights:
+                    raw.execute(f"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {role}")
+                    raw.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+                    raw.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+                    raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {role}")
+                raw.execute(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {TEAM_ROLE}")
+                raw.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {TEAM_ROLE}")
+                raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+                            f"GRANT INSERT, UPDATE, DELETE ON TABLES TO {TEAM_ROLE}")
+                raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {TEAM_ROLE}")
+                raw.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public "
+                            f"FROM {SUPERVISOR_ROLE}")
+        except psycopg.Error as e:
+            raise DatabaseError(f"cannot set up the roles {TEAM_ROLE} and {SUPERVISOR_ROLE} on {self.path} "
+                                f"({str(e).strip()}): run `tracing init` as the database's owner with the "
+                                "CREATEROLE right") from None
+        return rights
+
+    # ------------------------------------------------------------ transactions
+    def _begin(self) -> None:
+        self.conn.execute("BEGIN")
+        self.conn.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+
+    def _actor(self) -> str:
+        """The database user (the identity the server checked), with the
+        login name or $TRACING_USER after it when that differs."""
+        from . import actor
+        user = self.conn.execute("SELECT session_user").fetchone()[0]
+        claimed = actor()
+        return user if claimed == user else f"{user} ({claimed})"
+
+    def _explain(self, error: sqlite3.Error, *, opening: bool = False) -> str:
+        if isinstance(error, ReadOnlyRole):
+            user = urlsplit(self.url).username or "this user"
+            return (f"the database user {user} may only read {self.path} (supervisor role): nothing was written; "
+                    f"a tracing-team user ({TEAM_ROLE}) can write")
+        msg = str(error)
+        if isinstance(error, sqlite3.OperationalError) and ("connection" in msg.lower() or "server" in msg.lower()):
+            return f"lost the connection to {self.path} ({msg}); nothing was written"
+        if opening:
+            return f"{self.path} cannot be prepared ({msg})"
+        return f"database problem with {self.path} ({msg}); nothing was written"
