@@ -342,9 +342,13 @@ class Store:
         """Column names of ``table`` in their order."""
         return [r[1] for r in self.conn.execute(f'PRAGMA table_info("{table}")')]
 
+    def foreign_keys(self, table: str) -> list[tuple[str, str, str]]:
+        """``(column, other table, its column)`` of each foreign key of ``table``."""
+        return sorted((r[3], r[2], r[4]) for r in self.conn.execute(f'PRAGMA foreign_key_list("{table}")'))
+
     def references(self, table: str) -> set[str]:
         """Tables that ``table`` points to with a foreign key."""
-        return {r[2] for r in self.conn.execute(f'PRAGMA foreign_key_list("{table}")')}
+        return {ref for _, ref, _ in self.foreign_keys(table)}
 
     def ids_copied(self, tables) -> None:
         """After rows were written with their ids: keep generated ids after

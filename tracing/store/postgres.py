@@ -105,8 +105,8 @@ class Cursor:
             self._cur.close()
 
 
-_SINGLE_INSERT = re.compile(r"\s*INSERT\s+INTO\s+(\w+)\b(?!.*\bSELECT\b)(?!.*\bON\s+CONFLICT\b)", re.I | re.S)
-_IDENTITY_TABLES: set[str] = set()
+_SINGLE_INSERT = re.compile(r"\s*INSERT\s+INTO\s+\"?(\w+)\"?(?!.*\bSELECT\b)(?!.*\bON\s+CONFLICT\b)", re.I | re.S)
+_IDENTITY_TABLES: dict[str, str] = {}
 
 
 class Connection:
@@ -165,10 +165,10 @@ class Connection:
             # a failed statement aborts a PostgreSQL transaction; SQLite's goes
             # on (the store catches a duplicate key and explains it): a savepoint
             # keeps the two alike
-            returning = m.group(1).lower() in _IDENTITY_TABLES
+            returning = _IDENTITY_TABLES.get(m.group(1).lower())
             self.raw.execute("SAVEPOINT single_insert")
             try:
-                cur = self._run(text + (" RETURNING id" if returning else ""), params)
+                cur = self._run(text + (f" RETURNING {returning}" if returning else ""), params)
             except BaseException:
                 with contextlib.suppress(Exception):
                     self.raw.execute("ROLLBACK TO SAVEPOINT single_insert")
@@ -180,7 +180,7 @@ class Connection:
                 lastrowid = row[0] if row else None
             return Cursor(cur, lastrowid)
         if m and m.group(1).lower() in _IDENTITY_TABLES:
-            cur = self._run(text + " RETURNING id", params)
+            cur = self._run(text + f" RETURNING {_IDENTITY_TABLES[m.group(1).lower()]}", params)
             row = cur.fetchone()
             return Cursor(cur, row[0] if row else None)
         return Cursor(self._run(text, params))
@@ -200,15 +200,17 @@ class Connection:
         self.raw.close()
 
 
-def note_identity_tables() -> None:
-    """Remember the tables with a generated ``id`` (``id INTEGER PRIMARY KEY``
-    in the migrations): their single INSERTs return it, for ``lastrowid``."""
-    if _IDENTITY_TABLES:
-        return
-    from .schema import MIGRATIONS
-    pattern = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s*\(\s*id\s+INTEGER\s+PRIMARY\s+KEY", re.I)
-    for step in (s for m in MIGRATIONS for s in m if isinstance(s, str)):
-        _IDENTITY_TABLES.update(t.lower() for t in pattern.findall(step))
+def note_identity_tables() -> dict[str, str]:
+    """``{table: column}`` of the tables with a generated key (``col INTEGER
+    PRIMARY KEY`` first in a ``CREATE TABLE`` of the migrations, SQLite's
+    rowid alias; BIGSERIAL here): their single INSERTs return it, for ``lastrowid``."""
+    if not _IDENTITY_TABLES:
+        from .schema import MIGRATIONS
+        pattern = re.compile(
+            r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s*\(\s*(\w+)\s+INTEGER\s+PRIMARY\s+KEY", re.I)
+        for step in (s for m in MIGRATIONS for s in m if isinstance(s, str)):
+            _IDENTITY_TABLES.update((t.lower(), c) for t, c in pattern.findall(step))
+    return _IDENTITY_TABLES
 
 
 # ---------------------------------------------------------------- the store
@@ -375,19 +377,22 @@ class PgStore(_from_store()):
             """SELECT column_name FROM information_schema.columns
                WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position""", (table,))]
 
-    def references(self, table: str) -> set[str]:
-        return {r[0] for r in self.conn.raw.execute(
-            """SELECT DISTINCT ref.relname FROM pg_constraint k
+    def foreign_keys(self, table: str) -> list[tuple[str, str, str]]:
+        return [tuple(r) for r in self.conn.raw.execute(
+            """SELECT a.attname, ref.relname, ra.attname FROM pg_constraint k
                JOIN pg_class t ON t.oid = k.conrelid JOIN pg_class ref ON ref.oid = k.confrelid
-               WHERE k.contype = 'f' AND t.relname = %s AND t.relnamespace = current_schema()::regnamespace""",
-            (table,))}
+               JOIN LATERAL unnest(k.conkey, k.confkey) AS u(col, refcol) ON true
+               JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = u.col
+               JOIN pg_attribute ra ON ra.attrelid = ref.oid AND ra.attnum = u.refcol
+               WHERE k.contype = 'f' AND t.relname = %s AND t.relnamespace = current_schema()::regnamespace
+               ORDER BY 1""", (table,))]
 
     def ids_copied(self, tables) -> None:
-        note_identity_tables()
-        for t in sorted(set(tables) & _IDENTITY_TABLES):
-            self.conn.raw.execute(
-                f"""SELECT setval(pg_get_serial_sequence(%s, 'id'), coalesce(max(id), 0) + 1, false)
-                    FROM {_quote_ident(t)}""", (t,))
+        for t, col in sorted(note_identity_tables().items()):
+            if t in set(tables):
+                self.conn.raw.execute(
+                    f"""SELECT setval(pg_get_serial_sequence(%s, %s), coalesce(max({col}), 0) + 1, false)
+                        FROM {_quote_ident(t)}""", (t, col))
 
     def integrity_problems(self) -> list[str]:
         """PostgreSQL keeps its constraints itself: rows that would break them cannot exist.
