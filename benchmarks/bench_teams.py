@@ -162,7 +162,15 @@ def _verify(db: str, results: list) -> dict:
         rederive_all(store)
         fresh = all_levels()
     store.close()
-    return {"lost": lost, "levels_equal_fresh_derivation": stored == fresh, "traced": len(stored)}
+    differences = []
+    for p in sorted(set(stored) | set(fresh)):
+        a, b = stored.get(p) or {}, fresh.get(p) or {}
+        if a != b:
+            fields = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+            differences.append({"person": p, "is_case": p in confirmed, "fields": fields,
+                                "stored": {k: a.get(k) for k in fields}, "fresh": {k: b.get(k) for k in fields}})
+    return {"lost": lost, "levels_equal_fresh_derivation": stored == fresh, "traced": len(stored),
+            "level_differences": differences}
 
 
 def run(db: str, seconds: float, writers: int, readers: int) -> dict:
@@ -212,7 +220,9 @@ def main(argv=None) -> int:
         print(json.dumps(result, ensure_ascii=False))
     else:
         for k, v in result.items():
-            print(f"{k:32} {v if k != 'errors' else len(v)}")
+            print(f"{k:32} {len(v) if k in ('errors', 'level_differences') else v}")
+        for d in result["level_differences"]:
+            print(f"  differs: {d}")
     ok = not result["errors"] and not result["lost"] and result["levels_equal_fresh_derivation"]
     return 0 if ok else 1
 

@@ -15,6 +15,8 @@ SQLite                                 PostgreSQL
 ``x IS ?`` / ``x IS NOT ?``            ``IS NOT DISTINCT FROM`` / ``IS DISTINCT FROM``
 ``LIKE`` (ASCII case-insensitive)      ``ILIKE``
 ``json_each(?)`` (its ``value``)       ``json_array_elements_text(CAST(? AS json))``
+``ORDER BY x`` / ``x DESC``             ``x NULLS FIRST`` / ``x DESC NULLS LAST`` (SQLite's NULL order)
+``CREATE INDEX i ON t(x)``             ``… ON t(x NULLS FIRST)`` (so that order walks the index)
 ``+column`` (no-index hint)            ``column``
 ``CROSS JOIN t ON`` (join order)       ``JOIN t ON`` (the planner chooses)
 ``char(31)``                           ``chr(31)``
@@ -33,6 +35,10 @@ other, in the module that owns them (``store.dialect == "postgresql"``).
 'SELECT * FROM persons WHERE id IS DISTINCT FROM %s AND lower(ward) = lower(%s COLLATE "C")'
 >>> to_postgres("INSERT OR IGNORE INTO t (a) VALUES (?)")
 'INSERT INTO t (a) VALUES (%s) ON CONFLICT DO NOTHING'
+>>> to_postgres("SELECT a FROM t ORDER BY a, b DESC LIMIT 3")
+'SELECT a FROM t ORDER BY a NULLS FIRST, b DESC NULLS LAST LIMIT 3'
+>>> to_postgres("SELECT string_agg(id, ',' ORDER BY id) FROM t GROUP BY w ORDER BY w")
+"SELECT string_agg(id, ',' ORDER BY id NULLS FIRST) FROM t GROUP BY w ORDER BY w NULLS FIRST"
 >>> to_postgres("SELECT x FROM t WHERE a = :p AND b LIKE '%:x?'")
 "SELECT x FROM t WHERE a = %(p)s AND b ILIKE '%%:x?'"
 """
@@ -82,6 +88,54 @@ def _params(text: str) -> str:
     return text.replace("?", "%s")
 
 
+_ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.I)
+_ORDER_END = re.compile(r"\b(LIMIT|OFFSET|UNION|EXCEPT|INTERSECT|FOR)\b", re.I)
+
+
+def _nulls_as_sqlite(sql: str) -> str:
+    """SQLite sorts NULL first going up and last going down; PostgreSQL the
+    other way round: say SQLite's order on every ORDER BY term."""
+    out, pos = [], 0
+    for m in _ORDER_BY.finditer(sql):
+        if m.start() < pos:
+            continue
+        out.append(sql[pos:m.end()])
+        i, depth, start, terms = m.end(), 0, m.end(), []
+        while i < len(sql):
+            ch = sql[i]
+            if ch in "'\"":
+                close = sql.index(ch, i + 1)
+                i = close + 1
+                continue
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif ch == "," and depth == 0:
+                terms.append(sql[start:i])
+                start = i + 1
+            elif depth == 0 and _ORDER_END.match(sql, i) and not sql[i - 1].isalnum() and sql[i - 1] != "_":
+                break
+            i += 1
+        terms.append(sql[start:i])
+        fixed = []
+        for term in terms:
+            bare = term.rstrip()
+            tail = term[len(bare):]
+            if re.search(r"\bNULLS\s+(FIRST|LAST)\s*$", bare, re.I):
+                fixed.append(term)
+            elif re.search(r"\bDESC\s*$", bare, re.I):
+                fixed.append(f"{bare} NULLS LAST{tail}")
+            else:
+                fixed.append(f"{bare} NULLS FIRST{tail}")
+        out.append(",".join(fixed))
+        pos = i
+    out.append(sql[pos:])
+    return "".join(out)
+
+
 @functools.lru_cache(maxsize=2048)
 def to_postgres(sql: str) -> str:
     """The PostgreSQL text of one statement written for SQLite (see the table above)."""
@@ -98,6 +152,12 @@ def to_postgres(sql: str) -> str:
         return text
 
     sql = _outside_quotes(sql, rewrite)
+    index = re.match(r"(\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?\w+\s+ON\s+\w+\s*)\(", sql, re.I)
+    if index:  # index order = SQLite's sort order, so ORDER BY … NULLS FIRST still walks the index
+        columns = _nulls_as_sqlite("ORDER BY " + sql[index.end():])[len("ORDER BY "):]
+        sql = f"{index.group(1)}({columns}"
+    elif _ORDER_BY.search(sql):
+        sql = _nulls_as_sqlite(sql)
     if _QUOTED.search(sql):
         # escape % in literals too; parameters only outside them
         sql = "".join(p.replace("%", "%%") if i % 2 else _params(p) for i, p in enumerate(_QUOTED.split(sql)))

@@ -155,10 +155,7 @@ class Connection:
         return cur
 
     def execute(self, sql: str, params=()) -> Cursor:
-        if isinstance(params, dict) or params:
-            pass
-        else:
-            params = None
+        params = params or None
         text = to_postgres(sql)
         m = _SINGLE_INSERT.match(text)
         if m and self.in_transaction:
@@ -256,7 +253,6 @@ class PgStore(_from_store()):
         user may) and the schema when missing. Raises :class:`DatabaseError`
         for an unreachable server, a missing database or schema (without
         ``create``), a database that is not a tracing one, or a newer schema."""
-        psycopg = _psycopg()
         try:
             conn = Connection(url)
         except DatabaseError as e:
@@ -268,7 +264,6 @@ class PgStore(_from_store()):
                 raise
             _create_database(url)
             conn = Connection(url)
-        del psycopg
         store = cls(conn, display(url))
         store.url = url
         try:
