@@ -134,6 +134,13 @@ def test_backup_of_a_server_database_is_a_file_that_restores_anywhere(district, 
     assert views(other) == want
     report = json.loads(invoke(url, "doctor", "--levels", "--format", "json").stdout)
     assert report["ok"] is True and "levels equal a fresh derivation" in report["notes"]
+    # restore: refused over data without --force; with it, a copy is kept first
+    invoke(url, "person", "add", "--id", "LATE", "--name", "Sau Sao Lưu")
+    refused = invoke(url, "restore", tmp_path / "b.db", ok=False)
+    assert refused.exit_code == 1 and "--force" in refused.stderr
+    restored = json.loads(invoke(url, "restore", tmp_path / "b.db", "--force", "--format", "json").stdout)
+    assert views(url) == want and invoke(url, "status", "LATE", ok=False).exit_code == 1
+    assert views(restored["kept"]) == want
 
 
 def test_backup_through_pg_dump(district, pg, tmp_path):

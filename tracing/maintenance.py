@@ -209,6 +209,8 @@ def restore(db_path, source, *, force: bool = False) -> dict:
     from .files import temporary
 
     db_path, source = os.fspath(db_path), os.fspath(source)
+    if is_url(db_path):
+        return _restore_server(db_path, source, force=force)
     if _same_file(db_path, source):
         raise InvalidValue(_("FILE: {source} is the database itself").format(source=source))
     check_restorable(source)
@@ -361,3 +363,33 @@ def _doctor_server(url: str, *, levels: bool) -> dict:
         store.close()
     return {"file": path, "ok": not problems, "schema": schema, "latest": LATEST, "journal_mode": None,
             "bytes": None, "problems": problems, "notes": notes, "counts": counts}
+
+
+def _restore_server(url: str, source: str, *, force: bool) -> dict:
+    """:func:`restore` into a PostgreSQL database: the backup file's tables
+    replace the database's in ONE transaction (readers see the old or the
+    new content). A database holding data is replaced only with ``force``,
+    after a backup of it is written beside the backup file
+    (``<dbname>.before-restore-<time>.db``). The audit-log divergence check
+    of a SQLite restore is not made here."""
+    from .store import Store
+    from .store.copying import backup_server, copy_database, occupied
+    check_restorable(source)
+    src = Store.open(source)
+    dst = Store.open(url, create=True)
+    try:
+        kept = None
+        if occupied(dst):
+            name = os.path.join(os.path.dirname(os.path.abspath(source)), url.rstrip("/").rsplit("/", 1)[-1] or "tracing")
+            kept = _kept_name(name)
+            if not force:
+                raise Conflict(f"{dst.path} already holds data: add --force to replace it "
+                               f"(a copy of it is kept first, as {kept})")
+            backup_server(dst, kept)
+        copy_database(src, dst, replace=True, label="restore")
+        counts, schema, path = dst.counts(), dst.schema_version(), dst.path
+    finally:
+        src.close()
+        dst.close()
+    return {"file": path, "from": source, "kept": kept, "schema": schema, "counts": counts,
+            "forced": False, "diverged": None}

@@ -32,6 +32,11 @@ class AreaNames:
         if self.known is None:
             known: dict[tuple, str] = {}
             c = self.store.conn
+            # first seen: SQLite's rowid is the order rows were written; a
+            # PostgreSQL table has no such order, the creation time (then the
+            # id) stands for it there (one import writes in one second: the
+            # same time, the smaller id wins)
+            first = "min(rowid)" if self.store.dialect == "sqlite" else "min(created_at), min(id)"
             for kind, area in c.execute("SELECT kind, area FROM populations ORDER BY kind, area"):
                 if kind == "unit":
                     unit, _, ward = area.partition(", ")
@@ -40,10 +45,10 @@ class AreaNames:
                     known.setdefault(self._key(kind, area), area)
             for field in ("district", "ward"):
                 for (value,) in c.execute(f"SELECT {field} FROM persons WHERE {field} IS NOT NULL "
-                                          f"GROUP BY {field} ORDER BY min(rowid)"):
+                                          f"GROUP BY {field} ORDER BY {first}"):
                     known.setdefault(self._key(field, value), value)
             for ward, unit in c.execute("SELECT ward, unit FROM persons WHERE unit IS NOT NULL "
-                                        "GROUP BY ward, unit ORDER BY min(rowid)"):
+                                        f"GROUP BY ward, unit ORDER BY {first}"):
                 known.setdefault(self._key("unit", unit, ward), unit)
             self.known = known
         return self.known

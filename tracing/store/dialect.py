@@ -20,6 +20,8 @@ SQLite                                 PostgreSQL
 ``+column`` (no-index hint)            ``column``
 ``CROSS JOIN t ON`` (join order)       ``JOIN t ON`` (the planner chooses)
 ``char(31)``                           ``chr(31)``
+``json_extract(c, '$.k') = ?``          ``(CAST(c AS json) ->> 'k') = CAST(? AS TEXT)``
+``? IS NULL`` (a parameter)            ``CAST(? AS TEXT) IS NULL`` (a NULL parameter has no type)
 ``CAST(? AS TEXT)``                    the same, in the columns' collation "C"
 ``temp.t``                             ``pg_temp.t``
 ``datetime('now')``                    the same text from ``now()``
@@ -61,6 +63,7 @@ _RULES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\bjson_each\s*\(\s*(\?|:\w+)\s*\)", re.I), r"json_array_elements_text(CAST(\1 AS json))"),
     (re.compile(r"(?<=[\s(,])\+(?=[A-Za-z_])"), ""),
     (re.compile(r"\bCROSS\s+JOIN\s+(\w+(?:\s+(?!ON\b)\w+)?)\s+ON\b", re.I), r"JOIN \1 ON"),
+    (re.compile(r"(?<![\w)])(\?|:\w+)\s+IS\s+(NOT\s+)?NULL\b", re.I), r"CAST(\1 AS TEXT) IS \2NULL"),
     (re.compile(r"\bchar\s*\(", re.I), "chr("),
     (re.compile(r"\bCAST\s*\(\s*(\?|:\w+)\s+AS\s+TEXT\s*\)", re.I), r'CAST(\1 AS TEXT) COLLATE "C"'),
     (re.compile(r"\btemp\.", re.I), "pg_temp."),
@@ -75,6 +78,7 @@ _DDL_RULES: list[tuple[re.Pattern, str]] = [
 ]
 
 _NOW = "to_char(localtimestamp(0), 'YYYY-MM-DD HH24:MI:SS')"
+_JSON_EXTRACT = re.compile(r"\bjson_extract\s*\(\s*([\w.]+)\s*,\s*'\$\.(\w+)'\s*\)\s*=\s*(\?|:\w+)", re.I)
 
 
 def _outside_quotes(sql: str, fn) -> str:
@@ -140,6 +144,7 @@ def _nulls_as_sqlite(sql: str) -> str:
 def to_postgres(sql: str) -> str:
     """The PostgreSQL text of one statement written for SQLite (see the table above)."""
     sql = sql.replace("datetime('now')", _NOW)
+    sql = _JSON_EXTRACT.sub(r"(CAST(\1 AS json) ->> '\2') = CAST(\3 AS TEXT)", sql)
     ddl = re.match(r"\s*(CREATE\s+(TEMP\s+|TEMPORARY\s+)?TABLE|ALTER\s+TABLE)\b", sql, re.I) is not None
     ignore = re.search(r"\bINSERT\s+OR\s+IGNORE\b", sql, re.I) is not None
 

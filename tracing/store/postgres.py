@@ -110,7 +110,10 @@ _IDENTITY_TABLES: dict[str, str] = {}
 
 
 class Connection:
-    """psycopg 3 behind the slice of the ``sqlite3.Connection`` API the store uses."""
+    """psycopg 3 behind the slice of the ``sqlite3.Connection`` API the store uses
+    (a migration step that must differ asks ``conn.dialect``)."""
+
+    dialect = "postgresql"
 
     def __init__(self, url: str):
         psycopg = _psycopg()

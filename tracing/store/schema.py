@@ -23,6 +23,10 @@ def _cases_without_dates(conn) -> None:
     way to remove NOT NULL constraints without rebuilding the table (which
     would cascade-delete ``case_sources``): edit the schema text, bump
     ``schema_version`` (https://www.sqlite.org/lang_altertable.html#otheralter)."""
+    if getattr(conn, "dialect", "sqlite") == "postgresql":  # PostgreSQL says it directly
+        conn.execute("ALTER TABLE cases ALTER COLUMN confirmed DROP NOT NULL")
+        conn.execute("ALTER TABLE cases ALTER COLUMN isolated DROP NOT NULL")
+        return
     (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'cases'").fetchone()
     new = sql.replace("confirmed TEXT NOT NULL", "confirmed TEXT").replace("isolated TEXT NOT NULL", "isolated TEXT")
     if new == sql:
