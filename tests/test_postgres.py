@@ -206,7 +206,7 @@ def test_teams_writing_at_once_lose_nothing_and_levels_stay_derived(pg):
                            "--seconds", str(seconds), "--writers", "6", "--readers", "2", "--json"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode in (0, 1) and proc.stdout.strip(), proc.stderr[-3000:]  # 1: a check below fails
     result = json.loads(proc.stdout)
     assert result["errors"] == [], result["errors"][:5]
     assert result["lost"] == {}, "every acknowledged write is stored"

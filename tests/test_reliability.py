@@ -605,9 +605,7 @@ def test_restore_loses_no_confirmed_write(db_path, tmp_path):
     kept = [json.loads(proc.stdout)["kept"] for proc in restores]
     found = set()
     for path in [db_path, *kept]:
-        conn = sqlite3.connect(path)
-        found |= {r[0] for r in conn.execute("SELECT id FROM persons")}
-        conn.close()
+        found |= {r["id"] for r in db_rows(path, "SELECT id FROM persons")}
     lost = sorted(set(confirmed) - found)
     assert len(confirmed) == 450 and not lost, f"{len(lost)} confirmed writes vanished: {lost[:10]}"
     assert integrity(db_path) == "ok"

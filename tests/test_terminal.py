@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import db_digest
+from conftest import db_digest, db_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 OSC52 = "Evil\x1b]52;c;cm0gLXJmIH4=\x07An"      # ESC ] 52 ; clipboard ; base64 BEL
@@ -118,9 +118,8 @@ def test_free_text_attributes_keep_tabs_and_line_breaks(run, tmp_path, db_path):
     run("import", "persons", path)
     shown = json.loads(run("person", "show", "A", "--format", "json").stdout)
     assert shown["address"] == "12 Lê Lợi\nPhường Bến Nghé"
-    conn = sqlite3.connect(db_path)
-    assert json.loads(conn.execute("SELECT extra FROM persons WHERE id = 'A'").fetchone()[0]) == {"ghi chú": "gọi\tsau 17h"}
-    conn.close()
+    extra = db_rows(db_path, "SELECT extra FROM persons WHERE id = 'A'")[0]["extra"]
+    assert json.loads(extra) == {"ghi chú": "gọi\tsau 17h"}
 
 
 # ------------------------------------------------------------------ output

@@ -385,8 +385,11 @@ def _restore_server(url: str, source: str, *, force: bool) -> dict:
             if not force:
                 raise Conflict(f"{dst.path} already holds data: add --force to replace it "
                                f"(a copy of it is kept first, as {kept})")
-            backup_server(dst, kept)
-        copy_database(src, dst, replace=True, label="restore")
+        # the copy of the replaced content is taken inside the restore's own
+        # transaction, under the write lock: a write that printed success
+        # before is in it, one queued behind lands on the restored database
+        copy_database(src, dst, replace=True, label="restore",
+                      before=(lambda store: backup_server(store, kept)) if kept else None)
         counts, schema, path = dst.counts(), dst.schema_version(), dst.path
     finally:
         src.close()

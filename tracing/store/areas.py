@@ -88,9 +88,12 @@ class AreaNames:
             return official[fold(area)]
         if stored is not None and stored != unit:
             # persons spelled it first: the population's spelling wins
-            c.create_function("tracing_fold", 1, fold, deterministic=True)
-            c.execute(f"UPDATE persons SET {kind} = ? WHERE {kind} IS NOT NULL AND {kind} != ? "
-                      f"AND tracing_fold({kind}) = ?", (unit, unit, fold(unit)))
+            # folded in Python (the same fold() as everywhere; no SQL function,
+            # which a PostgreSQL store cannot be given)
+            others = c.execute(f"SELECT id, {kind} FROM persons WHERE {kind} IS NOT NULL AND {kind} != ?",
+                               (unit,)).fetchall()
+            c.executemany(f"UPDATE persons SET {kind} = ? WHERE id = ?",
+                          [(unit, pid) for pid, value in others if fold(value) == fold(unit)])
             self.renamed[stored] = unit
         known[key] = unit
         self._memo.clear()

@@ -80,7 +80,11 @@ def occupied(store) -> dict[str, int]:
 
 @contextlib.contextmanager
 def snapshot(store) -> Iterator[None]:
-    """Read ``store`` in one consistent snapshot (writers go on meanwhile)."""
+    """Read ``store`` in one consistent snapshot (writers go on meanwhile).
+    Inside a write of ``store`` (it holds the write lock) that write is the snapshot."""
+    if store.conn.in_transaction:
+        yield
+        return
     if store.dialect == "postgresql":
         store.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
     else:
@@ -110,13 +114,15 @@ def _insert(dst, table: str, cols: list[str], rows: list[tuple], *, ignore: bool
 
 
 def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
-                  label: str = "copy") -> dict[str, int]:
+                  label: str = "copy", before=None) -> dict[str, int]:
     """Copy every table of ``src`` into ``dst`` (both open stores of the
     same schema version). Returns ``{table: rows written}``. ``replace``
     empties ``dst`` first, in the same transaction (a restore).
 
     Raises :class:`Conflict` when ``dst`` holds data and neither ``merge``
-    nor ``replace`` is given (nothing is written)."""
+    nor ``replace`` is given (nothing is written). ``before(dst)`` is called
+    inside the destination's write, holding its lock, before anything is
+    changed (a restore keeps its copy of the replaced content there)."""
     if not merge and not replace:
         full = occupied(dst)
         if full:
@@ -127,6 +133,8 @@ def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
     serial = identity_tables()
     written: dict[str, int] = {}
     with snapshot(src), dst.write(label, detail={"source": src.path, "merge": merge}):
+        if before is not None:
+            before(dst)
         if replace:
             for t in reversed(_order(dst, dst.tables())):
                 dst.conn.execute(f'DELETE FROM "{t}"')

@@ -132,7 +132,10 @@ def merge_rows(store, keep: str, other: str) -> dict:
         c.execute("INSERT OR IGNORE INTO case_labels (case_id, label) SELECT ?, label FROM case_labels "
                   "WHERE case_id = ?", (keep, other))
         # treatment history (tracing.care): moved, a row the kept case has that day wins
-        out["care_moved"] = c.execute("UPDATE OR IGNORE care SET person = ? WHERE person = ?", (keep, other)).rowcount
+        out["care_moved"] = c.execute(
+            """UPDATE care SET person = ? WHERE person = ? AND NOT EXISTS (
+                   SELECT 1 FROM care k WHERE k.person = ? AND k.start = care.start AND k.event = care.event)""",
+            (keep, other, keep)).rowcount
         c.execute("DELETE FROM cases WHERE person = ?", (other,))  # cascades its sources, labels, care left
     # zones declared for OTHER (tracing.zones)
     out["zones_moved"] = c.execute("UPDATE zones SET case_id = ? WHERE case_id = ?", (keep, other)).rowcount
