@@ -7,26 +7,21 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 import zipfile
 import zlib
 
 import pytest
 
-from conftest import db_digest
+from conftest import db_digest, db_exists, db_rows
 from tracing import sheets
 
 
 
 def persons_in(db_path) -> int:
     """Persons stored (a failed first command leaves no database at all)."""
-    if not db_path.exists():
+    if not db_exists(db_path):
         return 0
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute("SELECT count(*) FROM persons").fetchone()[0]
-    finally:
-        conn.close()
+    return db_rows(db_path, "SELECT count(*) AS n FROM persons")[0]["n"]
 
 
 def _segment(data: bytes) -> bytes:

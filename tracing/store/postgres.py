@@ -409,7 +409,8 @@ class PgStore(_from_store()):
         when this user may not create roles or grant on the tables."""
         raw = self.conn.raw
         psycopg = _psycopg()
-        rights = {TEAM_ROLE: "read and write", SUPERVISOR_ROLE: "read only"}
+        from ..i18n import N_
+        rights = {TEAM_ROLE: N_("read and write"), SUPERVISOR_ROLE: N_("read only")}
         try:
             with raw.transaction():
                 for role in rights:
