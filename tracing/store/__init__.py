@@ -260,21 +260,27 @@ class Store:
         try:
             # re-read under the lock: another process may have migrated already
             version = c.execute("PRAGMA user_version").fetchone()[0]
-            for n in range(version, LATEST):
-                for step in MIGRATIONS[n]:
-                    if callable(step):
-                        step(c)
-                    else:
-                        c.execute(step)
-                if n == 0:
-                    self._seed_rules()
-            self._seed_new_rule_keys()
+            self._apply_migrations(version)
             c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             c.execute(f"PRAGMA user_version = {LATEST}")
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
             raise
+
+    def _apply_migrations(self, version: int) -> None:
+        """Run ``MIGRATIONS[version:]`` and seed the rules, inside the caller's
+        transaction (which holds the lock and records the new version)."""
+        c = self.conn
+        for n in range(version, LATEST):
+            for step in MIGRATIONS[n]:
+                if callable(step):
+                    step(c)
+                else:
+                    c.execute(step)
+            if n == 0:
+                self._seed_rules()
+        self._seed_new_rule_keys()
 
     def _seed_rules(self) -> None:
         now = _now()

@@ -312,22 +312,14 @@ class PgStore(_from_store()):
 
     def _migrate_pg(self) -> bool:
         """Bring the schema to the latest version; True when it was made from nothing."""
-        from .schema import APPLICATION_ID, LATEST, MIGRATIONS
+        from .schema import APPLICATION_ID, LATEST
         c = self.conn
         c.execute("BEGIN")
         try:
             c.raw.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK,))
             c.raw.execute(f"CREATE TABLE IF NOT EXISTS {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             version = int(self._meta().get("user_version", 0))  # re-read under the lock
-            for n in range(version, LATEST):
-                for step in MIGRATIONS[n]:
-                    if callable(step):
-                        step(c)
-                    else:
-                        c.execute(step)
-                if n == 0:
-                    self._seed_rules()
-            self._seed_new_rule_keys()
+            self._apply_migrations(version)
             for key, value in (("application_id", APPLICATION_ID), ("user_version", LATEST)):
                 c.raw.execute(f"""INSERT INTO {META} (key, value) VALUES (%s, %s)
                                   ON CONFLICT (key) DO UPDATE SET value = excluded.value""", (key, str(value)))
