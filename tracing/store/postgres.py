@@ -135,7 +135,7 @@ class Connection:
         try:
             self.raw = psycopg.connect(url, autocommit=True, connect_timeout=15)
         except psycopg.Error as e:
-            raise DatabaseError(f"cannot connect to {display(url)}: {str(e).strip()}") from None
+            raise DatabaseError(f"cannot connect to {display(url)}: {' '.join(str(e).split())}") from None
         self.raw.adapters.register_dumper(str, StrDumper)  # text, not 'unknown': `? IS NULL` works
         self.raw.adapters.register_loader("bool", _BoolAsInt)
         self.raw.adapters.register_loader("numeric", _Number)
