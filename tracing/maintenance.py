@@ -81,7 +81,9 @@ def backup(store, dest, *, force: bool = False) -> dict:
                            dest=dest))
     if os.path.exists(dest) and not os.path.isfile(dest):
         raise InvalidValue(_("FILE: {dest} is not a regular file").format(dest=dest))
-<<<<<<< HEAD
+    if store.dialect != "sqlite":
+        from .store.copying import backup_server
+        return backup_server(store, dest)
     import secrets
 
     seal = {"backup": secrets.token_hex(16)}
@@ -91,12 +93,6 @@ def backup(store, dest, *, force: bool = False) -> dict:
         # --force only a backup whose sealed log matches a backup it made
         with store.write(files.BACKUP_COMMAND, detail={**seal, "file": os.path.abspath(dest)}):
             pass
-=======
-    if store.dialect != "sqlite":
-        from .store.copying import backup_server
-        return backup_server(store, dest)
-    result = files.backup_to(store, dest)
->>>>>>> bbfdabb (PostgreSQL as a second store (issue 17): --db postgresql://USER@HOST:PORT/DBNAME or $TRACING_DB)
     result["counts"] = files.inspect(result["file"])["counts"]
     result["audit_head"] = seal["head"]
     return result

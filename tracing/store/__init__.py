@@ -168,15 +168,12 @@ class Store:
         file that is not a tracing database, or one from a newer version.
         """
         path = os.fspath(path)
-<<<<<<< HEAD
-        from .. import files
-        files.protect(path)  # no output of this process may overwrite it (or its -wal/-shm/-journal)
-=======
         from .postgres import is_url
         if is_url(path):
             from .postgres import PgStore
             return PgStore.open_url(path, create=create)
->>>>>>> bbfdabb (PostgreSQL as a second store (issue 17): --db postgresql://USER@HOST:PORT/DBNAME or $TRACING_DB)
+        from .. import files
+        files.protect(path)  # no output of this process may overwrite it (or its -wal/-shm/-journal)
         created = False
         if not os.path.exists(path):
             if not create:
