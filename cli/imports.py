@@ -7,7 +7,8 @@ import sys
 import click
 
 from tracing.errors import TracingError
-from tracing.i18n import _
+from tracing.i18n import N_, _
+from tracing.i18n import shown as shown_text
 
 from .output import emit_json, emit_table, format_option, is_terminal, note
 
@@ -16,7 +17,8 @@ def _columns(pairs) -> dict[str, str]:
     out = {}
     for pair in pairs:
         if "=" not in pair:
-            raise TracingError(f"--column {pair}: use FIELD=HEADER (e.g. --column confirmed=positiveDate)")
+            raise TracingError(_("--column {pair}: use FIELD=HEADER (e.g. --column confirmed=positiveDate)").format(
+                                   pair=pair))
         field, header = pair.split("=", 1)
         out[field.strip()] = header
     return out
@@ -115,7 +117,7 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     if summary["title_rows"]:
         note(_("Header on line {line}").format(line=summary["header_line"]))
     if summary["extras"]:
-        note("Kept as extra attributes: " + ", ".join(summary["extras"]))
+        note(_("Kept as extra attributes: {names}").format(names=", ".join(summary["extras"])))
     for column, how in summary["date_order"].items():
         note(_("Dates in '{column}': {how}").format(column=column, how=how))
     for field, n in summary["kept_as_attributes"].items():
@@ -147,13 +149,13 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
             n=len(summary["labels_linked"]), links=", ".join(f"{c} <- {s}" for c, s in summary["labels_linked"][:5])))
     shown = summary["warnings"][:_WARNINGS_SHOWN]
     for w in shown:
-        note(f"Warning: {w}")
+        note(_("Warning: {message}").format(message=shown_text(w)))
     if summary["possible_duplicates"] > len(shown):
-        note(f"… {summary['possible_duplicates'] - len(shown)} more possible duplicates: "
-             "review them all with `tracing person duplicates`")
+        note(_("… {n} more possible duplicates: review them all with `tracing person duplicates`").format(
+            n=summary["possible_duplicates"] - len(shown)))
     if summary["rejected"]:
-        where = summary["rejected_file"] or "(not written: dry run)"
-        note(f"{summary['rejected']} rows rejected: {where}")
+        where = summary["rejected_file"] or _("(not written: dry run)")
+        note(_("{n} rows rejected: {where}").format(n=summary["rejected"], where=where))
         for r in summary["rejections"][:5]:
             note(f"  {r}")
     if fmt == "json":
@@ -162,11 +164,17 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     w = summary["written"]
     rows = [{"what": k, "written": v, "updated": summary["updated"].get(k, "")} for k, v in w.items()
             if v or k in ("persons", kind)]
-    click.echo(f"{summary['file']}: {summary['rows']} rows"
-               + (" (dry run: nothing written)" if dry_run else ""))
-    emit_table(rows, ["what", "written", "updated"])
+    click.echo(_("{file}: {n} rows").format(file=summary["file"], n=summary["rows"])
+               + (" " + _("(dry run: nothing written)") if dry_run else ""))
+    rows = [{**r, "what": _(TABLE_WORDS.get(r["what"], r["what"]))} for r in rows]
+    emit_table(rows, ["what", "written", "updated"], [N_("what"), N_("written"), N_("updated")])
     if summary["levels_changed"]:
-        click.echo(f"levels changed: {summary['levels_changed']}")
+        click.echo(_("levels changed: {n}").format(n=summary["levels_changed"]))
+
+
+#: what an import writes, for people
+TABLE_WORDS = {"persons": N_("persons"), "contacts": N_("contacts"), "cases": N_("cases"), "checkins": N_("checkins"),
+               "populations": N_("populations"), "sources": N_("sources"), "labels": N_("labels")}
 
 
 _WARNINGS_SHOWN = 10  # on a terminal; the JSON summary lists more

@@ -60,7 +60,7 @@ def _is_stream(path: str) -> bool:
 
 
 def _error(label: str, exc: OSError) -> TracingError:
-    return TracingError(f"{label}: {exc.strerror or exc}")
+    return TracingError(_("{label}: {error}").format(label=label, error=exc.strerror or exc))
 
 
 class _Janitor:
@@ -186,7 +186,7 @@ def _prepare(target: str, what: str) -> str:
     label = f"cannot write {what + ' to ' if what else ''}{target}"
     refuse_database(target)
     if os.path.isdir(target) and not os.path.islink(target):
-        raise TracingError(f"{label}: it is a folder")
+        raise TracingError(_("{label}: it is a folder").format(label=label))
     return label
 
 

@@ -182,7 +182,7 @@ def _person(fields: dict, prefix, kept: dict | None = None) -> dict:
     as_of = _recorded_on(fields)
     fields = {k: fields.get(k) for k in fields if k not in _CASE_FIELDS or k == "id"}
     if fields.get("id") is None:
-        raise InvalidValue("id: an id is required")
+        raise InvalidValue(_("id: an id is required"))
     fields["id"] = check_id(with_prefix(fields["id"], prefix))
     if "age" in fields:
         fields["age"] = _age(fields["age"])
@@ -220,15 +220,16 @@ def clean_checkin(fields: dict) -> dict:
     person = check_id(fields.get("person"), "person")
     place = clean_text(fields.get("place"), "place")
     if not place:
-        raise InvalidValue("place: a place name is required")
+        raise InvalidValue(_("place: a place name is required"))
     start = parse_datetime(fields.get("at"), "at")
     if start is None:
-        raise InvalidValue("at: a date-time is required")
+        raise InvalidValue(_("at: a date-time is required"))
     end = parse_datetime(fields.get("until"), "until")
     if start.date() > today():
-        raise InvalidValue(f"at: {start:%Y-%m-%d} is in the future")
+        raise InvalidValue(_("at: {start:%Y-%m-%d} is in the future").format(start=start))
     if end is not None and end < start:
-        raise InvalidValue(f"until: {end:%Y-%m-%d %H:%M} is before {start:%Y-%m-%d %H:%M}")
+        raise InvalidValue(_("until: {end:%Y-%m-%d %H:%M} is before {start:%Y-%m-%d %H:%M}").format(
+                               end=end, start=start))
     return {"person": person, "place": place, "at": start.isoformat(sep=" "),
             "until": end.isoformat(sep=" ") if end else None,
             "unit": clean_text(fields.get("unit"), "unit"), "ward": clean_text(fields.get("ward"), "ward")}
@@ -246,13 +247,13 @@ def clean_population(fields: dict) -> dict:
     """
     area = clean_text(fields.get("area"), "area")
     if not area:
-        raise InvalidValue("area: an area name is required")
+        raise InvalidValue(_("area: an area name is required"))
     raw = fields.get("population")
     if isinstance(raw, str):
         raw = re.sub(r"(?<=\d)[.,\s](?=\d{3}\b)", "", raw.strip())
     population = parse_int(raw, "population", lo=0, hi=100_000_000)
     if population is None:
-        raise InvalidValue("population: a number is required")
+        raise InvalidValue(_("population: a number is required"))
     level = clean_text(fields.get("level"), "level")
     kind = "ward"
     if level:
@@ -260,7 +261,8 @@ def clean_population(fields: dict) -> dict:
         if kind is None and fold(level) in WORKPLACE_WORDS:
             kind = "workplace"
         if kind not in POPULATION_KINDS:
-            raise InvalidValue(f"level: '{level[:30]}' is not district, ward, unit or workplace")
+            raise InvalidValue(_("level: '{level}' is not district, ward, unit or workplace").format(
+                                   level=level[:30]))
     row = {"kind": kind, "area": area, "population": population}
     for key in ("vaccinated", "elderly_vaccinated"):
         if clean_text(fields.get(key), key) is not None:
@@ -288,11 +290,12 @@ def parse_share(value, field: str) -> float:
     try:
         number = float(text)
     except ValueError:
-        raise InvalidValue(f"{field}: '{str(value)[:30]}' is not a share (write 82%, 82,5 % or 0.825)") from None
+        raise InvalidValue(_("{field}: '{value}' is not a share (write 82%, 82,5 % or 0.825)").format(
+                               field=field, value=str(value)[:30])) from None
     if percent or number > 1:
         number /= 100
     if not 0 <= number <= 1:
-        raise InvalidValue(f"{field}: {value} is not between 0 and 100 %")
+        raise InvalidValue(_("{field}: {value} is not between 0 and 100 %").format(field=field, value=value))
     return round(number, 4)
 
 
@@ -328,7 +331,7 @@ class ContactCleaner:
         def date(raw):
             day = dates.date("date", blank(raw), self.line)
             if day is not None and day > day_limit:
-                raise InvalidValue(f"date: {day} is in the future")
+                raise InvalidValue(_("date: {day} is in the future").format(day=day))
             return day.isoformat() if day else None
 
         self._parse = {
@@ -361,7 +364,7 @@ class ContactCleaner:
         try:
             out = {k: self._value(k, v) for k, v in raw.items()}
             if out["a"] == out["b"]:
-                raise InvalidValue("same person")
+                raise InvalidValue(_("same person"))
         except InvalidValue:
             fields = {k: (None if _blank(v, self.na) else v) for k, v in raw.items()}
             fields["date"] = self._parse["date"](raw["date"])  # in the file's date order
@@ -838,14 +841,15 @@ class _Importer:
             kind, value = matcher.resolve(token)
             if kind == "label":
                 if len(token) > 200:
-                    raise InvalidValue(f"source: '{token[:30]}…' is neither a person id nor a short label")
+                    raise InvalidValue(_("source: '{token}…' is neither a person id nor a short label").format(
+                                           token=token[:30]))
                 labels.append(value)
             else:
                 sources.append(value)
                 if kind == "person":
                     persons.append(value)
         if case["unknown_source"] and sources:
-            raise InvalidValue(f"unknown_source: contradicts the source {sources[0]}")
+            raise InvalidValue(_("unknown_source: contradicts the source {sources}").format(sources=sources[0]))
         case["sources"], case["labels"] = list(dict.fromkeys(sources)), list(dict.fromkeys(labels))
         matcher.report.links += len(case["sources"])
         matcher.report.unknown_source_persons.update(persons)
@@ -932,7 +936,8 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
     CSV, rows for XLSX).
     """
     if kind not in KINDS:
-        raise TracingError(f"unknown import kind '{kind}' (use one of {', '.join(KINDS)})")
+        raise TracingError(_("unknown import kind '{kind}' (use one of {KINDS})").format(
+                               kind=kind, KINDS=', '.join(KINDS)))
     if id_prefix is not None:
         id_prefix = check_id(id_prefix, "--id-prefix")
     date_order = check_order(date_order)

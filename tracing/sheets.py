@@ -354,16 +354,16 @@ class XlsxRows:
         try:
             self._wb = load_workbook(self.path, read_only=True, data_only=True)
         except FileNotFoundError:
-            raise TracingError(f"{self.path}: no such file") from None
+            raise TracingError(_("{path}: no such file").format(path=self.path)) from None
         except Exception as exc:  # zipfile, XML and openpyxl errors of a broken file
-            raise TracingError(f"{self.path}: not a readable .xlsx workbook "
-                               f"({type(exc).__name__}: {str(exc)[:80]})") from None
+            raise TracingError(_("{path}: not a readable .xlsx workbook ({__name__}: {error})").format(
+                                   path=self.path, __name__=type(exc).__name__, error=str(exc)[:80])) from None
         self.sheet_names = list(self._wb.sheetnames)
         worksheets = self._wb.worksheets
         if sheet is None:
             if not worksheets:
                 self.close()
-                raise TracingError(f"{self.path}: the workbook has no worksheet")
+                raise TracingError(_("{path}: the workbook has no worksheet").format(path=self.path))
             ws = worksheets[0]
         else:
             ws = self._pick(sheet, worksheets)
@@ -390,7 +390,8 @@ class XlsxRows:
             return folded[0]
         self.close()
         names = ", ".join(f"'{n}'" for n in self.sheet_names)
-        raise TracingError(f"{self.path}: no sheet '{sheet}' (sheets: {names})")
+        raise TracingError(_("{path}: no sheet '{sheet}' (sheets: {names})").format(
+                               path=self.path, sheet=sheet, names=names))
 
     def __iter__(self) -> Iterator[tuple[int, list]]:
         number = 0
@@ -409,8 +410,8 @@ class XlsxRows:
         except TracingError:
             raise
         except Exception as exc:
-            raise TracingError(f"{self.path}, sheet '{self.sheet}', row {number + 1}: cannot be read "
-                               f"({type(exc).__name__}: {str(exc)[:80]})") from None
+            raise TracingError(_("{path}, sheet '{sheet}', row {number}: cannot be read ({__name__}: {error})").format(
+                                   path=self.path, sheet=self.sheet, number=number + 1, __name__=type(exc).__name__, error=str(exc)[:80])) from None
         finally:
             self.close()
 

@@ -203,7 +203,8 @@ def match_header(header, kind: str) -> str | None:
 
 def _kind(kind: str) -> list[FieldSpec]:
     if kind not in FIELDS:
-        raise TracingError(f"unknown import kind '{kind}' (use one of {', '.join(KINDS)})")
+        raise TracingError(_("unknown import kind '{kind}' (use one of {KINDS})").format(
+                               kind=kind, KINDS=', '.join(KINDS)))
     return FIELDS[kind]
 
 
@@ -271,7 +272,7 @@ class Table:
         from the file's first line (the header is usually line 1).
         ``row`` is ``{field: raw value, "extra": {header: raw value}}``."""
         if self._started:
-            raise TracingError(f"{self.path}: the rows of a table can be read once")
+            raise TracingError(_("{path}: the rows of a table can be read once").format(path=self.path))
         self._started = True
         width = len(self.headers)
         columns = self._columns
@@ -286,14 +287,16 @@ class Table:
                     surplus = cells[width:]
                     if any(c not in (None, "") and str(c).strip() for c in surplus):
                         if n > MAX_COLUMNS:
-                            raise TracingError(f"{self.path}, line {line}: {n} cells, more than "
-                                               f"{MAX_COLUMNS} columns")
+                            raise TracingError(_("{path}, line {line}: {value} cells, more than {MAX_COLUMNS} "
+                                                 "columns").format(
+                                                   path=self.path, line=line, value=n, MAX_COLUMNS=MAX_COLUMNS))
                         limit = n if self.raw_width is None else self.raw_width
                         beyond = [c for c in cells[limit:] if c not in (None, "") and str(c).strip()]
                         if beyond:
                             raise TracingError(
-                                f"{self.path}, line {line}: {n} cells but the header has {limit} "
-                                f"columns (extra value '{_short(beyond[0])}')")
+                                _("{path}, line {line}: {value} cells but the header has {limit} columns "
+                                  "(extra value '{beyond}')").format(
+                                    path=self.path, line=line, value=n, limit=limit, beyond=_short(beyond[0])))
                         # cells under blank header cells: unnamed extra columns
                         unnamed = {f"column {width + i + 1}": c for i, c in enumerate(surplus)
                                    if c not in (None, "") and str(c).strip()}
@@ -373,11 +376,11 @@ def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
             head = fh.read(8)
         size = os.path.getsize(path)
     except FileNotFoundError:
-        raise TracingError(f"{name}: no such file") from None
+        raise TracingError(_("{name}: no such file").format(name=name)) from None
     except IsADirectoryError:
-        raise TracingError(f"{name}: is a folder, not a file") from None
+        raise TracingError(_("{name}: is a folder, not a file").format(name=name)) from None
     except OSError as exc:
-        raise TracingError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+        raise TracingError(_("{name}: cannot be read ({error})").format(name=name, error=exc.strerror or exc)) from None
     if header_row is not None and (not isinstance(header_row, int) or header_row < 1):
         raise TracingError(_("--header-row: {n} is not a line number (1 is the first line)").format(n=header_row))
     pick = _HeaderPicker(name, kind, specs, columns, header_row)
@@ -391,11 +394,12 @@ def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
                 path=name))
         table = _open_json(name, pick)
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise TracingError(f"{name}: an old Excel .xls (or encrypted) workbook; save it as .xlsx or CSV "
-                           "(UTF-8) and import that")
+        raise TracingError(_("{name}: an old Excel .xls (or encrypted) workbook; save it as .xlsx or CSV "
+                             "(UTF-8) and import that").format(name=name))
     else:
         if sheet is not None:
-            raise TracingError(f"{name}: --sheet only applies to .xlsx workbooks, this is a text file")
+            raise TracingError(_("{name}: --sheet only applies to .xlsx workbooks, this is a text file").format(
+                                   name=name))
         table = _open_csv(name, size, encoding, pick)
         from .exporter import written_by_export
 
@@ -498,21 +502,22 @@ def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> 
     ignored: set[str] = set()
     for field, wanted in (columns or {}).items():
         if field not in names:
-            raise TracingError(f"{table.path}: unknown field '{field}' for {kind} "
-                               f"(fields: {', '.join(names)})")
+            raise TracingError(_("{path}: unknown field '{field}' for {kind} (fields: {names})").format(
+                                   path=table.path, field=field, kind=kind, names=', '.join(names)))
         if wanted is None or not str(wanted).strip():
             if any(spec.name == field and spec.required for spec in specs):
-                raise TracingError(f"{table.path}: {field} is required for {kind}; it cannot be left out")
+                raise TracingError(_("{path}: {field} is required for {kind}; it cannot be left out").format(
+                                       path=table.path, field=field, kind=kind))
             ignored.add(field)
             continue
         idx = _find(headers, wanted)
         if idx is None:
-            raise TracingError(f"{where}: no header '{wanted}' for {field} "
-                               f"(headers: {_listing(headers)})")
+            raise TracingError(_("{where}: no header '{wanted}' for {field} (headers: {headers})").format(
+                                   where=where, wanted=wanted, field=field, headers=_listing(headers)))
         for other, i in chosen.items():
             if i == idx:
-                raise TracingError(f"{where}: header '{headers[idx]}' is given for both "
-                                   f"{other} and {field}")
+                raise TracingError(_("{where}: header '{idx}' is given for both {other} and {field}").format(
+                                       where=where, idx=headers[idx], other=other, field=field))
         chosen[field] = idx
     taken = set(chosen.values())
     auto: dict[str, int] = {}
@@ -525,21 +530,23 @@ def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> 
             extras.append(i)
         elif field in auto:
             raise TracingError(
-                f"{where}: headers '{headers[auto[field]]}' (column {auto[field] + 1}) and "
-                f"'{header}' (column {i + 1}) both mean {field}; keep one, or pick one with "
-                f"--column {field}=HEADER")
+                _("{where}: headers '{field}' (column {field2}) and '{header}' (column {value}) both mean "
+                  "{field3}; keep one, or pick one with --column {field3}=HEADER").format(
+                    where=where, field=headers[auto[field]], field2=auto[field] + 1, header=header, value=i + 1, field3=field))
         else:
             auto[field] = i
     chosen.update(auto)
     if not chosen:
         raise TracingError(
-            f"{where} is not a header row: none of {_listing(headers)} names a field for "
-            f"{kind} ({', '.join(names)}); the first line must name the columns")
+            _("{where} is not a header row: none of {headers} names a field for {kind} ({names}); the first "
+              "line must name the columns").format(
+                where=where, headers=_listing(headers), kind=kind, names=', '.join(names)))
     for spec in specs:
         if spec.required and spec.name not in chosen:
             raise TracingError(
-                f"{table.path}: no column for required field '{spec.name}' ({kind}); headers found: "
-                f"{_listing(headers)}; rename one or use --column {spec.name}=HEADER")
+                _("{path}: no column for required field '{name}' ({kind}); headers found: {headers}; rename "
+                  "one or use --column {name}=HEADER").format(
+                    path=table.path, name=spec.name, kind=kind, headers=_listing(headers)))
     order = sorted(chosen.items(), key=lambda item: item[1])
     table.mapping = {field: headers[i] for field, i in order}
     table._columns = [(field, i) for field, i in order]
@@ -570,8 +577,9 @@ def _unique(names: list[str]) -> list[str]:
 
 def _headers(cells, path: str, line: int) -> list[str]:
     if len(cells) > MAX_COLUMNS:
-        raise TracingError(f"{path}, line {line}: {len(cells)} columns in the header, more than "
-                           f"{MAX_COLUMNS}; is this a line list?")
+        raise TracingError(_("{path}, line {line}: {cells} columns in the header, more than {MAX_COLUMNS}; is "
+                             "this a line list?").format(
+                               path=path, line=line, cells=len(cells), MAX_COLUMNS=MAX_COLUMNS))
     headers = ["" if c is None else unicodedata.normalize("NFC", str(c)).replace("\ufeff", "").strip()
                for c in cells]
     while headers and not headers[-1]:
@@ -688,9 +696,11 @@ def check_encoding(encoding: str | None) -> str | None:
     except (LookupError, ValueError, UnicodeError):  # unknown, a NUL, a lone surrogate
         info = None
     if info is None:
-        raise TracingError(f"--encoding: unknown encoding '{shown}' ({ENCODING_HINT})")
+        raise TracingError(_("--encoding: unknown encoding '{shown}' ({ENCODING_HINT})").format(
+                               shown=shown, ENCODING_HINT=ENCODING_HINT))
     if not getattr(info, "_is_text_encoding", True) or info.name == "undefined":
-        raise TracingError(f"--encoding: '{shown}' is not a text encoding ({ENCODING_HINT})")
+        raise TracingError(_("--encoding: '{shown}' is not a text encoding ({ENCODING_HINT})").format(
+                               shown=shown, ENCODING_HINT=ENCODING_HINT))
     return info.name
 
 
@@ -700,7 +710,7 @@ def _open_csv(name: str, size: int, encoding: str | None, pick: _HeaderPicker) -
         sample = fh.read(SAMPLE_BYTES)
         if not sample.strip(b" \t\r\n\x00" + codecs.BOM_UTF8) or sample in (codecs.BOM_UTF16_LE,
                                                                               codecs.BOM_UTF16_BE):
-            raise TracingError(f"{name}: the file is empty")
+            raise TracingError(_("{name}: the file is empty").format(name=name))
         if encoding:
             encoding = check_encoding(encoding)
             if encoding == "utf-8" and sample.startswith(codecs.BOM_UTF8):
@@ -708,14 +718,15 @@ def _open_csv(name: str, size: int, encoding: str | None, pick: _HeaderPicker) -
         else:
             encoding = detect_encoding(sample)
         if _looks_binary(sample, encoding):
-            raise TracingError(f"{name}, line 1: binary data, not a CSV text file "
-                               "(an .xlsx must be a real workbook; export CSV as UTF-8)")
+            raise TracingError(_("{name}, line 1: binary data, not a CSV text file (an .xlsx must be a real "
+                                 "workbook; export CSV as UTF-8)").format(name=name))
         try:
             decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
             text_sample = unicodedata.normalize("NFC", decoder.decode(sample, final=len(sample) < SAMPLE_BYTES))
         except (LookupError, ValueError, TypeError):  # UnicodeError: no BOM, no "replace" (idna)…
-            raise TracingError(f"{name}, line 1: cannot be read as {encoding}; give the right one with "
-                               f"--encoding ({ENCODING_HINT})") from None
+            raise TracingError(_("{name}, line 1: cannot be read as {encoding}; give the right one with "
+                                 "--encoding ({ENCODING_HINT})").format(
+                                   name=name, encoding=encoding, ENCODING_HINT=ENCODING_HINT)) from None
         fh.seek(0)
         text = io.TextIOWrapper(fh, encoding=encoding, errors="strict", newline="")
     except BaseException:
@@ -739,12 +750,13 @@ def _open_csv(name: str, size: int, encoding: str | None, pick: _HeaderPicker) -
             if not line:
                 return
             if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
-                raise TracingError(f"{name}, line {counter['line'] + 1}: a line longer than "
-                                   f"{MAX_LINE_CHARS // (1024 * 1024)} M characters; not a CSV table")
+                raise TracingError(_("{name}, line {line}: a line longer than {MAX_LINE_CHARS} M characters; "
+                                     "not a CSV table").format(
+                                       name=name, line=counter['line'] + 1, MAX_LINE_CHARS=MAX_LINE_CHARS // (1024 * 1024)))
             counter["line"] += 1
             if "\x00" in line:
-                raise TracingError(f"{name}, line {counter['line']}: not valid CSV (line contains NUL, "
-                                   "binary data?)")
+                raise TracingError(_("{name}, line {line}: not valid CSV (line contains NUL, binary data?)").format(
+                                       name=name, line=counter['line']))
             # NFC per line = NFC per cell: delimiters and quotes never compose
             yield line if line.isascii() else unicodedata.normalize("NFC", line)
 
@@ -762,8 +774,9 @@ def _open_csv(name: str, size: int, encoding: str | None, pick: _HeaderPicker) -
                 if not cells:
                     continue
                 if len(cells) > MAX_COLUMNS:
-                    raise TracingError(f"{name}, line {line}: {len(cells)} cells, more than "
-                                       f"{MAX_COLUMNS} columns; is this a line list?")
+                    raise TracingError(_("{name}, line {line}: {cells} cells, more than {MAX_COLUMNS} columns; "
+                                         "is this a line list?").format(
+                                           name=name, line=line, cells=len(cells), MAX_COLUMNS=MAX_COLUMNS))
                 yield line, cells
         except UnicodeError as exc:  # also codecs that fail without a position (punycode, utf-16 without BOM)
             bad_line = counter["line"] + 1
@@ -773,13 +786,15 @@ def _open_csv(name: str, size: int, encoding: str | None, pick: _HeaderPicker) -
                     bad_line = max(bad_line, _line_at(name, offset))
                 except (OSError, ValueError, TypeError):
                     pass
-            raise TracingError(f"{name}, line {bad_line}: cannot be read as {encoding}; "
-                               f"give the right one with --encoding ({ENCODING_HINT})") from None
+            raise TracingError(_("{name}, line {bad_line}: cannot be read as {encoding}; give the right one "
+                                 "with --encoding ({ENCODING_HINT})").format(
+                                   name=name, bad_line=bad_line, encoding=encoding, ENCODING_HINT=ENCODING_HINT)) from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
                 raise TracingError(_("{path}, line {line}: a cell of more than {cap} characters; not a line list")
                                    .format(path=name, line=start, cap=fmt_int(FIELD_SIZE_LIMIT))) from None
-            raise TracingError(f"{name}, line {start}: not valid CSV ({exc})") from None
+            raise TracingError(_("{name}, line {start}: not valid CSV ({error})").format(
+                                   name=name, start=start, error=exc)) from None
 
     def unbom():
         for line, cells in records():
@@ -794,12 +809,13 @@ def _open_csv(name: str, size: int, encoding: str | None, pick: _HeaderPicker) -
         raise
     if cells is None:
         fh.close()
-        raise TracingError(f"{name}: the file is empty")
+        raise TracingError(_("{name}: the file is empty").format(name=name))
     raw_width = len(cells)
     headers = _headers(cells, name, header_line)
     if not headers:
         fh.close()
-        raise TracingError(f"{name}, line {header_line}: the header row is blank")
+        raise TracingError(_("{name}, line {header_line}: the header row is blank").format(
+                               name=name, header_line=header_line))
     table = Table(name, None, fmt="csv", encoding=encoding, headers=headers, mapping={}, extras=[],
                   columns_index=[], extras_index=[], header_line=header_line, source=source,
                   size_hint=size, size_unit="bytes", delimiter=delimiter, closer=fh.close,
@@ -839,7 +855,7 @@ def _open_xlsx(name: str, kind: str, sheet: str | None, pick: _HeaderPicker) -> 
         raise
     if cells is None:
         reader.close()
-        raise TracingError(f"{name}: sheet '{reader.sheet}' is empty")
+        raise TracingError(_("{name}: sheet '{sheet}' is empty").format(name=name, sheet=reader.sheet))
     headers = _headers(cells, name, header_line)
     table = Table(name, kind, fmt="xlsx", encoding=None, headers=headers, mapping={}, extras=[],
                   columns_index=[], extras_index=[], header_line=header_line, source=source,
@@ -922,8 +938,9 @@ def _json_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[di
         else:
             lists = [k for k, v in whole.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
             if len(lists) != 1:
-                raise TracingError(f"{name}: a JSON object must hold one array of records "
-                                   f"(found {len(lists)}: {', '.join(lists[:5]) or 'none'})")
+                raise TracingError(_("{name}: a JSON object must hold one array of records (found {lists}: "
+                                     "{none})").format(
+                                       name=name, lists=len(lists), none=', '.join(lists[:5]) or 'none'))
             key = lists[0]
             m = re.search(r'"' + re.escape(key) + r'"\s*:\s*\[', text)
             items = array_at(m.end() - 1) if m else [(1, r) for r in whole[key]]
@@ -957,7 +974,8 @@ def _open_json(name: str, pick: _HeaderPicker) -> Table:
         keys.update(dict.fromkeys(record))
     headers_raw = list(keys)
     if len(headers_raw) > MAX_COLUMNS:
-        raise TracingError(f"{name}: {len(headers_raw)} different keys, more than {MAX_COLUMNS} columns")
+        raise TracingError(_("{name}: {headers_raw} different keys, more than {MAX_COLUMNS} columns").format(
+                               name=name, headers_raw=len(headers_raw), MAX_COLUMNS=MAX_COLUMNS))
 
     def records():
         for line, record in items:
