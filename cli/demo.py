@@ -8,6 +8,7 @@ import click
 
 from tracing import demo, tree as trees
 
+from tracing.i18n import _
 from .output import changes_lines, is_terminal, note
 
 _MAX_LINES = 25
@@ -35,8 +36,9 @@ def demo_cmd(directory, people):
     progress = (lambda msg: note(f"… {msg}")) if is_terminal() else None
     store, district = demo.build(directory, people, progress=progress)
     db = os.path.join(directory, "tracing.db")
-    click.echo(f"Sample district: {store.counts()['persons']:,} persons, {store.counts()['contacts']:,} contacts, "
-               f"{store.counts()['checkins']:,} QR check-ins in Long Biên ({district.start} to {district.end}).")
+    click.echo(_("Sample district: {persons:,} persons, {contacts:,} contacts, {checkins:,} QR check-ins in "
+                 "Long Biên ({start} to {end}).").format(
+                   persons=store.counts()['persons'], contacts=store.counts()['contacts'], checkins=store.counts()['checkins'], start=district.start, end=district.end))
     for step, data in demo.walk(store, district, directory):
         if step not in ("care", "zone"):
             click.echo()
@@ -44,8 +46,8 @@ def demo_cmd(directory, people):
     click.echo()
     made = [n for n in ("tracing.db", "report.md", "report.xlsx", "tree.html", "timeline.html")
             if os.path.exists(os.path.join(directory, n))]
-    click.echo(f"Files in {directory}/: {', '.join(made)}, data/*.csv")
-    click.echo("Try next:")
+    click.echo(_("Files in {directory}/: {made}, data/*.csv").format(directory=directory, made=', '.join(made)))
+    click.echo(_("Try next:"))
     for line in (f"tracing --db {db} list --level F1",
                  f"tracing --db {db} person find \"nguyen\"",
                  f"tracing --db {db} clusters",
@@ -53,7 +55,7 @@ def demo_cmd(directory, people):
                  f"tracing --db {db} zone list --date {district.end}",
                  f"tracing --db {db} care list --tier all --date {district.end}",
                  f"tracing --db {db} render --all --layout network -o network.html"):
-        click.echo(f"  {line}")
+        click.echo(_("  {line}").format(line=line))
     store.close()
 
 
@@ -67,50 +69,54 @@ def _changes(result: dict) -> None:
     for c in changes:
         key = f"{c['from'] or '–'} → {c['to'] or '–'}"
         counts[key] = counts.get(key, 0) + 1
-    click.echo("  Level changes: " + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "none"))
+    click.echo("  " + _("Level changes: {changes}").format(
+        changes=", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or _("none")))
     for line in changes_lines(changes[:8]):
         click.echo("  " + line)
     if len(changes) > 8:
-        click.echo(f"    … and {len(changes) - 8} more")
+        click.echo(_("    … and {changes} more").format(changes=len(changes) - 8))
     schedule = [s for s in result.get("schedule", []) if s.get("quarantine_until") and s["level"] != "F0"]
     if schedule:
         s = schedule[0]
-        click.echo(f"  Schedules: {len(schedule)} persons, e.g. {s['id']} ({s['level']}) quarantined until "
-                   f"{s['quarantine_until']}, tests {', '.join(s['tests']) or '–'}")
+        click.echo(_("  Schedules: {schedule} persons, e.g. {id} ({level}) quarantined until "
+                     "{quarantine_until}, tests {tests}").format(
+                       schedule=len(schedule), id=s['id'], level=s['level'], quarantine_until=s['quarantine_until'], tests=', '.join(s['tests']) or '–'))
 
 
 def _index(data):
     case = data["case"]
-    click.echo(f"1. Index case confirmed: {_person(data['person'])}, sample {case['confirmed']}"
-               f"{', onset ' + case['onset'] if case['onset'] else ''}  [{data['result']['scenario']}]")
+    click.echo(_("1. Index case confirmed: {person}, sample {confirmed}{onset}  [{scenario}]").format(
+                   person=_person(data['person']), confirmed=case['confirmed'], onset=', onset ' + case['onset'] if case['onset'] else '', scenario=data['result']['scenario']))
     _changes(data["result"])
 
 
 def _pa1(data):
-    click.echo(f"2. PA1 – an F1 tests positive: {_person(data['person'])}")
+    click.echo(_("2. PA1 – an F1 tests positive: {person}").format(person=_person(data['person'])))
     _changes(data["result"])
 
 
 def _pa2(data):
     result = data["result"]
-    click.echo(f"3. PA2 – a case with no known source: {_person(data['person'])}")
+    click.echo(_("3. PA2 – a case with no known source: {person}").format(person=_person(data['person'])))
     _changes(result)
     for c in result.get("candidates", [])[:3]:
-        click.echo(f"  Candidate source {c['id']} (score {c['score']}): {'; '.join(c['reasons'][:2])}")
+        click.echo(_("  Candidate source {id} (score {score}): {reasons}").format(
+                       id=c['id'], score=c['score'], reasons='; '.join(c['reasons'][:2])))
     zone = result.get("zone") or {}
     if zone:
-        click.echo(f"  Zone: units {', '.join(zone['units']) or '–'}; {len(zone['places'])} places; "
-                   f"{len(zone['to_test'])} persons to test")
+        click.echo(_("  Zone: units {units}; {places} places; {to_test} persons to test").format(
+                       units=', '.join(zone['units']) or '–', places=len(zone['places']), to_test=len(zone['to_test'])))
     declared = zone.get("declared")
     if declared:
-        click.echo(f"  Declared zone {declared['id']} from {declared['start']}: "
-                   f"{declared['tests']['scheduled']} mass tests on {', '.join(declared['tests']['days'])}")
+        click.echo(_("  Declared zone {id} from {start}: {scheduled} mass tests on {days}").format(
+                       id=declared['id'], start=declared['start'], scheduled=declared['tests']['scheduled'], days=', '.join(declared['tests']['days'])))
 
 
 def _care(data):
     s = data["summary"]
-    click.echo(f"   F0 care on {data['date']}: tier 1 (home) {s['tiers']['1']}, tier 2 {s['tiers']['2']}, "
-               f"tier 3 {s['tiers']['3']}; treated at home {s['home_share_pct']} %")
+    click.echo(_("   F0 care on {date}: tier 1 (home) {tiers}, tier 2 {tiers2}, tier 3 {tiers3}; treated at "
+                 "home {home_share_pct} %").format(
+                   date=data['date'], tiers=s['tiers']['1'], tiers2=s['tiers']['2'], tiers3=s['tiers']['3'], home_share_pct=s['home_share_pct']))
     for h in data["home"][:3]:
         click.echo(f"   {h.id} at home, day {h.day_of_illness} of illness: may be released from "
                    f"{h.release_from} with a negative test" + (f", on {h.release_without_test} without"
@@ -120,36 +126,40 @@ def _care(data):
 def _zone(data):
     st, rel = data["status"], data["released"]
     if rel is None:
-        click.echo(f"   Zone {st.id} may be released from {st.release_from} (rule zone.release_days)")
+        click.echo(_("   Zone {id} may be released from {release_from} (rule zone.release_days)").format(
+                       id=st.id, release_from=st.release_from))
         return
-    click.echo(f"   Zone {rel['id']} released on {rel['released']}: {st.release_days} days without a new case "
-               f"since {st.last_case_date} (rule zone.release_days); {rel['cancelled_tests']} mass tests cancelled")
+    click.echo(_("   Zone {id} released on {released}: {release_days} days without a new case since "
+                 "{last_case_date} (rule zone.release_days); {cancelled_tests} mass tests cancelled").format(
+                   id=rel['id'], released=rel['released'], release_days=st.release_days, last_case_date=st.last_case_date, cancelled_tests=rel['cancelled_tests']))
 
 
 def _tree(data):
-    click.echo(f"4. Sơ đồ cây of {data['root']} (3 generations):")
+    click.echo(_("4. Sơ đồ cây of {root} (3 generations):").format(root=data['root']))
     lines = trees.render_text(data["tree"]).splitlines()
     for line in lines[:_MAX_LINES]:
         click.echo("   " + line)
     if len(lines) > _MAX_LINES:
-        click.echo(f"   … {len(lines) - _MAX_LINES} more lines: tracing tree {data['root']}")
+        click.echo(_("   … {_MAX_LINES} more lines: tracing tree {root}").format(
+                       _MAX_LINES=len(lines) - _MAX_LINES, root=data['root']))
 
 
 def _clusters(data):
     found = data["clusters"]
-    click.echo(f"5. Clusters: {len(found)}")
+    click.echo(_("5. Clusters: {found}").format(found=len(found)))
     for c in found[:5]:
-        click.echo(f"   {c['id']}: {c['size']} cases, {c['first']} – {c['last']}, wards {', '.join(c['wards'])}; "
-                   f"focus {c['focus']} (over from {c['focus_over_from']})")
+        click.echo(_("   {id}: {size} cases, {first} – {last}, wards {wards}; focus {focus} (over from "
+                     "{focus_over_from})").format(
+                       id=c['id'], size=c['size'], first=c['first'], last=c['last'], wards=', '.join(c['wards']), focus=c['focus'], focus_over_from=c['focus_over_from']))
 
 
 def _report(data):
     rep = data["report"]
-    click.echo(f"6. Report {rep['from']} – {rep['to']}: {rep['new_cases']} new F0 "
-               f"({rep['per_day']}/day); written to {data['files']['md']} and {data['files']['xlsx']}")
-    click.echo(f"   zones active: {sum(1 for z in rep['zones'] if z['status'] == 'active')}; foci active "
-               f"{rep['foci']['active']}, over {rep['foci']['over']}; F0 by tier {rep['care']['tiers']}, "
-               f"treated at home {rep['care']['home_share_pct']} %")
+    click.echo(_("6. Report {from_} – {to_}: {new_cases} new F0 ({per_day}/day); written to {md} and {xlsx}").format(
+                   from_=rep['from'], to_=rep['to'], new_cases=rep['new_cases'], per_day=rep['per_day'], md=data['files']['md'], xlsx=data['files']['xlsx']))
+    click.echo(_("   zones active: {status}; foci active {active}, over {over}; F0 by tier {tiers}, treated at "
+                 "home {home_share_pct} %").format(
+                   status=sum(1 for z in rep['zones'] if z['status'] == 'active'), active=rep['foci']['active'], over=rep['foci']['over'], tiers=rep['care']['tiers'], home_share_pct=rep['care']['home_share_pct']))
 
 
 def _maps(data):
