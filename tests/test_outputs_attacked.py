@@ -6,13 +6,11 @@ holds, and a folder given with a trailing slash is still the link it is."""
 from __future__ import annotations
 
 import os
-import stat
-from pathlib import Path
 
 import pytest
 
 from tests.test_files import PRECIOUS, _victim, mode, outbreak, tracing  # noqa: F401  (fixture)
-from tests.test_reliability import small_disk  # noqa: F401  (a 1 MB tmpfs fixture)
+from tests.test_reliability import fill_disk, small_disk  # noqa: F401  (a 1 MB tmpfs fixture)
 from tracing import files, sheets
 
 
@@ -98,16 +96,7 @@ def test_outputs_never_reopen_their_temporary_file_by_name(tmp_path, monkeypatch
 
 
 def test_a_report_on_a_full_disk_prints_one_error_line(small_disk, outbreak):  # noqa: F811
-    filler = small_disk / "filler"
-    fd = os.open(filler, os.O_CREAT | os.O_WRONLY, 0o600)
-    try:
-        while True:
-            os.write(fd, b"\0" * 4096)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-    os.truncate(filler, max(0, os.path.getsize(filler) - 2048))
+    fill_disk(small_disk, leave=2048)
     before = set(os.listdir(small_disk))
     proc = tracing(outbreak, "report", "-o", small_disk / "x.xlsx", check=False)
     assert proc.returncode == 1
@@ -134,20 +123,6 @@ def test_an_export_folder_link_with_a_trailing_slash_is_refused(outbreak, tmp_pa
         assert os.listdir(target) == []
 
 
-def _fill(disk: Path, leave: int = 0) -> None:
-    filler = disk / "filler"
-    fd = os.open(filler, os.O_CREAT | os.O_WRONLY, 0o600)
-    try:
-        while True:
-            os.write(fd, b"\0" * 4096)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-    if leave:
-        os.truncate(filler, max(0, os.path.getsize(filler) - leave))
-
-
 def test_import_whose_rejected_file_cannot_be_written_writes_nothing(small_disk, outbreak):  # noqa: F811
     import subprocess
 
@@ -163,7 +138,7 @@ def test_import_whose_rejected_file_cannot_be_written_writes_nothing(small_disk,
 
 
 def test_a_first_write_on_a_full_disk_leaves_no_database(small_disk, tmp_path):  # noqa: F811
-    _fill(small_disk)
+    fill_disk(small_disk)
     db = small_disk / "new.db"
     proc = tracing(db, "person", "add", "--id", "BN1", "--name", "Nguyễn Văn An", check=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr

@@ -424,6 +424,21 @@ def small_disk(tmp_path):
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
+def fill_disk(disk: Path, leave: int = 0) -> None:
+    """Fill the small disk with a file ``filler``, then free ``leave`` bytes of it."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    if leave:
+        os.truncate(filler, max(0, filler.stat().st_size - leave))
+
+
 def _read_only(folder: Path) -> None:
     """Make ``folder`` unwritable for this process: remount read-only as
     root (root ignores permission bits), chmod otherwise."""
@@ -489,16 +504,7 @@ def test_a_full_disk_fails_cleanly_and_writes_nothing(small_disk, db_path):
     from cli.main import cli as group
     db = small_disk / "full.db"
     _seeded(db)
-    filler = small_disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        while True:
-            os.write(fd, b"\0" * 4096)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-    os.truncate(filler, filler.stat().st_size - 64 * 1024)  # room to open, not to grow
+    fill_disk(small_disk, leave=64 * 1024)  # room to open, not to grow
     runner = CliRunner()
     failed = None
     for i in range(2000):
@@ -513,7 +519,7 @@ def test_a_full_disk_fails_cleanly_and_writes_nothing(small_disk, db_path):
     assert failed.exit_code == 1 and "Traceback" not in failed.output
     assert failed.stderr.startswith("Error: ") and "full" in failed.stderr, failed.stderr
     assert db_digest(db) == before, "the failed command wrote nothing"
-    os.remove(filler)
+    os.remove(small_disk / "filler")
     assert integrity(db) == "ok"
     runner.invoke(group, ["--db", str(db), "person", "add", "--id", "AFTER", "--name", "Sau"], catch_exceptions=False)
     assert count(db, "persons") == 3 + i + 1
