@@ -106,6 +106,8 @@ def doctor_cmd(obj, check_levels, rederive, fmt):
         store = obj.store(write=True)
         with store.write("doctor rederive"):
             changes = levels.rederive_all(store)
+            from tracing import followups
+            followups.after_rederive(store, changes, "doctor --rederive")
             store.note(changes=len(changes))
         note(ngettext("Re-derived every level: {n} entry changed.", "Re-derived every level: {n} entries changed.",
                       len(changes)).format(n=len(changes)))

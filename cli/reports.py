@@ -102,7 +102,7 @@ def level_cmd(obj, week_of, by, fmt):
         return
     monday, sunday = epilevel.week_of(week_of)
     header = _("Week {start} – {end}").format(start=fmt_date(monday), end=fmt_date(sunday))
-    if rows:
+    if rows and rows[0]["decision"]:
         header += "; " + _("criteria of {decision} (rule level.assessment)").format(decision=rows[0]["decision"])
     click.echo(header)
     missing = sorted({m for r in rows for m in r["not_assessed"]})

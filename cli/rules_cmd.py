@@ -6,7 +6,7 @@ import json
 
 import click
 
-from tracing import levels
+from tracing import followups, levels
 from tracing.rules import effective_date, parse_rule_value
 from tracing.values import clean_text, parse_date, today
 
@@ -77,6 +77,7 @@ def rules_set(obj, key, value, effective, note, fmt):
     with store.write("rules set", detail={"key": key, "value": parsed, "from": day}):
         store.set_rule(key, day, parsed, note)
         changes = levels.rederive_all(store)
+        followups.after_rederive(store, changes, f"rules set {key} from {day}")
     changed = changes_json(changes)
     if fmt == "json":
         emit_json({"key": key, "value": parsed, "from": day, "changes": changed})

@@ -264,7 +264,7 @@ write = st.one_of(
               st.sampled_from([None, "household", "venue"]), st.one_of(st.none(), st.integers(0, 40)),
               st.sampled_from([None, True, False])),
     st.tuples(st.just("confirm"), st.integers(0, 5), st.integers(2, 14), st.one_of(st.none(), st.integers(0, 3)),
-              st.integers(0, 2)),
+              st.one_of(st.none(), st.integers(0, 2))),
     st.tuples(st.just("checkin"), st.integers(0, 5), st.just(0), st.integers(0, 12),
               st.sampled_from([8, 9, 23]), st.one_of(st.none(), st.integers(1, 20))),
 )
@@ -285,11 +285,11 @@ def _apply_writes(store, writes):
                 if persons[i] in done:
                     continue
                 done.add(persons[i])
-                # an explicit isolation day: the default depends on the quarantine the
-                # person was in at the time of the write (history, not a derived fact)
+                # None: the default isolation (the start of the quarantine the person
+                # was in, derived again after every later write: issue 12)
                 cases.confirm(store, {"id": persons[i], "confirmed": day(d),
                                       "onset": day(d - onset_before) if onset_before is not None else None,
-                                      "isolated": day(d + isolated_after)})
+                                      "isolated": day(d + isolated_after) if isolated_after is not None else None})
             else:
                 _, i, k, d, hour, hours = o
                 at, until = stay(d, hour, hours)
@@ -298,22 +298,26 @@ def _apply_writes(store, writes):
 
 
 def _derived_state(store):
-    """Every derived fact a write can change: level entries (the flag
-    ``unknown_source`` is history: set when a case was confirmed without a
-    source) and the pending follow-ups (schedules)."""
+    """Every derived fact a write can change: level entries (flags included,
+    ``unknown_source`` too), the derived facts of each case (isolation
+    default, unknown source, found in quarantine: issue 12) and the pending
+    follow-ups (schedules)."""
     ids = [r["person"] for r in store.query("SELECT person FROM levels")]
-    entries = {p: {**e, "flags": sorted(set(e["flags"]) - {levels.UNKNOWN_SOURCE})}
-               for p, e in store.levels(ids).items()}
+    entries = store.levels(ids)
+    facts = sorted(tuple(r.values()) for r in store.query(
+        "SELECT person, isolated, unknown_source, prior_level FROM cases"))
     pending = sorted(tuple(r.values()) for r in store.query(
         "SELECT person, kind, due FROM followups WHERE status = 'pending'"))
-    return entries, pending
+    return entries, facts, pending
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), writes=st.lists(write, min_size=4, max_size=14), depth=st.integers(1, 3))
 def test_order_of_writes_does_not_change_levels_or_schedules(tmp_path_factory, monkeypatch, data, writes, depth):
     """DOMAIN.md and principle 2: the same writes in any order give the same
-    levels, sources, primary sources, quarantine periods and follow-ups."""
+    levels, sources, primary sources, quarantine periods, follow-ups and the
+    derived facts of cases (isolation default, unknown source, found in
+    quarantine)."""
     monkeypatch.setenv("TRACING_TODAY", "2022-02-01")
     confirmed = set()
     writes = [w for w in writes if w[0] != "confirm" or not (w[1] in confirmed or confirmed.add(w[1]))]

@@ -174,29 +174,27 @@ def confirm(store, fields: dict) -> dict:
         raise Conflict(_("{cid} is already a confirmed case (sample {confirmed}); use `tracing case link` for "
                          "a source or `tracing case unconfirm` to correct it").format(
                            cid=cid, confirmed=existing['confirmed']))
-    before = store.levels([cid]).get(cid)
-    # DOMAIN.md: "found in quarantine" only when the person's quarantine
-    # period (from their schedule) covers the sample date
-    period = scenarios.quarantine_period(store, cid, before)
-    in_quarantine = period is not None and period[0] <= row["confirmed"] <= period[1]
-    row["prior_level"] = before["level"] if in_quarantine else None
-    if in_quarantine and not fields.get("isolated"):
-        # 11042/BYT-DP: the infectious window ends at the start of the quarantine the person was in
-        row["isolated"] = min(period[0], row["confirmed"])
+    # issue 12: "found in quarantine" (the quarantine period covering the sample
+    # date, DOMAIN.md), the isolation default (11042/BYT-DP: the start of that
+    # quarantine) and the unknown source are derived with the levels
+    # (scenarios.settle_cases), here and after every later write
+    row["isolated_given"] = int(bool(fields.get("isolated")))
+    row["unknown_given"] = int(bool(row["unknown_source"]))
+    row["prior_level"] = None
     warnings = [w for w in [onset_warning(row)] if w]
     sources = row.pop("sources")
     _refuse_cycle(store, cid, sources)
+    known = store.cases(sources)
+    warnings += [Msg(N_("{source} is not a confirmed case: recorded as the source of {case} all the same"),
+                     source=s, case=cid) for s in sources if s not in known]
     store.upsert_case(row)
     store.add_case_sources(cid, sources)
     region: set[str] = set()
     changes = levels.rederive(store, {cid}, changed_cases={cid}, region_out=region)
     entry = store.levels([cid]).get(cid) or {}
-    scenario = scenarios.scenario_of(row["prior_level"], sources, entry.get("primary_source"),
-                                     bool(row["unknown_source"]))
-    if scenario == "PA2" and not row["unknown_source"]:
-        row["unknown_source"] = 1  # no known source: an unknown-source case in every report
-        store.upsert_case(row)
-        changes = _merge(changes, levels.rederive(store, {cid}, region_out=region))
+    row.update({k: store.get_case(cid)[k] for k in ("isolated", "prior_level", "unknown_source")})
+    # PA1 only with a source, given or derived inside the incubation window
+    scenario = scenarios.scenario_of(sources, entry.get("primary_source"), bool(row["unknown_given"]))
     why = f"case confirm {cid} ({scenario}, sample {row['confirmed']})"
     schedule, counts = _bookkeeping(store, changes, why, case_id=cid, case_row=row, region=region)
     candidates, zone = [], None

@@ -78,7 +78,10 @@ def merge(store, keep: str, other: str) -> dict:
     had_case = store.get_case(other) is not None
     result = sql.merge_rows(store, keep, other)
     seeds = set(result.pop("seeds"))
-    changes = levels.rederive(store, seeds, changed_cases={keep} if had_case else ())
+    region: set[str] = set()
+    changes = levels.rederive(store, seeds, changed_cases={keep} if had_case else (), region_out=region)
+    from . import followups
+    followups.after_rederive(store, changes, f"merge {other} into {keep}", region=region)
     store.note(merge={"keep": keep, "other": other, **{k: v for k, v in result.items()}})
     return {"keep": keep, "other": other, "dry_run": store.dry_run, **result,
             "changes": changes_json(changes)}

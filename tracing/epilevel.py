@@ -128,7 +128,10 @@ def assess(store, week_of_day=None, by: str = "ward") -> list[dict]:
     rule = rules.rule_on("level.bands", sunday)
     bands = rule.value if rule else None
     no_rule = None if rule else no_level_rule(rules, sunday)
-    assessment = (rules.rule_on("level.assessment", sunday) or rules.rule_on("level.assessment", "9999-12-31")).value
+    # the decision whose criteria apply: none before the first level.assessment
+    # rule (4800/QĐ-BYT from 2021-10-11, 218/QĐ-BYT from 2022-01-27)
+    assessment_rule = rules.rule_on("level.assessment", sunday)
+    assessment = assessment_rule.value if assessment_rule else {}
     pops = sql.populations(store, by)
     criteria = sql.population_criteria(store, by)
     counts: Counter = Counter()

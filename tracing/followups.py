@@ -63,6 +63,19 @@ def reschedule(store, changes, why: str, *, region=(), case_id=None, case_row=No
     return [e for e in schedule if e["id"] in seen or e["id"] in moved], counts
 
 
+def after_rederive(store, changes, why: str, *, region=None) -> dict:
+    """Keep follow-ups in step after a re-derivation that is not a case
+    write (``rules set``, imports, merges, ``doctor --rederive``): every level
+    change cancels or reschedules follow-ups exactly as a confirmation does
+    (issue 12). ``region``: the persons re-derived; None after a whole
+    district re-derivation (every traced person is checked: a rule such as
+    ``quarantine.plan`` moves schedules without changing a level entry).
+    Returns the counts of :func:`reschedule`."""
+    if region is None:
+        region = [r["person"] for r in store.query("SELECT person FROM levels")]
+    return reschedule(store, changes, why, region=region)[1]
+
+
 def _is_retry(row: dict) -> bool:
     """Is a pending follow-up the retry of a missed test (see :func:`record`)?"""
     try:

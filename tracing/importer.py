@@ -867,11 +867,17 @@ class _Importer:
             self.touched.update(cases)
 
     def rederive(self) -> int:
+        from . import followups
         if self.touched.overflow:
-            return len(levels.rederive_all(self.store))
+            changes = levels.rederive_all(self.store)
+            followups.after_rederive(self.store, changes, "import")
+            return len(changes)
         if self.touched or self.changed_cases:
-            return len(levels.rederive(self.store, set(self.touched) | self.changed_cases,
-                                       changed_cases=self.changed_cases))
+            region: set[str] = set()
+            changes = levels.rederive(self.store, set(self.touched) | self.changed_cases,
+                                      changed_cases=self.changed_cases, region_out=region)
+            followups.after_rederive(self.store, changes, "import", region=region)
+            return len(changes)
         return 0
 
 

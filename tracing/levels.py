@@ -199,6 +199,8 @@ class Derivation:
         self.adj: dict[str, list[tuple]] | None = None
         self.boundary_edges: list[tuple] = []
         self.quarantine_start: dict[str, str | None] = {}
+        self.case_traced: dict[str, dict[int, dict[str, _Pair]]] = defaultdict(lambda: defaultdict(dict))
+        self.transmitter_roots: dict[str, str] = {}
 
     # -- inputs
     def load(self) -> None:
@@ -256,6 +258,8 @@ class Derivation:
         for level in range(1, self.depth + 1):
             transmitters = {p: e for p, e in new.items() if e["level"] == level - 1}
             transmitters.update({p: e for p, e in self.fixed.items() if e["level"] == level - 1})
+            for p, e in transmitters.items():
+                self.transmitter_roots.setdefault(p, e["root"] if e["level"] else p)
             if not transmitters:
                 continue  # boundary persons at deeper levels may still transmit into the region
             cands: dict[str, dict[str, _Pair]] = defaultdict(dict)
@@ -267,6 +271,13 @@ class Derivation:
                 for other, date, setting, minutes, masked, _place, via in edges:
                     if not self.in_region(other):
                         continue
+                    if other in self.cases and (entry["root"] if entry["level"] else t) != other:
+                        # traced as a contact before the confirmation, whatever the incubation
+                        # window says: the quarantine the person was in (issue 12: isolated,
+                        # found in quarantine are derived, not stored at confirmation)
+                        t_ok, _verified = qualifies(date, setting, minutes, masked, lo, hi, self.rules)
+                        if t_ok:
+                            self.case_traced[other][level].setdefault(t, _Pair()).add(date, True, via)
                     if other in self.cases:
                         root_case = self.cases.get(entry["root"] if entry["level"] else t)
                         if root_key is None or (root_case.dated and self.cases[other].dated
@@ -347,13 +358,41 @@ class Derivation:
             primary = min(pairs.items(), key=_sort_key)[0]
         else:
             primary = None
-            if self.case_rows[cid]["unknown_source"]:
+            row = self.case_rows[cid]
+            if row["unknown_source"] or row.get("unknown_given") == 0:  # derived: no source is unknown
                 entry["flags"].add(UNKNOWN_SOURCE)
         if not self.cases[cid].confirmed:
             entry["flags"].add(UNDATED_CASE)
         entry["primary_source"] = primary
         entry["sources"] = sources
         entry["exposure"] = sources.get(primary) if primary else None
+
+
+    def traced_entries(self, new: dict[str, dict]) -> dict[str, dict | None]:
+        """For each case of ``new``: the level entry it had as a traced
+        contact when it was not yet a case (``{"level", "sources",
+        "primary_source", "root", "exposure", "quarantine"}``), None when no
+        case's chain reached it. The quarantine it was in is derived from
+        this (:func:`tracing.scenarios.settle_cases`)."""
+        out: dict[str, dict | None] = {}
+        for cid, entry in new.items():
+            if entry["level"] != 0 or cid not in self.cases:
+                continue
+            by_level = self.case_traced.get(cid)
+            if not by_level or min(by_level) > self.depth:
+                out[cid] = None
+                continue
+            level = min(by_level)
+            pairs = by_level[level]
+            primary, pair = min(pairs.items(), key=_sort_key)
+            root = self.transmitter_roots.get(primary, primary)
+            self._load_quarantine({cid})
+            root_case = self.cases.get(root)
+            out[cid] = {"level": level, "primary_source": primary, "root": root, "exposure": pair.date,
+                        "sources": {s: p.date for s, p in pairs.items()},
+                        "quarantine": self.quarantine_start.get(cid) or (root_case.confirmed if root_case else None),
+                        "flags": set(), "exposure_level": None}
+        return out
 
 
 def _pair_flags(pairs) -> set[str]:
@@ -397,7 +436,7 @@ class Change:
         return (self.old or {}).get("level") != (self.new or {}).get("level")
 
 
-def rederive(store, seeds, *, changed_cases=(), region_out: set | None = None) -> list[Change]:
+def rederive(store, seeds, *, changed_cases=(), region_out: set | None = None, _depth: int = 0) -> list[Change]:
     """Re-derive what a write to ``seeds`` can change and store it.
 
     ``changed_cases``: persons whose case status or dates changed (their
@@ -426,7 +465,26 @@ def rederive(store, seeds, *, changed_cases=(), region_out: set | None = None) -
     changes = [Change(p, old.get(p), _public(new.get(p))) for p in sorted(region)
                if not _same(old.get(p), _public(new.get(p)))]
     store.replace_levels([c.id for c in changes], {c.id: c.new for c in changes if c.new})
-    return changes
+    return _settle(store, derivation, new, changes, region_out, _depth)
+
+
+def _settle(store, derivation: Derivation, new: dict, changes: list[Change], region_out, depth: int) -> list[Change]:
+    """Re-derive the derived facts of the cases just derived (isolation
+    default, found in quarantine, unknown source: issue 12, any order of
+    writes gives the same result); a case whose isolation moved changes its
+    infectious window, so its neighbourhood is derived again."""
+    from .scenarios import settle_cases
+    moved = settle_cases(store, new, derivation.traced_entries(new))
+    if not moved or depth > 8:
+        return changes
+    again = rederive(store, moved, changed_cases=moved, region_out=region_out, _depth=depth + 1)
+    by_id = {c.id: Change(c.id, c.old, c.new) for c in changes}
+    for c in again:
+        if c.id in by_id:
+            by_id[c.id].new = c.new
+        else:
+            by_id[c.id] = c
+    return [c for _i, c in sorted(by_id.items()) if not _same(c.old, c.new)]
 
 
 def _close(store, region: set[str], pending: set[str], expand_through: set[str]) -> None:
@@ -486,4 +544,4 @@ def rederive_all(store) -> list[Change]:
     changes = [Change(p, old_entries.get(p), new.get(p)) for p in ids if not _same(old_entries.get(p), new.get(p))]
     store.clear_levels()
     store.replace_levels([], new)
-    return changes
+    return _settle(store, derivation, new, changes, None, 0)

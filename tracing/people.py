@@ -145,7 +145,10 @@ def link_labels(store, ids) -> list[str]:
     made = promote_labels(store, ids)
     if made:
         cases = {c for c, _s in made}
-        levels.rederive(store, cases | {s for _c, s in made}, changed_cases=cases)
+        from . import followups
+        region: set[str] = set()
+        changes = levels.rederive(store, cases | {s for _c, s in made}, changed_cases=cases, region_out=region)
+        followups.after_rederive(store, changes, "labels linked", region=region)
         store.note(labels_linked=[list(m) for m in made])
     return [f"case {c} named {s} as its source (a label until now): now an infection link" for c, s in made]
 

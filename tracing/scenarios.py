@@ -65,17 +65,19 @@ def _plus(text: str, days: int) -> str:
 
 
 # ------------------------------------------------------------------ scenario
-def scenario_of(prior_level, sources, derived_primary, unknown_flag: bool) -> str:
-    """``PA1`` when the person had a known source or exposure before the
-    confirmation (traced as F1/F2, a recorded ``--source``, or a contact with an
-    earlier case's chain); ``PA2`` otherwise or when ``--unknown-source`` is given.
+def scenario_of(sources, derived_primary, unknown_flag: bool) -> str:
+    """``PA1`` when the case has a source: a recorded ``--source`` or one
+    derived from an exposure inside its incubation window (DOMAIN.md 'A source
+    must fit in time'); ``PA2`` otherwise or when ``--unknown-source`` is
+    given. Having been in quarantine is not a source (an exposure outside the
+    window is PA2, still "found in quarantine").
 
-    >>> scenario_of(1, [], None, False), scenario_of(None, [], None, False), scenario_of(None, ["BN1"], None, False)
+    >>> scenario_of([], "A", False), scenario_of([], None, False), scenario_of(["BN1"], None, False)
     ('PA1', 'PA2', 'PA1')
     """
     if unknown_flag:
         return "PA2"
-    return "PA1" if (prior_level is not None or sources or derived_primary) else "PA2"
+    return "PA1" if (sources or derived_primary) else "PA2"
 
 
 # ------------------------------------------------------------------ schedules
@@ -449,3 +451,47 @@ def zone(store, case_id: str) -> dict:
     to_test -= set(store.cases(to_test))  # cases are in treatment, not to be tested
     return {"units": units, "places": sorted(places), "to_test": sorted(to_test), "window": [lo, hi],
             "residents": residents, "visitors": len(visitors - {case_id})}
+
+
+# ------------------------------------------------------------------ derived case facts
+def settle_cases(store, new: dict[str, dict], traced: dict[str, dict | None]) -> set[str]:
+    """Re-derive the facts of the cases in ``new`` (level entries just
+    derived) that are derived, not typed in (issue 12: the same result in any
+    order of writes):
+
+    * ``prior_level`` ("found in quarantine"): the level the person was traced
+      at (``traced``, :meth:`tracing.levels.Derivation.traced_entries`) when
+      that quarantine period covers the sample date (DOMAIN.md);
+    * ``isolated`` unless the user gave it (``isolated_given``): the start of
+      that quarantine, else the sample date (11042/BYT-DP);
+    * ``unknown_source`` unless the user gave it (``unknown_given``): no
+      source, recorded or derived inside the incubation window.
+
+    Cases stored before these were tracked (NULL ``*_given``: older files,
+    imports) keep their stored ``isolated`` and ``unknown_source``. Returns
+    the cases whose ``isolated`` moved (their windows change).
+    """
+    ids = [c for c, e in new.items() if e and e["level"] == 0]
+    if not ids:
+        return set()
+    rows = store.cases(ids)
+    recorded = store.case_sources(ids)
+    periods = quarantine_periods(store, {c: t for c, t in traced.items() if t})
+    moved = set()
+    for cid in sorted(ids):
+        row = rows.get(cid)
+        if row is None or not row["confirmed"]:
+            continue
+        period = periods.get(cid)
+        covered = bool(period and period[0] <= row["confirmed"] <= period[1])
+        facts = {"prior_level": traced[cid]["level"] if covered else None}
+        if row.get("isolated_given") == 0:
+            facts["isolated"] = min(period[0], row["confirmed"]) if covered else row["confirmed"]
+        if row.get("unknown_given") == 0:
+            facts["unknown_source"] = int(not (recorded.get(cid) or new[cid].get("primary_source")))
+        changed = {k: v for k, v in facts.items() if row.get(k) != v}
+        if changed:
+            store.set_case_facts(cid, changed)
+            if "isolated" in changed:
+                moved.add(cid)
+    return moved

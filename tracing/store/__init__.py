@@ -39,7 +39,7 @@ PERSON_FIELDS = (
     "ward", "district", "workplace", "vaccinated", "recovered", "quarantine_start", "extra",
 )
 CASE_FIELDS = ("person", "confirmed", "onset", "isolated", "unknown_source", "prior_level", "tier", "extra",
-               "found_by")
+               "found_by", "isolated_given", "unknown_given")
 BATCH = 500  # ids per IN (...) / temp-table batch
 
 
@@ -641,6 +641,14 @@ class Store:
             f"""INSERT INTO cases ({','.join(cols)}, created_at) VALUES ({','.join('?' * len(cols))}, ?)
                 ON CONFLICT(person) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in cols if c != 'person')}""",
             [*(row[c] for c in cols), _now()])
+
+    def set_case_facts(self, person_id: str, facts: dict) -> None:
+        """Rewrite derived facts of a case (``isolated``, ``unknown_source``,
+        ``prior_level``): re-derived after a later write (issue 12)."""
+        cols = [c for c in facts if c in ("isolated", "unknown_source", "prior_level")]
+        if cols:
+            self.conn.execute(f"UPDATE cases SET {', '.join(f'{c} = ?' for c in cols)} WHERE person = ?",
+                              [*(facts[c] for c in cols), person_id])
 
     def delete_case(self, person_id: str) -> None:
         self.conn.execute("DELETE FROM cases WHERE person = ?", (person_id,))

@@ -158,8 +158,9 @@ def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
         if not merge:
             dst.ids_copied(wanted)
         else:
+            from .. import followups
             from ..levels import rederive_all
-            rederive_all(dst)
+            followups.after_rederive(dst, rederive_all(dst), "copy --merge")
         dst.note(counts=written)
     return written
 

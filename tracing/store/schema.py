@@ -225,6 +225,14 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE cases ADD COLUMN found_by TEXT",
     ],
+    # 6 -> 7: which case facts the user gave (1) and which are derived (0) and
+    # so re-derived whenever a later write changes the case's sources or
+    # quarantine (issue 12: order of writes). NULL (rows from before, imports):
+    # kept as stored.
+    [
+        "ALTER TABLE cases ADD COLUMN isolated_given INTEGER",
+        "ALTER TABLE cases ADD COLUMN unknown_given INTEGER",
+    ],
 ]
 
 LATEST = len(MIGRATIONS)

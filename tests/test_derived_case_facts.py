@@ -1,0 +1,147 @@
+"""Derived facts of a case are derived, whatever the order of writes (issue 12
+review): the isolation default (the start of the quarantine the person was
+in, 11042/BYT-DP), "found in quarantine" (a quarantine period covering the
+sample date, DOMAIN.md) and the unknown source (no source given or derived
+inside the incubation window). Expected values come from the rule table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from tracing.levels import Case
+from tracing.rules import Rules
+
+RULES = Rules.defaults()
+
+
+def plus(day: str, n: int) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=n)).isoformat()
+
+
+def add(run, *ids):
+    for i in ids:
+        run("person", "add", "--id", i, "--name", f"Người {i}", "--ward", "W1")
+
+
+def community_week(run_json, week_of):
+    return {r["area"]: r["new_cases"] for r in run_json("level", "--week-of", week_of)}["W1"]
+
+
+WRITES = {
+    "contact": ("contact", "add", "A", "B", "--date", "2021-10-11"),
+    "A": ("case", "confirm", "A", "--date", "2021-10-12", "--onset", "2021-10-11"),
+    "B": ("case", "confirm", "B", "--date", "2021-10-15"),
+}
+
+
+@pytest.mark.parametrize("order", [("contact", "A", "B"), ("A", "B", "contact"), ("A", "contact", "B")])
+def test_any_order_gives_the_same_source_isolation_and_community_count(run, run_json, monkeypatch, tmp_path, order):
+    monkeypatch.setenv("TRACING_TODAY", "2021-10-18")
+    (tmp_path / "pop.csv").write_text("area,population\nW1,5000\n", encoding="utf-8")
+    run("import", "populations", tmp_path / "pop.csv")
+    add(run, "A", "B")
+    for name in order:
+        run(*WRITES[name])
+    # from the rules: the 10-11 contact is inside A's infectious window and inside
+    # B's incubation window, so B has source A, was quarantined from A's
+    # confirmation (F1 plan in force covers 10-15) and is isolated from then
+    a = Case("A", "2021-10-12", "2021-10-11", "2021-10-12")
+    lo, hi = a.window(RULES)
+    assert lo <= "2021-10-11" <= hi
+    b = Case("B", "2021-10-15", None, None)
+    far, near = b.incubation(RULES)
+    assert far <= "2021-10-11" <= near
+    status = run_json("status", "B")
+    assert status["primary_source"] == "A"
+    text = run("status", "B").stdout
+    assert "source unknown" not in text and "unknown_source" not in text
+    assert f"isolated {a.confirmed}" in text
+    # one community case (A); B was found in quarantine
+    assert community_week(run_json, "2021-10-13") == 1
+
+
+def test_a_later_contact_moves_the_default_isolation_and_cuts_the_f1(run, run_json, monkeypatch):
+    """B confirmed first with no known source (isolated on its sample date);
+    the contact with A entered afterwards puts B in quarantine from A's
+    confirmation, so B's window ends there and a contact of B after that day
+    makes no F1: as if the contact had been entered first."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-10-18")
+    add(run, "A", "B", "W")
+    run(*WRITES["A"])
+    run(*WRITES["B"])
+    run("contact", "add", "B", "W", "--date", "2021-10-14")
+    assert run_json("status", "W")["level"] == "F1"  # B's window reached 10-15 then
+    run(*WRITES["contact"])
+    assert run_json("status", "W")["level"] is None
+    assert "isolated 2021-10-12" in run("status", "B").stdout
+
+
+def test_explicit_isolated_stays_as_given(run, run_json, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2021-10-18")
+    add(run, "A", "B")
+    run(*WRITES["A"])
+    run("case", "confirm", "B", "--date", "2021-10-15", "--isolated", "2021-10-15")
+    run(*WRITES["contact"])
+    assert "isolated 2021-10-15" in run("status", "B").stdout
+
+
+def test_pa1_needs_a_source_in_the_incubation_window(run_json, run, monkeypatch):
+    """Finding 4: an F1 exposed outside its incubation window is PA2 (flagged
+    unknown source, candidates and zone), and still found in quarantine when
+    its quarantine period covers the sample date."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-30")
+    add(run, "A", "B")
+    run("contact", "add", "A", "B", "--date", "2021-06-09")
+    run("case", "confirm", "A", "--date", "2021-06-10")
+    b = Case("B", "2021-06-24", None, None)
+    far, near = b.incubation(RULES)
+    assert not far <= "2021-06-09" <= near  # outside the look-back window
+    out = run_json("case", "confirm", "B", "--date", "2021-06-24")
+    assert out["scenario"] == "PA2"
+    assert out["unknown_source"] is True
+    assert out["zone"] is not None
+    assert out["prior_level"] == "F1"  # found in quarantine: the plan of 2021-06-10 covers 06-24
+    plan = RULES.at("quarantine.plan", "2021-06-10")["F1"]
+    assert plus("2021-06-09", int(plan["days"])) >= "2021-06-24"
+    assert run_json("status", "B")["primary_source"] is None
+
+
+@pytest.mark.parametrize("week_of", ["2021-06-20", "2021-10-13", "2022-01-05", "2022-02-02"])
+def test_level_names_the_decision_in_force_that_week(run, run_json, monkeypatch, tmp_path, week_of):
+    """Finding 6: no decision before the first level.assessment rule; the one
+    in force on the week's Sunday after it (from the rule table)."""
+    monkeypatch.setenv("TRACING_TODAY", "2022-03-01")
+    (tmp_path / "pop.csv").write_text("area,population\nW1,5000\n", encoding="utf-8")
+    run("import", "populations", tmp_path / "pop.csv")
+    monday = dt.date.fromisoformat(week_of)
+    sunday = (monday + dt.timedelta(days=6 - monday.weekday())).isoformat()
+    rule = RULES.rule_on("level.assessment", sunday)
+    expected = rule.value["decision"] if rule else None
+    rows = run_json("level", "--week-of", week_of)
+    assert {r["decision"] for r in rows} == {expected}
+    text = run("level", "--week-of", week_of).stdout
+    decisions = {"4800/QĐ-BYT", "218/QĐ-BYT"}
+    assert {d for d in decisions if d in text} == ({expected} if expected else set())
+
+
+def test_rules_set_cancels_the_follow_ups_of_a_person_it_demotes(run, run_json, monkeypatch):
+    """Finding 3: a level change from `rules set` cancels follow-ups exactly
+    as a confirmation does (no F1 left listed, nothing overdue)."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-10-20")
+    add(run, "A", "C")
+    run("checkin", "add", "A", "Chợ", "--at", "2021-10-10 09:00", "--until", "2021-10-10 10:00")
+    run("checkin", "add", "C", "Chợ", "--at", "2021-10-10 09:30", "--until", "2021-10-10 11:00")
+    run("case", "confirm", "A", "--date", "2021-10-11", "--onset", "2021-10-10")
+    assert RULES.at("checkin.exposure", "2021-10-10")
+    assert run_json("status", "C")["level"] == "F1"
+    assert any(r["person"] == "C" for r in run_json("followup", "--date", "2021-10-20"))
+    run("rules", "set", "checkin.exposure", "false", "--from", "2020-01-01")
+    assert run_json("status", "C")["level"] is None
+    assert not any(r["person"] == "C" for r in run_json("followup", "--date", "2021-10-20"))
+    # back on: the follow-ups come back as a confirmation would schedule them
+    run("rules", "set", "checkin.exposure", "true", "--from", "2020-01-01")
+    assert run_json("status", "C")["level"] == "F1"
+    assert any(r["person"] == "C" for r in run_json("followup", "--date", "2021-10-20"))
