@@ -6,7 +6,7 @@ from . import checkins, followups, levels
 from .i18n import _
 from .errors import InvalidValue
 from .people import ensure_persons, check_id
-from .values import clean_text, parse_bool, parse_datetime, parse_int, parse_setting, past_date, today
+from .values import clean_text, parse_bool, parse_datetime, parse_minutes, parse_setting, past_date, today
 
 
 def clean_contact(fields: dict) -> dict:
@@ -16,7 +16,7 @@ def clean_contact(fields: dict) -> dict:
     if a == b:
         raise InvalidValue(_("a contact needs two different persons ({a} twice)").format(a=a))
     date = past_date(fields.get("date"), "date")
-    minutes = parse_int(fields.get("minutes"), "minutes", lo=0, hi=7 * 24 * 60)
+    minutes = parse_minutes(fields.get("minutes"))
     masked = parse_bool(fields.get("masked"), "masked")
     place = clean_text(fields.get("place"), "place")
     return {"a": a, "b": b, "date": date.isoformat() if date else None,

@@ -59,7 +59,7 @@ from .store import bulk
 from .store import duplicates as dupsql
 from .store.reports import POPULATION_KINDS
 from .tabular import KINDS, match_header, open_table
-from .values import (choice, clean_text, fold, parse_bool, parse_date, parse_datetime, parse_int, past_date, refuse_controls,
+from .values import (choice, clean_text, fold, parse_bool, parse_date, parse_datetime, parse_int, parse_minutes, past_date, refuse_controls,
                      today)
 
 __all__ = ["import_file", "split_sources", "with_prefix", "ContactCleaner", "clean_checkin", "clean_population"]
@@ -340,7 +340,7 @@ class ContactCleaner:
             "date": date,
             "setting": lambda v: parse_setting(blank(v)),
             "place": lambda v: clean_text(blank(v), "place"),
-            "minutes": lambda v: parse_int(blank(v), "minutes", lo=0, hi=7 * 24 * 60),
+            "minutes": lambda v: parse_minutes(blank(v)),
             "masked": lambda v: parse_bool(blank(v), "masked"),
         }
 

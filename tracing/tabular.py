@@ -91,7 +91,8 @@ _PERSON = [
     _f("workplace", "nơi làm việc", "nơi công tác", "cơ quan", "đơn vị công tác", "công ty",
        "work place", "employer", "company"),
     _f("vaccinated", "doses", "vaccine doses", "số mũi", "số mũi tiêm", "số mũi vắc xin",
-       "số mũi vaccine", "mũi tiêm", "tiêm chủng", "đã tiêm"),
+       "số mũi vaccine", "mũi tiêm", "tiêm chủng", "đã tiêm", "tiêm vắc xin", "tiêm vaccine",
+       "tiêm vacxin", "số mũi đã tiêm", "tình trạng tiêm chủng"),
     _f("recovered", "đã khỏi", "khỏi bệnh", "đã mắc", "từng mắc", "đã mắc covid"),
     _f("quarantine_start", "ngày cách ly", "ngày bắt đầu cách ly", "bắt đầu cách ly",
        "quarantine start", "quarantine date", "date quarantine", "quarantined"),
@@ -117,7 +118,9 @@ FIELDS: dict[str, list[FieldSpec]] = {
     "cases": [
         _PERSON[0],
         _f("confirmed", "ngày xét nghiệm", "ngày lấy mẫu", "ngày dương tính", "ngày xác định",
-           "ngày xác nhận", "ngày có kết quả", "positive date", "date positive", "confirmed date",
+           "ngày xác nhận", "ngày có kết quả", "ngày xn", "ngày có kq", "ngày kq", "ngày kết quả",
+           "ngày xn dương tính", "ngày xét nghiệm dương tính", "ngày phát hiện",
+           "ngày phát hiện dương tính", "ngày có kết quả dương tính", "ngày có kq dương tính", "positive date", "date positive", "confirmed date",
            "date confirmed", "confirmation date", "date confirmation", "confirm date", "test date",
            "sample date"),
         _f("onset", "ngày khởi phát", "khởi phát", "ngày có triệu chứng", "ngày xuất hiện triệu chứng",
@@ -925,7 +928,8 @@ def _json_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[di
         except json.JSONDecodeError as exc:
             raise TracingError(_("{path}, line {line}: not valid JSON ({why})").format(
                 path=name, line=exc.lineno, why=exc.msg)) from None
-        if text[end:].strip():  # JSON Lines: one record per line
+        # JSON Lines: one record per line (a .jsonl file of one record is still JSON Lines)
+        if text[end:].strip() or name.lower().endswith((".jsonl", ".ndjson")):
             items = []
             for i, raw in enumerate(text.splitlines(), 1):
                 if not raw.strip():

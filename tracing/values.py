@@ -317,6 +317,52 @@ def parse_int(value, field: str, *, lo: int | None = None, hi: int | None = None
     return number
 
 
+_MINUTE_UNITS = {"phut": 1, "p": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "m": 1, "'": 1,
+                 "gio": 60, "g": 60, "tieng": 60, "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60}
+_DURATION_PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z']*)")
+MAX_MINUTES = 7 * 24 * 60
+"""Longest contact accepted, in minutes (a week)."""
+
+
+def parse_minutes(value, field: str = "minutes") -> int | None:
+    """A contact's duration in whole minutes: a number (minutes), or a
+    number with a unit as people write it, in Vietnamese or English, with or
+    without diacritics (``30 phút``, ``30 phut``, ``30 min``, ``1 giờ``,
+    ``1,5 tiếng``, ``1 giờ 30 phút``, ``1h30``). Blank gives None; anything
+    else, or more than :data:`MAX_MINUTES`, raises :class:`InvalidValue`.
+
+    >>> parse_minutes("30 phút"), parse_minutes("30 phut"), parse_minutes("30 min"), parse_minutes("1 giờ")
+    (30, 30, 30, 60)
+    >>> parse_minutes("1 giờ 30 phút"), parse_minutes("1h30"), parse_minutes("1,5 tiếng"), parse_minutes(" 45 ")
+    (90, 90, 90, 45)
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text or re.fullmatch(r"-?\d+(?:\.0*)?", text):
+        return parse_int(value, field, lo=0, hi=MAX_MINUTES)
+    folded = fold(text).lower()
+    parts = _DURATION_PART.findall(folded)
+    total, last_unit = 0.0, None
+    if parts and _DURATION_PART.sub("", folded).strip() == "":
+        for i, (number, unit) in enumerate(parts):
+            if not unit and i == len(parts) - 1 and last_unit == 60:
+                unit = "phut"  # 1h30, 1 giờ 30
+            factor = _MINUTE_UNITS.get(unit)
+            if factor is None:
+                break
+            total += float(number.replace(",", ".")) * factor
+            last_unit = factor
+        else:
+            minutes = round(total)
+            if minutes > MAX_MINUTES:
+                raise InvalidValue(_("{field}: {number} is out of range ({lo}..{hi})").format(
+                    field=field, number=minutes, lo=0, hi=MAX_MINUTES))
+            return minutes
+    raise InvalidValue(_("{field}: '{text}' is not a duration (write minutes, or e.g. '30 phút', '1 giờ')")
+                       .format(field=field, text=_short(text)))
+
+
 def parse_setting(value, field: str = "setting") -> str | None:
     """One of :data:`SETTINGS`, also written in Vietnamese (``hộ gia đình``,
     ``nơi làm việc``, ``trường học``…, see :data:`VOCABULARY`); blank gives None.
@@ -440,10 +486,11 @@ def clean_text(value, field: str = "text", *, multiline: bool = False) -> str | 
 
 def normalize_phone(value) -> str | None:
     """A Vietnamese phone number in one form, ``0`` + national number:
-    ``+84 912…``, ``84912…`` and ``0912…`` are the same number.
+    ``+84 912…``, ``0084 912…``, ``84912…`` and ``0912…`` are the same number
+    (``00`` is the international prefix, as ``+``).
 
-    >>> normalize_phone("+84 (91) 234-5678"), normalize_phone("84912345678")
-    ('0912345678', '0912345678')
+    >>> normalize_phone("+84 (91) 234-5678"), normalize_phone("84912345678"), normalize_phone("0084912000333")
+    ('0912345678', '0912345678', '0912000333')
     """
     if value is None:
         return None
@@ -453,7 +500,10 @@ def normalize_phone(value) -> str | None:
     digits = re.sub(r"\D", "", text)
     if not digits or len(digits) > 15 or re.search(r"[^\d\s()+.\-]", text):
         raise InvalidValue(_("phone: '{text}' is not a phone number").format(text=_short(text)))
-    if digits.startswith("84") and (text.lstrip().startswith("+") or len(digits) >= 11):
+    international = text.lstrip().startswith("+")
+    if digits.startswith("00") and len(digits) > 11:  # 00 is the international prefix, like +
+        digits, international = digits[2:], True
+    if digits.startswith("84") and (international or len(digits) >= 11):
         digits = "0" + digits[2:]
     elif not digits.startswith("0") and len(digits) in (9, 10):
         digits = "0" + digits
