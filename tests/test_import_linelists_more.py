@@ -83,3 +83,39 @@ def test_a_json_lines_file_of_one_record(tmp_path, run_json, db_path):
     f = write(tmp_path / "one.jsonl", '{"from": "O1", "to": "O2", "date": "2021-06-01", "minutes": "30 phút"}\n')
     assert run_json("import", "contacts", f)["written"]["contacts"] == 1
     assert rows(db_path, "SELECT a, b, minutes FROM contacts") == [("O1", "O2", 30)]
+
+
+# ------------------------------------------------------------------ sources: normalised keys
+def test_an_unknown_padded_or_signed_source_is_stored_by_its_normalised_id(tmp_path, run, run_json, db_path):
+    from tracing.sources import id_key
+    f = write(tmp_path / "k.csv", "id,confirmed,source\nNB1,2021-06-01,\nNB2,2021-06-02,NB006\nNB3,2021-06-02,#88\n")
+    s = run_json("import", "cases", f)
+    # NB006 is stored under its normalised id; #88 in a file of NB… ids takes the prefix
+    expected = {"NB006": id_key("NB006"), "#88": "NB" + id_key("#88")}
+    assert s["sources"]["unknown_source_ids"] == sorted(expected.values())
+    assert dict(map(tuple, s["sources"]["normalised_examples"])) == expected
+    # the real ids arriving later are the same persons: the links hold, no phantom NB006 / 88
+    run("import", "cases", write(tmp_path / "later.csv", "id,confirmed\nNB6,2021-06-03\nNB88,2021-06-04\n"))
+    assert sorted(rows(db_path, "SELECT case_id, source FROM case_sources")) == [("NB2", "NB6"), ("NB3", "NB88")]
+    assert sorted(r[0] for r in rows(db_path, "SELECT id FROM persons")) == ["NB1", "NB2", "NB3", "NB6", "NB88"]
+
+
+def test_an_exact_match_wins_over_a_normalised_one(tmp_path, run, run_json, db_path):
+    f = write(tmp_path / "k.csv", "id,confirmed,source\n007,2021-06-01,\n7,2021-06-03,007\n")
+    s = run_json("import", "cases", f)
+    assert rows(db_path, "SELECT case_id, source FROM case_sources") == [("7", "007")]
+    assert any("007, 7 (lines 2, 3)" in w for w in s["warnings"])
+    # a normalised self-reference is still refused, naming the line
+    g = write(tmp_path / "self.csv", "id,confirmed,source\nNB6,2021-06-01,NB006\n")
+    err = run("import", "cases", g, ok=False).output
+    assert "line 2" in err and "NB6 cannot be its own source ('NB006')" in err
+
+
+def test_an_ambiguous_normalised_source_is_an_error_naming_the_candidates(tmp_path, run, run_json, db_path):
+    f = write(tmp_path / "k.csv", "id,confirmed,source\nP2,2021-06-01,\np2,2021-06-02,\nQ1,2021-06-03,P02\n")
+    err = run("import", "cases", f, ok=False).output
+    assert "line 4" in err and "'P02' could be any of P2, p2" in err
+    s = run_json("import", "cases", f, "--skip-invalid")
+    assert s["rejected"] == 1 and "line 4" in s["rejections"][0]
+    assert any("P2, p2 (lines 2, 3)" in w for w in s["warnings"])
+    assert sorted(r[0] for r in rows(db_path, "SELECT id FROM persons")) == ["P2", "p2"]  # no phantom P02

@@ -733,7 +733,7 @@ class _Importer:
             checked["tokens"] = split_sources(fields.get("source"))
             for token in checked["tokens"]:
                 own = with_prefix(token, self.prefix)
-                if own == cid or (id_key(own) == id_key(cid) and any(c.isdigit() for c in cid)):
+                if own == cid:  # a normalised self-reference is caught when sources resolve (exact match first)
                     raise InvalidValue("source: " + _("{id} cannot be its own source ('{entry}')").format(
                         id=cid, entry=token))
             checked["unknown_given"] = unknown is not None
@@ -799,6 +799,11 @@ class _Importer:
             for cid in rejected:
                 del pending[cid]
         self.sources = matcher.report
+        for ids in matcher.ambiguous.values():
+            lines = sorted(line for i in ids if i in pending for line in pending[i]["lines"])
+            self.warn(_("ids {ids} (lines {lines}) differ only by case, spaces or zero padding: "
+                        "one person written several ways?").format(
+                          ids=", ".join(ids), lines=", ".join(map(str, lines))))
         persons, cases = [], []
         for cid, entry in pending.items():
             persons.append((entry["lines"][0], entry["person"]))
@@ -839,6 +844,9 @@ class _Importer:
         sources, labels, persons = [], [], []
         for token in case["tokens"]:
             kind, value = matcher.resolve(token)
+            if value == cid and kind != "label":
+                raise InvalidValue("source: " + _("{id} cannot be its own source ('{entry}')").format(
+                    id=cid, entry=token))
             if kind == "label":
                 if len(token) > 200:
                     raise InvalidValue(_("source: '{token}…' is neither a person id nor a short label").format(

@@ -35,6 +35,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .errors import InvalidValue
+from .i18n import _
 from .values import clean_text
 
 _SPLIT = re.compile(r"\s*(?:[;,，；\r\n]+|\s(?:và|and|&)\s)\s*", re.IGNORECASE)
@@ -105,6 +107,8 @@ class SourceMatcher:
         for pid in self.file_ids:
             keys.setdefault(id_key(pid), set()).add(pid)
         self._by_key = {k: next(iter(v)) for k, v in keys.items() if len(v) == 1}
+        # ids of the file that differ only by case, spaces, a sign or zero padding (P2, p2, P 2)
+        self.ambiguous = {k: sorted(v) for k, v in keys.items() if len(v) > 1}
         prefixes = {re.match(r"[A-Z]*", k).group(0) for k in keys}
         # ids of one letter prefix (NB1, NB2…): a bare number (#6, 6) means NB6
         self._one_prefix = next(iter(prefixes)) if len(prefixes) == 1 and keys else ""
@@ -120,7 +124,14 @@ class SourceMatcher:
         self._db = self._known([w for w in wanted if w and w not in self.file_ids])
 
     def resolve(self, entry: str) -> tuple[str, str]:
-        """``("link", id)``, ``("person", id)`` (an unknown-source person) or ``("label", text)``."""
+        """``("link", id)``, ``("person", id)`` (an unknown-source person) or ``("label", text)``.
+
+        An exact match (a row of the file, then a stored person) always wins
+        over a normalised one. A normalised match naming two ids of the file
+        raises :class:`InvalidValue` listing them. An unknown-source person is
+        stored under the normalised form of the entry (``NB006`` -> ``NB6``;
+        ``#88`` -> ``BN88`` in a file of ``BN…`` ids), so the real id arriving
+        later is the same person."""
         candidate = self.with_prefix(entry)
         for c in (candidate, entry):
             if c in self.file_ids or c in self._db:
@@ -129,15 +140,21 @@ class SourceMatcher:
         if self._one_prefix and keys[1].isdigit():
             keys.append(self._one_prefix + keys[1])
         for key in keys:
+            if key in self.ambiguous:
+                raise InvalidValue("source: " + _("'{entry}' could be any of {ids} (ids that differ only by case, "
+                                                  "spaces or zero padding); write the id exactly").format(
+                                       entry=entry, ids=", ".join(self.ambiguous[key])))
             hit = self._by_key.get(key)
             if hit is not None:
                 self.report.normalised[entry] = hit
                 return "link", hit
         if looks_like_id(entry):
             key = id_key(candidate)
+            if self._one_prefix and key.isdigit() and self.with_prefix(entry) == entry:
+                key = self._one_prefix + key  # #88 in a file of BN… ids is BN88
             pid = self._new.get(key)
             if pid is None:
-                pid = re.sub(r"[\s#№]+", "", candidate)
+                pid = key
                 self._new[key] = pid
             if pid != entry:
                 self.report.normalised[entry] = pid
