@@ -145,3 +145,20 @@ def test_rules_set_cancels_the_follow_ups_of_a_person_it_demotes(run, run_json, 
     run("rules", "set", "checkin.exposure", "true", "--from", "2020-01-01")
     assert run_json("status", "C")["level"] == "F1"
     assert any(r["person"] == "C" for r in run_json("followup", "--date", "2021-10-20"))
+
+
+
+def test_imported_checkins_are_exposures(run, run_json, monkeypatch, tmp_path):
+    """`import checkins` re-derives like `checkin add` (it derived nothing): two
+    stays overlapping the case's infectious window make an F1 (rule
+    checkin.exposure)."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-23")
+    add(run, "A", "B")
+    run("case", "confirm", "A", "--date", "2021-12-20", "--onset", "2021-12-19")
+    lo, hi = Case("A", "2021-12-20", "2021-12-19", "2021-12-20").window(RULES)
+    assert lo <= "2021-12-19" <= hi and RULES.at("checkin.exposure", "2021-12-19")
+    (tmp_path / "q.csv").write_text("person,place,at,until\nA,Chợ,2021-12-19 09:00,2021-12-19 10:00\n"
+                                    "B,Chợ,2021-12-19 09:30,2021-12-19 11:00\n", encoding="utf-8")
+    run("import", "checkins", tmp_path / "q.csv")
+    assert run_json("status", "B")["level"] == "F1"
+    assert any(r["person"] == "B" for r in run_json("followup", "--date", "2022-03-01"))

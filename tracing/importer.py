@@ -696,6 +696,9 @@ class _Importer:
             out = clean_checkin(fields)
             if self.new_ids is not None:
                 self.new_ids.add(out["person"])
+            # overlapping check-ins are exposures (rule checkin.exposure): the
+            # persons who checked in are re-derived like the ends of a contact
+            self.touched.update([out["person"]])
             return out
 
         bulk.bulk_checkins(self.store, (c for _l, _r, c in self.cleaned(clean)), stats=self.stats["checkins"])
