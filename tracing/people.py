@@ -21,6 +21,9 @@ from .values import (MIN_YEAR, clean_text, fold, normalize_national_id, normaliz
 ID_PATTERN = re.compile(r"(?=.{1,64}$)[\w.\-/#:]+(?: [\w.\-/#:]+)*")
 
 
+_DOSES = re.compile(r"\s*(\d{1,2})\s*(?:mũi|mui|liều|lieu|doses?)\s*", re.IGNORECASE)
+
+
 def check_id(value, field: str = "id") -> str:
     """A person id as typed: letters, digits and ``. - _ / # :``, single spaces
     inside (``Bukit Merah Market``), at most 64."""
@@ -83,9 +86,11 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
             row[key] = value
     doses = fields.get("vaccinated")
     if isinstance(doses, str):  # "2 mũi", "3 doses", "1 liều"
-        m = re.fullmatch(r"\s*(\d{1,2})\s*(?:mũi|mui|liều|lieu|doses?)\s*", doses, re.IGNORECASE)
+        m = _DOSES.fullmatch(doses)
         doses = m.group(1) if m else doses
-    if doses not in (None, ""):
+    if doses.__class__ is str and doses.isascii() and doses.strip().isdigit():
+        row["vaccinated"] = parse_int(doses, "vaccinated", lo=0, hi=10)  # "2": no yes/no word is a number but 0/1
+    elif doses not in (None, ""):
         flag = None
         try:
             flag = parse_bool(doses, "vaccinated")

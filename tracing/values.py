@@ -91,8 +91,12 @@ def _vocab_index() -> dict[str, dict[str, str]]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _vocab_key(text) -> str:
-    return " ".join(re.sub(r"[_\s]+", " ", fold(text)).split())
+@functools.lru_cache(maxsize=4096)  # a column of sexes, settings or yes/no repeats a handful of words
+def _vocab_key(text: str) -> str:
+    return " ".join(_SEPARATORS.sub(" ", fold(text)).split())
+
+
+_SEPARATORS = re.compile(r"[_\s]+")
 
 
 def choice(value, field: str, kind: str | None = None) -> str | None:
@@ -299,6 +303,9 @@ def parse_bool(value, field: str = "value") -> bool | None:
     return found == "true"
 
 
+_WHOLE_FLOAT = re.compile(r"-?\d+\.0*")
+
+
 def parse_int(value, field: str, *, lo: int | None = None, hi: int | None = None) -> int | None:
     """An integer within ``[lo, hi]``; blank gives None."""
     if value is None:
@@ -307,7 +314,7 @@ def parse_int(value, field: str, *, lo: int | None = None, hi: int | None = None
     if not text:
         return None
     try:
-        number = float(text) if re.fullmatch(r"-?\d+\.0*", text) else int(text)
+        number = float(text) if _WHOLE_FLOAT.fullmatch(text) else int(text)
         number = int(number)
     except ValueError:
         raise InvalidValue(_("{field}: '{text}' is not a whole number").format(field=field, text=_short(text))) from None
@@ -413,6 +420,15 @@ def fold(text) -> str:
     >>> fold("  ĐẶNG   Thị Hồng ")
     'dang thi hong'
     """
+    return _fold(text) if text.__class__ is str else _fold_any(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # names, areas, sexes repeat across the rows of a file: fold each once
+def _fold(text: str) -> str:
+    return _fold_any(text)
+
+
+def _fold_any(text) -> str:
     if not text:
         return ""
     text = str(text)
@@ -475,6 +491,15 @@ def clean_text(value, field: str = "text", *, multiline: bool = False) -> str | 
     ``multiline`` tabs and line breaks (``\r\n`` read as ``\n``) are kept."""
     if value is None:
         return None
+    if value.__class__ is str:
+        if value.isascii() and not multiline:  # ids, phones, codes: NFC changes no ASCII text
+            text = value.strip()
+            if CONTROL.search(text) is None:
+                return text or None
+        else:  # the same cell value again (wards, units, sexes...): cleaned once
+            text = _clean_str(value, multiline)
+            if text is not _REFUSED:
+                return text
     text = unicodedata.normalize("NFC", str(value))
     if multiline:
         text = text.replace("\r\n", "\n")
@@ -482,6 +507,22 @@ def clean_text(value, field: str = "text", *, multiline: bool = False) -> str | 
     if not text:
         return None
     return refuse_controls(text, field, multiline=multiline)
+
+
+_REFUSED = object()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _clean_str(value: str, multiline: bool):
+    """:func:`clean_text` of a ``str`` without its error: :data:`_REFUSED`
+    when it holds a control character (the caller then raises, naming the field)."""
+    text = unicodedata.normalize("NFC", value)
+    if multiline:
+        text = text.replace("\r\n", "\n")
+    text = text.strip()
+    if not text:
+        return None
+    return _REFUSED if (CONTROL_MULTILINE if multiline else CONTROL).search(text) else text
 
 
 def normalize_phone(value) -> str | None:

@@ -117,6 +117,7 @@ def bulk_persons(store, rows: Iterable[dict], *, stats: dict | None = None) -> i
     written = 0
     cols = ["id", *_PERSON_COLS, "name_folded", "created_at"]
     insert = f"INSERT INTO persons ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})"
+    extra_at = 1 + _PERSON_COLS.index("extra") if "extra" in _PERSON_COLS else None
     for chunk in batches(rows):
         by_id: dict[str, dict] = {}
         for row in chunk:  # the same id twice in a batch: later values win
@@ -141,8 +142,10 @@ def bulk_persons(store, rows: Iterable[dict], *, stats: dict | None = None) -> i
         for pid, row in by_id.items():
             old = existing.get(pid)
             if old is None:
-                new_rows.append([pid, *(_json(row.get(c)) if c == "extra" else row.get(c) for c in _PERSON_COLS),
-                                 fold(row.get("name")), now])
+                values = [pid, *map(row.get, _PERSON_COLS), fold(row.get("name")), now]
+                if extra_at is not None:
+                    values[extra_at] = _json(values[extra_at])
+                new_rows.append(values)
             else:
                 changes = _merged_person(old, row)
                 if changes:
