@@ -203,6 +203,8 @@ def _person(fields: dict, prefix, kept: dict | None = None) -> dict:
 def _recorded_on(fields: dict):
     """The day a case row's age was recorded (its sample, else onset date),
     so ages in old line lists give the right birth year; None if unknown."""
+    if fields.get("confirmed") is None and fields.get("onset") is None:  # a persons file: every row
+        return None
     for key in ("confirmed", "onset"):
         try:
             day = parse_date(fields.get(key), key, allow_serial=True)

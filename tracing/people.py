@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .i18n import N_, Msg, _
@@ -27,6 +28,13 @@ _DOSES = re.compile(r"\s*(\d{1,2})\s*(?:mũi|mui|liều|lieu|doses?)\s*", re.IGN
 def check_id(value, field: str = "id") -> str:
     """A person id as typed: letters, digits and ``. - _ / # :``, single spaces
     inside (``Bukit Merah Market``), at most 64."""
+    if value.__class__ is str:
+        return _check_id(value, field)
+    return _check_id(clean_text(value, field) or "", field)
+
+
+@functools.lru_cache(maxsize=8)  # the importer checks a row's id, then clean_person checks it again
+def _check_id(value: str, field: str) -> str:
     text = clean_text(value, field)
     if not text:
         raise InvalidValue(_("{field}: an id is required").format(field=field))
