@@ -181,7 +181,7 @@ def test_pa2_ranks_candidate_sources_with_reasons(long_bien, run_json):
         "BN7": w["case"] + w["checkin"] + w["unknown_unit_case"] + w["unit"],
         "BN8": w["contact"] + w["case"] + w["workplace"],
         "Q1": w["contact"],
-        "Q2": w["household"] + w["unit"],
+        "Q2": w["household"],  # unit points only for cases infectious in the window
         "Q3": w["checkin"],
     }
     assert {k: c["score"] for k, c in cands.items()} == expected

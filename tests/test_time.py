@@ -286,8 +286,9 @@ def test_7_candidates_score_only_evidence_in_the_lookback_window(run, run_json, 
     cands = {c["id"]: c for c in out["candidates"]}
     assert "OLD" not in cands  # a 2020 case of the same unit: infectious long before the window
     w = SCORE_WEIGHTS
-    assert cands["H"]["score"] == w["contact"] + w["unit"]          # the household contact scores once
-    assert cands["V"]["score"] == w["checkin"] + w["unit"]          # one check-in, one score
+    # unit points only for cases infectious in the window; H and V are residents, not cases
+    assert cands["H"]["score"] == w["contact"]                      # the household contact scores once
+    assert cands["V"]["score"] == w["checkin"]                      # one check-in, one score
     for c in cands.values():
         for reason in c["reasons"]:
             assert "2021-" in reason, reason                        # every reason shows its date

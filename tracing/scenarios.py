@@ -39,7 +39,6 @@ from .values import fold
 #: candidate). Data, not code: change the numbers here, the reasons follow.
 SCORE_WEIGHTS: dict[str, int] = {
     "contact": 5,            # a recorded contact with the case inside the incubation window
-    "contact_undated": 2,    # an undated recorded contact (may be in the window)
     "household": 4,          # same household: same address in the same unit, or a household contact
     "case": 4,               # the candidate is a confirmed case
     "case_window": 8,        # met the case (contact or check-in) inside the candidate's infectious window
@@ -335,10 +334,8 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
     events: dict[str, list[tuple[str, str, dict]]] = {}
     for r in sql.contacts_in_range(store, case_id, lo, hi):
         what = f" ({r['setting']})" if r["setting"] else ""  # English (JSON); shown via reason_lines
-        if r["date"]:
+        if r["date"]:  # an undated contact is no evidence dated in the window: it does not score
             events.setdefault(r["other"], []).append((r["date"], "contact", {"date": r["date"], "what": what}))
-        else:
-            ev.add(r["other"], "contact_undated", N_("undated contact with the case{what}"), what=what)
     for mine in sql.checkins_of(store, case_id, lo + " 00:00:00", hi + " 23:59:59"):
         for other, start, _end in checkins.overlaps(store, mine["place"], mine["at"], mine["until"], rules):
             day = start.date().isoformat()
@@ -374,12 +371,17 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
             continue
         span = {"date_from": w_lo, "date_to": w_hi} if c else {"date_from": lo, "date_to": hi}
         on = (w_lo if c else lo) or ""
-        for date, kind, params in sorted(events.get(cid, []), key=lambda e: (e[0], e[1])):
+        seen_days = set()
+        for date, kind, params in sorted(events.get(cid, []), key=lambda e: (e[0], e[1] != "contact", e[1])):
+            if date in seen_days:
+                continue  # one encounter scores once: a contact and check-ins of the same day are one meeting
+            seen_days.add(date)
             if c and (w_lo is None or w_lo <= date) and (w_hi is None or date <= w_hi):
                 ev.add(cid, "case_window", _EVENT[(kind, True)], date, **params, date_from=w_lo, date_to=w_hi)
             else:
                 ev.add(cid, kind, _EVENT[(kind, False)], date, **params)
-        if unit and row.get("unit") == unit and row.get("ward") == ward:
+        # unit and workplace score only for cases infectious in the window (checked above)
+        if c and unit and row.get("unit") == unit and row.get("ward") == ward:
             ev.add(cid, "unit", _STATIC[("unit", bool(c))], on, where=where, **span)
             if (c and c["unknown_source"] and c["confirmed"] and case["confirmed"]
                     and abs((_d(c["confirmed"]) - _d(case["confirmed"])).days) <= UNIT_CASE_DAYS):
@@ -387,7 +389,7 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
                        c["confirmed"], where=where, date=c["confirmed"])
         if address and _fold_address(row.get("address")) == address:
             ev.add(cid, "household", _STATIC[("household", bool(c))], on, address=person["address"], **span)
-        if workplace and row.get("workplace") == workplace:
+        if c and workplace and row.get("workplace") == workplace:
             ev.add(cid, "workplace", _STATIC[("workplace", bool(c))], on, workplace=workplace, **span)
         if c:
             if c["onset"]:
