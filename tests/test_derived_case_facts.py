@@ -200,3 +200,10 @@ def test_pa2_one_meeting_scores_once_and_undated_contacts_do_not_score(run, run_
     from tracing.scenarios import SCORE_WEIGHTS as w
     assert cands["V"]["score"] == w["contact"]
     assert "U" not in cands
+
+
+def test_confirm_warns_when_the_source_is_not_a_case(run, run_json):
+    """Finding 8: like `case link`, a --source that is not a case is kept with a warning."""
+    add(run, "A", "B")
+    out = run_json("case", "confirm", "A", "--date", "2021-06-10", "--source", "B")
+    assert any("B is not a confirmed case" in w for w in out["warnings"])
