@@ -119,3 +119,12 @@ def test_an_ambiguous_normalised_source_is_an_error_naming_the_candidates(tmp_pa
     assert s["rejected"] == 1 and "line 4" in s["rejections"][0]
     assert any("P2, p2 (lines 2, 3)" in w for w in s["warnings"])
     assert sorted(r[0] for r in rows(db_path, "SELECT id FROM persons")) == ["P2", "p2"]  # no phantom P02
+
+
+# ------------------------------------------------------------------ check: undated cases
+def test_check_reports_undated_cases(tmp_path, run, run_json, db_path):
+    run("import", "cases", write(tmp_path / "k.csv", "id,confirmed\nU1,\nU2,2021-06-01\nU3,\n"))
+    found = [(f["check"], f["ids"]) for f in run_json("check") if f["check"] == "undated_case"]
+    undated = [r[0] for r in rows(db_path, "SELECT person FROM cases WHERE confirmed IS NULL ORDER BY person")]
+    assert found == [("undated_case", [cid]) for cid in undated] and undated == ["U1", "U3"]
+    assert "U1 has no confirmation date" in run("check").output

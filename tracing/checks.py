@@ -16,7 +16,9 @@ Each finding is ``{"check", "ids", "message"}``, naming the records:
 * ``duplicate_id_merged`` – rows of one id in an imported file that were
   merged into one record (each filled the other's blanks): same person?
 * ``onset_after_sample`` – a case whose onset is after its positive sample
-  date (its infectious window starts before the sample: DOMAIN.md).
+  date (its infectious window starts before the sample: DOMAIN.md);
+* ``undated_case`` – a case stored without a confirmation date (its contacts
+  are judged conservatively until the date is imported).
 
 >>> cycles({("A", "B"), ("B", "A"), ("B", "C")})
 [['A', 'B']]
@@ -31,7 +33,7 @@ from .store import reports as sql
 from .values import today
 
 CHECKS = ("onset_order", "contact_after_isolation", "contact_before_birth", "two_wards", "no_contacts",
-          "source_cycle", "date_order", "duplicate_id_merged", "onset_after_sample")
+          "source_cycle", "date_order", "duplicate_id_merged", "onset_after_sample", "undated_case")
 SWAP_WINDOW_DAYS = 60
 """A swapped onset counts as plausible when it falls this many days before confirmation or fewer."""
 
@@ -168,6 +170,9 @@ def run(store) -> list[dict]:
                     "message": Msg(N_("case {id}: onset {date_onset} is after the sample date {date}; the "
                                       "infectious window starts 2 days before the sample"),
                                    id=r["id"], date_onset=r["onset"], date=r["confirmed"])})
+    for cid in sql.undated_cases(store):
+        out.append({"check": "undated_case", "ids": [cid],
+                    "message": Msg(N_("case {id} has no confirmation date: import its sample date"), id=cid)})
     order = {c: i for i, c in enumerate(CHECKS)}
     out.sort(key=lambda f: (order[f["check"]], f["ids"]))
     return out

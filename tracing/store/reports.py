@@ -32,6 +32,11 @@ def count_undated_cases(store) -> int:
     return store.conn.execute("SELECT count(*) FROM cases WHERE confirmed IS NULL").fetchone()[0]
 
 
+def undated_cases(store) -> list[str]:
+    """Ids of the cases stored without a confirmation date, sorted."""
+    return [r[0] for r in store.conn.execute("SELECT person FROM cases WHERE confirmed IS NULL ORDER BY person")]
+
+
 def traced_persons(store) -> list[dict]:
     """Traced persons who are not cases (level 1 or deeper) with what their
     quarantine needs."""
