@@ -15,7 +15,7 @@ import browser
 from browser import sample_map
 from tracing.errors import InvalidValue, TracingError
 from tracing.privacy import Redactor
-from tracing.render import MapData, MapEdge, MapNode, collapse, render_html, write_html
+from tracing.render import MapData, MapEdge, MapNode, collapse, render_html, render_svg, write_html
 
 ROOT = Path(__file__).resolve().parents[1]
 EVIL = '<img src=x onerror=alert(1)>'
@@ -300,3 +300,25 @@ def test_primary_edges_are_solid_and_other_sources_dashed_in_every_layout(layout
     data.edges.append(MapEdge("079201001234", "P3", primary=False))
     drawn = kinds(render_html(data, layout=layout))
     assert ("s", True) in drawn and ("p", True) not in drawn and ("s", False) not in drawn
+
+
+def test_tree_row_labels_name_the_real_generation_even_under_stacked_leaves():
+    # a root with 30 leaf F1 (stacked in columns) and one F1 with 20 leaf F2 (stacked too): three
+    # generations, so the rows say "Thế hệ 1..3" and nothing deeper, each on a row of that generation
+    from tracing.layout import generations, tree_layout
+    nodes = [MapNode("R", "Gốc", 0, is_case=True, confirmed="2021-05-01"), MapNode("M", "Giữa", 1)]
+    nodes += [MapNode(f"a{k:02}", f"Lá {k}", 1) for k in range(30)]
+    nodes += [MapNode(f"b{k:02}", f"Cháu {k}", 2) for k in range(20)]
+    edges = [MapEdge("R", "M")] + [MapEdge("R", f"a{k:02}") for k in range(30)]
+    edges += [MapEdge("M", f"b{k:02}") for k in range(20)]
+    data = MapData(nodes, edges, "t", ["R"])
+    gens, pos = generations(data), tree_layout(data)
+    svg = render_svg(data, layout="tree")
+    labels = {int(float(y)) - 5: int(n) for y, n in re.findall(r'<text class="row" x="[^"]+" y="([^"]+)"[^>]*>Thế hệ (\d+)<', svg)}
+    assert sorted(labels.values()) == sorted({g + 1 for g in gens.values()})
+    rows = {}
+    for node_id, (_x, y) in pos.items():
+        rows.setdefault(y, set()).add(gens[node_id] + 1)
+    assert len(rows) > 3  # the stacked leaves do take rows of their own
+    for y, n in labels.items():
+        assert n in rows[y]

@@ -277,9 +277,9 @@ def draw(data, layout: str, text: dict) -> Drawing:
             grow(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
         if pos:
             left = min(p[0] for p in pos.values()) - w / 2 - 14
-            gens = sorted({p[1] for p in pos.values()})
-            for y in gens:
-                label = text["generation"].format(n=y // _layout.TREE_DY + 1)
+            bands = _layout.tree_row_generations(data, pos)
+            for y in sorted(bands):
+                label = text["generation"].format(n=bands[y] + 1)
                 back.append(f'<text class="row" x="{left}" y="{y + 5}" font-size="{FS}" font-weight="700" '
                             f'text-anchor="end" fill="#8c959f">{esc(label)}</text>')
                 grow(left - text_width(label, FS), y - 10, left, y + 10)

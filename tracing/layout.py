@@ -203,6 +203,22 @@ def tree_layout(data) -> dict[str, tuple[int, int]]:
     return {n.id: pos[n.id] for n in data.nodes}
 
 
+def tree_row_generations(data, pos: dict[str, tuple[int, int]]) -> dict[int, int]:
+    """The generation each labelled row of the tree names: ``{y: generation}``
+    (0 for the roots), for the rows where persons of that generation sit (a
+    person's generation is its depth along primary edges, :func:`generations`).
+    The rows of stacked leaves below their first one belong to their parent's
+    next generation band and get no label of their own, so a 3-generation tree
+    never reads "Generation 12".
+    """
+    gen = generations(data)
+    rows: dict[int, int] = {}
+    for node_id, (_x, y) in pos.items():
+        if node_id in gen and y == gen[node_id] * TREE_DY:
+            rows[y] = gen[node_id]
+    return rows
+
+
 def _layout_tree(data) -> tuple[list[str], dict[str, str | None], set[str]]:
     """The tree the tidy layout is given: the drawn tree, except that the
     leaves of a family of :data:`STACK_MIN` or more leaves are chained one
