@@ -322,3 +322,26 @@ def test_tree_row_labels_name_the_real_generation_even_under_stacked_leaves():
     assert len(rows) > 3  # the stacked leaves do take rows of their own
     for y, n in labels.items():
         assert n in rows[y]
+
+
+@pytest.mark.parametrize("max_nodes", range(5, 16))
+def test_collapse_never_folds_a_case_while_a_non_case_of_its_generation_is_drawn(max_nodes):
+    # R (F0) -> A, B (F1); each has five F2 contacts (earlier) and two confirmed cases (later)
+    from tracing.layout import generations
+    nodes = [MapNode("R", "Gốc", 0, is_case=True, confirmed="2021-05-01"),
+             MapNode("A", "An", 1, exposure="2021-05-02"), MapNode("B", "Bình", 1, exposure="2021-05-02")]
+    edges = [MapEdge("R", "A"), MapEdge("R", "B")]
+    for p in "AB":
+        nodes += [MapNode(f"{p}{k}", f"Tiếp xúc {p}{k}", 2, exposure=f"2021-05-0{3 + k}") for k in range(5)]
+        nodes += [MapNode(f"{p}F{k}", f"Ca {p}{k}", 0, is_case=True, confirmed="2021-05-20") for k in range(2)]
+        edges += [MapEdge(p, f"{p}{k}") for k in range(5)] + [MapEdge(p, f"{p}F{k}") for k in range(2)]
+    data = MapData(nodes, edges, "t", ["R"])
+    small, _hidden = collapse(data, max_nodes)
+    assert len(small.nodes) <= max_nodes
+    drawn = {n.id for n in small.nodes if not n.collapsed}
+    gens = generations(data)
+    for g in set(gens.values()):
+        cases = {n.id for n in data.nodes if gens[n.id] == g and (n.is_case or n.level == 0)}
+        others = {n.id for n in data.nodes if gens[n.id] == g} - cases
+        if others & drawn:
+            assert cases <= drawn, (g, sorted(cases - drawn), sorted(others & drawn))

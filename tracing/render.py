@@ -120,8 +120,10 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
     hidden descendants are counted per generation in count nodes ("+37 F2")
     that hang under that person in a chain, one per generation (never one
     node for everything); the budget left is spent on persons of the first
-    folded generation, branch by branch (every parent's earliest child,
-    then every parent's second…). A count node lists its persons in
+    folded generation, branch by branch, its cases (F0) first (every
+    parent's earliest case, then every parent's second…, then the non-cases
+    likewise), so a case is never folded while a non-case of its generation
+    is drawn. A count node lists its persons in
     ``members``. Returns the new map and the number of hidden persons.
     Raises :class:`TracingError` when even the roots do not fit.
 
@@ -173,27 +175,40 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
             for g, k in below[i].items():
                 counts[(i, g)] = k
     used = len(drawn) + len(counts)
-    # spend what is left on the next generation, branch by branch
-    queues = [[c for c in kids.get(p, [])] for p in order if gen[p] == depth and kids.get(p)]
-    turn = 0
-    while queues:
-        nxt = []
-        for q in queues:
-            if turn < len(q):
-                x = q[turn]
-                a = parent[x]
-                gone = sum(1 for g, k in below[x].items() if counts[(a, g)] == k) + (counts[(a, gen[x])] == 1)
-                delta = 1 + len(below[x]) - gone
-                if used + delta <= max_nodes:
-                    used += delta
-                    drawn.add(x)
-                    counts[(a, gen[x])] -= 1
-                    for g, k in below[x].items():
-                        counts[(a, g)] -= k
-                        counts[(x, g)] = k
-                nxt.append(q)
-        queues = [q for q in nxt if turn + 1 < len(q)]
-        turn += 1
+    # spend what is left on the next generation, branch by branch: its cases (F0) first, so a
+    # case is never folded while a non-case of its generation is drawn
+    def case(x: str) -> bool:
+        return by_id[x].is_case or by_id[x].level == 0
+
+    def spend(queues: list[list[str]]) -> bool:
+        nonlocal used
+        fitted = True
+        turn = 0
+        while queues:
+            nxt = []
+            for q in queues:
+                if turn < len(q):
+                    x = q[turn]
+                    a = parent[x]
+                    gone = sum(1 for g, k in below[x].items() if counts[(a, g)] == k) + (counts[(a, gen[x])] == 1)
+                    delta = 1 + len(below[x]) - gone
+                    if used + delta <= max_nodes:
+                        used += delta
+                        drawn.add(x)
+                        counts[(a, gen[x])] -= 1
+                        for g, k in below[x].items():
+                            counts[(a, g)] -= k
+                            counts[(x, g)] = k
+                    else:
+                        fitted = False
+                    nxt.append(q)
+            queues = [q for q in nxt if turn + 1 < len(q)]
+            turn += 1
+        return fitted
+
+    parents = [p for p in order if gen[p] == depth and kids.get(p)]
+    if spend([q for q in ([c for c in kids[p] if case(c)] for p in parents) if q]):
+        spend([q for q in ([c for c in kids[p] if not case(c)] for p in parents) if q])
     counts = {key: k for key, k in counts.items() if k}
     hidden_ids = [i for i in order if i not in drawn]
     anchor: dict[str, str] = {}
