@@ -208,3 +208,35 @@ def test_timeline_names_stay_in_view_when_panning_to_later_dates(chromium, pages
       return JSON.stringify({names: names, scale: +document.getElementById("render-status").getAttribute("data-scale")});
     })()"""))
     assert len(got["names"]) >= 10 and all(0 <= left < 40 for left in got["names"]), got
+
+
+
+@pytest.mark.parametrize("families", [3, 7])
+def test_tree_opens_on_the_root_and_as_many_of_its_children_as_fit(chromium, tmp_path, families):
+    # a root whose children each lead a wide family (four F2, each with one F3): the children lie far
+    # apart, so the screen holds only a few of them at a readable zoom; it must hold as many as fit
+    from tracing.layout import CARD_W
+    from tracing.render import MapData, MapEdge, MapNode
+    nodes, edges = [MapNode("R", "Gốc", 0, is_case=True, confirmed="2021-05-01")], []
+    for k in range(families):
+        nodes.append(MapNode(f"K{k}", f"Con {k}", 1, exposure="2021-05-02"))
+        edges.append(MapEdge("R", f"K{k}"))
+        for j in range(4):
+            nodes += [MapNode(f"K{k}G{j}", f"Cháu {k}.{j}", 2), MapNode(f"K{k}G{j}C", f"Chắt {k}.{j}", 3)]
+            edges += [MapEdge(f"K{k}", f"K{k}G{j}"), MapEdge(f"K{k}G{j}", f"K{k}G{j}C")]
+    path = tmp_path / "wide.html"
+    write_html(render_html(MapData(nodes, edges, "t", ["R"]), layout="tree", lang="vi"), path)
+    chromium.open(path)
+    page_data = json.loads(chromium.eval("document.getElementById('map-data').textContent"))
+    records = page_data["nodes"]
+    root = next(i for i, r in enumerate(records) if r.get("pid") == "R")
+    kids = [e["t"] for e in page_data["edges"] if e["p"] and e["f"] == root]
+    scale = float(status(chromium)["data-scale"])
+    width = json.loads(chromium.eval("JSON.stringify(document.getElementById('map').clientWidth)")) / scale - CARD_W
+    # the most children a screen-wide window that also holds the root can show
+    xs = sorted(records[i]["x"] for i in kids)
+    rx = records[root]["x"]
+    fit = max(sum(1 for x in xs if a <= x <= a + width) for a in xs + [rx - width] if a <= rx <= a + width)
+    shown = {t[5] for t in json.loads(chromium.eval(VISIBLE_TEXTS)) if t[6]}
+    assert root in shown and fit >= 2
+    assert len(shown & set(kids)) >= fit, (len(shown & set(kids)), fit, len(kids))

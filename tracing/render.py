@@ -467,7 +467,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
     payload = {"nodes": records, "edges": edges, "folded": folded, "text": text, "layout": layout,
                "decor": {"cols": p.drawing.cols, "bounds": [round(v, 1) for v in b], "axis_y": p.drawing.axis_y,
                          "label_left": p.drawing.label_left},
-               "readable": READABLE[layout], "roots": [index[r] for r in data.roots if r in index]}
+               "readable": READABLE[layout], "card_w": _layout.CARD_W, "roots": [index[r] for r in data.roots if r in index]}
     wards = sorted({n.ward for n in nodes if n.ward and not n.collapsed})
     view = f"{b[0]:.0f} {b[1]:.0f} {b[2] - b[0]:.0f} {b[3] - b[1]:.0f}"
     parts = {
@@ -742,7 +742,7 @@ _PAGE_JS = r"""
 "use strict";
 var STATUS = document.getElementById("render-status");
 var DATA = JSON.parse(document.getElementById("map-data").textContent);
-var T = DATA.text, P = DATA.nodes, H = DATA.folded || [];
+var T = DATA.text, P = DATA.nodes, H = DATA.folded || [], CARD_W = DATA.card_w || 0;
 var SVG = document.getElementById("diagram"), MAP = document.getElementById("map");
 var B = DATA.decor.bounds, COLS = DATA.decor.cols, AXIS = document.getElementById("axis");
 var AXIS_H = COLS.length ? 44 : 0;
@@ -848,7 +848,17 @@ function openView() {
   view.k = k;
   view.y = B[1] - AXIS_H / k;
   if (DATA.layout === "tree" && root) {
-    view.x = Math.max(B[0], root.x - s.w / 2 / k);
+    // the root's children band: the widest run of its children that fits the screen with the root
+    var W = s.w / k - CARD_W, r0 = P.indexOf(root), xs = [], best = -1, mid = root.x, i, j;
+    DATA.edges.forEach(function (e) { if (e.p && e.f === r0) { xs.push(P[e.t].x); } });
+    xs.sort(function (a, b) { return a - b; });
+    for (i = 0, j = 0; i < xs.length; i++) {
+      if (j < i) { j = i; }
+      while (j + 1 < xs.length && xs[j + 1] - xs[i] <= W) { j++; }
+      var lo = Math.min(xs[i], root.x), hi = Math.max(xs[j], root.x);
+      if (hi - lo <= W && j - i + 1 > best) { best = j - i + 1; mid = (lo + hi) / 2; }
+    }
+    view.x = mid - s.w / 2 / k;
   } else {
     view.x = B[0];
   }
