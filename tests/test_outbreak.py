@@ -146,7 +146,7 @@ def test_focus_is_over_after_the_rule_days_since_the_last_isolation(long_bien, r
     c = LB.PA1_CONFIRM
     run("case", "confirm", c["id"], "--date", c["confirmed"])
     cases = _rows(long_bien, "SELECT confirmed, isolated FROM cases WHERE person IN ('BN1', 'P2')")
-    last = max(max(r["confirmed"], r["isolated"]) for r in cases)
+    last = max(r["isolated"] for r in cases)
     over = plus(last, RULES.at("focus.over_days", last))
     monkeypatch.setenv("TRACING_TODAY", plus(over, -1))
     [c1] = [x for x in run_json("clusters") if "BN1" in x["cases"]]
@@ -159,6 +159,27 @@ def test_focus_is_over_after_the_rule_days_since_the_last_isolation(long_bien, r
     assert {f["id"]: f["status"] for f in report["foci"]["list"]}[c1["id"]] == "over"
     report = run_json("report", "--from", plus(over, -14), "--to", plus(over, -1))
     assert {f["id"]: f["status"] for f in report["foci"]["list"]}[c1["id"]] == "active"
+
+
+def test_focus_counts_from_the_isolation_status_shows_not_the_confirmation(run, run_json, monkeypatch):
+    """An F1 quarantined before it tests positive: the focus ends the rule's
+    days after its isolation (the day ``status`` shows), not its confirmation."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-31")
+    for pid in ("C1", "E1"):
+        run("person", "add", "--id", pid, "--name", f"Người {pid}", "--ward", "Ngọc Lâm")
+    run("case", "confirm", "C1", "--date", "2021-11-19")
+    run("contact", "add", "C1", "E1", "--date", "2021-11-18", "--setting", "household")
+    run("case", "confirm", "E1", "--date", "2021-11-24", "--source", "C1")
+    e1 = run_json("status", "E1")["case"]
+    assert e1["isolated"] < e1["confirmed"] == "2021-11-24"
+    c1 = run_json("status", "C1")["case"]
+    last = max(e1["isolated"], c1["isolated"])
+    over = plus(last, RULES.at("focus.over_days", last))
+    [cl] = [x for x in run_json("clusters") if "E1" in x["cases"]]
+    assert (cl["last_isolated"], cl["focus_over_from"]) == (last, over)
+    report = run_json("report", "--from", "2021-11-01", "--to", over)
+    [focus] = [f for f in report["foci"]["list"] if f["id"] == cl["id"]]
+    assert (focus["last_isolated"], focus["over_from"], focus["status"]) == (last, over, "over")
 
 
 # ------------------------------------------------------------------ 3. F0 care

@@ -27,11 +27,17 @@ STATUS_WORDS = {"active": N_("active"), "over": N_("over")}
 
 def status(rules, cases: list[tuple[str, str | None]], day: str) -> tuple[str, str | None, str | None]:
     """``(status, over_from, last_isolated)`` of a focus whose cases are
-    ``(confirmed, isolated)`` pairs (isolated defaults to confirmed), on ``day``."""
+    ``(confirmed, isolated)`` pairs (isolated defaults to confirmed), on ``day``.
+
+    ``last_isolated`` is the latest isolation day: the stored case
+    ``isolated`` that ``tracing status`` shows (an F1 found in quarantine is
+    isolated from the start of that quarantine, before it is confirmed;
+    11042/BYT-DP), not the confirmation day (DOMAIN.md: over 28 days after
+    the last case was isolated)."""
     seen = [(c, i or c) for c, i in cases if c and c <= day]
     if not seen:
         return "active", None, None
-    last = max(max(c, i) for c, i in seen)
+    last = max(i for _, i in seen)  # the isolation day (``status`` shows it), not the confirmation
     days = int(rules.at("focus.over_days", day))
     over_from = (dt.date.fromisoformat(last) + dt.timedelta(days=days)).isoformat()
     return ("over" if day >= over_from else "active"), over_from, last
