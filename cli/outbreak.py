@@ -204,7 +204,9 @@ def care_list(obj, day, tier, fmt):
     """
     rows = [s.as_dict() for s in care.states(obj.store(), day, tier=None if tier == "all" else int(tier))]
     if fmt == "table":  # words for people; JSON and CSV keep the codes
-        rows = [{**r, "status": _(care.STATUS_WORDS[r["status"]])} for r in rows]
+        rows = [{**r, "status": _("in treatment (tier {tier})").format(tier=r["tier"])
+                 if r["status"] == "treatment" and r["tier"] not in (None, care.HOME_TIER)
+                 else _(care.STATUS_WORDS[r["status"]])} for r in rows]
     emit_rows(rows, CARE_COLUMNS if fmt != "table" else CARE_TABLE, fmt,
               empty=_("Nobody under treatment at this tier on that day."))
 

@@ -213,6 +213,27 @@ def test_care_list_gives_day_of_illness_and_release_by_the_rule(omicron, run, ru
     assert "K1" in [r["id"] for r in run_json("care", "list", "--date", plus(first, -1))]
 
 
+def test_care_list_gives_home_release_dates_only_to_home_care(omicron, run, run_json):
+    """care.release (261/QĐ-BYT) is the home-care rule: a tier 2/3 F0 past its
+    days is still in treatment, with no home-rule dates."""
+    rule = RULES.at("care.release", omicron)
+    day = plus(omicron, rule["days_if_positive"])  # every home F0 may be released on this day
+    run("care", "set", "K3", "--tier", "3", "--from", plus(omicron, 1))
+    rows = {r["id"]: r for r in run_json("care", "list", "--date", day, "--tier", "all")}
+    for cid, tier in (("K4", 2), ("K3", 3)):
+        assert rows[cid]["tier"] == tier and rows[cid]["status"] == "treatment"
+        assert rows[cid]["release_from"] is None and rows[cid]["release_without_test"] is None
+    assert rows["K1"]["status"] == "release" and rows["K1"]["release_from"] == plus(omicron, rule["days"] - 1)
+    table = run("care", "list", "--date", day, "--tier", "all").stdout
+    k4 = next(line for line in table.splitlines() if line.startswith("K4"))
+    assert "in treatment (tier 2)" in k4 and "may be released" not in k4
+    assert "may be released" in next(line for line in table.splitlines() if line.startswith("K1"))
+    vi = run("--lang", "vi", "care", "list", "--date", day, "--tier", "all").stdout
+    assert "đang điều trị (tầng 3)" in next(line for line in vi.splitlines() if line.startswith("K3"))
+    early = run_json("case", "recover", "K4", "--date", plus(omicron, 2))
+    assert early["warnings"] == []  # the hospital releases a tier 2 F0, not the home rule
+
+
 def test_care_history_and_tiers_in_the_report(omicron, run, run_json):
     moved = plus(omicron, 2)
     run("care", "set", "K2", "--tier", "3", "--from", moved)

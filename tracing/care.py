@@ -13,7 +13,9 @@ date): day 1 is the positive sample date; the F0 may be released on day
 ``days`` with a negative test (``test``), and is released on day
 ``days_if_positive`` without one (when the rule has it); ``monitor_days`` of
 self-monitoring follow. Sources and defaults are in :mod:`tracing.rules`
-(4109/QĐ-BYT, 261/QĐ-BYT).
+(4109/QĐ-BYT, 261/QĐ-BYT). The rule is for home care (tier 1) only: a case
+treated at tier 2 or 3 gets no release dates from it (``release_from`` and
+``release_without_test`` None, status ``treatment``): the hospital decides.
 
 >>> release_days("2022-02-01", {"days": 7, "test": "rapid", "days_if_positive": 10, "monitor_days": 7})
 ('2022-02-07', '2022-02-10', '2022-02-17')
@@ -33,6 +35,8 @@ from .store import outbreak as sql
 from .values import clean_text, parse_date, past_date, today
 
 TIERS = (1, 2, 3)
+#: The tier the home-care release rule (``care.release``, 261/QĐ-BYT) applies to.
+HOME_TIER = 1
 TIER_NAMES = {1: N_("home care"), 2: N_("field hospital"), 3: N_("intensive care")}
 #: ``status`` of a care list row: still treated; day reached, a negative test needed; may be released; released.
 STATUS_WORDS = {"treatment": N_("in treatment"), "test_then_release": N_("test, then release"),
@@ -72,12 +76,12 @@ class CareState:
     since: str | None
     recovered: str | None
     day_of_illness: int
-    release_from: str
+    release_from: str | None
     release_test: str | None
     release_without_test: str | None
     negative_test: str | None
     status: str
-    rule_from: str
+    rule_from: str | None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -153,7 +157,8 @@ def recover(store, case_id, day) -> dict:
     rule = store.rules().at("care.release", case["confirmed"])
     first, _without, _monitor = release_days(case["confirmed"], rule)
     warnings = []
-    if day < first:
+    at = _state(history, day)  # the home-care rule judges only a release from home care
+    if day < first and (at is None or at["tier"] == HOME_TIER):
         warnings.append(_("{id} released on day {n} of illness, before day {days} that rule care.release asks "
                           "({day})").format(id=cid, n=day_of_illness(case["confirmed"], day), days=rule["days"],
                                             day=fmt_date(first)))
@@ -188,8 +193,14 @@ def states(store, day=None, *, tier: int | None = 1, include_recovered: bool = F
         rule = rules.at("care.release", c["confirmed"])
         first, without, _monitor = release_days(c["confirmed"], rule)
         negative = max((d for d in negatives.get(c["id"], []) if first <= d <= day), default=None)
+        home = current is not None and current["tier"] == HOME_TIER
+        if not home:  # care.release (261/QĐ-BYT) is the home-care rule: no home dates for tiers 2/3
+            first = without = negative = None
+            rule = {}
         if recovered:
             status = "recovered"
+        elif not home:
+            status = "treatment"
         elif without and day >= without:
             status = "release"
         elif day >= first and (negative or not rule.get("test")):
@@ -204,7 +215,7 @@ def states(store, day=None, *, tier: int | None = 1, include_recovered: bool = F
             since=current["start"] if current else None, recovered=recovered,
             day_of_illness=day_of_illness(c["confirmed"], day), release_from=first,
             release_test=rule.get("test"), release_without_test=without, negative_test=negative, status=status,
-            rule_from=_rule_from(rules, c["confirmed"])))
+            rule_from=_rule_from(rules, c["confirmed"]) if home else None))
     out.sort(key=lambda s: (s.ward or "", s.unit or "", s.id))
     return out
 
