@@ -7,7 +7,7 @@ import click
 from tracing import checks, epilevel, report
 from tracing.errors import InvalidValue
 
-from tracing.i18n import N_, _, fmt_date, fmt_decimal, fmt_int, language, set_language
+from tracing.i18n import N_, _, fmt_date, fmt_decimal, fmt_int, fmt_percent, language, set_language
 
 from .output import emit_csv, emit_json, emit_rows, emit_table, format_option, note
 
@@ -111,7 +111,9 @@ def level_cmd(obj, week_of, by, fmt):
                      "out of an area's level, never guessed").format(names=", ".join(missing)))
     shown = [{**r, "population": fmt_int(r["population"]) if r["population"] is not None else None,
               "per_100k": fmt_decimal(r["per_100k"]) if r["per_100k"] is not None else None,
-              **{k: _level(r.get(k)) for k in ("level", "case_level")}}
+              **{k: _level(r.get(k)) for k in ("level", "case_level")},
+              # shares of people: percentages as the language writes them (JSON/CSV keep the fraction)
+              **{k: fmt_percent(r[k]) for k in ("vaccinated", "elderly_vaccinated") if r.get(k) is not None}}
              for r in rows]
     emit_table(shown, columns,
                empty=_("No area has a population (tracing import populations FILE) and no case this week."))

@@ -301,6 +301,14 @@ def test_level_applies_vaccination_and_capacity_of_the_decision_in_force(run, ru
     assert rows["W4"]["not_assessed"] == ["vaccinated", "elderly_vaccinated", "capacity"]
     assert rows["W4"]["level"] == rows["W4"]["case_level"]
     assert "Not assessed" in run("level", "--week-of", week_day).stderr
+    from tracing.i18n import fmt_percent, set_language
+    for lang in ("en", "vi"):  # the table prints shares as percentages; JSON keeps the fraction
+        table = run("--lang", lang, "level", "--week-of", week_day).stdout
+        set_language(lang)
+        w2 = next(line for line in table.splitlines() if line.startswith("W2"))
+        assert fmt_percent(areas["W2"]["vaccinated"]) in w2 and fmt_percent(areas["W2"]["elderly_vaccinated"]) in w2
+        assert " 0.6 " not in w2 + " "
+    set_language("en")
 
 
 def test_populations_file_with_criteria_and_workplaces(run, run_json, tmp_path, monkeypatch):
