@@ -9,18 +9,7 @@ from tracing.tabular import match_header
 from tracing.values import normalize_phone
 
 
-def write(path, text):
-    path.write_bytes(text.encode("utf-8"))
-    return path
-
-
-def rows(db_path, sql, params=()):
-    from tracing.store import Store
-    store = Store.open(str(db_path))
-    try:
-        return [tuple(r) for r in store.conn.execute(sql, params).fetchall()]
-    finally:
-        store.close()
+from test_import_linelists import rows, write  # one copy of the file and query helpers
 
 
 # ------------------------------------------------------------------ Vietnamese headers
