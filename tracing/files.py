@@ -191,6 +191,19 @@ def _prepare(target: str, what: str) -> str:
 
 
 @contextlib.contextmanager
+def _stream_errors(label: str) -> Iterator[None]:
+    """Around writing through a device or pipe the user named: an ``OSError``
+    becomes a :class:`TracingError` naming ``label``; a broken pipe (the
+    reader went away, e.g. ``| head``) is left to the CLI, which exits quietly."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _error(label, exc) from None
+
+
+@contextlib.contextmanager
 def atomic_file(path, mode: str = "wb", *, what: str = "", encoding: str | None = None,
                 newline: str | None = None) -> Iterator:
     """Yield an open file object to write ``path``'s content into. It is the
@@ -204,13 +217,8 @@ def atomic_file(path, mode: str = "wb", *, what: str = "", encoding: str | None 
     target = os.fspath(path)
     label = _prepare(target, what)
     if _is_stream(target):
-        try:
-            with open(target, mode, encoding=encoding, newline=newline) as fh:
-                yield fh
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _error(label, exc) from None
+        with _stream_errors(label), open(target, mode, encoding=encoding, newline=newline) as fh:
+            yield fh
         return
     suffix = os.path.splitext(target)[1] or ".tmp"
     parent = os.path.dirname(os.path.abspath(target))
@@ -258,12 +266,8 @@ def atomic_path(path, *, what: str = "") -> Iterator[str]:
     target = os.fspath(path)
     label = _prepare(target, what)
     if _is_stream(target):
-        try:
+        with _stream_errors(label):
             yield target
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise _error(label, exc) from None
         return
     suffix = os.path.splitext(target)[1] or ".tmp"
     with temporary(target, suffix=suffix, label=label) as tmp:
