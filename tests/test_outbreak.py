@@ -346,7 +346,6 @@ def test_an_older_database_gets_the_new_rule_keys_but_keeps_its_own_values(store
     with store.write("rules"):
         store.conn.execute("DELETE FROM rules WHERE key IN ('care.release', 'level.assessment')")
         store.set_rule("zone.release_days", "2021-06-01", 21, "a province's own value")
-        store._seed_new_rule_keys()
     rules = store.rules()
     assert rules.at("care.release", "2022-02-01") == RULES.at("care.release", "2022-02-01")
     assert rules.at("level.assessment", "2022-02-01") == RULES.at("level.assessment", "2022-02-01")

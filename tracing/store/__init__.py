@@ -277,22 +277,12 @@ class Store:
                     c.execute(step)
             if n == 0:
                 self._seed_rules()
-        self._seed_new_rule_keys()
 
     def _seed_rules(self) -> None:
         now = _now()
         self.conn.executemany(
             "INSERT INTO rules (key, effective, value, note, created_at) VALUES (?, ?, ?, ?, ?)",
             [(k, e, json.dumps(v, ensure_ascii=False), n, now) for k, e, v, n in DEFAULT_RULES])
-
-    def _seed_new_rule_keys(self) -> None:
-        """Give a database made by an older version the default rules of keys
-        it has never had (keys it has are left alone: a province's values win)."""
-        known = {k for (k,) in self.conn.execute("SELECT DISTINCT key FROM rules")}
-        now = _now()
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO rules (key, effective, value, note, created_at) VALUES (?, ?, ?, ?, ?)",
-            [(k, e, json.dumps(v, ensure_ascii=False), n, now) for k, e, v, n in DEFAULT_RULES if k not in known])
 
     def close(self) -> None:
         self.conn.close()
@@ -746,7 +736,9 @@ class Store:
             rows = [Rule(k, e, json.loads(v), n or "")
                     for k, e, v, n in self.conn.execute("SELECT key, effective, value, note FROM rules")]
             stored = {r.key for r in rows}
-            # a key added by a later version of tracing has its built-in values in older databases
+            # a key added by a later version of tracing has its built-in values in older databases:
+            # the one place this happens (not also a migration step), so it holds for read-only
+            # databases and keys added without a schema change alike
             rows += [Rule(k, e, v, n) for k, e, v, n in DEFAULT_RULES if k not in stored]
             self._rules = Rules(rows)
         return self._rules
