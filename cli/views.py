@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 
 from tracing import tree as trees
+from tracing.care import TIER_NAMES
 from tracing.i18n import _, fmt_date, label
 from tracing.levels import parse_level
 from tracing.status import listing, status
+from tracing.zones import KIND_WORDS, STATUS_WORDS
 
 from .output import emit_json, emit_rows, format_option
 
@@ -51,6 +53,24 @@ def status_cmd(obj, person_id, fmt):
         if c["unknown_source"]:
             parts.append(_("source unknown"))
         click.echo("  " + ", ".join(parts))
+    care = st.get("care")
+    if care and care["recovered"]:
+        click.echo("  " + _("released from treatment on {date}").format(date=fmt_date(care["recovered"])))
+    elif care and care["tier"]:
+        line = _("treatment: tier {tier} ({name}) from {date}").format(
+            tier=care["tier"], name=_(TIER_NAMES[care["tier"]]), date=fmt_date(care["since"]))
+        if care["place"]:
+            line += ", " + care["place"]
+        click.echo("  " + line)
+    for z in st.get("zones") or []:
+        how = (_("lives in {area}") if z["how"] == "lives" else _("checked in at {area}")).format(area=z["area"])
+        line = _("zone {zone} ({kind}, {status}): {how}").format(
+            zone=z["id"], kind=_(KIND_WORDS[z["kind"]]), status=_(STATUS_WORDS[z["status"]]), how=how)
+        if z["released"]:
+            line += "; " + _("released {date}").format(date=fmt_date(z["released"]))
+        elif z["release_from"]:
+            line += "; " + _("may be released from {date}").format(date=fmt_date(z["release_from"]))
+        click.echo("  " + line)
     if st["flags"]:
         click.echo("  " + _("flags: {flags}").format(flags=", ".join(label(f) for f in st["flags"])))
 

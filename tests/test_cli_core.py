@@ -107,19 +107,19 @@ def test_person_add_refuses_duplicate_id_and_warns_on_shared_phone(outbreak, run
 
 
 @pytest.mark.parametrize("args, words", [
-    (("contact", "add", "BN1", "NOBODY", "--date", "2021-06-01"), "unknown person NOBODY"),
+    (("contact", "add", "BN1", "NOBODY", "--date", "2021-06-01"), "no person with id NOBODY"),
     (("contact", "add", "BN1", "BN1", "--date", "2021-06-01"), "two different persons"),
     (("contact", "add", "BN1", "P2", "--date", "2021-07-15"), "in the future"),
     (("contact", "add", "BN1", "P2", "--date", "2021-02-30"), "not a valid date"),
     (("contact", "add", "BN1", "P2", "--date", "yesterday"), "not a date"),
     (("case", "confirm", "P2", "--date", "2021-06-20", "--onset", "2021-07-20"), "in the future"),
-    (("case", "confirm", "NOBODY", "--date", "2021-06-20"), "unknown person NOBODY"),
+    (("case", "confirm", "NOBODY", "--date", "2021-06-20"), "no person with id NOBODY"),
     (("case", "confirm", "P2", "--date", "2021-06-20", "--source", "P2"), "own source"),
     (("case", "confirm", "BN1", "--date", "2021-06-20"), "already a confirmed case"),
-    (("checkin", "add", "NOBODY", "Chợ", "--at", "2021-06-01 08:00"), "unknown person"),
+    (("checkin", "add", "NOBODY", "Chợ", "--at", "2021-06-01 08:00"), "no person with id NOBODY"),
     (("checkin", "add", "P2", "Chợ", "--at", "2021-06-01 08:00", "--until", "2021-06-01 07:00"), "before"),
-    (("status", "NOBODY"), "unknown person NOBODY"),
-    (("tree", "NOBODY"), "unknown person NOBODY"),
+    (("status", "NOBODY"), "no person with id NOBODY"),
+    (("tree", "NOBODY"), "no person with id NOBODY"),
     (("rules", "set", "trace.max_depth", "9", "--from", "2021-01-01"), "not allowed"),
 ])
 def test_bad_input_is_one_error_line_and_writes_nothing(outbreak, run, db_path, args, words):
@@ -129,6 +129,56 @@ def test_bad_input_is_one_error_line_and_writes_nothing(outbreak, run, db_path, 
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and words in lines[0], result.output
     assert "Traceback" not in result.output
+    assert db_digest(db_path) == before
+
+
+#: Every command taking a person id, with NOPE (no such person) in the id's place. Each must say "no person
+#: with id NOPE" (issue 15: `care set NOPE` said "not a confirmed case"), exit 1, write nothing.
+ID_COMMANDS = [
+    ("person", "show", "{id}"),
+    ("status", "{id}"),
+    ("tree", "{id}"),
+    ("render", "{id}", "-o", "{tmp}/map.html"),
+    ("contact", "add", "BN1", "{id}", "--date", "2021-06-01"),
+    ("contact", "add", "{id}", "BN1", "--date", "2021-06-01"),
+    ("checkin", "add", "{id}", "Chợ Long Biên", "--at", "2021-06-01 08:00"),
+    ("case", "confirm", "{id}", "--date", "2021-06-20"),
+    ("case", "confirm", "P2", "--date", "2021-06-20", "--source", "{id}"),
+    ("case", "unconfirm", "{id}"),
+    ("case", "link", "{id}", "--source", "BN1"),
+    ("case", "link", "BN1", "--source", "{id}"),
+    ("case", "recover", "{id}", "--date", "2021-06-20"),
+    ("care", "set", "{id}", "--tier", "1", "--from", "2021-06-06"),
+    ("zone", "declare", "TDP 5, Ngọc Lâm", "--from", "2021-06-06", "--case", "{id}"),
+    ("zone", "declare", "--from", "2021-06-06", "--from-case", "{id}"),
+    ("followup", "record", "{id}", "--result", "negative"),
+    ("person", "merge", "BN1", "{id}"),
+    ("person", "merge", "{id}", "BN1"),
+    ("person", "not-duplicate", "BN1", "{id}"),
+]
+
+
+@pytest.mark.parametrize("args", ID_COMMANDS, ids=lambda a: " ".join(a).replace("{id}", "ID").split(" -")[0])
+def test_every_command_taking_an_id_says_no_person_with_that_id(outbreak, run, db_path, tmp_path, args):
+    before = db_digest(db_path)
+    result = run(*[a.format(id="NOPE", tmp=tmp_path) for a in args], ok=False)
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "no person with id NOPE" in lines[0], result.output
+    assert "not a confirmed case" not in result.output
+    assert db_digest(db_path) == before
+
+
+@pytest.mark.parametrize("args", [a for a in ID_COMMANDS if a[:2] in (("case", "unconfirm"), ("case", "recover"),
+                                                                      ("care", "set"), ("zone", "declare"))
+                                  or (a[:2] == ("case", "link") and a[2] == "{id}")],
+                         ids=lambda a: " ".join(a).replace("{id}", "ID").split(" -")[0])
+def test_a_person_who_is_not_a_case_is_told_apart_from_nobody(outbreak, run, db_path, args):
+    """P2 exists but is not a confirmed case: the commands that need a case say so (not 'no person')."""
+    before = db_digest(db_path)
+    result = run(*[a.format(id="P2") for a in args], ok=False)
+    assert result.exit_code == 1 and "P2 is not a confirmed case" in result.output, result.output
+    assert "no person with id" not in result.output
     assert db_digest(db_path) == before
 
 

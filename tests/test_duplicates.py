@@ -59,5 +59,5 @@ def test_merge_dry_run_and_errors(run, db_path):
     before = db_digest(db_path)
     run("person", "merge", "K", "O", "--dry-run")
     assert db_digest(db_path) == before
-    assert "unknown person NOPE" in run("person", "merge", "K", "NOPE", ok=False).stderr
+    assert "no person with id NOPE" in run("person", "merge", "K", "NOPE", ok=False).stderr
     assert "twice" in run("person", "merge", "K", "K", ok=False).stderr

@@ -72,7 +72,7 @@ def test_cases_sources_people_or_labels(tmp_path, run_json, run):
     assert summary["written"]["case_sources"] == 3 and summary["written"]["case_labels"] == 2
     assert run_json("status", "BN3")["level"] == "F0"
     result = run("person", "show", "CN", ok=False)
-    assert "unknown person" in result.stderr
+    assert "no person with id" in result.stderr
 
 
 def test_xlsx_and_columns_and_encoding(tmp_path, run_json):

@@ -106,6 +106,39 @@ def test_a_new_case_in_the_zone_moves_its_release_and_ends_its_tests(long_bien, 
     assert z["last_case"] == "R1" and z["release_from"] == plus(day, RULES.at("zone.release_days", day))
 
 
+def test_status_shows_the_treatment_tier_and_the_zones_of_a_person(long_bien, run, run_json, monkeypatch):
+    """issue 15 leftover: `status ID` showed neither the case's tier nor the zones the person lives in /
+    was checked in at (text and JSON; CLI.md's keys kept)."""
+    _declare_pa2(run_json)
+    c = LB.PA2_CONFIRM
+    start, case = c["confirmed"], c["id"]
+    home = plus(start, 1)
+    run("care", "set", case, "--tier", "1", "--from", home, "--place", "tại nhà")
+    today = plus(start, 3)
+    monkeypatch.setenv("TRACING_TODAY", today)
+    release_from = plus(start, RULES.at("zone.release_days", today))
+    st = run_json("status", case)
+    assert {"id", "level", "sources", "primary_source", "flags"} <= set(st)  # the contract's keys stay
+    assert {k: st["care"][k] for k in ("tier", "place", "since", "recovered")} == \
+        {"tier": 1, "place": "tại nhà", "since": home, "recovered": None}
+    assert [(z["id"], z["how"], z["area"], z["status"], z["release_from"]) for z in st["zones"]] == \
+        [("Z1", "lives", "TDP 3, Thạch Bàn", "active", release_from)]
+    text = run("status", case).stdout
+    assert "tier 1 (home care) from " + home in text and "zone Z1 (zone, active): lives in TDP 3, Thạch Bàn" in text
+    # a visitor of the zone's place in its window, a resident, and someone outside
+    q5 = run_json("status", "Q5")
+    assert q5["care"] is None and [(z["id"], z["how"], z["area"]) for z in q5["zones"]] == \
+        [("Z1", "checked_in", "Siêu thị Thạch Bàn")]
+    assert "checked in at Siêu thị Thạch Bàn" in run("status", "Q5").stdout
+    assert [z["how"] for z in run_json("status", "R1")["zones"]] == ["lives"]
+    assert run_json("status", "Q6")["zones"] == []  # checked in after the window
+    # released: tier history kept, status says so
+    recovered = plus(start, 2)
+    run("case", "recover", case, "--date", recovered)
+    assert run_json("status", case)["care"]["recovered"] == recovered
+    assert "released from treatment on " + recovered in run("status", case).stdout
+
+
 def test_zone_declare_by_name_unit_or_place_and_errors(long_bien, run, run_json):
     day = "2021-05-21"
     out = run_json("zone", "declare", "TDP 5, Ngọc Lâm", "place:Chợ Long Biên", "--from", day, "--kind", "lockdown")
@@ -123,6 +156,55 @@ def test_zone_declare_by_name_unit_or_place_and_errors(long_bien, run, run_json)
     assert db_digest(long_bien) == before
     dup = run("zone", "declare", "TDP 5, Ngọc Lâm", "--from", day)
     assert "already in zone Z1" in dup.stderr
+
+
+def test_a_zone_planned_from_tomorrow_is_not_started_until_then(long_bien, run, run_json, monkeypatch):
+    """issue 15 leftover: `zone declare --from` a future day was refused although the status exists."""
+    from tracing.zones import PLAN_AHEAD_DAYS
+    c = LB.PA2_CONFIRM
+    today = c["confirmed"]
+    monkeypatch.setenv("TRACING_TODAY", today)
+    run("case", "confirm", c["id"], "--date", c["confirmed"], "--onset", c["onset"])
+    start = plus(today, 1)
+    out = run_json("zone", "declare", "--from-case", c["id"], "--from", start)
+    assert out["start"] == start
+    assert out["tests"]["days"] == sorted(plus(start, d) for d in RULES.at("zone.test_days", start))
+    days = RULES.at("zone.release_days", start)
+    [z] = run_json("zone", "list", "--date", today)
+    # the case is older than the zone: release never before start + rule days
+    assert (z["status"], z["due_for_release"], z["release_from"]) == ("not_started", False, plus(start, days))
+    [z] = run_json("zone", "list", "--date", start)
+    assert (z["status"], z["release_from"]) == ("active", plus(start, days))
+    # on last case + rule days (one day before start + rule days) it is not due, and release is refused
+    monkeypatch.setenv("TRACING_TODAY", plus(start, days + 1))
+    held = plus(c["confirmed"], days)
+    [z] = run_json("zone", "list", "--date", held)
+    assert z["due_for_release"] is False and z["days_without_case"] == days
+    refused = run("zone", "release", "Z1", "--date", held, ok=False)
+    assert refused.exit_code == 1 and f"started {days - 1} days ago" in refused.stderr
+    assert plus(start, days) in refused.stderr
+    assert run_json("zone", "release", "Z1", "--date", plus(start, days))["status"] == "released"
+    # further ahead than PLAN_AHEAD_DAYS is a slip in the year: refused, nothing written
+    monkeypatch.setenv("TRACING_TODAY", today)
+    before = db_digest(long_bien)
+    far = run("zone", "declare", "TDP 5, Ngọc Lâm", "--from", plus(today, PLAN_AHEAD_DAYS + 1), ok=False)
+    assert far.exit_code == 1 and "days ahead" in far.stderr
+    assert db_digest(long_bien) == before
+    assert run_json("zone", "declare", "TDP 5, Ngọc Lâm", "--from", plus(today, PLAN_AHEAD_DAYS))["id"] == "Z2"
+
+
+def test_zone_release_is_never_before_last_case_plus_rule_days(long_bien, run, run_json, monkeypatch):
+    """A case newer than the zone's start holds it rule days from that case."""
+    _declare_pa2(run_json)
+    start = LB.PA2_CONFIRM["confirmed"]
+    late = plus(start, 4)
+    run("case", "confirm", "R1", "--date", late)
+    days = RULES.at("zone.release_days", late)
+    monkeypatch.setenv("TRACING_TODAY", plus(late, days + 1))
+    [z] = run_json("zone", "list", "--date", plus(start, days))
+    assert (z["last_case"], z["release_from"], z["due_for_release"]) == ("R1", plus(late, days), False)
+    [z] = run_json("zone", "list", "--date", plus(late, days))
+    assert z["due_for_release"] is True
 
 
 def test_zone_declare_from_case_equals_the_pa2_proposal(long_bien, run_json):
@@ -328,6 +410,43 @@ def test_populations_file_with_criteria_and_workplaces(run, run_json, tmp_path, 
     assert w["level"] == _expected("2022-02-23", 2, 2000, {"vaccinated": 0.95, "capacity": 0})[0]
     [ward] = run_json("level", "--week-of", "2022-02-23")
     assert ward["vaccinated"] == 0.825 and ward["new_cases"] == 3
+
+
+def test_populations_reimport_without_criteria_keeps_them_and_says_which_areas(run, run_json, tmp_path, monkeypatch):
+    """issue 15 leftover: a re-import without the coverage/capacity columns silently kept the old figures.
+    They are kept (a populations-only file says nothing about vaccination) and the summary names the areas."""
+    monkeypatch.setenv("TRACING_TODAY", "2022-03-31")
+    first = tmp_path / "pops.csv"
+    first.write_text("Địa bàn,Dân số,Cấp,Tỷ lệ tiêm đủ liều,Tỷ lệ tiêm đủ liều người từ 50 tuổi trở lên,"
+                     "Năng lực điều trị\n"
+                     "Ngọc Lâm,10000,Phường,60%,90%,không\n"
+                     "Bồ Đề,8000,Phường,,,\n", encoding="utf-8")
+    assert run_json("import", "populations", first)["criteria_kept"] == []
+    crit = {"vaccinated": 0.6, "elderly_vaccinated": 0.9, "capacity": 0}
+    for i in range(2):
+        run("person", "add", "--id", f"N{i}", "--name", "X", "--ward", "Ngọc Lâm")
+        run("case", "confirm", f"N{i}", "--date", "2022-02-23")
+    again = tmp_path / "pops2.csv"
+    again.write_text("Địa bàn,Dân số,Cấp\nngọc lâm,12000,Phường\nBồ Đề,8100,Phường\n", encoding="utf-8")
+    result = run("import", "populations", again, "--format", "json")
+    summary = json.loads(result.stdout)
+    # Ngọc Lâm (written in another case: the same area) kept all three; Bồ Đề had none to keep
+    assert summary["criteria_kept"] == [{"kind": "ward", "area": "Ngọc Lâm",
+                                         "kept": ["vaccinated", "elderly_vaccinated", "capacity"]}]
+    assert "1 areas keep their stored vaccination/capacity figures" in result.stderr
+    assert "Ngọc Lâm (vaccinated, elderly_vaccinated, capacity)" in result.stderr
+    rows = {r["area"]: r for r in run_json("level", "--week-of", "2022-02-23")}
+    assert rows["Ngọc Lâm"]["population"] == 12000
+    assert (rows["Ngọc Lâm"]["vaccinated"], rows["Ngọc Lâm"]["elderly_vaccinated"], rows["Ngọc Lâm"]["capacity"]) == \
+        (0.6, 0.9, False)
+    assert rows["Ngọc Lâm"]["level"] == _expected("2022-02-23", 2, 12000, crit)[0]
+    # a file giving the columns changes them and keeps nothing
+    third = tmp_path / "pops3.csv"
+    third.write_text("area,population,level,vaccinated,elderly_vaccinated,capacity\n"
+                     "Ngọc Lâm,12000,ward,90%,95%,yes\n", encoding="utf-8")
+    assert run_json("import", "populations", third)["criteria_kept"] == []
+    [row] = [r for r in run_json("level", "--week-of", "2022-02-23") if r["area"] == "Ngọc Lâm"]
+    assert (row["vaccinated"], row["capacity"]) == (0.9, True)
 
 
 def test_person_merge_keeps_the_treatment_history_and_the_zone(omicron, run, run_json):

@@ -28,9 +28,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from .errors import Conflict, InvalidValue, NotFound
+from .errors import Conflict, InvalidValue
 from .i18n import N_, _, fmt_date
-from .people import check_id
+from .people import require_case
 from .store import outbreak as sql
 from .values import clean_text, parse_date, past_date, today
 
@@ -88,11 +88,8 @@ class CareState:
 
 
 def _case(store, case_id) -> dict:
-    cid = check_id(case_id)
-    row = store.get_case(cid)
-    if row is None:
-        raise NotFound(_("{id} is not a confirmed case (confirm it first: `tracing case confirm {id} --date D`)").format(
-            id=cid))
+    row = require_case(store, case_id, hint=True)
+    cid = row["person"]
     if row["confirmed"] is None:  # an undated case (imported without dates): care days count from the sample
         raise InvalidValue(_("{id} has no confirmation date (undated_case): import its sample date first").format(
             id=cid))
@@ -166,6 +163,23 @@ def recover(store, case_id, day) -> dict:
     store.note(case=cid, recovered=day, warnings=warnings)
     return {"id": cid, "recovered": day, "day_of_illness": day_of_illness(case["confirmed"], day),
             "warnings": warnings}
+
+
+def of_case(store, case_id: str, day=None) -> dict | None:
+    """The treatment of one case on ``day`` (default today): ``{"tier",
+    "place", "since", "recovered", "history"}`` (``tier``/``place``/``since``
+    from the latest ``care set`` on or before the day; ``recovered`` the
+    release day if it came by then; ``history`` every row), or None when no
+    tier was ever recorded."""
+    day = (parse_date(day, "--date") or today()).isoformat()
+    rows = sql.care_history(store, [case_id]).get(case_id, [])
+    if not rows:
+        return None
+    now = _state(rows, day)
+    current = next((h for h in reversed(rows) if h["event"] == "care" and h["start"] <= day), None)
+    return {"tier": current["tier"] if current else None, "place": current["place"] if current else None,
+            "since": current["start"] if current else None,
+            "recovered": now["start"] if now and now["event"] == "recovered" else None, "history": rows}
 
 
 def states(store, day=None, *, tier: int | None = 1, include_recovered: bool = False) -> list[CareState]:

@@ -20,10 +20,10 @@ The result has the keys of ``shared/CLI.md``: ``id``, ``scenario``,
 from __future__ import annotations
 
 from . import followups, levels, scenarios
-from .errors import Conflict, InvalidValue, NotFound
+from .errors import Conflict, InvalidValue
 from .i18n import N_, Msg, _
 from .levels import level_name
-from .people import check_id, ensure_persons
+from .people import check_id, ensure_persons, require_case
 from .values import choice, past_date, today
 
 #: the date fields of a case and the option that sets each (case confirm)
@@ -219,10 +219,8 @@ def unconfirm(store, case_id: str) -> dict:
     """Remove a confirmation (false positive) and restore the levels: the
     result is the diff, schedules are recomputed (the person's own quarantine
     comes back if they are still traced; persons who drop out are cancelled)."""
-    case_id = check_id(case_id)
-    case = store.get_case(case_id)
-    if case is None:
-        raise NotFound(_("{case_id} is not a confirmed case").format(case_id=case_id))
+    case = require_case(store, case_id)
+    case_id = case["person"]
     store.delete_case(case_id)
     region: set[str] = set()
     changes = levels.rederive(store, {case_id}, changed_cases={case_id}, region_out=region)
@@ -242,16 +240,14 @@ def link(store, case_id: str, sources: list[str]) -> dict:
     naming the cycle (nothing written); a source that is not a confirmed case
     is accepted with a warning (``warnings``). The link's date is the last
     qualifying contact before the case's onset (:mod:`tracing.levels`)."""
-    case_id = check_id(case_id)
-    case = store.get_case(case_id)
-    if case is None:
-        raise NotFound(_("{case_id} is not a confirmed case").format(case_id=case_id))
+    case = require_case(store, case_id)
+    case_id = case["person"]
     sources = [check_id(s, "--source") for s in sources]
     if not sources:
         raise InvalidValue(_("--source: give the source id"))
     if case_id in sources:
         raise InvalidValue(_("--source: {case_id} cannot be its own source").format(case_id=case_id))
-    ensure_persons(store, sources)
+    ensure_persons(store, sources, field="--source")
     _refuse_cycle(store, case_id, sources)
     known = store.cases(sources)
     warnings = [Msg(N_("{source} is not a confirmed case: recorded as the source of {case} all the same"),

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from .i18n import _
 from . import levels
-from .errors import InvalidValue, NotFound
-from .people import check_id
+from .errors import InvalidValue
+from .people import check_id, no_person
 from .store import duplicates as sql
 
 
@@ -54,7 +54,7 @@ def _two(store, a: str, b: str) -> tuple[str, str]:
         raise InvalidValue(_("{a} twice: give two different persons").format(a=a))
     missing = store.missing_persons([a, b])
     if missing:
-        raise NotFound(_("unknown person {missing}").format(missing=missing[0]))
+        raise no_person(missing[0])
     return a, b
 
 

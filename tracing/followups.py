@@ -20,9 +20,9 @@ import json
 
 from . import scenarios
 from .i18n import _
-from .errors import InvalidValue, NotFound
+from .errors import InvalidValue
 from .levels import Change, level_name
-from .people import check_id
+from .people import check_id, no_person
 from .store import scenarios as sql
 from .values import RESULTS, parse_date, parse_result, past_date, today
 
@@ -182,7 +182,7 @@ def record(store, person_id: str, day, result: str) -> dict:
     """
     person_id = check_id(person_id)
     if store.get_person(person_id) is None:
-        raise NotFound(_("unknown person {person_id}").format(person_id=person_id))
+        raise no_person(person_id)
     result = parse_result(result, "--result")
     if result is None:
         raise InvalidValue(_("--result: a result is required ({RESULTS})").format(RESULTS=', '.join(RESULTS)))

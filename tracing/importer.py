@@ -500,6 +500,8 @@ class _Importer:
         self.rows = 0
         self.rejects = _Rejects(table)
         self.warnings: list[str] = []
+        #: populations: {(kind, area): [criteria columns whose stored figure was kept]}
+        self.criteria_kept: dict[tuple[str, str], list[str]] = {}
         self.n_warnings = 0
         self.touched = _Touched(threshold)
         self._named_ids: set[str] = set()
@@ -710,7 +712,7 @@ class _Importer:
 
     def populations(self) -> None:
         bulk.bulk_populations(self.store, (p for _l, _r, p in self.cleaned(lambda f, r: clean_population(f))),
-                              stats=self.stats["populations"])
+                              stats=self.stats["populations"], kept=self.criteria_kept)
 
     def cases(self) -> None:
         """Cases are gathered first (a source may be a case further down the
@@ -966,11 +968,15 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
          "levels_changed", "encoding", "sheet", "header_line", "title_rows", "date_order",
          "duplicates": {"identical", "merged", "lines"}, "kept_as_attributes": {field: n},
          "sources": {"links", "unknown_source_persons", "labels", "top_labels", "normalised", ...},
-         "labels_linked"}
+         "labels_linked", "criteria_kept": [{"kind", "area", "kept": [column]}]}
 
     ``date_order`` (``dmy``, ``mdy``, ``ymd``) fixes how ``N/N/YYYY`` dates
     are read; without it each column's values decide (:mod:`tracing.dateorder`).
-    ``header_row`` is the line of the header (title rows above it are skipped
+    ``criteria_kept`` (populations): the areas whose stored vaccination /
+    capacity figures were kept because the file did not give them (no
+    column, or a blank cell): a population file without those columns updates
+    populations and leaves the level's criteria 2 and 3 as they were, and
+    says so. ``header_row`` is the line of the header (title rows above it are skipped
     and listed). ``progress(done, total)`` is called now and then (bytes for
     CSV, rows for XLSX).
     """
@@ -1033,6 +1039,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         "duplicates": imp.duplicates, "kept_as_attributes": dict(sorted(imp.kept.items())),
         "labels_linked": [[c, src] for c, src in sorted(imp.promoted)], "areas_respelled": respelled,
         "undated_cases": len(imp.undated),
+        "criteria_kept": [{"kind": k, "area": a, "kept": cols} for (k, a), cols in sorted(imp.criteria_kept.items())],
     }
     if imp.sources is not None and "source" in table.mapping:
         summary["sources"] = imp.sources.as_dict()

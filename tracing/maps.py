@@ -31,6 +31,7 @@ from pathlib import Path
 from . import clusters as _clusters
 from .errors import InvalidValue, NotFound, TracingError
 from .i18n import _
+from .people import no_person
 from .store import maps as sql
 
 LAYOUTS = ("tree", "network", "timeline")
@@ -129,7 +130,7 @@ def _choose(store, roots: list[str], wanted: list[str], all_clusters: bool):
         raise NotFound(_("--cluster {cid}: no such cluster (see `tracing clusters`)").format(cid=cid))
     for root in roots:
         if store.get_person(root) is None:
-            raise NotFound(_("unknown person {root} (see `tracing person find`)").format(root=root))
+            raise no_person(root, hint="find")
         chain = sql.primary_chain(store, root)
         found = next((of_case[p] for p in chain if p in of_case), None)
         if found is not None:

@@ -166,12 +166,43 @@ def link_labels(store, ids) -> list[str]:
     return [f"case {c} named {s} as its source (a label until now): now an infection link" for c, s in made]
 
 
-def ensure_persons(store, ids, *, create: bool = False) -> None:
+def no_person(person_id: str, field: str | None = None, *, hint: str | None = None) -> NotFound:
+    """The one error for an id that names nobody: ``no person with id X``
+    (``FIELD: no person with id X`` for an option; ``hint`` ``add`` or
+    ``find`` says what to do). Every command taking an id says this, never
+    a message about what the person is not (issue 15: ``care set NOPE`` said
+    "not a confirmed case")."""
+    text = (_("{field}: no person with id {id}").format(field=field, id=person_id) if field
+            else _("no person with id {id}").format(id=person_id))
+    if hint == "add":
+        text += " " + _("(add it with `tracing person add --id {id} --name ...`)").format(id=person_id)
+    elif hint == "find":
+        text += " " + _("(see `tracing person find`)")
+    return NotFound(text)
+
+
+def require_case(store, case_id, field: str | None = None, *, hint: bool = False) -> dict:
+    """The stored case row of ``case_id`` (checked as an id). An id naming
+    nobody: :func:`no_person`; a person who is not a confirmed case:
+    ``ID is not a confirmed case`` (with ``hint``, how to confirm it)."""
+    cid = check_id(case_id, field or "id")
+    row = store.get_case(cid)
+    if row is not None:
+        return row
+    if store.get_person(cid) is None:
+        raise no_person(cid, field)
+    if hint:
+        raise NotFound(_("{id} is not a confirmed case (confirm it first: `tracing case confirm {id} --date D`)").format(
+            id=cid))
+    raise NotFound(_("{field}: {id} is not a confirmed case").format(field=field, id=cid) if field
+                   else _("{case_id} is not a confirmed case").format(case_id=cid))
+
+
+def ensure_persons(store, ids, *, create: bool = False, field: str | None = None) -> None:
     """Check that every id exists (or create bare persons for them)."""
     missing = store.missing_persons(ids)
     if missing and not create:
-        raise NotFound(_("unknown person {missing} (add it with `tracing person add --id {missing} --name ...`)").format(
-                           missing=missing[0]))
+        raise no_person(missing[0], field, hint="add")
     for pid in missing:
         store.insert_person({"id": check_id(pid)})
 
@@ -197,5 +228,5 @@ def find_persons(store, text: str) -> list[dict]:
 def get_person(store, person_id: str) -> dict:
     row = store.get_person(person_id)
     if row is None:
-        raise NotFound(_("unknown person {person_id}").format(person_id=person_id))
+        raise no_person(person_id)
     return row

@@ -110,8 +110,10 @@ DEFAULT_RULES: list[tuple[str, str, object, str]] = [
       "defaults": ["coverage.vaccinated", "coverage.elderly_vaccinated", "low_coverage_raise"]},
      "Res. 128/NQ-CP, 4800/QĐ-BYT: the case-rate level is raised one level when vaccination coverage is low "
      "(adults below 70 %, or persons 50 and older below 80 %) and one more when the area cannot meet its "
-     "treatment capacity plan. Coverage thresholds and the one-level raise: default (not confirmed from the "
-     "decision's table)."),
+     "treatment capacity plan. Coverage thresholds and the one-level raise: default (the decision's table was "
+     "not found; searched again 2026-12-01: TTXVN's summary gives criterion 2 as adults 18+ with at least one "
+     "dose, and the September 2021 draft raises one level below 80 % of persons over 50 fully vaccinated, "
+     "except at level 4 or with no case: neither is the decision's text)."),
     ("level.assessment", "2022-01-27",
      {"decision": "218/QĐ-BYT",
       "coverage": {"vaccinated": 0.75, "elderly_vaccinated": 0.80},
@@ -119,7 +121,8 @@ DEFAULT_RULES: list[tuple[str, str, object, str]] = [
       "defaults": ["coverage.elderly_vaccinated", "low_coverage_raise"]},
      "218/QĐ-BYT (27/01/2022, replaces 4800): case-rate bands of level.bands (level 4 above 600), raised one "
      "level when fewer than 75 % are fully vaccinated (or persons 50 and older below 80 %: default) and one "
-     "more when treatment capacity is not met (the one-level raise: default)."),
+     "more when treatment capacity is not met (the one-level raise: default; the decision's table was not "
+     "found in a second search, 2026-12-01)."),
     ("level.bands", "2021-10-11",
      [{"level": 1, "from": 0}, {"level": 2, "from": 20}, {"level": 3, "from": 50}, {"level": 4, "from": 150}],
      "New community cases per 100,000 per week. Res. 128/NQ-CP, 4800/QĐ-BYT (50 cut: default)."),

@@ -9,7 +9,13 @@ from .people import get_person
 
 
 def status(store, person_id: str) -> dict:
-    """``{"id", "name", "level", "sources", "primary_source", "flags", ...}``."""
+    """``{"id", "name", "level", "sources", "primary_source", "flags", ...,
+    "care", "zones"}`` today. ``care``: a case's treatment tier
+    (:func:`tracing.care.of_case`; None when none is recorded or not a case);
+    ``zones``: the zones the person lives in or was checked in at
+    (:func:`tracing.zones.of_person`)."""
+    from . import care, zones
+
     person = get_person(store, person_id)
     entry = store.levels([person_id]).get(person_id)
     case = store.get_case(person_id)
@@ -24,6 +30,8 @@ def status(store, person_id: str) -> dict:
         "root": entry["root"] if entry else None,
         "ward": person["ward"], "unit": person["unit"],
         "case": None,
+        "care": care.of_case(store, person_id) if case else None,
+        "zones": zones.of_person(store, person),
     }
     if case:
         out["case"] = {"confirmed": case["confirmed"], "onset": case["onset"], "isolated": case["isolated"],

@@ -16,11 +16,18 @@ to the start *(default)*.
 **Days without a new case** on a day D: D minus the sample date of the latest
 case confirmed on or before D among the zone's case, cases living in its units
 and cases checked in at its places from the window's start; with no case at
-all, D minus the start. The zone is **due for release** when that reaches
-rule ``zone.release_days`` in force on D (DOMAIN: "a zoned unit is released
-after 14 days without cases", default). ``release`` refuses an earlier day,
-naming the case that holds the zone, unless forced; it cancels the zone's
-mass tests due after the release.
+all, D minus the start. The zone may be released (**release from**) rule
+``zone.release_days`` (in force on D) days after the later of its start and
+its last case: never before start + rule days, never before last case + rule
+days (DOMAIN: "a zoned unit is released after 14 days without cases",
+default); it is **due for release** when active on or after that day.
+``release`` refuses an earlier day, naming what holds the zone (its last case,
+or its start), unless forced; it cancels the zone's mass tests due after the
+release.
+
+A zone may be declared up to :data:`PLAN_AHEAD_DAYS` days ahead: it is
+``not_started`` until its first day, and its mass tests are scheduled from
+that day.
 
 >>> zone_number("Z12"), zone_number(" z3 "), zone_number("7")
 (12, 3, 7)
@@ -34,7 +41,7 @@ from dataclasses import asdict, dataclass, field
 from .errors import Conflict, InvalidValue, NotFound
 from .i18n import N_, _, fmt_date
 from .levels import case_from_row
-from .people import check_id
+from .people import require_case
 from .store import outbreak as sql
 from .values import clean_text, parse_date, past_date, today
 
@@ -159,6 +166,23 @@ def people_in(store, areas: list[Area], window: tuple[str, str]) -> list[str]:
 
 
 # ------------------------------------------------------------------ declare
+#: How far ahead a zone may be planned (status ``not_started`` until its day);
+#: a later day is most likely a slip in the year. Not a rule of the notices.
+PLAN_AHEAD_DAYS = 30
+
+
+def planned_date(value, field: str) -> dt.date:
+    """The day a zone starts: any past day, or up to :data:`PLAN_AHEAD_DAYS`
+    days ahead (a zone planned from tomorrow); blank or further: InvalidValue."""
+    day = parse_date(value, field)
+    if day is None:
+        raise InvalidValue(_("{field}: a date is required").format(field=field))
+    if day > today() + dt.timedelta(days=PLAN_AHEAD_DAYS):
+        raise InvalidValue(_("{field}: {day} is more than {n} days ahead (a zone is planned at most {n} days "
+                             "ahead: check the year)").format(field=field, day=day, n=PLAN_AHEAD_DAYS))
+    return day
+
+
 def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: str | None = None,
             from_case: bool = False) -> dict:
     """Record a zone and schedule its mass tests.
@@ -166,7 +190,8 @@ def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: st
     ``targets``: UNIT_OR_PLACE texts (see :func:`resolve`); with ``from_case``
     (or no targets and a ``case_id``) the PA2 proposal of the case
     (:func:`tracing.scenarios.zone`: its unit and the places of its infectious
-    window) is declared. ``start``: the day it starts (not after today).
+    window) is declared. ``start``: the day it starts (a past day, or up to
+    :data:`PLAN_AHEAD_DAYS` days ahead: :func:`planned_date`).
 
     Returns ``{"id", "kind", "start", "case", "units", "places", "window",
     "to_test", "tests": {"days", "scheduled"}, "warnings"}``.
@@ -175,13 +200,11 @@ def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: st
 
     if kind not in KINDS:
         raise InvalidValue(_("--kind: '{kind}' is not one of {choices}").format(kind=kind, choices=", ".join(KINDS)))
-    day = past_date(start, "--from", required=True).isoformat()
+    day = planned_date(start, "--from").isoformat()
     case_row = None
     if case_id is not None:
-        case_id = check_id(case_id, "--case")
-        case_row = store.get_case(case_id)
-        if case_row is None:
-            raise NotFound(_("--case: {id} is not a confirmed case").format(id=case_id))
+        case_row = require_case(store, case_id, "--from-case" if from_case else "--case")
+        case_id = case_row["person"]
         if case_row["confirmed"] and case_row["confirmed"] > day:
             raise InvalidValue(_("--from {day} is before the sample date of {id} ({sample})").format(
                 day=day, id=case_id, sample=case_row["confirmed"]))
@@ -287,14 +310,17 @@ def status_of(store, zone: dict, day: str) -> ZoneStatus:
         status = "active"
     ref = last["confirmed"] if last else zone["start"]
     without = (dt.date.fromisoformat(day) - dt.date.fromisoformat(ref)).days
-    release_from = (dt.date.fromisoformat(ref) + dt.timedelta(days=release_days)).isoformat()
+    # never before start + rule days, never before last case + rule days (a case
+    # older than the zone does not shorten it; a zone not started is not due)
+    held_from = max(ref, zone["start"])
+    release_from = (dt.date.fromisoformat(held_from) + dt.timedelta(days=release_days)).isoformat()
     return ZoneStatus(
         id=zone_id(zone["n"]), kind=zone["kind"], start=zone["start"], case=zone["case_id"],
         units=[a["name"] for a in zone["areas"] if a["kind"] == "unit"],
         places=[a["name"] for a in zone["areas"] if a["kind"] == "place"],
         status=status, last_case=last["id"] if last else None, last_case_date=last["confirmed"] if last else None,
         days_without_case=without if without >= 0 else None, release_days=release_days,
-        release_from=release_from, due_for_release=status == "active" and without >= release_days,
+        release_from=release_from, due_for_release=status == "active" and day >= release_from,
         released=zone["released"] if zone["released"] and zone["released"] <= day else None,
         forced=bool(zone["forced"]) and bool(zone["released"]) and zone["released"] <= day,
         window=[zone["window_from"], zone["window_to"]])
@@ -308,6 +334,28 @@ def list_zones(store, day=None, *, status: str | None = None) -> list[ZoneStatus
             status=status, choices=", ".join(STATUSES)))
     out = [status_of(store, z, day) for z in sql.zones(store)]
     return [z for z in out if status is None or z.status == status]
+
+
+def of_person(store, person: dict, day=None) -> list[dict]:
+    """The zones ``person`` (a stored person row) lives in (its unit) or was
+    checked in at (a place of the zone, in the zone's window), seen on ``day``
+    (default today), by number: the :class:`ZoneStatus` fields plus ``how``
+    (``lives`` or ``checked_in``) and ``area`` (the unit or place)."""
+    day = (parse_date(day, "--date") or today()).isoformat()
+    out = []
+    for z in sql.zones(store):
+        for a in z["areas"]:
+            if a["kind"] == "unit":
+                hit = person.get("unit") == a["unit"] and person.get("ward") == a["ward"]
+            else:
+                hit = a["place"] is not None and sql.checked_in(store, person["id"], a["place"],
+                                                                z["window_from"] + " 00:00:00",
+                                                                z["window_to"] + " 23:59:59")
+            if hit:
+                out.append({**status_of(store, z, day).as_dict(),
+                            "how": "lives" if a["kind"] == "unit" else "checked_in", "area": a["name"]})
+                break
+    return out
 
 
 # ------------------------------------------------------------------ release
@@ -330,9 +378,11 @@ def release(store, zone_text, day, *, force: bool = False) -> dict:
     st = status_of(store, zone, day)
     note = None
     if not st.due_for_release:
+        started = (dt.date.fromisoformat(day) - dt.date.fromisoformat(zone["start"])).days
         held = (_("its last case {case} (sample {sample}) is {days} days old").format(
                     case=st.last_case, sample=fmt_date(st.last_case_date), days=st.days_without_case)
-                if st.last_case else _("it started {days} days ago").format(days=st.days_without_case))
+                if st.last_case and st.last_case_date >= zone["start"]
+                else _("it started {days} days ago").format(days=started))
         reason = _("zone {zone}: {held}; rule zone.release_days asks {n} days without a new case, so it may be "
                    "released from {day}").format(zone=st.id, held=held, n=st.release_days, day=fmt_date(st.release_from))
         if not force:

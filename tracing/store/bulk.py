@@ -204,7 +204,7 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
             missing = c.execute(f"SELECT id FROM {ends} WHERE id NOT IN (SELECT id FROM persons) "
                                 "ORDER BY id LIMIT 1").fetchone()
             if missing:
-                raise NotFound(_("unknown person {missing}").format(missing=missing[0]))
+                raise NotFound(_("no person with id {id}").format(id=missing[0]))
         before = c.execute("SELECT ifnull(max(id), 0) FROM contacts").fetchone()[0]
         written = max(c.execute(
             """INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra)
@@ -342,22 +342,31 @@ def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int
     return written
 
 
-def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None) -> int:
+def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None,
+                     kept: dict | None = None) -> int:
     """Insert or update populations (``kind``, ``area``, ``population`` and
     the optional ``vaccinated``, ``elderly_vaccinated``, ``capacity``);
-    returns rows inserted or changed (by population)."""
+    returns rows inserted or changed (by population).
+
+    A criteria column a row does not give (no such column in the file, or a
+    blank cell) keeps the stored figure: ``kept`` (when given) collects
+    ``{(kind, area): [column, ...]}`` for every area whose stored figures were
+    kept that way, so the import can say so (principle 7)."""
     written = 0
     for chunk in batches(rows):
         areas = store.areas()
-        keyed = {(r["kind"], areas.population(r["kind"], r["area"])): r["population"] for r in chunk}
-        old = {}
+        canon = [(r["kind"], areas.population(r["kind"], r["area"])) for r in chunk]
+        keyed = {key: r["population"] for key, r in zip(canon, chunk)}
+        old, stored = {}, {}
         for kind in {k for k, _ in keyed}:
             areas = [a for k, a in keyed if k == kind]
             for i in range(0, len(areas), _IN):
                 part = areas[i:i + _IN]
-                old.update({(kind, a): p for a, p in store.conn.execute(
-                    f"SELECT area, population FROM populations WHERE kind = ? AND area IN ({','.join('?' * len(part))})",
-                    [kind, *part])})
+                for a, p, *crit in store.conn.execute(
+                        f"SELECT area, population, {', '.join(CRITERIA_COLUMNS)} FROM populations "
+                        f"WHERE kind = ? AND area IN ({','.join('?' * len(part))})", [kind, *part]):
+                    old[(kind, a)] = p
+                    stored[(kind, a)] = dict(zip(CRITERIA_COLUMNS, crit))
         todo = [(k, a, p) for (k, a), p in keyed.items() if old.get((k, a)) != p]
         store.conn.executemany(
             """INSERT INTO populations (kind, area, population) VALUES (?, ?, ?)
@@ -365,12 +374,17 @@ def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None) 
         _track(stats, "updated", sum(1 for k, a, _ in todo if (k, a) in old))
         _track(stats, "inserted", sum(1 for k, a, _ in todo if (k, a) not in old))
         written += len(todo)
-        for r in chunk:  # criteria columns of the level, when the file has them
+        for (kind, area), r in zip(canon, chunk):  # criteria columns of the level, when the file has them
             extras = {k: r[k] for k in CRITERIA_COLUMNS if k in r}
             if extras:
                 store.conn.execute(
                     f"UPDATE populations SET {', '.join(f'{k} = ?' for k in extras)} WHERE kind = ? AND area = ?",
-                    [*extras.values(), r["kind"], r["area"]])
+                    [*extras.values(), kind, area])
+            if kept is not None:
+                held = [k for k in CRITERIA_COLUMNS
+                        if k not in r and (stored.get((kind, area)) or {}).get(k) is not None]
+                if held:
+                    kept[(kind, area)] = held
     return written
 
 

@@ -52,6 +52,12 @@ def visitors(store, place: int, lo: str, hi: str) -> list[str]:
         (place, lo, hi))]
 
 
+def checked_in(store, person: str, place: int, lo: str, hi: str) -> bool:
+    """Whether ``person`` checked in at ``place`` between ``lo`` and ``hi`` (date-time text)."""
+    return store.conn.execute("SELECT 1 FROM checkins WHERE person = ? AND place = ? AND at BETWEEN ? AND ? LIMIT 1",
+                              (person, place, lo, hi)).fetchone() is not None
+
+
 # ---------------------------------------------------------------- zones
 def insert_zone(store, kind: str, start: str, case_id: str | None, window: tuple[str, str],
                 areas: list[dict]) -> int:
