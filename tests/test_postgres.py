@@ -134,23 +134,163 @@ def test_backup_of_a_server_database_is_a_file_that_restores_anywhere(district, 
     assert views(other) == want
     report = json.loads(invoke(url, "doctor", "--levels", "--format", "json").stdout)
     assert report["ok"] is True and "levels equal a fresh derivation" in report["notes"]
-    # restore: refused over data without --force; with it, a copy is kept first
-    invoke(url, "person", "add", "--id", "LATE", "--name", "Sau Sao Lưu")
-    refused = invoke(url, "restore", tmp_path / "b.db", ok=False)
-    assert refused.exit_code == 1 and "--force" in refused.stderr
-    restored = json.loads(invoke(url, "restore", tmp_path / "b.db", "--force", "--format", "json").stdout)
-    assert views(url) == want and invoke(url, "status", "LATE", ok=False).exit_code == 1
-    assert views(restored["kept"]) == want
 
 
-def test_backup_through_pg_dump(district, pg, tmp_path):
-    import shutil
-    if not shutil.which("pg_dump"):
-        pytest.skip("pg_dump is not on PATH")
+
+# ---------------------------------------------------------------- backup seal (issue 11 on a server)
+BACKUP_KINDS = ["logical copy", "pg_dump"]
+
+
+def _backup_name(kind: str) -> str:
+    if kind == "pg_dump":
+        import shutil
+        if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+            pytest.skip("pg_dump/pg_restore are not on PATH")
+        return "b.dump"
+    return "b.db"
+
+
+def _entries(db) -> list[tuple]:
+    from tracing.store import Store
+    store = Store.open(db)
+    try:
+        return store.audit_entries()
+    finally:
+        store.close()
+
+
+def _head(entries) -> dict:
+    """The head of a log by the rule of issue 11: last id, count, SHA-256 of the entries as JSON lines."""
+    import hashlib
+    h = hashlib.sha256()
+    for row in entries:
+        h.update(json.dumps(list(row), ensure_ascii=False).encode("utf-8") + b"\n")
+    return {"id": entries[-1][0] if entries else None, "entries": len(entries), "digest": h.hexdigest()}
+
+
+def _dump_entries(pg_server, dump: Path) -> list[tuple]:
+    """The audit log inside a pg_dump file (restored into a scratch database to read it)."""
+    url = pg_server.fresh()
+    try:
+        subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "-d", url, str(dump)], check=True)
+        return _entries(url)
+    finally:
+        pg_server.drop(url)
+
+
+@pytest.mark.parametrize("kind", BACKUP_KINDS)
+def test_a_server_backup_is_sealed_and_comes_back_without_force(district, pg, pg_server, tmp_path, kind):
     url = pg()
     invoke("unused.db", "copy", district, url)
-    out = json.loads(invoke(url, "backup", tmp_path / "b.dump", "--format", "json").stdout)
-    assert Path(out["file"]).read_bytes()[:5] == b"PGDMP"
+    want = views(url)
+    before = _entries(url)
+    out = json.loads(invoke(url, "backup", tmp_path / _backup_name(kind), "--format", "json").stdout)
+    backup = Path(out["file"])
+    assert backup.stat().st_mode & 0o777 == 0o600
+    assert backup.read_bytes()[:5] == (b"PGDMP" if kind == "pg_dump" else b"SQLit")
+    # the backup's log ends with its sealed entry: the head of every entry before it
+    logged = _dump_entries(pg_server, backup) if kind == "pg_dump" else _entries(backup)
+    seal = json.loads(logged[-1][4])
+    assert logged[-1][3] == "backup" and seal["head"] == _head(logged[:-1]) == out["audit_head"]
+    # ... and the live log holds the same seal
+    live = _entries(url)
+    assert live[:len(before)] == before
+    marks = [json.loads(e[4]) for e in live[len(before):] if e[3] == "backup"]
+    assert [(m["backup"], m["head"]) for m in marks] == [(seal["backup"], seal["head"])]
+    # a later write is undone by restoring it, without --force; the replaced database is kept, sealed
+    invoke(url, "person", "add", "--id", "LATE", "--name", "Sau Sao Lưu")
+    replaced = _entries(url)
+    restored = json.loads(invoke(url, "restore", backup, "--format", "json").stdout)
+    assert restored["forced"] is False and restored["diverged"] is None
+    assert views(url) == want and invoke(url, "status", "LATE", ok=False).exit_code == 1
+    entries = _entries(url)
+    assert entries[:-1] == logged, "the backup's log, then the restore"
+    detail = json.loads(entries[-1][4])
+    assert entries[-1][3] == "restore" and detail["from"] == str(backup) and detail["kept"] == restored["kept"]
+    assert detail["previous_head"] == _head(replaced) and detail["backup_head"] == _head(logged)
+    assert detail["forced"] is False and detail["diverged"] is None
+    # undoing the restore: the kept copy is sealed and known to the log, so no --force either
+    assert Path(restored["kept"]).stat().st_mode & 0o777 == 0o600
+    undone = json.loads(invoke(url, "restore", restored["kept"], "--format", "json").stdout)
+    assert undone["forced"] is False
+    assert json.loads(invoke(url, "person", "show", "LATE", "--format", "json").stdout)["id"] == "LATE"
+
+
+TAMPERS = ["edited", "truncated", "all rows deleted", "last 3 rows deleted", "cut and sealed again",
+           "another database"]
+
+
+def _tamper(backup: Path, tamper: str, pg_server) -> None:
+    """Change the audit log inside ``backup`` (a SQLite file or a pg_dump file) as ``tamper`` says."""
+    def change(execute):
+        if tamper == "edited":      # someone changed data and rewrote the entry that recorded it
+            execute("UPDATE audit SET actor = 'nobody' WHERE id = 2")
+        elif tamper == "truncated":
+            execute("DELETE FROM audit WHERE id <= 2")
+        elif tamper == "all rows deleted":
+            execute("DELETE FROM audit")
+        elif tamper == "last 3 rows deleted":
+            execute("DELETE FROM audit WHERE id IN (SELECT id FROM audit ORDER BY id DESC LIMIT 3)")
+        elif tamper == "cut and sealed again":  # a forger who knows the seal: the live log has no such backup
+            execute("DELETE FROM audit WHERE id IN (SELECT id FROM audit ORDER BY id DESC LIMIT 3)")
+            return "reseal"
+    if backup.suffix == ".db":
+        import sqlite3
+        conn = sqlite3.connect(backup)
+        if change(conn.execute) == "reseal":
+            from tracing.store.maintenance import seal_backup
+            seal_backup(conn, "0" * 32)
+        conn.commit()
+        conn.close()
+        return
+    url = pg_server.fresh()
+    try:
+        subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "-d", url, str(backup)], check=True)
+        from tracing.store import Store
+        store = Store.open(url)
+        try:
+            if change(lambda sql: store.conn.execute(sql)) == "reseal":
+                from tracing.store.maintenance import BACKUP_COMMAND, audit_head
+                head = audit_head(store.audit_entries())
+                store.conn.execute("INSERT INTO audit (at, actor, command, detail) VALUES (?, ?, ?, ?)",
+                                   ("2021-06-30 00:00:00", "forger", BACKUP_COMMAND,
+                                    json.dumps({"backup": "0" * 32, "head": head}, sort_keys=True)))
+        finally:
+            store.close()
+        backup.unlink()
+        subprocess.run(["pg_dump", "--format=custom", "--file", str(backup), url], check=True)
+    finally:
+        pg_server.drop(url)
+
+
+@pytest.mark.parametrize("kind", BACKUP_KINDS)
+@pytest.mark.parametrize("tamper", TAMPERS)
+def test_a_server_backup_whose_audit_log_diverges_is_refused_unless_forced(district, pg, pg_server, tmp_path,
+                                                                           kind, tamper):
+    url = pg()
+    invoke("unused.db", "copy", district, url)
+    backup = tmp_path / _backup_name(kind)
+    if tamper == "another database":  # a sealed backup, of another database
+        other = pg()
+        invoke("unused.db", "copy", district, other)
+        invoke(other, "backup", backup)
+    else:
+        invoke(url, "backup", backup)
+        _tamper(backup, tamper, pg_server)
+    invoke(url, "person", "add", "--id", "LATE", "--name", "Sau Sao Lưu")
+    before = db_digest(url)
+    refused = invoke(url, "restore", backup, ok=False)
+    assert refused.exit_code == 1 and "audit log" in refused.stderr and "--force" in refused.stderr
+    assert "Traceback" not in refused.output
+    assert db_digest(url) == before
+    assert not [f for f in os.listdir(tmp_path) if "before-restore" in f]
+    forced = invoke(url, "restore", backup, "--force")
+    assert "forced" in forced.output
+    detail = json.loads(_entries(url)[-1][4])
+    assert detail["forced"] is True
+    assert detail["diverged"]["kind"] == ("unknown" if tamper in ("another database", "cut and sealed again")
+                                          else "unsealed")
+    assert invoke(url, "status", "LATE", ok=False).exit_code == 1, "the database is the backup's content"
 
 
 # ---------------------------------------------------------------- roles

@@ -240,12 +240,16 @@ def test_scenario_queries_never_scan_the_district(long_bien):
     store = Store.open(long_bien)
     params = {"p": "BN9", "lo": "2021-05-01", "hi": "2021-05-20", "place": 1, "ward": "Thạch Bàn",
               "unit": "TDP 3", "workplace": "x", "day": "2021-05-20"}
-    queries = [sql.CONTACTS_IN_RANGE, sql.CHECKINS_OF, sql.CHECKINS_AT,
+    queries = [sql.CONTACTS_IN_RANGE, sql.CHECKINS_OF,
                sql.UNIT_RESIDENTS, sql.CASES_IN_UNIT, sql.CASES_AT_WORKPLACE, sql.FOLLOWUPS_DUE]
     for q in queries:
         steps = sql.plan_of(store, q, params)
         scans = [s for s in steps if s.startswith("SCAN")]
         assert scans in ([], ["SCAN c"]), (q, steps)  # only the cases table may be read whole
+    # who was at the case's places: one statement for many places, each through checkins_place
+    steps = sql.plan_of(store, store.checkins_at_places_sql(3), (1, "2021-05-01", "2021-05-20") * 3)
+    assert not [s for s in steps if s.startswith("SCAN") and "checkins" in s], steps
+    assert sum("checkins_place" in s for s in steps) == 3, steps
     plan = " | ".join(sql.plan_of(store, sql.PENDING_OF.format(ids="?,?"), ("P2", "P4")))
     assert "followups_person" in plan
     store.close()

@@ -53,12 +53,15 @@ def exposures(store, ids: Iterable[str], rules) -> list[tuple]:
     """Encounters of ``ids`` derived from overlapping check-ins, seen from them:
     ``(person, other, date, "venue", minutes, None, place name, "checkin")``.
     Indexed lookups only: the check-ins of ``ids`` (checkins_person), then
-    who was at each place around each stay (checkins_place)."""
+    who was at each place around each stay (checkins_place), all stays in
+    one batched lookup (:meth:`~tracing.store.Store.checkins_at_places`)."""
     out = []
-    for person, place, name, at, until in store.checkins_of_persons(ids):
-        s1, e1 = span(at, until, rules)
-        lo = (s1 - dt.timedelta(hours=LOOKBACK_HOURS)).isoformat(sep=" ")
-        for other, o_at, o_until in store.checkins_at_place(place, lo, e1.isoformat(sep=" ")):
+    stays = store.checkins_of_persons(ids)
+    spans = [span(at, until, rules) for _p, _pl, _n, at, until in stays]
+    others = store.checkins_at_places([_around(place, s1, e1) for (_p, place, _n, _a, _u), (s1, e1)
+                                       in zip(stays, spans)])
+    for (person, place, name, at, until), (s1, e1), found in zip(stays, spans, others):
+        for other, o_at, o_until in found:
             if other == person:
                 continue
             s2, e2 = span(o_at, o_until, rules)
@@ -72,16 +75,31 @@ def exposures(store, ids: Iterable[str], rules) -> list[tuple]:
     return out
 
 
+def _around(place: int, s1: dt.datetime, e1: dt.datetime) -> tuple[int, str, str]:
+    """The ``(place, lo, hi)`` lookup of the stays that can overlap ``[s1, e1]``
+    (they start at most :data:`LOOKBACK_HOURS` before it)."""
+    return place, (s1 - dt.timedelta(hours=LOOKBACK_HOURS)).isoformat(sep=" "), e1.isoformat(sep=" ")
+
+
 def overlaps(store, place: int, at: str, until: str | None, rules) -> list[tuple[str, dt.datetime, dt.datetime]]:
     """``(person, start, end)`` of every stay at ``place`` overlapping the stay
     ``[at, until]`` (the overlap's start and end), in time order."""
-    s1, e1 = span(at, until, rules)
-    lo = (s1 - dt.timedelta(hours=LOOKBACK_HOURS)).isoformat(sep=" ")
+    return overlaps_many(store, [(place, at, until)], rules)[0]
+
+
+def overlaps_many(store, stays: list[tuple[int, str, str | None]], rules) -> list[list[tuple]]:
+    """:func:`overlaps` of each ``(place, at, until)`` of ``stays``, in one
+    batched lookup (one statement per 100 stays, not one per stay)."""
+    spans = [span(at, until, rules) for _place, at, until in stays]
+    found = store.checkins_at_places([_around(place, s1, e1) for (place, _a, _u), (s1, e1) in zip(stays, spans)])
     out = []
-    for other, o_at, o_until in store.checkins_at_place(place, lo, e1.isoformat(sep=" ")):
-        s2, e2 = span(o_at, o_until, rules)
-        if max(s1, s2) < min(e1, e2):
-            out.append((other, max(s1, s2), min(e1, e2)))
+    for (s1, e1), rows in zip(spans, found):
+        mine = []
+        for other, o_at, o_until in rows:
+            s2, e2 = span(o_at, o_until, rules)
+            if max(s1, s2) < min(e1, e2):
+                mine.append((other, max(s1, s2), min(e1, e2)))
+        out.append(mine)
     return out
 
 

@@ -81,12 +81,18 @@ def backup(store, dest, *, force: bool = False) -> dict:
                            dest=dest))
     if os.path.exists(dest) and not os.path.isfile(dest):
         raise InvalidValue(_("FILE: {dest} is not a regular file").format(dest=dest))
-    if store.dialect != "sqlite":
-        from .store.copying import backup_server
-        return backup_server(store, dest)
     import secrets
 
     seal = {"backup": secrets.token_hex(16)}
+    if store.dialect != "sqlite":
+        # a server database (issue 17): the same seal, in a pg_dump or a logical copy
+        from .store.copying import backup_server
+        result = backup_server(store, dest, seal=seal)
+        if seal["head"] is not None and not seal.pop("in_live_log", False) and store.may_write():
+            with store.write(files.BACKUP_COMMAND, detail={**seal, "file": os.path.abspath(dest)}):
+                pass
+        result["audit_head"] = seal["head"]
+        return result
     result = files.backup_to(store, dest, seal=seal)
     if not store.read_only:
         # the live log remembers this backup's head: `restore` accepts without
@@ -361,34 +367,75 @@ def _doctor_server(url: str, *, levels: bool) -> dict:
             "bytes": None, "problems": problems, "notes": notes, "counts": counts}
 
 
-def _restore_server(url: str, source: str, *, force: bool) -> dict:
-    """:func:`restore` into a PostgreSQL database: the backup file's tables
-    replace the database's in ONE transaction (readers see the old or the
-    new content). A database holding data is replaced only with ``force``,
-    after a backup of it is written beside the backup file
-    (``<dbname>.before-restore-<time>.db``). The audit-log divergence check
-    of a SQLite restore is not made here."""
-    from .store import Store
-    from .store.copying import backup_server, copy_database, occupied
-    check_restorable(source)
-    src = Store.open(source)
-    dst = Store.open(url, create=True)
+def _is_pg_dump(path: str) -> bool:
     try:
+        with open(path, "rb") as f:
+            return f.read(5) == b"PGDMP"
+    except OSError:
+        return False
+
+
+def _restore_server(url: str, source: str, *, force: bool) -> dict:
+    """:func:`restore` into a PostgreSQL database, from a backup file (a
+    SQLite logical copy, or a ``pg_dump`` file restored first into a scratch
+    database): its tables replace the database's in ONE transaction (readers
+    see the old or the new content), under the write lock.
+
+    The same guarantees as a SQLite restore (issue 11): the backup must be
+    one `tracing backup` made of this database (its log ends with its sealed
+    entry, and the live log holds that entry), else it is refused unless
+    ``force`` (then recorded as forced). A database holding data is kept
+    first, under the same lock, as a sealed SQLite copy
+    ``<dbname>.before-restore-<time>.db`` beside the backup file (its seal
+    in the restore's entry, so undoing the restore needs no flag). The
+    restore's audit entry holds ``from``, ``kept``, ``kept_seal``,
+    ``previous_head``, ``backup_head``, ``forced`` and ``diverged``."""
+    import contextlib
+    import secrets
+
+    from .store import Store
+    from .store.copying import backup_server, copy_database, occupied, staged_dump
+    source = os.fspath(source)
+    if not os.path.isfile(source):
+        check_restorable(source)  # says what is wrong with it
+    with contextlib.ExitStack() as stack:
+        if _is_pg_dump(source):
+            src = stack.enter_context(staged_dump(url, source))
+        else:
+            check_restorable(source)
+            src = Store.open(source)
+            stack.callback(src.close)
+        dst = Store.open(url, create=True)
+        stack.callback(dst.close)
+        live_ok = not dst.created  # a tracing database was there: its log is the live log
+        backup_log = src.audit_entries()
+        if not force:  # refuse early, before anything is copied (checked again under the lock)
+            why = files.backup_divergence(backup_log, dst.audit_entries() if live_ok else None)
+            if why:
+                raise _diverged(source, dst.path, why)
         kept = None
         if occupied(dst):
-            name = os.path.join(os.path.dirname(os.path.abspath(source)), url.rstrip("/").rsplit("/", 1)[-1] or "tracing")
+            name = os.path.join(os.path.dirname(os.path.abspath(source)),
+                                url.rstrip("/").rsplit("/", 1)[-1] or "tracing")
             kept = _kept_name(name)
-            if not force:
-                raise Conflict(f"{dst.path} already holds data: add --force to replace it "
-                               f"(a copy of it is kept first, as {kept})")
-        # the copy of the replaced content is taken inside the restore's own
-        # transaction, under the write lock: a write that printed success
-        # before is in it, one queued behind lands on the restored database
-        copy_database(src, dst, replace=True, label="restore",
-                      before=(lambda store: backup_server(store, kept)) if kept else None)
+        outcome = {"forced": False, "diverged": None}
+
+        def decide(store):
+            # under the destination's write lock, before anything changes
+            live_log = store.audit_entries() if live_ok else None
+            why = files.backup_divergence(backup_log, live_log)
+            if why and not force:
+                raise _diverged(source, store.path, why)
+            outcome.update(forced=bool(why), diverged=why)
+            kept_seal = {}
+            if kept:
+                kept_seal = {"backup": secrets.token_hex(16)}
+                backup_server(store, kept, seal=kept_seal)
+            store.note(**{"from": os.path.abspath(source), "kept": kept, "kept_seal": kept_seal,
+                          "forced": bool(why), "diverged": why,
+                          "previous_head": files.audit_head(live_log) if live_log is not None else None,
+                          "backup_head": files.audit_head(backup_log)})
+
+        copy_database(src, dst, replace=True, label="restore", before=decide)
         counts, schema, path = dst.counts(), dst.schema_version(), dst.path
-    finally:
-        src.close()
-        dst.close()
-    return {"file": path, "from": source, "kept": kept, "schema": schema, "counts": counts,
-            "forced": False, "diverged": None}
+    return {"file": path, "from": source, "kept": kept, "schema": schema, "counts": counts, **outcome}

@@ -336,8 +336,10 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
         what = f" ({r['setting']})" if r["setting"] else ""  # English (JSON); shown via reason_lines
         if r["date"]:  # an undated contact is no evidence dated in the window: it does not score
             events.setdefault(r["other"], []).append((r["date"], "contact", {"date": r["date"], "what": what}))
-    for mine in sql.checkins_of(store, case_id, lo + " 00:00:00", hi + " 23:59:59"):
-        for other, start, _end in checkins.overlaps(store, mine["place"], mine["at"], mine["until"], rules):
+    visits = sql.checkins_of(store, case_id, lo + " 00:00:00", hi + " 23:59:59")
+    met = checkins.overlaps_many(store, [(v["place"], v["at"], v["until"]) for v in visits], rules)
+    for mine, found in zip(visits, met):
+        for other, start, _end in found:
             day = start.date().isoformat()
             if other != case_id and lo <= day <= hi:
                 events.setdefault(other, []).append(
@@ -446,9 +448,9 @@ def zone(store, case_id: str) -> dict:
     for name in named:
         places.setdefault(name, known.get(name))
     visitors = set()
-    for place in places.values():
-        if place is not None:
-            visitors |= {r["person"] for r in sql.checkins_at(store, place, lo + " 00:00:00", hi + " 23:59:59")}
+    spans = [(place, lo + " 00:00:00", hi + " 23:59:59") for place in places.values() if place is not None]
+    for found in store.checkins_at_places(spans):  # one lookup for every place, not one per place
+        visitors |= {person for person, _at, _until in found}
     to_test |= visitors
     to_test -= set(store.cases(to_test))  # cases are in treatment, not to be tested
     return {"units": units, "places": sorted(places), "to_test": sorted(to_test), "window": [lo, hi],

@@ -41,6 +41,7 @@ PERSON_FIELDS = (
 CASE_FIELDS = ("person", "confirmed", "onset", "isolated", "unknown_source", "prior_level", "tier", "extra",
                "found_by", "isolated_given", "unknown_given")
 BATCH = 500  # ids per IN (...) / temp-table batch
+SPAN_BATCH = 100  # (place, from, to) spans per statement of checkins_at_places (< SQLite's 500 compound terms)
 
 
 def _now() -> str:
@@ -603,6 +604,27 @@ class Store:
             "SELECT person, at, until FROM checkins WHERE place = ? AND at BETWEEN ? AND ? ORDER BY at, person",
             (place, lo, hi)).fetchall()
 
+    def checkins_at_places(self, spans: list[tuple[int, str, str]]) -> list[list[tuple]]:
+        """For each ``(place, lo, hi)`` of ``spans``, the ``(person, at, until)``
+        of check-ins at that place starting in ``[lo, hi]`` (index
+        checkins_place), each list in the order of :meth:`checkins_at_place`.
+        One statement per :data:`SPAN_BATCH` spans, not one per span: on a
+        server every statement is a round trip."""
+        out: list[list[tuple]] = [[] for _ in spans]
+        for first in range(0, len(spans), SPAN_BATCH):
+            part = spans[first:first + SPAN_BATCH]
+            params = [v for span in part for v in span]
+            for k, person, at, until in self.conn.execute(self.checkins_at_places_sql(len(part)), params):
+                out[first + k].append((person, at, until))
+        return out
+
+    @staticmethod
+    def checkins_at_places_sql(n: int) -> str:
+        """The statement of :meth:`checkins_at_places` for ``n`` spans (``3 * n`` parameters)."""
+        return " UNION ALL ".join(
+            f"SELECT {k} AS k, person, at, until FROM checkins WHERE place = ? AND at BETWEEN ? AND ?"
+            for k in range(n)) + " ORDER BY k, at, person"
+
     def person_checkins(self, person_id: str) -> list[dict]:
         return self.query(
             """SELECT c.at, c.until, p.name AS place, p.ward, p.unit FROM checkins c
@@ -751,6 +773,15 @@ class Store:
         self._rules = None
 
     # ------------------------------------------------------------ audit
+    def audit_entries(self) -> list[tuple]:
+        """Every audit entry ``(id, at, actor, command, detail)`` in id order
+        (what a backup's seal hashes, :func:`tracing.store.maintenance.audit_head`)."""
+        return [tuple(r) for r in self.conn.execute("SELECT id, at, actor, command, detail FROM audit ORDER BY id")]
+
+    def may_write(self) -> bool:
+        """Can this store be written (not a read-only medium)?"""
+        return not self.read_only
+
     def audit_log(self, limit: int = 50) -> list[dict]:
         return self.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
 

@@ -165,12 +165,22 @@ def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
     return written
 
 
-def backup_server(store, dest) -> dict:
+def backup_server(store, dest, *, seal: dict | None = None) -> dict:
     """A backup of a PostgreSQL store: ``pg_dump``'s custom format when
     ``dest`` ends in ``.dump`` and ``pg_dump`` is installed, else a logical
     copy into a new SQLite file (one snapshot; `tracing restore FILE` or
     `tracing copy FILE postgresql://…` bring it back). Written beside
     ``dest``, private (0600), then renamed over it.
+
+    ``seal`` (``{"backup": nonce}``, issue 11): the backup's audit log ends
+    with its sealed ``backup`` entry, the head (last id, count, SHA-256) of
+    every entry before it, set as ``seal["head"]``. A logical copy is sealed
+    in the file (:func:`~tracing.store.maintenance.seal_backup`; the caller
+    writes the same entry into the live log). For ``pg_dump`` the entry is
+    written into the live log first, under the write lock, which is held
+    until a snapshot is exported for ``pg_dump --snapshot``: the dump's log
+    ends with that entry (``seal["in_live_log"]``). A user who may not write
+    (supervisor role) gets an unsealed dump (``seal["head"]`` None).
     Returns ``{"file", "bytes", "pages", "counts"}``."""
     import os
     import shutil
@@ -186,8 +196,9 @@ def backup_server(store, dest) -> dict:
         if dest.endswith(".dump") and shutil.which("pg_dump"):
             fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
-            done = subprocess.run(["pg_dump", "--format=custom", "--file", tmp, store.url],
-                                  capture_output=True, text=True)
+            with _dump_snapshot(store, seal, dest) as snapshot_id:
+                done = subprocess.run(["pg_dump", "--format=custom", f"--snapshot={snapshot_id}", "--file", tmp,
+                                       store.url], capture_output=True, text=True)
             if done.returncode != 0:
                 raise DatabaseError(f"pg_dump failed: {done.stderr.strip()[-500:]}; {dest} was not written")
             counts, pages = store.counts(), None
@@ -195,6 +206,9 @@ def backup_server(store, dest) -> dict:
             copy = Store.open(tmp, create=True)
             try:
                 copy_database(store, copy, replace=True, label="backup")
+                if seal is not None:
+                    from .maintenance import seal_backup
+                    seal["head"] = seal_backup(copy.conn, seal["backup"])
                 counts = copy.counts()
                 pages = copy.conn.execute("PRAGMA page_count").fetchone()[0]
                 copy.conn.execute("PRAGMA journal_mode = DELETE")
@@ -207,6 +221,79 @@ def backup_server(store, dest) -> dict:
                 os.remove(p)
         raise
     return {"file": dest, "pages": pages, "bytes": os.path.getsize(dest), "counts": counts}
+
+
+@contextlib.contextmanager
+def _dump_snapshot(store, seal: dict | None, dest: str) -> Iterator[str]:
+    """An exported snapshot of ``store`` for ``pg_dump --snapshot`` (kept
+    open while the ``with`` runs). With ``seal``, the sealed backup entry is
+    committed to the live log first and the write lock (a session-level
+    hold of the lock every write takes) is kept until the snapshot exists,
+    so no write can land between the entry and the snapshot."""
+    from .maintenance import BACKUP_COMMAND, audit_head
+    from .postgres import WRITE_LOCK, Connection
+    raw = store.conn.raw
+    sealing = seal is not None and store.may_write()
+    if seal is not None and not sealing:
+        seal["head"] = None
+    reader = Connection(store.url)
+    try:
+        if sealing:
+            raw.execute("SELECT pg_advisory_lock(%s)", (WRITE_LOCK,))
+        try:
+            if sealing:
+                with store.write(BACKUP_COMMAND, detail={"backup": seal["backup"], "file": dest}):
+                    seal["head"] = audit_head(store.audit_entries())
+                    store.note(head=seal["head"])
+                seal["in_live_log"] = True
+            reader.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            snapshot_id = reader.raw.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        finally:
+            if sealing:
+                raw.execute("SELECT pg_advisory_unlock(%s)", (WRITE_LOCK,))
+        yield snapshot_id
+    finally:
+        reader.close()
+
+
+@contextlib.contextmanager
+def staged_dump(url: str, dump: str) -> Iterator:
+    """The ``pg_dump`` file ``dump`` restored (``pg_restore``) into a new
+    scratch database on the server of ``url``, opened as a store (an older
+    schema upgraded); the scratch database is dropped afterwards. Raises
+    :class:`~tracing.errors.DatabaseError` when ``pg_restore`` is missing or
+    fails, or the user may not create a database."""
+    import os
+    import secrets
+    import shutil
+    import subprocess
+
+    from ..errors import DatabaseError
+    from ..i18n import _
+    from . import Store
+    from .postgres import _create_database, _dbname, _psycopg, _quote_ident, _with_dbname, display
+    if not shutil.which("pg_restore"):
+        raise DatabaseError(_("{file} is a pg_dump file and pg_restore is not installed: nothing was "
+                              "restored").format(file=dump))
+    scratch = f"{_dbname(url)[:30]}_restore_{os.getpid()}_{secrets.token_hex(3)}"
+    scratch_url = _with_dbname(url, scratch)
+    _create_database(scratch_url)
+    store = None
+    try:
+        done = subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
+                               "--dbname", scratch_url, dump], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise DatabaseError(_("{file} cannot be read by pg_restore ({error}): nothing was restored into "
+                                  "{db}").format(file=dump, error=done.stderr.strip()[-300:], db=display(url)))
+        store = Store.open(scratch_url)
+        yield store
+    finally:
+        if store is not None:
+            store.close()
+        psycopg = _psycopg()
+        with contextlib.suppress(psycopg.Error), \
+                psycopg.connect(_with_dbname(url, "postgres"), autocommit=True, connect_timeout=15) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {_quote_ident(scratch)} WITH (FORCE)")
 
 
 def _merge_table(src, dst, table: str, cols: list[str], key: str | None, new_keys: dict) -> int:

@@ -280,6 +280,11 @@ class PgStore(_from_store()):
     # ------------------------------------------------------------ schema
     def _meta(self) -> dict[str, str]:
         raw = self.conn.raw
+        if not self.conn.in_transaction:  # one round trip: a missing table is an error that aborts nothing here
+            try:
+                return dict(raw.execute(f"SELECT key, value FROM {META}").fetchall())
+            except self.conn._psycopg.errors.UndefinedTable:
+                return {}
         if raw.execute("SELECT to_regclass(%s)", (META,)).fetchone()[0] is None:
             return {}
         return dict(raw.execute(f"SELECT key, value FROM {META}").fetchall())
@@ -428,10 +433,14 @@ class PgStore(_from_store()):
                                 "CREATEROLE right") from None
         return rights
 
+    def may_write(self) -> bool:
+        """May this database user write (not the supervisor role)?"""
+        return bool(self.conn.raw.execute("SELECT has_table_privilege('audit', 'INSERT')").fetchone()[0])
+
     # ------------------------------------------------------------ transactions
     def _begin(self) -> None:
-        self.conn.execute("BEGIN")
-        self.conn.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+        # one round trip (two statements without parameters go as one simple query)
+        self.conn._run(f"BEGIN; SELECT pg_advisory_xact_lock({int(WRITE_LOCK)})", None)
 
     def _actor(self) -> str:
         """The database user (the identity the server checked), with the

@@ -43,10 +43,6 @@ CHECKINS_OF = """
      WHERE c.person = :p AND c.at BETWEEN :lo AND :hi
      ORDER BY c.at, p.name"""
 
-CHECKINS_AT = """
-    SELECT person, at, until FROM checkins
-     WHERE place = :place AND at BETWEEN :lo AND :hi"""
-
 UNIT_RESIDENTS = """
     SELECT id, address, workplace FROM persons WHERE ward IS :ward AND unit = :unit"""
 
@@ -93,10 +89,6 @@ def contacts_in_range(store, person: str, lo: str, hi: str) -> list[dict]:
 def checkins_of(store, person: str, lo: str, hi: str) -> list[dict]:
     """Check-ins of ``person`` starting in ``[lo, hi]`` (date-time text)."""
     return _rows(store, CHECKINS_OF, {"p": person, "lo": lo, "hi": hi})
-
-
-def checkins_at(store, place: int, lo: str, hi: str) -> list[dict]:
-    return _rows(store, CHECKINS_AT, {"place": place, "lo": lo, "hi": hi})
 
 
 def unit_residents(store, ward: str, unit: str) -> list[dict]:
