@@ -12,9 +12,19 @@
    memory is not in it): confirm (PA1, dry run), PA2 candidates (dry run),
    status, tree, clusters, report.
 
+The runs of the two stores alternate (SQLite, PostgreSQL, SQLite, …) so
+that a change of the machine's load hits both alike. When the server runs
+on this machine and its postmaster is readable (``/proc``), the CPU the
+server spent for each command is measured too: a backend's CPU is added to
+the postmaster's ``cutime + cstime`` when it exits, so the difference
+before/after a command is that command's server CPU (plus any autovacuum
+worker that ended meanwhile). Client + server CPU beside SQLite's CPU is the
+comparison the load of a shared machine does not move.
+
 Prints one table (Markdown) with the ratio PostgreSQL / SQLite; ``--json
 FILE`` writes the figures. Targets (issue 17): interactive commands within
 2x their SQLite time, clusters and report within 3 s at 100k.
+``--reuse`` keeps a database ``bench_<scale>`` already on the server (no copy).
 """
 
 from __future__ import annotations
@@ -46,6 +56,33 @@ def _url_of(server: str, name: str) -> str:
     return urlunsplit(urlsplit(server)._replace(path="/" + name))
 
 
+def _postmaster_stat(admin) -> str | None:
+    """``/proc/<postmaster>/stat`` of the server ``admin`` is connected to, when it runs here."""
+    try:
+        data_dir = admin.execute("SHOW data_directory").fetchone()[0]
+        with open(os.path.join(data_dir, "postmaster.pid")) as f:
+            pid = int(f.readline())
+        path = f"/proc/{pid}/stat"
+        open(path).close()
+        return path
+    except Exception:  # noqa: BLE001 - another machine, or not readable: no server CPU column
+        return None
+
+
+def _reaped_cpu(stat: str | None) -> float:
+    """CPU seconds of the postmaster's children that have exited (cutime + cstime)."""
+    if stat is None:
+        return 0.0
+    with open(stat) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def _median(values):
+    values = sorted(values)
+    return values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("server", help="postgresql:// address of a database whose user may CREATE DATABASE")
@@ -53,6 +90,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--json")
+    ap.add_argument("--reuse", action="store_true", help="keep bench_<scale> on the server when it is there")
     args = ap.parse_args(argv)
 
     import psycopg
@@ -72,12 +110,18 @@ def main(argv=None) -> int:
 
     name = f"bench_{args.scale}"
     pg = _url_of(args.server, name)
-    with psycopg.connect(args.server, autocommit=True) as admin:
+    admin = psycopg.connect(args.server, autocommit=True)
+    stat = _postmaster_stat(admin)
+    there = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    t_copy = p_copy = None
+    if not (args.reuse and there):
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
-    t_copy, p_copy, _, c_copy = common.run_process(_cmd(lite, "copy", lite, pg), env)
-    with psycopg.connect(pg, autocommit=True) as c:
-        c.execute("VACUUM ANALYZE")  # what a server's autovacuum does after a bulk load
+        print(f"copying into {pg} (load {common.load()})", file=sys.stderr)
+        t_copy, p_copy, _, c_copy = common.run_process(_cmd(lite, "copy", lite, pg), env)
+        with psycopg.connect(pg, autocommit=True) as c:
+            c.execute("VACUUM ANALYZE")  # what a server's autovacuum does after a bulk load
+    admin.close()
 
     from bench_scenarios import pick_f1, pick_pa2
     from tracing.store import Store
@@ -97,42 +141,56 @@ def main(argv=None) -> int:
         ("clusters", ["clusters", "--format", "json"]),
         ("report", ["report", "--format", "json"]),
     ]
+    import time
     rows = []
     for step, cmd in steps:
-        figures = {}
+        runs = {"sqlite": [], "postgresql": []}
         outputs = {}
-        for store_name, db in (("sqlite", lite), ("postgresql", pg)):
-            t, p, out, c = common.median_process(_cmd(db, *cmd), env, args.repeat)
-            figures[store_name] = (t, c, p)
-            outputs[store_name] = out
+        loads = []
+        for _ in range(args.repeat):  # alternate the stores: a change of load hits both
+            for store_name, db in (("sqlite", lite), ("postgresql", pg)):
+                before = _reaped_cpu(stat)
+                t, p, out, c = common.run_process(_cmd(db, *cmd), env)
+                server = 0.0
+                if store_name == "postgresql" and stat:
+                    time.sleep(0.2)  # the postmaster reaps the backend on SIGCHLD
+                    server = _reaped_cpu(stat) - before
+                runs[store_name].append((t, c, p, server))
+                outputs[store_name] = out
+            loads.append(os.getloadavg()[0])
+        figures = {k: (_median([r[0] for r in v]), _median([r[1] for r in v]), max(r[2] for r in v),
+                       _median([r[3] for r in v])) for k, v in runs.items()}
         same = outputs["sqlite"] == outputs["postgresql"]
-        rows.append((step, figures, same))
+        rows.append((step, figures, same, _median(loads)))
         print(f"  {step}: sqlite {figures['sqlite'][0]:.3f} s, postgresql {figures['postgresql'][0]:.3f} s"
-              f"{'' if same else ' (OUTPUT DIFFERS)'}", file=sys.stderr)
+              f"{'' if same else ' (OUTPUT DIFFERS)'} (load {_median(loads):.1f})", file=sys.stderr)
 
     info = common.machine()
     print(f"scale {args.scale}: {counts['persons']:,} persons, {counts['contacts']:,} contacts, "
           f"{counts['checkins']:,} check-ins, {counts['cases']:,} cases, {counts['levels']:,} traced")
     print(f"machine: {info['nproc']} cores, {info['cpu']}, {info['memory']} RAM; load average {common.load()}; "
           f"median of {args.repeat}; PostgreSQL on the same machine (127.0.0.1)")
-    print(f"copy SQLite -> PostgreSQL: {t_copy:.1f} s (client peak {p_copy:.0f} MB)")
+    if t_copy is not None:
+        print(f"copy SQLite -> PostgreSQL: {t_copy:.1f} s (client peak {p_copy:.0f} MB)")
     print()
-    print("| step | SQLite s | PostgreSQL s | ratio | SQLite CPU s | PG client CPU s | SQLite peak MB | "
-          "PG client peak MB | same output | target |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for step, fig, same in rows:
-        (ts, cs, ps), (tp, cp, pp) = fig["sqlite"], fig["postgresql"]
+    print("| step | load | SQLite s | PostgreSQL s | ratio | SQLite CPU s | PG client CPU s | PG server CPU s | "
+          "CPU ratio (client+server) | SQLite peak MB | PG client peak MB | same output | target |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for step, fig, same, ld in rows:
+        (ts, cs, ps, _), (tp, cp, pp, sp) = fig["sqlite"], fig["postgresql"]
         if step in INTERACTIVE:
             target = "<= 2x " + ("ok" if tp <= 2 * ts else "MISSED")
         else:
             target = "<= 3 s " + ("ok" if tp <= 3 else "MISSED")
-        print(f"| {step} | {ts:.3f} | {tp:.3f} | {tp / ts:.2f}x | {cs:.2f} | {cp:.2f} | {ps:.0f} | {pp:.0f} | "
-              f"{'yes' if same else 'NO'} | {target} |")
+        server = f"{sp:.2f}" if stat else "-"
+        cpu_ratio = f"{(cp + sp) / cs:.2f}x" if stat and cs else "-"
+        print(f"| {step} | {ld:.1f} | {ts:.3f} | {tp:.3f} | {tp / ts:.2f}x | {cs:.2f} | {cp:.2f} | {server} | "
+              f"{cpu_ratio} | {ps:.0f} | {pp:.0f} | {'yes' if same else 'NO'} | {target} |")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"scale": args.scale, "counts": counts, "copy_seconds": t_copy,
-                       "steps": {s: {k: list(v) for k, v in fig.items()} | {"same": same}
-                                 for s, fig, same in rows}}, f, indent=1)
+                       "steps": {s: {k: list(v) for k, v in fig.items()} | {"same": same, "load": ld}
+                                 for s, fig, same, ld in rows}}, f, indent=1)
     return 0
 
 
