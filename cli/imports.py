@@ -123,10 +123,25 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     for field, n in summary["kept_as_attributes"].items():
         note(_("{n} values of {field} kept as text in the attribute {field}_text (e.g. age bands, free text)")
              .format(n=n, field=field))
+    t = summary["trimmed"]
+    if t["cells"]:
+        note(_("{n} cells trimmed of stray spaces (ids, dates, names, enumerated fields; extra attributes are kept "
+               "as written), e.g. line {line}, {field} '{value}'").format(
+                   n=t["cells"], line=t["example"]["line"], field=t["example"]["field"], value=t["example"]["value"]))
     d = summary["duplicates"]
-    if d["identical"] or d["merged"]:
+    if (d["identical"] or d["merged"]) and kind in ("persons", "cases"):
         note(_("Same id twice in the file: {identical} identical rows kept once, {merged} rows merged into the "
                "row of their id (flagged for `tracing check`)").format(identical=d["identical"], merged=d["merged"]))
+    elif d["identical"] or d["merged"]:
+        note(_("Same record twice in the file ({key}): {identical} identical rows kept once, {merged} rows with "
+               "other values merged into it, every distinct value kept").format(
+                   key=_(DUPLICATE_KEYS[kind]), identical=d["identical"], merged=d["merged"]))
+    if d["lines"]:
+        more = d["identical"] + d["merged"] - len(d["lines"])
+        note(_("Repeated rows: {rows}").format(rows="; ".join(
+            _("line {line} = line {first} ({key}, {how})").format(
+                line=line, first=first, key=key, how=_(REPEAT_WORDS[how])) for key, first, line, how in d["lines"][:10])
+            + (" " + _("… and {n} more").format(n=more + len(d["lines"][10:])) if more + len(d["lines"][10:]) > 0 else "")))
     src = summary.get("sources")
     if src:
         note(_("Sources: {links} infection links, {persons} persons who are not cases (ids matching no row), "
@@ -178,6 +193,12 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     if summary["levels_changed"]:
         click.echo(_("levels changed: {n}").format(n=summary["levels_changed"]))
 
+
+#: what makes two rows of a file one record, per import kind
+DUPLICATE_KEYS = {"contacts": N_("same two persons, date, setting and place"),
+                  "checkins": N_("same person, place and time"), "populations": N_("same area")}
+#: how a repeated row was taken
+REPEAT_WORDS = {"identical": N_("identical"), "merge": N_("merged")}
 
 #: what an import writes, for people
 TABLE_WORDS = {"persons": N_("persons"), "contacts": N_("contacts"), "cases": N_("cases"), "checkins": N_("checkins"),

@@ -76,6 +76,7 @@ PROGRESS_EVERY = 2000
 _FLAGS = {"--date": "confirmed", "--onset": "onset", "--isolated": "isolated", "--source": "source",
           "--unknown-source": "unknown_source", "--at": "at", "--until": "until"}
 _CASE_FIELDS = ("id", "confirmed", "onset", "isolated", "source", "unknown_source", "found_by")
+_CASE_FIELDS_SET = frozenset(_CASE_FIELDS) - {"id"}
 SOFT_FIELDS = ("age", "birth_year", "sex", "vaccinated", "recovered")
 """Person fields whose unreadable values are kept as ``FIELD_text`` attributes
 (age bands ``50s``, free-text vaccination ``yes (2 doses)``) instead of
@@ -139,19 +140,36 @@ def _blank(value, na) -> bool:
     return not text or text.lower() in na
 
 
-def _fields(row: dict, na) -> dict:
+def _fields(row: dict, na, trims: list | None = None) -> dict:
+    """The mapped cells of ``row``, NA words and blanks as None; the fields
+    whose cells have stray spaces around them (the cleaners trim them) are
+    appended to ``trims`` so the import can count them."""
     out = {}
+    longest = _longest(na)
     for k, v in row.items():  # _blank inlined: this runs for every cell of a file
         if k == "extra":
             continue
         if v.__class__ is str:
-            text = v.strip()
-            out[k] = None if not text or text.lower() in na else v
+            text = v.strip()  # only a cell as short as an NA word is looked up (lower() of every cell cost 0.3 s / 100k rows)
+            if not text or (len(text) <= longest and text.lower() in na):
+                out[k] = None
+                continue
+            out[k] = v
+            if len(text) != len(v) and trims is not None:
+                trims.append(k)
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
             out[k] = None if _text(v) in na else v  # --na -1 also for numbers of XLSX and JSON
         else:
             out[k] = v
     return out
+
+
+def _longest(na, _cache={}) -> int:
+    """Length of the longest NA word of ``na`` (remembered per set)."""
+    n = _cache.get(na)
+    if n is None:
+        n = _cache[na] = max(map(len, na), default=0)
+    return n
 
 
 def _extra(row: dict, na) -> dict:
@@ -163,7 +181,7 @@ def _extra(row: dict, na) -> dict:
             v = v.isoformat()
         elif isinstance(v, float) and v.is_integer():
             v = int(v)
-        out[k] = refuse_controls(v.strip(), k, multiline=True) if isinstance(v, str) else v
+        out[k] = refuse_controls(v, k, multiline=True) if isinstance(v, str) else v  # byte-exact: never trimmed
     return out
 
 
@@ -182,7 +200,10 @@ def _person(fields: dict, prefix, kept: dict | None = None) -> dict:
     :data:`SOFT_FIELDS` are moved to ``kept`` (``{FIELD_text: raw}``) instead
     of raising."""
     as_of = _recorded_on(fields)
-    fields = {k: fields.get(k) for k in fields if k not in _CASE_FIELDS or k == "id"}
+    if as_of is not None or not _CASE_FIELDS_SET.isdisjoint(fields):
+        fields = {k: v for k, v in fields.items() if k not in _CASE_FIELDS or k == "id"}
+    else:  # a persons file: no case field to drop (the comprehension cost 0.5 s per 100k rows)
+        fields = dict(fields)
     if fields.get("id") is None:
         raise InvalidValue(_("id: an id is required"))
     fields["id"] = check_id(with_prefix(fields["id"], prefix))
@@ -304,6 +325,8 @@ def parse_share(value, field: str) -> float:
 
 
 _MISS = object()
+_FILE_FIELD = {"a": "from", "b": "to"}
+_FILE_FIELD.update((k, k) for k in ("date", "setting", "place", "minutes", "masked"))
 MEMO_LIMIT = 200_000
 """Distinct raw values remembered per column by the fast contact cleaner."""
 
@@ -327,6 +350,8 @@ class ContactCleaner:
         self.na = na
         self.prefix = prefix
         self.line = 0
+        self.trims: list[str] = []
+        self._spaced: set = set()  # (field, raw cell) of cells with stray spaces around them
         dates = dates or DateOrders("")
         self._memo = {k: {} for k in ("a", "b", "date", "setting", "place", "minutes", "masked")}
         blank = lambda v: None if _blank(v, na) else v  # noqa: E731
@@ -356,6 +381,8 @@ class ContactCleaner:
             return self._parse[key](raw)
         if value is _MISS:
             value = self._parse[key](raw)
+            if raw.__class__ is str and len(raw.strip()) not in (0, len(raw)):
+                self._spaced.add((key, raw))
             if len(memo) >= MEMO_LIMIT:
                 memo.clear()
             memo[raw] = value
@@ -367,6 +394,9 @@ class ContactCleaner:
                "place": row.get("place"), "minutes": row.get("minutes"), "masked": row.get("masked")}
         try:
             out = {k: self._value(k, v) for k, v in raw.items()}
+            if self._spaced:  # only files with such cells pay for the look-ups
+                spaced = self._spaced
+                self.trims.extend(_FILE_FIELD[k] for k, v in raw.items() if (k, v) in spaced)
             if out["a"] == out["b"]:
                 raise InvalidValue(_("same person"))
         except InvalidValue:
@@ -376,6 +406,7 @@ class ContactCleaner:
             fields["b"] = with_prefix(fields["b"], self.prefix)
             return clean_contact(fields)  # raises the cleaner's own message
         out["extra"] = extra or None
+        out["line"] = line
         return out
 
 
@@ -498,6 +529,7 @@ class _Importer:
         self.dates = dates
         dates.headers = dict(table.mapping)
         self.rows = 0
+        self.line = 0
         self.rejects = _Rejects(table)
         self.warnings: list[str] = []
         #: populations: {(kind, area): [criteria columns whose stored figure was kept]}
@@ -510,6 +542,7 @@ class _Importer:
                       "cases": {"touched": self.touched, "changed_cases": self.changed_cases},
                       "checkins": {}, "populations": {}}
         self.kept: dict[str, int] = {}
+        self.trims: dict = {"cells": 0, "example": None}
         self.duplicates = {"identical": 0, "merged": 0, "sources_added": 0, "lines": []}
         self.merged_ids: dict[str, list[int]] = {}
         self.sources = None
@@ -536,11 +569,15 @@ class _Importer:
             self.rows += 1
             if self.progress is not None and self.rows % PROGRESS_EVERY == 0:
                 self.progress(self.table.position, self.table.size_hint)
+            self.line = line
+            trims: list = []
             try:
-                value = clean(self._dates(_fields(row, self.na), line), row)
+                value = clean(self._dates(_fields(row, self.na, trims), line), row)
             except InvalidValue as exc:
                 self.reject(line, row, exc)
                 continue
+            if trims:
+                self.trimmed(line, row, trims)
             yield line, row, value
         if self.progress is not None:
             self.progress(self.table.size_hint or self.table.position, self.table.size_hint)
@@ -551,12 +588,22 @@ class _Importer:
             error = exc
         elif named and str(exc).startswith(f"{named}: "):
             error = RowError(self.path, line, named, str(exc)[len(named) + 2:])
+        elif named:
+            error = RowError(self.path, line, named, str(exc))
         else:
             field, reason = split_reason(str(exc))
             error = RowError(self.path, line, field, reason)
         if not self.skip:
             raise error
         self.rejects.add(line, row, error)
+
+    def trimmed(self, line: int, row: dict, fields: list[str]) -> None:
+        """Count cells of ``fields`` on ``line`` whose stray spaces the cleaners
+        trim (ids, dates, enumerated and text fields; extra attributes are
+        never trimmed), keeping the first as an example."""
+        self.trims["cells"] += len(fields)
+        if self.trims["example"] is None:
+            self.trims["example"] = {"line": line, "field": fields[0], "value": _text(row.get(fields[0]))}
 
     def warn(self, text: str) -> None:
         self.n_warnings += 1
@@ -587,6 +634,15 @@ class _Importer:
                         self.warn(f"line {line}: {pid} has {label} {value} like {other} ({name or 'no name'}); "
                                   "same person? see `tracing person duplicates`")
 
+    def repeated(self, key: str, first: int, line: int, how: str) -> None:
+        """Count a row that repeats the record of line ``first``: ``identical``
+        (kept once), ``merge``/``merged`` (values added to that record) or
+        ``sources`` (only more sources); the first 20 are listed with lines."""
+        how = {"merge": "merged"}.get(how, how)
+        self.duplicates[{"sources": "sources_added"}.get(how, how)] += 1
+        if how != "sources" and len(self.duplicates["lines"]) < 20:
+            self.duplicates["lines"].append([key, first, line, "merge" if how == "merged" else how])
+
     def same_id(self, seen: dict, key: str, line: int, row: dict, value: dict) -> str:
         """The second row of an id: ``"new"`` (first time), ``"identical"``
         (dropped), ``"merge"``; a conflict raises (or rejects this later row)."""
@@ -600,9 +656,7 @@ class _Importer:
                 "{id} is also on line {other} with another {field} ('{there}' there, '{here}' here)").format(
                     id=key, other=first[0], field=field, there=_short(_value_of(first[1], field)),
                     here=_short(_value_of(value, field))))
-        self.duplicates[{"identical": "identical", "merge": "merged", "sources": "sources_added"}[how]] += 1
-        if how != "sources" and len(self.duplicates["lines"]) < 20:
-            self.duplicates["lines"].append([key, first[0], line, how])
+        self.repeated(key, first[0], line, how)
         if how == "merge":
             self.merged_ids.setdefault(key, [first[0]]).append(line)
         if how != "identical":
@@ -685,8 +739,12 @@ class _Importer:
                 try:
                     out = fast(row, _extra(row, self.na) if row["extra"] else None, line)
                 except InvalidValue as exc:
+                    fast.trims.clear()
                     self.reject(line, row, exc)
                     continue
+                if fast.trims:
+                    self.trimmed(line, row, fast.trims)
+                    fast.trims.clear()
                 if new_ids is not None:
                     new_ids.update((out["a"], out["b"]))
                 yield out
@@ -695,11 +753,46 @@ class _Importer:
 
         bulk.bulk_contacts(self.store, rows(), stats=self.stats["contacts"])
         self.stats["persons"]["inserted"] = self.stats["contacts"].pop("persons_created", 0)
+        for (a, b, date, setting, place), first, line, how, field in self.stats["contacts"].pop("repeats", ()):
+            key = f"{a}–{b}" + (f" {date}" if date else "") + (f" {setting}" if setting else "") \
+                + (f" {place}" if place else "")
+            if how == "conflict":
+                error = RowError(self.path, line, field, _(
+                    "contact {key} is also on line {other} with another {field}").format(
+                        key=key, other=first, field=field))
+                self.reject(line, {"from": a, "to": b, "date": date, "setting": setting or None,
+                                   "place": place or None}, error)
+                continue
+            self.repeated(key, first, line, how)
+
+    def once(self, seen: dict, key: tuple, shown: str, line: int, value: dict) -> bool:
+        """Whether the row of ``line`` repeats an earlier row of the same
+        record ``key``: identical values are kept once (counted, True); other
+        values raise a :class:`RowError` naming both lines (the later row is
+        rejected with ``--skip-invalid``). Check-ins and populations."""
+        first = seen.get(key)
+        if first is None:
+            seen[key] = (line, value)
+            return False
+        for field in dict.fromkeys([*first[1], *value]):
+            if first[1].get(field) != value.get(field):
+                raise InvalidValue(_("{key} is also on line {other} with another {field} ('{there}' there, "
+                                     "'{here}' here)").format(key=shown, other=first[0], field=field,
+                                                              there=_short(first[1].get(field)),
+                                                              here=_short(value.get(field))), field=field)
+        self.repeated(shown, first[0], line, "identical")
+        return True
 
     def checkins(self) -> None:
+        seen: dict[tuple, tuple[int, dict]] = {}
+
         def clean(fields, row):
             fields["person"] = with_prefix(fields.get("person"), self.prefix)
             out = clean_checkin(fields)
+            if self.once(seen, (out["person"], out["place"], out["at"]),
+                         f"{out['person']} {out['place']} {out['at']}", self.line,
+                         {k: v for k, v in out.items() if k not in ("person", "at")}):
+                return None
             if self.new_ids is not None:
                 self.new_ids.add(out["person"])
             # overlapping check-ins are exposures (rule checkin.exposure): the
@@ -707,11 +800,21 @@ class _Importer:
             self.touched.update([out["person"]])
             return out
 
-        bulk.bulk_checkins(self.store, (c for _l, _r, c in self.cleaned(clean)), stats=self.stats["checkins"])
+        bulk.bulk_checkins(self.store, (c for _l, _r, c in self.cleaned(clean) if c is not None),
+                           stats=self.stats["checkins"])
         self.stats["persons"]["inserted"] = self.stats["checkins"].pop("persons_created", 0)
 
     def populations(self) -> None:
-        bulk.bulk_populations(self.store, (p for _l, _r, p in self.cleaned(lambda f, r: clean_population(f))),
+        seen: dict[tuple, tuple[int, dict]] = {}
+
+        def clean(fields, row):
+            out = clean_population(fields)
+            if self.once(seen, (out["kind"], fold(out["area"])), out["area"], self.line,
+                         {k: v for k, v in out.items() if k not in ("kind", "area")}):
+                return None
+            return out
+
+        bulk.bulk_populations(self.store, (p for _l, _r, p in self.cleaned(clean) if p is not None),
                               stats=self.stats["populations"], kept=self.criteria_kept)
 
     def cases(self) -> None:
@@ -1038,7 +1141,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         "title_rows": list(table.title_rows), "date_order": imp.dates.summary(),
         "duplicates": imp.duplicates, "kept_as_attributes": dict(sorted(imp.kept.items())),
         "labels_linked": [[c, src] for c, src in sorted(imp.promoted)], "areas_respelled": respelled,
-        "undated_cases": len(imp.undated),
+        "undated_cases": len(imp.undated), "trimmed": imp.trims,
         "criteria_kept": [{"kind": k, "area": a, "kept": cols} for (k, a), cols in sorted(imp.criteria_kept.items())],
     }
     if imp.sources is not None and "source" in table.mapping:

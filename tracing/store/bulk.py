@@ -163,25 +163,61 @@ def bulk_persons(store, rows: Iterable[dict], *, stats: dict | None = None) -> i
     return written
 
 
+def merge_extras(old: dict | None, new: dict | None) -> dict:
+    """Extra attributes of two rows of one record, keeping every distinct
+    value: a key with two different values holds the list of them, in the
+    order they came (``{"link_type": ["related", "cluster_link"]}``); values
+    are kept as they were (no trimming, no case folding).
+
+    >>> merge_extras({"link_type": "related"}, {"link_type": "cluster_link", "note": "x"})
+    {'link_type': ['related', 'cluster_link'], 'note': 'x'}
+    >>> merge_extras({"link_type": ["related", "cluster_link"]}, {"link_type": "related"})
+    {'link_type': ['related', 'cluster_link']}
+    """
+    out = dict(old or {})
+    for key, value in (new or {}).items():
+        if key not in out or out[key] is None:
+            out[key] = value
+            continue
+        have = out[key] if isinstance(out[key], list) else [out[key]]
+        values = list(have)
+        for v in (value if isinstance(value, list) else [value]):
+            if v not in values:
+                values.append(v)
+        out[key] = values if len(values) > 1 else values[0]
+    return out
+
+
+_CONTACT_KEY = "a, b, ifnull(date, ''), ifnull(setting, ''), ifnull(place, '')"
+
+
 def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
                   stats: dict | None = None) -> int:
     """Insert contacts (``a``, ``b``, ``date``, ``setting``, ``place``,
-    ``minutes``, ``masked``, ``extra``); one already recorded (same natural
-    key, also twice in ``rows``: the first wins) is skipped. Ids that are not
-    persons yet are created (unless ``create_persons`` is False: then they
-    must exist). Returns contacts inserted. ``stats``: ``persons_created``;
-    ``touched`` (a set, if present) gets both ends of every new contact.
+    ``minutes``, ``masked``, ``extra``, optional ``line``); one already
+    recorded (same natural key: both ends, date, setting, place) is skipped.
+    Ids that are not persons yet are created (unless ``create_persons`` is
+    False: then they must exist). Returns contacts inserted. ``stats``:
+    ``persons_created``; ``touched`` (a set, if present) gets both ends of
+    every new contact; ``repeats``: rows of ``rows`` with the natural key of
+    an earlier row, as ``(key, first line, line, how, field)`` where ``how``
+    is ``identical`` (same values as an earlier row: kept once),
+    ``merged`` (other extra attributes, or a minutes/masked value the
+    earlier rows left blank: the stored contact keeps every distinct value,
+    :func:`merge_extras`) or ``conflict`` (``field``, minutes or masked, has
+    another value: the later row is not used; the caller reports it).
 
     Rows are staged in batches into a temporary table (on disk) and moved in
     one sorted ``INSERT ... SELECT``: the indexes grow in order, which is
-    several times faster than random inserts, and memory stays flat.
+    several times faster than random inserts, and memory stays flat. Repeated
+    keys are looked for only when fewer rows were inserted than staged.
     """
     from ..errors import NotFound
 
     c = store.conn
     c.execute("DROP TABLE IF EXISTS temp.bulk_contacts")
     c.execute("CREATE TEMP TABLE bulk_contacts (seq INTEGER, a TEXT, b TEXT, date TEXT, setting TEXT, place TEXT, "
-              "minutes INTEGER, masked INTEGER, extra TEXT)")
+              "minutes INTEGER, masked INTEGER, extra TEXT, line INTEGER)")
     try:
         staged = 0
         for chunk in batches(rows):
@@ -190,8 +226,8 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
                 a, b = (r["a"], r["b"]) if r["a"] < r["b"] else (r["b"], r["a"])
                 masked = r.get("masked")
                 values.append((staged + len(values), a, b, r.get("date"), r.get("setting"), r.get("place"), r.get("minutes"),
-                               None if masked is None else int(masked), _json(r.get("extra"))))
-            c.executemany("INSERT INTO temp.bulk_contacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+                               None if masked is None else int(masked), _json(r.get("extra")), r.get("line")))
+            c.executemany("INSERT INTO temp.bulk_contacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
             staged += len(values)
         if not staged:
             return 0
@@ -210,6 +246,10 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
             """INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra)
                SELECT a, b, date, setting, place, minutes, masked, extra FROM temp.bulk_contacts
                ORDER BY a, b, seq""").rowcount, 0)
+        if written < staged:
+            repeats = _contact_repeats(store)
+            if stats is not None:
+                stats.setdefault("repeats", []).extend(repeats)
         if written and stats is not None and "touched" in stats:
             touched = stats["touched"]
             cur = c.execute("SELECT a, b FROM contacts WHERE id > ?", (before,))
@@ -223,6 +263,48 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
         c.execute("DROP TABLE IF EXISTS temp.bulk_contacts")
     _track(stats, "inserted", written)
     return written
+
+
+def _contact_repeats(store) -> list[tuple]:
+    """Staged rows sharing a natural key (see :func:`bulk_contacts`): each
+    group folded in file order into the stored contact; returns the repeats."""
+    c = store.conn
+    rows = c.execute(f"""SELECT * FROM (
+            SELECT a, b, date, setting, place, minutes, masked, extra, line,
+                   count(*) OVER (PARTITION BY {_CONTACT_KEY}) AS n, seq,
+                   ifnull(date, '') AS k3, ifnull(setting, '') AS k4, ifnull(place, '') AS k5
+            FROM temp.bulk_contacts) AS staged WHERE n > 1 ORDER BY a, b, k3, k4, k5, seq""").fetchall()
+    out = []
+    for key, group in itertools.groupby(rows, key=lambda r: (r[0], r[1], r[2] or "", r[3] or "", r[4] or "")):
+        group = list(group)
+        first = group[0]
+        seen = [first[5:8]]
+        minutes, masked, extra = first[5], first[6], json.loads(first[7]) if first[7] else {}
+        merged = False
+        for r in group[1:]:
+            if r[5:8] in seen:
+                out.append((key, first[8], r[8], "identical", None))
+                continue
+            clash = ("minutes" if r[5] is not None and minutes is not None and r[5] != minutes else
+                     "masked" if r[6] is not None and masked is not None and r[6] != masked else None)
+            if clash:
+                out.append((key, first[8], r[8], "conflict", clash))
+                continue
+            seen.append(r[5:8])
+            minutes = minutes if minutes is not None else r[5]
+            masked = masked if masked is not None else r[6]
+            extra = merge_extras(extra, json.loads(r[7]) if r[7] else None)
+            out.append((key, first[8], r[8], "merged", None))
+            merged = True
+        if merged:
+            stored = c.execute("SELECT id, minutes, masked, extra FROM contacts WHERE a = ? AND b = ? AND "
+                               "ifnull(date, '') = ? AND ifnull(setting, '') = ? AND ifnull(place, '') = ?",
+                               key).fetchone()
+            ext = merge_extras(json.loads(stored[3]) if stored[3] else None, extra)
+            c.execute("UPDATE contacts SET minutes = ?, masked = ?, extra = ? WHERE id = ?",
+                      (stored[1] if stored[1] is not None else minutes, stored[2] if stored[2] is not None else masked,
+                       _json(ext), stored[0]))
+    return out
 
 
 def place_ids(store, places: dict[str, tuple]) -> dict[str, int]:

@@ -1,0 +1,138 @@
+"""Issue 13, third round: rows repeated in one file are never merged without a
+word (contacts, check-ins, populations; persons and cases in
+test_import_linelists), stray spaces are counted, extras stay byte-exact.
+Expected values are computed from the rules in the test, not typed in."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from tests.conftest import db_digest
+from test_import_linelists import rows, write
+
+
+# ------------------------------------------------------------------ the rule, written out
+def expected_contacts(text: str, prefix: str = ""):
+    """The rule of a contacts file with repeated rows: the natural key is the
+    unordered pair (+ date, setting, place); a row whose values (extras
+    included) equal an earlier row of its key is identical (kept once);
+    another row adds its values: every distinct value of an extra is kept.
+    Returns (identical lines, merged lines, {pair: {extra: [values]}}, self-links)."""
+    reader = csv.DictReader(io.StringIO(text))
+    groups: dict = {}
+    identical, merged, selfs = [], [], []
+    for line, r in enumerate(reader, start=2):
+        a, b = prefix + r.pop("from"), prefix + r.pop("to")
+        if a == b:
+            selfs.append(line)
+            continue
+        key = tuple(sorted((a, b)))
+        values = tuple(sorted(r.items()))
+        g = groups.setdefault(key, {"seen": [], "extra": {}})
+        if values in g["seen"]:
+            identical.append((line, key))
+            continue
+        if g["seen"]:
+            merged.append((line, key))
+        g["seen"].append(values)
+        for k, v in r.items():
+            if v not in g["extra"].setdefault(k, []):
+                g["extra"][k].append(v)
+    stored = {k: {f: (vs if len(vs) > 1 else vs[0]) for f, vs in g["extra"].items()} for k, g in groups.items()}
+    return identical, merged, stored, selfs
+
+
+SINGAPORE_LIKE = ("from,to,link_type\n"
+                  "1,2,related\n"
+                  "2,1,related\n"        # the same pair the other way round: identical
+                  "1,2,cluster_link\n"   # the same pair, another link type: both kept
+                  "1,3,related\n"
+                  "1,3,related\n"
+                  "3,3,related\n"        # a self-link: rejected with its reason
+                  "2,1,cluster_link\n"
+                  "2,3, Related \n")     # an extra with stray spaces: kept byte-exact
+
+
+def test_repeated_contact_rows_are_counted_and_every_extra_value_kept(tmp_path, run, run_json, db_path):
+    identical, merged, stored, selfs = expected_contacts(SINGAPORE_LIKE, "SG")
+    f = write(tmp_path / "links.csv", SINGAPORE_LIKE)
+    s = run_json("import", "contacts", f, "--id-prefix", "SG", "--skip-invalid")
+    assert s["written"]["contacts"] == len(stored)
+    assert s["rejected"] == len(selfs)
+    assert s["duplicates"]["identical"] == len(identical) and s["duplicates"]["merged"] == len(merged)
+    listed = {(line, how) for _k, _first, line, how in s["duplicates"]["lines"]}
+    assert listed == {(line, "identical") for line, _ in identical} | {(line, "merge") for line, _ in merged}
+    got = {(a, b): json.loads(x) for a, b, x in rows(db_path, "SELECT a, b, extra FROM contacts")}
+    assert got == stored
+    assert got[("SG2", "SG3")]["link_type"] == " Related "  # byte-exact
+    # every row is accounted for: written + identical + merged + rejected
+    assert len(stored) + len(identical) + len(merged) + len(selfs) == s["rows"]
+    # what a person reads (a fresh database: the same file again)
+    r = run("--db", tmp_path / "t.db", "import", "contacts", f, "--id-prefix", "SG", "--skip-invalid")
+    assert f"{len(identical)} identical rows kept once, {len(merged)} rows with other values merged" in r.stderr
+    first_identical = identical[0][0]
+    assert f"line {first_identical} = line" in r.stderr
+    # re-importing the same file writes nothing and loses nothing
+    again = run_json("import", "contacts", f, "--id-prefix", "SG", "--skip-invalid")
+    assert again["written"]["contacts"] == 0
+    assert {(a, b): json.loads(x) for a, b, x in rows(db_path, "SELECT a, b, extra FROM contacts")} == stored
+
+
+def test_repeated_contact_rows_that_disagree_name_both_lines(tmp_path, run, run_json, db_path):
+    text = "from,to,date,minutes\nA,B,2021-06-01,10\nC,D,2021-06-01,5\nB,A,2021-06-01,20\nA,B,2021-06-01,\n"
+    f = write(tmp_path / "c.csv", text)
+    run_json("import", "contacts", write(tmp_path / "first.csv", "from,to\nE,F\n"))
+    before = db_digest(db_path)
+    r = run("import", "contacts", f, ok=False)
+    assert "line 4, field minutes: contact A–B 2021-06-01 is also on line 2 with another minutes" in r.stderr
+    assert db_digest(db_path) == before
+    s = run_json("import", "contacts", f, "--skip-invalid")
+    assert s["rejected"] == 1 and s["written"]["contacts"] == 2
+    assert "is also on line 2" in (tmp_path / "c.csv.rejected.csv").read_text(encoding="utf-8-sig")
+    # line 5 leaves minutes blank: not identical to line 2, merged into it (adds no value)
+    assert s["duplicates"]["merged"] == 1 and s["duplicates"]["identical"] == 0
+    assert rows(db_path, "SELECT minutes FROM contacts WHERE a = 'A'") == [(10,)]
+
+
+def test_repeated_checkins_and_populations(tmp_path, run, run_json, db_path):
+    checkins = ("person,place,at,until\nP1,Chợ Long Biên,2021-06-01 08:00,2021-06-01 09:00\n"
+                "P1,Chợ Long Biên,2021-06-01 08:00,2021-06-01 09:00\n"
+                "P2,Chợ Long Biên,2021-06-01 08:00,\n")
+    s = run_json("import", "checkins", write(tmp_path / "q.csv", checkins))
+    assert s["written"]["checkins"] == 2 and s["duplicates"]["identical"] == 1
+    assert s["duplicates"]["lines"][0][1:] == [2, 3, "identical"]
+    clash = checkins + "P2,Chợ Long Biên,2021-06-01 08:00,2021-06-01 10:00\n"
+    r = run("import", "checkins", write(tmp_path / "q2.csv", clash), ok=False)
+    assert "line 5, field until: P2 Chợ Long Biên 2021-06-01 08:00:00 is also on line 4" in r.stderr
+    pops = "area,population\nNgọc Lâm,23400\nNGỌC LÂM,23400\nBồ Đề,30000\n"
+    s = run_json("import", "populations", write(tmp_path / "p.csv", pops))
+    assert s["written"]["populations"] == 2 and s["duplicates"]["identical"] == 1
+    r = run("import", "populations", write(tmp_path / "p2.csv", pops + "Bo De,31000\n"), ok=False)
+    assert "line 5, field population: Bo De is also on line 4 with another population" in r.stderr
+
+
+# ------------------------------------------------------------------ stray spaces
+def _spaced_cells(text: str, mapped: set[str]):
+    """(count, first (line, column)) of cells of ``mapped`` columns with spaces around a value."""
+    found = [(line, k) for line, r in enumerate(csv.DictReader(io.StringIO(text)), start=2)
+             for k, v in r.items() if k in mapped and v.strip() and v != v.strip()]
+    return len(found), found[0]
+
+
+def test_stray_spaces_are_counted_and_extras_kept_byte_exact(tmp_path, run, run_json, db_path):
+    persons = "id,name,sex,ghi chú\nP1,An,nam, tổ 5 \n P2 ,Bình , nữ,x\nP3,Chi,nữ,\n"
+    n, (line, column) = _spaced_cells(persons, {"id", "name", "sex"})
+    s = run_json("import", "persons", write(tmp_path / "p.csv", persons))
+    assert s["trimmed"]["cells"] == n and (s["trimmed"]["example"]["line"], s["trimmed"]["example"]["field"]) == \
+        (line, column)
+    assert run_json("person", "show", "P2")["name"] == "Bình"
+    assert json.loads(rows(db_path, "SELECT extra FROM persons WHERE id = 'P1'")[0][0]) == {"ghi chú": " tổ 5 "}
+    r = run("--db", tmp_path / "o.db", "import", "persons", write(tmp_path / "p2.csv", persons))
+    assert f"{n} cells trimmed of stray spaces" in r.stderr and f"e.g. line {line}, {column}" in r.stderr
+    contacts = "from,to,date,setting\nP1, P2,2021-06-01,household\nP1,P3,2021-06-01 ,household\nP2, P3,2021-06-01,household\n"
+    n, (line, column) = _spaced_cells(contacts, {"from", "to", "date", "setting"})
+    s = run_json("import", "contacts", write(tmp_path / "c.csv", contacts))
+    assert s["written"]["contacts"] == 3 and s["trimmed"]["cells"] == n
+    assert (s["trimmed"]["example"]["line"], s["trimmed"]["example"]["field"]) == (line, column)
