@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from tracing import people
@@ -134,6 +136,10 @@ def person_show(obj, person_id, fmt):
     record["status"] = status(store, person_id)
     record["contacts"] = store.person_contacts(person_id)
     record["checkins"] = store.person_checkins(person_id)
+    case = store.get_case(person_id)
+    # the line list's extra columns and the case's source labels (issue 13): JSON as stored, text below
+    record["case_extra"] = json.loads(case["extra"]) if case and case.get("extra") else None
+    record["labels"] = store.case_labels(person_id) if case else []
     if fmt == "json":
         emit_json(record)
         return
@@ -146,12 +152,20 @@ def person_show(obj, person_id, fmt):
     fields.append(("level", level))
     if st["flags"]:
         fields.append(("flags", ", ".join(label(f) for f in st["flags"])))
+    if record["labels"]:
+        fields.append(("labels", ", ".join(record["labels"])))
     width = max(len(_(FIELD_LABELS.get(k, k))) for k, v in fields if v is not None)
     for key, value in fields:
         if value is not None:
             if key == "sex":
                 value = _(SEX.get(value, value))
             click.echo(f"{_(FIELD_LABELS.get(key, key)):>{max(width, 12)}}: {value}")
+    extras = {**(json.loads(record["extra"]) if record.get("extra") else {}), **(record["case_extra"] or {})}
+    if extras:
+        click.echo("\n" + _("Extra attributes ({n}):").format(n=len(extras)))
+        for key, value in extras.items():
+            shown_value = " | ".join(map(str, value)) if isinstance(value, list) else value
+            click.echo(f"  {key}: {shown_value}")
     click.echo("\n" + _("Contacts ({n}):").format(n=len(record["contacts"])))
     contacts = [{**c, "masked": None if c.get("masked") is None else bool(c["masked"])} for c in record["contacts"]]
     emit_rows(contacts, ["other", "date", "setting", "place", "minutes", "masked"], "table")
@@ -162,7 +176,8 @@ def person_show(obj, person_id, fmt):
 
 #: Labels of a person's record (``person show``); English shows the key.
 FIELD_LABELS = {**HEADERS, "national_id": N_("national_id"), "sex": N_("sex"), "district": N_("district"),
-                "workplace": N_("workplace"), "vaccinated": N_("vaccinated"), "flags": N_("flags")}
+                "workplace": N_("workplace"), "vaccinated": N_("vaccinated"), "flags": N_("flags"),
+                "labels": N_("source labels")}
 SEX = {"m": N_("m"), "f": N_("f")}
 
 

@@ -136,3 +136,17 @@ def test_stray_spaces_are_counted_and_extras_kept_byte_exact(tmp_path, run, run_
     s = run_json("import", "contacts", write(tmp_path / "c.csv", contacts))
     assert s["written"]["contacts"] == 3 and s["trimmed"]["cells"] == n
     assert (s["trimmed"]["example"]["line"], s["trimmed"]["example"]["field"]) == (line, column)
+
+
+# ------------------------------------------------------------------ person show
+def test_person_show_gives_the_line_lists_extras_and_source_labels(tmp_path, run, run_json):
+    text = "id,confirmed,source,hospital,ghi chú\nK1,2021-06-01,UK; IMPORT,Bạch Mai, về từ  Anh \n"
+    run_json("import", "cases", write(tmp_path / "k.csv", text))
+    record = next(csv.DictReader(io.StringIO(text)))
+    shown = run_json("person", "show", "K1")
+    assert shown["case_extra"] == {"hospital": record["hospital"], "ghi chú": record["ghi chú"]}
+    assert shown["labels"] == sorted(s.strip() for s in record["source"].split(";"))
+    out = run("person", "show", "K1").stdout
+    assert "source labels: " + ", ".join(shown["labels"]) in out
+    for key in ("hospital", "ghi chú"):
+        assert f"  {key}: {record[key]}\n" in out
