@@ -150,3 +150,39 @@ def test_person_show_gives_the_line_lists_extras_and_source_labels(tmp_path, run
     assert "source labels: " + ", ".join(shown["labels"]) in out
     for key in ("hospital", "ghi chú"):
         assert f"  {key}: {record[key]}\n" in out
+
+
+# ------------------------------------------------------------------ normalised ids
+def test_a_normalised_source_matches_persons_already_stored(tmp_path, run, run_json, db_path):
+    from tracing.sources import id_key
+    run_json("import", "cases", write(tmp_path / "a.csv", "id,confirmed\nNB456,2021-06-01\nNB7,2021-06-01\n"))
+    run_json("import", "persons", write(tmp_path / "p.csv", "id,name\nnb 7,Bảy\n"))
+    stored = [r[0] for r in rows(db_path, "SELECT id FROM persons")]
+    s = run_json("import", "cases", write(tmp_path / "b.csv", "id,confirmed,source\nNB500,2021-06-05,NB 456\n"))
+    expected = [p for p in stored if id_key(p) == id_key("NB 456")]
+    assert len(expected) == 1
+    assert rows(db_path, "SELECT source FROM case_sources WHERE case_id = 'NB500'") == [(expected[0],)]
+    assert s["sources"]["links"] == 1 and s["sources"]["normalised_examples"] == [["NB 456", expected[0]]]
+    # two stored ids with the key of the entry: an error naming the line, nothing written
+    before = db_digest(db_path)
+    r = run("import", "cases", write(tmp_path / "c.csv", "id,confirmed,source\nNB501,2021-06-05,\nNB502,2021-06-05,NB007\n"),
+            ok=False)
+    both = sorted(p for p in stored if id_key(p) == id_key("NB007"))
+    assert len(both) == 2
+    assert f"line 3, field source: 'NB007' could be any of {', '.join(both)}" in r.stderr
+    assert db_digest(db_path) == before
+
+
+def test_check_and_person_duplicates_report_ids_written_several_ways(tmp_path, run_json):
+    from tracing.sources import id_key
+    ids = ["nb6", "NB 6", "NB006", "NB7", "P1"]
+    run_json("import", "persons", write(tmp_path / "p.csv", "id\n" + "\n".join(ids) + "\n"))
+    groups = {}
+    for i in ids:
+        groups.setdefault(id_key(i), []).append(i)
+    expected = [sorted(g) for g in groups.values() if len(g) > 1]
+    found = [f["ids"] for f in run_json("check") if f["check"] == "similar_ids"]
+    assert found == expected
+    pairs = {(d["a"], d["b"]) for d in run_json("person", "duplicates")
+             if "ids differ only by case, spaces or zero padding" in d["reasons"]}
+    assert pairs == {(a, b) for g in expected for i, a in enumerate(g) for b in g[i + 1:]}

@@ -18,7 +18,10 @@ Each finding is ``{"check", "ids", "message"}``, naming the records:
 * ``onset_after_sample`` – a case whose onset is after its positive sample
   date (its infectious window starts before the sample: DOMAIN.md);
 * ``undated_case`` – a case stored without a confirmation date (its contacts
-  are judged conservatively until the date is imported).
+  are judged conservatively until the date is imported);
+* ``similar_ids`` – person ids that differ only by case, spaces, a sign or
+  zero padding (``nb6``, ``NB 6``, ``NB006``: :func:`tracing.sources.id_key`),
+  likely one person written several ways.
 
 >>> cycles({("A", "B"), ("B", "A"), ("B", "C")})
 [['A', 'B']]
@@ -33,7 +36,8 @@ from .store import reports as sql
 from .values import today
 
 CHECKS = ("onset_order", "contact_after_isolation", "contact_before_birth", "two_wards", "no_contacts",
-          "source_cycle", "date_order", "duplicate_id_merged", "onset_after_sample", "undated_case")
+          "source_cycle", "date_order", "duplicate_id_merged", "onset_after_sample", "undated_case",
+          "similar_ids")
 SWAP_WINDOW_DAYS = 60
 """A swapped onset counts as plausible when it falls this many days before confirmation or fewer."""
 
@@ -173,6 +177,12 @@ def run(store) -> list[dict]:
     for cid in sql.undated_cases(store):
         out.append({"check": "undated_case", "ids": [cid],
                     "message": Msg(N_("case {id} has no confirmation date: import its sample date"), id=cid)})
+    from .sources import similar_ids
+    from .store.sources import person_ids
+    for group in similar_ids(person_ids(store)):
+        out.append({"check": "similar_ids", "ids": group,
+                    "message": Msg(N_("ids {ids} differ only by case, spaces or zero padding: one person written "
+                                      "several ways? (see `tracing person duplicates`)"), ids=", ".join(group))})
     order = {c: i for i, c in enumerate(CHECKS)}
     out.sort(key=lambda f: (order[f["check"]], f["ids"]))
     return out

@@ -2,7 +2,9 @@
 
 Two persons are listed as a likely pair when they share a national ID, a
 phone number (stored normalised, so ``+84 912…`` and ``0912…`` match), or
-the same name without diacritics with the same birth year and ward. Pairs
+the same name without diacritics with the same birth year and ward, or ids
+that differ only by case, spaces or zero padding (``nb6``, ``NB 6``,
+``NB006``: :func:`tracing.sources.similar_ids`). Pairs
 marked with :func:`mark_not_duplicate` are not listed again. :func:`merge`
 moves everything of one person onto the other and re-derives levels.
 
@@ -27,9 +29,16 @@ from .store import duplicates as sql
 
 def find_duplicates(store) -> list[dict]:
     """Likely duplicate pairs ``{"a", "b", "a_name", "b_name", "reasons"}``, a < b, sorted."""
+    from .sources import similar_ids
+    from .store.sources import person_ids
+
     pairs: dict[tuple[str, str], dict] = {}
     skip = sql.not_duplicate_pairs(store)
-    for kind, groups in sql.groups(store).items():
+    found = sql.groups(store)
+    similar = similar_ids(person_ids(store))
+    if similar:
+        found["id"] = [list(store.persons(g).values()) for g in similar]
+    for kind, groups in found.items():
         for group in groups:
             for i, x in enumerate(group):
                 for y in group[i + 1:]:
@@ -43,6 +52,8 @@ def find_duplicates(store) -> list[dict]:
                         entry["reasons"].append(f"same national ID {a['national_id']}")
                     elif kind == "phone":
                         entry["reasons"].append(f"same phone {a['phone']}")
+                    elif kind == "id":
+                        entry["reasons"].append("ids differ only by case, spaces or zero padding")
                     else:
                         entry["reasons"].append(f"same name, birth year {a['birth_year']} and ward {a['ward']}")
     return [pairs[k] for k in sorted(pairs)]

@@ -549,6 +549,7 @@ class _Importer:
         self.undated: list[str] = []
         self.new_ids: set[str] | None = set() if _has_labels(store) else None
         self.promoted: list[tuple[str, str]] = []
+        self._all_ids: list[str] | None = None
 
     # ------------------------------------------------------------ reading
     def _dates(self, fields: dict, line: int) -> dict:
@@ -664,9 +665,27 @@ class _Importer:
         return how
 
     # ------------------------------------------------------------ kinds
-    def persons(self) -> None:
+    def distinct_rows(self, clean: Callable[[dict, dict], tuple], record: Callable[[tuple], tuple[str, dict]]):
+        """Yield ``(line, row, clean(fields, row))`` like :meth:`cleaned`, less
+        the rows that repeat an earlier row of their id: ``record(value)``
+        gives ``(id, values compared)``; identical repeats are counted and
+        dropped, rows that disagree are rejected naming both lines
+        (:meth:`same_id`). ``clean`` returns a tuple ending with the values
+        kept as attributes (counted by :meth:`keep`). Persons and cases."""
         seen: dict[str, tuple[int, dict]] = {}
+        for line, row, value in self.cleaned(clean):
+            key, compared = record(value)
+            try:
+                how = self.same_id(seen, key, line, row, compared)
+            except RowError as exc:
+                self.reject(line, row, exc)
+                continue
+            if how == "identical":
+                continue
+            self.keep(line, value[-1])
+            yield line, row, value
 
+    def persons(self) -> None:
         def clean(fields, row):
             kept: dict = {}
             person = _person(fields, self.prefix, kept)
@@ -676,15 +695,7 @@ class _Importer:
             return person, kept
 
         def rows():
-            for line, row, (person, kept) in self.cleaned(clean):
-                try:
-                    how = self.same_id(seen, person["id"], line, row, person)
-                except RowError as exc:
-                    self.reject(line, row, exc)
-                    continue
-                if how == "identical":
-                    continue
-                self.keep(line, kept)
+            for line, row, (person, _kept) in self.distinct_rows(clean, lambda v: (v[0]["id"], v[0])):
                 if self.new_ids is not None:
                     self.new_ids.add(person["id"])
                 yield line, row, person
@@ -821,7 +832,6 @@ class _Importer:
         """Cases are gathered first (a source may be a case further down the
         file), then written: persons, cases, infection links, labels."""
         pending: dict[str, dict] = {}
-        seen: dict[str, tuple[int, dict]] = {}
         earliest = earliest_case_date(self.store)
 
         def clean(fields, row):
@@ -854,17 +864,12 @@ class _Importer:
                 checked["extra"] = extra
             return person, checked, kept
 
-        for line, row, (person, case, kept) in self.cleaned(clean):
+        def record(value):
+            person, case, _kept = value
+            return person["id"], {**person, **{k: v for k, v in case.items() if k != "person"}}
+
+        for line, row, (person, case, _kept) in self.distinct_rows(clean, record):
             cid = person["id"]
-            try:
-                how = self.same_id(seen, cid, line, row, {**person, **{k: v for k, v in case.items()
-                                                                          if k != "person"}})
-            except RowError as exc:
-                self.reject(line, row, exc)
-                continue
-            if how == "identical":
-                continue
-            self.keep(line, kept)
             entry = pending.get(cid)
             if entry is None:
                 pending[cid] = {"lines": [line], "rows": [row], "person": person, "case": case}
@@ -897,7 +902,7 @@ class _Importer:
         tokens = {t for e in pending.values() for t in e["case"]["tokens"]}
         while True:
             matcher = SourceMatcher(pending, lambda ids: bulk.existing_ids(self.store, ids),
-                                    lambda t: with_prefix(t, self.prefix))
+                                    lambda t: with_prefix(t, self.prefix), stored=self._stored_ids)
             matcher.lookup(tokens)
             rejected = []
             for cid, entry in pending.items():
@@ -934,6 +939,13 @@ class _Importer:
         if self.new_ids is not None:
             self.new_ids.update(pending)
             self.new_ids.update(unknown)
+
+    def _stored_ids(self) -> list[str]:
+        """Every stored person id, read once per import (normalised sources)."""
+        if self._all_ids is None:
+            from .store import sources as sql
+            self._all_ids = list(sql.person_ids(self.store))
+        return self._all_ids
 
     def _reject_entry(self, entry: dict, exc: InvalidValue) -> None:
         for line, row in zip(entry["lines"], entry["rows"]):

@@ -97,12 +97,16 @@ class SourceMatcher:
 
     ``file_ids``: the ids of the rows written; ``known``: a callable giving the
     subset of candidate ids that are persons in the database; ``with_prefix``:
-    the ``--id-prefix`` rule."""
+    the ``--id-prefix`` rule; ``stored``: a callable giving every stored person
+    id (read once, only when an entry matches no id exactly), so that ``NB 456``
+    also names a person ``NB456`` stored by an earlier import."""
 
-    def __init__(self, file_ids, known, with_prefix):
+    def __init__(self, file_ids, known, with_prefix, stored=None):
         self.file_ids = set(file_ids)
         self.with_prefix = with_prefix
         self._known = known
+        self._stored = stored
+        self._stored_keys: dict[str, set] | None = None
         keys: dict[str, set] = {}
         for pid in self.file_ids:
             keys.setdefault(id_key(pid), set()).add(pid)
@@ -140,16 +144,23 @@ class SourceMatcher:
         if self._one_prefix and keys[1].isdigit():
             keys.append(self._one_prefix + keys[1])
         for key in keys:
-            if key in self.ambiguous:
+            ids = set(self.ambiguous.get(key, ())) | ({self._by_key[key]} if key in self._by_key else set())
+            ids |= self._stored_ids(key)
+            if len(ids) > 1:
                 raise InvalidValue("source: " + _("'{entry}' could be any of {ids} (ids that differ only by case, "
                                                   "spaces or zero padding); write the id exactly").format(
-                                       entry=entry, ids=", ".join(self.ambiguous[key])))
-            hit = self._by_key.get(key)
-            if hit is not None:
+                                       entry=entry, ids=", ".join(sorted(ids))))
+            if ids:
+                hit = next(iter(ids))
                 self.report.normalised[entry] = hit
                 return "link", hit
         if looks_like_id(entry):
             key = id_key(candidate)
+            stored = self._stored_ids(key)
+            if len(stored) == 1:  # #88 -> BN88, a person stored by an earlier import
+                pid = next(iter(stored))
+                self.report.normalised[entry] = pid
+                return "person", pid
             if self._one_prefix and key.isdigit() and self.with_prefix(entry) == entry:
                 key = self._one_prefix + key  # #88 in a file of BN… ids is BN88
             pid = self._new.get(key)
@@ -160,6 +171,33 @@ class SourceMatcher:
                 self.report.normalised[entry] = pid
             return "person", pid
         return "label", entry
+
+
+    def _stored_ids(self, key: str) -> set:
+        """Stored person ids whose :func:`id_key` is ``key`` (the file's own ids excluded)."""
+        if self._stored is None:
+            return set()
+        if self._stored_keys is None:
+            keys: dict[str, set] = {}
+            for pid in self._stored():
+                if pid not in self.file_ids:
+                    keys.setdefault(id_key(pid), set()).add(pid)
+            self._stored_keys = keys
+        return self._stored_keys.get(key, set())
+
+
+def similar_ids(ids) -> list[list[str]]:
+    """Groups (sorted, each sorted) of ``ids`` that differ only by case,
+    spaces, a sign or zero padding (same :func:`id_key`): likely one person
+    written several ways.
+
+    >>> similar_ids(["nb6", "NB 6", "NB006", "NB7", "P1"])
+    [['NB 6', 'NB006', 'nb6']]
+    """
+    keys: dict[str, list] = {}
+    for pid in ids:
+        keys.setdefault(id_key(pid), []).append(pid)
+    return sorted(sorted(g) for g in keys.values() if len(g) > 1)
 
 
 def promote_labels(store, new_ids) -> list[tuple[str, str]]:

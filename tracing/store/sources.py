@@ -19,3 +19,10 @@ def labels_to_links(store, rows) -> None:
                   [(case, source) for case, source, _label in rows])
     c.executemany("DELETE FROM case_labels WHERE case_id = ? AND label = ?",
                   [(case, label) for case, _source, label in rows])
+
+
+def person_ids(store):
+    """Every person id, in no particular order (streamed)."""
+    cur = store.conn.execute("SELECT id FROM persons")
+    for (pid,) in cur:
+        yield pid
