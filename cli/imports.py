@@ -184,7 +184,9 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         emit_json(summary)
         return
     w = summary["written"]
-    rows = [{"what": k, "written": v, "updated": summary["updated"].get(k, "")} for k, v in w.items()
+    rows = [{"what": k, "written": v, "updated": summary["updated"].get(k) or ("" if k == "contacts" else
+                                                                             summary["updated"].get(k, ""))}
+            for k, v in w.items()
             if v or k in ("persons", kind)]
     click.echo(_("{file}: {n} rows").format(file=summary["file"], n=summary["rows"])
                + (" " + _("(dry run: nothing written)") if dry_run else ""))

@@ -186,3 +186,27 @@ def test_check_and_person_duplicates_report_ids_written_several_ways(tmp_path, r
     pairs = {(d["a"], d["b"]) for d in run_json("person", "duplicates")
              if "ids differ only by case, spaces or zero padding" in d["reasons"]}
     assert pairs == {(a, b) for g in expected for i, a in enumerate(g) for b in g[i + 1:]}
+
+
+def test_a_contact_imported_again_with_other_extras_keeps_both(tmp_path, run_json, db_path):
+    first = "from,to,date,link_type\nA,B,2021-06-01,related\n"
+    second = "from,to,date,link_type,minutes\nB,A,2021-06-01,cluster_link,15\n"
+    run_json("import", "contacts", write(tmp_path / "1.csv", first))
+    s = run_json("import", "contacts", write(tmp_path / "2.csv", second))
+    expected = {"link_type": [next(csv.DictReader(io.StringIO(t)))["link_type"] for t in (first, second)]}
+    assert s["written"]["contacts"] == 0 and s["updated"]["contacts"] == 1
+    assert any("line 2: contact A–B 2021-06-01 was stored before" in w for w in s["warnings"])
+    (extra, minutes), = rows(db_path, "SELECT extra, minutes FROM contacts")
+    assert json.loads(extra) == expected and minutes == 15
+    again = run_json("import", "contacts", write(tmp_path / "3.csv", second))
+    assert again["updated"]["contacts"] == 0 and again["warnings"] == []
+
+
+def test_contacts_with_every_extra_value_export_and_import_again_the_same(tmp_path, run, run_json, db_path):
+    run_json("import", "contacts", write(tmp_path / "links.csv", SINGAPORE_LIKE), "--id-prefix", "SG",
+             "--skip-invalid")
+    before = rows(db_path, "SELECT a, b, date, setting, place, minutes, masked, extra FROM contacts ORDER BY a, b")
+    run("export", "csv", tmp_path / "out")
+    other = tmp_path / "again.db"
+    run("--db", other, "import", "contacts", tmp_path / "out" / "contacts.csv")
+    assert rows(other, "SELECT a, b, date, setting, place, minutes, masked, extra FROM contacts ORDER BY a, b") == before

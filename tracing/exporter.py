@@ -94,6 +94,23 @@ def _rows(store, sql: str, params=()) -> Iterator[dict]:
         yield dict(zip(names, row))
 
 
+def spread_extras(extra: dict) -> list[dict]:
+    """The rows that carry ``extra`` in a CSV file: one row, or, when a key
+    holds several values (repeated rows of an imported file,
+    :func:`tracing.store.bulk.merge_extras`), one row per value, in order
+    (a shorter list repeats its last value), so that importing the rows
+    again merges them back into the same lists.
+
+    >>> spread_extras({"link_type": ["related", "cluster_link"], "note": "x"})
+    [{'link_type': 'related', 'note': 'x'}, {'link_type': 'cluster_link', 'note': 'x'}]
+    """
+    lists = {k: v for k, v in extra.items() if isinstance(v, list) and v}
+    if not lists:
+        return [extra]
+    n = max(map(len, lists.values()))
+    return [{k: (v[min(i, len(v) - 1)] if k in lists else v) for k, v in extra.items()} for i in range(n)]
+
+
 def _extra_keys(store, table: str) -> list[str]:
     keys: dict[str, None] = {}
     for (extra,) in store.conn.execute(f"SELECT extra FROM {table} WHERE extra IS NOT NULL"):
@@ -140,14 +157,21 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     c_extra = [] if redact else _extra_keys(store, "contacts")
     c_cols = CONTACT_COLUMNS + [k for k in c_extra if k not in CONTACT_COLUMNS]
 
+    n_contacts = 0
+
     def contacts():
+        nonlocal n_contacts
         for r in _rows(store, "SELECT * FROM contacts ORDER BY a, b, date, setting, place"):
             extra = json.loads(r["extra"]) if r["extra"] and not redact else {}
             tick()
-            yield {**extra, "from": ids(r["a"]), "to": ids(r["b"]), "date": r["date"], "setting": r["setting"],
+            n_contacts += 1
+            row = {"from": ids(r["a"]), "to": ids(r["b"]), "date": r["date"], "setting": r["setting"],
                    "place": ids.place(r["place"]), "minutes": r["minutes"], "masked": _bool(r["masked"])}
+            for values in spread_extras(extra):
+                yield {**values, **row}
 
-    counts["contacts"] = write_csv(os.path.join(out_dir, "contacts.csv"), c_cols, contacts())
+    write_csv(os.path.join(out_dir, "contacts.csv"), c_cols, contacts())
+    counts["contacts"] = n_contacts
 
     k_extra = [] if redact else _extra_keys(store, "cases")
     k_cols = CASE_COLUMNS + [k for k in k_extra if k not in CASE_COLUMNS]

@@ -775,6 +775,14 @@ class _Importer:
                                    "place": place or None}, error)
                 continue
             self.repeated(key, first, line, how)
+        for (a, b, date, setting, place), line, how, field in self.stats["contacts"].pop("stored_differ", ()):
+            key = f"{a}–{b}" + (f" {date}" if date else "")
+            if how == "conflict":
+                self.warn(_("line {line}: contact {key} is stored with another {field}; the stored value is "
+                            "kept").format(line=line, key=key, field=field))
+            else:
+                self.warn(_("line {line}: contact {key} was stored before; its other values were added to it "
+                            "(every distinct value kept)").format(line=line, key=key))
 
     def once(self, seen: dict, key: tuple, shown: str, line: int, value: dict) -> bool:
         """Whether the row of ``line`` repeats an earlier row of the same
@@ -1135,7 +1143,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
             "case_labels": s["cases"].get("labels", 0),
         }
         updated = {"persons": s["persons"].get("updated", 0), "cases": s["cases"].get("updated", 0),
-                   "populations": s["populations"].get("updated", 0)}
+                   "populations": s["populations"].get("updated", 0), "contacts": s["contacts"].get("updated", 0)}
         respelled = dict(sorted(st.areas().renamed.items()))
         st.note(file=os.path.basename(str(path)), rows=imp.rows, written=written, rejected=imp.rejects.count)
         rejected_file = None

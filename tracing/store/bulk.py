@@ -248,8 +248,11 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
                ORDER BY a, b, seq""").rowcount, 0)
         if written < staged:
             repeats = _contact_repeats(store)
+            stored = _contacts_stored(store, before)
             if stats is not None:
                 stats.setdefault("repeats", []).extend(repeats)
+                stats.setdefault("stored_differ", []).extend(stored)
+                _track(stats, "updated", sum(1 for *_x, how, _f in stored if how == "merged"))
         if written and stats is not None and "touched" in stats:
             touched = stats["touched"]
             cur = c.execute("SELECT a, b FROM contacts WHERE id > ?", (before,))
@@ -263,6 +266,40 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
         c.execute("DROP TABLE IF EXISTS temp.bulk_contacts")
     _track(stats, "inserted", written)
     return written
+
+
+def _contacts_stored(store, before: int) -> list[tuple]:
+    """Staged rows whose contact was stored before this import with other
+    values: their extras are added to the stored ones (every distinct value
+    kept, :func:`merge_extras`) and blank minutes/masked filled; a minutes or
+    masked value that differs is left as stored. Returns
+    ``(key, line, how, field)``: ``merged`` or ``conflict``."""
+    c = store.conn
+    rows = c.execute(f"""SELECT t.a, t.b, ifnull(t.date, ''), ifnull(t.setting, ''), ifnull(t.place, ''), t.line,
+                                t.minutes, t.masked, t.extra, c.id, c.minutes, c.masked, c.extra
+                         FROM temp.bulk_contacts AS t JOIN contacts AS c ON c.a = t.a AND c.b = t.b
+                              AND ifnull(c.date, '') = ifnull(t.date, '') AND ifnull(c.setting, '') = ifnull(t.setting, '')
+                              AND ifnull(c.place, '') = ifnull(t.place, '')
+                         WHERE c.id <= ? ORDER BY t.seq""", (before,)).fetchall()
+    out = []
+    for r in rows:
+        key, line, minutes, masked, extra, cid, s_minutes, s_masked, s_extra = r[:5], r[5], *r[6:]
+        if (minutes, masked, extra) == (s_minutes, s_masked, s_extra):
+            continue
+        clash = ("minutes" if None not in (minutes, s_minutes) and minutes != s_minutes else
+                 "masked" if None not in (masked, s_masked) and masked != s_masked else None)
+        old = json.loads(s_extra) if s_extra else None
+        new = merge_extras(old, json.loads(extra) if extra else None)
+        fill_m = s_minutes if s_minutes is not None else minutes
+        fill_k = s_masked if s_masked is not None else masked
+        if (fill_m, fill_k, new or None) != (s_minutes, s_masked, old):
+            c.execute("UPDATE contacts SET minutes = ?, masked = ?, extra = ? WHERE id = ?",
+                      (fill_m, fill_k, _json(new), cid))
+            out.append((tuple(key), line, "merged", None))
+            s_extra = _json(new)
+        if clash:
+            out.append((tuple(key), line, "conflict", clash))
+    return out
 
 
 def _contact_repeats(store) -> list[tuple]:
