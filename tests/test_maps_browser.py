@@ -234,9 +234,81 @@ def test_tree_opens_on_the_root_and_as_many_of_its_children_as_fit(chromium, tmp
     scale = float(status(chromium)["data-scale"])
     width = json.loads(chromium.eval("JSON.stringify(document.getElementById('map').clientWidth)")) / scale - CARD_W
     # the most children a screen-wide window that also holds the root can show
-    xs = sorted(records[i]["x"] for i in kids)
-    rx = records[root]["x"]
+    live = json.loads(chromium.eval("JSON.stringify(window.tracingMap.positions())"))  # as laid out now
+    xs = sorted(live[i][0] for i in kids)
+    rx = live[root][0]
     fit = max(sum(1 for x in xs if a <= x <= a + width) for a in xs + [rx - width] if a <= rx <= a + width)
     shown = {t[5] for t in json.loads(chromium.eval(VISIBLE_TEXTS)) if t[6]}
     assert root in shown and fit >= 2
     assert len(shown & set(kids)) >= fit, (len(shown & set(kids)), fit, len(kids))
+
+
+def _live(chromium):
+    return (json.loads(chromium.eval("JSON.stringify(window.tracingMap.positions())")),
+            json.loads(chromium.eval("JSON.stringify(window.tracingMap.countNodes())")))
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_big_tree_opens_on_the_root_with_its_children_in_view(chromium, pages, n):
+    # the root's children must be on screen at a readable zoom: as many as a screen of slots (a card and
+    # its gap) holds, however wide their families are (deeper generations fold into count nodes)
+    from tracing.layout import CARD_GAP, CARD_W
+    path, data = pages[("tree", n)]
+    chromium.open(path)
+    page_data = json.loads(chromium.eval("document.getElementById('map-data').textContent"))
+    records = page_data["nodes"]
+    root = next(i for i, r in enumerate(records) if r.get("pid") == data.roots[0])
+    kids = {i for i, p in enumerate(page_data["tree"]["par"]) if p == root}
+    texts = json.loads(chromium.eval(VISIBLE_TEXTS))
+    labels = [t for t in texts if t[6]]
+    shown = {t[5] for t in labels}
+    scale = float(status(chromium)["data-scale"])
+    width = json.loads(chromium.eval("JSON.stringify(document.getElementById('map').clientWidth)")) / scale - CARD_W
+    expected = min(len(kids), int(width // (CARD_W + CARD_GAP)) + 1)
+    assert min(t[4] for t in texts) >= 10 and overlaps(labels) == []
+    assert root in shown and expected >= 3
+    assert len(shown & kids) >= expected, (len(shown & kids), expected, len(kids))
+
+
+@pytest.mark.parametrize("n", [1000])  # the 50-person tree opens whole: nothing folded
+def test_a_count_node_unfolds_its_branch_in_place(chromium, pages, n):
+    path, data = pages[("tree", n)]
+    chromium.open(path)
+    page_data = json.loads(chromium.eval("document.getElementById('map-data').textContent"))
+    par = page_data["tree"]["par"]
+    gen = {}
+    for i in page_data["tree"]["order"]:
+        gen[i] = 0 if par[i] < 0 else gen[par[i]] + 1
+    before, counts = _live(chromium)
+    assert counts, "a big tree opens folded"
+    # the count node of the first generation under an anchor that is on screen
+    shown = {t[5] for t in json.loads(chromium.eval(VISIBLE_TEXTS)) if t[6]}
+    c = next(c for c in counts if c["anchor"] in shown and c["generation"] == gen[c["anchor"]] + 1)
+    anchor = c["anchor"]
+
+    def under(i):  # i descends from the anchor
+        while par[i] >= 0:
+            i = par[i]
+            if i == anchor:
+                return True
+        return False
+    expected = {i for i, p in enumerate(before) if p is None and gen[i] == c["generation"] and under(i)}
+    assert len(expected) == c["n"]  # every node of this sample is one person
+    box = lambda: json.loads(chromium.eval(f"""JSON.stringify((function () {{
+        var r = document.querySelector('#diagram g.n[data-i="{anchor}"]').getBoundingClientRect();
+        return [r.left, r.top]; }})())"""))
+    at = box()
+    chromium.eval(f"""(function () {{ var g = document.querySelector('#diagram g.n[data-c="{counts.index(c)}"]');
+        var r = g.getBoundingClientRect(), o = {{clientX: r.left + r.width / 2, clientY: r.top + r.height / 2,
+        bubbles: true, pointerId: 1}};
+        document.getElementById("diagram").dispatchEvent(new PointerEvent("pointerdown", o));
+        document.getElementById("diagram").dispatchEvent(new PointerEvent("pointerup", o)); }})()""")
+    after, counts_after = _live(chromium)
+    assert {i for i, p in enumerate(after) if p is not None and before[i] is None} == expected
+    assert not any(x["anchor"] == anchor and x["generation"] == c["generation"] for x in counts_after)
+    assert all(after[i][1] > after[anchor][1] for i in expected)  # below their anchor
+    assert max(abs(a - b) for a, b in zip(box(), at)) <= 1  # in place: the anchor did not move on screen
+    # nothing drawn lies on anything else (cards of the whole unfolded drawing)
+    cards = [(p[0] - 85, p[1] - 30, p[0] + 85, p[1] + 30, 0, i) for i, p in enumerate(after) if p is not None]
+    cards += [(x["x"] - 85, x["y"] - 30, x["x"] + 85, x["y"] + 30, 0, f"c{k}") for k, x in enumerate(counts_after)]
+    assert overlaps(cards) == []

@@ -263,7 +263,8 @@ TEXT = {
         "panel_title": "Hồ sơ", "panel_empty": "Bấm vào một nút trên sơ đồ để xem hồ sơ.", "close": "Đóng",
         "matches": "{n} kết quả", "no_match": "Không tìm thấy", "generation": "Thế hệ {n}",
         "undated": "Không rõ ngày", "count_label": "+{n} {level}", "count_tip": "{n} người được gộp ({level} trở xuống)",
-        "count_sub": "người được gộp", "members": "Những người được gộp", "folded_in": "Được gộp vào nút",
+        "count_sub": "người được gộp", "count_open": "bấm để mở nhánh này",
+        "unfold_all": "Mở mọi nhánh", "members": "Những người được gộp", "folded_in": "Được gộp vào nút",
         "notice_collapsed": "Trang chỉ vẽ tối đa {max} nút: {hidden} người được gộp vào {groups} nút đếm (ví dụ “{example}”), theo nhánh và thế hệ; bấm vào nút đếm để xem danh sách.",
         "notice_redacted": "Bản ẩn danh: mã người thay bằng mã bảo mật của cơ sở dữ liệu; không có tên, tuổi, điện thoại, CCCD, địa chỉ.",
         "fit": "Xem toàn bộ", "start": "Về đầu sơ đồ", "zoom_in": "Phóng to", "zoom_out": "Thu nhỏ",
@@ -292,7 +293,8 @@ TEXT = {
         "panel_title": "Record", "panel_empty": "Click a node on the map to see its record.", "close": "Close",
         "matches": "{n} found", "no_match": "No match", "generation": "Generation {n}",
         "undated": "No date", "count_label": "+{n} {level}", "count_tip": "{n} persons folded ({level} or deeper)",
-        "count_sub": "folded persons", "members": "Folded persons", "folded_in": "Folded into node",
+        "count_sub": "folded persons", "count_open": "click to unfold this branch",
+        "unfold_all": "Unfold all", "members": "Folded persons", "folded_in": "Folded into node",
         "notice_collapsed": "This page draws at most {max} nodes: {hidden} persons are folded into {groups} count nodes (e.g. “{example}”), per branch and generation; click a count node for its list.",
         "notice_redacted": "Redacted: ids replaced by the database's keyed tokens; no names, ages, phones, national ids or addresses.",
         "fit": "Fit all", "start": "Back to the start", "zoom_in": "Zoom in", "zoom_out": "Zoom out",
@@ -468,6 +470,8 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
                "decor": {"cols": p.drawing.cols, "bounds": [round(v, 1) for v in b], "axis_y": p.drawing.axis_y,
                          "label_left": p.drawing.label_left},
                "readable": READABLE[layout], "card_w": _layout.CARD_W, "roots": [index[r] for r in data.roots if r in index]}
+    if layout == "tree":  # the tree itself, so the page can fold and unfold branches (and lay them out again)
+        payload["tree"] = _tree_payload(nodes, p.edges, [nodes[i].id for i in payload["roots"]], index)
     wards = sorted({n.ward for n in nodes if n.ward and not n.collapsed})
     view = f"{b[0]:.0f} {b[1]:.0f} {b[2] - b[0]:.0f} {b[3] - b[1]:.0f}"
     parts = {
@@ -475,7 +479,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
         "TITLE": html.escape(p.title),
         "SUBTITLE": html.escape(p.subtitle),
         "NOTICES": "".join(f'<p class="notice">{html.escape(t)}</p>' for t in p.notices),
-        "CONTROLS": _controls_html(text, wards),
+        "CONTROLS": _controls_html(text, wards, layout),
         "LEGEND": _legend_html(text, p.counts, contacts=layout == "network" or any(e.kind == "contact" for e in p.edges),
                                layout=layout),
         "PANEL_TITLE": html.escape(text["panel_title"]),
@@ -493,6 +497,27 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
         "DATA": _json_for_script(payload),
     }
     return re.sub(r"%%([A-Z_]+)%%", lambda m: parts[m.group(1)], _TEMPLATE)
+
+
+def _tree_payload(nodes: list[MapNode], edges: list[MapEdge], roots: list[str], index: dict[str, int]) -> dict:
+    """What the page needs to fold the sơ đồ cây per branch and lay out what
+    is unfolded: every node's parent in the drawn tree (``-1`` for a root),
+    the nodes in pre-order (children by date, as :func:`tracing.layout.tree_layout`
+    orders them) and the card geometry (px)."""
+    placed = MapData(nodes, edges, "", roots)
+    parent = _layout.tree_parents(placed)
+    kids = _layout._children(placed, parent)
+    order: list[int] = []
+    stack = list(reversed(kids.get(None, [])))
+    while stack:
+        node = stack.pop()
+        order.append(index[node])
+        stack.extend(reversed(kids.get(node, [])))
+    return {"order": order, "par": [index[parent[n.id]] if parent[n.id] is not None else -1 for n in nodes],
+            "card": [_layout.CARD_W, _layout.CARD_H, _layout.CARD_GAP, _layout.TREE_DY],
+            "stack": [_layout.STACK_MIN, _layout.STACK_MAX],
+            "count_style": list(_diagram.LEVEL_STYLE["count"][:4]), "fs": _diagram.FS,
+            "edge": [_diagram.LONG_EDGE, _diagram.STUB]}
 
 
 def render_svg(data: MapData, *, layout: str = "tree", lang: str = "vi", redact: Redactor | None = None,
@@ -571,7 +596,7 @@ def _level_name(level: int | None, text: dict) -> str:
     return text["level_none"] if level is None else f"F{level}"
 
 
-def _controls_html(text: dict, wards: list[str]) -> str:
+def _controls_html(text: dict, wards: list[str], layout: str = "tree") -> str:
     esc = html.escape
     options = "".join(f'<option value="{esc(w)}">{esc(w)}</option>' for w in wards)
     papers = "".join(f'<option value="{p}">{p}</option>' for p in PAPERS)
@@ -585,7 +610,8 @@ def _controls_html(text: dict, wards: list[str]) -> str:
         f'<button id="zoom-out" type="button" title="{esc(text["zoom_out"])}" aria-label="{esc(text["zoom_out"])}">−</button>'
         f'<button id="start" type="button">{esc(text["start"])}</button>'
         f'<button id="fit" type="button">{esc(text["fit"])}</button>'
-        f'<span class="print-opts"><select id="print-what" aria-label="{esc(text["print"])}">'
+        + (f'<button id="unfold-all" type="button">{esc(text["unfold_all"])}</button>' if layout == "tree" else "")
+        + f'<span class="print-opts"><select id="print-what" aria-label="{esc(text["print"])}">'
         f'<option value="whole">{esc(text["print_whole"])}</option>'
         f'<option value="view">{esc(text["print_view"])}</option></select>'
         f'<label>{esc(text["paper"])} <select id="paper">{papers}</select></label>'
@@ -792,7 +818,7 @@ function cull(x0, y0, x1, y1) {
   var i, on, a, b, rows;
   for (i = 0; i < P.length; i++) {
     rows = P[i].y >= y0 - 100 && P[i].y <= y1 + 100;
-    on = rows && P[i].x >= x0 - 200 && P[i].x <= x1 + 200 ? 1 : 0;
+    on = rows && P[i].x >= x0 - 200 && P[i].x <= x1 + 200 && (!SHOWN || SHOWN[i]) ? 1 : 0;
     if (on !== nodeIn[i]) {
       nodeIn[i] = on;
       if (on) { NODE_G.insertBefore(G[i], ROWLABELS && ROWLABELS.parentNode === NODE_G ? ROWLABELS : null); } else { G[i].remove(); }
@@ -805,7 +831,8 @@ function cull(x0, y0, x1, y1) {
   for (i = 0; i < EDGES.length; i++) {
     a = P[EF[i]]; b = P[ET[i]];
     on = Math.max(a.x, b.x) >= x0 - 200 && Math.min(a.x, b.x) <= x1 + 200 &&
-         Math.max(a.y, b.y) >= y0 - 100 && Math.min(a.y, b.y) <= y1 + 100 ? 1 : 0;
+         Math.max(a.y, b.y) >= y0 - 100 && Math.min(a.y, b.y) <= y1 + 100 &&
+         (!SHOWN || (SHOWN[EF[i]] && SHOWN[ET[i]])) ? 1 : 0;
     if (on !== edgeIn[i]) { edgeIn[i] = on; if (on) { EDGE_G.appendChild(EDGES[i]); } else { EDGES[i].remove(); } }
   }
 }
@@ -841,6 +868,10 @@ function fitAll() {
 function openView() {
   // the whole map when it is readable so; else the roots and first generations at a readable zoom
   var k = fitScale(), s = size();
+  if (TR) {
+    if (folding || SHOWN.indexOf(0) >= 0) { SHOWN.fill(1); relayout(); k = fitScale(); }  // back to the start
+    if (k < DATA.readable) { openDepth(s.w / DATA.readable - TR.card[0]); k = fitScale(); }
+  }
   if (k >= DATA.readable) { fitAll(); return; }
   k = DATA.readable;
   var root = DATA.roots.length ? P[DATA.roots[0]] : P[0];
@@ -864,10 +895,239 @@ function openView() {
   }
   apply();
 }
+function openDepth(width) {
+  // the deepest unfolding at which the first root and all its children fit a screen's width
+  var deepest = 0, best = 1, d, r0 = DATA.roots.length ? DATA.roots[0] : TOPS[0];
+  for (var i = 0; i < P.length; i++) { deepest = Math.max(deepest, GEN[i]); }
+  for (d = 1; d <= deepest; d++) {
+    foldBelow(d);
+    var lo = P[r0].x, hi = P[r0].x;
+    (KIDS[r0] || []).forEach(function (c) { lo = Math.min(lo, P[c].x); hi = Math.max(hi, P[c].x); });
+    if (hi - lo > width) { break; }
+    best = d;
+  }
+  if (best !== d) { foldBelow(best); }
+}
 function zoomAt(factor, cx, cy) {
   var k = Math.max(0.02, Math.min(6, view.k * factor));
   var ux = view.x + cx / view.k, uy = view.y + cy / view.k;
   view.k = k; view.x = ux - cx / k; view.y = uy - cy / k; apply();
+}
+
+// ---- folding (tree): a big tree opens on its first generations, the deeper ones folded into
+// count nodes per branch and generation ("+37 F2") that unfold in place on a click; what is
+// unfolded is laid out again (a tidy tree: each subtree as close to its left neighbour as its
+// contour allows, leaf families stacked in columns, as tracing.layout does)
+var TR = DATA.tree || null, SHOWN = null, KIDS = [], GEN = null, TOPS = [], CNODES = [], CN_G = null, CN_E = null;
+if (TR) {
+  SHOWN = new Uint8Array(P.length).fill(1);
+  GEN = new Int32Array(P.length);
+  TR.order.forEach(function (i) {
+    var p = TR.par[i];
+    if (p < 0) { TOPS.push(i); GEN[i] = 0; } else { (KIDS[p] = KIDS[p] || []).push(i); GEN[i] = GEN[p] + 1; }
+  });
+  CN_E = document.createElementNS("http://www.w3.org/2000/svg", "g"); CN_E.setAttribute("class", "fold-edges");
+  CN_G = document.createElementNS("http://www.w3.org/2000/svg", "g"); CN_G.setAttribute("class", "fold-nodes");
+  EDGE_G.appendChild(CN_E); NODE_G.appendChild(CN_G);
+}
+var folding = false, TREE_EDGE = EDGES.map(function (e, k) { return TR && e.classList.contains("k-p") && TR.par[ET[k]] === EF[k]; });
+function elbow(a, b, stacked) {
+  var cw = TR.card[0], ch = TR.card[1], gap = TR.card[2], mid = a.y + ch / 2 + Math.floor((TR.card[3] - ch) / 2);
+  if (stacked) {
+    var spine = b.x - cw / 2 - gap / 2;
+    return "M" + a.x + "," + (a.y + ch / 2) + " L" + a.x + "," + mid + " L" + spine + "," + mid + " L" + spine + "," + b.y +
+      " L" + (b.x - cw / 2) + "," + b.y;
+  }
+  return "M" + a.x + "," + (a.y + ch / 2) + " L" + a.x + "," + mid + " L" + b.x + "," + mid + " L" + b.x + "," + (b.y - ch / 2);
+}
+function curve(a, b) {  // an other source (as tracing.diagram draws it): a curve, or two stubs when far
+  var h = TR.card[1] / 2, down = b.y > a.y, sx = a.x, sy = a.y + (down ? h : -h), tx = b.x, ty = b.y - (down ? h : -h);
+  var len = Math.hypot(tx - sx, ty - sy) || 1, ux = (tx - sx) / len, uy = (ty - sy) / len, st = TR.edge[1];
+  if (len > TR.edge[0]) {
+    return "M" + sx + "," + sy + " L" + (sx + ux * st).toFixed(1) + "," + (sy + uy * st).toFixed(1) + " M" +
+      (tx - ux * st).toFixed(1) + "," + (ty - uy * st).toFixed(1) + " L" + tx + "," + ty;
+  }
+  var bend = Math.max(40, Math.floor(Math.abs(ty - sy) / 2)), sign = ty >= sy ? 1 : -1;
+  return "M" + sx + "," + sy + " C" + sx + "," + (sy + sign * bend) + " " + tx + "," + (ty - sign * bend) + " " + tx + "," + ty;
+}
+function countCard(c) {
+  var cw = TR.card[0], ch = TR.card[1], st = TR.count_style, g = document.createElementNS(NS, "g");
+  g.setAttribute("class", "n lv-count col fold");
+  g.setAttribute("data-c", String(c.k));
+  var rect = document.createElementNS(NS, "rect");
+  [["x", -cw / 2], ["y", -ch / 2], ["width", cw], ["height", ch], ["rx", 14], ["fill", st[0]], ["stroke", st[1]],
+   ["stroke-width", st[2]]].forEach(function (a) { rect.setAttribute(a[0], a[1]); });
+  if (st[3]) { rect.setAttribute("stroke-dasharray", st[3]); }
+  var title = document.createElementNS(NS, "title");
+  title.textContent = fmt(T.count_tip, {n: c.n, level: levelName(c.lv)}) + " · " + T.count_open;
+  var t = document.createElementNS(NS, "text");
+  t.setAttribute("class", "lbl"); t.setAttribute("fill", "#1f2328");
+  [[fmt(T.count_label, {n: c.n, level: levelName(c.lv)}), "700"], [T.count_sub, "400"]].forEach(function (line, j) {
+    var s = document.createElementNS(NS, "tspan");
+    s.setAttribute("x", -cw / 2 + 8); s.setAttribute("y", -ch / 2 + 24 + j * 17); s.setAttribute("font-size", TR.fs);
+    s.setAttribute("font-weight", line[1]); s.textContent = line[0]; t.appendChild(s);
+  });
+  g.appendChild(title); g.appendChild(rect); g.appendChild(t);
+  g.setAttribute("transform", "translate(" + c.x + " " + c.y + ")");
+  return g;
+}
+function relayout() {
+  // count nodes: the hidden persons under each drawn one, per generation
+  var anchor = new Int32Array(P.length).fill(-1), per = new Map();
+  TR.order.forEach(function (i) {
+    if (SHOWN[i]) { return; }
+    var p = TR.par[i], a = SHOWN[p] ? p : anchor[p];
+    anchor[i] = a;
+    var m = per.get(a); if (!m) { m = new Map(); per.set(a, m); }
+    var e = m.get(GEN[i]); if (!e) { e = {n: 0, lv: null}; m.set(GEN[i], e); }
+    e.n += P[i].col || 1;
+    if (P[i].lv !== undefined && P[i].lv !== null && (e.lv === null || P[i].lv < e.lv)) { e.lv = P[i].lv; }
+  });
+  CNODES = [];
+  var chains = new Map();
+  per.forEach(function (m, a) {
+    var chain = [];
+    Array.from(m.keys()).sort(function (x, y) { return x - y; }).forEach(function (g) {
+      var e = m.get(g), c = {k: CNODES.length, a: a, g: g, n: e.n, lv: e.lv, x: 0, y: 0};
+      CNODES.push(c); chain.push(c);
+    });
+    chains.set(a, chain);
+  });
+  // the tidy tree in slots (a card and a gap) and rows; contours: per depth, leftmost and rightmost slot
+  var off = new Float64Array(P.length), row = new Int32Array(P.length), stacked = new Uint8Array(P.length);
+  var cols = [];  // [parent, offset, [members], are count nodes]
+  var SMIN = TR.stack[0], SMAX = TR.stack[1];
+  function visKids(i) { return (KIDS[i] || []).filter(function (k) { return SHOWN[k]; }); }
+  function inner(i) { return visKids(i).length > 0 || chains.has(i); }
+  function sub(i) {
+    var kids = visKids(i), parts = [], inn = [], leaves = [];
+    kids.forEach(function (k) { (inner(k) ? inn : leaves).push(k); });
+    if (leaves.length >= SMIN) {  // columns of at most SMAX, in date order
+      var n = Math.ceil(leaves.length / SMAX), each = Math.ceil(leaves.length / n);
+      inn.forEach(function (k) { parts.push({node: k, c: sub(k)}); });
+      for (var s = 0; s < leaves.length; s += each) { parts.push({col: leaves.slice(s, s + each), count: false}); }
+    } else {
+      kids.forEach(function (k) { parts.push({node: k, c: sub(k)}); });
+    }
+    if (chains.has(i)) { parts.push({col: chains.get(i), count: true}); }
+    var L = [], R = [], at = [];
+    parts.forEach(function (part) {
+      if (part.col) { part.c = {l: part.col.map(function () { return 0; }), r: part.col.map(function () { return 0; })}; }
+      var o = 0, d;
+      if (at.length) {
+        o = -Infinity;
+        for (d = 0; d < Math.min(L.length, part.c.l.length); d++) { o = Math.max(o, R[d] - part.c.l[d] + 1); }
+        if (o === -Infinity) { o = at[at.length - 1] + 1; }
+      }
+      for (d = 0; d < part.c.l.length; d++) {
+        if (d >= L.length) { L.push(o + part.c.l[d]); R.push(o + part.c.r[d]); } else { R[d] = o + part.c.r[d]; }
+      }
+      at.push(o);
+    });
+    var mid = at.length ? (at[0] + at[at.length - 1]) / 2 : 0;
+    parts.forEach(function (part, k) {
+      if (part.col) { cols.push([i, at[k] - mid, part.col, part.count]); } else { off[part.node] = at[k] - mid; }
+    });
+    return {l: [0].concat(L.map(function (v) { return v - mid; })), r: [0].concat(R.map(function (v) { return v - mid; }))};
+  }
+  var L = [], R = [];
+  TOPS.forEach(function (t, k) {
+    var c = sub(t), o = 0, d;
+    if (k) {
+      o = -Infinity;
+      for (d = 0; d < Math.min(L.length, c.l.length); d++) { o = Math.max(o, R[d] - c.l[d] + 1); }
+    }
+    off[t] = o;
+    for (d = 0; d < c.l.length; d++) {
+      if (d >= L.length) { L.push(o + c.l[d]); R.push(o + c.r[d]); } else { R[d] = Math.max(R[d], o + c.r[d]); L[d] = Math.min(L[d], o + c.l[d]); }
+    }
+  });
+  // absolute positions (pre-order: a parent before its children)
+  var slot = TR.card[0] + TR.card[2], dy = TR.card[3], xs = new Float64Array(P.length);
+  TR.order.forEach(function (i) {
+    if (!SHOWN[i]) { return; }
+    var p = TR.par[i];
+    xs[i] = p < 0 ? off[i] : xs[p] + off[i];
+    row[i] = p < 0 ? 0 : row[p] + 1;
+  });
+  var colOf = new Map();
+  cols.forEach(function (c) { colOf.set(c[0], (colOf.get(c[0]) || []).concat([c])); });
+  // columns hang from their parent, so place them once every parent is placed; a stacked person's own
+  // column row follows its place in the column
+  TR.order.forEach(function (i) {
+    if (!SHOWN[i] || !colOf.has(i)) { return; }
+    colOf.get(i).forEach(function (c) {
+      c[2].forEach(function (m, j) {
+        if (c[3]) { m.x = (xs[i] + c[1]) * slot; m.y = (row[i] + 1 + j) * dy; }
+        else { xs[m] = xs[i] + c[1]; row[m] = row[i] + 1 + j; stacked[m] = 1; }
+      });
+    });
+  });
+  var minX = Infinity;
+  TR.order.forEach(function (i) { if (SHOWN[i]) { minX = Math.min(minX, xs[i]); } });
+  CNODES.forEach(function (c) { minX = Math.min(minX, c.x / slot); });
+  var x0 = isFinite(minX) ? minX : 0;
+  var b = [Infinity, Infinity, -Infinity, -Infinity], cw = TR.card[0], ch = TR.card[1];
+  function grow(x, y) { b[0] = Math.min(b[0], x - cw / 2); b[1] = Math.min(b[1], y - ch / 2); b[2] = Math.max(b[2], x + cw / 2); b[3] = Math.max(b[3], y + ch / 2); }
+  P.forEach(function (r, i) {
+    if (!SHOWN[i]) { return; }
+    r.x = Math.round((xs[i] - x0) * slot); r.y = row[i] * dy;
+    G[i].setAttribute("transform", "translate(" + r.x + " " + r.y + ")");
+    grow(r.x, r.y);
+  });
+  CNODES.forEach(function (c) { c.x = Math.round(c.x - x0 * slot); grow(c.x, c.y); });
+  // row labels ("Generation N") left of the tree, only for the rows drawn
+  var left = b[0] - 14, bottom = b[3];
+  Array.prototype.forEach.call(SVG.querySelectorAll("text.row"), function (t) {
+    t.setAttribute("x", left); t.style.display = +t.getAttribute("y") - 5 > bottom ? "none" : "";
+  });
+  b[0] -= 14 + 90;
+  B[0] = b[0] - 12; B[1] = b[1] - 12; B[2] = b[2] + 12; B[3] = b[3] + 12;
+  EDGES.forEach(function (e, k) {
+    var f = EF[k], t = ET[k];
+    if (!SHOWN[f] || !SHOWN[t]) { return; }
+    e.setAttribute("d", TREE_EDGE[k] ? elbow(P[f], P[t], stacked[t]) : curve(P[f], P[t]));
+  });
+  // the count nodes and their edges, drawn anew
+  while (CN_G.firstChild) { CN_G.removeChild(CN_G.firstChild); }
+  while (CN_E.firstChild) { CN_E.removeChild(CN_E.firstChild); }
+  chains.forEach(function (chain, a) {
+    var above = P[a];
+    chain.forEach(function (c) {
+      c.el = countCard(c); CN_G.appendChild(c.el);
+      var e = document.createElementNS(NS, "path");
+      e.setAttribute("class", "e k-p fold"); e.setAttribute("d", elbow(above, c, false)); e.setAttribute("fill", "none");
+      e.setAttribute("stroke", "#57606a"); e.setAttribute("stroke-width", "1.5"); e.setAttribute("marker-end", "url(#arrow-primary)");
+      CN_E.appendChild(e);
+      above = c;
+    });
+  });
+  ovBase = null;
+  folding = CNODES.length > 0;
+  STATUS.setAttribute("data-folded", String(CNODES.reduce(function (s, c) { return s + c.n; }, 0)));
+  STATUS.setAttribute("data-count-nodes", String(CNODES.length));
+}
+function foldBelow(depth) {
+  for (var i = 0; i < P.length; i++) { SHOWN[i] = GEN[i] <= depth ? 1 : 0; }
+  relayout();
+}
+function unfold(c, keep) {
+  // the persons of this count node's branch down to its generation come out in place: the branch's
+  // anchor stays where it is on the screen
+  var a = P[c.a], sx = a.x, sy = a.y, stack = (KIDS[c.a] || []).slice();
+  while (stack.length) {
+    var i = stack.pop();
+    if (GEN[i] > c.g) { continue; }
+    SHOWN[i] = 1;
+    (KIDS[i] || []).forEach(function (k) { stack.push(k); });
+  }
+  relayout();
+  if (keep !== false) { view.x += a.x - sx; view.y += a.y - sy; apply(); }
+}
+function reveal(i) {  // a folded person found by search or a link: unfold the way to them
+  if (!TR || SHOWN[i]) { return; }
+  for (var j = i; j >= 0 && !SHOWN[j]; j = TR.par[j]) { SHOWN[j] = 1; }
+  relayout();
 }
 
 // ---- pan (drag), zoom (wheel, buttons, keys), click
@@ -886,8 +1146,9 @@ SVG.addEventListener("pointerup", function (ev) {
   var d = drag; drag = null; SVG.classList.remove("dragging");
   if (d && !d.moved) {
     var target = document.elementFromPoint(ev.clientX, ev.clientY);
-    var g = target && target.closest ? target.closest("[data-i]") : null;
-    if (g) { select(+g.getAttribute("data-i")); showPanel(+g.getAttribute("data-i")); }
+    var g = target && target.closest ? target.closest("[data-i],[data-c]") : null;
+    if (g && g.hasAttribute("data-c")) { unfold(CNODES[+g.getAttribute("data-c")]); }
+    else if (g) { select(+g.getAttribute("data-i")); showPanel(+g.getAttribute("data-i")); }
   }
 });
 SVG.addEventListener("wheel", function (ev) {
@@ -912,6 +1173,12 @@ document.getElementById("zoom-in").addEventListener("click", function () { var s
 document.getElementById("zoom-out").addEventListener("click", function () { var s = size(); zoomAt(0.8, s.w / 2, s.h / 2); });
 document.getElementById("fit").addEventListener("click", fitAll);
 document.getElementById("start").addEventListener("click", openView);
+if (TR) {
+  document.getElementById("unfold-all").addEventListener("click", function () {
+    var keep = selected !== null ? selected : (DATA.roots.length ? DATA.roots[0] : TOPS[0]), a = P[keep], sx = a.x, sy = a.y;
+    SHOWN.fill(1); relayout(); view.x += a.x - sx; view.y += a.y - sy; apply();
+  });
+}
 
 // ---- overview: every node as a dot, the view as a rectangle; click or drag to move
 var OV = document.getElementById("overview"), ovCtx = OV.getContext && OV.getContext("2d"), ovBase = null;
@@ -922,7 +1189,9 @@ function drawOverview() {
   if (!ovBase) {
     ovBase = document.createElement("canvas"); ovBase.width = OV.width; ovBase.height = OV.height;
     var c = ovBase.getContext("2d"), colours = {f0: "#d62728", f1: "#ff8c1a", f2: "#e0b400", f3: "#8c959f", none: "#c0c0c0"};
-    P.forEach(function (r) {
+    CNODES.forEach(function (r) { c.fillStyle = "#57606a"; c.fillRect((r.x - B[0]) * s - 1, (r.y - B[1]) * s - 1, 2.2, 2.2); });
+    P.forEach(function (r, i) {
+      if (SHOWN && !SHOWN[i]) { return; }
       c.fillStyle = r.col ? "#57606a" : colours[levelKey(r.lv)];
       c.fillRect((r.x - B[0]) * s - 1, (r.y - B[1]) * s - 1, 2.2, 2.2);
     });
@@ -1081,6 +1350,7 @@ function select(i) {
   if (i !== null && G[i]) { G[i].classList.add("sel"); }
 }
 function focusNode(i) {
+  reveal(i);
   if (G[i] && G[i].classList.contains("off")) { G[i].classList.remove("off"); }
   select(i);
   centreOn(P[i].x, P[i].y, Math.max(view.k, 1.2));
@@ -1193,6 +1463,11 @@ function fromHash() {
     }
   });
 }
+// for scripts and tests driving the page: where each drawn node is now (null: folded), and the count nodes
+window.tracingMap = {
+  positions: function () { return P.map(function (r, i) { return SHOWN && !SHOWN[i] ? null : [r.x, r.y]; }); },
+  countNodes: function () { return CNODES.map(function (c) { return {anchor: c.a, generation: c.g, n: c.n, x: c.x, y: c.y}; }); }
+};
 var opened = false;
 function start() {
   if (opened) { return; }
