@@ -312,3 +312,30 @@ def test_a_count_node_unfolds_its_branch_in_place(chromium, pages, n):
     cards = [(p[0] - 85, p[1] - 30, p[0] + 85, p[1] + 30, 0, i) for i, p in enumerate(after) if p is not None]
     cards += [(x["x"] - 85, x["y"] - 30, x["x"] + 85, x["y"] + 30, 0, f"c{k}") for k, x in enumerate(counts_after)]
     assert overlaps(cards) == []
+
+
+def test_timeline_names_keep_their_size_when_zoomed_and_the_axis_hides_what_is_under_it(chromium, pages):
+    path, _ = pages[("timeline", 1000)]
+    chromium.open(path)
+    probe = """JSON.stringify((function () {
+      var m = document.getElementById("map").getBoundingClientRect(), out = {right: 0, px: []};
+      document.querySelectorAll("#diagram text.rl").forEach(function (t) {
+        var r = t.getBoundingClientRect();
+        if (r.bottom > m.top && r.top < m.bottom) {
+          out.right = Math.max(out.right, r.right - m.left);
+          out.px.push(parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+        }
+      });
+      out.bg = document.querySelector("rect.rl-bg").getBoundingClientRect().width;
+      out.axis = getComputedStyle(document.querySelector("#axis rect")).fill;
+      return out; })())"""
+    opened = json.loads(chromium.eval(probe))
+    chromium.eval("""(function () { for (var k = 0; k < 5; k++) { document.getElementById('zoom-in').click(); }
+      for (var k = 0; k < 8; k++) { document.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight"})); } })()""")
+    zoomed = json.loads(chromium.eval(probe))
+    assert float(status(chromium)["data-scale"]) > 2.5
+    # the names' column is no wider on screen than when the page opened, its names no bigger
+    assert zoomed["right"] <= opened["bg"] + 2 and zoomed["bg"] <= opened["bg"] + 1, (opened, zoomed)
+    assert 10 <= min(zoomed["px"]) and max(zoomed["px"]) <= max(opened["px"]) + 0.5
+    # the date band is opaque: nothing of the map shows through it
+    assert re.fullmatch(r"rgb\(\d+, \d+, \d+\)", zoomed["axis"]), zoomed["axis"]

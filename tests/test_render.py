@@ -345,3 +345,28 @@ def test_collapse_never_folds_a_case_while_a_non_case_of_its_generation_is_drawn
         others = {n.id for n in data.nodes if gens[n.id] == g} - cases
         if others & drawn:
             assert cases <= drawn, (g, sorted(cases - drawn), sorted(others & drawn))
+
+
+@pytest.mark.parametrize("max_nodes", [60, 300])
+def test_timeline_puts_count_nodes_at_their_persons_dates_never_among_undated(max_nodes):
+    # a count node stands at its persons' earliest date (the timeline's rule for each person:
+    # onset/confirmation for cases, exposure for the others), never in the "no date" column
+    import datetime as dt
+
+    from tracing import layout
+    data = sample_map(1000, seed=5)
+    by_id = {n.id: n for n in data.nodes}
+    shown, hidden = collapse(data, max_nodes)
+    pos, ticks = layout.timeline_layout(shown)
+    days = [layout._node_date(n) for n in data.nodes if layout._node_date(n)]
+    first = min(dt.date.fromisoformat(d) for d in days)
+    counts = [n for n in shown.nodes if n.collapsed]
+    assert hidden and counts
+    for c in counts:
+        dated = [layout._node_date(by_id[m]) for m in c.members if layout._node_date(by_id[m])]
+        if dated:
+            expected = (dt.date.fromisoformat(min(dated)) - first).days * layout.TIME_DX
+        else:  # none of its persons has a date: at the date of the node it hangs from
+            expected = pos[c.primary_source][0]
+        assert pos[c.id][0] == expected, c.id
+        assert pos[c.id][0] != -2 * layout.TIME_DX

@@ -272,7 +272,9 @@ def timeline_layout(data) -> tuple[dict[str, tuple[int, int]], list[tuple[int, s
     their own (:data:`TIME_DY` px), in the order of the tree (a parent, then
     each child's branch in date order), so siblings never share a row and a
     chain reads downwards and left to right. Undated persons stand in a
-    column two days left of the first date. Returns the positions and the
+    column two days left of the first date; a count node stands at its
+    persons' earliest date (else at the date of the node it hangs from),
+    never in that column. Returns the positions and the
     axis ticks ``[(x, label)]`` (one a day; the page thins them by zoom).
 
     >>> from tracing.render import MapData, MapNode, MapEdge
@@ -300,6 +302,9 @@ def timeline_layout(data) -> tuple[dict[str, tuple[int, int]], list[tuple[int, s
         node = stack.pop()
         row[node] = len(row)
         stack.extend(reversed(kids.get(node, [])))
+    for i in row:  # pre-order: a count node of undated persons stands at the date of the one it hangs from
+        if days[i] is None and by_id[i].collapsed and parent[i] is not None:
+            days[i] = days[parent[i]]
     pos = {i: ((days[i] - first) * TIME_DX if days[i] is not None else undated_x, row[i] * TIME_DY) for i in by_id}
     ticks = [((d - first) * TIME_DX, dt.date.fromordinal(d).isoformat()) for d in range(first, last + 1)]
     if any(d is None for d in days.values()):

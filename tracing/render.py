@@ -124,7 +124,8 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
     parent's earliest case, then every parent's second…, then the non-cases
     likewise), so a case is never folded while a non-case of its generation
     is drawn. A count node lists its persons in
-    ``members``. Returns the new map and the number of hidden persons.
+    ``members`` and carries their earliest date (as ``exposure``), so a
+    timeline puts it among its generation's dates. Returns the new map and the number of hidden persons.
     Raises :class:`TracingError` when even the roots do not fit.
 
     >>> nodes = [MapNode("r", "Root", 0), MapNode("a", "A", 1)] + [MapNode(f"c{i}", None, 2) for i in range(5)]
@@ -234,8 +235,10 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
                 cid = "+" + cid
             ids.add(cid)
             made[(a, g)] = cid
+            dates = [d for d in (_layout._node_date(by_id[m]) for m in group) if d]
             nodes.append(MapNode(cid, None, min(known) if known else None,
                                  ward=next(iter(wards)) if len(wards) == 1 else None,
+                                 exposure=min(dates) if dates else None,  # its generation's first date
                                  sources=[above], primary_source=above, collapsed=len(group), members=list(group)))
             extra_edges.append(MapEdge(above, cid, primary=True))
             above = cid
@@ -468,7 +471,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
     b = p.drawing.bounds
     payload = {"nodes": records, "edges": edges, "folded": folded, "text": text, "layout": layout,
                "decor": {"cols": p.drawing.cols, "bounds": [round(v, 1) for v in b], "axis_y": p.drawing.axis_y,
-                         "label_left": p.drawing.label_left},
+                         "label_left": p.drawing.label_left, "label_fs": _diagram.FS},
                "readable": READABLE[layout], "card_w": _layout.CARD_W, "roots": [index[r] for r in data.roots if r in index]}
     if layout == "tree":  # the tree itself, so the page can fold and unfold branches (and lay them out again)
         payload["tree"] = _tree_payload(nodes, p.edges, [nodes[i].id for i in payload["roots"]], index)
@@ -729,13 +732,15 @@ main{flex:1;display:flex;min-height:0}
 #diagram .n,#diagram .rl{cursor:pointer}
 #diagram.far .lbl,#diagram.far .row{display:none}
 #diagram .off{display:none}
+#diagram text.rl{font-size:var(--rl,13px);transform:translateY(var(--rly,0px))}
 #diagram .n.sel>rect:first-of-type,#diagram .n.sel>circle:first-of-type{stroke:#0969da;stroke-width:4;stroke-dasharray:none}
 #diagram .n.hit>rect:first-of-type,#diagram .n.hit>circle:first-of-type{stroke:#0969da;stroke-width:3}
 #axis{position:absolute;left:0;top:0;width:100%;height:44px;pointer-events:none;display:none}
 body.layout-timeline #axis{display:block}
 body.layout-timeline #diagram .tick{display:none}
 #overview{position:absolute;right:10px;bottom:10px;width:220px;height:140px;background:rgba(255,255,255,.92);
- border:1px solid #d0d7de;border-radius:4px;cursor:pointer;box-shadow:0 1px 4px rgba(0,0,0,.12)}
+ border:1px solid #d0d7de;border-radius:4px;cursor:pointer;box-shadow:0 1px 4px rgba(0,0,0,.12);opacity:.45}
+#overview:hover,#overview.near{opacity:1}
 #panel{width:300px;border-left:1px solid #d0d7de;overflow:auto;padding:8px 12px;font-size:14px;background:#fff}
 .panel-head{display:flex;justify-content:space-between;align-items:center}
 .panel-head h2{font-size:16px;margin:4px 0}
@@ -805,6 +810,7 @@ var G = new Array(P.length), L = new Array(P.length);
 Array.prototype.forEach.call(SVG.querySelectorAll("g.n"), function (g) { G[+g.getAttribute("data-i")] = g; });
 Array.prototype.forEach.call(SVG.querySelectorAll("text.rl"), function (t) { L[+t.getAttribute("data-i")] = t; });
 var ROWLABELS = SVG.querySelector("g.rowlabels"), RL_BG = SVG.querySelector("rect.rl-bg"), LABEL_LEFT = DATA.decor.label_left;
+var RL_BG_W = RL_BG ? +RL_BG.getAttribute("width") : 0, RL_W = RL_BG_W, RL_FS = DATA.decor.label_fs || 13;
 var EDGES = Array.prototype.slice.call(SVG.querySelectorAll("path.e"));
 // ---- culling: only what is in (or near) the view is in the document, so a map of 10,000
 // persons opens and pans like a small one; print and "fit all" bring everything back
@@ -846,9 +852,13 @@ function apply() {
   SVG.setAttribute("viewBox", view.x + " " + view.y + " " + (s.w / view.k) + " " + (s.h / view.k));
   SVG.classList.toggle("far", view.k < 0.4);
   if (ROWLABELS && LABEL_LEFT !== null) {  // the timeline's names stay in view when panning right
-    var dx = Math.max(0, view.x - LABEL_LEFT);
+    // zoomed in, the names keep their size on screen, so their column never grows over the marks
+    var dx = Math.max(0, view.x - LABEL_LEFT), z = Math.min(1, 1 / view.k);
     ROWLABELS.setAttribute("transform", "translate(" + dx.toFixed(1) + " 0)");
-    RL_BG.setAttribute("fill-opacity", dx > 0 ? "0.93" : "0");
+    ROWLABELS.style.setProperty("--rl", (RL_FS * z).toFixed(2) + "px");
+    ROWLABELS.style.setProperty("--rly", (5 * z - 5).toFixed(2) + "px");  // the baseline is 5 units below the row's middle
+    RL_BG.setAttribute("width", (RL_W * z).toFixed(1));
+    RL_BG.setAttribute("fill-opacity", dx > 0 ? "1" : "0");
   }
   drawAxis(); drawOverview();
   STATUS.setAttribute("data-scale", view.k.toFixed(3));
@@ -1220,7 +1230,7 @@ function drawAxis() {
   var W = size().w;
   while (AXIS.firstChild) { AXIS.removeChild(AXIS.firstChild); }
   var bg = document.createElementNS(NS, "rect");
-  bg.setAttribute("width", W); bg.setAttribute("height", AXIS_H); bg.setAttribute("fill", "rgba(246,248,250,0.95)");
+  bg.setAttribute("width", W); bg.setAttribute("height", AXIS_H); bg.setAttribute("fill", "#f6f8fa");  // opaque: nothing of the map shows through the dates
   AXIS.appendChild(bg);
   var line = document.createElementNS(NS, "line");
   line.setAttribute("x1", 0); line.setAttribute("x2", W); line.setAttribute("y1", AXIS_H - 0.5); line.setAttribute("y2", AXIS_H - 0.5);
@@ -1436,7 +1446,10 @@ window.addEventListener("beforeprint", function () {
     SVG.setAttribute("viewBox", B[0] + " " + B[1] + " " + (B[2] - B[0]) + " " + (B[3] - B[1]));
     SVG.classList.remove("far");
     cull(-Infinity, -Infinity, Infinity, Infinity);
-    if (ROWLABELS) { ROWLABELS.setAttribute("transform", ""); RL_BG.setAttribute("fill-opacity", "0"); }
+    if (ROWLABELS) {
+      ROWLABELS.setAttribute("transform", ""); ROWLABELS.style.removeProperty("--rl"); ROWLABELS.style.removeProperty("--rly");
+      RL_BG.setAttribute("fill-opacity", "0"); RL_BG.setAttribute("width", RL_BG_W);
+    }
     AXIS.style.display = "none";
   }
 });
