@@ -28,6 +28,7 @@ VISIBLE_TEXTS = """(function () {
     if (g.classList.contains("off")) { return; }
     (g.tagName === "text" ? [g] : Array.prototype.slice.call(g.querySelectorAll("text"))).forEach(function (t) {
       var r = t.getBoundingClientRect();
+      if (getComputedStyle(t).visibility === "hidden") { return; }  // a crowded name, shown on hover
       if (r.right <= map.left || r.left >= map.right || r.bottom <= map.top || r.top >= map.bottom) { return; }
       var spans = [t].concat(Array.prototype.slice.call(t.querySelectorAll("tspan")));
       var size = Math.min.apply(null, spans.map(function (e) { return parseFloat(getComputedStyle(e).fontSize); }));
@@ -51,7 +52,7 @@ def pages(tmp_path_factory):
     out = {}
     for n in SIZES:
         data = sample_map(n, seed=5)
-        for layout in ("tree", "timeline"):
+        for layout in ("tree", "timeline", "network"):
             path = folder / f"{layout}-{n}.html"
             write_html(render_html(data, layout=layout, lang="vi"), path)
             out[(layout, n)] = (path, data)
@@ -75,7 +76,7 @@ def overlaps(boxes):
     return bad
 
 
-@pytest.mark.parametrize("layout", ["tree", "timeline"])
+@pytest.mark.parametrize("layout", ["tree", "timeline", "network"])
 @pytest.mark.parametrize("n", SIZES)
 def test_opens_readable_with_no_overlapping_labels(chromium, pages, layout, n):
     path, data = pages[(layout, n)]

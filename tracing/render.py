@@ -732,6 +732,7 @@ main{flex:1;display:flex;min-height:0}
 #diagram .n,#diagram .rl{cursor:pointer}
 #diagram.far .lbl,#diagram.far .row{display:none}
 #diagram .off{display:none}
+#diagram .crowd{visibility:hidden}
 #diagram text.rl{font-size:var(--rl,13px);transform:translateY(var(--rly,0px))}
 #diagram .n.sel>rect:first-of-type,#diagram .n.sel>circle:first-of-type{stroke:#0969da;stroke-width:4;stroke-dasharray:none}
 #diagram .n.hit>rect:first-of-type,#diagram .n.hit>circle:first-of-type{stroke:#0969da;stroke-width:3}
@@ -860,8 +861,52 @@ function apply() {
     RL_BG.setAttribute("width", (RL_W * z).toFixed(1));
     RL_BG.setAttribute("fill-opacity", dx > 0 ? "1" : "0");
   }
-  drawAxis(); drawOverview();
+  drawAxis(); drawOverview(); declutter();
   STATUS.setAttribute("data-scale", view.k.toFixed(3));
+}
+// ---- labels never lie on one another, whatever the layout: where two would, the one of the lower
+// level (F0 before F1 ..., a selected or found person first) keeps its name; the other's shows on hover
+// and comes back when zooming in makes room
+function declutter() {
+  var crowded = SVG.querySelectorAll("g.n > text.lbl.crowd"), k, boxes = [], kept = [];
+  for (k = 0; k < crowded.length; k++) { crowded[k].classList.remove("crowd"); }
+  if (SVG.classList.contains("far")) { return; }
+  var texts = NODE_G.querySelectorAll("g.n > text.lbl");
+  for (k = 0; k < texts.length; k++) {
+    var g = texts[k].parentNode, i = g.getAttribute("data-i"), r = P[+i] || {};
+    var rank = g.classList.contains("sel") || g.classList.contains("hit") ? -1 : (i === null || r.col ? 99 : (r.lv === undefined || r.lv === null ? 50 : r.lv));
+    boxes.push({t: texts[k], rank: rank, k: k, b: texts[k].getBoundingClientRect()});
+  }
+  boxes.sort(function (a, b) { return a.rank - b.rank || a.k - b.k; });
+  var cell = 200, grid = new Map();
+  function put(b) {
+    for (var cx = Math.floor(b.left / cell); cx <= Math.floor(b.right / cell); cx++) {
+      for (var cy = Math.floor(b.top / cell); cy <= Math.floor(b.bottom / cell); cy++) {
+        var key = cx + "," + cy; (grid.get(key) || grid.set(key, []).get(key)).push(b);
+      }
+    }
+  }
+  // the persons' marks (a circle, a timeline's box) are in the way too, except a label's own card
+  Array.prototype.forEach.call(NODE_G.querySelectorAll("g.n > circle:first-of-type"), function (c) {
+    var b = c.getBoundingClientRect();
+    put({left: b.left, right: b.right, top: b.top, bottom: b.bottom, g: c.parentNode});
+  });
+  boxes.forEach(function (x) {
+    var b = x.b, cx0 = Math.floor(b.left / cell), cx1 = Math.floor(b.right / cell), cy0 = Math.floor(b.top / cell),
+      cy1 = Math.floor(b.bottom / cell), cx, cy, hit = false;
+    if (b.width === 0) { return; }
+    for (cx = cx0; cx <= cx1 && !hit; cx++) {
+      for (cy = cy0; cy <= cy1 && !hit; cy++) {
+        (grid.get(cx + "," + cy) || []).forEach(function (o) {
+          if (o.g !== x.t.parentNode && Math.min(b.right, o.right) - Math.max(b.left, o.left) > 1 && Math.min(b.bottom, o.bottom) - Math.max(b.top, o.top) > 1) { hit = true; }
+        });
+      }
+    }
+    if (hit) { x.t.classList.add("crowd"); return; }
+    kept.push(x);
+    put({left: b.left, right: b.right, top: b.top, bottom: b.bottom, g: x.t.parentNode});
+  });
+  STATUS.setAttribute("data-crowded", String(boxes.length - kept.length));
 }
 function centreOn(x, y, k) {
   var s = size();
@@ -1451,6 +1496,7 @@ window.addEventListener("beforeprint", function () {
       RL_BG.setAttribute("fill-opacity", "0"); RL_BG.setAttribute("width", RL_BG_W);
     }
     AXIS.style.display = "none";
+    declutter();  // the whole diagram on paper: its labels never on one another either
   }
 });
 window.addEventListener("afterprint", function () {
