@@ -340,3 +340,38 @@ def test_timeline_names_keep_their_size_when_zoomed_and_the_axis_hides_what_is_u
     assert 10 <= min(zoomed["px"]) and max(zoomed["px"]) <= max(opened["px"]) + 0.5
     # the date band is opaque: nothing of the map shows through it
     assert re.fullmatch(r"rgb\(\d+, \d+, \d+\)", zoomed["axis"]), zoomed["axis"]
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_a_print_too_small_to_read_is_warned_of_in_the_page(chromium, pages, n):
+    from tracing.diagram import FS
+    from tracing.render import PRINT_AREA, PRINT_MIN_PT
+    path, _ = pages[("tree", n)]
+    chromium.open(path)
+    if n == 1000:
+        chromium.eval("document.getElementById('unfold-all').click(); 1")
+
+    def state():
+        return json.loads(chromium.eval("""JSON.stringify((function () {
+          var w = document.getElementById("print-warning"), st = document.getElementById("render-status");
+          window.dispatchEvent(new Event("beforeprint"));
+          var vb = document.getElementById("diagram").getAttribute("viewBox").split(" ").map(Number);
+          window.dispatchEvent(new Event("afterprint"));
+          return {shown: !w.hidden && getComputedStyle(w).display !== "none", text: w.textContent, vb: vb,
+                  pt: +st.getAttribute("data-print-pt")}; })())"""))
+    for paper in ("A4", "A3"):
+        chromium.eval(f"var s = document.getElementById('paper'); s.value = '{paper}'; s.dispatchEvent(new Event('change')); 1")
+        got = state()
+        a = PRINT_AREA[paper]
+        expected = FS * min(a[0] / got["vb"][2], a[1] / got["vb"][3]) * 72 / 25.4  # the whole diagram on that paper
+        assert abs(got["pt"] - expected) < 0.01, (got, expected)
+        assert got["shown"] == (expected < PRINT_MIN_PT), got
+        if got["shown"]:
+            assert paper in got["text"] and "pt" in got["text"]
+    # on paper the warning itself is not printed, nor are the controls
+    chromium.media("print")
+    try:
+        hidden = chromium.eval("getComputedStyle(document.getElementById('print-warning')).display === 'none'")
+    finally:
+        chromium.media("")
+    assert hidden

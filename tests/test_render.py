@@ -370,3 +370,22 @@ def test_timeline_puts_count_nodes_at_their_persons_dates_never_among_undated(ma
             expected = pos[c.primary_source][0]
         assert pos[c.id][0] == expected, c.id
         assert pos[c.id][0] != -2 * layout.TIME_DX
+
+
+@pytest.mark.parametrize("n", [12, 20, 30, 50, 1000])
+def test_svg_warns_when_its_whole_print_would_be_too_small_to_read(n):
+    from tracing.render import PRINT_MIN_PT, SVG_PRINT_AREA, svg_print_warning
+    from tracing.diagram import FS
+    svg = render_svg(sample_map(n, seed=5), layout="tree", lang="en")
+    m = re.search(r'<svg [^>]*width="([\d.]+)" height="([\d.]+)"', svg)
+    w, h = float(m.group(1)), float(m.group(2))
+    # a label is FS px; printed whole it is scaled to the paper's printable box (mm), 72 pt to the inch
+    pt = {p: FS * min(a[0] / w, a[1] / h) * 72 / 25.4 for p, a in SVG_PRINT_AREA.items()}
+    warning = svg_print_warning(svg)
+    if pt["A4"] >= PRINT_MIN_PT:
+        assert warning is None
+    else:
+        assert warning is not None and f"{pt['A4']:.1f} pt" in warning and f"{pt['A3']:.1f}" in warning
+        assert ("print it on A3" in warning) == (pt["A3"] >= PRINT_MIN_PT)
+    if n == 1000:
+        assert warning is not None

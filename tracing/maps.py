@@ -368,7 +368,10 @@ def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_cluste
         from .privacy import Redactor
         redactor = Redactor.of(store)
     draw = render.render_svg if fmt == "svg" else render.render_html
-    render.write_html(draw(data, layout=layout, lang=lang, redact=redactor, max_nodes=max_nodes), path)
+    drawn = draw(data, layout=layout, lang=lang, redact=redactor, max_nodes=max_nodes)
+    if fmt == "svg" and (small := render.svg_print_warning(drawn)):
+        warnings.append(_("{path}: {warning}").format(path=path, warning=small))
+    render.write_html(drawn, path)
     ids = info["clusters"]
     return {"file": str(path), "format": fmt, "nodes": len(shown.nodes), "hidden": hidden, "persons": len(data.nodes),
             "layout": layout, "cluster": ids[0] if len(ids) == 1 and not info["tops"] else None,

@@ -28,7 +28,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .i18n import _
+from .i18n import _, fmt_decimal
 from . import diagram as _diagram
 from . import layout as _layout
 from .files import write_text
@@ -267,7 +267,9 @@ TEXT = {
         "matches": "{n} kết quả", "no_match": "Không tìm thấy", "generation": "Thế hệ {n}",
         "undated": "Không rõ ngày", "count_label": "+{n} {level}", "count_tip": "{n} người được gộp ({level} trở xuống)",
         "count_sub": "người được gộp", "count_open": "bấm để mở nhánh này",
-        "unfold_all": "Mở mọi nhánh", "members": "Những người được gộp", "folded_in": "Được gộp vào nút",
+        "unfold_all": "Mở mọi nhánh",
+        "print_small": "In cả sơ đồ trên {paper}, chữ chỉ cao {pt} pt (dưới {min} pt, khó đọc): chọn A3, in phần đang xem, hoặc thu gọn các nhánh.",
+        "members": "Những người được gộp", "folded_in": "Được gộp vào nút",
         "notice_collapsed": "Trang chỉ vẽ tối đa {max} nút: {hidden} người được gộp vào {groups} nút đếm (ví dụ “{example}”), theo nhánh và thế hệ; bấm vào nút đếm để xem danh sách.",
         "notice_redacted": "Bản ẩn danh: mã người thay bằng mã bảo mật của cơ sở dữ liệu; không có tên, tuổi, điện thoại, CCCD, địa chỉ.",
         "fit": "Xem toàn bộ", "start": "Về đầu sơ đồ", "zoom_in": "Phóng to", "zoom_out": "Thu nhỏ",
@@ -297,7 +299,9 @@ TEXT = {
         "matches": "{n} found", "no_match": "No match", "generation": "Generation {n}",
         "undated": "No date", "count_label": "+{n} {level}", "count_tip": "{n} persons folded ({level} or deeper)",
         "count_sub": "folded persons", "count_open": "click to unfold this branch",
-        "unfold_all": "Unfold all", "members": "Folded persons", "folded_in": "Folded into node",
+        "unfold_all": "Unfold all",
+        "print_small": "Printed on {paper}, the labels would be {pt} pt high (under {min} pt, hard to read): choose A3, print the current view, or fold branches.",
+        "members": "Folded persons", "folded_in": "Folded into node",
         "notice_collapsed": "This page draws at most {max} nodes: {hidden} persons are folded into {groups} count nodes (e.g. “{example}”), per branch and generation; click a count node for its list.",
         "notice_redacted": "Redacted: ids replaced by the database's keyed tokens; no names, ages, phones, national ids or addresses.",
         "fit": "Fit all", "start": "Back to the start", "zoom_in": "Zoom in", "zoom_out": "Zoom out",
@@ -316,6 +320,11 @@ STYLE = {key: {"bg": style[4], "border": style[1], "card": style[0], "dash": sty
          for key, style in _diagram.LEVEL_STYLE.items()}
 #: paper sizes the print stylesheet offers (landscape), and the map's height on them
 PAPERS = {"A4": "180mm", "A3": "265mm"}
+#: the printable area (mm) of each paper in landscape with 8 mm margins: the page's map box (under its
+#: title and legend) and a whole SVG drawing; the smallest printed label (points) that stays readable
+PRINT_AREA = {"A4": (281.0, 180.0), "A3": (404.0, 265.0)}
+SVG_PRINT_AREA = {"A4": (281.0, 194.0), "A3": (404.0, 281.0)}
+PRINT_MIN_PT = 6.0
 #: the smallest zoom at which the page opens: labels are then >= 11 px (network: 21 px names, 13 px marks, * 0.8)
 READABLE = {"tree": 1.0, "timeline": 1.0, "network": 0.8}
 
@@ -472,7 +481,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
     payload = {"nodes": records, "edges": edges, "folded": folded, "text": text, "layout": layout,
                "decor": {"cols": p.drawing.cols, "bounds": [round(v, 1) for v in b], "axis_y": p.drawing.axis_y,
                          "label_left": p.drawing.label_left, "label_fs": _diagram.FS},
-               "readable": READABLE[layout], "card_w": _layout.CARD_W, "roots": [index[r] for r in data.roots if r in index]}
+               "readable": READABLE[layout], "print": {"area": PRINT_AREA, "min": PRINT_MIN_PT, "fs": _diagram.FS}, "card_w": _layout.CARD_W, "roots": [index[r] for r in data.roots if r in index]}
     if layout == "tree":  # the tree itself, so the page can fold and unfold branches (and lay them out again)
         payload["tree"] = _tree_payload(nodes, p.edges, [nodes[i].id for i in payload["roots"]], index)
     wards = sorted({n.ward for n in nodes if n.ward and not n.collapsed})
@@ -595,6 +604,40 @@ def render_svg(data: MapData, *, layout: str = "tree", lang: str = "vi", redact:
             f'<g transform="translate({20 - x0:.0f} {top - y0:.0f})">{p.drawing.markup}</g>\n</svg>\n')
 
 
+def printed_label_pt(width: float, height: float, paper: str = "A4", area: dict | None = None) -> float:
+    """The height (points) of a person's label when a drawing of ``width`` ×
+    ``height`` px is printed whole, fitted to ``paper`` in landscape
+    (``area``: :data:`SVG_PRINT_AREA` by default); the label is
+    :data:`tracing.diagram.FS` px on screen.
+
+    >>> round(printed_label_pt(1000, 500), 2)
+    10.35
+    """
+    w, h = (area or SVG_PRINT_AREA)[paper]
+    return _diagram.FS * min(w / max(width, 1), h / max(height, 1)) / (25.4 / 72)
+
+
+def svg_print_warning(svg: str) -> str | None:
+    """A warning when a static SVG (:func:`render_svg`) printed whole would
+    have labels under :data:`PRINT_MIN_PT` points on A4 (naming A3 when that
+    is enough), else None."""
+    m = re.search(r'<svg [^>]*width="([\d.]+)" height="([\d.]+)"', svg)
+    if not m:
+        return None
+    width, height = float(m.group(1)), float(m.group(2))
+    a4, a3 = printed_label_pt(width, height, "A4"), printed_label_pt(width, height, "A3")
+    if a4 >= PRINT_MIN_PT:
+        return None
+    if a3 >= PRINT_MIN_PT:
+        return _("printed whole on A4 the labels would be {a4} pt high, too small to read (under {min} pt): "
+                 "print it on A3 ({a3} pt)").format(a4=fmt_decimal(a4, 1), a3=fmt_decimal(a3, 1),
+                                                     min=fmt_decimal(PRINT_MIN_PT, 0))
+    return _("printed whole the labels would be {a4} pt high on A4 and {a3} pt on A3, too small to read "
+             "(under {min} pt): print parts of it from the HTML page (Print the current view) or draw fewer "
+             "persons (--max-nodes, a ROOT deeper in the tree)").format(
+                 a4=fmt_decimal(a4, 1), a3=fmt_decimal(a3, 1), min=fmt_decimal(PRINT_MIN_PT, 0))
+
+
 def _level_name(level: int | None, text: dict) -> str:
     return text["level_none"] if level is None else f"F{level}"
 
@@ -677,6 +720,7 @@ window.addEventListener("unhandledrejection",function(e){__mapError(e.reason);})
 <p id="map-subtitle">%%SUBTITLE%%</p>
 %%NOTICES%%
 <div id="controls">%%CONTROLS%%</div>
+<p id="print-warning" class="notice" hidden></p>
 %%LEGEND%%
 <ul id="search-results" hidden></ul>
 </header>
@@ -861,7 +905,7 @@ function apply() {
     RL_BG.setAttribute("width", (RL_W * z).toFixed(1));
     RL_BG.setAttribute("fill-opacity", dx > 0 ? "1" : "0");
   }
-  drawAxis(); drawOverview(); declutter();
+  drawAxis(); drawOverview(); declutter(); printCheck();
   STATUS.setAttribute("data-scale", view.k.toFixed(3));
 }
 // ---- labels never lie on one another, whatever the layout: where two would, the one of the lower
@@ -1484,7 +1528,21 @@ function setPaper() {
   document.getElementById("page-size").textContent = "@page{size:" + paper.value + " landscape;margin:8mm}" +
     "@media print{#map{height:" + PAPERS[paper.value] + "}}";
 }
-paper.addEventListener("change", setPaper);
+paper.addEventListener("change", function () { setPaper(); printCheck(); });
+printWhat.addEventListener("change", printCheck);
+// a print whose labels would come out too small to read says so beside the print button
+var PRINT_WARN = document.getElementById("print-warning");
+function printCheck() {
+  if (!PRINT_WARN) { return; }
+  var area = DATA.print.area[paper.value], s = size(), whole = printWhat.value === "whole";
+  var w = whole ? B[2] - B[0] : s.w / view.k, h = whole ? B[3] - B[1] : s.h / view.k;
+  var pt = DATA.print.fs * Math.min(area[0] / w, area[1] / h) / (25.4 / 72), lang = document.documentElement.lang;
+  var small = pt < DATA.print.min;
+  PRINT_WARN.hidden = !small;
+  PRINT_WARN.textContent = small ? fmt(T.print_small, {paper: paper.value, min: DATA.print.min.toLocaleString(lang),
+    pt: pt.toLocaleString(lang, {maximumFractionDigits: 1})}) : "";
+  STATUS.setAttribute("data-print-pt", pt.toFixed(2));
+}
 window.addEventListener("beforeprint", function () {
   saved = {x: view.x, y: view.y, k: view.k};
   if (printWhat.value === "whole") {
