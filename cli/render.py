@@ -79,7 +79,7 @@ def render_cmd(obj, roots, clusters, all_clusters, layout, redact, lang, max_nod
         emit_json({k: result[k] for k in ("file", "format", "nodes", "hidden", "layout", "cluster", "clusters",
                                           "persons")})
         return
-    what = ", ".join(result["clusters"]) or _("tree")
+    what = ", ".join(result["clusters"]) or _("from {roots}").format(roots=", ".join(roots))  # not "(tree, tree)"
     line = _("Wrote {file}: {n} nodes drawn").format(file=result["file"], n=result["nodes"])
     if result["hidden"]:
         line += ", " + _("{n} persons folded into count nodes").format(n=result["hidden"])

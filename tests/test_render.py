@@ -173,8 +173,8 @@ def test_collapse_keeps_structure_per_branch_and_generation():
 
 def test_collapse_refuses_what_cannot_fit():
     nodes = [MapNode(f"r{i}", None, 0) for i in range(10)]
-    with pytest.raises(TracingError, match="max_nodes=5"):
-        collapse(MapData(nodes, [], "t", []), 5)
+    with pytest.raises(TracingError, match="--max-nodes 5 is too small .* needs 10 nodes .* --max-nodes 10 or more"):
+        collapse(MapData(nodes, [], "t", []), 5)  # ten roots: ten nodes at the least
 
 
 @pytest.mark.parametrize("kwargs, field", [({"layout": "radial"}, "layout"), ({"lang": "fr"}, "lang"),

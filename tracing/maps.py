@@ -30,7 +30,7 @@ from pathlib import Path
 
 from . import clusters as _clusters
 from .errors import InvalidValue, NotFound, TracingError
-from .i18n import _
+from .i18n import _, ngettext
 from .people import no_person
 from .store import maps as sql
 
@@ -329,10 +329,15 @@ def _too_big(info: dict, nodes: int, max_nodes: int) -> TracingError:
         if cid:
             counts[cid] = counts.get(cid, 0) + 1
     biggest = sorted(counts, key=lambda c: (-counts[c], int(c[1:]) if c[1:].isdigit() else 0, c))[:5]
-    listing = ", ".join(f"{c} ({info['sizes'][c]} cases, {counts[c]} persons)" for c in biggest)
+    listing = ", ".join(_("{cluster} ({cases} cases, {persons} persons)").format(
+        cluster=c, cases=info['sizes'][c], persons=counts[c]) for c in biggest)
     return TracingError(
-        _("--all: {clusters} clusters with {nodes} persons do not fit in --max-nodes {max_nodes} even with "
-          "leaves folded; the largest: {listing}; draw one with `--cluster {biggest}` or raise --max-nodes").format(
+        ngettext("--all: {clusters} cluster with {nodes} persons does not fit in --max-nodes {max_nodes} even folded "
+                 "per branch and generation; the largest: {listing}; draw one with `--cluster {biggest}` or raise "
+                 "--max-nodes",
+                 "--all: {clusters} clusters with {nodes} persons do not fit in --max-nodes {max_nodes} even folded "
+                 "per branch and generation; the largest: {listing}; draw one with `--cluster {biggest}` or raise "
+                 "--max-nodes", len(info['clusters'])).format(
             clusters=len(info['clusters']), nodes=nodes, max_nodes=max_nodes, listing=listing, biggest=biggest[0]))
 
 

@@ -167,8 +167,9 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
     deepest = max(gen.values())
     depth = next((d for d in range(deepest, -1, -1) if cost(d) <= max_nodes), None)
     if depth is None:
-        raise TracingError(_("the map still has {cost} nodes after collapsing (max_nodes={max_nodes}): draw "
-                             "fewer clusters or raise --max-nodes").format(cost=cost(0), max_nodes=max_nodes))
+        raise TracingError(_("--max-nodes {max_nodes} is too small for this map: folded per branch and generation it "
+                             "still needs {cost} nodes (its roots and a count node per generation under each); "
+                             "give --max-nodes {cost} or more").format(cost=cost(0), max_nodes=max_nodes))
     drawn = {i for i in order if gen[i] <= depth}
     counts: dict[tuple[str, int], int] = {}  # (drawn anchor, generation) -> hidden persons
     for i in order:
