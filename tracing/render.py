@@ -268,7 +268,7 @@ TEXT = {
         "matches": "{n} kết quả", "no_match": "Không tìm thấy", "generation": "Thế hệ {n}",
         "undated": "Không rõ ngày", "count_label": "+{n} {level}", "count_tip": "{n} người được gộp ({level} trở xuống)",
         "count_sub": "người được gộp", "count_open": "bấm để mở nhánh này",
-        "unfold_all": "Mở mọi nhánh",
+        "unfold_all": "Mở mọi nhánh", "print_small_short": "⚠ chữ in {pt} pt",
         "print_small": "In cả sơ đồ trên {paper}, chữ chỉ cao {pt} pt (dưới {min} pt, khó đọc): chọn A3, in phần đang xem, hoặc thu gọn các nhánh.",
         "members": "Những người được gộp", "folded_in": "Được gộp vào nút",
         "notice_collapsed": "Trang chỉ vẽ tối đa {max} nút: {hidden} người được gộp vào {groups} nút đếm (ví dụ “{example}”), theo nhánh và thế hệ; bấm vào nút đếm để xem danh sách.",
@@ -300,7 +300,7 @@ TEXT = {
         "matches": "{n} found", "no_match": "No match", "generation": "Generation {n}",
         "undated": "No date", "count_label": "+{n} {level}", "count_tip": "{n} persons folded ({level} or deeper)",
         "count_sub": "folded persons", "count_open": "click to unfold this branch",
-        "unfold_all": "Unfold all",
+        "unfold_all": "Unfold all", "print_small_short": "⚠ print: {pt} pt",
         "print_small": "Printed on {paper}, the labels would be {pt} pt high (under {min} pt, hard to read): choose A3, print the current view, or fold branches.",
         "members": "Folded persons", "folded_in": "Folded into node",
         "notice_collapsed": "This page draws at most {max} nodes: {hidden} persons are folded into {groups} count nodes (e.g. “{example}”), per branch and generation; click a count node for its list.",
@@ -662,7 +662,8 @@ def _controls_html(text: dict, wards: list[str], layout: str = "tree") -> str:
         f'<option value="whole">{esc(text["print_whole"])}</option>'
         f'<option value="view">{esc(text["print_view"])}</option></select>'
         f'<label>{esc(text["paper"])} <select id="paper">{papers}</select></label>'
-        f'<button id="print" type="button">{esc(text["print"])}</button></span>'
+        f'<button id="print" type="button">{esc(text["print"])}</button>'
+        f'<span id="print-warning" class="print-warn" role="status"></span></span>'
         f'<span id="search-info" aria-live="polite"></span>'
     )
 
@@ -721,7 +722,6 @@ window.addEventListener("unhandledrejection",function(e){__mapError(e.reason);})
 <p id="map-subtitle">%%SUBTITLE%%</p>
 %%NOTICES%%
 <div id="controls">%%CONTROLS%%</div>
-<p id="print-warning" class="notice" hidden></p>
 %%LEGEND%%
 <ul id="search-results" hidden></ul>
 </header>
@@ -754,6 +754,9 @@ h1{font-size:20px;margin:0 0 2px}
 #search{width:280px;padding:4px 8px;font-size:14px}
 #controls button,#panel button,#controls select{font-size:13px;padding:3px 10px;cursor:pointer}
 #zoom-in,#zoom-out{width:30px;padding:3px 0!important}
+.print-warn{visibility:hidden;color:#6f4e00;background:#fff8c5;border:1px solid #d4a72c;
+ border-radius:4px;padding:1px 6px;font-size:13px;cursor:help}
+.print-warn.on{visibility:visible}
 .print-opts{display:inline-flex;gap:6px;align-items:center;margin-left:8px;padding-left:10px;border-left:1px solid #d0d7de}
 #search-info{color:#57606a;font-size:13px}
 #legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:13px;align-items:center}
@@ -1539,9 +1542,11 @@ function printCheck() {
   var w = whole ? B[2] - B[0] : s.w / view.k, h = whole ? B[3] - B[1] : s.h / view.k;
   var pt = DATA.print.fs * Math.min(area[0] / w, area[1] / h) / (25.4 / 72), lang = document.documentElement.lang;
   var small = pt < DATA.print.min;
-  PRINT_WARN.hidden = !small;
-  PRINT_WARN.textContent = small ? fmt(T.print_small, {paper: paper.value, min: DATA.print.min.toLocaleString(lang),
-    pt: pt.toLocaleString(lang, {maximumFractionDigits: 1})}) : "";
+  var words = {paper: paper.value, min: DATA.print.min.toLocaleString(lang), pt: pt.toLocaleString(lang, {maximumFractionDigits: 1})};
+  // beside the print button, taking the same room whether shown or not (the map never jumps)
+  PRINT_WARN.classList.toggle("on", small);
+  PRINT_WARN.textContent = fmt(T.print_small_short, words);
+  PRINT_WARN.title = small ? fmt(T.print_small, words) : "";
   STATUS.setAttribute("data-print-pt", pt.toFixed(2));
 }
 window.addEventListener("beforeprint", function () {
@@ -1590,6 +1595,7 @@ var opened = false;
 function start() {
   if (opened) { return; }
   opened = true;
+  printCheck();  // its words take their room in the header before the view is measured
   openView();
   fromHash();
   STATUS.setAttribute("data-nodes", String(G.filter(Boolean).length));
@@ -1599,5 +1605,13 @@ function start() {
 start();
 window.addEventListener("hashchange", fromHash);
 window.addEventListener("resize", function () { if (!saved) { apply(); } });  // not while printing
+// the map's box can change without the window's (the header's controls wrap): keep one unit = k pixels
+if (window.ResizeObserver) {
+  var boxSeen = size();
+  new ResizeObserver(function () {
+    var now = size();
+    if (!saved && (now.w !== boxSeen.w || now.h !== boxSeen.h)) { boxSeen = now; apply(); }
+  }).observe(MAP);
+}
 })();
 """
