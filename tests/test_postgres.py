@@ -290,6 +290,23 @@ def test_a_server_backup_whose_audit_log_diverges_is_refused_unless_forced(distr
     assert invoke(url, "status", "LATE", ok=False).exit_code == 1, "the database is the backup's content"
 
 
+def test_a_refused_restore_into_a_new_server_database_leaves_no_tables(district, pg, pg_server, tmp_path):
+    url = pg()
+    invoke("unused.db", "copy", district, url)
+    backup = tmp_path / "b.db"
+    invoke(url, "backup", backup)
+    _tamper(backup, "last 3 rows deleted", pg_server)
+    empty = pg()
+    refused = invoke(empty, "restore", backup, ok=False)
+    assert refused.exit_code == 1 and "audit log" in refused.stderr
+    import psycopg
+    with psycopg.connect(empty) as c:
+        assert c.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
+    restored = json.loads(invoke(empty, "restore", backup, "--force", "--format", "json").stdout)
+    assert restored["forced"] is True and restored["kept"] is None
+    assert views(empty) == views(url)
+
+
 # ---------------------------------------------------------------- roles
 def _as(url: str, user: str) -> str:
     parts = urlsplit(url)

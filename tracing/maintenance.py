@@ -406,7 +406,8 @@ def _restore_server(url: str, source: str, *, force: bool) -> dict:
             src = Store.open(source)
             stack.callback(src.close)
         dst = Store.open(url, create=True)
-        stack.callback(dst.close)
+        # a refused or failed restore into a database it just made leaves no tables behind
+        stack.push(lambda kind, *_: (dst.discard_if_unused() if kind and dst.created else dst.close()) and False)
         live_ok = not dst.created  # a tracing database was there: its log is the live log
         backup_log = src.audit_entries()
         if not force:  # refuse early, before anything is copied (checked again under the lock)
