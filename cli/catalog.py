@@ -26,20 +26,21 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "NP_": ((1, "c"), 2)}
 
 
-def code_messages() -> dict[str, str]:
-    """msgid -> where (``path:line``) for every marked message in the code."""
+def code_messages() -> dict:
+    """msgid (or ``(msgid, context)`` for a message with a context) -> where
+    (``path:line``) for every marked message in the code."""
     from babel.messages.extract import extract_from_dir
 
     found: dict[str, str] = {}
     for package in ("tracing", "cli"):
-        for filename, lineno, message, _comments, _context in extract_from_dir(
+        for filename, lineno, message, _comments, context in extract_from_dir(
                 ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS):
             for msgid in (message if isinstance(message, tuple) else (message,)):
                 if msgid:
-                    found.setdefault(msgid, f"{package}/{filename}:{lineno}")
+                    found.setdefault((msgid, context) if context else msgid, f"{package}/{filename}:{lineno}")
     return found
 
 
@@ -90,14 +91,19 @@ def missing(lang: str = "vi") -> list[tuple[str, str]]:
     """(msgid, where) of every message with no usable translation."""
     catalog = read_catalog(lang)
     out = []
-    for msgid, where in sorted(all_messages().items()):
-        entry = catalog.get(msgid)
+    for key, where in sorted(all_messages().items(), key=lambda kv: _key(kv[0])):
+        msgid, context = key if isinstance(key, tuple) else (key, None)
+        entry = catalog.get(msgid, context=context)
         translated = entry.string if entry is not None and not entry.fuzzy else None
         if isinstance(translated, tuple):
             translated = translated[0]
         if not translated or _placeholders(translated) != _placeholders(msgid):
-            out.append((msgid, where))
+            out.append((f"{context}|{msgid}" if context else msgid, where))
     return out
+
+
+def _key(key) -> tuple[str, str]:
+    return (key, "") if isinstance(key, str) else (key[0], key[1])
 
 
 def update(lang: str = "vi") -> int:
@@ -107,9 +113,10 @@ def update(lang: str = "vi") -> int:
     from tracing.i18n import po_file
     catalog = read_catalog(lang)
     added = 0
-    for msgid, where in all_messages().items():
-        if catalog.get(msgid) is None:
-            catalog.add(msgid, "", auto_comments=[where])
+    for key, where in all_messages().items():
+        msgid, context = key if isinstance(key, tuple) else (key, None)
+        if catalog.get(msgid, context=context) is None:
+            catalog.add(msgid, "", auto_comments=[where], context=context)
             added += 1
     with open(po_file(lang), "wb") as f:
         write_po(f, catalog, sort_output=True, width=100, omit_header=False)
@@ -136,9 +143,9 @@ def resolve(lang: str = "vi") -> int:
     for message in sides[1]:
         if not message.id:
             continue
-        mine = merged.get(message.id)
+        mine = merged.get(message.id, context=message.context)
         if mine is None:
-            merged[message.id] = message
+            merged.add(message.id, message.string, auto_comments=message.auto_comments, context=message.context)
         elif not mine.string and message.string:
             mine.string = message.string
     with open(path, "wb") as f:

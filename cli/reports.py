@@ -7,9 +7,9 @@ import click
 from tracing import checks, epilevel, report
 from tracing.errors import InvalidValue
 
-from tracing.i18n import N_, _, fmt_date, fmt_decimal, fmt_int, fmt_percent, language, set_language
+from tracing.i18n import NP_, N_, _, fmt_date, fmt_decimal, fmt_int, fmt_percent, label, language, set_language
 
-from .output import emit_csv, emit_json, emit_rows, emit_table, format_option, note
+from .output import HEADERS, emit_csv, emit_json, emit_rows, emit_table, format_option, note
 
 
 @click.command("report")
@@ -108,15 +108,24 @@ def level_cmd(obj, week_of, by, fmt):
     missing = sorted({m for r in rows for m in r["not_assessed"]})
     if missing:
         note(_("Not assessed (no column in the populations file): {names}; a criterion without data is left "
-                     "out of an area's level, never guessed").format(names=", ".join(missing)))
+                     "out of an area's level, never guessed").format(names=", ".join(label(m) for m in missing)))
     shown = [{**r, "population": fmt_int(r["population"]) if r["population"] is not None else None,
               "per_100k": fmt_decimal(r["per_100k"]) if r["per_100k"] is not None else None,
               **{k: _level(r.get(k)) for k in ("level", "case_level")},
               # shares of people: percentages as the language writes them (JSON/CSV keep the fraction)
               **{k: fmt_percent(r[k]) for k in ("vaccinated", "elderly_vaccinated") if r.get(k) is not None}}
              for r in rows]
-    emit_table(shown, columns,
+    emit_table(shown, columns, headers=[LEVEL_HEADERS.get(c) or HEADERS.get(c, c) for c in columns],
                empty=_("No area has a population (tracing import populations FILE) and no case this week."))
+
+
+#: Headers of the `level` table whose short English word means something
+#: else elsewhere ("level" is the F level in `list`, "vaccinated" a person's
+#: doses in `person show`): their own catalog entries (msgctxt "epidemic level").
+LEVEL_HEADERS = {"level": NP_("epidemic level", "level"), "case_level": NP_("epidemic level", "case_level"),
+                 "vaccinated": NP_("epidemic level", "vaccinated"),
+                 "elderly_vaccinated": NP_("epidemic level", "elderly_vaccinated"),
+                 "capacity": NP_("epidemic level", "capacity"), "area": NP_("epidemic level", "area")}
 
 
 #: The colours of the epidemic levels (Res. 128/NQ-CP): 1 xanh, 2 vàng, 3 cam, 4 đỏ.

@@ -97,3 +97,58 @@ def test_catalog_is_compiled_when_the_po_is_newer(tmp_path, monkeypatch):
     old = mo.stat().st_mtime_ns
     os.utime(locale / po.name, ns=(old + 10**9, old + 10**9))
     assert i18n.mo_file("vi").stat().st_mtime_ns > old
+
+
+def _header(output: str) -> list[str]:
+    """The column headers of a tabulate "simple" table (2+ spaces apart)."""
+    lines = output.splitlines()
+    rule = next(i for i, line in enumerate(lines) if set(line.replace(" ", "")) == {"-"})
+    return re.split(r"\s{2,}", lines[rule - 1].strip())
+
+
+def test_one_word_two_meanings_have_their_own_translations(run, store, monkeypatch):
+    """`level` is the F level in `list` ("Đối tượng", issue 14 point 2) and
+    the epidemic level in `level` ("Cấp độ"); "vaccinated" is a person's
+    doses and an area's share fully vaccinated; "other" the other person of a
+    contact and the setting "other" (msgctxt entries, not one shared msgid)."""
+    from tracing.store.reports import set_population
+
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-31")
+    with store.write("populations"):
+        set_population(store, "ward", "W1", 10_000)
+    run("person", "add", "--id", "A", "--name", "An", "--ward", "W1")
+    run("person", "add", "--id", "B", "--name", "Bình", "--ward", "W1")
+    run("contact", "add", "A", "B", "--date", "2021-11-15", "--setting", "other")
+    run("case", "confirm", "A", "--date", "2021-11-16")
+    level = _header(run("--lang", "vi", "level", "--week-of", "2021-11-18").stdout)
+    assert "Cấp độ" in level and "Đối tượng" not in level
+    listed = _header(run("--lang", "vi", "list").stdout)
+    assert "Đối tượng" in listed and "Cấp độ" not in listed
+    # the vaccination criterion: its own header, and its own name in "not assessed"
+    i18n.set_language("vi")
+    try:
+        assert i18n.pgettext("epidemic level", "vaccinated") == "tỷ lệ tiêm đủ liều"
+        assert i18n.label("vaccinated") == "tỷ lệ tiêm đủ liều"
+        assert i18n.label("other") == "khác" != i18n._("other")
+    finally:
+        i18n.set_language("en")
+    shown = run("--lang", "vi", "person", "show", "A").stdout
+    assert re.search(r"\bkhác\b", shown), shown
+    # English is unchanged: the msgid
+    assert "level" in _header(run("level", "--week-of", "2021-11-18").stdout)
+
+
+def test_every_value_label_and_header_has_its_own_entry():
+    """A stored value's label and a column header never share a catalog
+    entry: values are msgctxt "value" (the kind of fault of point 5)."""
+    from cli.output import HEADERS
+    from cli.reports import LEVEL_HEADERS
+
+    assert all(isinstance(v, tuple) and v[0] == "value" for v in i18n.VALUES.values())
+    assert all(isinstance(v, tuple) and v[0] == "epidemic level" for v in LEVEL_HEADERS.values())
+    catalog_ = catalog.read_catalog("vi")
+    for key, msgid in HEADERS.items():
+        if key in i18n.VALUES:
+            header = catalog_.get(msgid).string
+            value = catalog_.get(key, context="value").string
+            assert header and value, key

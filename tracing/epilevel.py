@@ -43,7 +43,8 @@ def _note(reasons: list[str], missing: list[str]):
     English in JSON, translated in tables)."""
     parts = list(reasons)
     if missing:
-        parts.append(Msg(N_("not assessed: {names}"), names=", ".join(missing)))
+        parts.append(Msg(N_("not assessed: {names}"), names=Msg(  # each name shown as the language says it
+            ", ".join("{n%d}" % i for i in range(len(missing))), **{f"n{i}": m for i, m in enumerate(missing)})))
     if not parts:
         return None
     return Msg("; ".join("{p%d}" % i for i in range(len(parts))), **{f"p{i}": p for i, p in enumerate(parts)})

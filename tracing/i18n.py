@@ -82,8 +82,11 @@ def language() -> str:
     return _lang
 
 
-def _(message: str) -> str:
-    """``message`` (English, the msgid) in the language in force."""
+def _(message) -> str:
+    """``message`` (English, the msgid) in the language in force; a
+    ``(context, message)`` pair from :func:`NP_` in the sense it names."""
+    if message.__class__ is tuple:
+        return pgettext(*message)
     if _lang == "en" or not message:
         return message
     return _translations().gettext(message)
@@ -94,6 +97,22 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     if _lang == "en":
         return singular if n == 1 else plural
     return _translations().ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the language in force, in the sense ``context`` names:
+    one short English word can have several translations (``level``: the F
+    level "Đối tượng", the epidemic level "Cấp độ"), each its own catalog
+    entry (``msgctxt``)."""
+    if _lang == "en" or not message:
+        return message
+    return _translations().pgettext(context, message)
+
+
+def NP_(context: str, message: str) -> tuple[str, str]:
+    """Mark ``message`` with its ``context`` for the catalog without
+    translating it yet; :func:`_` of the pair translates it in that sense."""
+    return (context, message)
 
 
 def N_(message: str) -> str:
@@ -267,17 +286,24 @@ def fmt_date(day) -> str:
 
 
 #: Enumerated values shown to people (settings, results, how found, where):
-#: the stored value is the English word; the label its translation.
+#: the stored value is the English word; the label its translation (msgctxt
+#: "value": the same word as a column header may mean something else, e.g.
+#: the setting "other" and the header "other" [person], "vaccinated").
 VALUES = {
-    "household": N_("household"), "work": N_("work"), "school": N_("school"), "venue": N_("venue"),
-    "healthcare": N_("healthcare"), "transport": N_("transport"), "social": N_("social"), "other": N_("other"),
-    "negative": N_("negative"), "positive": N_("positive"), "missed": N_("missed"),
-    "quarantine": N_("quarantine"), "community": N_("community"), "screening": N_("screening"),
-    "entry": N_("entry"), "unknown": N_("unknown"), "facility": N_("facility"), "home": N_("home"),
-    "test": N_("test"), "release": N_("release"), "overdue": N_("overdue"),
-    "vaccinated": N_("vaccinated"), "elderly_vaccinated": N_("elderly_vaccinated"), "capacity": N_("capacity"),
-    "active": N_("active"), "over": N_("over"), "zone": N_("zone"), "lockdown": N_("lockdown"),
-    "undated": N_("undated"), "unverified_contact": N_("unverified_contact"), "unknown_source": N_("unknown_source"),
+    "household": NP_("value", "household"), "work": NP_("value", "work"), "school": NP_("value", "school"),
+    "venue": NP_("value", "venue"), "healthcare": NP_("value", "healthcare"),
+    "transport": NP_("value", "transport"), "social": NP_("value", "social"), "other": NP_("value", "other"),
+    "negative": NP_("value", "negative"), "positive": NP_("value", "positive"),
+    "missed": NP_("value", "missed"), "quarantine": NP_("value", "quarantine"),
+    "community": NP_("value", "community"), "screening": NP_("value", "screening"),
+    "entry": NP_("value", "entry"), "unknown": NP_("value", "unknown"), "facility": NP_("value", "facility"),
+    "home": NP_("value", "home"), "test": NP_("value", "test"), "release": NP_("value", "release"),
+    "overdue": NP_("value", "overdue"), "vaccinated": NP_("value", "vaccinated"),
+    "elderly_vaccinated": NP_("value", "elderly_vaccinated"), "capacity": NP_("value", "capacity"),
+    "active": NP_("value", "active"), "over": NP_("value", "over"), "zone": NP_("value", "zone"),
+    "lockdown": NP_("value", "lockdown"), "undated": NP_("value", "undated"),
+    "unverified_contact": NP_("value", "unverified_contact"),
+    "unknown_source": NP_("value", "unknown_source"),
 }
 
 
