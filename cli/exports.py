@@ -8,7 +8,7 @@ import click
 
 from tracing.i18n import _
 
-from .output import emit_json, emit_table, format_option, is_terminal
+from .output import Vocab, emit_json, emit_table, format_option, is_terminal
 
 
 class _Bar:
@@ -36,7 +36,7 @@ class _Bar:
 
 
 @click.command("export")
-@click.argument("fmt_name", metavar="epicontacts|godata|csv", type=click.Choice(["epicontacts", "godata", "csv"]))
+@click.argument("fmt_name", metavar="epicontacts|godata|csv", type=Vocab("export_format"))
 @click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False))
 @click.option("--redact", is_flag=True,
               help="Ids, places, workplaces and source labels as the database's keyed tokens (the same "

@@ -10,7 +10,7 @@ from tracing.errors import TracingError
 from tracing.i18n import N_, _
 from tracing.i18n import shown as shown_text
 
-from .output import emit_json, emit_table, format_option, is_terminal, note
+from .output import Vocab, emit_json, emit_table, format_option, is_terminal, note
 
 
 def _columns(pairs) -> dict[str, str]:
@@ -58,7 +58,7 @@ class _Progress:
 
 
 @click.command("import")
-@click.argument("kind", type=click.Choice(["persons", "contacts", "cases", "checkins", "populations"]))
+@click.argument("kind", type=Vocab("import_kind"))
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
               help="Map a file header to a field (repeatable); FIELD= leaves a field out.")
@@ -67,7 +67,7 @@ class _Progress:
 @click.option("--id-prefix", help="Put this before ids that lack it (e.g. BN: 17 -> BN17), sources too.")
 @click.option("--na", "na", multiple=True, metavar="TEXT",
               help="Cell text meaning 'no value', besides NA, N/A, #N/A, NULL (repeatable, e.g. --na -1).")
-@click.option("--date-order", type=click.Choice(["dmy", "mdy", "ymd"], case_sensitive=False),
+@click.option("--date-order", type=Vocab("date_order"),
               help="How N/N/YYYY dates are written: dmy (day first), mdy (month first) or ymd. "
                    "Default: each column's unambiguous dates decide (13/01 is day first, 01/13 month "
                    "first); a column that proves both is an error.")

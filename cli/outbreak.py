@@ -8,7 +8,7 @@ import click
 from tracing import care, zones
 from tracing.i18n import N_, _, fmt_date
 
-from .output import emit_json, emit_rows, emit_table, format_option, note
+from .output import Vocab, emit_json, emit_rows, emit_table, format_option, note
 
 
 # ------------------------------------------------------------------ zones
@@ -32,7 +32,7 @@ def zone_group():
 @zone_group.command("declare")
 @click.argument("targets", nargs=-1, metavar="UNIT_OR_PLACE...")
 @click.option("--from", "start", required=True, metavar="DATE", help="The day the zone starts.")
-@click.option("--kind", type=click.Choice(zones.KINDS), default="zone", show_default=True,
+@click.option("--kind", type=Vocab("zone_kind", zones.KINDS), default="zone", show_default=True,
               help="zone = khoanh vùng, lockdown = phong tỏa.")
 @click.option("--case", "case_id", metavar="ID", help="The case the zone is declared for (sets its window).")
 @click.option("--from-case", "from_case", metavar="ID",
@@ -89,7 +89,7 @@ ZONE_TABLE = ["id", "kind", "start", "status", "units", "places", "last_case", "
 
 @zone_group.command("list")
 @click.option("--date", "day", metavar="DATE", help="The day the zones are seen on (default: today).")
-@click.option("--status", type=click.Choice(zones.STATUSES), help="Only zones with this status.")
+@click.option("--status", type=Vocab("zone_status", zones.STATUSES), help="Only zones with this status.")
 @format_option("table", "json", "csv")
 @click.pass_obj
 def zone_list(obj, day, status, fmt):
@@ -152,7 +152,7 @@ def care_group():
 
 @care_group.command("set")
 @click.argument("case_id")
-@click.option("--tier", required=True, type=click.Choice(["1", "2", "3"]),
+@click.option("--tier", required=True, type=Vocab("tier", ("1", "2", "3")),
               help="1 home care (cách ly điều trị tại nhà), 2 field hospital, 3 intensive care.")
 @click.option("--from", "start", required=True, metavar="DATE", help="First day at this tier.")
 @click.option("--place", help="Where: the hospital, or 'tại nhà'.")
@@ -187,7 +187,7 @@ CARE_TABLE = ["id", "name", "phone", "ward", "unit", "tier", "since", "day_of_il
 
 @care_group.command("list")
 @click.option("--date", "day", metavar="DATE", help="The day (default: today).")
-@click.option("--tier", type=click.Choice(["1", "2", "3", "all"]), default="1", show_default=True,
+@click.option("--tier", type=Vocab("tier"), default="1", show_default=True,
               help="Which tier (1 = home care).")
 @format_option("table", "json", "csv")
 @click.pass_obj

@@ -113,7 +113,7 @@ ENUM_COLUMNS = {"setting", "result", "found_by", "kind", "section", "status", "f
 
 
 def format_option(*choices: str, default: str = "table"):
-    return click.option("--format", "fmt", type=click.Choice(list(choices)), default=default, show_default=True,
+    return click.option("--format", "fmt", type=Vocab("format", choices), default=default, show_default=True,
                         help=_format_help(choices))
 
 
@@ -129,22 +129,38 @@ def _format_help(choices) -> str:
 class Vocab(click.ParamType):
     """An enumerated option that accepts every word of ``tracing.values.VOCABULARY[kind]``
     (English or Vietnamese, with or without diacritics: ``--setting "hộ gia đình"``,
-    ``--sex nu``, ``--result "duong tinh"``) and gives the canonical value."""
+    ``--sex nu``, ``--result "duong tinh"``, ``--by phuong``, ``--layout "sơ đồ cây"``)
+    and gives the canonical value; ``choices`` narrows it to the values this
+    option offers (``--format`` of one command). Every enumerated option of
+    the command line is one of these (tests/test_i18n.py walks them all)."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, choices=None):
+        from tracing.values import VOCABULARY
         self.kind = self.name = kind
+        self.choices = tuple(choices) if choices is not None else tuple(VOCABULARY[kind])
+        unknown = set(self.choices) - set(VOCABULARY[kind])
+        if unknown:  # pragma: no cover - a programming error, caught at import
+            raise ValueError(f"{kind}: {sorted(unknown)} not in tracing.values.VOCABULARY")
 
     def get_metavar(self, param, ctx=None):
-        from tracing.values import VOCABULARY
-        return "[" + "|".join(VOCABULARY[self.kind]) + "]"
+        return "[" + "|".join(self.choices) + "]"
 
     def convert(self, value, param, ctx):
         from tracing.errors import InvalidValue
-        from tracing.values import choice
+        from tracing.values import choice, visible
+        field = param.opts[0] if param else self.kind
         try:
-            return choice(value, param.opts[0] if param else self.kind, self.kind)
-        except InvalidValue as e:
-            self.fail(str(e), param, ctx)
+            found = choice(value, field, self.kind)
+        except InvalidValue:
+            found = None
+        if found is None or found not in self.choices:
+            self.fail(_("{field}: unknown value '{text}' (use one of {known}, or in Vietnamese)").format(
+                field=field, text=visible(str(value))[:40], known=", ".join(self.choices)), param, ctx)
+        return found
+
+    def shell_complete(self, ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+        return [CompletionItem(c) for c in self.choices if c.startswith(incomplete)]
 
 
 def emit_json(data) -> None:

@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from tracing.i18n import _, shown
+from tracing.i18n import _, language, shown
 
-from .output import emit_json, note
+from .output import Vocab, emit_json, note
 
 
 @click.command("render")
@@ -18,20 +18,20 @@ from .output import emit_json, note
               help="Draw this cluster (see `tracing clusters`); repeat for several.")
 @click.option("--all", "all_clusters", is_flag=True,
               help="Draw every cluster of 2 or more cases (must fit in --max-nodes).")
-@click.option("--layout", type=click.Choice(["tree", "network", "timeline"]), default="tree", show_default=True,
+@click.option("--layout", type=Vocab("layout"), default="tree", show_default=True,
               help="tree: who exposed whom (primary sources solid, others dashed); network: also the "
                    "recorded contacts among the drawn persons; timeline: by date.")
 @click.option("--redact", is_flag=True,
               help="For sharing: the database's keyed tokens instead of ids (the same in every "
                    "redacted file of this database); no names, phones, national ids or addresses.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-              help="Language of the page.")
+@click.option("--lang", type=Vocab("lang"), default=None,
+              help="Language of the page (default: the global --lang, $TRACING_LANG or the locale).")
 @click.option("--max-nodes", type=click.IntRange(1, None), default=2000, show_default=True,
               help="Draw at most this many nodes; the generations beyond are folded into count nodes "
                    "(+N F2), one per branch and generation, that list their persons when clicked.")
 @click.option("-o", "--output", "output", required=True, metavar="FILE.html|FILE.svg",
               help="The file to write (its folder must exist; replaced atomically).")
-@click.option("--format", "fmts", multiple=True, type=click.Choice(["html", "svg", "table", "json"]),
+@click.option("--format", "fmts", multiple=True, type=Vocab("format", ("html", "svg", "table", "json")),
               help="html: an interactive page; svg: a static drawing to print or paste into Word/LibreOffice "
                    "(default: from the -o name, .svg -> svg, else html). table: a line for people (default); "
                    "json: {file, format, nodes, hidden, layout, cluster} on stdout. Repeat to give both, "
@@ -71,7 +71,7 @@ def render_cmd(obj, roots, clusters, all_clusters, layout, redact, lang, max_nod
     fmt = prints[0] if prints else "table"
     progress = note if sys.stderr.isatty() else None
     result = maps.render_to_file(obj.store(), roots=roots, cluster=list(clusters), all_clusters=all_clusters,
-                                 layout=layout, lang=lang, redact=redact, max_nodes=max_nodes, path=output,
+                                 layout=layout, lang=lang or language(), redact=redact, max_nodes=max_nodes, path=output,
                                  progress=progress, fmt=files[0] if files else None)
     for warning in result["warnings"]:
         note(_("Warning: {message}").format(message=shown(warning)))

@@ -9,25 +9,25 @@ from tracing.errors import InvalidValue
 
 from tracing.i18n import NP_, N_, _, fmt_date, fmt_decimal, fmt_int, fmt_percent, label, language, set_language
 
-from .output import HEADERS, emit_csv, emit_json, emit_rows, emit_table, format_option, note
+from .output import HEADERS, Vocab, emit_csv, emit_json, emit_rows, emit_table, format_option, note
 
 
 @click.command("report")
 @click.option("--from", "start", metavar="DATE", help="First day (default: 13 days before --to).")
 @click.option("--to", "end", metavar="DATE", help="Last day (default: today).")
-@click.option("--by", type=click.Choice(report.BY), default="ward", show_default=True, help="Area of the F0 table.")
+@click.option("--by", type=Vocab("area", report.BY), default="ward", show_default=True, help="Area of the F0 table.")
 @click.option("--cumulative-from", metavar="DATE",
               help="Base date of the cumulative total the new F0 are a share of (default: 1 January of the "
                    "period's year, 'tổng số ca cộng dồn từ đầu năm').")
 @click.option("--compare-from", metavar="DATE",
               help="Start of the earlier period to compare with (default: the period of equal length just before).")
 @click.option("--compare-to", metavar="DATE", help="End of the earlier period to compare with.")
-@click.option("--format", "fmt", type=click.Choice(report.FORMATS), default=None,
+@click.option("--format", "fmt", type=Vocab("format", report.FORMATS), default=None,
               help="md (default when printing), csv (one row per figure), json, xlsx (needs -o; with an Excel "
                    "chart), html (needs -o; a printable A4 page with the epidemic curve). "
                    "Default with -o: from the file's extension.")
 @click.option("-o", "--output", "path", type=click.Path(dir_okay=False), help="Write to this file.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
+@click.option("--lang", type=Vocab("lang"), default=None,
               help="Language of the report (default: the global --lang).")
 @click.pass_obj
 def report_cmd(obj, start, end, by, cumulative_from, compare_from, compare_to, fmt, path, lang):
@@ -67,7 +67,7 @@ def report_cmd(obj, start, end, by, cumulative_from, compare_from, compare_to, f
 
 @click.command("level")
 @click.option("--week-of", metavar="DATE", help="Any day of the Monday–Sunday week (default: today).")
-@click.option("--by", type=click.Choice(epilevel.BY), default="ward", show_default=True)
+@click.option("--by", type=Vocab("area", epilevel.BY), default="ward", show_default=True)
 @format_option("table", "json", "csv")
 @click.pass_obj
 def level_cmd(obj, week_of, by, fmt):

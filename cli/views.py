@@ -11,7 +11,7 @@ from tracing.levels import parse_level
 from tracing.status import listing, status
 from tracing.zones import KIND_WORDS, STATUS_WORDS
 
-from .output import emit_json, emit_rows, format_option
+from .output import Vocab, emit_json, emit_rows, format_option
 
 
 @click.command("status")
@@ -76,7 +76,7 @@ def status_cmd(obj, person_id, fmt):
 
 
 @click.command("list")
-@click.option("--level", help="F0, F1, F2…")
+@click.option("--level", type=Vocab("level"), help="F0, F1, F2…")
 @click.option("--ward")
 @click.option("--unit")
 @format_option("table", "json", "csv")
@@ -97,7 +97,7 @@ def list_cmd(obj, level, ward, unit, fmt):
 @click.command("tree")
 @click.argument("root")
 @click.option("--depth", type=click.IntRange(0, 50), help="Generations to show (default: all).")
-@click.option("--format", "fmt", type=click.Choice(["text", "table", "json"]), default="text", show_default=True,
+@click.option("--format", "fmt", type=Vocab("format", ("text", "table", "json")), default="text", show_default=True,
               help="text (or table): the tree drawn for people; json: nested {id, level, date, children}.")
 @click.pass_obj
 def tree_cmd(obj, root, depth, fmt):

@@ -152,3 +152,80 @@ def test_every_value_label_and_header_has_its_own_entry():
             header = catalog_.get(msgid).string
             value = catalog_.get(key, context="value").string
             assert header and value, key
+
+
+#: options whose value is one of a few words (their dest names): each must be a Vocab
+ENUMERATED = {"level", "by", "kind", "status", "tier", "fmt", "fmts", "fmt_name", "layout", "setting", "sex",
+              "result", "found_by", "date_order", "lang"}
+#: values written the same in both languages (codes, formats, numbers)
+NEUTRAL = {"json", "csv", "md", "html", "epicontacts", "godata", "vi", "en", "F3", "F4", "F5"}
+
+
+def _params():
+    import click
+
+    def walk(cmd, path):
+        for param in cmd.params:
+            yield " ".join(path), param
+        if isinstance(cmd, click.Group):
+            ctx = click.Context(cmd, info_name=path[-1])
+            for name in cmd.list_commands(ctx):
+                yield from walk(cmd.get_command(ctx, name), (*path, name))
+
+    return list(walk(cli, ("tracing",)))
+
+
+def test_every_enumerated_option_accepts_the_vietnamese_words():
+    """Issue 14 point 4: every enumerated option of every command (found by
+    walking the click command tree, so a new one cannot be missed) reads its
+    values through tracing.values.VOCABULARY: each value has Vietnamese
+    words, accepted with and without diacritics, in any case."""
+    import click
+
+    from cli.output import Vocab
+    from tracing.values import VOCABULARY, fold
+
+    checked = 0
+    for where, param in _params():
+        assert not isinstance(param.type, click.Choice), f"{where} {param.opts}: use cli.output.Vocab"
+        if where == "tracing" and param.name == "lang":
+            continue  # the global switch: test_lang_accepts_the_vietnamese_words
+        if param.name in ENUMERATED and not getattr(param, "is_flag", False):
+            assert isinstance(param.type, Vocab), f"{where} {param.opts}: an enumerated option without Vocab"
+        if not isinstance(param.type, Vocab):
+            continue
+        for canonical in param.type.choices:
+            words = VOCABULARY[param.type.kind][canonical]
+            assert canonical in NEUTRAL or canonical.isdigit() or any(not w.isascii() for w in words), \
+                f"{where} {param.opts} {canonical}: no Vietnamese word in VOCABULARY[{param.type.kind!r}]"
+            for word in (canonical, *words):
+                for form in {word, fold(word), word.upper()}:
+                    assert param.type.convert(form, param, None) == canonical, (where, param.opts, form)
+            checked += 1
+    assert checked > 40
+
+
+def test_lang_accepts_the_vietnamese_words():
+    from tracing.values import VOCABULARY, fold
+    for lang, words in VOCABULARY["lang"].items():
+        for word in (lang, *words):
+            assert i18n.detect_language(word) == i18n.detect_language(fold(word)) == lang
+
+
+def test_vietnamese_words_on_the_command_line(run, run_json, store, monkeypatch):
+    from tracing.store.reports import set_population
+
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-31")
+    with store.write("populations"):
+        set_population(store, "ward", "W1", 10_000)
+    run("person", "add", "--id", "A", "--name", "An", "--ward", "W1", "--unit", "TDP 1")
+    run("person", "add", "--id", "B", "--name", "Bình", "--ward", "W1", "--unit", "TDP 1")
+    run("contact", "add", "A", "B", "--date", "2021-11-15")
+    run("case", "confirm", "A", "--date", "2021-11-16")
+    assert run_json("level", "--week-of", "2021-11-18", "--by", "Phường") == \
+        run_json("level", "--week-of", "2021-11-18", "--by", "ward")
+    assert run_json("list", "--level", "tiep xuc gan") == run_json("list", "--level", "F1") != []
+    assert run_json("report", "--from", "2021-11-10", "--to", "2021-11-20", "--by", "tổ dân phố") == \
+        run_json("report", "--from", "2021-11-10", "--to", "2021-11-20", "--by", "unit")
+    bad = run("level", "--by", "tỉnh", ok=False)
+    assert bad.exit_code == 2 and "tỉnh" in bad.output and "district, ward, unit, workplace" in bad.output

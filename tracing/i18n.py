@@ -58,6 +58,10 @@ def detect_language(explicit: str | None = None) -> str:
                 return "vi"
             if code == "en":
                 return "en"
+            from .values import VOCABULARY, fold  # other ways of naming them: "tiếng Việt", "english"
+            for lang, words in VOCABULARY["lang"].items():
+                if fold(value) in {fold(w) for w in (lang, *words)}:
+                    return lang
             raise ValueError(f"'{value}' is not a language (use vi or en)")
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var)

@@ -282,9 +282,12 @@ def clean_population(fields: dict) -> dict:
     level = clean_text(fields.get("level"), "level")
     kind = "ward"
     if level:
-        kind = level.lower() if level.lower() in POPULATION_KINDS else match_header(level, "persons")
-        if kind is None and fold(level) in WORKPLACE_WORDS:
-            kind = "workplace"
+        try:  # district, ward, unit, workplace in either language (values.VOCABULARY["area"])
+            kind = choice(level, "level", "area")
+        except InvalidValue:
+            kind = match_header(level, "persons")
+            if kind is None and fold(level) in WORKPLACE_WORDS:
+                kind = "workplace"
         if kind not in POPULATION_KINDS:
             raise InvalidValue(_("level: '{level}' is not district, ward, unit or workplace").format(
                                    level=level[:30]))

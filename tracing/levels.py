@@ -62,12 +62,21 @@ def level_name(level: int | None) -> str | None:
 
 
 def parse_level(text: str) -> int:
-    """``'F1'``/``'f1'``/``'1'`` -> 1."""
+    """``'F1'``/``'f1'``/``'1'``, also in Vietnamese (``tiếp xúc gần``,
+    ``ca bệnh``: tracing.values.VOCABULARY["level"]) -> 1.
+
+    >>> parse_level("F1"), parse_level("ca benh"), parse_level("Tiếp xúc gần")
+    (1, 0, 1)
+    """
     from .errors import InvalidValue
-    t = str(text).strip().upper().lstrip("F")
-    if not t.isdigit() or int(t) > 5:
+    from .values import choice
+    try:
+        found = choice(text, "--level", "level")
+    except InvalidValue:
+        found = None
+    if found is None:
         raise InvalidValue(_("--level: '{text}' is not a level (F0 … F5)").format(text=text))
-    return int(t)
+    return int(found[1:])
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,8 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
         "other": ("khác", "others"),
     },
     "sex": {
-        "m": ("male", "nam", "trai", "con trai", "man", "boy"),
-        "f": ("female", "nữ", "gái", "con gái", "woman", "girl"),
+        "m": ("male", "nam", "trai", "con trai", "đàn ông", "man", "boy"),
+        "f": ("female", "nữ", "gái", "con gái", "phụ nữ", "woman", "girl"),
     },
     "result": {
         "negative": ("âm tính", "âm", "neg", "-", "âm tính (-)"),
@@ -72,6 +72,50 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
         "true": ("yes", "y", "1", "có", "x", "t", "đúng", "rồi", "đã"),
         "false": ("no", "n", "0", "không", "f", "sai", "chưa"),
     },
+    # --- the command line's enumerated options (cli.output.Words) and file values ---
+    "level": {  # F levels: --level F1, also "1", "tiếp xúc gần"
+        "F0": ("0", "ca bệnh", "ca dương tính", "bệnh nhân", "case"),
+        "F1": ("1", "tiếp xúc gần", "người tiếp xúc gần", "close contact"),
+        "F2": ("2", "tiếp xúc với f1", "tiếp xúc của f1", "người tiếp xúc với f1"),
+        "F3": ("3",), "F4": ("4",), "F5": ("5",),
+    },
+    "area": {  # report/level --by, a populations file's level column
+        "district": ("quận", "huyện", "quận/huyện", "huyện/quận", "quận huyện", "thị xã", "thành phố thuộc tỉnh"),
+        "ward": ("phường", "xã", "phường/xã", "xã/phường", "phường xã", "thị trấn", "commune"),
+        "unit": ("tổ dân phố", "tdp", "tổ", "khu dân cư", "kdc", "thôn", "xóm", "ấp", "khu phố", "bản",
+                 "thôn/tổ dân phố", "tổ dân phố/thôn"),
+        "workplace": ("nơi làm việc", "doanh nghiệp", "cơ quan", "công ty", "nhà máy", "khu công nghiệp",
+                      "cơ sở sản xuất", "enterprise", "company", "factory", "industrial zone"),
+    },
+    "format": {  # --format
+        "table": ("bảng",), "text": ("văn bản", "chữ"), "json": (), "csv": (), "md": ("markdown",),
+        "xlsx": ("excel", "bảng tính"), "html": ("trang web", "web"), "svg": ("hình vẽ", "hình", "ảnh"),
+    },
+    "layout": {  # render --layout
+        "tree": ("cây", "sơ đồ cây", "sơ đồ"), "network": ("mạng", "mạng tiếp xúc", "mạng lưới"),
+        "timeline": ("dòng thời gian", "thời gian", "theo thời gian", "trục thời gian"),
+    },
+    "import_kind": {  # import KIND
+        "persons": ("người", "danh sách người", "nhân khẩu", "person", "people"),
+        "contacts": ("tiếp xúc", "danh sách tiếp xúc", "contact"),
+        "cases": ("ca bệnh", "ca", "danh sách ca bệnh", "linelist", "case"),
+        "checkins": ("quét mã", "quét mã qr", "lượt quét mã", "check-in", "check in"),
+        "populations": ("dân số", "số dân", "population"),
+    },
+    "export_format": {"epicontacts": (), "godata": ("go.data",), "csv": ()},
+    "zone_kind": {"zone": ("khoanh vùng", "vùng"), "lockdown": ("phong tỏa", "phong toả")},
+    "zone_status": {
+        "not_started": ("chưa bắt đầu", "chưa hiệu lực"),
+        "active": ("đang hoạt động", "đang khoanh vùng", "đang hiệu lực", "hiệu lực"),
+        "released": ("đã gỡ", "gỡ", "đã dỡ bỏ", "dỡ bỏ", "đã kết thúc"),
+    },
+    "tier": {"1": ("tầng 1",), "2": ("tầng 2",), "3": ("tầng 3",), "all": ("tất cả", "mọi tầng", "cả ba tầng")},
+    "date_order": {
+        "dmy": ("ngày/tháng/năm", "ngày tháng năm", "d/m/y", "dd/mm/yyyy"),
+        "mdy": ("tháng/ngày/năm", "tháng ngày năm", "m/d/y", "mm/dd/yyyy"),
+        "ymd": ("năm/tháng/ngày", "năm tháng ngày", "y-m-d", "yyyy-mm-dd"),
+    },
+    "lang": {"vi": ("tiếng việt", "vn", "vietnamese"), "en": ("tiếng anh", "english")},
 }
 """``{field: {canonical value: (other ways of writing it, ...)}}``."""
 
