@@ -7,8 +7,9 @@ import os
 import click
 
 from tracing import demo, tree as trees
+from tracing.scenarios import reason_lines
 
-from tracing.i18n import _
+from tracing.i18n import _, fmt_date, fmt_decimal, fmt_int, fmt_percent, label
 from .output import changes_lines, is_terminal, note
 
 _MAX_LINES = 25
@@ -33,12 +34,14 @@ def demo_cmd(directory, people):
     Example:
       tracing demo --dir /tmp/demo --people 3000
     """
-    progress = (lambda msg: note(f"… {msg}")) if is_terminal() else None
+    progress = (lambda msg: note("… " + msg)) if is_terminal() else None
     store, district = demo.build(directory, people, progress=progress)
     db = os.path.join(directory, "tracing.db")
-    click.echo(_("Sample district: {persons:,} persons, {contacts:,} contacts, {checkins:,} QR check-ins in "
+    counts = store.counts()
+    click.echo(_("Sample district: {persons} persons, {contacts} contacts, {checkins} QR check-ins in "
                  "Long Biên ({start} to {end}).").format(
-                   persons=store.counts()['persons'], contacts=store.counts()['contacts'], checkins=store.counts()['checkins'], start=district.start, end=district.end))
+                   persons=fmt_int(counts["persons"]), contacts=fmt_int(counts["contacts"]),
+                   checkins=fmt_int(counts["checkins"]), start=fmt_date(district.start), end=fmt_date(district.end)))
     for step, data in demo.walk(store, district, directory):
         if step not in ("care", "zone"):
             click.echo()
@@ -70,23 +73,27 @@ def _changes(result: dict) -> None:
         key = f"{c['from'] or '–'} → {c['to'] or '–'}"
         counts[key] = counts.get(key, 0) + 1
     click.echo("  " + _("Level changes: {changes}").format(
-        changes=", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or _("none")))
+        changes=", ".join(f"{fmt_int(n)} {k}" for k, n in sorted(counts.items())) or _("none")))
     for line in changes_lines(changes[:8]):
         click.echo("  " + line)
     if len(changes) > 8:
-        click.echo(_("    … and {changes} more").format(changes=len(changes) - 8))
+        click.echo(_("    … and {changes} more").format(changes=fmt_int(len(changes) - 8)))
     schedule = [s for s in result.get("schedule", []) if s.get("quarantine_until") and s["level"] != "F0"]
     if schedule:
         s = schedule[0]
         click.echo(_("  Schedules: {schedule} persons, e.g. {id} ({level}) quarantined until "
                      "{quarantine_until}, tests {tests}").format(
-                       schedule=len(schedule), id=s['id'], level=s['level'], quarantine_until=s['quarantine_until'], tests=', '.join(s['tests']) or '–'))
+                       schedule=fmt_int(len(schedule)), id=s["id"], level=s["level"],
+                       quarantine_until=fmt_date(s["quarantine_until"]),
+                       tests=", ".join(fmt_date(t) for t in s["tests"]) or "–"))
 
 
 def _index(data):
     case = data["case"]
+    onset = _(", onset {date}").format(date=fmt_date(case["onset"])) if case["onset"] else ""
     click.echo(_("1. Index case confirmed: {person}, sample {confirmed}{onset}  [{scenario}]").format(
-                   person=_person(data['person']), confirmed=case['confirmed'], onset=', onset ' + case['onset'] if case['onset'] else '', scenario=data['result']['scenario']))
+                   person=_person(data["person"]), confirmed=fmt_date(case["confirmed"]), onset=onset,
+                   scenario=data["result"]["scenario"]))
     _changes(data["result"])
 
 
@@ -101,37 +108,51 @@ def _pa2(data):
     _changes(result)
     for c in result.get("candidates", [])[:3]:
         click.echo(_("  Candidate source {id} (score {score}): {reasons}").format(
-                       id=c['id'], score=c['score'], reasons='; '.join(c['reasons'][:2])))
+                       id=c["id"], score=fmt_int(c["score"]), reasons="; ".join(reason_lines(c)[:2])))
     zone = result.get("zone") or {}
     if zone:
         click.echo(_("  Zone: units {units}; {places} places; {to_test} persons to test").format(
-                       units=', '.join(zone['units']) or '–', places=len(zone['places']), to_test=len(zone['to_test'])))
+                       units=", ".join(zone["units"]) or "–", places=fmt_int(len(zone["places"])),
+                       to_test=fmt_int(len(zone["to_test"]))))
     declared = zone.get("declared")
     if declared:
         click.echo(_("  Declared zone {id} from {start}: {scheduled} mass tests on {days}").format(
-                       id=declared['id'], start=declared['start'], scheduled=declared['tests']['scheduled'], days=', '.join(declared['tests']['days'])))
+                       id=declared["id"], start=fmt_date(declared["start"]),
+                       scheduled=fmt_int(declared["tests"]["scheduled"]),
+                       days=", ".join(fmt_date(d) for d in declared["tests"]["days"])))
 
 
 def _care(data):
     s = data["summary"]
     click.echo(_("   F0 care on {date}: tier 1 (home) {tiers}, tier 2 {tiers2}, tier 3 {tiers3}; treated at "
-                 "home {home_share_pct} %").format(
-                   date=data['date'], tiers=s['tiers']['1'], tiers2=s['tiers']['2'], tiers3=s['tiers']['3'], home_share_pct=s['home_share_pct']))
+                 "home {home_share}").format(
+                   date=fmt_date(data["date"]), tiers=fmt_int(s["tiers"]["1"]), tiers2=fmt_int(s["tiers"]["2"]),
+                   tiers3=fmt_int(s["tiers"]["3"]), home_share=_share(s["home_share_pct"])))
     for h in data["home"][:3]:
-        click.echo(f"   {h.id} at home, day {h.day_of_illness} of illness: may be released from "
-                   f"{h.release_from} with a negative test" + (f", on {h.release_without_test} without"
-                                                                if h.release_without_test else ""))
+        if h.release_without_test:
+            line = _("   {id} at home, day {day} of illness: may be released from {date} with a negative test, "
+                     "on {date_without} without")
+        else:
+            line = _("   {id} at home, day {day} of illness: may be released from {date} with a negative test")
+        click.echo(line.format(id=h.id, day=fmt_int(h.day_of_illness), date=fmt_date(h.release_from),
+                               date_without=fmt_date(h.release_without_test)))
+
+
+def _share(pct):
+    """A percentage given as a number of per cent (66.7), written the language's way."""
+    return fmt_percent(pct / 100) if pct is not None else "–"
 
 
 def _zone(data):
     st, rel = data["status"], data["released"]
     if rel is None:
         click.echo(_("   Zone {id} may be released from {release_from} (rule zone.release_days)").format(
-                       id=st.id, release_from=st.release_from))
+                       id=st.id, release_from=fmt_date(st.release_from)))
         return
     click.echo(_("   Zone {id} released on {released}: {release_days} days without a new case since "
                  "{last_case_date} (rule zone.release_days); {cancelled_tests} mass tests cancelled").format(
-                   id=rel['id'], released=rel['released'], release_days=st.release_days, last_case_date=st.last_case_date, cancelled_tests=rel['cancelled_tests']))
+                   id=rel["id"], released=fmt_date(rel["released"]), release_days=fmt_int(st.release_days),
+                   last_case_date=fmt_date(st.last_case_date), cancelled_tests=fmt_int(rel["cancelled_tests"])))
 
 
 def _tree(data):
@@ -141,30 +162,35 @@ def _tree(data):
         click.echo("   " + line)
     if len(lines) > _MAX_LINES:
         click.echo(_("   … {_MAX_LINES} more lines: tracing tree {root}").format(
-                       _MAX_LINES=len(lines) - _MAX_LINES, root=data['root']))
+                       _MAX_LINES=fmt_int(len(lines) - _MAX_LINES), root=data["root"]))
 
 
 def _clusters(data):
     found = data["clusters"]
-    click.echo(_("5. Clusters: {found}").format(found=len(found)))
+    click.echo(_("5. Clusters: {found}").format(found=fmt_int(len(found))))
     for c in found[:5]:
         click.echo(_("   {id}: {size} cases, {first} – {last}, wards {wards}; focus {focus} (over from "
                      "{focus_over_from})").format(
-                       id=c['id'], size=c['size'], first=c['first'], last=c['last'], wards=', '.join(c['wards']), focus=c['focus'], focus_over_from=c['focus_over_from']))
+                       id=c["id"], size=fmt_int(c["size"]), first=fmt_date(c["first"]), last=fmt_date(c["last"]),
+                       wards=", ".join(c["wards"]), focus=label(c["focus"]), focus_over_from=fmt_date(c["focus_over_from"])))
 
 
 def _report(data):
     rep = data["report"]
     click.echo(_("6. Report {from_} – {to_}: {new_cases} new F0 ({per_day}/day); written to {md} and {xlsx}").format(
-                   from_=rep['from'], to_=rep['to'], new_cases=rep['new_cases'], per_day=rep['per_day'], md=data['files']['md'], xlsx=data['files']['xlsx']))
+                   from_=fmt_date(rep["from"]), to_=fmt_date(rep["to"]), new_cases=fmt_int(rep["new_cases"]),
+                   per_day=fmt_decimal(rep["per_day"]), md=data["files"]["md"], xlsx=data["files"]["xlsx"]))
+    tiers = ", ".join(_("tier {tier}: {n}").format(tier=t, n=fmt_int(n)) for t, n in sorted(rep["care"]["tiers"].items()))
     click.echo(_("   zones active: {status}; foci active {active}, over {over}; F0 by tier {tiers}, treated at "
-                 "home {home_share_pct} %").format(
-                   status=sum(1 for z in rep['zones'] if z['status'] == 'active'), active=rep['foci']['active'], over=rep['foci']['over'], tiers=rep['care']['tiers'], home_share_pct=rep['care']['home_share_pct']))
+                 "home {home_share}").format(
+                   status=fmt_int(sum(1 for z in rep["zones"] if z["status"] == "active")),
+                   active=fmt_int(rep["foci"]["active"]), over=fmt_int(rep["foci"]["over"]), tiers=tiers,
+                   home_share=_share(rep["care"]["home_share_pct"])))
 
 
 def _maps(data):
     if data["files"]:
-        click.echo("7. Maps (open in a browser, work offline): " + ", ".join(data["files"].values()))
+        click.echo(_("7. Maps (open in a browser, work offline): {files}").format(files=", ".join(data["files"].values())))
 
 
 _SHOW = {"index": _index, "pa1": _pa1, "pa2": _pa2, "care": _care, "zone": _zone, "tree": _tree,

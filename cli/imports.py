@@ -7,7 +7,7 @@ import sys
 import click
 
 from tracing.errors import TracingError
-from tracing.i18n import N_, _
+from tracing.i18n import N_, _, fmt_int
 from tracing.i18n import shown as shown_text
 
 from .output import Vocab, emit_json, emit_table, format_option, is_terminal, note
@@ -40,7 +40,7 @@ class _Progress:
             if self.bar is None and done > self.done:
                 self.done = done
                 self.counted = True
-                click.echo(f"\r{self.label}  row {done:,}", nl=False, err=True)
+                click.echo("\r" + _("{label}  row {n}").format(label=self.label, n=fmt_int(done)), nl=False, err=True)
             return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)

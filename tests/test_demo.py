@@ -63,3 +63,68 @@ def test_demo_declares_a_zone_puts_f0_in_home_care_and_releases_the_zone(tmp_pat
     assert home and all(r["tier"] == 1 for r in home)
     report = (tmp_path / "d" / "report.md").read_text(encoding="utf-8")
     assert "Khoanh vùng" in report and "Ổ dịch" in report and "F0 theo tầng điều trị" in report
+
+
+def _english_only_words() -> set[str]:
+    """Words of the catalog's English messages that no Vietnamese translation
+    uses: one of them in Vietnamese output is an untranslated message."""
+    import re
+
+    from cli.catalog import read_catalog
+
+    def words(text):
+        text = re.sub(r"\{[^{}]*\}", " ", text)  # placeholders are data
+        text = re.sub(r"(?m)^\s*tracing .*$", " ", text)  # examples in help texts
+        # options, commands, rule keys and field names are the same in both languages
+        text = re.sub(r"`[^`]*`|--[\w-]+|\$\w+|\b\w+[._]\w+(?:[._]\w+)*\b", " ", text)
+        return {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
+
+    english, vietnamese = set(), set()
+    for message in read_catalog("vi"):
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in ids:
+            english |= words(text)
+        for text in strings:
+            vietnamese |= words(text)
+    return english - vietnamese
+
+
+def test_demo_in_vietnamese_has_no_english_sentence_and_vietnamese_numbers(tmp_path):
+    """Issue 14 point 1: `tracing --lang vi demo` prints every line from a
+    translated message or data; counts with a thousands dot, decimals with a
+    comma, dates dd/mm/yyyy (the commands it suggests keep ISO dates)."""
+    import re
+    import sqlite3
+
+    from tracing.values import fold
+
+    result = CliRunner().invoke(cli, ["--lang", "vi", "demo", "--dir", str(tmp_path / "d"), "--people", "1500"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    db = sqlite3.connect(tmp_path / "d" / "tracing.db")
+    data_words = set()
+    for row in db.execute("SELECT name, ward, unit, address, workplace FROM persons"):
+        for value in row:
+            data_words |= set(re.findall(r"[a-z]{3,}", fold(value or "")))
+    counts = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("persons", "contacts", "checkins")}
+    english = _english_only_words() - data_words - {"tracing"}
+    assert {"index", "onset", "released", "maps", "with", "from"} <= english  # the check can see them
+    suggested = False
+    for line in result.output.splitlines():
+        shown = re.sub(r"/\S+", " ", line)  # file paths
+        if re.match(r"\s+tracing --db ", line):
+            suggested = True
+            continue  # a command to type: data
+        shown = re.sub(r"\btracing tree \S+|\b\w+[._]\w+\b", " ", shown)  # a command, a rule key
+        found = {w for w in re.findall(r"[A-Za-z]{3,}", shown) if w.lower() in english}
+        assert not found, f"English {sorted(found)} in: {line}"
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", shown), f"ISO date in: {line}"
+        assert not re.search(r"\d,\d{3}\b", shown), f"English thousands in: {line}"
+        assert not re.search(r"\d\.\d{1,2}\b(?!\.)", shown), f"English decimal in: {line}"
+    assert suggested
+    first = result.output.splitlines()[0]
+    for n in counts.values():
+        assert f"{n:,}".replace(",", ".") in first  # 1.500 người: Vietnamese thousands

@@ -23,7 +23,7 @@ import shutil
 from collections import Counter
 
 from . import care, cases, clusters, files, report, synthetic, tree, zones
-from .i18n import _
+from .i18n import _, language
 from .errors import InvalidValue
 from .importer import import_file
 from .store import Store
@@ -68,7 +68,7 @@ def build(directory, people: int = 3000, *, seed: int = 2021, progress=None) -> 
     store = Store.open(os.path.join(directory, "tracing.db"), create=True)
     for kind in KINDS:
         if progress:
-            progress(f"importing {kind}")
+            progress(_("importing {kind}").format(kind=kind))
         import_file(store, kind, os.path.join(data_dir, f"{kind}.csv"))
     return store, district
 
@@ -150,7 +150,7 @@ def walk(store, district, directory):
     found = clusters.compute(store)
     yield "clusters", {"clusters": found}
 
-    rep = report.build(store, _day(confirmed, -13), _day(confirmed, 3), "ward", "vi")
+    rep = report.build(store, _day(confirmed, -13), _day(confirmed, 3), "ward", language())
     files = {}
     for fmt in ("md", "xlsx"):
         path = os.path.join(directory, f"report.{fmt}")
@@ -166,6 +166,6 @@ def walk(store, district, directory):
     if maps is not None:
         for layout in ("tree", "timeline"):
             path = os.path.join(directory, f"{layout}.html")
-            maps.render_to_file(store, roots=[index["id"]], layout=layout, path=path)
+            maps.render_to_file(store, roots=[index["id"]], layout=layout, path=path, lang=language())
             maps_done[layout] = path
     yield "maps", {"files": maps_done}
