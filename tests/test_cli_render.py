@@ -83,7 +83,7 @@ def typed(run):
 def test_tree_of_a_small_outbreak_is_one_offline_file(typed, run_json, tmp_path):
     listed = {r["id"]: r for r in run_json("list")}
     assert {"P4", "P5", "P6", "P7"} <= set(listed) and "Q1" not in listed  # the fixture is what it says
-    info, page = render(typed, tmp_path, "BN1")
+    info, page = render(typed, tmp_path, "BN1", "--lang", "vi")
     assert drawn_ids(page) == CLUSTER
     assert info["nodes"] == len(CLUSTER) and info["hidden"] == 0
     assert info["layout"] == "tree" and info["cluster"] == "C1" and info["file"] == str(tmp_path / "map.html")
@@ -95,7 +95,7 @@ def test_tree_of_a_small_outbreak_is_one_offline_file(typed, run_json, tmp_path)
         assert not (tag == "script" and attrs.get("src"))
     for url in re.findall(r"url\(([^)]*)\)", "".join(parsed.styles)):
         assert not re.match(r"""\s*['"]?\s*(https?:)?//""", url), url
-    assert "Chùm C1 · 2021-05-05 – 2021-05-08" in page
+    assert "Chùm C1 · 05/05/2021 – 08/05/2021" in page  # Vietnamese dates in a Vietnamese page
     assert "Nguyễn Văn An" in page and "0912345601" in page  # the panel shows the record
 
 
@@ -121,8 +121,8 @@ def test_any_member_draws_the_same_page(typed, tmp_path):
 
 
 def test_network_adds_the_contacts_among_drawn_persons_only(typed, tmp_path):
-    _i, tree = render(typed, tmp_path, "BN1", name="t.html")
-    info, net = render(typed, tmp_path, "BN1", "--layout", "network", name="n.html")
+    _i, tree = render(typed, tmp_path, "BN1", "--lang", "vi", name="t.html")
+    info, net = render(typed, tmp_path, "BN1", "--layout", "network", "--lang", "vi", name="n.html")
     assert info["layout"] == "network" and drawn_ids(net) == CLUSTER
     ids = [n.get("pid") for n in payload(net)["nodes"]]
     pairs = {frozenset((ids[e["f"]], ids[e["t"]])) for e in payload(net)["edges"]}
@@ -166,10 +166,32 @@ def test_english_page(typed, tmp_path):
     assert "Chùm" not in page
 
 
+def test_the_page_follows_the_global_language_switch(typed, tmp_path, monkeypatch):
+    """Issue 14 point 1: `render` has no language of its own: the global
+    --lang, else $TRACING_LANG, else the locale (render --lang stays as an
+    alias); the page's words come from the gettext catalog."""
+    from tracing.render import texts
+
+    def page(*args, env=None):
+        out = tmp_path / "p.html"
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        typed(*args, "render", "BN1", "-o", out)
+        return out.read_text(encoding="utf-8")
+
+    vi, en = texts("vi"), texts("en")
+    assert vi["layout_tree"] != en["layout_tree"]
+    english = page()  # the tests' environment is English (conftest: TRACING_LANG=en)
+    assert '<html lang="en">' in english and en["search"] in english and vi["search"] not in english
+    for vietnamese in (page("--lang", "vi"), page(env={"TRACING_LANG": "vi"}),
+                       page(env={"TRACING_LANG": "", "LC_ALL": "vi_VN.UTF-8"})):
+        assert '<html lang="vi">' in vietnamese and vi["search"] in vietnamese and en["search"] not in vietnamese
+
+
 def test_a_case_in_no_cluster_draws_its_own_tree(typed, tmp_path):
-    info, page = render(typed, tmp_path, "S2")
+    info, page = render(typed, tmp_path, "S2", "--lang", "vi")
     assert drawn_ids(page) == {"S1", "S2"} and info["cluster"] is None and info["clusters"] == []
-    assert "Sơ đồ cây từ S1 · 2021-05-11" in page
+    assert "Sơ đồ cây từ S1 · 11/05/2021" in page
 
 
 def test_several_roots_draw_the_union(typed, tmp_path):
@@ -250,7 +272,7 @@ def test_cli_page_draws_every_node_in_chromium(typed, tmp_path):
 def test_svg_is_a_static_tree_with_the_same_people_and_redacts(typed, tmp_path):
     import xml.etree.ElementTree as ET
 
-    info, svg = render(typed, tmp_path, "BN1", "--format", "svg", name="c1.svg")
+    info, svg = render(typed, tmp_path, "BN1", "--format", "svg", "--lang", "vi", name="c1.svg")
     assert info["format"] == "svg" and info["nodes"] == len(CLUSTER)
     root = ET.fromstring(svg)  # valid XML
     text = "".join(root.itertext())

@@ -153,7 +153,7 @@ def assess(store, week_of_day=None, by: str = "ward") -> list[dict]:
                 "capacity": None if crit.get("capacity") is None else bool(crit["capacity"]),
                 "level": None, "decision": decision, "not_assessed": [], "reasons": [], "note": None, "week": week}
         if pop is None:
-            base["note"] = (Msg(N_("cases without a recorded area")) if area == UNKNOWN_AREA["en"]
+            base["note"] = (Msg(N_("cases without a recorded area")) if area == UNKNOWN_AREA["en"]["word"]
                             else Msg(N_("no population for this {area}: add it with `tracing import populations`"),
                                      area=Msg(AREA_NAMES[by])))
             out.append(base)

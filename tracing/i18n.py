@@ -81,6 +81,56 @@ def set_language(lang: str) -> None:
     _point_click_at_catalog(lang)
 
 
+class in_language:
+    """``with in_language("en"): ...``: ``lang`` in force for the block (a
+    page or report written in a language other than the command's), the
+    previous language after it, also on error."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __enter__(self):
+        self.saved = _lang
+        set_language(self.lang)
+        return self
+
+    def __exit__(self, *exc):
+        set_language(self.saved)
+
+
+class Words:
+    """The labels of a page, report or sheet, by name: English messages marked
+    with :func:`NP_` (so the catalog has them, each with its context),
+    translated like every other message. ``WORDS[lang]`` is the dict of
+    labels in ``lang`` (``vi`` or ``en``), whatever language is in force.
+
+    >>> W = Words({"title": NP_("report", "COVID-19 report")})
+    >>> W["en"]["title"], "vi" in W, sorted(W)
+    ('COVID-19 report', True, ['en', 'vi'])
+    """
+
+    def __init__(self, messages: dict):
+        self.messages = messages
+        self._made: dict[str, dict[str, str]] = {}  # per language: the catalog does not change while running
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        if lang not in self._made:
+            with in_language(lang):
+                self._made[lang] = {key: _(message) for key, message in self.messages.items()}
+        return dict(self._made[lang])
+
+    def __contains__(self, lang) -> bool:
+        return lang in LANGUAGES
+
+    def __iter__(self):
+        return iter(sorted(LANGUAGES))
+
+    def get(self, lang: str, default=None):
+        return self[lang] if lang in LANGUAGES else default
+
+
 def language() -> str:
     """The language in force: ``"vi"`` or ``"en"``."""
     return _lang

@@ -19,33 +19,25 @@ from __future__ import annotations
 import datetime as dt
 
 from . import care, foci, zones
+from .i18n import NP_, Words
 
-LABELS = {
-    "en": {
-        "zones": "Zones (khoanh vùng, phong tỏa)", "zone": "Zone", "kind": "Kind", "areas": "Units and places",
-        "start": "From", "status": "Status", "days_without": "Days without a new case",
-        "release_from": "May be released from", "released": "Released",
-        "foci": "Outbreak foci (ổ dịch)", "focus": "Focus", "cases": "Cases", "last_isolated": "Last case isolated",
-        "over_from": "Over from", "care": "F0 by treatment tier", "tier": "Tier", "persons": "F0",
-        "tier_1": "1: home care", "tier_2": "2: field hospital", "tier_3": "3: intensive care",
-        "under": "Under treatment", "recovered": "Released from treatment", "home_share": "Share treated at home (%)",
-        "no_tier": "F0 of the period with no tier recorded",
-        "active": "active", "over": "over", "not_started": "not started", "zone_kind": "zone",
-        "lockdown": "lockdown",
-    },
-    "vi": {
-        "zones": "Khoanh vùng, phong tỏa", "zone": "Vùng", "kind": "Hình thức", "areas": "Tổ dân phố và địa điểm",
-        "start": "Từ ngày", "status": "Tình trạng", "days_without": "Số ngày không có ca mới",
-        "release_from": "Có thể gỡ từ ngày", "released": "Đã gỡ",
-        "foci": "Ổ dịch", "focus": "Ổ dịch", "cases": "Số ca", "last_isolated": "Ca cuối được cách ly",
-        "over_from": "Kết thúc từ ngày", "care": "F0 theo tầng điều trị", "tier": "Tầng", "persons": "Số F0",
-        "tier_1": "1: điều trị tại nhà", "tier_2": "2: bệnh viện dã chiến", "tier_3": "3: hồi sức tích cực",
-        "under": "Đang điều trị", "recovered": "Đã khỏi, dỡ bỏ cách ly", "home_share": "Tỷ lệ điều trị tại nhà (%)",
-        "no_tier": "F0 trong giai đoạn chưa phân tầng",
-        "active": "đang hoạt động", "over": "đã kết thúc", "not_started": "chưa bắt đầu", "zone_kind": "khoanh vùng",
-        "lockdown": "phong tỏa",
-    },
-}
+#: the tables' labels (msgctxt "report", translated in the catalog)
+LABELS = Words({
+    "zones": NP_("report", "Zones (khoanh vùng, phong tỏa)"), "zone": NP_("report", "Zone"),
+    "kind": NP_("report", "Kind"), "areas": NP_("report", "Units and places"), "start": NP_("report", "From"),
+    "status": NP_("report", "Status"), "days_without": NP_("report", "Days without a new case"),
+    "release_from": NP_("report", "May be released from"), "released": NP_("report", "Released"),
+    "foci": NP_("report", "Outbreak foci (ổ dịch)"), "focus": NP_("report", "Focus"),
+    "cases": NP_("report", "Cases"), "last_isolated": NP_("report", "Last case isolated"),
+    "over_from": NP_("report", "Over from"), "care": NP_("report", "F0 by treatment tier"),
+    "tier": NP_("report", "Tier"), "persons": NP_("report", "F0"), "tier_1": NP_("report", "1: home care"),
+    "tier_2": NP_("report", "2: field hospital"), "tier_3": NP_("report", "3: intensive care"),
+    "under": NP_("report", "Under treatment"), "recovered": NP_("report", "Released from treatment"),
+    "home_share": NP_("report", "Share treated at home (%)"),
+    "no_tier": NP_("report", "F0 of the period with no tier recorded"), "active": NP_("report", "active"),
+    "over": NP_("report", "over"), "not_started": NP_("report", "not started"),
+    "zone_kind": NP_("report", "zone"), "lockdown": NP_("report", "lockdown"),
+})
 
 
 def figures(store, start: dt.date, end: dt.date) -> dict:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from . import clusters as _clusters
 from .errors import InvalidValue, NotFound, TracingError
-from .i18n import _, ngettext
+from .i18n import NP_, _, fmt_date, fmt_int, in_language, language, ngettext
 from .people import no_person
 from .store import maps as sql
 
@@ -38,12 +38,10 @@ LAYOUTS = ("tree", "network", "timeline")
 #: clusters named in a title before "and N more"
 TITLE_CLUSTERS = 5
 
-_WORDS = {
-    "vi": {"cluster": "Chùm", "clusters": "Chùm", "tree": "Sơ đồ cây từ", "more": "và {n} chùm khác",
-           "and": " + "},
-    "en": {"cluster": "Cluster", "clusters": "Clusters", "tree": "Tree from", "more": "and {n} more",
-           "and": " + "},
-}
+#: words of a map's title (msgctxt "map", translated in the catalog)
+_WORDS = {"cluster": NP_("map", "Cluster"), "clusters": NP_("map", "Clusters"), "tree": NP_("map", "Tree from"),
+          "more": NP_("map", "and {n} more")}
+LANGS = ("vi", "en")
 
 
 #: what ``render`` writes: an interactive page, or a static drawing (sơ đồ cây to print or paste)
@@ -206,7 +204,12 @@ def _rows(store, chosen: list[dict], tops: list[str]) -> dict[str, dict]:
 
 
 def _title(chosen: list[dict], tops: list[str], rows: dict[str, dict], lang: str) -> str:
-    w = _WORDS[lang]
+    with in_language(lang):
+        w = {key: _(msg) for key, msg in _WORDS.items()}
+        return _title_in(chosen, tops, rows, w)
+
+
+def _title_in(chosen, tops, rows, w) -> str:
     parts = []
     if chosen:
         ids = [c["id"] for c in chosen]
@@ -216,15 +219,16 @@ def _title(chosen: list[dict], tops: list[str], rows: dict[str, dict], lang: str
         parts.append(f"{w['cluster'] if len(ids) == 1 else w['clusters']} {shown}")
     if tops:
         parts.append(f"{w['tree']} {', '.join(tops)}")
-    title = w["and"].join(parts)
+    title = " + ".join(parts)
     dates = sorted(r["confirmed"] for r in rows.values() if r["confirmed"])
     if dates:
-        title += " · " + (dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}")
+        first, last = fmt_date(dates[0]), fmt_date(dates[-1])
+        title += " · " + (first if first == last else f"{first} – {last}")
     return title
 
 
 def build(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool = False,
-          layout: str = "tree", lang: str = "vi"):
+          layout: str = "tree", lang: str | None = None):
     """The map of ROOTs' clusters, of ``cluster`` (an id or a list of ids)
     and with ``all_clusters`` of every cluster of 2 or more cases, as
     ``(MapData, info)`` where ``info`` is ``{"clusters": [id], "tops": [id],
@@ -253,9 +257,10 @@ def build(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool 
     if layout not in LAYOUTS:
         raise InvalidValue(_("--layout: '{layout}' is not one of {LAYOUTS}").format(
                                layout=layout, LAYOUTS=', '.join(LAYOUTS)))
-    if lang not in _WORDS:
+    lang = lang or language()  # the global --lang / $TRACING_LANG / locale
+    if lang not in LANGS:
         raise InvalidValue(_("--lang: '{lang}' is not one of {_WORDS}").format(
-                               lang=lang, _WORDS=', '.join(_WORDS)))
+                               lang=lang, _WORDS=', '.join(LANGS)))
     roots = [str(r).strip() for r in roots]
     wanted = [cluster] if isinstance(cluster, str) else list(cluster or [])
     if not roots and not wanted and not all_clusters:
@@ -342,7 +347,7 @@ def _too_big(info: dict, nodes: int, max_nodes: int) -> TracingError:
 
 
 def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool = False,
-                   layout: str = "tree", lang: str = "vi", redact: bool = False, max_nodes: int = 2000,
+                   layout: str = "tree", lang: str | None = None, redact: bool = False, max_nodes: int = 2000,
                    path, progress: Callable[[str], None] | None = None, fmt: str | None = None) -> dict:
     """Build the map (see :func:`build`), render it as an HTML page or, with
     ``fmt="svg"`` (or a path ending in ``.svg``), a static SVG drawing, and
@@ -359,9 +364,10 @@ def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_cluste
     warnings = check_output(path, fmt)
     if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
         raise InvalidValue(_("--max-nodes: {max_nodes!r} must be a whole number >= 1").format(max_nodes=max_nodes))
+    lang = lang or language()
     data, info = build(store, roots=roots, cluster=cluster, all_clusters=all_clusters, layout=layout, lang=lang)
     if progress:
-        progress(f"Drawing {len(data.nodes)} persons…")
+        progress(_("Drawing {n} persons…").format(n=fmt_int(len(data.nodes))))
     try:
         shown, hidden = render.collapse(data, max_nodes)
     except TracingError:

@@ -28,7 +28,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .i18n import _, fmt_decimal
+from .i18n import NP_, _, fmt_decimal, in_language, language
 from . import diagram as _diagram
 from . import layout as _layout
 from .files import write_text
@@ -249,72 +249,114 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
 
 # ---------------------------------------------------------------- text
 
-TEXT = {
-    "vi": {
-        "layout_tree": "Sơ đồ cây", "layout_network": "Mạng tiếp xúc", "layout_timeline": "Dòng thời gian",
-        "persons": "{n} người", "range": "{a} – {b}", "no_dates": "chưa có ngày",
-        "f0": "F0 (ca bệnh)", "f1": "F1", "f2": "F2", "f3": "F3 trở xuống", "none": "Không xếp F",
-        "unknown": "F0 không rõ nguồn lây (?)", "count": "Nút gộp (+số người)",
-        "edge_primary": "Nguồn lây chính", "edge_other": "Nguồn lây khác", "edge_contact": "Tiếp xúc",
-        "level_none": "Không xếp F", "search": "Tìm tên hoặc mã (không cần dấu)…", "clear": "Xoá",
-        "ward_all": "Mọi phường/xã", "ward_label": "Phường/xã", "legend": "Chú giải (bấm để lọc theo mức F)",
-        "f_name": "Họ tên", "f_id": "Mã", "f_level": "Mức", "f_case": "Ca bệnh", "f_unknown": "Nguồn lây",
-        "unknown_source": "không rõ nguồn lây", "f_ward": "Phường/xã", "f_unit": "Tổ dân phố/khu",
-        "f_onset": "Khởi phát", "f_confirmed": "Ngày xác nhận", "f_exposure": "Ngày tiếp xúc",
-        "f_primary": "Nguồn lây chính", "f_sources": "Các nguồn lây", "f_phone": "Điện thoại",
-        "f_national_id": "CCCD/CMND", "f_address": "Địa chỉ", "f_hidden": "Số người ẩn", "f_age": "Tuổi",
-        "f_date": "Ngày", "f_setting": "Bối cảnh", "yes": "có", "no": "không",
-        "panel_title": "Hồ sơ", "panel_empty": "Bấm vào một nút trên sơ đồ để xem hồ sơ.", "close": "Đóng",
-        "matches": "{n} kết quả", "no_match": "Không tìm thấy", "generation": "Thế hệ {n}",
-        "undated": "Không rõ ngày", "count_label": "+{n} {level}", "count_tip": "{n} người được gộp ({level} trở xuống)",
-        "count_sub": "người được gộp", "count_open": "bấm để mở nhánh này",
-        "unfold_all": "Mở mọi nhánh", "print_small_short": "⚠ chữ in {pt} pt",
-        "print_small": "In cả sơ đồ trên {paper}, chữ chỉ cao {pt} pt (dưới {min} pt, khó đọc): chọn A3, in phần đang xem, hoặc thu gọn các nhánh.",
-        "members": "Những người được gộp", "folded_in": "Được gộp vào nút",
-        "notice_collapsed": "Trang chỉ vẽ tối đa {max} nút: {hidden} người được gộp vào {groups} nút đếm (ví dụ “{example}”), theo nhánh và thế hệ; bấm vào nút đếm để xem danh sách.",
-        "notice_redacted": "Bản ẩn danh: mã người thay bằng mã bảo mật của cơ sở dữ liệu; không có tên, tuổi, điện thoại, CCCD, địa chỉ.",
-        "fit": "Xem toàn bộ", "start": "Về đầu sơ đồ", "zoom_in": "Phóng to", "zoom_out": "Thu nhỏ",
-        "filter_level": "Mức F",
-        "print": "In", "print_whole": "In toàn bộ sơ đồ", "print_view": "In phần đang xem", "paper": "Khổ giấy",
-        "overview": "Toàn cảnh (bấm để di chuyển)",
-        "tick_day": "{d:02d}/{m:02d}", "tick_month": "Tháng {m}/{y}",
-        "timeline_note": "F0 theo ngày khởi phát (chưa có thì ngày xác nhận), người tiếp xúc theo ngày tiếp xúc",
-        "d_conf": "XN", "d_onset": "KP", "d_exp": "TX", "age": "{n}t", "unknown_mark": "?",
-        "abbrev": "XN: ngày xác nhận · KP: khởi phát · TX: tiếp xúc · t: tuổi",
-    },
-    "en": {
-        "layout_tree": "Transmission tree", "layout_network": "Contact network", "layout_timeline": "Timeline",
-        "persons": "{n} persons", "range": "{a} – {b}", "no_dates": "no dates yet",
-        "f0": "F0 (case)", "f1": "F1", "f2": "F2", "f3": "F3 and deeper", "none": "No F level",
-        "unknown": "F0 with unknown source (?)", "count": "Count node (+persons)",
-        "edge_primary": "Primary source", "edge_other": "Other source", "edge_contact": "Contact",
-        "level_none": "No F level", "search": "Search name or id (no diacritics needed)…", "clear": "Clear",
-        "ward_all": "All wards", "ward_label": "Ward", "legend": "Legend (click to filter by level)",
-        "f_name": "Name", "f_id": "Id", "f_level": "Level", "f_case": "Case", "f_unknown": "Source",
-        "unknown_source": "unknown source", "f_ward": "Ward", "f_unit": "Unit",
-        "f_onset": "Onset", "f_confirmed": "Confirmed", "f_exposure": "Exposure",
-        "f_primary": "Primary source", "f_sources": "Sources", "f_phone": "Phone",
-        "f_national_id": "National id", "f_address": "Address", "f_hidden": "Hidden persons", "f_age": "Age",
-        "f_date": "Date", "f_setting": "Setting", "yes": "yes", "no": "no",
-        "panel_title": "Record", "panel_empty": "Click a node on the map to see its record.", "close": "Close",
-        "matches": "{n} found", "no_match": "No match", "generation": "Generation {n}",
-        "undated": "No date", "count_label": "+{n} {level}", "count_tip": "{n} persons folded ({level} or deeper)",
-        "count_sub": "folded persons", "count_open": "click to unfold this branch",
-        "unfold_all": "Unfold all", "print_small_short": "⚠ print: {pt} pt",
-        "print_small": "Printed on {paper}, the labels would be {pt} pt high (under {min} pt, hard to read): choose A3, print the current view, or fold branches.",
-        "members": "Folded persons", "folded_in": "Folded into node",
-        "notice_collapsed": "This page draws at most {max} nodes: {hidden} persons are folded into {groups} count nodes (e.g. “{example}”), per branch and generation; click a count node for its list.",
-        "notice_redacted": "Redacted: ids replaced by the database's keyed tokens; no names, ages, phones, national ids or addresses.",
-        "fit": "Fit all", "start": "Back to the start", "zoom_in": "Zoom in", "zoom_out": "Zoom out",
-        "filter_level": "F level",
-        "print": "Print", "print_whole": "Print the whole diagram", "print_view": "Print the current view",
-        "paper": "Paper", "overview": "Overview (click to move)",
-        "tick_day": "{d} {mon}", "tick_month": "{mon} {y}",
-        "timeline_note": "cases at onset (else confirmation), traced persons at exposure",
-        "d_conf": "conf", "d_onset": "onset", "d_exp": "exp", "age": "{n}y", "unknown_mark": "?",
-        "abbrev": "conf: confirmed · onset: first symptoms · exp: exposure · y: years of age",
-    },
+#: The page's words: English messages with msgctxt "map", translated in the
+#: gettext catalog like every other message (:func:`texts`).
+_WORDS = {
+    "layout_tree": NP_("map", "Transmission tree"),
+    "layout_network": NP_("map", "Contact network"),
+    "layout_timeline": NP_("map", "Timeline"),
+    "persons": NP_("map", "{n} persons"),
+    "range": NP_("map", "{a} – {b}"),
+    "no_dates": NP_("map", "no dates yet"),
+    "f0": NP_("map", "F0 (case)"),
+    "f1": NP_("map", "F1"),
+    "f2": NP_("map", "F2"),
+    "f3": NP_("map", "F3 and deeper"),
+    "none": NP_("map", "No F level"),
+    "unknown": NP_("map", "F0 with unknown source (?)"),
+    "count": NP_("map", "Count node (+persons)"),
+    "edge_primary": NP_("map", "Primary source"),
+    "edge_other": NP_("map", "Other source"),
+    "edge_contact": NP_("map", "Contact"),
+    "level_none": NP_("map", "No F level"),
+    "search": NP_("map", "Search name or id (no diacritics needed)…"),
+    "clear": NP_("map", "Clear"),
+    "ward_all": NP_("map", "All wards"),
+    "ward_label": NP_("map", "Ward"),
+    "legend": NP_("map", "Legend (click to filter by level)"),
+    "f_name": NP_("map", "Name"),
+    "f_id": NP_("map", "Id"),
+    "f_level": NP_("map", "Level"),
+    "f_case": NP_("map", "Case"),
+    "f_unknown": NP_("map", "Source"),
+    "unknown_source": NP_("map", "unknown source"),
+    "f_ward": NP_("map", "Ward"),
+    "f_unit": NP_("map", "Unit"),
+    "f_onset": NP_("map", "Onset"),
+    "f_confirmed": NP_("map", "Confirmed"),
+    "f_exposure": NP_("map", "Exposure"),
+    "f_primary": NP_("map", "Primary source"),
+    "f_sources": NP_("map", "Sources"),
+    "f_phone": NP_("map", "Phone"),
+    "f_national_id": NP_("map", "National id"),
+    "f_address": NP_("map", "Address"),
+    "f_hidden": NP_("map", "Hidden persons"),
+    "f_age": NP_("map", "Age"),
+    "f_date": NP_("map", "Date"),
+    "f_setting": NP_("map", "Setting"),
+    "yes": NP_("map", "yes"),
+    "no": NP_("map", "no"),
+    "panel_title": NP_("map", "Record"),
+    "panel_empty": NP_("map", "Click a node on the map to see its record."),
+    "close": NP_("map", "Close"),
+    "matches": NP_("map", "{n} found"),
+    "no_match": NP_("map", "No match"),
+    "generation": NP_("map", "Generation {n}"),
+    "undated": NP_("map", "No date"),
+    "count_label": NP_("map", "+{n} {level}"),
+    "count_tip": NP_("map", "{n} persons folded ({level} or deeper)"),
+    "count_sub": NP_("map", "folded persons"),
+    "count_open": NP_("map", "click to unfold this branch"),
+    "unfold_all": NP_("map", "Unfold all"),
+    "print_small_short": NP_("map", "⚠ print: {pt} pt"),
+    "print_small": NP_("map", "Printed on {paper}, the labels would be {pt} pt high (under {min} pt, hard to read): choose A3, print the current view, or fold branches."),
+    "members": NP_("map", "Folded persons"),
+    "folded_in": NP_("map", "Folded into node"),
+    "notice_collapsed": NP_("map", "This page draws at most {max} nodes: {hidden} persons are folded into {groups} count nodes (e.g. “{example}”), per branch and generation; click a count node for its list."),
+    "notice_redacted": NP_("map", "Redacted: ids replaced by the database's keyed tokens; no names, ages, phones, national ids or addresses."),
+    "fit": NP_("map", "Fit all"),
+    "start": NP_("map", "Back to the start"),
+    "zoom_in": NP_("map", "Zoom in"),
+    "zoom_out": NP_("map", "Zoom out"),
+    "filter_level": NP_("map", "F level"),
+    "print": NP_("map", "Print"),
+    "print_whole": NP_("map", "Print the whole diagram"),
+    "print_view": NP_("map", "Print the current view"),
+    "paper": NP_("map", "Paper"),
+    "overview": NP_("map", "Overview (click to move)"),
+    "timeline_note": NP_("map", "cases at onset (else confirmation), traced persons at exposure"),
+    "d_conf": NP_("map", "conf"),
+    "d_onset": NP_("map", "onset"),
+    "d_exp": NP_("map", "exp"),
+    "age": NP_("map", "{n}y"),
+    "unknown_mark": NP_("map", "?"),
+    "abbrev": NP_("map", "conf: confirmed · onset: first symptoms · exp: exposure · y: years of age"),
 }
+#: how the timeline axis writes a day and a month: date formats, not messages
+_TICKS = {"vi": {"tick_day": "{d:02d}/{m:02d}", "tick_month": "Tháng {m}/{y}"},
+          "en": {"tick_day": "{d} {mon}", "tick_month": "{mon} {y}"}}
+
+
+def texts(lang: str | None = None) -> dict[str, str]:
+    """The page's words in ``lang`` (default: the language in force), from the catalog.
+
+    >>> texts("vi")["layout_tree"], texts("en")["layout_tree"]
+    ('Sơ đồ cây', 'Transmission tree')
+    """
+    lang = lang or language()
+    with in_language(lang):
+        words = {key: _(msg) for key, msg in _WORDS.items()}
+    return {**words, **_TICKS[lang]}
+
+
+class _Texts:
+    """``TEXT[lang]``: the page's words in a language (:func:`texts`)."""
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        return texts(lang)
+
+
+TEXT = _Texts()
 
 #: background and border of each level's swatch in the legend (the drawing's own styles)
 STYLE = {key: {"bg": style[4], "border": style[1], "card": style[0], "dash": style[3], "width": style[2]}
@@ -388,6 +430,7 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
     if layout not in LAYOUTS:
         raise InvalidValue(_("layout: '{layout}' is not one of {LAYOUTS}").format(
                                layout=layout, LAYOUTS=', '.join(LAYOUTS)))
+    lang = lang or language()  # the global --lang / $TRACING_LANG / locale
     if lang not in LANGS:
         raise InvalidValue(_("lang: '{lang}' is not one of {LANGS}").format(lang=lang, LANGS=', '.join(LANGS)))
     seen: set[str] = set()
@@ -440,7 +483,7 @@ def _record(n: MapNode) -> dict:
             "phone": n.phone, "nid": n.national_id, "addr": n.address, "age": n.age}
 
 
-def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact: Redactor | None = None,
+def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None, redact: Redactor | None = None,
                 max_nodes: int = 2000) -> str:
     """The map as one self-contained HTML page (text; save it with
     :func:`write_html`). ``layout``: ``tree``, ``network`` or ``timeline``;
@@ -456,6 +499,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str = "vi", redact
     >>> "<script>t" in page, "&lt;script&gt;t" in page, '"href" <b>' in page
     (False, True, False)
     """
+    lang = lang or language()
     p = _prepare(data, layout, lang, redact, max_nodes)
     text, nodes, index = p.text, p.nodes, p.index
     hidden_index = {n.id: j for j, n in enumerate(p.hidden_nodes)}
@@ -533,7 +577,7 @@ def _tree_payload(nodes: list[MapNode], edges: list[MapEdge], roots: list[str], 
             "edge": [_diagram.LONG_EDGE, _diagram.STUB]}
 
 
-def render_svg(data: MapData, *, layout: str = "tree", lang: str = "vi", redact: Redactor | None = None,
+def render_svg(data: MapData, *, layout: str = "tree", lang: str | None = None, redact: Redactor | None = None,
                max_nodes: int = 2000) -> str:
     """The map as one static SVG document (a sơ đồ cây to print or paste
     into Word/LibreOffice): the title, subtitle, notices and legend above

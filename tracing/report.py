@@ -24,7 +24,7 @@ import os
 import tempfile
 from collections import Counter
 
-from .i18n import _, fmt_date, fmt_decimal, fmt_int, fmt_percent, language, set_language
+from .i18n import NP_, Words, _, fmt_date, fmt_decimal, fmt_int, fmt_percent, in_language, language, set_language
 from . import files, management
 from .errors import InvalidValue, NotFound
 from .rules import Rules
@@ -40,47 +40,39 @@ AVERAGE_DAYS = 7
 ENDING_DAYS = 7
 MAX_DAYS_AHEAD = 366
 
-LABELS = {
-    "en": {
-        "title": "COVID-19 report", "period": "Period", "new_cases": "New F0", "per_day": "F0 per day",
-        "cumulative": "Cumulative F0", "undated": "F0 without a date (not in the figures above)", "share": "Share of cumulative (%)", "previous": "Previous period",
-        "previous_cases": "F0 in previous period", "change": "Change vs previous period (%)",
-        "daily": "F0 per day", "date": "Date", "area": "Area", "ward": "Ward", "unit": "Unit",
-        "found": "How cases were found", "quarantine": "Found in quarantine (F1/F2)",
-        "community": "Found in the community", "unknown_source": "Unknown source",
-        "screening": "Found by screening", "entry": "Entry from abroad or another province",
-        "cumulative_since": "Cumulative F0 since {date}", "compare": "Comparison period",
-        "compare_cases": "F0 in the comparison period", "compare_per_day": "F0 per day in the comparison period",
-        "growth": "Growth (times the comparison period's daily rate)", "curve": "Epidemic curve",
-        "avg7": "7-day average", "new_per_day": "New F0 per day",
-        "traced": "Traced persons", "level": "Level (F)", "persons": "Persons", "in_quarantine": "In quarantine",
-        "traced_in_period": "Traced in the period", "ending": "Quarantine ending in the next 7 days",
-        "section": "Section", "key": "Item", "measure": "Measure", "value": "Value", "summary": "Summary",
-        "by_area": "F0 by", "by_unit": "F0 by smallest unit", "none": "(none)",
-    },
-    "vi": {
-        "title": "Báo cáo tình hình dịch COVID-19", "period": "Giai đoạn", "new_cases": "Số ca F0 mới",
-        "per_day": "Trung bình ca/ngày", "cumulative": "Tổng số ca cộng dồn", "undated": "Ca F0 không rõ ngày (chưa tính ở trên)", "share": "Tỷ lệ so với cộng dồn (%)",
-        "previous": "Giai đoạn trước", "previous_cases": "Số ca giai đoạn trước",
-        "change": "Thay đổi so với giai đoạn trước (%)", "daily": "Số ca F0 theo ngày", "date": "Ngày",
-        "area": "Địa bàn", "ward": "Phường/xã", "unit": "Tổ dân phố/khu dân cư",
-        "found": "Phát hiện ca bệnh", "quarantine": "Phát hiện trong khu cách ly",
-        "community": "Phát hiện tại cộng đồng", "screening": "Phát hiện qua xét nghiệm sàng lọc",
-        "entry": "Nhập cảnh hoặc từ tỉnh khác về",
-        "unknown_source": "Chưa rõ nguồn lây", "traced": "Truy vết F1, F2", "level": "Đối tượng",
-        "cumulative_since": "Tổng số ca cộng dồn từ {date}", "compare": "Giai đoạn so sánh",
-        "compare_cases": "Số ca giai đoạn so sánh", "compare_per_day": "Trung bình ca/ngày giai đoạn so sánh",
-        "growth": "Tăng so với giai đoạn so sánh (số lần, theo trung bình ca/ngày)", "curve": "Đường cong dịch",
-        "avg7": "Trung bình 7 ngày", "new_per_day": "Số ca F0 mới theo ngày",
-        "persons": "Số người", "in_quarantine": "Đang cách ly", "traced_in_period": "Truy vết trong giai đoạn",
-        "ending": "Hết cách ly trong 7 ngày tới", "section": "Mục", "key": "Chỉ tiêu", "measure": "Số liệu",
-        "value": "Giá trị", "summary": "Tổng hợp", "by_area": "Ca F0 theo", "by_unit": "Ca F0 theo tổ dân phố",
-        "none": "(không có)",
-    },
-}
-AREA_WORD = {"en": {"district": "district", "ward": "ward", "unit": "unit"},
-             "vi": {"district": "quận/huyện", "ward": "phường/xã", "unit": "tổ dân phố"}}
-UNKNOWN_AREA = {"en": "(unknown)", "vi": "(chưa rõ)"}
+#: The report's labels (msgctxt "report"; "daily" has its own: the same English
+#: "F0 per day" is a table of days there, the average per day elsewhere)
+LABELS = Words({
+    "title": NP_("report", "COVID-19 report"), "period": NP_("report", "Period"),
+    "new_cases": NP_("report", "New F0"), "per_day": NP_("report", "F0 per day"),
+    "cumulative": NP_("report", "Cumulative F0"),
+    "undated": NP_("report", "F0 without a date (not in the figures above)"),
+    "share": NP_("report", "Share of cumulative (%)"), "previous": NP_("report", "Previous period"),
+    "previous_cases": NP_("report", "F0 in previous period"),
+    "change": NP_("report", "Change vs previous period (%)"), "daily": NP_("report daily", "F0 per day"),
+    "date": NP_("report", "Date"), "area": NP_("report", "Area"), "ward": NP_("report", "Ward"),
+    "unit": NP_("report", "Unit"), "found": NP_("report", "How cases were found"),
+    "quarantine": NP_("report", "Found in quarantine (F1/F2)"),
+    "community": NP_("report", "Found in the community"), "unknown_source": NP_("report", "Unknown source"),
+    "screening": NP_("report", "Found by screening"),
+    "entry": NP_("report", "Entry from abroad or another province"),
+    "cumulative_since": NP_("report", "Cumulative F0 since {date}"),
+    "compare": NP_("report", "Comparison period"),
+    "compare_cases": NP_("report", "F0 in the comparison period"),
+    "compare_per_day": NP_("report", "F0 per day in the comparison period"),
+    "growth": NP_("report", "Growth (times the comparison period's daily rate)"),
+    "curve": NP_("report", "Epidemic curve"), "avg7": NP_("report", "7-day average"),
+    "new_per_day": NP_("report", "New F0 per day"), "traced": NP_("report", "Traced persons"),
+    "level": NP_("report", "Level (F)"), "persons": NP_("report", "Persons"),
+    "in_quarantine": NP_("report", "In quarantine"), "traced_in_period": NP_("report", "Traced in the period"),
+    "ending": NP_("report", "Quarantine ending in the next 7 days"), "section": NP_("report", "Section"),
+    "key": NP_("report", "Item"), "measure": NP_("report", "Measure"), "value": NP_("report", "Value"),
+    "summary": NP_("report", "Summary"), "by_area": NP_("report", "F0 by"),
+    "by_unit": NP_("report", "F0 by smallest unit"), "none": NP_("report", "(none)"),
+})
+AREA_WORD = {"district": Words({"word": NP_("report", "district")}), "ward": Words({"word": NP_("report", "ward")}),
+             "unit": Words({"word": NP_("report", "unit")})}
+UNKNOWN_AREA = Words({"word": NP_("report", "(unknown)")})
 
 
 def _plan(rules: Rules, level: int, day, protected: bool) -> dict | None:
@@ -127,9 +119,9 @@ def area_of(row: dict, by: str, lang: str = "en") -> str:
     """
     if by == "unit":
         if not row.get("unit"):
-            return UNKNOWN_AREA[lang]
+            return UNKNOWN_AREA[lang]["word"]
         return f"{row['unit']}, {row['ward']}" if row.get("ward") else row["unit"]
-    return row.get(by) or UNKNOWN_AREA[lang]
+    return row.get(by) or UNKNOWN_AREA[lang]["word"]
 
 
 def _day(value, field):
@@ -338,18 +330,7 @@ def headline(report: dict) -> str:
         return text + "."
 
 
-class _language:
-    """The report's language for the length of a block (its figures and words)."""
-
-    def __init__(self, lang):
-        self.lang = lang
-
-    def __enter__(self):
-        self.saved = language()
-        set_language(self.lang)
-
-    def __exit__(self, *exc):
-        set_language(self.saved)
+_language = in_language  # the report's language for the length of a block (its figures and words)
 
 
 def tables(report: dict, *, sheet: bool = False) -> list[tuple[str, list[str], list[list]]]:
@@ -358,7 +339,7 @@ def tables(report: dict, *, sheet: bool = False) -> list[tuple[str, list[str], l
     writes them (33,8; 60,4 %; 29/11/2021); for a workbook (``sheet=True``)
     they stay numbers and dates (cells Excel can sum and sort)."""
     L = LABELS[report["lang"]]
-    word = AREA_WORD[report["lang"]][report["by"]]
+    word = AREA_WORD[report["by"]][report["lang"]]["word"]
     f = report["found"]
     p = report["previous"]
     with _language(report["lang"]):
