@@ -119,7 +119,7 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     if summary["extras"]:
         note(_("Kept as extra attributes: {names}").format(names=", ".join(summary["extras"])))
     for column, how in summary["date_order"].items():
-        note(_("Dates in '{column}': {how}").format(column=column, how=how))
+        note(_("Dates in '{column}': {how}").format(column=column, how=shown_text(how)))
     for field, n in summary["kept_as_attributes"].items():
         note(_("{n} values of {field} kept as text in the attribute {field}_text (e.g. age bands, free text)")
              .format(n=n, field=field))
@@ -179,16 +179,17 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         where = summary["rejected_file"] or _("(not written: dry run)")
         note(_("{n} rows rejected: {where}").format(n=summary["rejected"], where=where))
         for r in summary["rejections"][:5]:
-            note(f"  {r}")
+            note("  " + shown_text(r))
     if fmt == "json":
         emit_json(summary)
         return
     w = summary["written"]
-    rows = [{"what": k, "written": v, "updated": summary["updated"].get(k) or ("" if k == "contacts" else
-                                                                             summary["updated"].get(k, ""))}
-            for k, v in w.items()
-            if v or k in ("persons", kind)]
-    click.echo(_("{file}: {n} rows").format(file=summary["file"], n=summary["rows"])
+    rows = []
+    for k, v in w.items():
+        if v or k in ("persons", kind):
+            updated = summary["updated"].get(k) or ("" if k == "contacts" else summary["updated"].get(k, ""))
+            rows.append({"what": k, "written": fmt_int(v), "updated": fmt_int(updated) if updated != "" else ""})
+    click.echo(_("{file}: {n} rows").format(file=summary["file"], n=fmt_int(summary["rows"]))
                + (" " + _("(dry run: nothing written)") if dry_run else ""))
     rows = [{**r, "what": _(TABLE_WORDS.get(r["what"], r["what"]))} for r in rows]
     emit_table(rows, ["what", "written", "updated"], [N_("what"), N_("written"), N_("updated")])

@@ -210,7 +210,7 @@ def _choose_language(value):
         if value:
             raise click.BadParameter(str(e), param_hint="--lang") from None
         i18n.set_language("en")  # a bad $TRACING_LANG must not stop every command
-        click.echo(f"Warning: $TRACING_LANG: {e}", err=True)
+        click.echo(_("Warning: {message}").format(message=f"$TRACING_LANG: {e}"), err=True)
 
 
 @click.group(cls=TracingGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

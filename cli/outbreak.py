@@ -51,7 +51,7 @@ def zone_declare(obj, targets, start, kind, case_id, from_case, fmt):
       tracing zone declare --from-case BN9 --from 2021-05-08 --kind lockdown
     """
     if from_case and case_id and from_case != case_id:
-        raise click.UsageError("--case and --from-case name different cases")
+        raise click.UsageError(_("--case and --from-case name different cases"))
     store = obj.store(write=True)
     with store.write("zone declare"):
         result = zones.declare(store, list(targets), start, kind=kind, case_id=from_case or case_id,

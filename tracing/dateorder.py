@@ -22,10 +22,10 @@ from __future__ import annotations
 import datetime as dt
 
 from .errors import TracingError
-from .i18n import _
+from .i18n import N_, Msg, _
 from .values import DATE_ORDERS, date_proof, is_day_month, parse_date, parse_datetime
 
-_WORDS = {"dmy": "day first", "mdy": "month first", "ymd": "year first"}
+_WORDS = {"dmy": N_("day first"), "mdy": N_("month first"), "ymd": N_("year first")}
 
 
 class Reread(Exception):
@@ -127,20 +127,22 @@ class DateOrders:
             raise Reread({**self.fixed, **again})
 
     def summary(self) -> dict[str, str]:
-        """``{column: how its N/N/YYYY dates were read}`` for the import summary."""
+        """``{column: how its N/N/YYYY dates were read}`` for the import summary
+        (:class:`tracing.i18n.Msg`: English in JSON, ``.shown()`` for people)."""
         out = {}
         for column in sorted(self.seen):
             name = self.headers.get(column, column)
             if self.order:
-                out[name] = f"{self.order} (--date-order)"
+                out[name] = Msg(N_("{order} (--date-order)"), order=self.order)
                 continue
             proofs = self.proofs.get(column, {})
             order = self.fixed.get(column) or next(iter(proofs), None)
             if order and order in proofs:
                 line, text = proofs[order]
-                out[name] = f"{order}: {_WORDS[order]}, proven by line {line} ({text})"
+                out[name] = Msg(N_("{order}: {how}, proven by line {line} ({text})"), order=order,
+                                how=Msg(_WORDS[order]), line=line, text=text)
             else:
-                out[name] = "dmy: day first (default; no value proves an order, give --date-order to be sure)"
+                out[name] = Msg(N_("dmy: day first (default; no value proves an order, give --date-order to be sure)"))
         return out
 
 

@@ -62,7 +62,7 @@ def detect_language(explicit: str | None = None) -> str:
             for lang, words in VOCABULARY["lang"].items():
                 if fold(value) in {fold(w) for w in (lang, *words)}:
                     return lang
-            raise ValueError(f"'{value}' is not a language (use vi or en)")
+            raise ValueError(_("'{value}' is not a language (use vi or en)").format(value=value))
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var)
         if value:
@@ -74,7 +74,7 @@ def set_language(lang: str) -> None:
     """Make ``lang`` (``vi`` or ``en``) the language of everything printed from now on."""
     global _lang, _catalog
     if lang not in LANGUAGES:
-        raise ValueError(f"'{lang}' is not a language (use vi or en)")
+        raise ValueError(_("'{value}' is not a language (use vi or en)").format(value=lang))
     if lang != _lang:
         _catalog = None
     _lang = lang

@@ -54,7 +54,7 @@ from .cases import check_plausible, clean_case, earliest_case_date
 from .dateorder import DateOrders, Reread, as_iso, check_order
 from .encounters import clean_contact
 from .errors import InvalidValue, TracingError
-from .i18n import _
+from .i18n import N_, Msg, _
 from .people import check_id, clean_person
 from .sources import SourceMatcher, id_key, promote_labels, split_sources
 from .store import bulk
@@ -620,12 +620,13 @@ class _Importer:
             field = key[: -len("_text")]
             self.kept[field] = self.kept.get(field, 0) + 1
             if self.kept[field] == 1 and len(self.warnings) < MAX_WARNINGS:
-                self.warnings.append(f"line {line}: {field} '{str(value)[:30]}' is not a plain {field}; kept as the "
-                                     f"attribute {key} (so are other such values: see kept_as_attributes)")
+                self.warnings.append(Msg(N_("line {line}: {field} '{value}' is not a plain {field}; kept as the "
+                                            "attribute {key} (so are other such values: see kept_as_attributes)"),
+                                         line=line, field=field, value=str(value)[:30], key=key))
 
     def check_duplicates(self, chunk: list[tuple[int, dict]]) -> None:
         """Warn about rows that look like people already stored under another id."""
-        for field, label in (("phone", "phone"), ("national_id", "national ID")):
+        for field, label in (("phone", N_("phone")), ("national_id", N_("national ID"))):
             values = {}
             for line, p in chunk:
                 if p.get(field):
@@ -635,8 +636,9 @@ class _Importer:
             for value, other, name in dupsql.persons_with(self.store, field, list(values)):
                 for line, pid in values[value]:
                     if pid != other:
-                        self.warn(f"line {line}: {pid} has {label} {value} like {other} ({name or 'no name'}); "
-                                  "same person? see `tracing person duplicates`")
+                        self.warn(Msg(N_("line {line}: {id} has {field} {value} like {other} ({name}); same person? "
+                                         "see `tracing person duplicates`"), line=line, id=pid, field=Msg(label),
+                                      value=value, other=other, name=name or Msg(N_("no name"))))
 
     def repeated(self, key: str, first: int, line: int, how: str) -> None:
         """Count a row that repeats the record of line ``first``: ``identical``
@@ -929,9 +931,8 @@ class _Importer:
         self.sources = matcher.report
         for ids in matcher.ambiguous.values():
             lines = sorted(line for i in ids if i in pending for line in pending[i]["lines"])
-            self.warn(_("ids {ids} (lines {lines}) differ only by case, spaces or zero padding: "
-                        "one person written several ways?").format(
-                          ids=", ".join(ids), lines=", ".join(map(str, lines))))
+            self.warn(Msg(N_("ids {ids} (lines {lines}) differ only by case, spaces or zero padding: "
+                             "one person written several ways?"), ids=", ".join(ids), lines=", ".join(map(str, lines))))
         persons, cases = [], []
         for cid, entry in pending.items():
             persons.append((entry["lines"][0], entry["person"]))

@@ -50,6 +50,7 @@ from typing import Iterator
 
 from .data import vn_names as V
 from .errors import InvalidValue
+from .i18n import _, fmt_int
 from .values import fold
 
 DISTRICT = "Long Biên"
@@ -918,13 +919,13 @@ def generate(persons: int, *, seed: int = 2021, start: dt.date = dt.date(2021, 1
     True
     """
     if not isinstance(persons, int) or persons < 10:
-        raise InvalidValue(f"persons: {persons} is too small (at least 10)")
+        raise InvalidValue(_("persons: {n} is too small (at least 10)").format(n=persons))
     if persons > 99_999_999:
-        raise InvalidValue(f"persons: {persons} is too large (at most 99,999,999)")
+        raise InvalidValue(_("persons: {n} is too large (at most {most})").format(n=persons, most=fmt_int(99_999_999)))
     if not isinstance(weeks, int) or not 1 <= weeks <= 52:
-        raise InvalidValue(f"weeks: {weeks} is out of range (1..52)")
+        raise InvalidValue(_("weeks: {n} is out of range (1..52)").format(n=weeks))
     if isinstance(start, dt.datetime) or not isinstance(start, dt.date):
-        raise InvalidValue(f"start: {start!r} is not a date")
+        raise InvalidValue(_("start: {value} is not a date").format(value=repr(start)))
     rng = random.Random(f"{seed}/structure")
     sk, units, places = _build(persons, rng, start)
     cases, planted, planted_checkins, isolated = _outbreaks(

@@ -35,6 +35,7 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 
+from ..i18n import _
 from ..errors import Conflict
 
 DERIVED = ("levels", "level_sources", "cluster_members", "cluster_ids")
@@ -127,8 +128,8 @@ def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
         full = occupied(dst)
         if full:
             what = ", ".join(f"{n} {t}" for t, n in sorted(full.items()))
-            raise Conflict(f"{dst.path} already holds data ({what}): nothing was copied; "
-                           "add --merge to add the source's records to it, or copy into an empty database")
+            raise Conflict(_("{path} already holds data ({what}): nothing was copied; add --merge to add the "
+                             "source's records to it, or copy into an empty database").format(path=dst.path, what=what))
     wanted = [t for t in src.tables() if t in set(dst.tables())]
     serial = identity_tables()
     written: dict[str, int] = {}
@@ -200,7 +201,8 @@ def backup_server(store, dest, *, seal: dict | None = None) -> dict:
                 done = subprocess.run(["pg_dump", "--format=custom", f"--snapshot={snapshot_id}", "--file", tmp,
                                        store.url], capture_output=True, text=True)
             if done.returncode != 0:
-                raise DatabaseError(f"pg_dump failed: {done.stderr.strip()[-500:]}; {dest} was not written")
+                raise DatabaseError(_("pg_dump failed: {error}; {path} was not written").format(
+                    error=done.stderr.strip()[-500:], path=dest))
             counts, pages = store.counts(), None
         else:
             copy = Store.open(tmp, create=True)

@@ -27,6 +27,7 @@ import sqlite3
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import DatabaseError
+from ..i18n import _
 from .dialect import to_postgres
 
 WRITE_LOCK = 0x54524331  # "TRC1": one writer at a time, like BEGIN IMMEDIATE
@@ -55,8 +56,13 @@ def _psycopg():
     try:
         import psycopg
     except ImportError:  # pragma: no cover - the [postgres] extra is missing
-        raise DatabaseError("PostgreSQL needs psycopg 3: pip install 'tracing[postgres]'") from None
+        raise DatabaseError(_("PostgreSQL needs psycopg 3: pip install 'tracing[postgres]'")) from None
     return psycopg
+
+
+def _NO_DATABASE() -> str:
+    return _("no database at {path}: add data first (any writing command creates it) or run `tracing init`; "
+             "`--db` or $TRACING_DB choose another database")
 
 
 def _as_sqlite_error(e) -> sqlite3.Error:
@@ -135,7 +141,8 @@ class Connection:
         try:
             self.raw = psycopg.connect(url, autocommit=True, connect_timeout=15)
         except psycopg.Error as e:
-            raise DatabaseError(f"cannot connect to {display(url)}: {' '.join(str(e).split())}") from None
+            raise DatabaseError(_("cannot connect to {url}: {error}").format(
+                url=display(url), error=" ".join(str(e).split()))) from None
         self.raw.adapters.register_dumper(str, StrDumper)  # text, not 'unknown': `? IS NULL` works
         self.raw.adapters.register_loader("bool", _BoolAsInt)
         self.raw.adapters.register_loader("numeric", _Number)
@@ -236,8 +243,9 @@ def _create_database(url: str) -> None:
     except psycopg.errors.DuplicateDatabase:
         pass  # another process made it a moment ago
     except psycopg.Error as e:
-        raise DatabaseError(f"cannot create the database {name} on {display(url)}: "
-                            f"{str(e).strip()} (ask the server's administrator to create it)") from None
+        raise DatabaseError(_("cannot create the database {name} on {url}: {error} (ask the server's "
+                              "administrator to create it)").format(name=name, url=display(url),
+                                                                   error=str(e).strip())) from None
 
 
 def _from_store():
@@ -261,9 +269,7 @@ class PgStore(_from_store()):
         except DatabaseError as e:
             if not create or "does not exist" not in str(e) or not _dbname(url):
                 if "does not exist" in str(e):
-                    raise DatabaseError(
-                        f"no database at {display(url)}: add data first (any writing command creates it) "
-                        "or run `tracing init`; `--db` or $TRACING_DB choose another database") from None
+                    raise DatabaseError(_NO_DATABASE().format(path=display(url))) from None
                 raise
             _create_database(url)
             conn = Connection(url)
@@ -300,17 +306,17 @@ class PgStore(_from_store()):
             tables = self.conn.raw.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()").fetchone()[0]
             if tables:
-                raise DatabaseError(f"{self.path} is a PostgreSQL database but not a tracing database")
+                raise DatabaseError(_("{path} is a PostgreSQL database but not a tracing database").format(
+                    path=self.path))
             if not create:
-                raise DatabaseError(
-                    f"no database at {self.path}: add data first (any writing command creates it) "
-                    "or run `tracing init`; `--db` or $TRACING_DB choose another database")
+                raise DatabaseError(_NO_DATABASE().format(path=self.path))
         elif int(meta.get("application_id", 0)) != APPLICATION_ID:
-            raise DatabaseError(f"{self.path} is a PostgreSQL database but not a tracing database")
+            raise DatabaseError(_("{path} is a PostgreSQL database but not a tracing database").format(
+                path=self.path))
         if version > LATEST:
-            raise DatabaseError(
-                f"{self.path} was written by a newer version of tracing (schema {version}, "
-                f"this one knows up to {LATEST}): upgrade tracing to use it")
+            raise DatabaseError(_("{path} was written by a newer version of tracing (schema {version}, this one "
+                                  "knows up to {latest}): upgrade tracing to use it").format(
+                                      path=self.path, version=version, latest=LATEST))
         if version < LATEST:
             return self._migrate_pg()
         return False
@@ -428,9 +434,10 @@ class PgStore(_from_store()):
                 raw.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public "
                             f"FROM {SUPERVISOR_ROLE}")
         except psycopg.Error as e:
-            raise DatabaseError(f"cannot set up the roles {TEAM_ROLE} and {SUPERVISOR_ROLE} on {self.path} "
-                                f"({str(e).strip()}): run `tracing init` as the database's owner with the "
-                                "CREATEROLE right") from None
+            raise DatabaseError(_("cannot set up the roles {team} and {supervisor} on {path} ({error}): run "
+                                  "`tracing init` as the database's owner with the CREATEROLE right").format(
+                                      team=TEAM_ROLE, supervisor=SUPERVISOR_ROLE, path=self.path,
+                                      error=str(e).strip())) from None
         return rights
 
     def may_write(self) -> bool:
@@ -452,12 +459,12 @@ class PgStore(_from_store()):
 
     def _explain(self, error: sqlite3.Error, *, opening: bool = False) -> str:
         if isinstance(error, ReadOnlyRole):
-            user = urlsplit(self.url).username or "this user"
-            return (f"the database user {user} may only read {self.path} (supervisor role): nothing was written; "
-                    f"a tracing-team user ({TEAM_ROLE}) can write")
+            user = urlsplit(self.url).username or _("this user")
+            return _("the database user {user} may only read {path} (supervisor role): nothing was written; a "
+                     "tracing-team user ({team}) can write").format(user=user, path=self.path, team=TEAM_ROLE)
         msg = str(error)
         if isinstance(error, sqlite3.OperationalError) and ("connection" in msg.lower() or "server" in msg.lower()):
-            return f"lost the connection to {self.path} ({msg}); nothing was written"
+            return _("lost the connection to {path} ({error}); nothing was written").format(path=self.path, error=msg)
         if opening:
-            return f"{self.path} cannot be prepared ({msg})"
-        return f"database problem with {self.path} ({msg}); nothing was written"
+            return _("{path} cannot be prepared ({error})").format(path=self.path, error=msg)
+        return _("database problem with {path} ({error}); nothing was written").format(path=self.path, error=msg)
