@@ -198,7 +198,7 @@ def test_progress_bar_only_when_stderr_is_a_terminal(tmp_path):
     lines = "".join(f"Q{i},Q{i + 1},2021-06-{1 + i % 28:02d},household\n" for i in range(rows))
     f = write(tmp_path / "big.csv", "from,to,date,setting\n" + lines)
     code, out, err = _import_with_stderr_on(tmp_path, f, terminal=False)
-    assert code == 0 and f"{rows} rows".encode() in out
+    assert code == 0 and f"{rows:,} rows".encode() in out
     assert b"import contacts" not in err and b"%" not in err and b"\r" not in err  # quiet in a file
     code, out_tty, err_tty = _import_with_stderr_on(tmp_path, f, terminal=True)
     assert code == 0 and out_tty == out.replace(b"file.db", b"tty.db")

@@ -103,7 +103,7 @@ def test_record_fields_tooltips_and_legend_in_both_languages():
 
 def test_redacted_page_has_no_names_ids_or_contact_details():
     key = Redactor(b"k" * 32)
-    page = render_html(small(), redact=key)
+    page = render_html(small(), redact=key, lang="vi")
     for secret in ("Nguyễn Văn An", "079201001234", "0912345678", "0987654321", "12 Lê Lợi", "Đặng Thị Hồng", '"P2"',
                    "N.V.A"):
         assert secret not in page, secret
@@ -194,7 +194,7 @@ def test_write_html_is_utf8_under_the_c_locale(tmp_path):
     target = tmp_path / "bản đồ.html"
     code = ("import sys; sys.path[:0] = [sys.argv[2], sys.argv[2] + '/tests']\n"
             "from browser import sample_map\nfrom tracing.render import render_html, write_html\n"
-            "write_html(render_html(sample_map(20, seed=1)), sys.argv[1])\n")
+            "write_html(render_html(sample_map(20, seed=1), lang='vi'), sys.argv[1])\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONUTF8", "PYTHONIOENCODING"))}
     env.update(LANG="C", LC_ALL="C", PYTHONUTF8="0")
     subprocess.run([sys.executable, "-c", code, str(target), str(ROOT)], env=env, check=True)
@@ -228,13 +228,13 @@ def test_timeline_axis_has_short_full_dates_and_the_month_once():
                     MapNode("B", "Bình", 1, exposure="2021-12-01", sources=["A"], primary_source="A"),
                     MapNode("C", "Cúc", None)],
                    [MapEdge("A", "B")], "t", ["A"])
-    vi = payload(render_html(data, layout="timeline"))["decor"]["cols"]
+    vi = payload(render_html(data, layout="timeline", lang="vi"))["decor"]["cols"]
     assert [c[1:] for c in vi] == [["Không rõ ngày", ""], ["29/11", "Tháng 11/2021"], ["30/11", "Tháng 11/2021"],
                                    ["01/12", "Tháng 12/2021"]]
     en = payload(render_html(data, layout="timeline", lang="en"))["decor"]["cols"]
     assert [c[1] for c in en] == ["No date", "29 Nov", "30 Nov", "1 Dec"] and en[-1][2] == "Dec 2021"
     assert all(len(c[1]) <= 6 for c in vi[1:] + en[1:])  # a label fits beside its neighbour
-    records = {r["pid"]: r for r in payload(render_html(data, layout="timeline"))["nodes"]}
+    records = {r["pid"]: r for r in payload(render_html(data, layout="timeline", lang="vi"))["nodes"]}
     assert records["A"]["x"] == vi[1][0]  # the case stands at its onset tick
     assert (records["A"]["onset"], records["A"]["conf"]) == ("2021-11-29", "2021-12-02")  # both dates in the record
     page = render_html(data, layout="timeline", lang="en")
@@ -313,7 +313,7 @@ def test_tree_row_labels_name_the_real_generation_even_under_stacked_leaves():
     edges += [MapEdge("M", f"b{k:02}") for k in range(20)]
     data = MapData(nodes, edges, "t", ["R"])
     gens, pos = generations(data), tree_layout(data)
-    svg = render_svg(data, layout="tree")
+    svg = render_svg(data, layout="tree", lang="vi")
     labels = {int(float(y)) - 5: int(n) for y, n in re.findall(r'<text class="row" x="[^"]+" y="([^"]+)"[^>]*>Thế hệ (\d+)<', svg)}
     assert sorted(labels.values()) == sorted({g + 1 for g in gens.values()})
     rows = {}
