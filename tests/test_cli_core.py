@@ -166,6 +166,8 @@ def test_every_command_taking_an_id_says_no_person_with_that_id(outbreak, run, d
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "no person with id NOPE" in lines[0], result.output
     assert "not a confirmed case" not in result.output
+    if "--source" in args[args.index("{id}") - 1:args.index("{id}")]:
+        assert "--source: no person with id NOPE" in result.output  # which option named nobody
     assert db_digest(db_path) == before
 
 

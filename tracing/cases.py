@@ -168,7 +168,8 @@ def confirm(store, fields: dict) -> dict:
     row = clean_case(fields)
     check_plausible(row, earliest_case_date(store))
     cid = row["person"]
-    ensure_persons(store, [cid, *row["sources"]])
+    ensure_persons(store, [cid])
+    ensure_persons(store, row["sources"], field="--source")
     existing = store.get_case(cid)
     if existing:
         raise Conflict(_("{cid} is already a confirmed case (sample {confirmed}); use `tracing case link` for "
