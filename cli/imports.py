@@ -163,9 +163,9 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         kept = summary["criteria_kept"]
         names = ", ".join(f"{k['area']} ({', '.join(k['kept'])})" for k in kept[:10])
         more = " " + _("and {n} more").format(n=len(kept) - 10) if len(kept) > 10 else ""
-        note(_("{n} areas keep their stored vaccination/capacity figures, which this file does not give: {areas}{more}. "
-               "`tracing level` still uses them; import a file with those columns to change them.").format(
-            n=len(kept), areas=names, more=more))
+        note(_("Stored vaccination/capacity figures kept, as this file does not give them (areas: {n}): "
+               "{areas}{more}. `tracing level` still uses them; import a file with those columns to change them.")
+             .format(n=len(kept), areas=names, more=more))
     if summary["labels_linked"]:
         note(_("{n} labels of earlier cases are now infection links: {links}").format(
             n=len(summary["labels_linked"]), links=", ".join(f"{c} <- {s}" for c, s in summary["labels_linked"][:5])))

@@ -433,7 +433,7 @@ def test_populations_reimport_without_criteria_keeps_them_and_says_which_areas(r
     # Ngọc Lâm (written in another case: the same area) kept all three; Bồ Đề had none to keep
     assert summary["criteria_kept"] == [{"kind": "ward", "area": "Ngọc Lâm",
                                          "kept": ["vaccinated", "elderly_vaccinated", "capacity"]}]
-    assert "1 areas keep their stored vaccination/capacity figures" in result.stderr
+    assert "vaccination/capacity figures kept, as this file does not give them (areas: 1): Ngọc Lâm" in result.stderr
     assert "Ngọc Lâm (vaccinated, elderly_vaccinated, capacity)" in result.stderr
     rows = {r["area"]: r for r in run_json("level", "--week-of", "2022-02-23")}
     assert rows["Ngọc Lâm"]["population"] == 12000
