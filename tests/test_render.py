@@ -98,7 +98,7 @@ def test_record_fields_tooltips_and_legend_in_both_languages():
     assert (an["name"], an["lv"], an["unk"], an["ward"], an["conf"], an["phone"]) == (
         "Nguyễn Văn An", 0, True, "Bến Nghé", "2021-05-01", "0912345678")
     assert len(data["edges"]) == 2  # the edge to a person outside the map is left out
-    assert "2021-04-29 – 2021-05-02" in vi  # the title says the date range
+    assert "29/04/2021 – 02/05/2021" in vi and "2021-04-29 – 2021-05-02" in en  # the date range, as each writes it
 
 
 def test_redacted_page_has_no_names_ids_or_contact_details():

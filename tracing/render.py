@@ -28,7 +28,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .i18n import NP_, _, fmt_decimal, in_language, language
+from .i18n import NP_, _, fmt_date, fmt_decimal, fmt_int, in_language, language
 from . import diagram as _diagram
 from . import layout as _layout
 from .files import write_text
@@ -464,10 +464,12 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
                             example=example))
     if redact:
         notices.append(text["notice_redacted"])
+    with in_language(lang):  # the page's dates and counts as its language writes them (29/04/2021, 1.234)
+        shown_first, shown_last, shown_total = fmt_date(first), fmt_date(last), fmt_int(total)
     subtitle = " · ".join([
         text[f"layout_{layout}"] + (f" ({text['timeline_note']})" if layout == "timeline" else ""),
-        _fmt(text["range"], a=first, b=last) if first else text["no_dates"],
-        _fmt(text["persons"], n=total),
+        _fmt(text["range"], a=shown_first, b=shown_last) if first else text["no_dates"],
+        _fmt(text["persons"], n=shown_total),
     ])
     by_id = {n.id: n for n in data.nodes}
     hidden_nodes = [by_id[m] for g in groups for m in g.members if m in by_id]
