@@ -108,6 +108,8 @@ def _rows(store, table: str, cols: list[str]) -> Iterator[list[tuple]]:
 
 
 def _insert(dst, table: str, cols: list[str], rows: list[tuple], *, ignore: bool) -> int:
+    if not ignore and hasattr(dst.conn, "copy_rows"):  # a server: COPY, far faster than row by row
+        return dst.conn.copy_rows(table, cols, rows)
     names = ", ".join(f'"{c}"' for c in cols)
     verb = "INSERT OR IGNORE INTO" if ignore else "INSERT INTO"
     cur = dst.conn.executemany(f'{verb} "{table}" ({names}) VALUES ({", ".join("?" * len(cols))})', rows)
