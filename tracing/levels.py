@@ -280,7 +280,7 @@ class Derivation:
                 for other, date, setting, minutes, masked, _place, via in edges:
                     if not self.in_region(other):
                         continue
-                    if other in self.cases and (entry["root"] if entry["level"] else t) != other:
+                    if other in self.cases and self._traced_before(entry["root"] if entry["level"] else t, other):
                         # traced as a contact before the confirmation, whatever the incubation
                         # window says: the quarantine the person was in (issue 12: isolated,
                         # found in quarantine are derived, not stored at confirmation)
@@ -323,6 +323,21 @@ class Derivation:
             if cid in self.cases:
                 self._finish_case(cid, new[cid], case_cands.get(cid, {}), link_dates)
         return new
+
+    def _traced_before(self, root: str, case: str) -> bool:
+        """Can the chain of ``root`` have put ``case`` in quarantine before
+        its sample? Only a chain whose case comes earlier in time (DOMAIN.md
+        'found in quarantine': the quarantine covers the sample date, and it
+        starts at the root's confirmation). A later case's chain is not even
+        considered: otherwise a later case's window could hide the earlier
+        chain and the derived isolation of the two cases would depend on each
+        other, with no single answer (found by benchmarks/bench_teams.py)."""
+        if root == case:
+            return False
+        root_case, this = self.cases.get(root), self.cases[case]
+        if root_case is None or not root_case.dated or not this.dated:
+            return True
+        return root_case.key < this.key
 
     def _recorded_dates(self, case_ids: list[str]) -> dict[tuple[str, str], str | None]:
         """``{(case, recorded source): date}``: the last contact with the
@@ -462,9 +477,12 @@ def rederive(store, seeds, *, changed_cases=(), region_out: set | None = None, _
     pending = set(seeds)
     while True:
         _close(store, region, pending, expand_through)
+        before = store.levels(region)
         derivation = Derivation(store, region)
         new = derivation.run()
-        grow = _boundary_changes(derivation, new)
+        changed = {p for p in region if p in seeds or p in expand_through
+                   or not _same(before.get(p), _public(new.get(p)))}
+        grow = _boundary_changes(derivation, new, before, changed)
         if not grow:
             break
         pending = grow
@@ -511,11 +529,30 @@ def _close(store, region: set[str], pending: set[str], expand_through: set[str])
         frontier = nxt
 
 
-def _boundary_changes(d: Derivation, new: dict[str, dict]) -> set[str]:
-    """Persons outside the region that the region's new entries would change."""
+def _boundary_changes(d: Derivation, new: dict[str, dict], before: dict[str, dict],
+                      changed: set[str]) -> set[str]:
+    """Persons outside the region that the region's new entries would change.
+
+    Principle 3 (a write re-derives its neighbourhood; the result equals a
+    derivation of the whole district) needs every way an entry reaches a
+    neighbour: its level and sources (F1/F2 rules), a case's exposure
+    sources (DOMAIN.md 'A source must fit in time') and the quarantine a
+    case was traced into before its confirmation, which decides "found in
+    quarantine" and its default isolation (DOMAIN.md, 11042/BYT-DP) and so
+    its own infectious window. That last relation is stored nowhere and
+    ignores the incubation window and the order of cases, so a case next to
+    a person whose entry or window ``changed`` (old or new level above the
+    depth: it traced or traces) is always re-derived.
+    """
     grow = set()
     for inside, outside, date, setting, minutes, masked, _place, _via in d.boundary_edges:
         entry = new.get(inside)
+        if outside in d.cases and inside in changed:
+            old = before.get(inside)
+            levels_seen = [e["level"] for e in (entry, old) if e is not None]
+            if any(lv < d.depth for lv in levels_seen):
+                grow.add(outside)
+                continue
         if entry is None or entry["level"] >= d.depth:
             continue
         lo, hi = d.window(inside, entry)
