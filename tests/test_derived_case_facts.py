@@ -207,3 +207,43 @@ def test_confirm_warns_when_the_source_is_not_a_case(run, run_json):
     add(run, "A", "B")
     out = run_json("case", "confirm", "A", "--date", "2021-06-10", "--source", "B")
     assert any("B is not a confirmed case" in w for w in out["warnings"])
+
+
+def _expected_tests(last_exposure: str, traced: str, vaccinated: bool = False) -> list[str]:
+    """Test days of the F1 plan in force on ``traced`` (rule quarantine.plan),
+    Day 1 the day after the last exposure, none before ``traced``."""
+    plan = RULES.at("quarantine.plan", traced)
+    entry = plan["F1_protected" if vaccinated and "F1_protected" in plan else "F1"]
+    return sorted({max(plus(last_exposure, int(n)), traced) for n in entry["tests"]})
+
+
+@pytest.mark.parametrize("how", ["contact", "checkin", "import contacts", "import checkins"])
+def test_no_test_before_the_exposure_was_recorded(run, run_json, monkeypatch, tmp_path, how):
+    """Finding 2: an exposure recorded three days after the case's
+    confirmation: traced on the day it was recorded, so the first test moves
+    to that day and nothing is overdue."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-20")
+    add(run, "A", "B")
+    run("case", "confirm", "A", "--date", "2021-12-20", "--onset", "2021-12-19")
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-23")
+    if how == "contact":
+        run("contact", "add", "A", "B", "--date", "2021-12-19", "--unmasked")
+    elif how == "import contacts":
+        (tmp_path / "c.csv").write_text("from,to,date,masked\nA,B,2021-12-19,no\n", encoding="utf-8")
+        run("import", "contacts", tmp_path / "c.csv")
+    else:
+        rows = [("A", "2021-12-19 09:00", "2021-12-19 10:00"), ("B", "2021-12-19 09:30", "2021-12-19 11:00")]
+        if how == "checkin":
+            for person, at, until in rows:
+                run("checkin", "add", person, "Chợ", "--at", at, "--until", until)
+        else:
+            (tmp_path / "q.csv").write_text("person,place,at,until\n" + "".join(
+                f"{p},Chợ,{a},{u}\n" for p, a, u in rows), encoding="utf-8")
+            run("import", "checkins", tmp_path / "q.csv")
+    assert run_json("status", "B")["level"] == "F1"
+    expected = _expected_tests("2021-12-19", "2021-12-23")
+    due = sorted(r["due"] for r in run_json("followup", "--date", "2022-03-01")
+                 if r["person"] == "B" and r["kind"] == "test")
+    assert due == expected
+    today = run_json("followup", "--date", "2021-12-23")
+    assert not [r for r in today if r["person"] == "B" and r["days_late"] > 0]

@@ -42,6 +42,9 @@ FORMATS = ("epicontacts", "godata", "csv")
 PERSON_COLUMNS = ["id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit", "ward",
                   "district", "workplace", "vaccinated", "recovered", "quarantine_start"]
 CONTACT_COLUMNS = ["from", "to", "date", "setting", "place", "minutes", "masked"]
+#: The day a contact or check-in was recorded (``recorded_on``: no test before
+#: the person was traced, DOMAIN.md), kept by the csv round trip.
+RECORDED = "recorded_on"
 #: Recorded sources (``case link``/``--source``) with the exposure each link
 #: stands for: the last qualifying contact before the infectee's onset (the
 #: date :mod:`tracing.levels` keeps on the source), not its confirmation date.
@@ -155,7 +158,7 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     counts["persons"] = write_csv(os.path.join(out_dir, "persons.csv"), p_cols, persons())
 
     c_extra = [] if redact else _extra_keys(store, "contacts")
-    c_cols = CONTACT_COLUMNS + [k for k in c_extra if k not in CONTACT_COLUMNS]
+    c_cols = CONTACT_COLUMNS + [RECORDED] + [k for k in c_extra if k not in CONTACT_COLUMNS + [RECORDED]]
 
     n_contacts = 0
 
@@ -166,7 +169,8 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
             tick()
             n_contacts += 1
             row = {"from": ids(r["a"]), "to": ids(r["b"]), "date": r["date"], "setting": r["setting"],
-                   "place": ids.place(r["place"]), "minutes": r["minutes"], "masked": _bool(r["masked"])}
+                   "place": ids.place(r["place"]), "minutes": r["minutes"], "masked": _bool(r["masked"]),
+                   RECORDED: r["recorded_on"]}
             for values in spread_extras(extra):
                 yield {**values, **row}
 
@@ -187,9 +191,9 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
 
     counts["cases"] = write_csv(os.path.join(out_dir, "cases.csv"), k_cols, cases())
     counts["checkins"] = write_csv(
-        os.path.join(out_dir, "checkins.csv"), ["person", "place", "at", "until", "unit", "ward"],
+        os.path.join(out_dir, "checkins.csv"), ["person", "place", "at", "until", "unit", "ward", RECORDED],
         ({**r, "person": ids(r["person"]), "place": ids.place(r["place"])} for r in _rows(
-            store, """SELECT c.person, p.name AS place, c.at, c.until, p.unit, p.ward FROM checkins c
+            store, """SELECT c.person, p.name AS place, c.at, c.until, p.unit, p.ward, c.recorded_on FROM checkins c
                       JOIN places p ON p.id = c.place ORDER BY c.person, c.at, p.name""")))
     counts["populations"] = write_csv(
         os.path.join(out_dir, "populations.csv"), ["area", "population", "level"],

@@ -236,6 +236,22 @@ def _recorded_on(fields: dict):
     return None
 
 
+def parse_recorded_on(raw) -> str | None:
+    """``recorded_on`` of an import row (an export carries it): the ISO day
+    a contact or check-in was first recorded; blank: None (the import day is
+    used). Not in the future. DOMAIN.md: no test before the person was
+    traced, the day the exposure was recorded when later than the
+    confirmation.
+
+    >>> parse_recorded_on("2021-05-10"), parse_recorded_on("")
+    ('2021-05-10', None)
+    """
+    day = parse_date(None if raw is None or str(raw).strip() == "" else raw, "recorded_on")
+    if day is not None and day > today():
+        raise InvalidValue(_("recorded_on: {day} is in the future").format(day=day))
+    return day.isoformat() if day else None
+
+
 def clean_checkin(fields: dict) -> dict:
     """Validate a check-in row: ``person``, ``place``, ``at``, ``until``, ``unit``, ``ward``.
 
@@ -257,7 +273,8 @@ def clean_checkin(fields: dict) -> dict:
                                end=end, start=start))
     return {"person": person, "place": place, "at": start.isoformat(sep=" "),
             "until": end.isoformat(sep=" ") if end else None,
-            "unit": clean_text(fields.get("unit"), "unit"), "ward": clean_text(fields.get("ward"), "ward")}
+            "unit": clean_text(fields.get("unit"), "unit"), "ward": clean_text(fields.get("ward"), "ward"),
+            "recorded_on": parse_recorded_on(fields.get("recorded_on"))}
 
 
 def clean_population(fields: dict) -> dict:
@@ -408,6 +425,8 @@ class ContactCleaner:
             fields["a"] = with_prefix(fields["a"], self.prefix)
             fields["b"] = with_prefix(fields["b"], self.prefix)
             return clean_contact(fields)  # raises the cleaner's own message
+        recorded = row.get("recorded_on")
+        out["recorded_on"] = parse_recorded_on(None if _blank(recorded, self.na) else recorded)
         out["extra"] = extra or None
         out["line"] = line
         return out

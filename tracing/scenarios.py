@@ -198,14 +198,22 @@ def plans(store, traced: dict[str, dict], fallback_day: str | None = None) -> di
     exposures = last_exposures(store, traced)
     persons = store.persons(traced)
     roots = store.cases({e["root"] for e in traced.values() if e["root"]})
+    recorded = sql.exposure_recorded(store, [(p, s, d) for p, e in traced.items() for s, d in sorted(
+        (e["sources"] or {}).items())])
     out = {}
     for pid, entry in traced.items():
         root = roots.get(entry["root"])
         day = root["confirmed"] if root else fallback_day
+        # DOMAIN.md: traced on the confirmation of the case at the top of the
+        # chain, or the day the exposure was recorded when later (the first
+        # recorded of the person's qualifying exposures)
+        days = [recorded.get((pid, s, d)) for s, d in (entry["sources"] or {}).items()]
+        traced_on = max(filter(None, (day, min(days) if days and all(days) else None)), default=day)
         plan = rules.at("quarantine.plan", day)
         key = plan_key(entry["level"], persons.get(pid), plan, int(rules.at("quarantine.protected_doses", day)))
         last, dated = exposures[pid]
-        until, tests, monitor_until = (plan_dates(last, plan[key], day) if key and last else (None, [], None))
+        until, tests, monitor_until = (plan_dates(last, plan[key], traced_on) if key and last
+                                       else (None, [], None))
         item = {"id": pid, "level": level_name(entry["level"]), "quarantine_until": until, "tests": tests,
                 "last_exposure": last, "plan": key, "where": plan[key].get("where") if key else None,
                 "monitor_until": monitor_until, "rules_of": day}

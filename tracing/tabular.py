@@ -98,6 +98,11 @@ _PERSON = [
        "quarantine start", "quarantine date", "date quarantine", "quarantined"),
 ]
 
+#: The day a contact or check-in was recorded (an export's ``recorded_on``;
+#: blank or absent: the import day). DOMAIN.md: no test before the day the
+#: person was traced, which is that day when later than the confirmation.
+RECORDED_ON = _f("recorded_on", "recorded on", "ngày ghi nhận", "ngày nhập")
+
 FIELDS: dict[str, list[FieldSpec]] = {
     "persons": _PERSON,
     "contacts": [
@@ -114,6 +119,7 @@ FIELDS: dict[str, list[FieldSpec]] = {
         _f("minutes", "số phút", "phút", "thời lượng", "thời gian tiếp xúc", "duration",
            "duration min", "duration minutes"),
         _f("masked", "mask", "khẩu trang", "đeo khẩu trang", "có đeo khẩu trang"),
+        RECORDED_ON,
     ],
     "cases": [
         _PERSON[0],
@@ -147,6 +153,7 @@ FIELDS: dict[str, list[FieldSpec]] = {
         _f("until", "giờ ra", "thời gian ra", "checkout", "check out", "left at"),
         _PERSON[9],   # unit of the place
         _PERSON[10],  # ward of the place
+        RECORDED_ON,
     ],
     "populations": [
         _f("area", "khu vực", "địa bàn", "đơn vị", "tên đơn vị", "tên", "name", required=True),

@@ -44,6 +44,12 @@ BATCH = 500  # ids per IN (...) / temp-table batch
 SPAN_BATCH = 100  # (place, from, to) spans per statement of checkins_at_places (< SQLite's 500 compound terms)
 
 
+def _recorded_on() -> str:
+    """The day a fact is recorded: today (``TRACING_TODAY`` when pinned)."""
+    from ..values import today
+    return today().isoformat()
+
+
 def _now() -> str:
     return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
 
@@ -544,11 +550,11 @@ class Store:
         a, b = sorted((row["a"], row["b"]))
         extra = row.get("extra")
         cur = self.conn.execute(
-            """INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            """INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra, recorded_on)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (a, b, row.get("date"), row.get("setting"), row.get("place"), row.get("minutes"),
              None if row.get("masked") is None else int(row["masked"]),
-             json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None))
+             json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None, _recorded_on()))
         return cur.rowcount == 1
 
     def contacts_of(self, ids: Iterable[str]) -> list[tuple]:
@@ -588,7 +594,8 @@ class Store:
 
     def insert_checkin(self, person: str, place: int, at: str, until: str | None) -> bool:
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO checkins (person, place, at, until) VALUES (?, ?, ?, ?)", (person, place, at, until))
+            "INSERT OR IGNORE INTO checkins (person, place, at, until, recorded_on) VALUES (?, ?, ?, ?, ?)",
+            (person, place, at, until, _recorded_on()))
         return cur.rowcount == 1
 
     def checkins_of_persons(self, ids: Iterable[str]) -> list[tuple]:

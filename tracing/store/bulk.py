@@ -28,7 +28,7 @@ from typing import Iterable, Iterator
 
 from ..i18n import _
 from ..values import fold
-from . import PERSON_FIELDS
+from . import PERSON_FIELDS, _recorded_on
 from .reports import CRITERIA_COLUMNS
 
 BATCH = 5000
@@ -217,7 +217,7 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
     c = store.conn
     c.execute("DROP TABLE IF EXISTS temp.bulk_contacts")
     c.execute("CREATE TEMP TABLE bulk_contacts (seq INTEGER, a TEXT, b TEXT, date TEXT, setting TEXT, place TEXT, "
-              "minutes INTEGER, masked INTEGER, extra TEXT, line INTEGER)")
+              "minutes INTEGER, masked INTEGER, extra TEXT, line INTEGER, recorded_on TEXT)")
     try:
         staged = 0
         for chunk in batches(rows):
@@ -226,8 +226,9 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
                 a, b = (r["a"], r["b"]) if r["a"] < r["b"] else (r["b"], r["a"])
                 masked = r.get("masked")
                 values.append((staged + len(values), a, b, r.get("date"), r.get("setting"), r.get("place"), r.get("minutes"),
-                               None if masked is None else int(masked), _json(r.get("extra")), r.get("line")))
-            c.executemany("INSERT INTO temp.bulk_contacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+                               None if masked is None else int(masked), _json(r.get("extra")), r.get("line"),
+                               r.get("recorded_on")))
+            c.executemany("INSERT INTO temp.bulk_contacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
             staged += len(values)
         if not staged:
             return 0
@@ -243,9 +244,10 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
                 raise NotFound(_("no person with id {id}").format(id=missing[0]))
         before = c.execute("SELECT ifnull(max(id), 0) FROM contacts").fetchone()[0]
         written = max(c.execute(
-            """INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra)
-               SELECT a, b, date, setting, place, minutes, masked, extra FROM temp.bulk_contacts
-               ORDER BY a, b, seq""").rowcount, 0)
+            """INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra, recorded_on)
+               SELECT a, b, date, setting, place, minutes, masked, extra, coalesce(recorded_on, ?)
+               FROM temp.bulk_contacts
+               ORDER BY a, b, seq""", (_recorded_on(),)).rowcount, 0)
         if written < staged:
             repeats = _contact_repeats(store)
             stored = _contacts_stored(store, before)
@@ -365,6 +367,7 @@ def bulk_checkins(store, rows: Iterable[dict], *, create_persons: bool = True,
     with the same (person, place, at) is skipped. Returns check-ins inserted."""
     written = 0
     cache: dict[str, int] = {}
+    today_ = _recorded_on()  # rows without their own recorded_on: recorded today
     for chunk in batches(rows):
         areas = store.areas()
         wanted = {r["place"]: (lambda a: (a.get("unit"), a.get("ward")))(areas.spell({"unit": r.get("unit"),
@@ -375,8 +378,9 @@ def bulk_checkins(store, rows: Iterable[dict], *, create_persons: bool = True,
         if create_persons:
             create_bare_persons(store, sorted({r["person"] for r in chunk}), stats=stats)
         cur = store.conn.executemany(
-            "INSERT OR IGNORE INTO checkins (person, place, at, until) VALUES (?, ?, ?, ?)",
-            [(r["person"], cache[r["place"]], r["at"], r.get("until")) for r in chunk])
+            "INSERT OR IGNORE INTO checkins (person, place, at, until, recorded_on) VALUES (?, ?, ?, ?, ?)",
+            [(r["person"], cache[r["place"]], r["at"], r.get("until"), r.get("recorded_on") or today_)
+             for r in chunk])
         written += max(cur.rowcount, 0)
     _track(stats, "inserted", written)
     return written

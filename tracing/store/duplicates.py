@@ -87,18 +87,20 @@ def merge_rows(store, keep: str, other: str) -> dict:
            "fields_filled": []}
     seeds = {keep}
     # contacts
-    rows = c.execute("""SELECT id, a, b, date, setting, place, minutes, masked, extra FROM contacts
+    rows = c.execute("""SELECT id, a, b, date, setting, place, minutes, masked, extra, recorded_on FROM contacts
                         WHERE a = ? OR b = ?""", (other, other)).fetchall()
     c.execute("DELETE FROM contacts WHERE a = ? OR b = ?", (other, other))
-    for _id, a, b, date, setting, place, minutes, masked, extra in rows:
+    for _id, a, b, date, setting, place, minutes, masked, extra, recorded_on in rows:
         x = b if a == other else a
         seeds.add(x)
         if x == keep:
             out["contacts_dropped"] += 1
             continue
         lo, hi = sorted((keep, x))
-        cur = c.execute("""INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra)
-                           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", (lo, hi, date, setting, place, minutes, masked, extra))
+        cur = c.execute("""INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra,
+                                                      recorded_on)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        (lo, hi, date, setting, place, minutes, masked, extra, recorded_on))
         out["contacts_moved" if cur.rowcount == 1 else "contacts_dropped"] += 1
     # check-ins
     out["checkins_moved"] = c.execute(

@@ -233,6 +233,14 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE cases ADD COLUMN isolated_given INTEGER",
         "ALTER TABLE cases ADD COLUMN unknown_given INTEGER",
     ],
+    # 7 -> 8: the day an exposure was recorded (TRACING_TODAY/today at the
+    # write): no test is scheduled before the person was traced (DOMAIN.md),
+    # which is that day when it is later than the source's confirmation.
+    # NULL (rows from before): not later than the confirmation.
+    [
+        "ALTER TABLE contacts ADD COLUMN recorded_on TEXT",
+        "ALTER TABLE checkins ADD COLUMN recorded_on TEXT",
+    ],
 ]
 
 LATEST = len(MIGRATIONS)
