@@ -10,6 +10,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from conftest import sql_rows
 
 from tracing.levels import Case
 from tracing.rules import Rules
@@ -247,3 +248,34 @@ def test_no_test_before_the_exposure_was_recorded(run, run_json, monkeypatch, tm
     assert due == expected
     today = run_json("followup", "--date", "2021-12-23")
     assert not [r for r in today if r["person"] == "B" and r["days_late"] > 0]
+
+
+@pytest.mark.sqlite_only("builds a schema-7 SQLite file by hand")
+def test_contacts_from_before_recorded_on_count_as_not_later(run, run_json, monkeypatch, tmp_path):
+    """Migration 7 -> 8 leaves older contacts' recorded_on NULL (unknown):
+    not later than the confirmation, so the tests follow the confirmation."""
+    import sqlite3
+
+    from tracing.store.schema import APPLICATION_ID, MIGRATIONS
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for step in MIGRATIONS[:7]:
+        for statement in step:
+            if isinstance(statement, str):
+                conn.execute(statement)
+    for pid in ("A", "B"):
+        conn.execute("INSERT INTO persons (id, name, name_folded, created_at) VALUES (?, ?, ?, '2021-12-01')",
+                     (pid, pid, pid.lower()))
+    conn.execute("INSERT INTO contacts (a, b, date, masked) VALUES ('A', 'B', '2021-12-19', 0)")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 7")
+    conn.commit()
+    conn.close()
+    monkeypatch.setenv("TRACING_DB", str(path))
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-28")
+    run("case", "confirm", "A", "--date", "2021-12-20", "--onset", "2021-12-19")
+    assert [r["recorded_on"] for r in sql_rows(path, "SELECT recorded_on FROM contacts")] == [None]
+    due = sorted(r["due"] for r in run_json("followup", "--date", "2022-03-01")
+                 if r["person"] == "B" and r["kind"] == "test")
+    assert due == _expected_tests("2021-12-19", "2021-12-20")

@@ -342,7 +342,7 @@ def _derived_state(store):
     return entries, facts, pending
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), writes=st.lists(write, min_size=4, max_size=14), depth=st.integers(1, 3))
 def test_order_of_writes_does_not_change_levels_or_schedules(tmp_path_factory, monkeypatch, data, writes, depth):
     """DOMAIN.md and principle 2: the same writes in any order give the same
@@ -362,6 +362,7 @@ def test_order_of_writes_does_not_change_levels_or_schedules(tmp_path_factory, m
             if depth != 2:
                 store.set_rule("trace.max_depth", "2020-01-01", depth)
         _apply_writes(store, sequence)
+        assert_equals_fresh_derivation(store, sequence)
         results.append(_derived_state(store))
         store.close()
     assert results[0] == results[1]
