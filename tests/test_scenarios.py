@@ -116,7 +116,7 @@ def test_pa1_rules_set_later_change_the_schedule(long_bien, run, run_json):
 
 def test_vaccinated_f1_uses_the_protected_plan_when_the_rules_have_it(db_path, run, run_json, monkeypatch):
     day = "2022-01-10"  # plan of 2021-12-16: F1_protected exists
-    monkeypatch.setenv("TRACING_TODAY", "2022-02-01")
+    monkeypatch.setenv("TRACING_TODAY", day)  # the contacts are recorded by the confirmation
     run("person", "add", "--id", "A", "--name", "Nguyễn Văn A")
     run("person", "add", "--id", "V", "--name", "Trần Thị V", "--vaccinated", "2")
     run("person", "add", "--id", "U", "--name", "Lê Văn U", "--vaccinated", "1")

@@ -187,7 +187,8 @@ def test_4_order_of_writes_does_not_change_levels_or_followups(tmp_path, monkeyp
     assert entries["D"]["level"] == 1 and "checkin" in entries["D"]["flags"]
 
 
-def test_4_a_contact_after_the_confirmation_reschedules(run, run_json, store):
+def test_4_a_contact_after_the_confirmation_reschedules(run, run_json, store, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-11")  # recorded on the confirmation day (point 5)
     add(run, "A", "B")
     run("contact", "add", "A", "B", "--date", window_start("2021-06-11"))
     run("case", "confirm", "A", "--date", "2021-06-11")
@@ -214,18 +215,39 @@ def test_4_a_missed_tests_retry_survives_a_reschedule(run, run_json, store):
 
 
 # ---------------------------------------------------------------- 5. no test before tracing
-def test_5_no_test_before_the_person_was_traced(run, run_json):
-    """The README tour: P3 met P2 on 05-04 and became F1 when P2 was confirmed on 05-07."""
+def test_5_no_test_before_the_person_was_traced(run, run_json, monkeypatch):
+    """The README tour: P3 met P2 on 05-04 and became F1 when P2 was confirmed
+    on 05-07 (each write made on its day: the contacts recorded on 05-04)."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-05-04")
     add(run, "BN1", "P2", "P3")
     run("contact", "add", "BN1", "P2", "--date", "2021-05-03")
     run("contact", "add", "P2", "P3", "--date", "2021-05-04")
+    monkeypatch.setenv("TRACING_TODAY", "2021-05-05")
     run("case", "confirm", "BN1", "--date", "2021-05-05", "--onset", "2021-05-04")
+    monkeypatch.setenv("TRACING_TODAY", "2021-05-07")
     out = run_json("case", "confirm", "P2", "--date", "2021-05-07", "--onset", "2021-05-04")
     p3 = next(e for e in out["schedule"] if e["id"] == "P3")
     plan = RULES.at("quarantine.plan", "2021-05-07")["F1"]
     assert p3["tests"] == sorted({max(plus("2021-05-04", n), "2021-05-07") for n in plan["tests"]})
+    monkeypatch.setenv("TRACING_TODAY", "2021-05-10")
     due = run_json("followup", "--date", "2021-05-10")
     assert all(r["due"] >= "2021-05-07" for r in due if r["person"] == "P3")
+
+
+def test_5_a_contact_recorded_later_is_traced_the_day_it_was_recorded(run, run_json, monkeypatch):
+    """The same contact P2–P3 recorded only on 05-09, after P2's confirmation
+    (05-07): P3 was traced on 05-09, no test before it and none overdue."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-05-07")
+    add(run, "P2", "P3")
+    run("case", "confirm", "P2", "--date", "2021-05-07", "--onset", "2021-05-06")
+    monkeypatch.setenv("TRACING_TODAY", "2021-05-09")
+    out = run_json("contact", "add", "P2", "P3", "--date", "2021-05-05")
+    p3 = next(e for e in out["schedule"] if e["id"] == "P3")
+    plan = RULES.at("quarantine.plan", "2021-05-07")["F1"]
+    assert p3["tests"] == sorted({max(plus("2021-05-05", n), "2021-05-09") for n in plan["tests"]})
+    late = [r for r in run_json("followup", "--date", "2021-05-09")
+            if r["person"] == "P3" and r.get("days_late", 0) > 0]
+    assert late == []
 
 
 # ---------------------------------------------------------------- 6. check-ins are exposures

@@ -196,8 +196,9 @@ def _sort_key(item):
 class Derivation:
     """One breadth-first derivation over a region (``None`` = everyone)."""
 
-    def __init__(self, store, region: set[str] | None):
+    def __init__(self, store, region: set[str] | None, edge_cache: dict[str, list] | None = None):
         self.store = store
+        self.edge_cache = {} if edge_cache is None else edge_cache  # person -> encounters, within one write
         self.rules = store.rules()
         self.depth = int(self.rules.at("trace.max_depth", today()))
         self.region = region
@@ -217,7 +218,12 @@ class Derivation:
         if self.region is None:
             self.case_rows = store.cases()
         else:
-            edges = encounters(store, self.region, self.rules)
+            missing = [p for p in self.region if p not in self.edge_cache]
+            for p in missing:
+                self.edge_cache[p] = []
+            for edge in encounters(store, missing, self.rules):
+                self.edge_cache[edge[0]].append(edge)
+            edges = [edge for p in sorted(self.region) for edge in self.edge_cache[p]]
             adj: dict[str, list[tuple]] = defaultdict(list)
             outside = set()
             for edge in edges:
@@ -475,14 +481,15 @@ def rederive(store, seeds, *, changed_cases=(), region_out: set | None = None, _
     expand_through = set(changed_cases)
     region: set[str] = set()
     pending = set(seeds)
+    edge_cache: dict[str, list] = {}  # a person's encounters do not change while the region grows
     while True:
         _close(store, region, pending, expand_through)
         before = store.levels(region)
-        derivation = Derivation(store, region)
+        derivation = Derivation(store, region, edge_cache)
         new = derivation.run()
         changed = {p for p in region if p in seeds or p in expand_through
                    or not _same(before.get(p), _public(new.get(p)))}
-        grow = _boundary_changes(derivation, new, before, changed)
+        grow = _boundary_changes(derivation, new, before, changed, expand_through)
         if not grow:
             break
         pending = grow
@@ -530,7 +537,7 @@ def _close(store, region: set[str], pending: set[str], expand_through: set[str])
 
 
 def _boundary_changes(d: Derivation, new: dict[str, dict], before: dict[str, dict],
-                      changed: set[str]) -> set[str]:
+                      changed: set[str], dates_changed: set[str]) -> set[str]:
     """Persons outside the region that the region's new entries would change.
 
     Principle 3 (a write re-derives its neighbourhood; the result equals a
@@ -540,19 +547,19 @@ def _boundary_changes(d: Derivation, new: dict[str, dict], before: dict[str, dic
     case was traced into before its confirmation, which decides "found in
     quarantine" and its default isolation (DOMAIN.md, 11042/BYT-DP) and so
     its own infectious window. That last relation is stored nowhere and
-    ignores the incubation window and the order of cases, so a case next to
-    a person whose entry or window ``changed`` (old or new level above the
-    depth: it traced or traces) is always re-derived.
+    ignores the incubation window, so a case met by a person whose entry or
+    window ``changed`` is re-derived when the contact falls in the old or the
+    new window (any contact when the person's own case dates changed: the
+    old window is gone).
     """
     grow = set()
     for inside, outside, date, setting, minutes, masked, _place, _via in d.boundary_edges:
         entry = new.get(inside)
-        if outside in d.cases and inside in changed:
-            old = before.get(inside)
-            levels_seen = [e["level"] for e in (entry, old) if e is not None]
-            if any(lv < d.depth for lv in levels_seen):
-                grow.add(outside)
-                continue
+        if outside in d.cases and inside in changed and _may_have_traced(
+                d, inside, outside, (entry, before.get(inside)), inside in dates_changed,
+                (date, setting, minutes, masked)):
+            grow.add(outside)
+            continue
         if entry is None or entry["level"] >= d.depth:
             continue
         lo, hi = d.window(inside, entry)
@@ -570,6 +577,23 @@ def _boundary_changes(d: Derivation, new: dict[str, dict], before: dict[str, dic
         if qualifies(date, setting, minutes, masked, lo, hi, d.rules)[0]:
             grow.add(outside)
     return grow
+
+
+def _may_have_traced(d: Derivation, inside: str, case: str, entries, dates_changed: bool, contact) -> bool:
+    """Did or does ``inside`` (under its old or new entry) put ``case`` in
+    quarantine through this contact (:meth:`Derivation._traced_before`, the
+    same test as :meth:`Derivation.run`)?"""
+    for e in entries:
+        if e is None or e["level"] >= d.depth:
+            continue
+        if e["level"] == 0 and (dates_changed or inside not in d.cases):
+            return True  # its old infectious window is not known any more
+        if not d._traced_before(e["root"] if e["level"] else inside, case):
+            continue
+        lo, hi = d.window(inside, e)
+        if qualifies(*contact, lo, hi, d.rules)[0]:
+            return True
+    return False
 
 
 def _public(entry: dict | None) -> dict | None:
