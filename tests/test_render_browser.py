@@ -85,7 +85,7 @@ def test_level_and_ward_filters_hide_nodes(tmp_path):
 
 def test_big_outbreak_is_drawn_collapsed_with_a_notice(tmp_path):
     data = sample_map(6000, seed=4)
-    dom, console, records = open_page(tmp_path, data, max_nodes=400)
+    dom, console, records = open_page(tmp_path, data, max_nodes=400, lang="vi")
     status = assert_clean(dom, console)
     assert int(status["data-nodes"]) == len(records) <= 400
     notices = [a for t, a in parse(dom).tags if t == "p" and a.get("class") == "notice"]
