@@ -86,5 +86,23 @@ def test_singapore_cases_and_links(run_json, store, copy):
     assert s["written"]["contacts"] == len(pairs) and s["written"]["persons"] == 0
     assert pathlib.Path(str(f) + ".rejected.csv").exists()
     assert count(store, "SELECT count(*) FROM contacts") == len(pairs)
+    # repeated pairs (either way round) are reported, and every link_type of a pair is kept
+    types: dict = {}
+    identical = merged = 0
+    for r in links:
+        if r["case"] == r["linked_case"]:
+            continue
+        seen = types.setdefault(frozenset((f"SG{r['case']}", f"SG{r['linked_case']}")), [])
+        if r["link_type"] in seen:
+            identical += 1
+        else:
+            merged += bool(seen)
+            seen.append(r["link_type"])
+    assert (s["duplicates"]["identical"], s["duplicates"]["merged"]) == (identical, merged)
+    assert identical + merged + len(pairs) + selfs == len(links) and merged >= 1
+    import json
+    stored = {frozenset((a, b)): json.loads(x)["link_type"] for a, b, x in
+              store.conn.execute("SELECT a, b, extra FROM contacts")}
+    assert stored == {k: (v if len(v) > 1 else v[0]) for k, v in types.items()}
     confirmed = {r["CaseID"]: r["date_confirmation"] for r in cases}
     assert store.get_case("SG1")["confirmed"] == confirmed["1"]
