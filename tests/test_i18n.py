@@ -309,3 +309,31 @@ def test_no_message_for_people_bypasses_the_catalog():
                     if (rel, text) not in _NOT_ENGLISH:
                         offenders.append(f"{rel}:{node.lineno}: {text[:80]!r}")
     assert offenders == [], "not through _() / Msg:\n" + "\n".join(offenders)
+
+
+def test_small_edges_of_point_7(run, store, db_path, monkeypatch, tmp_path):
+    """Issue 14 point 7: `level` prints its week header on stdout with the
+    table; `person show` prints masked as có/không; the help of status,
+    init, person show and case confirm promises only the formats they offer;
+    `rules show` works without a database (and creates none)."""
+    from tracing.store.reports import set_population
+
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-31")
+    with store.write("populations"):
+        set_population(store, "ward", "W1", 10_000)
+    run("person", "add", "--id", "A", "--name", "An", "--ward", "W1")
+    run("person", "add", "--id", "B", "--name", "Bình", "--ward", "W1")
+    run("contact", "add", "A", "B", "--date", "2021-11-15", "--masked")
+    level = run("--lang", "vi", "level", "--week-of", "2021-11-18")
+    assert level.stdout.splitlines()[0].startswith("Tuần 15/11/2021 – 21/11/2021")  # the week of 18/11/2021, Mon–Sun
+    shown = run("--lang", "vi", "person", "show", "A").stdout
+    contact_line = next(line for line in shown.splitlines() if line.startswith("B "))
+    assert re.search(r"\bcó\b", contact_line) and "True" not in shown and "yes" not in contact_line
+    for command in (["status"], ["init"], ["person", "show"], ["case", "confirm"]):
+        text = run(*command, "--help").stdout
+        offered = re.search(r"--format \[([a-z|]+)\]", text).group(1).split("|")
+        for fmt in ("csv", "md", "xlsx", "html", "svg"):
+            assert fmt in offered or fmt not in text.split("--format", 1)[1], (command, fmt)
+    monkeypatch.setenv("TRACING_DB", str(tmp_path / "nothing-here.db"))
+    rules = CliRunner().invoke(cli, ["rules", "show"])
+    assert rules.exit_code == 0 and "level.bands" in rules.output and not (tmp_path / "nothing-here.db").exists()
