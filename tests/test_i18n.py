@@ -337,3 +337,13 @@ def test_small_edges_of_point_7(run, store, db_path, monkeypatch, tmp_path):
     monkeypatch.setenv("TRACING_DB", str(tmp_path / "nothing-here.db"))
     rules = CliRunner().invoke(cli, ["rules", "show"])
     assert rules.exit_code == 0 and "level.bands" in rules.output and not (tmp_path / "nothing-here.db").exists()
+
+
+def test_counted_messages_are_vietnamese_in_both_forms():
+    """ngettext gives the Vietnamese of the form the count picks (it fell back to English before)."""
+    from tracing import i18n
+    one, many = "Re-derived every level: {n} entry changed.", "Re-derived every level: {n} entries changed."
+    with i18n.in_language("vi"):
+        got = {i18n.ngettext(one, many, n) for n in (1, 3)}
+        wanted = {i18n._(one), i18n._(many)}
+    assert got == wanted and not got & {one, many}

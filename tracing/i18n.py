@@ -147,10 +147,15 @@ def _(message) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    """The form of a message for count ``n`` (Vietnamese has one form)."""
+    """The form of a message for count ``n`` (Vietnamese has one form).
+    The catalog keeps the two English forms as two entries (``cli.catalog``
+    extracts both), so each is looked up as a message of its own; gettext's
+    plural lookup would look for one ``msgid_plural`` entry and fall back to
+    English."""
+    form = singular if n == 1 else plural
     if _lang == "en":
-        return singular if n == 1 else plural
-    return _translations().ngettext(singular, plural, n)
+        return form
+    return _(form)
 
 
 def pgettext(context: str, message: str) -> str:
