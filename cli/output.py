@@ -106,7 +106,7 @@ HEADERS = {
     "release_without_test": N_("release_without_test"), "focus": N_("focus"), "focus_over_from": N_("focus_over_from"),
     "tier": N_("tier"), "zone": N_("zone"), "found_by": N_("found_by"), "case_level": N_("case_level"),
     "vaccinated": N_("vaccinated"), "elderly_vaccinated": N_("elderly_vaccinated"), "capacity": N_("capacity"),
-    "result": N_("result"), "released": N_("released"),
+    "result": N_("result"), "released": N_("released"), "checkin": N_("checkin"),
 }
 
 ENUM_COLUMNS = {"setting", "result", "found_by", "kind", "section", "status", "focus"}

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from tracing import people
+from tracing import encounters, people
 from tracing.i18n import N_, _, label, language, shown
 from tracing.levels import level_name
 from tracing.status import status
@@ -134,7 +134,7 @@ def person_show(obj, person_id, fmt):
     store = obj.store()
     record = {k: v for k, v in people.get_person(store, person_id).items() if k not in ("name_folded",)}
     record["status"] = status(store, person_id)
-    record["contacts"] = store.person_contacts(person_id)
+    record["contacts"] = encounters.person_exposures(store, person_id)
     record["checkins"] = store.person_checkins(person_id)
     case = store.get_case(person_id)
     # the line list's extra columns and the case's source labels (issue 13): JSON as stored, text below
@@ -168,7 +168,8 @@ def person_show(obj, person_id, fmt):
             click.echo(f"  {key}: {shown_value}")
     click.echo("\n" + _("Contacts ({n}):").format(n=len(record["contacts"])))
     contacts = [{**c, "masked": None if c.get("masked") is None else bool(c["masked"])} for c in record["contacts"]]
-    emit_rows(contacts, ["other", "date", "setting", "place", "minutes", "masked"], "table")
+    emit_rows(contacts, ["other", "date", "setting", "place", "minutes", "masked"]
+              + (["checkin"] if any(c["checkin"] for c in contacts) else []), "table")
     if record["checkins"]:
         click.echo("\n" + _("Check-ins ({n}):").format(n=len(record["checkins"])))
         emit_rows(record["checkins"], ["at", "until", "place", "ward"], "table")

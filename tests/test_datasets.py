@@ -65,8 +65,19 @@ def test_tianjin_cases_and_edges(run_json, store, copy):
     assert "Infection_source" in s["extras"]
     s = run_json("import", "cases", copy(SGTJ / "tianjin_edges_parsed.csv"),
                  "--column", "id=case", "--column", "source=linked_case")
-    assert s["written"]["case_sources"] == len(edges) and s["written"]["cases"] == 0
-    assert {(src, c) for c, src in store.conn.execute("SELECT case_id, source FROM case_sources")} == edges
+    # the reciprocal pairs (TJ96/TJ97, TJ114/TJ115): both rows kept, the link closing the cycle dropped
+    from test_time import kept_links
+    edge_rows = rows(SGTJ / "tianjin_edges_parsed.csv")
+    kept, dropped = kept_links([], [(i + 2, r["case"], r["linked_case"]) for i, r in enumerate(edge_rows)])
+    assert len(dropped) == 2 and s["rejected"] == 0
+    assert [(d["line"], d["case"], d["source"]) for d in s["source_cycles"]] == dropped
+    # the cases written: only the ones keeping a dropped source as their attribute source_in_cycle
+    assert s["written"]["case_sources"] == len(kept) and s["written"]["cases"] == len({c for _l, c, _s in dropped})
+    assert {(src, c) for c, src in store.conn.execute("SELECT case_id, source FROM case_sources")} == \
+        {(src, c) for c, src in kept} == edges - {(src, c) for _l, c, src in dropped}
+    # a case's unknown source is derived (no source given): now that it has one, it is no longer unknown
+    unknown = {r[0] for r in store.conn.execute("SELECT person FROM cases WHERE unknown_source = 1")}
+    assert not unknown & {c for c, _s in kept}
     onset = {r["case_id"]: r["symptom_onset"] for r in cases}
     day, month, year = onset["TJ1"].split("/")
     assert store.get_case("TJ1")["onset"] == f"{year}-{month}-{day}"

@@ -40,7 +40,8 @@ def close_enough(date, setting, minutes, masked):
 
 def checkin_contacts(checkins):
     """Brute force over every pair of stays: overlapping stays at one place
-    are a venue contact (mask unknown) on each day the overlap touches."""
+    are a venue contact (mask unknown, marked ``checkin``) on each day the
+    overlap touches."""
     out = []
     for i, (p, place, at, until) in enumerate(checkins):
         for q, place2, at2, until2 in checkins[i + 1:]:
@@ -54,7 +55,7 @@ def checkin_contacts(checkins):
             minutes = int((end - start).total_seconds() // 60)
             day_ = start.date()
             while day_ <= (end - dt.timedelta(microseconds=1)).date():
-                out.append((p, q, day_.isoformat(), "venue", minutes, None))
+                out.append((p, q, day_.isoformat(), "venue", minutes, None, "checkin"))
                 day_ += dt.timedelta(days=1)
     return out
 
@@ -81,12 +82,12 @@ def reference(persons, contacts, confirmed, recorded, depth, checkins=()):
 
     def pairs_from(p, transmitters):
         found = {}
-        for a, b, date, setting, minutes, masked in contacts:
+        for a, b, date, setting, minutes, masked, *via in contacts:
             if p not in (a, b):
                 continue
             t = b if a == p else a
-            if t not in transmitters:
-                continue
+            if t not in transmitters or (via and t not in confirmed):
+                continue  # check-ins expose only from an infectious F0 (DOMAIN.md 'QR check-ins')
             lo, hi = window(t)
             if date is not None and ((lo and date < lo) or (hi and date > hi)):
                 continue

@@ -124,6 +124,64 @@ def test_2_pa1_window_ends_when_quarantine_started(run, run_json, store):
     assert level(run_json, "V") == "F1"
 
 
+def _pa1_world(run, confirm_c):
+    """A confirmed 06-10 makes C an F1 quarantined from 06-10; contact C–W
+    06-11; then C is confirmed 06-12 by ``confirm_c()``."""
+    add(run, "A", "C", "W")
+    run("contact", "add", "A", "C", "--date", "2021-06-09")
+    run("case", "confirm", "A", "--date", "2021-06-10")
+    run("contact", "add", "C", "W", "--date", "2021-06-11")
+    confirm_c()
+
+
+@pytest.mark.parametrize("isolated", [None, "2021-06-12"])
+def test_2_an_imported_case_isolation_is_derived_like_case_confirm(run, run_json, store, tmp_path, isolated):
+    """Import behaves as `case confirm`: an isolation date in the file is
+    given and kept; absent, it is derived (the quarantine start) and
+    re-derived after later writes."""
+    path = tmp_path / "c.csv"
+    path.write_text("id,confirmed" + (",isolated" if isolated else "") + "\n"
+                    + "C,2021-06-12" + (f",{isolated}" if isolated else "") + "\n", encoding="utf-8")
+    _pa1_world(run, lambda: run("import", "cases", str(path)))
+    imported = (store.get_case("C")["isolated"], level(run_json, "W"), run_json("status", "C")["case"]["isolated"])
+    # F1 quarantined from the confirmation of their source's case (DOMAIN.md, F2 rule's default)
+    quarantined = store.get_case("A")["confirmed"]
+    row = store.query("SELECT isolated_given FROM cases WHERE person = 'C'")[0]
+    assert row["isolated_given"] == (1 if isolated else 0)
+    want = isolated or quarantined            # the quarantine start C was in (point 2)
+    assert imported[0] == want
+    c = Case("C", "2021-06-12", None, want)
+    assert imported[1] == ("F1" if c.window(RULES)[0] <= "2021-06-11" <= c.window(RULES)[1] else None)
+
+
+def test_2_import_and_confirm_give_the_same_derived_isolation(run, run_json, tmp_path, db_path):
+    """The same facts, once through `case confirm`, once through `import
+    cases`, and with the case imported before the contacts: the same
+    isolation, levels and found-in-quarantine."""
+    def facts():
+        c = run_json("status", "C")
+        return c["case"]["isolated"], c["case"]["level_before"], level(run_json, "W")
+    _pa1_world(run, lambda: run("case", "confirm", "C", "--date", "2021-06-12"))
+    confirmed = facts()
+    path = tmp_path / "c.csv"
+    path.write_text("id,confirmed\nC,2021-06-12\n", encoding="utf-8")
+    for i, order in enumerate(("after", "before")):
+        db = tmp_path / f"{order}.db"
+        run("--db", db, "init", ok=None)
+        r = lambda *a, **k: run("--db", db, *a, **k)          # noqa: E731
+        rj = lambda *a, **k: run_json("--db", db, *a, **k)    # noqa: E731
+        add(r, "A", "C", "W")
+        if order == "before":
+            r("import", "cases", str(path))
+        r("contact", "add", "A", "C", "--date", "2021-06-09")
+        r("case", "confirm", "A", "--date", "2021-06-10")
+        r("contact", "add", "C", "W", "--date", "2021-06-11")
+        if order == "after":
+            r("import", "cases", str(path))
+        c = rj("status", "C")
+        assert (c["case"]["isolated"], c["case"]["level_before"], rj("status", "W")["level"]) == confirmed, order
+
+
 # ---------------------------------------------------------------- 3. onset after the sample
 def test_3_onset_after_sample_window_starts_before_the_sample(run, run_json):
     add(run, "A", "B", "C")
@@ -142,7 +200,8 @@ def test_3_onset_after_sample_window_starts_before_the_sample(run, run_json):
 def _world(tmp_path, name, writes):
     store = Store.open(tmp_path / f"{name}.db", create=True)
     with store.write("p"):
-        for p in ("A", "B", "C", "D"):
+        named = {w[1] for w in writes} | {w[2] for w in writes if w[0] == "contact"}
+        for p in sorted({"A", "B", "C", "D"} | named):
             people.add_person(store, {"id": p, "name": p})
     for w in writes:
         with store.write(w[0]):
@@ -294,6 +353,73 @@ def test_6_rule_checkin_exposure_off(run, run_json):
     assert level(run_json, "B") is None
 
 
+CHECKIN_WRITES = [
+    ("contact", "A", "B", "2021-06-09"),                                   # B: F1 of A
+    ("checkin", "B", "Quán Hoa Sữa", "2021-06-09 20:00", "2021-06-09 21:00"),
+    ("checkin", "X", "Quán Hoa Sữa", "2021-06-09 20:30", None),           # beside the F1 B only
+    ("contact", "B", "Y", "2021-06-09"),                                   # a recorded contact of B: F2
+    ("checkin", "A", "Chợ", "2021-06-08 08:00", "2021-06-08 09:00"),
+    ("checkin", "V", "Chợ", "2021-06-08 08:30", None),                    # beside the infectious F0 A
+    ("confirm", "A", "2021-06-10"),
+]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(len(CHECKIN_WRITES))))[::613])
+def test_6_checkins_expose_only_from_an_infectious_case(tmp_path, monkeypatch, order):
+    """DOMAIN.md 'QR check-ins': two overlapping stays are an exposure when
+    one of them is by an infectious person; an F1 is not infectious, so a
+    stay beside the F1 B makes no F2 (a recorded contact with B does), in any
+    order of writes."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-30")
+    store = _world(tmp_path, "w", [CHECKIN_WRITES[i] for i in order])
+    entries = store.levels(["B", "X", "Y", "V"])
+    a = Case("A", "2021-06-10", None, "2021-06-10")
+    lo, hi = a.window(RULES)
+    assert lo <= "2021-06-08" <= hi and lo <= "2021-06-09" <= hi       # the premises, from the rules
+    assert entries["B"]["level"] == 1 and entries["B"]["exposure"] <= "2021-06-09" <= entries["B"]["quarantine"]
+    assert "X" not in entries                                            # no F2 through a check-in with an F1
+    assert entries["Y"]["level"] == 2 and entries["Y"]["primary_source"] == "B"
+    assert entries["V"]["level"] == 1 and "checkin" in entries["V"]["flags"]
+
+
+def test_6_derived_checkin_exposures_are_listed_everywhere(tmp_path, run, run_json, store, monkeypatch):
+    """Every place that lists exposures also lists the ones derived from
+    check-ins: epicontacts and Go.Data exports, ``person show``, the map."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-30")
+    add(run, "A", "B", "V", "X", "Y")
+    for w in CHECKIN_WRITES:
+        if w[0] == "contact":
+            run("contact", "add", w[1], w[2], "--date", w[3])
+        elif w[0] == "checkin":
+            run("checkin", "add", w[1], w[2], "--at", w[3], *(["--until", w[4]] if w[4] else []))
+        else:
+            run("case", "confirm", w[1], "--date", w[2])
+    stay = RULES.at("checkin.stay_minutes", "2021-06-08")
+    v_start = dt.datetime(2021, 6, 8, 8, 30)
+    overlap = int((min(dt.datetime(2021, 6, 8, 9), v_start + dt.timedelta(minutes=stay)) - v_start).seconds // 60)
+    run("export", "epicontacts", str(tmp_path / "epi"))
+    import csv
+    rows = list(csv.DictReader((tmp_path / "epi" / "contacts.csv").open(encoding="utf-8")))
+    derived = [r for r in rows if r["checkin"] == "true"]
+    assert [(r["from"], r["to"], r["date"], r["setting"], r["place"], r["minutes"], r["masked"], r["type"])
+            for r in derived] == [("A", "V", "2021-06-08", "venue", "Chợ", str(overlap), "", "contact")]
+    assert {(r["from"], r["to"]) for r in rows if r["checkin"] == "false"} == {("A", "B"), ("B", "Y")}
+    run("export", "godata", str(tmp_path / "gd"))
+    rel = list(csv.DictReader((tmp_path / "gd" / "relationships.csv").open(encoding="utf-8-sig")))
+    assert {(r["persons[1].visualId"], r["persons[2].visualId"], r["contactDate"]) for r in rel} >= \
+        {("A", "V", "2021-06-08")}
+    shown = run_json("person", "show", "V")
+    assert [(c["other"], c["date"], c["setting"], c["minutes"], c["checkin"]) for c in shown["contacts"]] == \
+        [("A", "2021-06-08", "venue", overlap, True)]
+    assert [c["other"] for c in run_json("person", "show", "X")["contacts"]] == []
+    assert "Chợ" in run("person", "show", "V").stdout
+    from tracing import maps
+    data, _info = maps.build(store, roots=["A"], layout="network")
+    edges = {(e.source, e.target): e for e in data.edges}
+    assert edges[("A", "V")].setting == "venue" and edges[("A", "V")].date == "2021-06-08"
+    assert "X" not in {n.id for n in data.nodes}
+
+
 # ---------------------------------------------------------------- 7. PA2 candidates in time
 def test_7_candidates_score_only_evidence_in_the_lookback_window(run, run_json, monkeypatch):
     add(run, "OLD", "X", "H", "V", ward="Ngọc Lâm", unit="TDP 5")
@@ -344,6 +470,62 @@ def test_8_link_refuses_a_cycle_and_warns_on_a_non_case(run, run_json, db_path):
     assert db_digest(db_path) == before
     linked = run("case", "link", "C", "--source", "N")
     assert "N is not a confirmed case" in linked.stderr
+
+
+def kept_links(stored, links):
+    """Reference for imported sources: ``links`` (``(line, case, source)``)
+    in file order, each kept unless ``case`` is already reachable upwards from
+    ``source`` through the links kept so far and the ``stored`` ones (it
+    would close a cycle). Returns ``(kept, dropped)``."""
+    ups = {}
+    for case, source in stored:
+        ups.setdefault(case, set()).add(source)
+
+    def above(start, goal):
+        todo, seen = [start], set()
+        while todo:
+            p = todo.pop()
+            if p == goal:
+                return True
+            if p not in seen:
+                seen.add(p)
+                todo.extend(ups.get(p, ()))
+        return False
+
+    kept, dropped = [], []
+    for line, case, source in sorted(links):
+        if above(source, case):
+            dropped.append((line, case, source))
+        else:
+            ups.setdefault(case, set()).add(source)
+            kept.append((case, source))
+    return kept, dropped
+
+
+@pytest.mark.parametrize("rows,stored", [
+    ([("A", "B"), ("B", "A")], []),                       # the Tianjin pair TJ96/TJ97
+    ([("A", "C"), ("B", "A"), ("C", "B")], []),           # A -> B -> C -> A in one file
+    ([("A", "B"), ("D", "A")], [("B", "A")]),             # closed against a link already stored
+])
+def test_8_import_keeps_both_rows_and_drops_the_link_closing_a_cycle(run, run_json, store, tmp_path, rows, stored):
+    ids = sorted({x for r in rows + stored for x in r})
+    add(run, *ids)
+    for case, source in stored:
+        run("case", "confirm", source, "--date", "2021-06-10", ok=None)
+        run("case", "confirm", case, "--date", "2021-06-12", "--source", source)
+    path = tmp_path / "cycle.csv"
+    path.write_text("id,confirmed,source\n" + "".join(f"{c},2021-06-1{i},{s}\n" for i, (c, s) in enumerate(rows)),
+                    encoding="utf-8")
+    summary = run_json("import", "cases", str(path))
+    kept, dropped = kept_links(stored, [(i + 2, c, s) for i, (c, s) in enumerate(rows)])
+    assert dropped and summary["rejected"] == 0
+    assert {r["person"] for r in store.query("SELECT person FROM cases")} >= {c for c, _s in rows}
+    assert sorted(tuple(r) for r in store.conn.execute("SELECT case_id, source FROM case_sources")) == \
+        sorted(kept + stored)
+    assert [(d["line"], d["case"], d["source"]) for d in summary["source_cycles"]] == dropped
+    for line, case, source in dropped:
+        assert any(f"line {line}:" in w and case in w and source in w for w in summary["warnings"])
+        assert json.loads(store.get_case(case)["extra"])["source_in_cycle"] == source
 
 
 def test_8_a_linked_edge_carries_the_exposure_date(run, run_json, tmp_path):

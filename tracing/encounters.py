@@ -81,3 +81,17 @@ def add_checkin(store, person: str, place: str, at, until=None) -> dict:
     return {"person": person, "place": name, "at": start.isoformat(sep=" ", timespec="minutes"),
             "until": end.isoformat(sep=" ", timespec="minutes") if end else None, "new": new,
             "changes": changes, "schedule": schedule, "followups": counts}
+
+
+def person_exposures(store, person_id: str) -> list[dict]:
+    """A person's recorded contacts and the exposures derived from their
+    check-ins overlapping an infectious case's (DOMAIN.md 'QR check-ins':
+    setting ``venue``, minutes = the overlap, mask unknown), as ``person
+    show`` lists them: ``[{"id", "other", "date", "setting", "place",
+    "minutes", "masked", "checkin": bool}]`` (``id`` None for a derived
+    one), by date (undated first) and other."""
+    out = [{**c, "checkin": False} for c in store.person_contacts(person_id)]
+    out += [{"id": None, "other": e.other if e.source == person_id else e.source, "date": e.date,
+             "setting": e.setting, "place": e.place, "minutes": e.minutes, "masked": None, "checkin": True}
+            for e in checkins.infectious_exposures(store, store.rules(), [person_id])]
+    return sorted(out, key=lambda c: (c["date"] is not None, c["date"] or "", c["other"], c["checkin"]))

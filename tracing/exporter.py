@@ -3,7 +3,9 @@
 * ``epicontacts``: ``linelist.csv`` (``id`` first, then attributes) and
   ``contacts.csv`` (``from``, ``to`` first, then date, setting, place,
   minutes, masked, ``type`` = ``contact`` or ``infection`` for a recorded
-  case source), so that ``make_epicontacts(read.csv("linelist.csv"),
+  case source, ``checkin`` = ``true`` for an exposure derived from
+  overlapping QR check-ins with an infectious case, setting ``venue``,
+  minutes = the overlap), so that ``make_epicontacts(read.csv("linelist.csv"),
   read.csv("contacts.csv"))`` reads them as they are (UTF-8 without BOM).
 * ``godata``: ``cases.csv``, ``contacts.csv`` (traced persons F1, F2…) and
   ``relationships.csv`` in the flat column layout of Go.Data's import
@@ -32,7 +34,7 @@ import os
 from typing import Callable, Iterator
 
 from .i18n import _
-from . import files
+from . import checkins, files
 from .errors import TracingError
 from .levels import level_name
 from .privacy import DROPPED, Redactor
@@ -243,7 +245,14 @@ def _epicontacts(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
             tick()
             yield {"from": ids(r["a"]), "to": ids(r["b"]), "date": r["date"], "setting": r["setting"],
                    "place": ids.place(r["place"]), "minutes": r["minutes"], "masked": _bool(r["masked"]),
-                   "type": "contact"}
+                   "type": "contact", "checkin": "false"}
+        # the exposures the levels derived from overlapping check-ins (DOMAIN.md 'QR check-ins'),
+        # so the export holds every exposure the levels used
+        for e in checkins.infectious_exposures(store, store.rules()):
+            tick()
+            yield {"from": ids(e.source), "to": ids(e.other), "date": e.date, "setting": e.setting,
+                   "place": ids.place(e.place), "minutes": e.minutes, "masked": None,
+                   "type": "contact", "checkin": "true"}
         # an infection link is dated with its exposure (the contact that fits it), blank when unknown
         for r in _rows(store, """SELECT s.source, s.case_id, ls.date FROM case_sources s
                                  LEFT JOIN level_sources ls ON ls.person = s.case_id AND ls.source = s.source
@@ -270,7 +279,7 @@ def _epicontacts(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     return {
         "linelist": write_csv(os.path.join(out_dir, "linelist.csv"), cols + extras, linelist(), bom=False),
         "contacts": write_csv(os.path.join(out_dir, "contacts.csv"),
-                              CONTACT_COLUMNS + ["type"], links(), bom=False),
+                              CONTACT_COLUMNS + ["checkin", "type"], links(), bom=False),
     }
 
 
@@ -353,6 +362,14 @@ def _godata(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
                    "contactDateEstimated": "false" if r["date"] else "true",
                    "certaintyLevelId": "LNG_REFERENCE_DATA_CATEGORY_CERTAINTY_LEVEL_2_MEDIUM",
                    "exposureTypeId": _SETTING.get(r["setting"])}
+        for e in checkins.infectious_exposures(store, store.rules()):  # derived from check-ins
+            if e.source in kinds and e.other in kinds:
+                tick()
+                yield {"persons[1].visualId": ids(e.source), "persons[1].type": kind(e.source),
+                       "persons[2].visualId": ids(e.other), "persons[2].type": kind(e.other),
+                       "contactDate": e.date, "contactDateEstimated": "false",
+                       "certaintyLevelId": "LNG_REFERENCE_DATA_CATEGORY_CERTAINTY_LEVEL_2_MEDIUM",
+                       "exposureTypeId": _SETTING[e.setting]}
 
     return {
         "cases": write_csv(os.path.join(out_dir, "cases.csv"), GODATA_PERSON, person_rows("l.level = 0")),

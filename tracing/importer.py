@@ -507,7 +507,7 @@ def _text(value) -> str:
     return str(value)
 
 
-_COMPARE_SKIP = frozenset({"source", "tokens", "unknown_given"})
+_COMPARE_SKIP = frozenset({"source", "tokens", "unknown_given", "isolated_given"})
 
 
 def _compare(old: dict, new: dict) -> tuple[str, str | None]:
@@ -572,6 +572,9 @@ class _Importer:
         self.new_ids: set[str] | None = set() if _has_labels(store) else None
         self.promoted: list[tuple[str, str]] = []
         self._all_ids: list[str] | None = None
+        self._token_line: dict[tuple[str, str], int] = {}  # (case, source cell entry) -> its first line
+        self._link_line: dict[tuple[str, str], int] = {}   # (case, resolved source) -> that line
+        self.cycles: list[dict] = []  # infection links dropped because they closed a cycle
 
     # ------------------------------------------------------------ reading
     def _dates(self, fields: dict, line: int) -> dict:
@@ -876,6 +879,8 @@ class _Importer:
                     "found_by": fields.get("found_by")}
             if case["confirmed"] is not None:
                 checked = clean_case(case)
+                if case["isolated"] is None:  # not given: derived (issue 12 point 2), set when written
+                    checked["isolated"] = None
             else:  # a partial row (an edge list) or an undated case: dates come from the case stored, if any
                 checked = {"person": cid, "confirmed": None, "unknown_source": int(bool(unknown)),
                            "found_by": choice(fields.get("found_by"), "found_by")}
@@ -891,6 +896,9 @@ class _Importer:
                     raise InvalidValue("source: " + _("{id} cannot be its own source ('{entry}')").format(
                         id=cid, entry=token))
             checked["unknown_given"] = unknown is not None
+            # as `case confirm`: a value in the file is given and stays; absent, it is derived and
+            # re-derived after every later write (scenarios.settle_cases)
+            checked["isolated_given"] = checked.get("isolated") is not None
             extra = {**_extra(row, self.na), **kept}
             if extra:
                 checked["extra"] = extra
@@ -902,6 +910,8 @@ class _Importer:
 
         for line, row, (person, case, _kept) in self.distinct_rows(clean, record):
             cid = person["id"]
+            for token in case["tokens"]:
+                self._token_line.setdefault((cid, token), line)
             entry = pending.get(cid)
             if entry is None:
                 pending[cid] = {"lines": [line], "rows": [row], "person": person, "case": case}
@@ -915,6 +925,7 @@ class _Importer:
             for key in ("confirmed", "onset", "isolated"):
                 if case.get(key) is not None:
                     old[key] = case[key]
+            old["isolated_given"] = old["isolated_given"] or case["isolated_given"]
             if case["unknown_given"]:
                 old["unknown_source"], old["unknown_given"] = case["unknown_source"], True
             old["tokens"] = list(dict.fromkeys(old["tokens"] + case["tokens"]))
@@ -947,7 +958,9 @@ class _Importer:
                 break
             for cid in rejected:
                 del pending[cid]
+        self._drop_cycles(pending)
         self.sources = matcher.report
+        self.sources.links -= len(self.cycles)
         for ids in matcher.ambiguous.values():
             lines = sorted(line for i in ids if i in pending for line in pending[i]["lines"])
             self.warn(Msg(N_("ids {ids} (lines {lines}) differ only by case, spaces or zero padding: "
@@ -978,22 +991,86 @@ class _Importer:
             self._all_ids = list(sql.person_ids(self.store))
         return self._all_ids
 
+    def _drop_cycles(self, pending: dict[str, dict]) -> None:
+        """Drop each infection link that would close a cycle of sources (A
+        source of B, B source of A; A→B→C→A; or against links already
+        stored), keeping the earlier links in file order: both rows are
+        written, the dropped source is kept as the case's attribute
+        ``source_in_cycle`` and named with its line in the summary
+        (``source_cycles``, a warning): nothing is lost (principle 7), and
+        the levels and trees get no cycle. ``case link`` refuses such a link
+        instead (:func:`tracing.cases.source_cycle`)."""
+        from .checks import cycles
+        links = sorted((self._link_line.get((cid, s), 0), i, cid, s)
+                       for cid, e in pending.items() for i, s in enumerate(e["case"].get("sources") or ()))
+        if not links:
+            return
+        ups: dict[str, set[str]] = {}
+        frontier = {s for _l, _i, _c, s in links}
+        seen = set(frontier)
+        while frontier:  # the links already stored above the file's sources, one query per generation
+            nxt = set()
+            for case_id, sources in self.store.case_sources(sorted(frontier)).items():
+                ups.setdefault(case_id, set()).update(sources)
+                nxt.update(s for s in sources if s not in seen)
+            seen |= nxt
+            frontier = nxt
+        stored_edges = {(s, c) for c, srcs in ups.items() for s in srcs}
+        groups = cycles(stored_edges | {(s, c) for _l, _i, c, s in links})
+        if not groups:
+            return  # no cycle anywhere: every link is kept (the usual file)
+        group_of = {p: n for n, g in enumerate(groups) for p in g}
+        kept = {c: set(srcs) for c, srcs in ups.items()}
+        for line, _i, cid, source in links:
+            if group_of.get(cid) is None or group_of.get(cid) != group_of.get(source):
+                kept.setdefault(cid, set()).add(source)
+                continue
+            path = _up_path(kept, source, cid)
+            if path is None:
+                kept.setdefault(cid, set()).add(source)
+                continue
+            case = pending[cid]["case"]
+            case["sources"] = [s for s in case["sources"] if s != source]
+            extra = dict(case.get("extra") or {})
+            extra["source_in_cycle"] = "; ".join(x for x in (extra.get("source_in_cycle"), source) if x)
+            case["extra"] = extra
+            cycle = [cid, *path]
+            self.cycles.append({"line": line, "case": cid, "source": source, "cycle": cycle})
+            if len(self.warnings) < MAX_WARNINGS:
+                self.warnings.append(Msg(N_(
+                    "line {line}: {source} as the source of {case} would close a cycle of sources ({cycle}); "
+                    "the link is not made, {source} is kept as {case}'s attribute source_in_cycle"),
+                    line=line, source=source, case=cid, cycle=" → ".join(cycle)))
+
     def _reject_entry(self, entry: dict, exc: InvalidValue) -> None:
         for line, row in zip(entry["lines"], entry["rows"]):
             self.reject(line, row, exc)
 
     def _dates_from_store(self, case: dict, stored: dict | None) -> None:
         """A row without a confirmation date adds to the stored case; with no
-        stored case it is an undated case (stored, flagged ``undated_case``)."""
-        if case["confirmed"] is None:
-            if stored is None:
-                self.undated.append(case["person"])
-                return
+        stored case it is an undated case (stored, flagged ``undated_case``).
+        An isolation date (and unknown source) the file does not give keeps
+        what the stored case was told, else it is derived like `case
+        confirm`'s (``isolated_given``/``unknown_given`` 0: re-derived after
+        every write, issue 12 point 2): the sample date until the levels say
+        the person was in quarantine."""
+        if case["confirmed"] is None and stored is None:
+            self.undated.append(case["person"])
+        elif case["confirmed"] is None:
             for key in ("confirmed", "onset", "isolated"):
                 if case.get(key) is None:
                     case[key] = stored[key]
             if not case["unknown_given"]:
                 case["unknown_source"] = stored["unknown_source"]
+        if not case["isolated_given"]:
+            told = stored is not None and stored["isolated_given"] == 1
+            # derived: start from what is stored (re-derived with the levels), else the sample date
+            case["isolated"] = (stored or {}).get("isolated") or case["confirmed"]
+            case["isolated_given"] = told
+        case["isolated_given"] = int(case["isolated_given"])
+        if not case["unknown_given"] and stored is not None:  # told before, or derived (re-derived with the levels)
+            case["unknown_source"], case["unknown_given"] = stored["unknown_source"], stored["unknown_given"] == 1
+        case["unknown_given"] = int(bool(case["unknown_given"]))
 
     def _resolve(self, cid: str, case: dict, matcher: SourceMatcher) -> None:
         sources, labels, persons = [], [], []
@@ -1009,9 +1086,10 @@ class _Importer:
                 labels.append(value)
             else:
                 sources.append(value)
+                self._link_line.setdefault((cid, value), self._token_line.get((cid, token), 0))
                 if kind == "person":
                     persons.append(value)
-        if case["unknown_source"] and sources:
+        if case["unknown_source"] and sources and case["unknown_given"]:
             raise InvalidValue(_("unknown_source: contradicts the source {sources}").format(sources=sources[0]))
         case["sources"], case["labels"] = list(dict.fromkeys(sources)), list(dict.fromkeys(labels))
         matcher.report.links += len(case["sources"])
@@ -1042,6 +1120,26 @@ class _Importer:
             followups.after_rederive(self.store, changes, "import", region=region)
             return len(changes)
         return 0
+
+
+def _up_path(ups: dict[str, set[str]], start: str, goal: str) -> list[str] | None:
+    """``[start, …, goal]`` following sources upwards (``ups``: person ->
+    their sources), or None when ``goal`` is not above ``start``."""
+    parent: dict[str, str | None] = {start: None}
+    todo = [start]
+    while todo:
+        node = todo.pop(0)
+        if node == goal:
+            path = []
+            while node is not None:
+                path.append(node)
+                node = parent[node]
+            return path[::-1]
+        for up in sorted(ups.get(node, ())):
+            if up not in parent:
+                parent[up] = node
+                todo.append(up)
+    return None
 
 
 def _has_labels(store) -> bool:
@@ -1184,7 +1282,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         "title_rows": list(table.title_rows), "date_order": imp.dates.summary(),
         "duplicates": imp.duplicates, "kept_as_attributes": dict(sorted(imp.kept.items())),
         "labels_linked": [[c, src] for c, src in sorted(imp.promoted)], "areas_respelled": respelled,
-        "undated_cases": len(imp.undated), "trimmed": imp.trims,
+        "undated_cases": len(imp.undated), "trimmed": imp.trims, "source_cycles": imp.cycles,
         "criteria_kept": [{"kind": k, "area": a, "kept": cols} for (k, a), cols in sorted(imp.criteria_kept.items())],
     }
     if imp.sources is not None and "source" in table.mapping:

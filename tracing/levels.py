@@ -8,7 +8,9 @@ Levels are never typed in. They follow ``shared/DOMAIN.md``:
   to the day it was isolated, both days included (11042/BYT-DP);
 * encounters are recorded contacts and, where rule ``checkin.exposure`` is in
   force, overlapping QR check-ins (:mod:`tracing.checkins`), judged alike; a
-  source known only through check-ins is flagged ``checkin``;
+  check-in exposure only comes from an F0 in its infectious window
+  (:func:`tracing.checkins.passes`); a source known only through check-ins
+  is flagged ``checkin``;
 * a contact with a transmitter makes the other person one level deeper when it
   is dated inside the transmitter's window: an F0's infectious window, or for an
   F1, F2… the days from its first qualifying exposure to the day it was
@@ -45,7 +47,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .checkins import CHECKIN, exposures as checkin_exposures
+from .checkins import CHECKIN, exposures as checkin_exposures, passes
 from .i18n import _
 from .rules import Rules
 from .values import today
@@ -284,7 +286,7 @@ class Derivation:
                 lo, hi = self.window(t, entry)
                 root_key = self.case_key(entry["root"]) if entry["level"] else self.case_key(t)
                 for other, date, setting, minutes, masked, _place, via in edges:
-                    if not self.in_region(other):
+                    if not self.in_region(other) or not passes(via, entry["level"]):
                         continue
                     if other in self.cases and self._traced_before(entry["root"] if entry["level"] else t, other):
                         # traced as a contact before the confirmation, whatever the incubation
@@ -553,14 +555,14 @@ def _boundary_changes(d: Derivation, new: dict[str, dict], before: dict[str, dic
     old window is gone).
     """
     grow = set()
-    for inside, outside, date, setting, minutes, masked, _place, _via in d.boundary_edges:
+    for inside, outside, date, setting, minutes, masked, _place, via in d.boundary_edges:
         entry = new.get(inside)
         if outside in d.cases and inside in changed and _may_have_traced(
                 d, inside, outside, (entry, before.get(inside)), inside in dates_changed,
                 (date, setting, minutes, masked)):
             grow.add(outside)
             continue
-        if entry is None or entry["level"] >= d.depth:
+        if entry is None or entry["level"] >= d.depth or not passes(via, entry["level"]):
             continue
         lo, hi = d.window(inside, entry)
         if outside in d.cases:

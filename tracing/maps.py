@@ -14,7 +14,8 @@ the levels already respect) and any person in between on a primary chain.
 Edges are primary sources (solid, they make the tree) and the other derived
 or recorded sources (dashed). The network layout adds the recorded contacts
 among those nodes that are no source (``kind="contact"``: a thin grey line
-without arrow, one per pair).
+without arrow, one per pair), and the exposures derived from check-ins with
+an infectious case (setting ``venue``).
 
 The data of a map comes from a fixed handful of queries
 (:mod:`tracing.store.maps`), however large the cluster.
@@ -28,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import clusters as _clusters
+from . import checkins, clusters as _clusters
 from .errors import InvalidValue, NotFound, TracingError
 from .i18n import NP_, _, fmt_date, fmt_int, in_language, language, ngettext
 from .people import no_person
@@ -278,6 +279,13 @@ def build(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool 
         if key not in src_date or (date and not src_date[key]):
             src_date[key] = date
     pairs = sql.contacts_among(store, ids)
+    # and the exposures derived from check-ins with an infectious case (DOMAIN.md 'QR check-ins'):
+    # a source known only through them is a venue, and the network shows them like contacts
+    cases = [p for p, r in rows.items() if r["is_case"]]
+    derived = [(min(e.source, e.other), max(e.source, e.other), e.date, e.setting)
+               for e in checkins.infectious_exposures(store, store.rules(), cases) if e.other in ids]
+    if derived:
+        pairs = sorted(pairs + derived, key=lambda r: (r[0], r[1], r[2] is None, r[2] or "", r[3] or ""))
     setting_of: dict[tuple[str, str], dict] = {}
     for a, b, date, setting in pairs:
         setting_of.setdefault((a, b), {}).setdefault(date, setting)

@@ -138,9 +138,11 @@ def last_exposures(store, entries: dict[str, dict]) -> dict[str, tuple[str | Non
     pairs = [(p, s) for p, e in entries.items() for s in sorted(e["sources"])]
     windows = _source_windows(store, {s for _, s in pairs})
     wanted = set(pairs)
+    source_level = {s: e["level"] for s, e in store.levels({s for _, s in pairs}).items()}
     contacts: dict[tuple[str, str], list[tuple]] = {}
-    for person, other, date, setting, minutes, masked, _place, _via in encounters(store, entries, rules):
-        if (person, other) in wanted:
+    for person, other, date, setting, minutes, masked, _place, via in encounters(store, entries, rules):
+        # a check-in exposes only from an infectious F0 (DOMAIN.md 'QR check-ins')
+        if (person, other) in wanted and checkins.passes(via, source_level.get(other, 0)):
             contacts.setdefault((person, other), []).append((date, setting, minutes, masked))
     out = {}
     for person, entry in entries.items():

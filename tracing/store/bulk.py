@@ -386,12 +386,15 @@ def bulk_checkins(store, rows: Iterable[dict], *, create_persons: bool = True,
     return written
 
 
-_CASE_COLS = ("confirmed", "onset", "isolated", "unknown_source", "tier", "found_by")
+_CASE_COLS = ("confirmed", "onset", "isolated", "unknown_source", "tier", "found_by", "isolated_given",
+              "unknown_given")
 
 
 def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int:
     """Insert or update confirmed cases: ``person`` (id), ``confirmed``,
     ``onset``, ``isolated``, ``unknown_source``, optional ``tier``, ``extra``,
+    ``isolated_given``/``unknown_given`` (1: the file gave it, 0: derived
+    like `case confirm`'s; None keeps the stored flag),
     ``sources`` (person ids, must exist) and ``labels`` (non-person sources).
     Persons missing for a case are created bare. A new case gets its
     ``prior_level`` from the row when given (the importer gives the level the
@@ -418,10 +421,12 @@ def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int
             if old is None:
                 inserts.append((cid, r["confirmed"], r.get("onset"), r["isolated"], int(r.get("unknown_source") or 0),
                                 r.get("tier"), r["prior_level"] if "prior_level" in r else prior.get(cid),
-                                _json(r.get("extra")), now, r.get("found_by")))
+                                _json(r.get("extra")), now, r.get("found_by"), r.get("isolated_given"),
+                                r.get("unknown_given")))
                 changed.append(cid)
                 continue
-            new = {c: (old[c] if r.get(c) is None and c in ("onset", "tier", "found_by") else r.get(c))
+            new = {c: (old[c] if r.get(c) is None and c in ("onset", "tier", "found_by", "isolated_given",
+                                                             "unknown_given") else r.get(c))
                    for c in _CASE_COLS}
             new["unknown_source"] = int(new["unknown_source"] or 0)
             extra = old["extra"]
@@ -436,7 +441,8 @@ def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int
         if inserts:
             store.conn.executemany(
                 """INSERT INTO cases (person, confirmed, onset, isolated, unknown_source, tier, prior_level,
-                   extra, created_at, found_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", inserts)
+                   extra, created_at, found_by, isolated_given, unknown_given)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", inserts)
         if updates:
             store.conn.executemany(
                 f"UPDATE cases SET {', '.join(f'{c} = ?' for c in (*_CASE_COLS, 'extra'))} WHERE person = ?",
@@ -520,7 +526,7 @@ def existing_ids(store, ids: Iterable[str]) -> set[str]:
 def cases_of(store, ids: Iterable[str]) -> dict[str, dict]:
     """Stored cases by id (for partial re-imports)."""
     ids = list(dict.fromkeys(ids))
-    cols = ("person", "confirmed", "onset", "isolated", "unknown_source")
+    cols = ("person", "confirmed", "onset", "isolated", "unknown_source", "isolated_given", "unknown_given")
     return {r[0]: dict(zip(cols, r)) for r in _select_in(
         store, f"SELECT {','.join(cols)} FROM cases WHERE person IN ({{ids}})", ids)}
 
