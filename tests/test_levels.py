@@ -151,6 +151,11 @@ def reaches(store, recorded, start, goal):
     ups = {p: set(srcs) for p, srcs in recorded.items()}
     for p, _lv, _prim, srcs in ((p, *v) for p, v in stored(store).items()):
         ups.setdefault(p, set()).update(srcs)
+    return climbs(ups, start, goal)
+
+
+def climbs(ups, start, goal):
+    """Is ``goal`` reached from ``start`` following ``ups`` (person -> their sources)?"""
     seen, todo = set(), [start]
     while todo:
         p = todo.pop()

@@ -420,6 +420,18 @@ def test_6_derived_checkin_exposures_are_listed_everywhere(tmp_path, run, run_js
     assert "X" not in {n.id for n in data.nodes}
 
 
+def test_6_a_case_whose_only_exposure_is_a_checkin_has_a_contact_traced(run, run_json, monkeypatch):
+    """`check`'s no_contacts counts derived check-in exposures as contacts."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-30")
+    add(run, "K", "L", "M")
+    run("checkin", "add", "K", "Chợ", "--at", "2021-06-09 08:00")
+    run("checkin", "add", "L", "Chợ", "--at", "2021-06-09 08:10")
+    run("case", "confirm", "K", "--date", "2021-06-10")
+    run("case", "confirm", "M", "--date", "2021-06-10")
+    flagged = {tuple(f["ids"]) for f in run_json("check") if f["check"] == "no_contacts"}
+    assert ("K",) not in flagged and ("M",) in flagged
+
+
 # ---------------------------------------------------------------- 7. PA2 candidates in time
 def test_7_candidates_score_only_evidence_in_the_lookback_window(run, run_json, monkeypatch):
     add(run, "OLD", "X", "H", "V", ward="Ngọc Lâm", unit="TDP 5")
@@ -477,24 +489,13 @@ def kept_links(stored, links):
     in file order, each kept unless ``case`` is already reachable upwards from
     ``source`` through the links kept so far and the ``stored`` ones (it
     would close a cycle). Returns ``(kept, dropped)``."""
+    from test_levels import climbs
     ups = {}
     for case, source in stored:
         ups.setdefault(case, set()).add(source)
-
-    def above(start, goal):
-        todo, seen = [start], set()
-        while todo:
-            p = todo.pop()
-            if p == goal:
-                return True
-            if p not in seen:
-                seen.add(p)
-                todo.extend(ups.get(p, ()))
-        return False
-
     kept, dropped = [], []
     for line, case, source in sorted(links):
-        if above(source, case):
+        if climbs(ups, source, case):
             dropped.append((line, case, source))
         else:
             ups.setdefault(case, set()).add(source)

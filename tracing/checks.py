@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import checkins
 from .i18n import N_, Msg
 from .store import reports as sql
 from .values import today
@@ -151,7 +152,13 @@ def run(store) -> list[dict]:
                         "message": Msg(N_("{what} {value} is on persons in different wards: {wards}"),
                                        what=Msg(word), value=r["value"], wards=", ".join(wards))})
     before = (today() - dt.timedelta(days=2)).isoformat()
-    for r in sql.cases_without_contacts(store, before):
+    lonely = sql.cases_without_contacts(store, before)
+    # an exposure derived from check-ins with an infectious case is a contact traced (DOMAIN.md 'QR check-ins')
+    via_checkins = {x for e in checkins.infectious_exposures(store, store.rules(), [r["id"] for r in lonely])
+                    for x in (e.source, e.other)} if lonely else set()
+    for r in lonely:
+        if r["id"] in via_checkins:
+            continue
         out.append({"check": "no_contacts", "ids": [r["id"]],
                     "message": Msg(N_("case {id} confirmed {date} has no contact traced after 48 h"),
                                    id=r["id"], date=r["confirmed"])})

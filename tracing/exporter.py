@@ -16,7 +16,9 @@
   data model (person, relationship); Go.Data's importer maps columns in its UI,
   so exact names are not required, reference values use its ``LNG_…`` keys.
 * ``csv``: every table as the importer reads it (``persons``, ``contacts``,
-  ``cases`` (sources and labels in ``source``), ``checkins``, ``populations``)
+  ``cases`` (sources and labels in ``source``; ``isolated`` and
+  ``unknown_source`` blank where they are derived, not given), ``checkins``,
+  ``populations``)
   plus the derived ``levels``, ``followups`` and ``not_duplicates``:
   importing them into a new database gives the same data and levels.
 
@@ -187,8 +189,11 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
         for r in _rows(store, "SELECT * FROM cases ORDER BY person"):
             extra = json.loads(r["extra"]) if r["extra"] and not redact else {}
             src = [ids(s) for s in sources.get(r["person"], [])] + [ids.label(x) for x in labels.get(r["person"], [])]
+            # a derived isolation / unknown source (not given: *_given 0) is left blank, as the importer
+            # reads a blank: derived again from the levels (issue 12), not frozen as if given
             yield {**extra, "id": ids(r["person"]), "confirmed": r["confirmed"], "onset": r["onset"],
-                   "isolated": r["isolated"], "unknown_source": _bool(r["unknown_source"]),
+                   "isolated": None if r["isolated_given"] == 0 else r["isolated"],
+                   "unknown_source": None if r["unknown_given"] == 0 else _bool(r["unknown_source"]),
                    "source": ";".join(src)}
 
     counts["cases"] = write_csv(os.path.join(out_dir, "cases.csv"), k_cols, cases())
