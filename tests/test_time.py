@@ -595,3 +595,27 @@ def test_11_serial_interval_over_every_source_pair_and_cycle_roots(run, run_json
     assert group["roots"] == ["D"]
     tree = run_json("tree", "D")
     assert {k["id"] for k in tree["children"]} == {"E"}
+
+
+def test_11_a_cycle_gets_a_root_also_in_a_cluster_with_another_root(run, run_json, store):
+    """A -> B, and C <-> D (stored before cycles were refused), one cluster
+    through the contact B–C: A is a root (no source) and so is the cycle's
+    earliest case, so `tree` from the roots reaches every case."""
+    add(run, "A", "B", "C", "D")
+    confirmed = {"A": "2021-06-05", "B": "2021-06-08", "C": "2021-06-20", "D": "2021-06-21"}
+    run("case", "confirm", "A", "--date", confirmed["A"])
+    run("case", "confirm", "B", "--date", confirmed["B"], "--source", "A")
+    run("case", "confirm", "C", "--date", confirmed["C"])
+    run("case", "confirm", "D", "--date", confirmed["D"], "--source", "C")
+    run("contact", "add", "B", "C", "--date", "2021-06-01")
+    with store.write("imported cycle"):
+        store.add_case_sources("C", ["D"])
+        from tracing import levels
+        levels.rederive_all(store)
+    group = next(c for c in run_json("clusters") if "D" in c["cases"])
+    assert set(group["cases"]) == set(confirmed)
+    assert group["roots"] == ["A", min(("C", "D"), key=confirmed.get)]
+
+    def ids(node):
+        return {node["id"]} | {i for k in node["children"] for i in ids(k)}
+    assert set().union(*(ids(run_json("tree", r)) for r in group["roots"])) == set(confirmed)
