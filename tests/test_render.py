@@ -59,7 +59,11 @@ def test_page_is_one_offline_file(layout):
         assert not re.match(r"""\s*['"]?\s*(https?:)?//""", url), url
     for url in re.findall(r'url\(([^)]*)\)', page):  # the drawing refers to its own arrow heads only
         assert url.startswith("#"), url
-    assert page.count("<svg") == 2 and 'class="n ' in page  # the drawing is inline SVG, plus the axis band
+    assert page.count("<svg") == 2  # the drawing is inline SVG, plus the axis band
+    # its nodes and edges travel as SVG markup in the page's data, built when in view
+    data = json.loads(re.search(r'id="map-data">(.*?)</script>', page, re.S).group(1))
+    assert len(data["cards"]) == len(data["nodes"]) and all(c.startswith('<g class="n ') for c in data["cards"])
+    assert len(data["lines"]) == len(data["edges"]) and all(x.startswith('<path class="e ') for x in data["lines"])
 
 
 def test_hostile_names_and_titles_stay_text():
@@ -291,9 +295,10 @@ def test_edge_kind_defaults_from_primary_and_rejects_unknown_kinds():
 
 @pytest.mark.parametrize("layout", ["tree", "network", "timeline"])
 def test_primary_edges_are_solid_and_other_sources_dashed_in_every_layout(layout):
-    def kinds(page):
+    def kinds(page):  # the edges as the page builds them (from its data)
+        lines = "".join(json.loads(re.search(r'id="map-data">(.*?)</script>', page, re.S).group(1))["lines"])
         return [(re.search(r'class="e k-(\w)"', tag).group(1), "stroke-dasharray" in tag)
-                for tag in re.findall(r'<path class="e [^>]*>', page)]
+                for tag in re.findall(r'<path class="e [^>]*>', lines)]
 
     assert ("p", False) in kinds(render_html(small(), layout=layout))
     data = small()

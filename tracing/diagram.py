@@ -123,6 +123,12 @@ class Drawing:
     axis_y: float = 0.0
     #: timeline: the left edge of the column of names
     label_left: float | None = None
+    #: for the page, which builds only what is in view: each node's group (by index), each edge's
+    #: path (in edge order), each timeline name (by index), and the rest of the drawing
+    cards: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    frame: str = ""
 
 
 def defs() -> str:
@@ -202,6 +208,7 @@ def draw(data, layout: str, text: dict) -> Drawing:
     edges = [e for e in data.edges if e.source in index and e.target in index and e.source != e.target]
     routes = _layout.elbow_routes(data, pos, layout) if layout in ("tree", "timeline") else {}
     parent = _layout.tree_parents(data)
+    edge_marks: list[str] = []  # the edges, also in ``back``
     back: list[str] = []  # behind the nodes
     front: list[str] = []
     xs0, ys0, xs1, ys1 = [], [], [], []
@@ -215,6 +222,7 @@ def draw(data, layout: str, text: dict) -> Drawing:
         kind = e.kind
         if kind == "primary" and parent.get(e.target) == e.source and (e.source, e.target) in routes:
             back.append(_edge("primary", f, t, _path(routes[(e.source, e.target)])))
+            edge_marks.append(back[-1])
             continue
         if kind == "primary" and layout != "network":
             kind = "source"  # a primary edge off the drawn tree (bad data): dashed
@@ -246,6 +254,7 @@ def draw(data, layout: str, text: dict) -> Drawing:
             mid = (start[0] + end[0]) / 2
             d = f"M{start[0]},{start[1]} C{mid},{start[1]} {mid},{end[1]} {end[0]},{end[1]}"
         back.append(_edge(kind, f, t, d, arrow=kind != "contact"))
+        edge_marks.append(back[-1])
 
     cols: list[list] = []
     axis_y = 0.0
@@ -359,7 +368,12 @@ def draw(data, layout: str, text: dict) -> Drawing:
         grow(x - 20, y - 20, x + 20, y + 20)
     bounds = (min(xs0, default=0) - 12, min(ys0, default=0) - 12, max(xs1, default=0) + 12, max(ys1, default=0) + 12)
     markup = '<g class="edges">' + "".join(back) + '</g><g class="nodes">' + "".join(front) + "</g>"
-    return Drawing(markup, bounds, cols, [pos[n.id] for n in nodes], axis_y, label_left)
+    edge_ids = {id(x) for x in edge_marks}
+    cards = front[:len(nodes)]
+    frame = ('<g class="edges">' + "".join(x for x in back if id(x) not in edge_ids) + '</g><g class="nodes">'
+             + (f'<g class="rowlabels">{names[0]}</g>' if layout == "timeline" else "") + "</g>")
+    return Drawing(markup, bounds, cols, [pos[n.id] for n in nodes], axis_y, label_left, cards, edge_marks,
+                   names[1:] if layout == "timeline" else [], frame)
 
 
 def tick_columns(ticks: list[tuple[int, str]], text: dict) -> list[list]:

@@ -528,6 +528,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
     payload = {"nodes": records, "edges": edges, "folded": folded, "text": text, "layout": layout,
                "decor": {"cols": p.drawing.cols, "bounds": [round(v, 1) for v in b], "axis_y": p.drawing.axis_y,
                          "label_left": p.drawing.label_left, "label_fs": _diagram.FS},
+               "cards": p.drawing.cards, "lines": p.drawing.lines, "names": p.drawing.names,
                "readable": READABLE[layout], "print": {"area": PRINT_AREA, "min": PRINT_MIN_PT, "fs": _diagram.FS}, "card_w": _layout.CARD_W, "roots": [index[r] for r in data.roots if r in index]}
     if layout == "tree":  # the tree itself, so the page can fold and unfold branches (and lay them out again)
         payload["tree"] = _tree_payload(nodes, p.edges, [nodes[i].id for i in payload["roots"]], index)
@@ -550,7 +551,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
         "VIEWBOX": view,
         "FONT": html.escape(_diagram.FONT),
         "DEFS": _diagram.defs(),
-        "DRAWING": p.drawing.markup,
+        "DRAWING": p.drawing.frame,  # the nodes, edges and names come from the data, built when in view
         "PAGE_CSS": _PAGE_CSS,
         "PAGE_JS": _PAGE_JS,
         "DATA": _json_for_script(payload),
@@ -901,20 +902,37 @@ function who(pid) {
 function place(r) { return [r.ward, r.unit].filter(Boolean).join(" / "); }
 
 // ---- nodes and edges of the drawing, by index
-var G = new Array(P.length), L = new Array(P.length);
-Array.prototype.forEach.call(SVG.querySelectorAll("g.n"), function (g) { G[+g.getAttribute("data-i")] = g; });
-Array.prototype.forEach.call(SVG.querySelectorAll("text.rl"), function (t) { L[+t.getAttribute("data-i")] = t; });
+// built from their markup the first time they are wanted (in view, found, filtered, printed): a page of
+// 10,000 persons parses and lays out only the few hundred on screen when it opens
+var NS = "http://www.w3.org/2000/svg", BOX = document.createElementNS(NS, "g"), MOVED = false, OFF = null, DPATH = [];
+function build(markup) { BOX.innerHTML = markup; var e = BOX.firstElementChild; BOX.removeChild(e); return e; }
+function lazy(markup, fix) {
+  return new Proxy([], {get: function (made, key) {
+    if (typeof key === "string" && key.charCodeAt(0) <= 57 && key.charCodeAt(0) >= 48) {
+      var i = +key;
+      if (made[i] === undefined && markup[i]) { made[i] = build(markup[i]); fix(made[i], i); }
+      return made[i];
+    }
+    return key === "length" ? markup.length : made[key];
+  }});
+}
+var G = lazy(DATA.cards, function (g, i) {
+  if (MOVED) { g.setAttribute("transform", "translate(" + P[i].x + " " + P[i].y + ")"); }
+  if (OFF && OFF[i]) { g.classList.add("off"); }
+});
+var HAS_NAMES = !!(DATA.names && DATA.names.length);
+var L = lazy(DATA.names || [], function (t, i) { if (OFF && OFF[i]) { t.classList.add("off"); } });
 var ROWLABELS = SVG.querySelector("g.rowlabels"), RL_BG = SVG.querySelector("rect.rl-bg"), LABEL_LEFT = DATA.decor.label_left;
 var RL_BG_W = RL_BG ? +RL_BG.getAttribute("width") : 0, RL_W = RL_BG_W, RL_FS = DATA.decor.label_fs || 13;
-var EDGES = Array.prototype.slice.call(SVG.querySelectorAll("path.e"));
+var EDGES = lazy(DATA.lines, function (e, k) {
+  if (DPATH[k]) { e.setAttribute("d", DPATH[k]); }
+  if (OFF && !(OFF.vis[EF[k]] && OFF.vis[ET[k]])) { e.classList.add("off"); }
+});
 // ---- culling: only what is in (or near) the view is in the document, so a map of 10,000
 // persons opens and pans like a small one; print and "fit all" bring everything back
-var EF = EDGES.map(function (e) { return +e.getAttribute("data-f"); }), ET = EDGES.map(function (e) { return +e.getAttribute("data-t"); });
-var nodeIn = new Uint8Array(P.length), edgeIn = new Uint8Array(EDGES.length), labelIn = new Uint8Array(P.length);
+var EF = DATA.edges.map(function (e) { return e.f; }), ET = DATA.edges.map(function (e) { return e.t; });
+var nodeIn = new Uint8Array(P.length), edgeIn = new Uint8Array(EF.length), labelIn = new Uint8Array(P.length);
 var NODE_G = SVG.querySelector("g.nodes"), EDGE_G = SVG.querySelector("g.edges");
-G.forEach(function (g) { g.remove(); });
-L.forEach(function (t) { if (t) { t.remove(); } });
-EDGES.forEach(function (e) { e.remove(); });
 function cull(x0, y0, x1, y1) {
   var i, on, a, b, rows;
   for (i = 0; i < P.length; i++) {
@@ -924,12 +942,12 @@ function cull(x0, y0, x1, y1) {
       nodeIn[i] = on;
       if (on) { NODE_G.insertBefore(G[i], ROWLABELS && ROWLABELS.parentNode === NODE_G ? ROWLABELS : null); } else { G[i].remove(); }
     }
-    if (L[i] && (rows ? 1 : 0) !== labelIn[i]) {  // a timeline's name: by row only (it stays in view)
+    if (HAS_NAMES && (rows ? 1 : 0) !== labelIn[i]) {  // a timeline's name: by row only (it stays in view)
       labelIn[i] = rows ? 1 : 0;
       if (rows) { ROWLABELS.appendChild(L[i]); } else { L[i].remove(); }
     }
   }
-  for (i = 0; i < EDGES.length; i++) {
+  for (i = 0; i < EF.length; i++) {
     a = P[EF[i]]; b = P[ET[i]];
     on = Math.max(a.x, b.x) >= x0 - 200 && Math.min(a.x, b.x) <= x1 + 200 &&
          Math.max(a.y, b.y) >= y0 - 100 && Math.min(a.y, b.y) <= y1 + 100 &&
@@ -1079,7 +1097,7 @@ if (TR) {
   CN_G = document.createElementNS("http://www.w3.org/2000/svg", "g"); CN_G.setAttribute("class", "fold-nodes");
   EDGE_G.appendChild(CN_E); NODE_G.appendChild(CN_G);
 }
-var folding = false, TREE_EDGE = EDGES.map(function (e, k) { return TR && e.classList.contains("k-p") && TR.par[ET[k]] === EF[k]; });
+var folding = false, TREE_EDGE = DATA.edges.map(function (e, k) { return TR && e.k === "p" && TR.par[ET[k]] === EF[k]; });
 function elbow(a, b, stacked) {
   var cw = TR.card[0], ch = TR.card[1], gap = TR.card[2], mid = a.y + ch / 2 + Math.floor((TR.card[3] - ch) / 2);
   if (stacked) {
@@ -1221,7 +1239,7 @@ function relayout() {
   P.forEach(function (r, i) {
     if (!SHOWN[i]) { return; }
     r.x = Math.round((xs[i] - x0) * slot); r.y = row[i] * dy;
-    G[i].setAttribute("transform", "translate(" + r.x + " " + r.y + ")");
+    if (nodeIn[i]) { G[i].setAttribute("transform", "translate(" + r.x + " " + r.y + ")"); }  // the others: when built
     grow(r.x, r.y);
   });
   CNODES.forEach(function (c) { c.x = Math.round(c.x - x0 * slot); grow(c.x, c.y); });
@@ -1232,11 +1250,13 @@ function relayout() {
   });
   b[0] -= 14 + 90;
   B[0] = b[0] - 12; B[1] = b[1] - 12; B[2] = b[2] + 12; B[3] = b[3] + 12;
-  EDGES.forEach(function (e, k) {
+  MOVED = true;
+  for (var k = 0; k < EF.length; k++) {
     var f = EF[k], t = ET[k];
-    if (!SHOWN[f] || !SHOWN[t]) { return; }
-    e.setAttribute("d", TREE_EDGE[k] ? elbow(P[f], P[t], stacked[t]) : curve(P[f], P[t]));
-  });
+    if (!SHOWN[f] || !SHOWN[t]) { continue; }
+    DPATH[k] = TREE_EDGE[k] ? elbow(P[f], P[t], stacked[t]) : curve(P[f], P[t]);
+    if (edgeIn[k]) { EDGES[k].setAttribute("d", DPATH[k]); }
+  }
   // the count nodes and their edges, drawn anew
   while (CN_G.firstChild) { CN_G.removeChild(CN_G.firstChild); }
   while (CN_E.firstChild) { CN_E.removeChild(CN_E.firstChild); }
@@ -1363,7 +1383,7 @@ OV.addEventListener("pointerup", function () { ovDrag = false; });
 
 // ---- timeline axis: a band at the top in screen pixels, never scaled away; every
 // stride-th day is labelled so the labels never overlap (the stride follows the zoom)
-var NS = "http://www.w3.org/2000/svg", widestDay = 0;
+var widestDay = 0;
 function drawAxis() {
   if (!COLS.length) { return; }
   var W = size().w;
@@ -1500,6 +1520,7 @@ function select(i) {
 }
 function focusNode(i) {
   reveal(i);
+  if (OFF && OFF[i]) { OFF[i] = 0; OFF.vis[i] = true; }
   if (G[i] && G[i].classList.contains("off")) { G[i].classList.remove("off"); }
   select(i);
   centreOn(P[i].x, P[i].y, Math.max(view.k, 1.2));
@@ -1558,14 +1579,16 @@ function applyFilters() {
   Array.prototype.forEach.call(document.querySelectorAll(".level-filter"), function (c) { on[c.value] = c.checked; });
   var ward = wardSel.value, visible = [], count = 0;
   P.forEach(function (r, i) { if (!r.col) { visible[i] = on[levelKey(r.lv)] && (!ward || r.ward === ward); } });
+  OFF = new Uint8Array(P.length); OFF.vis = visible;
   P.forEach(function (r, i) {
     var ok = r.col ? on[levelKey(r.lv)] && (!ward || r.ward === ward || (r.par !== undefined && visible[r.par])) : visible[i];
     visible[i] = ok;
+    OFF[i] = ok ? 0 : 1;
     if (ok) { count++; }
-    G[i].classList.toggle("off", !ok);
-    if (L[i]) { L[i].classList.toggle("off", !ok); }
+    if (nodeIn[i]) { G[i].classList.toggle("off", !ok); }  // the others: when built
+    if (labelIn[i]) { L[i].classList.toggle("off", !ok); }
   });
-  EDGES.forEach(function (e) { e.classList.toggle("off", !(visible[+e.getAttribute("data-f")] && visible[+e.getAttribute("data-t")])); });
+  for (var k = 0; k < EF.length; k++) { if (edgeIn[k]) { EDGES[k].classList.toggle("off", !(visible[EF[k]] && visible[ET[k]])); } }
   STATUS.setAttribute("data-visible", String(count));
 }
 Array.prototype.forEach.call(document.querySelectorAll(".level-filter"), function (c) { c.addEventListener("change", applyFilters); });
@@ -1644,8 +1667,8 @@ function start() {
   printCheck();  // its words take their room in the header before the view is measured
   openView();
   fromHash();
-  STATUS.setAttribute("data-nodes", String(G.filter(Boolean).length));
-  STATUS.setAttribute("data-edges", String(EDGES.length));
+  STATUS.setAttribute("data-nodes", String(DATA.cards.length));
+  STATUS.setAttribute("data-edges", String(EF.length));
   STATUS.setAttribute("data-state", "drawn");
 }
 start();
