@@ -394,3 +394,33 @@ def test_svg_warns_when_its_whole_print_would_be_too_small_to_read(n):
         assert ("print it on A3" in warning) == (pt["A3"] >= PRINT_MIN_PT)
     if n == 1000:
         assert warning is not None
+
+
+@pytest.mark.parametrize("layout", ["tree", "timeline", "network"])
+def test_every_node_shows_its_level_as_text_and_border_so_grey_print_keeps_it(layout):
+    # issue 16 point 3: level as text and as shape, not colour only; cards carry code, age and dates
+    import xml.etree.ElementTree as ET
+
+    from tracing.diagram import LEVEL_STYLE, level_key, level_name
+    borders = {key: (style[2], style[3]) for key, style in LEVEL_STYLE.items()}  # width, dash: no colour
+    assert len(set(borders.values())) == len(borders)  # every level's border differs without its colour
+    data = sample_map(50, seed=5)
+    data.nodes[5].age = 47
+    by_id = {n.id: n for n in data.nodes}
+    root = ET.fromstring(render_svg(data, layout=layout, lang="vi"))
+    ns = "{http://www.w3.org/2000/svg}"
+    groups = [g for g in root.iter(f"{ns}g") if (g.get("class") or "").startswith("n ")]
+    assert len(groups) == len(data.nodes)
+    for g in groups:
+        node = by_id[g.find(f"{ns}title").text.split(" · ")[1]]
+        text = "".join(t for el in g if el.tag != f"{ns}title" for t in el.itertext())
+        assert level_name(node.level) in text, (node.id, text)
+        shape = g.find(f"{ns}rect") if g.find(f"{ns}rect") is not None else g.find(f"{ns}circle")
+        width, dash = borders[level_key(node.level)]
+        assert float(shape.get("stroke-width")) == width and shape.get("stroke-dasharray") == dash
+        if layout == "tree":
+            assert node.id in text
+            if node.age is not None:
+                assert f"{node.age}t" in text
+            if node.exposure and not node.is_case:
+                assert "TX " in text
