@@ -238,15 +238,15 @@ def build(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool 
     >>> import os, tempfile
     >>> from tracing.store import Store
     >>> from tracing import cases, encounters, people
-    >>> os.environ["TRACING_TODAY"] = "2021-06-30"
+    >>> os.environ["TRACING_TODAY"] = "2021-05-08"
     >>> store = Store.open(os.path.join(tempfile.mkdtemp(), "t.db"), create=True)
     >>> with store.write("example"):
     ...     for pid, name in (("A", "Nguyễn Văn An"), ("B", "Trần Thị Bình"), ("C", "Lê Văn Cường")):
     ...         _ = people.add_person(store, {"id": pid, "name": name})
     ...     _ = encounters.add_contact(store, {"a": "A", "b": "B", "date": "2021-05-03"})
-    ...     _ = encounters.add_contact(store, {"a": "B", "b": "C", "date": "2021-05-06"})
+    ...     _ = encounters.add_contact(store, {"a": "B", "b": "C", "date": "2021-05-04"})
     ...     _ = cases.confirm(store, {"id": "A", "confirmed": "2021-05-05"})
-    ...     _ = cases.confirm(store, {"id": "B", "confirmed": "2021-05-07"})
+    ...     _ = cases.confirm(store, {"id": "B", "confirmed": "2021-05-07", "onset": "2021-05-05"})
     >>> data, info = build(store, roots=["C"], lang="en")
     >>> data.title, info["clusters"], sorted((e.source, e.target, e.primary) for e in data.edges)
     ('Cluster C1 · 2021-05-05 – 2021-05-07', ['C1'], [('A', 'B', True), ('B', 'C', True)])
