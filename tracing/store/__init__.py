@@ -506,7 +506,7 @@ class Store:
             changes["extra"] = json.dumps(changes["extra"], ensure_ascii=False, sort_keys=True) or None
         if "name" in changes:
             changes["name_folded"] = fold(changes["name"])
-        if any(changes.get(k) for k in ("district", "ward", "unit")):
+        if any(changes.get(k) for k in ("district", "ward", "unit", "workplace")):
             if changes.get("unit") and "ward" not in changes:
                 changes["ward"] = (self.get_person(person_id) or {}).get("ward")
             self.areas().spell(changes)

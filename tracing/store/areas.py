@@ -1,7 +1,8 @@
 """One spelling per area: ``Bồ Đề``, ``BỒ ĐỀ`` and ``Bo De`` are one ward.
 
-Area names (``district``, ``ward``, ``unit`` of persons and places, and the
-areas of ``populations``) are compared folded (:func:`tracing.values.fold`:
+Area names (``district``, ``ward``, ``unit`` and ``workplace`` of persons and
+places, and the areas of ``populations``; an enterprise typed ``Công ty TNHH
+Canon`` or ``cong ty tnhh canon`` is one workplace, as a ward is) are compared folded (:func:`tracing.values.fold`:
 case, diacritics, ``đ``, spaces). A new spelling of a known area is stored in
 the known spelling: the populations file's, else the first one seen. A
 population whose area was first seen spelled otherwise renames the stored
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from ..values import fold
 
-AREA_FIELDS = ("district", "ward", "unit")
+AREA_FIELDS = ("district", "ward", "unit", "workplace")
 
 
 class AreaNames:
@@ -43,7 +44,7 @@ class AreaNames:
                     known.setdefault(self._key("unit", unit, ward or None), unit)
                 else:
                     known.setdefault(self._key(kind, area), area)
-            for field in ("district", "ward"):
+            for field in ("district", "ward", "workplace"):
                 for (value,) in c.execute(f"SELECT {field} FROM persons WHERE {field} IS NOT NULL "
                                           f"GROUP BY {field} ORDER BY {first}"):
                     known.setdefault(self._key(field, value), value)

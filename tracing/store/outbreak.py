@@ -13,6 +13,8 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 
+from ..values import fold
+
 
 def _now() -> str:
     return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
@@ -25,18 +27,18 @@ def _rows(store, sql: str, params=()) -> list[dict]:
 # ---------------------------------------------------------------- units and places
 def units_named(store, unit: str, ward: str | None) -> list[dict]:
     """Distinct ``(unit, ward)`` of persons with this unit (and ward when
-    given), matched without regard to case."""
-    if ward is None:
-        return _rows(store, """SELECT DISTINCT unit, ward FROM persons WHERE unit = ? COLLATE NOCASE
-                               ORDER BY ward, unit""", (unit,))
-    return _rows(store, """SELECT DISTINCT unit, ward FROM persons
-                           WHERE unit = ? COLLATE NOCASE AND ward = ? COLLATE NOCASE ORDER BY ward, unit""",
-                 (unit, ward))
+    given), matched folded (:func:`tracing.values.fold`: capitals,
+    diacritics, ``đ``, spaces), as persons' areas are
+    (:mod:`tracing.store.areas`): ``tổ 12, định công`` is ``Tổ 12, Định Công``."""
+    want_unit, want_ward = fold(unit), None if ward is None else fold(ward)
+    rows = _rows(store, "SELECT DISTINCT unit, ward FROM persons WHERE unit IS NOT NULL ORDER BY ward, unit")
+    return [r for r in rows if fold(r["unit"]) == want_unit and (want_ward is None or fold(r["ward"]) == want_ward)]
 
 
 def place_named(store, name: str) -> dict | None:
-    rows = _rows(store, "SELECT id, name, unit, ward FROM places WHERE name = ? COLLATE NOCASE ORDER BY id",
-                 (name,))
+    """The check-in place named ``name``, matched folded like areas (first by id)."""
+    want = fold(name)
+    rows = [r for r in _rows(store, "SELECT id, name, unit, ward FROM places ORDER BY id") if fold(r["name"]) == want]
     return rows[0] if rows else None
 
 
