@@ -185,14 +185,20 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         return
     w = summary["written"]
     rows = []
+    unchanged = summary.get("unchanged") or {}
     for k, v in w.items():
         if v or k in ("persons", kind):
+            # each record once: new, updated or (where known) unchanged; "written" in JSON is new + updated
             updated = summary["updated"].get(k) or ("" if k == "contacts" else summary["updated"].get(k, ""))
-            rows.append({"what": k, "written": fmt_int(v), "updated": fmt_int(updated) if updated != "" else ""})
+            # ("written" of contacts counts the inserted ones only: its updated are not in it)
+            rows.append({"what": k, "new": fmt_int(v if k == "contacts" else v - (updated or 0)),
+                         "updated": fmt_int(updated) if updated != "" else "",
+                         "unchanged": fmt_int(unchanged[k]) if k in unchanged else ""})
     click.echo(_("{file}: {n} rows").format(file=summary["file"], n=fmt_int(summary["rows"]))
                + (" " + _("(dry run: nothing written)") if dry_run else ""))
     rows = [{**r, "what": _(TABLE_WORDS.get(r["what"], r["what"]))} for r in rows]
-    emit_table(rows, ["what", "written", "updated"], [N_("what"), N_("written"), N_("updated")])
+    columns = ["what", "new", "updated"] + (["unchanged"] if unchanged else [])
+    emit_table(rows, columns, [N_("what"), N_("new"), N_("updated"), N_("unchanged")][:len(columns)])
     if summary["levels_changed"]:
         click.echo(_("levels changed: {n}").format(n=summary["levels_changed"]))
 

@@ -62,3 +62,35 @@ def test_zone_declare_matches_units_and_places_folded(run, run_json, monkeypatch
     assert z["units"] == ["Tổ 12, Định Công"] and z["to_test"] == ["P1"]
     z2 = run_json("zone", "declare", "unit:TO 12", "--from", "2022-02-10")
     assert z2["units"] == ["Tổ 12, Định Công"]
+
+
+# ------------------------------------------------------------------ 2. populations re-import summary
+def test_populations_reimport_counts_each_area_once_with_criteria_changes(run, run_json, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2022-02-20")
+    first = {"Hoàng Liệt": (10000, "72%"), "Định Công": (8000, "90%"), "Tân Mai": (5000, "85%")}
+    second = {"Hoàng Liệt": (10000, "80%"),  # vaccination only
+              "Định Công": (8100, "90%"),    # population only
+              "Tân Mai": (5000, "85%"),      # the same
+              "Giáp Bát": (7000, "70%")}     # new
+
+    def write(name, areas):
+        path = tmp_path / name
+        path.write_text("area,population,level,vaccinated\n" + "".join(
+            f"{a},{p},ward,{v}\n" for a, (p, v) in areas.items()), encoding="utf-8")
+        return path
+
+    out = run_json("import", "populations", write("a.csv", first))
+    assert (out["written"]["populations"], out["updated"]["populations"], out["unchanged"]["populations"]) == \
+        (len(first), 0, 0)
+    path = write("b.csv", second)
+    new = [a for a in second if a not in first]
+    updated = [a for a in second if a in first and first[a] != second[a]]
+    same = [a for a in second if a in first and first[a] == second[a]]
+    out = run_json("import", "populations", path)
+    assert (out["written"]["populations"], out["updated"]["populations"], out["unchanged"]["populations"]) == \
+        (len(new) + len(updated), len(updated), len(same))
+    text = run("import", "populations", path).stdout  # a third time: every area unchanged
+    [line] = [x for x in text.splitlines() if x.startswith("populations")]
+    assert line.split() == ["populations", "0", "0", str(len(second))]
+    rows = {r["area"]: r for r in run_json("level", "--week-of", "2022-02-08")}
+    assert rows["Hoàng Liệt"]["vaccinated"] == 0.8

@@ -1267,6 +1267,8 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         }
         updated = {"persons": s["persons"].get("updated", 0), "cases": s["cases"].get("updated", 0),
                    "populations": s["populations"].get("updated", 0), "contacts": s["contacts"].get("updated", 0)}
+        # rows of the file equal to what was stored (known for populations: each area is new, updated or unchanged)
+        unchanged = {"populations": s["populations"].get("unchanged", 0)} if kind == "populations" else {}
         respelled = dict(sorted(st.areas().renamed.items()))
         st.note(file=os.path.basename(str(path)), rows=imp.rows, written=written, rejected=imp.rejects.count)
         rejected_file = None
@@ -1277,7 +1279,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
             imp.rejects.write(rejected_file)
     summary = {
         "file": str(path), "kind": kind, "rows": imp.rows, "written": written, "updated": updated,
-        "rejected": imp.rejects.count, "rejected_file": rejected_file, "rejections": imp.rejects.first,
+        "unchanged": unchanged, "rejected": imp.rejects.count, "rejected_file": rejected_file, "rejections": imp.rejects.first,
         "dry_run": dry_run, "extras": list(table.extras), "mapping": dict(table.mapping),
         "warnings": imp.warnings, "possible_duplicates": imp.n_warnings, "levels_changed": changed,
         "encoding": table.encoding, "sheet": table.sheet, "header_line": table.header_line,

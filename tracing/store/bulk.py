@@ -475,7 +475,9 @@ def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None,
                      kept: dict | None = None) -> int:
     """Insert or update populations (``kind``, ``area``, ``population`` and
     the optional ``vaccinated``, ``elderly_vaccinated``, ``capacity``);
-    returns rows inserted or changed (by population).
+    returns the areas inserted or changed (population or a criteria figure),
+    each counted once; ``stats`` gets ``inserted``, ``updated`` and
+    ``unchanged`` (every area of the file in exactly one of them).
 
     A criteria column a row does not give (no such column in the file, or a
     blank cell) keeps the stored figure: ``kept`` (when given) collects
@@ -500,12 +502,15 @@ def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None,
         store.conn.executemany(
             """INSERT INTO populations (kind, area, population) VALUES (?, ?, ?)
                ON CONFLICT(kind, area) DO UPDATE SET population = excluded.population""", todo)
-        _track(stats, "updated", sum(1 for k, a, _ in todo if (k, a) in old))
-        _track(stats, "inserted", sum(1 for k, a, _ in todo if (k, a) not in old))
-        written += len(todo)
+        # each area is counted once: new (inserted), changed (its population or
+        # a criteria figure: updated) or the same as stored (unchanged)
+        changed = {(k, a) for k, a, _ in todo if (k, a) in old}
         for (kind, area), r in zip(canon, chunk):  # criteria columns of the level, when the file has them
             extras = {k: r[k] for k in CRITERIA_COLUMNS if k in r}
             if extras:
+                before = stored.get((kind, area))
+                if before is not None and any(before.get(k) != v for k, v in extras.items()):
+                    changed.add((kind, area))
                 store.conn.execute(
                     f"UPDATE populations SET {', '.join(f'{k} = ?' for k in extras)} WHERE kind = ? AND area = ?",
                     [*extras.values(), kind, area])
@@ -514,6 +519,11 @@ def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None,
                         if k not in r and (stored.get((kind, area)) or {}).get(k) is not None]
                 if held:
                     kept[(kind, area)] = held
+        inserted = sum(1 for key in keyed if key not in old)
+        _track(stats, "updated", len(changed))
+        _track(stats, "inserted", inserted)
+        _track(stats, "unchanged", len(keyed) - inserted - len(changed))
+        written += inserted + len(changed)
     return written
 
 
