@@ -94,3 +94,47 @@ def test_populations_reimport_counts_each_area_once_with_criteria_changes(run, r
     assert line.split() == ["populations", "0", "0", str(len(second))]
     rows = {r["area"]: r for r in run_json("level", "--week-of", "2022-02-08")}
     assert rows["Hoàng Liệt"]["vaccinated"] == 0.8
+
+
+# ------------------------------------------------------------------ 3. re-entering a zone's population
+def _declare_pa2(run_json):
+    c = LB.PA2_CONFIRM
+    return run_json("case", "confirm", c["id"], "--date", c["confirmed"], "--onset", c["onset"], "--declare-zone")
+
+
+def test_unconfirmed_resident_and_visitor_get_the_zone_tests_still_to_come(long_bien, run, run_json, monkeypatch):
+    _declare_pa2(run_json)
+    start = LB.PA2_CONFIRM["confirmed"]
+    dues = sorted(plus(start, d) for d in RULES.at("zone.test_days", start))
+    confirmed = plus(start, 1)
+    monkeypatch.setenv("TRACING_TODAY", confirmed)
+    # R1 lives in the zone's unit; Q5 checked in at its place in the window
+    for person in ("R1", "Q5"):
+        assert _zone_tests(long_bien, person) == dues
+        run("case", "confirm", person, "--date", confirmed)
+        assert _zone_tests(long_bien, person) == []
+    today = plus(start, 2)
+    monkeypatch.setenv("TRACING_TODAY", today)
+    for person in ("R1", "Q5"):
+        out = run_json("case", "unconfirm", person)
+        to_come = [d for d in dues if d >= today]
+        assert _zone_tests(long_bien, person) == to_come, person
+        assert out["followups"]["scheduled"] >= len(to_come)
+    listed = run_json("followup", "--date", [d for d in dues if d >= today][0])
+    assert {"R1", "Q5"} <= {r["person"] for r in listed if r["kind"] == "zone_test"}
+    # unconfirming again later (nothing to restore twice): confirm then unconfirm R1 keeps one test a day
+    run("case", "confirm", "R1", "--date", today)
+    run("case", "unconfirm", "R1")
+    assert _zone_tests(long_bien, "R1") == [d for d in dues if d >= today]
+
+
+def test_a_merge_that_leaves_a_non_case_in_the_zone_restores_its_tests(long_bien, run, run_json, monkeypatch):
+    _declare_pa2(run_json)
+    start = LB.PA2_CONFIRM["confirmed"]
+    today = plus(start, 2)
+    monkeypatch.setenv("TRACING_TODAY", today)
+    to_come = [d for d in sorted(plus(start, x) for x in RULES.at("zone.test_days", start)) if d >= today]
+    run("person", "add", "--id", "R9", "--name", "Bản trùng", "--ward", "Thạch Bàn", "--unit", "TDP 3")
+    assert _zone_tests(long_bien, "R9") == to_come
+    run("person", "merge", "R2", "R9")
+    assert _zone_tests(long_bien, "R2") == sorted(plus(start, x) for x in RULES.at("zone.test_days", start))

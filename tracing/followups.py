@@ -60,6 +60,11 @@ def reschedule(store, changes, why: str, *, region=(), case_id=None, case_row=No
     extra = [Change(p, e, e) for p, e in sorted(store.levels(set(region) - seen).items()) if e["level"] > 0]
     schedule = scenarios.schedules(store, [*changes, *extra], case_id=case_id, case_row=case_row)
     counts, moved = _apply(store, schedule, why)
+    # a person no longer a case (unconfirm, merge, a re-import) who lives in a
+    # zone not released gets its mass tests still to come (issue 15 point 1)
+    from . import zones
+
+    counts["scheduled"] += zones.enrol(store, seen, why)
     return [e for e in schedule if e["id"] in seen or e["id"] in moved], counts
 
 

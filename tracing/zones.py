@@ -256,29 +256,48 @@ def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: st
     return result
 
 
-def enrol(store, ids) -> int:
-    """Persons ``ids`` (just added or moved) who live in a unit of a zone not
-    released get its mass tests still to come (from today on); cases are left
-    out. Returns the follow-ups scheduled. One query when no zone is active."""
+def enrol(store, ids, why: str = "recorded after it was declared") -> int:
+    """Persons ``ids`` who are (again) in the population of a zone not
+    released get its mass tests still to come (from today on): issue 15
+    point 1, everyone living in a declared zone (or checked in at its places
+    in its window) is mass-tested. Called whenever a person may (re)enter a
+    zone's population: added or moved to a zoned unit (``person add``,
+    imports), and after every re-derivation of levels (``case unconfirm``: a
+    false positive is no longer in treatment; ``person merge``; imports).
+    Cases are left out (in treatment); a test already pending or done that day
+    is not doubled. Returns the follow-ups scheduled. One query when no zone
+    is active."""
     units = sql.active_zone_units(store)
-    if not units:
+    places = sql.active_zone_places(store)
+    if not units and not places:
         return 0
-    persons = {pid: p for pid, p in store.persons(ids).items() if (p["ward"], p["unit"]) in units}
-    if not persons:
+    ids = sorted(set(ids))
+    zoned: dict[str, dict[int, str]] = {}  # person -> {zone: start}
+    if units:
+        for pid, p in store.persons(ids).items():
+            for z in units.get((p["ward"], p["unit"]), ()):
+                zoned.setdefault(pid, {})[z["n"]] = z["start"]
+    wanted = set(ids)
+    for place, zs in places.items():
+        for z in zs:
+            for pid in sql.visitors(store, place, z["window_from"] + " 00:00:00", z["window_to"] + " 23:59:59"):
+                if pid in wanted:
+                    zoned.setdefault(pid, {})[z["n"]] = z["start"]
+    if not zoned:
         return 0
-    cases = store.cases(persons)
+    cases = store.cases(zoned)
     now = today().isoformat()
+    rules = store.rules()
     scheduled = 0
-    for pid, p in sorted(persons.items()):
+    for pid, found in sorted(zoned.items()):
         if pid in cases:
             continue
-        for z in units[(p["ward"], p["unit"])]:
-            days = store.rules().at("zone.test_days", z["start"])
-            dues = sorted({d for d in ((dt.date.fromisoformat(z["start"]) + dt.timedelta(days=int(x))).isoformat()
+        for n, start in sorted(found.items()):
+            days = rules.at("zone.test_days", start)
+            dues = sorted({d for d in ((dt.date.fromisoformat(start) + dt.timedelta(days=int(x))).isoformat()
                                        for x in days) if d >= now})
             if dues:
-                scheduled += sql.zone_test_followups(store, [pid], z["n"], dues,
-                                                     f"lives in zone {zone_id(z['n'])} (recorded after it was declared)")
+                scheduled += sql.zone_test_followups(store, [pid], n, dues, f"in zone {zone_id(n)} ({why})")
     return scheduled
 
 

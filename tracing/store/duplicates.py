@@ -109,6 +109,12 @@ def merge_rows(store, keep: str, other: str) -> dict:
         (keep, other, keep)).rowcount
     out["checkins_dropped"] = c.execute("DELETE FROM checkins WHERE person = ?", (other,)).rowcount
     # follow-ups
+    # a pending follow-up of the same kind and day as one of ``keep``'s is the
+    # same visit (both were in one zone, say): cancelled, not doubled
+    c.execute("""UPDATE followups SET status = 'cancelled', reason = ? WHERE person = ? AND status = 'pending'
+                 AND EXISTS (SELECT 1 FROM followups k WHERE k.person = ? AND k.kind = followups.kind
+                             AND k.due = followups.due AND k.status = 'pending')""",
+              (f"merged into {keep}: {keep} has the same follow-up", other, keep))
     out["followups_moved"] = c.execute("UPDATE followups SET person = ? WHERE person = ?", (keep, other)).rowcount
     # cases
     keep_case = c.execute("SELECT * FROM cases WHERE person = ?", (keep,)).fetchone()

@@ -99,6 +99,16 @@ def active_zone_units(store) -> dict[tuple[str | None, str], list[dict]]:
     return out
 
 
+def active_zone_places(store) -> dict[int, list[dict]]:
+    """``{place id: [{"n", "start", "window_from", "window_to"}]}`` of the places of zones not released."""
+    out: dict[int, list[dict]] = {}
+    for place, n, start, lo, hi in store.conn.execute(
+            """SELECT a.place, z.n, z.start, z.window_from, z.window_to FROM zones z CROSS JOIN zone_areas a
+               ON a.zone = z.n WHERE z.released IS NULL AND a.kind = 'place' AND a.place IS NOT NULL ORDER BY z.n"""):
+        out.setdefault(place, []).append({"n": n, "start": start, "window_from": lo, "window_to": hi})
+    return out
+
+
 def release_zone(store, n: int, day: str, forced: bool, note: str | None) -> None:
     store.conn.execute("UPDATE zones SET released = ?, forced = ?, release_note = ? WHERE n = ?",
                        (day, int(forced), note, n))
@@ -135,11 +145,11 @@ def cancel_zone_tests(store, n: int, reason: str, after: str | None = None) -> i
 
 def zone_test_followups(store, persons: list[str], zone: int, dues: list[str], why: str) -> int:
     """Pending ``zone_test`` follow-ups for ``persons`` on each of ``dues``
-    (a person already due a zone test that day, for any zone, is not doubled)."""
+    (a person already due, or tested, a zone test that day, for any zone, is not doubled)."""
     have = set()
     for person, due in store._in(
             "SELECT person, due FROM followups WHERE person IN ({ids}) AND +kind = 'zone_test' "
-            "AND +status = 'pending'", persons):
+            "AND +status != 'cancelled'", persons):
         have.add((person, due))
     now = _now()
     rows = [(p, "zone_test", d, json.dumps({"zone": zone, "why": why}, ensure_ascii=False, sort_keys=True), now)
