@@ -1,4 +1,4 @@
-"""`tracing zone declare|list|release`, `tracing care set|list` and
+"""`tracing zone declare|list|release|cancel`, `tracing care set|list` and
 `tracing case recover`: managing the outbreak after tracing."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from .output import Vocab, emit_json, emit_rows, emit_table, format_option, note
 # ------------------------------------------------------------------ zones
 @click.group("zone")
 def zone_group():
-    """Zones (khoanh vùng, phong tỏa): declare, list, release.
+    """Zones (khoanh vùng, phong tỏa): declare, list, release, cancel.
 
     A zone's residents, and everyone checked in at its places in its window,
     get mass-testing follow-ups (rule zone.test_days) that `tracing followup`
@@ -26,6 +26,7 @@ def zone_group():
       tracing zone declare --from-case BN9 --from 2021-05-08
       tracing zone list --date 2021-05-25
       tracing zone release Z1 --date 2021-05-25
+      tracing zone cancel Z2 --reason "declared by mistake"
     """
 
 
@@ -117,7 +118,9 @@ def zone_list(obj, day, status, fmt):
 def zone_release(obj, zone_id, day, force, fmt):
     """End a zone. Refused, with the reason, while its last case is newer
     than rule zone.release_days allows, unless --force (the reason is kept in
-    the audit log). Its mass tests due after the day are cancelled.
+    the audit log). Its outstanding mass tests (to come, and missed before)
+    are cancelled: none is listed overdue after the release. A zone not
+    started is withdrawn with `tracing zone cancel`.
 
     \b
     Example:
@@ -134,6 +137,31 @@ def zone_release(obj, zone_id, day, force, fmt):
     click.echo(message.format(zone=result["id"], day=fmt_date(result["released"]), n=result["cancelled_tests"]))
     if result["note"]:
         note(result["note"])
+
+
+@zone_group.command("cancel")
+@click.argument("zone_id")
+@click.option("--reason", metavar="TEXT", help="Why it is withdrawn (kept in the audit log).")
+@format_option("table", "json")
+@click.pass_obj
+def zone_cancel(obj, zone_id, reason, fmt):
+    """Withdraw a zone declared by mistake, or planned and not held (a zone
+    not started cannot be released). Its status becomes cancelled, its
+    outstanding mass tests are cancelled (those done stay in the persons'
+    history) and the audit log keeps the reason.
+
+    \b
+    Example:
+      tracing zone cancel Z2 --reason "declared for the wrong unit"
+    """
+    store = obj.store(write=True)
+    with store.write("zone cancel"):
+        result = zones.cancel(store, zone_id, reason)
+    if fmt == "json":
+        emit_json(result)
+        return
+    click.echo(_("Cancelled zone {zone}; {n} mass tests cancelled.").format(zone=result["id"],
+                                                                          n=result["cancelled_tests"]))
 
 
 # ------------------------------------------------------------------ care

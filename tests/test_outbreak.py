@@ -79,9 +79,11 @@ def test_zone_list_release_refused_then_allowed_by_the_rule(long_bien, run, run_
     assert z["due_for_release"] is True
     out = run_json("zone", "release", "Z1", "--date", due)
     assert out["status"] == "released" and out["forced"] is False
-    # mass tests due after the release are cancelled, earlier ones are kept
+    # the release ends every outstanding mass test (to come and missed before): none is left pending
     tests = RULES.at("zone.test_days", last)
-    assert _zone_tests(long_bien, "R1") == [plus(last, d) for d in tests if plus(last, d) <= due]
+    assert _zone_tests(long_bien, "R1") == []
+    assert _zone_tests(long_bien, "R1", "cancelled") == sorted(plus(last, d) for d in tests)
+    assert not [r for r in run_json("followup", "--date", due) if r["kind"] == "zone_test"]
     assert run("zone", "release", "Z1", "--date", due, ok=False).exit_code == 1  # already released
     [z] = run_json("zone", "list", "--date", due)
     assert z["status"] == "released" and z["released"] == due

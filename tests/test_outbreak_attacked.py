@@ -138,3 +138,46 @@ def test_a_merge_that_leaves_a_non_case_in_the_zone_restores_its_tests(long_bien
     assert _zone_tests(long_bien, "R9") == to_come
     run("person", "merge", "R2", "R9")
     assert _zone_tests(long_bien, "R2") == sorted(plus(start, x) for x in RULES.at("zone.test_days", start))
+
+
+# ------------------------------------------------------------------ 4. withdrawing a zone; tests end with it
+def test_a_planned_zone_is_cancelled_not_released_and_its_tests_end(run, run_json, db_path, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2022-02-10")
+    run("person", "add", "--id", "P1", "--name", "X", "--ward", "Định Công", "--unit", "Tổ 12")
+    start = "2022-02-12"  # planned, not started
+    z = run_json("zone", "declare", "Tổ 12, Định Công", "--from", start)
+    dues = sorted(plus(start, d) for d in RULES.at("zone.test_days", start))
+    assert z["tests"]["days"] == dues and _zone_tests(db_path, "P1") == dues
+    refused = run("zone", "release", z["id"], "--date", "2022-02-10", ok=False)
+    assert "zone cancel" in refused.stderr
+    out = run_json("zone", "cancel", z["id"], "--reason", "wrong unit")
+    assert (out["status"], out["cancelled_tests"], out["reason"]) == ("cancelled", len(dues), "wrong unit")
+    assert _zone_tests(db_path, "P1") == []
+    audit = sql_rows(db_path, "SELECT detail FROM audit WHERE command = 'zone cancel'")
+    assert json.loads(audit[0]["detail"])["reason"] == "wrong unit"
+    [listed] = run_json("zone", "list", "--date", dues[-1])
+    assert listed["status"] == "cancelled" and listed["due_for_release"] is False
+    assert run_json("zone", "list", "--status", "cancelled")[0]["id"] == z["id"]
+    assert run("zone", "cancel", z["id"], ok=False).exit_code == 1  # once
+    assert run("zone", "release", z["id"], "--date", dues[0], ok=False).exit_code == 1
+    monkeypatch.setenv("TRACING_TODAY", dues[-1])
+    assert not [r for r in run_json("followup", "--date", dues[-1]) if r["kind"] == "zone_test"]
+    # a person added later to the unit is not enrolled in a cancelled zone
+    run("person", "add", "--id", "P2", "--name", "Y", "--ward", "Định Công", "--unit", "Tổ 12")
+    assert _zone_tests(db_path, "P2") == []
+
+
+def test_a_release_ends_missed_tests_and_that_days_test(run, run_json, db_path, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2022-03-31")
+    run("person", "add", "--id", "P1", "--name", "X", "--ward", "Định Công", "--unit", "Tổ 12")
+    start = "2022-02-10"
+    z = run_json("zone", "declare", "Tổ 12, Định Công", "--from", start)
+    dues = sorted(plus(start, d) for d in RULES.at("zone.test_days", start))
+    # none done: the day after the second one, the first two are overdue
+    late = plus(dues[1], 1)
+    overdue = [r["due"] for r in run_json("followup", "--date", late) if r["kind"] == "zone_test"]
+    assert overdue == [d for d in dues if d < late]
+    run("zone", "release", z["id"], "--date", start, "--force")  # on its start day: that day's test ends too
+    for day in (start, late, plus(dues[-1], 30)):
+        assert not [r for r in run_json("followup", "--date", day) if r["kind"] == "zone_test"], day
+    assert _zone_tests(db_path, "P1") == [] and _zone_tests(db_path, "P1", "cancelled") == dues

@@ -155,11 +155,22 @@ def due_list(store, day=None, ward: str | None = None) -> list[dict]:
     declared zone included, kind ``zone_test`` with its ``zone``), quarantines
     ending, overdue tests. Rows ``{"section", "person", "name", "phone", "ward",
     "unit", "address", "level", "kind", "due", "days_late", "followup", "zone"}``,
-    sections in that order, then by ward, unit, person."""
+    sections in that order, then by ward, unit, person. A mass test of a zone
+    released (on or before ``day``) or cancelled is never listed, not even
+    overdue: the zone ended its tests."""
     day = day_text(day)
     order = {"test": 0, "quarantine_end": 1, "overdue": 2}
     out = []
+    ended = None  # zones released on or before the day, or cancelled: their tests are never listed
     for r in sql.followups_due(store, day, ward):
+        if r["kind"] == "zone_test":
+            if ended is None:
+                from .store import outbreak
+
+                ended = {z["n"] for z in outbreak.zones(store)
+                         if z.get("cancelled") or (z["released"] and z["released"] <= day)}
+            if ended and (json.loads(r["detail"]) if r["detail"] else {}).get("zone") in ended:
+                continue
         if r["due"] == day:
             section = r["kind"] if r["kind"] in order else "test"
         elif r["kind"] in TEST_KINDS:

@@ -108,6 +108,7 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
         "not_started": ("chưa bắt đầu", "chưa hiệu lực"),
         "active": ("đang hoạt động", "đang khoanh vùng", "đang hiệu lực", "hiệu lực"),
         "released": ("đã gỡ", "gỡ", "đã dỡ bỏ", "dỡ bỏ", "đã kết thúc"),
+        "cancelled": ("đã hủy", "hủy", "đã huỷ", "huỷ"),
     },
     "tier": {"1": ("tầng 1",), "2": ("tầng 2",), "3": ("tầng 3",), "all": ("tất cả", "mọi tầng", "cả ba tầng")},
     "date_order": {

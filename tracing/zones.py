@@ -22,8 +22,11 @@ its last case: never before start + rule days, never before last case + rule
 days (DOMAIN: "a zoned unit is released after 14 days without cases",
 default); it is **due for release** when active on or after that day.
 ``release`` refuses an earlier day, naming what holds the zone (its last case,
-or its start), unless forced; it cancels the zone's mass tests due after the
-release.
+or its start), unless forced; it ends the zone's outstanding mass tests (those
+to come, and those missed before: a released zone is not mass-tested any
+more, so ``tracing followup`` never lists them as overdue). A zone declared by
+mistake, or planned and not held, is withdrawn with ``cancel`` (status
+``cancelled``, the reason in the audit log), which ends its tests too.
 
 A zone may be declared up to :data:`PLAN_AHEAD_DAYS` days ahead: it is
 ``not_started`` until its first day, and its mass tests are scheduled from
@@ -48,8 +51,9 @@ from .values import clean_text, parse_date, past_date, today
 KINDS = ("zone", "lockdown")
 #: The kinds as people read them (khoanh vùng, phong tỏa), through the catalog.
 KIND_WORDS = {"zone": N_("zone"), "lockdown": N_("lockdown")}
-STATUSES = ("not_started", "active", "released")
-STATUS_WORDS = {"not_started": N_("not started"), "active": N_("active"), "released": N_("released")}
+STATUSES = ("not_started", "active", "released", "cancelled")
+STATUS_WORDS = {"not_started": N_("not started"), "active": N_("active"), "released": N_("released"),
+                "cancelled": N_("cancelled")}
 
 
 def zone_number(value) -> int:
@@ -95,6 +99,7 @@ class ZoneStatus:
     released: str | None
     forced: bool
     window: list[str] = field(default_factory=list)
+    cancelled: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -236,7 +241,7 @@ def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: st
     window = _window(store, day, case_row)
     warnings = []
     active = {(a["kind"], a["name"]): zone_id(z["n"]) for z in sql.zones(store)
-              if not z["released"] for a in z["areas"]}
+              if not z["released"] and not z.get("cancelled") for a in z["areas"]}
     for a in unique:
         if (a.kind, a.name) in active:
             warnings.append(_("{name} is already in zone {zone}").format(name=a.name, zone=active[(a.kind, a.name)]))
@@ -321,7 +326,9 @@ def status_of(store, zone: dict, day: str) -> ZoneStatus:
     release_days = int(rules.at("zone.release_days", day))
     cases = [c for c in _cases_of(store, zone) if c["confirmed"] and c["confirmed"] <= day]
     last = max(cases, key=lambda c: (c["confirmed"], c["id"])) if cases else None
-    if zone["released"] and zone["released"] <= day:
+    if zone.get("cancelled"):
+        status = "cancelled"  # declared by mistake or not held: never a zone, whatever the day
+    elif zone["released"] and zone["released"] <= day:
         status = "released"
     elif zone["start"] > day:
         status = "not_started"
@@ -342,7 +349,7 @@ def status_of(store, zone: dict, day: str) -> ZoneStatus:
         release_from=release_from, due_for_release=status == "active" and day >= release_from,
         released=zone["released"] if zone["released"] and zone["released"] <= day else None,
         forced=bool(zone["forced"]) and bool(zone["released"]) and zone["released"] <= day,
-        window=[zone["window_from"], zone["window_to"]])
+        window=[zone["window_from"], zone["window_to"]], cancelled=zone.get("cancelled"))
 
 
 def list_zones(store, day=None, *, status: str | None = None) -> list[ZoneStatus]:
@@ -378,21 +385,33 @@ def of_person(store, person: dict, day=None) -> list[dict]:
 
 
 # ------------------------------------------------------------------ release
-def release(store, zone_text, day, *, force: bool = False) -> dict:
-    """End a zone on ``day``. Refused (:class:`Conflict`, naming the case that
-    holds it and the first day it may end) while fewer than ``zone.release_days``
-    days have passed since its last case, unless ``force``. Cancels its mass
-    tests due after ``day``."""
+def _open_zone(store, zone_text) -> tuple[int, dict]:
+    """The zone numbered by ``zone_text``, neither released nor cancelled (else
+    NotFound / Conflict)."""
     n = zone_number(zone_text)
     found = sql.zones(store, [n])
     if not found:
         raise NotFound(_("zone {zone} does not exist (see `tracing zone list`)").format(zone=zone_id(n)))
     zone = found[0]
-    day = past_date(day, "--date", required=True).isoformat()
+    if zone.get("cancelled"):
+        raise Conflict(_("zone {zone} was cancelled on {day}").format(zone=zone_id(n), day=fmt_date(zone["cancelled"])))
     if zone["released"]:
         raise Conflict(_("zone {zone} was already released on {day}").format(zone=zone_id(n), day=zone["released"]))
+    return n, zone
+
+
+def release(store, zone_text, day, *, force: bool = False) -> dict:
+    """End a zone on ``day``. Refused (:class:`Conflict`, naming the case that
+    holds it and the first day it may end) while fewer than ``zone.release_days``
+    days have passed since its last case, unless ``force``. Ends its
+    outstanding mass tests (to come, and missed before ``day``), so none is
+    listed overdue after the release. A zone not started yet cannot be
+    released: it is withdrawn with :func:`cancel`."""
+    n, zone = _open_zone(store, zone_text)
+    day = past_date(day, "--date", required=True).isoformat()
     if day < zone["start"]:
-        raise InvalidValue(_("--date {day} is before zone {zone} started ({start})").format(
+        raise InvalidValue(_("--date {day} is before zone {zone} started ({start}): a zone declared by mistake or "
+                             "not held is withdrawn with `tracing zone cancel {zone}`").format(
             day=day, zone=zone_id(n), start=zone["start"]))
     st = status_of(store, zone, day)
     note = None
@@ -410,7 +429,27 @@ def release(store, zone_text, day, *, force: bool = False) -> dict:
         note = _("forced: {reason}").format(reason=reason)
     sql.release_zone(store, n, day, force and note is not None, note)
     # stored reasons stay in English like every stored value (the database is language-neutral)
-    cancelled = sql.cancel_zone_tests(store, n, f"zone {st.id} released on {day}", after=day)
+    # every outstanding mass test ends with the zone: those to come, that day's,
+    # and those missed before (a released zone is not mass-tested any more)
+    cancelled = sql.cancel_zone_tests(store, n, f"zone {st.id} released on {day}")
     store.note(zone=st.id, released=day, forced=note is not None, reason=note, cancelled=cancelled)
     st = status_of(store, sql.zones(store, [n])[0], day)
     return {**st.as_dict(), "cancelled_tests": cancelled, "note": note}
+
+
+def cancel(store, zone_text, reason: str | None = None) -> dict:
+    """Withdraw a zone declared by mistake, or planned and not held (status
+    ``cancelled`` whatever the day; its cases and days no longer matter). Its
+    outstanding mass tests are cancelled; those already done stay in the
+    persons' history. The reason goes into the audit log. A released zone
+    cannot be cancelled (:class:`Conflict`)."""
+    n, zone = _open_zone(store, zone_text)
+    day = today().isoformat()
+    reason = clean_text(reason, "--reason") or None
+    note = f"cancelled: {reason}" if reason else "cancelled"
+    sql.cancel_zone(store, n, day, note)
+    cancelled = sql.cancel_zone_tests(store, n, f"zone {zone_id(n)} cancelled on {day}")
+    store.note(zone=zone_id(n), cancelled=day, reason=reason, started=zone["start"] <= day,
+               cancelled_tests=cancelled)
+    st = status_of(store, sql.zones(store, [n])[0], day)
+    return {**st.as_dict(), "cancelled_tests": cancelled, "reason": reason}

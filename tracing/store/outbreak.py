@@ -94,7 +94,7 @@ def active_zone_units(store) -> dict[tuple[str | None, str], list[dict]]:
     out: dict[tuple[str | None, str], list[dict]] = {}
     for ward, unit, n, start in store.conn.execute(
             """SELECT a.ward, a.unit, z.n, z.start FROM zones z CROSS JOIN zone_areas a ON a.zone = z.n
-               WHERE z.released IS NULL AND a.kind = 'unit' ORDER BY z.n"""):
+               WHERE z.released IS NULL AND z.cancelled IS NULL AND a.kind = 'unit' ORDER BY z.n"""):
         out.setdefault((ward, unit), []).append({"n": n, "start": start})
     return out
 
@@ -104,7 +104,7 @@ def active_zone_places(store) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = {}
     for place, n, start, lo, hi in store.conn.execute(
             """SELECT a.place, z.n, z.start, z.window_from, z.window_to FROM zones z CROSS JOIN zone_areas a
-               ON a.zone = z.n WHERE z.released IS NULL AND a.kind = 'place' AND a.place IS NOT NULL ORDER BY z.n"""):
+               ON a.zone = z.n WHERE z.released IS NULL AND z.cancelled IS NULL AND a.kind = 'place' AND a.place IS NOT NULL ORDER BY z.n"""):
         out.setdefault(place, []).append({"n": n, "start": start, "window_from": lo, "window_to": hi})
     return out
 
@@ -112,6 +112,10 @@ def active_zone_places(store) -> dict[int, list[dict]]:
 def release_zone(store, n: int, day: str, forced: bool, note: str | None) -> None:
     store.conn.execute("UPDATE zones SET released = ?, forced = ?, release_note = ? WHERE n = ?",
                        (day, int(forced), note, n))
+
+
+def cancel_zone(store, n: int, day: str, note: str) -> None:
+    store.conn.execute("UPDATE zones SET cancelled = ?, release_note = ? WHERE n = ?", (day, note, n))
 
 
 def cases_in_units(store, units: Iterable[tuple[str | None, str]]) -> list[dict]:
@@ -135,7 +139,8 @@ def cases_at_places(store, places: Iterable[int], lo: str) -> list[dict]:
 
 
 def cancel_zone_tests(store, n: int, reason: str, after: str | None = None) -> int:
-    """Cancel the pending mass-testing follow-ups of zone ``n`` (due after ``after``)."""
+    """Cancel the pending mass-testing follow-ups of zone ``n`` (due after
+    ``after``; None: all of them, also those missed before)."""
     cur = store.conn.execute(
         """UPDATE followups SET status = 'cancelled', reason = ?, done_at = ?
            WHERE kind = 'zone_test' AND status = 'pending' AND json_extract(detail, '$.zone') = ?

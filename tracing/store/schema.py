@@ -241,6 +241,12 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE contacts ADD COLUMN recorded_on TEXT",
         "ALTER TABLE checkins ADD COLUMN recorded_on TEXT",
     ],
+    # 8 -> 9: a zone declared by mistake (or planned and not held) is
+    # cancelled (`tracing zone cancel`): the day it was cancelled, its reason
+    # in release_note; its outstanding mass tests are cancelled with it.
+    [
+        "ALTER TABLE zones ADD COLUMN cancelled TEXT",
+    ],
 ]
 
 LATEST = len(MIGRATIONS)
