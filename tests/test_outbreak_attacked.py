@@ -181,3 +181,27 @@ def test_a_release_ends_missed_tests_and_that_days_test(run, run_json, db_path, 
     for day in (start, late, plus(dues[-1], 30)):
         assert not [r for r in run_json("followup", "--date", day) if r["kind"] == "zone_test"], day
     assert _zone_tests(db_path, "P1") == [] and _zone_tests(db_path, "P1", "cancelled") == dues
+
+
+# ------------------------------------------------------------------ 5. a case found in quarantine does not hold a zone
+def test_a_case_isolated_before_its_sample_does_not_hold_the_zone(run, run_json, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2022-03-31")
+    start = "2022-02-10"
+    run("person", "add", "--id", "F0", "--name", "Ca gốc", "--ward", "Định Công", "--unit", "Tổ 12")
+    run("case", "confirm", "F0", "--date", start)
+    run("person", "add", "--id", "Q1", "--name", "Cách ly tập trung", "--ward", "Định Công", "--unit", "Tổ 12")
+    run("person", "add", "--id", "C1", "--name", "Cộng đồng", "--ward", "Định Công", "--unit", "Tổ 12")
+    run("zone", "declare", "Tổ 12, Định Công", "--from", start, "--case", "F0")
+    days = RULES.at("zone.release_days", start)
+    # Q1, in facility quarantine since 08/02, turns positive on 19/02: found in quarantine
+    isolated, positive = "2022-02-08", "2022-02-19"
+    run("case", "confirm", "Q1", "--date", positive, "--isolated", isolated)
+    [z] = run_json("zone", "list", "--date", positive)
+    assert (z["last_case"], z["release_from"], z["found_in_quarantine"]) == ("F0", plus(start, days), ["Q1"])
+    out = run_json("zone", "release", "Z1", "--date", plus(start, days))
+    assert out["forced"] is False
+    # a community case (isolated on its sample day) does hold a zone
+    run("zone", "declare", "Tổ 12, Định Công", "--from", start, "--case", "F0")
+    run("case", "confirm", "C1", "--date", positive)
+    [z2] = [z for z in run_json("zone", "list", "--date", positive) if z["id"] == "Z2"]
+    assert (z2["last_case"], z2["release_from"]) == ("C1", plus(positive, days))

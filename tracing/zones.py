@@ -15,7 +15,14 @@ to the start *(default)*.
 
 **Days without a new case** on a day D: D minus the sample date of the latest
 case confirmed on or before D among the zone's case, cases living in its units
-and cases checked in at its places from the window's start; with no case at
+and cases checked in at its places from the window's start, leaving out the
+cases *found in quarantine* (:func:`found_in_quarantine`: isolated before their
+sample, or already quarantined as a traced F1/F2 when confirmed): DOMAIN.md
+releases a zoned unit "after 14 days without cases" in the unit, and such a case
+was not in the unit's community when it turned positive (the notices count it
+apart, "phát hiện trong khu cách ly", not "ngoài cộng đồng"; the same split as
+the community cases of the level, :mod:`tracing.epilevel`). They are listed in
+``found_in_quarantine``; with no case at
 all, D minus the start. The zone may be released (**release from**) rule
 ``zone.release_days`` (in force on D) days after the later of its start and
 its last case: never before start + rule days, never before last case + rule
@@ -100,6 +107,7 @@ class ZoneStatus:
     forced: bool
     window: list[str] = field(default_factory=list)
     cancelled: str | None = None
+    found_in_quarantine: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -316,15 +324,34 @@ def _cases_of(store, zone: dict) -> list[dict]:
     if zone["case_id"]:
         row = store.get_case(zone["case_id"])
         if row:
-            found.setdefault(row["person"], {"id": row["person"], "confirmed": row["confirmed"]})
+            found.setdefault(row["person"], {"id": row["person"], "confirmed": row["confirmed"],
+                                             "isolated": row.get("isolated"), "prior_level": row.get("prior_level")})
     return list(found.values())
+
+
+def found_in_quarantine(rules, case: dict) -> bool:
+    """Was ``case`` (``confirmed``, ``isolated``, ``prior_level``) already
+    isolated when it turned positive: isolated before its sample date (in a
+    quarantine facility, at home as an F1), or quarantined as a traced F1/F2
+    under the plan in force (:func:`tracing.report.was_quarantined`, the test
+    of a community case for the level). Such a case is not a new case in a
+    zone's community and does not hold the zone (DOMAIN.md: "a zoned unit is
+    released after 14 days without cases")."""
+    from .report import was_quarantined
+
+    if case.get("isolated") and case.get("confirmed") and case["isolated"] < case["confirmed"]:
+        return True
+    return bool(case.get("confirmed")) and was_quarantined(rules, case.get("prior_level"), case["confirmed"])
 
 
 def status_of(store, zone: dict, day: str) -> ZoneStatus:
     """The zone ``zone`` (a stored row with ``areas``) on ``day`` (ISO text)."""
     rules = store.rules()
     release_days = int(rules.at("zone.release_days", day))
-    cases = [c for c in _cases_of(store, zone) if c["confirmed"] and c["confirmed"] <= day]
+    seen = [c for c in _cases_of(store, zone) if c["confirmed"] and c["confirmed"] <= day]
+    # the zone's own case holds it whatever; others only when found in the community
+    apart = sorted(c["id"] for c in seen if c["id"] != zone["case_id"] and found_in_quarantine(rules, c))
+    cases = [c for c in seen if c["id"] not in apart]
     last = max(cases, key=lambda c: (c["confirmed"], c["id"])) if cases else None
     if zone.get("cancelled"):
         status = "cancelled"  # declared by mistake or not held: never a zone, whatever the day
@@ -349,7 +376,7 @@ def status_of(store, zone: dict, day: str) -> ZoneStatus:
         release_from=release_from, due_for_release=status == "active" and day >= release_from,
         released=zone["released"] if zone["released"] and zone["released"] <= day else None,
         forced=bool(zone["forced"]) and bool(zone["released"]) and zone["released"] <= day,
-        window=[zone["window_from"], zone["window_to"]], cancelled=zone.get("cancelled"))
+        window=[zone["window_from"], zone["window_to"]], cancelled=zone.get("cancelled"), found_in_quarantine=apart)
 
 
 def list_zones(store, day=None, *, status: str | None = None) -> list[ZoneStatus]:
