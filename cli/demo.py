@@ -42,6 +42,9 @@ def demo_cmd(directory, people):
                  "Long Biên ({start} to {end}).").format(
                    persons=fmt_int(counts["persons"]), contacts=fmt_int(counts["contacts"]),
                    checkins=fmt_int(counts["checkins"]), start=fmt_date(district.start), end=fmt_date(district.end)))
+    click.echo(_("Each step is played on its own day of the story, as if today were that day (the demo sets "
+                 "it; the story ends on {end}, the day the commands below are seen on).").format(
+                   end=fmt_date(district.end)))
     for step, data in demo.walk(store, district, directory):
         if step not in ("care", "zone"):
             click.echo()
@@ -51,13 +54,14 @@ def demo_cmd(directory, people):
             if os.path.exists(os.path.join(directory, n))]
     click.echo(_("Files in {directory}/: {made}, data/*.csv").format(directory=directory, made=', '.join(made)))
     click.echo(_("Try next:"))
-    for line in (f"tracing --db {db} list --level F1",
-                 f"tracing --db {db} person find \"nguyen\"",
-                 f"tracing --db {db} clusters",
-                 f"tracing --db {db} followup --date {district.end}",
-                 f"tracing --db {db} zone list --date {district.end}",
-                 f"tracing --db {db} care list --tier all --date {district.end}",
-                 f"tracing --db {db} render --all --layout network -o network.html"):
+    pin = f"TRACING_TODAY={district.end.isoformat()} "  # statuses as on the story's last day
+    for line in (f"{pin}tracing --db {db} list --level F1",
+                 f"{pin}tracing --db {db} person find \"nguyen\"",
+                 f"{pin}tracing --db {db} clusters",
+                 f"{pin}tracing --db {db} followup --date {district.end}",
+                 f"{pin}tracing --db {db} zone list --date {district.end}",
+                 f"{pin}tracing --db {db} care list --tier all --date {district.end}",
+                 f"{pin}tracing --db {db} render --all --layout network -o network.html"):
         click.echo(_("  {line}").format(line=line))
     store.close()
 

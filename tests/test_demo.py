@@ -118,7 +118,7 @@ def test_demo_in_vietnamese_has_no_english_sentence_and_vietnamese_numbers(tmp_p
     suggested = False
     for line in result.output.splitlines():
         shown = re.sub(r"/\S+", " ", line)  # file paths
-        if re.match(r"\s+tracing --db ", line):
+        if re.match(r"\s+(TRACING_TODAY=\S+ )?tracing --db ", line):
             suggested = True
             continue  # a command to type: data
         shown = re.sub(r"\btracing tree \S+|\b\w+[._]\w+\b", " ", shown)  # a command, a rule key
@@ -131,3 +131,52 @@ def test_demo_in_vietnamese_has_no_english_sentence_and_vietnamese_numbers(tmp_p
     first = result.output.splitlines()[0]
     for n in counts.values():
         assert f"{n:,}".replace(",", ".") in first  # 1.500 người: Vietnamese thousands
+
+
+def test_demo_plays_its_story_on_the_story_days_without_a_pinned_today(tmp_path):
+    """Issue 15 finding 6: run as a user runs it (no TRACING_TODAY), the demo's statuses are those of its
+    story's days, never of the real today: no date after the story's last day but the rule-computed
+    'from' dates, foci active on the last day unless over by rule, and the output says so."""
+    import datetime as dt
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tracing.demo import DEMO_START, DEMO_WEEKS, period_start
+    from tracing.rules import Rules
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root), TRACING_LANG="en")
+    env.pop("TRACING_TODAY", None)
+    env.pop("TRACING_DB", None)
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "demo", "--dir", str(tmp_path / "d"), "--people", "400"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    start = period_start(dt.date.today())
+    end = start + dt.timedelta(days=7 * DEMO_WEEKS - 1)
+    assert start == DEMO_START  # the real today is past the default period
+    assert "as if today were that day" in out and f"story ends on {end}" in out
+    over_days = Rules.defaults().at("focus.over_days", end.isoformat())
+    horizon = end + dt.timedelta(days=over_days)  # the latest date a rule may put ahead ("over from")
+    dates = [dt.date.fromisoformat(d) for d in re.findall(r"\b\d{4}-\d{2}-\d{2}\b", out)]
+    assert dates and max(dates) <= horizon, max(dates)
+    for line in out.splitlines():
+        if "tests " in line and "quarantined until" in line:  # an F1's tests end with its quarantine
+            until = re.search(r"quarantined until (\S+),", line).group(1)
+            tests = re.findall(r"\d{4}-\d{2}-\d{2}", line.split("tests ", 1)[1])
+            assert all(t <= until for t in tests), line
+        m = re.search(r"focus (\w+) \(over from (\S+)\)", line)
+        if m:
+            assert m.group(1) == ("over" if m.group(2) <= end.isoformat() else "active"), line
+    assert f"TRACING_TODAY={end} tracing --db" in out
+
+
+def test_the_demo_restores_the_callers_today(tmp_path, monkeypatch):
+    import os
+    monkeypatch.setenv("TRACING_TODAY", "2026-01-05")
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "d"), "--people", "300"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert os.environ["TRACING_TODAY"] == "2026-01-05"

@@ -13,10 +13,20 @@ time, and yields each step's result for the command line to print:
 5. the zone released once ``zone.release_days`` have passed without a case;
 6. the sơ đồ cây, the clusters, the report (.md, .xlsx: zones, foci, F0 by
    tier) and the maps.
+
+**The story's days.** Every step is played as if today were its day (the
+index case's confirmation, the PA1 case's, ..., the zone's release, then the
+story's last day for the tree, clusters, report and maps): :func:`story_today`
+pins ``TRACING_TODAY`` for it, so statuses (quarantine ends, tests to come,
+foci over, zones due) are those of the story, never of the real today, and
+the user need not pin anything. The real (or user-pinned) today only chooses
+the period (:func:`period_start`); the caller's ``TRACING_TODAY`` is restored
+when the walk ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -34,6 +44,25 @@ KINDS = ("persons", "contacts", "checkins", "populations")
 #: would put data after today: then they end today (see :func:`period_start`)
 DEMO_START = dt.date(2021, 11, 1)
 DEMO_WEEKS = 6
+
+
+def story_today(day) -> None:
+    """Play what follows as if today were ``day`` (ISO text or date): pins
+    ``TRACING_TODAY`` (:func:`tracing.values.today`)."""
+    os.environ["TRACING_TODAY"] = str(day)
+
+
+@contextlib.contextmanager
+def caller_today():
+    """Restore the caller's ``TRACING_TODAY`` (set or not) after the demo."""
+    before = os.environ.get("TRACING_TODAY")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TRACING_TODAY", None)
+        else:
+            os.environ["TRACING_TODAY"] = before
 
 
 def period_start(day: dt.date, weeks: int = DEMO_WEEKS) -> dt.date:
@@ -65,12 +94,34 @@ def build(directory, people: int = 3000, *, seed: int = 2021, progress=None) -> 
             os.remove(path)
     district = synthetic.generate(people, seed=seed, start=period_start(today()), weeks=DEMO_WEEKS)
     synthetic.write_csv_dir(district, data_dir)
-    store = Store.open(os.path.join(directory, "tracing.db"), create=True)
-    for kind in KINDS:
-        if progress:
-            progress(_("importing {kind}").format(kind=kind))
-        import_file(store, kind, os.path.join(data_dir, f"{kind}.csv"))
+    _recorded_when_met(data_dir)
+    with caller_today():
+        story_today(district.end)  # the data are imported on the story's last day (all of it in the past)
+        store = Store.open(os.path.join(directory, "tracing.db"), create=True)
+        for kind in KINDS:
+            if progress:
+                progress(_("importing {kind}").format(kind=kind))
+            import_file(store, kind, os.path.join(data_dir, f"{kind}.csv"))
     return store, district
+
+
+def _recorded_when_met(data_dir: str) -> None:
+    """Give the sample contacts and check-ins a ``recorded_on`` column: the
+    day they happened (a QR check-in is recorded as it is made; the story's
+    tracers know each contact from that day), so an F1's tests follow its
+    contact, not the day the demo imported its six weeks."""
+    import csv
+
+    for kind, column, cut in (("contacts", "date", 10), ("checkins", "at", 10)):
+        path = os.path.join(data_dir, f"{kind}.csv")
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        at = rows[0].index(column)
+        rows[0].append("recorded_on")
+        for row in rows[1:]:
+            row.append(row[at][:cut])
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f, lineterminator="\n").writerows(rows)
 
 
 def _confirm(store, fields: dict) -> dict:
@@ -95,8 +146,17 @@ def _day(base: str, days: int) -> str:
 
 
 def walk(store, district, directory):
-    """Yield ``(step, result)`` pairs of the demo story."""
+    """Yield ``(step, result)`` pairs of the demo story, each played (and shown
+    by the caller) on its own day (:func:`story_today`); the caller's
+    ``TRACING_TODAY`` is restored at the end."""
+    with caller_today():
+        yield from _walk(store, district, directory)
+
+
+def _walk(store, district, directory):
+    end = district.end.isoformat()
     confirmed = _day(district.start.isoformat(), 24)
+    story_today(confirmed)
     onset = _day(confirmed, -3)
     everyone = [r["id"] for r in store.query("SELECT id FROM persons ORDER BY id")]
     index = _busiest(store, everyone[: max(400, len(everyone) // 5)], _day(onset, -2), confirmed)
@@ -111,6 +171,7 @@ def walk(store, district, directory):
         "SELECT person FROM levels WHERE level = 1 AND primary_source = ? ORDER BY person", (index,))]
     pa1 = _busiest(store, f1, _day(onset, -2), confirmed, exclude={index}) if f1 else None
     if pa1:
+        story_today(_day(confirmed, 2))
         result = _confirm(store, {"id": pa1, "confirmed": _day(confirmed, 2), "onset": _day(confirmed, -1)})
         yield "pa1", {"result": result, "person": store.get_person(pa1)}
 
@@ -119,6 +180,7 @@ def walk(store, district, directory):
     others = [p for p in everyone[len(everyone) // 2:] if p not in traced]
     pa2 = _busiest(store, others[:400], _day(confirmed, -4), _day(confirmed, 3))
     if pa2:
+        story_today(_day(confirmed, 3))
         person = store.get_person(pa2)
         result = _confirm(store, {"id": pa2, "confirmed": _day(confirmed, 3), "onset": _day(confirmed, 2),
                                   "unknown_source": True, "declare_zone": bool(person.get("unit"))})
@@ -126,6 +188,7 @@ def walk(store, district, directory):
 
     # F0 care: the index case treated at home, the PA1 case at home, the PA2 case in a field hospital.
     placed = []
+    story_today(_day(confirmed, 3))
     with store.write("care set (demo)"):
         for cid, tier, place in ((index, 1, "tại nhà"), (pa1, 1, "tại nhà"), (pa2, 2, "Bệnh viện dã chiến số 1")):
             if cid and store.get_case(cid):
@@ -139,11 +202,13 @@ def walk(store, district, directory):
     if declared:
         [status] = [z for z in zones.list_zones(store, day) if z.id == declared["id"]]
         released = None
-        if status.release_from <= today().isoformat():  # a pinned today may come before the day it is due
+        if status.release_from <= end:  # a story ending early (a pinned today) may end before it is due
+            story_today(status.release_from)
             with store.write("zone release (demo)"):
                 released = zones.release(store, declared["id"], status.release_from)
         yield "zone", {"declared": declared, "status": status, "released": released}
     index = {"id": index}
+    story_today(end)  # the tree, clusters, report and maps as on the story's last day
 
     yield "tree", {"root": index["id"], "tree": tree.build(store, index["id"], depth=3)}
 
