@@ -64,8 +64,12 @@ def _print_result(result: dict, fmt: str, title: str) -> None:
             click.echo("  " + _("(none found: no contact, household, unit, workplace or check-in evidence)"))
     zone = result.get("zone")
     if zone:
-        click.echo("\n" + _("Proposed zone (infectious window {start} to {end}):").format(
-            start=fmt_date(zone["window"][0]), end=fmt_date(zone["window"][1])))
+        if zone["window"] is None:  # never an inverted window
+            click.echo("\n" + _("Proposed zone ({id} was isolated before it was infectious: no infectious window, "
+                                 "no place to zone):").format(id=result["id"]))
+        else:
+            click.echo("\n" + _("Proposed zone (infectious window {start} to {end}):").format(
+                start=fmt_date(zone["window"][0]), end=fmt_date(zone["window"][1])))
         click.echo("  " + _("units:   {units}").format(
             units=", ".join(zone["units"]) or _("– (the case has no unit recorded)")))
         click.echo("  " + _("places:  {places}").format(

@@ -106,9 +106,17 @@ def level_cmd(obj, week_of, by, fmt):
         header += "; " + _("criteria of {decision} (rule level.assessment)").format(decision=rows[0]["decision"])
     click.echo(header)
     missing = sorted({m for r in rows for m in r["not_assessed"]})
-    if missing:
+    # a criterion no area has a figure for (no such column) vs one left blank for some areas: say which
+    no_column = [m for m in missing if all(r.get(m) is None for r in rows)]
+    if no_column:
         note(_("Not assessed (no column in the populations file): {names}; a criterion without data is left "
-                     "out of an area's level, never guessed").format(names=", ".join(label(m) for m in missing)))
+                     "out of an area's level, never guessed").format(names=", ".join(label(m) for m in no_column)))
+    for m in missing:
+        if m not in no_column:
+            blank = [r["area"] for r in rows if m in r["not_assessed"]]
+            note(_("Not assessed for {n} areas (their {name} cell is blank in the populations file): {areas}; "
+                   "left out of their level, never guessed").format(n=fmt_int(len(blank)), name=label(m),
+                                                                     areas=", ".join(blank)))
     shown = [{**r, "population": fmt_int(r["population"]) if r["population"] is not None else None,
               "per_100k": fmt_decimal(r["per_100k"]) if r["per_100k"] is not None else None,
               **{k: _level(r.get(k)) for k in ("level", "case_level")},

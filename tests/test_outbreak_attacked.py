@@ -205,3 +205,76 @@ def test_a_case_isolated_before_its_sample_does_not_hold_the_zone(run, run_json,
     run("case", "confirm", "C1", "--date", positive)
     [z2] = [z for z in run_json("zone", "list", "--date", positive) if z["id"] == "Z2"]
     assert (z2["last_case"], z2["release_from"]) == ("C1", plus(positive, days))
+
+
+# ------------------------------------------------------------------ 7. decimals written the language's way
+def test_vietnamese_report_writes_the_home_care_share_with_a_comma(run, tmp_path, monkeypatch):
+    from tracing.i18n import fmt_decimal, set_language
+    monkeypatch.setenv("TRACING_TODAY", "2022-03-31")
+    tiers = [1, 1, 1, 2]
+    for i, tier in enumerate(tiers, 1):
+        run("person", "add", "--id", f"K{i}", "--name", f"Ca {i}", "--ward", "Ngọc Lâm")
+        run("case", "confirm", f"K{i}", "--date", "2022-02-01")
+        run("care", "set", f"K{i}", "--tier", tier, "--from", "2022-02-01")
+    share = round(100 * tiers.count(1) / len(tiers), 1)
+    for fmt in ("md", "html"):
+        path = tmp_path / f"r.{fmt}"
+        run("report", "--from", "2022-02-01", "--to", "2022-02-10", "--lang", "vi", "-o", path)
+        text = path.read_text(encoding="utf-8")
+        set_language("vi")
+        assert fmt_decimal(share) in text and "," in fmt_decimal(share), fmt
+        set_language("en")
+        assert str(share) not in text, fmt
+    # a float in a Vietnamese table is never written with str()'s decimal point
+    level = run("--lang", "vi", "level", "--week-of", "2022-02-01").stdout
+    assert not [w for w in level.split() if w.replace(".", "", 1).isdigit() and "." in w and len(w.split(".")[1]) < 3]
+
+
+# ------------------------------------------------------------------ 8. wording: which criteria, windows, releases
+def test_level_says_which_criteria_have_no_column_and_which_areas_are_blank(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2022-03-31")
+    path = tmp_path / "p.csv"
+    path.write_text("area,population,level,vaccinated,elderly_vaccinated\n"
+                    "Ngọc Lâm,10000,ward,80%,90%\nBồ Đề,8000,ward,,90%\nGia Thụy,6000,ward,,\n", encoding="utf-8")
+    run("import", "populations", path)
+    err = run("level", "--week-of", "2022-02-23").stderr
+    # capacity: no area has it (no column); vaccinated: blank for Bồ Đề and Gia Thụy; elderly: blank for Gia Thụy
+    assert "Not assessed (no column in the populations file): capacity;" in err
+    assert "Not assessed for 2 areas (their vaccinated cell is blank in the populations file): Bồ Đề, Gia Thụy" in err
+    assert "Not assessed for 1 areas (their elderly_vaccinated cell is blank in the populations file): Gia Thụy" in err
+    assert "no column in the populations file): capacity, " not in err
+
+
+def test_a_window_is_never_inverted_for_a_case_isolated_before_it(run, run_json, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2022-02-20")
+    run("person", "add", "--id", "A1", "--name", "X", "--ward", "Định Công", "--unit", "Tổ 1")
+    isolated, sample = "2022-02-08", "2022-02-19"
+    before = RULES.at("window.infectious_before_days", sample)
+    assert plus(sample, -before) > isolated  # the rule's window starts after the isolation
+    out = run("case", "confirm", "A1", "--date", sample, "--isolated", isolated).stdout
+    assert "isolated before it was infectious" in out and f"to {isolated}" not in out
+    z = run_json("zone", "declare", "--from-case", "A1", "--from", sample)
+    far = RULES.at("window.incubation_days", sample)[0]
+    assert z["window"] == [plus(sample, -far), sample] and z["window"][0] <= z["window"][1]
+    [listed] = run_json("zone", "list", "--date", sample)
+    assert listed["window"][0] <= listed["window"][1]
+
+
+def test_report_counts_releases_from_treatment_in_its_period(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2022-03-31")
+    releases = {"K1": "2022-02-08", "K2": "2022-02-20", "K3": None}
+    for pid, day in releases.items():
+        run("person", "add", "--id", pid, "--name", pid, "--ward", "Ngọc Lâm")
+        run("case", "confirm", pid, "--date", "2022-02-01")
+        run("care", "set", pid, "--tier", "1", "--from", "2022-02-01")
+        if day:
+            run("case", "recover", pid, "--date", day)
+    lo, hi = "2022-02-15", "2022-02-28"
+    path = tmp_path / "r.json"
+    run("report", "--from", lo, "--to", hi, "-o", path)
+    care = json.loads(path.read_text(encoding="utf-8"))["care"]
+    assert care["recovered"] == sum(1 for d in releases.values() if d and lo <= d <= hi)
+    assert care["recovered_to_date"] == sum(1 for d in releases.values() if d and d <= hi)
+    md = tmp_path / "r.md"
+    run("report", "--from", lo, "--to", hi, "--lang", "en", "-o", md)
+    assert "| Released from treatment in the period | 1 |" in md.read_text(encoding="utf-8")

@@ -245,17 +245,20 @@ def summary(store, day: str, period_start: str | None = None) -> dict:
     given, cases confirmed in ``[period_start, day]`` with no tier recorded.
 
     ``{"date", "tiers": {"1", "2", "3"}, "under_treatment", "recovered",
-    "home_share_pct", "no_tier"}``.
+    "recovered_to_date", "home_share_pct", "no_tier"}``: ``recovered`` counts
+    the releases in ``[period_start, day]`` (a report's period; without
+    ``period_start``: up to ``day``), ``recovered_to_date`` all up to ``day``.
     """
     history = sql.care_history(store)
     tiers = {"1": 0, "2": 0, "3": 0}
-    recovered = 0
+    recovered = to_date = 0
     for rows in history.values():
         now = _state(rows, day)
         if now is None:
             continue
         if now["event"] == "recovered":
-            recovered += 1
+            to_date += 1
+            recovered += period_start is None or now["start"] >= period_start
         else:
             tiers[str(now["tier"])] += 1
     under = sum(tiers.values())
@@ -263,5 +266,6 @@ def summary(store, day: str, period_start: str | None = None) -> dict:
     if period_start is not None:
         no_tier = sum(1 for c in sql.cases_for_care(store) if c["confirmed"] and period_start <= c["confirmed"] <= day
                       and not _state(history.get(c["id"], []), day))
-    return {"date": day, "tiers": tiers, "under_treatment": under, "recovered": recovered,
+    return {"date": day, "tiers": tiers, "under_treatment": under, "recovered": int(recovered),
+            "recovered_to_date": to_date,
             "home_share_pct": round(100 * tiers["1"] / under, 1) if under else None, "no_tier": no_tier}

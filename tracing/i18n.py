@@ -278,7 +278,7 @@ class Msg(str):
             return str(self)
         values = {k: v.shown() if isinstance(v, Msg) else
                   fmt_date(v) if k.startswith("date") and isinstance(v, str) else
-                  fmt_decimal(v, len(repr(v).split(".")[1])) if isinstance(v, float) else
+                  fmt_float(v) if isinstance(v, float) else
                   label(v) if isinstance(v, str) and v in VALUES else v
                   for k, v in self.params.items()}
         return _(self.template).format(**values)
@@ -310,6 +310,18 @@ def fmt_decimal(x, digits: int = 1) -> str:
     from babel.numbers import format_decimal
     pattern = "#,##0." + "0" * digits if digits else "#,##0"
     return format_decimal(x, format=pattern, locale=_babel_locale())
+
+
+def fmt_float(x) -> str:
+    """A float for people with the decimals it has (``75.0`` -> ``75,0`` in
+    Vietnamese, ``33.75`` -> ``33,75``): tables and reports never show a
+    float through ``str()``, which writes the English decimal point."""
+    if x is None:
+        return "–"
+    text = repr(float(x))
+    if "e" in text or "inf" in text or "nan" in text:
+        return fmt_decimal(x, 6)
+    return fmt_decimal(x, len(text.split(".")[1]) if "." in text else 0)
 
 
 def fmt_percent(fraction, digits: int = 1) -> str:

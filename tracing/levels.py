@@ -119,6 +119,20 @@ class Case:
         start = dt.date.fromisoformat(self.reference) - dt.timedelta(days=before)
         return start.isoformat(), self.isolated
 
+    def infectious(self, rules: Rules) -> tuple[str | None, str | None] | None:
+        """:meth:`window` for people (zones, proposals): None when the case was
+        isolated before its window began (an F1 isolated in quarantine days
+        before its onset): it was never infectious outside isolation, and a
+        window is never shown inverted.
+
+        >>> Case("A", "2022-02-19", "2022-02-19", "2022-02-08").infectious(Rules.defaults()) is None
+        True
+        """
+        lo, hi = self.window(rules)
+        if lo is not None and hi is not None and hi < lo:
+            return None
+        return lo, hi
+
     def incubation(self, rules: Rules) -> tuple[str | None, str | None]:
         """Look-back (incubation) window ``(far, near)``: rule
         ``window.incubation_days`` (default 14 to 2) days before :attr:`reference`

@@ -32,7 +32,8 @@ LABELS = Words({
     "over_from": NP_("report", "Over from"), "care": NP_("report", "F0 by treatment tier"),
     "tier": NP_("report", "Tier"), "persons": NP_("report", "F0"), "tier_1": NP_("report", "1: home care"),
     "tier_2": NP_("report", "2: field hospital"), "tier_3": NP_("report", "3: intensive care"),
-    "under": NP_("report", "Under treatment"), "recovered": NP_("report", "Released from treatment"),
+    "under": NP_("report", "Under treatment"), "recovered": NP_("report", "Released from treatment in the period"),
+    "recovered_to_date": NP_("report", "Released from treatment, to date"),
     "home_share": NP_("report", "Share treated at home (%)"),
     "no_tier": NP_("report", "F0 of the period with no tier recorded"), "active": NP_("report", "active"),
     "over": NP_("report", "over"), "not_started": NP_("report", "not started"),
@@ -83,7 +84,8 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list]]]:
                                "home_share_pct": None, "no_tier": None}
     care_rows = [[L["tier_1"], c["tiers"]["1"]], [L["tier_2"], c["tiers"]["2"]], [L["tier_3"], c["tiers"]["3"]],
                  [L["under"], c["under_treatment"]], [L["home_share"], c["home_share_pct"]],
-                 [L["recovered"], c["recovered"]], [L["no_tier"], c["no_tier"]]]
+                 [L["recovered"], c["recovered"]], [L["recovered_to_date"], c.get("recovered_to_date")],
+                 [L["no_tier"], c["no_tier"]]]
     return [
         (L["zones"], [L["zone"], L["kind"], L["areas"], L["start"], L["status"], L["days_without"],
                       L["release_from"], L["released"]], zone_rows),

@@ -24,7 +24,7 @@ import os
 import tempfile
 from collections import Counter
 
-from .i18n import NP_, Words, _, fmt_date, fmt_decimal, fmt_int, fmt_percent, in_language, language, set_language
+from .i18n import NP_, Words, _, fmt_date, fmt_decimal, fmt_float, fmt_int, fmt_percent, in_language, language, set_language
 from . import files, management
 from .errors import InvalidValue, NotFound
 from .rules import Rules
@@ -389,9 +389,12 @@ def tables(report: dict, *, sheet: bool = False) -> list[tuple[str, list[str], l
 
 
 def _iso_to_day(value):
-    """An ISO date in a table for people, written the language's way."""
+    """An ISO date or a decimal in a table for people, written the language's
+    way (``29/11/2021``, ``75,0``): never ``str()`` of a float."""
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         return fmt_date(value)
+    if isinstance(value, float):
+        return fmt_float(value)
     return value
 
 

@@ -440,15 +440,23 @@ def zone(store, case_id: str) -> dict:
     the places of its infectious window (its check-ins, and the ``--place`` of
     its recorded contacts dated in the window), and the people to test
     (residents of that unit and everyone checked in at those places in the
-    window), confirmed cases left out, sorted."""
+    window), confirmed cases left out, sorted. ``window`` is None (and
+    ``isolated_before_infectious`` true) when the case was isolated before its
+    infectious window began (:meth:`tracing.levels.Case.infectious`: an F1
+    confirmed in quarantine): no place is zoned for it, never an inverted window."""
     case = store.get_case(case_id)
     person = store.get_person(case_id) or {}
-    lo, hi = case_from_row(case).window(store.rules())
+    window = case_from_row(case).infectious(store.rules())
     units, to_test = [], set()
     if person.get("unit"):
         units.append(f"{person['unit']}, {person['ward']}" if person.get("ward") else person["unit"])
         to_test |= {r["id"] for r in sql.unit_residents(store, person.get("ward"), person["unit"])}
     residents = len(to_test - {case_id})
+    if window is None:
+        to_test -= set(store.cases(to_test))
+        return {"units": units, "places": [], "to_test": sorted(to_test), "window": None,
+                "isolated_before_infectious": True, "residents": residents, "visitors": 0}
+    lo, hi = window
     visits = sql.checkins_of(store, case_id, lo + " 00:00:00", hi + " 23:59:59")
     places = {}
     for v in visits:
@@ -464,7 +472,7 @@ def zone(store, case_id: str) -> dict:
     to_test |= visitors
     to_test -= set(store.cases(to_test))  # cases are in treatment, not to be tested
     return {"units": units, "places": sorted(places), "to_test": sorted(to_test), "window": [lo, hi],
-            "residents": residents, "visitors": len(visitors - {case_id})}
+            "isolated_before_infectious": False, "residents": residents, "visitors": len(visitors - {case_id})}
 
 
 # ------------------------------------------------------------------ derived case facts

@@ -10,7 +10,8 @@ in at its places in its window, so ``tracing followup`` lists them.
 
 **Window** of a zone: the infectious window of its case (2 days before onset
 or sample up to isolation, rule ``window.infectious_before_days``); without a
-case, the ``window.incubation_days`` (first number) days before the start up
+case, or for a case isolated before that window began (never an inverted
+window), the ``window.incubation_days`` (first number) days before the start up
 to the start *(default)*.
 
 **Days without a new case** on a day D: D minus the sample date of the latest
@@ -159,8 +160,11 @@ def resolve(store, text: str) -> Area:
 
 def _window(store, start: str, case_row: dict | None) -> tuple[str, str]:
     rules = store.rules()
-    if case_row:
-        return case_from_row(case_row).window(rules)
+    window = case_from_row(case_row).infectious(rules) if case_row else None
+    if window is not None and None not in window:
+        return window
+    # no case, or one isolated before it was infectious (never an inverted
+    # window): the incubation days before the start, as for a zone without a case
     far = int(rules.at("window.incubation_days", start)[0])
     return (dt.date.fromisoformat(start) - dt.timedelta(days=far)).isoformat(), start
 
