@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from tracing import care, zones
-from tracing.i18n import N_, _, fmt_date
+from tracing.i18n import N_, _, fmt_date, shown
 
 from .output import Vocab, emit_json, emit_rows, emit_table, format_option, note
 
@@ -58,7 +58,7 @@ def zone_declare(obj, targets, start, kind, case_id, from_case, fmt):
         result = zones.declare(store, list(targets), start, kind=kind, case_id=from_case or case_id,
                                from_case=bool(from_case))
     for w in result["warnings"]:
-        note(_("Warning: {message}").format(message=w))
+        note(_("Warning: {message}").format(message=shown(w)))
     if fmt == "json":
         emit_json(result)
         return
@@ -136,7 +136,7 @@ def zone_release(obj, zone_id, day, force, fmt):
                else _("Released zone {zone} on {day}; {n} mass tests cancelled."))
     click.echo(message.format(zone=result["id"], day=fmt_date(result["released"]), n=result["cancelled_tests"]))
     if result["note"]:
-        note(result["note"])
+        note(shown(result["note"]))
 
 
 @zone_group.command("cancel")
@@ -255,7 +255,7 @@ def case_recover(obj, case_id, day, fmt):
     with store.write("case recover"):
         result = care.recover(store, case_id, day)
     for w in result["warnings"]:
-        note(_("Warning: {message}").format(message=w))
+        note(_("Warning: {message}").format(message=shown(w)))
     if fmt == "json":
         emit_json(result)
         return

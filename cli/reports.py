@@ -35,8 +35,11 @@ def report_cmd(obj, start, end, by, cumulative_from, compare_from, compare_to, f
     print: new F0, per day, share of the cumulative total since a base date,
     growth against an earlier period (times and per cent), F0 by area and by
     smallest unit, how cases were found (in quarantine, community, screening,
-    entry, unknown source), F1/F2 traced and in quarantine, quarantines ending
-    in the next 7 days, and an epidemic curve (html, xlsx).
+    entry; each new F0 in one) and, as its own figure, how many have an
+    unknown source (recorded --unknown-source, or no known source while not
+    found in quarantine), F1/F2 traced and in quarantine, quarantines ending
+    in the next 7 days, and an epidemic curve (html, xlsx). json and csv are
+    the same in every language (English labels, ISO dates).
 
     \b
     Examples:
@@ -51,13 +54,14 @@ def report_cmd(obj, start, end, by, cumulative_from, compare_from, compare_to, f
         fmt = report.format_of(path)
     if fmt in ("xlsx", "html") and not path:
         raise InvalidValue(_("--format {fmt} needs -o FILE").format(fmt=fmt))
-    data = report.build(obj.store(), start, end, by, language(), cumulative_from=cumulative_from,
-                        compare_from=compare_from, compare_to=compare_to)
+    # JSON and CSV are data (issue 14 point 1): English keys and labels, ISO dates, whatever --lang says
+    data = report.build(obj.store(), start, end, by, "en" if fmt in report.NEUTRAL else language(),
+                        cumulative_from=cumulative_from, compare_from=compare_from, compare_to=compare_to)
     if path:
         report.write(data, path, fmt)
         note(_("Wrote {path}").format(path=path))
     elif fmt == "json":
-        emit_json(data)
+        emit_json(report.neutral(data))
     elif fmt == "csv":
         headers, rows = report.long_rows(data)
         emit_csv([dict(zip(headers, r)) for r in rows], headers)
@@ -71,8 +75,10 @@ def report_cmd(obj, start, end, by, cumulative_from, compare_from, compare_to, f
 @format_option("table", "json", "csv")
 @click.pass_obj
 def level_cmd(obj, week_of, by, fmt):
-    """Epidemic level (cấp độ dịch) per area: new community cases per 100,000
-    in the week against the bands of rule level.bands (case_level), raised by
+    """Epidemic level (cấp độ dịch) per area: new community cases (every case
+    not found in quarantine, as report counts them: case confirm --found-by,
+    else derived) per 100,000 in the week against the bands of rule
+    level.bands (case_level), raised by
     low vaccination coverage and unmet treatment capacity when the populations
     file gives them (4800/QĐ-BYT, from 27/01/2022 218/QĐ-BYT: rule
     level.assessment). Every area with a population is listed; an area with

@@ -35,7 +35,10 @@ def test_report_figures(outbreak, run_json):
     assert r["per_day"] == round(4 / 14, 1) and r["share_of_cumulative"] == round(100 * 4 / 6, 1)
     assert r["change_pct"] == 100.0
     assert sum(d["new_cases"] for d in r["daily"]) == 4 and len(r["daily"]) == 14
-    assert r["found"] == {"quarantine": 1, "community": 1, "screening": 0, "entry": 0, "unknown_source": 2}
+    # how found (one each, summing to the new F0): D in quarantine, C, E, F in the community;
+    # unknown source is its own figure: C (no source, not in quarantine) and F (recorded so)
+    assert r["found"] == {"quarantine": 1, "community": 3, "screening": 0, "entry": 0}
+    assert sum(r["found"].values()) == r["new_cases"] and r["unknown_source"] == 2
     areas = {a["area"]: a["new_cases"] for a in r["areas"]}
     assert areas["Bồ Đề"] == 2 and areas["Ngọc Lâm"] == 1
     assert {u["unit"]: u["new_cases"] for u in r["units"]}["TDP 1, Bồ Đề"] == 2

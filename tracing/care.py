@@ -29,7 +29,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from .errors import Conflict, InvalidValue
-from .i18n import N_, _, fmt_date
+from .i18n import N_, Msg, _, fmt_date
 from .people import require_case
 from .store import outbreak as sql
 from .values import clean_text, parse_date, past_date, today
@@ -156,9 +156,10 @@ def recover(store, case_id, day) -> dict:
     warnings = []
     at = _state(history, day)  # the home-care rule judges only a release from home care
     if day < first and (at is None or at["tier"] == HOME_TIER):
-        warnings.append(_("{id} released on day {n} of illness, before day {days} that rule care.release asks "
-                          "({day})").format(id=cid, n=day_of_illness(case["confirmed"], day), days=rule["days"],
-                                            day=fmt_date(first)))
+        # a Msg: English in JSON (language-neutral), translated in tables and notes
+        warnings.append(Msg(N_("{id} released on day {n} of illness, before day {days} that rule care.release "
+                               "asks ({date})"), id=cid, n=day_of_illness(case["confirmed"], day), days=rule["days"],
+                            date=str(first)))
     sql.insert_care(store, cid, day, "recovered", None, None)
     store.note(case=cid, recovered=day, warnings=warnings)
     return {"id": cid, "recovered": day, "day_of_illness": day_of_illness(case["confirmed"], day),

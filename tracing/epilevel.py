@@ -2,9 +2,14 @@
 
 New community cases per 100,000 people in the Monday–Sunday week containing
 a day, against the bands of rule ``level.bands`` in force on that week's
-Sunday (the day the week is assessed). A *community* case is one that was not
-already in quarantine as a traced F1/F2 when confirmed (see
-:func:`tracing.report.was_quarantined`).
+Sunday (the day the week is assessed). A *community* case is one not found in
+quarantine, by the same classification the report uses
+(:func:`tracing.report.how_found`): the ``found_by`` recorded (``case confirm
+--found-by``, the import's found_by column), else derived (already in quarantine
+as a traced F1/F2 when confirmed, :func:`tracing.report.was_quarantined`).
+Found in the community, by screening or on entry (a person back from another
+province lives in the community; an arrival held in centralised quarantine is
+recorded ``--found-by quarantine``) all count.
 
 Criteria 2 (vaccination coverage) and 3 (treatment capacity) of 4800/QĐ-BYT
 (from 11/10/2021) and 218/QĐ-BYT (from 27/01/2022) adjust that level by rule
@@ -30,7 +35,7 @@ from collections import Counter
 
 from .errors import InvalidValue
 from .i18n import N_, Msg, _
-from .report import UNKNOWN_AREA, area_of, was_quarantined
+from .report import UNKNOWN_AREA, area_of, how_found
 from .store import reports as sql
 from .values import parse_date, today
 
@@ -137,7 +142,7 @@ def assess(store, week_of_day=None, by: str = "ward") -> list[dict]:
     criteria = sql.population_criteria(store, by)
     counts: Counter = Counter()
     for c in sql.cases_between(store, monday.isoformat(), sunday.isoformat()):
-        if not was_quarantined(rules, c["prior_level"], c["confirmed"]):
+        if how_found(rules, c) != "quarantine":
             if by == "workplace" and not c.get("workplace"):
                 continue  # a case with no workplace is not a workplace's case
             counts[area_of(c, by, "en")] += 1

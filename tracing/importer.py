@@ -807,11 +807,11 @@ class _Importer:
         for (a, b, date, setting, place), line, how, field in self.stats["contacts"].pop("stored_differ", ()):
             key = f"{a}–{b}" + (f" {date}" if date else "")
             if how == "conflict":
-                self.warn(_("line {line}: contact {key} is stored with another {field}; the stored value is "
-                            "kept").format(line=line, key=key, field=field))
+                self.warn(Msg(N_("line {line}: contact {key} is stored with another {field}; the stored value "
+                                 "is kept"), line=line, key=key, field=field))
             else:
-                self.warn(_("line {line}: contact {key} was stored before; its other values were added to it "
-                            "(every distinct value kept)").format(line=line, key=key))
+                self.warn(Msg(N_("line {line}: contact {key} was stored before; its other values were added to it "
+                                 "(every distinct value kept)"), line=line, key=key))
 
     def once(self, seen: dict, key: tuple, shown: str, line: int, value: dict) -> bool:
         """Whether the row of ``line`` repeats an earlier row of the same

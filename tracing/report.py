@@ -7,10 +7,18 @@ cases were found; F1/F2 traced and in quarantine; quarantines ending in the
 7 days after the period. Written as Markdown, CSV, JSON or XLSX, with headers
 in Vietnamese or English.
 
-A case was *found in quarantine* when it was already traced (``prior_level``)
-and the plan in force on its confirmation day quarantined that level; it has
-an *unknown source* when recorded so or when it has no source at all; the
-others were *found in the community*.
+Two separate figures, as the notices print them (Long Biên, 13/12/2021):
+
+* *How found* (:data:`FOUND`, every new F0 in exactly one, they sum to the new
+  F0): the ``found_by`` recorded (``case confirm --found-by``, the import's
+  found_by column), else derived: *found in quarantine* when it was already
+  traced (``prior_level``) and the plan in force on its confirmation day
+  quarantined that level, else *found in the community*. Screening and entry
+  (from abroad or another province) are only ever recorded.
+* *Unknown source* ("chưa rõ nguồn lây"): a count of its own, whatever the
+  case's how-found: recorded so (``--unknown-source``), or without any known
+  source while not found in quarantine (a traced F1/F2 has one). A case found
+  in the community with an unknown source counts in both.
 
 >>> was_quarantined(Rules.defaults(), 1, "2021-06-01"), was_quarantined(Rules.defaults(), 1, "2022-05-01")
 (True, False)
@@ -33,8 +41,12 @@ from .values import parse_date, today
 
 BY = ("district", "ward", "unit")
 FORMATS = ("md", "csv", "json", "xlsx", "html")
-#: how a case was found, in the order the notices list them
-FOUND = ("quarantine", "community", "screening", "entry", "unknown_source")
+#: formats that are data, not text for people: the same bytes in every language
+#: (build them with ``lang="en"``: English labels, ISO dates; JSON without the "lang" key)
+NEUTRAL = ("csv", "json")
+#: how a case was found, in the order the notices list them (each new F0 in one of them);
+#: "unknown source" is a separate figure (:func:`unknown_source`), not a way of being found
+FOUND = ("quarantine", "community", "screening", "entry")
 #: days of the moving average on the epidemic curve
 AVERAGE_DAYS = 7
 ENDING_DAYS = 7
@@ -60,7 +72,7 @@ LABELS = Words({
     "compare": NP_("report", "Comparison period"),
     "compare_cases": NP_("report", "F0 in the comparison period"),
     "compare_per_day": NP_("report", "F0 per day in the comparison period"),
-    "growth": NP_("report", "Growth (times the comparison period's daily rate)"),
+    "growth": NP_("report", "Ratio to the comparison period's daily rate (times)"),
     "curve": NP_("report", "Epidemic curve"), "avg7": NP_("report", "7-day average"),
     "new_per_day": NP_("report", "New F0 per day"), "traced": NP_("report", "Traced persons"),
     "level": NP_("report", "Level (F)"), "persons": NP_("report", "Persons"),
@@ -139,7 +151,7 @@ def _day(value, field):
         day = day.date()
     if day is not None and (day - today()).days > MAX_DAYS_AHEAD:
         raise InvalidValue(_("{field}: {day} is more than {MAX_DAYS_AHEAD} days after today ({today})").format(
-                               field=field, day=day, MAX_DAYS_AHEAD=MAX_DAYS_AHEAD, today=today()))
+                               field=field, day=fmt_date(day), MAX_DAYS_AHEAD=MAX_DAYS_AHEAD, today=fmt_date(today())))
     return day
 
 
@@ -152,7 +164,7 @@ def build(store, start=None, end=None, by: str = "ward", lang: str = "vi", *, cu
          "daily": [{"date", "new_cases"}],
          "areas": [{"area", "new_cases", "F1", "F2", "in_quarantine"}],
          "units": [{"unit", "new_cases"}],
-         "found": {"quarantine", "community", "unknown_source"},
+         "found": {"quarantine", "community", "screening", "entry"}, "unknown_source",
          "traced": [{"level", "persons", "traced_in_period", "in_quarantine"}],
          "quarantine_ending": [{"date", "persons"}], "quarantine_ending_total",
          "quarantine_ending_from": "followups"|"plan",
@@ -168,23 +180,31 @@ def build(store, start=None, end=None, by: str = "ward", lang: str = "vi", *, cu
     end = _day(end, "--to") or today()
     start = _day(start, "--from") or _shift(end, -13, "--to")
     if start > end:
-        raise InvalidValue(_("--from {start} is after --to {end}").format(start=start, end=end))
+        raise InvalidValue(_("--from {start} is after --to {end}").format(start=fmt_date(start), end=fmt_date(end)))
     base = _day(cumulative_from, "--cumulative-from") or dt.date(start.year, 1, 1)
     if base > end:
-        raise InvalidValue(_("--cumulative-from {date} is after --to {end}").format(date=base, end=end))
+        raise InvalidValue(_("--cumulative-from {date} is after --to {end}").format(date=fmt_date(base),
+                                                                                    end=fmt_date(end)))
+    if base > start:
+        # the share of the cumulative total is the period's cases in a total that holds them all (never > 100 %)
+        raise InvalidValue(_("--cumulative-from {date} is after --from {start}: the cumulative total the new F0 "
+                             "are a share of must include the whole period (give a base on or before "
+                             "{start})").format(date=fmt_date(base), start=fmt_date(start)))
     compare = None
     if compare_from or compare_to:
         c_from, c_to = _day(compare_from, "--compare-from"), _day(compare_to, "--compare-to")
         if not (c_from and c_to):
             raise InvalidValue(_("--compare-from and --compare-to go together"))
         if c_from > c_to:
-            raise InvalidValue(_("--compare-from {start} is after --compare-to {end}").format(start=c_from, end=c_to))
+            raise InvalidValue(_("--compare-from {start} is after --compare-to {end}").format(
+                start=fmt_date(c_from), end=fmt_date(c_to)))
         compare = (c_from, c_to)
     try:
         return _build(store, start, end, by, lang, base, compare)
     except OverflowError:  # the previous period or the days after it leave the calendar
         raise InvalidValue(_("--from/--to: the period {start} – {end} reaches beyond the calendar (years "
-                             "1–9999) with its previous period or the days after it").format(start=start, end=end)) from None
+                             "1–9999) with its previous period or the days after it").format(
+                                 start=fmt_date(start), end=fmt_date(end))) from None
 
 
 def _shift(day: dt.date, days: int, field: str) -> dt.date:
@@ -192,21 +212,29 @@ def _shift(day: dt.date, days: int, field: str) -> dt.date:
         return day + dt.timedelta(days=days)
     except OverflowError:
         raise InvalidValue(_("{field}: {day} is too close to the end of the calendar").format(
-                               field=field, day=day)) from None
+                               field=field, day=fmt_date(day))) from None
 
 
 def how_found(rules: Rules, case: dict) -> str:
     """One of :data:`FOUND` for a case row: the recorded ``found_by``
     (``case confirm --found-by``), else derived: in quarantine when already
-    quarantined as an F1/F2, unknown source when it has no known source,
-    else found in the community."""
+    quarantined as an F1/F2, else found in the community. The same
+    classification counts the community cases of the epidemic level
+    (:mod:`tracing.epilevel`)."""
     if case.get("found_by"):
         return case["found_by"]
     if was_quarantined(rules, case["prior_level"], case["confirmed"]):
         return "quarantine"
-    if case["unknown_source"] or not case["has_source"]:
-        return "unknown_source"
     return "community"
+
+
+def unknown_source(rules: Rules, case: dict) -> bool:
+    """Is a case row counted under "unknown source" (chưa rõ nguồn lây),
+    independently of how it was found: recorded so, or no known source while
+    not found in quarantine."""
+    if case["unknown_source"]:
+        return True
+    return not case["has_source"] and how_found(rules, case) != "quarantine"
 
 
 def _build(store, start: dt.date, end: dt.date, by: str, lang: str, base: dt.date,
@@ -230,10 +258,13 @@ def _build(store, start: dt.date, end: dt.date, by: str, lang: str, base: dt.dat
     per_date = Counter(c["confirmed"] for c in window)
     found_on: dict[str, Counter] = {}
     found = {k: 0 for k in FOUND}
+    unknown_on: Counter = Counter()
     for c in cases:
         how = how_found(rules, c)
         found[how] += 1
         found_on.setdefault(c["confirmed"], Counter())[how] += 1
+        if unknown_source(rules, c):
+            unknown_on[c["confirmed"]] += 1
     daily = []
     for i in range(days):
         day = start + dt.timedelta(days=i)
@@ -241,6 +272,7 @@ def _build(store, start: dt.date, end: dt.date, by: str, lang: str, base: dt.dat
         counts = found_on.get(day.isoformat(), Counter())
         daily.append({"date": day.isoformat(), "new_cases": per_date.get(day.isoformat(), 0),
                       "by_found": {k: counts.get(k, 0) for k in FOUND},
+                      "unknown_source": unknown_on.get(day.isoformat(), 0),
                       "avg7": round(sum(last7) / AVERAGE_DAYS, 2)})
     per_day = new / days
     prev_per_day = previous / prev_days
@@ -287,11 +319,12 @@ def _build(store, start: dt.date, end: dt.date, by: str, lang: str, base: dt.dat
         "previous": {"from": prev_start.isoformat(), "to": prev_end.isoformat(), "new_cases": previous,
                      "days": prev_days, "per_day": round(prev_per_day, 1)},
         "change_pct": round(100 * (per_day - prev_per_day) / prev_per_day, 1) if previous else None,
-        "growth_ratio": round(per_day / prev_per_day, 1) if previous else None,
+        "growth_ratio": growth_ratio(per_day, prev_per_day) if previous else None,
         "daily": daily,
         "areas": sorted(area_rows.values(), key=lambda r: (-r["new_cases"], r["area"])),
         "units": [{"unit": u, "new_cases": n} for u, n in sorted(units.items(), key=lambda x: (-x[1], x[0]))],
         "found": found,
+        "unknown_source": sum(unknown_on.values()),
         "traced": [by_level[lv] for lv in levels],
         "quarantine_ending": [{"date": d, "persons": n} for d, n in sorted(ends.items())],
         "quarantine_ending_total": sum(ends.values()),
@@ -320,14 +353,37 @@ def headline(report: dict) -> str:
                 share=fmt_percent(report["share_of_cumulative"] / 100), since=since)
         text += ", " + _("{per_day} cases per day on average").format(per_day=fmt_decimal(report["per_day"]))
         p = report["previous"]
-        if report.get("growth_ratio") is not None:
+        if report.get("growth_ratio") is not None and report["growth_ratio"] < 1:
+            # a fall is written as one ("giảm 95,3 %"), never "gấp 0,0 lần"
+            text += ", " + _("down {fall} in cases per day against {start} – {end} ({ratio} times that rate)").format(
+                fall=fmt_percent(-report["change_pct"] / 100), start=fmt_date(p["from"]), end=fmt_date(p["to"]),
+                ratio=ratio_text(report["growth_ratio"]))
+        elif report.get("growth_ratio") is not None:
             text += ", " + _("{ratio} times the rate of {start} – {end} ({change} in cases per day)").format(
-                ratio=fmt_decimal(report["growth_ratio"]), start=fmt_date(p["from"]), end=fmt_date(p["to"]),
+                ratio=ratio_text(report["growth_ratio"]), start=fmt_date(p["from"]), end=fmt_date(p["to"]),
                 change=("+" if report["change_pct"] > 0 else "") + fmt_percent(report["change_pct"] / 100))
         else:
             text += ", " + _("no case in {start} – {end} to compare with").format(
                 start=fmt_date(p["from"]), end=fmt_date(p["to"]))
         return text + "."
+
+
+def growth_ratio(per_day: float, prev_per_day: float) -> float:
+    """The ratio of two daily rates as JSON keeps it: one decimal from 1 up
+    ("gấp 30 lần"), three below 1 (a fall: 0.047, never 0.0).
+
+    >>> growth_ratio(33.79, 1.14), growth_ratio(1.0, 21.4)
+    (29.6, 0.047)
+    """
+    ratio = per_day / prev_per_day
+    return round(ratio, 1) if ratio >= 1 else round(ratio, 3)
+
+
+def ratio_text(ratio) -> str:
+    """:func:`growth_ratio` for people, with the decimals it keeps (29,6; 0,047)."""
+    if ratio is None:
+        return "–"
+    return fmt_decimal(ratio, 1 if ratio >= 1 else 3)
 
 
 _language = in_language  # the report's language for the length of a block (its figures and words)
@@ -366,16 +422,18 @@ def tables(report: dict, *, sheet: bool = False) -> list[tuple[str, list[str], l
             [L["compare"], span(p["from"], p["to"])],
             [L["compare_cases"], p["new_cases"]],
             [L["compare_per_day"], dec(p["per_day"])],
-            [L["growth"], dec(report.get("growth_ratio"))],
+            [L["growth"], report.get("growth_ratio") if sheet else ratio_text(report.get("growth_ratio"))],
             [L["change"], pct(report["change_pct"])],
             *([[L["undated"], report["undated_cases"]]] if report.get("undated_cases") else []),
             *[[L[k], f[k]] for k in FOUND],
+            [L["unknown_source"], report["unknown_source"]],
             [L["ending"], report["quarantine_ending_total"]],
         ]
         return [
             (L["summary"], [L["measure"], L["value"]], summary),
-            (L["daily"], [L["date"], L["new_cases"], *[L[k] for k in FOUND], L["avg7"]],
-             [[day(d["date"]), d["new_cases"], *[d["by_found"][k] for k in FOUND], dec(d["avg7"])]
+            (L["daily"], [L["date"], L["new_cases"], *[L[k] for k in FOUND], L["avg7"], L["unknown_source"]],
+             [[day(d["date"]), d["new_cases"], *[d["by_found"][k] for k in FOUND], dec(d["avg7"]),
+               d["unknown_source"]]
               for d in report["daily"]]),
             (f"{L['by_area']} {word}", [L["area"], L["new_cases"], "F1", "F2", L["in_quarantine"]],
              [[a["area"], a["new_cases"], a["F1"], a["F2"], a["in_quarantine"]] for a in report["areas"]]),
@@ -410,6 +468,12 @@ def long_rows(report: dict) -> tuple[list[str], list[list]]:
                 for h, v in zip(headers[1:], r[1:]):
                     rows.append([title, r[0], h, v])
     return [L["section"], L["key"], L["measure"], L["value"]], rows
+
+
+def neutral(report: dict) -> dict:
+    """The report as language-neutral JSON data: without its ``lang`` (the
+    language of the text outputs, not a figure)."""
+    return {k: v for k, v in report.items() if k != "lang"}
 
 
 def _md_cell(v) -> str:
@@ -492,5 +556,5 @@ def write(report: dict, path, fmt: str) -> None:
         headers, rows = long_rows(report)
         sheets.write_csv(path, headers, rows)
     else:
-        text = markdown(report) if fmt == "md" else json.dumps(report, ensure_ascii=False, indent=2)
+        text = markdown(report) if fmt == "md" else json.dumps(neutral(report), ensure_ascii=False, indent=2)
         files.write_text(path, text + "\n", what="report")

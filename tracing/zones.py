@@ -50,7 +50,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 from .errors import Conflict, InvalidValue, NotFound
-from .i18n import N_, _, fmt_date
+from .i18n import N_, Msg, _, fmt_date
 from .levels import case_from_row
 from .people import require_case
 from .store import outbreak as sql
@@ -256,7 +256,7 @@ def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: st
               if not z["released"] and not z.get("cancelled") for a in z["areas"]}
     for a in unique:
         if (a.kind, a.name) in active:
-            warnings.append(_("{name} is already in zone {zone}").format(name=a.name, zone=active[(a.kind, a.name)]))
+            warnings.append(Msg(N_("{name} is already in zone {zone}"), name=a.name, zone=active[(a.kind, a.name)]))
     n = sql.insert_zone(store, kind, day, case_id, window, [a.__dict__ for a in unique])
     persons = people_in(store, unique, window)
     test_days = [int(d) for d in store.rules().at("zone.test_days", day)]
@@ -448,16 +448,18 @@ def release(store, zone_text, day, *, force: bool = False) -> dict:
     note = None
     if not st.due_for_release:
         started = (dt.date.fromisoformat(day) - dt.date.fromisoformat(zone["start"])).days
-        held = (_("its last case {case} (sample {sample}) is {days} days old").format(
-                    case=st.last_case, sample=fmt_date(st.last_case_date), days=st.days_without_case)
+        # Msgs: the stored reason and the JSON note stay English (language-neutral), people read them translated
+        held = (Msg(N_("its last case {case} (sample {date_sample}) is {days} days old"), case=st.last_case,
+                    date_sample=str(st.last_case_date), days=st.days_without_case)
                 if st.last_case and st.last_case_date >= zone["start"]
-                else _("it started {days} days ago").format(days=started))
-        reason = _("zone {zone}: {held}; rule zone.release_days asks {n} days without a new case, so it may be "
-                   "released from {day}").format(zone=st.id, held=held, n=st.release_days, day=fmt_date(st.release_from))
+                else Msg(N_("it started {days} days ago"), days=started))
+        reason = Msg(N_("zone {zone}: {held}; rule zone.release_days asks {n} days without a new case, so it may "
+                        "be released from {date}"), zone=st.id, held=held, n=st.release_days,
+                     date=str(st.release_from))
         if not force:
             raise Conflict(_("{reason} (--force releases it anyway, and the audit log keeps the reason)").format(
-                reason=reason))
-        note = _("forced: {reason}").format(reason=reason)
+                reason=reason.shown()))
+        note = Msg(N_("forced: {reason}"), reason=reason)
     sql.release_zone(store, n, day, force and note is not None, note)
     # stored reasons stay in English like every stored value (the database is language-neutral)
     # every outstanding mass test ends with the zone: those to come, that day's,
