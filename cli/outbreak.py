@@ -6,9 +6,9 @@ from __future__ import annotations
 import click
 
 from tracing import care, zones
-from tracing.i18n import N_, _, fmt_date, shown
+from tracing.i18n import NP_, N_, _, fmt_date, shown
 
-from .output import Vocab, emit_json, emit_rows, emit_table, format_option, note
+from .output import HEADERS, Vocab, emit_json, emit_rows, emit_table, format_option, note
 
 
 # ------------------------------------------------------------------ zones
@@ -235,8 +235,17 @@ def care_list(obj, day, tier, fmt):
         rows = [{**r, "status": _("in treatment (tier {tier})").format(tier=r["tier"])
                  if r["status"] == "treatment" and r["tier"] not in (None, care.HOME_TIER)
                  else _(care.STATUS_WORDS[r["status"]])} for r in rows]
-    emit_rows(rows, CARE_COLUMNS if fmt != "table" else CARE_TABLE, fmt,
-              empty=_("Nobody under treatment at this tier on that day."))
+    if fmt != "table":
+        emit_rows(rows, CARE_COLUMNS, fmt)
+        return
+    # an F0's end of treatment in the office's words, not the zone's "gỡ" (msgctxt "care")
+    emit_table(rows, CARE_TABLE, headers=[CARE_HEADERS.get(c) or HEADERS.get(c, c) for c in CARE_TABLE],
+               empty=_("Nobody under treatment at this tier on that day."))
+
+
+#: Headers of `care list` whose word differs from the zone table's (msgctxt "care").
+CARE_HEADERS = {"release_from": NP_("care", "release_from"),
+                "release_without_test": NP_("care", "release_without_test"), "since": NP_("care", "since")}
 
 
 @click.command("recover")

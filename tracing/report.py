@@ -437,7 +437,9 @@ def tables(report: dict, *, sheet: bool = False) -> list[tuple[str, list[str], l
               for d in report["daily"]]),
             (f"{L['by_area']} {word}", [L["area"], L["new_cases"], "F1", "F2", L["in_quarantine"]],
              [[a["area"], a["new_cases"], a["F1"], a["F2"], a["in_quarantine"]] for a in report["areas"]]),
-            (L["by_unit"], [L["unit"], L["new_cases"]], [[u["unit"], u["new_cases"]] for u in report["units"]]),
+            # by unit, the table by area already is the table by smallest unit (one section, one title)
+            *([] if report["by"] == "unit" else
+              [(L["by_unit"], [L["unit"], L["new_cases"]], [[u["unit"], u["new_cases"]] for u in report["units"]])]),
             (L["traced"], [L["level"], L["persons"], L["traced_in_period"], L["in_quarantine"]],
              [[t["level"], t["persons"], t["traced_in_period"], t["in_quarantine"]] for t in report["traced"]]),
             (L["ending"], [L["date"], L["persons"]], [[day(q["date"]), q["persons"]]

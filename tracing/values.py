@@ -44,7 +44,7 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
                        "health care", "health facility"),
         "transport": ("phương tiện", "phương tiện giao thông", "giao thông", "xe", "xe khách", "xe buýt",
                       "taxi", "chuyến bay", "máy bay", "tàu", "travel", "flight", "bus", "train"),
-        "social": ("xã hội", "tụ tập", "đám cưới", "đám tang", "đám hiếu", "đám giỗ", "liên hoan", "sinh nhật",
+        "social": ("xã hội", "tụ tập", "tụ tập xã hội", "đám cưới", "đám tang", "đám hiếu", "đám giỗ", "liên hoan", "sinh nhật",
                    "gathering", "party", "wedding", "funeral", "friends", "bạn bè"),
         "other": ("khác", "others"),
     },
@@ -60,17 +60,22 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
     "found_by": {
         # how a case was found (the notices' categories; "unknown source" is a
         # separate indicator, derived from the sources)
-        "quarantine": ("in quarantine", "found in quarantine", "trong khu cách ly", "phát hiện trong khu cách ly",
+        "quarantine": ("in quarantine", "found in quarantine", "found in quarantine (f1/f2)", "trong khu cách ly", "phát hiện trong khu cách ly",
                        "khu cách ly", "cách ly", "đang cách ly"),
         "community": ("found in the community", "cộng đồng", "tại cộng đồng", "phát hiện tại cộng đồng",
                       "ngoài cộng đồng"),
-        "screening": ("sàng lọc", "xét nghiệm sàng lọc", "tầm soát", "screened", "cơ sở y tế sàng lọc"),
+        "screening": ("sàng lọc", "xét nghiệm sàng lọc", "tầm soát", "screened", "cơ sở y tế sàng lọc",
+                      "phát hiện qua xét nghiệm sàng lọc", "phát hiện qua sàng lọc", "qua sàng lọc",
+                      "found by screening"),
         "entry": ("nhập cảnh", "người nhập cảnh", "từ nước ngoài", "ngoại tỉnh", "từ tỉnh khác", "về từ vùng dịch",
-                  "imported", "travel entry", "abroad"),
+                  "imported", "travel entry", "abroad", "từ tỉnh khác về", "từ nước ngoài về", "về từ tỉnh khác",
+                  "nhập cảnh hoặc từ tỉnh khác về", "nhập cảnh từ nước ngoài", "người từ tỉnh khác về",
+                  "entry from abroad or another province"),
     },
     "bool": {
-        "true": ("yes", "y", "1", "có", "x", "t", "đúng", "rồi", "đã"),
-        "false": ("no", "n", "0", "không", "f", "sai", "chưa"),
+        # "có đeo"/"không đeo": the mask column as line lists write it
+        "true": ("yes", "y", "1", "có", "x", "t", "đúng", "rồi", "đã", "có đeo", "đeo", "có đeo khẩu trang"),
+        "false": ("no", "n", "0", "không", "f", "sai", "chưa", "không đeo", "không đeo khẩu trang"),
     },
     # --- the command line's enumerated options (cli.output.Words) and file values ---
     "level": {  # F levels: --level F1, also "1", "tiếp xúc gần"
