@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tracing import cases, zones
-from tracing.i18n import N_, _, fmt_date, label
+from tracing.i18n import N_, _, fmt_date, fmt_int, label
 from tracing.i18n import shown as shown_text
 from tracing.scenarios import reason_lines
 
@@ -32,14 +32,14 @@ def _print_result(result: dict, fmt: str, title: str) -> None:
         return
     click.echo((_("[dry run: nothing written]") + " " if result["dry_run"] else "") + title)
     if result["changes"]:
-        click.echo(_("Level changes ({n}):").format(n=len(result["changes"])))
+        click.echo(_("Level changes ({n}):").format(n=fmt_int(len(result["changes"]))))
         for line in changes_lines(result["changes"]):
             click.echo(line)
     else:
         click.echo(_("No level changes."))
     schedule = result.get("schedule") or []
     if schedule:
-        click.echo("\n" + _("Schedules ({n}; Day 1 = the day after the last exposure):").format(n=len(schedule)))
+        click.echo("\n" + _("Schedules ({n}; Day 1 = the day after the last exposure):").format(n=fmt_int(len(schedule))))
         rows = [{**e, "level": e["level"] or "–", "what": _what(e)} for e in schedule]
         emit_table(rows, ["id", "level", "last_exposure", "quarantine_until", "tests", "what"],
                    [N_("id"), N_("level"), N_("last exposure"), N_("quarantine until"), N_("tests"), ""])
@@ -52,7 +52,7 @@ def _print_result(result: dict, fmt: str, title: str) -> None:
         click.echo(line.format(**counts))
     if result.get("scenario") == "PA2":
         cands = result.get("candidates") or []
-        click.echo("\n" + _("Candidate sources ({n}; score = sum of the points in brackets):").format(n=len(cands)))
+        click.echo("\n" + _("Candidate sources ({n}; score = sum of the points in brackets):").format(n=fmt_int(len(cands))))
         if cands:
             for c in cands:
                 click.echo("  " + _("{id} ({name}): score {score}").format(
@@ -77,7 +77,7 @@ def _print_result(result: dict, fmt: str, title: str) -> None:
         ids = zone["to_test"]
         shown = ", ".join(ids[:30]) + (f", … (+{len(ids) - 30})" if len(ids) > 30 else "")
         click.echo("  " + _("to test: {n} persons ({residents} residents, {visitors} visitors)").format(
-            n=len(ids), residents=zone["residents"], visitors=zone["visitors"]) + (f": {shown}" if ids else ""))
+            n=fmt_int(len(ids)), residents=zone["residents"], visitors=zone["visitors"]) + (f": {shown}" if ids else ""))
         declared = zone.get("declared")
         if declared:
             tests = declared["tests"]

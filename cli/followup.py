@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tracing import followups
-from tracing.i18n import N_, _, fmt_date, label
+from tracing.i18n import N_, _, fmt_date, fmt_int, label
 
 from .output import Vocab, emit_json, emit_rows, emit_table, format_option, note
 
@@ -41,7 +41,7 @@ def followup(ctx, day, ward, fmt):
         date=when, ward=ward))
     for section, title in TITLES.items():
         part = [r for r in rows if r["section"] == section]
-        click.echo("\n" + _("{title} ({n}):").format(title=_(title), n=len(part)))
+        click.echo("\n" + _("{title} ({n}):").format(title=_(title), n=fmt_int(len(part))))
         columns = ["person", "name", "phone", "level", "ward", "unit", "address"]
         if any(r["zone"] for r in part):
             columns.append("zone")

@@ -165,10 +165,10 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         more = " " + _("and {n} more").format(n=len(kept) - 10) if len(kept) > 10 else ""
         note(_("Stored vaccination/capacity figures kept, as this file does not give them (areas: {n}): "
                "{areas}{more}. `tracing level` still uses them; import a file with those columns to change them.")
-             .format(n=len(kept), areas=names, more=more))
+             .format(n=fmt_int(len(kept)), areas=names, more=more))
     if summary["labels_linked"]:
         note(_("{n} labels of earlier cases are now infection links: {links}").format(
-            n=len(summary["labels_linked"]), links=", ".join(f"{c} <- {s}" for c, s in summary["labels_linked"][:5])))
+            n=fmt_int(len(summary["labels_linked"])), links=", ".join(f"{c} <- {s}" for c, s in summary["labels_linked"][:5])))
     shown = summary["warnings"][:_WARNINGS_SHOWN]
     for w in shown:
         note(_("Warning: {message}").format(message=shown_text(w)))

@@ -136,6 +136,14 @@ class TracingGroup(TranslatedHelp, click.Group):
         # the language of the environment, before any --help is printed;
         # an explicit --lang (eager) then overrides it
         _choose_language(None)
+        # a global --lang takes effect before click parses anything: its usage
+        # errors (an unknown option, a missing value) are then in that language
+        early = _lang_in(args)
+        if early:
+            try:
+                i18n.set_language(i18n.detect_language(early))
+            except ValueError:
+                pass  # the --lang callback reports it
         return super().make_context(info_name, args, parent, **extra)
 
     def list_commands(self, ctx):
@@ -201,6 +209,34 @@ def _silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass
+
+
+def _lang_in(args) -> str | None:
+    """The value of the global ``--lang`` in ``args`` (before the command's
+    name), else None.
+
+    >>> _lang_in(["--db", "x.db", "--lang", "vi", "--bogus"]), _lang_in(["--lang=en", "status"])
+    ('vi', 'en')
+    >>> _lang_in(["report", "--lang", "vi"]) is None
+    True
+    """
+    args = list(args or ())
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            break
+        if a == "--lang":
+            return args[i + 1] if i + 1 < len(args) else None
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+        if a == "--db":
+            i += 2
+            continue
+        if not a.startswith("-"):
+            break  # the command: its own options are its own
+        i += 1
+    return None
 
 
 def _choose_language(value):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from tracing import maintenance
-from tracing.i18n import _
+from tracing.i18n import _, fmt_int
 
-from tracing.i18n import N_, _, fmt_int, ngettext
+from tracing.i18n import N_, _, fmt_int, ngettext, shown
 
 from .output import emit_json, emit_rows, format_option, note
 
@@ -17,7 +17,7 @@ COUNTED = {"persons": N_("persons"), "contacts": N_("contacts"), "cases": N_("ca
 
 
 def _counts_line(counts: dict) -> str:
-    return ", ".join(f"{n} {_(COUNTED[t])}" for t, n in counts.items() if t in COUNTED)
+    return ", ".join(f"{fmt_int(n)} {_(COUNTED[t])}" for t, n in counts.items() if t in COUNTED)
 
 
 @click.command("backup")
@@ -110,7 +110,7 @@ def doctor_cmd(obj, check_levels, rederive, fmt):
             followups.after_rederive(store, changes, "doctor --rederive")
             store.note(changes=len(changes))
         note(ngettext("Re-derived every level: {n} entry changed.", "Re-derived every level: {n} entries changed.",
-                      len(changes)).format(n=len(changes)))
+                      len(changes)).format(n=fmt_int(len(changes))))
         obj.close()
         obj._store = None
     report = maintenance.doctor(obj.db_path, levels=check_levels)
@@ -124,16 +124,16 @@ def doctor_cmd(obj, check_levels, rederive, fmt):
         if report["counts"]:
             emit_rows([{"table": t, "rows": n} for t, n in report["counts"].items()], ["table", "rows"], "table")
         for line in report["notes"]:
-            click.echo(_("Note: {message}").format(message=line))
+            click.echo(_("Note: {message}").format(message=shown(line)))
         for line in report["problems"]:
-            click.echo(_("Problem: {message}").format(message=line))
+            click.echo(_("Problem: {message}").format(message=shown(line)))
         if report["ok"]:
             click.echo(_("OK: integrity check and foreign keys pass."))
     if not report["ok"]:
         n = len(report["problems"])
         raise click.ClickException(ngettext("{n} problem found in {file}: {first}",
                                             "{n} problems found in {file}: {first}", n).format(
-            n=n, file=report["file"], first=report["problems"][0]))
+            n=fmt_int(n), file=report["file"], first=shown(report["problems"][0])))
 
 
 @click.command("copy")

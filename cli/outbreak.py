@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from tracing import care, zones
-from tracing.i18n import NP_, N_, _, fmt_date, shown
+from tracing.i18n import NP_, N_, _, fmt_date, fmt_int, shown
 
 from .output import HEADERS, Vocab, emit_json, emit_rows, emit_table, format_option, note
 
@@ -77,7 +77,7 @@ def zone_declare(obj, targets, start, kind, case_id, from_case, fmt):
     click.echo(_("  places:  {places}").format(places=places))
     tests = result["tests"]
     click.echo(_("  to test: {n} persons on {days} ({scheduled} follow-ups scheduled)").format(
-        n=len(result["to_test"]), days=", ".join(fmt_date(d) for d in tests["days"]), scheduled=tests["scheduled"]))
+        n=fmt_int(len(result["to_test"])), days=", ".join(fmt_date(d) for d in tests["days"]), scheduled=tests["scheduled"]))
 
 
 EVENT_WORDS = {"care": N_("treatment"), "recovered": N_("released from treatment")}

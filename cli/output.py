@@ -82,7 +82,7 @@ def terminal_safe_io() -> None:
         stream = getattr(sys, name)
         if stream is not None and not isinstance(stream, TerminalSafe):
             setattr(sys, name, TerminalSafe(stream))
-from tracing.i18n import N_, Msg, _, fmt_date, fmt_float, label, language, yes_no
+from tracing.i18n import N_, Msg, _, fmt_date, fmt_float, fmt_int, label, language, yes_no
 
 #: Table headers for people (JSON/CSV keep the column keys). English shows
 #: the key itself; the Vietnamese are the offices' words ("Đối tượng" for the
@@ -225,6 +225,8 @@ def _cell(value, column: str = "") -> str:
     if language() != "en":
         if isinstance(value, float):
             return fmt_float(value)  # 75,0 – never str()'s decimal point
+        if isinstance(value, int) and not column.endswith("year") and column not in ("id", "schema", "latest"):
+            return fmt_int(value)  # counts: 3.327 – the thousands dot (a year or an id is not a count)
         if column in ENUM_COLUMNS:
             return label(value)
         if isinstance(value, str) and _ISO_DATE.fullmatch(value):

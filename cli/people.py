@@ -7,7 +7,7 @@ import json
 import click
 
 from tracing import encounters, people
-from tracing.i18n import N_, _, label, language, shown
+from tracing.i18n import N_, _, fmt_int, label, language, shown
 from tracing.levels import level_name
 from tracing.status import status
 
@@ -162,16 +162,16 @@ def person_show(obj, person_id, fmt):
             click.echo(f"{_(FIELD_LABELS.get(key, key)):>{max(width, 12)}}: {value}")
     extras = {**(json.loads(record["extra"]) if record.get("extra") else {}), **(record["case_extra"] or {})}
     if extras:
-        click.echo("\n" + _("Extra attributes ({n}):").format(n=len(extras)))
+        click.echo("\n" + _("Extra attributes ({n}):").format(n=fmt_int(len(extras))))
         for key, value in extras.items():
             shown_value = " | ".join(map(str, value)) if isinstance(value, list) else value
             click.echo(f"  {key}: {shown_value}")
-    click.echo("\n" + _("Contacts ({n}):").format(n=len(record["contacts"])))
+    click.echo("\n" + _("Contacts ({n}):").format(n=fmt_int(len(record["contacts"]))))
     contacts = [{**c, "masked": None if c.get("masked") is None else bool(c["masked"])} for c in record["contacts"]]
     emit_rows(contacts, ["other", "date", "setting", "place", "minutes", "masked"]
               + (["checkin"] if any(c["checkin"] for c in contacts) else []), "table")
     if record["checkins"]:
-        click.echo("\n" + _("Check-ins ({n}):").format(n=len(record["checkins"])))
+        click.echo("\n" + _("Check-ins ({n}):").format(n=fmt_int(len(record["checkins"]))))
         emit_rows(record["checkins"], ["at", "until", "place", "ward"], "table")
 
 

@@ -12,7 +12,7 @@ from tracing.values import clean_text, parse_date, today
 
 from tracing.cases import changes_json
 
-from tracing.i18n import _, fmt_date
+from tracing.i18n import _, fmt_date, fmt_int
 
 from .output import emit_json, emit_rows, format_option, note
 
@@ -51,7 +51,10 @@ def rules_show(obj, day, show_all, fmt):
     when = parse_date(day, "--date") or today()
     chosen = table.all() if show_all else table.in_force(when)
     rows = [{"key": r.key, "from": r.effective,
-             "value": r.value if fmt == "json" else json.dumps(r.value, ensure_ascii=False), "note": r.note}
+             "value": r.value if fmt == "json" else json.dumps(r.value, ensure_ascii=False),
+             # a built-in rule's note is a message (tracing.rules.DEFAULT_RULES): translated for people;
+             # a note typed with `rules set --note` has no catalog entry and stays as typed
+             "note": _(r.note) if fmt == "table" and r.note else r.note}
             for r in chosen]
     emit_rows(rows, ["key", "from", "value", "note"], fmt)
 
@@ -83,7 +86,7 @@ def rules_set(obj, key, value, effective, note, fmt):
         emit_json({"key": key, "value": parsed, "from": day, "changes": changed})
         return
     click.echo(_("{key} = {value} from {date}; {n} level(s) changed.").format(
-        key=key, value=json.dumps(parsed, ensure_ascii=False), date=fmt_date(day), n=len(changed)))
+        key=key, value=json.dumps(parsed, ensure_ascii=False), date=fmt_date(day), n=fmt_int(len(changed))))
 
 
 def register(cli):

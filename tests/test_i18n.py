@@ -311,6 +311,67 @@ def test_no_message_for_people_bypasses_the_catalog():
     assert offenders == [], "not through _() / Msg:\n" + "\n".join(offenders)
 
 
+#: variables that hold a message for people before it reaches a sink or an error
+_MESSAGE_NAMES = {"where", "label", "reason", "note", "message", "msg", "bad", "why", "hint", "warning", "problem"}
+#: lists of messages a result carries to people (and to JSON: Msg keeps JSON English)
+_MESSAGE_LISTS = {"warnings", "notes", "problems", "reasons"}
+#: stored reasons: English in the database like every stored value (the audit log, a follow-up's reason)
+_STORED = {"tracing/cases.py", "tracing/followups.py", "tracing/zones.py"}
+#: markup and file names, not English
+_NOT_MESSAGES = {"tracing/diagram.py", "tracing/render.py", "tracing/importer.py:.rejected.csv"}
+
+
+def test_no_message_built_outside_the_catalog():
+    """The kinds the sink scan above missed (issue 14, the tester's finding 7):
+    a message built in a variable (``where = f"{path} line {line}"``), an
+    exception's own text (``super().__init__(f"...")``), a reason, note,
+    warning or problem appended to a result's list, an f-string returned for
+    people. Each goes through _() or Msg."""
+    import ast
+
+    offenders = []
+    for path in sorted([*ROOT.glob("tracing/**/*.py"), *ROOT.glob("cli/**/*.py")]):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel == "cli/catalog.py" or rel in _NOT_MESSAGES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            args = []
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in _MESSAGE_NAMES
+                                                    for t in node.targets):
+                args = [] if rel in _STORED else [node.value]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                target = node.func.value
+                named = (target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute)
+                         else target.slice.value if isinstance(target, ast.Subscript)
+                         and isinstance(target.slice, ast.Constant) else None)
+                if node.func.attr == "append" and named in _MESSAGE_LISTS:
+                    args = node.args[:1]
+                if (node.func.attr == "__init__" and isinstance(target, ast.Call)
+                        and getattr(target.func, "id", None) == "super"):
+                    args = node.args[:1]
+            elif isinstance(node, ast.Return) and isinstance(node.value, ast.JoinedStr):
+                args = [node.value]
+            for arg in args:
+                for text in _unmarked_text(arg):
+                    if f"{rel}:{text}" not in _NOT_MESSAGES:
+                        offenders.append(f"{rel}:{node.lineno}: {text[:80]!r}")
+    assert offenders == [], "not through _() / Msg:\n" + "\n".join(offenders)
+
+
+def test_built_in_rule_notes_are_messages():
+    """Every built-in rule's note is in the catalog with a translation:
+    `rules show` prints it translated (the database keeps the English)."""
+    from tracing.rules import DEFAULT_RULES
+
+    translated = {m.id: m.string for m in catalog.read_catalog("vi") if isinstance(m.id, str)}
+    assert [note for *_rest, note in DEFAULT_RULES if not translated.get(note)] == []
+    i18n.set_language("vi")
+    try:
+        assert i18n._(DEFAULT_RULES[0][3]) == translated[DEFAULT_RULES[0][3]] != DEFAULT_RULES[0][3]
+    finally:
+        i18n.set_language("en")
+
+
 def test_small_edges_of_point_7(run, store, db_path, monkeypatch, tmp_path):
     """Issue 14 point 7: `level` prints its week header on stdout with the
     table; `person show` prints masked as có/không; the help of status,

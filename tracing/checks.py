@@ -61,7 +61,10 @@ def date_order_suspect(onset: str, confirmed: str) -> str | None:
         if so is None or sc is None:
             continue
         if so <= sc and (sc - so).days <= SWAP_WINDOW_DAYS:
-            return f"{label} {(so if label == 'onset' else sc).isoformat()} with day and month swapped"
+            day = (so if label == "onset" else sc).isoformat()
+            # a Msg: English in JSON, translated (and the date written the language's way) for people
+            return (Msg(N_("onset {date} with day and month swapped"), date=day) if label == "onset"
+                    else Msg(N_("confirmation {date} with day and month swapped"), date=day))
     return None
 
 

@@ -20,7 +20,7 @@ moves everything of one person onto the other and re-derives levels.
 
 from __future__ import annotations
 
-from .i18n import _
+from .i18n import N_, Msg, _
 from . import levels
 from .errors import InvalidValue
 from .people import check_id, no_person
@@ -49,13 +49,14 @@ def find_duplicates(store) -> list[dict]:
                     entry = pairs.setdefault(key, {"a": key[0], "b": key[1], "a_name": a["name"],
                                                    "b_name": b["name"], "reasons": []})
                     if kind == "national_id":
-                        entry["reasons"].append(f"same national ID {a['national_id']}")
+                        entry["reasons"].append(Msg(N_("same national ID {value}"), value=a["national_id"]))
                     elif kind == "phone":
-                        entry["reasons"].append(f"same phone {a['phone']}")
+                        entry["reasons"].append(Msg(N_("same phone {value}"), value=a["phone"]))
                     elif kind == "id":
-                        entry["reasons"].append("ids differ only by case, spaces or zero padding")
+                        entry["reasons"].append(Msg(N_("ids differ only by case, spaces or zero padding")))
                     else:
-                        entry["reasons"].append(f"same name, birth year {a['birth_year']} and ward {a['ward']}")
+                        entry["reasons"].append(Msg(N_("same name, birth year {year} and ward {ward}"), year=a["birth_year"],
+                                                    ward=a["ward"]))
     return [pairs[k] for k in sorted(pairs)]
 
 

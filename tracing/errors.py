@@ -20,9 +20,13 @@ class InvalidValue(TracingError):
     """A value that cannot be parsed or is out of range. ``field``, when
     given, names the field (a file's column) the message starts with."""
 
-    def __init__(self, message: str = "", field: str | None = None):
+    def __init__(self, message: str = "", field: str | None = None, *, hard: bool = False):
         super().__init__(message)
         self.field = field
+        #: a value that is there but wrong (out of range, contradicting another):
+        #: never softened into kept text by an import (decided on this flag, not
+        #: on the message's words, which depend on the language)
+        self.hard = hard
 
 
 class Conflict(TracingError):

@@ -37,7 +37,7 @@ import subprocess
 from collections.abc import Iterator
 
 from .errors import Conflict, InvalidValue, TracingError
-from .i18n import _
+from .i18n import N_, _
 
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
@@ -57,6 +57,11 @@ def _is_stream(path: str) -> bool:
     except OSError:
         return False
     return not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode)
+
+
+#: what a file holds, in "cannot write the report to PATH" (callers' ``what=``)
+WHAT = {"report": N_("the report"), "map": N_("the map"), "a copy of the database": N_("a copy of the database"),
+        "the backup": N_("the backup")}
 
 
 def _error(label: str, exc: OSError) -> TracingError:
@@ -102,7 +107,7 @@ def temporary(beside, *, suffix: str = "", folder: bool = False, label: str = ""
     with any SQLite ``-journal``/``-wal``/``-shm`` beside it. An ``OSError``
     becomes a :class:`TracingError` starting with ``label``."""
     target = os.fspath(beside)
-    label = label or f"cannot write {target}"
+    label = label or _("cannot write {path}").format(path=target)
     parent = os.path.dirname(os.path.abspath(target))
     holder = os.path.join(parent, f"{TEMP_PREFIX}{secrets.token_hex(8)}")
     tmp = holder if folder else os.path.join(holder, f"file{suffix}")
@@ -183,7 +188,8 @@ def _check_unchanged(tmp: str, fd_stat) -> None:
 
 
 def _prepare(target: str, what: str) -> str:
-    label = f"cannot write {what + ' to ' if what else ''}{target}"
+    label = (_("cannot write {what} to {path}").format(what=_(WHAT.get(what, what)), path=target) if what
+             else _("cannot write {path}").format(path=target))
     refuse_database(target)
     if os.path.isdir(target) and not os.path.islink(target):
         raise TracingError(_("{label}: it is a folder").format(label=label))
@@ -326,7 +332,7 @@ def atomic_folder(path, *, force: bool = False) -> Iterator[str]:
     and the temporary folder is removed (also when the process dies)."""
     folder = check_folder(path, force=force)
     parent = os.path.dirname(os.path.abspath(folder))
-    label = f"cannot write {folder}"
+    label = _("cannot write {path}").format(path=folder)
     if not os.path.isdir(parent):
         raise TracingError(_("cannot write {path}: folder {parent} does not exist").format(path=folder, parent=parent))
     with temporary(folder, folder=True, label=label) as tmp:

@@ -185,11 +185,21 @@ def pick(english: str, vietnamese: str) -> str:
     return vietnamese if _lang == "vi" else english
 
 
+_compiling = False
+
+
 def _translations():
-    global _catalog
+    global _catalog, _compiling
     if _catalog is None:
         import gettext
-        _catalog = gettext.GNUTranslations(open(mo_file(_lang), "rb"))
+        if _compiling:  # a message asked for while the catalog itself is being compiled: English
+            return gettext.NullTranslations()
+        _compiling = True
+        try:
+            path = mo_file(_lang)
+        finally:
+            _compiling = False
+        _catalog = gettext.GNUTranslations(open(path, "rb"))
     return _catalog
 
 

@@ -92,8 +92,9 @@ class RowError(TracingError):
 
     def __init__(self, path: str, line: int, field: str | None, reason: str):
         self.path, self.line, self.field, self.reason = path, line, field, reason
-        where = f"{path} line {line}" + (f", field {field}" if field else "")
-        super().__init__(f"{where}: {reason}")
+        where = (_("{path} line {line}, field {field}").format(path=path, line=line, field=field) if field
+                 else _("{path} line {line}").format(path=path, line=line))
+        super().__init__(_("{where}: {reason}").format(where=where, reason=reason))
 
 
 def split_reason(message: str) -> tuple[str | None, str]:
@@ -215,7 +216,7 @@ def _person(fields: dict, prefix, kept: dict | None = None) -> dict:
         except InvalidValue as exc:
             field, _reason = split_reason(str(exc))
             if (kept is None or field not in SOFT_FIELDS or fields.get(field) is None
-                    or "contradicts" in str(exc) or "out of range" in str(exc)):
+                    or exc.hard):
                 raise
             kept[f"{field}_text"] = refuse_controls(str(fields.pop(field)).strip(), field)
     return clean_person(fields, as_of=as_of)

@@ -31,7 +31,7 @@ import datetime as dt
 import os
 
 from .errors import Conflict, DatabaseError, InvalidValue, TracingError
-from .i18n import _
+from .i18n import N_, Msg, _, shown
 from .store import maintenance as files
 from .store.postgres import is_url
 from .store.schema import LATEST
@@ -114,10 +114,10 @@ def check_restorable(source) -> dict:
     info = files.inspect(source)
     if not info["sqlite"]:
         raise DatabaseError(_("{source} is not a tracing database ({error}): nothing was restored").format(
-                                source=source, error=info['error']))
+                                source=source, error=shown(info['error'])))
     if info["error"]:
         raise DatabaseError(_("{source}: {error}; nothing was restored").format(
-                                source=source, error=info['error']))
+                                source=source, error=shown(info['error'])))
     if not info["tracing"]:
         raise DatabaseError(_("{source} is a SQLite file but not a tracing database: nothing was restored").format(
                                 source=source))
@@ -296,6 +296,12 @@ def levels_drift(store) -> list[str]:
     return [p for p in sorted(set(fresh) | set(stored)) if not _same(stored.get(p), fresh.get(p))]
 
 
+def _drift(drift: list[str]):
+    """The doctor's problem for stored levels that differ from a fresh derivation (a Msg)."""
+    return Msg(N_("levels: {n} stored level(s) differ from a fresh derivation (first: {ids}); `tracing doctor "
+                  "--rederive` re-derives them"), n=len(drift), ids=", ".join(drift[:5]))
+
+
 def doctor(db_path, *, levels: bool = False) -> dict:
     """Check a database file without changing it.
 
@@ -315,17 +321,18 @@ def doctor(db_path, *, levels: bool = False) -> dict:
     info = files.inspect(db_path)
     problems, notes = [], []
     if info["error"]:
-        problems.append(f"not a usable database: {info['error']}")
+        problems.append(Msg(N_("not a usable database: {error}"), error=info["error"]))
     elif not info["tracing"]:
-        problems.append("a SQLite file but not a tracing database")
+        problems.append(Msg(N_("a SQLite file but not a tracing database")))
     else:
         if info["schema"] > LATEST:
-            problems.append(f"written by a newer version of tracing (schema {info['schema']}, "
-                            f"this one knows up to {LATEST})")
+            problems.append(Msg(N_("written by a newer version of tracing (schema {schema}, this one knows up "
+                                   "to {latest})"), schema=info["schema"], latest=LATEST))
         elif info["schema"] < LATEST:
-            notes.append(f"schema {info['schema']} will be upgraded to {LATEST} by the next command")
-        problems += [f"integrity: {p}" for p in info["integrity"]]
-        problems += [f"foreign key: {p}" for p in info["foreign_keys"]]
+            notes.append(Msg(N_("schema {schema} will be upgraded to {latest} by the next command"),
+                             schema=info["schema"], latest=LATEST))
+        problems += [Msg(N_("integrity: {problem}"), problem=p) for p in info["integrity"]]
+        problems += [Msg(N_("foreign key: {problem}"), problem=p) for p in info["foreign_keys"]]
     if levels and not problems and info["schema"] == LATEST:
         from .store import Store
         store = Store.open(db_path)
@@ -334,10 +341,9 @@ def doctor(db_path, *, levels: bool = False) -> dict:
         finally:
             store.close()
         if drift:
-            problems.append(f"levels: {len(drift)} stored level(s) differ from a fresh derivation "
-                            f"(first: {', '.join(drift[:5])}); `tracing doctor --rederive` re-derives them")
+            problems.append(_drift(drift))
         else:
-            notes.append("levels equal a fresh derivation")
+            notes.append(Msg(N_("levels equal a fresh derivation")))
     return {"file": db_path, "ok": not problems, "schema": info["schema"], "latest": LATEST,
             "journal_mode": info["journal_mode"], "bytes": info["size"], "problems": problems, "notes": notes,
             "counts": info["counts"]}
@@ -354,10 +360,9 @@ def _doctor_server(url: str, *, levels: bool) -> dict:
         if levels:
             drift = levels_drift(store)
             if drift:
-                problems.append(f"levels: {len(drift)} stored level(s) differ from a fresh derivation "
-                                f"(first: {', '.join(drift[:5])}); `tracing doctor --rederive` re-derives them")
+                problems.append(_drift(drift))
             else:
-                notes.append("levels equal a fresh derivation")
+                notes.append(Msg(N_("levels equal a fresh derivation")))
         counts = {t: n for t, n in store.counts().items()}
         schema = store.schema_version()
         path = store.path

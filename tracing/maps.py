@@ -351,7 +351,7 @@ def _too_big(info: dict, nodes: int, max_nodes: int) -> TracingError:
                  "--all: {clusters} clusters with {nodes} persons do not fit in --max-nodes {max_nodes} even folded "
                  "per branch and generation; the largest: {listing}; draw one with `--cluster {biggest}` or raise "
                  "--max-nodes", len(info['clusters'])).format(
-            clusters=len(info['clusters']), nodes=nodes, max_nodes=max_nodes, listing=listing, biggest=biggest[0]))
+            clusters=fmt_int(len(info['clusters'])), nodes=nodes, max_nodes=max_nodes, listing=listing, biggest=biggest[0]))
 
 
 def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool = False,

@@ -79,7 +79,7 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
         year_of_age = (as_of or today()).year
         if birth_year is not None and abs((year_of_age - birth_year) - age) > 1:
             raise InvalidValue(_("age {age} contradicts birth year {birth_year}").format(
-                                   age=age, birth_year=birth_year))
+                                   age=age, birth_year=birth_year), hard=True)
         birth_year = birth_year or year_of_age - age
     if birth_year is not None:
         row["birth_year"] = birth_year

@@ -21,86 +21,87 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from .i18n import _
+from .i18n import N_, _
 from .errors import InvalidValue, NotFound
 from .values import parse_date
 
-# (key, effective from, value, source/note)
+# (key, effective from, value, source/note); the notes are messages (N_): `rules show` prints them
+# translated, the database keeps the English
 DEFAULT_RULES: list[tuple[str, str, object, str]] = [
-    ("trace.max_depth", "2020-01-01", 2, "Trace to F2 by default (2020 practice went to F5: set 5)."),
+    ("trace.max_depth", "2020-01-01", 2, N_("Trace to F2 by default (2020 practice went to F5: set 5).")),
     ("case.earliest_date", "2020-01-01", "2019-12-01",
-     "No case date (sample, onset, isolation) before this: SARS-CoV-2's first cases were in December 2019 "
-     "(WHO). Generic dates read back to 1500; for a historical line list set an earlier date."),
+     N_("No case date (sample, onset, isolation) before this: SARS-CoV-2's first cases were in December 2019 "
+     "(WHO). Generic dates read back to 1500; for a historical line list set an earlier date.")),
     ("window.infectious_before_days", "2020-01-01", 2,
-     "Infectious window starts 2 days before onset (or before the positive sample). 11042/BYT-DP"),
+     N_("Infectious window starts 2 days before onset (or before the positive sample). 11042/BYT-DP")),
     ("window.incubation_days", "2020-01-01", [14, 2],
-     "PA2 backward tracing looks 14 to 2 days before onset (or sample)."),
+     N_("PA2 backward tracing looks 14 to 2 days before onset (or sample).")),
     ("window.source_incubation", "2020-01-01", True,
-     "A source derived from contacts must fall in the case's incubation window "
-     "(window.incubation_days before onset, else sample). shared/DOMAIN.md 'A source must fit in time'"),
+     N_("A source derived from contacts must fall in the case's incubation window "
+     "(window.incubation_days before onset, else sample). shared/DOMAIN.md 'A source must fit in time'")),
     ("checkin.exposure", "2020-01-01", True,
-     "Overlapping QR check-ins at one place, one person infectious, are an exposure (venue, minutes = "
-     "overlap, mask unknown) judged like a recorded contact. shared/DOMAIN.md 'QR check-ins'"),
-    ("checkin.stay_minutes", "2020-01-01", 60, "A check-in without an end time lasts this many minutes."),
-    ("f1.close_contact_required", "2020-01-01", False, "Any contact in the window makes an F1."),
+     N_("Overlapping QR check-ins at one place, one person infectious, are an exposure (venue, minutes = "
+     "overlap, mask unknown) judged like a recorded contact. shared/DOMAIN.md 'QR check-ins'")),
+    ("checkin.stay_minutes", "2020-01-01", 60, N_("A check-in without an end time lasts this many minutes.")),
+    ("f1.close_contact_required", "2020-01-01", False, N_("Any contact in the window makes an F1.")),
     ("f1.close_contact_required", "2021-12-29", True,
-     "F1 needs body contact, unmasked within 2 m, masked >=15 min or same closed room, "
-     "or care without protection; unknown mask/duration counts and is flagged. 11042/BYT-DP"),
-    ("f1.masked_minutes", "2021-12-29", 15, "Masked contact counts from this many minutes."),
+     N_("F1 needs body contact, unmasked within 2 m, masked >=15 min or same closed room, "
+     "or care without protection; unknown mask/duration counts and is flagged. 11042/BYT-DP")),
+    ("f1.masked_minutes", "2021-12-29", 15, N_("Masked contact counts from this many minutes.")),
     ("quarantine.plan", "2020-01-01",
      {"F1": {"days": 14, "where": "facility", "monitor_days": 0, "tests": [1, 14]},
       "F2": {"days": 14, "where": "home", "monitor_days": 0, "tests": []}},
-     "2020: F1 14 days in a facility; F2 14 days at home."),
+     N_("2020: F1 14 days in a facility; F2 14 days at home.")),
     ("quarantine.plan", "2021-05-05",
      {"F1": {"days": 21, "where": "facility", "monitor_days": 7, "tests": [1, 14, 20]},
       "F2": {"days": 14, "where": "home", "monitor_days": 0, "tests": []}},
-     "F1 21 days in a facility + 7 days home monitoring; tests on days 1, 14, 20."),
+     N_("F1 21 days in a facility + 7 days home monitoring; tests on days 1, 14, 20.")),
     ("quarantine.plan", "2021-07-14",
      {"F1": {"days": 14, "where": "facility", "monitor_days": 14, "tests": [1, 7, 14]},
       "F2": {"days": 14, "where": "home", "monitor_days": 0, "tests": []}},
-     "F1 14 days in a facility + 14 days home monitoring; tests on days 1, 7, 14."),
+     N_("F1 14 days in a facility + 14 days home monitoring; tests on days 1, 7, 14.")),
     ("quarantine.plan", "2021-12-16",
      {"F1": {"days": 14, "where": "facility", "monitor_days": 14, "tests": [1, 7, 14]},
       "F1_protected": {"days": 7, "where": "home", "monitor_days": 7, "tests": [1, 7]},
       "F2": {"days": 14, "where": "home", "monitor_days": 0, "tests": []}},
-     "Vaccinated or recovered F1: 7 days at home + 7 days self-monitoring; tests on days 1, 7."),
+     N_("Vaccinated or recovered F1: 7 days at home + 7 days self-monitoring; tests on days 1, 7.")),
     ("quarantine.plan", "2022-02-21",
      {"F1": {"days": 7, "where": "home", "monitor_days": 0, "tests": [7]},
       "F1_protected": {"days": 5, "where": "home", "monitor_days": 0, "tests": [5]},
       "F2": {"days": 0, "where": "none", "monitor_days": 0, "tests": []}},
-     "F1 with >=2 doses: 5 days, test on day 5; others 7 days, test on day 7."),
+     N_("F1 with >=2 doses: 5 days, test on day 5; others 7 days, test on day 7.")),
     ("quarantine.plan", "2022-04-15",
      {"F1": {"days": 0, "where": "none", "monitor_days": 10, "tests": []},
       "F1_protected": {"days": 0, "where": "none", "monitor_days": 10, "tests": []},
       "F2": {"days": 0, "where": "none", "monitor_days": 0, "tests": []}},
-     "F1 no longer quarantined; 10 days of precautions."),
-    ("quarantine.protected_doses", "2021-12-16", 2, "Doses that make an F1 'vaccinated' for the lighter plan."),
-    ("cluster.followup_days", "2020-01-01", 14, "A cluster is active with a link dated within this many days."),
-    ("focus.over_days", "2020-01-01", 28, "A focus is over this many days after the last case was isolated."),
-    ("zone.release_days", "2020-01-01", 14, "A zoned unit is released after this many days without cases."),
+     N_("F1 no longer quarantined; 10 days of precautions.")),
+    ("quarantine.protected_doses", "2021-12-16", 2, N_("Doses that make an F1 'vaccinated' for the lighter plan.")),
+    ("cluster.followup_days", "2020-01-01", 14, N_("A cluster is active with a link dated within this many days.")),
+    ("focus.over_days", "2020-01-01", 28, N_("A focus is over this many days after the last case was isolated.")),
+    ("zone.release_days", "2020-01-01", 14, N_("A zoned unit is released after this many days without cases.")),
     ("zone.test_days", "2020-01-01", [0, 7, 14],
-     "Mass testing of everyone in a declared zone on these days after it starts (0 = the day it is declared). "
-     "(default: the notices order mass testing of the zone without fixing the rounds)"),
+     N_("Mass testing of everyone in a declared zone on these days after it starts (0 = the day it is declared). "
+     "(default: the notices order mass testing of the zone without fixing the rounds)")),
     # F0 care (tracing.care): when an F0 treated at home may be released.
     # day 1 = the positive sample date; a negative rapid/PCR test on day `days`
     # releases; without one (or still positive) the F0 is released on day
     # `days_if_positive`; `monitor_days` of self-monitoring at home follow.
     ("care.release", "2020-01-01",
      {"days": 14, "test": "pcr", "days_if_positive": None, "monitor_days": 14},
-     "Before home care: 14 days of treatment and a negative PCR test, then 14 days of monitoring at home "
-     "(default: hospital discharge practice of 2020)"),
+     N_("Before home care: 14 days of treatment and a negative PCR test, then 14 days of monitoring at home "
+     "(default: hospital discharge practice of 2020)")),
     ("care.release", "2021-09-03",
      {"days": 14, "test": "pcr_or_rapid", "days_if_positive": None, "monitor_days": 7},
-     "4109/QĐ-BYT (home care of F0): released after 14 days with a negative test, then 7 days of "
-     "self-monitoring (figures and date not confirmed from the text of the decision: default)"),
+     N_("4109/QĐ-BYT (home care of F0): released after 14 days with a negative test, then 7 days of "
+     "self-monitoring (figures and date not confirmed from the text of the decision: default)")),
     ("care.release", "2021-12-29",
      {"days": 10, "test": "rapid", "days_if_positive": 14, "monitor_days": 7},
-     "Bộ Y tế, with the case definition of 11042/BYT-DP: home F0 released after 10 days of treatment and a "
-     "negative rapid antigen test (date and the 14-day fallback: default)"),
+     N_("Bộ Y tế, with the case definition of 11042/BYT-DP: home F0 released after 10 days of treatment and a "
+     "negative rapid antigen test (date and the 14-day fallback: default)")),
     ("care.release", "2022-01-31",
      {"days": 7, "test": "rapid", "days_if_positive": 10, "monitor_days": 7},
-     "261/QĐ-BYT (31/01/2022): home F0 released after 7 days of treatment and a negative rapid antigen test, "
-     "else after 10 days (the 10-day fallback and 7 days of monitoring: default)"),
+     N_("261/QĐ-BYT (31/01/2022): home F0 released after 7 days of treatment and a negative rapid antigen test, "
+     "else after 10 days (the 10-day fallback and 7 days of monitoring: default)")),
     # Epidemic level criteria 2 (vaccination) and 3 (treatment capacity)
     # (tracing.epilevel). Criterion 1 is level.bands.
     ("level.assessment", "2021-10-11",
@@ -108,27 +109,27 @@ DEFAULT_RULES: list[tuple[str, str, object, str]] = [
       "coverage": {"vaccinated": 0.70, "elderly_vaccinated": 0.80},
       "low_coverage_raise": 1, "capacity_unmet_raise": 1, "max_level": 4,
       "defaults": ["coverage.vaccinated", "coverage.elderly_vaccinated", "low_coverage_raise"]},
-     "Res. 128/NQ-CP, 4800/QĐ-BYT: the case-rate level is raised one level when vaccination coverage is low "
+     N_("Res. 128/NQ-CP, 4800/QĐ-BYT: the case-rate level is raised one level when vaccination coverage is low "
      "(adults below 70 %, or persons 50 and older below 80 %) and one more when the area cannot meet its "
      "treatment capacity plan. Coverage thresholds and the one-level raise: default (the decision's table was "
      "not found; searched again 2026-12-01: TTXVN's summary gives criterion 2 as adults 18+ with at least one "
      "dose, and the September 2021 draft raises one level below 80 % of persons over 50 fully vaccinated, "
-     "except at level 4 or with no case: neither is the decision's text)."),
+     "except at level 4 or with no case: neither is the decision's text).")),
     ("level.assessment", "2022-01-27",
      {"decision": "218/QĐ-BYT",
       "coverage": {"vaccinated": 0.75, "elderly_vaccinated": 0.80},
       "low_coverage_raise": 1, "capacity_unmet_raise": 1, "max_level": 4,
       "defaults": ["coverage.elderly_vaccinated", "low_coverage_raise"]},
-     "218/QĐ-BYT (27/01/2022, replaces 4800): case-rate bands of level.bands (level 4 above 600), raised one "
+     N_("218/QĐ-BYT (27/01/2022, replaces 4800): case-rate bands of level.bands (level 4 above 600), raised one "
      "level when fewer than 75 % are fully vaccinated (or persons 50 and older below 80 %: default) and one "
      "more when treatment capacity is not met (the one-level raise: default; the decision's table was not "
-     "found in a second search, 2026-12-01)."),
+     "found in a second search, 2026-12-01).")),
     ("level.bands", "2021-10-11",
      [{"level": 1, "from": 0}, {"level": 2, "from": 20}, {"level": 3, "from": 50}, {"level": 4, "from": 150}],
-     "New community cases per 100,000 per week. Res. 128/NQ-CP, 4800/QĐ-BYT (50 cut: default)."),
+     N_("New community cases per 100,000 per week. Res. 128/NQ-CP, 4800/QĐ-BYT (50 cut: default).")),
     ("level.bands", "2022-01-27",
      [{"level": 1, "from": 0}, {"level": 2, "from": 20}, {"level": 3, "from": 50}, {"level": 4, "above": 600}],
-     "218/QĐ-BYT: level 4 needs more than 600 per 100,000 per week."),
+     N_("218/QĐ-BYT: level 4 needs more than 600 per 100,000 per week.")),
 ]
 
 #: What a value of each key must look like, so ``rules set`` refuses nonsense.

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .errors import TracingError
-from .i18n import _, fmt_int
+from .i18n import N_, _, fmt_int
 from .values import fold, refuse_controls
 
 SAMPLE_BYTES = 64 * 1024
@@ -506,7 +506,7 @@ class _HeaderPicker:
 
 def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> None:
     headers = table.headers
-    where = f"{table.path}, line {table.header_line}"
+    where = _("{path}, line {line}").format(path=table.path, line=table.header_line)
     names = [s.name for s in specs]
     chosen: dict[str, int] = {}
     ignored: set[str] = set()
@@ -589,7 +589,7 @@ def _headers(cells, path: str, line: int) -> list[str]:
     if len(cells) > MAX_COLUMNS:
         raise TracingError(_("{path}, line {line}: {cells} columns in the header, more than {MAX_COLUMNS}; is "
                              "this a line list?").format(
-                               path=path, line=line, cells=len(cells), MAX_COLUMNS=MAX_COLUMNS))
+                               path=path, line=line, cells=fmt_int(len(cells)), MAX_COLUMNS=MAX_COLUMNS))
     headers = ["" if c is None else unicodedata.normalize("NFC", str(c)).replace("\ufeff", "").strip()
                for c in cells]
     while headers and not headers[-1]:
@@ -681,7 +681,24 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-ENCODING_HINT = "try utf-8, cp1258, utf-16, cp1252"
+ENCODING_HINT = N_("try utf-8, cp1258, utf-16, cp1252")  # a message: shown through _()
+
+#: what the json module says is wrong, as people read it (the rest passes as it is)
+_JSON_REASONS = {
+    "Expecting value": N_("a value was expected"),
+    "Expecting property name enclosed in double quotes": N_("a name in double quotes was expected"),
+    "Expecting ':' delimiter": N_("':' was expected"),
+    "Expecting ',' delimiter": N_("',' was expected"),
+    "Unterminated string starting at": N_("a text is not closed"),
+    "Invalid control character at": N_("a control character inside a text"),
+    "Invalid \\escape": N_("an invalid \\ escape"),
+    "Extra data": N_("more data after the end"),
+}
+
+
+def _json_why(msg: str) -> str:
+    """The json module's reason for people (:data:`_JSON_REASONS`)."""
+    return _(_JSON_REASONS[msg]) if msg in _JSON_REASONS else msg
 
 
 def check_encoding(encoding: str | None) -> str | None:
@@ -707,10 +724,10 @@ def check_encoding(encoding: str | None) -> str | None:
         info = None
     if info is None:
         raise TracingError(_("--encoding: unknown encoding '{shown}' ({ENCODING_HINT})").format(
-                               shown=shown, ENCODING_HINT=ENCODING_HINT))
+                               shown=shown, ENCODING_HINT=_(ENCODING_HINT)))
     if not getattr(info, "_is_text_encoding", True) or info.name == "undefined":
         raise TracingError(_("--encoding: '{shown}' is not a text encoding ({ENCODING_HINT})").format(
-                               shown=shown, ENCODING_HINT=ENCODING_HINT))
+                               shown=shown, ENCODING_HINT=_(ENCODING_HINT)))
     return info.name
 
 
@@ -736,7 +753,7 @@ def _open_csv(name: str, size: int, encoding: str | None, pick: _HeaderPicker) -
         except (LookupError, ValueError, TypeError):  # UnicodeError: no BOM, no "replace" (idna)…
             raise TracingError(_("{name}, line 1: cannot be read as {encoding}; give the right one with "
                                  "--encoding ({ENCODING_HINT})").format(
-                                   name=name, encoding=encoding, ENCODING_HINT=ENCODING_HINT)) from None
+                                   name=name, encoding=encoding, ENCODING_HINT=_(ENCODING_HINT))) from None
         fh.seek(0)
         text = io.TextIOWrapper(fh, encoding=encoding, errors="strict", newline="")
     except BaseException:
@@ -786,7 +803,7 @@ def _open_csv(name: str, size: int, encoding: str | None, pick: _HeaderPicker) -
                 if len(cells) > MAX_COLUMNS:
                     raise TracingError(_("{name}, line {line}: {cells} cells, more than {MAX_COLUMNS} columns; "
                                          "is this a line list?").format(
-                                           name=name, line=line, cells=len(cells), MAX_COLUMNS=MAX_COLUMNS))
+                                           name=name, line=line, cells=fmt_int(len(cells)), MAX_COLUMNS=MAX_COLUMNS))
                 yield line, cells
         except UnicodeError as exc:  # also codecs that fail without a position (punycode, utf-16 without BOM)
             bad_line = counter["line"] + 1
@@ -798,7 +815,7 @@ def _open_csv(name: str, size: int, encoding: str | None, pick: _HeaderPicker) -
                     pass
             raise TracingError(_("{name}, line {bad_line}: cannot be read as {encoding}; give the right one "
                                  "with --encoding ({ENCODING_HINT})").format(
-                                   name=name, bad_line=bad_line, encoding=encoding, ENCODING_HINT=ENCODING_HINT)) from None
+                                   name=name, bad_line=bad_line, encoding=encoding, ENCODING_HINT=_(ENCODING_HINT))) from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
                 raise TracingError(_("{path}, line {line}: a cell of more than {cap} characters; not a line list")
@@ -922,7 +939,7 @@ def _json_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[di
                 value, end = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
                 raise TracingError(_("{path}, line {line}: not valid JSON ({why})").format(
-                    path=name, line=exc.lineno, why=exc.msg)) from None
+                    path=name, line=exc.lineno, why=_json_why(exc.msg))) from None
             out.append((line_of(pos), value))
             pos = end
 
@@ -934,7 +951,7 @@ def _json_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[di
             whole, end = decoder.raw_decode(text, start)
         except json.JSONDecodeError as exc:
             raise TracingError(_("{path}, line {line}: not valid JSON ({why})").format(
-                path=name, line=exc.lineno, why=exc.msg)) from None
+                path=name, line=exc.lineno, why=_json_why(exc.msg))) from None
         # JSON Lines: one record per line (a .jsonl file of one record is still JSON Lines)
         if text[end:].strip() or name.lower().endswith((".jsonl", ".ndjson")):
             items = []
@@ -945,13 +962,13 @@ def _json_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[di
                     items.append((i, json.loads(raw)))
                 except json.JSONDecodeError as exc:
                     raise TracingError(_("{path}, line {line}: not valid JSON ({why})").format(
-                        path=name, line=i, why=exc.msg)) from None
+                        path=name, line=i, why=_json_why(exc.msg))) from None
         else:
             lists = [k for k, v in whole.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
             if len(lists) != 1:
                 raise TracingError(_("{name}: a JSON object must hold one array of records (found {lists}: "
                                      "{none})").format(
-                                       name=name, lists=len(lists), none=', '.join(lists[:5]) or 'none'))
+                                       name=name, lists=fmt_int(len(lists)), none=', '.join(lists[:5]) or 'none'))
             key = lists[0]
             m = re.search(r'"' + re.escape(key) + r'"\s*:\s*\[', text)
             items = array_at(m.end() - 1) if m else [(1, r) for r in whole[key]]
@@ -986,7 +1003,7 @@ def _open_json(name: str, pick: _HeaderPicker) -> Table:
     headers_raw = list(keys)
     if len(headers_raw) > MAX_COLUMNS:
         raise TracingError(_("{name}: {headers_raw} different keys, more than {MAX_COLUMNS} columns").format(
-                               name=name, headers_raw=len(headers_raw), MAX_COLUMNS=MAX_COLUMNS))
+                               name=name, headers_raw=fmt_int(len(headers_raw)), MAX_COLUMNS=MAX_COLUMNS))
 
     def records():
         for line, record in items:

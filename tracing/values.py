@@ -21,7 +21,7 @@ import re
 import unicodedata
 
 from .errors import InvalidValue
-from .i18n import _
+from .i18n import N_, NP_, _, fmt_date
 
 SETTINGS = ("household", "work", "school", "venue", "healthcare", "transport", "social", "other")
 SEXES = ("m", "f")
@@ -276,7 +276,7 @@ def past_date(value, field: str = "date", *, required: bool = False, allow_seria
             raise InvalidValue(_("{field}: a date is required").format(field=field))
         return None
     if day > today():
-        raise InvalidValue(_("{field}: {day} is in the future").format(field=field, day=day))
+        raise InvalidValue(_("{field}: {day} is in the future").format(field=field, day=fmt_date(day)))
     return day
 
 
@@ -286,8 +286,14 @@ def _excel_serial(value: float, field: str) -> dt.date:
     return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+#: month names in date errors (msgctxt "month": Vietnamese writes the number, "tháng 2")
+_MONTHS = (NP_("month", "January"), NP_("month", "February"), NP_("month", "March"), NP_("month", "April"),
+           NP_("month", "May"), NP_("month", "June"), NP_("month", "July"), NP_("month", "August"),
+           NP_("month", "September"), NP_("month", "October"), NP_("month", "November"),
+           NP_("month", "December"))
+#: how a date was read, in date errors
+_ORDER_WORDS = {"day/month/year": N_("day/month/year"), "month/day/year": N_("month/day/year"),
+                "year-month-day": N_("year-month-day")}
 
 
 def _mkdate(y: int, mo: int, d: int, text: str, field: str, how: str = "day/month/year") -> dt.date:
@@ -298,13 +304,14 @@ def _mkdate(y: int, mo: int, d: int, text: str, field: str, how: str = "day/mont
     if y < MIN_YEAR:
         raise InvalidValue(_("{bad}: year {y} is before {MIN_YEAR}").format(bad=bad, y=y, MIN_YEAR=MIN_YEAR))
     if not 1 <= mo <= 12:
-        raise InvalidValue(_("{bad}: there is no month {mo} (read as {how})").format(bad=bad, mo=mo, how=how))
+        raise InvalidValue(_("{bad}: there is no month {mo} (read as {how})").format(bad=bad, mo=mo,
+                                                                                     how=_(_ORDER_WORDS[how])))
     try:
         return dt.date(y, mo, d)
     except ValueError:
         last = (dt.date(y + mo // 12, mo % 12 + 1, 1) - dt.timedelta(days=1)).day
         raise InvalidValue(_("{bad}: {mo} {y} has {last} days (read as {how})").format(
-                               bad=bad, mo=_MONTHS[mo - 1], y=y, last=last, how=how)) from None
+                               bad=bad, mo=_(_MONTHS[mo - 1]), y=y, last=last, how=_(_ORDER_WORDS[how]))) from None
 
 
 def parse_datetime(value, field: str = "datetime", *, order: str | None = None) -> dt.datetime | None:
@@ -370,7 +377,7 @@ def parse_int(value, field: str, *, lo: int | None = None, hi: int | None = None
         raise InvalidValue(_("{field}: '{text}' is not a whole number").format(field=field, text=_short(text))) from None
     if (lo is not None and number < lo) or (hi is not None and number > hi):
         raise InvalidValue(_("{field}: {number} is out of range ({lo}..{hi})").format(
-                               field=field, number=number, lo=lo, hi=hi))
+                               field=field, number=number, lo=lo, hi=hi), hard=True)
     return number
 
 
@@ -414,7 +421,7 @@ def parse_minutes(value, field: str = "minutes") -> int | None:
             minutes = round(total)
             if minutes > MAX_MINUTES:
                 raise InvalidValue(_("{field}: {number} is out of range ({lo}..{hi})").format(
-                    field=field, number=minutes, lo=0, hi=MAX_MINUTES))
+                    field=field, number=minutes, lo=0, hi=MAX_MINUTES), hard=True)
             return minutes
     raise InvalidValue(_("{field}: '{text}' is not a duration (write minutes, or e.g. '30 phút', '1 giờ')")
                        .format(field=field, text=_short(text)))
@@ -513,7 +520,7 @@ def refuse_controls(text: str, field: str, *, multiline: bool = False) -> str:
     m = (CONTROL_MULTILINE if multiline else CONTROL).search(text)
     if m is None:
         return text
-    from .i18n import _
+    from .i18n import N_, NP_, _, fmt_date
 
     if multiline:
         why = _("{field}: contains the control character U+{code} at character {n} (terminal codes are not "

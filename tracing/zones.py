@@ -50,7 +50,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 from .errors import Conflict, InvalidValue, NotFound
-from .i18n import N_, Msg, _, fmt_date
+from .i18n import N_, Msg, _, fmt_date, fmt_int
 from .levels import case_from_row
 from .people import require_case
 from .store import outbreak as sql
@@ -149,7 +149,7 @@ def resolve(store, text: str) -> Area:
     if len(units) > 1:
         options = "; ".join(_unit_label(u["unit"], u["ward"]) for u in units)
         raise InvalidValue(_("zone: unit '{name}' is in {n} wards ({options}): write 'UNIT, WARD'").format(
-            name=raw, n=len(units), options=options))
+            name=raw, n=fmt_int(len(units)), options=options))
     if units:
         u = units[0]
         return Area("unit", _unit_label(u["unit"], u["ward"]), unit=u["unit"], ward=u["ward"])

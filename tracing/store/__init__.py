@@ -126,17 +126,19 @@ def _explain(path: str, error: sqlite3.Error, *, opening: bool = False) -> str:
     msg = str(error)
     low = msg.lower()
     if "readonly" in low or "read-only" in low:
-        return f"{path} is read-only: nothing was written"
+        return _("{path} is read-only: nothing was written").format(path=path)
     if "full" in low or "disk i/o" in low:
-        return f"cannot write {path}: the disk is full or failing ({msg}); nothing was written"
+        return _("cannot write {path}: the disk is full or failing ({msg}); nothing was written").format(
+            path=path, msg=msg)
     if "locked" in low or "busy" in low:
-        return f"{path} is busy (another program held it for over a minute): nothing was written, try again"
+        return _("{path} is busy (another program held it for over a minute): nothing was written, try "
+                 "again").format(path=path)
     if "malformed" in low or "not a database" in low or "encrypted" in low:
-        return (f"{path} is damaged or not a tracing database ({msg}): "
-                "see `tracing doctor` and `tracing restore`")
+        return _("{path} is damaged or not a tracing database ({msg}): see `tracing doctor` and `tracing "
+                 "restore`").format(path=path, msg=msg)
     if opening:
-        return f"{path} cannot be opened ({msg})"
-    return f"database problem with {path} ({msg}); nothing was written"
+        return _("{path} cannot be opened ({msg})").format(path=path, msg=msg)
+    return _("database problem with {path} ({msg}); nothing was written").format(path=path, msg=msg)
 
 
 class Store:

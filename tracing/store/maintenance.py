@@ -28,7 +28,7 @@ import os
 import shutil
 import sqlite3
 
-from ..i18n import _
+from ..i18n import N_, Msg, _
 from ..errors import DatabaseError, TracingError
 from .schema import APPLICATION_ID, LATEST
 
@@ -84,24 +84,26 @@ def inspect(path) -> dict:
             "schema": None, "latest": LATEST, "journal_mode": None, "integrity": [], "foreign_keys": [],
             "counts": {}, "error": None}
     if not info["sqlite"]:
-        info["error"] = "empty file" if info["size"] == 0 else "not a SQLite database file"
+        # Msgs: English in JSON, translated for people (doctor, restore)
+        info["error"] = Msg(N_("empty file")) if info["size"] == 0 else Msg(N_("not a SQLite database file"))
         return info
     try:
         conn = _connect_ro(path)
     except sqlite3.Error as e:
-        info["error"] = f"cannot open it ({e})"
+        info["error"] = Msg(N_("cannot open it ({error})"), error=str(e))
         return info
     try:
         info["schema"] = conn.execute("PRAGMA user_version").fetchone()[0]
         info["tracing"] = conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         info["journal_mode"] = conn.execute("PRAGMA journal_mode").fetchone()[0]
         info["integrity"] = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
-        info["foreign_keys"] = [f"{r[0]} row {r[1]} points to a missing {r[2]}"
+        info["foreign_keys"] = [Msg(N_("{table} row {row} points to a missing {parent}"), table=r[0], row=r[1],
+                                    parent=r[2])
                                 for r in conn.execute("PRAGMA foreign_key_check")]
         present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         info["counts"] = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES if t in present}
     except sqlite3.Error as e:
-        info["error"] = f"cannot read it ({e})"
+        info["error"] = Msg(N_("cannot read it ({error})"), error=str(e))
     finally:
         conn.close()
     return info
