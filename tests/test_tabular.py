@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tracing.i18n import fmt_int
+
 from tracing.errors import TracingError
 from tracing.tabular import FIELDS, FIELD_SIZE_LIMIT, MAX_COLUMNS, header_key, match_header, open_table
 
@@ -307,11 +309,12 @@ def test_line_without_end_is_an_error_not_a_memory_blowup(tmp_path):
 
 def test_ten_thousand_columns(tmp_path):
     header = ",".join(["id"] + [f"c{i}" for i in range(9999)])
-    with pytest.raises(TracingError, match=rf"w\.csv, line 1: 10000 cells, more than {MAX_COLUMNS} columns"):
+    cells = fmt_int(10000)  # a count for people: "10,000" (vi "10.000")
+    with pytest.raises(TracingError, match=rf"w\.csv, line 1: {cells} cells, more than {MAX_COLUMNS} columns"):
         open_table(write(tmp_path, "w.csv", header + "\n"), "persons")
     row = ",".join(["BN1"] + ["x"] * 9999)
     table = open_table(write(tmp_path, "r.csv", "id,name\n" + row + "\n"), "persons")
-    with pytest.raises(TracingError, match=r"r\.csv, line 2: 10000 cells"):
+    with pytest.raises(TracingError, match=rf"r\.csv, line 2: {cells} cells"):
         list(table.rows())
 
 
