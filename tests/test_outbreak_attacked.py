@@ -278,3 +278,15 @@ def test_report_counts_releases_from_treatment_in_its_period(run, tmp_path, monk
     md = tmp_path / "r.md"
     run("report", "--from", lo, "--to", hi, "--lang", "en", "-o", md)
     assert "| Released from treatment in the period | 1 |" in md.read_text(encoding="utf-8")
+
+
+def test_area_filters_match_folded_like_the_stored_areas(run, run_json, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2022-02-12")
+    run("person", "add", "--id", "P1", "--name", "X", "--ward", "Định Công", "--unit", "Tổ 1")
+    run("person", "add", "--id", "P2", "--name", "Y", "--ward", "Hoàng Liệt", "--unit", "Tổ 1")
+    run("zone", "declare", "tổ 1, định công", "--from", "2022-02-12")
+    typed = ["Định Công", "ĐỊNH CÔNG", "dinh cong"]
+    assert len({fold(t) for t in typed}) == 1
+    for ward in typed:
+        rows = run_json("followup", "--ward", ward, "--date", "2022-02-12")
+        assert {r["person"] for r in rows} == {"P1"}, ward

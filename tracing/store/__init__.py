@@ -730,8 +730,26 @@ class Store:
         self.conn.execute("DELETE FROM level_sources")
         self.conn.execute("DELETE FROM levels")
 
+    def stored_area(self, field: str, typed: str | None) -> str | None:
+        """The stored spelling of an area a user typed in a filter (``--ward
+        ngoc lam`` is ``Ngọc Lâm``): areas are stored one spelling per folded
+        name (:mod:`tracing.store.areas`), so a filter is matched folded like
+        them, not with SQLite's ASCII-only NOCASE. Unknown: ``typed`` as is."""
+        assert field in ("district", "ward", "unit", "workplace")
+        if not typed:
+            return typed
+        if self.conn.execute(f"SELECT 1 FROM persons WHERE {field} = ? LIMIT 1", (typed,)).fetchone():
+            return typed  # typed as stored: no scan of the distinct names
+        want = fold(typed)
+        for (value,) in self.conn.execute(f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL "
+                                          f"ORDER BY {field}"):
+            if fold(value) == want:
+                return value
+        return typed
+
     def list_persons(self, *, level: int | None = None, ward: str | None = None, unit: str | None = None,
                      traced_only: bool = True) -> list[dict]:
+        ward, unit = self.stored_area("ward", ward), self.stored_area("unit", unit)
         clauses, params = [], []
         if level is not None:
             clauses.append("l.level = ?")

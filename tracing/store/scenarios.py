@@ -140,7 +140,7 @@ def insert_followups(store, rows: Iterable[dict]) -> int:
 
 def followups_due(store, day: str, ward: str | None = None) -> list[dict]:
     """Pending follow-ups due on or before ``day`` (optionally in one ward)."""
-    return _rows(store, FOLLOWUPS_DUE, {"day": day, "ward": ward})
+    return _rows(store, FOLLOWUPS_DUE, {"day": day, "ward": store.stored_area("ward", ward)})
 
 
 def person_followups(store, person: str, *, kind: str | None = None, status: str | None = None) -> list[dict]:
