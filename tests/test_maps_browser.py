@@ -378,3 +378,43 @@ def test_a_print_too_small_to_read_is_warned_of_in_the_page(chromium, pages, n):
     finally:
         chromium.media("")
     assert hidden
+
+
+def test_every_count_node_in_the_page_says_how_many_of_each_level_it_folds(chromium, pages):
+    # issue 16 (critic): "+556 F0" held 1 F0, 110 F1, 445 F2. Each count node the page folds says its persons
+    # per level, counted here from the data: the hidden persons of its generation under its anchor
+    import re
+    from collections import Counter
+    path, data = pages[("tree", 1000)]
+    by_id = {n.id: n for n in data.nodes}
+    chromium.open(path)
+    page_data = json.loads(chromium.eval("document.getElementById('map-data').textContent"))
+    par, records = page_data["tree"]["par"], page_data["nodes"]
+    gen = {}
+    for i in page_data["tree"]["order"]:
+        gen[i] = 0 if par[i] < 0 else gen[par[i]] + 1
+    positions, counts = _live(chromium)
+    assert counts
+    said = json.loads(chromium.eval("""JSON.stringify(Array.prototype.map.call(
+        document.querySelectorAll('#diagram g.n.col[data-c]'), function (g) {
+          return [+g.getAttribute('data-c'), Array.prototype.map.call(g.querySelectorAll('tspan'), function (t) { return t.textContent; }).join(' '),
+                  g.querySelector('title').textContent]; }))"""))
+    assert len(said) == len(counts)
+    mixed = 0
+    for k, text, title in said:
+        c = counts[k]
+
+        def anchor_of(i):  # the nearest drawn ancestor
+            while positions[i] is None:
+                i = par[i]
+            return i
+        members = [i for i, p in enumerate(positions) if p is None and gen[i] == c["generation"]
+                   and anchor_of(i) == c["anchor"]]
+        want = Counter(by_id[records[i]["pid"]].level for i in members)
+        assert sum(want.values()) == c["n"]
+        mixed += len(want) > 1
+        for words in (text, title):
+            found = re.findall(r"(\d+) (F\d+|Không thuộc diện F)", words.replace("\xa0", " "))
+            got = {(None if lv.startswith("K") else int(lv[1:])): int(n) for n, lv in found}
+            assert got == dict(want), (k, words, dict(want))
+    assert mixed  # count nodes of several levels are among them

@@ -424,3 +424,52 @@ def test_every_node_shows_its_level_as_text_and_border_so_grey_print_keeps_it(la
                 assert f"{node.age}t" in text
             if node.exposure and not node.is_case:
                 assert "TX " in text
+
+
+def _levels_said(text):
+    """{level: persons} a count node's words state ("+1 F0 · 110 F1 · 3 No F level")."""
+    found = re.findall(r"(\d+) (F\d+|No F level|F\?)", text)
+    return {(None if lv in ("No F level", "F?") else int(lv[1:])): int(k) for k, lv in found}
+
+
+@pytest.mark.parametrize("layout", ["tree", "timeline", "network"])
+@pytest.mark.parametrize("max_nodes", [40, 300])
+def test_every_count_node_says_how_many_of_each_level_it_folds(layout, max_nodes):
+    # issue 16 (critic): "+556 F0" held 1 F0, 110 F1 and 445 F2: a count node's words (card, name column,
+    # tooltip, the page's notice) give its persons per level, counted here from the data
+    import xml.etree.ElementTree as ET
+    from collections import Counter
+
+    data = sample_map(1000, seed=5)
+    by_id = {n.id: n for n in data.nodes}
+    shown, hidden = collapse(data, max_nodes)
+    counts = sorted((n for n in shown.nodes if n.collapsed), key=lambda n: n.id)
+    assert hidden and counts
+    expected = [dict(Counter(by_id[m].level for m in c.members)) for c in counts]
+    assert any(len(e) > 1 for e in expected)  # mixed count nodes are tested, not only one-level ones
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.fromstring(render_svg(data, layout=layout, lang="en", max_nodes=max_nodes))
+    groups = [g for g in root.iter(f"{ns}g") if "col" in (g.get("class") or "").split()]
+    assert len(groups) == len(counts)
+    words = {}
+    if layout == "timeline":  # the names column holds each row's words
+        for t in root.iter(f"{ns}text"):
+            if "rl" in (t.get("class") or "").split():
+                words[t.get("data-i")] = "".join(t.itertext())
+    drawn = sorted(shown.nodes, key=lambda n: n.id)
+    for g in groups:
+        k = int(g.get("data-i"))
+        c = drawn[k]
+        want = dict(Counter(by_id[m].level for m in c.members))
+        assert sum(want.values()) == c.collapsed
+        assert _levels_said(g.find(f"{ns}title").text) == want, c.id
+        said = words[g.get("data-i")] if layout == "timeline" else \
+            " ".join(t for el in g if el.tag != f"{ns}title" for t in el.itertext())
+        assert _levels_said(said) == want, (c.id, said)
+    page = render_html(data, layout=layout, lang="en", max_nodes=max_nodes)
+    example = re.search(r"count nodes \(e\.g\. “([^”]*)”\)", page).group(1)
+    big = max(counts, key=lambda n: (n.collapsed, n.id))
+    assert _levels_said(example) == dict(Counter(by_id[m].level for m in big.members))
+    for rec in payload(page)["nodes"]:
+        if rec.get("col"):
+            assert sum(k for _lv, k in rec["lvs"]) == rec["col"]

@@ -141,9 +141,20 @@ def defs() -> str:
     return "<defs>" + "".join(out) + "</defs>"
 
 
+def _levels(s) -> list:
+    """A count node's persons per level (see MapNode.levels)."""
+    return s.levels or [(s.level, s.collapsed)]
+
+
+def count_label(s, text: dict) -> str:
+    """A count node's words: "+1 F0 · 110 F1 · 445 F2", every level it folds."""
+    return _layout.count_text(_levels(s), text.get("level_none", "F?"))
+
+
 def _card_lines(s, text: dict) -> tuple[str, str, str]:
-    if s.collapsed:
-        return f"+{s.collapsed} {level_name(s.level, 'F?')}", text["count_sub"], ""
+    if s.collapsed:  # its levels on one, two or three lines, "folded persons" under them when there is room
+        lines = _layout.count_lines(_levels(s), text.get("level_none", "F?")) + [text["count_sub"]]
+        return lines[0], lines[1], (" · ".join(lines[2:-1]) if len(lines) > 3 else "")
     head = f"{level_name(s.level)} · {s.id}"
     parts = []
     if s.age is not None:
@@ -158,11 +169,11 @@ def _card_lines(s, text: dict) -> tuple[str, str, str]:
     return head, s.name or s.id, " · ".join(parts)
 
 
-def _node_attrs(k: int, s, x: int, y: int) -> str:
+def _node_attrs(k: int, s, x: int, y: int, text: dict) -> str:
     """A node's group, with its full label as a tooltip (``<title>``)."""
     key = "count" if s.collapsed else level_key(s.level)
     cls = f"n lv-{key}" + (" unk" if s.unknown_source else "") + (" col" if s.collapsed else "")
-    full = (f"+{s.collapsed} {level_name(s.level, 'F?')}" if s.collapsed
+    full = (count_label(s, text) if s.collapsed
             else f"{s.name or s.id} · {s.id} · {level_name(s.level)}")
     return f'<g class="{cls}" data-i="{k}" transform="translate({x} {y})"><title>{esc(full)}</title>'
 
@@ -266,7 +277,7 @@ def draw(data, layout: str, text: dict) -> Drawing:
             key = "count" if s.collapsed else level_key(s.level)
             a, b, c = _card_lines(s, text)
             inner = w - 16
-            parts = [_node_attrs(k, s, x, y), _box(-w // 2, -h // 2, w, h, key, rx=14 if s.collapsed else 6,
+            parts = [_node_attrs(k, s, x, y, text), _box(-w // 2, -h // 2, w, h, key, rx=14 if s.collapsed else 6,
                                                   unknown=s.unknown_source and not s.collapsed)]
             lines = [(a, FS, "700"), (b, FS, "400")] + ([(c, FS_SMALL, "400")] if c else [])
             top = -h // 2 + (17 if c else 24)
@@ -326,14 +337,18 @@ def draw(data, layout: str, text: dict) -> Drawing:
             x, y = pos[n.id]
             key = "count" if s.collapsed else level_key(s.level)
             fill, stroke, width, dash, mark, ink = LEVEL_STYLE[key]
-            name = (f"+{s.collapsed} {level_name(s.level, 'F?')} · {text['count_sub']}" if s.collapsed
-                    else f"{s.name or s.id} · {s.id}")
+            name = (count_label(s, text) if s.collapsed else f"{s.name or s.id} · {s.id}")
+            if s.collapsed and text_width(f"{name} · {text['count_sub']}", FS) <= name_w - 30:
+                name += f" · {text['count_sub']}"
             # the names in a column of their own, which the page keeps in view when panning right
-            names.append(f'<text class="lbl rl" data-i="{k}" x="{label_x}" y="{y + 5}" font-size="{FS}" '
+            size = FS  # a count node's levels are never cut: smaller type when they are many
+            while s.collapsed and size > 6 and text_width(name, size) > name_w - 30:
+                size -= 0.5
+            names.append(f'<text class="lbl rl" data-i="{k}" x="{label_x}" y="{y + 5}" font-size="{size}" '
                          f'fill="#1f2328"><tspan font-weight="700">'
                          f'{esc(level_name(s.level, "–") if not s.collapsed else "+")}</tspan> '
-                         f'{esc(fit(name, FS, name_w - 30))}</text>')
-            parts = [_node_attrs(k, s, x, y),
+                         f'{esc(fit(name, size, name_w - 30))}</text>')
+            parts = [_node_attrs(k, s, x, y, text),
                      _box(-mw // 2, -mh // 2, mw, mh, key, rx=10 if s.collapsed else 4,
                           unknown=s.unknown_source and not s.collapsed).replace(f'fill="{fill}"', f'fill="{mark}"', 1),
                      f'<text x="0" y="4.5" font-size="{FS_MARK - 1}" font-weight="700" text-anchor="middle" '
@@ -349,13 +364,14 @@ def draw(data, layout: str, text: dict) -> Drawing:
             fill, stroke, width, dash, mark, ink = LEVEL_STYLE[key]
             r = 17 if s.level == 0 else 13
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            label = f"+{s.collapsed} {level_name(s.level, 'F?')}" if s.collapsed else (s.name or s.id)
-            lines = _layout.wrap_label(label)
+            label = count_label(s, text) if s.collapsed else (s.name or s.id)
+            lines = (_layout.count_lines(_levels(s), text.get("level_none", "F?")) if s.collapsed
+                     else _layout.wrap_label(label))  # a count node's lines break between its levels
             spans = "".join(f'<tspan x="0" y="{r + 4 + (j + 1) * _layout.LINE_H - 6}">{esc(line)}</tspan>'
                             for j, line in enumerate(lines))
             unk = (f'<circle r="{r - 4}" fill="none" stroke="#1b1b1b" stroke-width="1.4"/>'
                    if s.unknown_source and not s.collapsed else "")
-            front.append(f'{_node_attrs(k, s, x, y)}<circle r="{r}" fill="{mark}" stroke="{stroke}" '
+            front.append(f'{_node_attrs(k, s, x, y, text)}<circle r="{r}" fill="{mark}" stroke="{stroke}" '
                          f'stroke-width="{width}"{dash_attr}/>{unk}<text y="4.5" font-size="{FS}" '
                          f'font-weight="700" text-anchor="middle" fill="{ink}">'
                          f'{esc("+" if s.collapsed else level_name(s.level, "–"))}</text>'

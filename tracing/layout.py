@@ -426,6 +426,44 @@ def wrap_label(text) -> list[str]:
     return lines
 
 
+def level_counts(counts) -> list[tuple[int | None, int]]:
+    """``{level: persons}`` -> ``[(level, persons), ...]``, lowest level first,
+    None (no F level) last, levels with no person left out.
+
+    >>> level_counts({2: 445, None: 3, 0: 1, 1: 0})
+    [(0, 1), (2, 445), (None, 3)]
+    """
+    return sorted(((lv, k) for lv, k in counts.items() if k), key=lambda p: (p[0] is None, p[0] or 0))
+
+
+def count_text(levels, none_word: str = "F?") -> str:
+    """What a count node says it folds: its persons per level, every level
+    one of them has and no other (``levels`` from :func:`level_counts`).
+
+    >>> count_text([(0, 1), (1, 110), (2, 445)])
+    '+1 F0 · 110 F1 · 445 F2'
+    >>> count_text([(2, 37)]), count_text([(None, 2)], "No F level")
+    ('+37 F2', '+2 No F level')
+    """
+    return "+" + " · ".join(f"{k} {none_word if lv is None else f'F{lv}'}" for lv, k in levels)
+
+
+def count_lines(levels, none_word: str = "F?", width_chars: int = 17) -> list[str]:
+    """:func:`count_text` cut at its " · " into lines of at most about
+    ``width_chars`` characters (a card's line), never inside a level's count.
+
+    >>> count_lines([(0, 1), (1, 110), (2, 445)])
+    ['+1 F0 · 110 F1', '445 F2']
+    """
+    lines: list[str] = []
+    for part in count_text(levels, none_word).split(" · "):
+        if lines and len(lines[-1]) + 3 + len(part) <= width_chars:
+            lines[-1] += " · " + part
+        else:
+            lines.append(part)
+    return lines
+
+
 def label_box(node) -> tuple[int, int, int]:
     """The room a node takes on the network map as ``(width, height, dy)``:
     its dot and the name written under it (vis-network draws names at
@@ -442,11 +480,9 @@ def label_box(node) -> tuple[int, int, int]:
     (True, True)
     """
     if node.collapsed:
-        level = "F?" if node.level is None else f"F{node.level}"
-        text = f"+{node.collapsed} {level}"
+        lines = count_lines(node.levels or [(node.level, node.collapsed)], "No F level")
     else:
-        text = node.name or node.id
-    lines = wrap_label(text)
+        lines = wrap_label(node.name or node.id)
     widest = max(_text_width(line.replace(" ", "")) + SPACE_W * line.count(" ") for line in lines)
     width = min(widest, LABEL_MAX_W)
     lines = len(lines)

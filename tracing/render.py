@@ -25,7 +25,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .i18n import NP_, _, fmt_date, fmt_decimal, fmt_int, in_language, language
@@ -63,6 +63,9 @@ class MapNode:
     collapsed: int = 0
     age: int | None = None
     members: list[str] = field(default_factory=list)
+    #: a count node's persons per level, lowest first, None (no F level) last:
+    #: ``[(0, 1), (1, 110), (2, 445)]`` is drawn "+1 F0 · 110 F1 · 445 F2"
+    levels: list[tuple[int | None, int]] = field(default_factory=list)
 
 
 #: the kinds of edge: the primary source (solid arrow, makes the tree), another
@@ -230,6 +233,7 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
         for g in sorted(g for (b, g) in counts if b == a):
             group = members[(a, g)]
             known = [by_id[m].level for m in group if by_id[m].level is not None]
+            per_level = Counter(by_id[m].level for m in group)
             wards = {by_id[m].ward for m in group}
             cid = "+" + a if above == a else f"{above}+"
             while cid in ids:
@@ -240,7 +244,8 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
             nodes.append(MapNode(cid, None, min(known) if known else None,
                                  ward=next(iter(wards)) if len(wards) == 1 else None,
                                  exposure=min(dates) if dates else None,  # its generation's first date
-                                 sources=[above], primary_source=above, collapsed=len(group), members=list(group)))
+                                 sources=[above], primary_source=above, collapsed=len(group), members=list(group),
+                                 levels=_layout.level_counts(per_level)))
             extra_edges.append(MapEdge(above, cid, primary=True))
             above = cid
     edges = [e for e in data.edges if e.source in drawn and e.target in drawn] + extra_edges
@@ -256,6 +261,7 @@ _WORDS = {
     "layout_network": NP_("map", "Contact network"),
     "layout_timeline": NP_("map", "Timeline"),
     "persons": NP_("map", "{n} persons"),
+    "persons_one": NP_("map", "1 person"),
     "range": NP_("map", "{a} – {b}"),
     "no_dates": NP_("map", "no dates yet"),
     "f0": NP_("map", "F0 (case)"),
@@ -304,7 +310,8 @@ _WORDS = {
     "generation": NP_("map", "Generation {n}"),
     "undated": NP_("map", "No date"),
     "count_label": NP_("map", "+{n} {level}"),
-    "count_tip": NP_("map", "{n} persons folded ({level} or deeper)"),
+    "count_tip": NP_("map", "{n} persons folded: {levels}"),
+    "count_tip_one": NP_("map", "1 person folded: {levels}"),
     "count_sub": NP_("map", "folded persons"),
     "count_open": NP_("map", "click to unfold this branch"),
     "unfold_all": NP_("map", "Unfold all"),
@@ -459,7 +466,7 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
     notices = []
     if hidden:
         big = max(groups, key=lambda n: (n.collapsed, n.id))
-        example = _fmt(text["count_label"], n=big.collapsed, level=_level_name(big.level, text))
+        example = _layout.count_text(big.levels, text["level_none"])
         notices.append(_fmt(text["notice_collapsed"], max=max_nodes, hidden=hidden, groups=len(groups),
                             example=example))
     if redact:
@@ -469,7 +476,7 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
     subtitle = " · ".join([
         text[f"layout_{layout}"] + (f" ({text['timeline_note']})" if layout == "timeline" else ""),
         _fmt(text["range"], a=shown_first, b=shown_last) if first else text["no_dates"],
-        _fmt(text["persons"], n=shown_total),
+        text["persons_one"] if total == 1 else _fmt(text["persons"], n=shown_total),
     ])
     by_id = {n.id: n for n in data.nodes}
     hidden_nodes = [by_id[m] for g in groups for m in g.members if m in by_id]
@@ -509,7 +516,8 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
     for k, n in enumerate(nodes):
         x, y = p.drawing.points[k]
         if n.collapsed:
-            rec = {"lv": n.level, "col": n.collapsed, "mem": [hidden_index[m] for m in n.members if m in hidden_index]}
+            rec = {"lv": n.level, "col": n.collapsed, "mem": [hidden_index[m] for m in n.members if m in hidden_index],
+                   "lvs": [[lv, k] for lv, k in n.levels]}
             if n.primary_source in index:
                 rec["par"] = index[n.primary_source]
             if n.ward:
@@ -887,7 +895,25 @@ function el(tag, text, cls) {
 }
 function levelName(lv) { return (lv === null || lv === undefined) ? T.level_none : "F" + lv; }
 function levelKey(lv) { return (lv === null || lv === undefined) ? "none" : (lv >= 3 ? "f3" : "f" + Math.max(lv, 0)); }
-function label(r) { return r.col ? fmt(T.count_label, {n: r.col, level: levelName(r.lv)}) : (r.name || r.pid); }
+// a count node's words: its persons per level, every level it folds and no other (tracing.layout.count_text)
+function lvsOf(r) { return r.lvs || [[r.lv === undefined ? null : r.lv, r.col]]; }
+function countParts(lvs) {
+  return lvs.slice().sort(function (a, b) { return ((a[0] === null) - (b[0] === null)) || ((a[0] || 0) - (b[0] || 0)); })
+    .filter(function (p) { return p[1] > 0; }).map(function (p) { return p[1] + " " + levelName(p[0]); });
+}
+function countText(lvs) { return "+" + countParts(lvs).join(" · "); }
+function countLines(lvs) {  // as tracing.layout.count_lines: cut at " · ", about 17 characters a line
+  var lines = [];
+  countText(lvs).split(" · ").forEach(function (part) {
+    if (lines.length && lines[lines.length - 1].length + 3 + part.length <= 17) { lines[lines.length - 1] += " · " + part; }
+    else { lines.push(part); }
+  });
+  return lines;
+}
+function countTip(n, lvs) {
+  return fmt(n === 1 ? T.count_tip_one : T.count_tip, {n: n, levels: countParts(lvs).join(", ")});
+}
+function label(r) { return r.col ? countText(lvsOf(r)) : (r.name || r.pid); }
 // keyed by ids people typed: Maps, so an id such as __proto__ or toString is just an id
 var byPid = new Map(), hiddenPid = new Map(), countOf = [];
 P.forEach(function (r, i) {
@@ -1126,12 +1152,15 @@ function countCard(c) {
    ["stroke-width", st[2]]].forEach(function (a) { rect.setAttribute(a[0], a[1]); });
   if (st[3]) { rect.setAttribute("stroke-dasharray", st[3]); }
   var title = document.createElementNS(NS, "title");
-  title.textContent = fmt(T.count_tip, {n: c.n, level: levelName(c.lv)}) + " · " + T.count_open;
+  title.textContent = countTip(c.n, c.lvs) + " · " + T.count_open;
   var t = document.createElementNS(NS, "text");
   t.setAttribute("class", "lbl"); t.setAttribute("fill", "#1f2328");
-  [[fmt(T.count_label, {n: c.n, level: levelName(c.lv)}), "700"], [T.count_sub, "400"]].forEach(function (line, j) {
+  var words = countLines(c.lvs).concat([T.count_sub]);
+  if (words.length > 3) { words = words.slice(0, 2).concat([words.slice(2, -1).join(" · ")]); }
+  words.map(function (w, j) { return [w, j ? "400" : "700"]; }).forEach(function (line, j) {
     var s = document.createElementNS(NS, "tspan");
-    s.setAttribute("x", -cw / 2 + 8); s.setAttribute("y", -ch / 2 + 24 + j * 17); s.setAttribute("font-size", TR.fs);
+    s.setAttribute("x", -cw / 2 + 8); s.setAttribute("y", -ch / 2 + (words.length > 2 ? 17 : 24) + j * 17);
+    s.setAttribute("font-size", j > 1 ? TR.fs - 1 : TR.fs);
     s.setAttribute("font-weight", line[1]); s.textContent = line[0]; t.appendChild(s);
   });
   g.appendChild(title); g.appendChild(rect); g.appendChild(t);
@@ -1146,8 +1175,11 @@ function relayout() {
     var p = TR.par[i], a = SHOWN[p] ? p : anchor[p];
     anchor[i] = a;
     var m = per.get(a); if (!m) { m = new Map(); per.set(a, m); }
-    var e = m.get(GEN[i]); if (!e) { e = {n: 0, lv: null}; m.set(GEN[i], e); }
+    var e = m.get(GEN[i]); if (!e) { e = {n: 0, lv: null, per: new Map()}; m.set(GEN[i], e); }
     e.n += P[i].col || 1;
+    (P[i].col ? lvsOf(P[i]) : [[P[i].lv === undefined ? null : P[i].lv, 1]]).forEach(function (p) {
+      e.per.set(p[0], (e.per.get(p[0]) || 0) + p[1]);
+    });
     if (P[i].lv !== undefined && P[i].lv !== null && (e.lv === null || P[i].lv < e.lv)) { e.lv = P[i].lv; }
   });
   CNODES = [];
@@ -1155,7 +1187,7 @@ function relayout() {
   per.forEach(function (m, a) {
     var chain = [];
     Array.from(m.keys()).sort(function (x, y) { return x - y; }).forEach(function (g) {
-      var e = m.get(g), c = {k: CNODES.length, a: a, g: g, n: e.n, lv: e.lv, x: 0, y: 0};
+      var e = m.get(g), c = {k: CNODES.length, a: a, g: g, n: e.n, lv: e.lv, lvs: Array.from(e.per.entries()), x: 0, y: 0};
       CNODES.push(c); chain.push(c);
     });
     chains.set(a, chain);
@@ -1456,10 +1488,16 @@ function srcLinks(list) {
   });
   return span;
 }
+// a person in a list (search results): two persons of one name told apart by id, age and ward
+function listed(r) {
+  if (r.col) { return label(r); }
+  return [r.name ? r.name + " · " + r.pid : r.pid, levelName(r.lv), r.age !== undefined && r.age !== null ? fmt(T.age, {n: r.age}) : null,
+          r.ward].filter(function (x) { return x !== null && x !== undefined && x !== ""; }).join(" · ");
+}
 function card(r) {
   var box = el("div", null, "tip");
   box.appendChild(el("div", label(r), "tip-name"));
-  if (r.col) { box.appendChild(el("div", fmt(T.count_tip, {n: r.col, level: levelName(r.lv)}), "tip-line")); }
+  if (r.col) { box.appendChild(el("div", countTip(r.col, lvsOf(r)), "tip-line")); }
   return box;
 }
 function record(dl, r) {
@@ -1480,7 +1518,7 @@ function showPanel(i) {
   var dl = el("dl");
   if (r.col) {
     row(dl, T.f_hidden, r.col);
-    row(dl, T.f_level, levelName(r.lv));
+    row(dl, T.f_level, countParts(lvsOf(r)).join(", "));
     if (r.par !== undefined) { row(dl, T.f_primary, srcLinks([P[r.par].pid || label(P[r.par])])); }
     panelBody.appendChild(dl);
     panelBody.appendChild(el("h3", T.members));
@@ -1549,13 +1587,13 @@ function runSearch(q) {
   STATUS.setAttribute("data-matches", String(n));
   info.textContent = n ? fmt(T.matches, {n: n}) : T.no_match;
   hits.slice(0, 30).forEach(function (i) {
-    var r = P[i], li = el("li"), b = el("button", label(r) + " · " + levelName(r.lv) + (r.ward ? " · " + r.ward : ""));
+    var r = P[i], li = el("li"), b = el("button", listed(r));
     b.type = "button";
     b.addEventListener("click", function () { results.hidden = true; focusNode(i); });
     li.appendChild(b); results.appendChild(li);
   });
   hitsH.slice(0, Math.max(0, 30 - hits.length)).forEach(function (j) {
-    var r = H[j], li = el("li"), b = el("button", label(r) + " · " + levelName(r.lv) + " · " + label(P[countOf[j]]));
+    var r = H[j], li = el("li"), b = el("button", listed(r) + " · " + label(P[countOf[j]]));
     b.type = "button";
     b.addEventListener("click", function () { results.hidden = true; focusNode(countOf[j]); showHidden(j); });
     li.appendChild(b); results.appendChild(li);
