@@ -408,10 +408,10 @@ def tables(report: dict, *, sheet: bool = False) -> list[tuple[str, list[str], l
         def pct(v):
             return v if sheet or v is None else fmt_percent(v / 100)
 
-        def span(a, b):
-            return f"{a} – {b}" if sheet else f"{fmt_date(a)} – {fmt_date(b)}"
+        def span(a, b):  # a period is text (one cell), its dates the way the language writes them
+            return f"{fmt_date(a)} – {fmt_date(b)}"
 
-        since = report["cumulative_from"] if sheet else fmt_date(report["cumulative_from"])
+        since = fmt_date(report["cumulative_from"])  # inside a label: text the language's way
         tbl = management.tables(report)
         summary = [
             [L["period"], span(report["from"], report["to"])],
@@ -444,8 +444,19 @@ def tables(report: dict, *, sheet: bool = False) -> list[tuple[str, list[str], l
              [[t["level"], t["persons"], t["traced_in_period"], t["in_quarantine"]] for t in report["traced"]]),
             (L["ending"], [L["date"], L["persons"]], [[day(q["date"]), q["persons"]]
                                                        for q in report["quarantine_ending"]]),
-            *(tbl if sheet else [(t, h, [[_iso_to_day(v) for v in r] for r in rows]) for t, h, rows in tbl]),
+            # a workbook gets date cells for ISO dates (shown dd/mm/yyyy in vi), people get text
+            *[(t, h, [[(_iso_to_date if sheet else _iso_to_day)(v) for v in r] for r in rows]) for t, h, rows in tbl],
         ]
+
+
+def _iso_to_date(value):
+    """An ISO date string of a workbook table as a date (a date cell), anything else as it is."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _iso_to_day(value):
