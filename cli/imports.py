@@ -116,6 +116,12 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         note(_("Title row skipped, line {line}: {text}").format(line=t["line"], text=t["text"]))
     if summary["title_rows"]:
         note(_("Header on line {line}").format(line=summary["header_line"]))
+    if summary["ignored_columns"]:
+        note(_("A rejected file of --skip-invalid: its columns {names} are not data and were ignored").format(
+            names=", ".join(summary["ignored_columns"])))
+    if summary["formula_guards_removed"]:
+        note(_("{n} cells began with the formula guard ' (before = + - @): the guard was removed").format(
+            n=fmt_int(summary["formula_guards_removed"])))
     if summary["extras"]:
         note(_("Kept as extra attributes: {names}").format(names=", ".join(summary["extras"])))
     for column, how in summary["date_order"].items():

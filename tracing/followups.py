@@ -162,7 +162,12 @@ def due_list(store, day=None, ward: str | None = None) -> list[dict]:
     order = {"test": 0, "quarantine_end": 1, "overdue": 2}
     out = []
     ended = None  # zones released on or before the day, or cancelled: their tests are never listed
-    for r in sql.followups_due(store, day, ward):
+    from .values import fold_area
+
+    want = fold_area(ward) if ward else None  # `--ward "Bo De"` is Bồ Đề, as areas are grouped
+    for r in sql.followups_due(store, day, None):
+        if want is not None and fold_area(r["ward"]) != want:
+            continue
         if r["kind"] == "zone_test":
             if ended is None:
                 from .store import outbreak

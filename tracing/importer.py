@@ -510,6 +510,8 @@ def _text(value) -> str:
     return str(value)
 
 
+from .store.areas import AREA_FIELDS, area_key  # noqa: E402
+
 _COMPARE_SKIP = frozenset({"source", "tokens", "unknown_given", "isolated_given"})
 
 
@@ -534,6 +536,8 @@ def _compare(old: dict, new: dict) -> tuple[str, str | None]:
                     same = False
             continue
         if a is not None and b is not None and a != b:
+            if key in AREA_FIELDS and area_key(key, a) == area_key(key, b):
+                continue  # `Bồ Đề` and `BỒ ĐỀ`: one area, stored in one spelling (reported as respelled)
             return "conflict", key
         if a != b:
             same = False
@@ -746,7 +750,7 @@ class _Importer:
         contacts files: it imports as it is."""
         from .i18n import _
 
-        if getattr(self.table, "unguard", False):
+        if getattr(self.table, "own_export", False):
             return chunk
 
         def tells(person) -> bool:  # anything besides the id
@@ -1215,7 +1219,14 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
          "levels_changed", "encoding", "sheet", "header_line", "title_rows", "date_order",
          "duplicates": {"identical", "merged", "lines"}, "kept_as_attributes": {field: n},
          "sources": {"links", "unknown_source_persons", "labels", "top_labels", "normalised", ...},
-         "labels_linked", "criteria_kept": [{"kind", "area", "kept": [column]}]}
+         "labels_linked", "criteria_kept": [{"kind", "area", "kept": [column]}],
+         "formula_guards_removed", "ignored_columns"}
+
+    ``formula_guards_removed`` counts cells whose leading ``'`` before
+    ``= + - @`` (tab, CR) was dropped: the guard :func:`tracing.sheets.neutralise`
+    writes, undone in every file (an edited export, a fixed rejected file).
+    ``ignored_columns`` are the ``line``/``reason`` columns of the tool's own
+    ``FILE.rejected.csv`` (:func:`tracing.tabular.is_rejected_header`).
 
     ``date_order`` (``dmy``, ``mdy``, ``ymd``) fixes how ``N/N/YYYY`` dates
     are read; without it each column's values decide (:mod:`tracing.dateorder`).
@@ -1289,6 +1300,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         "labels_linked": [[c, src] for c, src in sorted(imp.promoted)], "areas_respelled": respelled,
         "undated_cases": len(imp.undated), "trimmed": imp.trims, "source_cycles": imp.cycles,
         "criteria_kept": [{"kind": k, "area": a, "kept": cols} for (k, a), cols in sorted(imp.criteria_kept.items())],
+        "formula_guards_removed": table.unguarded, "ignored_columns": list(table.rejected_columns),
     }
     if imp.sources is not None and "source" in table.mapping:
         summary["sources"] = imp.sources.as_dict()

@@ -99,12 +99,17 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
     if doses.__class__ is str and doses.isascii() and doses.strip().isdigit():
         row["vaccinated"] = parse_int(doses, "vaccinated", lo=0, hi=10)  # "2": no yes/no word is a number but 0/1
     elif doses not in (None, ""):
+        # the field counts doses: "no"/"không" is 0 doses, but a yes-word (có, yes, x, true) does not say how
+        # many, so it is not a dose count (the importer keeps it as the text attribute vaccinated_text)
         flag = None
         try:
             flag = parse_bool(doses, "vaccinated")
         except InvalidValue:
             pass
-        row["vaccinated"] = (2 if flag else 0) if flag is not None and str(doses).strip() not in ("0", "1") \
+        if flag and str(doses).strip() != "1":
+            raise InvalidValue(_("vaccinated: '{text}' is not a dose count (a yes-word does not say how many "
+                                 "doses; write 0, 1, 2…)").format(text=str(doses).strip()[:30]))
+        row["vaccinated"] = 0 if flag is False and str(doses).strip() != "0" \
             else parse_int(doses, "vaccinated", lo=0, hi=10)
     recovered = parse_bool(fields.get("recovered"), "recovered")
     if recovered is not None:

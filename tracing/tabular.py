@@ -261,7 +261,10 @@ class Table:
         self._last_line = header_line
         self._started = False
         self.title_rows: list[dict] = []
-        self.unguard = False  # a file of `tracing export`: undo its formula guard (a leading ')
+        self.unguard = True  # undo the formula guard (a leading ' before = + - @ tab CR) in every file
+        self.own_export = False  # a file of `tracing export`, unchanged since (its manifest)
+        self.unguarded = 0  # cells whose formula guard was undone (reported in the summary)
+        self.rejected_columns: list[str] = []  # `line`/`reason` of the tool's own FILE.rejected.csv: ignored
         self.raw_width: int | None = None  # header cells before trailing blanks were dropped (CSV)
 
     @property
@@ -318,8 +321,10 @@ class Table:
                     cells = list(cells) + [self._blank] * (width - n)
                 if not any(cells):
                     continue
-                if self.unguard:
-                    cells = [_unguarded(c) for c in cells]
+                if self.unguard and any(c.__class__ is str and c[:1] == "'" for c in cells):
+                    undone = [_unguarded(c) for c in cells]
+                    self.unguarded += sum(a is not b for a, b in zip(cells, undone))
+                    cells = undone
                 if text_cells:
                     if not "".join(cells).strip():
                         continue
@@ -413,9 +418,8 @@ def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
         table = _open_csv(name, size, encoding, pick)
         from .exporter import written_by_export
 
-        if written_by_export(name):
-            table.unguard = True
-            table.headers = [_unguarded(h) for h in table.headers]
+        table.own_export = written_by_export(name)
+    table.headers = [_unguarded(h) for h in table.headers]
     table.kind = kind
     table.title_rows = pick.titles
     try:
@@ -424,6 +428,14 @@ def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
         table.close()
         raise
     return table
+
+
+def is_rejected_header(headers) -> bool:
+    """True for the header of a ``FILE.rejected.csv`` that ``--skip-invalid``
+    writes (``line``, the file's columns, ``reason``): re-importing it after
+    fixing ignores those two columns."""
+    return (len(headers) >= 3 and str(headers[0]).strip().lower() == "line"
+            and str(headers[-1]).strip().lower() == "reason")
 
 
 def _unguarded(cell):
@@ -530,6 +542,9 @@ def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> 
                                        where=where, idx=headers[idx], other=other, field=field))
         chosen[field] = idx
     taken = set(chosen.values())
+    if is_rejected_header(headers):  # the tool's own FILE.rejected.csv: its line/reason columns are not data
+        taken |= {0, len(headers) - 1}
+        table.rejected_columns = [headers[0], headers[-1]]
     auto: dict[str, int] = {}
     extras: list[int] = []
     for i, header in enumerate(headers):

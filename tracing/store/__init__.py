@@ -756,12 +756,13 @@ class Store:
             params.append(level)
         elif traced_only:
             clauses.append("l.level IS NOT NULL")
-        if ward:
-            clauses.append("p.ward = ? COLLATE NOCASE")
-            params.append(ward)
-        if unit:
-            clauses.append("p.unit = ? COLLATE NOCASE")
-            params.append(unit)
+        from .areas import spellings
+
+        for field, typed in (("ward", ward), ("unit", unit)):
+            if typed:  # every stored spelling of the area, compared as grouping compares areas
+                names = spellings(self, field, typed) or [typed]
+                clauses.append(f"p.{field} IN ({', '.join('?' * len(names))})")
+                params.extend(names)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self.query(
             f"""SELECT p.id, p.name, l.level, l.primary_source, p.ward, p.unit, l.exposure, l.flags

@@ -3,7 +3,9 @@
 Area names (``district``, ``ward``, ``unit`` and ``workplace`` of persons and
 places, and the areas of ``populations``; an enterprise typed ``Công ty TNHH
 Canon`` or ``cong ty tnhh canon`` is one workplace, as a ward is) are compared folded (:func:`tracing.values.fold`:
-case, diacritics, ``đ``, spaces). A new spelling of a known area is stored in
+case, diacritics, ``đ``, spaces), and districts, wards and units also without
+their administrative prefix (:data:`tracing.values.AREA_PREFIXES`: ``Phường
+Bồ Đề``, ``P. Bồ Đề`` and ``Bồ Đề`` are one ward). A new spelling of a known area is stored in
 the known spelling: the populations file's, else the first one seen. A
 population whose area was first seen spelled otherwise renames the stored
 spellings to its own. Every respelling is counted in ``renamed``
@@ -12,9 +14,36 @@ spellings to its own. Every respelling is counted in ``renamed``
 
 from __future__ import annotations
 
-from ..values import fold
+from ..values import fold, fold_area
 
 AREA_FIELDS = ("district", "ward", "unit", "workplace")
+
+
+def area_key(field: str, value) -> str:
+    """How an area name of ``field`` is compared: districts, wards and units
+    without their administrative prefix (:func:`tracing.values.fold_area`:
+    ``Phường Bồ Đề`` = ``P. Bồ Đề`` = ``bo de``), workplaces folded only
+    (``Công ty`` is part of an enterprise's name)."""
+    return fold(value) if field == "workplace" else fold_area(value)
+
+
+def _population_key(kind: str, area: str) -> tuple:
+    if kind == "unit":
+        unit, _, ward = area.partition(", ")
+        return (area_key("unit", unit), fold_area(ward))
+    return (area_key(kind, area), "")
+
+
+def spellings(store, field: str, typed: str) -> list[str]:
+    """The stored spellings of the area ``typed`` names in persons' ``field``
+    (``district``, ``ward``, ``unit`` or ``workplace``), compared as
+    :func:`area_key` does: a filter such as ``list --ward "Bo De"`` finds the
+    persons of ``Bồ Đề`` (grouping and filtering fold alike)."""
+    if field not in AREA_FIELDS:
+        raise ValueError(field)
+    want = area_key(field, typed)
+    return [v for (v,) in store.conn.execute(
+        f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL") if area_key(field, v) == want]
 
 
 class AreaNames:
@@ -27,7 +56,7 @@ class AreaNames:
         self._memo: dict[tuple, str] = {}  # (field, typed, ward) -> stored: rows repeat their areas
 
     def _key(self, field: str, value: str, ward: str | None = None) -> tuple:
-        return (field, fold(value), fold(ward) if field == "unit" else "")
+        return (field, area_key(field, value), fold_area(ward) if field == "unit" else "")
 
     def _load(self) -> dict[tuple, str]:
         if self.known is None:
@@ -82,11 +111,12 @@ class AreaNames:
         stored = known.get(key)
         c = self.store.conn
         has_population = c.execute("SELECT area FROM populations WHERE kind = ?", (kind,)).fetchall()
-        official = {fold(a): a for (a,) in has_population}
-        if fold(area) in official:
-            if official[fold(area)] != area:
-                self.renamed[area] = official[fold(area)]
-            return official[fold(area)]
+        official = {_population_key(kind, a): a for (a,) in has_population}
+        mine = _population_key(kind, area)
+        if mine in official:
+            if official[mine] != area:
+                self.renamed[area] = official[mine]
+            return official[mine]
         if stored is not None and stored != unit:
             # persons spelled it first: the population's spelling wins
             # folded in Python (the same fold() as everywhere; no SQL function,
@@ -94,7 +124,7 @@ class AreaNames:
             others = c.execute(f"SELECT id, {kind} FROM persons WHERE {kind} IS NOT NULL AND {kind} != ?",
                                (unit,)).fetchall()
             c.executemany(f"UPDATE persons SET {kind} = ? WHERE id = ?",
-                          [(unit, pid) for pid, value in others if fold(value) == fold(unit)])
+                          [(unit, pid) for pid, value in others if area_key(kind, value) == area_key(kind, unit)])
             self.renamed[stored] = unit
         known[key] = unit
         self._memo.clear()

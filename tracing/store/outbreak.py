@@ -27,12 +27,15 @@ def _rows(store, sql: str, params=()) -> list[dict]:
 # ---------------------------------------------------------------- units and places
 def units_named(store, unit: str, ward: str | None) -> list[dict]:
     """Distinct ``(unit, ward)`` of persons with this unit (and ward when
-    given), matched folded (:func:`tracing.values.fold`: capitals,
-    diacritics, ``đ``, spaces), as persons' areas are
+    given), matched folded (:func:`tracing.values.fold_area`: capitals,
+    diacritics, ``đ``, spaces, administrative prefixes), as persons' areas are
     (:mod:`tracing.store.areas`): ``tổ 12, định công`` is ``Tổ 12, Định Công``."""
-    want_unit, want_ward = fold(unit), None if ward is None else fold(ward)
+    from ..values import fold_area
+
+    want_unit, want_ward = fold_area(unit), None if ward is None else fold_area(ward)
     rows = _rows(store, "SELECT DISTINCT unit, ward FROM persons WHERE unit IS NOT NULL ORDER BY ward, unit")
-    return [r for r in rows if fold(r["unit"]) == want_unit and (want_ward is None or fold(r["ward"]) == want_ward)]
+    return [r for r in rows if fold_area(r["unit"]) == want_unit
+            and (want_ward is None or fold_area(r["ward"]) == want_ward)]
 
 
 def place_named(store, name: str) -> dict | None:
