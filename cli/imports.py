@@ -122,6 +122,12 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     if summary["formula_guards_removed"]:
         note(_("{n} cells began with the formula guard ' (before = + - @): the guard was removed").format(
             n=fmt_int(summary["formula_guards_removed"])))
+    if summary["settings_from_words"]:
+        words = summary["settings_from_words"]
+        note(_("Settings read from their words, the words kept (as the place, or setting_text when the row has a "
+               "place): {mapping}").format(mapping=", ".join(
+                   f"'{w['words']}' -> {w['setting']} ({fmt_int(w['rows'])})" for w in words[:10])
+                   + (" " + _("… and {n} more").format(n=len(words) - 10) if len(words) > 10 else "")))
     if summary["extras"]:
         note(_("Kept as extra attributes: {names}").format(names=", ".join(summary["extras"])))
     for column, how in summary["date_order"].items():

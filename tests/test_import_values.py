@@ -133,3 +133,33 @@ def test_filters_and_duplicates_fold_like_grouping(tmp_path, run, run_json, db_p
     by_ward = run_json("report", "--by", "ward")
     text = json.dumps(by_ward, ensure_ascii=False)
     assert "Phường Bồ Đề" not in text and "P. Bồ Đề" not in text
+
+
+# ------------------------------------------------------------------ 9. a setting's own words are kept
+def test_setting_words_are_kept_and_reported(tmp_path, run, run_json, db_path):
+    from tracing.values import GENERIC_SETTING_WORDS, VOCABULARY, setting_with_words
+
+    specific = [w for ws in VOCABULARY["setting"].values() for w in ws
+                if w not in {g for gs in GENERIC_SETTING_WORDS.values() for g in gs}]
+    picked = [w for w in ["chợ", "nhà hàng", "đám cưới", "máy bay", "xe khách", "bệnh viện"] if w in specific]
+    assert len(picked) == 6
+    records = [[f"S{i}", f"S{i + 1}", "2021-06-01", w, ""] for i, w in enumerate(picked)]
+    records.append(["S20", "S21", "2021-06-01", "chợ", "Chợ Long Biên"])   # a place already: words kept aside
+    records.append(["S22", "S23", "2021-06-01", "Hộ gia đình", ""])        # the category itself: nothing to keep
+    f = _csv(tmp_path / "k.csv", ["from", "to", "date", "setting", "place"], records)
+    s = run_json("import", "contacts", f)
+    expected = {}
+    for _a, _b, _d, words, place in records:
+        setting, kept = setting_with_words(words)
+        if kept:
+            key = (kept, setting, "setting_text" if place else "place")
+            expected[key] = expected.get(key, 0) + 1
+    assert {(w["words"], w["setting"], w["kept_in"]): w["rows"] for w in s["settings_from_words"]} == expected
+    stored = {(a, b): (setting, place, json.loads(extra) if extra else None)
+              for a, b, setting, place, extra in rows(db_path, "SELECT a, b, setting, place, extra FROM contacts")}
+    for a, b, _d, words, place in records:
+        setting, kept = setting_with_words(words)
+        want_place = place or kept
+        want_extra = {"setting_text": kept} if kept and place else None
+        assert stored[(a, b)] == (setting, want_place or None, want_extra), (a, words)
+    assert "'đám cưới' -> social (1)" in run("import", "contacts", f).output

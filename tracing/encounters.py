@@ -6,7 +6,7 @@ from . import checkins, followups, levels
 from .i18n import _
 from .errors import InvalidValue
 from .people import ensure_persons, check_id
-from .values import clean_text, parse_bool, parse_datetime, parse_minutes, parse_setting, past_date, today
+from .values import clean_text, parse_bool, parse_datetime, parse_minutes, past_date, setting_with_words, today
 
 
 def clean_contact(fields: dict) -> dict:
@@ -19,9 +19,23 @@ def clean_contact(fields: dict) -> dict:
     minutes = parse_minutes(fields.get("minutes"))
     masked = parse_bool(fields.get("masked"), "masked")
     place = clean_text(fields.get("place"), "place")
+    setting, words = setting_with_words(fields.get("setting"))
+    place, extra = keep_setting_words(words, place, fields.get("extra") or None)
     return {"a": a, "b": b, "date": date.isoformat() if date else None,
-            "setting": parse_setting(fields.get("setting")), "place": place, "minutes": minutes,
-            "masked": masked, "extra": fields.get("extra") or None}
+            "setting": setting, "place": place, "minutes": minutes,
+            "masked": masked, "extra": extra}
+
+
+def keep_setting_words(words: str | None, place: str | None, extra: dict | None) -> tuple[str | None, dict | None]:
+    """``(place, extra)`` keeping the words of a setting cell that said more
+    than its category (:func:`tracing.values.setting_with_words`: ``chợ``,
+    ``đám cưới``): as the place when the row has none, else as the extra
+    attribute ``setting_text``. Nothing a user wrote is lost."""
+    if words is None:
+        return place, extra
+    if place is None:
+        return words, extra
+    return place, {**(extra or {}), "setting_text": words}
 
 
 def add_contact(store, fields: dict) -> dict:

@@ -52,7 +52,7 @@ from typing import Callable
 from . import levels, scenarios, zones
 from .cases import check_plausible, clean_case, earliest_case_date
 from .dateorder import DateOrders, Reread, as_iso, check_order
-from .encounters import clean_contact
+from .encounters import clean_contact, keep_setting_words
 from .errors import InvalidValue, TracingError
 from .i18n import N_, Msg, _
 from .people import check_id, clean_person
@@ -368,12 +368,14 @@ class ContactCleaner:
     """
 
     def __init__(self, na, prefix: str | None = None, dates: DateOrders | None = None):
-        from .values import parse_setting
+        from .values import setting_with_words
 
         self.na = na
         self.prefix = prefix
         self.line = 0
         self.trims: list[str] = []
+        #: {(words, setting, kept in "place" or "setting_text"): rows}: settings read from more specific words
+        self.setting_words: dict[tuple[str, str, str], int] = {}
         self._spaced: set = set()  # (field, raw cell) of cells with stray spaces around them
         dates = dates or DateOrders("")
         self._memo = {k: {} for k in ("a", "b", "date", "setting", "place", "minutes", "masked")}
@@ -390,7 +392,7 @@ class ContactCleaner:
             "a": lambda v: check_id(with_prefix(blank(v), prefix), "from"),
             "b": lambda v: check_id(with_prefix(blank(v), prefix), "to"),
             "date": date,
-            "setting": lambda v: parse_setting(blank(v)),
+            "setting": lambda v: setting_with_words(blank(v)),
             "place": lambda v: clean_text(blank(v), "place"),
             "minutes": lambda v: parse_minutes(blank(v)),
             "masked": lambda v: parse_bool(blank(v), "masked"),
@@ -431,6 +433,12 @@ class ContactCleaner:
         recorded = row.get("recorded_on")
         out["recorded_on"] = parse_recorded_on(None if _blank(recorded, self.na) else recorded)
         out["extra"] = extra or None
+        out["setting"], words = out["setting"]
+        if words is not None:
+            kept_in = "place" if out["place"] is None else "setting_text"
+            out["place"], out["extra"] = keep_setting_words(words, out["place"], out["extra"])
+            key = (words, out["setting"], kept_in)
+            self.setting_words[key] = self.setting_words.get(key, 0) + 1
         out["line"] = line
         return out
 
@@ -571,6 +579,7 @@ class _Importer:
                       "cases": {"touched": self.touched, "changed_cases": self.changed_cases},
                       "checkins": {}, "populations": {}}
         self.kept: dict[str, int] = {}
+        self.setting_words: dict[tuple[str, str, str], int] = {}  # contacts: see ContactCleaner.setting_words
         self.trims: dict = {"cells": 0, "example": None}
         self.duplicates = {"identical": 0, "merged": 0, "sources_added": 0, "lines": []}
         self.merged_ids: dict[str, list[int]] = {}
@@ -797,6 +806,7 @@ class _Importer:
                 self.progress(self.table.size_hint or self.table.position, self.table.size_hint)
 
         bulk.bulk_contacts(self.store, rows(), stats=self.stats["contacts"])
+        self.setting_words = fast.setting_words
         self.stats["persons"]["inserted"] = self.stats["contacts"].pop("persons_created", 0)
         for (a, b, date, setting, place), first, line, how, field in self.stats["contacts"].pop("repeats", ()):
             key = f"{a}–{b}" + (f" {date}" if date else "") + (f" {setting}" if setting else "") \
@@ -1220,11 +1230,15 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
          "duplicates": {"identical", "merged", "lines"}, "kept_as_attributes": {field: n},
          "sources": {"links", "unknown_source_persons", "labels", "top_labels", "normalised", ...},
          "labels_linked", "criteria_kept": [{"kind", "area", "kept": [column]}],
-         "formula_guards_removed", "ignored_columns"}
+         "formula_guards_removed", "ignored_columns",
+         "settings_from_words": [{"words", "setting", "kept_in", "rows"}]}
 
     ``formula_guards_removed`` counts cells whose leading ``'`` before
     ``= + - @`` (tab, CR) was dropped: the guard :func:`tracing.sheets.neutralise`
     writes, undone in every file (an edited export, a fixed rejected file).
+    ``settings_from_words`` (contacts): setting cells that said more than
+    their category (``chợ`` is ``venue``), kept as the place (``kept_in``
+    ``place``) or, when the row has a place, as ``setting_text``.
     ``ignored_columns`` are the ``line``/``reason`` columns of the tool's own
     ``FILE.rejected.csv`` (:func:`tracing.tabular.is_rejected_header`).
 
@@ -1301,6 +1315,8 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         "undated_cases": len(imp.undated), "trimmed": imp.trims, "source_cycles": imp.cycles,
         "criteria_kept": [{"kind": k, "area": a, "kept": cols} for (k, a), cols in sorted(imp.criteria_kept.items())],
         "formula_guards_removed": table.unguarded, "ignored_columns": list(table.rejected_columns),
+        "settings_from_words": [{"words": w, "setting": st, "kept_in": k, "rows": n}
+                                for (w, st, k), n in sorted(imp.setting_words.items())],
     }
     if imp.sources is not None and "source" in table.mapping:
         summary["sources"] = imp.sources.as_dict()

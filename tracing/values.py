@@ -443,6 +443,41 @@ def parse_setting(value, field: str = "setting") -> str | None:
                                field=field, text=_short(text), SETTINGS=', '.join(SETTINGS))) from None
 
 
+GENERIC_SETTING_WORDS: dict[str, tuple[str, ...]] = {
+    "household": ("hộ gia đình", "gia đình", "hộ", "hh", "family"),
+    "work": ("nơi làm việc", "làm việc", "workplace"),
+    "school": ("trường học",),
+    "venue": ("địa điểm công cộng", "nơi công cộng", "công cộng", "public place"),
+    "healthcare": ("cơ sở y tế", "y tế", "health care", "health facility"),
+    "transport": ("phương tiện", "phương tiện giao thông", "giao thông"),
+    "social": ("xã hội",),
+    "other": ("khác", "others"),
+}
+"""Words that only name a setting's category: reading them as the category
+loses nothing. Any other word of :data:`VOCABULARY` (``chợ``, ``nhà hàng``,
+``đám cưới``, ``máy bay``, ``bệnh viện``…) says more than its category, so
+:func:`setting_with_words` hands it back to be kept."""
+
+@functools.lru_cache(maxsize=1)
+def _generic_setting_keys() -> frozenset:
+    return frozenset(_vocab_key(w) for c, ws in GENERIC_SETTING_WORDS.items() for w in (c, *ws))
+
+
+def setting_with_words(value, field: str = "setting") -> tuple[str | None, str | None]:
+    """``(setting, words)``: the category (:func:`parse_setting`) and, when
+    the cell said more than the category (``Chợ Long Biên`` is not just
+    ``venue``), its words as written (trimmed), to be kept; else None.
+
+    >>> setting_with_words("chợ"), setting_with_words("Hộ gia đình"), setting_with_words("venue")
+    (('venue', 'chợ'), ('household', None), ('venue', None))
+    """
+    setting = parse_setting(value, field)
+    if setting is None:
+        return None, None
+    text = str(value).strip()
+    return setting, (None if _vocab_key(text) in _generic_setting_keys() else text)
+
+
 def parse_sex(value, field: str = "sex") -> str | None:
     """``m`` or ``f`` from ``m/f``, ``male/female``, ``nam/nữ`` (also ``nu``); blank gives None.
 
