@@ -178,6 +178,19 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         note(_("Stored vaccination/capacity figures kept, as this file does not give them (areas: {n}): "
                "{areas}{more}. `tracing level` still uses them; import a file with those columns to change them.")
              .format(n=fmt_int(len(kept)), areas=names, more=more))
+    changes = summary["changes"]
+    if changes:
+        note(_("{n} stored values changed by this file:").format(n=fmt_int(len(changes))))
+        for c in changes[:_CHANGES_SHOWN]:
+            note("  " + _("line {line}: {id} {field}: '{old}' -> '{new}'").format(
+                line=c["line"] if c["line"] is not None else "?", id=c["id"], field=c["field"],
+                old="" if c["old"] is None else c["old"], new="" if c["new"] is None else c["new"]))
+        if len(changes) > _CHANGES_SHOWN:
+            note("  " + _("… and {n} more (all in --format json: changes)").format(n=len(changes) - _CHANGES_SHOWN))
+    for k in summary["names_kept"]:
+        note(_("line {line}: {id} keeps the name '{stored}' ('{typed}' is the same name without its diacritics)")
+             .format(line=k["line"] if k["line"] is not None else "?", id=k["id"], stored=k["stored"],
+                     typed=k["file"]))
     if summary["labels_linked"]:
         note(_("{n} labels of earlier cases are now infection links: {links}").format(
             n=fmt_int(len(summary["labels_linked"])), links=", ".join(f"{c} <- {s}" for c, s in summary["labels_linked"][:5])))
@@ -227,6 +240,7 @@ TABLE_WORDS = {"persons": N_("persons"), "contacts": N_("contacts"), "cases": N_
 
 
 _WARNINGS_SHOWN = 10  # on a terminal; the JSON summary lists more
+_CHANGES_SHOWN = 20  # changed stored values listed in the text summary; the JSON summary has them all
 
 
 def register(cli) -> None:

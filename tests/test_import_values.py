@@ -163,3 +163,28 @@ def test_setting_words_are_kept_and_reported(tmp_path, run, run_json, db_path):
         want_extra = {"setting_text": kept} if kept and place else None
         assert stored[(a, b)] == (setting, want_place or None, want_extra), (a, words)
     assert "'đám cưới' -> social (1)" in run("import", "contacts", f).output
+
+
+# ------------------------------------------------------------------ 10. an update says what it changed
+def test_an_import_over_stored_data_lists_every_change(tmp_path, run, run_json, db_path):
+    from tracing.store.bulk import poorer_spelling
+
+    first = {"id": "N1", "name": "Nguyễn Văn An", "ward": "Bồ Đề", "phone": "0912000111", "confirmed": "2021-05-20"}
+    second = {"id": "N1", "name": "Nguyen Van An", "ward": "Ngọc Lâm", "phone": "", "confirmed": "2021-05-22"}
+    _csv(tmp_path / "a.csv", list(first), [list(first.values())])
+    _csv(tmp_path / "b.csv", ["note", *second], [["", *second.values()]] * 0 + [["x", *second.values()]])
+    run("import", "cases", tmp_path / "a.csv")
+    s = run_json("import", "cases", tmp_path / "b.csv")
+    assert poorer_spelling(second["name"], first["name"])
+    # expected: every field the second file gives that differs from the first (blank never erases),
+    # the name excepted (the stored one is the richer spelling), plus the new extra attribute
+    expected = {(f, first[f], second[f]) for f in ("ward", "confirmed") if second[f] and second[f] != first[f]}
+    expected.add(("extra.note", None, "x"))
+    assert {(c["field"], c["old"], c["new"]) for c in s["changes"]} == expected
+    assert {c["line"] for c in s["changes"]} == {2}
+    assert s["names_kept"] == [{"line": 2, "id": "N1", "stored": first["name"], "file": second["name"]}]
+    assert rows(db_path, "SELECT name, ward, phone FROM persons WHERE id = 'N1'") == [
+        (first["name"], second["ward"], first["phone"])]
+    out = run("import", "cases", tmp_path / "a.csv").output
+    assert "line 2: N1 ward: 'Ngọc Lâm' -> 'Bồ Đề'" in out
+    assert "line 2: N1 confirmed: '2021-05-22' -> '2021-05-20'" in out

@@ -575,9 +575,11 @@ class _Importer:
         self.touched = _Touched(threshold)
         self._named_ids: set[str] = set()
         self.changed_cases: set[str] = set()
-        self.stats = {"persons": {"touched": self.touched}, "contacts": {"touched": self.touched},
-                      "cases": {"touched": self.touched, "changed_cases": self.changed_cases},
+        self.stats = {"persons": {"touched": self.touched, "changes": [], "names_kept": []},
+                      "contacts": {"touched": self.touched},
+                      "cases": {"touched": self.touched, "changed_cases": self.changed_cases, "changes": []},
                       "checkins": {}, "populations": {}}
+        self.line_of: dict[str, int] = {}  # persons and cases: the line of each id (changes are reported with it)
         self.kept: dict[str, int] = {}
         self.setting_words: dict[tuple[str, str, str], int] = {}  # contacts: see ContactCleaner.setting_words
         self.trims: dict = {"cells": 0, "example": None}
@@ -651,6 +653,14 @@ class _Importer:
         self.n_warnings += 1
         if len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(text)
+
+    def changes(self) -> list[dict]:
+        """Every stored value this import changed: ``{"line", "table", "id",
+        "field", "old", "new"}`` (an extra attribute is ``extra.KEY``), in
+        the order of the file's lines."""
+        out = [{"line": self.line_of.get(rid), "table": table, "id": rid, "field": field, "old": old, "new": new}
+               for table in ("persons", "cases") for rid, field, old, new in self.stats[table].get("changes", ())]
+        return sorted(out, key=lambda c: (c["line"] or 0, c["table"] != "persons"))
 
     def keep(self, line: int, kept: dict) -> None:
         """Count values kept as attributes and say so once per field."""
@@ -745,6 +755,8 @@ class _Importer:
 
         for chunk in bulk.batches(rows()):
             chunk = self.named(chunk)
+            for line, _row, p in chunk:
+                self.line_of.setdefault(p["id"], line)
             self.check_duplicates([(line, p) for line, _row, p in chunk])
             bulk.bulk_persons(self.store, [p for _l, _r, p in chunk], stats=self.stats["persons"])
             zones.enrol(self.store, [p["id"] for _l, _r, p in chunk])  # residents of a zoned unit: mass tests
@@ -986,6 +998,7 @@ class _Importer:
         for cid, entry in pending.items():
             persons.append((entry["lines"][0], entry["person"]))
             cases.append(entry["case"])
+            self.line_of.setdefault(cid, entry["lines"][0])
         self.check_duplicates(persons)
         unknown = sorted(matcher.report.unknown_source_persons)
         bulk.create_bare_persons(self.store, unknown, stats=self.stats["cases"])
@@ -1231,7 +1244,13 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
          "sources": {"links", "unknown_source_persons", "labels", "top_labels", "normalised", ...},
          "labels_linked", "criteria_kept": [{"kind", "area", "kept": [column]}],
          "formula_guards_removed", "ignored_columns",
-         "settings_from_words": [{"words", "setting", "kept_in", "rows"}]}
+         "settings_from_words": [{"words", "setting", "kept_in", "rows"}],
+         "changes": [{"line", "table", "id", "field", "old", "new"}], "names_kept": [{"line", "id", "stored", "file"}]}
+
+    ``changes``: every stored value of a person or case that the file
+    changed, old and new, with the line (an update is never silent);
+    ``names_kept``: names not replaced because the file's is the stored
+    name without its diacritics (:func:`tracing.store.bulk.poorer_spelling`).
 
     ``formula_guards_removed`` counts cells whose leading ``'`` before
     ``= + - @`` (tab, CR) was dropped: the guard :func:`tracing.sheets.neutralise`
@@ -1317,6 +1336,9 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         "formula_guards_removed": table.unguarded, "ignored_columns": list(table.rejected_columns),
         "settings_from_words": [{"words": w, "setting": st, "kept_in": k, "rows": n}
                                 for (w, st, k), n in sorted(imp.setting_words.items())],
+        "changes": imp.changes(), "names_kept": [
+            {"line": imp.line_of.get(pid), "id": pid, "stored": stored, "file": typed}
+            for pid, stored, typed in s["persons"]["names_kept"]],
     }
     if imp.sources is not None and "source" in table.mapping:
         summary["sources"] = imp.sources.as_dict()

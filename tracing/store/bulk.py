@@ -92,14 +92,34 @@ def create_bare_persons(store, ids: Iterable[str], *, stats: dict | None = None)
     return n
 
 
-def _merged_person(old: dict, new: dict) -> dict:
-    """Fields of ``new`` that differ from ``old`` (blank values never erase)."""
+def poorer_spelling(new: str, old: str) -> bool:
+    """True when ``new`` is ``old`` written with fewer diacritics
+    (``Nguyen Van An`` for ``Nguyễn Văn An``, ``NGUYEN VAN AN`` too): the same
+    folded text with fewer non-ASCII letters. Importing it over ``old``
+    keeps ``old`` (the richer spelling) and says so.
+
+    >>> poorer_spelling("Nguyen Van An", "Nguyễn Văn An"), poorer_spelling("Nguyễn Văn Ân", "Nguyen Van An")
+    (True, False)
+    """
+    if fold(new) != fold(old):
+        return False
+    return sum(not c.isascii() for c in new) < sum(not c.isascii() for c in old)
+
+
+def _merged_person(old: dict, new: dict, kept: list | None = None) -> dict:
+    """Fields of ``new`` that differ from ``old`` (blank values never erase;
+    a name that is the stored one without its diacritics never replaces it:
+    ``(id, stored, new)`` goes to ``kept``)."""
     changes = {}
     for key in _PERSON_COLS:
         if key == "extra":
             continue
         value = new.get(key)
         if value is not None and value != old.get(key):
+            if key == "name" and old.get("name") and poorer_spelling(value, old["name"]):
+                if kept is not None:
+                    kept.append((old["id"], old["name"], value))
+                continue
             changes[key] = value
     extra = new.get("extra")
     if extra:
@@ -147,9 +167,11 @@ def bulk_persons(store, rows: Iterable[dict], *, stats: dict | None = None) -> i
                     values[extra_at] = _json(values[extra_at])
                 new_rows.append(values)
             else:
-                changes = _merged_person(old, row)
+                changes = _merged_person(old, row, None if stats is None else stats.get("names_kept"))
                 if changes:
                     updates.append((pid, changes))
+                    if stats is not None and "changes" in stats:
+                        stats["changes"].extend(_field_changes(pid, old, changes))
                 else:
                     _track(stats, "unchanged", 1)
         if new_rows:
@@ -161,6 +183,25 @@ def bulk_persons(store, rows: Iterable[dict], *, stats: dict | None = None) -> i
         _touch(stats, [pid for pid, _ in updates])
         written += len(new_rows) + len(updates)
     return written
+
+
+def _field_changes(rid: str, old: dict, new: dict) -> list[tuple]:
+    """``(id, field, old value, new value)`` for every stored value that
+    ``new`` changes (an extra attribute is its own field, ``extra.KEY``;
+    added values are changes from None)."""
+    out = []
+    for key, value in new.items():
+        if key in ("name_folded", "created_at"):
+            continue
+        before = old.get(key)
+        if key == "extra":
+            a = json.loads(before) if isinstance(before, str) and before else (before or {})
+            b = json.loads(value) if isinstance(value, str) and value else (value or {})
+            out.extend((rid, f"extra.{k}", a.get(k), b.get(k)) for k in dict.fromkeys([*a, *b])
+                       if a.get(k) != b.get(k))
+        elif before != value:
+            out.append((rid, key, before, value))
+    return out
 
 
 def merge_extras(old: dict | None, new: dict | None) -> dict:
@@ -436,6 +477,8 @@ def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int
             new["extra"] = extra
             if any(new[c] != old[c] for c in (*_CASE_COLS, "extra")):
                 updates.append((*(new[c] for c in (*_CASE_COLS, "extra")), cid))
+                if stats is not None and "changes" in stats:
+                    stats["changes"].extend(_field_changes(cid, old, new))
                 if any(new[c] != old[c] for c in ("confirmed", "onset", "isolated")):
                     changed.append(cid)
         if inserts:
