@@ -188,3 +188,103 @@ def test_an_import_over_stored_data_lists_every_change(tmp_path, run, run_json, 
     out = run("import", "cases", tmp_path / "a.csv").output
     assert "line 2: N1 ward: 'Ngọc Lâm' -> 'Bồ Đề'" in out
     assert "line 2: N1 confirmed: '2021-05-22' -> '2021-05-20'" in out
+
+
+# ------------------------------------------------------------------ 6. check-in and population extras are stored
+def test_checkin_and_population_extra_columns_are_stored(tmp_path, run, run_json, db_path):
+    f = _csv(tmp_path / "q.csv", ["person", "place", "at", "note", "scanner"],
+             [["A", "Chợ Long Biên", "2021-06-01 08:00", "cổng 2", "S1"], ["B", "Chợ Long Biên", "2021-06-01 09:00", "", ""]])
+    s = run_json("import", "checkins", f)
+    assert s["extras"] == ["note", "scanner"]
+    assert rows(db_path, "SELECT person, extra FROM checkins ORDER BY person") == [
+        ("A", json.dumps({"note": "cổng 2", "scanner": "S1"}, ensure_ascii=False)), ("B", None)]
+    # the same check-in again with another value: both kept, the stored row updated (said)
+    _csv(f, ["person", "place", "at", "note"], [["A", "Chợ Long Biên", "2021-06-01 08:00", "cổng 3"]])
+    s = run_json("import", "checkins", f)
+    assert s["updated"]["checkins"] == 1
+    assert json.loads(rows(db_path, "SELECT extra FROM checkins WHERE person = 'A'")[0][0]) == {
+        "note": ["cổng 2", "cổng 3"], "scanner": "S1"}
+    p = _csv(tmp_path / "pop.csv", ["area", "population", "level", "nguồn số liệu"],
+             [["Bồ Đề", "23400", "ward", "Công an phường 2021"]])
+    run("import", "populations", p)
+    assert rows(db_path, "SELECT area, extra FROM populations") == [
+        ("Bồ Đề", json.dumps({"nguồn số liệu": "Công an phường 2021"}, ensure_ascii=False))]
+
+
+# ------------------------------------------------------------------ 7. export csv then import: the same data
+ROUND_TRIP_ORDER = ("persons", "contacts", "cases", "checkins", "populations")
+SKIP_COLUMNS = {"id", "created_at", "name_folded"}
+
+
+def _every_value(path):
+    """Every stored value of the tables an export carries (surrogate keys and
+    creation times aside; a check-in's place by its name)."""
+    from tracing.store import Store
+
+    s = Store.open(str(path))
+    try:
+        out = {}
+        for table in ("persons", "contacts", "cases", "case_sources", "case_labels", "places", "populations",
+                      "levels", "level_sources", "followups"):
+            cols = [c for c in s.columns(table) if c not in SKIP_COLUMNS]
+            out[table] = sorted(map(repr, s.query(f"SELECT {', '.join(cols)} FROM {table}")))
+        cols = [c for c in s.columns("checkins") if c not in SKIP_COLUMNS | {"place"}]
+        out["checkins"] = sorted(map(repr, s.query(
+            f"SELECT {', '.join('c.' + c for c in cols)}, p.name AS place_name FROM checkins c "
+            "JOIN places p ON p.id = c.place")))
+        return out
+    finally:
+        s.close()
+
+
+def _rich_district(tmp_path, run):
+    _csv(tmp_path / "p.csv",
+         ["id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit", "ward", "district",
+          "workplace", "vaccinated", "recovered", "quarantine_start", "nghề"],
+         [["A", "Nguyễn Văn An", "0912345678", "001080000001", "1980", "m", "=12 Ngõ 5", "TDP 1", "Bồ Đề",
+           "Long Biên", "Công ty A", "2", "no", "", "thợ may"],
+          ["B", "Trần Thị Bình", "", "", "1990", "f", "", "TDP 2", "Bồ Đề", "Long Biên", "", "có", "yes",
+           "2021-06-02", ""],
+          ["C", "Lê Văn Cường", "", "", "", "", "", "", "Ngọc Lâm", "Long Biên", "Công ty A", "50s", "", "", "x"],
+          ["-T1", "Phạm Thu", "", "", "2001", "f", "", "", "Gia Thụy", "Long Biên", "", "0", "", "", ""]])
+    _csv(tmp_path / "c.csv", ["from", "to", "date", "setting", "place", "minutes", "masked", "ghi chú"],
+         [["A", "B", "2021-06-01", "household", "", "120", "false", "cùng nhà"],
+          ["B", "C", "2021-06-03", "chợ", "", "15", "true", ""],
+          ["C", "D", "", "", "", "", "", ""], ["E", "F", "2021-06-02", "đám cưới", "Nhà văn hóa", "", "x", "x"],
+          ["A", "-T1", "2021-06-02", "work", "Công ty A", "30", "", ""]])
+    _csv(tmp_path / "k.csv", ["id", "confirmed", "onset", "isolated", "source", "unknown_source", "found_by",
+                              "ct_value"],
+         [["A", "2021-06-04", "2021-06-02", "2021-06-04", "CN; UK", "", "cộng đồng", "22"],
+          ["E", "2021-06-05", "", "", "A", "", "nhập cảnh", ""],
+          ["G", "2021-06-05", "2021-06-03", "", "", "true", "sàng lọc", "30"]])
+    _csv(tmp_path / "q.csv", ["person", "place", "at", "until", "unit", "ward", "cổng"],
+         [["A", "Chợ Long Biên", "2021-06-01 08:00", "2021-06-01 09:00", "TDP 1", "Bồ Đề", "2"],
+          ["C", "Chợ Long Biên", "2021-06-01 08:30", "", "TDP 1", "Bồ Đề", ""]])
+    _csv(tmp_path / "pop.csv", ["area", "population", "level", "vaccinated", "elderly_vaccinated", "capacity",
+                                "nguồn"],
+         [["Bồ Đề", "23400", "ward", "0.82", "0.9", "yes", "công an"],
+          ["Long Biên", "320000", "district", "0.7", "", "no", ""],
+          ["TDP 1, Bồ Đề", "800", "unit", "", "", "", ""], ["Công ty A", "1200", "workplace", "0.95", "", "", ""]])
+    for kind, name in zip(ROUND_TRIP_ORDER, ("p", "c", "k", "q", "pop")):
+        run("import", kind, tmp_path / f"{name}.csv")
+    run("person", "not-duplicate", "A", "C", ok=None)
+
+
+def test_export_then_import_gives_back_every_value(tmp_path, run, run_json, db_path, monkeypatch):
+    _rich_district(tmp_path, run)
+    before = _every_value(db_path)
+    assert before["checkins"] and before["populations"]
+    reports = {args: run(*args).output for args in (("report", "--format", "json"), ("level", "--format", "json"),
+                                                    ("clusters", "--format", "json"))}
+    out = tmp_path / "out"
+    run("export", "csv", out)
+    new_db = tmp_path / "new.db"
+    monkeypatch.setenv("TRACING_DB", str(new_db))
+    for kind in ROUND_TRIP_ORDER:
+        s = run_json("import", kind, out / f"{kind}.csv")
+        assert s["rejected"] == 0 and s["changes"] == [], (kind, s["changes"])
+    after = _every_value(new_db)
+    for table in before:
+        assert after[table] == before[table], table
+    for args, text in reports.items():
+        assert run(*args).output == text, args

@@ -15,12 +15,16 @@
   (target), ``contactDate``, ``exposureTypeId``). Column names follow Go.Data's
   data model (person, relationship); Go.Data's importer maps columns in its UI,
   so exact names are not required, reference values use its ``LNG_…`` keys.
-* ``csv``: every table as the importer reads it (``persons``, ``contacts``,
-  ``cases`` (sources and labels in ``source``; ``isolated`` and
-  ``unknown_source`` blank where they are derived, not given), ``checkins``,
-  ``populations``)
-  plus the derived ``levels``, ``followups`` and ``not_duplicates``:
-  importing them into a new database gives the same data and levels.
+* ``csv``: every table as the importer reads it, every stored value
+  (``persons``, ``contacts`` with ``recorded_on``, ``cases`` (sources and
+  labels in ``source``, ``found_by``; ``isolated`` and ``unknown_source``
+  blank where they are derived, not given), ``checkins``, ``populations``
+  with the criteria columns and kind, extra attributes of each as columns)
+  plus the derived ``levels``, ``followups`` and ``not_duplicates``, for
+  reading: importing the first five into a new database gives the same data,
+  levels and report (tests/test_import_values.py). Recorded test results,
+  not-duplicate pairs, care, zones, rules and the audit log have no import
+  path: ``tracing copy`` moves a whole database.
 
 ``redact=True`` applies :mod:`tracing.privacy` (which owns the rules): ids
 become the database's keyed tokens, places, workplaces and source labels
@@ -56,7 +60,9 @@ LINKED_EDGES = """SELECT s.source, s.case_id, ls.date AS exposure FROM case_sour
                    JOIN cases c ON c.person = s.case_id
                    LEFT JOIN level_sources ls ON ls.person = s.case_id AND ls.source = s.source
                    ORDER BY s.case_id, s.source"""
-CASE_COLUMNS = ["id", "confirmed", "onset", "isolated", "unknown_source", "source"]
+CASE_COLUMNS = ["id", "confirmed", "onset", "isolated", "unknown_source", "source", "found_by"]
+CHECKIN_COLUMNS = ["person", "place", "at", "until", "unit", "ward", RECORDED]
+POPULATION_COLUMNS = ["area", "population", "level", "vaccinated", "elderly_vaccinated", "capacity"]
 
 
 class _Shown:
@@ -194,19 +200,38 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
             yield {**extra, "id": ids(r["person"]), "confirmed": r["confirmed"], "onset": r["onset"],
                    "isolated": None if r["isolated_given"] == 0 else r["isolated"],
                    "unknown_source": None if r["unknown_given"] == 0 else _bool(r["unknown_source"]),
-                   "source": ";".join(src)}
+                   "source": ";".join(src), "found_by": r["found_by"]}
 
     counts["cases"] = write_csv(os.path.join(out_dir, "cases.csv"), k_cols, cases())
-    counts["checkins"] = write_csv(
-        os.path.join(out_dir, "checkins.csv"), ["person", "place", "at", "until", "unit", "ward", RECORDED],
-        ({**r, "person": ids(r["person"]), "place": ids.place(r["place"])} for r in _rows(
-            store, """SELECT c.person, p.name AS place, c.at, c.until, p.unit, p.ward, c.recorded_on FROM checkins c
-                      JOIN places p ON p.id = c.place ORDER BY c.person, c.at, p.name""")))
-    counts["populations"] = write_csv(
-        os.path.join(out_dir, "populations.csv"), ["area", "population", "level"],
-        # a workplace is named like the persons' workplace: the same token keeps them joined
-        ({**r, "area": ids.place(r["area"]) if r["level"] == "workplace" else r["area"]} for r in _rows(
-            store, "SELECT area, population, kind AS level FROM populations ORDER BY kind, area")))
+    i_extra = [] if redact else _extra_keys(store, "checkins")
+
+    def checkin_rows():
+        for r in _rows(store, """SELECT c.person, p.name AS place, c.at, c.until, p.unit, p.ward, c.recorded_on,
+                                        c.extra FROM checkins c
+                                 JOIN places p ON p.id = c.place ORDER BY c.person, c.at, p.name"""):
+            extra = json.loads(r.pop("extra")) if r["extra"] and not redact else {}
+            r.pop("extra", None)
+            for values in spread_extras(extra):
+                yield {**values, **r, "person": ids(r["person"]), "place": ids.place(r["place"])}
+
+    counts["checkins"] = write_csv(os.path.join(out_dir, "checkins.csv"),
+                                   CHECKIN_COLUMNS + [k for k in i_extra if k not in CHECKIN_COLUMNS], checkin_rows())
+    o_extra = [] if redact else _extra_keys(store, "populations")
+
+    def population_rows():
+        for r in _rows(store, """SELECT area, population, kind AS level, vaccinated, elderly_vaccinated, capacity,
+                                        extra FROM populations ORDER BY kind, area"""):
+            extra = json.loads(r.pop("extra")) if r["extra"] and not redact else {}
+            r.pop("extra", None)
+            # a workplace is named like the persons' workplace: the same token keeps them joined
+            row = {**r, "area": ids.place(r["area"]) if r["level"] == "workplace" else r["area"],
+                   "capacity": _bool(r["capacity"])}
+            for values in spread_extras(extra):
+                yield {**values, **row}
+
+    counts["populations"] = write_csv(os.path.join(out_dir, "populations.csv"),
+                                      POPULATION_COLUMNS + [k for k in o_extra if k not in POPULATION_COLUMNS],
+                                      population_rows())
     lsrc: dict[str, list[str]] = {}
     for person, source in store.conn.execute("SELECT person, source FROM level_sources ORDER BY person, source"):
         lsrc.setdefault(person, []).append(ids(source))

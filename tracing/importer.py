@@ -518,7 +518,7 @@ def _text(value) -> str:
     return str(value)
 
 
-from .store.areas import AREA_FIELDS, area_key  # noqa: E402
+from .store.areas import AREA_FIELDS, area_key, population_key  # noqa: E402
 
 _COMPARE_SKIP = frozenset({"source", "tokens", "unknown_given", "isolated_given"})
 
@@ -864,6 +864,9 @@ class _Importer:
         def clean(fields, row):
             fields["person"] = with_prefix(fields.get("person"), self.prefix)
             out = clean_checkin(fields)
+            extra = _extra(row, self.na) if row.get("extra") else None
+            if extra:
+                out["extra"] = extra  # the file's other columns are kept (checkins.extra)
             if self.once(seen, (out["person"], out["place"], out["at"]),
                          f"{out['person']} {out['place']} {out['at']}", self.line,
                          {k: v for k, v in out.items() if k not in ("person", "at")}):
@@ -884,7 +887,10 @@ class _Importer:
 
         def clean(fields, row):
             out = clean_population(fields)
-            if self.once(seen, (out["kind"], fold(out["area"])), out["area"], self.line,
+            extra = _extra(row, self.na) if row.get("extra") else None
+            if extra:
+                out["extra"] = extra  # the file's other columns are kept (populations.extra)
+            if self.once(seen, (out["kind"], population_key(out["kind"], out["area"])), out["area"], self.line,
                          {k: v for k, v in out.items() if k not in ("kind", "area")}):
                 return None
             return out
@@ -1311,7 +1317,8 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
             "case_labels": s["cases"].get("labels", 0),
         }
         updated = {"persons": s["persons"].get("updated", 0), "cases": s["cases"].get("updated", 0),
-                   "populations": s["populations"].get("updated", 0), "contacts": s["contacts"].get("updated", 0)}
+                   "populations": s["populations"].get("updated", 0), "contacts": s["contacts"].get("updated", 0),
+                   "checkins": s["checkins"].get("updated", 0)}
         # rows of the file equal to what was stored (known for populations: each area is new, updated or unchanged)
         unchanged = {"populations": s["populations"].get("unchanged", 0)} if kind == "populations" else {}
         respelled = dict(sorted(st.areas().renamed.items()))

@@ -27,7 +27,8 @@ def area_key(field: str, value) -> str:
     return fold(value) if field == "workplace" else fold_area(value)
 
 
-def _population_key(kind: str, area: str) -> tuple:
+def population_key(kind: str, area: str) -> tuple:
+    """How the area of a population row is compared (a unit is ``UNIT, WARD``)."""
     if kind == "unit":
         unit, _, ward = area.partition(", ")
         return (area_key("unit", unit), fold_area(ward))
@@ -111,8 +112,8 @@ class AreaNames:
         stored = known.get(key)
         c = self.store.conn
         has_population = c.execute("SELECT area FROM populations WHERE kind = ?", (kind,)).fetchall()
-        official = {_population_key(kind, a): a for (a,) in has_population}
-        mine = _population_key(kind, area)
+        official = {population_key(kind, a): a for (a,) in has_population}
+        mine = population_key(kind, area)
         if mine in official:
             if official[mine] != area:
                 self.renamed[area] = official[mine]

@@ -404,8 +404,10 @@ def place_ids(store, places: dict[str, tuple]) -> dict[str, int]:
 def bulk_checkins(store, rows: Iterable[dict], *, create_persons: bool = True,
                   stats: dict | None = None) -> int:
     """Insert QR check-ins (``person``, ``place`` name, ``at``, ``until``, and
-    the place's ``unit``/``ward``); places are created as needed, a check-in
-    with the same (person, place, at) is skipped. Returns check-ins inserted."""
+    the place's ``unit``/``ward``, ``recorded_on``, ``extra``: the file's
+    other columns); places are created as needed, a check-in with the same
+    (person, place, at) is not inserted again (its new extra values are
+    added to the stored one: ``updated``). Returns check-ins inserted."""
     written = 0
     cache: dict[str, int] = {}
     today_ = _recorded_on()  # rows without their own recorded_on: recorded today
@@ -419,12 +421,34 @@ def bulk_checkins(store, rows: Iterable[dict], *, create_persons: bool = True,
         if create_persons:
             create_bare_persons(store, sorted({r["person"] for r in chunk}), stats=stats)
         cur = store.conn.executemany(
-            "INSERT OR IGNORE INTO checkins (person, place, at, until, recorded_on) VALUES (?, ?, ?, ?, ?)",
-            [(r["person"], cache[r["place"]], r["at"], r.get("until"), r.get("recorded_on") or today_)
-             for r in chunk])
-        written += max(cur.rowcount, 0)
+            "INSERT OR IGNORE INTO checkins (person, place, at, until, recorded_on, extra) VALUES (?, ?, ?, ?, ?, ?)",
+            [(r["person"], cache[r["place"]], r["at"], r.get("until"), r.get("recorded_on") or today_,
+              _json(r.get("extra"))) for r in chunk])
+        n = max(cur.rowcount, 0)
+        written += n
+        with_extra = [r for r in chunk if r.get("extra")]
+        if with_extra and n < len(chunk):  # a check-in stored before: its new extra values are added to it
+            _merge_checkin_extras(store, cache, with_extra, stats)
     _track(stats, "inserted", written)
     return written
+
+
+def _merge_checkin_extras(store, places: dict[str, int], rows: list[dict], stats: dict | None) -> None:
+    """Add the extra attributes of ``rows`` to the stored check-ins of the
+    same (person, place, at), keeping every distinct value (:func:`merge_extras`)."""
+    updates = []
+    for r in rows:
+        found = store.conn.execute("SELECT id, extra FROM checkins WHERE person = ? AND place = ? AND at = ?",
+                                   (r["person"], places[r["place"]], r["at"])).fetchone()
+        if found is None:
+            continue
+        stored = json.loads(found[1]) if found[1] else {}
+        merged = merge_extras(stored, r["extra"])
+        if merged != stored:
+            updates.append((_json(merged), found[0]))
+    if updates:
+        store.conn.executemany("UPDATE checkins SET extra = ? WHERE id = ?", updates)
+        _track(stats, "updated", len(updates))
 
 
 _CASE_COLS = ("confirmed", "onset", "isolated", "unknown_source", "tier", "found_by", "isolated_given",
@@ -517,7 +541,8 @@ def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int
 def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None,
                      kept: dict | None = None) -> int:
     """Insert or update populations (``kind``, ``area``, ``population`` and
-    the optional ``vaccinated``, ``elderly_vaccinated``, ``capacity``);
+    the optional ``vaccinated``, ``elderly_vaccinated``, ``capacity``,
+    ``extra``: the file's other columns, merged like contacts' extras);
     returns the areas inserted or changed (population or a criteria figure),
     each counted once; ``stats`` gets ``inserted``, ``updated`` and
     ``unchanged`` (every area of the file in exactly one of them).
@@ -557,6 +582,16 @@ def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None,
                 store.conn.execute(
                     f"UPDATE populations SET {', '.join(f'{k} = ?' for k in extras)} WHERE kind = ? AND area = ?",
                     [*extras.values(), kind, area])
+            if r.get("extra"):  # the file's other columns, every distinct value kept
+                (before,) = store.conn.execute("SELECT extra FROM populations WHERE kind = ? AND area = ?",
+                                               (kind, area)).fetchone()
+                had = json.loads(before) if before else {}
+                merged = merge_extras(had, r["extra"])
+                if merged != had:
+                    store.conn.execute("UPDATE populations SET extra = ? WHERE kind = ? AND area = ?",
+                                       (_json(merged), kind, area))
+                    if (kind, area) in old:
+                        changed.add((kind, area))
             if kept is not None:
                 held = [k for k in CRITERIA_COLUMNS
                         if k not in r and (stored.get((kind, area)) or {}).get(k) is not None]

@@ -247,6 +247,13 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE zones ADD COLUMN cancelled TEXT",
     ],
+    # 9 -> 10: the extra columns of check-ins and populations files, kept
+    # like those of contacts (JSON object; NULL: none) instead of announced
+    # and dropped
+    [
+        "ALTER TABLE checkins ADD COLUMN extra TEXT",
+        "ALTER TABLE populations ADD COLUMN extra TEXT",
+    ],
 ]
 
 LATEST = len(MIGRATIONS)
