@@ -122,6 +122,9 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     if summary["formula_guards_removed"]:
         note(_("{n} cells began with the formula guard ' (before = + - @): the guard was removed").format(
             n=fmt_int(summary["formula_guards_removed"])))
+    for field, t in summary["ticks"].items():
+        note(_("{n} cells of {field} written 'x' were read as yes (a tick), first on line {line}").format(
+            n=fmt_int(t["cells"]), field=field, line=t["first_line"]))
     if summary["settings_from_words"]:
         words = summary["settings_from_words"]
         note(_("Settings read from their words, the words kept (as the place, or setting_text when the row has a "

@@ -288,3 +288,16 @@ def test_export_then_import_gives_back_every_value(tmp_path, run, run_json, db_p
         assert after[table] == before[table], table
     for args, text in reports.items():
         assert run(*args).output == text, args
+
+
+def test_a_tick_in_a_yes_no_column_is_yes_and_said(tmp_path, run_json, db_path):
+    from tracing.importer import TICKS
+
+    marks = ["x", "X", "có", "", "x"]
+    f = _csv(tmp_path / "c.csv", ["from", "to", "date", "masked"],
+             [[f"M{i}", f"N{i}", "2021-06-01", m] for i, m in enumerate(marks)])
+    s = run_json("import", "contacts", f)
+    ticked = [i for i, m in enumerate(marks) if m.strip().lower() in TICKS]
+    assert s["ticks"] == {"masked": {"cells": len(ticked), "first_line": ticked[0] + 2}}
+    assert rows(db_path, "SELECT a, masked FROM contacts ORDER BY a") == [
+        (f"M{i}", None if not m else int(parse_bool(m))) for i, m in enumerate(marks)]

@@ -71,6 +71,9 @@ REDERIVE_ALL_AT = 2000
 NA_VALUES = frozenset({"na", "n/a", "#n/a", "null"})
 """Cell texts that mean "no value" (compared case-insensitively)."""
 MAX_WARNINGS = 100
+TICKS = frozenset({"x"})
+"""Yes/no cells written as a tick: read as yes (a ticked box), and counted
+in the summary (``ticks``) since the word is a mark, not a yes."""
 PROGRESS_EVERY = 2000
 
 _FLAGS = {"--date": "confirmed", "--onset": "onset", "--isolated": "isolated", "--source": "source",
@@ -376,6 +379,7 @@ class ContactCleaner:
         self.trims: list[str] = []
         #: {(words, setting, kept in "place" or "setting_text"): rows}: settings read from more specific words
         self.setting_words: dict[tuple[str, str, str], int] = {}
+        self.ticks: dict[str, list[int]] = {}  # {field: [cells, first line]} of yes/no cells written as a tick (x)
         self._spaced: set = set()  # (field, raw cell) of cells with stray spaces around them
         dates = dates or DateOrders("")
         self._memo = {k: {} for k in ("a", "b", "date", "setting", "place", "minutes", "masked")}
@@ -433,6 +437,10 @@ class ContactCleaner:
         recorded = row.get("recorded_on")
         out["recorded_on"] = parse_recorded_on(None if _blank(recorded, self.na) else recorded)
         out["extra"] = extra or None
+        masked = raw["masked"]
+        if masked.__class__ is str and masked.strip().lower() in TICKS:
+            tick = self.ticks.setdefault("masked", [0, line])
+            tick[0] += 1
         out["setting"], words = out["setting"]
         if words is not None:
             kept_in = "place" if out["place"] is None else "setting_text"
@@ -582,6 +590,7 @@ class _Importer:
         self.line_of: dict[str, int] = {}  # persons and cases: the line of each id (changes are reported with it)
         self.kept: dict[str, int] = {}
         self.setting_words: dict[tuple[str, str, str], int] = {}  # contacts: see ContactCleaner.setting_words
+        self.ticks: dict[str, dict] = {}  # {field: {"cells", "first_line"}}: see tick()
         self.trims: dict = {"cells": 0, "example": None}
         self.duplicates = {"identical": 0, "merged": 0, "sources_added": 0, "lines": []}
         self.merged_ids: dict[str, list[int]] = {}
@@ -653,6 +662,17 @@ class _Importer:
         self.n_warnings += 1
         if len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(text)
+
+    def tick(self, field: str, line: int, n: int = 1) -> None:
+        """Count yes/no cells of ``field`` written as a tick (``x``), read as
+        yes (:data:`TICKS`), so the summary says so with the first line."""
+        have = self.ticks.setdefault(field, {"cells": 0, "first_line": line})
+        have["cells"] += n
+
+    def person_ticks(self, fields: dict, line: int) -> None:
+        value = fields.get("recovered")
+        if value.__class__ is str and value.strip().lower() in TICKS:
+            self.tick("recovered", line)
 
     def changes(self) -> list[dict]:
         """Every stored value this import changed: ``{"line", "table", "id",
@@ -742,6 +762,7 @@ class _Importer:
         def clean(fields, row):
             kept: dict = {}
             person = _person(fields, self.prefix, kept)
+            self.person_ticks(fields, self.line)
             extra = {**_extra(row, self.na), **kept}
             if extra:
                 person["extra"] = extra
@@ -819,6 +840,8 @@ class _Importer:
 
         bulk.bulk_contacts(self.store, rows(), stats=self.stats["contacts"])
         self.setting_words = fast.setting_words
+        for field, (n, first) in fast.ticks.items():
+            self.tick(field, first, n)
         self.stats["persons"]["inserted"] = self.stats["contacts"].pop("persons_created", 0)
         for (a, b, date, setting, place), first, line, how, field in self.stats["contacts"].pop("repeats", ()):
             key = f"{a}–{b}" + (f" {date}" if date else "") + (f" {setting}" if setting else "") \
@@ -907,6 +930,7 @@ class _Importer:
         def clean(fields, row):
             kept: dict = {}
             person = _person(fields, self.prefix, kept)
+            self.person_ticks(fields, self.line)
             cid = person["id"]
             unknown = parse_bool(fields.get("unknown_source"), "unknown_source")
             case = {"id": cid, "confirmed": fields.get("confirmed"), "onset": fields.get("onset"),
@@ -1251,7 +1275,11 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
          "labels_linked", "criteria_kept": [{"kind", "area", "kept": [column]}],
          "formula_guards_removed", "ignored_columns",
          "settings_from_words": [{"words", "setting", "kept_in", "rows"}],
-         "changes": [{"line", "table", "id", "field", "old", "new"}], "names_kept": [{"line", "id", "stored", "file"}]}
+         "changes": [{"line", "table", "id", "field", "old", "new"}], "names_kept": [{"line", "id", "stored", "file"}],
+         "ticks": {field: {"cells", "first_line"}}}
+
+    ``ticks``: yes/no cells written as a tick (``x``, :data:`TICKS`) and read
+    as yes, per field (``masked``, ``recovered``), with the first line.
 
     ``changes``: every stored value of a person or case that the file
     changed, old and new, with the line (an update is never silent);
@@ -1343,7 +1371,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         "formula_guards_removed": table.unguarded, "ignored_columns": list(table.rejected_columns),
         "settings_from_words": [{"words": w, "setting": st, "kept_in": k, "rows": n}
                                 for (w, st, k), n in sorted(imp.setting_words.items())],
-        "changes": imp.changes(), "names_kept": [
+        "ticks": dict(sorted(imp.ticks.items())), "changes": imp.changes(), "names_kept": [
             {"line": imp.line_of.get(pid), "id": pid, "stored": stored, "file": typed}
             for pid, stored, typed in s["persons"]["names_kept"]],
     }
