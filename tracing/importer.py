@@ -438,7 +438,7 @@ class ContactCleaner:
         out["recorded_on"] = parse_recorded_on(None if _blank(recorded, self.na) else recorded)
         out["extra"] = extra or None
         masked = raw["masked"]
-        if masked.__class__ is str and masked.strip().lower() in TICKS:
+        if masked.__class__ is str and len(masked) < 4 and masked.strip().lower() in TICKS:
             tick = self.ticks.setdefault("masked", [0, line])
             tick[0] += 1
         out["setting"], words = out["setting"]

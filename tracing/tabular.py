@@ -321,16 +321,17 @@ class Table:
                     cells = list(cells) + [self._blank] * (width - n)
                 if not any(cells):
                     continue
-                if self.unguard and any(c.__class__ is str and c[:1] == "'" for c in cells):
-                    undone = [_unguarded(c) for c in cells]
-                    self.unguarded += sum(a is not b for a, b in zip(cells, undone))
-                    cells = undone
                 if text_cells:
-                    if not "".join(cells).strip():
+                    joined = "".join(cells)
+                    if not joined.strip():
                         continue
+                    if "'" in joined and self.unguard:  # one scan of the row; most rows have no apostrophe
+                        cells = self._unguard_row(cells)
                 elif all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
                     continue
                 else:  # the CSV reader bounds its cells itself; XLSX and JSON cells are held to the same cap
+                    if self.unguard and any(c.__class__ is str and c[:1] == "'" for c in cells):
+                        cells = self._unguard_row(cells)
                     for i, c in enumerate(cells):
                         if isinstance(c, str) and len(c) > FIELD_SIZE_LIMIT:
                             raise TracingError(_("{path}, line {line}, column '{header}': a cell of more than {cap} "
@@ -346,6 +347,11 @@ class Table:
             self.close()
 
     __iter__ = rows
+
+    def _unguard_row(self, cells):
+        undone = [_unguarded(c) for c in cells]
+        self.unguarded += sum(a is not b for a, b in zip(cells, undone))
+        return undone
 
     _blank: object = ""
 
