@@ -301,3 +301,16 @@ def test_a_tick_in_a_yes_no_column_is_yes_and_said(tmp_path, run_json, db_path):
     assert s["ticks"] == {"masked": {"cells": len(ticked), "first_line": ticked[0] + 2}}
     assert rows(db_path, "SELECT a, masked FROM contacts ORDER BY a") == [
         (f"M{i}", None if not m else int(parse_bool(m))) for i, m in enumerate(marks)]
+
+
+def test_the_tools_own_setting_labels_keep_no_words():
+    from tracing import i18n
+    from tracing.values import SETTINGS, setting_with_words
+
+    for lang in ("en", "vi"):
+        i18n.set_language(lang)
+        try:
+            for setting in SETTINGS:
+                assert setting_with_words(i18n.label(setting)) == (setting, None), (lang, setting)
+        finally:
+            i18n.set_language("en")

@@ -450,10 +450,11 @@ GENERIC_SETTING_WORDS: dict[str, tuple[str, ...]] = {
     "venue": ("địa điểm công cộng", "nơi công cộng", "công cộng", "public place"),
     "healthcare": ("cơ sở y tế", "y tế", "health care", "health facility"),
     "transport": ("phương tiện", "phương tiện giao thông", "giao thông"),
-    "social": ("xã hội",),
+    "social": ("xã hội", "tụ tập xã hội"),
     "other": ("khác", "others"),
 }
-"""Words that only name a setting's category: reading them as the category
+"""Words that only name a setting's category (the tool's own labels in both
+languages among them, :data:`tracing.i18n.VALUES`): reading them as the category
 loses nothing. Any other word of :data:`VOCABULARY` (``chợ``, ``nhà hàng``,
 ``đám cưới``, ``máy bay``, ``bệnh viện``…) says more than its category, so
 :func:`setting_with_words` hands it back to be kept."""
