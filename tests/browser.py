@@ -153,13 +153,27 @@ class Page:
         Path(png).write_bytes(base64.b64decode(data))
         return Path(png)
 
-    def print_pdf(self, pdf, *, paper=(11.69, 8.27)) -> Path:
+    def print_pdf(self, pdf, *, paper=None) -> Path:
+        """Print the page to ``pdf``: on the paper its own ``@page`` rule asks for (as a user's
+        print dialog does), or on ``paper`` (width, height in inches)."""
         import base64
 
-        data = self.send("Page.printToPDF", {"landscape": False, "paperWidth": paper[0], "paperHeight": paper[1],
-                                             "printBackground": True}, session=True)["data"]
+        params = {"preferCSSPageSize": True} if paper is None else {"landscape": False, "paperWidth": paper[0],
+                                                                     "paperHeight": paper[1]}
+        data = self.send("Page.printToPDF", {**params, "printBackground": True}, session=True)["data"]
         Path(pdf).write_bytes(base64.b64decode(data))
         return Path(pdf)
+
+
+def pdf_sheets(pdf) -> list[tuple[float, float]]:
+    """The sheets of a PDF file, as (width, height) in points: its /Type /Page objects and their /MediaBox
+    (chromium writes one box per page)."""
+    import re
+    data = Path(pdf).read_bytes()
+    boxes = re.findall(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", data)
+    pages = re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data)
+    assert len(boxes) >= len(pages)
+    return [(float(b[2]) - float(b[0]), float(b[3]) - float(b[1])) for b in boxes[:len(pages)]]
 
 
 class _Elements(html.parser.HTMLParser):

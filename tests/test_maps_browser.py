@@ -418,3 +418,45 @@ def test_every_count_node_in_the_page_says_how_many_of_each_level_it_folds(chrom
             got = {(None if lv.startswith("K") else int(lv[1:])): int(n) for n, lv in found}
             assert got == dict(want), (k, words, dict(want))
     assert mixed  # count nodes of several levels are among them
+
+
+SHEETS = {"A4": (841.9, 595.3), "A3": (1190.6, 841.9)}  # landscape, in points (297 x 210 mm, 420 x 297 mm)
+
+
+@pytest.mark.parametrize("n", [10, 50, 1000])
+def test_a_print_is_one_sheet_of_the_chosen_paper_with_the_whole_diagram_inside(chromium, pages, tmp_path, n):
+    # issue 16 (critic): every print came out as two sheets, the diagram cut at the break. Printed to PDF as
+    # the print dialog does (the page's @page rule), each layout, paper and choice is exactly one sheet; for
+    # "the whole diagram" every drawn node lies inside the printed map's box
+    for layout in ("tree", "timeline", "network"):
+        if (layout, n) in pages:
+            path = pages[(layout, n)][0]
+        else:
+            path = tmp_path / f"{layout}-{n}.html"
+            write_html(render_html(sample_map(n, seed=5), layout=layout, lang="vi"), path)
+        chromium.open(path)
+        for paper, sheet in SHEETS.items():
+            for what in ("whole", "view"):
+                chromium.eval(f"""(function () {{
+                    var p = document.getElementById('paper'), w = document.getElementById('print-what');
+                    p.value = '{paper}'; p.dispatchEvent(new Event('change'));
+                    w.value = '{what}'; w.dispatchEvent(new Event('change')); }})()""")
+                pdf = chromium.print_pdf(tmp_path / f"{layout}-{n}-{paper}-{what}.pdf")
+                sheets = browser.pdf_sheets(pdf)
+                assert len(sheets) == 1, (layout, n, paper, what, sheets)
+                assert all(abs(a - b) < 2 for a, b in zip(sheets[0], sheet)), (layout, paper, sheets)
+        chromium.eval("document.getElementById('print-what').value = 'whole'")
+        chromium.media("print")
+        chromium.eval("window.dispatchEvent(new Event('beforeprint'))")
+        outside = json.loads(chromium.eval("""JSON.stringify((function () {
+            var m = document.getElementById('map').getBoundingClientRect(), out = [];
+            document.querySelectorAll('#diagram g.n').forEach(function (g) {
+              if (getComputedStyle(g).display === 'none') { return; }
+              var r = g.getBoundingClientRect();
+              if (r.left < m.left - 1 || r.right > m.right + 1 || r.top < m.top - 1 || r.bottom > m.bottom + 1) {
+                out.push(g.getAttribute('data-i') || g.getAttribute('data-c')); }
+            });
+            return out; })())"""))
+        chromium.eval("window.dispatchEvent(new Event('afterprint'))")
+        chromium.media("")
+        assert outside == [], (layout, n, outside[:5])

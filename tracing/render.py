@@ -368,8 +368,9 @@ TEXT = _Texts()
 #: background and border of each level's swatch in the legend (the drawing's own styles)
 STYLE = {key: {"bg": style[4], "border": style[1], "card": style[0], "dash": style[3], "width": style[2]}
          for key, style in _diagram.LEVEL_STYLE.items()}
-#: paper sizes the print stylesheet offers (landscape), and the map's height on them
-PAPERS = {"A4": "180mm", "A3": "265mm"}
+#: paper sizes the print stylesheet offers (landscape), and the page's height on them (the short side less
+#: two 8 mm margins and 1 mm for rounding: one sheet, never two)
+PAPERS = {"A4": "193mm", "A3": "280mm"}
 #: the printable area (mm) of each paper in landscape with 8 mm margins: the page's map box (under its
 #: title and legend) and a whole SVG drawing; the smallest printed label (points) that stays readable
 PRINT_AREA = {"A4": (281.0, 180.0), "A3": (404.0, 265.0)}
@@ -769,7 +770,7 @@ _TEMPLATE = """<!DOCTYPE html>
 window.addEventListener("error",function(e){__mapError(e.message||e);});
 window.addEventListener("unhandledrejection",function(e){__mapError(e.reason);});</script>
 <style>%%PAGE_CSS%%</style>
-<style id="page-size">@page{size:A4 landscape;margin:8mm}@media print{#map{height:180mm}}</style>
+<style id="page-size">@page{size:A4 landscape;margin:8mm}@media print{html,body{height:193mm}}</style>
 </head>
 <body class="layout-%%LAYOUT%%">
 <header>
@@ -858,12 +859,14 @@ body.layout-timeline #diagram .tick{display:none}
 .tip-line{overflow-wrap:anywhere}
 .src-link{border:0;background:none;color:#0969da;padding:0;cursor:pointer;text-decoration:underline;font:inherit;text-align:left}
 @media print{
- html,body{height:auto;background:#fff}
- body{display:block}
- header{background:#fff;border:0;padding:0 0 4px}
+ /* one sheet: the page is exactly the paper's printable height (set per paper), the header takes what it
+    needs and the map the rest, the drawing scaled into it (viewBox, meet); nothing flows onto a second sheet */
+ html,body{background:#fff;overflow:hidden}
+ body{display:flex;flex-direction:column;break-inside:avoid;page-break-inside:avoid}
+ header{background:#fff;border:0;padding:0 0 4px;flex:none}
  #controls,#search-results,#panel,#overview,.notice,#legend input{display:none!important}
- main{display:block}
- #map{width:100%;border:1px solid #d0d7de;overflow:hidden}
+ main{display:flex;flex:1 1 auto;min-height:0;overflow:hidden}
+ #map{flex:1 1 auto;width:100%;height:auto;min-height:0;box-sizing:border-box;border:1px solid #d0d7de;overflow:hidden}
  #diagram{cursor:default}
  #diagram.far .lbl,#diagram.far .row,body.layout-timeline #diagram .tick{display:inline}
  body.layout-timeline #axis{display:none}
@@ -1634,10 +1637,12 @@ wardSel.addEventListener("change", applyFilters);
 
 // ---- printing: the paper (A4/A3 landscape) and the whole diagram or the view on screen
 var paper = document.getElementById("paper"), printWhat = document.getElementById("print-what");
-var PAPERS = {A4: "180mm", A3: "265mm"}, saved = null;
+// the page's height on paper: the sheet's short side less its two 8 mm margins, less 1 mm so that rounding
+// never starts a second sheet
+var PAPERS = {A4: "193mm", A3: "280mm"}, saved = null;
 function setPaper() {
   document.getElementById("page-size").textContent = "@page{size:" + paper.value + " landscape;margin:8mm}" +
-    "@media print{#map{height:" + PAPERS[paper.value] + "}}";
+    "@media print{html,body{height:" + PAPERS[paper.value] + "}}";
 }
 paper.addEventListener("change", function () { setPaper(); printCheck(); });
 printWhat.addEventListener("change", printCheck);
