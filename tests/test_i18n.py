@@ -358,6 +358,42 @@ def test_no_message_built_outside_the_catalog():
     assert offenders == [], "not through _() / Msg:\n" + "\n".join(offenders)
 
 
+#: placeholders named like a date that are not one (a line number, a figure, text already formatted)
+_NOT_DATES = {("cli/demo.py", "onset"), ("cli/demo.py", "per_day"), ("tracing/report.py", "per_day"),
+              ("tracing/report.py", "since"), ("tracing/values.py", "last"), ("cli/imports.py", "first"),
+              ("tracing/tabular.py", "start")}
+
+
+def test_dates_in_messages_go_through_fmt_date():
+    """Issue 14 point 3 (finding 8): a date shown to people in a message is
+    written the language's way (29/11/2021), never the ISO text: every
+    placeholder named like a date gets fmt_date (or text already made by it)."""
+    import ast
+
+    def name(f):
+        return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+
+    dateish = re.compile(r"^(day|date|start|end|today|first|last|since|until|at|confirmed|onset|isolated|sample|"
+                         r"released|release_from|when|effective|earliest)$|date|day$")
+    offenders = []
+    for path in sorted([*ROOT.glob("tracing/**/*.py"), *ROOT.glob("cli/**/*.py")]):
+        rel = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
+                    and isinstance(node.func.value, ast.Call) and name(node.func.value.func) in ("_", "ngettext")):
+                continue
+            for k in node.keywords:
+                if not k.arg or not dateish.search(k.arg) or (rel, k.arg) in _NOT_DATES:
+                    continue
+                v = k.value
+                if isinstance(v, ast.IfExp):
+                    v = v.body
+                if isinstance(v, ast.Call) and name(v.func) in ("fmt_date", "fmt_decimal", "shown", "_"):
+                    continue
+                offenders.append(f"{rel}:{node.lineno}: {k.arg}={ast.unparse(k.value)[:50]}")
+    assert offenders == []
+
+
 def test_built_in_rule_notes_are_messages():
     """Every built-in rule's note is in the catalog with a translation:
     `rules show` prints it translated (the database keeps the English)."""

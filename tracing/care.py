@@ -120,12 +120,12 @@ def set_tier(store, case_id, tier, start, place=None) -> dict:
     day = past_date(start, "--from", required=True).isoformat()
     if day < case["confirmed"]:
         raise InvalidValue(_("--from {day} is before the sample date of {id} ({sample})").format(
-            day=day, id=case["person"], sample=case["confirmed"]))
+            day=fmt_date(day), id=case["person"], sample=fmt_date(case["confirmed"])))
     history = sql.care_history(store, [case["person"]]).get(case["person"], [])
     done = [h for h in history if h["event"] == "recovered" and h["start"] <= day]
     if done:
         raise Conflict(_("{id} was released from treatment on {day}: a tier after that is refused").format(
-            id=case["person"], day=done[-1]["start"]))
+            id=case["person"], day=fmt_date(done[-1]["start"])))
     place = clean_text(place, "--place")
     sql.insert_care(store, case["person"], day, "care", tier, place)
     store.note(case=case["person"], tier=tier, start=day, place=place)
@@ -142,15 +142,15 @@ def recover(store, case_id, day) -> dict:
     cid = case["person"]
     if day < case["confirmed"]:
         raise InvalidValue(_("--date {day} is before the sample date of {id} ({sample})").format(
-            day=day, id=cid, sample=case["confirmed"]))
+            day=fmt_date(day), id=cid, sample=fmt_date(case["confirmed"])))
     history = sql.care_history(store, [cid]).get(cid, [])
     for h in history:
         if h["event"] == "recovered":
-            raise Conflict(_("{id} was already released from treatment on {day}").format(id=cid, day=h["start"]))
+            raise Conflict(_("{id} was already released from treatment on {day}").format(id=cid, day=fmt_date(h["start"])))
     later = [h for h in history if h["start"] > day]
     if later:
         raise InvalidValue(_("--date {day} is before the treatment of {id} at tier {tier} from {start}").format(
-            day=day, id=cid, tier=later[0]["tier"], start=later[0]["start"]))
+            day=fmt_date(day), id=cid, tier=later[0]["tier"], start=fmt_date(later[0]["start"])))
     rule = store.rules().at("care.release", case["confirmed"])
     first, _without, _monitor = release_days(case["confirmed"], rule)
     warnings = []

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from . import followups, levels, scenarios
 from .errors import Conflict, InvalidValue
-from .i18n import N_, Msg, _
+from .i18n import N_, Msg, _, fmt_date
 from .levels import level_name
 from .people import check_id, ensure_persons, require_case
 from .values import choice, past_date, today
@@ -55,7 +55,7 @@ def check_plausible(row: dict, earliest: str) -> None:
             raise InvalidValue(_("{option}: {day} is before {earliest}, the earliest plausible case date (rule "
                                  "case.earliest_date; for a historical line list: tracing rules set "
                                  "case.earliest_date YYYY-MM-DD --from 2020-01-01)").format(
-                option=option, day=day, earliest=earliest))
+                option=option, day=fmt_date(day), earliest=fmt_date(earliest)))
 
 
 def clean_case(fields: dict) -> dict:
@@ -66,7 +66,7 @@ def clean_case(fields: dict) -> dict:
     isolated = past_date(fields.get("isolated"), "--isolated") or confirmed
     if onset and (confirmed - onset).days > 60:
         raise InvalidValue(_("--onset {onset} is more than 60 days before the sample date {confirmed}").format(
-                               onset=onset, confirmed=confirmed))
+                               onset=fmt_date(onset), confirmed=fmt_date(confirmed)))
     sources = [check_id(s, "--source") for s in fields.get("sources") or []]
     if cid in sources:
         raise InvalidValue(_("--source: {cid} cannot be its own source").format(cid=cid))
@@ -174,7 +174,7 @@ def confirm(store, fields: dict) -> dict:
     if existing:
         raise Conflict(_("{cid} is already a confirmed case (sample {confirmed}); use `tracing case link` for "
                          "a source or `tracing case unconfirm` to correct it").format(
-                           cid=cid, confirmed=existing['confirmed']))
+                           cid=cid, confirmed=fmt_date(existing['confirmed'])))
     # issue 12: "found in quarantine" (the quarantine period covering the sample
     # date, DOMAIN.md), the isolation default (11042/BYT-DP: the start of that
     # quarantine) and the unknown source are derived with the levels

@@ -48,7 +48,7 @@ from collections import defaultdict
 
 from . import foci, measures
 from .errors import InvalidValue, NotFound
-from .i18n import N_, _
+from .i18n import N_, _, fmt_date
 from .store import clusters as sql
 from .values import today
 
@@ -334,7 +334,7 @@ def show(store, cluster_id: str) -> dict:
         merged_now = dict(pending[2])
         if cluster_id in merged_now:
             raise NotFound(_("cluster {cluster_id} was merged into {cluster_id2} on {today}").format(
-                               cluster_id=cluster_id, cluster_id2=merged_now[cluster_id], today=today()))
+                               cluster_id=cluster_id, cluster_id2=merged_now[cluster_id], today=fmt_date(today())))
         known = sql.cluster_ids(store).get(cluster_id)
         if known and known["merged_into"]:
             raise NotFound(_("cluster {cluster_id} was merged into {merged_into} on {merged_at}").format(

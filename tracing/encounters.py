@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import checkins, followups, levels
-from .i18n import _
+from .i18n import _, fmt_date
 from .errors import InvalidValue
 from .people import ensure_persons, check_id
 from .values import clean_text, parse_bool, parse_datetime, parse_minutes, past_date, setting_with_words, today
@@ -81,10 +81,9 @@ def add_checkin(store, person: str, place: str, at, until=None) -> dict:
         raise InvalidValue(_("--at: a date-time is required"))
     end = parse_datetime(until, "--until")
     if start.date() > today():
-        raise InvalidValue(_("--at: {start:%Y-%m-%d} is in the future").format(start=start))
+        raise InvalidValue(_("--at: {start} is in the future").format(start=fmt_date(start.date())))
     if end is not None and end < start:
-        raise InvalidValue(_("--until {end:%Y-%m-%d %H:%M} is before --at {start:%Y-%m-%d %H:%M}").format(
-                               end=end, start=start))
+        raise InvalidValue(_("--until {end} is before --at {start}").format(end=fmt_date(end), start=fmt_date(start)))
     ensure_persons(store, [person])
     place_id = store.place_id(name)
     at_text, until_text = start.isoformat(sep=" "), end.isoformat(sep=" ") if end else None

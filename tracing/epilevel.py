@@ -34,7 +34,7 @@ import datetime as dt
 from collections import Counter
 
 from .errors import InvalidValue
-from .i18n import N_, Msg, _
+from .i18n import N_, Msg, _, fmt_date
 from .report import UNKNOWN_AREA, area_of, how_found
 from .store import reports as sql
 from .values import parse_date, today
@@ -59,7 +59,7 @@ def week_of(day) -> tuple[dt.date, dt.date]:
     """Monday and Sunday of the week containing ``day``."""
     day = (parse_date(day, "--week-of") if not isinstance(day, dt.date) else day) or today()
     if day > today() + dt.timedelta(days=366):
-        raise InvalidValue(_("--week-of: {day} is more than a year ahead").format(day=day))
+        raise InvalidValue(_("--week-of: {day} is more than a year ahead").format(day=fmt_date(day)))
     monday = day - dt.timedelta(days=day.weekday())
     return monday, monday + dt.timedelta(days=6)
 

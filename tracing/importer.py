@@ -54,7 +54,7 @@ from .cases import check_plausible, clean_case, earliest_case_date
 from .dateorder import DateOrders, Reread, as_iso, check_order
 from .encounters import clean_contact, keep_setting_words
 from .errors import InvalidValue, TracingError
-from .i18n import N_, Msg, _
+from .i18n import N_, Msg, _, fmt_date
 from .people import check_id, clean_person
 from .sources import SourceMatcher, id_key, promote_labels, split_sources
 from .store import bulk
@@ -252,7 +252,7 @@ def parse_recorded_on(raw) -> str | None:
     """
     day = parse_date(None if raw is None or str(raw).strip() == "" else raw, "recorded_on")
     if day is not None and day > today():
-        raise InvalidValue(_("recorded_on: {day} is in the future").format(day=day))
+        raise InvalidValue(_("recorded_on: {day} is in the future").format(day=fmt_date(day)))
     return day.isoformat() if day else None
 
 
@@ -271,10 +271,9 @@ def clean_checkin(fields: dict) -> dict:
         raise InvalidValue(_("at: a date-time is required"))
     end = parse_datetime(fields.get("until"), "until")
     if start.date() > today():
-        raise InvalidValue(_("at: {start:%Y-%m-%d} is in the future").format(start=start))
+        raise InvalidValue(_("at: {start} is in the future").format(start=fmt_date(start.date())))
     if end is not None and end < start:
-        raise InvalidValue(_("until: {end:%Y-%m-%d %H:%M} is before {start:%Y-%m-%d %H:%M}").format(
-                               end=end, start=start))
+        raise InvalidValue(_("until: {end} is before {start}").format(end=fmt_date(end), start=fmt_date(start)))
     return {"person": person, "place": place, "at": start.isoformat(sep=" "),
             "until": end.isoformat(sep=" ") if end else None,
             "unit": clean_text(fields.get("unit"), "unit"), "ward": clean_text(fields.get("ward"), "ward"),
@@ -389,7 +388,7 @@ class ContactCleaner:
         def date(raw):
             day = dates.date("date", blank(raw), self.line)
             if day is not None and day > day_limit:
-                raise InvalidValue(_("date: {day} is in the future").format(day=day))
+                raise InvalidValue(_("date: {day} is in the future").format(day=fmt_date(day)))
             return day.isoformat() if day else None
 
         self._parse = {

@@ -196,7 +196,7 @@ def planned_date(value, field: str) -> dt.date:
         raise InvalidValue(_("{field}: a date is required").format(field=field))
     if day > today() + dt.timedelta(days=PLAN_AHEAD_DAYS):
         raise InvalidValue(_("{field}: {day} is more than {n} days ahead (a zone is planned at most {n} days "
-                             "ahead: check the year)").format(field=field, day=day, n=PLAN_AHEAD_DAYS))
+                             "ahead: check the year)").format(field=field, day=fmt_date(day), n=PLAN_AHEAD_DAYS))
     return day
 
 
@@ -224,7 +224,7 @@ def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: st
         case_id = case_row["person"]
         if case_row["confirmed"] and case_row["confirmed"] > day:
             raise InvalidValue(_("--from {day} is before the sample date of {id} ({sample})").format(
-                day=day, id=case_id, sample=case_row["confirmed"]))
+                day=fmt_date(day), id=case_id, sample=fmt_date(case_row["confirmed"])))
     areas: list[Area] = []
     if from_case or (not targets and case_row):
         if case_row is None:
@@ -427,7 +427,7 @@ def _open_zone(store, zone_text) -> tuple[int, dict]:
     if zone.get("cancelled"):
         raise Conflict(_("zone {zone} was cancelled on {day}").format(zone=zone_id(n), day=fmt_date(zone["cancelled"])))
     if zone["released"]:
-        raise Conflict(_("zone {zone} was already released on {day}").format(zone=zone_id(n), day=zone["released"]))
+        raise Conflict(_("zone {zone} was already released on {day}").format(zone=zone_id(n), day=fmt_date(zone["released"])))
     return n, zone
 
 
@@ -443,7 +443,7 @@ def release(store, zone_text, day, *, force: bool = False) -> dict:
     if day < zone["start"]:
         raise InvalidValue(_("--date {day} is before zone {zone} started ({start}): a zone declared by mistake or "
                              "not held is withdrawn with `tracing zone cancel {zone}`").format(
-            day=day, zone=zone_id(n), start=zone["start"]))
+            day=fmt_date(day), zone=zone_id(n), start=fmt_date(zone["start"])))
     st = status_of(store, zone, day)
     note = None
     if not st.due_for_release:
