@@ -121,3 +121,25 @@ def test_level_counts_community_cases_as_the_report_does(run, run_json, store, m
     assert row["new_cases"] == community and row["per_100k"] == round(per_100k, 1)
     assert row["case_level"] == band_level(bands, per_100k)
     assert band_level(bands, (community + recorded + derived) * 100_000 / population) != row["case_level"]
+
+
+def test_one_derived_classification_for_report_level_and_zones(run, run_json, store, monkeypatch):
+    """A case isolated before its sample (no --found-by) was found in
+    quarantine for the report, the level and the zones alike
+    (tracing.zones.found_in_quarantine)."""
+    from tracing.zones import found_in_quarantine
+
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-13")
+    with store.write("populations"):
+        set_population(store, "ward", "Ngọc Lâm", 10_000)
+    _people(run, "I", "K")
+    run("case", "confirm", "I", "--date", "2021-12-08", "--isolated", "2021-12-05")
+    run("case", "confirm", "K", "--date", "2021-12-08")
+    rows = [{"confirmed": "2021-12-08", "isolated": "2021-12-05", "prior_level": None, "found_by": None},
+            {"confirmed": "2021-12-08", "isolated": "2021-12-08", "prior_level": None, "found_by": None}]
+    expected = [how_found(RULES, r) for r in rows]
+    assert expected == ["quarantine" if found_in_quarantine(RULES, r) else "community" for r in rows]
+    report = run_json("report", "--from", "2021-12-06", "--to", "2021-12-12")
+    assert report["found"]["quarantine"] == expected.count("quarantine") == 1
+    [row] = [r for r in run_json("level", "--week-of", "2021-12-08") if r["area"] == "Ngọc Lâm"]
+    assert row["new_cases"] == expected.count("community") == 1

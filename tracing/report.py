@@ -13,7 +13,8 @@ Two separate figures, as the notices print them (Long Biên, 13/12/2021):
   F0): the ``found_by`` recorded (``case confirm --found-by``, the import's
   found_by column), else derived: *found in quarantine* when it was already
   traced (``prior_level``) and the plan in force on its confirmation day
-  quarantined that level, else *found in the community*. Screening and entry
+  quarantined that level, or isolated before its sample, else *found in the
+  community*. Screening and entry
   (from abroad or another province) are only ever recorded.
 * *Unknown source* ("chưa rõ nguồn lây"): a count of its own, whatever the
   case's how-found: recorded so (``--unknown-source``), or without any known
@@ -217,13 +218,17 @@ def _shift(day: dt.date, days: int, field: str) -> dt.date:
 
 def how_found(rules: Rules, case: dict) -> str:
     """One of :data:`FOUND` for a case row: the recorded ``found_by``
-    (``case confirm --found-by``), else derived: in quarantine when already
-    quarantined as an F1/F2, else found in the community. The same
+    (``case confirm --found-by``), else derived: in quarantine when isolated
+    before its sample or already quarantined as an F1/F2
+    (:func:`tracing.zones.found_in_quarantine`, the zones' own test), else
+    found in the community. The same
     classification counts the community cases of the epidemic level
     (:mod:`tracing.epilevel`)."""
+    from .zones import found_in_quarantine  # the one derived test: zones, report and level agree
+
     if case.get("found_by"):
         return case["found_by"]
-    if was_quarantined(rules, case["prior_level"], case["confirmed"]):
+    if found_in_quarantine(rules, case):
         return "quarantine"
     return "community"
 
