@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from tracing.i18n import _, language, shown
+from tracing.i18n import _, fmt_int, language, ngettext, shown
 
 from .output import Vocab, emit_json, note
 
@@ -82,7 +82,8 @@ def render_cmd(obj, roots, clusters, all_clusters, layout, redact, lang, max_nod
     what = ", ".join(result["clusters"]) or _("from {roots}").format(roots=", ".join(roots))  # not "(tree, tree)"
     line = _("Wrote {file}: {n} nodes drawn").format(file=result["file"], n=result["nodes"])
     if result["hidden"]:
-        line += ", " + _("{n} persons folded into count nodes").format(n=result["hidden"])
+        line += ", " + ngettext("{n} person folded into a count node", "{n} persons folded into count nodes",
+                                result["hidden"]).format(n=fmt_int(result["hidden"]))
     click.echo(f"{line} ({layout}, {what}).")
 
 

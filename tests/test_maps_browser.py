@@ -460,3 +460,28 @@ def test_a_print_is_one_sheet_of_the_chosen_paper_with_the_whole_diagram_inside(
         chromium.eval("window.dispatchEvent(new Event('afterprint'))")
         chromium.media("")
         assert outside == [], (layout, n, outside[:5])
+
+
+@pytest.mark.parametrize("n", [50, 1000])
+def test_tree_generation_labels_are_never_cut_at_the_left_edge(chromium, pages, n):
+    # issue 16 (critic): "eration 1" on opening. The labels stay whole in view: left of the tree, or on a
+    # strip at the view's left edge when the tree's left is out of view (at opening and after panning)
+    path, _ = pages[("tree", n)]
+    chromium.open(path)
+    rows = """JSON.stringify((function () {
+        var m = document.getElementById('map').getBoundingClientRect(), out = [];
+        document.querySelectorAll('#diagram text.row').forEach(function (t) {
+          if (getComputedStyle(t).display === 'none') { return; }
+          var r = t.getBoundingClientRect();
+          if (r.bottom < m.top || r.top > m.bottom) { return; }
+          out.push([t.textContent, r.left - m.left, r.right - m.left]); });
+        return out; })())"""
+    for step in range(3):
+        seen = json.loads(chromium.eval(rows))
+        assert seen, "the generations are labelled"
+        assert all(left >= 0 for _t, left, _r in seen), (step, seen)
+        chromium.eval("""(function () { var d = document.getElementById('diagram'), r = d.getBoundingClientRect();
+          var o = {clientX: r.left + 300, clientY: r.top + 300, bubbles: true, pointerId: 1, button: 0};
+          d.dispatchEvent(new PointerEvent('pointerdown', o));
+          o.clientX += 250; d.dispatchEvent(new PointerEvent('pointermove', o));
+          d.dispatchEvent(new PointerEvent('pointerup', o)); })()""")

@@ -473,3 +473,53 @@ def test_every_count_node_says_how_many_of_each_level_it_folds(layout, max_nodes
     for rec in payload(page)["nodes"]:
         if rec.get("col"):
             assert sum(k for _lv, k in rec["lvs"]) == rec["col"]
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_tree_cards_never_cut_a_key_date(lang):
+    # issue 16 (critic): "73y · conf 06/05 · ons…": the dates line of a card is whole, every key date in it
+    import xml.etree.ElementTree as ET
+    from tracing.i18n import in_language
+    from tracing.render import TEXT
+    data = sample_map(50, seed=5)
+    for k, n in enumerate(data.nodes):
+        n.age = 40 + k % 60
+        if n.is_case:
+            n.onset = n.onset or n.confirmed
+    words = TEXT[lang]
+    by_id = {n.id: n for n in data.nodes}
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.fromstring(render_svg(data, layout="tree", lang=lang))
+    dm = lambda d: f"{d[8:10]}/{d[5:7]}"
+    for g in root.iter(f"{ns}g"):
+        if not (g.get("class") or "").startswith("n "):
+            continue
+        node = by_id[g.find(f"{ns}title").text.split(" · ")[1]]
+        lines = [t.text for t in g.iter(f"{ns}tspan")]
+        text = " · ".join(lines)
+        assert "…" not in lines[-1], lines
+        want = []
+        if node.is_case or node.level == 0:
+            want += [f"{words['d_conf']} {dm(node.confirmed)}"] if node.confirmed else []
+            want += [f"{words['d_onset']} {dm(node.onset)}"] if node.onset else []
+        elif node.exposure:
+            want.append(f"{words['d_exp']} {dm(node.exposure)}")
+        want.append(words["age"].format(n=node.age))
+        for w in want:
+            assert w in text, (node.id, w, lines)
+
+
+@pytest.mark.parametrize("layout", ["timeline", "network"])
+def test_an_f0_of_unknown_source_shows_its_question_mark_in_every_layout(layout):
+    # docs/maps.md: a second, black border and a "?" (the tree card has it in its corner)
+    import xml.etree.ElementTree as ET
+    data = sample_map(50, seed=5)
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.fromstring(render_svg(data, layout=layout, lang="en"))
+    unknown = {n.id for n in data.nodes if n.unknown_source}
+    assert unknown
+    for g in root.iter(f"{ns}g"):
+        if (g.get("class") or "").startswith("n "):
+            node_id = g.find(f"{ns}title").text.split(" · ")[1]
+            marks = [t.text for t in g.findall(f"{ns}text") if "lbl" not in (t.get("class") or "")]
+            assert marks and marks[0].endswith("?") == (node_id in unknown), (node_id, marks)

@@ -134,3 +134,19 @@ def test_ids_that_are_names_of_object_properties_are_just_ids(tmp_path, key):
     dom, console, _ = open_page(tmp_path, data, fragment="node=x2")
     assert_clean(dom, console)
     assert "Người có mã lạ (" + key + ")" in text_of(dom, "panel-body")
+
+
+def test_namesakes_in_search_results_are_told_apart_by_id_age_and_ward(tmp_path):
+    # issue 16 (critic): identical "Bùi Văn Hải · F2" entries: each result names the id, age and ward
+    data = MapData([MapNode("R", "Gốc", 0, is_case=True, confirmed="2021-05-01"),
+                    MapNode("A1", "Bùi Văn Hải", 2, age=34, ward="Bến Nghé", sources=["R"], primary_source="R"),
+                    MapNode("A2", "Bùi Văn Hải", 2, age=61, ward="Đa Kao", sources=["R"], primary_source="R")],
+                   [MapEdge("R", "A1"), MapEdge("R", "A2")], "t", ["R"])
+    dom, console, _ = open_page(tmp_path, data, fragment="q=bui van hai", lang="en")
+    assert_clean(dom, console)
+    items = [t for t in re.findall(r"<li>(.*?)</li>", re.search(r'id="search-results"[^>]*>(.*?)</ul>', dom, re.S)
+                                   .group(1), re.S)]
+    texts = [re.sub(r"<[^>]+>", "", t) for t in items]
+    assert len(texts) == 2 and len(set(texts)) == 2
+    for node in data.nodes[1:]:
+        assert any(node.id in t and f"{node.age}y" in t and node.ward in t for t in texts), texts

@@ -166,7 +166,17 @@ def _card_lines(s, text: dict) -> tuple[str, str, str]:
             parts.append(f"{text['d_onset']} {_day_month(s.onset)}")
     if _day_month(s.exposure) and not (s.is_case and _day_month(s.onset)):
         parts.append(f"{text['d_exp']} {_day_month(s.exposure)}")
+    room = _layout.CARD_W - 16
+    if s.age is not None and text_width(" · ".join(parts), FS_SMALL) > room and \
+            text_width(f"{head} · {parts[0]}", FS) <= room - 14:  # the key dates keep the line: the age goes up
+        head = f"{head} · {parts.pop(0)}"
     return head, s.name or s.id, " · ".join(parts)
+
+
+def _mark(s, text: dict) -> str:
+    """A timeline or network mark's words: the level, and the ``?`` of an F0 of unknown source (the
+    tree card carries it in its corner)."""
+    return level_name(s.level, "–") + (text["unknown_mark"] if s.unknown_source else "")
 
 
 def _node_attrs(k: int, s, x: int, y: int, text: dict) -> str:
@@ -286,6 +296,8 @@ def draw(data, layout: str, text: dict) -> Drawing:
                 width = inner - (14 if j == 0 and s.unknown_source else 0)
                 if text_width(line, size) > width:  # a long name: a little smaller before it is cut
                     size = FS_SMALL - 0.5
+                while j == 2 and size > 7 and text_width(line, size) > width:  # key dates are never cut
+                    size -= 0.5
                 spans.append(f'<tspan x="{-w // 2 + 8}" y="{top + j * 17}" font-size="{size}" '
                              f'font-weight="{weight}">{esc(fit(line, size, width))}</tspan>')
             parts.append(f'<text class="lbl" fill="#1f2328">{"".join(spans)}</text>')
@@ -346,13 +358,13 @@ def draw(data, layout: str, text: dict) -> Drawing:
                 size -= 0.5
             names.append(f'<text class="lbl rl" data-i="{k}" x="{label_x}" y="{y + 5}" font-size="{size}" '
                          f'fill="#1f2328"><tspan font-weight="700">'
-                         f'{esc(level_name(s.level, "–") if not s.collapsed else "+")}</tspan> '
+                         f'{esc(_mark(s, text) if not s.collapsed else "+")}</tspan> '
                          f'{esc(fit(name, size, name_w - 30))}</text>')
             parts = [_node_attrs(k, s, x, y, text),
                      _box(-mw // 2, -mh // 2, mw, mh, key, rx=10 if s.collapsed else 4,
                           unknown=s.unknown_source and not s.collapsed).replace(f'fill="{fill}"', f'fill="{mark}"', 1),
                      f'<text x="0" y="4.5" font-size="{FS_MARK - 1}" font-weight="700" text-anchor="middle" '
-                     f'fill="{ink}">{esc("+" if s.collapsed else level_name(s.level, "–"))}</text>',
+                     f'fill="{ink}">{esc("+" if s.collapsed else _mark(s, text))}</text>',
                      "</g>"]
             front.append("".join(parts))
         front.append('<g class="rowlabels">' + "".join(names) + "</g>")
@@ -374,7 +386,7 @@ def draw(data, layout: str, text: dict) -> Drawing:
             front.append(f'{_node_attrs(k, s, x, y, text)}<circle r="{r}" fill="{mark}" stroke="{stroke}" '
                          f'stroke-width="{width}"{dash_attr}/>{unk}<text y="4.5" font-size="{FS}" '
                          f'font-weight="700" text-anchor="middle" fill="{ink}">'
-                         f'{esc("+" if s.collapsed else level_name(s.level, "–"))}</text>'
+                         f'{esc("+" if s.collapsed else _mark(s, text))}</text>'
                          f'<text class="lbl" font-size="{_layout.LABEL_FONT}" text-anchor="middle" fill="#1f2328">'
                          f'{spans}</text></g>')
             bw, bh, bdy = _layout.label_box(n)

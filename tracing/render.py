@@ -988,6 +988,33 @@ function cull(x0, y0, x1, y1) {
 // ---- the view: a viewBox that matches the map's box, so one unit is k screen pixels
 var view = {x: B[0], y: B[1], k: 1};
 function size() { return {w: MAP.clientWidth || 800, h: MAP.clientHeight || 600}; }
+// the tree's "Generation N" labels: left of the tree, or at the view's left edge when the tree's left is out
+// of view, always whole (never "eration 1"), over the cards with a white halo
+// on a white strip of their own above the cards (as the timeline's names column)
+var ROWS = Array.prototype.slice.call(SVG.querySelectorAll("text.row")), ROW_G = null, ROW_BG = null;
+if (ROWS.length) {
+  ROW_G = document.createElementNS("http://www.w3.org/2000/svg", "g"); ROW_G.setAttribute("class", "rows");
+  ROW_BG = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+  ROW_BG.setAttribute("fill", "#ffffff"); ROW_BG.setAttribute("stroke", "#d0d7de");
+  ROW_G.appendChild(ROW_BG);
+  ROWS.forEach(function (t) { ROW_G.appendChild(t); });
+  SVG.querySelector("#drawing").appendChild(ROW_G);
+}
+function pinRows(left) {
+  var pinned = false, widest = 0;
+  ROWS.forEach(function (t) {
+    if (t.x0 === undefined) { t.x0 = +t.getAttribute("x"); }
+    if (t.style.display === "none") { return; }
+    var w = t.w0 || (t.w0 = t.getComputedTextLength()), x = Math.max(t.x0, left + w + 6 / view.k);
+    pinned = pinned || x > t.x0; widest = Math.max(widest, w);
+    t.setAttribute("x", x.toFixed(1));
+  });
+  if (ROW_BG) {
+    ROW_BG.setAttribute("display", pinned ? "inline" : "none");
+    ROW_BG.setAttribute("x", left); ROW_BG.setAttribute("y", B[1] - 1e5); ROW_BG.setAttribute("height", B[3] - B[1] + 2e5);
+    ROW_BG.setAttribute("width", (widest + 12 / view.k).toFixed(1));
+  }
+}
 function apply() {
   var s = size();
   cull(view.x, view.y, view.x + s.w / view.k, view.y + s.h / view.k);
@@ -1002,6 +1029,7 @@ function apply() {
     RL_BG.setAttribute("width", (RL_W * z).toFixed(1));
     RL_BG.setAttribute("fill-opacity", dx > 0 ? "1" : "0");
   }
+  pinRows(view.x);
   drawAxis(); drawOverview(); declutter(); printCheck();
   STATUS.setAttribute("data-scale", view.k.toFixed(3));
 }
@@ -1279,11 +1307,12 @@ function relayout() {
   });
   CNODES.forEach(function (c) { c.x = Math.round(c.x - x0 * slot); grow(c.x, c.y); });
   // row labels ("Generation N") left of the tree, only for the rows drawn
-  var left = b[0] - 14, bottom = b[3];
+  var left = b[0] - 14, bottom = b[3], widest = 90;
   Array.prototype.forEach.call(SVG.querySelectorAll("text.row"), function (t) {
-    t.setAttribute("x", left); t.style.display = +t.getAttribute("y") - 5 > bottom ? "none" : "";
+    t.x0 = left; t.setAttribute("x", left); t.style.display = +t.getAttribute("y") - 5 > bottom ? "none" : "";
+    widest = Math.max(widest, t.w0 || (t.w0 = t.getComputedTextLength()));
   });
-  b[0] -= 14 + 90;
+  b[0] -= 14 + widest + 4;
   B[0] = b[0] - 12; B[1] = b[1] - 12; B[2] = b[2] + 12; B[3] = b[3] + 12;
   MOVED = true;
   for (var k = 0; k < EF.length; k++) {
@@ -1672,6 +1701,7 @@ window.addEventListener("beforeprint", function () {
       RL_BG.setAttribute("fill-opacity", "0"); RL_BG.setAttribute("width", RL_BG_W);
     }
     AXIS.style.display = "none";
+    pinRows(-Infinity);
     declutter();  // the whole diagram on paper: its labels never on one another either
   }
 });
