@@ -485,3 +485,31 @@ def test_tree_generation_labels_are_never_cut_at_the_left_edge(chromium, pages, 
           d.dispatchEvent(new PointerEvent('pointerdown', o));
           o.clientX += 250; d.dispatchEvent(new PointerEvent('pointermove', o));
           d.dispatchEvent(new PointerEvent('pointerup', o)); })()""")
+
+
+def test_timeline_axis_has_dates_across_the_view_after_fit_all_and_every_zoom_step(chromium, pages):
+    # issue 16 (critic): "Fit all" at 1,000 gave a 14 px column with one date "3 May" for a 3-14 May outbreak,
+    # and 9 zoom steps later two dates. After Fit all and each zoom step, the axis shows a date at least every
+    # ~100 px of the dated span in view (as many as there are dated columns there), and the names stay in view
+    path, _ = pages[("timeline", 1000)]
+    chromium.open(path)
+    measure = """JSON.stringify((function () {
+        var d = JSON.parse(document.getElementById('map-data').textContent), st = document.getElementById('render-status');
+        var m = document.getElementById('diagram').getBoundingClientRect(), vb = document.getElementById('diagram').viewBox.baseVal;
+        var k = m.width / vb.width, xs = d.decor.cols.filter(function (c) { return c[2]; }).map(function (c) {
+          return (c[0] - vb.x) * k; }).filter(function (x) { return x >= 0 && x <= m.width; });
+        var names = Array.prototype.filter.call(document.querySelectorAll('#diagram text.rl'), function (t) {
+          var r = t.getBoundingClientRect(); return r.top >= m.top && r.bottom <= m.bottom && r.width > 0; });
+        var left = names.length ? Math.min.apply(null, names.map(function (t) { return t.getBoundingClientRect().left; })) : null;
+        return {ticks: (st.getAttribute('data-ticks') || '').split(',').filter(Boolean).length, cols: xs.length,
+                span: xs.length ? Math.max.apply(null, xs) - Math.min.apply(null, xs) : 0,
+                names: names.length, left: left === null ? null : left - m.left, width: m.width}; })())"""
+    chromium.eval("document.getElementById('fit').click()")
+    for step in range(10):
+        got = json.loads(chromium.eval(measure))
+        assert got["cols"] >= 2, (step, got)  # the dates of the outbreak are across the view, not in a 14 px column
+        assert got["ticks"] >= min(got["cols"], max(1, int(got["span"] // 100))), (step, got)
+        if step == 0:
+            assert got["span"] >= got["width"] / 3, got  # the dates spread across the view
+            assert got["names"] > 0 and got["left"] >= -1, got  # Fit all keeps the names column
+        chromium.eval("document.getElementById('zoom-in').click()")

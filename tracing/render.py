@@ -1086,7 +1086,13 @@ function fitScale() {
   return Math.min(s.w / (B[2] - B[0]), (s.h - AXIS_H) / (B[3] - B[1])) * 0.96;
 }
 function fitAll() {
-  var k = Math.min(fitScale(), 1.6);
+  var k = Math.min(fitScale(), 1.6), s = size();
+  if (DATA.layout === "timeline" && k < DATA.readable) {
+    // a timeline too tall to fit readably: all its dates across the width with the names column, from its
+    // first row (the others by scrolling), never a column a few pixels wide with one date on its axis
+    view.k = Math.min(s.w / (B[2] - B[0]) * 0.98, 1.6); view.x = B[0]; view.y = B[1] - AXIS_H / view.k; apply();
+    return;
+  }
   centreOn((B[0] + B[2]) / 2, (B[1] + B[3]) / 2, k);
 }
 function openView() {
