@@ -33,7 +33,8 @@ def test_unknown_source_is_counted_whatever_how_found(run, run_json, monkeypatch
     run("case", "confirm", "BN4", "--date", "2021-12-12", "--found-by", "entry")  # no source recorded
     args = ["report", "--from", "2021-11-29", "--to", "2021-12-12"]
     data = run_json(*args)
-    rows = {c: {"found_by": f, "prior_level": p, "confirmed": d, "unknown_source": u, "has_source": s}
+    rows = {c: {"found_by": f, "prior_level": p, "confirmed": d, "unknown_source": u, "unknown_given": u,
+                "has_source": s, "isolated": d}
             for c, f, p, d, u, s in [("BN1", "community", None, "2021-12-10", 1, False),
                                      ("BN2", None, 1, "2021-12-11", 0, True),
                                      ("BN3", "screening", None, "2021-12-11", 0, True),
@@ -143,3 +144,23 @@ def test_one_derived_classification_for_report_level_and_zones(run, run_json, st
     assert report["found"]["quarantine"] == expected.count("quarantine") == 1
     [row] = [r for r in run_json("level", "--week-of", "2021-12-08") if r["area"] == "Ngọc Lâm"]
     assert row["new_cases"] == expected.count("community") == 1
+
+
+def test_unknown_source_of_an_imported_line_list(run, run_json, tmp_path, monkeypatch):
+    """The import's unknown_source column is taken as recorded (có/không);
+    left blank, a case without a known source counts unless found in
+    quarantine."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-13")
+    path = tmp_path / "cases.csv"
+    rows = [("X1", "trong khu cách ly", ""), ("X2", "", "không"), ("X3", "cộng đồng", "có"), ("X4", "", "")]
+    path.write_text("id,name,confirmed,found_by,unknown_source\n" +
+                    "".join(f"{i},Người {i},08/12/2021,{f},{u}\n" for i, f, u in rows), encoding="utf-8")
+    run("import", "cases", path)
+    data = run_json("report", "--from", "2021-12-06", "--to", "2021-12-12")
+    expected = [unknown_source(RULES, {"unknown_given": int(bool(u)), "unknown_source": int(u == "có"),
+                                      "has_source": False, "found_by": f and ("quarantine" if "cách ly" in f
+                                                                              else "community"),
+                                      "confirmed": "2021-12-08", "isolated": "2021-12-08", "prior_level": None})
+                for _i, f, u in rows]
+    assert expected == [False, False, True, True]
+    assert data["unknown_source"] == sum(expected)

@@ -237,8 +237,10 @@ def unknown_source(rules: Rules, case: dict) -> bool:
     """Is a case row counted under "unknown source" (chưa rõ nguồn lây),
     independently of how it was found: recorded so, or no known source while
     not found in quarantine."""
-    if case["unknown_source"]:
-        return True
+    if case.get("unknown_given", 1):  # recorded (--unknown-source, the import's column): as recorded
+        return bool(case["unknown_source"])
+    # not recorded (the stored flag is then derived, "no source yet"): no known source while not
+    # found in quarantine (a traced F1/F2 has one: the case that made it one)
     return not case["has_source"] and how_found(rules, case) != "quarantine"
 
 

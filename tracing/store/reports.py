@@ -11,7 +11,7 @@ from ..errors import InvalidValue
 def cases_between(store, start: str, end: str) -> list[dict]:
     """Cases confirmed in ``[start, end]`` with their area and how they were found."""
     return store.query(
-        """SELECT k.person AS id, k.confirmed, k.isolated, k.prior_level, k.unknown_source, k.found_by,
+        """SELECT k.person AS id, k.confirmed, k.isolated, k.prior_level, k.unknown_source, k.unknown_given, k.found_by,
                   p.district, p.ward, p.unit, p.workplace,
                   (EXISTS (SELECT 1 FROM case_sources s WHERE s.case_id = k.person)
                    OR l.primary_source IS NOT NULL) AS has_source
