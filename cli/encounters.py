@@ -39,6 +39,8 @@ def contact_add(obj, a, b, fmt, **fields):
     Example:
       tracing contact add BN1 P2 --date 05/05/2021 --setting work --minutes 30 --unmasked
     """
+    # the words typed for --setting (chợ, đám cưới) are kept as the place when none is given
+    fields["setting"] = getattr(fields["setting"], "typed", fields["setting"])
     store = obj.store(write=True)
     with store.write("contact add"):
         result = encounters.add_contact(store, {"a": a, "b": b, **fields})

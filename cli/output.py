@@ -126,6 +126,19 @@ def _format_help(choices) -> str:
     return N_("Output format.")
 
 
+class Typed(str):
+    """An enumerated option's canonical value that remembers what the user
+    typed (``typed``): ``--setting chợ`` is ``venue``, and ``chợ`` is kept
+    as the place (tracing.values.setting_with_words)."""
+
+    typed: str
+
+    def __new__(cls, value: str, typed: str):
+        self = super().__new__(cls, value)
+        self.typed = typed
+        return self
+
+
 class Vocab(click.ParamType):
     """An enumerated option that accepts every word of ``tracing.values.VOCABULARY[kind]``
     (English or Vietnamese, with or without diacritics: ``--setting "hộ gia đình"``,
@@ -156,6 +169,8 @@ class Vocab(click.ParamType):
         if found is None or found not in self.choices:
             self.fail(_("{field}: unknown value '{text}' (use one of {known}, or in Vietnamese)").format(
                 field=field, text=visible(str(value))[:40], known=", ".join(self.choices)), param, ctx)
+        if isinstance(value, str) and value != found:
+            return Typed(found, value)
         return found
 
     def shell_complete(self, ctx, param, incomplete):

@@ -314,3 +314,18 @@ def test_the_tools_own_setting_labels_keep_no_words():
                 assert setting_with_words(i18n.label(setting)) == (setting, None), (lang, setting)
         finally:
             i18n.set_language("en")
+
+
+def test_contact_add_keeps_the_setting_words(run, db_path):
+    from tracing.values import setting_with_words
+
+    for pid in ("X1", "X2", "X3"):
+        run("person", "add", "--id", pid, "--name", f"Người {pid}")
+    run("contact", "add", "X1", "X2", "--date", "2021-06-01", "--setting", "đám cưới")
+    run("contact", "add", "X1", "X3", "--date", "2021-06-01", "--setting", "chợ", "--place", "Chợ Long Biên")
+    run("contact", "add", "X2", "X3", "--date", "2021-06-01", "--setting", "hộ gia đình")
+    setting = {w: setting_with_words(w)[0] for w in ("đám cưới", "chợ", "hộ gia đình")}
+    assert rows(db_path, "SELECT a, b, setting, place, extra FROM contacts ORDER BY a, b") == [
+        ("X1", "X2", setting["đám cưới"], "đám cưới", None),
+        ("X1", "X3", setting["chợ"], "Chợ Long Biên", json.dumps({"setting_text": "chợ"}, ensure_ascii=False)),
+        ("X2", "X3", setting["hộ gia đình"], None, None)]
