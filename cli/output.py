@@ -169,7 +169,7 @@ class Vocab(click.ParamType):
         if found is None or found not in self.choices:
             self.fail(_("{field}: unknown value '{text}' (use one of {known}, or in Vietnamese)").format(
                 field=field, text=visible(str(value))[:40], known=", ".join(self.choices)), param, ctx)
-        if isinstance(value, str) and value != found:
+        if self.kind == "setting" and isinstance(value, str) and value != found:
             return Typed(found, value)
         return found
 
