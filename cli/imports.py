@@ -7,7 +7,7 @@ import sys
 import click
 
 from tracing.errors import TracingError
-from tracing.i18n import N_, _, fmt_int
+from tracing.i18n import N_, _, fmt_date, fmt_int
 from tracing.i18n import shown as shown_text
 
 from .output import Vocab, emit_json, emit_table, format_option, is_terminal, note
@@ -187,7 +187,7 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         for c in changes[:_CHANGES_SHOWN]:
             note("  " + _("line {line}: {id} {field}: '{old}' -> '{new}'").format(
                 line=c["line"] if c["line"] is not None else "?", id=c["id"], field=c["field"],
-                old="" if c["old"] is None else c["old"], new="" if c["new"] is None else c["new"]))
+                old=_shown_value(c["field"], c["old"]), new=_shown_value(c["field"], c["new"])))
         if len(changes) > _CHANGES_SHOWN:
             note("  " + _("… and {n} more (all in --format json: changes)").format(n=len(changes) - _CHANGES_SHOWN))
     for k in summary["names_kept"]:
@@ -243,6 +243,15 @@ TABLE_WORDS = {"persons": N_("persons"), "contacts": N_("contacts"), "cases": N_
 
 
 _WARNINGS_SHOWN = 10  # on a terminal; the JSON summary lists more
+def _shown_value(field: str, value) -> str:
+    """A changed value for people: dates the language's way (fmt_date), blank for none."""
+    if value is None:
+        return ""
+    if field in ("confirmed", "onset", "isolated", "quarantine_start", "birth_date"):
+        return fmt_date(value)
+    return str(value)
+
+
 _CHANGES_SHOWN = 20  # changed stored values listed in the text summary; the JSON summary has them all
 
 
