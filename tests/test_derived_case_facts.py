@@ -36,6 +36,17 @@ WRITES = {
     "A": ("case", "confirm", "A", "--date", "2021-10-12", "--onset", "2021-10-11"),
     "B": ("case", "confirm", "B", "--date", "2021-10-15"),
 }
+#: The day each write is made (its recorded_on): the team records the contact
+#: the day A is confirmed, before B's sample, so B was traced on 10-12 whatever
+#: the order the writes reach the store (issue 12: traced = the later of the
+#: source's confirmation and the day the exposure was recorded).
+WRITTEN_ON = {"contact": "2021-10-12", "A": "2021-10-12", "B": "2021-10-15"}
+
+
+def write(run, monkeypatch, name):
+    monkeypatch.setenv("TRACING_TODAY", WRITTEN_ON[name])
+    run(*WRITES[name])
+    monkeypatch.setenv("TRACING_TODAY", "2021-10-18")
 
 
 @pytest.mark.parametrize("order", [("contact", "A", "B"), ("A", "B", "contact"), ("A", "contact", "B")])
@@ -45,7 +56,7 @@ def test_any_order_gives_the_same_source_isolation_and_community_count(run, run_
     run("import", "populations", tmp_path / "pop.csv")
     add(run, "A", "B")
     for name in order:
-        run(*WRITES[name])
+        write(run, monkeypatch, name)
     # from the rules: the 10-11 contact is inside A's infectious window and inside
     # B's incubation window, so B has source A, was quarantined from A's
     # confirmation (F1 plan in force covers 10-15) and is isolated from then
@@ -71,11 +82,11 @@ def test_a_later_contact_moves_the_default_isolation_and_cuts_the_f1(run, run_js
     makes no F1: as if the contact had been entered first."""
     monkeypatch.setenv("TRACING_TODAY", "2021-10-18")
     add(run, "A", "B", "W")
-    run(*WRITES["A"])
-    run(*WRITES["B"])
+    write(run, monkeypatch, "A")
+    write(run, monkeypatch, "B")
     run("contact", "add", "B", "W", "--date", "2021-10-14")
     assert run_json("status", "W")["level"] == "F1"  # B's window reached 10-15 then
-    run(*WRITES["contact"])
+    write(run, monkeypatch, "contact")
     assert run_json("status", "W")["level"] is None
     assert "isolated 2021-10-12" in run("status", "B").stdout
 
@@ -93,10 +104,11 @@ def test_pa1_needs_a_source_in_the_incubation_window(run_json, run, monkeypatch)
     """Finding 4: an F1 exposed outside its incubation window is PA2 (flagged
     unknown source, candidates and zone), and still found in quarantine when
     its quarantine period covers the sample date."""
-    monkeypatch.setenv("TRACING_TODAY", "2021-06-30")
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-10")  # the contact is recorded the day A is confirmed
     add(run, "A", "B")
     run("contact", "add", "A", "B", "--date", "2021-06-09")
     run("case", "confirm", "A", "--date", "2021-06-10")
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-30")
     b = Case("B", "2021-06-24", None, None)
     far, near = b.incubation(RULES)
     assert not far <= "2021-06-09" <= near  # outside the look-back window

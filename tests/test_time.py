@@ -4,11 +4,14 @@ typed in. One test (or group) per point of the issue."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
+import os
 
 import pytest
+from conftest import sql_rows
 
 from tracing import cases, encounters, followups, people, scenarios
 from tracing.levels import Case
@@ -33,6 +36,18 @@ def add(run, *ids, **fields):
         for k, v in fields.items():
             args += [f"--{k}", str(v)]
         run(*args)
+
+
+@contextlib.contextmanager
+def on(day):
+    """Writes made on ``day`` (``TRACING_TODAY``: their recorded_on), the
+    test's today restored after."""
+    before = os.environ.get("TRACING_TODAY")
+    os.environ["TRACING_TODAY"] = day
+    try:
+        yield
+    finally:
+        os.environ["TRACING_TODAY"] = before
 
 
 def level(run_json, pid):
@@ -64,11 +79,12 @@ def test_1_a_contact_months_before_is_no_source(run, run_json, monkeypatch):
 
 
 def test_1_found_in_quarantine_only_inside_the_quarantine_period(run, run_json, monkeypatch):
-    monkeypatch.setenv("TRACING_TODAY", "2021-11-30")
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-10")  # contacts recorded the day A is confirmed
     add(run, "A", "B", "C")
     run("contact", "add", "A", "B", "--date", "2021-06-09")
     run("contact", "add", "A", "C", "--date", "2021-06-09")
     run("case", "confirm", "A", "--date", "2021-06-10")
+    monkeypatch.setenv("TRACING_TODAY", "2021-11-30")
     plan = RULES.at("quarantine.plan", "2021-06-10")["F1"]
     until = plus("2021-06-09", plan["days"])  # Day 1 is the day after the last exposure
     inside = plus("2021-06-09", 5)
@@ -83,11 +99,12 @@ def test_1_found_in_quarantine_only_inside_the_quarantine_period(run, run_json, 
 
 
 def test_1_imported_cases_are_found_in_quarantine_by_the_same_rule(run, run_json, tmp_path, monkeypatch):
-    monkeypatch.setenv("TRACING_TODAY", "2021-11-30")
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-10")  # contacts recorded the day A is confirmed
     add(run, "A", "B", "C")
     run("contact", "add", "A", "B", "--date", "2021-06-09")
     run("contact", "add", "A", "C", "--date", "2021-06-09")
     run("case", "confirm", "A", "--date", "2021-06-10")
+    monkeypatch.setenv("TRACING_TODAY", "2021-11-30")
     inside = plus("2021-06-09", 5)
     path = tmp_path / "cases.csv"
     path.write_text(f"id,confirmed\nB,2021-10-20\nC,{inside}\n", encoding="utf-8")
@@ -107,10 +124,12 @@ def test_1_a_source_inside_the_incubation_window_is_kept(run, run_json):
 
 
 # ---------------------------------------------------------------- 2. PA1 window ends at quarantine
-def test_2_pa1_window_ends_when_quarantine_started(run, run_json, store):
+def test_2_pa1_window_ends_when_quarantine_started(run, run_json, store, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-10")  # the contact is recorded the day A is confirmed
     add(run, "A", "C", "W")
     run("contact", "add", "A", "C", "--date", "2021-06-09")
     run("case", "confirm", "A", "--date", "2021-06-10")
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-30")
     assert run_json("status", "C")["quarantine_from"] == "2021-06-10"
     run("contact", "add", "C", "W", "--date", "2021-06-11")
     run("case", "confirm", "C", "--date", "2021-06-12")
@@ -118,7 +137,9 @@ def test_2_pa1_window_ends_when_quarantine_started(run, run_json, store):
     assert level(run_json, "W") is None
     # an explicit --isolated still wins
     add(run, "D", "V")
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-10")
     run("contact", "add", "A", "D", "--date", "2021-06-09")
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-30")
     run("contact", "add", "D", "V", "--date", "2021-06-11")
     run("case", "confirm", "D", "--date", "2021-06-12", "--isolated", "2021-06-12")
     assert level(run_json, "V") == "F1"
@@ -128,8 +149,9 @@ def _pa1_world(run, confirm_c):
     """A confirmed 06-10 makes C an F1 quarantined from 06-10; contact C–W
     06-11; then C is confirmed 06-12 by ``confirm_c()``."""
     add(run, "A", "C", "W")
-    run("contact", "add", "A", "C", "--date", "2021-06-09")
-    run("case", "confirm", "A", "--date", "2021-06-10")
+    with on("2021-06-10"):  # the contact is recorded the day A is confirmed
+        run("contact", "add", "A", "C", "--date", "2021-06-09")
+        run("case", "confirm", "A", "--date", "2021-06-10")
     run("contact", "add", "C", "W", "--date", "2021-06-11")
     confirm_c()
 
@@ -173,8 +195,9 @@ def test_2_import_and_confirm_give_the_same_derived_isolation(run, run_json, tmp
         add(r, "A", "C", "W")
         if order == "before":
             r("import", "cases", str(path))
-        r("contact", "add", "A", "C", "--date", "2021-06-09")
-        r("case", "confirm", "A", "--date", "2021-06-10")
+        with on("2021-06-10"):  # the contact is recorded the day A is confirmed
+            r("contact", "add", "A", "C", "--date", "2021-06-09")
+            r("case", "confirm", "A", "--date", "2021-06-10")
         r("contact", "add", "C", "W", "--date", "2021-06-11")
         if order == "after":
             r("import", "cases", str(path))
@@ -306,6 +329,78 @@ def test_5_a_contact_recorded_later_is_traced_the_day_it_was_recorded(run, run_j
     assert p3["tests"] == sorted({max(plus("2021-05-05", n), "2021-05-09") for n in plan["tests"]})
     late = [r for r in run_json("followup", "--date", "2021-05-09")
             if r["person"] == "P3" and r.get("days_late", 0) > 0]
+    assert late == []
+
+
+def traced(source_confirmed: str, recorded_on: str) -> str:
+    """The rule (DOMAIN.md, issue 12 point 5): traced on the source's
+    confirmation, or the day the exposure was recorded when later."""
+    return max(source_confirmed, recorded_on)
+
+
+def expected_isolation(traced_on: str, sample: str, exposure: str) -> tuple[str, str | None]:
+    """``(isolated, level_before)`` of an F1 confirmed on ``sample``: in
+    quarantine from ``traced_on`` when that quarantine existed (traced on or
+    before the sample) and covered the sample (the F1 plan), else isolated on
+    the sample date, a community case."""
+    plan = RULES.at("quarantine.plan", traced_on)["F1"]
+    if traced_on <= sample <= plus(exposure, int(plan["days"])):
+        return traced_on, "F1"
+    return sample, None
+
+
+@pytest.mark.parametrize("recorded_on, x_w, onset", [
+    ("2021-10-25", "2021-10-20", "2021-10-21"),   # late investigation, after X's own confirmation
+    ("2021-10-18", "2021-10-16", "2021-10-17"),   # recorded before X's sample, after P's confirmation
+])
+def test_5_quarantine_starts_the_day_the_exposure_was_recorded(run, run_json, monkeypatch, recorded_on, x_w,
+                                                               onset):
+    """Finding 1 (session 3): P confirmed 10-14; P–X on 10-13 recorded on
+    ``recorded_on``; X–W on ``x_w``; X confirmed 10-22. X's quarantine (found
+    in quarantine, default isolation, F2 cut-off, PA1 window end) starts when X
+    was traced, and does not exist when that is after X's sample."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-10-14")
+    add(run, "P", "X", "W", ward="Ngọc Lâm")
+    run("import", "populations", "-", "--by", "ward", input="area,population\nNgọc Lâm,10000\n", ok=None)
+    run("case", "confirm", "P", "--date", "2021-10-14")
+    for day_, args in sorted([(x_w, ("contact", "add", "X", "W", "--date", x_w)),
+                              ("2021-10-22", ("case", "confirm", "X", "--date", "2021-10-22", "--onset", onset)),
+                              (recorded_on, ("contact", "add", "P", "X", "--date", "2021-10-13"))]):
+        monkeypatch.setenv("TRACING_TODAY", day_)
+        run(*args)
+    monkeypatch.setenv("TRACING_TODAY", "2021-11-30")
+    isolated, before = expected_isolation(traced("2021-10-14", recorded_on), "2021-10-22", "2021-10-13")
+    x = run_json("status", "X")
+    assert (x["case"]["isolated"], x["case"]["level_before"]) == (isolated, before)
+    lo, hi = Case("X", "2021-10-22", onset, isolated).window(RULES)
+    assert run_json("status", "W")["level"] == ("F1" if lo <= x_w <= hi else None)
+    report = run_json("report", "--from", "2021-10-18", "--to", "2021-10-24")
+    assert report["found"]["quarantine"] == (1 if before else 0)
+    assert report["found"]["community"] == (0 if before else 1)
+    week = {r["area"]: r["new_cases"] for r in run_json("level", "--week-of", "2021-10-22")}
+    assert week.get("Ngọc Lâm", 0) == (0 if before else 1)  # a case found in quarantine is no community case
+
+
+@pytest.mark.parametrize("written", ["on their days", "all on 06-13"])
+def test_5_a_restarted_schedule_has_no_test_before_the_exposure_was_recorded(run, run_json, monkeypatch,
+                                                                             db_path, written):
+    """Finding 4 (session 3): A–C 06-08, A confirmed 06-10 (onset 06-09), a
+    new contact A–C of 06-10 recorded on 06-13 restarts C's schedule: no test
+    of it before 06-13, none overdue on 06-13."""
+    days = ("2021-06-08", "2021-06-10", "2021-06-13") if written == "on their days" else ("2021-06-13",) * 3
+    add(run, "A", "C")
+    for day_, args in zip(days, [("contact", "add", "A", "C", "--date", "2021-06-08"),
+                                 ("case", "confirm", "A", "--date", "2021-06-10", "--onset", "2021-06-09"),
+                                 ("contact", "add", "A", "C", "--date", "2021-06-10")]):
+        monkeypatch.setenv("TRACING_TODAY", day_)
+        run(*args)
+    plan = RULES.at("quarantine.plan", "2021-06-10")["F1"]
+    _until, tests, _m = scenarios.plan_dates("2021-06-10", plan, traced("2021-06-10", "2021-06-13"))
+    assert min(tests) == "2021-06-13"
+    assert sorted(r["due"] for r in sql_rows(
+        db_path, "SELECT due FROM followups WHERE person = 'C' AND kind = 'test' AND status = 'pending'")) == tests
+    late = [r for r in run_json("followup", "--date", "2021-06-13")
+            if r["person"] == "C" and r.get("days_late", 0) > 0]
     assert late == []
 
 
@@ -546,6 +641,73 @@ def test_8_a_linked_edge_carries_the_exposure_date(run, run_json, tmp_path):
     run("export", "godata", str(tmp_path / "gd"))
     rel = (tmp_path / "gd" / "relationships.csv").read_text()
     assert exposure in rel and "2021-06-14" not in rel
+
+
+def test_8_a_known_infector_stays_primary_and_the_first_exposure_is_the_earliest(run, run_json, tmp_path,
+                                                                                  monkeypatch):
+    """Finding 3 (session 3): `case link X --source Q` keeps Q primary (CLI.md:
+    a known infector), while contacts give an earlier qualifying exposure to
+    P: the first exposure is that earliest one, in status, tree and levels.csv."""
+    monkeypatch.setenv("TRACING_TODAY", "2021-07-31")
+    add(run, "P", "Q", "X")
+    run("contact", "add", "P", "X", "--date", "2021-07-03")
+    run("contact", "add", "Q", "X", "--date", "2021-07-05")
+    run("case", "confirm", "P", "--date", "2021-07-05", "--onset", "2021-07-04")
+    run("case", "confirm", "Q", "--date", "2021-07-06")
+    run("case", "confirm", "X", "--date", "2021-07-15")
+    x = Case("X", "2021-07-15", None, None)
+    windows = {"P": Case("P", "2021-07-05", "2021-07-04", "2021-07-05").window(RULES),
+               "Q": Case("Q", "2021-07-06", None, "2021-07-06").window(RULES)}
+    met = {"P": "2021-07-03", "Q": "2021-07-05"}
+    qualifying = [d for s_, d in met.items() if windows[s_][0] <= d <= windows[s_][1] and x.fits_incubation(d, RULES)]
+    first = min(qualifying)
+    run("case", "link", "X", "--source", "Q")
+    status = run_json("status", "X")
+    assert status["primary_source"] == "Q" and status["exposure"] == first
+    tree = run_json("tree", "Q")
+    assert [(k["id"], k["date"]) for k in tree["children"]] == [("X", first)]
+    run("export", "csv", tmp_path / "out")
+    import csv
+    rows = {r["id"]: r for r in csv.DictReader((tmp_path / "out" / "levels.csv").open(encoding="utf-8-sig"))}
+    assert (rows["X"]["primary_source"], rows["X"]["exposure"]) == ("Q", first)
+
+
+def test_1_an_undated_contact_is_no_source_when_no_day_fits_both_windows(run, run_json, monkeypatch):
+    """Finding 2 (session 3): an undated contact A–B, A confirmed 2020-08-01,
+    B confirmed 2021-10-20: B was traced (undated counts for tracing), but A's
+    infectious window and B's look-back window share no day, so B is PA2."""
+    monkeypatch.setenv("TRACING_TODAY", "2020-08-01")
+    add(run, "A", "B")
+    run("contact", "add", "A", "B")
+    run("case", "confirm", "A", "--date", "2020-08-01")
+    assert level(run_json, "B") == "F1"
+    monkeypatch.setenv("TRACING_TODAY", "2021-10-20")
+    lo, hi = Case("A", "2020-08-01", None, "2020-08-01").window(RULES)
+    far, near = Case("B", "2021-10-20", None, "2021-10-20").incubation(RULES)
+    fits = lo <= near and far <= hi
+    out = run_json("case", "confirm", "B", "--date", "2021-10-20")
+    assert out["scenario"] == ("PA1" if fits else "PA2")
+    status = run_json("status", "B")
+    assert status["primary_source"] == ("A" if fits else None)
+    assert ("unknown_source" in status["flags"]) == (not fits)
+
+
+def test_root_is_the_cluster_root_everywhere(run, run_json, tmp_path):
+    """Finding 5 (session 3): C (primary source A) and C's F1 D have root A in
+    status and levels.csv, as `tree A` and `clusters` see it."""
+    add(run, "A", "C", "D")
+    run("contact", "add", "A", "C", "--date", "2021-06-09")
+    run("case", "confirm", "A", "--date", "2021-06-10")
+    run("contact", "add", "C", "D", "--date", "2021-06-12")
+    run("case", "confirm", "C", "--date", "2021-06-14", "--isolated", "2021-06-14")
+    assert run_json("status", "C")["primary_source"] == "A"
+    roots = {c["roots"][0] for c in run_json("clusters", "--min-size", "1") if "C" in c["cases"]}
+    assert roots == {"A"}
+    assert {run_json("status", p)["root"] for p in ("A", "C", "D")} == roots
+    run("export", "csv", tmp_path / "out")
+    import csv
+    rows = {r["id"]: r["root"] for r in csv.DictReader((tmp_path / "out" / "levels.csv").open(encoding="utf-8-sig"))}
+    assert {rows[p] for p in ("A", "C", "D")} == roots
 
 
 # ---------------------------------------------------------------- 9. zone places from contacts

@@ -76,6 +76,7 @@ class Overlap:
     place: str
     start: dt.datetime
     end: dt.datetime
+    recorded: str | None = None  # the later of the two check-ins' recorded_on (None: not later)
 
     @property
     def minutes(self) -> int:
@@ -105,23 +106,24 @@ def overlaps_of(store, ids: Iterable[str], rules) -> list[Overlap]:
     (:meth:`~tracing.store.Store.checkins_at_places`)."""
     out = []
     stays = store.checkins_of_persons(ids)
-    spans = [span(at, until, rules) for _p, _pl, _n, at, until in stays]
-    others = store.checkins_at_places([_around(place, s1, e1) for (_p, place, _n, _a, _u), (s1, e1)
+    spans = [span(at, until, rules) for _p, _pl, _n, at, until, _r in stays]
+    others = store.checkins_at_places([_around(place, s1, e1) for (_p, place, _n, _a, _u, _r), (s1, e1)
                                        in zip(stays, spans)])
-    for (person, _place, name, _at, _until), (s1, e1), found in zip(stays, spans, others):
-        for other, o_at, o_until in found:
+    for (person, _place, name, _at, _until, rec), (s1, e1), found in zip(stays, spans, others):
+        for other, o_at, o_until, o_rec in found:
             if other == person:
                 continue
             s2, e2 = span(o_at, o_until, rules)
             start, end = max(s1, s2), min(e1, e2)
             if start < end:
-                out.append(Overlap(person, other, name, start, end))
+                out.append(Overlap(person, other, name, start, end, max(filter(None, (rec, o_rec)), default=None)))
     return out
 
 
 def exposures(store, ids: Iterable[str], rules) -> list[tuple]:
     """Encounters of ``ids`` derived from overlapping check-ins, seen from them:
-    ``(person, other, date, "venue", minutes, None, place name, "checkin")``,
+    ``(person, other, date, "venue", minutes, None, place name, "checkin",
+    recorded_on)`` (recorded_on: the later record of the two stays),
     one per day the overlap touches where rule ``checkin.exposure`` is in
     force. Which of them expose someone is the levels' business (only from
     an infectious F0: :func:`passes`)."""
@@ -129,7 +131,7 @@ def exposures(store, ids: Iterable[str], rules) -> list[tuple]:
     for o in overlaps_of(store, ids, rules):
         for day in overlap_days(o.start, o.end):
             if rules.at("checkin.exposure", day):
-                out.append((o.person, o.other, day, "venue", o.minutes, None, o.place, CHECKIN))
+                out.append((o.person, o.other, day, "venue", o.minutes, None, o.place, CHECKIN, o.recorded))
     return out
 
 
@@ -184,7 +186,7 @@ def overlaps_many(store, stays: list[tuple[int, str, str | None]], rules) -> lis
     out = []
     for (s1, e1), rows in zip(spans, found):
         mine = []
-        for other, o_at, o_until in rows:
+        for other, o_at, o_until, _rec in rows:
             s2, e2 = span(o_at, o_until, rules)
             if max(s1, s2) < min(e1, e2):
                 mine.append((other, max(s1, s2), min(e1, e2)))

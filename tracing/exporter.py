@@ -42,7 +42,7 @@ from typing import Callable, Iterator
 from .i18n import _
 from . import checkins, files
 from .errors import TracingError
-from .levels import level_name
+from .levels import chain_root, level_name
 from .privacy import DROPPED, Redactor
 from .sheets import write_csv
 
@@ -235,12 +235,13 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     lsrc: dict[str, list[str]] = {}
     for person, source in store.conn.execute("SELECT person, source FROM level_sources ORDER BY person, source"):
         lsrc.setdefault(person, []).append(ids(source))
+    entries = store.levels([r["person"] for r in store.query("SELECT person FROM levels")])
     counts["levels"] = write_csv(
         os.path.join(out_dir, "levels.csv"),
         ["id", "level", "primary_source", "sources", "exposure", "quarantine", "root", "flags"],
         ({"id": ids(r["person"]), "level": level_name(r["level"]), "primary_source": ids(r["primary_source"]),
           "sources": ";".join(lsrc.get(r["person"], [])), "exposure": r["exposure"], "quarantine": r["quarantine"],
-          "root": ids(r["root"]), "flags": ";".join(json.loads(r["flags"])) if r["flags"] else None}
+          "root": ids(chain_root(entries.get, r["person"])), "flags": ";".join(json.loads(r["flags"])) if r["flags"] else None}
          for r in _rows(store, "SELECT * FROM levels ORDER BY person")))
     counts["followups"] = write_csv(
         os.path.join(out_dir, "followups.csv"), ["person", "kind", "due", "status", "result", "reason"],

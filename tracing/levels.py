@@ -15,7 +15,9 @@ Levels are never typed in. They follow ``shared/DOMAIN.md``:
   is dated inside the transmitter's window: an F0's infectious window, or for an
   F1, F2… the days from its first qualifying exposure to the day it was
   quarantined (recorded, else the confirmation date of the case at the top of
-  its primary chain). Undated contacts count and are flagged ``undated``. Where
+  its primary chain). Undated contacts count and are flagged ``undated``; an
+  undated one is a case's exposure source only when the transmitter's window
+  and the case's look-back window share a day (:meth:`Case.fits_incubation`). Where
   the rule ``f1.close_contact_required`` is in force (from 2021-12-29) a contact
   also needs to be close (household, unmasked, or masked for
   ``f1.masked_minutes``); unknown mask or duration counts and is flagged
@@ -23,7 +25,16 @@ Levels are never typed in. They follow ``shared/DOMAIN.md``:
   transmitter's last infectious day;
 * levels go down to ``trace.max_depth`` (F2 by default); a person's level is the
   lowest reachable, their sources are the transmitters that give that level and
-  the primary source is the one with the earliest qualifying exposure;
+  the primary source is the one with the earliest qualifying exposure, except
+  a case's recorded ``--source`` (CLI.md: a known infector; an investigation's
+  conclusion beats the earliest derived exposure), which stays primary; the
+  entry's ``exposure`` (first exposure) is always the earliest qualifying one;
+* a person is quarantined (``quarantine``: found in quarantine, default
+  isolation, F2 cut-off, PA1 window end) from the day they were traced
+  (:func:`traced_day`, per exposure: the transmitter's traced day, or the
+  exposure's ``recorded_on`` when later; the earliest over their qualifying
+  exposures), unless a ``quarantine_start`` is recorded; an exposure traced
+  after a case's own sample put it in no quarantine;
 * a case also gets *exposure* sources: the earlier cases, or traced persons of
   earlier cases' chains, it met in their windows and inside its own
   incubation window (``window.incubation_days`` before onset, else sample:
@@ -147,13 +158,28 @@ class Case:
         ref = dt.date.fromisoformat(self.reference)
         return (ref - dt.timedelta(days=int(far))).isoformat(), (ref - dt.timedelta(days=int(near))).isoformat()
 
-    def fits_incubation(self, date: str | None, rules: Rules) -> bool:
-        """Can an exposure on ``date`` be this case's source? Undated counts
-        (conservative, flagged ``undated``); rule ``window.source_incubation``."""
-        if date is None or not self.dated or not rules.at("window.source_incubation",
-                                                          self.confirmed or self.onset):
+    def fits_incubation(self, date: str | None, rules: Rules,
+                        window: tuple[str | None, str | None] = (None, None)) -> bool:
+        """Can an exposure on ``date`` be this case's source? Rule
+        ``window.source_incubation``. An undated exposure counts (flagged
+        ``undated``) only when some day could fit both the source's
+        ``window`` (its infectious window, or an F1's exposure-to-quarantine
+        days; an end None: open) and this case's look-back window (issue 12
+        point 1): an undated contact with a case from a year before is no
+        source.
+
+        >>> b = Case("B", "2021-10-20", None, "2021-10-20")
+        >>> b.fits_incubation(None, Rules.defaults(), ("2020-07-30", "2020-08-01"))
+        False
+        >>> b.fits_incubation(None, Rules.defaults(), ("2021-10-01", "2021-10-08"))
+        True
+        """
+        if not self.dated or not rules.at("window.source_incubation", self.confirmed or self.onset):
             return True
         lo, hi = self.incubation(rules)
+        if date is None:
+            w_lo, w_hi = window
+            return (w_lo is None or w_lo <= hi) and (w_hi is None or lo <= w_hi)
         return lo <= date <= hi
 
 
@@ -188,20 +214,39 @@ def qualifies(date: str | None, setting: str | None, minutes: int | None, masked
 class _Pair:
     """What one transmitter gave one receiver: earliest date, undated,
     unverified, known only through check-ins."""
-    __slots__ = ("date", "dated", "verified", "recorded")
+    __slots__ = ("date", "dated", "verified", "recorded", "traced")
 
     def __init__(self):
         self.date = None
         self.dated = False
         self.verified = False
         self.recorded = False
+        self.traced = None  # the earliest day one of these exposures made the receiver traced
 
-    def add(self, date, verified, via=None):
+    def add(self, date, verified, via=None, traced=None):
         if date is not None and (self.date is None or date < self.date):
             self.date = date
         self.dated = self.dated or date is not None
         self.verified = self.verified or verified
         self.recorded = self.recorded or via != CHECKIN
+        if traced is not None and (self.traced is None or traced < self.traced):
+            self.traced = traced
+
+
+def traced_day(source_traced: str | None, recorded_on: str | None) -> str | None:
+    """The day an exposure made its receiver traced (DOMAIN.md, issue 12
+    point 5): the day its source was traced (an F0: its confirmation; an F1,
+    F2…: its own traced day), or the day the exposure was recorded when later
+    (``recorded_on`` None: unknown, taken as not later).
+
+    >>> traced_day("2021-10-14", "2021-10-25"), traced_day("2021-10-14", None)
+    ('2021-10-25', '2021-10-14')
+    """
+    return max(filter(None, (source_traced, recorded_on)), default=None)
+
+
+def _earliest_traced(pairs) -> str | None:
+    return min(filter(None, (p.traced for p in pairs)), default=None)
 
 
 def _sort_key(item):
@@ -299,22 +344,27 @@ class Derivation:
                 entry = transmitters[t]
                 lo, hi = self.window(t, entry)
                 root_key = self.case_key(entry["root"]) if entry["level"] else self.case_key(t)
-                for other, date, setting, minutes, masked, _place, via in edges:
+                t_traced = self._traced_day_of(t, entry)
+                for other, date, setting, minutes, masked, _place, via, recorded_on in edges:
                     if not self.in_region(other) or not passes(via, entry["level"]):
                         continue
-                    if other in self.cases and self._traced_before(entry["root"] if entry["level"] else t, other):
+                    traced = traced_day(t_traced, recorded_on)
+                    if other in self.cases and self._traced_before(entry["root"] if entry["level"] else t, other) \
+                            and not (traced and self.cases[other].confirmed and traced > self.cases[other].confirmed):
                         # traced as a contact before the confirmation, whatever the incubation
                         # window says: the quarantine the person was in (issue 12: isolated,
-                        # found in quarantine are derived, not stored at confirmation)
+                        # found in quarantine are derived, not stored at confirmation). An
+                        # exposure recorded after the person's own sample put them in no
+                        # quarantine (issue 12 point 5: traced on the day it was recorded)
                         t_ok, _verified = qualifies(date, setting, minutes, masked, lo, hi, self.rules)
                         if t_ok:
-                            self.case_traced[other][level].setdefault(t, _Pair()).add(date, True, via)
+                            self.case_traced[other][level].setdefault(t, _Pair()).add(date, True, via, traced)
                     if other in self.cases:
                         root_case = self.cases.get(entry["root"] if entry["level"] else t)
                         if root_key is None or (root_case.dated and self.cases[other].dated
                                                 and not root_key < self.cases[other].key):
                             continue
-                        if not self.cases[other].fits_incubation(date, self.rules):
+                        if not self.cases[other].fits_incubation(date, self.rules, (lo, hi)):
                             continue  # DOMAIN.md: a source must fit in time
                     elif other in new:
                         continue
@@ -326,7 +376,7 @@ class Derivation:
                     else:
                         bucket = cands[other]
                         need_quarantine.add(other)
-                    bucket.setdefault(t, _Pair()).add(date, verified, via)
+                    bucket.setdefault(t, _Pair()).add(date, verified, via, traced)
             self._load_quarantine(need_quarantine)
             for person, pairs in cands.items():
                 if not pairs:
@@ -336,7 +386,7 @@ class Derivation:
                 root = source_entry["root"]
                 new[person] = {
                     "level": level, "primary_source": primary, "exposure": pair.date, "root": root,
-                    "quarantine": self.quarantine_start.get(person) or self.cases[root].confirmed,
+                    "quarantine": self.quarantine_start.get(person) or _earliest_traced(pairs.values()),
                     "sources": {s: p.date for s, p in pairs.items()},
                     "flags": _pair_flags(pairs.values()), "exposure_level": None,
                 }
@@ -345,6 +395,16 @@ class Derivation:
             if cid in self.cases:
                 self._finish_case(cid, new[cid], case_cands.get(cid, {}), link_dates)
         return new
+
+    def _traced_day_of(self, person: str, entry: dict) -> str | None:
+        """The day ``person`` (a transmitter) was traced: an F0 its
+        confirmation; an F1, F2… the day it was quarantined (its entry,
+        derived from :func:`traced_day`), not before its root's confirmation."""
+        if entry["level"] == 0:
+            case = self.cases.get(person)
+            return case.confirmed if case else None
+        root = self.cases.get(entry["root"])
+        return traced_day(root.confirmed if root else None, entry["quarantine"])
 
     def _traced_before(self, root: str, case: str) -> bool:
         """Can the chain of ``root`` have put ``case`` in quarantine before
@@ -371,7 +431,7 @@ class Derivation:
         for cid, edges in self.neighbours(case_ids).items():
             case = self.cases[cid]
             wanted = set(self.recorded.get(cid, []))
-            for other, date, setting, minutes, masked, _place, _via in edges:
+            for other, date, setting, minutes, masked, _place, _via, _recorded in edges:
                 if other not in wanted or date is None:
                     continue
                 if not qualifies(date, setting, minutes, masked, None, case.reference, self.rules)[0]:
@@ -411,7 +471,12 @@ class Derivation:
             entry["flags"].add(UNDATED_CASE)
         entry["primary_source"] = primary
         entry["sources"] = sources
-        entry["exposure"] = sources.get(primary) if primary else None
+        # the first exposure is the earliest qualifying one, whoever the primary
+        # source is: a recorded --source (a known infector, kept primary: an
+        # investigation's conclusion beats the earliest derived exposure) does
+        # not move it (issue 12 finding 3)
+        dated = [p.date for p in pairs.values() if p.date] + [sources[s] for s in recorded if sources.get(s)]
+        entry["exposure"] = min(dated) if dated else None
 
 
     def traced_entries(self, new: dict[str, dict]) -> dict[str, dict | None]:
@@ -433,12 +498,34 @@ class Derivation:
             primary, pair = min(pairs.items(), key=_sort_key)
             root = self.transmitter_roots.get(primary, primary)
             self._load_quarantine({cid})
-            root_case = self.cases.get(root)
             out[cid] = {"level": level, "primary_source": primary, "root": root, "exposure": pair.date,
                         "sources": {s: p.date for s, p in pairs.items()},
-                        "quarantine": self.quarantine_start.get(cid) or (root_case.confirmed if root_case else None),
+                        "quarantine": self.quarantine_start.get(cid) or _earliest_traced(pairs.values()),
                         "flags": set(), "exposure_level": None}
         return out
+
+
+def chain_root(entry_of, person: str) -> str | None:
+    """The root of ``person``'s chain as ``clusters`` and ``tree`` reach it:
+    from the case at the top of the person's primary chain (its stored
+    ``root``) up through each case's primary source to a case with none.
+    ``entry_of(id)`` gives a stored level entry or None. One definition of
+    root for status, exports and clusters (issue 12 finding 5); a cycle
+    (never derived: sources are earlier cases) stops where it closes."""
+    entry = entry_of(person)
+    root = entry["root"] if entry else None
+    seen = set()
+    while root is not None and root not in seen:
+        seen.add(root)
+        top = entry_of(root)
+        source = top["primary_source"] if top and top["level"] == 0 else None
+        if source is None:
+            break
+        up = entry_of(source)
+        if up is None or up["root"] is None:
+            break
+        root = up["root"]
+    return root
 
 
 def _pair_flags(pairs) -> set[str]:
@@ -455,11 +542,13 @@ def _pair_flags(pairs) -> set[str]:
 
 def encounters(store, ids, rules: Rules) -> list[tuple]:
     """Every encounter of ``ids``, seen from them:
-    ``(person, other, date, setting, minutes, masked, place, via)`` with
-    ``via`` None for a recorded contact and ``"checkin"`` for one derived
-    from overlapping check-ins (:mod:`tracing.checkins`)."""
+    ``(person, other, date, setting, minutes, masked, place, via, recorded_on)``
+    with ``via`` None for a recorded contact and ``"checkin"`` for one derived
+    from overlapping check-ins (:mod:`tracing.checkins`); ``recorded_on`` the
+    day that exposure was recorded (None: unknown, not later), which decides
+    the day it made someone traced (:func:`traced_day`)."""
     ids = list(ids)
-    return [(*edge, None) for edge in store.contacts_of(ids)] + checkin_exposures(store, ids, rules)
+    return [(*edge[:7], None, edge[7]) for edge in store.contacts_of(ids)] + checkin_exposures(store, ids, rules)
 
 
 def _same(a: dict | None, b: dict | None) -> bool:
@@ -569,7 +658,7 @@ def _boundary_changes(d: Derivation, new: dict[str, dict], before: dict[str, dic
     old window is gone).
     """
     grow = set()
-    for inside, outside, date, setting, minutes, masked, _place, via in d.boundary_edges:
+    for inside, outside, date, setting, minutes, masked, _place, via, _recorded in d.boundary_edges:
         entry = new.get(inside)
         if outside in d.cases and inside in changed and _may_have_traced(
                 d, inside, outside, (entry, before.get(inside)), inside in dates_changed,
@@ -583,7 +672,7 @@ def _boundary_changes(d: Derivation, new: dict[str, dict], before: dict[str, dic
             root_key = d.case_key(entry["root"]) if entry["level"] else d.case_key(inside)
             if root_key is None or not root_key < d.cases[outside].key:
                 continue
-            if not d.cases[outside].fits_incubation(date, d.rules):
+            if not d.cases[outside].fits_incubation(date, d.rules, (lo, hi)):
                 continue
             current = d.fixed.get(outside, {}).get("exposure_level")
         else:

@@ -134,30 +134,46 @@ def last_exposures(store, entries: dict[str, dict]) -> dict[str, tuple[str | Non
     the latest qualifying encounter (recorded contact or overlapping check-ins)
     with any of their sources inside that source's window. Only undated
     contacts: the latest end of a source window (conservative), ``dated`` False."""
+    return {p: v[:2] for p, v in _last_exposures(store, entries).items()}
+
+
+def _last_exposures(store, entries: dict[str, dict]) -> dict[str, tuple[str | None, bool, str | None]]:
+    """:func:`last_exposures` with a third value: the day the exposure that
+    set the last exposure was recorded (the earliest record of an exposure
+    on that day; None: unknown, not later). A schedule restarted by it has
+    no test before that day (issue 12)."""
     rules = store.rules()
     pairs = [(p, s) for p, e in entries.items() for s in sorted(e["sources"])]
     windows = _source_windows(store, {s for _, s in pairs})
     wanted = set(pairs)
     source_level = {s: e["level"] for s, e in store.levels({s for _, s in pairs}).items()}
     contacts: dict[tuple[str, str], list[tuple]] = {}
-    for person, other, date, setting, minutes, masked, _place, via in encounters(store, entries, rules):
+    for person, other, date, setting, minutes, masked, _place, via, rec in encounters(store, entries, rules):
         # a check-in exposes only from an infectious F0 (DOMAIN.md 'QR check-ins')
         if (person, other) in wanted and checkins.passes(via, source_level.get(other, 0)):
-            contacts.setdefault((person, other), []).append((date, setting, minutes, masked))
+            contacts.setdefault((person, other), []).append((date, setting, minutes, masked, rec))
     out = {}
     for person, entry in entries.items():
-        best, fallback = None, None
+        best, fallback, best_rec, fallback_rec = None, None, None, None
         for s in entry["sources"]:
             lo, hi = windows[s]
-            for date, setting, minutes, masked in contacts.get((person, s), []):
+            for date, setting, minutes, masked, rec in contacts.get((person, s), []):
                 if not qualifies(date, setting, minutes, masked, lo, hi, rules)[0]:
                     continue
                 if date is None:
                     fallback = max(filter(None, (fallback, hi or entry.get("quarantine"))), default=None)
+                    fallback_rec = _earlier(fallback_rec, rec)
                 elif best is None or date > best:
-                    best = date
-        out[person] = (best, True) if best else (fallback or entry.get("quarantine"), False)
+                    best, best_rec = date, rec
+                elif date == best:
+                    best_rec = _earlier(best_rec, rec)
+        out[person] = (best, True, best_rec) if best else (fallback or entry.get("quarantine"), False, fallback_rec)
     return out
+
+
+def _earlier(a: str | None, b: str | None) -> str | None:
+    """The earlier of two recorded days, None (unknown: not later) winning."""
+    return None if a is None or b is None else min(a, b)
 
 
 def schedules(store, changes, *, case_id: str | None = None, case_row: dict | None = None) -> list[dict]:
@@ -197,23 +213,23 @@ def plans(store, traced: dict[str, dict], fallback_day: str | None = None) -> di
     on the confirmation date of the case at the top of their chain (the day
     they were traced)."""
     rules = store.rules()
-    exposures = last_exposures(store, traced)
+    exposures = _last_exposures(store, traced)
     persons = store.persons(traced)
     roots = store.cases({e["root"] for e in traced.values() if e["root"]})
-    recorded = sql.exposure_recorded(store, [(p, s, d) for p, e in traced.items() for s, d in sorted(
-        (e["sources"] or {}).items())])
     out = {}
     for pid, entry in traced.items():
         root = roots.get(entry["root"])
         day = root["confirmed"] if root else fallback_day
+        last, dated, last_recorded = exposures[pid]
         # DOMAIN.md: traced on the confirmation of the case at the top of the
-        # chain, or the day the exposure was recorded when later (the first
-        # recorded of the person's qualifying exposures)
-        days = [recorded.get((pid, s, d)) for s, d in (entry["sources"] or {}).items()]
-        traced_on = max(filter(None, (day, min(days) if days and all(days) else None)), default=day)
+        # chain, or the day the exposure was recorded when later (the level
+        # entry's quarantine: :func:`tracing.levels.traced_day` per exposure);
+        # an exposure that restarts the schedule is known from the day it was
+        # recorded, so no test of the restarted schedule falls before it
+        derived = None if (persons.get(pid) or {}).get("quarantine_start") else entry.get("quarantine")
+        traced_on = max(filter(None, (day, derived, last_recorded)), default=None)
         plan = rules.at("quarantine.plan", day)
         key = plan_key(entry["level"], persons.get(pid), plan, int(rules.at("quarantine.protected_doses", day)))
-        last, dated = exposures[pid]
         until, tests, monitor_until = (plan_dates(last, plan[key], traced_on) if key and last
                                        else (None, [], None))
         item = {"id": pid, "level": level_name(entry["level"]), "quarantine_until": until, "tests": tests,
@@ -468,7 +484,7 @@ def zone(store, case_id: str) -> dict:
     visitors = set()
     spans = [(place, lo + " 00:00:00", hi + " 23:59:59") for place in places.values() if place is not None]
     for found in store.checkins_at_places(spans):  # one lookup for every place, not one per place
-        visitors |= {person for person, _at, _until in found}
+        visitors |= {person for person, _at, _until, _rec in found}
     to_test |= visitors
     to_test -= set(store.cases(to_test))  # cases are in treatment, not to be tested
     return {"units": units, "places": sorted(places), "to_test": sorted(to_test), "window": [lo, hi],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .levels import level_name
+from .levels import chain_root, level_name
 from .people import get_person
 
 
@@ -27,7 +27,7 @@ def status(store, person_id: str) -> dict:
         "flags": entry["flags"] if entry else [],
         "exposure": entry["exposure"] if entry else None,
         "quarantine_from": entry["quarantine"] if entry and entry["level"] else None,
-        "root": entry["root"] if entry else None,
+        "root": chain_root(lambda p: store.levels([p]).get(p), person_id) if entry else None,
         "ward": person["ward"], "unit": person["unit"],
         "case": None,
         "care": care.of_case(store, person_id) if case else None,

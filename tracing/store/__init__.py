@@ -561,13 +561,14 @@ class Store:
 
     def contacts_of(self, ids: Iterable[str]) -> list[tuple]:
         """Every contact that touches ``ids``, seen from them:
-        ``(person, other, date, setting, minutes, masked, place)``.
+        ``(person, other, date, setting, minutes, masked, place, recorded_on)``
+        (``recorded_on`` None: recorded before the day was kept, not later).
 
         Uses the two (person, date) indexes; each batch is one indexed lookup.
         """
-        sql = """SELECT a, b, date, setting, minutes, masked, place FROM contacts WHERE a IN ({ids})
+        sql = """SELECT a, b, date, setting, minutes, masked, place, recorded_on FROM contacts WHERE a IN ({ids})
                  UNION ALL
-                 SELECT b, a, date, setting, minutes, masked, place FROM contacts WHERE b IN ({ids})"""
+                 SELECT b, a, date, setting, minutes, masked, place, recorded_on FROM contacts WHERE b IN ({ids})"""
         out = []
         for chunk in self._batches(ids):
             marks = ",".join("?" * len(chunk))
@@ -601,10 +602,10 @@ class Store:
         return cur.rowcount == 1
 
     def checkins_of_persons(self, ids: Iterable[str]) -> list[tuple]:
-        """``(person, place id, place name, at, until)`` of every check-in of
-        ``ids`` (index checkins_person), in a stable order."""
+        """``(person, place id, place name, at, until, recorded_on)`` of every
+        check-in of ``ids`` (index checkins_person), in a stable order."""
         return sorted(self._in(
-            """SELECT c.person, c.place, p.name, c.at, c.until FROM checkins c
+            """SELECT c.person, c.place, p.name, c.at, c.until, c.recorded_on FROM checkins c
                JOIN places p ON p.id = c.place WHERE c.person IN ({ids})""", ids))
 
     def checkins_at_place(self, place: int, lo: str, hi: str) -> list[tuple]:
@@ -614,8 +615,8 @@ class Store:
             (place, lo, hi)).fetchall()
 
     def checkins_at_places(self, spans: list[tuple[int, str, str]]) -> list[list[tuple]]:
-        """For each ``(place, lo, hi)`` of ``spans``, the ``(person, at, until)``
-        of check-ins at that place starting in ``[lo, hi]`` (index
+        """For each ``(place, lo, hi)`` of ``spans``, the ``(person, at, until,
+        recorded_on)`` of check-ins at that place starting in ``[lo, hi]`` (index
         checkins_place), each list in the order of :meth:`checkins_at_place`.
         One statement per :data:`SPAN_BATCH` spans, not one per span: on a
         server every statement is a round trip."""
@@ -623,15 +624,16 @@ class Store:
         for first in range(0, len(spans), SPAN_BATCH):
             part = spans[first:first + SPAN_BATCH]
             params = [v for span in part for v in span]
-            for k, person, at, until in self.conn.execute(self.checkins_at_places_sql(len(part)), params):
-                out[first + k].append((person, at, until))
+            for k, person, at, until, recorded_on in self.conn.execute(self.checkins_at_places_sql(len(part)),
+                                                                       params):
+                out[first + k].append((person, at, until, recorded_on))
         return out
 
     @staticmethod
     def checkins_at_places_sql(n: int) -> str:
         """The statement of :meth:`checkins_at_places` for ``n`` spans (``3 * n`` parameters)."""
         return " UNION ALL ".join(
-            f"SELECT {k} AS k, person, at, until FROM checkins WHERE place = ? AND at BETWEEN ? AND ?"
+            f"SELECT {k} AS k, person, at, until, recorded_on FROM checkins WHERE place = ? AND at BETWEEN ? AND ?"
             for k in range(n)) + " ORDER BY k, at, person"
 
     def person_checkins(self, person_id: str) -> list[dict]:

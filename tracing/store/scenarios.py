@@ -165,34 +165,3 @@ def insert_done_followup(store, person: str, kind: str, due: str, status: str, r
         """INSERT INTO followups (person, kind, due, status, result, reason, detail, created_at, done_at)
            VALUES (?, ?, ?, ?, ?, ?, '{}', ?, ?)""", (person, kind, due, status, result, reason, _now(), due))
     return cur.lastrowid
-
-
-def exposure_recorded(store, triples) -> dict[tuple, str | None]:
-    """``{(person, source, date): recorded_on}``: the earliest day an
-    exposure of ``person`` to ``source`` on ``date`` (None: undated) was
-    recorded: a contact between them that day, else two check-ins of theirs
-    at one place that day (the later of the two records). None when only rows
-    from before recorded days were kept exist. Indexed lookups
-    (``contacts_a``/``contacts_b``, ``checkins_person``)."""
-    out = {}
-    for person, source, date in triples:
-        a, b = sorted((person, source))
-        if date is None:
-            row = store.conn.execute("SELECT min(recorded_on) FROM contacts WHERE a = ? AND b = ? AND date IS NULL",
-                                     (a, b)).fetchone()
-            out[(person, source, date)] = row[0] if row else None
-            continue
-        row = store.conn.execute("SELECT min(recorded_on) FROM contacts WHERE a = ? AND b = ? AND date = ?",
-                                 (a, b, date)).fetchone()
-        found = row[0] if row else None
-        if found is None:
-            nxt = (dt.date.fromisoformat(date) + dt.timedelta(days=1)).isoformat()
-            row = store.conn.execute(
-                """SELECT min(CASE WHEN x.recorded_on > y.recorded_on THEN x.recorded_on ELSE y.recorded_on END)
-                   FROM checkins x JOIN checkins y ON y.place = x.place AND y.person = ?
-                   WHERE x.person = ? AND x.at < ? AND (x.until IS NULL OR x.until >= ?)
-                     AND y.at < ? AND (y.until IS NULL OR y.until >= ?)""",
-                (source, person, nxt, date, nxt, date)).fetchone()
-            found = row[0] if row else None
-        out[(person, source, date)] = found
-    return out
