@@ -39,7 +39,7 @@ def test_every_area_with_a_population_and_bands(run, run_json, store):
     assert (units["TDP 1, W1"]["per_100k"], units["TDP 1, W1"]["level"]) == (300.0, 4)
 
 
-def test_bands_in_force_that_week_and_quarantined_cases(run, run_json, store):
+def test_bands_in_force_that_week_and_quarantined_cases(run, run_json, store, monkeypatch):
     setup(run, store, cases_in_w1=0)
     with store.write("populations"):
         set_population(store, "ward", "W1", 1_000)
@@ -52,7 +52,9 @@ def test_bands_in_force_that_week_and_quarantined_cases(run, run_json, store):
     assert {r["area"]: r["level"] for r in run_json("level", "--week-of", "2021-11-16")}["W1"] == 3
     # an F1 confirmed while in quarantine is not a community case
     run("person", "add", "--id", "F", "--name", "F", "--ward", "W1")
+    monkeypatch.setenv("TRACING_TODAY", "2021-11-16")  # recorded when B0 is confirmed: F traced then
     run("contact", "add", "B0", "F", "--date", "2021-11-15")
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-31")
     run("case", "confirm", "F", "--date", "2021-11-17")
     assert {r["area"]: r["new_cases"] for r in run_json("level", "--week-of", "2021-11-16")}["W1"] == 7
     csv_out = run("level", "--week-of", "2021-11-16", "--format", "csv").stdout

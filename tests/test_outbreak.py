@@ -251,8 +251,10 @@ def test_focus_counts_from_the_isolation_status_shows_not_the_confirmation(run, 
     monkeypatch.setenv("TRACING_TODAY", "2021-12-31")
     for pid in ("C1", "E1"):
         run("person", "add", "--id", pid, "--name", f"Người {pid}", "--ward", "Ngọc Lâm")
+    monkeypatch.setenv("TRACING_TODAY", "2021-11-19")  # the contact is recorded when C1 is confirmed
     run("case", "confirm", "C1", "--date", "2021-11-19")
     run("contact", "add", "C1", "E1", "--date", "2021-11-18", "--setting", "household")
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-31")
     run("case", "confirm", "E1", "--date", "2021-11-24", "--source", "C1")
     e1 = run_json("status", "E1")["case"]
     assert e1["isolated"] < e1["confirmed"] == "2021-11-24"
