@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tracing import cases, encounters, people
@@ -13,13 +15,18 @@ CLI_KEYS = {"id", "scenario", "dry_run", "changes", "schedule", "candidates", "z
 
 def _chain(store):
     """A1 (case) -> B (F1) -> C (F2), all in one unit; D lives there too."""
-    with store.write("setup"):
-        for pid, name in (("A1", "Nguyễn Văn A"), ("B", "Trần Thị B"), ("C", "Lê Văn C"), ("D", "Phạm Thị D")):
-            people.add_person(store, {"id": pid, "name": name, "ward": "Ngọc Lâm", "unit": "TDP 1"})
-        encounters.add_contact(store, {"a": "A1", "b": "B", "date": "2021-05-06", "setting": "household"})
-        encounters.add_contact(store, {"a": "B", "b": "C", "date": "2021-05-08", "setting": "work"})
-    with store.write("case confirm"):
-        first = cases.confirm(store, {"id": "A1", "confirmed": "2021-05-08"})
+    today = os.environ["TRACING_TODAY"]
+    os.environ["TRACING_TODAY"] = "2021-05-08"  # the team records the contacts the day A1 is confirmed
+    try:
+        with store.write("setup"):
+            for pid, name in (("A1", "Nguyễn Văn A"), ("B", "Trần Thị B"), ("C", "Lê Văn C"), ("D", "Phạm Thị D")):
+                people.add_person(store, {"id": pid, "name": name, "ward": "Ngọc Lâm", "unit": "TDP 1"})
+            encounters.add_contact(store, {"a": "A1", "b": "B", "date": "2021-05-06", "setting": "household"})
+            encounters.add_contact(store, {"a": "B", "b": "C", "date": "2021-05-08", "setting": "work"})
+        with store.write("case confirm"):
+            first = cases.confirm(store, {"id": "A1", "confirmed": "2021-05-08"})
+    finally:
+        os.environ["TRACING_TODAY"] = today
     return first
 
 

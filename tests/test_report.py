@@ -11,7 +11,7 @@ from tracing import report
 
 
 @pytest.fixture
-def outbreak(run):
+def outbreak(run, monkeypatch):
     # previous period (06-03..06-16): 2 cases; this period (06-17..06-30): 4 cases
     for pid, ward, unit in [("A", "Ngọc Lâm", "TDP 1"), ("B", "Ngọc Lâm", "TDP 2"), ("C", "Bồ Đề", "TDP 1"),
                             ("D", "Ngọc Lâm", "TDP 1"), ("E", "=cmd|' /C calc'!A0", "TDP 3"), ("F", "Bồ Đề", "TDP 1"),
@@ -19,10 +19,13 @@ def outbreak(run):
         run("person", "add", "--id", pid, "--name", f"Người {pid}", "--ward", ward, "--unit", unit)
     run("case", "confirm", "A", "--date", "2021-06-05")
     run("case", "confirm", "B", "--date", "2021-06-10", "--unknown-source")
+    # C's contacts are recorded the day C is confirmed (D and G traced then: issue 12)
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-20")
     run("contact", "add", "C", "D", "--date", "2021-06-18", "--setting", "household")
     run("contact", "add", "C", "G", "--date", "2021-06-18", "--setting", "household")
     run("contact", "add", "G", "H", "--date", "2021-06-19")
     run("case", "confirm", "C", "--date", "2021-06-20")
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-30")
     run("case", "confirm", "D", "--date", "2021-06-22")           # already an F1: found in quarantine
     run("case", "confirm", "E", "--date", "2021-06-22", "--source", "A")  # linked: community
     run("case", "confirm", "F", "--date", "2021-06-29", "--unknown-source")

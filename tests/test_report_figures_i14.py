@@ -25,9 +25,11 @@ def _people(run, *ids, ward="Ngọc Lâm"):
 def test_unknown_source_is_counted_whatever_how_found(run, run_json, monkeypatch):
     monkeypatch.setenv("TRACING_TODAY", "2021-12-13")
     _people(run, "BN1", "BN2", "BN3", "BN4")
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-10")  # BN1's contact recorded the day it is confirmed
     run("contact", "add", "BN1", "BN2", "--date", "2021-12-09", "--setting", "household")
     # the tester's command: found in the community AND no known source
     run("case", "confirm", "BN1", "--date", "10/12/2021", "--unknown-source", "--found-by", "cộng đồng")
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-13")
     run("case", "confirm", "BN2", "--date", "2021-12-11")                       # a traced F1: in quarantine
     run("case", "confirm", "BN3", "--date", "2021-12-11", "--found-by", "screening", "--source", "BN1")
     run("case", "confirm", "BN4", "--date", "2021-12-12", "--found-by", "entry")  # no source recorded
@@ -105,8 +107,10 @@ def test_level_counts_community_cases_as_the_report_does(run, run_json, store, m
     _people(run, "S", *[f"Q{i}" for i in range(recorded)], *[f"D{i}" for i in range(derived)],
             *[f"C{i}" for i in range(community)])
     run("case", "confirm", "S", "--date", "2021-11-25")  # the source of the traced ones, the week before
+    monkeypatch.setenv("TRACING_TODAY", "2021-11-25")  # S's contacts recorded the day S is confirmed
     for i in range(derived):
         run("contact", "add", "S", f"D{i}", "--date", "2021-11-24", "--setting", "household")
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-13")
     day = "2021-12-08"
     for i in range(recorded):
         run("case", "confirm", f"Q{i}", "--date", day, "--found-by", "trong khu cách ly")
