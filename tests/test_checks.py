@@ -65,3 +65,26 @@ def test_no_contacts_spares_linked_cases_and_flags_date_swaps_and_merges(tmp_pat
     assert ("date_order", ("D",)) in got
     assert ("duplicate_id_merged", ("E",)) in got
     assert checks.date_order_suspect("2021-06-02", "2021-06-10") is None  # a week later is not a swap
+
+
+def test_a_case_isolated_before_its_window_is_reported_never_inverted(run, run_json, monkeypatch):
+    """A case found in quarantine long before its onset (isolated 06-10, onset
+    06-28): its infectious window is empty; `check` says so, the zone proposal
+    says so plainly, and no window is shown inverted (text and JSON)."""
+    from tracing.levels import Case
+    from tracing.rules import Rules
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-10")  # the contact recorded the day A is confirmed
+    for pid in ("A", "C"):
+        run("person", "add", "--id", pid, "--name", pid, "--ward", "W", "--unit", "U")
+    run("contact", "add", "A", "C", "--date", "2021-06-09")
+    run("case", "confirm", "A", "--date", "2021-06-10")
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-28")
+    out = run_json("case", "confirm", "C", "--date", "2021-06-28", "--onset", "2021-06-28")
+    isolated = run_json("status", "C")["case"]["isolated"]
+    lo, hi = Case("C", "2021-06-28", "2021-06-28", isolated).window(Rules.defaults())
+    assert hi < lo  # the premise: isolated before the window would begin
+    window = out["zone"]["window"]
+    assert window is None or None in window or window[0] <= window[1]
+    assert f"{lo} to {hi}" not in run("status", "C").stdout
+    found = [f for f in run_json("check") if f["check"] == "no_infectious_window"]
+    assert [f["ids"] for f in found] == [["C"]] and isolated in found[0]["message"] and lo in found[0]["message"]

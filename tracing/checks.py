@@ -19,6 +19,10 @@ Each finding is ``{"check", "ids", "message"}``, naming the records:
   date (its infectious window starts before the sample: DOMAIN.md);
 * ``undated_case`` – a case stored without a confirmation date (its contacts
   are judged conservatively until the date is imported);
+* ``no_infectious_window`` – a case isolated before its infectious window
+  would begin (an F1 isolated in quarantine days before its onset or
+  sample): its window is empty, said plainly, never inverted; its zone
+  proposal has no window and no place (:meth:`tracing.levels.Case.infectious`);
 * ``similar_ids`` – person ids that differ only by case, spaces, a sign or
   zero padding (``nb6``, ``NB 6``, ``NB006``: :func:`tracing.sources.id_key`),
   likely one person written several ways.
@@ -38,7 +42,7 @@ from .values import today
 
 CHECKS = ("onset_order", "contact_after_isolation", "contact_before_birth", "two_wards", "no_contacts",
           "source_cycle", "date_order", "duplicate_id_merged", "onset_after_sample", "undated_case",
-          "similar_ids")
+          "no_infectious_window", "similar_ids")
 SWAP_WINDOW_DAYS = 60
 """A swapped onset counts as plausible when it falls this many days before confirmation or fewer."""
 
@@ -187,6 +191,15 @@ def run(store) -> list[dict]:
     for cid in sql.undated_cases(store):
         out.append({"check": "undated_case", "ids": [cid],
                     "message": Msg(N_("case {id} has no confirmation date: import its sample date"), id=cid)})
+    from .levels import case_from_row
+    rules = store.rules()
+    for cid, row in sorted(store.cases().items()):
+        case = case_from_row(row)
+        if case.dated and case.isolated and case.infectious(rules) is None:
+            out.append({"check": "no_infectious_window", "ids": [cid],
+                        "message": Msg(N_("case {id} was isolated on {date_isolated}, before its infectious window "
+                                          "would begin ({date}): no infectious window, no place to zone"),
+                                       id=cid, date_isolated=case.isolated, date=case.window(rules)[0])})
     from .sources import similar_ids
     from .store.sources import person_ids
     for group in similar_ids(person_ids(store)):
