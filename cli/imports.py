@@ -165,6 +165,9 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         if src["normalised"]:
             note(_("{n} source ids matched after normalising spaces, signs and zero padding: {examples}").format(
                 n=src["normalised"], examples=", ".join(f"'{a}' -> {b}" for a, b in src["normalised_examples"][:5])))
+        if src.get("read_as"):
+            note(_("{n} source ids of no row stored as one person each, as first written: {examples}").format(
+                n=src["read_as"], examples=", ".join(f"'{a}' -> {b}" for a, b in src["read_as_examples"][:5])))
         if src["top_labels"]:
             note(_("Most frequent labels: {labels}").format(
                 labels=", ".join(f"{label} ({n})" for label, n in src["top_labels"])))

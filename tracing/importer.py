@@ -15,8 +15,10 @@ transaction, in batches (memory does not grow with the file):
 * ids in a contacts or check-ins file that are not persons yet are created;
 * in a cases file ``source`` holds zero or more sources (``BN1, BN2 và BN3``),
   read by :mod:`tracing.sources`: an id of the file or the database (also
-  written ``NB 456``, ``#1024``, ``NB006``) is an infection link, an id-like
-  entry that matches nobody an unknown-source person, anything else a label;
+  written ``NB 456``, ``#1024``, ``NB006``) is an infection link, an entry
+  with the shape of the file's own ids (same letter prefix, then a number)
+  that matches nobody an unknown-source person stored as written, anything
+  else (``F1``, ``COVID-19``, ``UK``) a label;
   the summary counts each (``sources``);
 * dates ``N/N/YYYY`` are read in the order given (``date_order``) or proven
   by each column's values (:mod:`tracing.dateorder`), never guessed silently;
@@ -1204,7 +1206,7 @@ def _up_path(ups: dict[str, set[str]], start: str, goal: str) -> list[str] | Non
 def _has_labels(store) -> bool:
     from .store import sources as sql
 
-    return sql.has_labels(store)
+    return sql.has_labels(store) or sql.has_bare_source_persons(store)
 
 
 def _short(value, limit: int = 30) -> str:

@@ -11,13 +11,21 @@ is then, in this order:
    ``NB456``, ``1024``, ``NB6``), when exactly one id of the file has that key;
    when every id of the file has one letter prefix, a bare number names the id
    with that prefix (``#6`` or ``6`` is ``NB6`` in a file of ``NB…`` ids);
-2. an **unknown-source person**: an entry shaped like an id (:func:`looks_like_id`:
-   a few letters then a number, ``K9``) that matches nobody becomes a person who
-   is not a case, so two cases with source ``K9`` are one cluster through K9;
-3. otherwise a **label** of the case (``UK``, ``IMPORT``, ``BVBM``, ``community``).
+2. an **unknown-source person**: an entry with the shape of the file's own
+   ids (:func:`id_shape`: the same letter prefix, folded, then a number, maybe
+   one letter: ``K9`` or ``K 9`` in a file of ``K…`` ids) that matches nobody
+   becomes a person who is not a case, stored under the id as written (trimmed:
+   ``NB 9`` stays ``NB 9``; a bare number in a file of one prefix takes it,
+   ``#88`` is ``BN88`` in a file of ``BN…`` ids), so two cases with source
+   ``K9`` are one cluster through K9 (``K9`` and ``K 9`` in one file are one
+   person, the first spelling kept);
+3. otherwise a **label** of the case (``UK``, ``IMPORT``, ``BVBM``, ``community``,
+   an F-level ``F1``, ``COVID-19``, ``BV 108`` in a file of ``BN…`` ids).
 
-A label becomes a link when a person with its id arrives later
-(:func:`promote_labels`, called by every import and ``person add``).
+A label becomes a link when a person with its id (or an id with the same
+:func:`id_key`) arrives later, and an unknown-source person written ``HN-0042``
+becomes the person ``HN42`` when ``HN42`` arrives (:func:`promote_labels`,
+called by every import, ``person add`` and ``case confirm``).
 
 >>> split_sources("BN1, BN2 và BN3")
 ['BN1', 'BN2', 'BN3']
@@ -27,6 +35,9 @@ A label becomes a link when a person with its id arrives later
 (True, True, '1024')
 >>> looks_like_id("K9"), looks_like_id("NB 456"), looks_like_id("IMPORT"), looks_like_id("family of TJ17")
 (True, True, False, False)
+>>> shapes = file_shapes(["NB1", "NB22"])
+>>> [looks_like_id(v, shapes) for v in ("NB 9", "nb-0042", "BV108", "F1", "COVID-19", "KCN2")]
+[True, True, False, False, False, False]
 """
 
 from __future__ import annotations
@@ -43,6 +54,7 @@ _SPLIT = re.compile(r"\s*(?:[;,，；\r\n]+|\s(?:và|and|&)\s)\s*", re.IGNORECAS
 _ID_SHAPE = re.compile(r"[A-Z]{0,6}\d{1,9}[A-Z]?")
 _NUMBER = re.compile(r"(?<!\d)0+(?=\d)")
 _SIGNS = re.compile(r"[\s#№]+")
+_LEADING_SIGN = re.compile(r"^[#№]\s*")
 _JOINER = re.compile(r"(?<=[A-Z])[-_.](?=\d)")
 
 
@@ -63,14 +75,40 @@ def id_key(text) -> str:
     return _NUMBER.sub("", key)
 
 
-def looks_like_id(text) -> bool:
-    """An entry shaped like a person id: a short letter prefix (at most 6
-    letters, maybe none), a number, maybe one letter (``K9``, ``NB 456``,
-    ``#1024``, ``BN17A``). Names, places and codes without digits are not."""
+_F_LEVEL = re.compile(r"F[0-5]")
+
+
+def id_shape(text) -> tuple[str, bool] | None:
+    """The shape of an id: ``(letter prefix, ends with a letter)`` of its
+    :func:`id_key` (``NB 456`` -> ``("NB", False)``, ``BN17A`` -> ``("BN", True)``),
+    or None for what is not shaped like an id (names, places, codes without
+    digits, more than one space)."""
     raw = str(text).strip()
     if len(raw) > 24 or raw.count(" ") > 1:
+        return None
+    key = id_key(raw)
+    if _ID_SHAPE.fullmatch(key) is None:
+        return None
+    prefix = re.match(r"[A-Z]*", key).group(0)
+    return prefix, key[-1].isalpha()
+
+
+def file_shapes(ids) -> set:
+    """The shapes (:func:`id_shape`) of a file's own ids."""
+    return {s for s in map(id_shape, ids) if s is not None}
+
+
+def looks_like_id(text, shapes=None) -> bool:
+    """An entry shaped like a person id (:func:`id_shape`: a short letter
+    prefix, a number, maybe one letter: ``K9``, ``NB 456``, ``#1024``,
+    ``BN17A``); with ``shapes`` (:func:`file_shapes`), only the shape of one
+    of the file's own ids: the same letter prefix, folded (``NB 9`` in a file
+    of ``NB…`` ids, not ``BV108``, ``KCN2`` or ``COVID-19``). An F-level
+    (``F0``…``F5``) is never an id (issue 13 point 1: such notes stay labels)."""
+    shape = id_shape(text)
+    if shape is None or (shapes is not None and shape not in shapes):
         return False
-    return _ID_SHAPE.fullmatch(id_key(raw)) is not None
+    return _F_LEVEL.fullmatch(id_key(text)) is None
 
 
 @dataclass
@@ -81,6 +119,7 @@ class SourceReport:
     unknown_source_persons: set = field(default_factory=set)
     labels: Counter = field(default_factory=Counter)
     normalised: dict = field(default_factory=dict)
+    read_as: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"links": self.links, "unknown_source_persons": len(self.unknown_source_persons),
@@ -89,7 +128,9 @@ class SourceReport:
                 "top_labels": [[label, n] for label, n in
                                sorted(self.labels.items(), key=lambda kv: (-kv[1], kv[0]))[:10]],
                 "normalised": len(self.normalised),
-                "normalised_examples": [[k, v] for k, v in sorted(self.normalised.items())[:10]]}
+                "normalised_examples": [[k, v] for k, v in sorted(self.normalised.items())[:10]],
+                "read_as": len(self.read_as),
+                "read_as_examples": [[k, v] for k, v in sorted(self.read_as.items())[:10]]}
 
 
 class SourceMatcher:
@@ -118,6 +159,7 @@ class SourceMatcher:
         self._one_prefix = next(iter(prefixes)) if len(prefixes) == 1 and keys else ""
         self._db: set[str] = set()
         self._new: dict[str, str] = {}  # key -> id of an unknown-source person made in this import
+        self.shapes = file_shapes(self.file_ids)
         self.report = SourceReport()
 
     def lookup(self, entries) -> None:
@@ -132,10 +174,13 @@ class SourceMatcher:
 
         An exact match (a row of the file, then a stored person) always wins
         over a normalised one. A normalised match naming two ids of the file
-        raises :class:`InvalidValue` listing them. An unknown-source person is
-        stored under the normalised form of the entry (``NB006`` -> ``NB6``;
-        ``#88`` -> ``BN88`` in a file of ``BN…`` ids), so the real id arriving
-        later is the same person."""
+        raises :class:`InvalidValue` listing them. An entry with the shape of
+        the file's ids (:func:`looks_like_id`) that matches nothing is an
+        unknown-source person stored under the id as written (``NB 9``,
+        ``HN-0042``; a leading ``#`` dropped; ``#88`` -> ``BN88`` in a file of
+        ``BN…`` ids; a second spelling of one key in the file names the first):
+        reported in ``read_as``, never as a normalised match. The real id
+        arriving later, written either way, is linked (:func:`promote_labels`)."""
         candidate = self.with_prefix(entry)
         for c in (candidate, entry):
             if c in self.file_ids or c in self._db:
@@ -154,21 +199,17 @@ class SourceMatcher:
                 hit = next(iter(ids))
                 self.report.normalised[entry] = hit
                 return "link", hit
-        if looks_like_id(entry):
-            key = id_key(candidate)
-            stored = self._stored_ids(key)
-            if len(stored) == 1:  # #88 -> BN88, a person stored by an earlier import
-                pid = next(iter(stored))
-                self.report.normalised[entry] = pid
-                return "person", pid
-            if self._one_prefix and key.isdigit() and self.with_prefix(entry) == entry:
-                key = self._one_prefix + key  # #88 in a file of BN… ids is BN88
+        key = id_key(candidate)
+        bare = bool(self._one_prefix) and key.isdigit() and candidate == entry
+        if bare or looks_like_id(candidate, self.shapes):
+            if bare:  # #88 in a file of BN… ids is BN88
+                key = self._one_prefix + key
             pid = self._new.get(key)
-            if pid is None:
-                pid = key
+            if pid is None:  # the id as written (trimmed, without a leading sign): NB 9, HN-0042
+                pid = key if bare else _LEADING_SIGN.sub("", candidate)
                 self._new[key] = pid
             if pid != entry:
-                self.report.normalised[entry] = pid
+                self.report.read_as[entry] = pid
             return "person", pid
         return "label", entry
 
@@ -207,11 +248,14 @@ def promote_labels(store, new_ids) -> list[tuple[str, str]]:
     from .store import sources as sql
 
     new_ids = [i for i in new_ids if i]
-    if not new_ids or not sql.has_labels(store):
+    if not new_ids:
         return []
     by_key: dict[str, set] = {}
     for pid in new_ids:
         by_key.setdefault(id_key(pid), set()).add(pid)
+    moved = _adopt_unknown_persons(store, by_key)
+    if not sql.has_labels(store):
+        return moved
     made = []
     for case_id, label in sql.all_labels(store):
         ids = by_key.get(id_key(label))
@@ -223,4 +267,26 @@ def promote_labels(store, new_ids) -> list[tuple[str, str]]:
         made.append((case_id, target, label))
     if made:
         sql.labels_to_links(store, made)
-    return [(c, s) for c, s, _l in made]
+    return moved + [(c, s) for c, s, _l in made]
+
+
+def _adopt_unknown_persons(store, by_key: dict[str, set]) -> list[tuple[str, str]]:
+    """An unknown-source person stored under another spelling of a new id
+    (same :func:`id_key`: ``HN-0042`` when ``HN42`` arrives; a person with no
+    name, case, contact or check-in, named only as a source) is that person:
+    its links move to the new id and it is removed (the merge is in the audit
+    log). Returns the ``(case, new id)`` links made."""
+    from .store import sources as sql
+    from .store.duplicates import merge_rows
+
+    made = []
+    for placeholder in sql.bare_source_persons(store):
+        ids = by_key.get(id_key(placeholder))
+        if not ids or placeholder in ids or len(ids) != 1:
+            continue
+        target = next(iter(ids))
+        cases = sql.cases_named(store, placeholder)
+        merge_rows(store, target, placeholder)
+        store.note(unknown_source_person_adopted={"written": placeholder, "id": target, "cases": cases})
+        made += [(c, target) for c in cases if c != target]
+    return made

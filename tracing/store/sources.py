@@ -26,3 +26,25 @@ def person_ids(store):
     cur = store.conn.execute("SELECT id FROM persons")
     for (pid,) in cur:
         yield pid
+
+
+_BARE = """FROM case_sources s JOIN persons p ON p.id = s.source
+           WHERE COALESCE(p.name, '') = '' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person = s.source)
+             AND NOT EXISTS (SELECT 1 FROM contacts k WHERE k.a = s.source OR k.b = s.source)
+             AND NOT EXISTS (SELECT 1 FROM checkins k WHERE k.person = s.source)"""
+
+
+def bare_source_persons(store) -> list[str]:
+    """Persons named as a case's source who are nothing else: no case, no
+    name, no contact, no check-in (unknown-source persons of an import)."""
+    return [r[0] for r in store.conn.execute(f"SELECT DISTINCT s.source {_BARE} ORDER BY s.source")]
+
+
+def has_bare_source_persons(store) -> bool:
+    return store.conn.execute(f"SELECT 1 {_BARE} LIMIT 1").fetchone() is not None
+
+
+def cases_named(store, source: str) -> list[str]:
+    """The cases whose infection links name ``source``."""
+    return [r[0] for r in store.conn.execute(
+        "SELECT case_id FROM case_sources WHERE source = ? ORDER BY case_id", (source,))]

@@ -1,0 +1,82 @@
+"""Issue 13, third round (a tester who did not see the code): infection links
+made from source cells must be the links the file means, never invented or
+re-spelled ones. Each kind on a small file through the real CLI."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_import_linelists import rows, write
+from tracing.sources import file_shapes, id_key, looks_like_id
+
+
+def _links(db_path):
+    return set(rows(db_path, "SELECT case_id, source FROM case_sources"))
+
+
+# ------------------------------------------------------------------ 1: no changed id, no false "matched"
+@pytest.mark.parametrize("written", ["HN-0042", "HN 42", "#HN42"])
+def test_an_unmatched_source_is_stored_as_written_and_linked_when_it_arrives(tmp_path, run, run_json, db_path,
+                                                                              written):
+    f = write(tmp_path / "q.csv", f"id,confirmed,source\nHN1,2021-05-05,{written}\nHN2,2021-05-06,{written}\n")
+    text = run("import", "cases", f).output
+    stored = written.lstrip("#")
+    # nothing matched: the summary says no normalised match, the person keeps the id as written (no sign)
+    assert "matched after normalising" not in text and "1 persons who are not cases" in text
+    assert rows(db_path, "SELECT id FROM persons WHERE id NOT IN (SELECT person FROM cases)") == [(stored,)]
+    assert _links(db_path) == {("HN1", stored), ("HN2", stored)}
+    # the id arriving later, written with the same key (HN42), is that person: the links move, no phantom
+    arrived = "HN42"
+    assert id_key(arrived) == id_key(written)
+    out = run_json("import", "cases", write(tmp_path / "a.csv", f"id,confirmed\n{arrived},2021-05-01\n"))
+    relinked = [("HN1", arrived), ("HN2", arrived)] if stored != arrived else []   # else: already linked
+    assert sorted(map(tuple, out["labels_linked"])) == relinked
+    assert _links(db_path) == {("HN1", arrived), ("HN2", arrived)}
+    assert rows(db_path, "SELECT count(*) FROM persons WHERE id = ?", (stored,)) == ([(0,)] if stored != arrived
+                                                                                      else [(1,)])
+    assert run_json("status", "HN1")["primary_source"] == arrived
+
+
+def test_the_tester_file_with_a_person_add_then_case_confirm(tmp_path, run, run_json, db_path):
+    # A1, A2 (ids of prefix A) name HN-0042: not the shape of the file's ids, a label until HN-0042 arrives
+    f = write(tmp_path / "q.csv", "id,confirmed,source\nA1,2021-05-05,HN-0042\nA2,2021-05-06,HN-0042\n")
+    s = run_json("import", "cases", f)
+    assert s["sources"]["normalised"] == 0 and s["sources"]["unknown_source_ids"] == []
+    assert rows(db_path, "SELECT count(*) FROM persons WHERE id IN ('HN42', 'HN-0042')") == [(0,)]
+    out = run_json("person", "add", "--id", "HN-0042", "--name", "Hà")
+    assert sum("named HN-0042" in w for w in out["warnings"]) == 2
+    run("case", "confirm", "HN-0042", "--date", "2021-05-01")
+    clusters = run_json("clusters")
+    assert [sorted(c["cases"]) for c in clusters] == [sorted(["A1", "A2", "HN-0042"])]
+    assert run_json("status", "A1")["primary_source"] == "HN-0042"
+
+
+def test_a_later_case_written_with_a_space_is_the_unknown_person(tmp_path, run, run_json, db_path):
+    run("import", "cases", write(tmp_path / "n.csv", "id,confirmed,source\nNB1,2021-05-05,NB 9\nNB2,2021-05-06,NB9\n"))
+    assert _links(db_path) == {("NB1", "NB 9"), ("NB2", "NB 9")}   # one person, as first written
+    run("import", "cases", write(tmp_path / "m.csv", "id,confirmed\nNB 9,2021-05-01\n"))
+    clusters = run_json("clusters")
+    assert [sorted(c["cases"]) for c in clusters] == [sorted(["NB1", "NB2", "NB 9"])]
+
+
+# ------------------------------------------------------------------ 2: notes that look like ids stay labels
+NOTES = ["F1", "F0", "BV 108", "BV108", "COVID-19", "KCN2", "VN1", "K9"]
+
+
+def test_only_the_shape_of_the_files_ids_makes_a_person():
+    shapes = file_shapes(["NB1", "NB22", "NB 300"])
+    assert [looks_like_id(n, shapes) for n in NOTES] == [False] * len(NOTES)
+    assert all(looks_like_id(n, shapes) for n in ("NB 9", "nb009", "NB-9", "NB.9"))
+    # an F-level is never an id, even in a file of F… ids
+    assert not looks_like_id("F1", file_shapes(["F100", "F101"]))
+
+
+def test_notes_that_look_like_ids_are_labels_and_merge_no_clusters(tmp_path, run_json, db_path):
+    ids = [f"NB{i}" for i in range(1, 1 + len(NOTES) + 2)]
+    body = "".join(f"{pid},2021-05-0{1 + n % 8},{note}\n" for n, (pid, note) in enumerate(zip(ids, NOTES + ["F1", "F1"])))
+    s = run_json("import", "cases", write(tmp_path / "k.csv", "id,confirmed,source\n" + body))
+    assert _links(db_path) == set() and s["sources"]["unknown_source_persons"] == 0
+    assert s["sources"]["labels"] == len(NOTES) + 2
+    assert rows(db_path, "SELECT count(*) FROM persons") == [(len(ids),)]
+    # every case is its own cluster: no invented person joins them
+    assert all(c["size"] == 1 for c in run_json("clusters", "--min-size", "1"))
