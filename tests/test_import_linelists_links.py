@@ -80,3 +80,63 @@ def test_notes_that_look_like_ids_are_labels_and_merge_no_clusters(tmp_path, run
     assert rows(db_path, "SELECT count(*) FROM persons") == [(len(ids),)]
     # every case is its own cluster: no invented person joins them
     assert all(c["size"] == 1 for c in run_json("clusters", "--min-size", "1"))
+
+
+# ------------------------------------------------------------------ 3: a non-case person never infects a case
+def _derived_sources_fit(run_json, case_ids):
+    """Every derived source of a case is a case, or a traced person down the
+    chain of a DATED case earlier than it (DOMAIN.md 'A source must fit in
+    time'); never a person of the case's own chain."""
+    for cid in case_ids:
+        st = run_json("status", cid)
+        assert st["level"] == "F0"
+        derived = set(st["sources"]) - set(st["case"]["recorded_sources"])
+        for s in derived:
+            other = run_json("status", s)
+            if other["case"] is not None:
+                continue
+            root = run_json("status", other["root"])
+            assert other["root"] != cid, f"{cid} got its own chain's {s} as source"
+            assert root["case"]["confirmed"] and st["case"]["confirmed"], f"{cid} <- {s}: order unknown"
+        if not st["sources"]:
+            assert st["primary_source"] is None and "unknown_source" in st["flags"]
+
+
+def test_an_undated_case_is_not_infected_by_its_own_f1(tmp_path, run, run_json):
+    run("import", "cases", write(tmp_path / "u1.csv", "id\nU1\nU2\nU3\n"))
+    run("import", "cases", write(tmp_path / "u2.csv", "id,source\nU2,U1\n"))
+    run("import", "contacts", write(tmp_path / "u3.csv", "from,to,date\nU1,Z1,\nU3,Z2,2021-05-20\n"))
+    # Z1, Z2 are F1 of U1, U3 (the contacts' other ends, not cases)
+    for f1, case in (("Z1", "U1"), ("Z2", "U3")):
+        st = run_json("status", f1)
+        assert (st["level"], st["primary_source"], st["root"]) == ("F1", case, case)
+        assert run_json("status", case)["sources"] == []
+    assert run_json("status", "U2")["primary_source"] == "U1"   # the recorded link stands
+    _derived_sources_fit(run_json, ["U1", "U2", "U3"])
+    tree = run_json("tree", "Z1")
+    assert "U1" not in json_ids(tree)
+
+
+def json_ids(tree):
+    out, todo = set(), [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            if "id" in node:
+                out.add(node["id"])
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    return out
+
+
+def test_the_messy_fixtures_undated_case_keeps_no_source(run, run_json, db_path):
+    from pathlib import Path
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "linelist_messy"
+    run("import", "cases", folder / "ca-benh.csv", "--date-order", "mdy", "--header-row", "4")
+    run("import", "contacts", folder / "tiep-xuc.json", "--date-order", "mdy")
+    cases = [r[0] for r in rows(db_path, "SELECT person FROM cases ORDER BY person")]
+    undated = [r[0] for r in rows(db_path, "SELECT person FROM cases WHERE confirmed IS NULL")]
+    assert undated == ["NB11"]
+    assert "undated_case" in run_json("status", "NB11")["flags"]
+    _derived_sources_fit(run_json, cases)

@@ -318,6 +318,23 @@ class Derivation:
             return self.cases[person].window(self.rules)
         return entry["exposure"], entry["quarantine"]
 
+    def may_be_source(self, t: str, entry: dict, case: str) -> bool:
+        """Can transmitter ``t`` (its level ``entry``) be an exposure source
+        of ``case``? DOMAIN.md 'A source must fit in time' (issue 12 point 1):
+        an earlier case (an undated one counts, judged conservatively, issue
+        13 point 7), or a traced person down the chain of a dated case earlier
+        than ``case``. Never a person of the case's own chain (an F1 it
+        infected), and never a person who is not a case when the order is
+        unknown (the case or the chain's case undated): a contact with an
+        F1 the case may have infected itself cannot make that F1 its infector."""
+        root = entry["root"] if entry["level"] else t
+        root_case, this = self.cases.get(root), self.cases[case]
+        if root_case is None or root == case:
+            return False
+        if entry["level"]:
+            return root_case.dated and this.dated and root_case.key < this.key
+        return not (root_case.dated and this.dated) or root_case.key < this.key
+
     def case_key(self, person: str) -> tuple | None:
         case = self.cases.get(person)
         return case.key if case else None
@@ -343,7 +360,6 @@ class Derivation:
             for t, edges in self.neighbours(sorted(transmitters)).items():
                 entry = transmitters[t]
                 lo, hi = self.window(t, entry)
-                root_key = self.case_key(entry["root"]) if entry["level"] else self.case_key(t)
                 t_traced = self._traced_day_of(t, entry)
                 for other, date, setting, minutes, masked, _place, via, recorded_on in edges:
                     if not self.in_region(other) or not passes(via, entry["level"]):
@@ -360,9 +376,7 @@ class Derivation:
                         if t_ok:
                             self.case_traced[other][level].setdefault(t, _Pair()).add(date, True, via, traced)
                     if other in self.cases:
-                        root_case = self.cases.get(entry["root"] if entry["level"] else t)
-                        if root_key is None or (root_case.dated and self.cases[other].dated
-                                                and not root_key < self.cases[other].key):
+                        if not self.may_be_source(t, entry, other):
                             continue
                         if not self.cases[other].fits_incubation(date, self.rules, (lo, hi)):
                             continue  # DOMAIN.md: a source must fit in time
@@ -669,8 +683,7 @@ def _boundary_changes(d: Derivation, new: dict[str, dict], before: dict[str, dic
             continue
         lo, hi = d.window(inside, entry)
         if outside in d.cases:
-            root_key = d.case_key(entry["root"]) if entry["level"] else d.case_key(inside)
-            if root_key is None or not root_key < d.cases[outside].key:
+            if not d.may_be_source(inside, entry, outside):
                 continue
             if not d.cases[outside].fits_incubation(date, d.rules, (lo, hi)):
                 continue
