@@ -177,6 +177,9 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     if summary["areas_respelled"]:
         note(_("Area names stored in their known spelling (same area): {names}").format(
             names=", ".join(f"'{a}' -> '{b}'" for a, b in list(summary["areas_respelled"].items())[:10])))
+    if summary.get("places_respelled"):
+        note(_("Place names stored in their known spelling (same place): {names}").format(
+            names=", ".join(f"'{a}' -> '{b}'" for a, b in list(summary["places_respelled"].items())[:10])))
     if summary.get("criteria_kept"):
         kept = summary["criteria_kept"]
         names = ", ".join(f"{k['area']} ({', '.join(k['kept'])})" for k in kept[:10])

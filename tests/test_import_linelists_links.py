@@ -140,3 +140,29 @@ def test_the_messy_fixtures_undated_case_keeps_no_source(run, run_json, db_path)
     assert undated == ["NB11"]
     assert "undated_case" in run_json("status", "NB11")["flags"]
     _derived_sources_fit(run_json, cases)
+
+
+# ------------------------------------------------------------------ 4: one venue however typed
+def test_a_venue_typed_two_ways_is_one_venue(tmp_path, run, run_json, db_path):
+    from tracing.values import fold
+    names = ["Quán A", "quan a", "QUÁN  A"]
+    assert len({fold(n) for n in names}) == 1
+    run("import", "cases", write(tmp_path / "q9.csv", "id,confirmed\nQ9,2021-05-10\n"))
+    s = run_json("import", "checkins", write(tmp_path / "ci.csv", "person,place,at,until\n"
+                                            f"Q9,{names[0]},2021-05-09 10:00,2021-05-09 11:00\n"
+                                            f"Q10,{names[1]},2021-05-09 10:30,2021-05-09 12:00\n"))
+    assert s["places_respelled"] == {names[1]: names[0]}   # the first spelling is kept, the other reported
+    assert rows(db_path, "SELECT name FROM places") == [(names[0],)]
+    st = run_json("status", "Q10")
+    assert (st["level"], st["primary_source"]) == ("F1", "Q9")
+    # a check-in added by hand with a third spelling is the same venue too
+    for pid in ("Q11", "Q20", "Q21"):
+        run("person", "add", "--id", pid, "--name", "Người " + pid)
+    run("checkin", "add", "Q11", names[2], "--at", "2021-05-09 10:45")
+    assert rows(db_path, "SELECT count(*) FROM places") == [(1,)]
+    assert run_json("status", "Q11")["primary_source"] == "Q9"
+    # a contact whose place is typed another way is the same place in the proposed zone (PA2)
+    run("checkin", "add", "Q20", names[0], "--at", "2021-05-20 09:00")
+    run("contact", "add", "Q20", "Q21", "--date", "2021-05-20", "--place", names[1])
+    out = run_json("case", "confirm", "Q20", "--date", "2021-05-21")
+    assert out["zone"]["places"] == [names[0]]

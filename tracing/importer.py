@@ -1367,6 +1367,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         "title_rows": list(table.title_rows), "date_order": imp.dates.summary(),
         "duplicates": imp.duplicates, "kept_as_attributes": dict(sorted(imp.kept.items())),
         "labels_linked": [[c, src] for c, src in sorted(imp.promoted)], "areas_respelled": respelled,
+        "places_respelled": dict(sorted(st.places_respelled.items())),
         "undated_cases": len(imp.undated), "trimmed": imp.trims, "source_cycles": imp.cycles,
         "criteria_kept": [{"kind": k, "area": a, "kept": cols} for (k, a), cols in sorted(imp.criteria_kept.items())],
         "formula_guards_removed": table.unguarded, "ignored_columns": list(table.rejected_columns),

@@ -478,9 +478,10 @@ def zone(store, case_id: str) -> dict:
     for v in visits:
         places.setdefault(v["place_name"], v["place"])
     named = {r["place"] for r in sql.contacts_in_range(store, case_id, lo, hi) if r["date"] and r["place"]}
-    known = store.place_ids(named)
-    for name in named:
-        places.setdefault(name, known.get(name))
+    known = store.place_ids(named)  # also typed another way: `quan a` is the check-in place `Quán A`
+    for name in sorted(named):
+        if known.get(name) is None or known[name] not in places.values():
+            places.setdefault(name, known.get(name))
     visitors = set()
     spans = [(place, lo + " 00:00:00", hi + " 23:59:59") for place in places.values() if place is not None]
     for found in store.checkins_at_places(spans):  # one lookup for every place, not one per place

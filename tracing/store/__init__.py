@@ -583,17 +583,31 @@ class Store:
                ORDER BY date, other""", (person_id, person_id))
 
     # ------------------------------------------------------------ places, check-ins
+    @property
+    def places_respelled(self) -> dict[str, str]:
+        """Place names of the current write stored under a known spelling
+        (``{typed: stored}``, same folded name)."""
+        if getattr(self, "_places_respelled", None) is None:
+            self._places_respelled = {}
+        return self._places_respelled
+
     def place_id(self, name: str, *, unit: str | None = None, ward: str | None = None) -> int:
-        row = self.conn.execute("SELECT id FROM places WHERE name = ?", (name,)).fetchone()
-        if row:
-            return row[0]
-        cur = self.conn.execute(
-            "INSERT INTO places (name, name_folded, unit, ward) VALUES (?, ?, ?, ?)", (name, fold(name), unit, ward))
-        return cur.lastrowid
+        """The id of the place ``name`` (or of its known spelling: same folded
+        name, ``quan a`` is ``Quán A``), created when new."""
+        from .bulk import place_ids
+        return place_ids(self, {name: (unit, ward)})[name]
 
     def place_ids(self, names: Iterable[str]) -> dict[str, int]:
-        """``{name: id}`` of the known places among ``names`` (none created)."""
-        return {name: pid for pid, name in self._in("SELECT id, name FROM places WHERE name IN ({ids})", names)}
+        """``{name: id}`` of the known places among ``names``, also when typed
+        another way (same folded name; none created)."""
+        from .bulk import known_places_by_fold
+        names = list(names)
+        out = {name: pid for pid, name in self._in("SELECT id, name FROM places WHERE name IN ({ids})", names)}
+        rest = [n for n in names if n not in out]
+        if rest:
+            known = known_places_by_fold(self, {fold(n) for n in rest})
+            out.update({n: known[fold(n)][0] for n in rest if fold(n) in known})
+        return out
 
     def insert_checkin(self, person: str, place: int, at: str, until: str | None) -> bool:
         cur = self.conn.execute(

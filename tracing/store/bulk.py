@@ -389,16 +389,41 @@ def _contact_repeats(store) -> list[tuple]:
 
 def place_ids(store, places: dict[str, tuple]) -> dict[str, int]:
     """Ids of places by name, creating the missing ones; ``places`` maps a
-    name to its ``(unit, ward)``."""
+    name to its ``(unit, ward)``. A name typed another way (``quan a`` for
+    ``Quán A``: same :func:`~tracing.values.fold`) is the place already
+    known, or the first spelling of the batch: one venue, so stays there
+    overlap (DOMAIN.md 'QR check-ins'); each respelling is kept in
+    ``store.places_respelled`` for the import summary."""
     names = list(places)
     found = {name: pid for pid, name in _select_in(store, "SELECT id, name FROM places WHERE name IN ({ids})", names)}
     missing = [n for n in names if n not in found]
     if missing:
+        known = known_places_by_fold(store, {fold(n) for n in missing})
+        first: dict[str, str] = {}
+        for n in missing:
+            f = fold(n)
+            if f in known:
+                found[n] = known[f][0]
+                store.places_respelled[n] = known[f][1]
+            elif first.setdefault(f, n) != n:
+                store.places_respelled[n] = first[f]
+        new = list(first.values())
         store.conn.executemany("INSERT OR IGNORE INTO places (name, name_folded, unit, ward) VALUES (?, ?, ?, ?)",
-                               [(n, fold(n), *places[n]) for n in missing])
-        found.update({name: pid for pid, name in _select_in(
-            store, "SELECT id, name FROM places WHERE name IN ({ids})", missing)})
+                               [(n, fold(n), *places[n]) for n in new])
+        ids = {name: pid for pid, name in _select_in(store, "SELECT id, name FROM places WHERE name IN ({ids})", new)}
+        found.update(ids)
+        found.update({n: ids[first[fold(n)]] for n in missing if n not in found})
     return found
+
+
+def known_places_by_fold(store, folded) -> dict[str, tuple[int, str]]:
+    """``{folded name: (id, name)}`` of the stored places whose folded name is
+    in ``folded``; of several spellings stored, the first (lowest id)."""
+    out: dict[str, tuple[int, str]] = {}
+    for pid, name, f in sorted(_select_in(store, "SELECT id, name, name_folded FROM places WHERE name_folded IN ({ids})",
+                                          sorted(folded))):
+        out.setdefault(f, (pid, name))
+    return out
 
 
 def bulk_checkins(store, rows: Iterable[dict], *, create_persons: bool = True,
