@@ -151,8 +151,11 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         note(_("Same record twice in the file ({key}): {identical} identical rows kept once, {merged} rows with "
                "other values merged into it, every distinct value kept").format(
                    key=_(DUPLICATE_KEYS[kind]), identical=d["identical"], merged=d["merged"]))
+    if d.get("sources_added"):
+        note(_("Same case id on several rows with other sources: {n} rows add their sources to the row of their "
+               "id (flagged for `tracing check`)").format(n=d["sources_added"]))
     if d["lines"]:
-        more = d["identical"] + d["merged"] - len(d["lines"])
+        more = d["identical"] + d["merged"] + d.get("sources_added", 0) - len(d["lines"])
         note(_("Repeated rows: {rows}").format(rows="; ".join(
             _("line {line} = line {first} ({key}, {how})").format(
                 line=line, first=first, key=key, how=_(REPEAT_WORDS[how])) for key, first, line, how in d["lines"][:10])
@@ -241,7 +244,7 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
 DUPLICATE_KEYS = {"contacts": N_("same two persons, date, setting and place"),
                   "checkins": N_("same person, place and time"), "populations": N_("same area")}
 #: how a repeated row was taken
-REPEAT_WORDS = {"identical": N_("identical"), "merge": N_("merged")}
+REPEAT_WORDS = {"identical": N_("identical"), "merge": N_("merged"), "sources": N_("more sources")}
 
 #: what an import writes, for people
 TABLE_WORDS = {"persons": N_("persons"), "contacts": N_("contacts"), "cases": N_("cases"), "checkins": N_("checkins"),

@@ -166,3 +166,42 @@ def test_a_venue_typed_two_ways_is_one_venue(tmp_path, run, run_json, db_path):
     run("contact", "add", "Q20", "Q21", "--date", "2021-05-20", "--place", names[1])
     out = run_json("case", "confirm", "Q20", "--date", "2021-05-21")
     assert out["zone"]["places"] == [names[0]]
+
+
+# ------------------------------------------------------------------ 5: nothing combined, dropped or misjudged silently
+def test_one_case_on_two_rows_with_two_sources_is_reported(tmp_path, run, run_json):
+    body = "id,confirmed,source\nD1,2021-05-05,K1\nD1,2021-05-05,K2\nK1,2021-05-01,\nK2,2021-05-02,\n"
+    f = write(tmp_path / "d.csv", body)
+    lines = [n for n, text in enumerate(body.splitlines(), start=1) if text.startswith("D1,")]
+    text = run("import", "cases", f).output
+    assert f"line {lines[1]} = line {lines[0]} (D1, more sources)" in text
+    assert "1 rows add their sources" in text
+    assert sorted(run_json("status", "D1")["sources"]) == ["K1", "K2"]
+    found = [c for c in run_json("check") if c["check"] == "duplicate_id_merged"]
+    assert found and found[0]["ids"] == ["D1"] and f"lines {lines[0]}, {lines[1]}" in found[0]["message"]
+
+
+def test_the_epicontacts_line_list_keeps_source_labels(tmp_path, run, db_path):
+    import csv
+    labels = {"C1": ["UK"], "C2": ["F0 nhập cảnh"], "C3": []}
+    body = "".join(f'C{i},2021-05-0{i},"{"; ".join(labels[f"C{i}"])}"\n' for i in (1, 2, 3))
+    run("import", "cases", write(tmp_path / "k.csv", "id,confirmed,source\n" + body))
+    run("export", "epicontacts", tmp_path / "out")
+    with open(tmp_path / "out" / "linelist.csv", encoding="utf-8", newline="") as fh:
+        got = {r["id"]: r["source_labels"] for r in csv.DictReader(fh)}
+    assert got == {pid: ";".join(v) for pid, v in labels.items()}
+
+
+def test_an_ambiguous_date_gets_the_date_order_error_first(tmp_path, run, db_path):
+    f = write(tmp_path / "o.csv", "id,confirmed,onset\nA1,5/20/2021,5/3/2021\nA2,5/21/2021,\n")
+    plain = run("import", "cases", f, ok=False).output
+    skipping = run("import", "cases", f, "--skip-invalid", ok=False).output
+    assert "read both ways (line 2: 5/3/2021)" in plain and "more than 60 days" not in plain
+    assert "read both ways (line 2: 5/3/2021)" in skipping
+    # a proof further down the same column: the file is read month first, no error at all
+    g = write(tmp_path / "p.csv", "id,confirmed,onset\nA1,5/20/2021,5/3/2021\nA2,5/21/2021,5/19/2021\n")
+    run("import", "cases", g)
+    assert rows(db_path, "SELECT onset FROM cases WHERE person = 'A1'") == [("2021-05-03",)]
+    # a day-first file: the plausibility error is the right one and stays
+    h = write(tmp_path / "q.csv", "id,confirmed,onset\nA1,20/5/2021,5/3/2021\nA2,21/5/2021,\n")
+    assert "more than 60 days before the sample date" in run("import", "cases", h, ok=False).output

@@ -105,6 +105,12 @@ class DateOrders:
                 return parse_datetime(raw, column, order=self._order(column, head, line))
         return parse_datetime(raw, column, order=self.order)
 
+    def provisional(self) -> bool:
+        """Were dates read in an order the file has not proven (ambiguous
+        values read day first by default)? Then an error found on them may
+        be the wrong one until :meth:`finish` has judged the whole file."""
+        return not self.order and bool(self.ambiguous)
+
     def finish(self) -> None:
         """Raise :class:`Reread` or :class:`TracingError` as the module says; else nothing."""
         if self.order:

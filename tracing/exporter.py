@@ -1,6 +1,8 @@
 """Export the database for other tools: epicontacts (R), Go.Data, plain CSV.
 
-* ``epicontacts``: ``linelist.csv`` (``id`` first, then attributes) and
+* ``epicontacts``: ``linelist.csv`` (``id`` first, then attributes; a case's
+  sources that name no person, ``UK``, ``F0 nhập cảnh``, in ``source_labels``
+  separated by ``;``) and
   ``contacts.csv`` (``from``, ``to`` first, then date, setting, place,
   minutes, masked, ``type`` = ``contact`` or ``infection`` for a recorded
   case source, ``checkin`` = ``true`` for an exposure derived from
@@ -257,7 +259,9 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
 def _epicontacts(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     ids = _Shown(store, redact)
     cols = ids.columns(["id", "name", "sex", "birth_year", "ward", "unit", "district", "level", "primary_source",
-            "exposure", "confirmed", "onset", "isolated", "unknown_source"])
+            "exposure", "confirmed", "onset", "isolated", "unknown_source", "source_labels"])
+    # a case's sources that are no person (UK, F0 nhập cảnh): kept beside the links (issue 13: nothing dropped)
+    labels = _labels_of_all(store)
 
     def linelist():
         for r in _rows(store, """SELECT p.id, p.name, p.sex, p.birth_year, p.ward, p.unit, p.district,
@@ -268,7 +272,10 @@ def _epicontacts(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
             r["level"] = level_name(r["level"])
             r["unknown_source"] = _bool(r["unknown_source"])
             tick()
-            yield ids.person(r)
+            pid = r["id"]
+            out = ids.person(r)
+            out["source_labels"] = ";".join(ids.label(x) for x in labels.get(pid, [])) or None
+            yield out
 
     def links():
         for r in _rows(store, "SELECT a, b, date, setting, place, minutes, masked FROM contacts "

@@ -619,20 +619,34 @@ class _Importer:
     def cleaned(self, clean: Callable[[dict, dict], object]):
         """Yield ``(line, row, clean(fields, row))`` for good rows; bad rows
         raise (or are rejected with ``skip_invalid``)."""
+        held = None
         for line, row in self.table.rows():
             self.rows += 1
             if self.progress is not None and self.rows % PROGRESS_EVERY == 0:
                 self.progress(self.table.position, self.table.size_hint)
+            if held is not None:  # only the date orders of the rest of the file: they decide which error is right
+                with contextlib.suppress(InvalidValue):
+                    self._dates(_fields(row, self.na, []), line)
+                continue
             self.line = line
             trims: list = []
             try:
                 value = clean(self._dates(_fields(row, self.na, trims), line), row)
             except InvalidValue as exc:
+                if not self.skip and self.dates.provisional():
+                    # an error found on dates read in an order the file has not proven yet (5/3/2021 read
+                    # day first, more than 60 days before a month-first sample): the date-order error (or a
+                    # re-read in the proven order) comes first, judged on the whole file
+                    held = (line, row, exc)
+                    continue
                 self.reject(line, row, exc)
                 continue
             if trims:
                 self.trimmed(line, row, trims)
             yield line, row, value
+        if held is not None:
+            self.dates.finish()
+            self.reject(*held)
         if self.progress is not None:
             self.progress(self.table.size_hint or self.table.position, self.table.size_hint)
 
@@ -712,10 +726,12 @@ class _Importer:
     def repeated(self, key: str, first: int, line: int, how: str) -> None:
         """Count a row that repeats the record of line ``first``: ``identical``
         (kept once), ``merge``/``merged`` (values added to that record) or
-        ``sources`` (only more sources); the first 20 are listed with lines."""
+        ``sources`` (only more sources: D1 <- K1 on one row, D1 <- K2 on
+        another); the first 20 are listed with lines, every kind (nothing
+        combined without a word, principle 7)."""
         how = {"merge": "merged"}.get(how, how)
         self.duplicates[{"sources": "sources_added"}.get(how, how)] += 1
-        if how != "sources" and len(self.duplicates["lines"]) < 20:
+        if len(self.duplicates["lines"]) < 20:
             self.duplicates["lines"].append([key, first, line, "merge" if how == "merged" else how])
 
     def same_id(self, seen: dict, key: str, line: int, row: dict, value: dict) -> str:
@@ -732,7 +748,7 @@ class _Importer:
                     id=key, other=first[0], field=field, there=_short(_value_of(first[1], field)),
                     here=_short(_value_of(value, field))))
         self.repeated(key, first[0], line, how)
-        if how == "merge":
+        if how in ("merge", "sources"):  # flagged for `check`: one record from several rows
             self.merged_ids.setdefault(key, [first[0]]).append(line)
         if how != "identical":
             seen[key] = (first[0], _merge_values(first[1], value))
@@ -1330,7 +1346,11 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
 
 def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
     with table, store.write(f"import {kind}", dry_run=dry_run) as st:
-        getattr(imp, kind)()
+        try:
+            getattr(imp, kind)()
+        except RowError:
+            imp.dates.finish()  # a date-order error (or a re-read in the proven order) comes first
+            raise
         imp.dates.finish()
         imp.promote()
         changed = imp.rederive()
