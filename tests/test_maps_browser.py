@@ -177,23 +177,86 @@ def test_svg_is_valid_xml_holding_every_drawn_person(layout, n):
     assert data.title in text
 
 
-def test_folded_persons_open_from_their_count_node(chromium, tmp_path):
-    data = sample_map(3000, seed=4)
+def _click_count(chromium, k):
+    chromium.eval(f"""(function () {{ var g = document.querySelector('#diagram g.n[data-c="{k}"]');
+        var r = g.getBoundingClientRect(), o = {{clientX: r.left + r.width / 2, clientY: r.top + r.height / 2,
+        bubbles: true, pointerId: 1}};
+        document.getElementById("diagram").dispatchEvent(new PointerEvent("pointerdown", o));
+        document.getElementById("diagram").dispatchEvent(new PointerEvent("pointerup", o)); }})()""")
+
+
+@pytest.mark.parametrize("n, max_nodes", [(1500, 120), (3000, 400)])
+def test_a_max_nodes_count_node_unfolds_its_branch_in_place(chromium, tmp_path, n, max_nodes):
+    # --max-nodes bounds what the page draws on opening, not what it holds: a count node it made opens in
+    # place on a click, showing exactly the persons folded there (computed from the data's own tree)
+    from tracing import layout as L
+    data = sample_map(n, seed=4)
     path = tmp_path / "big.html"
-    write_html(render_html(data, max_nodes=400, lang="en"), path)
+    write_html(render_html(data, max_nodes=max_nodes, lang="en"), path)
+    chromium.open(path)
+    page_data = json.loads(chromium.eval("document.getElementById('map-data').textContent"))
+    ids = [r["pid"] for r in page_data["nodes"]]
+    assert sorted(ids) == sorted(x.id for x in data.nodes)  # every person is in the page, none as a count
+    parent, gen = L.tree_parents(data), L.generations(data)
+    before, counts = _live(chromium)
+    drawn = {ids[i] for i, p in enumerate(before) if p is not None}
+    assert len(drawn) + len(counts) <= max_nodes  # what --max-nodes allows, drawn on opening
+    small, _ = collapse(data, max_nodes)
+    assert drawn <= {x.id for x in small.nodes if not x.collapsed}
+    for c in counts:  # each count node counts the persons folded under its anchor in its generation
+
+        def under(x, a):
+            while parent[x] is not None:
+                x = parent[x]
+                if x == a:
+                    return True
+            return False
+        assert c["n"] == sum(1 for x in data.nodes if x.id not in drawn and gen[x.id] == c["generation"]
+                             and under(x.id, ids[c["anchor"]]))
+    # a count node folded by --max-nodes (its anchor is in the deepest generation drawn), on screen
+    shown = {t[5] for t in json.loads(chromium.eval(VISIBLE_TEXTS)) if t[6]}
+    deepest = max(gen[x] for x in drawn)
+    k, c = next((k, c) for k, c in enumerate(counts) if c["anchor"] in shown and gen[ids[c["anchor"]]] == deepest
+                and c["generation"] == deepest + 1)
+    anchor = ids[c["anchor"]]
+    expected = {x.id for x in data.nodes if parent[x.id] == anchor and x.id not in drawn}
+    assert len(expected) == c["n"]
+    _click_count(chromium, k)
+    after, counts_after = _live(chromium)
+    assert {ids[i] for i, p in enumerate(after) if p is not None} == drawn | expected
+    assert not any(x["anchor"] == c["anchor"] and x["generation"] == c["generation"] for x in counts_after)
+    cards = [(p[0] - 85, p[1] - 30, p[0] + 85, p[1] + 30, 0, i) for i, p in enumerate(after) if p is not None]
+    cards += [(x["x"] - 85, x["y"] - 30, x["x"] + 85, x["y"] + 30, 0, f"c{k}") for k, x in enumerate(counts_after)]
+    assert overlaps(cards) == []
+    # a folded person's link opens the way to them; the panel is their record
+    hidden = next(x for x in data.nodes if x.id not in drawn and x.id not in expected and x.name)
+    again = tmp_path / "again.html"  # another file: the same one with another hash would not load again
+    again.write_bytes(path.read_bytes())
+    chromium.open(again, fragment=f"node={hidden.id}")
+    assert hidden.name in chromium.eval("document.getElementById('panel-body').textContent")
+    assert _live(chromium)[0][ids.index(hidden.id)] is not None
+
+
+def test_beyond_what_a_page_holds_count_nodes_list_their_persons(chromium, tmp_path, monkeypatch):
+    # a hard cap on the file (tracing.render.PAGE_PERSONS): the persons beyond it are only listed, and the
+    # panel says so
+    from tracing import render as R
+    monkeypatch.setattr(R, "PAGE_PERSONS", 300)
+    data = sample_map(1200, seed=4)
+    path = tmp_path / "capped.html"
+    write_html(render_html(data, max_nodes=100, lang="en"), path)
     records = json.loads(re.search(r'id="map-data">(.*?)</script>', path.read_text(encoding="utf-8"), re.S).group(1))
+    small, hidden = collapse(data, 300)
+    assert len(records["nodes"]) == len(small.nodes)
+    assert sum(r.get("col", 0) for r in records["nodes"]) == hidden == len(records["folded"])
     count = max((i for i, r in enumerate(records["nodes"]) if r.get("col")), key=lambda i: records["nodes"][i]["col"])
     member = records["folded"][records["nodes"][count]["mem"][0]]
     chromium.open(path, fragment=f"node={member['pid']}")
     panel = chromium.eval("document.getElementById('panel-body').textContent")
     assert member["name"] in panel and "Folded into node" in panel
-    chromium.eval(f"""(function () {{ var g = document.querySelector('#diagram g.n[data-i="{count}"]');
-        var r = g.getBoundingClientRect(), o = {{clientX: r.left + r.width / 2, clientY: r.top + r.height / 2,
-        bubbles: true, pointerId: 1}};
-        document.getElementById("diagram").dispatchEvent(new PointerEvent("pointerdown", o));
-        document.getElementById("diagram").dispatchEvent(new PointerEvent("pointerup", o)); }})()""")
+    chromium.eval(f"document.querySelector('#panel-body .src-link').click(); 1")
     panel = chromium.eval("document.getElementById('panel-body').textContent")
-    assert "Folded persons" in panel and member["name"] in panel
+    assert "Folded persons" in panel and member["name"] in panel and "Beyond what this page holds" in panel
 
 
 def test_timeline_names_stay_in_view_when_panning_to_later_dates(chromium, pages):

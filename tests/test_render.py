@@ -125,15 +125,22 @@ def test_a_redacted_page_needs_the_database_key():
         render_html(small(), redact=True)
 
 
-def test_collapse_keeps_the_page_under_max_nodes_and_says_so():
+@pytest.mark.parametrize("layout", ["tree"])
+def test_collapse_keeps_the_opening_under_max_nodes_and_says_so(layout):
+    # the page holds every person (up to PAGE_PERSONS) and opens on what --max-nodes draws, the rest folded
+    # per branch and generation as collapse() folds them
     data = sample_map(5000, seed=3)
-    page = render_html(data, max_nodes=500, lang="en")
-    records = payload(page)["nodes"]
-    assert len(records) <= 500
-    hidden = sum(r.get("col", 0) for r in records)
-    assert hidden + sum(1 for r in records if "col" not in r) == 5000  # every person is drawn or counted
-    m = re.search(r'<p class="notice">This page draws at most 500 nodes: (\d+) persons are folded', page)
-    assert m and int(m.group(1)) == hidden
+    page = render_html(data, max_nodes=500, lang="en", layout=layout)
+    p = payload(page)
+    assert sorted(r["pid"] for r in p["nodes"]) == sorted(n.id for n in data.nodes)
+    small_map, hidden = collapse(data, 500)
+    drawn = {n.id for n in small_map.nodes if not n.collapsed}
+    assert {p["nodes"][i]["pid"] for i in p["fold"]} == {n.id for n in data.nodes} - drawn
+    m = re.search(r'<p class="notice">This page opens on at most 500 nodes: (\d+) persons are folded into (\d+) count '
+                  r'nodes', page)
+    assert m and int(m.group(1)) == hidden == len(p["fold"])
+    assert int(m.group(2)) == sum(1 for n in small_map.nodes if n.collapsed)
+    assert len(drawn) + int(m.group(2)) <= 500
 
 
 def test_collapse_draws_whole_generations_then_spends_the_rest_branch_by_branch():
@@ -222,9 +229,14 @@ def test_2000_persons_are_all_drawn(tmp_path):
 
 
 def test_20000_persons_render_collapsed(tmp_path):
+    # beyond PAGE_PERSONS the page holds count nodes that list their persons; it opens on --max-nodes
+    from tracing.render import PAGE_PERSONS
     data = sample_map(20000, seed=12)
     write_html(render_html(data), tmp_path / "m.html")
-    assert len(payload((tmp_path / "m.html").read_text(encoding="utf-8"))["nodes"]) <= 2000
+    p = payload((tmp_path / "m.html").read_text(encoding="utf-8"))
+    assert len(p["nodes"]) <= PAGE_PERSONS
+    assert sum(r.get("col", 0) for r in p["nodes"]) == len(p["folded"]) == 20000 - sum(1 for r in p["nodes"] if "col" not in r)
+    assert len(p["nodes"]) - len(p["fold"]) <= 2000
 
 
 def test_timeline_axis_has_short_full_dates_and_the_month_once():

@@ -320,6 +320,9 @@ _WORDS = {
     "members": NP_("map", "Folded persons"),
     "folded_in": NP_("map", "Folded into node"),
     "notice_collapsed": NP_("map", "This page draws at most {max} nodes: {hidden} persons are folded into {groups} count nodes (e.g. “{example}”), per branch and generation; click a count node for its list."),
+    "notice_unfold": NP_("map", "This page opens on at most {max} nodes: {hidden} persons are folded into {groups} count nodes (e.g. “{example}”), per branch and generation; click a count node to unfold it in place."),
+    "notice_beyond": NP_("map", "The page holds at most {cap} persons: {hidden} more are only listed, in the count nodes they are folded into (render a deeper ROOT to draw them)."),
+    "beyond": NP_("map", "Beyond what this page holds: these persons are only listed here (render a deeper ROOT to draw them)."),
     "notice_redacted": NP_("map", "Redacted: ids replaced by the database's keyed tokens; no names, ages, phones, national ids or addresses."),
     "fit": NP_("map", "Fit all"),
     "start": NP_("map", "Back to the start"),
@@ -376,6 +379,9 @@ PAPERS = {"A4": "193mm", "A3": "280mm"}
 PRINT_AREA = {"A4": (281.0, 180.0), "A3": (404.0, 265.0)}
 SVG_PRINT_AREA = {"A4": (281.0, 194.0), "A3": (404.0, 281.0)}
 PRINT_MIN_PT = 6.0
+#: the most persons an HTML page holds (about 1.1 kB each: 11 MB) unless --max-nodes asks for more;
+#: --max-nodes bounds what it draws on opening, count nodes unfold the rest in place
+PAGE_PERSONS = 10000
 #: the smallest zoom at which the page opens: labels are then >= 11 px (network: 21 px names, 13 px marks, * 0.8)
 READABLE = {"tree": 1.0, "timeline": 1.0, "network": 0.8}
 
@@ -430,9 +436,11 @@ class _Prepared:
     counts: dict[str, int]
     hidden_nodes: list[MapNode]
     redacted: bool
+    opening: set[str] | None = None  # the page: the persons (and count nodes) drawn on opening; None: all
 
 
-def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max_nodes: int) -> _Prepared:
+def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max_nodes: int,
+             page: bool = False) -> _Prepared:
     if redact is True or (redact and not isinstance(redact, Redactor)):
         raise TracingError(_("redact: pass the database's tracing.privacy.Redactor, not a flag"))  # a programming error
     if layout not in LAYOUTS:
@@ -451,7 +459,19 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
     text = TEXT[lang]
     first, last = _date_range(data.nodes)
     total = len(data.nodes)
-    shown_map, hidden = collapse(data, max_nodes)
+    opening: set[str] | None = None
+    if page:
+        # the page holds every person up to PAGE_PERSONS (more when --max-nodes asks for more), laid out
+        # whole, and opens on what --max-nodes draws: a count node then unfolds in place. Beyond that many
+        # persons the rest is folded in the file too, into count nodes that list their persons
+        shown_map, beyond = collapse(data, max(PAGE_PERSONS, max_nodes))
+        drawn_map, hidden = collapse(shown_map, max_nodes)
+        page_ids = {n.id for n in shown_map.nodes}
+        opening = {n.id for n in drawn_map.nodes if n.id in page_ids}
+        groups_opening = sum(1 for n in drawn_map.nodes if n.collapsed and n.id not in page_ids)
+        big_opening = max((n for n in drawn_map.nodes if n.collapsed), key=lambda n: (n.collapsed, n.id), default=None)
+    else:
+        shown_map, hidden = collapse(data, max_nodes)
     nodes = sorted(shown_map.nodes, key=lambda n: n.id)
     index = {n.id: i for i, n in enumerate(nodes)}
     known_edges = sorted((e for e in shown_map.edges if e.source in index and e.target in index and e.source != e.target),
@@ -465,7 +485,13 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
             counts["unknown"] += 1
     groups = [n for n in nodes if n.collapsed]
     notices = []
-    if hidden:
+    if hidden and page:
+        example = _fmt(text["count_label"], n=big_opening.collapsed, level=_level_name(big_opening.level, text))
+        notices.append(_fmt(text["notice_unfold"], max=max_nodes, hidden=hidden, groups=groups_opening,
+                            example=example))
+        if beyond:
+            notices.append(_fmt(text["notice_beyond"], cap=max(PAGE_PERSONS, max_nodes), hidden=beyond))
+    elif hidden:
         big = max(groups, key=lambda n: (n.collapsed, n.id))
         example = _layout.count_text(big.levels, text["level_none"])
         notices.append(_fmt(text["notice_collapsed"], max=max_nodes, hidden=hidden, groups=len(groups),
@@ -482,7 +508,7 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
     by_id = {n.id: n for n in data.nodes}
     hidden_nodes = [by_id[m] for g in groups for m in g.members if m in by_id]
     return _Prepared(layout, text, data.title, subtitle, notices, nodes, known_edges, index, drawing, counts,
-                     hidden_nodes, bool(redact))
+                     hidden_nodes, bool(redact), opening)
 
 
 def _record(n: MapNode) -> dict:
@@ -510,7 +536,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
     (False, True, False)
     """
     lang = lang or language()
-    p = _prepare(data, layout, lang, redact, max_nodes)
+    p = _prepare(data, layout, lang, redact, max_nodes, page=layout == "tree")
     text, nodes, index = p.text, p.nodes, p.index
     hidden_index = {n.id: j for j, n in enumerate(p.hidden_nodes)}
     records = []
@@ -541,6 +567,10 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
                "readable": READABLE[layout], "print": {"area": PRINT_AREA, "min": PRINT_MIN_PT, "fs": _diagram.FS}, "card_w": _layout.CARD_W, "roots": [index[r] for r in data.roots if r in index]}
     if layout == "tree":  # the tree itself, so the page can fold and unfold branches (and lay them out again)
         payload["tree"] = _tree_payload(nodes, p.edges, [nodes[i].id for i in payload["roots"]], index)
+    if p.opening is not None and len(p.opening) < len(nodes):
+        # folded on opening (--max-nodes): the persons the page holds but does not draw until a count
+        # node is clicked; other layouts than the tree get their count nodes from the page as made here
+        payload["fold"] = [k for k, n in enumerate(nodes) if n.id not in p.opening]
     wards = sorted({n.ward for n in nodes if n.ward and not n.collapsed})
     view = f"{b[0]:.0f} {b[1]:.0f} {b[2] - b[0]:.0f} {b[3] - b[1]:.0f}"
     parts = {
@@ -1099,7 +1129,7 @@ function openView() {
   // the whole map when it is readable so; else the roots and first generations at a readable zoom
   var k = fitScale(), s = size();
   if (TR) {
-    if (folding || SHOWN.indexOf(0) >= 0) { SHOWN.fill(1); relayout(); k = fitScale(); }  // back to the start
+    if (folding || !atStart()) { SHOWN.set(INIT); relayout(); k = fitScale(); }  // back to the start
     if (k < DATA.readable) { openDepth(s.w / DATA.readable - TR.card[0]); k = fitScale(); }
   }
   if (k >= DATA.readable) { fitAll(); return; }
@@ -1149,6 +1179,11 @@ function zoomAt(factor, cx, cy) {
 // unfolded is laid out again (a tidy tree: each subtree as close to its left neighbour as its
 // contour allows, leaf families stacked in columns, as tracing.layout does)
 var TR = DATA.tree || null, SHOWN = null, KIDS = [], GEN = null, TOPS = [], CNODES = [], CN_G = null, CN_E = null;
+// INIT: what the page draws on opening (--max-nodes): the persons the page holds beyond it wait folded
+// in count nodes, which unfold in place like any other
+var INIT = new Uint8Array(P.length).fill(1);
+(DATA.fold || []).forEach(function (i) { INIT[i] = 0; });
+function atStart() { for (var i = 0; i < P.length; i++) { if (SHOWN[i] !== INIT[i]) { return false; } } return true; }
 if (TR) {
   SHOWN = new Uint8Array(P.length).fill(1);
   GEN = new Int32Array(P.length);
@@ -1347,7 +1382,7 @@ function relayout() {
   STATUS.setAttribute("data-count-nodes", String(CNODES.length));
 }
 function foldBelow(depth) {
-  for (var i = 0; i < P.length; i++) { SHOWN[i] = GEN[i] <= depth ? 1 : 0; }
+  for (var i = 0; i < P.length; i++) { SHOWN[i] = GEN[i] <= depth && INIT[i] ? 1 : 0; }
   relayout();
 }
 function unfold(c, keep) {
@@ -1559,6 +1594,7 @@ function showPanel(i) {
     row(dl, T.f_level, countParts(lvsOf(r)).join(", "));
     if (r.par !== undefined) { row(dl, T.f_primary, srcLinks([P[r.par].pid || label(P[r.par])])); }
     panelBody.appendChild(dl);
+    if (TR) { panelBody.appendChild(el("p", T.beyond, "beyond")); }  // a tree page folds the rest in place
     panelBody.appendChild(el("h3", T.members));
     var ol = el("ol");
     (r.mem || []).forEach(function (j) {
