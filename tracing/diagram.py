@@ -211,11 +211,12 @@ def _edge(kind: str, f: int, t: int, d: str, arrow: bool = True) -> str:
             f'stroke-width="{width}"{dash_attr}{head}/>')
 
 
-def draw(data, layout: str, text: dict) -> Drawing:
+def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
     """Draw ``data`` (a :class:`tracing.render.MapData` whose nodes are in
     their final order, already redacted when asked; node ``k`` gets
     ``data-i="k"``) in ``layout`` (``tree``, ``timeline`` or ``network``)
-    with the words of ``text``."""
+    with the words of ``text``; ``pos``: the network's places when the
+    caller laid it out (``{id: (x, y)}``)."""
     nodes = data.nodes
     shown = nodes  # what each node prints: its id, name, level, age and dates
     index = {n.id: k for k, n in enumerate(nodes)}
@@ -224,7 +225,7 @@ def draw(data, layout: str, text: dict) -> Drawing:
         pos = _layout.tree_layout(data)
     elif layout == "timeline":
         pos, ticks = _layout.timeline_layout(data)
-    else:
+    elif pos is None:
         pos = _layout.network_layout(data)
     edges = [e for e in data.edges if e.source in index and e.target in index and e.source != e.target]
     routes = _layout.elbow_routes(data, pos, layout) if layout in ("tree", "timeline") else {}
@@ -342,53 +343,19 @@ def draw(data, layout: str, text: dict) -> Drawing:
                             f'fill="#57606a">{esc(mon)}</text>')
                 month = mon
         grow(label_x - 8, axis_y - 34, right, bottom)
-        name_w = _layout.ROW_LABEL_W - 12
         names = [f'<rect class="rl-bg" x="{label_x - 8}" y="{axis_y + 8}" width="{_layout.ROW_LABEL_W}" '
                  f'height="{bottom - axis_y - 8}" fill="#ffffff" fill-opacity="0"/>']
         for k, (n, s) in enumerate(zip(nodes, shown)):
             x, y = pos[n.id]
-            key = "count" if s.collapsed else level_key(s.level)
-            fill, stroke, width, dash, mark, ink = LEVEL_STYLE[key]
-            name = (count_label(s, text) if s.collapsed else f"{s.name or s.id} · {s.id}")
-            if s.collapsed and text_width(f"{name} · {text['count_sub']}", FS) <= name_w - 30:
-                name += f" · {text['count_sub']}"
-            # the names in a column of their own, which the page keeps in view when panning right
-            size = FS  # a count node's levels are never cut: smaller type when they are many
-            while s.collapsed and size > 6 and text_width(name, size) > name_w - 30:
-                size -= 0.5
-            names.append(f'<text class="lbl rl" data-i="{k}" x="{label_x}" y="{y + 5}" font-size="{size}" '
-                         f'fill="#1f2328"><tspan font-weight="700">'
-                         f'{esc(_mark(s, text) if not s.collapsed else "+")}</tspan> '
-                         f'{esc(fit(name, size, name_w - 30))}</text>')
-            parts = [_node_attrs(k, s, x, y, text),
-                     _box(-mw // 2, -mh // 2, mw, mh, key, rx=10 if s.collapsed else 4,
-                          unknown=s.unknown_source and not s.collapsed).replace(f'fill="{fill}"', f'fill="{mark}"', 1),
-                     f'<text x="0" y="4.5" font-size="{FS_MARK - 1}" font-weight="700" text-anchor="middle" '
-                     f'fill="{ink}">{esc("+" if s.collapsed else _mark(s, text))}</text>',
-                     "</g>"]
-            front.append("".join(parts))
+            card, name = timeline_mark(k, s, x, y, text, label_x)
+            names.append(name)
+            front.append(card)
         front.append('<g class="rowlabels">' + "".join(names) + "</g>")
         label_left = label_x - 8
     else:
         for k, (n, s) in enumerate(zip(nodes, shown)):
             x, y = pos[n.id]
-            key = "count" if s.collapsed else level_key(s.level)
-            fill, stroke, width, dash, mark, ink = LEVEL_STYLE[key]
-            r = 17 if s.level == 0 else 13
-            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            label = count_label(s, text) if s.collapsed else (s.name or s.id)
-            lines = (_layout.count_lines(_levels(s), text.get("level_none", "F?")) if s.collapsed
-                     else _layout.wrap_label(label))  # a count node's lines break between its levels
-            spans = "".join(f'<tspan x="0" y="{r + 4 + (j + 1) * _layout.LINE_H - 6}">{esc(line)}</tspan>'
-                            for j, line in enumerate(lines))
-            unk = (f'<circle r="{r - 4}" fill="none" stroke="#1b1b1b" stroke-width="1.4"/>'
-                   if s.unknown_source and not s.collapsed else "")
-            front.append(f'{_node_attrs(k, s, x, y, text)}<circle r="{r}" fill="{mark}" stroke="{stroke}" '
-                         f'stroke-width="{width}"{dash_attr}/>{unk}<text y="4.5" font-size="{FS}" '
-                         f'font-weight="700" text-anchor="middle" fill="{ink}">'
-                         f'{esc("+" if s.collapsed else _mark(s, text))}</text>'
-                         f'<text class="lbl" font-size="{_layout.LABEL_FONT}" text-anchor="middle" fill="#1f2328">'
-                         f'{spans}</text></g>')
+            front.append(network_mark(k, s, x, y, text))
             bw, bh, bdy = _layout.label_box(n)
             grow(x - bw / 2, y + bdy - bh / 2, x + bw / 2, y + bdy + bh / 2)
     for n in nodes:
@@ -402,6 +369,54 @@ def draw(data, layout: str, text: dict) -> Drawing:
              + (f'<g class="rowlabels">{names[0]}</g>' if layout == "timeline" else "") + "</g>")
     return Drawing(markup, bounds, cols, [pos[n.id] for n in nodes], axis_y, label_left, cards, edge_marks,
                    names[1:] if layout == "timeline" else [], frame)
+
+
+def timeline_mark(k: int, s, x: int, y: int, text: dict, label_x: float) -> tuple[str, str]:
+    """One person's (or count node's) mark on the timeline at ``(x, y)`` and
+    their name for the names column at ``label_x``: two SVG fragments."""
+    mw, mh = _layout.MARK_W, _layout.MARK_H
+    name_w = _layout.ROW_LABEL_W - 12
+    key = "count" if s.collapsed else level_key(s.level)
+    fill, stroke, width, dash, mark, ink = LEVEL_STYLE[key]
+    name = (count_label(s, text) if s.collapsed else f"{s.name or s.id} · {s.id}")
+    if s.collapsed and text_width(f"{name} · {text['count_sub']}", FS) <= name_w - 30:
+        name += f" · {text['count_sub']}"
+    # the names in a column of their own, which the page keeps in view when panning right
+    size = FS  # a count node's levels are never cut: smaller type when they are many
+    while s.collapsed and size > 6 and text_width(name, size) > name_w - 30:
+        size -= 0.5
+    label = (f'<text class="lbl rl" data-i="{k}" x="{label_x}" y="{y + 5}" font-size="{size}" '
+             f'fill="#1f2328"><tspan font-weight="700">'
+             f'{esc(_mark(s, text) if not s.collapsed else "+")}</tspan> '
+             f'{esc(fit(name, size, name_w - 30))}</text>')
+    parts = [_node_attrs(k, s, x, y, text),
+             _box(-mw // 2, -mh // 2, mw, mh, key, rx=10 if s.collapsed else 4,
+                  unknown=s.unknown_source and not s.collapsed).replace(f'fill="{fill}"', f'fill="{mark}"', 1),
+             f'<text x="0" y="4.5" font-size="{FS_MARK - 1}" font-weight="700" text-anchor="middle" '
+             f'fill="{ink}">{esc("+" if s.collapsed else _mark(s, text))}</text>',
+             "</g>"]
+    return "".join(parts), label
+
+
+def network_mark(k: int, s, x: int, y: int, text: dict) -> str:
+    """One person's (or count node's) circle and name in the network at ``(x, y)``: an SVG fragment."""
+    key = "count" if s.collapsed else level_key(s.level)
+    fill, stroke, width, dash, mark, ink = LEVEL_STYLE[key]
+    r = 17 if s.level == 0 else 13
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    label = count_label(s, text) if s.collapsed else (s.name or s.id)
+    lines = (_layout.count_lines(_levels(s), text.get("level_none", "F?")) if s.collapsed
+             else _layout.wrap_label(label))  # a count node's lines break between its levels
+    spans = "".join(f'<tspan x="0" y="{r + 4 + (j + 1) * _layout.LINE_H - 6}">{esc(line)}</tspan>'
+                    for j, line in enumerate(lines))
+    unk = (f'<circle r="{r - 4}" fill="none" stroke="#1b1b1b" stroke-width="1.4"/>'
+           if s.unknown_source and not s.collapsed else "")
+    return (f'{_node_attrs(k, s, x, y, text)}<circle r="{r}" fill="{mark}" stroke="{stroke}" '
+            f'stroke-width="{width}"{dash_attr}/>{unk}<text y="4.5" font-size="{FS}" '
+            f'font-weight="700" text-anchor="middle" fill="{ink}">'
+            f'{esc("+" if s.collapsed else _mark(s, text))}</text>'
+            f'<text class="lbl" font-size="{_layout.LABEL_FONT}" text-anchor="middle" fill="#1f2328">'
+            f'{spans}</text></g>')
 
 
 def tick_columns(ticks: list[tuple[int, str]], text: dict) -> list[list]:

@@ -464,6 +464,39 @@ def count_lines(levels, none_word: str = "F?", width_chars: int = 17) -> list[st
     return lines
 
 
+def place_around(taken: list[tuple[float, float]], groups: list[tuple[tuple[float, float], list[str]]],
+                 cell: tuple[int, int] = (130, 80)) -> dict[str, tuple[int, int]]:
+    """Places for the persons of the network's count nodes, so that they
+    unfold around where their count node stands: each group's persons on the
+    free cells (``cell`` px, one person a cell) nearest its centre, ring after
+    ring, never on a cell that holds any of ``taken`` or a person placed
+    before. Deterministic (groups and persons in the order given).
+
+    >>> got = place_around([(0, 0)], [((0, 0), ["a", "b"])])
+    >>> got["a"] != (0, 0) and got["b"] != got["a"]
+    True
+    """
+    w, h = cell
+    used = {(round(x / w), round(y / h)) for x, y in taken}
+    out: dict[str, tuple[int, int]] = {}
+    for (x, y), members in groups:
+        cx, cy, ring, queue = round(x / w), round(y / h), 0, []
+        for m in members:
+            while True:
+                while queue and queue[0] in used:
+                    queue.pop(0)
+                if queue:
+                    break
+                ring += 1
+                queue = [(cx + dx, cy + dy) for dy in range(-ring, ring + 1) for dx in range(-ring, ring + 1)
+                         if max(abs(dx), abs(dy)) == ring]
+                queue.sort(key=lambda c: ((c[0] - cx) ** 2 + (c[1] - cy) ** 2, c[1], c[0]))
+            c = queue.pop(0)
+            used.add(c)
+            out[m] = (c[0] * w, c[1] * h)
+    return out
+
+
 def label_box(node) -> tuple[int, int, int]:
     """The room a node takes on the network map as ``(width, height, dy)``:
     its dot and the name written under it (vis-network draws names at

@@ -437,6 +437,7 @@ class _Prepared:
     hidden_nodes: list[MapNode]
     redacted: bool
     opening: set[str] | None = None  # the page: the persons (and count nodes) drawn on opening; None: all
+    group_pos: dict = field(default_factory=dict)  # network: where each count node stands, by its members
 
 
 def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max_nodes: int,
@@ -465,7 +466,9 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
         # whole, and opens on what --max-nodes draws: a count node then unfolds in place. Beyond that many
         # persons the rest is folded in the file too, into count nodes that list their persons
         shown_map, beyond = collapse(data, max(PAGE_PERSONS, max_nodes))
-        drawn_map, hidden = collapse(shown_map, max_nodes)
+        drawn_map, _nodes_hidden = collapse(shown_map, max_nodes)
+        # persons, not nodes: a count node made beyond PAGE_PERSONS and folded again holds many
+        hidden = len(data.nodes) - sum(1 for n in drawn_map.nodes if not n.collapsed)
         page_ids = {n.id for n in shown_map.nodes}
         opening = {n.id for n in drawn_map.nodes if n.id in page_ids}
         groups_opening = sum(1 for n in drawn_map.nodes if n.collapsed and n.id not in page_ids)
@@ -477,7 +480,19 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
     known_edges = sorted((e for e in shown_map.edges if e.source in index and e.target in index and e.source != e.target),
                          key=lambda e: (e.source, e.target, EDGE_KINDS.index(e.kind), e.date or "", e.setting or ""))
     placed = MapData(nodes, known_edges, shown_map.title, [r for r in shown_map.roots if r in index])
-    drawing = _diagram.draw(placed, layout, text)
+    group_pos: dict[frozenset, tuple] = {}
+    net_pos = None
+    if opening is not None and layout == "network" and hidden:
+        # the network opens as the folded map lays out; a count node's persons wait around it, on free places
+        net_pos = _layout.network_layout(drawn_map)
+        counted = [n for n in drawn_map.nodes if n.collapsed and n.id not in page_ids]
+        for n in counted:
+            group_pos[frozenset(n.members)] = net_pos[n.id]
+        net_pos = {i: xy for i, xy in net_pos.items() if i in opening}
+        net_pos.update(_layout.place_around(list(group_pos.values()) + list(net_pos.values()),
+                                            [(net_pos_c, n.members) for n in counted
+                                             for net_pos_c in [group_pos[frozenset(n.members)]]]))
+    drawing = _diagram.draw(placed, layout, text, pos=net_pos)
     counts: dict[str, int] = defaultdict(int)
     for n in data.nodes:
         counts[_level_key(n.level)] += 1
@@ -486,7 +501,7 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
     groups = [n for n in nodes if n.collapsed]
     notices = []
     if hidden and page:
-        example = _fmt(text["count_label"], n=big_opening.collapsed, level=_level_name(big_opening.level, text))
+        example = _layout.count_text(big_opening.levels, text["level_none"])
         notices.append(_fmt(text["notice_unfold"], max=max_nodes, hidden=hidden, groups=groups_opening,
                             example=example))
         if beyond:
@@ -508,7 +523,7 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
     by_id = {n.id: n for n in data.nodes}
     hidden_nodes = [by_id[m] for g in groups for m in g.members if m in by_id]
     return _Prepared(layout, text, data.title, subtitle, notices, nodes, known_edges, index, drawing, counts,
-                     hidden_nodes, bool(redact), opening)
+                     hidden_nodes, bool(redact), opening, group_pos)
 
 
 def _record(n: MapNode) -> dict:
@@ -536,7 +551,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
     (False, True, False)
     """
     lang = lang or language()
-    p = _prepare(data, layout, lang, redact, max_nodes, page=layout == "tree")
+    p = _prepare(data, layout, lang, redact, max_nodes, page=True)
     text, nodes, index = p.text, p.nodes, p.index
     hidden_index = {n.id: j for j, n in enumerate(p.hidden_nodes)}
     records = []
@@ -571,6 +586,10 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
         # folded on opening (--max-nodes): the persons the page holds but does not draw until a count
         # node is clicked; other layouts than the tree get their count nodes from the page as made here
         payload["fold"] = [k for k, n in enumerate(nodes) if n.id not in p.opening]
+        if layout != "tree":  # the tree's page makes its count nodes itself, as it lays the tree out again
+            payload["groups"] = _fold_groups(nodes, p.edges, [nodes[i].id for i in payload["roots"]], index,
+                                             p.opening, p.drawing, layout, text, p.group_pos)
+            payload["geom"] = [_layout.MARK_W, _layout.TIME_DX, _layout.TIME_DY]
     wards = sorted({n.ward for n in nodes if n.ward and not n.collapsed})
     view = f"{b[0]:.0f} {b[1]:.0f} {b[2] - b[0]:.0f} {b[3] - b[1]:.0f}"
     parts = {
@@ -596,6 +615,57 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
         "DATA": _json_for_script(payload),
     }
     return re.sub(r"%%([A-Z_]+)%%", lambda m: parts[m.group(1)], _TEMPLATE)
+
+
+def _fold_groups(nodes: list[MapNode], edges: list[MapEdge], roots: list[str], index: dict[str, int],
+                 opening: set[str], drawing: "_diagram.Drawing", layout: str, text: dict,
+                 group_pos: dict) -> list[dict]:
+    """The count nodes of a timeline or network page that opens folded
+    (``--max-nodes``): the persons not drawn on opening, per nearest drawn
+    ancestor in the tree and per generation, as :func:`collapse` groups
+    them. Each: ``a`` anchor, ``g`` generation, ``n`` persons, ``m`` members
+    (indices into ``nodes``, in the tree's pre-order), ``x``/``y`` where it
+    stands (timeline: its persons' earliest date on its first person's row;
+    network: its first person's place) and its markup (``card``, ``name``)."""
+    placed = MapData(nodes, edges, "", roots)
+    parent = _layout.tree_parents(placed)
+    gen = _layout.generations(placed)
+    kids = _layout._children(placed, parent)
+    anchor: dict[str, str] = {}
+    groups: dict[tuple[str, int], list[str]] = {}
+    stack = list(reversed(kids.get(None, [])))
+    while stack:
+        node = stack.pop()
+        stack.extend(reversed(kids.get(node, [])))
+        if node in opening:
+            continue
+        p = parent[node]
+        anchor[node] = p if p in opening else anchor[p]
+        groups.setdefault((anchor[node], gen[node]), []).append(node)
+    out = []
+    for k, ((a, g), members) in enumerate(groups.items()):
+        ms = [index[m] for m in members]
+        known = [nodes[m].level for m in ms if nodes[m].level is not None]
+        per_level: dict = defaultdict(int)  # its persons per level, a folded count node's by its own levels
+        for m in ms:
+            for lv, c in (nodes[m].levels if nodes[m].collapsed else [(nodes[m].level, 1)]):
+                per_level[lv] += c
+        count = MapNode(f"+{k}", None, min(known) if known else None, collapsed=sum(per_level.values()),
+                        levels=_layout.level_counts(per_level))
+        x, y = drawing.points[ms[0]]
+        rec = {"a": index[a], "g": g, "n": count.collapsed, "lv": count.level, "m": ms}
+        if layout == "timeline":
+            dated = [drawing.points[m][0] for m in ms if _layout._node_date(nodes[m])]
+            x = min(dated) if dated else drawing.points[index[a]][0]
+            y = min(drawing.points[m][1] for m in ms)
+            card, name = _diagram.timeline_mark(k, count, x, y, text, drawing.label_left + 8)
+            rec["name"] = name.replace(' data-i="', ' data-c="', 1)
+        else:
+            x, y = group_pos.get(frozenset(members), (x, y))
+            card = _diagram.network_mark(k, count, x, y, text)
+        rec.update({"x": x, "y": y, "card": card.replace(' data-i="', ' data-c="', 1)})
+        out.append(rec)
+    return out
 
 
 def _tree_payload(nodes: list[MapNode], edges: list[MapEdge], roots: list[str], index: dict[str, int]) -> dict:
@@ -980,7 +1050,10 @@ var G = lazy(DATA.cards, function (g, i) {
   if (OFF && OFF[i]) { g.classList.add("off"); }
 });
 var HAS_NAMES = !!(DATA.names && DATA.names.length);
-var L = lazy(DATA.names || [], function (t, i) { if (OFF && OFF[i]) { t.classList.add("off"); } });
+var L = lazy(DATA.names || [], function (t, i) {
+  if (MOVED) { t.setAttribute("y", P[i].y + 5); }
+  if (OFF && OFF[i]) { t.classList.add("off"); }
+});
 var ROWLABELS = SVG.querySelector("g.rowlabels"), RL_BG = SVG.querySelector("rect.rl-bg"), LABEL_LEFT = DATA.decor.label_left;
 var RL_BG_W = RL_BG ? +RL_BG.getAttribute("width") : 0, RL_W = RL_BG_W, RL_FS = DATA.decor.label_fs || 13;
 var EDGES = lazy(DATA.lines, function (e, k) {
@@ -1001,6 +1074,7 @@ function cull(x0, y0, x1, y1) {
       nodeIn[i] = on;
       if (on) { NODE_G.insertBefore(G[i], ROWLABELS && ROWLABELS.parentNode === NODE_G ? ROWLABELS : null); } else { G[i].remove(); }
     }
+    rows = rows && (!SHOWN || SHOWN[i]);
     if (HAS_NAMES && (rows ? 1 : 0) !== labelIn[i]) {  // a timeline's name: by row only (it stays in view)
       labelIn[i] = rows ? 1 : 0;
       if (rows) { ROWLABELS.appendChild(L[i]); } else { L[i].remove(); }
@@ -1128,6 +1202,7 @@ function fitAll() {
 function openView() {
   // the whole map when it is readable so; else the roots and first generations at a readable zoom
   var k = fitScale(), s = size();
+  if (GROUPS) { SHOWN.set(INIT); regroup(); k = fitScale(); }  // back to the start
   if (TR) {
     if (folding || !atStart()) { SHOWN.set(INIT); relayout(); k = fitScale(); }  // back to the start
     if (k < DATA.readable) { openDepth(s.w / DATA.readable - TR.card[0]); k = fitScale(); }
@@ -1399,9 +1474,90 @@ function unfold(c, keep) {
   if (keep !== false) { view.x += a.x - sx; view.y += a.y - sy; apply(); }
 }
 function reveal(i) {  // a folded person found by search or a link: unfold the way to them
+  if (GROUPS && !SHOWN[i]) { unfoldGroup(CNODES.filter(function (c) { return c.m.indexOf(i) >= 0; })[0], false); return; }
   if (!TR || SHOWN[i]) { return; }
   for (var j = i; j >= 0 && !SHOWN[j]; j = TR.par[j]) { SHOWN[j] = 1; }
   relayout();
+}
+
+// ---- folding (timeline, network): a page that opens on --max-nodes persons keeps the others folded in
+// the count nodes made for it (per branch and generation); a click brings a count node's persons out where
+// they belong, and the timeline closes up its rows (each person on a row of their own, in the tree's order)
+var GROUPS = TR ? null : (DATA.groups || null), ORIG_Y = null, ORIG_D = [], CN_NAMES = null;
+if (GROUPS) {
+  SHOWN = Uint8Array.from(INIT);
+  ORIG_Y = P.map(function (r) { return r.y; });
+  CN_E = document.createElementNS(NS, "g"); CN_E.setAttribute("class", "fold-edges");
+  CN_G = document.createElementNS(NS, "g"); CN_G.setAttribute("class", "fold-nodes");
+  EDGE_G.appendChild(CN_E); NODE_G.appendChild(CN_G);
+  if (ROWLABELS) { CN_NAMES = document.createElementNS(NS, "g"); ROWLABELS.appendChild(CN_NAMES); }
+}
+function regroup() {
+  // the count nodes whose persons are all still folded, and (timeline) every row closed up
+  CNODES = GROUPS.filter(function (c) { return !c.m.some(function (i) { return SHOWN[i]; }); }).map(function (c, k) {
+    return {k: k, a: c.a, g: c.g, n: c.n, lv: c.lv, m: c.m, x: c.x, y: c.y, oy: c.y, card: c.card, name: c.name};
+  });
+  if (DATA.layout === "timeline") {
+    var items = [], i, DY = DATA.geom[2], newY = new Map();
+    for (i = 0; i < P.length; i++) { if (SHOWN[i]) { items.push([ORIG_Y[i], i]); } }
+    CNODES.forEach(function (c) { items.push([c.oy, -1 - c.k]); });
+    items.sort(function (a, b) { return a[0] - b[0]; });
+    var y0 = items.length ? items[0][0] : 0;
+    items.forEach(function (it, rank) {
+      var y = y0 + rank * DY;
+      newY.set(Math.round(it[0] / DY), y);
+      if (it[1] >= 0) { P[it[1]].y = y; } else { CNODES[-1 - it[1]].y = y; }
+    });
+    MOVED = true;
+    for (i = 0; i < P.length; i++) {
+      if (nodeIn[i]) { G[i].setAttribute("transform", "translate(" + P[i].x + " " + P[i].y + ")"); }
+      if (labelIn[i]) { L[i].setAttribute("y", P[i].y + 5); }
+    }
+    // the edges keep their routes, each point moved with the row it lies on
+    for (var k = 0; k < EF.length; k++) {
+      if (!SHOWN[EF[k]] || !SHOWN[ET[k]]) { continue; }
+      if (ORIG_D[k] === undefined) { var m = / d="([^"]*)"/.exec(DATA.lines[k]); ORIG_D[k] = m ? m[1] : ""; }
+      DPATH[k] = ORIG_D[k].replace(/(-?[\d.]+),(-?[\d.]+)/g, function (all, x, y) {
+        var r = Math.round(+y / DY), to = newY.get(r);
+        return to === undefined ? all : x + "," + (+y - r * DY + to);
+      });
+      if (edgeIn[k]) { EDGES[k].setAttribute("d", DPATH[k]); }
+    }
+    B[3] = y0 + Math.max(0, items.length - 1) * DY + DY / 2 + 12;
+  }
+  while (CN_G.firstChild) { CN_G.removeChild(CN_G.firstChild); }
+  while (CN_E.firstChild) { CN_E.removeChild(CN_E.firstChild); }
+  if (CN_NAMES) { while (CN_NAMES.firstChild) { CN_NAMES.removeChild(CN_NAMES.firstChild); } }
+  CNODES.forEach(function (c) {
+    c.el = build(c.card.replace(/ data-c="\d+"/, ' data-c="' + c.k + '"'));
+    c.el.setAttribute("transform", "translate(" + c.x + " " + c.y + ")");
+    CN_G.appendChild(c.el);
+    if (CN_NAMES && c.name) {
+      var t = build(c.name.replace(/ data-c="\d+"/, ' data-c="' + c.k + '"')); t.setAttribute("y", c.y + 5); CN_NAMES.appendChild(t);
+    }
+    var a = P[c.a], e = document.createElementNS(NS, "path"), d;
+    if (DATA.layout === "timeline") {  // as the timeline routes a child: half a day right, down, along the row
+      var half = DATA.geom[0] / 2, col = a.x + DATA.geom[1] / 2;
+      d = "M" + (a.x + half) + "," + a.y + " L" + col + "," + a.y + " L" + col + "," + c.y + " L" + (c.x - half) + "," + c.y;
+    } else {  // from the count node of the generation above under the same person, as the map was laid out
+      var up = CNODES.filter(function (o) { return o.a === c.a && o.g < c.g; }).pop() || a;
+      d = "M" + up.x + "," + up.y + " L" + c.x + "," + c.y;
+    }
+    e.setAttribute("class", "e k-p fold"); e.setAttribute("d", d); e.setAttribute("fill", "none");
+    e.setAttribute("stroke", "#57606a"); e.setAttribute("stroke-width", "1.5"); e.setAttribute("marker-end", "url(#arrow-primary)");
+    CN_E.appendChild(e);
+  });
+  ovBase = null;
+  folding = CNODES.length > 0;
+  STATUS.setAttribute("data-folded", String(CNODES.reduce(function (s, c) { return s + c.n; }, 0)));
+  STATUS.setAttribute("data-count-nodes", String(CNODES.length));
+}
+function unfoldGroup(c, keep) {
+  if (!c) { return; }
+  var a = P[c.a], sy = a.y;
+  c.m.forEach(function (i) { SHOWN[i] = 1; });
+  regroup();
+  if (keep !== false) { view.y += a.y - sy; apply(); }
 }
 
 // ---- pan (drag), zoom (wheel, buttons, keys), click
@@ -1421,7 +1577,7 @@ SVG.addEventListener("pointerup", function (ev) {
   if (d && !d.moved) {
     var target = document.elementFromPoint(ev.clientX, ev.clientY);
     var g = target && target.closest ? target.closest("[data-i],[data-c]") : null;
-    if (g && g.hasAttribute("data-c")) { unfold(CNODES[+g.getAttribute("data-c")]); }
+    if (g && g.hasAttribute("data-c")) { (GROUPS ? unfoldGroup : unfold)(CNODES[+g.getAttribute("data-c")]); }
     else if (g) { select(+g.getAttribute("data-i")); showPanel(+g.getAttribute("data-i")); }
   }
 });
@@ -1594,7 +1750,7 @@ function showPanel(i) {
     row(dl, T.f_level, countParts(lvsOf(r)).join(", "));
     if (r.par !== undefined) { row(dl, T.f_primary, srcLinks([P[r.par].pid || label(P[r.par])])); }
     panelBody.appendChild(dl);
-    if (TR) { panelBody.appendChild(el("p", T.beyond, "beyond")); }  // a tree page folds the rest in place
+    panelBody.appendChild(el("p", T.beyond, "beyond"));  // the page folds what it holds in place
     panelBody.appendChild(el("h3", T.members));
     var ol = el("ol");
     (r.mem || []).forEach(function (j) {
@@ -1773,6 +1929,7 @@ function fromHash() {
 // for scripts and tests driving the page: where each drawn node is now (null: folded), and the count nodes
 window.tracingMap = {
   positions: function () { return P.map(function (r, i) { return SHOWN && !SHOWN[i] ? null : [r.x, r.y]; }); },
+  centre: function (x, y) { centreOn(x, y, view.k); },
   countNodes: function () { return CNODES.map(function (c) { return {anchor: c.a, generation: c.g, n: c.n, x: c.x, y: c.y}; }); }
 };
 var opened = false;
