@@ -27,8 +27,9 @@ from .output import Vocab, emit_json, note
 @click.option("--lang", type=Vocab("lang"), default=None,
               help="Language of the page (default: the global --lang, $TRACING_LANG or the locale).")
 @click.option("--max-nodes", type=click.IntRange(1, None), default=2000, show_default=True,
-              help="Draw at most this many nodes; the generations beyond are folded into count nodes "
-                   "(+N F2), one per branch and generation, that list their persons when clicked.")
+              help="Draw at most this many nodes on opening; the generations beyond are folded into count "
+                   "nodes (+N F2), one per branch and generation, that unfold in place when clicked (the SVG "
+                   "draws the count nodes; a page holds at most 10,000 persons, the rest only listed).")
 @click.option("-o", "--output", "output", required=True, metavar="FILE.html|FILE.svg",
               help="The file to write (its folder must exist; replaced atomically).")
 @click.option("--format", "fmts", multiple=True, type=Vocab("format", ("html", "svg", "table", "json")),

@@ -485,6 +485,12 @@ def test_every_count_node_says_how_many_of_each_level_it_folds(layout, max_nodes
     for rec in payload(page)["nodes"]:
         if rec.get("col"):
             assert sum(k for _lv, k in rec["lvs"]) == rec["col"]
+    p = payload(page)
+    for g in p.get("groups", []):  # the timeline's and network's count nodes made for the page
+        want = dict(Counter(by_id[p["nodes"][m]["pid"]].level for m in g["m"]))
+        title = re.search(r"<title>([^<]*)</title>", g["card"]).group(1)
+        assert _levels_said(title) == want and g["n"] == sum(want.values())
+    assert ("groups" in p) == (layout != "tree")
 
 
 @pytest.mark.parametrize("lang", ["en", "vi"])
@@ -535,3 +541,22 @@ def test_an_f0_of_unknown_source_shows_its_question_mark_in_every_layout(layout)
             node_id = g.find(f"{ns}title").text.split(" · ")[1]
             marks = [t.text for t in g.findall(f"{ns}text") if "lbl" not in (t.get("class") or "")]
             assert marks and marks[0].endswith("?") == (node_id in unknown), (node_id, marks)
+
+
+@pytest.mark.parametrize("layout", ["tree", "timeline", "network"])
+def test_a_redacted_page_holds_nothing_of_the_persons_it_folds(layout, monkeypatch):
+    # the persons folded by --max-nodes are in the page now (to unfold in place), and those beyond
+    # PAGE_PERSONS in its lists: redacted, nothing of theirs is there, only keyed tokens
+    from tracing import render as R
+    monkeypatch.setattr(R, "PAGE_PERSONS", 600)
+    data = sample_map(1500, seed=9)
+    key = Redactor(b"k" * 32)
+    page = render_html(data, max_nodes=100, lang="en", layout=layout, redact=key)
+    p = payload(page)
+    assert p["fold"] and p["folded"]  # some folded in place, some beyond what the page holds
+    for n in data.nodes:
+        for value in (n.name, n.phone, n.national_id, n.address):
+            assert not value or value not in page, (n.id, value)
+        assert not re.search(rf"\b{n.id}\b", page), n.id
+    tokens = {r["pid"] for r in p["nodes"] if "pid" in r} | {r["pid"] for r in p["folded"]}
+    assert tokens == {key.token(n.id) for n in data.nodes}
