@@ -488,8 +488,9 @@ def place_around(taken: list[tuple[float, float]], groups: list[tuple[tuple[floa
                 if queue:
                     break
                 ring += 1
-                queue = [(cx + dx, cy + dy) for dy in range(-ring, ring + 1) for dx in range(-ring, ring + 1)
-                         if max(abs(dx), abs(dy)) == ring]
+                side = range(-ring, ring + 1)  # the ring's cells only: its top and bottom rows, its two sides
+                queue = ([(cx + dx, cy + dy) for dy in (-ring, ring) for dx in side] +
+                         [(cx + dx, cy + dy) for dx in (-ring, ring) for dy in side[1:-1]])
                 queue.sort(key=lambda c: ((c[0] - cx) ** 2 + (c[1] - cy) ** 2, c[1], c[0]))
             c = queue.pop(0)
             used.add(c)
