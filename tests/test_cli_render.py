@@ -210,10 +210,12 @@ def test_all_clusters_and_too_many(typed, tmp_path):
 def test_max_nodes_folds_leaves_into_count_nodes(typed, tmp_path):
     info, page = render(typed, tmp_path, "BN1", "--max-nodes", "4")
     assert info["nodes"] <= 4 and info["hidden"] > 0
-    nodes = payload(page)["nodes"]
-    assert len(nodes) == info["nodes"]
-    assert sum(n.get("col", 0) for n in nodes) == info["hidden"]
-    assert len(drawn_ids(page)) + info["hidden"] == len(CLUSTER)
+    # the page holds every person and opens on info["nodes"] (persons and count nodes): the hidden ones
+    # wait folded, to unfold in place
+    p = payload(page)
+    assert len(p["nodes"]) == len(drawn_ids(page)) == len(CLUSTER)
+    assert len(p["fold"]) == info["hidden"]
+    assert len(CLUSTER) - info["hidden"] < info["nodes"]
 
 
 def test_table_output_names_the_file_and_counts(typed, tmp_path):
