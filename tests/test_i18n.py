@@ -444,3 +444,15 @@ def test_counted_messages_are_vietnamese_in_both_forms():
         got = {i18n.ngettext(one, many, n) for n in (1, 3)}
         wanted = {i18n._(one), i18n._(many)}
     assert got == wanted and not got & {one, many}
+
+
+def test_every_flag_a_status_can_show_is_a_word_for_people():
+    """The flags of a level entry (levels.UNDATED, UNVERIFIED, UNDATED_CASE,
+    checkins.CHECKIN) are shown through i18n.label: each has a value word, so
+    `status` in Vietnamese never prints the stored key ('cảnh báo: checkin')."""
+    from tracing import checkins, i18n, levels
+
+    flags = {levels.UNDATED, levels.UNVERIFIED, levels.UNDATED_CASE, checkins.CHECKIN}
+    with i18n.in_language("vi"):
+        shown = {f: i18n.label(f) for f in flags}
+    assert all(f in i18n.VALUES and shown[f] != f for f in flags), shown

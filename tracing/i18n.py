@@ -385,6 +385,7 @@ VALUES = {
     "lockdown": NP_("value", "lockdown"), "undated": NP_("value", "undated"),
     "unverified_contact": NP_("value", "unverified_contact"),
     "unknown_source": NP_("value", "unknown_source"),
+    "checkin": NP_("value", "checkin"), "undated_case": NP_("value", "undated_case"),
 }
 
 
