@@ -690,6 +690,8 @@ def test_1_an_undated_contact_is_no_source_when_no_day_fits_both_windows(run, ru
     status = run_json("status", "B")
     assert status["primary_source"] == ("A" if fits else None)
     assert ("unknown_source" in status["flags"]) == (not fits)
+    together = [c for c in run_json("clusters", "--min-size", "1") if {"A", "B"} <= set(c["cases"])]
+    assert bool(together) == fits  # nor does the undated contact join them in a cluster
 
 
 def test_root_is_the_cluster_root_everywhere(run, run_json, tmp_path):

@@ -9,7 +9,9 @@
    transmitter's window (``level_sources``);
 3. they have a recorded contact that touches a confirmed case and whose other
    end is traced (another case, or an F1/F2… person), or a recorded contact
-   between two F1 persons.
+   between two F1 persons; an undated one only when some day could fall in
+   both persons' windows (a case's infectious window, a traced person's
+   first exposure to quarantine: issue 12).
 
 A cluster is the set of cases connected by a chain of links, also through
 traced persons who are not cases (e.g. case → F1 → case). Contacts between
@@ -99,9 +101,17 @@ def _groups(store) -> tuple[dict[str, dict], list[list[str]], dict[str, str | No
         uf.union(case_id, source)
     for person, source, date in sql.derived_sources(store):
         link(person, source, date)
+    undated = []
     for rows in (sql.case_contacts_with_traced(store), sql.f1_contacts(store)):
         for a, b, date in rows:
-            link(a, b, date)
+            if date is None:
+                undated.append((a, b))
+            else:
+                link(a, b, date)
+    windows = _windows(store, {x for pair in undated for x in pair})
+    for a, b in undated:
+        if _may_meet(windows[a], windows[b]):
+            link(a, b, None)
     members: dict = defaultdict(list)
     for c in facts:
         members[uf.find(c)].append(c)
@@ -118,6 +128,42 @@ def _groups(store) -> tuple[dict[str, dict], list[list[str]], dict[str, str | No
         link_date[cases[0]] = last_link.get(root)
     groups.sort(key=lambda g: (facts[g[0]]["confirmed"] or UNDATED_LAST, g[0]))
     return facts, groups, link_date
+
+
+def _windows(store, ids: set[str]) -> dict[str, tuple[str | None, str | None]]:
+    """The window in which each of ``ids`` could pass or catch infection: a
+    case its infectious window, a traced person its first exposure to its
+    quarantine (:mod:`tracing.levels`); an end None: open."""
+    from .levels import case_from_row
+    if not ids:
+        return {}
+    rules = store.rules()
+    cases = store.cases(ids)
+    entries = store.levels(ids)
+    out = {}
+    for p in ids:
+        if p in cases:
+            out[p] = case_from_row(cases[p]).window(rules)
+        elif p in entries:
+            out[p] = (entries[p]["exposure"], entries[p]["quarantine"])
+        else:
+            out[p] = (None, None)
+    return out
+
+
+def _may_meet(w1: tuple, w2: tuple) -> bool:
+    """Could an undated contact fall in both windows (some day common to
+    both)? Issue 12: an undated contact is conservative for tracing, but
+    links two persons only when a date could fit both (a case confirmed
+    14 months after another is no cluster of it through an undated contact).
+
+    >>> _may_meet(("2020-07-30", "2020-08-01"), ("2021-10-18", "2021-10-20"))
+    False
+    >>> _may_meet(("2021-10-01", None), ("2021-10-18", "2021-10-20"))
+    True
+    """
+    (lo1, hi1), (lo2, hi2) = w1, w2
+    return (lo1 is None or hi2 is None or lo1 <= hi2) and (lo2 is None or hi1 is None or lo2 <= hi1)
 
 
 UNDATED_LAST = "9999-12-31"
