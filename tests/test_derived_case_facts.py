@@ -196,25 +196,6 @@ def test_pa2_one_meeting_scores_once_and_undated_contacts_do_not_score(run, run_
     assert "U" not in cands
 
 
-def test_pa2_one_meeting_scores_once_and_undated_contacts_do_not_score(run, run_json, monkeypatch):
-    """Finding 5: a contact and overlapping check-ins of the same day at the
-    same place are one meeting (the contact's weight once); an undated
-    contact is no evidence in the look-back window."""
-    monkeypatch.setenv("TRACING_TODAY", "2021-06-30")
-    add(run, "N", "V", "U")
-    run("contact", "add", "N", "V", "--date", "2021-06-12", "--place", "Chợ")
-    run("checkin", "add", "N", "Chợ", "--at", "2021-06-12 08:00", "--until", "2021-06-12 09:00")
-    run("checkin", "add", "V", "Chợ", "--at", "2021-06-12 08:30", "--until", "2021-06-12 09:30")
-    run("contact", "add", "N", "U")
-    lo, hi = Case("N", "2021-06-20", None, None).incubation(RULES)
-    assert lo <= "2021-06-12" <= hi
-    out = run_json("case", "confirm", "N", "--date", "2021-06-20")
-    cands = {c["id"]: c for c in out["candidates"]}
-    from tracing.scenarios import SCORE_WEIGHTS as w
-    assert cands["V"]["score"] == w["contact"]
-    assert "U" not in cands
-
-
 def test_confirm_warns_when_the_source_is_not_a_case(run, run_json):
     """Finding 8: like `case link`, a --source that is not a case is kept with a warning."""
     add(run, "A", "B")
