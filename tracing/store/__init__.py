@@ -600,14 +600,8 @@ class Store:
     def place_ids(self, names: Iterable[str]) -> dict[str, int]:
         """``{name: id}`` of the known places among ``names``, also when typed
         another way (same folded name; none created)."""
-        from .bulk import known_places_by_fold
-        names = list(names)
-        out = {name: pid for pid, name in self._in("SELECT id, name FROM places WHERE name IN ({ids})", names)}
-        rest = [n for n in names if n not in out]
-        if rest:
-            known = known_places_by_fold(self, {fold(n) for n in rest})
-            out.update({n: known[fold(n)][0] for n in rest if fold(n) in known})
-        return out
+        from .bulk import known_place_ids
+        return known_place_ids(self, names)[0]
 
     def insert_checkin(self, person: str, place: int, at: str, until: str | None) -> bool:
         cur = self.conn.execute(

@@ -394,19 +394,14 @@ def place_ids(store, places: dict[str, tuple]) -> dict[str, int]:
     known, or the first spelling of the batch: one venue, so stays there
     overlap (DOMAIN.md 'QR check-ins'); each respelling is kept in
     ``store.places_respelled`` for the import summary."""
-    names = list(places)
-    found = {name: pid for pid, name in _select_in(store, "SELECT id, name FROM places WHERE name IN ({ids})", names)}
-    missing = [n for n in names if n not in found]
+    found, respelled = known_place_ids(store, places)
+    store.places_respelled.update(respelled)
+    missing = [n for n in places if n not in found]
     if missing:
-        known = known_places_by_fold(store, {fold(n) for n in missing})
         first: dict[str, str] = {}
         for n in missing:
-            f = fold(n)
-            if f in known:
-                found[n] = known[f][0]
-                store.places_respelled[n] = known[f][1]
-            elif first.setdefault(f, n) != n:
-                store.places_respelled[n] = first[f]
+            if first.setdefault(fold(n), n) != n:
+                store.places_respelled[n] = first[fold(n)]
         new = list(first.values())
         store.conn.executemany("INSERT OR IGNORE INTO places (name, name_folded, unit, ward) VALUES (?, ?, ?, ?)",
                                [(n, fold(n), *places[n]) for n in new])
@@ -414,6 +409,23 @@ def place_ids(store, places: dict[str, tuple]) -> dict[str, int]:
         found.update(ids)
         found.update({n: ids[first[fold(n)]] for n in missing if n not in found})
     return found
+
+
+def known_place_ids(store, names) -> tuple[dict[str, int], dict[str, str]]:
+    """``({name: id}, {name: stored spelling})`` of the known places among
+    ``names``: by the exact name, else by the folded name (``quan a`` is
+    ``Quán A``); the second dict holds the names found only by folding.
+    Creates nothing."""
+    names = list(names)
+    found = {name: pid for pid, name in _select_in(store, "SELECT id, name FROM places WHERE name IN ({ids})", names)}
+    respelled: dict[str, str] = {}
+    missing = [n for n in names if n not in found]
+    if missing:
+        known = known_places_by_fold(store, {fold(n) for n in missing})
+        for n in missing:
+            if fold(n) in known:
+                found[n], respelled[n] = known[fold(n)]
+    return found, respelled
 
 
 def known_places_by_fold(store, folded) -> dict[str, tuple[int, str]]:
