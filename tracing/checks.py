@@ -25,7 +25,12 @@ Each finding is ``{"check", "ids", "message"}``, naming the records:
   proposal has no window and no place (:meth:`tracing.levels.Case.infectious`);
 * ``similar_ids`` – person ids that differ only by case, spaces, a sign or
   zero padding (``nb6``, ``NB 6``, ``NB006``: :func:`tracing.sources.id_key`),
-  likely one person written several ways.
+  likely one person written several ways;
+* ``area_spellings`` – one area (district, ward, unit, workplace, or a
+  populations area) stored under several spellings (``Bồ Đề``, ``Bo De``):
+  every write stores the known spelling and the upgrade to schema 11 merges
+  older ones (:func:`tracing.store.areas.merge_spellings`), so this names
+  whatever is left apart.
 
 >>> cycles({("A", "B"), ("B", "A"), ("B", "C")})
 [['A', 'B']]
@@ -42,7 +47,7 @@ from .values import today
 
 CHECKS = ("onset_order", "contact_after_isolation", "contact_before_birth", "two_wards", "no_contacts",
           "source_cycle", "date_order", "duplicate_id_merged", "onset_after_sample", "undated_case",
-          "no_infectious_window", "similar_ids")
+          "no_infectious_window", "similar_ids", "area_spellings")
 SWAP_WINDOW_DAYS = 60
 """A swapped onset counts as plausible when it falls this many days before confirmation or fewer."""
 
@@ -206,6 +211,13 @@ def run(store) -> list[dict]:
         out.append({"check": "similar_ids", "ids": group,
                     "message": Msg(N_("ids {ids} differ only by case, spaces or zero padding: one person written "
                                       "several ways? (see `tracing person duplicates`)"), ids=", ".join(group))})
+    from .store.areas import separate_spellings
+    words = {"district": N_("district"), "ward": N_("ward"), "unit": N_("unit"), "workplace": N_("workplace")}
+    for g in separate_spellings(store):
+        out.append({"check": "area_spellings", "ids": g["spellings"],
+                    "message": Msg(N_("{field} {spellings}: one area stored under several spellings (reports and "
+                                      "filters group them as one)"), field=Msg(words[g["field"]]),
+                                   spellings=", ".join(f"'{v}'" for v in g["spellings"]))})
     order = {c: i for i, c in enumerate(CHECKS)}
     out.sort(key=lambda f: (order[f["check"]], f["ids"]))
     return out

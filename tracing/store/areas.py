@@ -47,6 +47,148 @@ def spellings(store, field: str, typed: str) -> list[str]:
         f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL") if area_key(field, v) == want]
 
 
+def spelling_key(field: str, value: str, ward: str | None = None) -> tuple:
+    """What makes two spellings one area of ``field``: its :func:`area_key`,
+    and for a unit the folded ward it is in (unit names repeat across wards)."""
+    return (field, area_key(field, value), fold_area(ward) if field == "unit" else "")
+
+
+def _first_seen(dialect: str) -> str:
+    # first seen: SQLite's rowid is the order rows were written; a PostgreSQL
+    # table has no such order, the creation time (then the id) stands for it
+    # there (one import writes in one second: the same time, the smaller id wins)
+    return "min(rowid)" if dialect == "sqlite" else "min(created_at), min(id)"
+
+
+def known_spellings(conn, dialect: str) -> dict[tuple, str]:
+    """``{spelling_key: stored spelling}`` of every stored area: the
+    populations file's spelling, else the first one seen on a person."""
+    known: dict[tuple, str] = {}
+    first = _first_seen(dialect)
+    for kind, area in conn.execute("SELECT kind, area FROM populations ORDER BY kind, area"):
+        if kind == "unit":
+            unit, _, ward = area.partition(", ")
+            known.setdefault(spelling_key("unit", unit, ward or None), unit)
+        else:
+            known.setdefault(spelling_key(kind, area), area)
+    for field in ("district", "ward", "workplace"):
+        for (value,) in conn.execute(f"SELECT {field} FROM persons WHERE {field} IS NOT NULL "
+                                     f"GROUP BY {field} ORDER BY {first}"):
+            known.setdefault(spelling_key(field, value), value)
+    for ward, unit in conn.execute("SELECT ward, unit FROM persons WHERE unit IS NOT NULL "
+                                   f"GROUP BY ward, unit ORDER BY {first}"):
+        known.setdefault(spelling_key("unit", unit, ward), unit)
+    return known
+
+
+def _respelled(known: dict, row: dict, fields=("district", "ward", "unit")) -> dict:
+    """The areas of ``row`` that have another known spelling: ``{field: stored}``
+    (new spellings become known, as :meth:`AreaNames.spell` does)."""
+    out = {}
+    for field in fields:
+        value = row.get(field)
+        if value:
+            stored = known.setdefault(spelling_key(field, value, row.get("ward")), value)
+            if stored != value:
+                out[field] = stored
+    return out
+
+
+def merge_spellings(conn) -> dict:
+    """Make every area stored under several spellings one area (the schema
+    migration 10 -> 11, for databases written before areas were folded on
+    the way in): persons' ``district``/``ward``/``unit``/``workplace``, the
+    ``unit``/``ward`` of places and of zone units are respelled to the known
+    spelling (:func:`known_spellings`: the populations file's, else the first
+    seen), and populations rows of one area are merged into the first one
+    (the others' figures are returned, never dropped silently).
+
+    Returns ``{"respelled": {field: {typed: stored}}, "rows": {table: n},
+    "populations_merged": [{"kind", "area", "into", "population", ...}]}``
+    (empty dicts/lists when every area had one spelling), for the audit log.
+    """
+    dialect = getattr(conn, "dialect", "sqlite")
+    from .reports import CRITERIA_COLUMNS
+
+    merged_pop = []
+    # the row written first keeps its spelling: SQLite's rowid; PostgreSQL
+    # keeps no write order, a row's physical place (ctid) is the nearest to it
+    order = "rowid" if dialect == "sqlite" else "ctid"
+    cols = ("kind", "area", "population", *CRITERIA_COLUMNS, "extra")
+    seen: dict[tuple, str] = {}
+    for row in conn.execute(f"SELECT {', '.join(cols)} FROM populations ORDER BY {order}").fetchall():
+        r = dict(zip(cols, row))
+        key = (r["kind"], population_key(r["kind"], r["area"]))
+        if key in seen:
+            conn.execute("DELETE FROM populations WHERE kind = ? AND area = ?", (r["kind"], r["area"]))
+            merged_pop.append({**{k: v for k, v in r.items() if v is not None}, "into": seen[key]})
+        else:
+            seen[key] = r["area"]
+    known = known_spellings(conn, dialect)
+    respelled: dict[str, dict[str, str]] = {}
+    rows: dict[str, int] = {}
+
+    def tally(table, row, new):
+        for field, stored in new.items():
+            respelled.setdefault(field, {})[row[field]] = stored
+        rows[table] = rows.get(table, 0) + 1
+
+    updates = []
+    for pid, *values in conn.execute("SELECT id, district, ward, unit, workplace FROM persons").fetchall():
+        row = dict(zip(AREA_FIELDS, values))
+        new = _respelled(known, row, AREA_FIELDS)
+        if new:
+            tally("persons", row, new)
+            updates.append((*[new.get(f, row[f]) for f in AREA_FIELDS], pid))
+    conn.executemany("UPDATE persons SET district = ?, ward = ?, unit = ?, workplace = ? WHERE id = ?", updates)
+    updates = []
+    for place, unit, ward in conn.execute("SELECT id, unit, ward FROM places").fetchall():
+        row = {"unit": unit, "ward": ward}
+        new = _respelled(known, row, ("ward", "unit"))
+        if new:
+            tally("places", row, new)
+            updates.append((new.get("unit", unit), new.get("ward", ward), place))
+    conn.executemany("UPDATE places SET unit = ?, ward = ? WHERE id = ?", updates)
+    for zone, name, unit, ward in conn.execute(
+            "SELECT zone, name, unit, ward FROM zone_areas WHERE kind = 'unit' ORDER BY zone, name").fetchall():
+        row = {"unit": unit, "ward": ward}
+        new = _respelled(known, row, ("ward", "unit"))
+        if not new:
+            continue
+        tally("zone_areas", row, new)
+        unit, ward = new.get("unit", unit), new.get("ward", ward)
+        label = f"{unit}, {ward}" if ward else unit
+        conn.execute("DELETE FROM zone_areas WHERE zone = ? AND kind = 'unit' AND name = ?", (zone, name))
+        if conn.execute("SELECT 1 FROM zone_areas WHERE zone = ? AND kind = 'unit' AND name = ?",
+                        (zone, label)).fetchone() is None:  # the zone named it both ways: one unit
+            conn.execute("INSERT INTO zone_areas (zone, kind, name, unit, ward) VALUES (?, 'unit', ?, ?, ?)",
+                         (zone, label, unit, ward))
+    if merged_pop:
+        rows["populations"] = len(merged_pop)
+    return {"respelled": {f: dict(sorted(v.items())) for f, v in sorted(respelled.items())},
+            "rows": dict(sorted(rows.items())), "populations_merged": merged_pop}
+
+
+def separate_spellings(store) -> list[dict]:
+    """Areas still stored under several spellings (``check``: after an edit
+    that bypassed the known spellings, or a database not yet merged):
+    ``[{"field", "spellings": [...]}]``, each list sorted, ordered by field
+    then spellings. Persons' areas and populations' areas are compared as
+    :func:`spelling_key` does."""
+    groups: dict[tuple, set] = {}
+    c = store.conn
+    for field in ("district", "ward", "workplace"):
+        for (value,) in c.execute(f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL"):
+            groups.setdefault(spelling_key(field, value), set()).add(value)
+    for ward, unit in c.execute("SELECT DISTINCT ward, unit FROM persons WHERE unit IS NOT NULL"):
+        groups.setdefault(spelling_key("unit", unit, ward), set()).add(unit)
+    for kind, area in c.execute("SELECT kind, area FROM populations"):
+        unit, _, ward = area.partition(", ") if kind == "unit" else (area, "", "")
+        groups.setdefault(spelling_key(kind, unit, ward or None), set()).add(unit)
+    return sorted(({"field": key[0], "spellings": sorted(values)} for key, values in groups.items()
+                   if len(values) > 1), key=lambda g: (g["field"], g["spellings"]))
+
+
 class AreaNames:
     """The spellings known to one transaction (loaded on first use)."""
 
@@ -56,32 +198,9 @@ class AreaNames:
         self.renamed: dict[str, str] = {}
         self._memo: dict[tuple, str] = {}  # (field, typed, ward) -> stored: rows repeat their areas
 
-    def _key(self, field: str, value: str, ward: str | None = None) -> tuple:
-        return (field, area_key(field, value), fold_area(ward) if field == "unit" else "")
-
     def _load(self) -> dict[tuple, str]:
         if self.known is None:
-            known: dict[tuple, str] = {}
-            c = self.store.conn
-            # first seen: SQLite's rowid is the order rows were written; a
-            # PostgreSQL table has no such order, the creation time (then the
-            # id) stands for it there (one import writes in one second: the
-            # same time, the smaller id wins)
-            first = "min(rowid)" if self.store.dialect == "sqlite" else "min(created_at), min(id)"
-            for kind, area in c.execute("SELECT kind, area FROM populations ORDER BY kind, area"):
-                if kind == "unit":
-                    unit, _, ward = area.partition(", ")
-                    known.setdefault(self._key("unit", unit, ward or None), unit)
-                else:
-                    known.setdefault(self._key(kind, area), area)
-            for field in ("district", "ward", "workplace"):
-                for (value,) in c.execute(f"SELECT {field} FROM persons WHERE {field} IS NOT NULL "
-                                          f"GROUP BY {field} ORDER BY {first}"):
-                    known.setdefault(self._key(field, value), value)
-            for ward, unit in c.execute("SELECT ward, unit FROM persons WHERE unit IS NOT NULL "
-                                        f"GROUP BY ward, unit ORDER BY {first}"):
-                known.setdefault(self._key("unit", unit, ward), unit)
-            self.known = known
+            self.known = known_spellings(self.store.conn, self.store.dialect)
         return self.known
 
     def spell(self, row: dict) -> dict:
@@ -96,7 +215,7 @@ class AreaNames:
             typed = (field, value, row.get("ward") if field == "unit" else None)
             stored = memo.get(typed)
             if stored is None:
-                stored = memo[typed] = known.setdefault(self._key(field, value, row.get("ward")), value)
+                stored = memo[typed] = known.setdefault(spelling_key(field, value, row.get("ward")), value)
             if stored != value:
                 self.renamed[value] = stored
                 row[field] = stored
@@ -108,7 +227,7 @@ class AreaNames:
         names areas officially)."""
         known = self._load()
         unit, _, ward = area.partition(", ") if kind == "unit" else (area, "", "")
-        key = self._key(kind, unit, ward or None)
+        key = spelling_key(kind, unit, ward or None)
         stored = known.get(key)
         c = self.store.conn
         has_population = c.execute("SELECT area FROM populations WHERE kind = ?", (kind,)).fetchall()

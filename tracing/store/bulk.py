@@ -152,7 +152,7 @@ def bulk_persons(store, rows: Iterable[dict], *, stats: dict | None = None) -> i
         ids = list(by_id)
         areas = store.areas()
         for pid, row in by_id.items():
-            if row.get("ward") or row.get("unit") or row.get("district"):
+            if row.get("ward") or row.get("unit") or row.get("district") or row.get("workplace"):
                 by_id[pid] = areas.spell(dict(row))
         names = ["id", *_PERSON_COLS]
         existing = {r[0]: dict(zip(names, r)) for r in _select_in(

@@ -40,6 +40,22 @@ def _cases_without_dates(conn) -> None:
         conn.execute("PRAGMA writable_schema = OFF")
 
 
+def _one_spelling_per_area(conn) -> None:
+    """Merge the areas an older version stored under several spellings
+    (``Bồ Đề``, ``BỒ ĐỀ``, ``Bo De``: issue 13 point 8) into the populations
+    file's spelling, else the first seen (:func:`tracing.store.areas.merge_spellings`),
+    and record what was merged in the audit log (nothing changes silently)."""
+    import json
+
+    from . import _now, actor
+    from .areas import merge_spellings
+    merged = merge_spellings(conn)
+    if merged["rows"]:
+        conn.execute("INSERT INTO audit (at, actor, command, detail) VALUES (?, ?, ?, ?)",
+                     (_now(), actor(), "upgrade", json.dumps({"schema": 11, "areas_merged": merged},
+                                                             ensure_ascii=False, sort_keys=True)))
+
+
 APPLICATION_ID = 0x54524331  # "TRC1": marks a file as a tracing database
 
 MIGRATIONS: list[list[str]] = [
@@ -253,6 +269,12 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE checkins ADD COLUMN extra TEXT",
         "ALTER TABLE populations ADD COLUMN extra TEXT",
+    ],
+    # 10 -> 11: one spelling per area in databases written before areas were
+    # folded on the way in (persons, places, zone units, populations), what
+    # was merged recorded in the audit log
+    [
+        _one_spelling_per_area,
     ],
 ]
 

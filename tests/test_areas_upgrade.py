@@ -1,0 +1,172 @@
+"""Issue 13 point 8 in databases written by an older version: an area stored
+under several spellings (``Bồ Đề``, ``BỒ ĐỀ``, ``Bo De``) as separate values
+is merged by the upgrade to schema 11 into the populations file's spelling,
+else the first seen; every reference follows, the audit log records what was
+merged, and ``check`` names any area spellings still apart. Expected values
+are computed from the rule (fold, then populations first, then first seen)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from tests.conftest import is_postgres, sql_rows
+from tracing.store.schema import APPLICATION_ID, MIGRATIONS
+from tracing.values import fold, fold_area
+
+OLD = 10  # the schema before areas were merged on upgrade
+
+# persons in the order an older version wrote them: (id, district, ward, unit, workplace)
+PERSONS = [
+    ("P1", "Quận Long Biên", "Bo De", "tdp 5", "cong ty canon"),
+    ("P2", "Long Bien", "BỒ ĐỀ", "TDP 5", "Công ty Canon"),
+    ("P3", "LONG BIÊN", "Phường Bồ Đề", "Tổ 5", None),
+    ("P4", None, "Ngọc Lâm", "TDP 5", "CÔNG TY CANON"),     # the same unit name in another ward: another unit
+    ("P5", None, "ngoc lam", "tdp 5", None),
+]
+# populations an older version stored apart: the first row of an area is its official spelling
+POPULATIONS = [("ward", "Bồ Đề", 20000), ("ward", "BO DE", 21000), ("district", "Long Biên", 320000)]
+PLACES = [("Chợ Bồ Đề", "tdp 5", "bo de")]
+ZONE_UNITS = [("tdp 5, Bo De", "tdp 5", "Bo De"), ("TDP 5, BỒ ĐỀ", "TDP 5", "BỒ ĐỀ")]
+
+
+def _key(field, value, ward=None):
+    return (field, fold(value) if field == "workplace" else fold_area(value),
+            fold_area(ward) if field == "unit" else "")
+
+
+def expected_spellings() -> dict:
+    """The rule: the populations file's spelling (its first row of an area),
+    else the first spelling seen on a person."""
+    known = {}
+    for kind, area, _ in POPULATIONS:
+        known.setdefault(_key(kind, area), area)
+    for pid, district, ward, unit, workplace in PERSONS:
+        for field, value in (("district", district), ("ward", ward), ("workplace", workplace)):
+            if value:
+                known.setdefault(_key(field, value), value)
+    for pid, district, ward, unit, workplace in PERSONS:
+        if unit:
+            known.setdefault(_key("unit", unit, ward), unit)
+    return known
+
+
+def _connect(target):
+    if is_postgres(target):
+        from tracing.store.postgres import Connection
+        return Connection(str(target))
+    return sqlite3.connect(target)
+
+
+def build_old(target) -> None:
+    """A database as schema 10 left it, holding areas under several spellings.
+    SQLite: built by the migrations up to 10 (as tests/test_reliability.py
+    does); PostgreSQL: made current, then marked 10 (migration 11 changes no
+    table, so the tables are those of 10)."""
+    from tracing.store import Store
+    if is_postgres(target):
+        Store.open(str(target), create=True).close()
+        conn = _connect(target)
+    else:
+        conn = sqlite3.connect(target)
+        for steps in MIGRATIONS[:OLD]:
+            for step in steps:
+                step(conn) if callable(step) else conn.execute(step)
+    for n, (pid, district, ward, unit, workplace) in enumerate(PERSONS):
+        conn.execute("INSERT INTO persons (id, name, name_folded, district, ward, unit, workplace, created_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (pid, pid, pid.lower(), district, ward, unit, workplace, f"2021-06-0{n + 1} 08:00:00"))
+    for kind, area, population in POPULATIONS:
+        conn.execute("INSERT INTO populations (kind, area, population) VALUES (?, ?, ?)", (kind, area, population))
+    for name, unit, ward in PLACES:
+        conn.execute("INSERT INTO places (name, name_folded, unit, ward) VALUES (?, ?, ?, ?)",
+                     (name, fold(name), unit, ward))
+    conn.execute("INSERT INTO zones (n, kind, start, window_from, window_to, created_at) "
+                 "VALUES (1, 'zone', '2021-06-10', '2021-05-27', '2021-06-10', '2021-06-10 09:00:00')")
+    for name, unit, ward in ZONE_UNITS:
+        conn.execute("INSERT INTO zone_areas (zone, kind, name, unit, ward) VALUES (1, 'unit', ?, ?, ?)",
+                     (name, unit, ward))
+    conn.execute("INSERT INTO cases (person, confirmed, isolated, created_at) "
+                 "VALUES ('P1', '2021-06-10', '2021-06-10', '2021-06-10 09:00:00'), "
+                 "('P4', '2021-06-11', '2021-06-11', '2021-06-11 09:00:00')")
+    if is_postgres(target):
+        conn.execute("UPDATE tracing_meta SET value = ? WHERE key = 'user_version'", (str(OLD),))
+    else:
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {OLD}")
+        conn.commit()
+    conn.close()
+
+
+def test_an_older_database_gets_one_spelling_per_area(db_path, run, run_json):
+    build_old(db_path)
+    known = expected_spellings()
+    assert [f for f in run_json("check") if f["check"] == "area_spellings"] == []   # the upgrade merged them
+    stored = {r["id"]: r for r in sql_rows(db_path, "SELECT id, district, ward, unit, workplace FROM persons")}
+    for pid, district, ward, unit, workplace in PERSONS:
+        row = stored[pid]
+        for field, value in (("district", district), ("ward", ward), ("workplace", workplace)):
+            assert row[field] == (known[_key(field, value)] if value else None), (pid, field)
+        assert row["unit"] == known[_key("unit", unit, ward)], pid
+    # one area per fold: Bồ Đề (the populations file's), Long Biên, Ngọc Lâm (first seen)
+    wards = sorted({r["ward"] for r in stored.values()})
+    assert wards == sorted({known[_key("ward", w)] for _, _, w, _, _ in PERSONS})
+    assert len(wards) == 2
+    # populations: one row per area, the first one's figure kept; the other is in the audit log
+    pops = {(r["kind"], r["area"]): r["population"]
+            for r in sql_rows(db_path, "SELECT kind, area, population FROM populations")}
+    first = {}
+    for kind, area, population in POPULATIONS:
+        first.setdefault((kind, fold_area(area)), (area, population))
+    assert pops == {(k, a): p for (k, _), (a, p) in first.items()}
+    # places and zone units follow
+    place = sql_rows(db_path, "SELECT unit, ward FROM places")[0]
+    assert (place["unit"], place["ward"]) == (known[_key("unit", "tdp 5", "bo de")], known[_key("ward", "bo de")])
+    unit, ward = known[_key("unit", "tdp 5", "Bo De")], known[_key("ward", "Bo De")]
+    zone = sql_rows(db_path, "SELECT name, unit, ward FROM zone_areas WHERE zone = 1")
+    assert zone == [{"name": f"{unit}, {ward}", "unit": unit, "ward": ward}]   # named two ways: one unit
+    # the audit log says what was merged
+    (entry,) = [json.loads(r["detail"]) for r in sql_rows(db_path, "SELECT detail FROM audit WHERE command = 'upgrade'")]
+    merged = entry["areas_merged"]
+    typed_wards = {w for _, _, w, _, _ in PERSONS} | {w for _, _, w in PLACES} | {w for _, _, w in ZONE_UNITS}
+    assert merged["respelled"]["ward"] == {w: known[_key("ward", w)] for w in sorted(typed_wards)
+                                           if known[_key("ward", w)] != w}
+    assert [(p["kind"], p["area"], p["population"], p["into"]) for p in merged["populations_merged"]] == \
+        [(k, a, p, first[(k, fold_area(a))][0]) for k, a, p in POPULATIONS if first[(k, fold_area(a))][0] != a]
+    # the level of the ward counts both cases of Bồ Đề once, under its official name
+    level = run_json("level", "--week-of", "2021-06-10")
+    assert known[_key("ward", "Bo De")] in {r["area"] for r in level}
+    assert not {"Bo De", "BỒ ĐỀ", "Phường Bồ Đề", "BO DE"} & {r["area"] for r in level}
+
+
+def test_check_names_area_spellings_still_apart(db_path, run, run_json):
+    run("person", "add", "--id", "A1", "--name", "An", "--ward", "Bồ Đề", "--unit", "TDP 5")
+    assert [f for f in run_json("check") if f["check"] == "area_spellings"] == []
+    conn = _connect(db_path)  # written past the store (as an older version or another program would)
+    conn.execute("INSERT INTO persons (id, name, name_folded, ward, unit, created_at) "
+                 "VALUES ('A2', 'Hai', 'hai', 'BO DE', 'tdp 5', '2021-06-02 08:00:00')")
+    if not is_postgres(db_path):
+        conn.commit()
+    conn.close()
+    found = [f for f in run_json("check") if f["check"] == "area_spellings"]
+    assert [f["ids"] for f in found] == sorted([sorted(["tdp 5", "TDP 5"]), sorted(["BO DE", "Bồ Đề"])])
+    text = run("check").stdout
+    assert "'BO DE', 'Bồ Đề'" in text
+    vi = run("--lang", "vi", "check").stdout
+    assert "phường/xã 'BO DE', 'Bồ Đề'" in vi
+
+
+def test_a_workplace_alone_is_one_area_however_typed(tmp_path, run_json, db_path):
+    """The same fold for a row with a workplace and no ward/unit/district
+    (it used to be stored as typed)."""
+    typed = ["Công ty Canon", "cong ty canon", "CÔNG TY CANON"]
+    f = tmp_path / "p.csv"
+    f.write_text("id,name,workplace\n" + "".join(f"W{i},N{i},{w}\n" for i, w in enumerate(typed)), encoding="utf-8")
+    s = run_json("import", "persons", f)
+    first = {}
+    for w in typed:
+        first.setdefault(fold(w), w)
+    assert s["areas_respelled"] == {w: first[fold(w)] for w in typed if first[fold(w)] != w}
+    assert {r["workplace"] for r in sql_rows(db_path, "SELECT workplace FROM persons")} == set(first.values())
