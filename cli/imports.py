@@ -7,7 +7,7 @@ import sys
 import click
 
 from tracing.errors import TracingError
-from tracing.i18n import N_, _, fmt_date, fmt_int
+from tracing.i18n import N_, _, fmt_date, fmt_int, fmt_percent
 from tracing.i18n import shown as shown_text
 
 from .output import Vocab, emit_json, emit_table, format_option, is_terminal, note
@@ -258,6 +258,10 @@ def _shown_value(field: str, value) -> str:
         return ""
     if field in ("confirmed", "onset", "isolated", "quarantine_start", "birth_date"):
         return fmt_date(value)
+    if field == "population" and isinstance(value, int):
+        return fmt_int(value)
+    if field in ("vaccinated", "elderly_vaccinated") and isinstance(value, (int, float)):
+        return fmt_percent(value)  # a share 0..1 (criterion 2), shown as offices write it
     return str(value)
 
 

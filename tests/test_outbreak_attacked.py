@@ -89,11 +89,35 @@ def test_populations_reimport_counts_each_area_once_with_criteria_changes(run, r
     out = run_json("import", "populations", path)
     assert (out["written"]["populations"], out["updated"]["populations"], out["unchanged"]["populations"]) == \
         (len(new) + len(updated), len(updated), len(same))
+    # every changed value is listed, old -> new, with its line (issue 13: an update is never silent)
+    share = lambda v: int(v.rstrip("%")) / 100  # noqa: E731 - the file's percentages as stored shares
+    expected = []
+    for line, (area, (p, v)) in enumerate(second.items(), start=2):
+        if area in first:
+            (p0, v0) = first[area]
+            expected += [{"line": line, "table": "populations", "id": area, "field": field, "old": old, "new": now}
+                         for field, old, now in (("population", p0, p), ("vaccinated", share(v0), share(v)))
+                         if old != now]
+    assert out["changes"] == expected
     text = run("import", "populations", path).stdout  # a third time: every area unchanged
     [line] = [x for x in text.splitlines() if x.startswith("populations")]
     assert line.split() == ["populations", "0", "0", str(len(second))]
     rows = {r["area"]: r for r in run_json("level", "--week-of", "2022-02-08")}
     assert rows["Hoàng Liệt"]["vaccinated"] == 0.8
+    # back to the first figures: the text summary names each value, old -> new, as people write numbers
+    from tracing.i18n import fmt_int, fmt_percent, set_language
+    for lang in ("en", "vi"):
+        text = run("--lang", lang, "import", "populations", write(f"back-{lang}.csv", first)).stderr
+        set_language(lang)
+        try:
+            shown = {"population": fmt_int, "vaccinated": fmt_percent}
+            for c in expected:
+                assert f"{c['id']} {c['field']}: '{shown[c['field']](c['new'])}' -> " \
+                       f"'{shown[c['field']](c['old'])}'" in text, (lang, c, text)
+        finally:
+            set_language("en")
+        write(f"again-{lang}.csv", second)
+        run("import", "populations", tmp_path / f"again-{lang}.csv")
 
 
 # ------------------------------------------------------------------ 3. re-entering a zone's population
@@ -205,6 +229,35 @@ def test_a_case_isolated_before_its_sample_does_not_hold_the_zone(run, run_json,
     run("case", "confirm", "C1", "--date", positive)
     [z2] = [z for z in run_json("zone", "list", "--date", positive) if z["id"] == "Z2"]
     assert (z2["last_case"], z2["release_from"]) == ("C1", plus(positive, days))
+
+
+def test_a_recorded_found_by_decides_whether_a_case_holds_the_zone(run, run_json, monkeypatch):
+    """How a case was found, when recorded (--found-by), is what the zone
+    honours, as report and level do (one test, tracing.zones.found_in_quarantine):
+    recorded 'quarantine' never holds it, recorded 'community' holds it even
+    when the dates alone would say quarantine."""
+    from tracing.report import how_found
+    monkeypatch.setenv("TRACING_TODAY", "2022-03-31")
+    start, positive, isolated = "2022-02-10", "2022-02-19", "2022-02-08"
+    days = RULES.at("zone.release_days", start)
+    run("person", "add", "--id", "F0", "--name", "Ca gốc", "--ward", "Định Công", "--unit", "Tổ 12")
+    run("case", "confirm", "F0", "--date", start)
+    cases = {  # id: (confirm options, as the case row holds them)
+        "Q2": (["--found-by", "quarantine"], {"confirmed": positive, "isolated": positive, "found_by": "quarantine"}),
+        "C2": (["--isolated", isolated, "--found-by", "community"],
+               {"confirmed": positive, "isolated": isolated, "found_by": "community"}),
+    }
+    for n, (pid, (options, row)) in enumerate(cases.items(), start=1):
+        run("person", "add", "--id", pid, "--name", pid, "--ward", "Định Công", "--unit", "Tổ 12")
+        run("zone", "declare", "Tổ 12, Định Công", "--from", start, "--case", "F0")
+        run("case", "confirm", pid, "--date", positive, *options)
+        [z] = [z for z in run_json("zone", "list", "--date", positive) if z["id"] == f"Z{n}"]
+        in_quarantine = how_found(RULES, row) == "quarantine"
+        holds = not in_quarantine
+        last, ref = (pid, positive) if holds else ("F0", start)
+        assert (z["last_case"], z["release_from"], pid in z["found_in_quarantine"]) == \
+            (last, plus(ref, days), in_quarantine), pid
+        run("zone", "release", f"Z{n}", "--date", positive, "--force")
 
 
 # ------------------------------------------------------------------ 7. decimals written the language's way

@@ -695,6 +695,9 @@ class _Importer:
         the order of the file's lines."""
         out = [{"line": self.line_of.get(rid), "table": table, "id": rid, "field": field, "old": old, "new": new}
                for table in ("persons", "cases") for rid, field, old, new in self.stats[table].get("changes", ())]
+        # a population's id is its area (as stored), its line is the file's
+        out += [{"line": line, "table": "populations", "id": area, "field": field, "old": old, "new": new}
+                for area, field, old, new, line in self.stats["populations"].get("changes", ())]
         return sorted(out, key=lambda c: (c["line"] or 0, c["table"] != "persons"))
 
     def keep(self, line: int, kept: dict) -> None:
@@ -935,7 +938,7 @@ class _Importer:
                 return None
             return out
 
-        bulk.bulk_populations(self.store, (p for _l, _r, p in self.cleaned(clean) if p is not None),
+        bulk.bulk_populations(self.store, ({**p, "line": line} for line, _r, p in self.cleaned(clean) if p is not None),
                               stats=self.stats["populations"], kept=self.criteria_kept)
 
     def cases(self) -> None:

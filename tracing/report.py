@@ -227,7 +227,7 @@ def how_found(rules: Rules, case: dict) -> str:
     from .zones import found_in_quarantine  # the one derived test: zones, report and level agree
 
     if case.get("found_by"):
-        return case["found_by"]
+        return case["found_by"]  # as recorded: found_in_quarantine says the same
     if found_in_quarantine(rules, case):
         return "quarantine"
     return "community"

@@ -329,20 +329,26 @@ def _cases_of(store, zone: dict) -> list[dict]:
         row = store.get_case(zone["case_id"])
         if row:
             found.setdefault(row["person"], {"id": row["person"], "confirmed": row["confirmed"],
-                                             "isolated": row.get("isolated"), "prior_level": row.get("prior_level")})
+                                             "isolated": row.get("isolated"), "prior_level": row.get("prior_level"),
+                                             "found_by": row.get("found_by")})
     return list(found.values())
 
 
 def found_in_quarantine(rules, case: dict) -> bool:
-    """Was ``case`` (``confirmed``, ``isolated``, ``prior_level``) already
-    isolated when it turned positive: isolated before its sample date (in a
-    quarantine facility, at home as an F1), or quarantined as a traced F1/F2
+    """Was ``case`` (``confirmed``, ``isolated``, ``prior_level``,
+    ``found_by``) already isolated when it turned positive: as recorded when
+    its ``found_by`` is (``case confirm --found-by``, the import's column:
+    ``quarantine`` or not), else derived: isolated before its sample date (in
+    a quarantine facility, at home as an F1), or quarantined as a traced F1/F2
     under the plan in force (:func:`tracing.report.was_quarantined`, the test
     of a community case for the level). Such a case is not a new case in a
     zone's community and does not hold the zone (DOMAIN.md: "a zoned unit is
-    released after 14 days without cases")."""
+    released after 14 days without cases"). The one test of zones, report
+    and level (:func:`tracing.report.how_found`)."""
     from .report import was_quarantined
 
+    if case.get("found_by"):
+        return case["found_by"] == "quarantine"
     if case.get("isolated") and case.get("confirmed") and case["isolated"] < case["confirmed"]:
         return True
     return bool(case.get("confirmed")) and was_quarantined(rules, case.get("prior_level"), case["confirmed"])

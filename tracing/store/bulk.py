@@ -608,14 +608,21 @@ def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None,
             """INSERT INTO populations (kind, area, population) VALUES (?, ?, ?)
                ON CONFLICT(kind, area) DO UPDATE SET population = excluded.population""", todo)
         # each area is counted once: new (inserted), changed (its population or
-        # a criteria figure: updated) or the same as stored (unchanged)
+        # a criteria figure: updated) or the same as stored (unchanged); every
+        # changed value is listed (area, field, old, new, line): an update is never silent
         changed = {(k, a) for k, a, _ in todo if (k, a) in old}
+        changes = stats.setdefault("changes", []) if stats is not None else []
+        for (kind, area), r in zip(canon, chunk):
+            if (kind, area) in changed and old[(kind, area)] != r["population"]:
+                changes.append((area, "population", old[(kind, area)], r["population"], r.get("line")))
         for (kind, area), r in zip(canon, chunk):  # criteria columns of the level, when the file has them
             extras = {k: r[k] for k in CRITERIA_COLUMNS if k in r}
             if extras:
                 before = stored.get((kind, area))
                 if before is not None and any(before.get(k) != v for k, v in extras.items()):
                     changed.add((kind, area))
+                    changes.extend((area, k, before.get(k), v, r.get("line")) for k, v in extras.items()
+                                   if before.get(k) != v)
                 store.conn.execute(
                     f"UPDATE populations SET {', '.join(f'{k} = ?' for k in extras)} WHERE kind = ? AND area = ?",
                     [*extras.values(), kind, area])
@@ -629,6 +636,8 @@ def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None,
                                        (_json(merged), kind, area))
                     if (kind, area) in old:
                         changed.add((kind, area))
+                        changes.extend((area, *c[1:], r.get("line")) for c in _field_changes(area, {"extra": had},
+                                                                                           {"extra": merged}))
             if kept is not None:
                 held = [k for k in CRITERIA_COLUMNS
                         if k not in r and (stored.get((kind, area)) or {}).get(k) is not None]

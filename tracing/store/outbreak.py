@@ -122,10 +122,11 @@ def cancel_zone(store, n: int, day: str, note: str) -> None:
 
 
 def cases_in_units(store, units: Iterable[tuple[str | None, str]]) -> list[dict]:
-    """Cases living in any of ``(ward, unit)``: ``{"id", "confirmed", "isolated", "prior_level", "unit", "ward"}``."""
+    """Cases living in any of ``(ward, unit)``: ``{"id", "confirmed", "isolated", "prior_level", "found_by", "unit",
+    "ward"}``."""
     out = []
     for ward, unit in units:
-        out += _rows(store, """SELECT c.person AS id, c.confirmed, c.isolated, c.prior_level, p.unit, p.ward
+        out += _rows(store, """SELECT c.person AS id, c.confirmed, c.isolated, c.prior_level, c.found_by, p.unit, p.ward
                                FROM persons p CROSS JOIN cases c ON c.person = p.id
                                WHERE p.ward IS ? AND p.unit = ?""", (ward, unit))
     return out
@@ -135,7 +136,7 @@ def cases_at_places(store, places: Iterable[int], lo: str) -> list[dict]:
     """Cases checked in at any of ``places`` from ``lo`` (date-time text) on."""
     out = []
     for place in places:
-        out += _rows(store, """SELECT DISTINCT c.person AS id, c.confirmed, c.isolated, c.prior_level, k.at
+        out += _rows(store, """SELECT DISTINCT c.person AS id, c.confirmed, c.isolated, c.prior_level, c.found_by, k.at
                                FROM checkins k CROSS JOIN cases c ON c.person = k.person
                                WHERE k.place = ? AND k.at >= ?""", (place, lo))
     return out
