@@ -71,9 +71,13 @@ def test_a_label_becomes_a_link_when_its_id_arrives(tmp_path, run_json, run, db_
     assert s["labels_linked"] == [["B", "A"]]
     assert run_json("status", "B")["primary_source"] == "A"
     out = run_json("person", "add", "--id", "D", "--name", "Dung")
-    assert any("C named D" in w for w in out["warnings"])
+    assert out["warnings"] == ["case C gave D as its source before D was recorded, so it was kept as text; "
+                               "it is now an infection link from D to C"]
     assert rows(db_path, "SELECT case_id, source FROM case_sources ORDER BY 1") == [("B", "A"), ("C", "D")]
     assert rows(db_path, "SELECT count(*) FROM case_labels") == [(0,)]
+    run("import", "cases", write(tmp_path / "e.csv", "id,confirmed,source\nE,2021-06-07,G\n"))
+    vi = run("--lang", "vi", "person", "add", "--id", "G", "--name", "Giang").stderr
+    assert "ca E đã ghi nguồn lây là G trước khi G được nhập" in vi and "liên kết lây nhiễm từ G sang E" in vi
 
 
 # ------------------------------------------------------------------ point 3

@@ -44,7 +44,7 @@ def test_the_tester_file_with_a_person_add_then_case_confirm(tmp_path, run, run_
     assert s["sources"]["normalised"] == 0 and s["sources"]["unknown_source_ids"] == []
     assert rows(db_path, "SELECT count(*) FROM persons WHERE id IN ('HN42', 'HN-0042')") == [(0,)]
     out = run_json("person", "add", "--id", "HN-0042", "--name", "Hà")
-    assert sum("named HN-0042" in w for w in out["warnings"]) == 2
+    assert sum("gave HN-0042 as its source" in w for w in out["warnings"]) == 2
     run("case", "confirm", "HN-0042", "--date", "2021-05-01")
     clusters = run_json("clusters")
     assert [sorted(c["cases"]) for c in clusters] == [sorted(["A1", "A2", "HN-0042"])]

@@ -168,7 +168,9 @@ def link_labels(store, ids) -> list[str]:
         changes = levels.rederive(store, cases | {s for _c, s in made}, changed_cases=cases, region_out=region)
         followups.after_rederive(store, changes, "labels linked", region=region)
         store.note(labels_linked=[list(m) for m in made])
-    return [f"case {c} named {s} as its source (a label until now): now an infection link" for c, s in made]
+    # Msgs: JSON keeps the English sentence, people read it in their language
+    return [Msg(N_("case {case} gave {source} as its source before {source} was recorded, so it was kept as text; "
+                   "it is now an infection link from {source} to {case}"), case=c, source=s) for c, s in made]
 
 
 def no_person(person_id: str, field: str | None = None, *, hint: str | None = None) -> NotFound:
