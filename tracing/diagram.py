@@ -129,6 +129,8 @@ class Drawing:
     lines: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     frame: str = ""
+    #: timeline: each parent's trunk by node index, ``(stub_x, lane_x)`` (:func:`tracing.layout.timeline_trunks`)
+    trunks: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 def defs() -> str:
@@ -367,8 +369,10 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
     cards = front[:len(nodes)]
     frame = ('<g class="edges">' + "".join(x for x in back if id(x) not in edge_ids) + '</g><g class="nodes">'
              + (f'<g class="rowlabels">{names[0]}</g>' if layout == "timeline" else "") + "</g>")
+    trunks = ({index[p]: t for p, t in _layout.timeline_trunks(data, pos, parent).items()}
+              if layout == "timeline" else {})
     return Drawing(markup, bounds, cols, [pos[n.id] for n in nodes], axis_y, label_left, cards, edge_marks,
-                   names[1:] if layout == "timeline" else [], frame)
+                   names[1:] if layout == "timeline" else [], frame, trunks)
 
 
 def timeline_mark(k: int, s, x: int, y: int, text: dict, label_x: float) -> tuple[str, str]:

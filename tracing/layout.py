@@ -37,8 +37,11 @@ TIME_DY = 34
 MARK_W = 30
 MARK_H = 20
 ROW_LABEL_W = 300
-#: timeline: offsets (px) of a parent's column from half a day after it, when columns meet
-BUS_SLOTS = (0, 6, -6)
+#: timeline: a parent's trunk (the vertical line its children's edges hang from) runs in a lane of
+#: the gap between two days' marks: the gap's middle, else TRUNK_SEP px either side of it (5 px clear
+#: of the marks), else the next gap out; two trunks that share a row are at least TRUNK_SEP px apart
+TRUNK_SEP = 8
+LANE_OFFSETS = (0, -TRUNK_SEP, TRUNK_SEP)
 #: above this many nodes the network layout is a radial tree (O(n)) instead of
 #: a force-directed spring layout
 SPRING_LIMIT = 400
@@ -319,11 +322,10 @@ def elbow_routes(data, pos: dict[str, tuple[int, int]], layout: str) -> dict[tup
     - ``tree``: down from the bottom of the parent's card to the middle of
       the gap between the rows, across, and down to the top of the child's
       card (cards of one row share that gap, which holds no card);
-    - ``timeline``: from the parent's mark half a day to the right (a column
-      that holds no mark, since marks stand on whole days), down that
-      column to the child's row, then along the child's row (which holds the
-      child only) to its mark. Two columns that would lie on one another
-      (a parent and a child on the same day) are set a few pixels apart.
+    - ``timeline``: from the side of the parent's mark its trunk leaves by
+      to the trunk's lane (between two days' marks, :func:`timeline_trunks`),
+      down that lane to the child's row, then along the child's row (which
+      holds the child only) into the side of its mark that faces the lane.
 
     >>> from tracing.render import MapData, MapNode, MapEdge
     >>> d = MapData([MapNode("r", None, 0), MapNode("x", None, 1)], [MapEdge("r", "x")], "t", ["r"])
@@ -347,25 +349,91 @@ def elbow_routes(data, pos: dict[str, tuple[int, int]], layout: str) -> dict[tup
             else:
                 routes[(p, child)] = [(px, py + CARD_H // 2), (px, mid), (cx, mid), (cx, cy - CARD_H // 2)]
         return routes
+    trunks = timeline_trunks(data, pos, parent)
+    for child, p in parent.items():
+        if p is None:
+            continue
+        stub, lane = trunks[p]
+        (_px, py), (cx, cy) = pos[p], pos[child]
+        end = cx - MARK_W // 2 if cx > lane else cx + MARK_W // 2
+        routes[(p, child)] = [(stub, py), (lane, py), (lane, cy), (end, cy)]
+    return routes
+
+
+def timeline_trunks(data, pos: dict[str, tuple[int, int]],
+                    parent: dict[str, str | None] | None = None) -> dict[str, tuple[int, int]]:
+    """Where each parent's edges leave it on the timeline: ``{parent:
+    (stub_x, lane_x)}``, the side of its mark the edges leave from and the
+    lane (``x``, px) of its trunk, the vertical line from its row down to its
+    children's rows.
+
+    Rules (so that no chain is misread):
+
+    - a lane is in the gap between two days' columns (marks stand on whole
+      days, :data:`MARK_W` wide), at its middle or :data:`TRUNK_SEP` px
+      either side (:data:`LANE_OFFSETS`), so a trunk never crosses a mark;
+    - a parent's trunk leaves its mark on the side its own incoming edge
+      does not come in by (it comes from its parent's lane), so an F1's
+      trunk never starts on, or runs along, the arrow into it; a root leaves
+      on the side most of its children are;
+    - a trunk holds its lane over its whole subtree's rows (so the count
+      nodes of a folded branch hang from it too); two trunks that share a row
+      never share a lane, so trunks of different parents that run side by
+      side are at least :data:`TRUNK_SEP` px apart and none starts on
+      another; the first free lane nearest the parent is taken.
+
+    Parents are taken top row first (the timeline's rows are the tree's
+    pre-order, so a parent's trunk is placed before its children's); the
+    check is one number per lane (the lowest row it is held to), O(n).
+
+    >>> from tracing.render import MapData, MapNode, MapEdge
+    >>> d = MapData([MapNode("r", None, 0), MapNode("x", None, 1), MapNode("y", None, 2)],
+    ...             [MapEdge("r", "x"), MapEdge("x", "y")], "t", ["r"])
+    >>> timeline_trunks(d, {"r": (56, 0), "x": (56, 34), "y": (112, 68)})
+    {'r': (71, 84), 'x': (41, 28)}
+    """
+    if parent is None:
+        parent = tree_parents(data)
     family: dict[str, list[str]] = defaultdict(list)
     for child, p in parent.items():
         if p is not None:
             family[p].append(child)
-    # a column per parent, from its row down to its last child's row; columns on one x that overlap take slots
-    slots: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # x -> [(top, bottom, slot)]
-    half = TIME_DX // 2
-    for p in sorted(family, key=lambda i: (pos[i][1], i)):
+    # each subtree's lowest row (post-order over the drawn tree)
+    bottom: dict[str, int] = {}
+    order = [i for i, p in parent.items() if p is None]
+    seen = set(order)
+    k = 0
+    while k < len(order):
+        for c in family.get(order[k], ()):
+            if c not in seen:
+                seen.add(c)
+                order.append(c)
+        k += 1
+    for node in reversed(order):
+        bottom[node] = max([pos[node][1]] + [bottom[c] for c in family.get(node, ()) if c in bottom])
+    held: dict[int, int] = {}  # lane x -> the lowest row it is held to
+    trunks: dict[str, tuple[int, int]] = {}
+    half, mark = TIME_DX // 2, MARK_W // 2
+    for p in sorted(family, key=lambda i: (min([pos[i][1]] + [pos[c][1] for c in family[i]]), pos[i][1], i)):
         px, py = pos[p]
-        bottom = max(pos[c][1] for c in family[p])
-        taken = {s for top, bot, s in slots[px] if not (bot < py or top > bottom)}
-        slot = next((s for s in BUS_SLOTS if s not in taken), 0)
-        slots[px].append((py, bottom, slot))
-        bus = px + half + slot
-        for c in family[p]:
-            cx, cy = pos[c]
-            end = cx - MARK_W // 2 if cx > bus else cx + MARK_W // 2
-            routes[(p, c)] = [(px + MARK_W // 2, py), (bus, py), (bus, cy), (end, cy)]
-    return routes
+        top = min([py] + [pos[c][1] for c in family[p]])
+        low = bottom[p]
+        gp = parent.get(p)
+        if gp is not None and gp in trunks and trunks[gp][1] != px:
+            side = 1 if trunks[gp][1] < px else -1  # away from the edge coming in
+        else:
+            right = sum(1 for c in family[p] if pos[c][0] > px)
+            side = 1 if right * 2 >= sum(1 for c in family[p] if pos[c][0] != px) else -1
+        j = 0
+        while True:
+            middle = px + side * (half + j * TIME_DX)
+            lane = next((middle + o for o in LANE_OFFSETS if held.get(middle + o, top - 1) < top), None)
+            if lane is not None:
+                break
+            j += 1
+        held[lane] = max(held.get(lane, low), low)
+        trunks[p] = (px + side * mark, lane)
+    return trunks
 
 
 def _text_width(word: str) -> float:

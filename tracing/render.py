@@ -660,6 +660,7 @@ def _fold_groups(nodes: list[MapNode], edges: list[MapEdge], roots: list[str], i
             y = min(drawing.points[m][1] for m in ms)
             card, name = _diagram.timeline_mark(k, count, x, y, text, drawing.label_left + 8)
             rec["name"] = name.replace(' data-i="', ' data-c="', 1)
+            rec["lane"] = list(drawing.trunks[index[a]])  # its edge hangs from its anchor's trunk
         else:
             x, y = group_pos.get(frozenset(members), (x, y))
             card = _diagram.network_mark(k, count, x, y, text)
@@ -1495,7 +1496,8 @@ if (GROUPS) {
 function regroup() {
   // the count nodes whose persons are all still folded, and (timeline) every row closed up
   CNODES = GROUPS.filter(function (c) { return !c.m.some(function (i) { return SHOWN[i]; }); }).map(function (c, k) {
-    return {k: k, a: c.a, g: c.g, n: c.n, lv: c.lv, m: c.m, x: c.x, y: c.y, oy: c.y, card: c.card, name: c.name};
+    return {k: k, a: c.a, g: c.g, n: c.n, lv: c.lv, m: c.m, x: c.x, y: c.y, oy: c.y, card: c.card, name: c.name,
+            lane: c.lane};
   });
   if (DATA.layout === "timeline") {
     var items = [], i, DY = DATA.geom[2], newY = new Map();
@@ -1536,9 +1538,9 @@ function regroup() {
       var t = build(c.name.replace(/ data-c="\d+"/, ' data-c="' + c.k + '"')); t.setAttribute("y", c.y + 5); CN_NAMES.appendChild(t);
     }
     var a = P[c.a], e = document.createElementNS(NS, "path"), d;
-    if (DATA.layout === "timeline") {  // as the timeline routes a child: half a day right, down, along the row
-      var half = DATA.geom[0] / 2, col = a.x + DATA.geom[1] / 2;
-      d = "M" + (a.x + half) + "," + a.y + " L" + col + "," + a.y + " L" + col + "," + c.y + " L" + (c.x - half) + "," + c.y;
+    if (DATA.layout === "timeline") {  // as the timeline routes a child: down its anchor's trunk, along the row
+      var half = DATA.geom[0] / 2, lane = c.lane[1], end = c.x > lane ? c.x - half : c.x + half;
+      d = "M" + c.lane[0] + "," + a.y + " L" + lane + "," + a.y + " L" + lane + "," + c.y + " L" + end + "," + c.y;
     } else {  // from the count node of the generation above under the same person, as the map was laid out
       var up = CNODES.filter(function (o) { return o.a === c.a && o.g < c.g; }).pop() || a;
       d = "M" + up.x + "," + up.y + " L" + c.x + "," + c.y;
@@ -1546,6 +1548,7 @@ function regroup() {
     e.setAttribute("class", "e k-p fold"); e.setAttribute("d", d); e.setAttribute("fill", "none");
     e.setAttribute("stroke", "#57606a"); e.setAttribute("stroke-width", "1.5"); e.setAttribute("marker-end", "url(#arrow-primary)");
     CN_E.appendChild(e);
+    c.d = d;
   });
   ovBase = null;
   folding = CNODES.length > 0;
@@ -1930,7 +1933,18 @@ function fromHash() {
 window.tracingMap = {
   positions: function () { return P.map(function (r, i) { return SHOWN && !SHOWN[i] ? null : [r.x, r.y]; }); },
   centre: function (x, y) { centreOn(x, y, view.k); },
-  countNodes: function () { return CNODES.map(function (c) { return {anchor: c.a, generation: c.g, n: c.n, x: c.x, y: c.y}; }); }
+  countNodes: function () { return CNODES.map(function (c) { return {anchor: c.a, generation: c.g, n: c.n, x: c.x, y: c.y}; }); },
+  // the primary edges drawn now, [from, to, path]: node indices, a count node's edge to "c" + its index
+  primaryEdges: function () {
+    var out = [];
+    for (var k = 0; k < EF.length; k++) {
+      if ((SHOWN && (!SHOWN[EF[k]] || !SHOWN[ET[k]])) || DATA.lines[k].indexOf('class="e k-p"') < 0) { continue; }
+      var m = / d="([^"]*)"/.exec(DATA.lines[k]);
+      out.push([EF[k], ET[k], DPATH[k] || (m ? m[1] : "")]);
+    }
+    CNODES.forEach(function (c, k) { if (c.d) { out.push([c.a, "c" + k, c.d]); } });
+    return out;
+  }
 };
 var opened = false;
 function start() {
