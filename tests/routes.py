@@ -95,10 +95,16 @@ def outbreak_files(n: int, out_dir, seed: int = 16) -> dict:
     return {"cases": out_dir / "cases.csv", "contacts": out_dir / "contacts.csv", "root": "C0001", "persons": n}
 
 
-def points_of(d: str) -> list[tuple[float, float]]:
-    """The points of an SVG path made of ``M``/``L`` commands (an elbow route)."""
-    assert re.fullmatch(r"[ML0-9.,\s-]+", d), f"not a polyline: {d}"
-    return [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", d)]
+def lines_of(d: str) -> list[list[tuple[float, float]]]:
+    """The polylines of an SVG path made of ``M``/``L`` commands (a route, or two stubs)."""
+    assert re.fullmatch(r"[ML0-9.,\s-]+", d), f"not made of straight lines: {d}"
+    return [[(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", part)]
+            for part in d.split("M")[1:]]
+
+
+def edge_routes(edges) -> list[tuple]:
+    """``[(from, to, path d, class)]`` -> ``[(from, to, points, class)]``, one per polyline."""
+    return [(f, t, pts, cls) for f, t, d, cls in edges for pts in lines_of(d)]
 
 
 def route_faults(marks: dict, routes: list[tuple], limit: int = 20) -> list[str]:
@@ -113,7 +119,8 @@ def route_faults(marks: dict, routes: list[tuple], limit: int = 20) -> list[str]
       (:data:`MARK_W` x :data:`MARK_H` around its centre), its own ends'
       marks included (an edge only touches their sides).
 
-    ``marks``: ``{node: (x, y)}``; ``routes``: ``[(parent, child, points)]``.
+    ``marks``: ``{node: (x, y)}``; ``routes``: ``[(parent, child, points, ...)]``
+    (an other source's route as the source's, and a long one as its two stubs).
     """
     faults: list[str] = []
     hw, hh = MARK_W / 2, MARK_H / 2
@@ -123,8 +130,12 @@ def route_faults(marks: dict, routes: list[tuple], limit: int = 20) -> list[str]
     rows = sorted(by_row)
     verticals: list[tuple[float, float, float, object, tuple]] = []  # x, y0, y1, parent, edge
     horizontals: dict[float, list[tuple[float, float, object, tuple]]] = defaultdict(list)
-    for parent, child, pts in routes:
-        assert pts[0][1] == marks[parent][1] and pts[-1][1] == marks[child][1], (parent, child, pts)
+    def on_box(pt, node):
+        dx, dy = abs(pt[0] - marks[node][0]), abs(pt[1] - marks[node][1])
+        return dx <= hw and dy <= hh and (dx == hw or dy == hh)
+
+    for parent, child, pts, *_ in routes:
+        assert on_box(pts[0], parent) or on_box(pts[-1], child), ("an edge that touches neither end", parent, child, pts)
         for (x1, y1), (x2, y2) in zip(pts, pts[1:]):
             if (x1, y1) == (x2, y2):
                 continue
@@ -155,7 +166,7 @@ def route_faults(marks: dict, routes: list[tuple], limit: int = 20) -> list[str]
             if opar != par and oy0 <= y1 and oy1 >= y0:
                 faults.append(f"trunks >= 8 px apart: {edge} x={x} and {oedge} x={ox} share y {max(y0, oy0)}")
     # a bend or end of one parent's edges on another parent's edge
-    for parent, child, pts in routes:
+    for parent, child, pts, *_ in routes:
         for px, py in pts:
             for lo, hi, opar, oedge in horizontals.get(py, ()):
                 if opar != parent and lo - TOUCH < px < hi + TOUCH:
@@ -170,18 +181,16 @@ def route_faults(marks: dict, routes: list[tuple], limit: int = 20) -> list[str]
 
 
 def page_routes(payload: dict) -> tuple[dict, list[tuple]]:
-    """Marks and primary routes of a timeline page's data (``render_html``'s
-    ``map-data``): ``({index: (x, y)}, [(parent, child, points)])``."""
+    """Marks and edge routes of a timeline page's data (``render_html``'s
+    ``map-data``): ``({index: (x, y)}, [(from, to, points, class)])``."""
     marks = {k: (n["x"], n["y"]) for k, n in enumerate(payload["nodes"])}
-    routes = []
-    for e, line in zip(payload["edges"], payload["lines"]):
-        if e["k"] == "p" and 'class="e k-p"' in line:
-            routes.append((e["f"], e["t"], points_of(re.search(r' d="([^"]*)"', line).group(1))))
-    return marks, routes
+    edges = [(e["f"], e["t"], re.search(r' d="([^"]*)"', line).group(1), re.search(r' class="([^"]*)"', line).group(1))
+             for e, line in zip(payload["edges"], payload["lines"])]
+    return marks, edge_routes(edges)
 
 
 def svg_routes(svg_text: str) -> tuple[dict, list[tuple]]:
-    """Marks and primary routes of a timeline SVG (``render --format svg``)."""
+    """Marks and edge routes of a timeline SVG (``render --format svg``)."""
     import xml.etree.ElementTree as ET
 
     ns = "{http://www.w3.org/2000/svg}"
@@ -191,8 +200,6 @@ def svg_routes(svg_text: str) -> tuple[dict, list[tuple]]:
         if "n" in (g.get("class") or "").split() and g.get("data-i") is not None:
             x, y = re.fullmatch(r"translate\((-?[\d.]+) (-?[\d.]+)\)", g.get("transform")).groups()
             marks[int(g.get("data-i"))] = (float(x), float(y))
-    routes = []
-    for p in root.iter(ns + "path"):
-        if (p.get("class") or "").split() == ["e", "k-p"]:
-            routes.append((int(p.get("data-f")), int(p.get("data-t")), points_of(p.get("d"))))
-    return marks, routes
+    edges = [(int(p.get("data-f")), int(p.get("data-t")), p.get("d"), p.get("class")) for p in root.iter(ns + "path")
+             if (p.get("class") or "").split()[:1] == ["e"]]
+    return marks, edge_routes(edges)

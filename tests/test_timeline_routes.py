@@ -16,17 +16,20 @@ import pytest
 
 import browser
 from browser import sample_map
-from routes import outbreak_files, page_routes, route_faults, svg_routes
-from tracing.layout import (LANE_OFFSETS, MARK_W, TIME_DX, elbow_routes, timeline_layout, timeline_trunks,
-                            tree_parents)
+from routes import edge_routes, outbreak_files, page_routes, route_faults, svg_routes
+from tracing.layout import (LANE_OFFSETS, LONG_EDGE, MARK_H, MARK_W, OTHER_TRACK, TIME_DX, elbow_routes, timeline_layout,
+                            timeline_other_routes, timeline_trunks, tree_parents)
 from tracing.render import MapData, MapEdge, MapNode, render_html, write_html
 
 SIZES = (50, 300, 1000)
 
 
 def layout_routes(data):
+    """Positions and every edge's route (other sources too, a long one as two stubs)."""
     pos, _ = timeline_layout(data)
-    return pos, [(p, c, pts) for (p, c), pts in elbow_routes(data, pos, "timeline").items()]
+    routes = [(p, c, pts, "p") for (p, c), pts in elbow_routes(data, pos, "timeline").items()]
+    routes += [(s, t, pts, "s") for (s, t), lines in timeline_other_routes(data, pos).items() for pts in lines]
+    return pos, routes
 
 
 def same_day_family():
@@ -44,8 +47,8 @@ def test_a_trunk_leaves_its_mark_on_the_side_away_from_the_arrow_into_it():
     pos, routes = layout_routes(data)
     parent = tree_parents(data)
     trunks = timeline_trunks(data, pos)
-    into = {c: pts[-1] for _p, c, pts in routes}
-    for _p, c, pts in routes:
+    into = {c: pts[-1] for _p, c, pts, _k in routes}
+    for _p, c, pts, _k in routes:
         assert pts[0] == (trunks[_p][0], pos[_p][1]) and pts[1][0] == pts[2][0] == trunks[_p][1]
         # the arrow ends on the side of the child's mark that faces its parent's lane
         lane = trunks[_p][1]
@@ -86,7 +89,12 @@ def test_nested_trunks_in_one_gap_take_lanes_apart_then_the_next_gap():
 def test_layout_routes_keep_the_rules(n):
     data = sample_map(n, seed=5)
     pos, routes = layout_routes(data)
-    assert len(routes) == sum(1 for p in tree_parents(data).values() if p is not None)
+    assert sum(1 for r in routes if r[3] == "p") == sum(1 for p in tree_parents(data).values() if p is not None)
+    others = {(e.source, e.target) for e in data.edges if not e.primary}
+    assert others and {(s, t) for s, t, _pts, k in routes if k == "s"} == others  # every other source routed too
+    for s, t in others:  # one route, or two stubs when it would run further up or down than LONG_EDGE
+        far = abs((pos[t][1] - MARK_H // 2 - OTHER_TRACK) - (pos[s][1] + MARK_H // 2 + OTHER_TRACK)) > LONG_EDGE
+        assert sum(1 for r in routes if r[:2] == (s, t)) == (2 if far else 1)
     assert len({y for _x, y in pos.values()}) == len(pos)  # a row each: siblings never share one
     assert route_faults(pos, routes) == []
 
@@ -114,7 +122,8 @@ def test_the_page_and_the_svg_a_user_renders_keep_the_rules(run, tmp_path, n):
     assert max(same_day.values()) >= 5
     for marks, routes in (page_routes(payload), svg_routes(svg_file.read_text(encoding="utf-8"))):
         assert len(marks) == n and len({y for _x, y in marks.values()}) == n  # a row each
-        assert len(routes) == n - 1  # an elbow to everyone but the index case
+        assert sum(1 for r in routes if r[3] == "e k-p") == n - 1  # an elbow to everyone but the index case
+        assert any(r[3] == "e k-s" for r in routes)  # other sources (dashed) are drawn and checked too
         assert route_faults(marks, routes) == []
 
 
@@ -132,11 +141,10 @@ def test_a_folded_page_keeps_the_rules_as_its_count_nodes_unfold(tmp_path):
             counts = json.loads(page.eval("JSON.stringify(window.tracingMap.countNodes())"))
             marks = {i: tuple(p) for i, p in enumerate(positions) if p is not None}
             marks.update({f"c{k}": (c["x"], c["y"]) for k, c in enumerate(counts)})
-            edges = json.loads(page.eval("JSON.stringify(window.tracingMap.primaryEdges())"))
-            routes = [(f, t, [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", d)])
-                      for f, t, d in edges]
+            edges = json.loads(page.eval("JSON.stringify(window.tracingMap.edgePaths())"))
+            routes = edge_routes(edges)
             assert len({y for _x, y in marks.values()}) == len(marks)
-            assert sum(1 for _f, t, _d in edges if str(t).startswith("c")) == len(counts) > 0 or step
+            assert sum(1 for _f, t, _d, _c in edges if str(t).startswith("c")) == len(counts) > 0 or step
             assert route_faults(marks, routes) == [], step
             if not counts:
                 break

@@ -43,8 +43,8 @@ LEVEL_STYLE = {
     "count": ("#ffffff", "#57606a", 1.6, "5 4", "#ffffff", "#1f2328"),
 }
 #: an other-source edge longer than this (px) is drawn as two stubs of STUB px pointing at each other
-LONG_EDGE = 1500
-STUB = 90
+LONG_EDGE = _layout.LONG_EDGE
+STUB = _layout.STUB
 EDGE_STYLE = {  # colour, width, dash
     "primary": ("#57606a", 1.5, None),
     "source": ("#8c959f", 1.3, "6 4"),
@@ -231,6 +231,7 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
         pos = _layout.network_layout(data)
     edges = [e for e in data.edges if e.source in index and e.target in index and e.source != e.target]
     routes = _layout.elbow_routes(data, pos, layout) if layout in ("tree", "timeline") else {}
+    others = _layout.timeline_other_routes(data, pos) if layout == "timeline" else {}
     parent = _layout.tree_parents(data)
     edge_marks: list[str] = []  # the edges, also in ``back``
     back: list[str] = []  # behind the nodes
@@ -250,15 +251,17 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
             continue
         if kind == "primary" and layout != "network":
             kind = "source"  # a primary edge off the drawn tree (bad data): dashed
+        if (e.source, e.target) in others:  # the timeline's other sources: routed between rows and marks too
+            back.append(_edge(kind, f, t, " ".join(_path(line) for line in others[(e.source, e.target)]),
+                              arrow=kind != "contact"))
+            edge_marks.append(back[-1])
+            continue
         if layout == "network":  # from the source's centre to the target's rim, so the arrow head shows
             r = 0 if kind == "contact" else (17 if by_id[e.target].level == 0 else 13) + 2
             start, end = (sx, sy), (tx, ty)
-        elif layout == "tree":
+        else:  # the tree (the timeline routed them all above)
             h = _layout.CARD_H // 2
             start, end, r = (sx, sy + (h if ty > sy else -h)), (tx, ty - (h if ty > sy else -h)), 0
-        else:
-            w = _layout.MARK_W // 2
-            start, end, r = (sx + (w if tx >= sx else -w), sy), (tx - (w if tx >= sx else -w), ty), 0
         length = math.hypot(end[0] - start[0], end[1] - start[1]) or 1.0
         ux, uy = (end[0] - start[0]) / length, (end[1] - start[1]) / length
         end = (end[0] - ux * r, end[1] - uy * r)
@@ -269,14 +272,11 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
                  f"M{end[0] - ux * STUB:.1f},{end[1] - uy * STUB:.1f} L{end[0]:.1f},{end[1]:.1f}")
         elif layout == "network":
             d = f"M{start[0]},{start[1]} L{end[0]:.1f},{end[1]:.1f}"
-        elif layout == "tree":
+        else:
             bend = max(40, abs(end[1] - start[1]) // 2)
             sign = 1 if end[1] >= start[1] else -1
             d = (f"M{start[0]},{start[1]} C{start[0]},{start[1] + sign * bend} {end[0]},{end[1] - sign * bend} "
                  f"{end[0]},{end[1]}")
-        else:
-            mid = (start[0] + end[0]) / 2
-            d = f"M{start[0]},{start[1]} C{mid},{start[1]} {mid},{end[1]} {end[0]},{end[1]}"
         back.append(_edge(kind, f, t, d, arrow=kind != "contact"))
         edge_marks.append(back[-1])
 

@@ -42,6 +42,13 @@ ROW_LABEL_W = 300
 #: of the marks), else the next gap out; two trunks that share a row are at least TRUNK_SEP px apart
 TRUNK_SEP = 8
 LANE_OFFSETS = (0, -TRUNK_SEP, TRUNK_SEP)
+#: timeline, other-source edges: the track they run along between two rows lies this many px below a
+#: mark (above the target's)
+OTHER_TRACK = 4
+#: an other-source edge longer than this (px; the timeline: up or down) is drawn as two stubs of STUB px
+#: pointing at each other (every layout)
+LONG_EDGE = 1500
+STUB = 90
 #: above this many nodes the network layout is a radial tree (O(n)) instead of
 #: a force-directed spring layout
 SPRING_LIMIT = 400
@@ -392,8 +399,11 @@ def timeline_trunks(data, pos: dict[str, tuple[int, int]],
     >>> timeline_trunks(d, {"r": (56, 0), "x": (56, 34), "y": (112, 68)})
     {'r': (71, 84), 'x': (41, 28)}
     """
-    if parent is None:
-        parent = tree_parents(data)
+    return _trunk_plan(data, pos, tree_parents(data) if parent is None else parent)[0]
+
+
+def _trunk_plan(data, pos, parent) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """:func:`timeline_trunks`, and the rows (``y``, top and bottom, px) each trunk's lane is held over."""
     family: dict[str, list[str]] = defaultdict(list)
     for child, p in parent.items():
         if p is not None:
@@ -413,6 +423,7 @@ def timeline_trunks(data, pos: dict[str, tuple[int, int]],
         bottom[node] = max([pos[node][1]] + [bottom[c] for c in family.get(node, ()) if c in bottom])
     held: dict[int, int] = {}  # lane x -> the lowest row it is held to
     trunks: dict[str, tuple[int, int]] = {}
+    spans: dict[str, tuple[int, int]] = {}
     half, mark = TIME_DX // 2, MARK_W // 2
     for p in sorted(family, key=lambda i: (min([pos[i][1]] + [pos[c][1] for c in family[i]]), pos[i][1], i)):
         px, py = pos[p]
@@ -433,7 +444,79 @@ def timeline_trunks(data, pos: dict[str, tuple[int, int]],
             j += 1
         held[lane] = max(held.get(lane, low), low)
         trunks[p] = (px + side * mark, lane)
-    return trunks
+        spans[p] = (top, low)
+    return trunks, spans
+
+
+def timeline_other_routes(data, pos: dict[str, tuple[int, int]]) -> dict[tuple[str, str], list[list[tuple[int, int]]]]:
+    """Routes of the timeline's other edges (an other source, dashed: any
+    edge that is not the drawn tree's), as lists of polylines, so that they
+    too cross no mark and run along no other edge:
+
+    - out of the bottom of the source's mark, :data:`OTHER_TRACK` px down to
+      a track between two rows (rows are :data:`TIME_DY` apart, marks
+      :data:`MARK_H` tall, so no mark reaches it), along it to a lane of
+      its own (a trunk lane, :func:`timeline_trunks`, that no trunk or other
+      such edge holds within :data:`TRUNK_SEP` px of the rows it spans),
+      along the lane to the track above the target's row, along that track
+      and down into the top of the target's mark. A person's bottom is only
+      left by its own other-source edges and its top only entered by those
+      into it, so two persons' edges never share a track's end;
+    - a route that would run more than :data:`LONG_EDGE` px up or down is
+      drawn as two stubs instead, one out of the source and one into the
+      target, each two days along its track towards the other (a diagram's
+      off-page connectors), not a line across the whole map.
+
+    >>> from tracing.render import MapData, MapNode, MapEdge
+    >>> d = MapData([MapNode("r", None, 0), MapNode("x", None, 1), MapNode("y", None, 2)],
+    ...             [MapEdge("r", "x"), MapEdge("r", "y"), MapEdge("x", "y", primary=False)], "t", ["r"])
+    >>> timeline_other_routes(d, {"r": (0, 0), "x": (56, 34), "y": (112, 68)})
+    {('x', 'y'): [[(56, 44), (56, 48), (84, 48), (84, 54), (112, 54), (112, 58)]]}
+    """
+    import bisect
+
+    parent = tree_parents(data)
+    trunks, spans = _trunk_plan(data, pos, parent)
+    taken: dict[int, list[tuple[int, int]]] = defaultdict(list)  # lane x -> sorted (top, bottom) it is held over
+    for p, (_stub, lane) in trunks.items():
+        taken[lane].append(spans[p])
+    for held in taken.values():
+        held.sort()
+
+    def free(lane: int, lo: int, hi: int) -> bool:
+        # a lane's intervals never overlap, so sorted by top they are sorted by bottom too: the last one
+        # that starts above hi + TRUNK_SEP is the only one that can reach down to lo - TRUNK_SEP
+        held = taken.get(lane)
+        k = bisect.bisect_right(held, (hi + TRUNK_SEP, math.inf)) if held else 0
+        return k == 0 or held[k - 1][1] < lo - TRUNK_SEP
+
+    routes: dict[tuple[str, str], list[list[tuple[int, int]]]] = {}
+    half, drop = TIME_DX // 2, MARK_H // 2
+    known = set(pos)
+    for e in sorted(data.edges, key=lambda e: (pos.get(e.source, (0, 0))[1], e.source, e.target)):
+        s, t = e.source, e.target
+        if s == t or s not in known or t not in known or (s, t) in routes or (e.primary and parent.get(t) == s):
+            continue
+        (sx, sy), (tx, ty) = pos[s], pos[t]
+        out_y, in_y = sy + drop + OTHER_TRACK, ty - drop - OTHER_TRACK
+        start, end = [(sx, sy + drop), (sx, out_y)], [(tx, in_y), (tx, ty - drop)]
+        if abs(in_y - out_y) > LONG_EDGE:
+            way = (1 if tx >= sx else -1) * 2 * TIME_DX  # two days along: under a column, clear of every lane
+            routes[(s, t)] = [start + [(sx + way, out_y)], [(tx - way, in_y)] + end]
+            continue
+        lo, hi = min(out_y, in_y), max(out_y, in_y)
+        mid = (sx + tx) / 2
+        first = math.floor((mid - half) / TIME_DX + 0.5) * TIME_DX + half  # the gap nearest the middle
+        lane, j = None, 0
+        while lane is None:  # that gap, then the gaps either side of it, outwards
+            for gap in sorted({first + j * TIME_DX, first - j * TIME_DX}, key=lambda g: (abs(g - mid), g)):
+                lane = next((gap + o for o in LANE_OFFSETS if free(gap + o, lo, hi)), None)
+                if lane is not None:
+                    break
+            j += 1
+        bisect.insort(taken[lane], (lo, hi))
+        routes[(s, t)] = [start + [(lane, out_y), (lane, in_y)] + end]
+    return routes
 
 
 def _text_width(word: str) -> float:

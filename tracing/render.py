@@ -1934,15 +1934,15 @@ window.tracingMap = {
   positions: function () { return P.map(function (r, i) { return SHOWN && !SHOWN[i] ? null : [r.x, r.y]; }); },
   centre: function (x, y) { centreOn(x, y, view.k); },
   countNodes: function () { return CNODES.map(function (c) { return {anchor: c.a, generation: c.g, n: c.n, x: c.x, y: c.y}; }); },
-  // the primary edges drawn now, [from, to, path]: node indices, a count node's edge to "c" + its index
-  primaryEdges: function () {
+  // the edges drawn now, [from, to, path, class]: node indices, a count node's edge to "c" + its index
+  edgePaths: function () {
     var out = [];
     for (var k = 0; k < EF.length; k++) {
-      if ((SHOWN && (!SHOWN[EF[k]] || !SHOWN[ET[k]])) || DATA.lines[k].indexOf('class="e k-p"') < 0) { continue; }
-      var m = / d="([^"]*)"/.exec(DATA.lines[k]);
-      out.push([EF[k], ET[k], DPATH[k] || (m ? m[1] : "")]);
+      if (SHOWN && (!SHOWN[EF[k]] || !SHOWN[ET[k]])) { continue; }
+      var m = / d="([^"]*)"/.exec(DATA.lines[k]), c = / class="([^"]*)"/.exec(DATA.lines[k]);
+      out.push([EF[k], ET[k], DPATH[k] || (m ? m[1] : ""), c ? c[1] : ""]);
     }
-    CNODES.forEach(function (c, k) { if (c.d) { out.push([c.a, "c" + k, c.d]); } });
+    CNODES.forEach(function (c, k) { if (c.d) { out.push([c.a, "c" + k, c.d, "e k-p fold"]); } });
     return out;
   }
 };
