@@ -35,10 +35,18 @@ def backup_cmd(obj, file, force, fmt):
     also written to the database's log, so a backup cut or edited later is
     recognised by `restore`.
 
+    On a PostgreSQL database (--db postgresql://...), a FILE ending in
+    .dump is written by pg_dump (its custom format, from one snapshot) when
+    pg_dump is installed; any other FILE, or no pg_dump, gets a logical
+    copy: the database's rows in a new SQLite file, read in one snapshot.
+    Both are sealed the same way, and `tracing restore FILE` brings either
+    back (a .dump needs pg_restore).
+
     \b
     Examples:
       tracing backup /media/usb/long-bien-2021-06-30.db
       tracing backup /media/usb/          # -> /media/usb/tracing-2021-06-30.db
+      tracing --db postgresql://team@server/long_bien backup long-bien.dump
     """
     result = maintenance.backup(obj.store(), file, force=force)
     if fmt == "json":
@@ -67,9 +75,18 @@ def restore_cmd(obj, file, force, fmt):
     --force, and then recorded as forced. Every restore is in the audit log
     (who, when, from which file, the previous log's head).
 
+    On a PostgreSQL database (--db postgresql://...), FILE is a backup of
+    it: a pg_dump .dump file (restored first into a scratch database with
+    pg_restore) or a SQLite copy. Its rows replace the database's tables in
+    one transaction under the write lock (other teams see the old content
+    or the new, never a mix); the replaced content is kept as a sealed
+    SQLite file <database name>.before-restore-<time>.db in FILE's folder.
+    The same checks, --force and audit entry as above.
+
     \b
-    Example:
+    Examples:
       tracing --db long-bien.db restore /media/usb/long-bien-2021-06-30.db
+      tracing --db postgresql://team@server/long_bien restore long-bien.dump
     """
     result = maintenance.restore(obj.db_path, file, force=force)
     if result["diverged"]:

@@ -40,3 +40,18 @@ def test_help_has_an_example_and_results_have_formats(path):
 def test_top_level_help_has_examples():
     result = CliRunner().invoke(cli, ["--help"])
     assert "Examples:" in result.output and "tracing case confirm" in result.output
+
+
+@pytest.mark.parametrize("command", ["backup", "restore"])
+def test_backup_and_restore_help_say_what_they_do_on_postgresql(command):
+    """Issue 17: the help of `backup`/`restore` covers a PostgreSQL database
+    (pg_dump for a .dump FILE, else a logical SQLite copy; pg_restore for a
+    .dump), in English and in Vietnamese (translated, not the English text)."""
+    english = CliRunner().invoke(cli, [command, "--help"])
+    vietnamese = CliRunner().invoke(cli, ["--lang", "vi", command, "--help"])
+    assert english.exit_code == vietnamese.exit_code == 0
+    for word in ("PostgreSQL", "postgresql://", "pg_dump", ".dump", "pg_restore", "SQLite"):
+        assert word in english.output and word in vietnamese.output
+    assert ("logical copy" if command == "backup" else "one transaction") in " ".join(english.output.split())
+    assert "On a PostgreSQL database" in english.output and "On a PostgreSQL database" not in vietnamese.output
+    assert "Trên một cơ sở dữ liệu PostgreSQL" in vietnamese.output
