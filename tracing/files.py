@@ -32,8 +32,6 @@ import contextlib
 import os
 import shutil
 import stat
-import secrets
-import subprocess
 from collections.abc import Iterator
 
 from .errors import Conflict, InvalidValue, TracingError
@@ -68,6 +66,13 @@ def _error(label: str, exc: OSError) -> TracingError:
     return TracingError(_("{label}: {error}").format(label=label, error=exc.strerror or exc))
 
 
+def _token() -> str:
+    """16 random hex digits for a temporary name (``secrets`` imported here,
+    not at start-up: it pulls in hashlib and hmac, which most commands never use)."""
+    import secrets
+    return secrets.token_hex(8)
+
+
 class _Janitor:
     """A watchdog that removes ``path`` if this process dies before it is
     done with it (SIGKILL runs no cleanup code). It waits for the end of a
@@ -79,6 +84,8 @@ class _Janitor:
         self._proc = None
         if os.name != "posix" or not shutil.which("sh"):
             return
+        import subprocess  # only for an output being written: not on every command's start-up
+
         try:
             self._proc = subprocess.Popen(
                 ["sh", "-c", 'read -r _ignored; rm -rf -- "$@"', "tracing-janitor", path, *extra],
@@ -109,7 +116,7 @@ def temporary(beside, *, suffix: str = "", folder: bool = False, label: str = ""
     target = os.fspath(beside)
     label = label or _("cannot write {path}").format(path=target)
     parent = os.path.dirname(os.path.abspath(target))
-    holder = os.path.join(parent, f"{TEMP_PREFIX}{secrets.token_hex(8)}")
+    holder = os.path.join(parent, f"{TEMP_PREFIX}{_token()}")
     tmp = holder if folder else os.path.join(holder, f"file{suffix}")
     janitor = _Janitor(holder)
     try:
@@ -228,7 +235,7 @@ def atomic_file(path, mode: str = "wb", *, what: str = "", encoding: str | None 
         return
     suffix = os.path.splitext(target)[1] or ".tmp"
     parent = os.path.dirname(os.path.abspath(target))
-    tmp = os.path.join(parent, f"{TEMP_PREFIX}{secrets.token_hex(8)}{suffix}")
+    tmp = os.path.join(parent, f"{TEMP_PREFIX}{_token()}{suffix}")
     janitor = _Janitor(tmp)
     fh = None
     try:

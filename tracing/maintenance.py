@@ -33,7 +33,7 @@ import os
 from .errors import Conflict, DatabaseError, InvalidValue, TracingError
 from .i18n import N_, Msg, _, shown
 from .store import maintenance as files
-from .store.postgres import is_url
+from .store.address import is_url
 from .store.schema import LATEST
 from .values import today
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import getpass
 import json
 import os
 import sqlite3
@@ -59,6 +58,7 @@ def actor() -> str:
     name = os.environ.get("TRACING_USER")
     if name:
         return name
+    import getpass  # only when writing: it imports termios
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers
@@ -177,7 +177,7 @@ class Store:
         file that is not a tracing database, or one from a newer version.
         """
         path = os.fspath(path)
-        from .postgres import is_url
+        from .address import is_url
         if is_url(path):
             from .postgres import PgStore
             return PgStore.open_url(path, create=create)

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import DatabaseError
 from ..i18n import _
+from .address import display, is_url  # noqa: F401 - is_url: where callers have long imported it
 from .dialect import to_postgres
 
 WRITE_LOCK = 0x54524331  # "TRC1": one writer at a time, like BEGIN IMMEDIATE
@@ -35,21 +36,6 @@ MIGRATE_LOCK = 0x54524332
 META = "tracing_meta"
 TEAM_ROLE = "tracing_team"
 SUPERVISOR_ROLE = "tracing_supervisor"
-
-
-def is_url(target) -> bool:
-    """Is ``target`` a PostgreSQL address (``postgresql://`` or ``postgres://``)?"""
-    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
-
-
-def display(url: str) -> str:
-    """``url`` without its password (for messages and the audit log)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = netloc[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
 
 
 def _psycopg():

@@ -7,12 +7,12 @@ make well, such as a secret key). Never edit a released migration: append a
 new one.
 """
 
-import secrets as _secrets
-
 
 def _redaction_key(conn) -> None:
     """The key of :mod:`tracing.privacy`'s tokens: 32 random bytes from the
     operating system (:func:`secrets.token_bytes`), one per database."""
+    import secrets as _secrets  # only when a database is made or migrated
+
     conn.execute("INSERT OR IGNORE INTO secrets (name, value, created_at) VALUES ('redaction', ?, datetime('now'))",
                  (_secrets.token_bytes(32),))
 
