@@ -75,3 +75,34 @@ def test_a_postgresql_command_loads_no_more_of_ours_than_on_sqlite(backend, long
     load_fixture("long_bien_2021_05").load(lite)
     for args in READS:
         assert ours(modules_of(long_bien, *args)) == ours(modules_of(lite, *args)) | POSTGRES_ONLY, args
+
+
+def tracing_process(db, *args):
+    """`tracing ARGS` as a user runs it: its own process, through ``cli.main.main``."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "cli.main", "--db", str(db), *map(str, args)],
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+
+
+def test_a_command_process_ends_with_its_work_done(db_path, run):
+    """The process entry point leaves the interpreter's last garbage
+    collection out (``_skip_the_last_collection``): the work must be done
+    before it. Writes are committed and the store closed (no SQLite -wal or
+    -shm left behind), the output is whole and the same as the same command
+    run in-process, and an error still exits 1 with nothing written."""
+    for args in (("person", "add", "--id", "P1", "--name", "An"), ("person", "add", "--id", "P2", "--name", "Bình"),
+                 ("contact", "add", "P1", "P2", "--date", "2021-05-20"),
+                 ("case", "confirm", "P1", "--date", "2021-05-21")):
+        done = tracing_process(db_path, *args)
+        assert done.returncode == 0, done.stderr
+    if not is_postgres(db_path):
+        assert [p.name for p in Path(db_path).parent.iterdir() if p.name.startswith(Path(db_path).name)] \
+            == [Path(db_path).name]
+    for args in (("status", "P2", "--format", "json"), ("tree", "P1"), ("report", "--format", "json")):
+        done = tracing_process(db_path, *args)
+        assert done.returncode == 0 and done.stdout == run(*args).stdout
+    from conftest import db_digest
+    before = db_digest(db_path)
+    refused = tracing_process(db_path, "contact", "add", "P1", "P9", "--date", "2021-05-20")
+    assert refused.returncode == 1 and refused.stderr.startswith("Error:") and "Traceback" not in refused.stderr
+    assert db_digest(db_path) == before
