@@ -7,7 +7,7 @@ import csv
 import json
 
 from tests.conftest import db_digest, is_postgres
-from tracing.sources import id_key, split_sources
+from tracing.sources import group_entries, id_key, source_segments, split_sources
 
 
 def write(path, text, encoding="utf-8"):
@@ -47,8 +47,9 @@ def test_source_cells_as_people_write_them(tmp_path, run_json, db_path):
     assert src["unknown_source_persons"] == 1 and src["unknown_source_ids"] == [unknown]
     assert rows(db_path, "SELECT count(*) FROM cases WHERE person = ?", (unknown,)) == [(0,)]
     labels = rows(db_path, "SELECT label, count(*) FROM case_labels GROUP BY label ORDER BY label")
-    assert src["labels"] == sum(n for _l, n in labels) == 5 and ("K9", 1) in labels
-    assert src["top_labels"][0] == ["UK", 2] and dict(map(tuple, src["top_labels"])) == dict(labels)
+    # 'UK and community' names no id on either side of 'and': one label as written (a name may hold 'and')
+    assert labels == [("IMPORT", 1), ("K9", 1), ("UK", 1), ("UK and community", 1)]
+    assert src["labels"] == sum(n for _l, n in labels) and dict(map(tuple, src["top_labels"])) == dict(labels)
     # normalisation is reported: only the entries that matched an id; NB099 is read as the person NB 99
     assert src["normalised"] == 4 and ["NB 1", "NB1"] in src["normalised_examples"]
     assert src["read_as"] == 1 and src["read_as_examples"] == [["NB099", unknown]]
@@ -60,6 +61,11 @@ def test_split_and_key_rules():
     assert split_sources("BN1, BN2 và BN3") == ["BN1", "BN2", "BN3"]
     assert split_sources("Grand Hyatt and Life Church") == ["Grand Hyatt", "Life Church"]
     assert split_sources("Grand Hyatt") == ["Grand Hyatt"]   # 'and' only as a word
+    ids = {"BN1", "BN2", "BN3"}.__contains__
+    # soft separators (, và and &) cut only around ids; ; and a line break always cut
+    assert group_entries("BN1, BN2 và BN3", ids) == [("BN1", True), ("BN2", True), ("BN3", True)]
+    assert group_entries("Grand Hyatt and Life Church", ids) == [("Grand Hyatt and Life Church", False)]
+    assert source_segments("Grand Hyatt; Life Church\nBN1") == ["Grand Hyatt", "Life Church", "BN1"]
     assert id_key("NB 456") == id_key("nb456") == id_key("NB-456") == id_key("NB00456")
 
 

@@ -13,8 +13,9 @@ transaction, in batches (memory does not grow with the file):
   (same values: unchanged; other values: updated, blank cells never erase),
   contacts by their natural key, check-ins by (person, place, at);
 * ids in a contacts or check-ins file that are not persons yet are created;
-* in a cases file ``source`` holds zero or more sources (``BN1, BN2 và BN3``),
-  read by :mod:`tracing.sources`: an id of the file or the database (also
+* in a cases file ``source`` holds zero or more sources (``BN1, BN2 và BN3``;
+  ``,``/``và``/``and`` cut only around ids, other text stays one label as
+  written), read by :mod:`tracing.sources`: an id of the file or the database (also
   written ``NB 456``, ``#1024``, ``NB006``) is an infection link, an entry
   with the shape of the file's own ids (same letter prefix, then a number)
   that matches nobody an unknown-source person stored as written, anything
@@ -58,7 +59,7 @@ from .encounters import clean_contact, keep_setting_words
 from .errors import InvalidValue, TracingError
 from .i18n import N_, Msg, _, fmt_date
 from .people import check_id, clean_person
-from .sources import SourceMatcher, id_key, promote_labels, split_sources
+from .sources import SourceMatcher, group_entries, id_key, promote_labels, soft_parts, source_segments, split_sources
 from .store import bulk
 from .store import duplicates as dupsql
 from .store.reports import POPULATION_KINDS
@@ -968,8 +969,8 @@ class _Importer:
                     checked[key] = day.isoformat() if day else None
             check_plausible(checked, earliest)
             checked.pop("sources", None)
-            checked["tokens"] = split_sources(fields.get("source"))
-            for token in checked["tokens"]:
+            checked["tokens"] = source_segments(fields.get("source"))
+            for token in _parts(checked["tokens"]):
                 own = with_prefix(token, self.prefix)
                 if own == cid:  # a normalised self-reference is caught when sources resolve (exact match first)
                     raise InvalidValue("source: " + _("{id} cannot be its own source ('{entry}')").format(
@@ -1021,7 +1022,7 @@ class _Importer:
         # sources: resolve against the ids that will be written; a case rejected
         # on the way is no longer one of them (its namers keep the reference as
         # an unknown-source person or a label), so resolve again until stable
-        tokens = {t for e in pending.values() for t in e["case"]["tokens"]}
+        tokens = set(_parts(t for e in pending.values() for t in e["case"]["tokens"]))
         while True:
             matcher = SourceMatcher(pending, lambda ids: bulk.existing_ids(self.store, ids),
                                     lambda t: with_prefix(t, self.prefix), stored=self._stored_ids)
@@ -1154,12 +1155,23 @@ class _Importer:
 
     def _resolve(self, cid: str, case: dict, matcher: SourceMatcher) -> None:
         sources, labels, persons = [], [], []
-        for token in case["tokens"]:
-            kind, value = matcher.resolve(token)
+        entries = []
+        for segment in case["tokens"]:  # a segment's parts that are no id stay one label, as written
+            resolved: dict[str, tuple[str, str]] = {}
+
+            def is_id(part):
+                resolved[part] = matcher.resolve(part)
+                return resolved[part][0] != "label"
+
+            for text, is_person in group_entries(segment, is_id):
+                kind, value = resolved[text] if is_person else ("label", text)
+                entries.append((segment, kind, value))
+        for token, kind, value in entries:
             if value == cid and kind != "label":
                 raise InvalidValue("source: " + _("{id} cannot be its own source ('{entry}')").format(
                     id=cid, entry=token))
             if kind == "label":
+                token = value
                 if len(token) > 200:
                     raise InvalidValue(_("source: '{token}…' is neither a person id nor a short label").format(
                                            token=token[:30]))
@@ -1220,6 +1232,13 @@ def _up_path(ups: dict[str, set[str]], start: str, goal: str) -> list[str] | Non
                 parent[up] = node
                 todo.append(up)
     return None
+
+
+def _parts(segments):
+    """The parts of source segments between soft separators (candidate ids)."""
+    for segment in segments:
+        for a, b in soft_parts(segment):
+            yield segment[a:b].strip()
 
 
 def _has_labels(store) -> bool:

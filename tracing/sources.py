@@ -1,8 +1,14 @@
 """Reading the ``source`` cell of a line list as people write it.
 
-A cell names zero or more sources, separated by ``,`` ``;`` (also full-width
-``，`` ``；``), a line break, ``và`` or ``and`` (``BN1, BN2 và BN3``). Each entry
-is then, in this order:
+A cell names zero or more sources. ``;`` (also full-width ``；``) and a line
+break always separate entries (:func:`source_segments`); ``,`` (``，``),
+``và``, ``and`` and ``&`` separate ids (``BN1, BN2 và BN3``) but are also
+part of names (``Công ty TNHH Sản xuất và Thương mại Hải Nam``, ``Khu công
+nghiệp Quế Võ, Bắc Ninh``, ``Bar and Grill Buddha``), so a segment is cut
+there only around the parts that are ids of the file: consecutive parts that
+are no id stay ONE label, exactly as written between them
+(:func:`group_entries`: ``BN1 và Công ty A và B`` is the link BN1 and the
+label ``Công ty A và B``). Each entry is then, in this order:
 
 1. an **infection link** to a person of the file or the database: exactly,
    after ``--id-prefix``, or after the documented normalisation
@@ -51,6 +57,8 @@ from .i18n import _
 from .values import clean_text
 
 _SPLIT = re.compile(r"\s*(?:[;,，；\r\n]+|\s(?:và|and|&)\s)\s*", re.IGNORECASE)
+_HARD = re.compile(r"\s*[;；\r\n]+\s*")
+_SOFT = re.compile(r"\s*(?:[,，]+|\s(?:và|and|&)\s)\s*", re.IGNORECASE)
 _ID_SHAPE = re.compile(r"[A-Z]{0,6}\d{1,9}[A-Z]?")
 _NUMBER = re.compile(r"(?<!\d)0+(?=\d)")
 _SIGNS = re.compile(r"[\s#№]+")
@@ -64,6 +72,61 @@ def split_sources(value) -> list[str]:
     if not text:
         return []
     return list(dict.fromkeys(t.strip() for t in _SPLIT.split(text) if t and t.strip()))
+
+
+def source_segments(value) -> list[str]:
+    """The parts of a source cell between hard separators (``;``, ``；``, a
+    line break), trimmed, blanks and repeats dropped; each is then read by
+    :func:`group_entries`.
+
+    >>> source_segments("BN1, BN2 và BN3; Công ty A và B\\nUK")
+    ['BN1, BN2 và BN3', 'Công ty A và B', 'UK']
+    """
+    text = clean_text(value, "source", multiline=True)
+    if not text:
+        return []
+    return list(dict.fromkeys(t.strip() for t in _HARD.split(text) if t and t.strip()))
+
+
+def soft_parts(segment: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` spans of the parts of one segment between soft
+    separators (``,``, ``và``, ``and``, ``&``), blanks left out."""
+    spans, at = [], 0
+    for m in _SOFT.finditer(segment):
+        spans.append((at, m.start()))
+        at = m.end()
+    spans.append((at, len(segment)))
+    return [(a, b) for a, b in spans if segment[a:b].strip()]
+
+
+def group_entries(segment: str, is_id) -> list[tuple[str, bool]]:
+    """The entries of one segment: ``[(text, is an id)]``. A part for which
+    ``is_id(part)`` holds is an entry of its own; consecutive parts that are
+    not ids are one entry, the segment's text from the first to the last of
+    them, byte for byte (issue 13 point 1: a label is kept as written).
+
+    >>> ids = {"BN1", "BN2", "BN3"}.__contains__
+    >>> group_entries("BN1, BN2 và BN3", ids)
+    [('BN1', True), ('BN2', True), ('BN3', True)]
+    >>> group_entries("Công ty TNHH Sản xuất và Thương mại Hải Nam", ids)
+    [('Công ty TNHH Sản xuất và Thương mại Hải Nam', False)]
+    >>> group_entries("Bar and Grill, BN2 và Quế Võ, Bắc Ninh", ids)
+    [('Bar and Grill', False), ('BN2', True), ('Quế Võ, Bắc Ninh', False)]
+    """
+    out: list[tuple[str, bool]] = []
+    run: tuple[int, int] | None = None
+    for a, b in soft_parts(segment):
+        part = segment[a:b].strip()
+        if is_id(part):
+            if run is not None:
+                out.append((segment[run[0]:run[1]].strip(), False))
+                run = None
+            out.append((part, True))
+        else:
+            run = (a, b) if run is None else (run[0], b)
+    if run is not None:
+        out.append((segment[run[0]:run[1]].strip(), False))
+    return out
 
 
 def id_key(text) -> str:
