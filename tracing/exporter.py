@@ -471,6 +471,17 @@ def write_manifest(out_dir: str, names: list[str], fmt: str) -> None:
         fh.write("\n")
 
 
+def export_layouts(kind: str) -> list[list[str]]:
+    """The fixed leading columns ``export csv`` writes for an import ``kind``
+    (with and without the columns a redacted export leaves out); every later
+    column of such a file is an extra column, as the export wrote it."""
+    fixed = {"persons": PERSON_COLUMNS, "contacts": CONTACT_COLUMNS + [RECORDED], "cases": CASE_COLUMNS,
+             "checkins": CHECKIN_COLUMNS, "populations": POPULATION_COLUMNS}.get(kind)
+    if fixed is None:
+        return []
+    return [fixed] + ([[c for c in fixed if c not in DROPPED]] if any(c in DROPPED for c in fixed) else [])
+
+
 def written_by_export(path) -> bool:
     """True when ``path`` is a file of a ``tracing export``, unchanged since
     (listed with its SHA-256 in the folder's :data:`MANIFEST`)."""

@@ -551,12 +551,16 @@ def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> 
     if is_rejected_header(headers):  # the tool's own FILE.rejected.csv: its line/reason columns are not data
         taken |= {0, len(headers) - 1}
         table.rejected_columns = [headers[0], headers[-1]]
+    # a file laid out as `export csv` writes it (its fixed columns first): a later column is an extra
+    # column of the data, even when its header means a field ('Phường/xã', 'Ngày lấy mẫu'), so the
+    # tool's own files import back to the same values (issue 13 point 9)
+    layout = _export_layout(headers, kind)
     auto: dict[str, int] = {}
     extras: list[int] = []
     for i, header in enumerate(headers):
         if i in taken:
             continue
-        field = match_header(header, kind)
+        field = match_header(header, kind) if layout is None or i < layout else None
         if field is None or field in chosen or field in ignored:
             extras.append(i)
         elif field in auto:
@@ -584,6 +588,17 @@ def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> 
     extra_names = _unique([headers[i] for i in extras])
     table.extras = extra_names
     table._extras = list(zip(extra_names, extras))
+
+
+def _export_layout(headers: list[str], kind: str) -> int | None:
+    """How many leading columns of ``headers`` are the fixed columns of a
+    ``tracing export csv`` file of ``kind``, or None when it is not laid out so."""
+    from .exporter import export_layouts
+
+    for fixed in export_layouts(kind):
+        if headers[:len(fixed)] == fixed:
+            return len(fixed)
+    return None
 
 
 def _find(headers: list[str], wanted) -> int | None:
