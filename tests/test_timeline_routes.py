@@ -99,6 +99,25 @@ def test_layout_routes_keep_the_rules(n):
     assert route_faults(pos, routes) == []
 
 
+def test_folded_and_undated_persons_keep_the_rules():
+    # count nodes (--max-nodes) stand on their persons' dates and hang from their anchor like a child;
+    # undated persons stand in a column of their own, two days before the first date
+    import dataclasses
+
+    from tracing.render import collapse
+
+    data = sample_map(1000, seed=7)
+    folded, hidden = collapse(data, 150)
+    assert hidden and any(n.collapsed for n in folded.nodes)
+    small = sample_map(300, seed=7)
+    undated = MapData([dataclasses.replace(n, onset=None, confirmed=None, exposure=None) if k % 7 == 3 else n
+                       for k, n in enumerate(small.nodes)], small.edges, "t", small.roots)
+    for case in (folded, undated):
+        pos, routes = layout_routes(case)
+        assert route_faults(pos, routes) == []
+    assert min(x for x, _y in layout_routes(undated)[0].values()) == -2 * TIME_DX
+
+
 @pytest.mark.sqlite_only("the drawing is the same whatever the store")
 @pytest.mark.parametrize("n", SIZES)
 def test_the_page_and_the_svg_a_user_renders_keep_the_rules(run, tmp_path, n):

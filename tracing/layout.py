@@ -45,8 +45,8 @@ LANE_OFFSETS = (0, -TRUNK_SEP, TRUNK_SEP)
 #: timeline, other-source edges: the track they run along between two rows lies this many px below a
 #: mark (above the target's)
 OTHER_TRACK = 4
-#: an other-source edge longer than this (px; the timeline: up or down) is drawn as two stubs of STUB px
-#: pointing at each other (every layout)
+#: an other-source edge longer than this (px; the timeline: up or down) is drawn as two stubs pointing
+#: at each other, STUB px long (the timeline's: two days along the track between its rows)
 LONG_EDGE = 1500
 STUB = 90
 #: above this many nodes the network layout is a radial tree (O(n)) instead of
@@ -391,7 +391,7 @@ def timeline_trunks(data, pos: dict[str, tuple[int, int]],
 
     Parents are taken top row first (the timeline's rows are the tree's
     pre-order, so a parent's trunk is placed before its children's); the
-    check is one number per lane (the lowest row it is held to), O(n).
+    check is one number per lane (the lowest row it is held to), O(n log n).
 
     >>> from tracing.render import MapData, MapNode, MapEdge
     >>> d = MapData([MapNode("r", None, 0), MapNode("x", None, 1), MapNode("y", None, 2)],
@@ -408,7 +408,7 @@ def _trunk_plan(data, pos, parent) -> tuple[dict[str, tuple[int, int]], dict[str
     for child, p in parent.items():
         if p is not None:
             family[p].append(child)
-    # each subtree's lowest row (post-order over the drawn tree)
+    # each subtree's lowest row (breadth-first order reversed: children before their parent)
     bottom: dict[str, int] = {}
     order = [i for i, p in parent.items() if p is None]
     seen = set(order)
