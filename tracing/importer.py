@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import gc
 import math
 import os
@@ -58,13 +59,14 @@ from .dateorder import DateOrders, Reread, as_iso, check_order
 from .encounters import clean_contact, keep_setting_words
 from .errors import InvalidValue, TracingError
 from .i18n import N_, Msg, _, fmt_date
-from .people import check_id, clean_person
+from .people import (AREA_KEYS, check_id, clean_area, clean_birth_year, clean_name, clean_person, clean_sex,
+                     parse_doses)
 from .sources import SourceMatcher, group_entries, id_key, promote_labels, soft_parts, source_segments, split_sources
 from .store import bulk
 from .store import duplicates as dupsql
 from .store.reports import POPULATION_KINDS
 from .tabular import KINDS, match_header, open_table
-from .values import (choice, clean_text, fold, parse_bool, parse_date, parse_datetime, parse_int, parse_minutes, past_date, refuse_controls,
+from .values import (choice, clean_text, fold, normalize_national_id, normalize_phone, parse_bool, parse_date, parse_datetime, parse_int, parse_minutes, past_date, refuse_controls,
                      today)
 
 __all__ = ["import_file", "split_sources", "with_prefix", "ContactCleaner", "clean_checkin", "clean_population"]
@@ -453,6 +455,111 @@ class ContactCleaner:
         return out
 
 
+class PersonCleaner:
+    """:func:`_person` for the rows of a big persons file, with the same
+    per-field cleaners of :func:`tracing.people.clean_person`: a value that
+    repeats down its column (sexes, wards, units, birth years, doses) is
+    cleaned once per file, the others (ids, names, phones) once per cell;
+    ``today()`` is read once per file. It only vouches for rows it can
+    clean completely: a row with a cell that is not text (XLSX, JSON) or that
+    a cleaner refuses returns None, and the importer cleans that row with
+    :func:`_person` (its error messages, its attributes for unreadable
+    values). A file with any other person field (age, birth date, recovered,
+    quarantine start) is left to :func:`_person` whole (``usable`` False):
+    those fields depend on each other or on the file's date order.
+
+    >>> clean = PersonCleaner(["id", "name", "sex", "ward"], NA_VALUES)
+    >>> row = {"id": "BN1", "name": "Lê Văn Tám", "sex": " Nam", "ward": "Bồ Đề", "extra": {}}
+    >>> trims = []
+    >>> clean(row, trims), trims
+    ({'id': 'BN1', 'name': 'Lê Văn Tám', 'sex': 'm', 'ward': 'Bồ Đề'}, ['sex'])
+    >>> clean(dict(row, sex="?"), [])  # not a sex: left to _person (which keeps it as sex_text)
+    """
+
+    FIELDS = ("id", "name", "phone", "national_id", "birth_year", "sex", *AREA_KEYS, "vaccinated")
+    """The fields it cleans, in :func:`tracing.people.clean_person`'s order (that of the row it returns)."""
+    ALWAYS = frozenset({"id", "phone", "national_id"})
+    """Fields :func:`tracing.people.clean_person` returns even when blank (the id is required)."""
+    REPEATING = frozenset({"birth_year", "sex", *AREA_KEYS, "vaccinated"})
+    """Fields whose raw values are remembered with their cleaned value."""
+
+    def __init__(self, fields, na, prefix: str | None = None):
+        fields = list(fields)
+        self.usable = "id" in fields and set(fields) <= set(self.FIELDS)
+        self.na = na
+        self.longest = _longest(na)
+        self.column = {f: i for i, f in enumerate(fields)}  # the file's order: trims are reported in it
+        year_now = today().year
+        parse = {"id": (lambda v: check_id(with_prefix(v, prefix))) if prefix else check_id, "name": clean_name, "phone": normalize_phone,
+                 "national_id": normalize_national_id, "birth_year": lambda v: clean_birth_year(v, year_now),
+                 "sex": clean_sex, "vaccinated": parse_doses}
+        parse.update((key, functools.partial(_area, key)) for key in AREA_KEYS)
+        self.plan = [(f, parse[f], {} if f in self.REPEATING else None, f in self.ALWAYS)
+                     for f in self.FIELDS if f in self.column]
+
+    def _first(self, parse, raw):
+        """``(value, spaced)`` of a raw cell, or :data:`_MISS` when it is not
+        plain text or its cleaner refuses it."""
+        if raw.__class__ is not str:
+            return _MISS
+        text = raw.strip()
+        if not text or (len(text) <= self.longest and text.lower() in self.na):
+            return None, False
+        try:
+            return parse(raw), len(text) != len(raw)
+        except InvalidValue:
+            return _MISS
+
+    def __call__(self, row: dict, trims: list) -> dict | None:
+        """The cleaned person of ``row`` (keys as :func:`_person` gives them),
+        the fields of cells with stray spaces appended to ``trims``; None when
+        :func:`_person` must clean the row."""
+        out = {}
+        spaced = None
+        na, longest = self.na, self.longest
+        for key, parse, memo, always in self.plan:
+            raw = row[key]
+            if memo is None:  # _first inlined: ids, names, phones rarely repeat
+                if raw.__class__ is not str:
+                    return None
+                text = raw.strip()
+                if not text or (len(text) <= longest and text.lower() in na):
+                    value = None
+                else:
+                    try:
+                        value = parse(raw)
+                    except InvalidValue:
+                        return None
+                    if len(text) != len(raw):
+                        spaced = [key] if spaced is None else [*spaced, key]
+            else:
+                try:
+                    got = memo.get(raw, _MISS)
+                except TypeError:  # an unhashable cell
+                    return None
+                if got is _MISS:
+                    got = self._first(parse, raw)
+                    if len(memo) >= MEMO_LIMIT:
+                        memo.clear()
+                    memo[raw] = got
+                if got is _MISS:
+                    return None
+                value, space = got
+                if space:
+                    spaced = [key] if spaced is None else [*spaced, key]
+            if value is not None or always:
+                out[key] = value
+        if out["id"] is None:
+            return None  # "id: an id is required", from _person
+        if spaced:
+            trims.extend(sorted(spaced, key=self.column.__getitem__))
+        return out
+
+
+def _area(key: str, value):
+    return clean_area(value, key)
+
+
 class _Touched(set):
     """Ids whose levels must be re-derived; past ``limit`` it gives up and
     says ``overflow`` (the whole district is re-derived instead)."""
@@ -617,9 +724,11 @@ class _Importer:
                 fields[key] = self.dates.datetime(key, fields[key], line)
         return fields
 
-    def cleaned(self, clean: Callable[[dict, dict], object]):
+    def cleaned(self, clean: Callable[[dict, dict], object], fast: Callable[[dict, list], object] | None = None):
         """Yield ``(line, row, clean(fields, row))`` for good rows; bad rows
-        raise (or are rejected with ``skip_invalid``)."""
+        raise (or are rejected with ``skip_invalid``). ``fast(row, trims)``,
+        if given, is tried first: it returns the same value as ``clean`` for
+        the rows it can clean, None for the others."""
         held = None
         for line, row in self.table.rows():
             self.rows += 1
@@ -632,7 +741,9 @@ class _Importer:
             self.line = line
             trims: list = []
             try:
-                value = clean(self._dates(_fields(row, self.na, trims), line), row)
+                value = None if fast is None else fast(row, trims)
+                if value is None:
+                    value = clean(self._dates(_fields(row, self.na, trims), line), row)
             except InvalidValue as exc:
                 if not self.skip and self.dates.provisional():
                     # an error found on dates read in an order the file has not proven yet (5/3/2021 read
@@ -759,7 +870,8 @@ class _Importer:
         return how
 
     # ------------------------------------------------------------ kinds
-    def distinct_rows(self, clean: Callable[[dict, dict], tuple], record: Callable[[tuple], tuple[str, dict]]):
+    def distinct_rows(self, clean: Callable[[dict, dict], tuple], record: Callable[[tuple], tuple[str, dict]],
+                      fast: Callable[[dict, list], tuple | None] | None = None):
         """Yield ``(line, row, clean(fields, row))`` like :meth:`cleaned`, less
         the rows that repeat an earlier row of their id: ``record(value)``
         gives ``(id, values compared)``; identical repeats are counted and
@@ -767,7 +879,7 @@ class _Importer:
         (:meth:`same_id`). ``clean`` returns a tuple ending with the values
         kept as attributes (counted by :meth:`keep`). Persons and cases."""
         seen: dict[str, tuple[int, dict]] = {}
-        for line, row, value in self.cleaned(clean):
+        for line, row, value in self.cleaned(clean, fast):
             key, compared = record(value)
             try:
                 how = self.same_id(seen, key, line, row, compared)
@@ -789,8 +901,22 @@ class _Importer:
                 person["extra"] = extra
             return person, kept
 
+        cleaner = PersonCleaner(self.table.mapping, self.na, self.prefix)
+        na, no_kept = self.na, {}
+
+        def fast(row, trims):  # clean() of a row PersonCleaner can clean whole (nothing kept as attributes)
+            person = cleaner(row, trims)
+            if person is None:
+                return None
+            if row["extra"]:
+                extra = _extra(row, na)
+                if extra:
+                    person["extra"] = extra
+            return person, no_kept
+
         def rows():
-            for line, row, (person, _kept) in self.distinct_rows(clean, lambda v: (v[0]["id"], v[0])):
+            for line, row, (person, _kept) in self.distinct_rows(clean, lambda v: (v[0]["id"], v[0]),
+                                                                 fast if cleaner.usable else None):
                 if self.new_ids is not None:
                     self.new_ids.add(person["id"])
                 yield line, row, person

@@ -58,19 +58,16 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
     row: dict = {}
     if fields.get("id") not in (None, ""):
         row["id"] = check_id(fields["id"])
-    name = clean_text(fields.get("name"), "name")
+    name = clean_name(fields.get("name"))
     if require_name and not name:
         raise InvalidValue(_("name: a name is required"))
     if name is not None:
-        if len(name) > 200:
-            raise InvalidValue(_("name: longer than 200 characters"))
         row["name"] = name
     if "phone" in fields:
         row["phone"] = normalize_phone(fields["phone"])
     if "national_id" in fields:
         row["national_id"] = normalize_national_id(fields["national_id"])
-    year_now = today().year
-    birth_year = parse_int(fields.get("birth_year"), "birth_year", lo=MIN_YEAR, hi=year_now)
+    birth_year = clean_birth_year(fields.get("birth_year"))
     birth_date = past_date(fields.get("birth_date"), "birth_date")
     if birth_date is not None:
         birth_year = birth_year or birth_date.year
@@ -83,34 +80,15 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
         birth_year = birth_year or year_of_age - age
     if birth_year is not None:
         row["birth_year"] = birth_year
-    sex = parse_sex(clean_text(fields.get("sex"), "sex"))
+    sex = clean_sex(fields.get("sex"))
     if sex is not None:
         row["sex"] = sex
-    for key in ("address", "unit", "ward", "district", "workplace"):
-        value = clean_text(fields.get(key), key, multiline=key == "address")
+    for key in AREA_KEYS:
+        value = clean_area(fields.get(key), key)
         if value is not None:
-            if len(value) > 500:
-                raise InvalidValue(_("{key}: longer than 500 characters").format(key=key))
             row[key] = value
-    doses = fields.get("vaccinated")
-    if isinstance(doses, str):  # "2 mũi", "3 doses", "1 liều"
-        m = _DOSES.fullmatch(doses)
-        doses = m.group(1) if m else doses
-    if doses.__class__ is str and doses.isascii() and doses.strip().isdigit():
-        row["vaccinated"] = parse_int(doses, "vaccinated", lo=0, hi=10)  # "2": no yes/no word is a number but 0/1
-    elif doses not in (None, ""):
-        # the field counts doses: "no"/"không" is 0 doses, but a yes-word (có, yes, x, true) does not say how
-        # many, so it is not a dose count (the importer keeps it as the text attribute vaccinated_text)
-        flag = None
-        try:
-            flag = parse_bool(doses, "vaccinated")
-        except InvalidValue:
-            pass
-        if flag and str(doses).strip() != "1":
-            raise InvalidValue(_("vaccinated: '{text}' is not a dose count (a yes-word does not say how many "
-                                 "doses; write 0, 1, 2…)").format(text=str(doses).strip()[:30]))
-        row["vaccinated"] = 0 if flag is False and str(doses).strip() != "0" \
-            else parse_int(doses, "vaccinated", lo=0, hi=10)
+    if fields.get("vaccinated") not in (None, ""):
+        row["vaccinated"] = parse_doses(fields["vaccinated"])
     recovered = parse_bool(fields.get("recovered"), "recovered")
     if recovered is not None:
         row["recovered"] = int(recovered)
@@ -118,6 +96,71 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
     if quarantine is not None:
         row["quarantine_start"] = quarantine.isoformat()
     return row
+
+
+# One cleaner per field of :func:`clean_person` (each depends on its value alone), so that the importer can
+# clean a value that repeats down a column once (:class:`tracing.importer.PersonCleaner`) with the same rules.
+
+AREA_KEYS = ("address", "unit", "ward", "district", "workplace")
+"""The free-text place fields of a person, in :func:`clean_person`'s order."""
+
+
+def clean_name(value) -> str | None:
+    """A name as typed (:func:`tracing.values.clean_text`), at most 200 characters; blank gives None."""
+    name = clean_text(value, "name")
+    if name is not None and len(name) > 200:
+        raise InvalidValue(_("name: longer than 200 characters"))
+    return name
+
+
+def clean_birth_year(value, year_now: int | None = None) -> int | None:
+    """A birth year from :data:`MIN_YEAR` to this year (``year_now``, default
+    :func:`tracing.values.today`'s); blank gives None."""
+    if value is None or value == "":
+        return None
+    return parse_int(value, "birth_year", lo=MIN_YEAR, hi=today().year if year_now is None else year_now)
+
+
+def clean_sex(value) -> str | None:
+    """``m`` or ``f`` (:func:`tracing.values.parse_sex`) from a cell as typed; blank gives None."""
+    return parse_sex(clean_text(value, "sex"))
+
+
+def clean_area(value, key: str) -> str | None:
+    """``key`` (one of :data:`AREA_KEYS`) as typed, at most 500 characters
+    (an address may hold line breaks); blank gives None."""
+    text = clean_text(value, key, multiline=key == "address")
+    if text is not None and len(text) > 500:
+        raise InvalidValue(_("{key}: longer than 500 characters").format(key=key))
+    return text
+
+
+def parse_doses(doses) -> int | None:
+    """Vaccine doses received, 0..10: a number, a number with its word
+    (``2 mũi``, ``3 doses``, ``1 liều``), or a no-word (``không``: 0); a
+    yes-word does not say how many (an error). Blank gives None.
+
+    >>> parse_doses("2 mũi"), parse_doses(" 3 "), parse_doses("không"), parse_doses("")
+    (2, 3, 0, None)
+    """
+    if isinstance(doses, str):  # "2 mũi", "3 doses", "1 liều"
+        m = _DOSES.fullmatch(doses)
+        doses = m.group(1) if m else doses
+    if doses.__class__ is str and doses.isascii() and doses.strip().isdigit():
+        return parse_int(doses, "vaccinated", lo=0, hi=10)  # "2": no yes/no word is a number but 0/1
+    if doses in (None, ""):
+        return None
+    # the field counts doses: "no"/"không" is 0 doses, but a yes-word (có, yes, x, true) does not say how
+    # many, so it is not a dose count (the importer keeps it as the text attribute vaccinated_text)
+    flag = None
+    try:
+        flag = parse_bool(doses, "vaccinated")
+    except InvalidValue:
+        pass
+    if flag and str(doses).strip() != "1":
+        raise InvalidValue(_("vaccinated: '{text}' is not a dose count (a yes-word does not say how many "
+                             "doses; write 0, 1, 2…)").format(text=str(doses).strip()[:30]))
+    return 0 if flag is False and str(doses).strip() != "0" else parse_int(doses, "vaccinated", lo=0, hi=10)
 
 
 def new_person_id(store) -> str:

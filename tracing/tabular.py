@@ -29,6 +29,7 @@ import csv
 import io
 import itertools
 import json
+import operator
 import os
 import re
 import unicodedata
@@ -288,8 +289,8 @@ class Table:
             raise TracingError(_("{path}: the rows of a table can be read once").format(path=self.path))
         self._started = True
         width = len(self.headers)
-        columns = self._columns
-        extras = self._extras
+        fields, pick = _picker(self._columns)  # each row's dict built in C: this runs for every row of a file
+        headers, pick_extras = _picker(self._extras)
         text_cells = self.format == "csv"
         try:
             for line, cells in self._source:
@@ -338,8 +339,8 @@ class Table:
                                                  "characters; not a line list").format(
                                 path=self.path, line=line, header=_short(self.headers[i], 30),
                                 cap=fmt_int(FIELD_SIZE_LIMIT)))
-                row = {field: cells[i] for field, i in columns}
-                row["extra"] = {header: cells[i] for header, i in extras}
+                row = dict(zip(fields, pick(cells)))
+                row["extra"] = dict(zip(headers, pick_extras(cells)))
                 if unnamed:
                     row["extra"].update(unnamed)
                 yield line, row
@@ -369,6 +370,23 @@ class Table:
     def __repr__(self) -> str:
         return (f"Table({self.path!r}, kind={self.kind!r}, format={self.format!r}, "
                 f"encoding={self.encoding!r}, mapping={self.mapping!r}, extras={self.extras!r})")
+
+
+def _picker(columns: list[tuple[str, int]]):
+    """``(names, pick)`` for ``[(name, index)]``: ``pick(cells)`` gives the
+    cells at those indexes, in that order, as a tuple.
+
+    >>> names, pick = _picker([("id", 2), ("name", 0)])
+    >>> dict(zip(names, pick(["An", "x", "BN1"])))
+    {'id': 'BN1', 'name': 'An'}
+    """
+    names = tuple(name for name, _i in columns)
+    if not columns:
+        return names, lambda cells: ()
+    if len(columns) == 1:
+        i = columns[0][1]
+        return names, lambda cells: (cells[i],)
+    return names, operator.itemgetter(*(i for _name, i in columns))
 
 
 def open_table(path, kind: str, *, columns: dict[str, str] | None = None,

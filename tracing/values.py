@@ -665,8 +665,10 @@ def normalize_phone(value) -> str | None:
     text = str(value).strip()
     if not text:
         return None
-    digits = re.sub(r"\D", "", text)
-    if not digits or len(digits) > 15 or re.search(r"[^\d\s()+.\-]", text):
+    if 9 <= len(text) <= 11 and text[0] == "0" and text.isascii() and text.isdigit():
+        return text  # already the stored form (most cells of a line list): what the steps below give back
+    digits = _NOT_DIGIT.sub("", text)
+    if not digits or len(digits) > 15 or _NOT_PHONE_CHAR.search(text):
         raise InvalidValue(_("phone: '{text}' is not a phone number").format(text=_short(text)))
     international = text.lstrip().startswith("+")
     if digits.startswith("00") and len(digits) > 11:  # 00 is the international prefix, like +
@@ -680,15 +682,24 @@ def normalize_phone(value) -> str | None:
     return digits
 
 
+_NOT_DIGIT = re.compile(r"\D")
+_NOT_PHONE_CHAR = re.compile(r"[^\d\s()+.\-]")
+_ID_NUMBER_SEPARATORS = re.compile(r"[\s.\-]")
+_ID_NUMBER = re.compile(r"[0-9A-Z]{5,20}")
+
+
 def normalize_national_id(value) -> str | None:
     """CCCD (12 digits) or CMND (9 digits); other ids (passports) are kept
     as typed, upper-cased, without spaces."""
     if value is None:
         return None
-    text = re.sub(r"[\s.\-]", "", str(value)).upper()
+    text = str(value)
+    if 5 <= len(text) <= 20 and text.isascii() and text.isalnum():
+        return text.upper()  # no separator to drop, only [0-9A-Za-z]: what the steps below give back
+    text = _ID_NUMBER_SEPARATORS.sub("", text).upper()
     if not text:
         return None
-    if not re.fullmatch(r"[0-9A-Z]{5,20}", text):
+    if not _ID_NUMBER.fullmatch(text):
         raise InvalidValue(_("national_id: '{value}' is not an id number").format(value=_short(str(value))))
     return text
 

@@ -153,7 +153,7 @@ def bulk_persons(store, rows: Iterable[dict], *, stats: dict | None = None) -> i
         areas = store.areas()
         for pid, row in by_id.items():
             if row.get("ward") or row.get("unit") or row.get("district") or row.get("workplace"):
-                by_id[pid] = areas.spell(dict(row))
+                by_id[pid] = areas.spelled(row)
         names = ["id", *_PERSON_COLS]
         existing = {r[0]: dict(zip(names, r)) for r in _select_in(
             store, f"SELECT {','.join(names)} FROM persons WHERE id IN ({{ids}})", ids)}
