@@ -825,14 +825,19 @@ class _Importer:
     def check_duplicates(self, chunk: list[tuple[int, dict]]) -> None:
         """Warn about rows that look like people already stored under another id."""
         for field, label in (("phone", N_("phone")), ("national_id", N_("national ID"))):
-            values = {}
-            for line, p in chunk:
-                if p.get(field):
-                    values.setdefault(p[field], []).append((line, p["id"]))
+            values = [p[field] for _line, p in chunk if p.get(field)]
             if not values:
                 continue
-            for value, other, name in dupsql.persons_with(self.store, field, list(values)):
-                for line, pid in values[value]:
+            found = dupsql.persons_with(self.store, field, values)
+            if not found:  # most chunks: the rows of a value are gathered only when someone has it
+                continue
+            wanted = {value for value, _other, _name in found}
+            rows_of: dict[str, list] = {}
+            for line, p in chunk:
+                if p.get(field) in wanted:
+                    rows_of.setdefault(p[field], []).append((line, p["id"]))
+            for value, other, name in found:
+                for line, pid in rows_of[value]:
                     if pid != other:
                         self.warn(Msg(N_("line {line}: {id} has {field} {value} like {other} ({name}); same person? "
                                          "see `tracing person duplicates`"), line=line, id=pid, field=Msg(label),
@@ -881,14 +886,18 @@ class _Importer:
         seen: dict[str, tuple[int, dict]] = {}
         for line, row, value in self.cleaned(clean, fast):
             key, compared = record(value)
-            try:
-                how = self.same_id(seen, key, line, row, compared)
-            except RowError as exc:
-                self.reject(line, row, exc)
-                continue
-            if how == "identical":
-                continue
-            self.keep(line, value[-1])
+            if key not in seen:  # the first row of its id (same_id's "new", without the call)
+                seen[key] = (line, compared)
+            else:
+                try:
+                    how = self.same_id(seen, key, line, row, compared)
+                except RowError as exc:
+                    self.reject(line, row, exc)
+                    continue
+                if how == "identical":
+                    continue
+            if value[-1]:
+                self.keep(line, value[-1])
             yield line, row, value
 
     def persons(self) -> None:
@@ -915,10 +924,11 @@ class _Importer:
             return person, no_kept
 
         def rows():
+            new_ids = self.new_ids
             for line, row, (person, _kept) in self.distinct_rows(clean, lambda v: (v[0]["id"], v[0]),
                                                                  fast if cleaner.usable else None):
-                if self.new_ids is not None:
-                    self.new_ids.add(person["id"])
+                if new_ids is not None:
+                    new_ids.add(person["id"])
                 yield line, row, person
 
         for chunk in bulk.batches(rows()):

@@ -878,10 +878,13 @@ def _open_csv(name: str, size: int, encoding: str | None, pick: _HeaderPicker) -
                                    name=name, start=start, error=exc)) from None
 
     def unbom():
-        for line, cells in records():
+        rows = records()
+        for line, cells in rows:  # only the first row can start with a byte order mark
             if line == 1 + skip_lines and cells and cells[0].startswith("\ufeff"):
                 cells[0] = cells[0][1:]
             yield line, cells
+            break
+        yield from rows
 
     try:
         header_line, cells, source = pick(unbom())

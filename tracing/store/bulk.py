@@ -164,7 +164,7 @@ def bulk_persons(store, rows: Iterable[dict], *, stats: dict | None = None) -> i
             if old is None:
                 values = [pid, *map(row.get, _PERSON_COLS), fold(row.get("name")), now]
                 if extra_at is not None:
-                    values[extra_at] = _json(values[extra_at])
+                    values[extra_at] = _json(values[extra_at]) if values[extra_at] else None
                 new_rows.append(values)
             else:
                 changes = _merged_person(old, row, None if stats is None else stats.get("names_kept"))
