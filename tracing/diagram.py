@@ -230,8 +230,9 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
     elif pos is None:
         pos = _layout.network_layout(data)
     edges = [e for e in data.edges if e.source in index and e.target in index and e.source != e.target]
-    routes = _layout.elbow_routes(data, pos, layout) if layout in ("tree", "timeline") else {}
-    others = _layout.timeline_other_routes(data, pos) if layout == "timeline" else {}
+    timeline = _layout.timeline_routes(data, pos) if layout == "timeline" else None
+    routes = timeline.tree if timeline else _layout.elbow_routes(data, pos, layout) if layout == "tree" else {}
+    others = timeline.others if timeline else {}
     parent = _layout.tree_parents(data)
     edge_marks: list[str] = []  # the edges, also in ``back``
     back: list[str] = []  # behind the nodes
@@ -369,8 +370,7 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
     cards = front[:len(nodes)]
     frame = ('<g class="edges">' + "".join(x for x in back if id(x) not in edge_ids) + '</g><g class="nodes">'
              + (f'<g class="rowlabels">{names[0]}</g>' if layout == "timeline" else "") + "</g>")
-    trunks = ({index[p]: t for p, t in _layout.timeline_trunks(data, pos, parent).items()}
-              if layout == "timeline" else {})
+    trunks = {index[p]: t for p, t in timeline.trunks.items()} if timeline else {}
     return Drawing(markup, bounds, cols, [pos[n.id] for n in nodes], axis_y, label_left, cards, edge_marks,
                    names[1:] if layout == "timeline" else [], frame, trunks)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 
 #: tree: a person's card (px), the free space between two cards of a row,
 #: the distance between two generations' rows (card centres)
@@ -356,15 +357,35 @@ def elbow_routes(data, pos: dict[str, tuple[int, int]], layout: str) -> dict[tup
             else:
                 routes[(p, child)] = [(px, py + CARD_H // 2), (px, mid), (cx, mid), (cx, cy - CARD_H // 2)]
         return routes
-    trunks = timeline_trunks(data, pos, parent)
+    return timeline_routes(data, pos).tree
+
+
+@dataclass
+class TimelineRoutes:
+    """Every edge of a timeline, routed (:func:`timeline_routes`): each
+    parent's ``(stub_x, lane_x)`` (:func:`timeline_trunks`), the tree's
+    edges as polylines (:func:`elbow_routes`) and the other edges as lists
+    of polylines (:func:`timeline_other_routes`)."""
+
+    trunks: dict[str, tuple[int, int]]
+    tree: dict[tuple[str, str], list[tuple[int, int]]]
+    others: dict[tuple[str, str], list[list[tuple[int, int]]]]
+
+
+def timeline_routes(data, pos: dict[str, tuple[int, int]]) -> TimelineRoutes:
+    """All the timeline's routes at once (the trunks are planned once for
+    the tree's edges and the other ones)."""
+    parent = tree_parents(data)
+    trunks, spans = _trunk_plan(data, pos, parent)
+    tree: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for child, p in parent.items():
         if p is None:
             continue
         stub, lane = trunks[p]
         (_px, py), (cx, cy) = pos[p], pos[child]
         end = cx - MARK_W // 2 if cx > lane else cx + MARK_W // 2
-        routes[(p, child)] = [(stub, py), (lane, py), (lane, cy), (end, cy)]
-    return routes
+        tree[(p, child)] = [(stub, py), (lane, py), (lane, cy), (end, cy)]
+    return TimelineRoutes(trunks, tree, _other_routes(data, pos, parent, trunks, spans))
 
 
 def timeline_trunks(data, pos: dict[str, tuple[int, int]],
@@ -473,10 +494,12 @@ def timeline_other_routes(data, pos: dict[str, tuple[int, int]]) -> dict[tuple[s
     >>> timeline_other_routes(d, {"r": (0, 0), "x": (56, 34), "y": (112, 68)})
     {('x', 'y'): [[(56, 44), (56, 48), (84, 48), (84, 54), (112, 54), (112, 58)]]}
     """
+    return timeline_routes(data, pos).others
+
+
+def _other_routes(data, pos, parent, trunks, spans) -> dict[tuple[str, str], list[list[tuple[int, int]]]]:
     import bisect
 
-    parent = tree_parents(data)
-    trunks, spans = _trunk_plan(data, pos, parent)
     taken: dict[int, list[tuple[int, int]]] = defaultdict(list)  # lane x -> sorted (top, bottom) it is held over
     for p, (_stub, lane) in trunks.items():
         taken[lane].append(spans[p])
