@@ -60,6 +60,7 @@ from dataclasses import dataclass
 
 from .checkins import CHECKIN, exposures as checkin_exposures, passes
 from .i18n import _
+from .sources import has_known_source, sourced_by_label
 from .rules import Rules
 from .values import today
 
@@ -301,6 +302,7 @@ class Derivation:
         self.cases = {cid: case_from_row(r) for cid, r in self.case_rows.items()}
         case_ids_in = list(self.cases) if self.region is None else [c for c in self.cases if c in self.region]
         self.recorded = store.case_sources(case_ids_in)
+        self.by_label = sourced_by_label(store, None if self.region is None else case_ids_in)
 
     def neighbours(self, transmitters: list[str]) -> dict[str, list[tuple]]:
         if self.adj is not None:
@@ -479,7 +481,10 @@ class Derivation:
         else:
             primary = None
             row = self.case_rows[cid]
-            if row["unknown_source"] or row.get("unknown_given") == 0:  # derived: no source is unknown
+            # derived (not given): no link, no derived source and no label naming one is an unknown
+            # source (sources.has_known_source); given: as given
+            derived = row.get("unknown_given") == 0
+            if (not has_known_source(None, None, cid in self.by_label)) if derived else row["unknown_source"]:
                 entry["flags"].add(UNKNOWN_SOURCE)
         if not self.cases[cid].confirmed:
             entry["flags"].add(UNDATED_CASE)

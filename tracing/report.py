@@ -34,6 +34,7 @@ import tempfile
 from collections import Counter
 
 from .i18n import NP_, Words, _, fmt_date, fmt_decimal, fmt_float, fmt_int, fmt_percent, in_language, language, set_language
+from .sources import has_known_source, sourced_by_label
 from . import files, management
 from .errors import InvalidValue, NotFound
 from .rules import Rules
@@ -259,6 +260,9 @@ def _build(store, start: dt.date, end: dt.date, by: str, lang: str, base: dt.dat
     lead = start - dt.timedelta(days=AVERAGE_DAYS - 1)  # the average's first days look back
     window = sql.cases_between(store, lead.isoformat(), e)
     cases = [c for c in window if c["confirmed"] >= s]
+    by_label = sourced_by_label(store, [c["id"] for c in cases if not c["has_source"]])
+    for c in cases:  # a label naming where it was caught (GB, IMPORT) is a known source (sources.has_known_source)
+        c["has_source"] = has_known_source(c["has_source"], None, c["id"] in by_label)
     new = len(cases)
     cumulative = sql.count_cases(store, base.isoformat(), e)
     previous = sql.count_cases(store, prev_start.isoformat(), prev_end.isoformat())

@@ -31,6 +31,7 @@ import datetime as dt
 
 from . import checkins
 from .i18n import N_, _, fmt_date, label
+from .sources import has_known_source, sourced_by_label
 from .levels import case_from_row, encounters, level_name, qualifies
 from .store import scenarios as sql
 from .values import fold
@@ -515,6 +516,7 @@ def settle_cases(store, new: dict[str, dict], traced: dict[str, dict | None]) ->
         return set()
     rows = store.cases(ids)
     recorded = store.case_sources(ids)
+    by_label = sourced_by_label(store, ids)
     periods = quarantine_periods(store, {c: t for c, t in traced.items() if t})
     moved = set()
     for cid in sorted(ids):
@@ -527,7 +529,8 @@ def settle_cases(store, new: dict[str, dict], traced: dict[str, dict | None]) ->
         if row.get("isolated_given") == 0:
             facts["isolated"] = min(period[0], row["confirmed"]) if covered else row["confirmed"]
         if row.get("unknown_given") == 0:
-            facts["unknown_source"] = int(not (recorded.get(cid) or new[cid].get("primary_source")))
+            facts["unknown_source"] = int(not has_known_source(recorded.get(cid), new[cid].get("primary_source"),
+                                                               cid in by_label))
         changed = {k: v for k, v in facts.items() if row.get(k) != v}
         if changed:
             store.set_case_facts(cid, changed)

@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 
 from .errors import InvalidValue
 from .i18n import _
-from .values import clean_text
+from .values import clean_text, fold
 
 _SPLIT = re.compile(r"\s*(?:[;,，；\r\n]+|\s(?:và|and|&)\s)\s*", re.IGNORECASE)
 _HARD = re.compile(r"\s*[;；\r\n]+\s*")
@@ -64,6 +64,43 @@ _NUMBER = re.compile(r"(?<!\d)0+(?=\d)")
 _SIGNS = re.compile(r"[\s#№]+")
 _LEADING_SIGN = re.compile(r"^[#№]\s*")
 _JOINER = re.compile(r"(?<=[A-Z])[-_.](?=\d)")
+
+
+#: Labels that say the source is NOT known (folded: lower case, no diacritics):
+#: a case with only such labels has no known source (PA2).
+_UNKNOWN_LABEL = re.compile(r"(?:unknown|unk|n/?a|none|\?+|(?:khong|chua)\s+(?:ro|xac\s+dinh|co|biet)"
+                            r"(?:\s+nguon(?:\s+lay(?:\s+nhiem)?)?)?|nguon\s+(?:lay\s+)?(?:khong|chua)\s+ro)")
+
+
+def names_a_source(label) -> bool:
+    """Does a label name where the case was infected (``GB``, ``IMPORT``,
+    ``F0 nhập cảnh``, ``BV Bạch Mai``: a known source that is no person), or
+    does it say the source is unknown (``không rõ nguồn``, ``chưa rõ``,
+    ``unknown``, ``?``)?
+
+    >>> [names_a_source(x) for x in ("GB", "F0 nhập cảnh", "Không rõ nguồn lây", "chưa xác định", "Unknown")]
+    [True, True, False, False, False]
+    """
+    return _UNKNOWN_LABEL.fullmatch(fold(str(label))) is None
+
+
+def sourced_by_label(store, ids=None) -> set[str]:
+    """The cases (of ``ids``; all when None) with a label that names a source
+    (:func:`names_a_source`). Such a case has a known source: it is not an
+    unknown-source case (PA2, DOMAIN.md: "an F0 with no known source") in
+    levels, status, reports, clusters, maps or exports: one definition,
+    :func:`has_known_source`."""
+    from .store import sources as sql
+
+    return {c for c, labels in sql.labels_of(store, ids).items() if any(map(names_a_source, labels))}
+
+
+def has_known_source(links, primary_source, by_label: bool) -> bool:
+    """The one definition of a known source (its negation is ``unknown_source``,
+    PA2): a recorded infection link, a source derived from an exposure in the
+    incubation window (``primary_source``), or a label naming where the case was
+    infected (:func:`sourced_by_label`)."""
+    return bool(links or primary_source or by_label)
 
 
 def split_sources(value) -> list[str]:

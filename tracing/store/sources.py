@@ -12,6 +12,21 @@ def all_labels(store) -> list[tuple[str, str]]:
     return store.conn.execute("SELECT case_id, label FROM case_labels ORDER BY case_id, label").fetchall()
 
 
+def labels_of(store, ids=None) -> dict[str, list[str]]:
+    """``{case: [label]}`` of the cases ``ids`` (every case when None)."""
+    out: dict[str, list[str]] = {}
+    if not has_labels(store):
+        return out
+    if ids is None:
+        rows = store.conn.execute("SELECT case_id, label FROM case_labels ORDER BY case_id, label")
+    else:
+        rows = store._in("SELECT case_id, label FROM case_labels WHERE case_id IN ({ids}) ORDER BY case_id, label",
+                         ids)
+    for case_id, label in rows:
+        out.setdefault(case_id, []).append(label)
+    return out
+
+
 def labels_to_links(store, rows) -> None:
     """``rows`` of ``(case, source id, label)``: add the link, drop the label."""
     c = store.conn
