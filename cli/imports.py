@@ -116,6 +116,9 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         note(_("Title row skipped, line {line}: {text}").format(line=t["line"], text=t["text"]))
     if summary["title_rows"]:
         note(_("Header on line {line}").format(line=summary["header_line"]))
+    for t in summary["footer_rows"]:
+        note(_("Total or signature row skipped (not a record), line {line}: {text}").format(
+            line=t["line"], text=t["text"]))
     if summary["ignored_columns"]:
         note(_("A rejected file of --skip-invalid: its columns {names} are not data and were ignored").format(
             names=", ".join(summary["ignored_columns"])))

@@ -77,3 +77,56 @@ def test_export_with_field_like_extra_columns_imports_back(tmp_path, run, db_pat
     extra = rows(third, "SELECT extra FROM cases WHERE person = 'BN1'")[0][0]
     assert rows(third, "SELECT ward FROM persons") == [(None,), (None,)]
     assert extra == rows(db_path, "SELECT extra FROM cases WHERE person = 'BN1'")[0][0]
+
+
+# ------------------------------------------------------------------ a label is a known source (PA2)
+def test_a_case_whose_source_is_a_label_has_a_known_source(tmp_path, run, run_json, monkeypatch):
+    from tracing.sources import names_a_source
+
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-30")
+    cells = {"L1": "", "L2": "GB", "L3": "IMPORT", "L4": "F0 nhập cảnh", "L5": "L1", "L6": "Không rõ nguồn",
+             "L7": "chưa xác định"}
+    text = "id,confirmed,source\n" + "".join(f"{c},2021-06-0{i},{s}\n" for i, (c, s) in enumerate(cells.items(), 1))
+    run("import", "cases", write(tmp_path / "k.csv", text))
+    # PA2 (DOMAIN.md): no known source = no link and no label naming where the case was caught
+    expected = {c for c, s in cells.items() if not s or (s not in cells and not names_a_source(s))}
+    assert expected == {"L1", "L6", "L7"}
+    flagged = {c for c in cells if "unknown_source" in run_json("status", c)["flags"]}
+    assert flagged == expected
+    report = run_json("report", "--from", "2021-06-01", "--to", "2021-06-30", "--format", "json")
+    assert report["unknown_source"] == len(expected)
+    out = tmp_path / "epi"
+    run("export", "epicontacts", out)
+    with open(out / "linelist.csv", encoding="utf-8") as fh:
+        linelist = {r["id"]: r["unknown_source"] for r in csv.DictReader(fh)}
+    assert {c for c, v in linelist.items() if v == "true"} == expected
+    for cluster in run_json("clusters"):  # L1 <- L5
+        shown = run_json("cluster", "show", cluster["id"])
+        assert set(shown["unknown_source"]) == expected & set(shown["cases"]) == {"L1"}
+
+
+# ------------------------------------------------------------------ footer rows are no records (points 6, 7)
+FOOTERS = ["Tổng cộng: 3 ca,,", "Người lập biểu,,Giám đốc", "Ngày 22 tháng 5 năm 2021,,"]
+
+
+def test_total_and_signature_rows_are_listed_not_imported(tmp_path, run, run_json, db_path):
+    data = ["BN1,20/05/2021,Bồ Đề", "BN2,21/05/2021,Bồ Đề", "", "BN3,22/05/2021,Gia Thụy", ",,"]
+    lines = ["Mã BN,Ngày dương tính,Phường", *data, *FOOTERS]
+    s = run_json("import", "cases", write(tmp_path / "foot.csv", "\n".join(lines) + "\n"))
+    records = [x for x in data if x.strip(",")]
+    footer_lines = [i for i, x in enumerate(lines, 1) if x in FOOTERS]
+    assert [f["line"] for f in s["footer_rows"]] == footer_lines
+    assert s["footer_rows"][1]["text"] == "Người lập biểu | Giám đốc"
+    assert s["written"]["cases"] == len(records) and s["undated_cases"] == 0
+    assert rows(db_path, "SELECT id FROM persons ORDER BY id") == [(x.split(",")[0],) for x in records]
+    # said to people too, with the line
+    out = run("import", "cases", tmp_path / "foot.csv").output
+    assert f"line {footer_lines[0]}: Tổng cộng: 3 ca" in out
+    # every kind: a populations file's total is no area, a contacts file's total no person
+    s = run_json("import", "populations", write(tmp_path / "pop.csv", "area,population\nBồ Đề,30000\n"
+                                                                      "Gia Thụy,20000\nTổng cộng,50000\n"))
+    assert s["written"]["populations"] == 2 and [f["line"] for f in s["footer_rows"]] == [4]
+    s = run_json("import", "contacts", write(tmp_path / "c.csv", "from,to,date\nBN1,P1,2021-05-19\n"
+                                                                 "Total,2,\n"))
+    assert s["written"]["contacts"] == 1 and [f["line"] for f in s["footer_rows"]] == [3]
+    assert rows(db_path, "SELECT count(*) FROM persons WHERE id = 'Total'") == [(0,)]

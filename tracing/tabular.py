@@ -262,6 +262,7 @@ class Table:
         self._last_line = header_line
         self._started = False
         self.title_rows: list[dict] = []
+        self.footer_rows: list[dict] = []  # totals and signature rows (_FOOTER): skipped, listed in the summary
         self.unguard = True  # undo the formula guard (a leading ' before = + - @ tab CR) in every file
         self.own_export = False  # a file of `tracing export`, unchanged since (its manifest)
         self.unguarded = 0  # cells whose formula guard was undone (reported in the summary)
@@ -339,6 +340,13 @@ class Table:
                                                  "characters; not a line list").format(
                                 path=self.path, line=line, header=_short(self.headers[i], 30),
                                 cap=fmt_int(FIELD_SIZE_LIMIT)))
+                first = cells[0]
+                if first.__class__ is not str or not first.strip():
+                    first = next((c for c in cells if c.__class__ is str and c.strip()), None)
+                if first is not None and _FOOTER.match(first):  # Tổng cộng: 3 ca / Người lập biểu: no record
+                    self.footer_rows.append({"line": line, "text": " | ".join(
+                        str(c).strip() for c in cells if not _blank_cell(c))[:200]})
+                    continue
                 row = dict(zip(fields, pick(cells)))
                 row["extra"] = dict(zip(headers, pick_extras(cells)))
                 if unnamed:
@@ -473,6 +481,18 @@ def _unguarded(cell):
 
 TITLE_SCAN = 30
 """Rows looked at for the header when the first rows are titles."""
+
+
+#: The first cell of a row that is a report's footer or a total, not a record
+#: (``Tổng cộng: 3 ca``, ``Tổng số``, ``Cộng:``, ``Người lập biểu``, ``Thủ
+#: trưởng đơn vị``, ``Giám đốc``, ``Trưởng khoa``, ``Ký tên``, ``Xác nhận``,
+#: ``Ngày 5 tháng 6 năm 2021``, ``Total``, ``Prepared by``): skipped wherever
+#: it stands and listed with its line, like a title row (issue 13 points 6, 7).
+_FOOTER = re.compile(
+    r"\s*(?:t[ôoổ]ng\s*(?:c[ộo]ng|s[ốo])\b|t[ổô]ng\s*:|c[ộo]ng\s*:|ng[ưu][ờo]i\s+l[ậa]p\b|"
+    r"th[ủu]\s+tr[ưu][ởo]ng\b|gi[áa]m\s+[đd][ốo]c\b|tr[ưu][ởo]ng\s+(?:ph[òo]ng|khoa|tr[ạa]m|ban)\b|"
+    r"k[ýy]\s+(?:t[êe]n|duy[ệe]t)\b|x[áa]c\s+nh[ậa]n\b|ng[àa]y\s+\d{1,2}\s+th[áa]ng\b|"
+    r"(?:sub|grand\s+)?total\b|prepared\s+by\b|signed\b)", re.IGNORECASE)
 
 
 def _blank_cell(c) -> bool:
