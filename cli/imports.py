@@ -178,8 +178,8 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
             note(_("Most frequent labels: {labels}").format(
                 labels=", ".join(f"{label} ({n})" for label, n in src["top_labels"])))
     if summary.get("undated_cases"):
-        note(_("{n} cases without a confirmation date: stored, flagged undated_case (their contacts are judged "
-               "conservatively, like undated contacts)").format(n=summary["undated_cases"]))
+        note(_("{n} cases without any date (no confirmation, no onset): stored, flagged undated_case (their "
+               "contacts are judged conservatively, like undated contacts)").format(n=summary["undated_cases"]))
     if summary["areas_respelled"]:
         note(_("Area names stored in their known spelling (same area): {names}").format(
             names=", ".join(f"'{a}' -> '{b}'" for a, b in list(summary["areas_respelled"].items())[:10])))

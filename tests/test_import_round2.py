@@ -130,3 +130,31 @@ def test_total_and_signature_rows_are_listed_not_imported(tmp_path, run, run_jso
                                                                  "Total,2,\n"))
     assert s["written"]["contacts"] == 1 and [f["line"] for f in s["footer_rows"]] == [3]
     assert rows(db_path, "SELECT count(*) FROM persons WHERE id = 'Total'") == [(0,)]
+
+
+# ------------------------------------------------------------------ a case is dated by any of its dates (3, 7)
+def test_a_case_with_only_an_onset_is_dated(tmp_path, run, run_json, monkeypatch):
+    # 1861 measles: onsets only (month first), plus one case with no date at all
+    onsets = {"M1": "1861-03-14", "M2": "1861-03-28", "M3": "1861-04-02"}
+    text = "id,onset,confirmed,source\nM1,3/14/1861,,\nM2,3/28/1861,,M1\nM3,4/2/1861,,M2\nM4,,,\n"
+    run("rules", "set", "case.earliest_date", "1800-01-01", "--from", "2020-01-01")
+    s = run_json("import", "cases", write(tmp_path / "measles.csv", text))
+    undated = {"M4"}  # the rule: undated = neither a confirmation nor an onset
+    assert s["undated_cases"] == len(undated)
+    monkeypatch.setenv("TRACING_TODAY", "1861-12-31")
+    flagged = {c for c in [*onsets, "M4"] if "undated_case" in run_json("status", c)["flags"]}
+    assert flagged == undated
+    [cluster] = run_json("clusters")
+    assert cluster["first"] == min(onsets.values()) and cluster["last"] == max(onsets.values())
+    # over focus.over_days after the last case's day (its isolation defaults to it)
+    import datetime as dt
+
+    from tracing.rules import Rules
+    days = int(Rules.defaults().at("focus.over_days", max(onsets.values())))
+    over = (dt.date.fromisoformat(max(onsets.values())) + dt.timedelta(days=days)).isoformat()
+    assert cluster["focus"] == "over" and cluster["focus_over_from"] == over
+    report = run_json("report", "--from", "1861-03-01", "--to", "1861-03-31", "--format", "json")
+    assert report["new_cases"] == sum(d <= "1861-03-31" for d in onsets.values())
+    assert report["undated_cases"] == len(undated)
+    checks = run_json("check")
+    assert sorted(c["ids"][0] for c in checks if c["check"] == "undated_case") == sorted(undated)

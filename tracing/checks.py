@@ -17,7 +17,7 @@ Each finding is ``{"check", "ids", "message"}``, naming the records:
   merged into one record (each filled the other's blanks): same person?
 * ``onset_after_sample`` – a case whose onset is after its positive sample
   date (its infectious window starts before the sample: DOMAIN.md);
-* ``undated_case`` – a case stored without a confirmation date (its contacts
+* ``undated_case`` – a case stored without any date, no confirmation nor onset (its contacts
   are judged conservatively until the date is imported);
 * ``no_infectious_window`` – a case isolated before its infectious window
   would begin (an F1 isolated in quarantine days before its onset or
@@ -195,7 +195,7 @@ def run(store) -> list[dict]:
                                    id=r["id"], date_onset=r["onset"], date=r["confirmed"])})
     for cid in sql.undated_cases(store):
         out.append({"check": "undated_case", "ids": [cid],
-                    "message": Msg(N_("case {id} has no confirmation date: import its sample date"), id=cid)})
+                    "message": Msg(N_("case {id} has no date (no confirmation, no onset): import its sample date"), id=cid)})
     from .levels import case_from_row
     rules = store.rules()
     for cid, row in sorted(store.cases().items()):

@@ -123,10 +123,10 @@ def _groups(store) -> tuple[dict[str, dict], list[list[str]], dict[str, str | No
     groups = []
     link_date = {}
     for root, cases in members.items():
-        cases.sort(key=lambda c: (facts[c]["confirmed"] or UNDATED_LAST, c))
+        cases.sort(key=lambda c: (facts[c]["day"] or UNDATED_LAST, c))
         groups.append(cases)
         link_date[cases[0]] = last_link.get(root)
-    groups.sort(key=lambda g: (facts[g[0]]["confirmed"] or UNDATED_LAST, g[0]))
+    groups.sort(key=lambda g: (facts[g[0]]["day"] or UNDATED_LAST, g[0]))
     return facts, groups, link_date
 
 
@@ -236,7 +236,7 @@ def _match(store, groups: list[list[str]], keep_singles: bool, facts) -> tuple[l
             continue
         # an id two groups want (a split) goes to the one holding most of it
         rivals = [c for c in claims_of[cid] if c[2] not in ids]
-        best = min(rivals, key=lambda c: (c[1], facts[want[c[2]][0]]["confirmed"] or UNDATED_LAST, want[c[2]][0]))
+        best = min(rivals, key=lambda c: (c[1], facts[want[c[2]][0]]["day"] or UNDATED_LAST, want[c[2]][0]))
         if best[2] != gi:
             continue
         ids[gi] = cid
@@ -309,7 +309,7 @@ def _compute(store, min_size: int, active: bool) -> tuple[list[dict], tuple]:
     for cid, cases in named:
         if len(cases) < min_size:
             continue
-        dates = [facts[c]["confirmed"] for c in cases if facts[c]["confirmed"]] or [None]
+        dates = [facts[c]["day"] for c in cases if facts[c]["day"]] or [None]
         events = [d for d in dates + [link_date.get(cases[0])] if d and d <= now.isoformat()]
         is_active = any(d >= since for d in events)
         if active and not is_active:
@@ -317,7 +317,7 @@ def _compute(store, min_size: int, active: bool) -> tuple[list[dict], tuple]:
         tree = infectors(facts, cases)
         roots = tree_roots(tree, cases)
         focus, over_from, last_isolated = foci.status(
-            store.rules(), [(facts[c]["confirmed"], facts[c]["isolated"]) for c in cases], now.isoformat())
+            store.rules(), [(facts[c]["day"], facts[c]["isolated"]) for c in cases], now.isoformat())
         out.append({"id": cid, "size": len(cases), "cases": cases, "first": min(dates), "last": max(dates),
                     "roots": roots, "wards": sorted({facts[c]["ward"] for c in cases if facts[c]["ward"]}),
                     "active": is_active, "last_link": link_date.get(cases[0]),

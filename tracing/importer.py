@@ -1272,7 +1272,8 @@ class _Importer:
         every write, issue 12 point 2): the sample date until the levels say
         the person was in quarantine."""
         if case["confirmed"] is None and stored is None:
-            self.undated.append(case["person"])
+            if case.get("onset") is None:  # an onset dates a case too (levels.Case.day)
+                self.undated.append(case["person"])
         elif case["confirmed"] is None:
             for key in ("confirmed", "onset", "isolated"):
                 if case.get(key) is None:

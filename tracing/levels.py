@@ -67,7 +67,7 @@ from .values import today
 UNDATED = "undated"
 UNVERIFIED = "unverified_contact"
 UNKNOWN_SOURCE = "unknown_source"
-UNDATED_CASE = "undated_case"  # a case stored without any confirmation date
+UNDATED_CASE = "undated_case"  # a case stored without any date (no confirmation, no onset)
 
 
 def level_name(level: int | None) -> str | None:
@@ -103,6 +103,13 @@ class Case:
     @property
     def dated(self) -> bool:
         return bool(self.onset or self.confirmed)
+
+    @property
+    def day(self) -> str | None:
+        """The day the case is counted on (reports, clusters, foci): its
+        confirmation, else its onset (a case with only an onset, as in
+        historical line lists, is dated); None for an undated case."""
+        return self.confirmed or self.onset
 
     @property
     def reference(self) -> str | None:
@@ -486,7 +493,7 @@ class Derivation:
             derived = row.get("unknown_given") == 0
             if (not has_known_source(None, None, cid in self.by_label)) if derived else row["unknown_source"]:
                 entry["flags"].add(UNKNOWN_SOURCE)
-        if not self.cases[cid].confirmed:
+        if not self.cases[cid].dated:  # dated by any of its dates (an onset alone will do)
             entry["flags"].add(UNDATED_CASE)
         entry["primary_source"] = primary
         entry["sources"] = sources

@@ -45,10 +45,12 @@ def f1_contacts(store) -> Iterator[tuple[str, str, str | None]]:
 
 
 def case_facts(store) -> list[dict]:
-    """Every case with the fields clusters report: dates, place of residence,
+    """Every case with the fields clusters report: dates (``day``: the day the
+    case is counted on, its confirmation, else its onset: levels.Case.day), place of residence,
     the derived primary source and that source's chain root."""
     return store.query(
         """SELECT k.person AS id, k.confirmed, k.onset, k.isolated, k.unknown_source, k.prior_level,
+                  COALESCE(k.confirmed, k.onset) AS day,
                   p.ward, p.unit, l.primary_source, s.root AS source_root
            FROM cases k JOIN persons p ON p.id = k.person
            LEFT JOIN levels l ON l.person = k.person

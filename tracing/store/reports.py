@@ -9,32 +9,38 @@ from ..errors import InvalidValue
 
 # ------------------------------------------------------------- cases
 def cases_between(store, start: str, end: str) -> list[dict]:
-    """Cases confirmed in ``[start, end]`` with their area and how they were found."""
+    """Cases counted in ``[start, end]`` with their area and how they were found. A case
+    is counted on the day it is dated by (``confirmed``: its confirmation, else its
+    onset; levels.Case.day): a case with only an onset is no undated case."""
     return store.query(
-        """SELECT k.person AS id, k.confirmed, k.isolated, k.prior_level, k.unknown_source, k.unknown_given, k.found_by,
+        """SELECT k.person AS id, COALESCE(k.confirmed, k.onset) AS confirmed, k.isolated, k.prior_level, k.unknown_source, k.unknown_given, k.found_by,
                   p.district, p.ward, p.unit, p.workplace,
                   (EXISTS (SELECT 1 FROM case_sources s WHERE s.case_id = k.person)
                    OR l.primary_source IS NOT NULL) AS has_source
            FROM cases k JOIN persons p ON p.id = k.person
            LEFT JOIN levels l ON l.person = k.person
-           WHERE k.confirmed BETWEEN ? AND ? ORDER BY k.confirmed, k.person""", (start, end))
+           WHERE COALESCE(k.confirmed, k.onset) BETWEEN ? AND ?
+           ORDER BY COALESCE(k.confirmed, k.onset), k.person""", (start, end))
 
 
 def count_cases(store, start: str | None, end: str) -> int:
+    """Cases counted (confirmation, else onset) up to ``end``, from ``start`` when given."""
     if start is None:
-        return store.conn.execute("SELECT count(*) FROM cases WHERE confirmed <= ?", (end,)).fetchone()[0]
-    return store.conn.execute("SELECT count(*) FROM cases WHERE confirmed BETWEEN ? AND ?",
+        return store.conn.execute("SELECT count(*) FROM cases WHERE COALESCE(confirmed, onset) <= ?",
+                                  (end,)).fetchone()[0]
+    return store.conn.execute("SELECT count(*) FROM cases WHERE COALESCE(confirmed, onset) BETWEEN ? AND ?",
                               (start, end)).fetchone()[0]
 
 
 def count_undated_cases(store) -> int:
-    """Cases stored without a confirmation date (flagged ``undated_case``)."""
-    return store.conn.execute("SELECT count(*) FROM cases WHERE confirmed IS NULL").fetchone()[0]
+    """Cases stored without any date (no confirmation, no onset: flagged ``undated_case``)."""
+    return store.conn.execute("SELECT count(*) FROM cases WHERE confirmed IS NULL AND onset IS NULL").fetchone()[0]
 
 
 def undated_cases(store) -> list[str]:
-    """Ids of the cases stored without a confirmation date, sorted."""
-    return [r[0] for r in store.conn.execute("SELECT person FROM cases WHERE confirmed IS NULL ORDER BY person")]
+    """Ids of the cases stored without any date (no confirmation, no onset), sorted."""
+    return [r[0] for r in store.conn.execute(
+        "SELECT person FROM cases WHERE confirmed IS NULL AND onset IS NULL ORDER BY person")]
 
 
 def traced_persons(store) -> list[dict]:
