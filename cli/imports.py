@@ -169,7 +169,8 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
                "{labels} labels").format(links=src["links"], persons=src["unknown_source_persons"],
                                          labels=src["labels"]))
         if src["normalised"]:
-            note(_("{n} source ids matched after normalising spaces, signs and zero padding: {examples}").format(
+            note(_("{n} source ids matched after normalising spaces, signs, zero padding, thousands separators "
+                   "and a trailing .0: {examples}").format(
                 n=src["normalised"], examples=", ".join(f"'{a}' -> {b}" for a, b in src["normalised_examples"][:5])))
         if src.get("read_as"):
             note(_("{n} source ids of no row stored as one person each, as first written: {examples}").format(

@@ -158,3 +158,38 @@ def test_a_case_with_only_an_onset_is_dated(tmp_path, run, run_json, monkeypatch
     assert report["undated_cases"] == len(undated)
     checks = run_json("check")
     assert sorted(c["ids"][0] for c in checks if c["check"] == "undated_case") == sorted(undated)
+
+
+# ------------------------------------------------------------------ ids written as floats / with separators (1)
+def test_float_written_ids_and_thousands_separators_match_the_files_ids(tmp_path, run_json, db_path):
+    import json
+
+    from tracing.sources import id_key
+
+    # pandas writes an int column with blanks as floats: 1000000001.0 (CSV text, JSON number)
+    ids = ["1000000001", "1000000002", "1000000003"]
+    csv_text = "patient_id,confirmed_date,infected_by\n" + f"{ids[0]},2020-01-23,\n" + \
+        "".join(f"{i},2020-01-30,{ids[0]}.0\n" for i in ids[1:])
+    records = [{"patient_id": int(ids[0]), "confirmed_date": "2020-01-23", "infected_by": None}] + \
+        [{"patient_id": int(i), "confirmed_date": "2020-01-30", "infected_by": float(ids[0])} for i in ids[1:]]
+    for name, text in (("kc.csv", csv_text), ("kr.json", json.dumps(records))):
+        db = tmp_path / f"{name}.db"
+        from cli.main import cli
+        from click.testing import CliRunner
+        out = CliRunner().invoke(cli, ["--db", str(db), "import", "cases", str(write(tmp_path / name, text)),
+                                       "--column", "source=infected_by", "--format", "json"])
+        assert out.exit_code == 0, out.output
+        s = json.loads(out.stdout)
+        assert s["sources"]["links"] == len(ids) - 1 and s["sources"]["labels"] == 0
+        assert rows(db, "SELECT id FROM persons ORDER BY id") == [(i,) for i in ids]  # no '1000000001.0'
+        assert rows(db, "SELECT DISTINCT source FROM case_sources") == [(ids[0],)]
+    # a thousands separator (BN2.899 in bulletins, BN2,900): the file's id, never persons BN2 and BN900
+    text = "Mã BN,Ngày dương tính,Nguồn lây\nBN2899,01/05/2021,\nBN2900,02/05/2021,BN2.899\n" \
+           'BN2901,02/05/2021,"BN 2.899, BN2,900"\nBN101,02/05/2021,\nBN102,02/05/2021,"BN101,BN2899"\n'
+    s = run_json("import", "cases", write(tmp_path / "dot.csv", text))
+    written = {"BN2.899": "BN2899", "BN 2.899": "BN2899", "BN2,900": "BN2900"}
+    assert all(id_key(k) == id_key(v) for k, v in written.items())
+    assert rows(db_path, "SELECT case_id, source FROM case_sources ORDER BY 1, 2") == [
+        ("BN102", "BN101"), ("BN102", "BN2899"), ("BN2900", "BN2899"), ("BN2901", "BN2899"), ("BN2901", "BN2900")]
+    assert rows(db_path, "SELECT count(*) FROM persons") == [(5,)] and s["sources"]["labels"] == 0
+    assert dict(map(tuple, s["sources"]["normalised_examples"])) == written  # reported

@@ -1300,7 +1300,7 @@ class _Importer:
                 resolved[part] = matcher.resolve(part)
                 return resolved[part][0] != "label"
 
-            for text, is_person in group_entries(segment, is_id):
+            for text, is_person in group_entries(segment, is_id, matcher.names):
                 kind, value = resolved[text] if is_person else ("label", text)
                 entries.append((segment, kind, value))
         for token, kind, value in entries:

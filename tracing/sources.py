@@ -136,11 +136,34 @@ def soft_parts(segment: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if segment[a:b].strip()]
 
 
-def group_entries(segment: str, is_id) -> list[tuple[str, bool]]:
+_GROUP_COMMA = re.compile(r"\d[,，]\d{3}(?!\d)")
+_THREE_DIGITS = re.compile(r"\d{3}")
+
+
+def _thousands_joined(segment: str, spans: list[tuple[int, int]], names) -> list[tuple[int, int]]:
+    """``spans`` with two parts joined where only a thousands comma stood
+    between them (``BN2,900``: a part ending in a digit, a bare comma, a part
+    of three digits) and the joined text names an id (``names``)."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out:
+            a0, b0 = out[-1]
+            if (segment[b0:a] in (",", "，") and segment[b0 - 1].isdigit()
+                    and _THREE_DIGITS.fullmatch(segment, a, b) and names(segment[a0:b].strip())):
+                out[-1] = (a0, b)
+                continue
+        out.append((a, b))
+    return out
+
+
+def group_entries(segment: str, is_id, names=None) -> list[tuple[str, bool]]:
     """The entries of one segment: ``[(text, is an id)]``. A part for which
     ``is_id(part)`` holds is an entry of its own; consecutive parts that are
     not ids are one entry, the segment's text from the first to the last of
-    them, byte for byte (issue 13 point 1: a label is kept as written).
+    them, byte for byte (issue 13 point 1: a label is kept as written). With
+    ``names`` (text -> names an id of the file or database), a comma between a
+    digit and three digits (``BN2,900``) is a thousands separator, not a cut,
+    when the joined text names an id.
 
     >>> ids = {"BN1", "BN2", "BN3"}.__contains__
     >>> group_entries("BN1, BN2 và BN3", ids)
@@ -152,7 +175,10 @@ def group_entries(segment: str, is_id) -> list[tuple[str, bool]]:
     """
     out: list[tuple[str, bool]] = []
     run: tuple[int, int] | None = None
-    for a, b in soft_parts(segment):
+    spans = soft_parts(segment)
+    if names is not None and len(spans) > 1 and _GROUP_COMMA.search(segment):
+        spans = _thousands_joined(segment, spans, names)
+    for a, b in spans:
         part = segment[a:b].strip()
         if is_id(part):
             if run is not None:
@@ -166,12 +192,24 @@ def group_entries(segment: str, is_id) -> list[tuple[str, bool]]:
     return out
 
 
+_FLOAT_ZERO = re.compile(r"(?<=\d)\.0+$")
+_THOUSANDS = re.compile(r"(?<=\d)[.,](?=\d{3}(?:[.,]\d{3})*$)")
+
+
 def id_key(text) -> str:
     """What two ways of writing one id share: upper case, no spaces, no
     ``#``/``№`` sign, no ``-``/``_``/``.`` between letters and a number, no
-    leading zeros in a number."""
+    leading zeros in a number, no ``.0`` a spreadsheet or pandas wrote after a
+    whole number (``1000000001.0``), no thousands separator (``BN2.899``,
+    ``BN2,900``, ``1,024``: Vietnamese bulletins write patient numbers so).
+
+    >>> [id_key(x) for x in ("1000000001.0", "BN2.899", "BN2,900", "1,024", "BN 1.5")]
+    ['1000000001', 'BN2899', 'BN2900', '1024', 'BN1.5']
+    """
     key = _SIGNS.sub("", str(text).upper())
     key = _JOINER.sub("", key)
+    key = _FLOAT_ZERO.sub("", key)
+    key = _THOUSANDS.sub("", key)
     return _NUMBER.sub("", key)
 
 
@@ -281,24 +319,10 @@ class SourceMatcher:
         ``BN…`` ids; a second spelling of one key in the file names the first):
         reported in ``read_as``, never as a normalised match. The real id
         arriving later, written either way, is linked (:func:`promote_labels`)."""
+        hit = self._link(entry)
+        if hit is not None:
+            return "link", hit
         candidate = self.with_prefix(entry)
-        for c in (candidate, entry):
-            if c in self.file_ids or c in self._db:
-                return "link", c
-        keys = [id_key(candidate), id_key(entry)]
-        if self._one_prefix and keys[1].isdigit():
-            keys.append(self._one_prefix + keys[1])
-        for key in keys:
-            ids = set(self.ambiguous.get(key, ())) | ({self._by_key[key]} if key in self._by_key else set())
-            ids |= self._stored_ids(key)
-            if len(ids) > 1:
-                raise InvalidValue("source: " + _("'{entry}' could be any of {ids} (ids that differ only by case, "
-                                                  "spaces or zero padding); write the id exactly").format(
-                                       entry=entry, ids=", ".join(sorted(ids))))
-            if ids:
-                hit = next(iter(ids))
-                self.report.normalised[entry] = hit
-                return "link", hit
         key = id_key(candidate)
         bare = bool(self._one_prefix) and key.isdigit() and candidate == entry
         if bare or looks_like_id(candidate, self.shapes):
@@ -312,6 +336,37 @@ class SourceMatcher:
                 self.report.read_as[entry] = pid
             return "person", pid
         return "label", entry
+
+    def names(self, entry: str) -> bool:
+        """Does ``entry`` name a person of the file or the database (exactly or
+        by :func:`id_key`)? No unknown-source person is made."""
+        try:
+            return self._link(entry) is not None
+        except InvalidValue:
+            return False
+
+    def _link(self, entry: str) -> str | None:
+        """The id of the file or the database ``entry`` names, or None; raises
+        :class:`InvalidValue` when it could name two."""
+        candidate = self.with_prefix(entry)
+        for c in (candidate, entry):
+            if c in self.file_ids or c in self._db:
+                return c
+        keys = [id_key(candidate), id_key(entry)]
+        if self._one_prefix and keys[1].isdigit():
+            keys.append(self._one_prefix + keys[1])
+        for key in keys:
+            ids = set(self.ambiguous.get(key, ())) | ({self._by_key[key]} if key in self._by_key else set())
+            ids |= self._stored_ids(key)
+            if len(ids) > 1:
+                raise InvalidValue("source: " + _("'{entry}' could be any of {ids} (ids that differ only by case, "
+                                                  "spaces or zero padding); write the id exactly").format(
+                                       entry=entry, ids=", ".join(sorted(ids))))
+            if ids:
+                hit = next(iter(ids))
+                self.report.normalised[entry] = hit
+                return hit
+        return None
 
 
     def _stored_ids(self, key: str) -> set:

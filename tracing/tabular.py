@@ -978,8 +978,11 @@ def _looks_json(name: str) -> bool:
 
 
 def _json_cell(value):
-    """A JSON value as a cell: text NFC, numbers as they are, lists joined
+    """A JSON value as a cell: text NFC, numbers as they are (a whole number
+    written as a float, ``1000000001.0``, as the integer), lists joined
     with ``; `` (a list of sources), objects as JSON text."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)  # 1000000001.0 (pandas writes int columns with blanks as floats): the number
     if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     if isinstance(value, bool):
