@@ -116,6 +116,10 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         note(_("Title row skipped, line {line}: {text}").format(line=t["line"], text=t["text"]))
     if summary["title_rows"]:
         note(_("Header on line {line}").format(line=summary["header_line"]))
+    if summary["ids_normalised"]["count"]:
+        note(_("{n} ids read as a person written another way (case, spaces, a sign, zero padding, "
+               "thousands separators, a trailing .0): {examples}").format(n=summary["ids_normalised"]["count"], examples=", ".join(
+                   f"'{a}' -> {b}" for a, b in summary["ids_normalised"]["examples"][:5])))
     for t in summary["footer_rows"]:
         note(_("Total or signature row skipped (not a record), line {line}: {text}").format(
             line=t["line"], text=t["text"]))

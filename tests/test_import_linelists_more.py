@@ -116,4 +116,4 @@ def test_check_reports_undated_cases(tmp_path, run, run_json, db_path):
     found = [(f["check"], f["ids"]) for f in run_json("check") if f["check"] == "undated_case"]
     undated = [r[0] for r in rows(db_path, "SELECT person FROM cases WHERE confirmed IS NULL ORDER BY person")]
     assert found == [("undated_case", [cid]) for cid in undated] and undated == ["U1", "U3"]
-    assert "U1 has no confirmation date" in run("check").output
+    assert "U1 has no date (no confirmation, no onset)" in run("check").output

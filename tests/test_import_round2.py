@@ -193,3 +193,32 @@ def test_float_written_ids_and_thousands_separators_match_the_files_ids(tmp_path
         ("BN102", "BN101"), ("BN102", "BN2899"), ("BN2900", "BN2899"), ("BN2901", "BN2899"), ("BN2901", "BN2900")]
     assert rows(db_path, "SELECT count(*) FROM persons") == [(5,)] and s["sources"]["labels"] == 0
     assert dict(map(tuple, s["sources"]["normalised_examples"])) == written  # reported
+
+
+# ------------------------------------------------------------------ one id normalisation for every kind
+def test_ids_of_every_import_kind_are_matched_like_source_ids(tmp_path, run, run_json, db_path, monkeypatch):
+    from tracing.sources import id_key
+
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-10")
+    run("import", "cases", write(tmp_path / "c.csv", "id,confirmed,source\nBN1,20/05/2021,\nBN2,24/05/2021,BN1\n"
+                                                     "BN3,24/05/2021,\n"))
+    contacts = [("BN 1", "P1", "21/05/2021"), ("BN03", "P1", "22/05/2021"), ("#3", "P2", "22/05/2021"),
+                ("bn1", "P3", "19/05/2021")]
+    s = run_json("import", "contacts", write(tmp_path / "k.csv", "from,to,date\n" + "".join(
+        ",".join(r) + "\n" for r in contacts)))
+    cases = {"BN1", "BN2", "BN3"}
+    # the rule: a written id is the stored case with its id_key (a bare #3 takes the one prefix, BN)
+    meant = {w: next(c for c in cases if id_key(c) in (id_key(w), "BN" + id_key(w))) for w, _t, _d in contacts}
+    assert dict(map(tuple, s["ids_normalised"]["examples"])) == meant
+    assert s["written"]["persons"] == len({t for _w, t, _d in contacts})  # P1, P2, P3 only
+    assert rows(db_path, "SELECT id FROM persons ORDER BY id") == [(i,) for i in sorted(cases | {"P1", "P2", "P3"})]
+    for _w, to, _d in contacts:
+        assert run_json("status", to)["level"] == "F1"
+    # a persons file and a check-ins file: the same normalisation
+    s = run_json("import", "persons", write(tmp_path / "p.csv", "id,name\nbn02,Nguyễn Văn Hai\n"))
+    assert s["ids_normalised"]["examples"] == [["bn02", "BN2"]]
+    assert rows(db_path, "SELECT name FROM persons WHERE id = 'BN2'") == [("Nguyễn Văn Hai",)]
+    s = run_json("import", "checkins", write(tmp_path / "q.csv", "person,place,at\nBN 2,Chợ Long Biên,"
+                                                                 "2021-05-20T08:00\n"))
+    assert s["ids_normalised"]["examples"] == [["BN 2", "BN2"]]
+    assert rows(db_path, "SELECT person FROM checkins") == [("BN2",)]

@@ -61,7 +61,8 @@ from .errors import InvalidValue, TracingError
 from .i18n import N_, Msg, _, fmt_date
 from .people import (AREA_KEYS, check_id, clean_area, clean_birth_year, clean_name, clean_person, clean_sex,
                      parse_doses)
-from .sources import SourceMatcher, group_entries, id_key, promote_labels, soft_parts, source_segments, split_sources
+from .sources import (IdSpeller, SourceMatcher, group_entries, id_key, promote_labels, soft_parts, source_segments,
+                      split_sources)
 from .store import bulk
 from .store import duplicates as dupsql
 from .store.reports import POPULATION_KINDS
@@ -374,7 +375,7 @@ class ContactCleaner:
     True
     """
 
-    def __init__(self, na, prefix: str | None = None, dates: DateOrders | None = None):
+    def __init__(self, na, prefix: str | None = None, dates: DateOrders | None = None, spell=None):
         from .values import setting_with_words
 
         self.na = na
@@ -386,6 +387,7 @@ class ContactCleaner:
         self.ticks: dict[str, list[int]] = {}  # {field: [cells, first line]} of yes/no cells written as a tick (x)
         self._spaced: set = set()  # (field, raw cell) of cells with stray spaces around them
         dates = dates or DateOrders("")
+        spell = spell or (lambda pid: pid)  # IdSpeller: one id normalisation for every kind
         self._memo = {k: {} for k in ("a", "b", "date", "setting", "place", "minutes", "masked")}
         blank = lambda v: None if _blank(v, na) else v  # noqa: E731
         day_limit = today()
@@ -397,8 +399,8 @@ class ContactCleaner:
             return day.isoformat() if day else None
 
         self._parse = {
-            "a": lambda v: check_id(with_prefix(blank(v), prefix), "from"),
-            "b": lambda v: check_id(with_prefix(blank(v), prefix), "to"),
+            "a": lambda v: spell(check_id(with_prefix(blank(v), prefix), "from")),
+            "b": lambda v: spell(check_id(with_prefix(blank(v), prefix), "to")),
             "date": date,
             "setting": lambda v: setting_with_words(blank(v)),
             "place": lambda v: clean_text(blank(v), "place"),
@@ -708,6 +710,9 @@ class _Importer:
         self.new_ids: set[str] | None = set() if _has_labels(store) else None
         self.promoted: list[tuple[str, str]] = []
         self._all_ids: list[str] | None = None
+        # ids written another way than a stored person's (BN 1, bn1, BN01, #1 for BN1): that person
+        self.spell = IdSpeller(self._stored_ids, in_file=table.kind in ("contacts", "checkins"),
+                               placeholders=None if table.kind in ("contacts", "checkins") else self._placeholders)
         self._token_line: dict[tuple[str, str], int] = {}  # (case, source cell entry) -> its first line
         self._link_line: dict[tuple[str, str], int] = {}   # (case, resolved source) -> that line
         self.cycles: list[dict] = []  # infection links dropped because they closed a cycle
@@ -904,6 +909,7 @@ class _Importer:
         def clean(fields, row):
             kept: dict = {}
             person = _person(fields, self.prefix, kept)
+            person["id"] = self.spell(person["id"])
             self.person_ticks(fields, self.line)
             extra = {**_extra(row, self.na), **kept}
             if extra:
@@ -911,12 +917,13 @@ class _Importer:
             return person, kept
 
         cleaner = PersonCleaner(self.table.mapping, self.na, self.prefix)
-        na, no_kept = self.na, {}
+        na, no_kept, spell = self.na, {}, self.spell
 
         def fast(row, trims):  # clean() of a row PersonCleaner can clean whole (nothing kept as attributes)
             person = cleaner(row, trims)
             if person is None:
                 return None
+            person["id"] = spell(person["id"])
             if row["extra"]:
                 extra = _extra(row, na)
                 if extra:
@@ -972,7 +979,7 @@ class _Importer:
         return kept
 
     def contacts(self) -> None:
-        fast = ContactCleaner(self.na, self.prefix, self.dates)
+        fast = ContactCleaner(self.na, self.prefix, self.dates, spell=self.spell)
         new_ids = self.new_ids
 
         def rows():
@@ -1044,6 +1051,7 @@ class _Importer:
         def clean(fields, row):
             fields["person"] = with_prefix(fields.get("person"), self.prefix)
             out = clean_checkin(fields)
+            out["person"] = self.spell(out["person"])
             extra = _extra(row, self.na) if row.get("extra") else None
             if extra:
                 out["extra"] = extra  # the file's other columns are kept (checkins.extra)
@@ -1087,6 +1095,7 @@ class _Importer:
         def clean(fields, row):
             kept: dict = {}
             person = _person(fields, self.prefix, kept)
+            person["id"] = self.spell(person["id"])
             self.person_ticks(fields, self.line)
             cid = person["id"]
             unknown = parse_bool(fields.get("unknown_source"), "unknown_source")
@@ -1200,6 +1209,11 @@ class _Importer:
         if self.new_ids is not None:
             self.new_ids.update(pending)
             self.new_ids.update(unknown)
+
+    def _placeholders(self) -> list[str]:
+        """Unknown-source persons named only as a source (adopted by their real id)."""
+        from .store import sources as sql
+        return sql.bare_source_persons(self.store)
 
     def _stored_ids(self) -> list[str]:
         """Every stored person id, read once per import (normalised sources)."""
@@ -1447,6 +1461,7 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
          "rejected_file", "dry_run", "extras", "mapping", "warnings", "possible_duplicates",
          "levels_changed", "encoding", "sheet", "header_line", "title_rows", "date_order",
          "footer_rows": [{"line", "text"}] (totals/signature rows skipped),
+         "ids_normalised": {"count", "examples": [[written, id]]} (sources.IdSpeller),
          "duplicates": {"identical", "merged", "lines"}, "kept_as_attributes": {field: n},
          "sources": {"links", "unknown_source_persons", "labels", "top_labels", "normalised", ...},
          "labels_linked", "criteria_kept": [{"kind", "area", "kept": [column]}],
@@ -1545,6 +1560,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         "warnings": imp.warnings, "possible_duplicates": imp.n_warnings, "levels_changed": changed,
         "encoding": table.encoding, "sheet": table.sheet, "header_line": table.header_line,
         "title_rows": list(table.title_rows), "footer_rows": list(table.footer_rows),
+        "ids_normalised": imp.spell.as_dict(),
         "date_order": imp.dates.summary(),
         "duplicates": imp.duplicates, "kept_as_attributes": dict(sorted(imp.kept.items())),
         "labels_linked": [[c, src] for c, src in sorted(imp.promoted)], "areas_respelled": respelled,

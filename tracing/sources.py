@@ -382,6 +382,70 @@ class SourceMatcher:
         return self._stored_keys.get(key, set())
 
 
+class IdSpeller:
+    """The one id normalisation of every import kind, for the id columns of
+    persons, cases, contacts (``from``/``to``) and check-ins (``person``):
+    an id that is no stored person but has the :func:`id_key` of exactly one
+    stored person is that person (``BN 1``, ``bn1``, ``BN01``, ``BN1.0`` for
+    ``BN1``); a bare number (``#3``, ``3``) is the stored id of the one letter
+    prefix every stored id has (``BN3``), as in a source cell. With
+    ``in_file`` (contacts, check-ins: ids that name persons, like sources),
+    spellings of one key that match no stored person are one person, the
+    first spelling kept. ``placeholders`` (persons, cases files): a callable
+    giving the unknown-source persons named only as a source (``HN-0042``),
+    which are not matched: the real id arriving adopts them in its own
+    spelling (:func:`promote_labels`). ``normalised`` maps what was written to the id used
+    (the import summary's ``ids_normalised``). ``stored``: a callable giving
+    every stored person id, called once, only when an id is not stored."""
+
+    def __init__(self, stored, in_file: bool = False, placeholders=None):
+        self._stored_fn = stored
+        self._placeholders = placeholders
+        self.in_file = in_file
+        self._stored: set | None = None
+        self._keys: dict[str, set] | None = None
+        self._prefix = ""
+        self._file: dict[str, str] = {}
+        self.normalised: dict[str, str] = {}
+
+    def __call__(self, pid):
+        if pid is None:
+            return None
+        if self._stored is None:
+            self._stored = set(self._stored_fn())
+        if pid in self._stored:
+            return pid
+        if not self._stored and not self.in_file:
+            return pid
+        if self._keys is None:
+            keys: dict[str, set] = {}
+            skip = set(self._placeholders()) if self._placeholders else set()
+            for sid in self._stored:
+                if sid not in skip:
+                    keys.setdefault(id_key(sid), set()).add(sid)
+            self._keys = keys
+            prefixes = {re.match(r"[A-Z]*", k).group(0) for k in keys}
+            self._prefix = next(iter(prefixes)) if len(prefixes) == 1 and keys else ""
+        key = id_key(pid)
+        hits = self._keys.get(key)
+        if not hits and self._prefix and key.isdigit() and pid.strip()[:1] in "#№0123456789":
+            hits = self._keys.get(self._prefix + key)
+        if hits and len(hits) == 1:
+            hit = next(iter(hits))
+            self.normalised[pid] = hit
+            return hit
+        if self.in_file:
+            first = self._file.setdefault(key, pid)
+            if first != pid:
+                self.normalised[pid] = first
+            return first
+        return pid
+
+    def as_dict(self) -> dict:
+        return {"count": len(self.normalised),
+                "examples": [[k, v] for k, v in sorted(self.normalised.items())[:10]]}
+
+
 def similar_ids(ids) -> list[list[str]]:
     """Groups (sorted, each sorted) of ``ids`` that differ only by case,
     spaces, a sign or zero padding (same :func:`id_key`): likely one person
