@@ -176,6 +176,46 @@ def pdf_sheets(pdf) -> list[tuple[float, float]]:
     return [(float(b[2]) - float(b[0]), float(b[3]) - float(b[1])) for b in boxes[:len(pages)]]
 
 
+def pdf_text_sizes(pdf) -> list[list[float]]:
+    """The printed height (points) of every run of text on each sheet of a PDF written by chromium: the
+    font size (``Tf``) times the scale of the text matrix (``Tm``) and of every transformation in force
+    (``cm``, saved and restored by ``q``/``Q``), read from its Flate-compressed content streams (chromium
+    writes one operator a line). One list per content stream that draws text, in file order."""
+    import math
+    import re
+    import zlib
+    out = []
+    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", Path(pdf).read_bytes(), re.S):
+        try:
+            text = zlib.decompress(raw).decode("latin-1")
+        except zlib.error:
+            continue
+        if " Tf" not in text:
+            continue
+        stack, scale, size, tm, sizes = [], 1.0, 0.0, 1.0, []
+        for line in text.splitlines():
+            parts = line.split()
+            if not parts:
+                continue
+            op = parts[-1]
+            if op == "q":
+                stack.append(scale)
+            elif op == "Q":
+                scale = stack.pop() if stack else 1.0
+            elif op == "cm" and len(parts) == 7:
+                a, b, c, d = (float(v) for v in parts[:4])
+                scale *= math.sqrt(abs(a * d - b * c))
+            elif op == "Tf":
+                size = float(parts[-2])
+            elif op == "Tm" and len(parts) == 7:
+                a, b, c, d = (float(v) for v in parts[:4])
+                tm = math.sqrt(abs(a * d - b * c))
+            elif op in ("Tj", "TJ") or line.endswith("Tj"):
+                sizes.append(size * tm * scale)
+        out.append(sizes)
+    return out
+
+
 class _Elements(html.parser.HTMLParser):
     """Every start tag with its attributes (script/style bodies are text)."""
 

@@ -75,7 +75,8 @@ def test_hostile_names_and_titles_stay_text():
     assert "<img" not in page and "<script>alert" not in page and "</script><script>" not in page
     assert "<a href=\"javascript" not in page
     assert "&lt;script&gt;alert(3)&lt;/script&gt; &amp; co" in page  # <title> and heading escaped
-    assert [t for t, _ in tags(page).tags].count("script") == 3  # errors hook, data, page
+    # errors hook, data, the tree's print sheets (JSON, not run), page
+    assert [t for t, _ in tags(page).tags].count("script") == 4
     names = {r.get("name") for r in payload(page)["nodes"]}
     assert EVIL in names and "Trần </script>" in names  # the JSON decodes back to the same text
     ward_options = [a for t, a in tags(page).tags if t == "option"]
@@ -330,7 +331,9 @@ def test_tree_row_labels_name_the_real_generation_even_under_stacked_leaves():
     edges += [MapEdge("M", f"b{k:02}") for k in range(20)]
     data = MapData(nodes, edges, "t", ["R"])
     gens, pos = generations(data), tree_layout(data)
-    svg = render_svg(data, layout="tree", lang="vi")
+    from tracing.diagram import draw  # the tree as the page draws it (the SVG file is cut into sheets)
+    from tracing.render import texts
+    svg = draw(data, "tree", texts("vi")).markup
     labels = {int(float(y)) - 5: int(n) for y, n in re.findall(r'<text class="row" x="[^"]+" y="([^"]+)"[^>]*>Thế hệ (\d+)<', svg)}
     assert sorted(labels.values()) == sorted({g + 1 for g in gens.values()})
     rows = {}
@@ -391,9 +394,10 @@ def test_timeline_puts_count_nodes_at_their_persons_dates_never_among_undated(ma
 
 @pytest.mark.parametrize("n", [12, 20, 30, 50, 1000])
 def test_svg_warns_when_its_whole_print_would_be_too_small_to_read(n):
+    # the timeline's SVG is one drawing (a tree's is cut into sheets at print size: tests/test_printbook.py)
     from tracing.render import PRINT_MIN_PT, SVG_PRINT_AREA, svg_print_warning
     from tracing.diagram import FS
-    svg = render_svg(sample_map(n, seed=5), layout="tree", lang="en")
+    svg = render_svg(sample_map(n, seed=5), layout="timeline", lang="en")
     m = re.search(r'<svg [^>]*width="([\d.]+)" height="([\d.]+)"', svg)
     w, h = float(m.group(1)), float(m.group(2))
     # a label is FS px; printed whole it is scaled to the paper's printable box (mm), 72 pt to the inch
@@ -461,7 +465,10 @@ def test_every_count_node_says_how_many_of_each_level_it_folds(layout, max_nodes
     assert any(len(e) > 1 for e in expected)  # mixed count nodes are tested, not only one-level ones
     ns = "{http://www.w3.org/2000/svg}"
     root = ET.fromstring(render_svg(data, layout=layout, lang="en", max_nodes=max_nodes))
-    groups = [g for g in root.iter(f"{ns}g") if "col" in (g.get("class") or "").split()]
+    # (a tree's static SVG is cut into sheets: a count node whose branch goes on elsewhere is repeated
+    # on top of that sheet, as "rep": the same node, not another one)
+    groups = [g for g in root.iter(f"{ns}g") if "col" in (g.get("class") or "").split()
+              and "rep" not in (g.get("class") or "").split()]
     assert len(groups) == len(counts)
     words = {}
     if layout == "timeline":  # the names column holds each row's words

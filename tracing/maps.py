@@ -362,7 +362,9 @@ def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_cluste
     write it to ``path`` (atomically, UTF-8). Returns ``{"file", "format",
     "nodes" (drawn, count nodes included), "hidden" (persons folded into
     count nodes), "persons", "layout", "cluster" (the id when one cluster is
-    drawn, else None), "clusters", "warnings", "seconds"}``. Nothing is
+    drawn, else None), "clusters", "warnings", "sheets" (an SVG tree of
+    several sheets: one file per sheet, ``NAME-1.svg``…; else empty),
+    "seconds"}``. Nothing is
     written on error.
     """
     from . import render
@@ -388,10 +390,22 @@ def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_cluste
         redactor = Redactor.of(store)
     draw = render.render_svg if fmt == "svg" else render.render_html
     drawn = draw(data, layout=layout, lang=lang, redact=redactor, max_nodes=max_nodes)
-    if fmt == "svg" and (small := render.svg_print_warning(drawn)):
+    if fmt == "svg" and layout != "tree" and (small := render.svg_print_warning(drawn)):
         warnings.append(_("{path}: {warning}").format(path=path, warning=small))
     render.write_html(drawn, path)
+    sheets: list[str] = []
+    if fmt == "svg" and layout == "tree":  # a tree of several sheets: one file per sheet too, to paste each
+        parts = render.render_svg_sheets(data, lang=lang, redact=redactor, max_nodes=max_nodes)
+        if len(parts) > 1:
+            stem = Path(path)
+            for k, part in enumerate(parts, 1):
+                sheet_path = stem.with_name(f"{stem.stem}-{k}{stem.suffix or '.svg'}")
+                render.write_html(part, sheet_path)
+                sheets.append(str(sheet_path))
+            warnings.append(_("{path}: the tree takes {n} sheets at print size (7.5 pt); each is also in its own "
+                              "file to paste: {first} … {last}").format(path=path, n=fmt_int(len(parts)),
+                                                                       first=sheets[0], last=sheets[-1]))
     ids = info["clusters"]
     return {"file": str(path), "format": fmt, "nodes": len(shown.nodes), "hidden": hidden, "persons": len(data.nodes),
             "layout": layout, "cluster": ids[0] if len(ids) == 1 and not info["tops"] else None,
-            "clusters": ids, "warnings": warnings, "seconds": round(time.perf_counter() - started, 3)}
+            "clusters": ids, "warnings": warnings, "sheets": sheets, "seconds": round(time.perf_counter() - started, 3)}

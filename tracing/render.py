@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from .i18n import NP_, _, fmt_date, fmt_decimal, fmt_int, in_language, language
 from . import diagram as _diagram
 from . import layout as _layout
+from . import printbook as _printbook
 from .files import write_text
 from .errors import InvalidValue, TracingError
 from .privacy import Redactor, redact_map
@@ -331,6 +332,13 @@ _WORDS = {
     "filter_level": NP_("map", "F level"),
     "print": NP_("map", "Print"),
     "print_whole": NP_("map", "Print the whole diagram"),
+    "print_page": NP_("map", "Page {n}/{total}"),
+    "print_more": NP_("map", "▼ continued p. {n}"),
+    "print_more_many": NP_("map", "▼ continued p. {a}–{b}"),
+    "print_from": NP_("map", "▲ from page {n}"),
+    "print_below": NP_("map", "▼ continued below"),
+    "print_above": NP_("map", "▲ from above"),
+    "print_continues": NP_("map", "continued from page {n}"),
     "print_view": NP_("map", "Print the current view"),
     "paper": NP_("map", "Paper"),
     "overview": NP_("map", "Overview (click to move)"),
@@ -438,6 +446,7 @@ class _Prepared:
     redacted: bool
     opening: set[str] | None = None  # the page: the persons (and count nodes) drawn on opening; None: all
     group_pos: dict = field(default_factory=dict)  # network: where each count node stands, by its members
+    opened: MapData | None = None  # the map as drawn on opening (folded to --max-nodes), roots included
 
 
 def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max_nodes: int,
@@ -523,7 +532,7 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
     by_id = {n.id: n for n in data.nodes}
     hidden_nodes = [by_id[m] for g in groups for m in g.members if m in by_id]
     return _Prepared(layout, text, data.title, subtitle, notices, nodes, known_edges, index, drawing, counts,
-                     hidden_nodes, bool(redact), opening, group_pos)
+                     hidden_nodes, bool(redact), opening, group_pos, drawn_map if page else shown_map)
 
 
 def _record(n: MapNode) -> dict:
@@ -579,7 +588,8 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
                "decor": {"cols": p.drawing.cols, "bounds": [round(v, 1) for v in b], "axis_y": p.drawing.axis_y,
                          "label_left": p.drawing.label_left, "label_fs": _diagram.FS},
                "cards": p.drawing.cards, "lines": p.drawing.lines, "names": p.drawing.names,
-               "readable": READABLE[layout], "print": {"area": PRINT_AREA, "min": PRINT_MIN_PT, "fs": _diagram.FS}, "card_w": _layout.CARD_W, "roots": [index[r] for r in data.roots if r in index]}
+               "readable": READABLE[layout], "print": {"area": PRINT_AREA, "min": PRINT_MIN_PT, "fs": _diagram.FS,
+                                            "book_pt": _printbook.printed_pt(_printbook.FS_MIN)}, "card_w": _layout.CARD_W, "roots": [index[r] for r in data.roots if r in index]}
     if layout == "tree":  # the tree itself, so the page can fold and unfold branches (and lay them out again)
         payload["tree"] = _tree_payload(nodes, p.edges, [nodes[i].id for i in payload["roots"]], index)
     if p.opening is not None and len(p.opening) < len(nodes):
@@ -590,6 +600,17 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
             payload["groups"] = _fold_groups(nodes, p.edges, [nodes[i].id for i in payload["roots"]], index,
                                              p.opening, p.drawing, layout, text, p.group_pos)
             payload["geom"] = [_layout.MARK_W, _layout.TIME_DX, _layout.TIME_DY]
+    book = ""
+    if layout == "tree":  # "print the whole diagram": the tree as it opens, at print size, in sheets
+        notes = [text["notice_redacted"]] if p.redacted else []
+        sheets, size = {}, {}
+        for paper in PAPERS:
+            bk = _printbook.paginate(p.opened, paper, notes=len(notes))
+            ids = {n.id: n for n in p.opened.nodes}
+            sheets[paper] = [_printbook.sheet_markup(bk, s, ids, text, p.title, p.subtitle, notes) for s in bk.sheets]
+            size[paper] = [round(bk.width, 1), round(bk.height, 1)]
+        book = ('<div id="book" aria-hidden="true"></div><script type="application/json" id="print-book">'
+                + _json_for_script({"sheets": sheets, "size": size, "pt": _printbook.printed_pt()}) + "</script>")
     wards = sorted({n.ward for n in nodes if n.ward and not n.collapsed})
     view = f"{b[0]:.0f} {b[1]:.0f} {b[2] - b[0]:.0f} {b[3] - b[1]:.0f}"
     parts = {
@@ -613,6 +634,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
         "PAGE_CSS": _PAGE_CSS,
         "PAGE_JS": _PAGE_JS,
         "DATA": _json_for_script(payload),
+        "BOOK": book,
     }
     return re.sub(r"%%([A-Z_]+)%%", lambda m: parts[m.group(1)], _TEMPLATE)
 
@@ -704,6 +726,9 @@ def render_svg(data: MapData, *, layout: str = "tree", lang: str | None = None, 
     >>> root.tag, "An <&>" in "".join(root.itertext()), "Chùm C1" in "".join(root.itertext())
     ('{http://www.w3.org/2000/svg}svg', True, True)
     """
+    if layout == "tree":  # the sơ đồ cây at print size, in sheets (tracing.printbook)
+        p, placed, book = _svg_book(data, lang, redact, max_nodes)
+        return _printbook.document(book, placed, p.text, p.title, p.subtitle, p.notices)
     p = _prepare(data, layout, lang, redact, max_nodes)
     esc = _diagram.esc
     text = p.text
@@ -760,6 +785,25 @@ def render_svg(data: MapData, *, layout: str = "tree", lang: str | None = None, 
             f'<rect width="100%" height="100%" fill="#ffffff"/>\n'
             f'<g transform="translate(20 10)">{"".join(head)}</g>\n'
             f'<g transform="translate({20 - x0:.0f} {top - y0:.0f})">{p.drawing.markup}</g>\n</svg>\n')
+
+
+def _svg_book(data: MapData, lang: str | None, redact: Redactor | None, max_nodes: int, paper: str = "WORD"):
+    p = _prepare(data, "tree", lang, redact, max_nodes)
+    placed = MapData(p.nodes, p.edges, p.title, [r for r in _redacted_roots(data, redact) if r in p.index])
+    return p, placed, _printbook.paginate(placed, paper, notes=len(p.notices))
+
+
+def _redacted_roots(data: MapData, redact: Redactor | None) -> list[str]:
+    return redact_map(data, redact).roots if redact else list(data.roots)
+
+
+def render_svg_sheets(data: MapData, *, lang: str | None = None, redact: Redactor | None = None,
+                      max_nodes: int = 2000) -> list[str]:
+    """The tree of :func:`render_svg` as one SVG document per sheet (each
+    247 × 160 mm, the text area of an A4 landscape page in Word: pasted at
+    page width, or printed at 100 %, its text is 7.5 pt)."""
+    p, placed, book = _svg_book(data, lang, redact, max_nodes)
+    return _printbook.sheet_svgs(book, placed, p.text, p.title, p.subtitle, p.notices)
 
 
 def printed_label_pt(width: float, height: float, paper: str = "A4", area: dict | None = None) -> float:
@@ -895,6 +939,7 @@ window.addEventListener("unhandledrejection",function(e){__mapError(e.reason);})
 </main>
 <div id="render-status" hidden data-state="loading" data-total="%%TOTAL%%" data-nodes="" data-errors=""></div>
 <script type="application/json" id="map-data">%%DATA%%</script>
+%%BOOK%%
 <script>%%PAGE_JS%%</script>
 </body>
 </html>
@@ -973,7 +1018,17 @@ body.layout-timeline #diagram .tick{display:none}
  body.layout-timeline #axis{display:none}
  #legend{font-size:11px}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ /* the whole tree: its sheets at print size (tracing.printbook), one per page, nothing of the screen */
+ html.book-on,html.book-on body{height:auto!important;overflow:visible!important}
+ html.book-on body{display:block}
+ html.book-on header,html.book-on main{display:none!important}
+ html.book-on #book{display:block}
+ #book .sheet{width:100%;height:192mm;break-after:page;page-break-after:always;overflow:hidden;break-inside:avoid}
+ #book .sheet:last-child{break-after:auto;page-break-after:auto}
+ #book .sheet svg{display:block;width:100%;height:100%}
+ html.paper-A3 #book .sheet{height:279mm}
 }
+#book{display:none}
 """
 
 _PAGE_JS = r"""
@@ -1874,8 +1929,25 @@ function setPaper() {
   document.getElementById("page-size").textContent = "@page{size:" + paper.value + " landscape;margin:8mm}" +
     "@media print{html,body{height:" + PAPERS[paper.value] + "}}";
 }
-paper.addEventListener("change", function () { setPaper(); printCheck(); });
-printWhat.addEventListener("change", printCheck);
+paper.addEventListener("change", function () { setPaper(); printCheck(); fillBook(); });
+printWhat.addEventListener("change", function () { printCheck(); fillBook(); });
+// "the whole diagram" of a tree prints its sheets at print size (made with the page: #print-book), one per
+// sheet of paper, with the title, page number, "continued on page N" marks and legend on each
+var BOOK_EL = document.getElementById("book"), BOOK = null;
+function fillBook() {
+  if (!BOOK_EL) { return; }
+  var on = printWhat.value === "whole";
+  document.documentElement.classList.toggle("book-on", on);
+  document.documentElement.className = document.documentElement.className.replace(/\bpaper-A\d\b/g, "").trim() +
+    " paper-" + paper.value;
+  if (!on || BOOK_EL.getAttribute("data-paper") === paper.value) { return; }
+  if (!BOOK) { BOOK = JSON.parse(document.getElementById("print-book").textContent); }
+  var wh = BOOK.size[paper.value], head = '<section class="sheet"><' + 'svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ' +
+    wh[0] + " " + wh[1] + '" preserveAspectRatio="xMidYMin meet" font-family="' + SVG.getAttribute("font-family").replace(/"/g, "&quot;") + '">';
+  BOOK_EL.innerHTML = BOOK.sheets[paper.value].map(function (s) { return head + s + "</" + "svg></section>"; }).join("");
+  BOOK_EL.setAttribute("data-paper", paper.value);
+  STATUS.setAttribute("data-print-sheets", String(BOOK.sheets[paper.value].length));
+}
 // a print whose labels would come out too small to read says so beside the print button
 var PRINT_WARN = document.getElementById("print-warning");
 function printCheck() {
@@ -1883,6 +1955,7 @@ function printCheck() {
   var area = DATA.print.area[paper.value], s = size(), whole = printWhat.value === "whole";
   var w = whole ? B[2] - B[0] : s.w / view.k, h = whole ? B[3] - B[1] : s.h / view.k;
   var pt = DATA.print.fs * Math.min(area[0] / w, area[1] / h) / (25.4 / 72), lang = document.documentElement.lang;
+  if (whole && BOOK_EL) { pt = DATA.print.book_pt; }  // the tree's sheets: print size whatever its size
   var small = pt < DATA.print.min;
   var words = {paper: paper.value, min: DATA.print.min.toLocaleString(lang), pt: pt.toLocaleString(lang, {maximumFractionDigits: 1})};
   // beside the print button, taking the same room whether shown or not (the map never jumps)
@@ -1893,7 +1966,8 @@ function printCheck() {
 }
 window.addEventListener("beforeprint", function () {
   saved = {x: view.x, y: view.y, k: view.k};
-  if (printWhat.value === "whole") {
+  fillBook();
+  if (printWhat.value === "whole" && !BOOK_EL) {
     SVG.setAttribute("viewBox", B[0] + " " + B[1] + " " + (B[2] - B[0]) + " " + (B[3] - B[1]));
     SVG.classList.remove("far");
     cull(-Infinity, -Infinity, Infinity, Infinity);
@@ -1952,6 +2026,7 @@ function start() {
   opened = true;
   printCheck();  // its words take their room in the header before the view is measured
   openView();
+  setTimeout(fillBook, 0);  // after the first paint: the sheets are ready when the browser prints
   fromHash();
   STATUS.setAttribute("data-nodes", String(DATA.cards.length));
   STATUS.setAttribute("data-edges", String(EF.length));

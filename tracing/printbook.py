@@ -1,0 +1,567 @@
+"""The sơ đồ cây on paper: the tree cut into sheets that print readable.
+
+A tree of 50 persons drawn whole on one A4 sheet comes out at 2-3 pt text,
+and one of 1,000 at a fraction of a point. Offices' paper diagrams (boxed
+case code, age and key dates, one box per person) are instead drawn at a
+fixed, readable size and continued on further sheets, as multi-page org
+charts are. This module does that:
+
+- **Fixed size.** Every sheet is drawn in CSS pixels at 96 per inch and
+  printed at 100 %: a card's text is :data:`FS` px = 7.5 pt (never under
+  :data:`FS_MIN` px = 6.75 pt, long names are cut with "…" below that).
+- **Compact cards.** 112 × 44 px (30 × 14 mm): level and case code (age
+  beside it when the dates need the room), name, key dates; the
+  level is a border style too (as on screen: :mod:`tracing.diagram`).
+- **A tighter tree.** Generations as rows; a family of three or more
+  childless persons is stacked in columns under its parent (org-chart style,
+  a line down their left side), as tall as keeps the sheet's width.
+- **Cut into sheets.** Bottom-up, each person's branch is kept whole when it
+  fits a sheet; otherwise its widest (or, when too deep, deepest) child
+  branches are cut off, biggest first, until it fits. A cut branch starts a
+  sheet of its own with its first person repeated on top ("from page 1"),
+  and where it was cut that person's card says "continued on page 3". A
+  family too big for one sheet even then is split across several sheets
+  ("continued on pages 3–5"). Sheets are numbered in reading order (the
+  top of the tree first, then each cut branch after the sheet it hangs from).
+- **Every sheet** repeats the title, the page number ("Page 2/5"), where it
+  continues from, and the legend (levels as border styles, the abbreviations).
+
+Other-source edges (dashed) are drawn when both persons are on one sheet;
+the record of each person (HTML page) lists all of them.
+
+>>> from tracing.render import MapData, MapNode, MapEdge
+>>> kids = [MapNode(f"K{i:02d}", None, 1) for i in range(30)]
+>>> d = MapData([MapNode("R", "An", 0)] + kids, [MapEdge("R", k.id) for k in kids], "t", ["R"])
+>>> book = paginate(d, "A4")
+>>> len(book.sheets), sorted(c.id for c in book.sheets[0].cards) == sorted(n.id for n in d.nodes)
+(1, True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from . import diagram as _diagram
+from . import layout as _layout
+
+#: px per mm at 96 px per inch (CSS): sheets are drawn in px and printed at 100 %
+PX_MM = 96 / 25.4
+#: printable area (mm) of each sheet, landscape: A4/A3 less 8 mm margins; WORD: the text area of an
+#: A4 landscape page in Word with the margins of official documents (Nghị định 30/2020: 30 mm left,
+#: 15-20 mm right, 20-25 mm top and bottom), so a pasted sheet at 100 % (page width) keeps its size
+AREAS = {"A4": (281.0, 194.0), "A3": (404.0, 281.0), "WORD": (247.0, 160.0)}
+#: card text (px): 10 px = 7.5 pt on paper; never smaller than FS_MIN (6.75 pt)
+FS = 10.0
+FS_MIN = 9.0
+#: a card (px), the free space between two columns, a generation's step, a stacked card's step
+CARD_W = 112
+CARD_H = 52
+GAP_X = 10
+COL = CARD_W + GAP_X
+ROW = 34
+STACK_STEP = CARD_H + 7
+#: the indent of stacked cards from the line down their left side
+STACK_IN = 8
+#: a continuation mark's height under a card ("continued on page 3")
+MARK_H = 13
+#: the left margin that holds the generation labels ("Generation 3") beside their rows
+GUTTER = 54
+#: the space between two shelves of branches on a sheet (room for a "from page 1" mark)
+SHELF_GAP = 30
+#: the header: title, subtitle with the page number, legend (px)
+HEAD_H = 84
+#: a family of this many childless persons or more is stacked in columns, at least STACK_ROWS tall
+STACK_MIN = 2
+STACK_ROWS = 2
+
+
+@dataclass
+class Card:
+    """One person (or count node) on a sheet: its centre ``(x, y)`` in px from
+    the sheet's drawing area; ``more``: the sheets its children continue on;
+    ``came_from``: the sheet it is repeated from (the top of a continued branch)."""
+
+    id: str
+    x: float
+    y: float
+    more: list[int] = field(default_factory=list)
+    came_from: int | None = None
+    stacked: bool = False
+    first: bool = False  # the first (top) card of a stacked column, on its generation's row
+
+
+@dataclass
+class Sheet:
+    """One sheet: its number (1-based), its cards, its tree lines as polylines
+    ``[(x, y), ...]`` (px), the dashed other-source lines, the sheet it continues from."""
+
+    number: int
+    cards: list[Card]
+    lines: list[list[tuple[float, float]]]
+    dashed: list[tuple[tuple[float, float], tuple[float, float]]]
+    continues: int | None = None
+    from_sheets: list[int] = field(default_factory=list)
+    #: the rows' generations, ``[(y, generation)]`` (0 for the roots)
+    rows: list[tuple[float, int]] = field(default_factory=list)
+
+
+@dataclass
+class Book:
+    """A tree cut into sheets for ``paper`` (a key of :data:`AREAS`); sizes in px."""
+
+    paper: str
+    width: float
+    height: float
+    sheets: list[Sheet]
+    notes: int = 0
+
+
+def _head_h(notes: int) -> float:
+    return HEAD_H + 12 * notes
+
+
+def _area(paper: str) -> tuple[float, float]:
+    w, h = AREAS[paper]
+    return w * PX_MM, h * PX_MM
+
+
+def paginate(data, paper: str = "A4", notes: int = 0) -> Book:
+    """Cut the tree of ``data`` (a :class:`tracing.render.MapData`, nodes in
+    their final order) into sheets of ``paper`` (:data:`AREAS`), as the
+    module says. Every node is on exactly one sheet, a cut branch's first
+    person on two (where it hangs, and on top of its own sheet). ``notes``:
+    lines of notices every sheet's header carries (redaction, folding)."""
+    width, height = _area(paper)
+    cols = max(1, int((width - GUTTER + GAP_X) // COL))
+    room = height - _head_h(notes)  # the drawing's height on a sheet
+    parent = _layout.tree_parents(data)
+    kids = _layout._children(data, parent)  # date order, the roots under None
+    gens = _layout.generations(data)
+    # post-order without recursion (a long chain of generations)
+    order: list = []
+    stack: list = [None]
+    while stack:
+        v = stack.pop()
+        order.append(v)
+        stack.extend(kids.get(v, ()))
+    order.reverse()
+    size: dict = {}  # kept node -> (columns, height px) of its branch as kept
+    cut: set = set()  # branches that start sheets of their own
+    split: dict = {}  # a family cut across sheets: node -> [children per sheet]
+    plan: dict = {}  # node -> (inner children, leaf children, stack rows)
+
+    def leaf(c) -> bool:
+        return not kids.get(c)
+
+    def measure(v, inner: list, leaves: list) -> tuple[int, float, int]:
+        w, h = 0, 0.0
+        for c in inner:
+            cw, ch = (1, CARD_H + MARK_H) if c in cut else size[c]
+            w += cw
+            h = max(h, ch)
+        rows = 0
+        if leaves:
+            rows = _stack_rows(len(leaves), cols - w, room)
+            w += math.ceil(len(leaves) / rows)
+            h = max(h, (rows - 1) * STACK_STEP + CARD_H)
+        own = CARD_H if v is not None else -ROW
+        return max(w, 1), (own + ROW + h if (inner or leaves) else CARD_H), rows
+
+    for v in order:
+        children = kids.get(v, [])
+        many = [c for c in children if leaf(c)]
+        leaves = many if len(many) >= STACK_MIN else []
+        inner = [c for c in children if c not in leaves]
+        while True:
+            w, h, rows = measure(v, inner, leaves)
+            if w <= cols and h <= room:
+                break
+            kept = [c for c in inner if c not in cut and not leaf(c)]
+            if not kept:
+                split[v] = _chunks(children, cols, room, leaf)
+                break
+            worst = max(kept, key=(lambda c: (size[c][1], size[c][0])) if h > room else (lambda c: size[c]))
+            if h <= room:  # too wide: cut the narrowest branch below whose cut is enough, keeping the top whole
+                excess = w - cols
+                deeper = [(size[u][0], -depth, k, u) for k, (u, depth) in enumerate(_kept_below(v, kids, cut, leaf))
+                          if size[u][0] - 1 >= excess]
+                if deeper:
+                    worst = min(deeper)[3]
+                else:  # no one cut is enough: the widest branch a generation lower, so the children stay
+                    lower = [(size[u][0], -depth, k, u) for k, (u, depth) in enumerate(_kept_below(v, kids, cut, leaf))
+                             if depth >= 2 and size[u][0] >= 2]
+                    if lower:
+                        worst = max(lower)[3]
+            cut.add(worst)
+            a = parent.get(worst)
+            while a is not None and a != v:  # the branches between it and v are narrower now
+                inner_a, leaves_a, _rows = plan[a]
+                wa, ha, rows_a = measure(a, inner_a, leaves_a)
+                size[a] = (wa, ha)
+                plan[a] = (inner_a, leaves_a, rows_a)
+                a = parent.get(a)
+        if v in split:
+            cut.add(v)
+            size[v] = (1, CARD_H + MARK_H)
+        else:
+            size[v] = (w, h)
+            plan[v] = (inner, leaves, rows)
+    # the sheets in reading order: the top of the tree, then the branches cut from it, then theirs; the
+    # branches side by side on a sheet while they fit its width, each with its first person on top
+    queue: list = [(None, part, None) for part in split[None]] if None in split else [(None, None, None)]
+    sheets: list[Sheet] = []
+    marks: list = []  # (sheet, card of a cut person, where its branch's parts are in the queue)
+    starts: dict = {}  # queue position -> sheet number
+    head = 0
+    while head < len(queue):
+        sheet = Sheet(len(sheets) + 1, [], [], [], None)
+        sheets.append(sheet)
+        col, top, shelf, shelf_gen = 0, 0.0, 0.0, 0  # branches side by side on a shelf, shelves one under another
+        while head < len(queue):
+            v, part, came = queue[head]
+            whole = part is None and v not in split
+            w = size[v][0] if whole else _part_width(part, cols, room, leaf)
+            h = size[v][1] if whole else _part_height(part, cols, room, leaf)
+            if v is None and (col or top):  # two top parts never share a sheet: each is a sheet of roots
+                break
+            gen = gens.get(v, 0)
+            # a new shelf under this one, when there is room: a shelf's branches start at one generation, so
+            # each row of it is one generation (labelled in the margin)
+            if col and (col + w > cols or top + h > room or gen != shelf_gen):
+                if top + shelf + SHELF_GAP + h > room:
+                    break
+                col, top, shelf = 0, top + shelf + SHELF_GAP, 0.0
+            pending: list = []
+            before = len(sheet.cards)
+            col += _place(v, part, col, top, sheet, pending, plan, cut, leaf, cols, room, came)
+            shelf, shelf_gen = max(shelf, h), gen
+            starts[head] = sheet.number
+            head += 1
+            for c in pending:
+                card = next(x for x in sheet.cards[before:] if x.id == c and x.came_from is None)
+                first = len(queue)
+                for p in split.get(c) or [None]:
+                    queue.append((c, p, sheet.number))
+                marks.append((card, first, len(queue)))
+        froms = sorted({c.came_from for c in sheet.cards if c.came_from and c.came_from != sheet.number})
+        sheet.continues = froms[0] if froms else None
+        sheet.from_sheets = froms
+    for card, first, end in marks:
+        card.more = sorted({starts[k] for k in range(first, end)})
+    for sheet in sheets:  # the generation of each row where a person of it sits (not a stacked card's)
+        rows = {}
+        for card in sheet.cards:
+            if not card.stacked or card.first:
+                rows.setdefault(round(card.y, 1), gens[card.id])
+        sheet.rows = sorted(rows.items())
+    # other-source lines between two cards of one sheet
+    where = {}
+    for sheet in sheets:
+        for card in sheet.cards:
+            where.setdefault((sheet.number, card.id), card)
+    for e in data.edges:
+        if e.kind != "source":
+            continue
+        for sheet in sheets:
+            a, b = where.get((sheet.number, e.source)), where.get((sheet.number, e.target))
+            if a and b:
+                sheet.dashed.append(((a.x, a.y), (b.x, b.y)))
+    return Book(paper, width, height, sheets, notes)
+
+
+def _kept_below(v, kids: dict, cut: set, leaf) -> list:
+    """The persons with children in ``v``'s branch as kept (not cut, not ``v``), with their depth."""
+    out, stack = [], [(c, 1) for c in kids.get(v, ())]
+    while stack:
+        u, depth = stack.pop()
+        if u in cut or leaf(u):
+            continue
+        out.append((u, depth))
+        stack.extend((c, depth + 1) for c in kids.get(u, ()))
+    return out
+
+
+def _chunks(children: list, cols: int, room: float, leaf) -> list[list]:
+    """A family too big for one sheet, cut into parts that each fit: every
+    child with children of its own a card of its own (continued further),
+    the childless ones stacked as tall as the sheet allows."""
+    rows = _stack_rows(len(children), 1, room)
+    inner = [c for c in children if not leaf(c)]
+    leaves = [c for c in children if leaf(c)]
+    parts: list[list] = []
+    while inner:
+        parts.append(inner[:cols])
+        inner = inner[cols:]
+    per = cols * rows
+    if parts and len(parts[-1]) < cols and leaves:  # fill the last part's free columns first
+        free = (cols - len(parts[-1])) * rows
+        parts[-1] = parts[-1] + leaves[:free]
+        leaves = leaves[free:]
+    while leaves:
+        parts.append(leaves[:per])
+        leaves = leaves[per:]
+    return parts
+
+
+def _place(top, part, col0: int, y0: float, sheet: Sheet, pending: list, plan: dict, cut: set, leaf, cols: int, room: float,
+           came: int | None) -> int:
+    """Lay out the branch under ``top`` (None: the roots) on ``sheet``: its kept plan, or ``part`` of
+    its children (a family split across sheets). Columns left to right, a parent centred over its
+    children, childless siblings stacked in columns with a line down their left side."""
+
+    def place(v, col: int, y: float, children, first: bool) -> int:
+        """Place ``v``'s card at row ``y`` over columns from ``col``; returns the columns it takes."""
+        if v is not None and ((v in cut and not first) or leaf(v)):
+            sheet.cards.append(Card(v, (col + 0.5) * COL - GAP_X / 2, y + CARD_H / 2))
+            if v in cut and not first:
+                pending.append(v)
+            return 1
+        if children is None:
+            inner, leaves, rows = plan[v]
+        else:  # a part of a split family: the ones with children are cut, the childless stacked
+            inner = [c for c in children if not leaf(c)]
+            leaves = [c for c in children if leaf(c)]
+            rows = _stack_rows(len(leaves), cols - len(inner), room) if leaves else 0
+        cy = y + (CARD_H + ROW if v is not None else 0)
+        c = col
+        tops: list[float] = []
+        for kid in inner:
+            at = len(sheet.cards)
+            c += place(kid, c, cy, None, False)
+            tops.append(next(card.x for card in sheet.cards[at:] if card.id == kid))
+        stacks: list[tuple[float, list[float]]] = []
+        for k in range(0, len(leaves), rows or 1):
+            left = c * COL
+            ys = []
+            for j, kid in enumerate(leaves[k:k + rows]):
+                sheet.cards.append(Card(kid, left + STACK_IN + CARD_W / 2, cy + j * STACK_STEP + CARD_H / 2,
+                                        stacked=True, first=j == 0))
+                ys.append(cy + j * STACK_STEP + CARD_H / 2)
+            stacks.append((left + 2, ys))
+            c += 1
+        used = max(1, c - col)
+        if v is None:
+            return used
+        x = (col + used / 2) * COL - GAP_X / 2
+        sheet.cards.append(Card(v, x, y + CARD_H / 2, came_from=came if first else None))
+        bus = y + CARD_H + ROW / 2
+        xs = tops + [bx for bx, _ys in stacks]
+        if xs:
+            sheet.lines.append([(x, y + CARD_H), (x, bus)])
+            sheet.lines.append([(min(xs + [x]), bus), (max(xs + [x]), bus)])
+            for tx in tops:
+                sheet.lines.append([(tx, bus), (tx, cy)])
+            for bx, ys in stacks:
+                sheet.lines.append([(bx, bus), (bx, ys[-1])])
+                for yy in ys:
+                    sheet.lines.append([(bx, yy), (bx + STACK_IN - 2, yy)])
+        return used
+
+    return place(top, col0, y0, part, True)
+
+
+def _part_width(part: list, cols: int, room: float, leaf) -> int:
+    """The columns a part of a split family takes (see :func:`_chunks`)."""
+    inner = [c for c in part if not leaf(c)]
+    leaves = len(part) - len(inner)
+    return max(1, len(inner) + (math.ceil(leaves / _stack_rows(leaves, cols - len(inner), room)) if leaves else 0))
+
+
+def _part_height(part: list, cols: int, room: float, leaf) -> float:
+    """How tall a part of a split family is drawn (px), its repeated parent included."""
+    inner = [c for c in part if not leaf(c)]
+    leaves = len(part) - len(inner)
+    below = CARD_H + MARK_H if inner else 0.0
+    if leaves:
+        below = max(below, (_stack_rows(leaves, cols - len(inner), room) - 1) * STACK_STEP + CARD_H)
+    return CARD_H + ROW + below
+
+
+def _stack_rows(leaves: int, free_cols: int, room: float) -> int:
+    """How tall a stack of ``leaves`` childless siblings is: at least
+    :data:`STACK_ROWS`, taller when the free columns would not hold them,
+    never taller than the sheet."""
+    most = max(1, int((room - CARD_H - ROW - CARD_H) // STACK_STEP) + 1)
+    return max(1, min(leaves, max(STACK_ROWS, math.ceil(leaves / max(1, free_cols))), most))
+
+
+# ---------------------------------------------------------------- drawing
+
+def _card(node, card: Card, text: dict, here: int = 0, k: int = -1) -> str:
+    """A person's (or count node's) box at print size: level and code, name, age and key dates; the
+    marks of a continued branch under it ("continued on page 3") or above it ("from page 1")."""
+    esc = _diagram.esc
+    key = "count" if node.collapsed else _diagram.level_key(node.level)
+    a, b, c = _diagram._card_lines(node, text)
+    w, h = CARD_W, CARD_H
+    group = _diagram._node_attrs(k, node, 0, 0, text).replace(' transform="translate(0 0)"',
+                                                              f' transform="translate({card.x:.1f} {card.y:.1f})"')
+    if card.came_from:  # the top of a continued branch, repeated: not a person of its own on the sheet
+        group = group.replace('<g class="', '<g class="rep ', 1)
+    out = [group,
+           _diagram._box(-w / 2, -h / 2, w, h, key, rx=9 if node.collapsed else 4,
+                         unknown=node.unknown_source and not node.collapsed)]
+    inner = w - 10
+    spans = []
+    for j, (line, size, weight) in enumerate(_card_text(node, a, b, c)):
+        room = inner - (10 if j == 0 and node.unknown_source else 0)
+        spans.append(f'<tspan x="{-w / 2 + 5}" y="{-h / 2 + 11.5 + j * 12}" font-size="{size:g}" '
+                     f'font-weight="{weight}">{esc(_diagram.fit(line, size, room))}</tspan>')
+    out.append(f'<text fill="#1f2328">{"".join(spans)}</text>')
+    if node.unknown_source and not node.collapsed:
+        out.append(f'<text x="{w / 2 - 8}" y="{-h / 2 + 12.5}" font-size="{FS:g}" font-weight="700" '
+                   f'text-anchor="middle" fill="#1b1b1b">{esc(text["unknown_mark"])}</text>')
+    if card.more:
+        words = (text["print_below"] if card.more == [here] else
+                 text["print_more"].format(n=card.more[0]) if len(card.more) == 1
+                 else text["print_more_many"].format(a=card.more[0], b=card.more[-1]))
+        out.append(f'<text class="more" x="0" y="{h / 2 + 10.5}" font-size="{FS_MIN:g}" font-weight="700" '
+                   f'text-anchor="middle" fill="#0b3d91">{esc(words)}</text>')
+    if card.came_from:
+        words = text["print_above"] if card.came_from == here else text["print_from"].format(n=card.came_from)
+        out.append(f'<text class="from" x="{-w / 2}" y="{-h / 2 - 4}" font-size="{FS_MIN:g}" font-weight="700" '
+                   f'fill="#0b3d91">{esc(words)}</text>')
+    out.append("</g>")
+    return "".join(out)
+
+
+def _card_text(node, head: str, name: str, dates: str) -> list[tuple[str, float, str]]:
+    """A card's lines ``(text, px, weight)``, at most four: level and code, the name, the age and key
+    dates. A line too wide at :data:`FS` gets smaller down to :data:`FS_MIN`; the dates then go on two
+    lines (split at " · "), so they are never cut; a name is cut with "…" only when nothing else helps."""
+    inner = CARD_W - 10 - (10 if node.unknown_source else 0)
+
+    def size(line: str) -> float:
+        s = FS
+        while s > FS_MIN and _diagram.text_width(line, s) > inner:
+            s -= 0.5
+        return s
+
+    out = [(head, size(head), "700"), (name, size(name), "400")]
+    if dates:
+        if _diagram.text_width(dates, FS_MIN) <= inner:
+            out.append((dates, size(dates), "400"))
+        else:
+            parts, lines = dates.split(" · "), [""]
+            for part in parts:
+                joined = f"{lines[-1]} · {part}" if lines[-1] else part
+                if lines[-1] and _diagram.text_width(joined, FS) > inner:
+                    lines.append(part)
+                else:
+                    lines[-1] = joined
+            out += [(line, size(line), "400") for line in lines[:2]]
+    return out
+
+
+def _legend(text: dict, width: float, counted: bool) -> list[str]:
+    """The legend in one row (levels as border styles, the lines), the abbreviations under it."""
+    esc = _diagram.esc
+    items = [(k, text[k]) for k in ("f0", "f1", "f2", "f3", "none", "unknown")]
+    if counted:
+        items.append(("count", text["count"]))
+    items += [("primary", text["edge_primary"]), ("source", text["edge_other"])]
+    out, x, y = [], 0.0, 44.0
+    for key, label in items:
+        w = 34 + _diagram.text_width(label, FS_MIN)
+        if x and x + w > width:
+            x, y = 0.0, y + 14
+        if key in _diagram.EDGE_STYLE:
+            colour, lw, dash = _diagram.EDGE_STYLE[key]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(f'<line x1="{x:.1f}" y1="{y - 3}" x2="{x + 22:.1f}" y2="{y - 3}" stroke="{colour}" '
+                       f'stroke-width="{lw}"{dash_attr}/>')
+        else:
+            fill, stroke, lw, dash, _m, _t = _diagram.LEVEL_STYLE["f0" if key == "unknown" else key]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            word = {"none": "–", "count": "+", "unknown": "F0?"}.get(key, key.upper())
+            out.append(f'<rect x="{x:.1f}" y="{y - 11}" width="26" height="14" rx="2" fill="{fill}" '
+                       f'stroke="{stroke}" stroke-width="{min(lw, 2)}"{dash_attr}/>'
+                       f'<text x="{x + 13:.1f}" y="{y - 0.8}" font-size="{FS_MIN:g}" font-weight="700" '
+                       f'text-anchor="middle" fill="#1f2328">{esc(word)}</text>')
+        out.append(f'<text x="{x + 30:.1f}" y="{y}" font-size="{FS_MIN:g}" fill="#1f2328">{esc(label)}</text>')
+        x += w + 8
+    out.append(f'<text x="0" y="{y + 13}" font-size="{FS_MIN:g}" fill="#57606a">{esc(text["abbrev"])}</text>')
+    return out
+
+
+def sheet_markup(book: Book, sheet: Sheet, nodes: dict, text: dict, title: str, subtitle: str,
+                 notices: list[str] = ()) -> str:
+    """One sheet's drawing (no ``<svg>`` around it), ``book.width`` × ``book.height`` px: the title,
+    the subtitle with the page number and where it continues from, the legend, then the tree."""
+    esc = _diagram.esc
+    total = len(book.sheets)
+    page = text["print_page"].format(n=sheet.number, total=total)
+    if sheet.from_sheets:
+        page += " · " + text["print_continues"].format(n=", ".join(str(k) for k in sheet.from_sheets))
+    counted = any(nodes[c.id].collapsed for c in sheet.cards)
+    index = {node_id: k for k, node_id in enumerate(nodes)}
+    head = [f'<text x="0" y="13" font-size="14" font-weight="700" fill="#1f2328">{esc(title)}</text>',
+            f'<text x="{book.width:.1f}" y="13" font-size="12" font-weight="700" text-anchor="end" '
+            f'fill="#1f2328">{esc(text["print_page"].format(n=sheet.number, total=total))}</text>',
+            f'<text x="0" y="28" font-size="{FS_MIN:g}" fill="#57606a">{esc(subtitle + " · " + page)}</text>']
+    head += _legend(text, book.width, counted)
+    for k, notice in enumerate(notices[:book.notes]):
+        head.append(f'<text x="0" y="{HEAD_H - 12 + 12 * k:.0f}" font-size="{FS_MIN:g}" fill="#6f4e00">'
+                    f'{esc(_diagram.fit(notice, FS_MIN, book.width))}</text>')
+    body = []
+    for line in sheet.lines:
+        body.append(f'<path d="M{" L".join(f"{x:.1f},{y:.1f}" for x, y in line)}" fill="none" '
+                    f'stroke="{_diagram.EDGE_STYLE["primary"][0]}" stroke-width="1"/>')
+    colour, lw, dash = _diagram.EDGE_STYLE["source"]
+    for (x1, y1), (x2, y2) in sheet.dashed:
+        body.append(f'<path d="M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}" fill="none" stroke="{colour}" '
+                    f'stroke-width="1" stroke-dasharray="{dash}"/>')
+    for y, gen in sheet.rows:
+        body.append(f'<text class="row" x="-6" y="{y + 3:.1f}" font-size="{FS_MIN:g}" font-weight="700" '
+                    f'text-anchor="end" fill="#57606a">{esc(text["generation"].format(n=gen + 1))}</text>')
+    for card in sheet.cards:
+        body.append(_card(nodes[card.id], card, text, sheet.number, index.get(card.id, -1)))
+    return (f'<rect width="{book.width:.1f}" height="{book.height:.1f}" fill="#ffffff"/>'
+            f'<g class="head">{"".join(head)}</g>'
+            f'<g class="tree" transform="translate({GUTTER} {_head_h(book.notes)})">{"".join(body)}</g>')
+
+
+def sheet_svgs(book: Book, data, text: dict, title: str, subtitle: str, notices: list[str] = ()) -> list[str]:
+    """Each sheet as a whole SVG document, ``AREAS[paper]`` mm wide and high (printed or pasted at
+    100 %, its text is :data:`FS` px = 7.5 pt)."""
+    nodes = {n.id: n for n in data.nodes}
+    mm_w, mm_h = AREAS[book.paper]
+    return [f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{mm_w:g}mm" height="{mm_h:g}mm" '
+            f'viewBox="0 0 {book.width:.1f} {book.height:.1f}" font-family="{_diagram.esc(_diagram.FONT)}">\n'
+            f'<title>{_diagram.esc(title)}</title>\n'
+            f'{sheet_markup(book, sheet, nodes, text, title, subtitle, notices)}\n</svg>\n' for sheet in book.sheets]
+
+
+def document(book: Book, data, text: dict, title: str, subtitle: str, notices: list[str] = ()) -> str:
+    """All sheets in one SVG document, one under another (a thin grey line between them): the file
+    ``tracing render --format svg`` writes for a tree. Each sheet is :data:`AREAS` mm wide and high."""
+    nodes = {n.id: n for n in data.nodes}
+    mm_w, mm_h = AREAS[book.paper]
+    gap = 8 * PX_MM
+    n = len(book.sheets)
+    total_h = n * book.height + (n - 1) * gap
+    parts = []
+    for k, sheet in enumerate(book.sheets):
+        y = k * (book.height + gap)
+        if k:
+            parts.append(f'<line x1="0" y1="{y - gap / 2:.1f}" x2="{book.width:.1f}" y2="{y - gap / 2:.1f}" '
+                         f'stroke="#d0d7de" stroke-dasharray="4 4"/>')
+        parts.append(f'<g class="sheet" transform="translate(0 {y:.1f})">'
+                     f'{sheet_markup(book, sheet, nodes, text, title, subtitle, notices)}</g>')
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{mm_w:g}mm" '
+            f'height="{total_h / PX_MM:.1f}mm" viewBox="0 0 {book.width:.1f} {total_h:.1f}" '
+            f'font-family="{_diagram.esc(_diagram.FONT)}">\n<title>{_diagram.esc(title)}</title>\n'
+            + "\n".join(parts) + "\n</svg>\n")
+
+
+def printed_pt(size_px: float = FS) -> float:
+    """A sheet's text printed at 100 %: ``size_px`` CSS px in points (72 per inch, 96 px per inch).
+
+    >>> printed_pt(), printed_pt(FS_MIN)
+    (7.5, 6.75)
+    """
+    return size_px * 72 / 96
