@@ -47,9 +47,12 @@ def render_cmd(obj, roots, clusters, all_clusters, layout, redact, lang, max_nod
     depth (F1, F2…); a ROOT in no cluster gets the tree from the top of its
     primary chain. Several ROOTs and --cluster options draw their union.
 
-    With --format svg (or -o FILE.svg) it writes the same drawing as a
-    static sơ đồ cây instead, with its title and legend, text as text, to
-    print or paste into a report.
+    With --format svg (or -o FILE.svg) it writes a static sơ đồ cây
+    instead, with its title and legend, text as text, to print or paste
+    into a report. A tree is drawn at print size (7.5 pt) on sheets of
+    247 x 160 mm (an A4 landscape page in Word), branches continued from
+    sheet to sheet; when it takes several, FILE-1.svg, FILE-2.svg... hold
+    one sheet each, to paste one per page.
 
     \b
     Examples:
@@ -78,7 +81,7 @@ def render_cmd(obj, roots, clusters, all_clusters, layout, redact, lang, max_nod
         note(_("Warning: {message}").format(message=shown(warning)))
     if fmt == "json":
         emit_json({k: result[k] for k in ("file", "format", "nodes", "hidden", "layout", "cluster", "clusters",
-                                          "persons")})
+                                          "persons", "sheets")})
         return
     what = ", ".join(result["clusters"]) or _("from {roots}").format(roots=", ".join(roots))  # not "(tree, tree)"
     line = _("Wrote {file}: {n} nodes drawn").format(file=result["file"], n=result["nodes"])

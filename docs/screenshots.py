@@ -1,6 +1,7 @@
 """Screenshots of the maps for the docs, as a user sees them in chromium at
-1400×900: tree and timeline on opening, and the print preview (print media,
-the whole diagram on A4/A3 landscape), for a 50- and a 1,000-person cluster.
+1400×900: tree and timeline on opening, and the print preview (print media:
+the whole tree's first two sheets on A4 landscape, and for 1,000 persons the
+view on screen on A3), for a 50- and a 1,000-person cluster.
 
     python docs/screenshots.py [docs/]
 
@@ -44,18 +45,25 @@ def main(argv: list[str]) -> int:
                 page.open(html)
                 shrink(page.screenshot(out / f"map-{layout}-{n}.png"))
                 if layout == "tree":
-                    # 50 persons: the whole diagram on A4; 1,000: the view on screen (the roots), on A3
-                    paper, what = ("A4", "whole") if n <= 50 else ("A3", "view")
-                    page.open(html)
-                    page.eval(f"document.getElementById('paper').value = '{paper}';"
-                              "document.getElementById('paper').dispatchEvent(new Event('change'));"
-                              f"document.getElementById('print-what').value = '{what}';"
-                              "window.dispatchEvent(new Event('beforeprint'))")
-                    page.send("Emulation.setDeviceMetricsOverride", {"width": PAPER_PX[paper][0],
-                              "height": PAPER_PX[paper][1], "deviceScaleFactor": 1, "mobile": False}, session=True)
-                    page.media("print")
-                    shrink(page.screenshot(out / f"map-print-{n}.png"))
-                    page.media("")
+                    # the whole diagram on A4: its first two sheets at print size (tracing.printbook);
+                    # 1,000 persons: also the view on screen (the roots) on A3, one sheet
+                    shots = [("A4", "whole", 0, f"map-print-{n}.png"), ("A4", "whole", 1, f"map-print-{n}-2.png")]
+                    if n > 50:
+                        shots.append(("A3", "view", 0, f"map-print-{n}-view.png"))
+                    for paper, what, sheet, name in shots:
+                        page.open(html)
+                        page.eval(f"document.getElementById('paper').value = '{paper}';"
+                                  "document.getElementById('paper').dispatchEvent(new Event('change'));"
+                                  f"document.getElementById('print-what').value = '{what}';"
+                                  "document.getElementById('print-what').dispatchEvent(new Event('change'));"
+                                  "window.dispatchEvent(new Event('beforeprint'))")
+                        page.send("Emulation.setDeviceMetricsOverride", {"width": PAPER_PX[paper][0],
+                                  "height": PAPER_PX[paper][1], "deviceScaleFactor": 1, "mobile": False}, session=True)
+                        page.media("print")
+                        if what == "whole":
+                            page.eval(f"document.querySelectorAll('#book .sheet')[{sheet}].scrollIntoView(); 1")
+                        shrink(page.screenshot(out / name))
+                        page.media("")
     for png in sorted(out.glob("map-*.png")):
         print(f"{png}: {png.stat().st_size // 1024} KiB")
     return 0

@@ -145,20 +145,31 @@ def test_node_link_opens_zoomed_on_that_person(chromium, pages, layout, n):
 
 @pytest.mark.parametrize("n", SIZES)
 def test_print_media_hides_the_controls_and_keeps_title_and_legend(chromium, pages, n):
-    path, _ = pages[("tree", n)]
+    path, data = pages[("tree", n)]
     chromium.open(path)
-    chromium.media("print")
-    try:
-        shown = json.loads(chromium.eval("""JSON.stringify(["controls", "panel", "overview", "search", "print",
-            "map-title", "legend", "map", "diagram"].reduce(function (o, id) {
-              var e = document.getElementById(id); o[id] = getComputedStyle(e).display !== "none" && e.getBoundingClientRect().width > 0;
-              return o; }, {}))"""))
-        page_rule = chromium.eval("document.getElementById('page-size').textContent")
-    finally:
-        chromium.media("")
-    assert not any(shown[k] for k in ("controls", "panel", "overview", "search", "print")), shown
-    assert all(shown[k] for k in ("map-title", "legend", "map", "diagram")), shown
-    assert "landscape" in page_rule and "A4" in page_rule
+    for what in ("view", "whole"):
+        chromium.eval(f"var w = document.getElementById('print-what'); w.value = '{what}'; "
+                      "w.dispatchEvent(new Event('change')); 1")
+        chromium.media("print")
+        try:
+            shown = json.loads(chromium.eval("""JSON.stringify(["controls", "panel", "overview", "search", "print",
+                "map-title", "legend", "map", "diagram", "book"].reduce(function (o, id) {
+                  var e = document.getElementById(id); o[id] = getComputedStyle(e).display !== "none" && e.getBoundingClientRect().width > 0;
+                  return o; }, {}))"""))
+            page_rule = chromium.eval("document.getElementById('page-size').textContent")
+            # the whole tree's sheets: each with the title, its page number and the legend
+            sheets = json.loads(chromium.eval("""JSON.stringify(Array.prototype.map.call(
+                document.querySelectorAll('#book .sheet'), function (s) { return s.textContent; }))"""))
+        finally:
+            chromium.media("")
+        assert not any(shown[k] for k in ("controls", "panel", "overview", "search", "print")), shown
+        assert "landscape" in page_rule and "A4" in page_rule
+        if what == "view":
+            assert all(shown[k] for k in ("map-title", "legend", "map", "diagram")) and not shown["book"], shown
+        else:
+            assert shown["book"] and not shown["map"], shown
+            for k, words in enumerate(sheets, 1):
+                assert data.title in words and f"Trang {k}/{len(sheets)}" in words and "Nguồn lây chính" in words
 
 
 @pytest.mark.parametrize("layout", ["tree", "timeline"])
@@ -434,6 +445,9 @@ def test_a_print_too_small_to_read_is_warned_of_in_the_page(chromium, pages, n):
         got = state()
         a = PRINT_AREA[paper]
         expected = FS * min(a[0] / got["vb"][2], a[1] / got["vb"][3]) * 72 / 25.4  # the whole diagram on that paper
+        if True:  # the whole tree prints as sheets at print size: its smallest text, whatever the tree's size
+            from tracing.printbook import FS_MIN, printed_pt
+            expected = printed_pt(FS_MIN)
         assert abs(got["pt"] - expected) < 0.01, (got, expected)
         assert got["shown"] == (expected < PRINT_MIN_PT), got
         if got["shown"]:
@@ -510,8 +524,12 @@ def test_a_print_is_one_sheet_of_the_chosen_paper_with_the_whole_diagram_inside(
                     w.value = '{what}'; w.dispatchEvent(new Event('change')); }})()""")
                 pdf = chromium.print_pdf(tmp_path / f"{layout}-{n}-{paper}-{what}.pdf")
                 sheets = browser.pdf_sheets(pdf)
-                assert len(sheets) == 1, (layout, n, paper, what, sheets)
+                # the whole tree: its sheets at print size (test_a_whole_tree_prints_readable_...)
+                want = int(status(chromium)["data-print-sheets"]) if (layout, what) == ("tree", "whole") else 1
+                assert len(sheets) == want, (layout, n, paper, what, sheets)
                 assert all(abs(a - b) < 2 for a, b in zip(sheets[0], sheet)), (layout, paper, sheets)
+        if layout == "tree":
+            continue  # its whole print is its sheets (below)
         chromium.eval("document.getElementById('print-what').value = 'whole'")
         chromium.media("print")
         chromium.eval("window.dispatchEvent(new Event('beforeprint'))")
@@ -580,3 +598,34 @@ def test_timeline_axis_has_dates_across_the_view_after_fit_all_and_every_zoom_st
             assert got["span"] >= got["width"] / 3, got  # the dates spread across the view
             assert got["names"] > 0 and got["left"] >= -1, got  # Fit all keeps the names column
         chromium.eval("document.getElementById('zoom-in').click()")
+
+
+@pytest.mark.parametrize("n", [50, 1000])
+def test_a_whole_tree_prints_readable_on_as_many_sheets_as_it_needs(chromium, pages, tmp_path, n):
+    # issue 16 point 4 (leftover): a 50-person tree printed whole on A4 came out at 1.8 pt. Printed to PDF
+    # as the print dialog does, "the whole diagram" of a tree is its sheets at print size: as many sheets
+    # as tracing.printbook cuts the tree into, every text on them at least FS_MIN px = 6.75 pt (scaled
+    # only by the sheet's box on the page, 192 of 194 mm), every person on them once as themselves
+    from tracing.printbook import AREAS, FS_MIN, paginate, printed_pt
+    from tracing.render import PAPERS
+    path, data = pages[("tree", n)]
+    chromium.open(path)
+    for paper, sheet in SHEETS.items():
+        chromium.eval(f"""(function () {{
+            var p = document.getElementById('paper'), w = document.getElementById('print-what');
+            w.value = 'whole'; w.dispatchEvent(new Event('change'));
+            p.value = '{paper}'; p.dispatchEvent(new Event('change')); }})()""")
+        pdf = chromium.print_pdf(tmp_path / f"tree-{n}-{paper}.pdf")
+        sheets = browser.pdf_sheets(pdf)
+        book = paginate(data, paper)  # the page opens on every person of these sizes (--max-nodes 2,000)
+        assert len(sheets) == len(book.sheets) == int(status(chromium)["data-print-sheets"]), (n, paper)
+        assert all(abs(a - b) < 2 for s in sheets for a, b in zip(s, sheet))
+        box = {"A4": 192, "A3": 279}[paper]  # the page's .sheet height (mm)
+        least = printed_pt(FS_MIN) * min(1.0, box / AREAS[paper][1])
+        sizes = [s for page in browser.pdf_text_sizes(pdf) for s in page]
+        assert sizes and min(sizes) >= least - 0.01, (n, paper, min(sizes), least)
+        assert least >= 6.5
+        drawn = json.loads(chromium.eval("""JSON.stringify(Array.prototype.map.call(
+            document.querySelectorAll('#book g.n:not(.rep)'), function (g) { return g.querySelector('title').textContent; }))"""))
+        assert sorted(d.split(" · ")[1] for d in drawn) == sorted(x.id for x in data.nodes)
+    assert set(PAPERS) == set(SHEETS)

@@ -403,8 +403,8 @@ def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_cluste
                 render.write_html(part, sheet_path)
                 sheets.append(str(sheet_path))
             warnings.append(_("{path}: the tree takes {n} sheets at print size (7.5 pt); each is also in its own "
-                              "file to paste: {first} … {last}").format(path=path, n=fmt_int(len(parts)),
-                                                                       first=sheets[0], last=sheets[-1]))
+                              "file to paste: {file_one} … {file_end}").format(path=path, n=fmt_int(len(parts)),
+                                                                       file_one=sheets[0], file_end=sheets[-1]))
     ids = info["clusters"]
     return {"file": str(path), "format": fmt, "nodes": len(shown.nodes), "hidden": hidden, "persons": len(data.nodes),
             "layout": layout, "cluster": ids[0] if len(ids) == 1 and not info["tops"] else None,

@@ -518,9 +518,10 @@ def sheet_markup(book: Book, sheet: Sheet, nodes: dict, text: dict, title: str, 
                     f'text-anchor="end" fill="#57606a">{esc(text["generation"].format(n=gen + 1))}</text>')
     for card in sheet.cards:
         body.append(_card(nodes[card.id], card, text, sheet.number, index.get(card.id, -1)))
-    return (f'<rect width="{book.width:.1f}" height="{book.height:.1f}" fill="#ffffff"/>'
-            f'<g class="head">{"".join(head)}</g>'
-            f'<g class="tree" transform="translate({GUTTER} {_head_h(book.notes)})">{"".join(body)}</g>')
+    svg = (f'<rect width="{book.width:.1f}" height="{book.height:.1f}" fill="#ffffff"/>'
+           f'<g class="head">{"".join(head)}</g>'
+           f'<g class="tree" transform="translate({GUTTER} {_head_h(book.notes)})">{"".join(body)}</g>')
+    return svg
 
 
 def sheet_svgs(book: Book, data, text: dict, title: str, subtitle: str, notices: list[str] = ()) -> list[str]:
