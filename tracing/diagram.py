@@ -143,6 +143,38 @@ def defs() -> str:
     return "<defs>" + "".join(out) + "</defs>"
 
 
+def legend(items: list[tuple[str, str]], width: float, y: float, fs: float, word_fs: float) -> tuple[list[str], float]:
+    """The legend of a static drawing, in rows that fit ``width`` from row
+    centre ``y``: ``items`` are ``(key, label)``, a key of :data:`LEVEL_STYLE`
+    (or ``unknown``: an F0 of unknown source) drawn as its swatch with the
+    level written in it (``word_fs`` px), or of :data:`EDGE_STYLE` drawn as
+    its line; labels at ``fs`` px. Returns the markup and the last row's centre."""
+    k = fs / FS
+    sw, sh, gap, row = 32 * k, 20 * k, 12 * k, 2 * fs
+    out, x = [], 0.0
+    for key, label in items:
+        w = sw + 6 * k + text_width(label, fs)
+        if x and x + w > width:
+            x, y = 0.0, y + row
+        if key in EDGE_STYLE:
+            colour, lw, dash = EDGE_STYLE[key]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + sw - 2 * k:.1f}" y2="{y:.1f}" stroke="{colour}" '
+                       f'stroke-width="{lw + 0.5}"{dash_attr}/>')
+        else:
+            fill, stroke, lw, dash, _mark, _ink = LEVEL_STYLE["f0" if key == "unknown" else key]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            word = {"none": "–", "count": "+", "unknown": "F0?", "f3": "F3"}.get(key, key.upper())
+            out.append(f'<rect x="{x:.1f}" y="{y - sh / 2:.1f}" width="{sw:.1f}" height="{sh:.1f}" rx="{4 * k:.1f}" '
+                       f'fill="{fill}" stroke="{stroke}" stroke-width="{min(lw, 2.2)}"{dash_attr}/>'
+                       f'<text x="{x + sw / 2:.1f}" y="{y + word_fs * 0.36:.1f}" font-size="{word_fs:g}" '
+                       f'font-weight="700" text-anchor="middle" fill="#1f2328">{esc(word)}</text>')
+        out.append(f'<text x="{x + sw + 6 * k:.1f}" y="{y + fs * 0.35:.1f}" font-size="{fs:g}" '
+                   f'fill="#1f2328">{esc(label)}</text>')
+        x += w + gap
+    return out, y
+
+
 def _levels(s) -> list:
     """A count node's persons per level (see MapNode.levels)."""
     return s.levels or [(s.level, s.collapsed)]

@@ -462,27 +462,8 @@ def _legend(text: dict, width: float, counted: bool) -> list[str]:
     if counted:
         items.append(("count", text["count"]))
     items += [("primary", text["edge_primary"]), ("source", text["edge_other"])]
-    out, x, y = [], 0.0, 44.0
-    for key, label in items:
-        w = 34 + _diagram.text_width(label, FS_MIN)
-        if x and x + w > width:
-            x, y = 0.0, y + 14
-        if key in _diagram.EDGE_STYLE:
-            colour, lw, dash = _diagram.EDGE_STYLE[key]
-            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            out.append(f'<line x1="{x:.1f}" y1="{y - 3}" x2="{x + 22:.1f}" y2="{y - 3}" stroke="{colour}" '
-                       f'stroke-width="{lw}"{dash_attr}/>')
-        else:
-            fill, stroke, lw, dash, _m, _t = _diagram.LEVEL_STYLE["f0" if key == "unknown" else key]
-            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            word = {"none": "–", "count": "+", "unknown": "F0?"}.get(key, key.upper())
-            out.append(f'<rect x="{x:.1f}" y="{y - 11}" width="26" height="14" rx="2" fill="{fill}" '
-                       f'stroke="{stroke}" stroke-width="{min(lw, 2)}"{dash_attr}/>'
-                       f'<text x="{x + 13:.1f}" y="{y - 0.8}" font-size="{FS_MIN:g}" font-weight="700" '
-                       f'text-anchor="middle" fill="#1f2328">{esc(word)}</text>')
-        out.append(f'<text x="{x + 30:.1f}" y="{y}" font-size="{FS_MIN:g}" fill="#1f2328">{esc(label)}</text>')
-        x += w + 8
-    out.append(f'<text x="0" y="{y + 13}" font-size="{FS_MIN:g}" fill="#57606a">{esc(text["abbrev"])}</text>')
+    out, y = _diagram.legend(items, width, 40.0, FS_MIN, FS_MIN)
+    out.append(f'<text x="0" y="{y + 16}" font-size="{FS_MIN:g}" fill="#57606a">{esc(text["abbrev"])}</text>')
     return out
 
 

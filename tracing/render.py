@@ -751,27 +751,8 @@ def render_svg(data: MapData, *, layout: str = "tree", lang: str | None = None, 
     items.append(("source", text["edge_other"]))
     if layout == "network" or any(e.kind == "contact" for e in p.edges):
         items.append(("contact", text["edge_contact"]))
-    x, row_y = 0.0, y + 8
-    for key, label in items:
-        w = 46 + _diagram.text_width(label, 13)
-        if x and x + w > width:
-            x, row_y = 0.0, row_y + 26
-        if key in _diagram.EDGE_STYLE:
-            colour, lw, dash = _diagram.EDGE_STYLE[key]
-            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            head.append(f'<line x1="{x}" y1="{row_y}" x2="{x + 30}" y2="{row_y}" stroke="{colour}" '
-                        f'stroke-width="{lw + 0.5}"{dash_attr}/>')
-        else:
-            style_key = "f0" if key == "unknown" else key
-            fill, stroke, lw, dash, mark, ink = _diagram.LEVEL_STYLE[style_key]
-            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            word = {"none": "–", "count": "+", "unknown": "F0?", "f3": "F3"}.get(key, key.upper())
-            head.append(f'<rect x="{x}" y="{row_y - 10}" width="32" height="20" rx="4" fill="{fill}" '
-                        f'stroke="{stroke}" stroke-width="{lw}"{dash_attr}/>'
-                        f'<text x="{x + 16}" y="{row_y + 4.5}" font-size="11" font-weight="700" '
-                        f'text-anchor="middle" fill="#1f2328">{esc(word)}</text>')
-        head.append(f'<text x="{x + 38}" y="{row_y + 4.5}" font-size="13" fill="#1f2328">{esc(label)}</text>')
-        x += w + 12
+    drawn, row_y = _diagram.legend(items, width, y + 8, 13, 11)
+    head += drawn
     if layout == "tree":
         row_y += 24
         head.append(f'<text x="0" y="{row_y + 4.5}" font-size="12" fill="#57606a">{esc(text["abbrev"])}</text>')
