@@ -2007,7 +2007,7 @@ function start() {
   opened = true;
   printCheck();  // its words take their room in the header before the view is measured
   openView();
-  setTimeout(fillBook, 0);  // after the first paint: the sheets are ready when the browser prints
+  // the sheets are made when printing begins (beforeprint), not on opening
   fromHash();
   STATUS.setAttribute("data-nodes", String(DATA.cards.length));
   STATUS.setAttribute("data-edges", String(EF.length));
