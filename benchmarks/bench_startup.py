@@ -75,6 +75,8 @@ def main(argv=None) -> int:
     ap.add_argument("server", help="postgresql:// address of the bench_100k database of bench_stores.py")
     ap.add_argument("--sqlite", default="/tmp/bench-stores-100k/sqlite.db")
     ap.add_argument("--repeat", type=int, default=11)
+    ap.add_argument("--before", help="another checkout (e.g. `git archive COMMIT | tar -x -C DIR`): its "
+                                     "status and confirm processes are timed too, runs interleaved with ours")
     args = ap.parse_args(argv)
     with open(os.path.join(os.path.dirname(args.sqlite), "meta.json")) as f:
         today = json.load(f)["today"]
@@ -84,7 +86,7 @@ def main(argv=None) -> int:
     from tracing.store import Store
     os.environ["TRACING_TODAY"] = today
     store = Store.open(args.sqlite)
-    person, _day = pick_f1(store)
+    person, day = pick_f1(store)
     store.close()
 
     py = sys.executable
@@ -116,6 +118,34 @@ def main(argv=None) -> int:
     print("|---|---|---|---|")
     for label, cpu, wall, n in rows:
         print(f"| {label} | {cpu:.3f} | {'' if wall is None else f'{wall:.3f}'} | {'' if n is None else n} |")
+    if args.before:
+        trees = {"this checkout": common.ROOT, "before": os.path.abspath(args.before)}
+        commands = {"status": ["status", person], "confirm (PA1, dry run)": ["case", "confirm", person, "--date", day,
+                                                                          "--dry-run"]}
+        runs = {}
+        for _ in range(args.repeat):  # interleaved: a change of the machine's load hits all alike
+            for label, cmd in commands.items():
+                for tree_name, tree in trees.items():
+                    for name, db in (("SQLite", args.sqlite), ("PostgreSQL", args.server)):
+                        # not `python -m cli.main`: that puts the current folder first on sys.path
+                        run_tree = f"import runpy, sys; sys.path.insert(0, {tree!r}); " \
+                                   "runpy.run_module('cli.main', run_name='__main__')"
+                        t, _peak, _out, cpu = common.run_process(
+                            [py, "-c", run_tree, "--db", db, *cmd, "--format", "json"], dict(env, PYTHONPATH=tree))
+                        runs.setdefault((label, tree_name, name), []).append((t, cpu))
+        print()
+        print(f"whole processes, median of {args.repeat} (interleaved); load average {common.load()}")
+        print()
+        print("| command | checkout | SQLite CPU s | PostgreSQL CPU s | CPU ratio | SQLite wall s | "
+              "PostgreSQL wall s | wall ratio |")
+        print("|---|---|---|---|---|---|---|---|")
+        for label in commands:
+            for tree_name in trees:
+                lite, pg = runs[(label, tree_name, "SQLite")], runs[(label, tree_name, "PostgreSQL")]
+                lc, pc = common.median([r[1] for r in lite]), common.median([r[1] for r in pg])
+                lw, pw = common.median([r[0] for r in lite]), common.median([r[0] for r in pg])
+                print(f"| {label} | {tree_name} | {lc:.3f} | {pc:.3f} | {pc / lc:.2f}x | {lw:.3f} | {pw:.3f} | "
+                      f"{pw / lw:.2f}x |")
     return 0
 
 
