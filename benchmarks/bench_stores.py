@@ -44,11 +44,13 @@ INTERACTIVE = ("confirm (PA1)", "PA2 candidates", "status", "tree")
 
 
 def _cmd(db: str, *args: str) -> list[str]:
-    """The installed ``tracing`` script, else ``python -m cli.main`` of this checkout."""
+    """The installed ``tracing`` script, else ``cli.main`` of this checkout (whatever the current
+    folder: ``python -m cli.main`` would run the checkout the benchmark was started from)."""
     cmd = common.tracing_cmd(db, *args)
     if os.path.exists(cmd[0]):
         return cmd
-    return [sys.executable, "-m", "cli.main", *cmd[1:]]
+    return [sys.executable, "-c", f"import runpy, sys; sys.path.insert(0, {common.ROOT!r}); "
+                                  "runpy.run_module('cli.main', run_name='__main__')", *cmd[1:]]
 
 
 def _url_of(server: str, name: str) -> str:
