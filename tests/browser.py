@@ -216,6 +216,31 @@ def pdf_text_sizes(pdf) -> list[list[float]]:
     return out
 
 
+def click_count(page: "Page", k: int) -> None:
+    """Click count node ``k`` of an open map (its card or circle), as a user's pointer does."""
+    page.eval(f"""(function () {{ var g = document.querySelector('#diagram g.n[data-c="{k}"]');
+        var r = g.querySelector("rect, circle").getBoundingClientRect(), o = {{clientX: r.left + r.width / 2,
+        clientY: r.top + r.height / 2, bubbles: true, pointerId: 1}};
+        document.getElementById("diagram").dispatchEvent(new PointerEvent("pointerdown", o));
+        document.getElementById("diagram").dispatchEvent(new PointerEvent("pointerup", o)); }})()""")
+
+
+def box_overlaps(boxes, *, other_nodes_only: bool = False) -> list[tuple]:
+    """Pairs of on-screen boxes ``[left, top, right, bottom, _, node, ...]`` that overlap by more than a
+    pixel each way (a sweep along x); with ``other_nodes_only``, two boxes of one node never count."""
+    bad = []
+    ordered = sorted(boxes, key=lambda b: b[0])
+    for k, a in enumerate(ordered):
+        for b in ordered[k + 1:]:
+            if b[0] >= a[2] - 1:
+                break
+            if other_nodes_only and a[5] == b[5]:
+                continue
+            if min(a[3], b[3]) - max(a[1], b[1]) > 1 and min(a[2], b[2]) - max(a[0], b[0]) > 1:
+                bad.append((a[5], b[5]))
+    return bad
+
+
 class _Elements(html.parser.HTMLParser):
     """Every start tag with its attributes (script/style bodies are text)."""
 

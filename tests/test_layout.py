@@ -1,8 +1,11 @@
 """Positions of the map: generations, the tree rows, the timeline, the network."""
 
+import math
+
+import pytest
 
 from browser import sample_map
-from tracing.layout import (LINE_H, TIME_DX, generations, label_box, network_layout, radial_layout, timeline_layout,
+from tracing.layout import (LABEL_MAX_W, LINE_H, TIME_DX, generations, label_box, network_layout, timeline_layout,
                             tree_layout, tree_parents)
 from tracing.render import MapData, MapEdge, MapNode
 
@@ -155,10 +158,72 @@ def test_network_layout_spreads_nodes_out():
     assert close <= len(points) // 20
 
 
-def test_big_network_layout_switches_to_the_linear_radial_layout():
-    data = sample_map(20000, seed=1)
+def overlapping_boxes(data, pos, none_word="No F level"):
+    """Pairs of nodes whose dot-and-name boxes overlap by more than a pixel (a sweep along x, for big maps)."""
+    rects = []
+    for n in data.nodes:
+        (x, y), (w, h, dy) = pos[n.id], label_box(n, none_word)
+        rects.append((x - w / 2, y + dy - h / 2, x + w / 2, y + dy + h / 2, n.id))
+    rects.sort()
+    bad = []
+    for k, a in enumerate(rects):
+        for b in rects[k + 1:]:
+            if b[0] >= a[2] - 2:
+                break
+            if min(a[3], b[3]) - max(a[1], b[1]) > 2 and min(a[2], b[2]) - max(a[0], b[0]) > 2:
+                bad.append((a[4], b[4]))
+    return bad
+
+
+@pytest.mark.parametrize("n", [401, 1000, 3000, 10000])
+def test_big_network_names_and_marks_never_lie_on_one_another(n):
+    # issue 16: at 1,000+ persons F2 marks piled up on F1s and level texts overlapped (a radial tree, rings
+    # at fixed radii): every node's box (its dot and name, label_box) must be clear of every other one's
+    data = sample_map(n, seed=5)
     pos = network_layout(data)
-    assert len(pos) == 20000 and pos == radial_layout(data)
+    assert len(pos) == n and overlapping_boxes(data, pos) == []
+    # generations stay readable: the roots in the middle, each of the first generations (what opens on
+    # screen) further out than the one before
+    gen = generations(data)
+    xs, ys = zip(*(pos[r] for r in data.roots))
+    cx, cy = sum(xs) / len(xs), sum(ys) / len(ys)
+    dist: dict[int, list[float]] = {}
+    for i, (x, y) in pos.items():
+        dist.setdefault(gen[i], []).append(math.hypot(x - cx, y - cy))
+    middle = [sorted(d)[len(d) // 2] for g, d in sorted(dist.items()) if g <= 4]
+    assert middle == sorted(middle) and len(middle) == 5, middle
+    # and the drawing is about as big as its names, not a wheel of empty rings (at most 4x their area)
+    span_x = max(x for x, _ in pos.values()) - min(x for x, _ in pos.values())
+    span_y = max(y for _, y in pos.values()) - min(y for _, y in pos.values())
+    area = sum(label_box(x)[0] * label_box(x)[1] for x in data.nodes)
+    assert span_x * span_y <= 4 * area, (span_x * span_y / area)
+
+
+def test_network_count_nodes_get_room_for_their_words_in_the_page_language():
+    # "+3 F1 · 2 Không thuộc diện F" is wider than a wrapped name: its box is as wide as its words, so a
+    # Vietnamese page's count nodes never lie on their neighbours' names
+    nodes = [MapNode("R", "Gốc", 0, is_case=True)]
+    edges = []
+    for i in range(500):
+        nodes.append(MapNode(f"C{i:03d}", None, None, collapsed=5, levels=[(1, 3), (None, 2)], members=[]))
+        edges.append(MapEdge("R", f"C{i:03d}"))
+    data = MapData(nodes, edges, "t", ["R"])
+    word = "Không thuộc diện F"
+    wide = label_box(nodes[1], word)
+    assert wide[0] > label_box(nodes[1])[0] and wide[0] > LABEL_MAX_W
+    assert overlapping_boxes(data, network_layout(data, none_word=word), word) == []
+
+
+def test_a_star_of_many_leaves_is_spread_with_no_overlap():
+    # one case with 2,000 F1 and nothing else: the crowd around a single dot, the hardest case for a grid
+    nodes = [MapNode("K", "Ca bệnh", 0, is_case=True)] + [MapNode(f"F{i:04d}", f"Người {i}", 1) for i in range(2000)]
+    data = MapData(nodes, [MapEdge("K", f"F{i:04d}") for i in range(2000)], "t", ["K"])
+    pos = network_layout(data)
+    assert overlapping_boxes(data, pos) == []
+    # its F1 round it: the case is in the middle of the drawing
+    xs = sorted(x for x, _ in pos.values())
+    ys = sorted(y for _, y in pos.values())
+    assert xs[0] < pos["K"][0] < xs[-1] and ys[0] < pos["K"][1] < ys[-1]
 
 
 def overlapping_labels(data, pos):

@@ -65,15 +65,7 @@ def status(page) -> dict:
 
 
 def overlaps(boxes):
-    bad = []
-    ordered = sorted(boxes, key=lambda b: b[0])
-    for k, a in enumerate(ordered):
-        for b in ordered[k + 1:]:
-            if b[0] >= a[2] - 1:
-                break
-            if min(a[3], b[3]) - max(a[1], b[1]) > 1 and min(a[2], b[2]) - max(a[0], b[0]) > 1:
-                bad.append((a[5], b[5]))
-    return bad
+    return browser.box_overlaps(boxes)
 
 
 @pytest.mark.parametrize("layout", ["tree", "timeline", "network"])
@@ -189,11 +181,7 @@ def test_svg_is_valid_xml_holding_every_drawn_person(layout, n):
 
 
 def _click_count(chromium, k):
-    chromium.eval(f"""(function () {{ var g = document.querySelector('#diagram g.n[data-c="{k}"]');
-        var r = g.querySelector("rect, circle").getBoundingClientRect(), o = {{clientX: r.left + r.width / 2, clientY: r.top + r.height / 2,
-        bubbles: true, pointerId: 1}};
-        document.getElementById("diagram").dispatchEvent(new PointerEvent("pointerdown", o));
-        document.getElementById("diagram").dispatchEvent(new PointerEvent("pointerup", o)); }})()""")
+    browser.click_count(chromium, k)
 
 
 @pytest.mark.parametrize("layout", ["tree", "timeline", "network"])

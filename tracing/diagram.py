@@ -260,7 +260,7 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
     elif layout == "timeline":
         pos, ticks = _layout.timeline_layout(data)
     elif pos is None:
-        pos = _layout.network_layout(data)
+        pos = _layout.network_layout(data, none_word=text.get("level_none", "F?"))
     edges = [e for e in data.edges if e.source in index and e.target in index and e.source != e.target]
     timeline = _layout.timeline_routes(data, pos) if layout == "timeline" else None
     routes = timeline.tree if timeline else _layout.elbow_routes(data, pos, layout) if layout == "tree" else {}
@@ -391,7 +391,7 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
         for k, (n, s) in enumerate(zip(nodes, shown)):
             x, y = pos[n.id]
             front.append(network_mark(k, s, x, y, text))
-            bw, bh, bdy = _layout.label_box(n)
+            bw, bh, bdy = _layout.label_box(n, text.get("level_none", "F?"))
             grow(x - bw / 2, y + bdy - bh / 2, x + bw / 2, y + bdy + bh / 2)
     for n in nodes:
         x, y = pos[n.id]

@@ -50,9 +50,12 @@ OTHER_TRACK = 4
 #: at each other, STUB px long (the timeline's: two days along the track between its rows)
 LONG_EDGE = 1500
 STUB = 90
-#: above this many nodes the network layout is a radial tree (O(n)) instead of
-#: a force-directed spring layout
+#: network: above this many nodes a connected group is laid out as rings of generations (igraph's
+#: tidy tree bent round a circle) snapped to a grid of GRID_W x GRID_H px cells, each cell held by
+#: one name box, instead of networkx's spring layout and a pushing pass
 SPRING_LIMIT = 400
+GRID_W = 48
+GRID_H = 32
 #: network: names are drawn at this size (px) at most this wide (vis-network's
 #: widthConstraint; the text itself wraps a little earlier); a space is
 #: this wide, a line this tall
@@ -638,47 +641,41 @@ def count_lines(levels, none_word: str = "F?", width_chars: int = 17) -> list[st
     return lines
 
 
-def place_around(taken: list[tuple[float, float]], groups: list[tuple[tuple[float, float], list[str]]],
-                 cell: tuple[int, int] = (130, 80)) -> dict[str, tuple[int, int]]:
+def place_around(taken: list[tuple[tuple[float, float], tuple[int, int, int]]],
+                 groups: list[tuple[tuple[float, float], list[tuple[str, tuple[int, int, int]]]]]
+                 ) -> dict[str, tuple[int, int]]:
     """Places for the persons of the network's count nodes, so that they
-    unfold around where their count node stands: each group's persons on the
-    free cells (``cell`` px, one person a cell) nearest its centre, ring after
-    ring, never on a cell that holds any of ``taken`` or a person placed
-    before. Deterministic (groups and persons in the order given).
+    unfold around where their count node stands: ``taken`` are the nodes
+    already drawn (their dot and :func:`label_box`), ``groups`` each count
+    node's place and its persons ``(id, label_box)``. Each person goes on the
+    free place of the name grid (:class:`_Grid`) nearest its count node, so
+    no unfolded name ever lies on another one or on a drawn node's.
+    Deterministic (groups and persons in the order given).
 
-    >>> got = place_around([(0, 0)], [((0, 0), ["a", "b"])])
+    >>> box = (60, 63, 14)
+    >>> got = place_around([((0, 0), box)], [((0, 0), [("a", box), ("b", box)])])
     >>> got["a"] != (0, 0) and got["b"] != got["a"]
     True
     """
-    w, h = cell
-    used = {(round(x / w), round(y / h)) for x, y in taken}
+    grid = _Grid()
+    for (x, y), box in taken:
+        grid.hold(x, y, box)
     out: dict[str, tuple[int, int]] = {}
     for (x, y), members in groups:
-        cx, cy, ring, queue = round(x / w), round(y / h), 0, []
-        for m in members:
-            while True:
-                while queue and queue[0] in used:
-                    queue.pop(0)
-                if queue:
-                    break
-                ring += 1
-                side = range(-ring, ring + 1)  # the ring's cells only: its top and bottom rows, its two sides
-                queue = ([(cx + dx, cy + dy) for dy in (-ring, ring) for dx in side] +
-                         [(cx + dx, cy + dy) for dx in (-ring, ring) for dy in side[1:-1]])
-                queue.sort(key=lambda c: ((c[0] - cx) ** 2 + (c[1] - cy) ** 2, c[1], c[0]))
-            c = queue.pop(0)
-            used.add(c)
-            out[m] = (c[0] * w, c[1] * h)
+        for m, box in members:
+            out[m] = grid.place(x, y, box)
     return out
 
 
-def label_box(node) -> tuple[int, int, int]:
+def label_box(node, none_word: str = "No F level") -> tuple[int, int, int]:
     """The room a node takes on the network map as ``(width, height, dy)``:
     its dot and the name written under it (vis-network draws names at
     :data:`LABEL_FONT` px, wrapped at :data:`LABEL_MAX_W` px), plus
     :data:`LABEL_GAP` of free space; ``dy`` is how far the box centre lies
     below the dot centre. An estimate on the generous side (no font
-    metrics in Python).
+    metrics in Python). A count node's lines (:func:`count_lines`, with
+    ``none_word``, the page's words for "No F level") are not wrapped to
+    :data:`LABEL_MAX_W`, so its box is as wide as they are.
 
     >>> from tracing.render import MapNode
     >>> label_box(MapNode("a", "An", 1))
@@ -688,28 +685,29 @@ def label_box(node) -> tuple[int, int, int]:
     (True, True)
     """
     if node.collapsed:
-        lines = count_lines(node.levels or [(node.level, node.collapsed)], "No F level")
+        lines = count_lines(node.levels or [(node.level, node.collapsed)], none_word)
     else:
         lines = wrap_label(node.name or node.id)
     widest = max(_text_width(line.replace(" ", "")) + SPACE_W * line.count(" ") for line in lines)
-    width = min(widest, LABEL_MAX_W)
+    width = widest if node.collapsed else min(widest, LABEL_MAX_W)
     lines = len(lines)
     r = 17 if node.level == 0 else 13
     top, bottom = -r, r + 4 + lines * LINE_H
     return (int(math.ceil(max(width, 2 * r))) + LABEL_GAP, bottom - top + LABEL_GAP, (top + bottom) // 2)
 
 
-def _separate(xy, boxes, rounds: int = 400):
+def _separate(xy, boxes, rounds: int = 400) -> bool:
     """Push apart (in place) every two nodes whose boxes overlap, along the
     axis that needs the smaller move, until no two overlap (or ``rounds``
     passes; every 30 passes the whole group also grows by 3%, so a long
     stack clears quickly). Deterministic: ties go by index. ``xy`` is an ``(n, 2)`` numpy
-    array of dot centres, ``boxes`` the :func:`label_box` of each node."""
+    array of dot centres, ``boxes`` the :func:`label_box` of each node.
+    True when no two boxes overlap any more (else the caller snaps them, :func:`_snap`)."""
     import numpy as np
 
     n = len(xy)
     if n < 2:
-        return xy
+        return True
     w = np.array([b[0] for b in boxes], dtype=float)
     h = np.array([b[1] for b in boxes], dtype=float)
     dy = np.array([b[2] for b in boxes], dtype=float)
@@ -725,7 +723,7 @@ def _separate(xy, boxes, rounds: int = 400):
         oy = sh - np.abs(cy[:, None] - cy[None, :])
         a, b = np.nonzero((ox > 1) & (oy > 1) & upper)  # a pixel of overlap is no overlap
         if not len(a):
-            break
+            return True
         ox, oy, pw, ph = ox[a, b], oy[a, b], sw[a, b], sh[a, b]
         ddx, ddy = xy[a, 0] - xy[b, 0], cy[a] - cy[b]
         horiz = ox / pw <= oy / ph
@@ -737,7 +735,7 @@ def _separate(xy, boxes, rounds: int = 400):
         crowd = np.sqrt(np.maximum(np.bincount(a, minlength=n) + np.bincount(b, minlength=n), 1))
         xy[:, 0] += (np.bincount(a, px, n) - np.bincount(b, px, n)) / crowd
         xy[:, 1] += (np.bincount(a, py, n) - np.bincount(b, py, n)) / crowd
-    return xy
+    return False
 
 
 def _lie_flat(xy, first: int):
@@ -801,13 +799,163 @@ def _shelves(sizes: list[tuple[float, float]], gap: float, aspect: float = 1.4) 
     return best[1]
 
 
-def network_layout(data, seed: int = 7) -> dict[str, tuple[int, int]]:
-    """The contact graph: each connected group laid out on its own (a
-    force-directed spring layout from the radial tree as a seeded start,
-    scaled so an edge is about :data:`EDGE_PX` long, then a pass that pushes
-    apart any two nodes whose name boxes (:func:`label_box`) overlap), the
-    groups packed in rows. For more than :data:`SPRING_LIMIT` nodes a radial
-    tree (generations on rings, each subtree in its own angle), which is O(n).
+def _rings(comp: list[str], parent: dict[str, str | None], kids: dict[str | None, list[str]],
+           boxes: dict[str, tuple[int, int, int]]) -> tuple[dict[str, tuple[float, float]], dict[str, int]]:
+    """Where a big connected group's persons are wanted, and their ring:
+    igraph's Reingold-Tilford tidy tree of the group's drawn tree (several
+    roots hang from an unseen centre) bent round a circle, so each branch
+    keeps its own angle, the roots in the middle, each generation on a ring
+    further out. A ring is as wide as its generation's name boxes need (an
+    annulus of 1.6 times their area, at least :data:`EDGE_PX`), not as long:
+    a crowded generation takes a wider band, and the drawing stays about as
+    big as its names.
+
+    Returns ``({id: (x, y)}, {id: ring})``, ring 0 the centre."""
+    import igraph  # Reingold-Tilford (C, O(n)): the tidy tree the rings are bent from
+
+    inside = set(comp)
+    starts = [c for c in kids.get(None, []) if c in inside]
+    order: list[str] = []
+    stack = list(reversed(starts))
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(reversed(kids.get(node, [])))
+    hub = int(len(starts) > 1)  # an unseen centre that several roots hang from
+    index = {node: k + hub for k, node in enumerate(order)}
+    edges = [(0, index[r]) for r in starts] if hub else []
+    edges += [(index[parent[i]], index[i]) for i in order if parent[i] is not None]
+    g = igraph.Graph(n=len(order) + hub, edges=edges, directed=True)
+    coords = g.layout_reingold_tilford(mode="out", root=[0]).coords
+    xs = [c[0] for c in coords]
+    x0, span = min(xs), max(xs) - min(xs) + 1.0
+    ring = {node: int(round(coords[index[node]][1])) for node in order}
+    area: dict[int, float] = defaultdict(float)
+    for node in order:
+        w, h, _dy = boxes[node]
+        area[ring[node]] += 1.6 * w * h
+    outer = {0: max(boxes[order[0]][:2]) / 2 if not hub else 0.0}
+    for r in range(1, max(ring.values()) + 1):
+        outer[r] = max(math.sqrt(outer[r - 1] ** 2 + area[r] / math.pi), outer[r - 1] + EDGE_PX)
+    # a ring holding more names than its middle circle does has them on a few circles in turn (one name
+    # on the inner one, the next further out ...), so neighbours in the tree are not wanted on one spot
+    by_ring: dict[int, list[str]] = defaultdict(list)
+    for node in order:
+        by_ring[ring[node]].append(node)
+    wanted: dict[str, tuple[float, float]] = {}
+    for r, nodes in by_ring.items():
+        nodes.sort(key=lambda i: coords[index[i]][0])
+        inner = outer[r - 1] if r else 0.0
+        band = outer[r] - inner
+        w = sum(boxes[i][0] for i in nodes) / len(nodes)
+        h = sum(boxes[i][1] for i in nodes) / len(nodes)
+        arc = 2 * math.pi * (inner + band / 2) / span  # the length of a unit of the tidy tree there
+        layers = max(1, min(int(band // h), math.ceil(w / arc) if arc > 0 else 1))
+        for k, node in enumerate(nodes):
+            radius = 0.0 if r == 0 else inner + (k % layers + 0.5) * band / layers
+            angle = 2 * math.pi * (coords[index[node]][0] - x0) / span
+            wanted[node] = (radius * math.cos(angle), radius * math.sin(angle))
+    return wanted, ring
+
+
+class _Grid:
+    """Cells of :data:`GRID_W` × :data:`GRID_H` px, each held by at most one
+    name box, so boxes placed on it never overlap: a node takes the cells
+    its :func:`label_box` covers, on the free place nearest where it is
+    wanted (ties: upper, then left). The cells are a numpy array that grows
+    as needed; a place is looked for in a window round the wanted one that
+    doubles until it holds the nearest free place, so a crowd costs array
+    operations, not a Python loop per cell."""
+
+    def __init__(self):
+        import numpy as np
+
+        self._np = np
+        self.cells = np.zeros((64, 64), dtype=np.int32)  # [row (y), column (x)]
+        self.x0 = self.y0 = -32  # the cell coordinates of cells[0, 0]
+
+    def _cover(self, cx0: int, cy0: int, cx1: int, cy1: int) -> None:
+        """Grow the array so it holds cells ``cx0 <= x < cx1``, ``cy0 <= y < cy1``."""
+        np = self._np
+        h, w = self.cells.shape
+        left, top = max(0, self.x0 - cx0), max(0, self.y0 - cy0)
+        right, bottom = max(0, cx1 - (self.x0 + w)), max(0, cy1 - (self.y0 + h))
+        if left or top or right or bottom:
+            pad = lambda k, size: k and max(k, size // 2)  # noqa: E731 - grow by half at least: amortised
+            left, right, top, bottom = pad(left, w), pad(right, w), pad(top, h), pad(bottom, h)
+            self.cells = np.pad(self.cells, ((top, bottom), (left, right)))
+            self.x0 -= left
+            self.y0 -= top
+
+    def _span(self, x: float, y: float, box: tuple[int, int, int]) -> tuple[int, int, int, int]:
+        w, h, dy = box
+        return (math.floor((x - w / 2) / GRID_W), math.floor((y + dy - h / 2) / GRID_H),
+                math.ceil((x + w / 2) / GRID_W), math.ceil((y + dy + h / 2) / GRID_H))
+
+    def hold(self, x: float, y: float, box: tuple[int, int, int]) -> None:
+        """Mark every cell that the box of a node at ``(x, y)`` touches as taken."""
+        cx0, cy0, cx1, cy1 = self._span(x, y, box)
+        self._cover(cx0, cy0, cx1, cy1)
+        self.cells[cy0 - self.y0:cy1 - self.y0, cx0 - self.x0:cx1 - self.x0] = 1
+
+    def place(self, x: float, y: float, box: tuple[int, int, int]) -> tuple[int, int]:
+        """Where a node wanted at ``(x, y)`` goes (its dot, integer px), its cells then taken."""
+        np = self._np
+        w, h, dy = box
+        cols, rows = math.ceil(w / GRID_W), math.ceil(h / GRID_H)
+        ax = round((x - cols * GRID_W / 2) / GRID_W)
+        ay = round((y + dy - rows * GRID_H / 2) / GRID_H)
+        reach = 2
+        while True:
+            self._cover(ax - reach, ay - reach, ax + reach + cols, ay + reach + rows)
+            sub = self.cells[ay - reach - self.y0:ay + reach + rows - self.y0,
+                             ax - reach - self.x0:ax + reach + cols - self.x0]
+            s = np.zeros((sub.shape[0] + 1, sub.shape[1] + 1), dtype=np.int32)
+            s[1:, 1:] = sub.cumsum(0).cumsum(1)
+            taken = s[rows:, cols:] - s[:-rows, cols:] - s[rows:, :-cols] + s[:-rows, :-cols]  # per anchor
+            oy, ox = np.nonzero(taken == 0)
+            if len(ox):
+                ox, oy = ox - reach, oy - reach
+                d2 = (ox * GRID_W) ** 2 + (oy * GRID_H) ** 2
+                best = np.lexsort((ox, oy, d2))[0]
+                # a free place outside the window lies at least (reach + 1) cells away
+                if d2[best] <= ((reach + 1) * min(GRID_W, GRID_H)) ** 2:
+                    cx, cy = ax + int(ox[best]), ay + int(oy[best])
+                    self.cells[cy - self.y0:cy + rows - self.y0, cx - self.x0:cx + cols - self.x0] = 1
+                    return cx * GRID_W + cols * GRID_W // 2, cy * GRID_H + rows * GRID_H // 2 - dy
+            reach *= 2
+
+
+def _snap(xy, boxes, order: list[int]):
+    """Every node of a group moved to the free place of a :class:`_Grid`
+    nearest its own, in ``order`` (roots and early generations first, so
+    they keep their places and later ones make room around them): no two
+    name boxes overlap afterwards, whatever the start."""
+    import numpy as np
+
+    grid = _Grid()
+    out = np.zeros_like(xy)
+    for k in order:
+        out[k] = grid.place(xy[k, 0], xy[k, 1], boxes[k])
+    return out
+
+
+def network_layout(data, seed: int = 7, none_word: str = "No F level") -> dict[str, tuple[int, int]]:
+    """The contact graph: each connected group laid out on its own, the
+    groups packed in rows; no two nodes' name boxes (:func:`label_box`, a
+    count node's with ``none_word``, the page's words for "No F level")
+    overlap, at any size.
+
+    - up to :data:`SPRING_LIMIT` nodes: a force-directed spring layout
+      (networkx) from the radial tree as a seeded start, scaled so an edge is
+      about :data:`EDGE_PX` long, then a pass that pushes apart any two
+      nodes whose name boxes overlap;
+    - bigger groups: igraph's Fruchterman-Reingold from the same start
+      (:func:`_force_layout`), scaled to give every name room, then each node
+      on the free place of a grid nearest its own (:func:`_snap`), roots first
+      and generation after generation, so a case keeps its place with its F1
+      round it and their F2 further out; a group the pushing pass could not
+      clear is snapped too.
 
     >>> from tracing.render import MapData, MapNode, MapEdge
     >>> d = MapData([MapNode(i, None, 1) for i in "abc"], [MapEdge("a", "b"), MapEdge("b", "c")], "t", ["a"])
@@ -821,8 +969,6 @@ def network_layout(data, seed: int = 7) -> dict[str, tuple[int, int]]:
     n = len(data.nodes)
     if n == 0:
         return {}
-    if n > SPRING_LIMIT:
-        return radial_layout(data)
     import networkx as nx
     import numpy as np
 
@@ -837,30 +983,45 @@ def network_layout(data, seed: int = 7) -> dict[str, tuple[int, int]]:
             if not g.has_edge(e.source, e.target) or g[e.source][e.target]["weight"] < w:
                 g.add_edge(e.source, e.target, weight=w)
     start = radial_layout(data)
+    gen = generations(data)
+    parent = tree_parents(data)
+    kids = _children(data, parent)
     rank = {r: k for k, r in enumerate(data.roots)}
     placed: list[tuple[dict[str, tuple[float, float]], tuple[float, float, float, float]]] = []
     comps = sorted((sorted(c) for c in nx.connected_components(g)), key=lambda c: (-len(c), c[0]))
     for comp in comps:
-        boxes = [label_box(by_id[i]) for i in comp]
+        boxes = [label_box(by_id[i], none_word) for i in comp]
         if len(comp) == 1:
             xy = np.zeros((1, 2))
         else:
             sub = g.subgraph(comp)
             init = np.array([start[i] for i in comp], dtype=float)
-            init -= init.min(axis=0)
-            init /= init.max() or 1.0
-            # a little seeded jitter, so nodes the radial start put on one spot separate
-            init += np.random.default_rng(seed).uniform(-1e-3, 1e-3, init.shape)
-            local = nx.spring_layout(sub, pos={i: tuple(p) for i, p in zip(comp, init)},
-                                     k=1.5 / math.sqrt(len(comp)),
-                                     iterations=max(50, min(150, 15000 // len(comp))), seed=seed, scale=None)
-            xy = np.array([local[i] for i in comp], dtype=float)
-            lengths = [math.dist(local[a], local[b]) for a, b in sub.edges()]
-            lengths.sort()
-            typical = lengths[len(lengths) // 2] or 1e-9
-            xy *= EDGE_PX / typical
-            xy = _lie_flat(xy, comp.index(min(comp, key=lambda i: (rank.get(i, n), i))))
-            _separate(xy, boxes)
+            first = comp.index(min(comp, key=lambda i: (rank.get(i, n), i)))
+            # roots first, then generation after generation (count nodes after the persons of theirs)
+            order = sorted(range(len(comp)), key=lambda k: (rank.get(comp[k], n), gen.get(comp[k], 0),
+                                                            by_id[comp[k]].collapsed > 0, comp[k]))
+            if len(comp) <= SPRING_LIMIT:
+                init -= init.min(axis=0)
+                init /= init.max() or 1.0
+                # a little seeded jitter, so nodes the radial start put on one spot separate
+                init += np.random.default_rng(seed).uniform(-1e-3, 1e-3, init.shape)
+                local = nx.spring_layout(sub, pos={i: tuple(p) for i, p in zip(comp, init)},
+                                         k=1.5 / math.sqrt(len(comp)),
+                                         iterations=max(50, min(150, 15000 // len(comp))), seed=seed, scale=None)
+                xy = np.array([local[i] for i in comp], dtype=float)
+                lengths = [math.dist(local[a], local[b]) for a, b in sub.edges()]
+                lengths.sort()
+                typical = lengths[len(lengths) // 2] or 1e-9
+                xy *= EDGE_PX / typical
+                xy = _lie_flat(xy, first)
+                if not _separate(xy, boxes):
+                    xy = _snap(xy, boxes, order)
+            else:
+                wanted, ring = _rings(comp, parent, kids, dict(zip(comp, boxes)))
+                xy = np.array([wanted[i] for i in comp], dtype=float)
+                # the roots first, then ring after ring, each in the order of the tree (a branch together)
+                where = {i: k for k, i in enumerate(wanted)}
+                xy = _snap(xy, boxes, sorted(range(len(comp)), key=lambda k: (ring[comp[k]], where[comp[k]])))
         local_pos = {i: (float(p[0]), float(p[1])) for i, p in zip(comp, xy)}
         x0 = min(p[0] - b[0] / 2 for p, b in zip(xy, boxes))
         x1 = max(p[0] + b[0] / 2 for p, b in zip(xy, boxes))

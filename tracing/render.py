@@ -493,14 +493,20 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
     net_pos = None
     if opening is not None and layout == "network" and hidden:
         # the network opens as the folded map lays out; a count node's persons wait around it, on free places
-        net_pos = _layout.network_layout(drawn_map)
+        net_pos = _layout.network_layout(drawn_map, none_word=text["level_none"])
         counted = [n for n in drawn_map.nodes if n.collapsed and n.id not in page_ids]
         for n in counted:
             group_pos[frozenset(n.members)] = net_pos[n.id]
         net_pos = {i: xy for i, xy in net_pos.items() if i in opening}
-        net_pos.update(_layout.place_around(list(group_pos.values()) + list(net_pos.values()),
-                                            [(net_pos_c, n.members) for n in counted
-                                             for net_pos_c in [group_pos[frozenset(n.members)]]]))
+        # every name box already drawn (count nodes too) holds its place on the grid the persons unfold on
+        on_page = {n.id: n for n in shown_map.nodes}
+        boxes = {n.id: _layout.label_box(n, text["level_none"]) for n in drawn_map.nodes}
+        net_pos.update(_layout.place_around(
+            [(group_pos[frozenset(n.members)], boxes[n.id]) for n in counted]
+            + [(xy, boxes[i]) for i, xy in net_pos.items()],
+            [(group_pos[frozenset(n.members)], [(m, _layout.label_box(on_page[m], text["level_none"]))
+                                                 for m in n.members])
+             for n in counted]))
     drawing = _diagram.draw(placed, layout, text, pos=net_pos)
     counts: dict[str, int] = defaultdict(int)
     for n in data.nodes:
@@ -964,6 +970,7 @@ main{flex:1;display:flex;min-height:0}
 #diagram.far .lbl,#diagram.far .row{display:none}
 #diagram .off{display:none}
 #diagram .crowd{visibility:hidden}
+body.layout-network #diagram g.n > text.lbl{paint-order:stroke;stroke:#fff;stroke-width:5px;stroke-linejoin:round}
 #diagram text.rl{font-size:var(--rl,13px);transform:translateY(var(--rly,0px))}
 #diagram .n.sel>rect:first-of-type,#diagram .n.sel>circle:first-of-type{stroke:#0969da;stroke-width:4;stroke-dasharray:none}
 #diagram .n.hit>rect:first-of-type,#diagram .n.hit>circle:first-of-type{stroke:#0969da;stroke-width:3}
