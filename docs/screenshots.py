@@ -1,7 +1,8 @@
 """Screenshots of the maps for the docs, as a user sees them in chromium at
-1400×900: tree and timeline on opening, and the print preview (print media:
+1400×900: tree, timeline and network on opening, and the print preview (print media:
 the whole tree's first two sheets on A4 landscape, and for 1,000 persons the
-view on screen on A3), for a 50- and a 1,000-person cluster.
+view on screen on A3), for a 50- and a 1,000-person cluster (the network also
+at 3,000, where --max-nodes folds some).
 
     python docs/screenshots.py [docs/]
 
@@ -37,9 +38,9 @@ def main(argv: list[str]) -> int:
     out = Path(argv[0] if argv else ROOT / "docs")
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, Page() as page:
-        for n in (50, 1000):
+        for n in (50, 1000, 3000):
             data = sample_map(n, seed=5)
-            for layout in ("tree", "timeline"):
+            for layout in ("tree", "timeline", "network") if n <= 1000 else ("network",):
                 html = Path(tmp) / f"{layout}-{n}.html"
                 write_html(render_html(data, layout=layout, lang="vi"), html)
                 page.open(html)
