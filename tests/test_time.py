@@ -664,8 +664,23 @@ def test_8_a_known_infector_stays_primary_and_the_first_exposure_is_the_earliest
     run("case", "link", "X", "--source", "Q")
     status = run_json("status", "X")
     assert status["primary_source"] == "Q" and status["exposure"] == first
+    # the edge Q -> X is dated with the exposure between Q and X (the last
+    # qualifying contact with Q on or before X's onset, else sample), not X's
+    # first exposure (to P)
+    linked = max(d for s_, d in met.items() if s_ == "Q" and d in qualifying)
     tree = run_json("tree", "Q")
-    assert [(k["id"], k["date"]) for k in tree["children"]] == [("X", first)]
+    assert [(k["id"], k["date"]) for k in tree["children"]] == [("X", linked)]
+    assert linked != first
+    from tracing import maps
+    from tracing.store import Store
+    store = Store.open(os.environ["TRACING_DB"])
+    try:
+        for layout in ("tree", "network", "timeline"):
+            data, _info = maps.build(store, roots=["Q"], layout=layout)
+            assert {(e.source, e.target): e.date for e in data.edges if e.target == "X"} == \
+                {("Q", "X"): linked, ("P", "X"): met["P"]}, layout
+    finally:
+        store.close()
     run("export", "csv", tmp_path / "out")
     import csv
     rows = {r["id"]: r for r in csv.DictReader((tmp_path / "out" / "levels.csv").open(encoding="utf-8-sig"))}

@@ -314,7 +314,9 @@ def build(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool 
         for s in ordered:
             if s not in ids or s == pid:
                 continue
-            date = src_date.get((pid, s)) or (r["exposure"] if s == primary else None)
+            # the exposure between these two persons, else none (never the first
+            # exposure to another source: a linked source keeps its own date)
+            date = src_date.get((pid, s))
             edges.append(MapEdge(s, pid, primary=(s == primary), date=date, setting=setting(s, pid, date)))
             linked.add((s, pid) if s < pid else (pid, s))
     if layout == "network":

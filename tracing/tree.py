@@ -46,8 +46,9 @@ def build(store, root: str, depth: int | None = None) -> dict:
                     continue
                 seen.add(kid["id"])
                 e = entries[kid["id"]]
-                # the exposure to the parent (for a linked case: its last qualifying
-                # contact before onset), never the child's confirmation date
+                # the exposure between the child and this parent (for a linked case:
+                # its last qualifying contact with it before onset), never the child's
+                # confirmation date nor its first exposure to another source
                 child = {"id": kid["id"], "name": kid["name"], "level": level_name(kid["level"]),
                          "date": kid["exposure"],
                          "sources": sorted(e["sources"]), "children": []}

@@ -780,12 +780,17 @@ class Store:
                 ORDER BY l.level IS NULL, l.level, p.id""", params)
 
     def children(self, ids: Iterable[str]) -> dict[str, list[dict]]:
-        """Persons whose primary source is one of ``ids`` (the tree's edges)."""
+        """Persons whose primary source is one of ``ids`` (the tree's edges),
+        each with ``exposure``: the date of the exposure between that person
+        and its primary source (``level_sources.date``: for a recorded source
+        the last qualifying contact with it on or before the onset), None when
+        they have no dated one; never an exposure to another source."""
         out: dict[str, list[dict]] = {}
         for row in self._in(
-                """SELECT l.primary_source, l.person, l.level, l.exposure, p.name
+                """SELECT l.primary_source, l.person, l.level, s.date, p.name
                    FROM levels l JOIN persons p ON p.id = l.person
-                   WHERE l.primary_source IN ({ids}) ORDER BY l.primary_source, l.exposure, l.person""", ids):
+                   LEFT JOIN level_sources s ON s.person = l.person AND s.source = l.primary_source
+                   WHERE l.primary_source IN ({ids}) ORDER BY l.primary_source, s.date, l.person""", ids):
             out.setdefault(row[0], []).append(
                 {"id": row[1], "level": row[2], "exposure": row[3], "name": row[4]})
         return out
