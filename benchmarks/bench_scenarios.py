@@ -80,7 +80,7 @@ def _degree(store, person: str) -> int:
 
 def pick_f1(store) -> tuple[str, str]:
     rows = store.conn.execute(
-        "SELECT l.person, c.confirmed FROM levels l JOIN cases c ON c.person = l.root "
+        "SELECT l.person, c.confirmed FROM levels l JOIN cases c ON c.person = l.chain_case "
         "WHERE l.level = 1 ORDER BY l.person LIMIT 2000").fetchall()
     if not rows:
         raise SystemExit("no F1 in this database: nothing to time for PA1")

@@ -164,7 +164,7 @@ def main(argv=None) -> int:
     db_counts = store.counts()
     f1, f1_day = pick_f1(store)
     pa2, pa2_day = pick_pa2(store)
-    root = store.levels([f1])[f1]["root"]
+    root = store.levels([f1])[f1]["chain_case"]
     store.close()
 
     def step(name, cmd_args, target, naive_args, repeat=None):

@@ -61,19 +61,17 @@ def _connect(target):
 
 
 def build_old(target) -> None:
-    """A database as schema 10 left it, holding areas under several spellings.
-    SQLite: built by the migrations up to 10 (as tests/test_reliability.py
-    does); PostgreSQL: made current, then marked 10 (migration 11 changes no
-    table, so the tables are those of 10)."""
-    from tracing.store import Store
+    """A database as schema 10 left it, holding areas under several spellings:
+    built by the migrations up to 10 (as tests/test_reliability.py does), on
+    either store."""
+    conn = _connect(target)
+    for steps in MIGRATIONS[:OLD]:
+        for step in steps:
+            step(conn) if callable(step) else conn.execute(step)
     if is_postgres(target):
-        Store.open(str(target), create=True).close()
-        conn = _connect(target)
-    else:
-        conn = sqlite3.connect(target)
-        for steps in MIGRATIONS[:OLD]:
-            for step in steps:
-                step(conn) if callable(step) else conn.execute(step)
+        conn.execute("CREATE TABLE tracing_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute("INSERT INTO tracing_meta (key, value) VALUES ('application_id', ?), ('user_version', ?)",
+                     (str(APPLICATION_ID), str(OLD)))
     for n, (pid, district, ward, unit, workplace) in enumerate(PERSONS):
         conn.execute("INSERT INTO persons (id, name, name_folded, district, ward, unit, workplace, created_at) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -91,9 +89,7 @@ def build_old(target) -> None:
     conn.execute("INSERT INTO cases (person, confirmed, isolated, created_at) "
                  "VALUES ('P1', '2021-06-10', '2021-06-10', '2021-06-10 09:00:00'), "
                  "('P4', '2021-06-11', '2021-06-11', '2021-06-11 09:00:00')")
-    if is_postgres(target):
-        conn.execute("UPDATE tracing_meta SET value = ? WHERE key = 'user_version'", (str(OLD),))
-    else:
+    if not is_postgres(target):
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {OLD}")
         conn.commit()

@@ -725,6 +725,15 @@ def test_root_is_the_cluster_root_everywhere(run, run_json, tmp_path):
     import csv
     rows = {r["id"]: r["root"] for r in csv.DictReader((tmp_path / "out" / "levels.csv").open(encoding="utf-8-sig"))}
     assert {rows[p] for p in ("A", "C", "D")} == roots
+    # one definition: no stored field called root that could say otherwise (the
+    # case whose chain reached a person is levels.chain_case), and tree from the
+    # root reaches everyone
+    assert "root" not in sql_rows(os.environ["TRACING_DB"], "SELECT * FROM levels")[0]
+
+    def reached(node):
+        return {node["id"]} | {p for k in node["children"] for p in reached(k)}
+    (root,) = roots
+    assert reached(run_json("tree", root)) >= {"A", "C", "D"}
 
 
 # ---------------------------------------------------------------- 9. zone places from contacts

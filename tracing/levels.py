@@ -304,7 +304,7 @@ class Derivation:
                     self.boundary_edges.append(edge)
             self.adj = adj
             self.fixed = store.levels(outside)
-            roots = {e["root"] for e in self.fixed.values() if e["root"]}
+            roots = {e["chain_case"] for e in self.fixed.values() if e["chain_case"]}
             self.case_rows = store.cases(self.region | outside | roots)
         self.cases = {cid: case_from_row(r) for cid, r in self.case_rows.items()}
         case_ids_in = list(self.cases) if self.region is None else [c for c in self.cases if c in self.region]
@@ -336,7 +336,7 @@ class Derivation:
         infected), and never a person who is not a case when the order is
         unknown (the case or the chain's case undated): a contact with an
         F1 the case may have infected itself cannot make that F1 its infector."""
-        root = entry["root"] if entry["level"] else t
+        root = entry["chain_case"] if entry["level"] else t
         root_case, this = self.cases.get(root), self.cases[case]
         if root_case is None or root == case:
             return False
@@ -354,14 +354,14 @@ class Derivation:
         new: dict[str, dict] = {}
         for cid, case in self.cases.items():
             if self.in_region(cid):
-                new[cid] = {"level": 0, "root": cid, "exposure": None, "quarantine": None,
+                new[cid] = {"level": 0, "chain_case": cid, "exposure": None, "quarantine": None,
                             "primary_source": None, "sources": {}, "flags": set(), "exposure_level": None}
         case_cands: dict[str, dict[int, dict[str, _Pair]]] = defaultdict(lambda: defaultdict(dict))
         for level in range(1, self.depth + 1):
             transmitters = {p: e for p, e in new.items() if e["level"] == level - 1}
             transmitters.update({p: e for p, e in self.fixed.items() if e["level"] == level - 1})
             for p, e in transmitters.items():
-                self.transmitter_roots.setdefault(p, e["root"] if e["level"] else p)
+                self.transmitter_roots.setdefault(p, e["chain_case"] if e["level"] else p)
             if not transmitters:
                 continue  # boundary persons at deeper levels may still transmit into the region
             cands: dict[str, dict[str, _Pair]] = defaultdict(dict)
@@ -374,7 +374,7 @@ class Derivation:
                     if not self.in_region(other) or not passes(via, entry["level"]):
                         continue
                     traced = traced_day(t_traced, recorded_on)
-                    if other in self.cases and self._traced_before(entry["root"] if entry["level"] else t, other) \
+                    if other in self.cases and self._traced_before(entry["chain_case"] if entry["level"] else t, other) \
                             and not (traced and self.cases[other].confirmed and traced > self.cases[other].confirmed):
                         # traced as a contact before the confirmation, whatever the incubation
                         # window says: the quarantine the person was in (issue 12: isolated,
@@ -406,9 +406,9 @@ class Derivation:
                     continue
                 primary, pair = min(pairs.items(), key=_sort_key)
                 source_entry = transmitters[primary]
-                root = source_entry["root"]
+                root = source_entry["chain_case"]
                 new[person] = {
-                    "level": level, "primary_source": primary, "exposure": pair.date, "root": root,
+                    "level": level, "primary_source": primary, "exposure": pair.date, "chain_case": root,
                     "quarantine": self.quarantine_start.get(person) or _earliest_traced(pairs.values()),
                     "sources": {s: p.date for s, p in pairs.items()},
                     "flags": _pair_flags(pairs.values()), "exposure_level": None,
@@ -426,7 +426,7 @@ class Derivation:
         if entry["level"] == 0:
             case = self.cases.get(person)
             return case.confirmed if case else None
-        root = self.cases.get(entry["root"])
+        root = self.cases.get(entry["chain_case"])
         return traced_day(root.confirmed if root else None, entry["quarantine"])
 
     def _traced_before(self, root: str, case: str) -> bool:
@@ -508,7 +508,7 @@ class Derivation:
     def traced_entries(self, new: dict[str, dict]) -> dict[str, dict | None]:
         """For each case of ``new``: the level entry it had as a traced
         contact when it was not yet a case (``{"level", "sources",
-        "primary_source", "root", "exposure", "quarantine"}``), None when no
+        "primary_source", "chain_case", "exposure", "quarantine"}``), None when no
         case's chain reached it. The quarantine it was in is derived from
         this (:func:`tracing.scenarios.settle_cases`)."""
         out: dict[str, dict | None] = {}
@@ -524,7 +524,7 @@ class Derivation:
             primary, pair = min(pairs.items(), key=_sort_key)
             root = self.transmitter_roots.get(primary, primary)
             self._load_quarantine({cid})
-            out[cid] = {"level": level, "primary_source": primary, "root": root, "exposure": pair.date,
+            out[cid] = {"level": level, "primary_source": primary, "chain_case": root, "exposure": pair.date,
                         "sources": {s: p.date for s, p in pairs.items()},
                         "quarantine": self.quarantine_start.get(cid) or _earliest_traced(pairs.values()),
                         "flags": set(), "exposure_level": None}
@@ -533,13 +533,14 @@ class Derivation:
 
 def chain_root(entry_of, person: str) -> str | None:
     """The root of ``person``'s chain as ``clusters`` and ``tree`` reach it:
-    from the case at the top of the person's primary chain (its stored
-    ``root``) up through each case's primary source to a case with none.
-    ``entry_of(id)`` gives a stored level entry or None. One definition of
-    root for status, exports and clusters (issue 12 finding 5); a cycle
-    (never derived: sources are earlier cases) stops where it closes."""
+    from the case whose tracing chain reached the person (its stored
+    ``chain_case``; a case: itself) up through each case's primary source to
+    a case with none. ``entry_of(id)`` gives a stored level entry or None.
+    The one definition of root for status, exports, clusters and maps (issue
+    12 finding 5; nothing stores another "root"); a cycle (never derived:
+    sources are earlier cases) stops where it closes."""
     entry = entry_of(person)
-    root = entry["root"] if entry else None
+    root = entry["chain_case"] if entry else None
     seen = set()
     while root is not None and root not in seen:
         seen.add(root)
@@ -548,9 +549,9 @@ def chain_root(entry_of, person: str) -> str | None:
         if source is None:
             break
         up = entry_of(source)
-        if up is None or up["root"] is None:
+        if up is None or up["chain_case"] is None:
             break
-        root = up["root"]
+        root = up["chain_case"]
     return root
 
 
@@ -580,9 +581,9 @@ def encounters(store, ids, rules: Rules) -> list[tuple]:
 def _same(a: dict | None, b: dict | None) -> bool:
     if a is None or b is None:
         return a is b
-    return (a["level"], a["primary_source"], a["exposure"], a["quarantine"], a["root"], a["sources"],
+    return (a["level"], a["primary_source"], a["exposure"], a["quarantine"], a["chain_case"], a["sources"],
             sorted(a["flags"]), a.get("exposure_level")) == \
-           (b["level"], b["primary_source"], b["exposure"], b["quarantine"], b["root"], b["sources"],
+           (b["level"], b["primary_source"], b["exposure"], b["quarantine"], b["chain_case"], b["sources"],
             sorted(b["flags"]), b.get("exposure_level"))
 
 
@@ -718,7 +719,7 @@ def _may_have_traced(d: Derivation, inside: str, case: str, entries, dates_chang
             continue
         if e["level"] == 0 and (dates_changed or inside not in d.cases):
             return True  # its old infectious window is not known any more
-        if not d._traced_before(e["root"] if e["level"] else inside, case):
+        if not d._traced_before(e["chain_case"] if e["level"] else inside, case):
             continue
         lo, hi = d.window(inside, e)
         if qualifies(*contact, lo, hi, d.rules)[0]:

@@ -332,7 +332,7 @@ def build(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool 
         map_roots += [r for r in c["roots"] if r in ids and r not in map_roots]
     map_roots += [t for t in tops if t in ids and t not in map_roots]
     cluster_of_case = {case: c["id"] for c in chosen for case in c["cases"]}
-    of_node = {pid: cluster_of_case.get(pid) or cluster_of_case.get(r["root"]) for pid, r in rows.items()}
+    of_node = {pid: cluster_of_case.get(pid) or cluster_of_case.get(r["chain_case"]) for pid, r in rows.items()}
     info = {"clusters": [c["id"] for c in chosen], "tops": tops, "of_node": of_node,
             "sizes": {c["id"]: c["size"] for c in chosen}}
     return MapData(nodes, edges, _title(chosen, tops, rows, lang), map_roots), info

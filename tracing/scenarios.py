@@ -216,10 +216,10 @@ def plans(store, traced: dict[str, dict], fallback_day: str | None = None) -> di
     rules = store.rules()
     exposures = _last_exposures(store, traced)
     persons = store.persons(traced)
-    roots = store.cases({e["root"] for e in traced.values() if e["root"]})
+    roots = store.cases({e["chain_case"] for e in traced.values() if e["chain_case"]})
     out = {}
     for pid, entry in traced.items():
-        root = roots.get(entry["root"])
+        root = roots.get(entry["chain_case"])
         day = root["confirmed"] if root else fallback_day
         last, dated, last_recorded = exposures[pid]
         # DOMAIN.md: traced on the confirmation of the case at the top of the
@@ -428,14 +428,14 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
             else:
                 ev.add(cid, "case", N_("confirmed case (sample {date}), infectious {date_from} to {date_to}"), on,
                        date=c["confirmed"], **span)
-        elif cid in entries and entries[cid]["level"] > 0 and entries[cid]["root"] != case_id \
+        elif cid in entries and entries[cid]["level"] > 0 and entries[cid]["chain_case"] != case_id \
                 and case_id not in entries[cid]["sources"] \
                 and _overlaps(lo, hi, entries[cid]["exposure"], entries[cid]["quarantine"]):
             # traced through another chain, exposed before the window closed;
             # being traced *from this case* is no evidence
             e = entries[cid]
             ev.add(cid, "traced", N_("traced {level} of {source} (exposed {date})"), e["exposure"],
-                   level=level_name(e["level"]), source=e["primary_source"] or e["root"], date=e["exposure"])
+                   level=level_name(e["level"]), source=e["primary_source"] or e["chain_case"], date=e["exposure"])
     order = list(SCORE_WEIGHTS)
     out = []
     for cid, kinds in ev.by.items():

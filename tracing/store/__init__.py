@@ -708,9 +708,9 @@ class Store:
         """Stored level rows (with ``sources``: {source: date}) for ``ids``."""
         out: dict[str, dict] = {}
         for row in self._in("SELECT * FROM levels WHERE person IN ({ids})", ids):
-            person, level, primary, exposure, quarantine, root, exposure_level, flags = row
+            person, level, primary, exposure, quarantine, chain_case, exposure_level, flags = row
             out[person] = {"person": person, "level": level, "primary_source": primary, "exposure": exposure,
-                           "quarantine": quarantine, "root": root, "exposure_level": exposure_level,
+                           "quarantine": quarantine, "chain_case": chain_case, "exposure_level": exposure_level,
                            "flags": json.loads(flags) if flags else [], "sources": {}}
         for person, source, date in self._in(
                 "SELECT person, source, date FROM level_sources WHERE person IN ({ids})", list(out)):
@@ -729,7 +729,7 @@ class Store:
             self._in(sql, ids)
         self.conn.executemany(
             "INSERT INTO levels VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(p, e["level"], e["primary_source"], e["exposure"], e["quarantine"], e["root"],
+            [(p, e["level"], e["primary_source"], e["exposure"], e["quarantine"], e["chain_case"],
               e.get("exposure_level"), json.dumps(sorted(e["flags"])) if e["flags"] else None)
              for p, e in sorted(entries.items())])
         self.conn.executemany(

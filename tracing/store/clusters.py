@@ -51,7 +51,7 @@ def case_facts(store) -> list[dict]:
     return store.query(
         """SELECT k.person AS id, k.confirmed, k.onset, k.isolated, k.unknown_source, k.prior_level,
                   COALESCE(k.confirmed, k.onset) AS day,
-                  p.ward, p.unit, l.primary_source, s.root AS source_root
+                  p.ward, p.unit, l.primary_source, s.chain_case AS source_root
            FROM cases k JOIN persons p ON p.id = k.person
            LEFT JOIN levels l ON l.person = k.person
            LEFT JOIN levels s ON s.person = l.primary_source
@@ -91,7 +91,7 @@ def traced_by_root(store, roots: Iterable[str]) -> dict[int, int]:
     """``{level: persons}`` of non-case traced persons whose chain root is one of ``roots``."""
     out: dict[int, int] = {}
     for level, n in store._in(
-            """SELECT l.level, count(*) FROM levels l WHERE l.root IN ({ids}) AND l.level > 0
+            """SELECT l.level, count(*) FROM levels l WHERE l.chain_case IN ({ids}) AND l.level > 0
                GROUP BY l.level""", roots):
         out[level] = out.get(level, 0) + n
     return out

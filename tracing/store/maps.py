@@ -3,7 +3,7 @@
 A whole set of persons travels as ONE JSON parameter read with
 ``json_each``, so the data of a map is a handful of queries whatever its
 size (no per-node queries, no IN-list batches). Every lookup goes through an
-index: ``levels(root)``, ``level_sources(source)`` and its primary key,
+index: ``levels(chain_case)``, ``level_sources(source)`` and its primary key,
 ``contacts(a, date)``.
 """
 
@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 
 _NODE_COLUMNS = """p.id, p.name, p.phone, p.national_id, p.address, p.ward, p.unit, p.birth_year,
-                   l.level, l.primary_source, l.exposure, l.root,
+                   l.level, l.primary_source, l.exposure, l.chain_case,
                    k.confirmed, k.onset, k.unknown_source, k.person IS NOT NULL AS is_case"""
 
 
@@ -27,7 +27,7 @@ def nodes_of_cases(store, cases: Iterable[str]) -> list[dict]:
     return store.query(
         f"""WITH seed(id) AS (SELECT value FROM json_each(?)),
                  ids(id) AS (SELECT id FROM seed
-                             UNION SELECT l.person FROM levels l WHERE l.root IN (SELECT id FROM seed))
+                             UNION SELECT l.person FROM levels l WHERE l.chain_case IN (SELECT id FROM seed))
             SELECT {_NODE_COLUMNS}
             FROM ids JOIN persons p ON p.id = ids.id
             LEFT JOIN levels l ON l.person = p.id

@@ -276,6 +276,16 @@ MIGRATIONS: list[list[str]] = [
     [
         _one_spelling_per_area,
     ],
+    # 11 -> 12: the derived column ``levels.root`` held the case whose
+    # tracing chain reached a person (a case: itself), which is not the root
+    # that status, exports, clusters and tree show (the top of the primary
+    # chain, tracing.levels.chain_root); named for what it is so "root" has
+    # one definition (issue 12 finding 5)
+    [
+        "ALTER TABLE levels RENAME COLUMN root TO chain_case",
+        "DROP INDEX levels_root",
+        "CREATE INDEX levels_chain_case ON levels(chain_case)",
+    ],
 ]
 
 LATEST = len(MIGRATIONS)
