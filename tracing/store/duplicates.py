@@ -157,7 +157,7 @@ def merge_rows(store, keep: str, other: str) -> dict:
     # derived levels
     seeds.update(r[0] for r in c.execute("SELECT person FROM level_sources WHERE source = ?", (other,)))
     c.execute("DELETE FROM level_sources WHERE source = ? OR person = ?", (other, other))
-    seeds.update(r[0] for r in c.execute("SELECT person FROM levels WHERE primary_source = ? OR root = ?",
+    seeds.update(r[0] for r in c.execute("SELECT person FROM levels WHERE primary_source = ? OR chain_case = ?",
                                          (other, other)))
     c.execute("DELETE FROM levels WHERE person = ?", (other,))
     # not-duplicate marks
