@@ -140,6 +140,9 @@ def person_show(obj, person_id, fmt):
     # the line list's extra columns and the case's source labels (issue 13): JSON as stored, text below
     record["case_extra"] = json.loads(case["extra"]) if case and case.get("extra") else None
     record["labels"] = store.case_labels(person_id) if case else []
+    # every follow-up, a cancellation's reason as its code (JSON is language-neutral)
+    from tracing.store.scenarios import person_followups
+    record["followups"] = person_followups(store, person_id)
     if fmt == "json":
         emit_json(record)
         return
@@ -173,6 +176,11 @@ def person_show(obj, person_id, fmt):
     if record["checkins"]:
         click.echo("\n" + _("Check-ins ({n}):").format(n=fmt_int(len(record["checkins"]))))
         emit_rows(record["checkins"], ["at", "until", "place", "ward"], "table")
+    if record["followups"]:
+        from tracing.followups import reason_shown
+        click.echo("\n" + _("Follow-ups ({n}):").format(n=fmt_int(len(record["followups"]))))
+        emit_rows([{**f, "reason": reason_shown(f["reason"])} for f in record["followups"]],
+                  ["kind", "due", "status", "result", "reason"], "table")
 
 
 #: Labels of a person's record (``person show``); English shows the key.

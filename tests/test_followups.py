@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -40,21 +41,39 @@ def test_schedules_are_stored_as_pending_followups(long_bien, run_json):
         assert _pending(long_bien, entry["id"]) == _wanted(entry), entry["id"]
 
 
-def test_pa1_cancels_the_old_followups_with_a_reason(long_bien, run_json):
+def test_pa1_cancels_the_old_followups_with_a_reason(long_bien, run_json, run, tmp_path):
     before_p2 = _pending(long_bien, "P2")
     before_p8 = _pending(long_bien, "P8")
     assert before_p2 and before_p8  # the F1 P2 and the F2 P8 had schedules from BN1
     out = _pa1(run_json)
     assert _pending(long_bien, "P2") == [] and _pending(long_bien, "P8") == []
-    cancelled = _rows(long_bien, "SELECT person, kind, due, reason FROM followups WHERE status = 'cancelled'")
+    cancelled = _rows(long_bien, "SELECT person, kind, due, reason, detail FROM followups "
+                                 "WHERE status = 'cancelled'")
     by_person = {}
     for r in cancelled:
         by_person.setdefault(r["person"], []).append(r)
     assert sorted((r["kind"], r["due"]) for r in by_person["P2"]) == before_p2
-    assert all("treatment" in r["reason"] and "P2" in r["reason"] for r in by_person["P2"])
-    assert all("no longer traced" in r["reason"] for r in by_person["P8"])
+    # stored as language-neutral codes, the write that caused it beside them
+    assert {r["reason"] for r in by_person["P2"]} == {"now_a_case"}
+    assert all(json.loads(r["detail"])["cause"].startswith("case confirm P2") for r in by_person["P2"])
+    assert {r["reason"] for r in by_person["P8"]} == {"no_longer_traced"}
     # the F2 quarantine end of P4 was superseded by the F1 schedule
-    assert any("superseded" in r["reason"] for r in by_person["P4"])
+    assert "superseded:F1" in {r["reason"] for r in by_person["P4"]}
+    # shown translated where people read them, the code in JSON and exports
+    shown = {"en": {"now_a_case": "confirmed F0: moves to treatment", "no_longer_traced": "no longer traced"},
+             "vi": {"now_a_case": "đã xác định là F0: chuyển sang điều trị",
+                    "no_longer_traced": "không còn trong diện truy vết"}}
+    for lang, words in shown.items():
+        for person, code in (("P2", "now_a_case"), ("P8", "no_longer_traced")):
+            text = run("--lang", lang, "person", "show", person).stdout
+            assert text.count(words[code]) == len(by_person[person]), (lang, person, text)
+    record = run_json("person", "show", "P2")
+    assert sorted((f["kind"], f["due"]) for f in record["followups"] if f["reason"] == "now_a_case") == before_p2
+    run("export", "csv", tmp_path / "out")
+    with open(tmp_path / "out" / "followups.csv", encoding="utf-8-sig", newline="") as fh:
+        exported = [r for r in csv.DictReader(fh) if r["status"] == "cancelled"]
+    assert sorted((r["person"], r["reason"]) for r in exported) == sorted((r["person"], r["reason"]) for r in cancelled)
+    assert all(r["cause"].startswith("case confirm P2") for r in exported if r["person"] == "P2")
     assert out["followups"]["cancelled"] == len(cancelled)
     audit = _rows(long_bien, "SELECT detail FROM audit WHERE command = 'case confirm' ORDER BY id DESC LIMIT 1")
     assert '"scenario": "PA1"' in audit[0]["detail"] and '"P4"' in audit[0]["detail"]
@@ -156,3 +175,51 @@ def test_bad_date_is_one_error_naming_the_option(long_bien, run):
         assert "--date" in _one_error(run("followup", "record", "P4", "--date", value, "--result", "negative",
                                           ok=False))
     assert db_digest(long_bien) == before
+
+
+def test_an_older_database_gets_reason_codes_for_its_english_reasons(db_path, run, run_json):
+    """Schema 12: follow-ups an older version cancelled with English texts get
+    the codes of tracing.followups.CANCEL_REASONS (the write that caused it
+    kept in detail.cause); a text of no known shape stays as it was."""
+    from test_areas_upgrade import _connect
+    from tests.conftest import is_postgres
+    from tracing.followups import CANCEL_REASONS, reason_code
+    from tracing.store.schema import APPLICATION_ID, MIGRATIONS
+    old = 11
+    conn = _connect(db_path)
+    for steps in MIGRATIONS[:old]:
+        for step in steps:
+            step(conn) if callable(step) else conn.execute(step)
+    legacy = {  # the texts versions up to schema 11 wrote -> (code, cause)
+        "no longer traced (F2 → –): case unconfirm A (sample 2021-06-01 was a false positive)":
+            (reason_code("no_longer_traced"), "case unconfirm A (sample 2021-06-01 was a false positive)"),
+        "confirmed F0, moves to treatment: case confirm P (PA1, sample 2021-06-03)":
+            (reason_code("now_a_case"), "case confirm P (PA1, sample 2021-06-03)"),
+        "superseded by the F1 schedule: labels linked": (reason_code("superseded", "F1"), "labels linked"),
+        "zone Z3 released on 2021-06-20": (reason_code("zone_released", "Z3"), None),
+        "zone Z4 cancelled on 2021-06-21": (reason_code("zone_cancelled", "Z4"), None),
+        "merged into K2: K2 has the same follow-up": (reason_code("merged_into", "K2"), None),
+        "typed by hand": ("typed by hand", None),
+    }
+    assert {code.partition(":")[0] for code, _ in legacy.values()} - {"typed by hand"} == set(CANCEL_REASONS)
+    conn.execute("INSERT INTO persons (id, name, name_folded, created_at) VALUES ('P', 'P', 'p', '2021-06-01')")
+    for n, reason in enumerate(legacy, start=1):
+        conn.execute("INSERT INTO followups (person, kind, due, status, reason, detail, created_at) "
+                     "VALUES ('P', 'test', ?, 'cancelled', ?, '{\"level\": \"F1\"}', '2021-06-01')",
+                     (f"2021-06-{n:02d}", reason))
+    if is_postgres(db_path):
+        conn.execute("CREATE TABLE tracing_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute("INSERT INTO tracing_meta (key, value) VALUES ('application_id', ?), ('user_version', ?)",
+                     (str(APPLICATION_ID), str(old)))
+    else:
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {old}")
+        conn.commit()
+    conn.close()
+    got = [(f["reason"]) for f in run_json("person", "show", "P")["followups"]]
+    assert got == [code for code, _ in legacy.values()]
+    details = [json.loads(r["detail"]) for r in _rows(db_path, "SELECT detail FROM followups ORDER BY due")]
+    assert [d.get("cause") for d in details] == [cause for _, cause in legacy.values()]
+    assert all(d["level"] == "F1" for d in details)
+    vi = run("--lang", "vi", "person", "show", "P").stdout
+    assert "thay bằng lịch theo dõi F1" in vi and "vùng Z3 đã gỡ" in vi and "typed by hand" in vi

@@ -156,7 +156,7 @@ def test_followup_reasons_keep_their_meaning_with_tokens(tmp_path, run):
     typed(tmp_path, run)
     run("export", "csv", tmp_path / "x", "--redact")
     with open(tmp_path / "x" / "followups.csv", encoding="utf-8-sig", newline="") as fh:
-        reasons = {r["reason"] for r in csv.DictReader(fh) if r["reason"]}
+        reasons = {r["cause"] for r in csv.DictReader(fh) if r["cause"]}
     with open(tmp_path / "x" / "persons.csv", encoding="utf-8-sig", newline="") as fh:
         tokens = {r["id"] for r in csv.DictReader(fh)}
     confirm = [r for r in reasons if "case confirm" in r]

@@ -246,9 +246,11 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
           "root": ids(chain_root(entries.get, r["person"])), "flags": ";".join(json.loads(r["flags"])) if r["flags"] else None}
          for r in _rows(store, "SELECT * FROM levels ORDER BY person")))
     counts["followups"] = write_csv(
-        os.path.join(out_dir, "followups.csv"), ["person", "kind", "due", "status", "result", "reason"],
-        ({**r, "person": ids(r["person"]), "reason": ids.text(r["reason"])} for r in _rows(
-            store, "SELECT person, kind, due, status, result, reason FROM followups ORDER BY person, due, kind")))
+        os.path.join(out_dir, "followups.csv"), ["person", "kind", "due", "status", "result", "reason", "cause"],
+        # reason: the stored code (tracing.followups.CANCEL_REASONS, language-neutral); cause: the write
+        ({**r, "person": ids(r["person"]), "reason": ids.text(r["reason"]), "cause": ids.text(_cause(r["detail"]))}
+         for r in _rows(store, "SELECT person, kind, due, status, result, reason, detail FROM followups "
+                               "ORDER BY person, due, kind")))
     counts["not_duplicates"] = write_csv(
         os.path.join(out_dir, "not_duplicates.csv"), ["a", "b"],
         ({"a": ids(r["a"]), "b": ids(r["b"])} for r in _rows(store, "SELECT a, b FROM not_duplicates ORDER BY a, b")))
@@ -502,3 +504,12 @@ def total_rows(store) -> int:
     """Rough amount of work of an export, for a progress bar."""
     c = store.counts()
     return c["persons"] + c["contacts"]
+
+
+def _cause(detail) -> str | None:
+    """The write that cancelled a follow-up (its ``detail``'s ``cause``)."""
+    try:
+        value = json.loads(detail).get("cause") if detail else None
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None

@@ -19,7 +19,7 @@ import datetime as dt
 import json
 
 from . import scenarios
-from .i18n import _
+from .i18n import N_, Msg, _
 from .errors import InvalidValue
 from .levels import Change, level_name
 from .people import check_id, no_person
@@ -36,6 +36,48 @@ TEST_KINDS = ("test", "zone_test")
 RETRY_DAYS = 1
 #: How the retry of a missed test is marked (stored English, in ``detail``).
 RETRY_WHY = "retry of the test missed on"
+
+
+#: Why a follow-up was cancelled, stored as a language-neutral code
+#: (``CODE`` or ``CODE:VALUE``: what it needs to be said) and shown translated
+#: (:func:`reason_shown`); exports keep the code. The write that caused it is
+#: kept beside, in the row's ``detail`` (``cause``).
+CANCEL_REASONS = {
+    "no_longer_traced": (N_("no longer traced"), None),
+    "now_a_case": (N_("confirmed F0: moves to treatment"), None),
+    "superseded": (N_("replaced by the {level} schedule"), "level"),
+    "zone_released": (N_("zone {zone} released"), "zone"),
+    "zone_cancelled": (N_("zone {zone} cancelled"), "zone"),
+    "merged_into": (N_("merged into {id}, who has the same follow-up"), "id"),
+}
+
+
+def reason_code(code: str, value: str | None = None) -> str:
+    """The stored reason of a cancellation (a key of :data:`CANCEL_REASONS`).
+
+    >>> reason_code("superseded", "F1"), reason_code("no_longer_traced")
+    ('superseded:F1', 'no_longer_traced')
+    """
+    if code not in CANCEL_REASONS:
+        raise ValueError(code)
+    return f"{code}:{value}" if CANCEL_REASONS[code][1] else code
+
+
+def reason_shown(stored):
+    """A stored reason for people: a :class:`~tracing.i18n.Msg` (translated
+    where shown, English in JSON) for a code, a text of an older version
+    as it is, None for none.
+
+    >>> reason_shown("superseded:F1"), reason_shown("zone_released:Z2")
+    ('replaced by the F1 schedule', 'zone Z2 released')
+    """
+    if not stored:
+        return None
+    code, _sep, value = str(stored).partition(":")
+    if code not in CANCEL_REASONS:
+        return stored
+    template, name = CANCEL_REASONS[code]
+    return Msg(template, **({name: value} if name else {}))
 
 
 def wanted(entry: dict) -> list[tuple[str, str]]:
@@ -112,11 +154,11 @@ def _apply(store, schedule: list[dict], why: str) -> tuple[dict, set[str]]:
         want = wanted(entry)
         have = pending.get(entry["id"], [])
         if entry["level"] is None:
-            reason = f"no longer traced ({entry.get('from') or '–'} → –): {why}"
+            reason = reason_code("no_longer_traced")
         elif entry["level"] == "F0":
-            reason = f"confirmed F0, moves to treatment: {why}"
+            reason = reason_code("now_a_case")
         else:
-            reason = f"superseded by the {entry['level']} schedule: {why}"
+            reason = reason_code("superseded", entry["level"])
         left = [w for w in want if (entry["id"], *w) not in done]
         for row in have:
             if row["kind"] not in KINDS and entry["level"] != "F0":
@@ -134,7 +176,7 @@ def _apply(store, schedule: list[dict], why: str) -> tuple[dict, set[str]]:
         for kind, due in left:
             new_rows.append({"person": entry["id"], "kind": kind, "due": due,
                              "detail": {"level": entry["level"], "plan": entry.get("plan"), "why": why}})
-    cancelled = sum(sql.cancel_followups(store, fids, reason) for reason, fids in sorted(cancel.items()))
+    cancelled = sum(sql.cancel_followups(store, fids, reason, cause=why) for reason, fids in sorted(cancel.items()))
     scheduled = sql.insert_followups(store, new_rows)
     return {"scheduled": scheduled, "cancelled": cancelled, "kept": kept}, moved
 

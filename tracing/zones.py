@@ -50,6 +50,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 from .errors import Conflict, InvalidValue, NotFound
+from .followups import reason_code
 from .i18n import N_, Msg, _, fmt_date, fmt_int
 from .levels import case_from_row
 from .people import require_case
@@ -470,7 +471,7 @@ def release(store, zone_text, day, *, force: bool = False) -> dict:
     # stored reasons stay in English like every stored value (the database is language-neutral)
     # every outstanding mass test ends with the zone: those to come, that day's,
     # and those missed before (a released zone is not mass-tested any more)
-    cancelled = sql.cancel_zone_tests(store, n, f"zone {st.id} released on {day}")
+    cancelled = sql.cancel_zone_tests(store, n, reason_code("zone_released", st.id))
     store.note(zone=st.id, released=day, forced=note is not None, reason=note, cancelled=cancelled)
     st = status_of(store, sql.zones(store, [n])[0], day)
     return {**st.as_dict(), "cancelled_tests": cancelled, "note": note}
@@ -487,7 +488,7 @@ def cancel(store, zone_text, reason: str | None = None) -> dict:
     reason = clean_text(reason, "--reason") or None
     note = f"cancelled: {reason}" if reason else "cancelled"
     sql.cancel_zone(store, n, day, note)
-    cancelled = sql.cancel_zone_tests(store, n, f"zone {zone_id(n)} cancelled on {day}")
+    cancelled = sql.cancel_zone_tests(store, n, reason_code("zone_cancelled", zone_id(n)))
     store.note(zone=zone_id(n), cancelled=day, reason=reason, started=zone["start"] <= day,
                cancelled_tests=cancelled)
     st = status_of(store, sql.zones(store, [n])[0], day)

@@ -114,7 +114,7 @@ def merge_rows(store, keep: str, other: str) -> dict:
     c.execute("""UPDATE followups SET status = 'cancelled', reason = ? WHERE person = ? AND status = 'pending'
                  AND EXISTS (SELECT 1 FROM followups k WHERE k.person = ? AND k.kind = followups.kind
                              AND k.due = followups.due AND k.status = 'pending')""",
-              (f"merged into {keep}: {keep} has the same follow-up", other, keep))
+              (_merged_reason(keep), other, keep))
     out["followups_moved"] = c.execute("UPDATE followups SET person = ? WHERE person = ?", (keep, other)).rowcount
     # cases
     keep_case = c.execute("SELECT * FROM cases WHERE person = ?", (keep,)).fetchone()
@@ -180,3 +180,8 @@ def merge_rows(store, keep: str, other: str) -> dict:
     out["fields_filled"] = sorted(fill)
     out["seeds"] = sorted(s for s in seeds if s != other)
     return out
+
+
+def _merged_reason(keep: str) -> str:
+    from ..followups import reason_code  # the codes of cancelled follow-ups live with them
+    return reason_code("merged_into", keep)

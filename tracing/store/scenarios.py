@@ -119,12 +119,31 @@ def finished_followups(store, ids: Iterable[str]) -> set[tuple[str, str, str]]:
         "SELECT person, kind, due FROM followups WHERE person IN ({ids}) AND +status IN ('done', 'missed')", ids)}
 
 
-def cancel_followups(store, fids: Iterable[int], reason: str) -> int:
+def cancel_followups(store, fids: Iterable[int], reason: str, cause: str | None = None) -> int:
+    """Cancel the pending follow-ups ``fids`` with ``reason`` (a code of
+    :data:`tracing.followups.CANCEL_REASONS`); ``cause``, the write that
+    cancelled them, goes into their ``detail``."""
     fids = list(fids)
-    store.conn.executemany(
-        "UPDATE followups SET status = 'cancelled', reason = ?, done_at = ? WHERE id = ? AND status = 'pending'",
-        [(reason, _now(), f) for f in fids])
+    now = _now()
+    if cause is None:
+        store.conn.executemany(
+            "UPDATE followups SET status = 'cancelled', reason = ?, done_at = ? WHERE id = ? AND status = 'pending'",
+            [(reason, now, f) for f in fids])
+        return len(fids)
+    rows = []
+    for fid, detail in store._in("SELECT id, detail FROM followups WHERE id IN ({ids})", fids):
+        had = json.loads(detail) if detail else {}
+        rows.append((reason, now, json.dumps({**had, "cause": cause}, ensure_ascii=False, sort_keys=True), fid))
+    store.conn.executemany("UPDATE followups SET status = 'cancelled', reason = ?, done_at = ?, detail = ? "
+                           "WHERE id = ? AND status = 'pending'", rows)
     return len(fids)
+
+
+def person_followups(store, person: str) -> list[dict]:
+    """Every follow-up of ``person`` (``person show``), by due day:
+    ``{"kind", "due", "status", "result", "reason", "done_at"}``."""
+    return _rows(store, "SELECT kind, due, status, result, reason, done_at FROM followups WHERE person = ? "
+                        "ORDER BY due, kind, id", (person,))
 
 
 def insert_followups(store, rows: Iterable[dict]) -> int:

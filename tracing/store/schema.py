@@ -56,6 +56,39 @@ def _one_spelling_per_area(conn) -> None:
                                                              ensure_ascii=False, sort_keys=True)))
 
 
+_LEGACY_REASONS = (  # the English texts follow-ups were cancelled with before schema 12 -> (code, value group, cause group)
+    (r"no longer traced \(.*?\): (?P<cause>.*)", "no_longer_traced", None),
+    (r"confirmed F0, moves to treatment: (?P<cause>.*)", "now_a_case", None),
+    (r"superseded by the (?P<value>F\d+) schedule: (?P<cause>.*)", "superseded", "value"),
+    (r"zone (?P<value>Z\d+) released on .*", "zone_released", "value"),
+    (r"zone (?P<value>Z\d+) cancelled on .*", "zone_cancelled", "value"),
+    (r"merged into (?P<value>.+?): .* has the same follow-up", "merged_into", "value"),
+)
+
+
+def _followup_reason_codes(conn) -> None:
+    """Cancelled follow-ups of older versions said why in English; they get
+    the language-neutral codes of :data:`tracing.followups.CANCEL_REASONS`
+    (shown translated), the write that caused it moving to ``detail``
+    (``cause``). A text of no known shape is kept as it is."""
+    import json
+    import re
+
+    rows = []
+    for fid, reason, detail in conn.execute(
+            "SELECT id, reason, detail FROM followups WHERE status = 'cancelled' AND reason IS NOT NULL").fetchall():
+        for pattern, code, value in _LEGACY_REASONS:
+            m = re.fullmatch(pattern, reason, re.S)
+            if m:
+                had = json.loads(detail) if detail else {}
+                if m.groupdict().get("cause"):
+                    had["cause"] = m.group("cause")
+                rows.append((f"{code}:{m.group(value)}" if value else code,
+                             json.dumps(had, ensure_ascii=False, sort_keys=True) if had else None, fid))
+                break
+    conn.executemany("UPDATE followups SET reason = ?, detail = ? WHERE id = ?", rows)
+
+
 APPLICATION_ID = 0x54524331  # "TRC1": marks a file as a tracing database
 
 MIGRATIONS: list[list[str]] = [
@@ -280,11 +313,14 @@ MIGRATIONS: list[list[str]] = [
     # tracing chain reached a person (a case: itself), which is not the root
     # that status, exports, clusters and tree show (the top of the primary
     # chain, tracing.levels.chain_root); named for what it is so "root" has
-    # one definition (issue 12 finding 5)
+    # one definition (issue 12 finding 5); cancelled follow-ups' English
+    # reasons become codes shown in the reader's language (issue 14)
     [
         "ALTER TABLE levels RENAME COLUMN root TO chain_case",
         "DROP INDEX levels_root",
         "CREATE INDEX levels_chain_case ON levels(chain_case)",
+        # and the reasons of cancelled follow-ups become language-neutral codes
+        _followup_reason_codes,
     ],
 ]
 
