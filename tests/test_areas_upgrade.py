@@ -60,18 +60,28 @@ def _connect(target):
     return sqlite3.connect(target)
 
 
-def build_old(target) -> None:
-    """A database as schema 10 left it, holding areas under several spellings:
-    built by the migrations up to 10 (as tests/test_reliability.py does), on
-    either store."""
+def build_at(target, version: int, fill) -> None:
+    """A database as schema ``version`` left it, built by the migrations up to
+    it (as tests/test_reliability.py does), on either store; ``fill(conn)``
+    writes its rows (plain SQL with ``?``)."""
     conn = _connect(target)
-    for steps in MIGRATIONS[:OLD]:
+    for steps in MIGRATIONS[:version]:
         for step in steps:
             step(conn) if callable(step) else conn.execute(step)
+    fill(conn)
     if is_postgres(target):
         conn.execute("CREATE TABLE tracing_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         conn.execute("INSERT INTO tracing_meta (key, value) VALUES ('application_id', ?), ('user_version', ?)",
-                     (str(APPLICATION_ID), str(OLD)))
+                     (str(APPLICATION_ID), str(version)))
+    else:
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {version}")
+        conn.commit()
+    conn.close()
+
+
+def _fill_old(conn) -> None:
+    """Areas under several spellings, as an older version stored them."""
     for n, (pid, district, ward, unit, workplace) in enumerate(PERSONS):
         conn.execute("INSERT INTO persons (id, name, name_folded, district, ward, unit, workplace, created_at) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -89,15 +99,10 @@ def build_old(target) -> None:
     conn.execute("INSERT INTO cases (person, confirmed, isolated, created_at) "
                  "VALUES ('P1', '2021-06-10', '2021-06-10', '2021-06-10 09:00:00'), "
                  "('P4', '2021-06-11', '2021-06-11', '2021-06-11 09:00:00')")
-    if not is_postgres(target):
-        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        conn.execute(f"PRAGMA user_version = {OLD}")
-        conn.commit()
-    conn.close()
 
 
 def test_an_older_database_gets_one_spelling_per_area(db_path, run, run_json):
-    build_old(db_path)
+    build_at(db_path, OLD, _fill_old)
     known = expected_spellings()
     assert [f for f in run_json("check") if f["check"] == "area_spellings"] == []   # the upgrade merged them
     stored = {r["id"]: r for r in sql_rows(db_path, "SELECT id, district, ward, unit, workplace FROM persons")}

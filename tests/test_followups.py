@@ -181,15 +181,8 @@ def test_an_older_database_gets_reason_codes_for_its_english_reasons(db_path, ru
     """Schema 12: follow-ups an older version cancelled with English texts get
     the codes of tracing.followups.CANCEL_REASONS (the write that caused it
     kept in detail.cause); a text of no known shape stays as it was."""
-    from test_areas_upgrade import _connect
-    from tests.conftest import is_postgres
+    from test_areas_upgrade import build_at
     from tracing.followups import CANCEL_REASONS, reason_code
-    from tracing.store.schema import APPLICATION_ID, MIGRATIONS
-    old = 11
-    conn = _connect(db_path)
-    for steps in MIGRATIONS[:old]:
-        for step in steps:
-            step(conn) if callable(step) else conn.execute(step)
     legacy = {  # the texts versions up to schema 11 wrote -> (code, cause)
         "no longer traced (F2 → –): case unconfirm A (sample 2021-06-01 was a false positive)":
             (reason_code("no_longer_traced"), "case unconfirm A (sample 2021-06-01 was a false positive)"),
@@ -202,20 +195,14 @@ def test_an_older_database_gets_reason_codes_for_its_english_reasons(db_path, ru
         "typed by hand": ("typed by hand", None),
     }
     assert {code.partition(":")[0] for code, _ in legacy.values()} - {"typed by hand"} == set(CANCEL_REASONS)
-    conn.execute("INSERT INTO persons (id, name, name_folded, created_at) VALUES ('P', 'P', 'p', '2021-06-01')")
-    for n, reason in enumerate(legacy, start=1):
-        conn.execute("INSERT INTO followups (person, kind, due, status, reason, detail, created_at) "
-                     "VALUES ('P', 'test', ?, 'cancelled', ?, '{\"level\": \"F1\"}', '2021-06-01')",
-                     (f"2021-06-{n:02d}", reason))
-    if is_postgres(db_path):
-        conn.execute("CREATE TABLE tracing_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        conn.execute("INSERT INTO tracing_meta (key, value) VALUES ('application_id', ?), ('user_version', ?)",
-                     (str(APPLICATION_ID), str(old)))
-    else:
-        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        conn.execute(f"PRAGMA user_version = {old}")
-        conn.commit()
-    conn.close()
+
+    def fill(conn):
+        conn.execute("INSERT INTO persons (id, name, name_folded, created_at) VALUES ('P', 'P', 'p', '2021-06-01')")
+        for n, reason in enumerate(legacy, start=1):
+            conn.execute("INSERT INTO followups (person, kind, due, status, reason, detail, created_at) "
+                         "VALUES ('P', 'test', ?, 'cancelled', ?, '{\"level\": \"F1\"}', '2021-06-01')",
+                         (f"2021-06-{n:02d}", reason))
+    build_at(db_path, 11, fill)
     got = [(f["reason"]) for f in run_json("person", "show", "P")["followups"]]
     assert got == [code for code, _ in legacy.values()]
     details = [json.loads(r["detail"]) for r in _rows(db_path, "SELECT detail FROM followups ORDER BY due")]
