@@ -148,11 +148,13 @@ def test_check_names_area_spellings_still_apart(db_path, run, run_json):
     conn = _connect(db_path)  # written past the store (as an older version or another program would)
     conn.execute("INSERT INTO persons (id, name, name_folded, ward, unit, created_at) "
                  "VALUES ('A2', 'Hai', 'hai', 'BO DE', 'tdp 5', '2021-06-02 08:00:00')")
+    conn.execute("INSERT INTO places (name, name_folded) VALUES ('Quán A', 'quan a'), ('QUAN A', 'quan a')")
     if not is_postgres(db_path):
         conn.commit()
     conn.close()
     found = [f for f in run_json("check") if f["check"] == "area_spellings"]
-    assert [f["ids"] for f in found] == sorted([sorted(["tdp 5", "TDP 5"]), sorted(["BO DE", "Bồ Đề"])])
+    assert [f["ids"] for f in found] == sorted([sorted(["tdp 5", "TDP 5"]), sorted(["BO DE", "Bồ Đề"]),
+                                                sorted(["Quán A", "QUAN A"])])
     text = run("check").stdout
     assert "'BO DE', 'Bồ Đề'" in text
     vi = run("--lang", "vi", "check").stdout
@@ -171,3 +173,63 @@ def test_a_workplace_alone_is_one_area_however_typed(tmp_path, run_json, db_path
         first.setdefault(fold(w), w)
     assert s["areas_respelled"] == {w: first[fold(w)] for w in typed if first[fold(w)] != w}
     assert {r["workplace"] for r in sql_rows(db_path, "SELECT workplace FROM persons")} == set(first.values())
+
+
+# venues an older version stored apart: (place id, name), check-ins (person, place id, at, until)
+VENUES = [(1, "Quán A"), (2, "quan a"), (3, "QUÁN A"), (4, "Chợ B")]
+CHECKINS = [("X", 1, "2021-06-09 10:00:00", "2021-06-09 11:00:00"),
+            ("Y", 2, "2021-06-09 10:30:00", "2021-06-09 11:30:00"),
+            ("Y", 3, "2021-06-09 10:30:00", "2021-06-09 11:15:00"),   # the same visit, written at another spelling
+            ("Z", 4, "2021-06-09 10:30:00", "2021-06-09 11:30:00")]
+
+
+def test_an_older_database_gets_one_place_per_venue(db_path, tmp_path, run, run_json, monkeypatch):
+    """Schema 12: the first place of a folded name (lowest id) takes the
+    others' check-ins and zone places; a check-in repeating one already there
+    is dropped and named in the audit log. Levels then are those of the same
+    check-ins typed into one venue by the current version."""
+    def fill(conn):
+        for pid in ("X", "Y", "Z"):
+            conn.execute("INSERT INTO persons (id, name, name_folded, created_at) VALUES (?, ?, ?, '2021-06-01')",
+                         (pid, pid, pid.lower()))
+        for n, name in VENUES:
+            conn.execute("INSERT INTO places (id, name, name_folded) VALUES (?, ?, ?)", (n, name, fold(name)))
+        for person, place, at, until in CHECKINS:
+            conn.execute("INSERT INTO checkins (person, place, at, until) VALUES (?, ?, ?, ?)",
+                         (person, place, at, until))
+        conn.execute("INSERT INTO zones (n, kind, start, window_from, window_to, created_at) "
+                     "VALUES (1, 'zone', '2021-06-10', '2021-05-27', '2021-06-10', '2021-06-10 09:00:00')")
+        for n, name in VENUES[:3]:
+            conn.execute("INSERT INTO zone_areas (zone, kind, name, place) VALUES (1, 'place', ?, ?)", (name, n))
+    build_at(db_path, 11, fill)
+    kept = {}
+    for n, name in VENUES:
+        kept.setdefault(fold(name), (n, name))
+    run("case", "confirm", "X", "--date", "2021-06-10")
+    places = sql_rows(db_path, "SELECT id, name FROM places ORDER BY id")
+    assert [(r["id"], r["name"]) for r in places] == sorted(set(kept.values()))
+    seen, expected_checkins, dropped = set(), [], []
+    for person, place, at, until in CHECKINS:
+        key = (person, kept[fold(dict(VENUES)[place])][0], at)
+        (dropped if key in seen else expected_checkins).append((*key, until) if key not in seen else place)
+        seen.add(key)
+    stored = sql_rows(db_path, "SELECT person, place, at, until FROM checkins ORDER BY id")
+    assert [tuple(r.values()) for r in stored] == expected_checkins
+    zone = sql_rows(db_path, "SELECT name, place FROM zone_areas WHERE zone = 1")
+    assert zone == [{"name": kept[fold("Quán A")][1], "place": kept[fold("Quán A")][0]}]
+    (entry,) = [json.loads(r["detail"]) for r in sql_rows(db_path, "SELECT detail FROM audit WHERE command = 'upgrade'")]
+    merged = entry["places_merged"]
+    assert merged["places"] == {name: kept[fold(name)][1] for _, name in VENUES if kept[fold(name)][1] != name}
+    assert [d["place"] for d in merged["checkins_dropped"]] == [dict(VENUES)[p] for p in dropped]
+    # the levels are those of the same visits typed into one venue today
+    fresh = tmp_path / "fresh.db"
+    monkeypatch.setenv("TRACING_DB", str(fresh))
+    for pid in ("X", "Y", "Z"):
+        run("person", "add", "--id", pid, "--name", pid)
+    for person, place, at, until in CHECKINS:
+        run("checkin", "add", person, dict(VENUES)[place], "--at", at[:16], "--until", until[:16], ok=None)
+    run("case", "confirm", "X", "--date", "2021-06-10")
+    want = {p: run_json("status", p)["level"] for p in ("X", "Y", "Z")}
+    monkeypatch.setenv("TRACING_DB", str(db_path))
+    assert {p: run_json("status", p)["level"] for p in ("X", "Y", "Z")} == want
+    assert want["Y"] is not None and want["Z"] is None  # met X at the venue; the other venue: not

@@ -26,8 +26,8 @@ Each finding is ``{"check", "ids", "message"}``, naming the records:
 * ``similar_ids`` – person ids that differ only by case, spaces, a sign or
   zero padding (``nb6``, ``NB 6``, ``NB006``: :func:`tracing.sources.id_key`),
   likely one person written several ways;
-* ``area_spellings`` – one area (district, ward, unit, workplace, or a
-  populations area) stored under several spellings (``Bồ Đề``, ``Bo De``):
+* ``area_spellings`` – one area (district, ward, unit, workplace, a
+  populations area, or a check-in place) stored under several spellings (``Bồ Đề``, ``Bo De``):
   every write stores the known spelling and the upgrade to schema 11 merges
   older ones (:func:`tracing.store.areas.merge_spellings`), so this names
   whatever is left apart.
@@ -212,7 +212,8 @@ def run(store) -> list[dict]:
                     "message": Msg(N_("ids {ids} differ only by case, spaces or zero padding: one person written "
                                       "several ways? (see `tracing person duplicates`)"), ids=", ".join(group))})
     from .store.areas import separate_spellings
-    words = {"district": N_("district"), "ward": N_("ward"), "unit": N_("unit"), "workplace": N_("workplace")}
+    words = {"district": N_("district"), "ward": N_("ward"), "unit": N_("unit"), "workplace": N_("workplace"),
+             "place": N_("place")}
     for g in separate_spellings(store):
         out.append({"check": "area_spellings", "ids": g["spellings"],
                     "message": Msg(N_("{field} {spellings}: one area stored under several spellings (reports and "

@@ -169,12 +169,62 @@ def merge_spellings(conn) -> dict:
             "rows": dict(sorted(rows.items())), "populations_merged": merged_pop}
 
 
+def merge_places(conn) -> dict:
+    """Make every venue stored under several spellings one place (the schema
+    migration 11 -> 12, for databases written before places were matched
+    folded: ``Quán A`` and ``quan a`` were two venues, so check-ins at one
+    never overlapped check-ins at the other). The first place of a folded
+    name (lowest id, as :func:`tracing.store.bulk.known_places_by_fold`
+    picks) keeps its name and takes the others' check-ins and zone places; a
+    check-in that would repeat one already there (same person, same time)
+    is dropped and returned, never silently.
+
+    Returns ``{"places": {typed: kept}, "checkins_dropped": [{...}]}``."""
+    from ..values import fold
+
+    first: dict[str, tuple[int, str]] = {}
+    moved: dict[int, tuple[int, str]] = {}
+    for pid, name, unit, ward in conn.execute("SELECT id, name, unit, ward FROM places ORDER BY id").fetchall():
+        key = fold(name)
+        if key in first:
+            moved[pid] = first[key]
+            keep = first[key][0]
+            # the kept place takes a unit/ward it has not got
+            conn.execute("UPDATE places SET unit = coalesce(unit, ?), ward = coalesce(ward, ?) WHERE id = ?",
+                         (unit, ward, keep))
+        else:
+            first[key] = (pid, name)
+    renamed, dropped = {}, []
+    cols = ("id", "person", "place", "at", "until", "recorded_on", "extra")
+    for old, (keep, kept_name) in sorted(moved.items()):
+        (typed,) = conn.execute("SELECT name FROM places WHERE id = ?", (old,)).fetchone()
+        renamed[typed] = kept_name
+        for row in conn.execute(f"SELECT {', '.join(cols)} FROM checkins WHERE place = ? ORDER BY id",
+                                (old,)).fetchall():
+            r = dict(zip(cols, row))
+            if conn.execute("SELECT 1 FROM checkins WHERE person = ? AND place = ? AND at = ?",
+                            (r["person"], keep, r["at"])).fetchone():
+                conn.execute("DELETE FROM checkins WHERE id = ?", (r["id"],))
+                dropped.append({**{k: v for k, v in r.items() if v is not None and k != "id"}, "place": typed})
+            else:
+                conn.execute("UPDATE checkins SET place = ? WHERE id = ?", (keep, r["id"]))
+        for zone, name in conn.execute("SELECT zone, name FROM zone_areas WHERE kind = 'place' AND place = ?",
+                                       (old,)).fetchall():
+            conn.execute("DELETE FROM zone_areas WHERE zone = ? AND kind = 'place' AND name = ?", (zone, name))
+            if conn.execute("SELECT 1 FROM zone_areas WHERE zone = ? AND kind = 'place' AND name = ?",
+                            (zone, kept_name)).fetchone() is None:
+                conn.execute("INSERT INTO zone_areas (zone, kind, name, place) VALUES (?, 'place', ?, ?)",
+                              (zone, kept_name, keep))
+        conn.execute("DELETE FROM places WHERE id = ?", (old,))
+    return {"places": dict(sorted(renamed.items())), "checkins_dropped": dropped}
+
+
 def separate_spellings(store) -> list[dict]:
     """Areas still stored under several spellings (``check``: after an edit
     that bypassed the known spellings, or a database not yet merged):
     ``[{"field", "spellings": [...]}]``, each list sorted, ordered by field
     then spellings. Persons' areas and populations' areas are compared as
-    :func:`spelling_key` does."""
+    :func:`spelling_key` does, places (field ``place``) by their folded name."""
     groups: dict[tuple, set] = {}
     c = store.conn
     for field in ("district", "ward", "workplace"):
@@ -185,6 +235,9 @@ def separate_spellings(store) -> list[dict]:
     for kind, area in c.execute("SELECT kind, area FROM populations"):
         unit, _, ward = area.partition(", ") if kind == "unit" else (area, "", "")
         groups.setdefault(spelling_key(kind, unit, ward or None), set()).add(unit)
+    from ..values import fold
+    for (name,) in c.execute("SELECT name FROM places"):  # venues: one place per folded name (merge_places)
+        groups.setdefault(("place", fold(name), ""), set()).add(name)
     return sorted(({"field": key[0], "spellings": sorted(values)} for key, values in groups.items()
                    if len(values) > 1), key=lambda g: (g["field"], g["spellings"]))
 

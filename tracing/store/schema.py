@@ -89,6 +89,21 @@ def _followup_reason_codes(conn) -> None:
     conn.executemany("UPDATE followups SET reason = ?, detail = ? WHERE id = ?", rows)
 
 
+def _one_place_per_venue(conn) -> None:
+    """Merge the venues an older version stored under several spellings
+    (``Quán A``, ``quan a``) into the first one (:func:`tracing.store.areas.merge_places`),
+    recording what was merged in the audit log."""
+    import json
+
+    from . import _now, actor
+    from .areas import merge_places
+    merged = merge_places(conn)
+    if merged["places"]:
+        conn.execute("INSERT INTO audit (at, actor, command, detail) VALUES (?, ?, ?, ?)",
+                     (_now(), actor(), "upgrade", json.dumps({"schema": 12, "places_merged": merged},
+                                                             ensure_ascii=False, sort_keys=True)))
+
+
 APPLICATION_ID = 0x54524331  # "TRC1": marks a file as a tracing database
 
 MIGRATIONS: list[list[str]] = [
@@ -314,13 +329,16 @@ MIGRATIONS: list[list[str]] = [
     # that status, exports, clusters and tree show (the top of the primary
     # chain, tracing.levels.chain_root); named for what it is so "root" has
     # one definition (issue 12 finding 5); cancelled follow-ups' English
-    # reasons become codes shown in the reader's language (issue 14)
+    # reasons become codes shown in the reader's language (issue 14); venues
+    # stored under several spellings become one place (issue 13)
     [
         "ALTER TABLE levels RENAME COLUMN root TO chain_case",
         "DROP INDEX levels_root",
         "CREATE INDEX levels_chain_case ON levels(chain_case)",
         # and the reasons of cancelled follow-ups become language-neutral codes
         _followup_reason_codes,
+        # and a venue stored under several spellings becomes one place
+        _one_place_per_venue,
     ],
 ]
 
