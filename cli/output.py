@@ -97,7 +97,7 @@ HEADERS = {
     "contacts": N_("contacts"), "rate": N_("rate"), "a": N_("a"), "a_name": N_("a_name"), "b": N_("b"),
     "b_name": N_("b_name"), "reasons": N_("reasons"), "file": N_("file"), "rows": N_("rows"),
     "section": N_("section"), "person": N_("person"), "kind": N_("kind"), "due": N_("due"),
-    "days_late": N_("days_late"), "table": N_("table"), "area": N_("area"), "population": N_("population"),
+    "days_late": N_("days_late"), "reason": N_("reason"), "table": N_("table"), "area": N_("area"), "population": N_("population"),
     "new_cases": N_("new_cases"), "per_100k": N_("per_100k"), "note": N_("note"), "check": N_("check"),
     "ids": N_("ids"), "message": N_("message"), "key": N_("key"), "from": N_("from"), "value": N_("value"),
     "start": N_("start"), "status": N_("status"), "units": N_("units"), "places": N_("places"),

@@ -67,6 +67,8 @@ def test_pa1_cancels_the_old_followups_with_a_reason(long_bien, run_json, run, t
         for person, code in (("P2", "now_a_case"), ("P8", "no_longer_traced")):
             text = run("--lang", lang, "person", "show", person).stdout
             assert text.count(words[code]) == len(by_person[person]), (lang, person, text)
+            if lang == "vi":  # the table's words too: its header, kinds and states
+                assert "Lý do" in text and "đã hủy" in text and "cancelled" not in text, text
     record = run_json("person", "show", "P2")
     assert sorted((f["kind"], f["due"]) for f in record["followups"] if f["reason"] == "now_a_case") == before_p2
     run("export", "csv", tmp_path / "out")

@@ -386,6 +386,9 @@ VALUES = {
     "unverified_contact": NP_("value", "unverified_contact"),
     "unknown_source": NP_("value", "unknown_source"),
     "checkin": NP_("value", "checkin"), "undated_case": NP_("value", "undated_case"),
+    # follow-ups (person show, followup): their kinds and states
+    "quarantine_end": NP_("value", "quarantine_end"), "zone_test": NP_("value", "zone_test"),
+    "pending": NP_("value", "pending"), "done": NP_("value", "done"), "cancelled": NP_("value", "cancelled"),
 }
 
 
