@@ -207,3 +207,26 @@ def test_an_ambiguous_date_gets_the_date_order_error_first(tmp_path, run, db_pat
     # a day-first file: the plausibility error is the right one and stays
     h = write(tmp_path / "q.csv", "id,confirmed,onset\nA1,20/5/2021,5/3/2021\nA2,21/5/2021,\n")
     assert "more than 60 days before the sample date" in run("import", "cases", h, ok=False).output
+
+
+# ------------------------------------------------------------------ tester round 2, F7/F10: recorded on, then arrives
+@pytest.mark.parametrize("recorded", ["contacts", "persons"])
+def test_an_unknown_source_with_a_contact_or_name_is_the_case_that_arrives(tmp_path, run, run_json, db_path, recorded):
+    run("import", "cases", write(tmp_path / "g1.csv", "id,confirmed,source\nX2,2021-05-11,X 9\n"))
+    if recorded == "contacts":
+        run("import", "contacts", write(tmp_path / "g2.csv", "from,to,date,setting\nX 9,P5,2021-05-06,household\n"))
+    else:
+        run("import", "persons", write(tmp_path / "g3.csv", "id,name,ward\nX 9,Nguyễn Chín,Bồ Đề\n"))
+    run("import", "cases", write(tmp_path / "g4.csv", "id,confirmed\nX9,2021-05-07\n"))
+    # one person, one cluster: X2's source is the case that arrived (whatever spelling is kept), no second X9
+    cases = [r[0] for r in rows(db_path, "SELECT person FROM cases ORDER BY person")]
+    assert len(cases) == 2 and "X2" in cases
+    (x9,) = [c for c in cases if c != "X2"]
+    assert id_key(x9) == id_key("X9")
+    assert rows(db_path, "SELECT count(*) FROM persons WHERE id IN ('X9', 'X 9')") == [(1,)]
+    assert [sorted(c["cases"]) for c in run_json("clusters")] == [sorted(["X2", x9])]
+    assert run_json("status", "X2")["primary_source"] == x9
+    # a third spelling typed by hand is stored as asked, but said
+    out = run_json("person", "add", "--id", "X09", "--name", "Chín")
+    assert any(f"id X09 is {x9} written another way" in w for w in out["warnings"])
+    assert not run_json("person", "add", "--id", "X10", "--name", "Mười")["warnings"]

@@ -191,9 +191,26 @@ def add_person(store, fields: dict) -> tuple[str, list[str]]:
     store.insert_person(row)
     store.note(person=row["id"])
     warnings += link_labels(store, [row["id"]])
+    warnings += same_id_written_otherwise(store, row["id"])
     from . import zones  # someone recorded in a zoned unit is mass-tested with it
     zones.enrol(store, [row["id"]])
     return row["id"], warnings
+
+
+def same_id_written_otherwise(store, person_id: str) -> list:
+    """Warnings naming stored persons whose id is ``person_id`` written
+    another way (same :func:`tracing.sources.id_key`: ``X09`` beside ``X9``
+    or ``X 9``): likely one person under two spellings (issue 13). The
+    unknown-source persons the new id adopted are gone by then."""
+    from .sources import id_key
+    from .store import sources as sql
+
+    key = id_key(person_id)
+    others = sorted(pid for pid in sql.person_ids(store) if pid != person_id and id_key(pid) == key)
+    if not others:
+        return []
+    return [Msg(N_("id {id} is {others} written another way: same person? see `tracing person merge`"),
+                id=person_id, others=", ".join(others))]
 
 
 def link_labels(store, ids) -> list[str]:
