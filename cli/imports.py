@@ -112,6 +112,9 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     finally:
         if progress is not None:
             progress.close()
+    if summary["sheets_not_read"]:
+        note(_("Read sheet '{sheet}' (its columns fit a {kind} file); not read: {names} (choose one with --sheet)")
+             .format(sheet=summary["sheet"], kind=kind, names=", ".join(f"'{t}'" for t in summary["sheets_not_read"])))
     for t in summary["title_rows"]:
         note(_("Title row skipped, line {line}: {text}").format(line=t["line"], text=t["text"]))
     if summary["title_rows"]:

@@ -421,6 +421,28 @@ class XlsxRows:
             wb.close()
 
 
+def sheet_heads(path, rows: int) -> dict[str, list[list]]:
+    """The first ``rows`` non-blank rows of every worksheet of ``path``, by
+    sheet name in workbook order (an empty sheet gives ``[]``): enough to
+    tell which sheet holds what (:func:`tracing.tabular.open_table`)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(str(path), read_only=True, data_only=True)
+    try:
+        heads: dict[str, list[list]] = {}
+        for ws in wb.worksheets:
+            got: list[list] = []
+            for values in ws.iter_rows(values_only=True):
+                if any(v is not None and str(v).strip() for v in values):
+                    got.append(list(values))
+                    if len(got) >= rows:
+                        break
+            heads[ws.title] = got
+        return heads
+    finally:
+        wb.close()
+
+
 def read_xlsx_rows(path, sheet: str | None = None) -> XlsxRows:
     """Open one sheet of ``path`` (the first, or the one named ``sheet``; a
     missing name is an error listing the sheets) for lazy reading."""

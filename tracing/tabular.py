@@ -251,6 +251,7 @@ class Table:
         self.header_line = header_line
         self.sheet = sheet
         self.sheet_names = sheet_names or []
+        self.other_sheets: list[str] = []  # sheets holding data that were not read (XLSX without --sheet)
         self.delimiter = delimiter
         self.size_hint = size_hint
         self.size_unit = size_unit
@@ -943,10 +944,52 @@ def _line_at(name: str, offset: int) -> int:
 
 # -- XLSX -----------------------------------------------------------------
 
+def _choose_sheet(name: str, kind: str, pick: _HeaderPicker, reader) -> tuple[str, list[str]]:
+    """The sheet of a workbook of several to read as ``kind`` when no
+    ``--sheet`` is given, and the other sheets holding data (said in the
+    summary, never skipped silently). A sheet fits when one of its first
+    rows names the kind's required fields; of those, the one naming most
+    fields of the kind is read. No sheet fitting, or several fitting
+    equally well (``Tháng 5``, ``Tháng 6``), is an error listing the sheets."""
+    from .sheets import sheet_heads
+
+    heads = sheet_heads(name, TITLE_SCAN)
+    with_data = [t for t, rows in heads.items() if rows]
+    if len(with_data) <= 1:
+        return reader.sheet, []
+    scores = {}
+    for title in with_data:
+        fitting = [cells for cells in heads[title] if pick.names_fields(cells)]
+        if fitting:
+            cells = ["" if c is None else unicodedata.normalize("NFC", str(c)).strip() for c in fitting[0]]
+            scores[title] = sum(1 for h in cells if h and (match_header(h, kind) or h in pick.columns.values()))
+    names = ", ".join(f"'{t}'" for t in reader.sheet_names)
+    if not scores:
+        raise TracingError(_("{path}: no sheet has the columns of a {kind} file (sheets: {names}); choose one with "
+                             "--sheet").format(path=name, kind=kind, names=names))
+    best = max(scores.values())
+    top = [t for t in with_data if scores.get(t) == best]
+    if len(top) > 1:
+        raise TracingError(_("{path}: sheets {tied} all fit a {kind} file; import each with --sheet NAME "
+                             "(sheets: {names})").format(path=name, tied=", ".join(f"'{t}'" for t in top),
+                                                         kind=kind, names=names))
+    return top[0], [t for t in with_data if t != top[0]]
+
+
 def _open_xlsx(name: str, kind: str, sheet: str | None, pick: _HeaderPicker) -> Table:
     from .sheets import read_xlsx_rows
 
     reader = read_xlsx_rows(name, sheet)
+    others: list[str] = []
+    if sheet is None and len(reader.sheet_names) > 1:
+        try:
+            chosen, others = _choose_sheet(name, kind, pick, reader)
+        except BaseException:
+            reader.close()
+            raise
+        if chosen != reader.sheet:
+            reader.close()
+            reader = read_xlsx_rows(name, chosen)
 
     def records():
         for line, cells in reader:
@@ -965,6 +1008,7 @@ def _open_xlsx(name: str, kind: str, sheet: str | None, pick: _HeaderPicker) -> 
                   columns_index=[], extras_index=[], header_line=header_line, source=source,
                   size_hint=reader.max_row, size_unit="rows" if reader.max_row else None,
                   sheet=reader.sheet, sheet_names=reader.sheet_names, closer=reader.close)
+    table.other_sheets = others
     table._blank = None
     return table
 

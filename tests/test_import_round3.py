@@ -1,0 +1,43 @@
+"""Issue 13, second tester round, part B (critic13 findings as numbered in
+/work/coord/s4: F13 sheets, F14 formulas, ...): each on a small file through
+the real CLI; expected values follow from the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.test_import_linelists import rows, write
+from tracing.sheets import write_xlsx
+
+CASES = ["Mã BN", "Họ tên", "Ngày dương tính", "Nguồn lây"]
+QR = ["Mã người", "Địa điểm", "Giờ quét"]
+
+
+# ------------------------------------------------------------------ F13: which sheet of a workbook
+def test_the_sheet_whose_columns_fit_the_kind_is_read_and_the_others_named(tmp_path, run, run_json, db_path):
+    x = tmp_path / "s.xlsx"
+    qr = [["BN101", "Chợ Bình Đà", dt.datetime(2021, 5, 4, 7, 30)], ["P-204", "Chợ Bình Đà", dt.datetime(2021, 5, 4, 8)]]
+    cases = [["BN101", "An", dt.date(2021, 5, 5), None], ["BN102", "Bình", dt.date(2021, 5, 7), "BN101"]]
+    write_xlsx(x, [("Quét QR", QR, qr), ("Ca bệnh", CASES, cases), ("Trống", ["x"], [])])
+    s = run_json("import", "cases", x)
+    # the cases sheet names four case fields, the QR sheet one (id): the cases sheet is read
+    assert s["sheet"] == "Ca bệnh" and s["sheets_not_read"] == ["Quét QR", "Trống"]  # a header alone is not blank
+    assert rows(db_path, "SELECT person FROM cases ORDER BY 1") == [(r[0],) for r in cases]
+    text = run("import", "checkins", x).output
+    assert "Read sheet 'Quét QR' (its columns fit a checkins file); not read: 'Ca bệnh'" in text
+    assert rows(db_path, "SELECT count(*) FROM checkins") == [(len(qr),)]
+
+
+def test_two_sheets_fitting_alike_or_none_fitting_is_an_error_listing_the_sheets(tmp_path, run, db_path):
+    x = tmp_path / "m.xlsx"
+    write_xlsx(x, [("Tháng 5", CASES, [["BN1", "An", dt.date(2021, 5, 20), None]]),
+                   ("Tháng 6", CASES, [["BN3", "Ba", dt.date(2021, 6, 2), "BN1"]])])
+    r = run("import", "cases", x, ok=False)
+    assert "sheets 'Tháng 5', 'Tháng 6' all fit a cases file; import each with --sheet NAME" in r.output
+    assert not db_path.exists() or rows(db_path, "SELECT count(*) FROM cases") == [(0,)]
+    run("import", "cases", x, "--sheet", "Tháng 6")
+    assert rows(db_path, "SELECT person FROM cases") == [("BN3",)]
+    r = run("import", "contacts", x, ok=False)
+    assert "no sheet has the columns of a contacts file (sheets: 'Tháng 5', 'Tháng 6')" in r.output
