@@ -115,6 +115,11 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     if summary["sheets_not_read"]:
         note(_("Read sheet '{sheet}' (its columns fit a {kind} file); not read: {names} (choose one with --sheet)")
              .format(sheet=summary["sheet"], kind=kind, names=", ".join(f"'{t}'" for t in summary["sheets_not_read"])))
+    if summary["formulas_without_value"]:
+        cells = summary["formulas_without_value"]
+        note(_("{n} formula cells have no saved value and were read as blank (open and save the workbook in Excel "
+               "or LibreOffice to compute them): {cells}").format(n=len(cells), cells="; ".join(
+                   _("line {line}, column {column} ({formula})").format(**c) for c in cells[:10])))
     for t in summary["title_rows"]:
         note(_("Title row skipped, line {line}: {text}").format(line=t["line"], text=t["text"]))
     if summary["title_rows"]:

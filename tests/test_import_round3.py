@@ -41,3 +41,30 @@ def test_two_sheets_fitting_alike_or_none_fitting_is_an_error_listing_the_sheets
     assert rows(db_path, "SELECT person FROM cases") == [("BN3",)]
     r = run("import", "contacts", x, ok=False)
     assert "no sheet has the columns of a contacts file (sheets: 'Tháng 5', 'Tháng 6')" in r.output
+
+
+# ------------------------------------------------------------------ F14: formulas without a saved value
+def test_formula_cells_without_a_saved_value_are_named_with_line_and_column(tmp_path, run, run_json, db_path):
+    from openpyxl import Workbook   # a script-written workbook: formulas, no cached values
+
+    x = tmp_path / "fo.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    table = [["id", "confirmed", "source", "p"], ["BN1", "2021-05-20", None, "BN"],
+             ["BN2", "2021-05-21", '=D2&"1"', "x"], ["BN3", "=B3", None, None]]
+    for row in table:
+        ws.append(row)
+    wb.save(x)
+    expected = [{"line": line, "column": column, "formula": value}
+                for line, row in enumerate(table, start=1) for column, value in enumerate(row, start=1)
+                if isinstance(value, str) and value.startswith("=")]
+    s = run_json("import", "cases", x)
+    assert s["formulas_without_value"] == expected
+    assert s["undated_cases"] == 1 and s["sheets_not_read"] == []
+    # a workbook without formulas says nothing of them
+    y = tmp_path / "plain.xlsx"
+    write_xlsx(y, [("Ca", table[0], [r for r in table[1:] if not any(str(v).startswith("=") for v in r)])])
+    assert run_json("import", "cases", y)["formulas_without_value"] == []
+    text = run("import", "cases", x).output
+    assert "2 formula cells have no saved value and were read as blank" in text
+    assert "line 3, column 3 (=D2&\"1\")" in text

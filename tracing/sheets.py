@@ -379,6 +379,16 @@ class XlsxRows:
                                                cap=fmt_int(XLSX_MAX_ROWS)))
         ws.reset_dimensions()  # some writers declare wrong dimensions; read every row
         self._ws = ws
+        # formula cells a script wrote without their computed value read as blank:
+        # those are named (line, column), never taken silently for empty cells
+        self.formulas_blank: list[tuple[int, int, str]] = []
+        self._formulas = None
+        if _has_formulas(self.path, getattr(ws, "_worksheet_path", None)):
+            fwb = load_workbook(self.path, read_only=True, data_only=False)
+            self._fwb = fwb
+            fws = fwb[ws.title]
+            fws.reset_dimensions()
+            self._formulas = fws.iter_rows(values_only=True)
 
     def _pick(self, sheet: str, worksheets):
         wanted = unicodedata.normalize("NFC", str(sheet)).strip()
@@ -406,6 +416,11 @@ class XlsxRows:
                                              "characters, more than Excel's {cap}").format(
                             path=self.path, sheet=self.sheet, row=number, column=column, n=fmt_int(len(value)),
                             cap=fmt_int(XLSX_MAX_CHARS)))
+                if self._formulas is not None:
+                    written = next(self._formulas, ())
+                    for column, (value, formula) in enumerate(zip(values, written), start=1):
+                        if value is None and isinstance(formula, str) and formula.startswith("="):
+                            self.formulas_blank.append((number, column, formula[:60]))
                 yield number, list(values)
         except TracingError:
             raise
@@ -419,6 +434,29 @@ class XlsxRows:
         wb, self._wb = getattr(self, "_wb", None), None
         if wb is not None:
             wb.close()
+        fwb, self._fwb = getattr(self, "_fwb", None), None
+        if fwb is not None:
+            fwb.close()
+
+
+def _has_formulas(path: str, member: str | None) -> bool:
+    """True when the sheet's XML (``member`` of the zip) holds a formula
+    element: only then is the workbook read a second time for formulas."""
+    import zipfile
+
+    if not member:
+        return False
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(member.lstrip("/")) as fh:
+            tail = b""
+            while chunk := fh.read(1 << 20):
+                block = tail + chunk
+                if b"<f>" in block or b"<f " in block or b"<x:f" in block:
+                    return True
+                tail = block[-8:]
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return False
+    return False
 
 
 def sheet_heads(path, rows: int) -> dict[str, list[list]]:

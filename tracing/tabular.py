@@ -252,6 +252,7 @@ class Table:
         self.sheet = sheet
         self.sheet_names = sheet_names or []
         self.other_sheets: list[str] = []  # sheets holding data that were not read (XLSX without --sheet)
+        self.formulas_blank: list = []  # (line, column, formula) of XLSX formulas without a saved value
         self.delimiter = delimiter
         self.size_hint = size_hint
         self.size_unit = size_unit
@@ -1009,6 +1010,7 @@ def _open_xlsx(name: str, kind: str, sheet: str | None, pick: _HeaderPicker) -> 
                   size_hint=reader.max_row, size_unit="rows" if reader.max_row else None,
                   sheet=reader.sheet, sheet_names=reader.sheet_names, closer=reader.close)
     table.other_sheets = others
+    table.formulas_blank = reader.formulas_blank  # filled while the rows are read
     table._blank = None
     return table
 
