@@ -163,7 +163,9 @@ def person_show(obj, person_id, fmt):
             if key == "sex":
                 value = _(SEX.get(value, value))
             click.echo(f"{_(FIELD_LABELS.get(key, key)):>{max(width, 12)}}: {value}")
-    extras = {**(json.loads(record["extra"]) if record.get("extra") else {}), **(record["case_extra"] or {})}
+    from tracing.exporter import person_and_case_extras
+
+    extras = person_and_case_extras(json.loads(record["extra"]) if record.get("extra") else {}, record["case_extra"])
     if extras:
         click.echo("\n" + _("Extra attributes ({n}):").format(n=fmt_int(len(extras))))
         for key, value in extras.items():

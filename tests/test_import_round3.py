@@ -68,3 +68,26 @@ def test_formula_cells_without_a_saved_value_are_named_with_line_and_column(tmp_
     text = run("import", "cases", x).output
     assert "2 formula cells have no saved value and were read as blank" in text
     assert "line 3, column 3 (=D2&\"1\")" in text
+
+
+# ------------------------------------------------------------------ F11: one extra name on person and case
+def test_an_extra_column_on_both_the_person_and_the_case_shows_both_values(tmp_path, run, run_json):
+    import csv
+
+    person = {"Ghi chú": "note from persons", "Nghề": "GV"}
+    case = {"Ghi chú": "note from cases", "Nghề": "GV"}
+    head = ",".join(person)
+    run("import", "persons", write(tmp_path / "p.csv", f"id,name,{head}\nQ1,Nguyễn A,{','.join(person.values())}\n"))
+    run("import", "cases", write(tmp_path / "c.csv", f"id,confirmed,{head}\nQ1,2021-05-10,{','.join(case.values())}\n"))
+    # same value once; different values both, the case's under "NAME (case)"
+    expected = dict(person)
+    for k, v in case.items():
+        if person.get(k) != v:
+            expected[f"{k} (case)"] = v
+    text = run("person", "show", "Q1").output
+    assert f"Extra attributes ({len(expected)}):" in text
+    assert all(f"  {k}: {v}\n" in text for k, v in expected.items())
+    run("export", "epicontacts", tmp_path / "ep")
+    with open(tmp_path / "ep" / "linelist.csv", encoding="utf-8") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert {k: row[k] for k in expected} == expected

@@ -126,6 +126,24 @@ def spread_extras(extra: dict) -> list[dict]:
     return [{k: (v[min(i, len(v) - 1)] if k in lists else v) for k, v in extra.items()} for i in range(n)]
 
 
+def person_and_case_extras(person: dict | None, case: dict | None) -> dict:
+    """The extra attributes of a person and of its case as one mapping, the
+    person's first. A name on both with different values keeps both: the
+    case's as ``NAME (case)`` (a line list and a persons file may both have
+    a ``Ghi chú`` column; neither value hides the other).
+
+    >>> person_and_case_extras({"Ghi chú": "a", "x": 1}, {"Ghi chú": "b", "x": 1})
+    {'Ghi chú': 'a', 'x': 1, 'Ghi chú (case)': 'b'}
+    """
+    out = dict(person or {})
+    for key, value in (case or {}).items():
+        if key in out and out[key] != value:
+            out[f"{key} (case)"] = value
+        else:
+            out[key] = value
+    return out
+
+
 def _extra_keys(store, table: str) -> list[str]:
     keys: dict[str, None] = {}
     for (extra,) in store.conn.execute(f"SELECT extra FROM {table} WHERE extra IS NOT NULL"):
@@ -299,22 +317,21 @@ def _epicontacts(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
                                  ORDER BY s.case_id, s.source"""):
             yield {"from": ids(r["source"]), "to": ids(r["case_id"]), "date": r["date"], "type": "infection"}
 
-    extras = [] if redact else [k for k in dict.fromkeys(_extra_keys(store, "persons") + _extra_keys(store, "cases"))
-                                if k not in cols]
+    person_extra = {} if redact else {pid: json.loads(x) for pid, x in store.conn.execute(
+        "SELECT id, extra FROM persons WHERE extra IS NOT NULL")}
+    case_extra = {} if redact else {pid: json.loads(x) for pid, x in store.conn.execute(
+        "SELECT person, extra FROM cases WHERE extra IS NOT NULL")}
+    merged = {pid: person_and_case_extras(person_extra.get(pid), case_extra.get(pid))
+              for pid in dict.fromkeys(list(person_extra) + list(case_extra))}
+    extras = [k for k in dict.fromkeys(k for m in merged.values() for k in m) if k not in cols]
     plain = linelist
 
     def linelist():  # noqa: F811 - the line list with its extra columns
         if not extras:
             yield from plain()
             return
-        person_extra = {pid: json.loads(x) for pid, x in store.conn.execute(
-            "SELECT id, extra FROM persons WHERE extra IS NOT NULL")}
-        case_extra = {pid: json.loads(x) for pid, x in store.conn.execute(
-            "SELECT person, extra FROM cases WHERE extra IS NOT NULL")}
         for r in plain():  # not redacted: r["id"] is the id
-            pid = r["id"]
-            yield {**{k: v for k, v in {**person_extra.get(pid, {}), **case_extra.get(pid, {})}.items()
-                      if k in extras}, **r}
+            yield {**{k: v for k, v in merged.get(r["id"], {}).items() if k in extras}, **r}
 
     return {
         "linelist": write_csv(os.path.join(out_dir, "linelist.csv"), cols + extras, linelist(), bom=False),
