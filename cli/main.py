@@ -39,8 +39,12 @@ class Context:
                 self._store.on_first_commit = self._announce
         return self._store
 
-    def _announce(self):
-        click.echo(_("Created database {path}").format(path=self.db_path), err=True)
+    def _announce(self, store=None):
+        store = store or self._store
+        if getattr(store, "made_database", True):
+            click.echo(_("Created database {path}").format(path=store.path if store else self.db_path), err=True)
+        else:  # a server database that was there, empty: its tables were made
+            click.echo(_("Set up the tracing tables in database {path}").format(path=store.path), err=True)
 
     def close(self):
         store, self._store = self._store, None
@@ -50,7 +54,7 @@ class Context:
             if self.failed:
                 store.discard_if_unused()
                 return
-            self._announce()  # e.g. `tracing init`: created, nothing to write
+            self._announce(store)  # e.g. `tracing init`: created, nothing to write
         store.close()
 
 

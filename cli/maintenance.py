@@ -48,12 +48,17 @@ def backup_cmd(obj, file, force, fmt):
       tracing backup /media/usb/          # -> /media/usb/tracing-2021-06-30.db
       tracing --db postgresql://team@server/long_bien backup long-bien.dump
     """
-    result = maintenance.backup(obj.store(), file, force=force)
+    store = obj.store()
+    result = maintenance.backup(store, file, force=force)
+    if not result["sealed"]:
+        note(_("Warning: this backup is not sealed in the audit log of {db} (this user may only read it): "
+               "`tracing restore` will accept it only with --force; a tracing-team user or the owner makes "
+               "sealed backups.").format(db=store.path))
     if fmt == "json":
         emit_json(result)
     else:
         click.echo(_("Backed up {db} to {file} ({counts}).").format(
-            db=obj.db_path, file=result["file"], counts=_counts_line(result["counts"])))
+            db=store.path, file=result["file"], counts=_counts_line(result["counts"])))
 
 
 @click.command("restore")
@@ -173,21 +178,11 @@ def copy_cmd(source, dest, merge, fmt):
       tracing copy postgresql://team@10.0.0.5:5432/long_bien laptop.db
       tracing copy ward-7.db postgresql://team@10.0.0.5:5432/long_bien --merge
     """
-    from tracing.store import Store
-    from tracing.store.copying import copy_database
-    src = Store.open(source)
-    try:
-        dst = Store.open(dest, create=True)
-        try:
-            counts = copy_database(src, dst, merge=merge)
-        finally:
-            dst.close()
-    finally:
-        src.close()
+    out = maintenance.copy(source, dest, merge=merge)
     if fmt == "json":
-        emit_json({"source": src.path, "dest": dst.path, "merge": merge, "counts": counts})
+        emit_json(out)
     else:
-        click.echo(f"Copied {src.path} to {dst.path} ({_counts_line(counts)}).")
+        click.echo(f"Copied {out['source']} to {out['dest']} ({_counts_line(out['counts'])}).")
 
 
 def register(cli):

@@ -20,8 +20,11 @@ from .output import HEADERS, Vocab, emit_json, emit_rows, format_option, note
 def init(obj, fmt):
     """Create the database file (optional: writing commands create it too).
 
-    On PostgreSQL it also creates two roles: tracing_team (read and write)
-    and tracing_supervisor (read only); give each login user one of them.
+    On PostgreSQL it also creates the database's two roles:
+    tracing_team_<db> (read and write) and tracing_supervisor_<db> (read
+    only); give each login user one of them. Run it as the database's
+    owner with the CREATEROLE right. Access is per database: CONNECT is
+    revoked from PUBLIC and granted to these two roles.
 
     \b
     Examples:

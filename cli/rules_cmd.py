@@ -41,13 +41,14 @@ def rules_show(obj, day, show_all, fmt):
     Example:
       tracing rules show --date 2022-03-01
     """
-    import os
-    if os.path.exists(obj.db_path):
+    from tracing.errors import NoDatabase
+    try:
         table = obj.store().rules()
-    else:  # no database yet: the rules a new one would start with
+    except NoDatabase:  # no database yet (no file, or a server database without tables): what a new one starts with
         from tracing.rules import Rules
+        from tracing.store.address import display
         table = Rules.defaults()
-        note(_("No database at {path}: the built-in rules.").format(path=obj.db_path))
+        note(_("No database at {path}: the built-in rules.").format(path=display(obj.db_path)))
     when = parse_date(day, "--date") or today()
     chosen = table.all() if show_all else table.in_force(when)
     rows = [{"key": r.key, "from": r.effective,

@@ -35,3 +35,8 @@ class Conflict(TracingError):
 
 class DatabaseError(TracingError):
     """The database file cannot be used (missing, newer schema, unwritable)."""
+
+
+class NoDatabase(DatabaseError):
+    """No tracing database at the address (a missing file, or a PostgreSQL
+    database that does not exist or has no tracing tables yet)."""

@@ -53,7 +53,11 @@ def backup_path(db_path, dest) -> str:
     """
     dest = os.fspath(dest)
     if os.path.isdir(dest):
-        stem = os.path.splitext(os.path.basename(os.fspath(db_path)))[0] or "tracing"
+        if is_url(os.fspath(db_path)):  # the database's name, decoded (…/Long%20Bi%C3%AAn: Long Biên)
+            from urllib.parse import unquote, urlsplit
+            stem = unquote(urlsplit(os.fspath(db_path)).path.strip("/")).replace(os.sep, "_") or "tracing"
+        else:
+            stem = os.path.splitext(os.path.basename(os.fspath(db_path)))[0] or "tracing"
         dest = os.path.join(dest, f"{stem}-{today().isoformat()}.db")
     return dest
 
@@ -88,10 +92,13 @@ def backup(store, dest, *, force: bool = False) -> dict:
         # a server database (issue 17): the same seal, in a pg_dump or a logical copy
         from .store.copying import backup_server
         result = backup_server(store, dest, seal=seal)
-        if seal["head"] is not None and not seal.pop("in_live_log", False) and store.may_write():
+        live = seal.pop("in_live_log", False)
+        if seal["head"] is not None and not live and store.may_write():
             with store.write(files.BACKUP_COMMAND, detail={**seal, "file": os.path.abspath(dest)}):
                 pass
+            live = True
         result["audit_head"] = seal["head"]
+        result["sealed"] = live  # False: a user who may only read; `restore` will need --force
         return result
     result = files.backup_to(store, dest, seal=seal)
     if not store.read_only:
@@ -101,6 +108,7 @@ def backup(store, dest, *, force: bool = False) -> dict:
             pass
     result["counts"] = files.inspect(result["file"])["counts"]
     result["audit_head"] = seal["head"]
+    result["sealed"] = not store.read_only
     return result
 
 
@@ -363,13 +371,55 @@ def _doctor_server(url: str, *, levels: bool) -> dict:
                 problems.append(_drift(drift))
             else:
                 notes.append(Msg(N_("levels equal a fresh derivation")))
-        counts = {t: n for t, n in store.counts().items()}
+        counts = store.doctor_counts()
         schema = store.schema_version()
         path = store.path
     finally:
         store.close()
     return {"file": path, "ok": not problems, "schema": schema, "latest": LATEST, "journal_mode": None,
             "bytes": None, "problems": problems, "notes": notes, "counts": counts}
+
+
+def copy(source, dest, *, merge: bool = False) -> dict:
+    """`tracing copy SOURCE DEST`: :func:`tracing.store.copying.copy_database`
+    between two stores, DEST created when missing. A new SQLite DEST is
+    written under a temporary name beside it and renamed at the end (a
+    copy killed half-way leaves no DEST, or an empty one, behind); the
+    rename never replaces a file that appeared meanwhile. Returns
+    ``{"source", "dest", "merge", "counts"}``."""
+    import contextlib
+
+    from .store import Store
+    from .store.copying import copy_database
+    source, dest = os.fspath(source), os.fspath(dest)
+    staged = None
+    if not is_url(dest) and not os.path.lexists(dest):
+        parent = os.path.dirname(os.path.abspath(dest))
+        if os.path.isdir(parent):
+            staged = os.path.join(parent, f".{os.path.basename(dest)}.partial-{os.getpid()}")
+    src = Store.open(source)
+    try:
+        dst = Store.open(staged or dest, create=True)
+        try:
+            counts = copy_database(src, dst, merge=merge)
+            if staged:
+                dst.checkpoint_for_move()
+        finally:
+            dst.close()
+        if staged:
+            try:
+                os.link(staged, dest)  # fails when DEST appeared meanwhile: never replaced
+            except FileExistsError:
+                raise Conflict(_("{dest} appeared while copying: nothing was copied into it").format(
+                    dest=dest)) from None
+        out = {"source": src.path, "dest": dest if staged else dst.path, "merge": merge, "counts": counts}
+    finally:
+        src.close()
+        if staged:
+            for p in (staged, staged + "-wal", staged + "-shm", staged + "-journal"):
+                with contextlib.suppress(OSError):
+                    os.remove(p)
+    return out
 
 
 def _is_pg_dump(path: str) -> bool:
@@ -421,8 +471,9 @@ def _restore_server(url: str, source: str, *, force: bool) -> dict:
                 raise _diverged(source, dst.path, why)
         kept = None
         if occupied(dst):
+            from .store.postgres import _dbname
             name = os.path.join(os.path.dirname(os.path.abspath(source)),
-                                url.rstrip("/").rsplit("/", 1)[-1] or "tracing")
+                                _dbname(url).replace(os.sep, "_") or "tracing")
             kept = _kept_name(name)
         outcome = {"forced": False, "diverged": None}
 

@@ -611,11 +611,28 @@ def visible(text: str) -> str:
     return CONTROL_MULTILINE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+ONE_LINE_MAX = 500
+"""Characters of a one-line text field (a place, a ward, a setting, a note …):
+the same cap on both stores (PostgreSQL cannot index a value of over ~2,700 bytes)."""
+MULTILINE_MAX = 10_000
+"""Characters of a text field that may hold line breaks (an address, a reason)."""
+
+
 def clean_text(value, field: str = "text", *, multiline: bool = False) -> str | None:
     r"""Trimmed NFC text, blank gives None (Vietnamese typed on different
     keyboards arrives composed or decomposed; store one form). Control
     characters are refused naming ``field`` (:func:`refuse_controls`); with
-    ``multiline`` tabs and line breaks (``\r\n`` read as ``\n``) are kept."""
+    ``multiline`` tabs and line breaks (``\r\n`` read as ``\n``) are kept.
+    Text longer than :data:`ONE_LINE_MAX` (:data:`MULTILINE_MAX` with
+    ``multiline``) characters is refused naming ``field``: one cap for both stores."""
+    text = _clean_text(value, field, multiline)
+    if text is not None and len(text) > (MULTILINE_MAX if multiline else ONE_LINE_MAX):
+        raise InvalidValue(_("{field}: longer than {most} characters").format(
+            field=field, most=MULTILINE_MAX if multiline else ONE_LINE_MAX), field)
+    return text
+
+
+def _clean_text(value, field: str, multiline: bool) -> str | None:
     if value is None:
         return None
     if value.__class__ is str:

@@ -27,7 +27,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 
-from ..errors import Conflict, DatabaseError, TracingError
+from ..errors import Conflict, DatabaseError, NoDatabase, TracingError
 from ..i18n import _
 from ..rules import DEFAULT_RULES, Rule, Rules
 from ..values import fold
@@ -186,7 +186,7 @@ class Store:
         created = False
         if not os.path.exists(path):
             if not create:
-                raise DatabaseError(
+                raise NoDatabase(
                     _("no database at {path}: add data first (any writing command creates it) or run `tracing "
                       "init`; `--db PATH` or $TRACING_DB choose another file").format(path=path))
             parent = os.path.dirname(os.path.abspath(path))
@@ -347,6 +347,17 @@ class Store:
     def foreign_keys(self, table: str) -> list[tuple[str, str, str]]:
         """``(column, other table, its column)`` of each foreign key of ``table``."""
         return sorted((r[3], r[2], r[4]) for r in self.conn.execute(f'PRAGMA foreign_key_list("{table}")'))
+
+    def unique_keys(self, table: str) -> list[tuple[str, ...]]:
+        """The column tuples of ``table`` that are unique (primary key and
+        unique indexes on plain columns), sorted."""
+        keys = set()
+        for idx in self.conn.execute(f'PRAGMA index_list("{table}")').fetchall():
+            if idx[2]:
+                cols = tuple(r[2] for r in self.conn.execute(f'PRAGMA index_info("{idx[1]}")'))
+                if cols and None not in cols:
+                    keys.add(cols)
+        return sorted(keys)
 
     def references(self, table: str) -> set[str]:
         """Tables that ``table`` points to with a foreign key."""
@@ -827,6 +838,19 @@ class Store:
 
     def audit_log(self, limit: int = 50) -> list[dict]:
         return self.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+
+    def checkpoint_for_move(self) -> None:
+        """Make the file whole by itself (its WAL written back, rollback
+        journal mode): ready to be renamed or linked elsewhere."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.execute("PRAGMA journal_mode = DELETE")
+
+    def doctor_counts(self) -> dict[str, int]:
+        """``{table: rows}`` of the tables `tracing doctor` lists
+        (:data:`tracing.store.maintenance.TABLES`, the same on both stores)."""
+        from .maintenance import TABLES
+        present = set(self.tables())
+        return {t: self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES if t in present}
 
     def counts(self) -> dict[str, int]:
         return {t: self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]

@@ -19,11 +19,22 @@ def is_url(target) -> bool:
 
 
 def display(url: str) -> str:
-    """``url`` without its password (for messages and the audit log)."""
-    from urllib.parse import urlsplit, urlunsplit
-    parts = urlsplit(url)
-    if parts.password is None:
+    """``url`` without its password (for every message, file name and the
+    audit log): everything between ``USER:`` and the last ``@`` is masked,
+    so a password typed without percent-encoding (``p@ss:w/rd``) is hidden
+    whole too. Anything not a PostgreSQL address is returned as it is.
+
+    >>> display("postgresql://ward7:p@ss:w/rd#1?@127.0.0.1:5432/r1")
+    'postgresql://ward7:***@127.0.0.1:5432/r1'
+    >>> display("postgresql://ward7@127.0.0.1/r1")
+    'postgresql://ward7@127.0.0.1/r1'
+    """
+    if not is_url(url):
         return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = netloc[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+    scheme, rest = url.split("://", 1)
+    if "@" not in rest:
+        return url
+    login, host = rest.rsplit("@", 1)
+    if ":" not in login:
+        return url
+    return f"{scheme}://{login.split(':', 1)[0]}:***@{host}"

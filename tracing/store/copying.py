@@ -10,7 +10,10 @@ in one snapshot; the destination is written in one transaction.
   derived levels and the cluster ids, the rules and the redaction key (the
   same tokens in redacted maps after a move).
 * ``merge=True`` adds the source's facts to a destination that has some:
-  rows already there (same key) are kept as they are, rows with a generated
+  a row whose key is there with other values (another person under the
+  same id, a case confirmed on another day, a rule the destination does not
+  have) is a conflict: every conflict is listed and nothing is written
+  (:class:`MergeConflicts`); the destination's redaction key stays. Rows with a generated
   key (``id``, a zone's ``n``) get a new one and the columns pointing to it
   follow (foreign keys read from the schema; a place of the same name is
   that place), rows equal to one there are not doubled; derived rows (levels, cluster
@@ -32,10 +35,10 @@ in one snapshot; the destination is written in one transaction.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..errors import Conflict
 
 DERIVED = ("levels", "level_sources", "cluster_members", "cluster_ids")
@@ -146,18 +149,21 @@ def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
                 if t in wanted:
                     dst.conn.execute(f'DELETE FROM "{t}"')
         new_keys: dict[str, dict] = {}  # table -> {key in src: key in dst} (merge)
+        conflicts: list[MergeConflict] = []
         for table in _order(src, wanted):
             if merge and table in DERIVED:
                 continue
             dst_cols = set(dst.columns(table))
             cols = [c for c in src.columns(table) if c in dst_cols]
             if merge:
-                written[table] = _merge_table(src, dst, table, cols, serial.get(table), new_keys)
+                written[table] = _merge_table(src, dst, table, cols, serial.get(table), new_keys, conflicts)
                 continue
             n = 0
             for part in _rows(src, table, cols):
                 n += _insert(dst, table, cols, [tuple(r) for r in part], ignore=False)
             written[table] = n
+        if conflicts:  # nothing is written: the write rolls back
+            raise MergeConflicts(src.path, dst.path, conflicts)
         if not merge:
             dst.ids_copied(wanted)
         else:
@@ -166,6 +172,28 @@ def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
             followups.after_rederive(dst, rederive_all(dst), "copy --merge")
         dst.note(counts=written)
     return written
+
+
+class MergeConflicts(Conflict):
+    """``copy --merge`` found records of the source that contradict the
+    destination's: nothing was written. ``conflicts``: every one."""
+
+    SHOWN = 20
+
+    def __init__(self, source: str, dest: str, conflicts: list[MergeConflict]):
+        self.conflicts = conflicts
+        listed = "\n  ".join(c.shown() for c in conflicts[:self.SHOWN])
+        more = len(conflicts) - self.SHOWN
+        tables = ", ".join(sorted({c.table for c in conflicts}))
+        text = ngettext("{n} record of {source} contradicts {dest} ({tables}): nothing was copied; make them "
+                        "agree (same id, same record) in one of the databases, then copy again",
+                        "{n} records of {source} contradict {dest} ({tables}): nothing was copied; make them "
+                        "agree (same id, same record) in one of the databases, then copy again",
+                        len(conflicts)).format(n=len(conflicts), source=source, dest=dest, tables=tables)
+        text += "\n  " + listed
+        if more > 0:
+            text += "\n  " + _("… and {n} more").format(n=more)
+        super().__init__(text)
 
 
 def backup_server(store, dest, *, seal: dict | None = None) -> dict:
@@ -199,9 +227,11 @@ def backup_server(store, dest, *, seal: dict | None = None) -> dict:
         if dest.endswith(".dump") and shutil.which("pg_dump"):
             fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
+            from .postgres import libpq_call
+            address, env = libpq_call(store.url)  # the password in the environment, never on the command line
             with _dump_snapshot(store, seal, dest) as snapshot_id:
                 done = subprocess.run(["pg_dump", "--format=custom", f"--snapshot={snapshot_id}", "--file", tmp,
-                                       store.url], capture_output=True, text=True)
+                                       address], capture_output=True, text=True, env=env)
             if done.returncode != 0:
                 raise DatabaseError(_("pg_dump failed: {error}; {path} was not written").format(
                     error=done.stderr.strip()[-500:], path=dest))
@@ -212,7 +242,7 @@ def backup_server(store, dest, *, seal: dict | None = None) -> dict:
                 copy_database(store, copy, replace=True, label="backup")
                 if seal is not None:
                     from .maintenance import seal_backup
-                    seal["head"] = seal_backup(copy.conn, seal["backup"])
+                    seal["head"] = seal_backup(copy.conn, seal["backup"], who=store._actor())
                 counts = copy.counts()
                 pages = copy.conn.execute("PRAGMA page_count").fetchone()[0]
                 copy.conn.execute("PRAGMA journal_mode = DELETE")
@@ -281,11 +311,15 @@ def staged_dump(url: str, dump: str) -> Iterator:
                               "restored").format(file=dump))
     scratch = f"{_dbname(url)[:30]}_restore_{os.getpid()}_{secrets.token_hex(3)}"
     scratch_url = _with_dbname(url, scratch)
+    from .postgres import NO_ROLES
+    NO_ROLES.add(scratch_url)
     _create_database(scratch_url)
     store = None
     try:
+        from .postgres import libpq_call
+        address, env = libpq_call(scratch_url)  # the password in the environment, never on the command line
         done = subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
-                               "--dbname", scratch_url, dump], capture_output=True, text=True)
+                               "--dbname", address, dump], capture_output=True, text=True, env=env)
         if done.returncode != 0:
             raise DatabaseError(_("{file} cannot be read by pg_restore ({error}): nothing was restored into "
                                   "{db}").format(file=dump, error=done.stderr.strip()[-300:], db=display(url)))
@@ -300,56 +334,116 @@ def staged_dump(url: str, dump: str) -> Iterator:
             admin.execute(f"DROP DATABASE IF EXISTS {_quote_ident(scratch)} WITH (FORCE)")
 
 
-def _merge_table(src, dst, table: str, cols: list[str], key: str | None, new_keys: dict) -> int:
+def _plain(v):
+    return bytes(v) if isinstance(v, (memoryview, bytearray)) else v
+
+
+@dataclass(frozen=True)
+class MergeConflict:
+    """A record of the source that contradicts the destination's record of
+    the same key: ``table``, ``key`` (``{column: value}``) and ``fields``
+    (``{column: (destination's value, source's value)}``; empty for a rule
+    the destination does not have)."""
+    table: str
+    key: dict
+    fields: dict
+
+    def shown(self) -> str:
+        key = ", ".join(f"{c}={v}" for c, v in self.key.items())
+        if not self.fields:
+            return _("{table} {key}: not in the destination (its rules apply to every record there)").format(
+                table=self.table, key=key)
+        diff = "; ".join(_("{field} '{dest}' there, '{source}' in the source").format(
+            field=c, dest="" if d is None else d, source="" if v is None else v)
+            for c, (d, v) in self.fields.items() if not c.endswith("_folded"))
+        return _("{table} {key}: {diff}").format(table=self.table, key=key, diff=diff)
+
+
+BOOKKEEPING = ("created_at", "recorded_on")
+"""Columns saying when a record was typed in, not what it is: two rows
+differing only there are the same record (a merge neither doubles nor refuses it)."""
+KEPT_BY_DESTINATION = ("secrets",)
+"""Tables whose destination rows win without a word in a merge (the
+destination's redaction key stays: its redacted exports keep their tokens)."""
+NEW_ROWS_CONFLICT = ("rules",)
+"""Tables where a source row the destination lacks is a conflict too: a
+ward's rule merged into a district would change every record there."""
+
+
+def _merge_table(src, dst, table: str, cols: list[str], key: str | None, new_keys: dict,
+                 conflicts: list) -> int:
     """Add the rows of ``table`` to ``dst``: keys generated by the database
     are given anew (and the columns that point to them follow, through
     ``new_keys``); a row equal to one there already (or, for places, with
-    the same name) is that row; other rows are kept when their key is new."""
+    the same name) is that row. A row whose unique key (the person's id,
+    a case's person, a rule's key and date …) is there with other values
+    is a :class:`MergeConflict`, appended to ``conflicts`` and not written."""
     follow = {}
     for col, ref, ref_col in dst.foreign_keys(table):
         ref_key = identity_tables().get(ref)
         if ref_key and (ref_col or ref_key) == ref_key and col in cols:
             follow[col] = ref
-    if key is None or key not in cols:
-        n = 0
-        for part in _rows(src, table, cols):
-            rows = []
-            for r in part:
-                rec = dict(zip(cols, r))
-                for col, ref in follow.items():
-                    rec[col] = new_keys.get(ref, {}).get(rec[col], rec[col])
-                rows.append(tuple(rec[c] for c in cols))
-            n += _insert(dst, table, cols, rows, ignore=True)
-        return n
+    if table in KEPT_BY_DESTINATION:
+        return 0
     rest = [c for c in cols if c != key]
-    names = ", ".join(f'"{c}"' for c in rest)
-    there = {}
-    for part in _rows(dst, table, [*rest, key]):
+    uniques = [u for u in dst.unique_keys(table) if set(u) <= set(rest)]
+    same = [c for c in rest if c not in BOOKKEEPING]  # what makes two rows the same record
+    there: dict[tuple, object] = {}  # a destination row (what `same` holds) -> its generated key
+    by_unique: list[dict] = [{} for _ in uniques]
+    read = [*rest, key] if key in cols else rest
+    for part in _rows(dst, table, read):
         for r in part:
-            there.setdefault(tuple(r[:-1]), r[-1])
+            r = tuple(_plain(v) for v in r)
+            rec = dict(zip(rest, r[:len(rest)]))
+            there.setdefault(tuple(rec[c] for c in same), r[-1] if key in cols else None)
+            for i, u in enumerate(uniques):
+                by_unique[i].setdefault(tuple(rec[c] for c in u), rec)
     mapping = new_keys.setdefault(table, {})
-    natural = NATURAL_KEYS.get(table)
+    natural = NATURAL_KEYS.get(table) if key in cols else None
+    by_natural = {dict(zip(same, row))[natural]: k for row, k in there.items()} if natural else {}
+    names = ", ".join(f'"{c}"' for c in rest)
     n = 0
     for part in _rows(src, table, cols):
+        batch = []  # rows without a generated key: written together
         for r in part:
-            rec = dict(zip(cols, r))
+            rec = {c: _plain(v) for c, v in zip(cols, r)}
             for col, ref in follow.items():
                 rec[col] = new_keys.get(ref, {}).get(rec[col], rec[col])
             row = tuple(rec[c] for c in rest)
-            if row in there:
-                mapping[rec[key]] = there[row]
+            seen = tuple(rec[c] for c in same)
+            if seen in there:
+                if key in cols:
+                    mapping[rec[key]] = there[seen]
                 continue
-            try:
-                cur = dst.conn.execute(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(rest))})', row)
-            except sqlite3.IntegrityError:
-                if natural is None:
-                    continue  # the same natural key with other values: the destination's row stays
-                found = dst.conn.execute(f'SELECT "{key}" FROM "{table}" WHERE "{natural}" = ?',
-                                         (rec[natural],)).fetchone()
-                if found:
-                    mapping[rec[key]] = found[0]
+            if natural is not None and rec[natural] in by_natural:  # a place of the same name is that place
+                mapping[rec[key]] = by_natural[rec[natural]]
                 continue
-            mapping[rec[key]] = cur.lastrowid
-            there[row] = cur.lastrowid
+            clash = None
+            for i, u in enumerate(uniques):
+                found = by_unique[i].get(tuple(rec[c] for c in u))
+                if found is not None:
+                    clash = (u, found)
+                    break
+            if clash is not None:
+                u, theirs = clash
+                conflicts.append(MergeConflict(table, {c: rec[c] for c in u},
+                                               {c: (theirs[c], rec[c]) for c in same if theirs[c] != rec[c]}))
+                continue
+            if table in NEW_ROWS_CONFLICT:
+                u = uniques[0] if uniques else tuple(rest)
+                conflicts.append(MergeConflict(table, {c: rec[c] for c in u}, {}))
+                continue
+            insert = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(rest))})'
+            if key in cols:
+                mapping[rec[key]] = there[seen] = dst.conn.execute(insert, row).lastrowid
+                if natural:
+                    by_natural[rec[natural]] = there[seen]
+            else:
+                batch.append(row)
+                there[seen] = None
+            for i, u in enumerate(uniques):
+                by_unique[i].setdefault(tuple(rec[c] for c in u), rec)
             n += 1
+        if batch:
+            dst.conn.executemany(insert, batch)
     return n

@@ -217,14 +217,15 @@ BACKUP_COMMAND = "backup"
 and into the live log: ``{"backup": nonce, "head": audit_head(log before it)}``."""
 
 
-def seal_backup(conn, nonce: str) -> dict:
+def seal_backup(conn, nonce: str, *, who: str | None = None) -> dict:
     """End the audit log of the backup open on ``conn`` with its backup
     entry: the head (last id, count, SHA-256) of every entry before it.
-    Returns that head."""
+    ``who`` is the actor recorded (the backed-up store's: on a server, the
+    database user); the login name by default. Returns that head."""
     from . import _now, actor
     head = audit_head(audit_entries(conn))
     conn.execute("INSERT INTO audit (at, actor, command, detail) VALUES (?, ?, ?, ?)",
-                 (_now(), actor(), BACKUP_COMMAND,
+                 (_now(), who or actor(), BACKUP_COMMAND,
                   json.dumps({"backup": nonce, "head": head}, ensure_ascii=False, sort_keys=True)))
     conn.commit()
     return head

@@ -26,7 +26,7 @@ import re
 import sqlite3
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import DatabaseError
+from ..errors import DatabaseError, NoDatabase
 from ..i18n import _
 from .address import display, is_url  # noqa: F401 - is_url: where callers have long imported it
 from .dialect import to_postgres
@@ -36,6 +36,34 @@ MIGRATE_LOCK = 0x54524332
 META = "tracing_meta"
 TEAM_ROLE = "tracing_team"
 SUPERVISOR_ROLE = "tracing_supervisor"
+NO_ROLES: set[str] = set()
+"""Addresses of scratch databases (a ``.dump`` being restored): no roles made for them."""
+APPEND_ONLY = ("audit",)
+"""Tables the team role may add to and read, never change or empty."""
+READ_ONLY = ("secrets", META)
+"""Tables the team role only reads (the redaction key, the schema version)."""
+
+
+def role_names(dbname: str) -> tuple[str, str]:
+    """The (team, supervisor) roles of the database ``dbname``:
+    ``tracing_team_<dbname>`` and ``tracing_supervisor_<dbname>`` (PostgreSQL
+    roles are server-wide; a role per database keeps one district's users
+    out of another's). A name over PostgreSQL's 63 bytes is cut and ends in
+    a hash of the whole name.
+
+    >>> role_names("long_bien")
+    ('tracing_team_long_bien', 'tracing_supervisor_long_bien')
+    """
+    import hashlib
+    out = []
+    for kind in (TEAM_ROLE, SUPERVISOR_ROLE):
+        name = f"{kind}_{dbname}"
+        if len(name.encode()) > 63:
+            tag = hashlib.sha256(name.encode()).hexdigest()[:8]
+            cut = name.encode()[:54].decode(errors="ignore")
+            name = f"{cut}_{tag}"
+        out.append(name)
+    return out[0], out[1]
 
 
 def _psycopg():
@@ -57,6 +85,8 @@ def _as_sqlite_error(e) -> sqlite3.Error:
     msg = (getattr(e, "diag", None) and e.diag.message_primary) or str(e).strip()
     if isinstance(e, psycopg.errors.InsufficientPrivilege):
         return ReadOnlyRole(msg)
+    if isinstance(e, psycopg.errors.LockNotAvailable):
+        return WriteLockTimeout(msg)
     for theirs, ours in ((psycopg.IntegrityError, sqlite3.IntegrityError),
                          (psycopg.OperationalError, sqlite3.OperationalError),
                          (psycopg.ProgrammingError, sqlite3.OperationalError),
@@ -68,7 +98,53 @@ def _as_sqlite_error(e) -> sqlite3.Error:
 
 
 class ReadOnlyRole(sqlite3.OperationalError):
-    """The database user may only read (the supervisor role)."""
+    """The database user lacks a privilege the statement needs (a
+    supervisor's write, a team's restore, a user in no role of this database)."""
+
+
+class WriteLockTimeout(sqlite3.OperationalError):
+    """Another connection held the write lock longer than ``lock_timeout``."""
+
+
+def lock_timeout() -> int:
+    """Seconds a write waits for another team's write to finish
+    (``$TRACING_LOCK_TIMEOUT``, default 30; 0 waits for ever)."""
+    import os
+    value = os.environ.get("TRACING_LOCK_TIMEOUT", "").strip()
+    try:
+        return max(int(value), 0) if value else 30
+    except ValueError:
+        raise DatabaseError(_("TRACING_LOCK_TIMEOUT: '{value}' is not a whole number of seconds").format(
+            value=value)) from None
+
+
+def session_options(url: str) -> str:
+    """The libpq ``options`` of every connection: the write lock's
+    ``lock_timeout`` and TCP keepalives on the server's side (a team
+    laptop that went to sleep mid-write is noticed within minutes, not hours),
+    after any ``options`` of ``url``. Sent in the start-up packet: no round trip."""
+    from psycopg.conninfo import conninfo_to_dict
+    ours = (f"-c lock_timeout={lock_timeout() * 1000} -c tcp_keepalives_idle=60 "
+            "-c tcp_keepalives_interval=10 -c tcp_keepalives_count=6")
+    theirs = conninfo_to_dict(url).get("options")
+    return f"{ours} {theirs}" if theirs else ours
+
+
+def libpq_call(url: str) -> tuple[str, dict]:
+    """``url`` for a libpq program's command line (``pg_dump``,
+    ``pg_restore``) without its password, and the environment that hands
+    the password over instead (``PGPASSWORD``: the command line is visible
+    to every local user in ``ps``, a process's environment is not)."""
+    import os
+    from urllib.parse import unquote
+    parts = urlsplit(url)
+    env = dict(os.environ)
+    if parts.password is None:
+        return url, env
+    env["PGPASSWORD"] = unquote(parts.password)
+    host = parts.netloc.rsplit("@", 1)[1]
+    user = parts.netloc.rsplit("@", 1)[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}")), env
 
 
 class Cursor:
@@ -125,14 +201,23 @@ class Connection:
                     return float(text)
 
         try:
-            self.raw = psycopg.connect(url, autocommit=True, connect_timeout=15)
+            self.raw = psycopg.connect(url, autocommit=True, connect_timeout=15, keepalives=1,
+                                       keepalives_idle=60, keepalives_interval=10, keepalives_count=6,
+                                       options=session_options(url))
         except psycopg.Error as e:
-            raise DatabaseError(_("cannot connect to {url}: {error}").format(
-                url=display(url), error=" ".join(str(e).split()))) from None
+            error = " ".join(str(e).split())
+            if isinstance(e, psycopg.OperationalError) and "CONNECT privilege" in error:
+                team, supervisor = role_names(_dbname(url))
+                raise DatabaseError(_("the database user {user} may not open {url} ({error}): each database has "
+                                      "its own roles; its owner grants {team} (read and write) or {supervisor} "
+                                      "(read only)").format(user=urlsplit(url).username, url=display(url),
+                                                            error=error, team=team, supervisor=supervisor)) from None
+            raise DatabaseError(_("cannot connect to {url}: {error}").format(url=display(url), error=error)) from None
         self.raw.adapters.register_dumper(str, StrDumper)  # text, not 'unknown': `? IS NULL` works
         self.raw.adapters.register_loader("bool", _BoolAsInt)
         self.raw.adapters.register_loader("numeric", _Number)
         self._psycopg = psycopg
+        self.url = url
 
     @property
     def in_transaction(self) -> bool:
@@ -221,26 +306,32 @@ def note_identity_tables() -> dict[str, str]:
 
 # ---------------------------------------------------------------- the store
 def _dbname(url: str) -> str:
-    return urlsplit(url).path.lstrip("/") or ""
+    """The database's name as the server knows it (percent-decoded, as libpq does:
+    ``…/Long%20Bi%C3%AAn`` is ``Long Biên``)."""
+    from urllib.parse import unquote
+    return unquote(urlsplit(url).path.lstrip("/") or "")
 
 
 def _with_dbname(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+    from urllib.parse import quote
+    return urlunsplit(urlsplit(url)._replace(path="/" + quote(name, safe="")))
 
 
 def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _create_database(url: str) -> None:
-    """``CREATE DATABASE`` for ``url``'s name, through the server's ``postgres`` database."""
+def _create_database(url: str) -> bool:
+    """``CREATE DATABASE`` for ``url``'s name, through the server's ``postgres``
+    database. Returns False when another process made it meanwhile."""
     psycopg = _psycopg()
     name = _dbname(url)
     try:
         with psycopg.connect(_with_dbname(url, "postgres"), autocommit=True, connect_timeout=15) as c:
             c.execute(f"CREATE DATABASE {_quote_ident(name)} TEMPLATE template0 ENCODING 'UTF8'")
+        return True
     except psycopg.errors.DuplicateDatabase:
-        pass  # another process made it a moment ago
+        return False  # another process made it a moment ago
     except psycopg.Error as e:
         raise DatabaseError(_("cannot create the database {name} on {url}: {error} (ask the server's "
                               "administrator to create it)").format(name=name, url=display(url),
@@ -263,22 +354,27 @@ class PgStore(_from_store()):
         user may) and the schema when missing. Raises :class:`DatabaseError`
         for an unreachable server, a missing database or schema (without
         ``create``), a database that is not a tracing one, or a newer schema."""
+        made_database = False
         try:
             conn = Connection(url)
         except DatabaseError as e:
             if not create or "does not exist" not in str(e) or not _dbname(url):
                 if "does not exist" in str(e):
-                    raise DatabaseError(_NO_DATABASE().format(path=display(url))) from None
+                    raise NoDatabase(_NO_DATABASE().format(path=display(url))) from None
                 raise
-            _create_database(url)
+            made_database = _create_database(url)
             conn = Connection(url)
         store = cls(conn, display(url))
         store.url = url
         try:
-            store.created = store._prepare_pg(create)
+            try:
+                store.created = store._prepare_pg(create)
+            except conn._psycopg.Error as e:
+                raise DatabaseError(store._explain(_as_sqlite_error(e), opening=True)) from None
         except BaseException:
             conn.close()
             raise
+        store.made_database = made_database
         note_identity_tables()
         return store
 
@@ -308,7 +404,7 @@ class PgStore(_from_store()):
                 raise DatabaseError(_("{path} is a PostgreSQL database but not a tracing database").format(
                     path=self.path))
             if not create:
-                raise DatabaseError(_NO_DATABASE().format(path=self.path))
+                raise NoDatabase(_NO_DATABASE().format(path=self.path))
         elif int(meta.get("application_id", 0)) != APPLICATION_ID:
             raise DatabaseError(_("{path} is a PostgreSQL database but not a tracing database").format(
                 path=self.path))
@@ -340,6 +436,11 @@ class PgStore(_from_store()):
         except BaseException:
             self._rollback()
             raise
+        # a database made by `copy`, `restore` or a first write works for the
+        # team and supervisor users as one made by `init` (new tables get the same grants)
+        if self.url not in NO_ROLES:
+            with contextlib.suppress(DatabaseError):
+                self.ensure_roles()
         return version == 0
 
     def discard_if_unused(self) -> bool:
@@ -387,11 +488,22 @@ class PgStore(_from_store()):
                WHERE k.contype = 'f' AND t.relname = %s AND t.relnamespace = current_schema()::regnamespace
                ORDER BY 1""", (table,))]
 
+    def unique_keys(self, table: str) -> list[tuple[str, ...]]:
+        rows = self.conn.raw.execute(
+            """SELECT array_agg(a.attname ORDER BY k.ord), bool_and(k.attnum > 0) FROM pg_index i
+               JOIN pg_class t ON t.oid = i.indrelid
+               JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true
+               LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+               WHERE t.relname = %s AND i.indisunique AND t.relnamespace = current_schema()::regnamespace
+                 AND i.indexprs IS NULL
+               GROUP BY i.indexrelid""", (table,)).fetchall()
+        return sorted({tuple(cols) for cols, plain in rows if plain})
+
     def ids_copied(self, tables) -> None:
         for t, col in sorted(note_identity_tables().items()):
             if t in set(tables):
-                self.conn.raw.execute(
-                    f"""SELECT setval(pg_get_serial_sequence(%s, %s), coalesce(max({col}), 0) + 1, false)
+                self.conn.execute(
+                    f"""SELECT setval(pg_get_serial_sequence(?, ?), coalesce(max({col}), 0) + 1, false)
                         FROM {_quote_ident(t)}""", (t, col))
 
     def integrity_problems(self) -> list[str]:
@@ -400,42 +512,80 @@ class PgStore(_from_store()):
         return []
 
     # ------------------------------------------------------------ roles
+    def role_names(self) -> tuple[str, str]:
+        """This database's (team, supervisor) roles: see :func:`role_names`."""
+        return role_names(_dbname(self.url))
+
     def ensure_roles(self) -> dict[str, str]:
-        """Create (when missing) the two group roles and grant them this
-        database's tables: :data:`TEAM_ROLE` reads and writes,
-        :data:`SUPERVISOR_ROLE` only reads. Tables that later migrations
-        add get the same grants (default privileges of the schema owner).
-        Login users join one: ``CREATE USER ward7 PASSWORD '…' IN ROLE tracing_team``.
+        """Create (when missing) this database's two group roles and grant
+        them its tables: the team role (``tracing_team_<db>``) reads and
+        writes, the supervisor role (``tracing_supervisor_<db>``) only reads.
+
+        Access is per database: PostgreSQL roles are server-wide, so the
+        roles are named after the database, CONNECT is revoked from PUBLIC
+        and granted to these two, and the server-wide roles of earlier
+        versions (``tracing_team``, ``tracing_supervisor``) lose what they
+        had here. A ward user of one district cannot open another district
+        of the same server.
+
+        The audit log is append-only for both: the team role may INSERT and
+        SELECT it, never UPDATE, DELETE or TRUNCATE (only the owner rewrites
+        it, by `restore` or `copy` into the database). ``secrets`` (the
+        redaction key) is readable by both, writable by neither: every user
+        who may read the raw data may also make redacted exports (a
+        supervisor sending a map outside), which need the key; the key
+        protects what leaves the server, not what its users already read.
+        ``tracing_meta`` (schema version) is read-only for both: upgrades
+        are the owner's. Tables later migrations add get the same grants
+        (default privileges, and this runs again after each migration).
+        Login users join one: ``CREATE USER ward7 PASSWORD '…' IN ROLE tracing_team_long_bien``.
 
         Returns ``{role: what it may do}``. Raises :class:`DatabaseError`
         when this user may not create roles or grant on the tables."""
         raw = self.conn.raw
         psycopg = _psycopg()
         from ..i18n import N_
-        rights = {TEAM_ROLE: N_("read and write"), SUPERVISOR_ROLE: N_("read only")}
+        team, supervisor = self.role_names()
+        rights = {team: N_("read and write"), supervisor: N_("read only")}
+        t, s = _quote_ident(team), _quote_ident(supervisor)
         try:
             with raw.transaction():
                 for role in rights:
                     exists = raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
                     if not exists:
-                        raw.execute(f"CREATE ROLE {role} NOLOGIN")
+                        raw.execute(f"CREATE ROLE {_quote_ident(role)} NOLOGIN")
                 db = _quote_ident(_dbname(self.url))
-                for role in rights:
+                raw.execute(f"REVOKE CONNECT, TEMPORARY ON DATABASE {db} FROM PUBLIC")
+                for old in (TEAM_ROLE, SUPERVISOR_ROLE):  # server-wide roles of earlier versions
+                    if raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (old,)).fetchone():
+                        raw.execute(f"REVOKE ALL ON DATABASE {db} FROM {old}")
+                        raw.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {old}")
+                        raw.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {old}")
+                        raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM {old}")
+                        raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM {old}")
+                for role in (t, s):
                     raw.execute(f"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {role}")
                     raw.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
                     raw.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
                     raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {role}")
-                raw.execute(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {TEAM_ROLE}")
-                raw.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {TEAM_ROLE}")
-                raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-                            f"GRANT INSERT, UPDATE, DELETE ON TABLES TO {TEAM_ROLE}")
-                raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {TEAM_ROLE}")
-                raw.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public "
-                            f"FROM {SUPERVISOR_ROLE}")
+                raw.execute(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {t}")
+                raw.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {t}")
+                raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT INSERT, UPDATE, DELETE ON TABLES TO {t}")
+                raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {t}")
+                raw.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public FROM {s}")
+                # a supervisor's pg_dump reads the sequences' positions (SELECT: no nextval)
+                raw.execute(f"GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO {s}")
+                raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON SEQUENCES TO {s}")
+                for table in APPEND_ONLY + READ_ONLY:
+                    if table in self.tables() or table == META:
+                        raw.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {_quote_ident(table)} FROM {t}")
+                for table in READ_ONLY:
+                    if table in self.tables() or table == META:
+                        raw.execute(f"REVOKE INSERT ON {_quote_ident(table)} FROM {t}")
         except psycopg.Error as e:
             raise DatabaseError(_("cannot set up the roles {team} and {supervisor} on {path} ({error}): run "
                                   "`tracing init` as the database's owner with the CREATEROLE right").format(
-                                      team=TEAM_ROLE, supervisor=SUPERVISOR_ROLE, path=self.path,
+                                      team=team, supervisor=supervisor, path=self.path,
                                       error=str(e).strip())) from None
         return rights
 
@@ -457,13 +607,57 @@ class PgStore(_from_store()):
         return user if claimed == user else f"{user} ({claimed})"
 
     def _explain(self, error: sqlite3.Error, *, opening: bool = False) -> str:
+        if isinstance(error, (ReadOnlyRole, WriteLockTimeout)) and self.conn.in_transaction:
+            with contextlib.suppress(Exception):  # the error ended it: ask the server afresh
+                self.conn.raw.execute("ROLLBACK")
         if isinstance(error, ReadOnlyRole):
-            user = urlsplit(self.url).username or _("this user")
-            return _("the database user {user} may only read {path} (supervisor role): nothing was written; a "
-                     "tracing-team user ({team}) can write").format(user=user, path=self.path, team=TEAM_ROLE)
+            return self._no_privilege(str(error))
+        if isinstance(error, WriteLockTimeout):
+            return self._lock_held()
         msg = str(error)
         if isinstance(error, sqlite3.OperationalError) and ("connection" in msg.lower() or "server" in msg.lower()):
             return _("lost the connection to {path} ({error}); nothing was written").format(path=self.path, error=msg)
         if opening:
             return _("{path} cannot be prepared ({error})").format(path=self.path, error=msg)
         return _("database problem with {path} ({error}); nothing was written").format(path=self.path, error=msg)
+
+    def _no_privilege(self, error: str) -> str:
+        """What a PostgreSQL "permission denied" means for this user: a
+        supervisor's write, a team user doing the owner's work (restore,
+        copy into the database, a schema upgrade), or a user in no role of
+        this database. Asks the server (outside any failed transaction)."""
+        team, supervisor = self.role_names()
+        try:
+            user, writes, reads = self.conn.raw.execute(
+                "SELECT session_user, has_table_privilege('audit', 'INSERT'), "
+                "has_table_privilege('persons', 'SELECT')").fetchone()
+        except self.conn._psycopg.Error:
+            user, writes, reads = urlsplit(self.url).username or "?", False, False
+        if writes:
+            return _("the database user {user} may not do this on {path} ({error}): nothing was written; it is "
+                     "the database owner's work (restore, copy into the database, a schema upgrade, `tracing "
+                     "init`): run it as the owner").format(user=user, path=self.path, error=error)
+        if reads:
+            return _("the database user {user} may only read {path} (supervisor role): nothing was written; a "
+                     "tracing-team user ({team}) can write").format(user=user, path=self.path, team=team)
+        return _("the database user {user} has no tracing role on {path} ({error}): the owner runs `tracing "
+                 "init` and grants {team} (read and write) or {supervisor} (read only) to {user}").format(
+                     user=user, path=self.path, error=error, team=team, supervisor=supervisor)
+
+    def _lock_held(self) -> str:
+        """Who holds the write lock that a write waited for in vain (as far
+        as this user may see other sessions)."""
+        try:
+            row = self.conn.raw.execute(
+                """SELECT a.usename, to_char(a.xact_start AT TIME ZONE 'UTC', 'HH24:MI:SS'), a.application_name
+                   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                   WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = 0 AND l.objid::bigint = %s
+                   LIMIT 1""", (WRITE_LOCK,)).fetchone()
+        except self.conn._psycopg.Error:
+            row = None
+        who = _("user {user}").format(user=row[0]) if row and row[0] else _("another connection")
+        if row and row[1]:
+            who = _("{who}, writing since {time} UTC").format(who=who, time=row[1])
+        return _("another team's write is holding the database {path} ({who}) for over {seconds} s: nothing was "
+                 "written, try again (TRACING_LOCK_TIMEOUT sets the wait)").format(
+                     path=self.path, who=who, seconds=lock_timeout())
