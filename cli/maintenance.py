@@ -162,8 +162,11 @@ def doctor_cmd(obj, check_levels, rederive, fmt):
 @click.argument("source")
 @click.argument("dest")
 @click.option("--merge", is_flag=True, help="Add SOURCE's records to a DEST that already has some.")
+@click.option("--keep-destination", is_flag=True,
+              help="With --merge: where a record of SOURCE contradicts DEST's (same id, other values), keep DEST's "
+                   "and leave SOURCE's out, with every record pointing to it; each is listed.")
 @format_option("table", "json")
-def copy_cmd(source, dest, merge, fmt):
+def copy_cmd(source, dest, merge, keep_destination, fmt):
     """Copy a whole database from SOURCE to DEST: SQLite files or
     postgresql:// addresses, in either direction.
 
@@ -172,13 +175,25 @@ def copy_cmd(source, dest, merge, fmt):
     read the same afterwards. DEST must be empty (it is created when missing)
     unless --merge.
 
+    A merge refuses records of SOURCE that contradict DEST's (a person of
+    the same id with another name, a case confirmed on another day, a rule
+    DEST does not have): every one is listed and nothing is copied, unless
+    --keep-destination. Identical records are merged as one.
+
     \b
     Examples:
       tracing copy long-bien.db postgresql://team@10.0.0.5:5432/long_bien
       tracing copy postgresql://team@10.0.0.5:5432/long_bien laptop.db
       tracing copy ward-7.db postgresql://team@10.0.0.5:5432/long_bien --merge
     """
-    out = maintenance.copy(source, dest, merge=merge)
+    if keep_destination and not merge:
+        raise click.UsageError(_("--keep-destination goes with --merge"))
+    out = maintenance.copy(source, dest, merge=merge, keep_destination=keep_destination)
+    for c in [r.pop("shown") for r in out.get("left_out", [])]:
+        note(_("Left out (DEST's record kept): {record}").format(record=c.shown()))
+    for table, n in sorted(out.get("left_out_with_them", {}).items()):
+        note(_("Left out with them: {n} {table} record(s) of SOURCE pointing to a record left out").format(
+            n=fmt_int(n), table=table))
     if fmt == "json":
         emit_json(out)
     else:

@@ -100,9 +100,25 @@ def test_merge_lists_and_refuses_records_that_contradict_the_destination(db_path
     err = " ".join(refused.stderr.split())
     assert "nothing was copied" in err
     assert "persons id=P2: name 'Trần Thị Bình' there, 'Trần Thị Bình Khác' in the source" in err
-    assert "cases person=P2: confirmed '2021-05-07' there, '2021-05-03' in the source" in err
     assert "rules key=trace.max_depth, effective=2021-05-02" in err
     assert db_digest(db_path) == before  # nothing written: no care episode glued to the district's P2
+    # the explicit resolution: DEST's records stay; SOURCE's P2, and all that points to her, are left out
+    tracing(ward, "person", "add", "--id", "W9", "--name", "Vũ Văn Chín")
+    kept = tracing(None, "copy", ward, db_path, "--merge", "--keep-destination", "--format", "json")
+    out = json.loads(kept.stdout)
+    assert {(c["table"], tuple(c["key"].values())) for c in out["left_out"]} == \
+        {("persons", ("P2",)), ("rules", ("trace.max_depth", "2021-05-02"))}
+    assert out["left_out_with_them"] == {"cases": 1, "care": 1}
+    assert out["counts"]["persons"] == 1  # W9
+    assert "Left out (DEST's record kept): persons id=P2" in kept.stderr
+    district_p2 = json.loads(tracing(db_path, "person", "show", "P2", "--format", "json").stdout)
+    assert district_p2["name"] == "Trần Thị Bình"
+    assert json.loads(tracing(db_path, "care", "list", "--date", "2021-05-05", "--format", "json").stdout) == []
+    depth = {r["key"]: r["value"] for r in json.loads(
+        tracing(db_path, "rules", "show", "--date", "2021-05-10", "--format", "json").stdout)}["trace.max_depth"]
+    from tracing.rules import Rules
+    import datetime as dt
+    assert depth == {r.key: r.value for r in Rules.defaults().in_force(dt.date(2021, 5, 10))}["trace.max_depth"]
 
 
 def test_merge_of_identical_records_and_new_ones_is_accepted(db_path, other, tmp_path):
@@ -352,3 +368,50 @@ def test_a_password_reaches_neither_the_output_nor_pg_dumps_command_line(server,
         out = tracing(url, "backup", tmp_path / name)
         assert quote(secret, safe="") not in out.output and secret not in out.output
         assert f"{user}:***@" in out.stdout
+
+
+# ---------------------------------------------------------------- generated ids, odd text, concurrent readers (both stores)
+def test_dry_runs_and_refused_writes_leave_no_gap_in_generated_ids(db_path):
+    from conftest import db_rows
+    tracing(db_path, "person", "add", "--id", "A", "--name", "An")
+    tracing(db_path, "person", "add", "--id", "B", "--name", "Bình")
+    tracing(db_path, "contact", "add", "A", "B", "--date", "2021-05-06")
+    for _ in range(2):
+        tracing(db_path, "case", "confirm", "A", "--date", "2021-05-07", "--dry-run")
+    tracing(db_path, "case", "confirm", "NO-SUCH", "--date", "2021-05-07", ok=False)
+    tracing(db_path, "contact", "add", "A", "B", "--date", "2099-01-01", ok=False)
+    tracing(db_path, "case", "confirm", "A", "--date", "2021-05-07")
+    # SQLite gives max + 1 (a rolled-back id is given again): ids run 1, 2, 3 … on both stores
+    for table in ("audit", "followups", "contacts"):
+        ids = [r["id"] for r in db_rows(db_path, f"SELECT id FROM {table} ORDER BY id")]
+        assert ids == list(range(1, len(ids) + 1)), table
+    assert db_rows(db_path, "SELECT count(*) AS n FROM followups")[0]["n"] > 0
+
+
+def test_a_lone_surrogate_in_a_json_file_is_refused_naming_the_line(db_path, tmp_path):
+    f = tmp_path / "people.json"
+    f.write_text('[{"id": "M1", "name": "Mai"},\n {"id": "M2", "name": "M\\ud800ay"}]', encoding="utf-8")
+    out = tracing(db_path, "import", "persons", f, ok=False)
+    assert "line 2: name holds \\ud800 alone" in out.stderr and "nothing was imported" in out.stderr
+    from conftest import db_exists
+    assert not db_exists(db_path)
+
+
+def test_readers_at_once_record_a_cluster_merge_once(db_path):
+    from conftest import db_rows
+    for p in ("A", "B", "C", "D"):
+        tracing(db_path, "person", "add", "--id", p, "--name", p)
+    tracing(db_path, "contact", "add", "A", "B", "--date", "2021-05-02")
+    tracing(db_path, "contact", "add", "C", "D", "--date", "2021-05-02")
+    for p, day in (("A", "2021-05-01"), ("B", "2021-05-04"), ("C", "2021-05-01"), ("D", "2021-05-04")):
+        tracing(db_path, "case", "confirm", p, "--date", day)
+    assert len(json.loads(tracing(db_path, "clusters", "--format", "json").stdout)) == 2
+    tracing(db_path, "contact", "add", "B", "C", "--date", "2021-05-03")  # the two clusters are one now
+    env = {**os.environ, "TRACING_TODAY": TODAY, "PYTHONPATH": str(ROOT), "TRACING_DB": str(db_path)}
+    procs = [subprocess.Popen([sys.executable, "-m", "cli.main", "clusters", "--format", "json"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    outs = [p.communicate() for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    merges = [r for r in db_rows(db_path, "SELECT detail FROM audit WHERE command = 'clusters'")
+              if json.loads(r["detail"]).get("merged")]
+    assert len(merges) == 1

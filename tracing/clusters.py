@@ -273,9 +273,22 @@ def _persist(store, named, new_ids, merges) -> None:
     try:
         with store.write("clusters", detail={"new": [i for i, _ in new_ids],
                                              "merged": [f"{a}->{b}" for a, b in merges]}):
+            # under the write lock: a reader that ran at the same moment may
+            # have saved these very ids already (then nothing is written, and
+            # the log does not record the same merge twice)
+            if sql.assignments(store) == members:
+                raise _AlreadySaved
+            known = sql.cluster_ids(store)
+            merges = [(a, b) for a, b in merges if not (known.get(a) or {}).get("merged_into")]
+            new_ids = [(i, n) for i, n in new_ids if i not in known]
+            store.note(new=[i for i, _ in new_ids], merged=[f"{a}->{b}" for a, b in merges])
             sql.save_assignments(store, members, new_ids, merges, day)
     except Exception:  # noqa: BLE001 - a read-only file still lists clusters (ids not kept)
         pass
+
+
+class _AlreadySaved(Exception):
+    """Another process saved the same cluster ids a moment ago."""
 
 
 def compute(store, min_size: int = 2, active: bool = False) -> list[dict]:

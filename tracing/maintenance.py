@@ -380,13 +380,15 @@ def _doctor_server(url: str, *, levels: bool) -> dict:
             "bytes": None, "problems": problems, "notes": notes, "counts": counts}
 
 
-def copy(source, dest, *, merge: bool = False) -> dict:
+def copy(source, dest, *, merge: bool = False, keep_destination: bool = False) -> dict:
     """`tracing copy SOURCE DEST`: :func:`tracing.store.copying.copy_database`
     between two stores, DEST created when missing. A new SQLite DEST is
     written under a temporary name beside it and renamed at the end (a
     copy killed half-way leaves no DEST, or an empty one, behind); the
     rename never replaces a file that appeared meanwhile. Returns
-    ``{"source", "dest", "merge", "counts"}``."""
+    ``{"source", "dest", "merge", "counts"}``, and with ``keep_destination``
+    ``"left_out"`` (the source's conflicting records, ``{"table", "key",
+    "fields"}``) and ``"left_out_with_them"`` (``{table: rows}`` pointing to them)."""
     import contextlib
 
     from .store import Store
@@ -401,7 +403,8 @@ def copy(source, dest, *, merge: bool = False) -> dict:
     try:
         dst = Store.open(staged or dest, create=True)
         try:
-            counts = copy_database(src, dst, merge=merge)
+            left: dict = {}
+            counts = copy_database(src, dst, merge=merge, keep_destination=keep_destination, left_out=left)
             if staged:
                 dst.checkpoint_for_move()
         finally:
@@ -413,6 +416,11 @@ def copy(source, dest, *, merge: bool = False) -> dict:
                 raise Conflict(_("{dest} appeared while copying: nothing was copied into it").format(
                     dest=dest)) from None
         out = {"source": src.path, "dest": dest if staged else dst.path, "merge": merge, "counts": counts}
+        if keep_destination:
+            out["left_out"] = [{"table": c.table, "key": c.key,
+                                "fields": {f: {"dest": d, "source": v} for f, (d, v) in c.fields.items()},
+                                "shown": c} for c in left.get("conflicts", [])]
+            out["left_out_with_them"] = left.get("dependents", {})
     finally:
         src.close()
         if staged:

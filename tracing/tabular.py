@@ -1023,6 +1023,10 @@ def _looks_json(name: str) -> bool:
     return head[:1] in (b"[", b"{")
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half of a UTF-16 pair: what ``"\\ud800"`` alone in JSON decodes to (no character)."""
+
+
 def _json_cell(value):
     """A JSON value as a cell: text NFC, numbers as they are (a whole number
     written as a float, ``1000000001.0``, as the integer), lists joined
@@ -1133,7 +1137,14 @@ def _open_json(name: str, pick: _HeaderPicker) -> Table:
 
     def records():
         for line, record in items:
-            yield line, [_json_cell(record.get(k)) for k in headers_raw]
+            row = [_json_cell(record.get(k)) for k in headers_raw]
+            for key, cell in zip(headers_raw, row):
+                if cell.__class__ is str and not cell.isascii() and (m := SURROGATE.search(cell)):
+                    # "\ud800" alone decodes to no character: nothing could store it (UTF-8)
+                    raise TracingError(_("{path}, line {line}: {field} holds \\u{code} alone, half of a character "
+                                         "(a UTF-16 surrogate): nothing was imported; fix the text").format(
+                                             path=name, line=line, field=key, code=f"{ord(m.group()):04x}"))
+            yield line, row
 
     headers = _headers(headers_raw, name, 1)
     pick.titles.extend(notes)

@@ -218,6 +218,7 @@ class Connection:
         self.raw.adapters.register_loader("numeric", _Number)
         self._psycopg = psycopg
         self.url = url
+        self.drawn: set[str] = set()  # tables whose generated keys this transaction drew
 
     @property
     def in_transaction(self) -> bool:
@@ -237,8 +238,16 @@ class Connection:
 
     def execute(self, sql: str, params=()) -> Cursor:
         params = params or None
+        if sql == "ROLLBACK":
+            cur = self._run(sql, None)
+            self._give_back_keys()
+            return Cursor(cur)
+        if sql == "COMMIT":
+            self.drawn.clear()
         text = to_postgres(sql)
         m = _SINGLE_INSERT.match(text)
+        if m and m.group(1).lower() in _IDENTITY_TABLES:
+            self.drawn.add(m.group(1).lower())
         if m and self.in_transaction:
             # a failed statement aborts a PostgreSQL transaction; SQLite's goes
             # on (the store catches a duplicate key and explains it): a savepoint
@@ -267,7 +276,11 @@ class Connection:
         seq = list(seq)
         if not seq:
             return Cursor(None)
-        cur = self._run(to_postgres(sql), seq, many=True)
+        text = to_postgres(sql)
+        m = _SINGLE_INSERT.match(text)
+        if m and m.group(1).lower() in _IDENTITY_TABLES:
+            self.drawn.add(m.group(1).lower())
+        cur = self._run(text, seq, many=True)
         return Cursor(cur)
 
     def copy_rows(self, table: str, cols: list[str], rows: list[tuple]) -> int:
@@ -275,6 +288,8 @@ class Connection:
         not one INSERT per row: what moving a whole district needs). Returns
         how many rows were sent; errors as :meth:`execute`'s."""
         names = ", ".join('"' + c.replace('"', '""') + '"' for c in cols)
+        if table.lower() in _IDENTITY_TABLES:
+            self.drawn.add(table.lower())
         try:
             with self.raw.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as stream:
                 for row in rows:
@@ -286,6 +301,25 @@ class Connection:
     def commit(self) -> None:
         if self.in_transaction:
             self.raw.execute("COMMIT")
+        self.drawn.clear()
+
+    def _give_back_keys(self) -> None:
+        """After a rollback: the generated keys the transaction drew go back
+        (a sequence does not roll back), so the next record gets the id
+        SQLite would give it (max + 1: ``--dry-run`` and refused commands
+        leave no gaps, the same JSON on both stores). Under the write lock,
+        so no other writer holds a key meanwhile; best effort."""
+        tables, self.drawn = sorted(self.drawn), set()
+        if not tables:
+            return
+        resets = ", ".join(
+            f"setval(pg_get_serial_sequence('{t}', '{c}'), coalesce((SELECT max({c}) FROM {t}), 0) + 1, false)"
+            for t in tables for c in [_IDENTITY_TABLES[t]])
+        with contextlib.suppress(Exception):
+            self.raw.execute(f"BEGIN; SELECT pg_advisory_xact_lock({int(WRITE_LOCK)}); SELECT {resets}; COMMIT")
+        if self.in_transaction:
+            with contextlib.suppress(Exception):
+                self.raw.execute("ROLLBACK")
 
     def close(self) -> None:
         self.raw.close()
@@ -569,9 +603,10 @@ class PgStore(_from_store()):
                     raw.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
                     raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {role}")
                 raw.execute(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {t}")
-                raw.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {t}")
+                # UPDATE: a rolled-back write gives its drawn ids back (setval), as SQLite reuses them
+                raw.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {t}")
                 raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT INSERT, UPDATE, DELETE ON TABLES TO {t}")
-                raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {t}")
+                raw.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {t}")
                 raw.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public FROM {s}")
                 # a supervisor's pg_dump reads the sequences' positions (SELECT: no nextval)
                 raw.execute(f"GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO {s}")
