@@ -102,8 +102,12 @@ def test_a_count_node_of_a_big_network_unfolds_where_nobody_is(chromium, pages):
     chromium.eval(f"window.tracingMap.centre({c['x']}, {c['y']}); 1")
     browser.click_count(chromium, k)
     after = json.loads(chromium.eval("JSON.stringify(window.tracingMap.positions())"))
-    unfolded = sum(1 for a, b in zip(live, after) if a is None and b is not None)
-    assert unfolded == c["n"]
+    unfolded = [b for a, b in zip(live, after) if a is None and b is not None]
+    assert len(unfolded) == c["n"]
+    # round where the count node stood: it held room for them (a two-line name's cells each), not outside
+    # the drawing
+    side = (1.15 * c["n"] * 3 * L.GRID_W * 3 * L.GRID_H) ** 0.5
+    assert max(((x - c["x"]) ** 2 + (y - c["y"]) ** 2) ** 0.5 for x, y in unfolded) <= side
     readable_and_apart(chromium)
 
 

@@ -661,9 +661,16 @@ def place_around(taken: list[tuple[tuple[float, float], tuple[int, int, int]]],
     for (x, y), box in taken:
         grid.hold(x, y, box)
     out: dict[str, tuple[int, int]] = {}
+    golden = math.pi * (3 - math.sqrt(5))
     for (x, y), members in groups:
-        for m, box in members:
-            out[m] = grid.place(x, y, box)
+        if not members:
+            continue
+        # wanted on a sunflower spiral round the count node, a name box of room each, so a group of
+        # thousands is not wanted on one spot (each would search past all the others: seconds)
+        room = 1.2 * sum(w * h for _m, (w, h, _dy) in members) / len(members)
+        for j, (m, box) in enumerate(members):
+            r = math.sqrt(j * room / math.pi)
+            out[m] = grid.place(x + r * math.cos(j * golden), y + r * math.sin(j * golden), box)
     return out
 
 
@@ -926,6 +933,17 @@ class _Grid:
             reach *= 2
 
 
+def _room(node, box: tuple[int, int, int]) -> tuple[int, int, int]:
+    """The place a node takes on a big network's grid: its name box, or for
+    a count node a square round its dot with room for every person it folds
+    (a two-line name's box each), so they unfold there (:func:`place_around`)."""
+    if not node.collapsed:
+        return box
+    w, h, dy = box
+    side = math.ceil(math.sqrt(1.15 * node.collapsed * 3 * GRID_W * 3 * GRID_H))
+    return max(side, w), max(side, 2 * (abs(dy) + h // 2 + 1)), 0
+
+
 def _snap(xy, boxes, order: list[int]):
     """Every node of a group moved to the free place of a :class:`_Grid`
     nearest its own, in ``order`` (roots and early generations first, so
@@ -1017,11 +1035,13 @@ def network_layout(data, seed: int = 7, none_word: str = "No F level") -> dict[s
                 if not _separate(xy, boxes):
                     xy = _snap(xy, boxes, order)
             else:
-                wanted, ring = _rings(comp, parent, kids, dict(zip(comp, boxes)))
+                # a count node holds room for the persons it folds, so they unfold round it, not outside
+                room = [_room(by_id[i], b) for i, b in zip(comp, boxes)]
+                wanted, ring = _rings(comp, parent, kids, dict(zip(comp, room)))
                 xy = np.array([wanted[i] for i in comp], dtype=float)
                 # the roots first, then ring after ring, each in the order of the tree (a branch together)
                 where = {i: k for k, i in enumerate(wanted)}
-                xy = _snap(xy, boxes, sorted(range(len(comp)), key=lambda k: (ring[comp[k]], where[comp[k]])))
+                xy = _snap(xy, room, sorted(range(len(comp)), key=lambda k: (ring[comp[k]], where[comp[k]])))
         local_pos = {i: (float(p[0]), float(p[1])) for i, p in zip(comp, xy)}
         x0 = min(p[0] - b[0] / 2 for p, b in zip(xy, boxes))
         x1 = max(p[0] + b[0] / 2 for p, b in zip(xy, boxes))
