@@ -491,7 +491,7 @@ TITLE_SCAN = 30
 #: ``Ngày 5 tháng 6 năm 2021``, ``Total``, ``Prepared by``): skipped wherever
 #: it stands and listed with its line, like a title row (issue 13 points 6, 7).
 _FOOTER = re.compile(
-    r"\s*(?:t[ôoổ]ng\s*(?:c[ộo]ng|s[ốo])\b|t[ổô]ng\s*:|c[ộo]ng\s*:|ng[ưu][ờo]i\s+l[ậa]p\b|"
+    r"\s*(?:t[ôoổ]ng\s*(?:c[ộo]ng(?!\s+ty\b)|s[ốo])\b|t[ổô]ng\s*:|c[ộo]ng\s*:|ng[ưu][ờo]i\s+l[ậa]p\b|"
     r"th[ủu]\s+tr[ưu][ởo]ng\b|gi[áa]m\s+[đd][ốo]c\b|tr[ưu][ởo]ng\s+(?:ph[òo]ng|khoa|tr[ạa]m|ban)\b|"
     r"k[ýy]\s+(?:t[êe]n|duy[ệe]t)\b|x[áa]c\s+nh[ậa]n\b|ng[àa]y\s+\d{1,2}\s+th[áa]ng\b|"
     r"(?:sub|grand\s+)?total\b|prepared\s+by\b|signed\b)", re.IGNORECASE)
