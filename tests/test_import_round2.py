@@ -222,3 +222,14 @@ def test_ids_of_every_import_kind_are_matched_like_source_ids(tmp_path, run, run
                                                                  "2021-05-20T08:00\n"))
     assert s["ids_normalised"]["examples"] == [["BN 2", "BN2"]]
     assert rows(db_path, "SELECT person FROM checkins") == [("BN2",)]
+
+
+def test_a_label_kept_whole_gives_up_the_id_that_arrives_later(tmp_path, run_json, db_path):
+    # K9 has not the shape of the file's ids (A…): the cell is one label, then K9 arrives (point 2)
+    run_json("import", "cases", write(tmp_path / "a.csv", "id,confirmed,source\nA1,2021-05-01,K9 và gia đình\n"
+                                                          'A2,2021-05-02,"Công ty X, Bắc Ninh"\n'))
+    s = run_json("import", "cases", write(tmp_path / "k.csv", "id,confirmed\nK9,2021-04-30\n"))
+    assert s["labels_linked"] == [["A1", "K9"]]
+    assert rows(db_path, "SELECT case_id, source FROM case_sources") == [("A1", "K9")]
+    assert rows(db_path, "SELECT case_id, label FROM case_labels ORDER BY 1") == [
+        ("A1", "gia đình"), ("A2", "Công ty X, Bắc Ninh")]

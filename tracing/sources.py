@@ -475,18 +475,31 @@ def promote_labels(store, new_ids) -> list[tuple[str, str]]:
     moved = _adopt_unknown_persons(store, by_key)
     if not sql.has_labels(store):
         return moved
-    made = []
-    for case_id, label in sql.all_labels(store):
-        ids = by_key.get(id_key(label))
+    def target_of(text):
+        ids = by_key.get(id_key(text))
         if not ids:
+            return None
+        return text if text in ids else (next(iter(ids)) if len(ids) == 1 else None)
+
+    made, kept = [], []
+    for case_id, label in sql.all_labels(store):
+        target = target_of(label)
+        if target is None and _SOFT.search(label):
+            # a label kept whole because no part was an id then ('K9 và gia đình'): the parts that
+            # name a new id become links, the rest stays one label as written (group_entries)
+            entries = group_entries(label, lambda part: target_of(part) not in (None, case_id))
+            if any(is_id for _t, is_id in entries):
+                made += [(case_id, target_of(t), label) for t, is_id in entries if is_id]
+                kept += [(case_id, t) for t, is_id in entries if not is_id]
             continue
-        target = label if label in ids else (next(iter(ids)) if len(ids) == 1 else None)
         if target is None or target == case_id:
             continue
         made.append((case_id, target, label))
     if made:
         sql.labels_to_links(store, made)
-    return moved + [(c, s) for c, s, _l in made]
+        for case_id, text in kept:
+            store.add_case_labels(case_id, [text])
+    return moved + list(dict.fromkeys((c, s) for c, s, _l in made))
 
 
 def _adopt_unknown_persons(store, by_key: dict[str, set]) -> list[tuple[str, str]]:
