@@ -233,3 +233,29 @@ def test_an_older_database_gets_one_place_per_venue(db_path, tmp_path, run, run_
     monkeypatch.setenv("TRACING_DB", str(db_path))
     assert {p: run_json("status", p)["level"] for p in ("X", "Y", "Z")} == want
     assert want["Y"] is not None and want["Z"] is None  # met X at the venue; the other venue: not
+
+
+def test_schema_13_merges_prefixed_and_zero_padded_spellings(db_path, run_json):
+    # (id, ward typed, unit typed) as schema 12 stored them; the populations name the wards
+    official = {"Phường Phúc Đồng": ["phuong phuc dong"], "Phường 1": ["Phường 01", "P.001"]}
+    persons = [(f"P{n}", typed, "TDP 05" if n % 2 else "TDP 5")
+               for n, typed in enumerate([t for ts in official.values() for t in ts] + list(official))]
+
+    def fill(conn):
+        for n, (pid, ward, unit) in enumerate(persons):
+            conn.execute("INSERT INTO persons (id, name, name_folded, ward, unit, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                         (pid, pid, pid.lower(), ward, unit, f"2021-06-0{n + 1} 08:00:00"))
+        for area in official:
+            conn.execute("INSERT INTO populations (kind, area, population) VALUES ('ward', ?, 20000)", (area,))
+
+    build_at(db_path, 12, fill)
+    run_json("check")   # opens (upgrades) the database
+    by_typed = {t: a for a, ts in official.items() for t in ts + [a]}
+    stored = {r["id"]: r for r in sql_rows(db_path, "SELECT id, ward, unit FROM persons")}
+    assert {pid: r["ward"] for pid, r in stored.items()} == {pid: by_typed[w] for pid, w, _u in persons}
+    # a unit is one unit per ward however padded: the first spelling seen in that ward
+    for ward in official:
+        assert len({r["unit"] for r in stored.values() if r["ward"] == ward}) == 1
+    (entry,) = [json.loads(r["detail"]) for r in sql_rows(db_path, "SELECT detail FROM audit WHERE command = 'upgrade'")]
+    assert entry["schema"] == 13
+    assert entry["areas_merged"]["respelled"]["ward"] == {w: by_typed[w] for _p, w, _u in persons if by_typed[w] != w}

@@ -91,3 +91,34 @@ def test_an_extra_column_on_both_the_person_and_the_case_shows_both_values(tmp_p
     with open(tmp_path / "ep" / "linelist.csv", encoding="utf-8") as fh:
         (row,) = list(csv.DictReader(fh))
     assert {k: row[k] for k in expected} == expected
+
+
+# ------------------------------------------------------------------ F3: area names with prefixes and padding
+# the populations file's areas, and how a case file types each (prefix with or without
+# diacritics before a name, a zero-padded number): the spec, from which figures follow
+OFFICIAL = {"Phường Phúc Đồng": ["phuong phuc dong", "Phuong Phuc Dong"], "Bồ Đề": ["Phuong Bo De", "phường bồ đề"],
+            "Phường 1": ["Phường 01", "P.001"], "Phương Liệt": ["Phuong Liet"]}
+
+
+@pytest.mark.parametrize("populations_first", [True, False])
+def test_prefixed_and_zero_padded_area_names_are_one_area(tmp_path, run, run_json, db_path, monkeypatch,
+                                                          populations_first):
+    monkeypatch.setenv("TRACING_TODAY", "2021-05-30")
+    pop = write(tmp_path / "pop.csv", "Khu vực,Dân số,Cấp\n" + "".join(f"{a},20000,ward\n" for a in OFFICIAL))
+    typed = [(a, t) for a, ts in OFFICIAL.items() for t in ts]
+    units = ["TDP 5", "TDP 05", "tdp 5"]   # one unit of Bồ Đề however padded
+    body = "".join(f"V{n},24/05/2021,{t},{units[n % 3] if a == 'Bồ Đề' else ''}\n" for n, (a, t) in enumerate(typed))
+    cases = write(tmp_path / "c.csv", "Mã BN,Ngày dương tính,Phường,Tổ dân phố\n" + body)
+    for f in ((pop, "populations"), (cases, "cases")) if populations_first else ((cases, "cases"), (pop, "populations")):
+        run("import", f[1], f[0])
+    stored = dict(rows(db_path, "SELECT id, ward FROM persons"))
+    assert stored == {f"V{n}": a for n, (a, _t) in enumerate(typed)}
+    bo_de_units = {u for (u,) in rows(db_path, "SELECT DISTINCT unit FROM persons WHERE unit IS NOT NULL")}
+    assert len(bo_de_units) == 1
+    level = {r["area"]: r["new_cases"] for r in run_json("level", "--week-of", "2021-05-24")}
+    assert level == {a: len(ts) for a, ts in OFFICIAL.items()}
+    # a filter typed either way finds the ward
+    for a, ts in OFFICIAL.items():
+        for t in ts:
+            assert {r["id"] for r in run_json("list", "--ward", t)} == {f"V{n}" for n, (b, _) in enumerate(typed)
+                                                                      if b == a}

@@ -562,6 +562,12 @@ def fold_area(text) -> str:
     True
     >>> fold_area("Quận 1"), fold_area("Q.1"), fold_area("TDP 5"), fold_area("Phuong Liet")
     ('1', '1', '5', 'phuong liet')
+
+    Zero padding of a number is dropped (``Phường 01`` is ``Phường 1``,
+    ``TDP 05`` is ``TDP 5``).
+
+    >>> fold_area("Phường 01") == fold_area("Phường 1") == fold_area("P.001"), fold_area("TDP 05")
+    (True, '5')
     """
     if not text:
         return ""
@@ -571,7 +577,29 @@ def fold_area(text) -> str:
 @functools.lru_cache(maxsize=1 << 14)
 def _fold_area(text: str) -> str:
     lower = " ".join(unicodedata.normalize("NFC", text).lower().split())
-    return fold(_AREA_PREFIX.sub("", lower, count=1))
+    return _ZERO_PAD.sub("", fold(_AREA_PREFIX.sub("", lower, count=1)))
+
+
+_ZERO_PAD = re.compile(r"(?<!\d)0+(?=\d)")
+#: an administrative word written without diacritics before a name (not a number)
+_BARE_PREFIX = re.compile(r"^(?:phuong|xa|thi tran|thi xa|quan|huyen|to dan pho|tdp)\s+(?=[^\d\s])")
+
+
+def fold_area_unprefixed(text) -> str | None:
+    """The :func:`fold_area` of ``text`` without an administrative word
+    written without diacritics before a name (``phuong phuc dong`` ->
+    ``phuc dong``), or None when it has none. Such a word is ambiguous
+    (``Phuong Liet`` is the ward Phương Liệt), so this key only matches an
+    area already known (:func:`tracing.store.areas.area_spelling`).
+
+    >>> fold_area_unprefixed("phuong phuc dong"), fold_area_unprefixed("Phường Phúc Đồng")
+    ('phuc dong', None)
+    """
+    if not text:
+        return None
+    key = fold_area(text)
+    stripped = _BARE_PREFIX.sub("", key, count=1)
+    return stripped if stripped != key else None
 
 
 def refuse_controls(text: str, field: str, *, multiline: bool = False) -> str:

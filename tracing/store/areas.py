@@ -14,7 +14,7 @@ spellings to its own. Every respelling is counted in ``renamed``
 
 from __future__ import annotations
 
-from ..values import fold, fold_area
+from ..values import fold, fold_area, fold_area_unprefixed
 
 AREA_FIELDS = ("district", "ward", "unit", "workplace")
 
@@ -42,15 +42,42 @@ def spellings(store, field: str, typed: str) -> list[str]:
     persons of ``Bồ Đề`` (grouping and filtering fold alike)."""
     if field not in AREA_FIELDS:
         raise ValueError(field)
-    want = area_key(field, typed)
-    return [v for (v,) in store.conn.execute(
-        f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL") if area_key(field, v) == want]
+    values = [v for (v,) in store.conn.execute(f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL")]
+    known: dict = {}
+    for v in values:
+        area_spelling(known, field, v)
+    want = area_spelling(known, field, typed)
+    return [v for v in values if area_spelling(known, field, v) == want]
 
 
 def spelling_key(field: str, value: str, ward: str | None = None) -> tuple:
     """What makes two spellings one area of ``field``: its :func:`area_key`,
     and for a unit the folded ward it is in (unit names repeat across wards)."""
     return (field, area_key(field, value), fold_area(ward) if field == "unit" else "")
+
+
+def area_spelling(known: dict, field: str, value: str, ward: str | None = None) -> str:
+    """The known spelling of the area ``value`` of ``field`` (in ``ward`` for
+    a unit), registering ``value`` when the area is new. Beside the
+    :func:`spelling_key`, an administrative word typed without diacritics
+    before a name (``phuong phuc dong``, ``Phuong Bo De``) matches the area
+    without it when that one is known, and the other way round
+    (:func:`tracing.values.fold_area_unprefixed`)."""
+    key = spelling_key(field, value, ward)
+    hit = known.get(key)
+    if hit is not None:
+        return hit
+    bare = fold_area_unprefixed(value) if field != "workplace" else None
+    alt = (key[0], bare, key[2]) if bare else None
+    hit = known.get(alt) if alt else None
+    if hit is None:
+        hit = known.get(("prefixed", *key))  # a "phuong X" seen before "Phường X"
+    if hit is None:
+        hit = value
+    known[key] = hit
+    if alt:
+        known.setdefault(("prefixed", *alt), hit)
+    return hit
 
 
 def _first_seen(dialect: str) -> str:
@@ -74,10 +101,11 @@ def known_spellings(conn, dialect: str) -> dict[tuple, str]:
     for field in ("district", "ward", "workplace"):
         for (value,) in conn.execute(f"SELECT {field} FROM persons WHERE {field} IS NOT NULL "
                                      f"GROUP BY {field} ORDER BY {first}"):
-            known.setdefault(spelling_key(field, value), value)
+            area_spelling(known, field, value)
     for ward, unit in conn.execute("SELECT ward, unit FROM persons WHERE unit IS NOT NULL "
                                    f"GROUP BY ward, unit ORDER BY {first}"):
-        known.setdefault(spelling_key("unit", unit, ward), unit)
+        # a unit is in its ward as known (phuong phuc dong is Phường Phúc Đồng)
+        area_spelling(known, "unit", unit, area_spelling(known, "ward", ward) if ward else None)
     return known
 
 
@@ -85,10 +113,11 @@ def _respelled(known: dict, row: dict, fields=("district", "ward", "unit")) -> d
     """The areas of ``row`` that have another known spelling: ``{field: stored}``
     (new spellings become known, as :meth:`AreaNames.spell` does)."""
     out = {}
+    ward = row.get("ward") and area_spelling(known, "ward", row["ward"])  # a unit is in its ward as known
     for field in fields:
         value = row.get(field)
         if value:
-            stored = known.setdefault(spelling_key(field, value, row.get("ward")), value)
+            stored = area_spelling(known, field, value, ward)
             if stored != value:
                 out[field] = stored
     return out
@@ -269,7 +298,7 @@ class AreaNames:
             typed = (field, value, row.get("ward") if field == "unit" else None)
             stored = memo.get(typed)
             if stored is None:
-                stored = memo[typed] = known.setdefault(spelling_key(field, value, row.get("ward")), value)
+                stored = memo[typed] = area_spelling(known, field, value, row.get("ward"))
             if stored != value:
                 self.renamed[value] = stored
                 row[field] = stored
@@ -294,6 +323,8 @@ class AreaNames:
         unit, _, ward = area.partition(", ") if kind == "unit" else (area, "", "")
         key = spelling_key(kind, unit, ward or None)
         stored = known.get(key)
+        if stored is None:  # persons typed it with a bare "phuong" before it (area_spelling)
+            stored = known.get(("prefixed", *key))
         c = self.store.conn
         has_population = c.execute("SELECT area FROM populations WHERE kind = ?", (kind,)).fetchall()
         official = {population_key(kind, a): a for (a,) in has_population}
@@ -309,7 +340,8 @@ class AreaNames:
             others = c.execute(f"SELECT id, {kind} FROM persons WHERE {kind} IS NOT NULL AND {kind} != ?",
                                (unit,)).fetchall()
             c.executemany(f"UPDATE persons SET {kind} = ? WHERE id = ?",
-                          [(unit, pid) for pid, value in others if area_key(kind, value) == area_key(kind, unit)])
+                          [(unit, pid) for pid, value in others
+                           if value == stored or area_key(kind, value) == area_key(kind, unit)])
             self.renamed[stored] = unit
         known[key] = unit
         self._memo.clear()

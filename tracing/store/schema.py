@@ -40,7 +40,7 @@ def _cases_without_dates(conn) -> None:
         conn.execute("PRAGMA writable_schema = OFF")
 
 
-def _one_spelling_per_area(conn) -> None:
+def _one_spelling_per_area(conn, schema: int = 11) -> None:
     """Merge the areas an older version stored under several spellings
     (``Bồ Đề``, ``BỒ ĐỀ``, ``Bo De``: issue 13 point 8) into the populations
     file's spelling, else the first seen (:func:`tracing.store.areas.merge_spellings`),
@@ -52,8 +52,15 @@ def _one_spelling_per_area(conn) -> None:
     merged = merge_spellings(conn)
     if merged["rows"]:
         conn.execute("INSERT INTO audit (at, actor, command, detail) VALUES (?, ?, ?, ?)",
-                     (_now(), actor(), "upgrade", json.dumps({"schema": 11, "areas_merged": merged},
+                     (_now(), actor(), "upgrade", json.dumps({"schema": schema, "areas_merged": merged},
                                                              ensure_ascii=False, sort_keys=True)))
+
+
+def _one_spelling_per_prefixed_area(conn) -> None:
+    """Schema 13: the same merge again, now that a prefix typed without
+    diacritics (``phuong phuc dong``) and zero padding (``Phường 01``,
+    ``TDP 05``) name the known area too (issue 13 tester round 2)."""
+    _one_spelling_per_area(conn, 13)
 
 
 _LEGACY_REASONS = (  # the English texts follow-ups were cancelled with before schema 12 -> (code, value group, cause group)
@@ -339,6 +346,12 @@ MIGRATIONS: list[list[str]] = [
         _followup_reason_codes,
         # and a venue stored under several spellings becomes one place
         _one_place_per_venue,
+    ],
+    # 12 -> 13: areas typed "phuong phuc dong" beside "Phường Phúc Đồng",
+    # "Phường 01" beside "Phường 1", "TDP 05" beside "TDP 5" become one area
+    # (tracing.store.areas.area_spelling), merged as 10 -> 11 did
+    [
+        _one_spelling_per_prefixed_area,
     ],
 ]
 
