@@ -122,3 +122,31 @@ def test_prefixed_and_zero_padded_area_names_are_one_area(tmp_path, run, run_jso
         for t in ts:
             assert {r["id"] for r in run_json("list", "--ward", t)} == {f"V{n}" for n, (b, _) in enumerate(typed)
                                                                       if b == a}
+
+
+# ------------------------------------------------------------------ F12: a month-before onset from M/D/Y
+def test_check_flags_an_onset_a_month_before_that_fits_once_day_and_month_swap(tmp_path, run_json, monkeypatch):
+    from tracing.checks import LONG_GAP_DAYS, PLAUSIBLE_GAP_DAYS
+
+    monkeypatch.setenv("TRACING_TODAY", "2021-12-31")
+    # true (month, day) pairs of a US export, only early-month days: read day first, as the default does
+    pairs = {"U1": ((7, 2), (7, 1)), "U2": ((8, 5), (8, 4)), "U3": ((9, 10), (9, 9)),
+             "K1": ((3, 20), (3, 15))}   # K1 unambiguous (day 20): proves nothing, onset 5 days before
+    body = "".join(f"{i},{c[0]:02d}/{c[1]:02d}/2021,{o[0]:02d}/{o[1]:02d}/2021\n" for i, (c, o) in pairs.items()
+                   if i != "K1")
+    body += "K1,15/03/2021,10/03/2021\nK2,2021-03-25,2021-02-05\n"   # K2: a long gap that no swap explains
+    run_json("import", "cases", write(tmp_path / "us.csv", "id,confirmed,onset\n" + body), "--date-order", "dmy")
+    flagged = {f["ids"][0] for f in run_json("check") if f["check"] == "date_order"}
+
+    def stored(m, d):   # read day first: dd/mm of the text "mm/dd"
+        return dt.date(2021, d, m)
+
+    def expected(i):
+        if i not in ("U1", "U2", "U3"):
+            return False
+        (cm, cd), (om, od) = pairs[i]
+        gap = (stored(cm, cd) - stored(om, od)).days
+        true_gap = (dt.date(2021, cm, cd) - dt.date(2021, om, od)).days
+        return gap > LONG_GAP_DAYS and 0 <= true_gap <= PLAUSIBLE_GAP_DAYS
+
+    assert flagged == {i for i in list(pairs) + ["K2"] if expected(i)} == {"U1", "U2", "U3"}

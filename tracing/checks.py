@@ -12,7 +12,8 @@ Each finding is ``{"check", "ids", "message"}``, naming the records:
   with no contact traced, no recorded source and no case it infected;
 * ``source_cycle`` – recorded sources that form a cycle (A from B, B from A);
 * ``date_order`` – an onset after the confirmation that fits before it once
-  day and month are swapped (a M/D/Y date read as D/M/Y, or the reverse);
+  day and month are swapped (a M/D/Y date read as D/M/Y, or the reverse), or
+  an onset over four weeks before it that fits within two weeks once swapped;
 * ``duplicate_id_merged`` – rows of one id in an imported file that were
   merged into one record (each filled the other's blanks): same person?
 * ``onset_after_sample`` – a case whose onset is after its positive sample
@@ -74,6 +75,40 @@ def date_order_suspect(onset: str, confirmed: str) -> str | None:
             # a Msg: English in JSON, translated (and the date written the language's way) for people
             return (Msg(N_("onset {date} with day and month swapped"), date=day) if label == "onset"
                     else Msg(N_("confirmation {date} with day and month swapped"), date=day))
+    return None
+
+
+LONG_GAP_DAYS = 28
+"""An onset more than this many days (four weeks) before confirmation is far
+longer than an infection takes to be found; with day and month swapped it
+may be a M/D/Y pair read as D/M/Y (07/01, 07/02 read as 7 Jan, 7 Feb)."""
+PLAUSIBLE_GAP_DAYS = 14
+"""Swapped, the onset must fall at most this many days (an incubation
+period) before confirmation, and not after it."""
+
+
+def month_shift_suspect(onset: str, confirmed: str) -> str | None:
+    """Why an onset more than :data:`LONG_GAP_DAYS` before its confirmation
+    looks like day/month swaps (onset, confirmation, or both swapped give an
+    onset 0 to :data:`PLAUSIBLE_GAP_DAYS` days before), or None.
+
+    >>> str(month_shift_suspect("2021-01-07", "2021-02-07"))
+    'onset 2021-07-01 and confirmation 2021-07-02 with day and month swapped'
+    >>> month_shift_suspect("2021-01-20", "2021-02-25") is None
+    True
+    """
+    o, c = dt.date.fromisoformat(onset), dt.date.fromisoformat(confirmed)
+    if (c - o).days <= LONG_GAP_DAYS:
+        return None
+    for so, sc in ((swapped(o), swapped(c)), (swapped(o), c), (o, swapped(c))):
+        if so is None or sc is None or not 0 <= (sc - so).days <= PLAUSIBLE_GAP_DAYS:
+            continue
+        if so != o and sc != c:
+            return Msg(N_("onset {onset} and confirmation {date} with day and month swapped"),
+                       onset=so.isoformat(), date=sc.isoformat())
+        if so != o:
+            return Msg(N_("onset {date} with day and month swapped"), date=so.isoformat())
+        return Msg(N_("confirmation {date} with day and month swapped"), date=sc.isoformat())
     return None
 
 
@@ -184,6 +219,14 @@ def run(store) -> list[dict]:
                         "message": Msg(N_("case {id}: onset {date_onset} is after confirmation {date}; fits as "
                                           "{why}: a M/D/Y date read as D/M/Y? (re-import with --date-order)"),
                                        id=r["id"], date_onset=r["onset"], date=r["confirmed"], why=why)})
+    for r in sql.onset_long_before_confirmation(store, LONG_GAP_DAYS):
+        why = month_shift_suspect(r["onset"], r["confirmed"])
+        if why:
+            out.append({"check": "date_order", "ids": [r["id"]],
+                        "message": Msg(N_("case {id}: onset {date_onset} is over {days} days before confirmation "
+                                          "{date}; fits as {why}: a M/D/Y date read as D/M/Y? (re-import with "
+                                          "--date-order)"), id=r["id"], date_onset=r["onset"],
+                                       days=LONG_GAP_DAYS, date=r["confirmed"], why=why)})
     for r in sql.import_flags(store, "duplicate_id_merged"):
         out.append({"check": "duplicate_id_merged", "ids": [r["id"]],
                     "message": Msg(N_("{id}: rows of {detail} were merged into one record; same person?"),

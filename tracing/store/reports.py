@@ -185,6 +185,19 @@ def onset_after_confirmation(store) -> list[dict]:
                           ORDER BY person""")
 
 
+def onset_long_before_confirmation(store, days: int) -> list[dict]:
+    """Cases whose onset is more than ``days`` days before their confirmation."""
+    return [r for r in store.query("""SELECT person AS id, onset, confirmed FROM cases
+                                      WHERE onset IS NOT NULL AND confirmed IS NOT NULL AND onset < confirmed
+                                      ORDER BY person""")
+            if (_day(r["confirmed"]) - _day(r["onset"])).days > days]
+
+
+def _day(text):
+    import datetime as dt
+    return dt.date.fromisoformat(text)
+
+
 def import_flags(store, flag: str) -> list[dict]:
     """``{"id", "detail"}`` of persons an import flagged with ``flag``."""
     return store.query("SELECT person AS id, detail FROM import_flags WHERE flag = ? ORDER BY person, detail",
