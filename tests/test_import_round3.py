@@ -150,3 +150,33 @@ def test_check_flags_an_onset_a_month_before_that_fits_once_day_and_month_swap(t
         return gap > LONG_GAP_DAYS and 0 <= true_gap <= PLAUSIBLE_GAP_DAYS
 
     assert flagged == {i for i in list(pairs) + ["K2"] if expected(i)} == {"U1", "U2", "U3"}
+
+
+# ------------------------------------------------------------------ F15: a corrected file drops a source
+def test_a_corrected_line_list_replaces_the_sources_it_names_and_says_so(tmp_path, run_json, db_path):
+    first = {"R3": ["R1", "R2"], "R4": ["R1", "IMPORT"], "R5": ["R1"]}
+    fixed = {"R3": ["R2"], "R4": ["R2"], "R5": []}          # R5's cell left blank: keeps what it had
+    head = "id,confirmed,source\nR1,2021-05-10,\nR2,2021-05-11,\n"
+
+    def body(sources):
+        return head + "".join(f'{c},2021-05-14,"{", ".join(s)}"\n' for c, s in sources.items())
+
+    run_json("import", "cases", write(tmp_path / "v1.csv", body(first)))
+    s = run_json("import", "cases", write(tmp_path / "v2.csv", body(fixed)))
+    ids = {"R1", "R2"}
+    want = {c: (fixed[c] or first[c]) for c in first}
+    links = {c: sorted(x for x in v if x in ids) for c, v in want.items()}
+    labels = {c: sorted(x for x in v if x not in ids) for c, v in want.items()}
+    assert {c: sorted(s for cc, s in rows(db_path, "SELECT case_id, source FROM case_sources") if cc == c)
+            for c in first} == links
+    assert {c: sorted(lb for cc, lb in rows(db_path, "SELECT case_id, label FROM case_labels") if cc == c)
+            for c in first} == labels
+    said = {(c["id"], c["field"], c["old"], c["new"]) for c in s["changes"] if c["field"] in ("sources", "labels")}
+    expected = set()
+    for c in first:
+        for field, ok in (("sources", lambda x: x in ids), ("labels", lambda x: x not in ids)):
+            old, new = sorted(filter(ok, first[c])), sorted(filter(ok, want[c]))
+            if set(old) - set(new):
+                expected.add((c, field, ";".join(old), ";".join(new) or None))
+    assert said == expected
+    assert run_json("status", "R3")["sources"] == ["R2"]

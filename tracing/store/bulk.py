@@ -501,8 +501,10 @@ def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int
     Persons missing for a case are created bare. A new case gets its
     ``prior_level`` from the row when given (the importer gives the level the
     person was in quarantine for on the sample date, else None), else from
-    the stored levels; sources and labels are added
-    (never removed). Returns cases inserted + changed; ``stats``: ``inserted``,
+    the stored levels; sources and labels are added, and a row that names
+    sources replaces those of a stored case it does not name (a corrected line
+    list drops a source: :func:`_drop_unnamed_sources`; a blank cell keeps
+    them). Returns cases inserted + changed; ``stats``: ``inserted``,
     ``updated``, ``sources``, ``labels`` written and ``changed_cases`` (set, if present)."""
     written = 0
     for chunk in batches(rows):
@@ -551,6 +553,7 @@ def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int
             store.conn.executemany(
                 f"UPDATE cases SET {', '.join(f'{c} = ?' for c in (*_CASE_COLS, 'extra'))} WHERE person = ?",
                 updates)
+        changed.extend(c for c in _drop_unnamed_sources(store, by_id, existing, stats) if c not in changed)
         links = [(cid, s) for cid, r in by_id.items() for s in r.get("sources") or () if s != cid]
         n_links = 0
         if links:
@@ -573,6 +576,36 @@ def bulk_cases(store, rows: Iterable[dict], *, stats: dict | None = None) -> int
         _touch(stats, changed)
         written += len(inserts) + len(updates)
     return written
+
+
+def _drop_unnamed_sources(store, by_id: dict, existing: dict, stats: dict | None) -> list[str]:
+    """For stored cases whose row names sources (ids or labels), delete the
+    stored infection links and labels the row does not name (a corrected file
+    says ``R2`` where the first said ``R1, R2``); each drop is a change
+    (``sources``/``labels``: old and new, ``;``-joined) in ``stats["changes"]``.
+    Returns the cases whose links changed (re-derived by the caller)."""
+    given = {cid: (set(r.get("sources") or ()), set(r.get("labels") or ())) for cid, r in by_id.items()
+             if cid in existing and (r.get("sources") or r.get("labels"))}
+    if not given:
+        return []
+    out = []
+    for table, col, i, field in (("case_sources", "source", 0, "sources"), ("case_labels", "label", 1, "labels")):
+        stored: dict[str, list] = {}
+        for cid, value in _select_in(store, f"SELECT case_id, {col} FROM {table} WHERE case_id IN ({{ids}})",
+                                     list(given)):
+            stored.setdefault(cid, []).append(value)
+        for cid, values in sorted(stored.items()):
+            gone = sorted(v for v in values if v not in given[cid][i])
+            if not gone:
+                continue
+            store.conn.executemany(f"DELETE FROM {table} WHERE case_id = ? AND {col} = ?", [(cid, v) for v in gone])
+            if stats is not None and "changes" in stats:
+                kept = sorted(v for v in values if v not in gone)
+                new = sorted(set(kept) | given[cid][i])
+                stats["changes"].append((cid, field, ";".join(sorted(values)), ";".join(new) or None))
+            if i == 0:
+                out.append(cid)
+    return out
 
 
 def bulk_populations(store, rows: Iterable[dict], *, stats: dict | None = None,
