@@ -180,3 +180,18 @@ def test_a_corrected_line_list_replaces_the_sources_it_names_and_says_so(tmp_pat
                 expected.add((c, field, ";".join(old), ";".join(new) or None))
     assert said == expected
     assert run_json("status", "R3")["sources"] == ["R2"]
+
+
+# ------------------------------------------------------------------ F17: real columns named line and reason
+def test_columns_named_line_and_reason_are_data_unless_the_file_is_a_rejected_file(tmp_path, run_json, db_path):
+    table = [["line", "id", "confirmed", "reason"], ["Bus 03", "R1", "2021-05-20", "travel"],
+             ["Bus 07", "R2", "2021-05-21", "contact"]]
+    text = "".join(",".join(r) + "\n" for r in table)
+    s = run_json("import", "cases", write(tmp_path / "rs2.csv", text))
+    assert s["ignored_columns"] == [] and s["extras"] == ["line", "reason"]
+    import json
+    stored = {pid: json.loads(x) for pid, x in rows(db_path, "SELECT person, extra FROM cases")}
+    assert stored == {r[1]: {"line": r[0], "reason": r[3]} for r in table[1:]}
+    # the same header in a file named as --skip-invalid names its rejected files: bookkeeping, ignored
+    s = run_json("import", "cases", write(tmp_path / "x.csv.rejected.csv", text.replace("R1", "R9").replace("R2", "R8")))
+    assert s["ignored_columns"] == ["line", "reason"] and s["extras"] == []

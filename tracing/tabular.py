@@ -464,10 +464,14 @@ def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
     return table
 
 
-def is_rejected_header(headers) -> bool:
+def is_rejected_header(headers, path=None) -> bool:
     """True for the header of a ``FILE.rejected.csv`` that ``--skip-invalid``
     writes (``line``, the file's columns, ``reason``): re-importing it after
-    fixing ignores those two columns."""
+    fixing ignores those two columns. With ``path``, only a file named so
+    (``*.rejected.csv``): real columns named ``line`` and ``reason`` (a bus
+    line, a travel reason) of any other file are data."""
+    if path is not None and not os.path.basename(str(path)).lower().endswith(".rejected.csv"):
+        return False
     return (len(headers) >= 3 and str(headers[0]).strip().lower() == "line"
             and str(headers[-1]).strip().lower() == "reason")
 
@@ -588,7 +592,7 @@ def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> 
                                        where=where, idx=headers[idx], other=other, field=field))
         chosen[field] = idx
     taken = set(chosen.values())
-    if is_rejected_header(headers):  # the tool's own FILE.rejected.csv: its line/reason columns are not data
+    if is_rejected_header(headers, table.path):  # the tool's own FILE.rejected.csv: its line/reason columns are not data
         taken |= {0, len(headers) - 1}
         table.rejected_columns = [headers[0], headers[-1]]
     # a file laid out as `export csv` writes it (its fixed columns first): a later column is an extra
