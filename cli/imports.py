@@ -151,8 +151,9 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     for column, how in summary["date_order"].items():
         note(_("Dates in '{column}': {how}").format(column=column, how=shown_text(how)))
     for field, n in summary["kept_as_attributes"].items():
-        note(_("{n} values of {field} kept as text in the attribute {field}_text (e.g. age bands, free text)")
-             .format(n=n, field=field))
+        from tracing.importer import SOFT_FIELD_WORDS
+        note(_("{n} values of {what} kept as text in the attribute {field}_text (e.g. age bands, free text)")
+             .format(n=n, what=_(SOFT_FIELD_WORDS.get(field, field)), field=field))
     t = summary["trimmed"]
     if t["cells"]:
         note(_("{n} cells trimmed of stray spaces (ids, dates, names, enumerated fields; extra attributes are kept "
@@ -264,7 +265,9 @@ REPEAT_WORDS = {"identical": N_("identical"), "merge": N_("merged"), "sources": 
 
 #: what an import writes, for people
 TABLE_WORDS = {"persons": N_("persons"), "contacts": N_("contacts"), "cases": N_("cases"), "checkins": N_("checkins"),
-               "populations": N_("populations"), "sources": N_("sources"), "labels": N_("labels")}
+               "populations": N_("populations"), "sources": N_("sources"), "labels": N_("labels"),
+               # the written counts' keys: English shows them as the JSON does, Vietnamese in words
+               "case_sources": N_("case_sources"), "case_labels": N_("case_labels")}
 
 
 _WARNINGS_SHOWN = 10  # on a terminal; the JSON summary lists more

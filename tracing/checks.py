@@ -217,15 +217,15 @@ def run(store) -> list[dict]:
         if why:
             out.append({"check": "date_order", "ids": [r["id"]],
                         "message": Msg(N_("case {id}: onset {date_onset} is after confirmation {date}; fits as "
-                                          "{why}: a M/D/Y date read as D/M/Y? (re-import with --date-order)"),
+                                          "{why}: day and month read the wrong way round? (re-import with --date-order)"),
                                        id=r["id"], date_onset=r["onset"], date=r["confirmed"], why=why)})
     for r in sql.onset_long_before_confirmation(store, LONG_GAP_DAYS):
         why = month_shift_suspect(r["onset"], r["confirmed"])
         if why:
             out.append({"check": "date_order", "ids": [r["id"]],
                         "message": Msg(N_("case {id}: onset {date_onset} is over {days} days before confirmation "
-                                          "{date}; fits as {why}: a M/D/Y date read as D/M/Y? (re-import with "
-                                          "--date-order)"), id=r["id"], date_onset=r["onset"],
+                                          "{date}; fits as {why}: day and month read the wrong way round? "
+                                          "(re-import with --date-order)"), id=r["id"], date_onset=r["onset"],
                                        days=LONG_GAP_DAYS, date=r["confirmed"], why=why)})
     for r in sql.import_flags(store, "duplicate_id_merged"):
         out.append({"check": "duplicate_id_merged", "ids": [r["id"]],

@@ -87,6 +87,9 @@ _FLAGS = {"--date": "confirmed", "--onset": "onset", "--isolated": "isolated", "
 _CASE_FIELDS = ("id", "confirmed", "onset", "isolated", "source", "unknown_source", "found_by")
 _CASE_FIELDS_SET = frozenset(_CASE_FIELDS) - {"id"}
 SOFT_FIELDS = ("age", "birth_year", "sex", "vaccinated", "recovered")
+#: the soft fields as people read them (not the populations' "vaccinated" rate)
+SOFT_FIELD_WORDS = {"age": N_("age"), "birth_year": N_("birth_year"), "sex": N_("sex"),
+                    "vaccinated": N_("vaccine doses"), "recovered": N_("recovered before")}
 """Person fields whose unreadable values are kept as ``FIELD_text`` attributes
 (age bands ``50s``, free-text vaccination ``yes (2 doses)``) instead of
 rejecting the row."""
@@ -825,7 +828,8 @@ class _Importer:
             if self.kept[field] == 1 and len(self.warnings) < MAX_WARNINGS:
                 self.warnings.append(Msg(N_("line {line}: {field} '{value}' is not a plain {field}; kept as the "
                                             "attribute {key} (so are other such values: see kept_as_attributes)"),
-                                         line=line, field=field, value=str(value)[:30], key=key))
+                                         line=line, field=Msg(SOFT_FIELD_WORDS.get(field, field)),
+                                         value=str(value)[:30], key=key))
 
     def check_duplicates(self, chunk: list[tuple[int, dict]]) -> None:
         """Warn about rows that look like people already stored under another id."""
