@@ -46,7 +46,8 @@ def test_a_yes_word_is_not_two_doses(tmp_path, run, run_json, db_path):
     assert rows(db_path, "SELECT id, vaccinated FROM persons WHERE id IN ('V8', 'V9') ORDER BY id") == [
         ("V8", 2), ("V9", 0)]
     out = run("import", "persons", f).output
-    assert f"{len(YES_WORDS)} values of vaccinated kept as text" in out
+    # the field named as people read it (vaccine doses), the attribute as stored
+    assert f"{len(YES_WORDS)} values of vaccine doses kept as text in the attribute vaccinated_text" in out
 
 
 def test_person_add_refuses_a_yes_word_as_doses(run):
