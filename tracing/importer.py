@@ -539,14 +539,14 @@ class PersonCleaner:
                         spaced = [key] if spaced is None else [*spaced, key]
             else:
                 try:
-                    got = memo.get(raw, _MISS)
-                except TypeError:  # an unhashable cell
-                    return None
-                if got is _MISS:
+                    got = memo[raw]
+                except KeyError:
                     got = self._first(parse, raw)
                     if len(memo) >= MEMO_LIMIT:
                         memo.clear()
                     memo[raw] = got
+                except TypeError:  # an unhashable cell
+                    return None
                 if got is _MISS:
                     return None
                 value, space = got

@@ -279,7 +279,6 @@ class AreaNames:
         self.known: dict[tuple, str] | None = None
         self.renamed: dict[str, str] = {}
         self._memo: dict[tuple, str] = {}  # (field, typed, ward) -> stored: rows repeat their areas
-        self._as_known: dict[tuple, bool] = {}  # the areas of a row -> already in the known spellings
 
     def _load(self) -> dict[tuple, str]:
         if self.known is None:
@@ -308,12 +307,13 @@ class AreaNames:
         """``row`` itself when its areas are written in the known spellings
         (as most rows of an import are), else a copy of it respelled by
         :meth:`spell` (``row`` is left as it is)."""
-        areas = tuple(map(row.get, AREA_FIELDS))
-        same = self._as_known.get(areas)
-        if same is None:
-            typed = dict(zip(AREA_FIELDS, areas))
-            same = self._as_known[areas] = self.spell(dict(typed)) == typed
-        return row if same else self.spell(dict(row))
+        memo = self._memo
+        ward = row.get("ward")
+        for field in AREA_FIELDS:  # :meth:`spell`'s look-ups, without its copy and writes
+            value = row.get(field)
+            if value and memo.get((field, value, ward if field == "unit" else None)) != value:
+                return self.spell(dict(row))  # a new or another spelling: spell decides
+        return row
 
     def population(self, kind: str, area: str) -> str:
         """The area of a population row in the known spelling, renaming the
@@ -345,5 +345,4 @@ class AreaNames:
             self.renamed[stored] = unit
         known[key] = unit
         self._memo.clear()
-        self._as_known.clear()
         return area
