@@ -16,6 +16,7 @@ from hypothesis import given, settings, strategies as st
 
 from cli.main import cli
 from conftest import TODAY
+from test_import_values import _csv
 
 from tracing.importer import NA_VALUES, PersonCleaner, _fields, _person
 from tracing.errors import InvalidValue
@@ -93,41 +94,29 @@ def test_files_with_other_person_fields_go_the_general_way():
     assert not PersonCleaner(["name"], NA_VALUES).usable
 
 
-@given(st.text("0123456789", min_size=1, max_size=17))
-def test_a_phone_in_its_stored_form_reads_as_any_other_way_of_writing_it(digits):
-    # the shortcut takes "0" + 8-10 digits as it is; written with a space it goes through every step
-    spaced = digits[:4] + " " + digits[4:]
+def _same_reading(clean, typed: str, other_way: str) -> None:
+    """``clean`` reads ``typed`` (its shortcut) as it reads ``other_way`` (every step): same value, or the
+    same error (naming the value as typed)."""
     try:
-        want = normalize_phone(spaced)
+        want = clean(other_way)
     except InvalidValue as exc:
-        want = str(exc).replace(spaced, digits)
+        want = str(exc).replace(other_way, typed)
     try:
-        got = normalize_phone(digits)
+        got = clean(typed)
     except InvalidValue as exc:
         got = str(exc)
     assert got == want
+
+
+@given(st.text("0123456789", min_size=1, max_size=17))
+def test_a_phone_in_its_stored_form_reads_as_any_other_way_of_writing_it(digits):
+    # the shortcut takes "0" + 8-10 digits as it is; written with a space it goes through every step
+    _same_reading(normalize_phone, digits, digits[:4] + " " + digits[4:])
 
 
 @given(st.text("0123456789abcdefXYZ", min_size=1, max_size=22))
 def test_a_national_id_without_separators_reads_as_with_them(text):
-    dotted = text[:2] + "." + text[2:]
-    try:
-        want = normalize_national_id(dotted)
-    except InvalidValue as exc:
-        want = str(exc).replace(dotted, text)
-    try:
-        got = normalize_national_id(text)
-    except InvalidValue as exc:
-        got = str(exc)
-    assert got == want
-
-
-def _write(path, header, records):
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(records)
-    return path
+    _same_reading(normalize_national_id, text, text[:2] + "." + text[2:])
 
 
 def _stored(db):
@@ -165,7 +154,7 @@ def test_a_persons_file_imports_the_same_with_or_without_the_shortcut(tmp_path, 
     summaries, stored = [], []
     for name, head, recs in (("fast", header, records),
                              ("general", [*header, "age"], [[*r, ""] for r in records])):
-        f = _write(tmp_path / f"{name}.csv", head, recs)
+        f = _csv(tmp_path / f"{name}.csv", head, recs)
         db = tmp_path / f"{name}.db"
         out = CliRunner().invoke(cli, ["--db", str(db), "import", "persons", str(f), "--skip-invalid", "--format",
                                        "json"], catch_exceptions=False)
