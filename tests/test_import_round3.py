@@ -195,3 +195,26 @@ def test_columns_named_line_and_reason_are_data_unless_the_file_is_a_rejected_fi
     # the same header in a file named as --skip-invalid names its rejected files: bookkeeping, ignored
     s = run_json("import", "cases", write(tmp_path / "x.csv.rejected.csv", text.replace("R1", "R9").replace("R2", "R8")))
     assert s["ignored_columns"] == ["line", "reason"] and s["extras"] == []
+
+
+# ------------------------------------------------------------------ F18: ids written with words or signs around
+def test_an_id_with_a_bracket_a_full_stop_a_note_or_a_word_before_it_is_that_id(tmp_path, run_json, db_path):
+    written = {"BN2": ("BN1.", "BN1"), "BN3": ("(BN1)", "BN1"), "BN4": ("bệnh nhân BN1", "BN1"),
+               "BN5": ("BN 7 (vợ)", "BN7"), "BN6": ("patient 7", "BN7"), "BN8": ("UK", None),
+               "BN9": ("(Công ty A)", None)}
+    body = "BN1,20/05/2021,\nBN7,20/05/2021,\n" + "".join(f'{c},21/05/2021,"{w}"\n' for c, (w, _) in written.items())
+    s = run_json("import", "cases", write(tmp_path / "pu.csv", "Mã BN,Ngày dương tính,Nguồn lây\n" + body))
+    links = {(c, i) for c, (_w, i) in written.items() if i}
+    labels = {(c, w) for c, (w, i) in written.items() if not i}
+    assert set(rows(db_path, "SELECT case_id, source FROM case_sources")) == links
+    assert set(rows(db_path, "SELECT case_id, label FROM case_labels")) == labels
+    # said, with what was written
+    assert s["sources"]["read_as"] == len(links)
+    assert s["sources"]["unknown_source_persons"] == 0
+
+
+def test_the_kcdc_header_infected_by_is_the_source(tmp_path, run_json, db_path):
+    text = "patient_id,confirmed_date,infected_by\n1000000001,2020-01-23,\n1000000002,2020-01-30,1000000001\n"
+    s = run_json("import", "cases", write(tmp_path / "kr.csv", text))
+    assert s["mapping"]["source"] == "infected_by"
+    assert rows(db_path, "SELECT case_id, source FROM case_sources") == [("1000000002", "1000000001")]

@@ -63,6 +63,33 @@ _ID_SHAPE = re.compile(r"[A-Z]{0,6}\d{1,9}[A-Z]?")
 _NUMBER = re.compile(r"(?<!\d)0+(?=\d)")
 _SIGNS = re.compile(r"[\s#№]+")
 _LEADING_SIGN = re.compile(r"^[#№]\s*")
+#: what people write around an id in a source cell: a wrapping bracket, an end
+#: full stop or comma, a note in brackets after it (``BN 7 (vợ)``), a word for
+#: "patient" before it (``bệnh nhân BN1``, ``patient 31``, ``ca 12``)
+_NOTE_AFTER = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
+_WORD_BEFORE = re.compile(r"^(?:bệnh nhân|benh nhan|ca bệnh|ca benh|ca|patient|case|pt|số|so|no\.?)\s+", re.I)
+
+
+def undecorated(entry: str) -> str | None:
+    """``entry`` without what people write around an id (:data:`_NOTE_AFTER`,
+    :data:`_WORD_BEFORE`, wrapping brackets, end punctuation), or None when
+    nothing was around it. Used only to match an id that exists: a label
+    stays a label (:meth:`SourceMatcher.resolve`).
+
+    >>> [undecorated(x) for x in ("BN1.", "(BN1)", "bệnh nhân BN1", "BN 7 (vợ)", "patient 31", "BN1")]
+    ['BN1', 'BN1', 'BN1', 'BN 7', '31', None]
+    """
+    text = entry.strip()
+    for _round in range(3):
+        before = text
+        if len(text) > 2 and text[0] in "([" and text[-1] in ")]":
+            text = text[1:-1].strip()
+        text = _NOTE_AFTER.sub("", text)
+        text = text.strip(" .,;:")
+        text = _WORD_BEFORE.sub("", text).strip()
+        if text == before:
+            break
+    return text if text and text != entry.strip() else None
 _JOINER = re.compile(r"(?<=[A-Z])[-_.](?=\d)")
 
 
@@ -322,6 +349,13 @@ class SourceMatcher:
         hit = self._link(entry)
         if hit is not None:
             return "link", hit
+        plain = undecorated(entry)  # BN1., (BN1), bệnh nhân BN1, BN 7 (vợ), patient 31: an id that exists
+        if plain is not None:
+            hit = self._link(plain)
+            if hit is not None:
+                self.report.normalised.pop(plain, None)
+                self.report.read_as[entry] = hit
+                return "link", hit
         candidate = self.with_prefix(entry)
         key = id_key(candidate)
         bare = bool(self._one_prefix) and key.isdigit() and candidate == entry

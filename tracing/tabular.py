@@ -138,7 +138,7 @@ FIELDS: dict[str, list[FieldSpec]] = {
            "date isolated", "date hospital", "hospitalised", "hospitalized", "admission date",
            "date admitted"),
         _f("source", "nguồn lây", "nguồn", "nguồn lây nhiễm", "lây từ", "infection source",
-           "infector", "source case", "sources"),
+           "infector", "source case", "sources", "infected by"),  # infected_by: the KCDC line list
         _f("unknown_source", "unknown source", "không rõ nguồn", "không rõ nguồn lây", "chưa rõ nguồn",
            "chưa rõ nguồn lây"),
         _f("found_by", "found by", "how found", "phát hiện", "nơi phát hiện", "cách phát hiện", "hình thức phát hiện"),
