@@ -95,18 +95,26 @@ _JOINER = re.compile(r"(?<=[A-Z])[-_.](?=\d)")
 
 #: Labels that say the source is NOT known (folded: lower case, no diacritics):
 #: a case with only such labels has no known source (PA2).
+#: A label that names only "the community" (``community``, ``local``,
+#: ``unlinked``, ``cộng đồng``, ``lây nhiễm cộng đồng``) names no source either:
+#: the case caught it somewhere unknown outside any known chain, the notices'
+#: PA2 ("F0 không rõ nguồn lây tại cộng đồng").
 _UNKNOWN_LABEL = re.compile(r"(?:unknown|unk|n/?a|none|\?+|(?:khong|chua)\s+(?:ro|xac\s+dinh|co|biet)"
-                            r"(?:\s+nguon(?:\s+lay(?:\s+nhiem)?)?)?|nguon\s+(?:lay\s+)?(?:khong|chua)\s+ro)")
+                            r"(?:\s+nguon(?:\s+lay(?:\s+nhiem)?)?)?|nguon\s+(?:lay\s+)?(?:khong|chua)\s+ro"
+                            r"|(?:local(?:ly\s+acquired)?\s+)?community(?:\s+(?:case|transmission|spread))?|local|unlinked"
+                            r"|(?:(?:ca|lay(?:\s+nhiem)?|f0)\s+)?(?:tai\s+|trong\s+|ngoai\s+)?cong\s+dong)")
 
 
 def names_a_source(label) -> bool:
     """Does a label name where the case was infected (``GB``, ``IMPORT``,
     ``F0 nhập cảnh``, ``BV Bạch Mai``: a known source that is no person), or
     does it say the source is unknown (``không rõ nguồn``, ``chưa rõ``,
-    ``unknown``, ``?``)?
+    ``unknown``, ``?``, or only "the community": ``cộng đồng``, ``community``)?
 
     >>> [names_a_source(x) for x in ("GB", "F0 nhập cảnh", "Không rõ nguồn lây", "chưa xác định", "Unknown")]
     [True, True, False, False, False]
+    >>> [names_a_source(x) for x in ("community", "Cộng đồng", "lây nhiễm cộng đồng", "Local", "Bến xe Miền Đông")]
+    [False, False, False, False, True]
     """
     return _UNKNOWN_LABEL.fullmatch(fold(str(label))) is None
 
