@@ -63,7 +63,8 @@ class _Progress:
 @click.option("--column", "columns", multiple=True, metavar="FIELD=HEADER",
               help="Map a file header to a field (repeatable); FIELD= leaves a field out.")
 @click.option("--encoding", help="CSV text encoding (default: detected; e.g. utf-8, cp1258, utf-16).")
-@click.option("--sheet", help="Workbook sheet to read (default: the first).")
+@click.option("--sheet", help="Workbook sheet to read (default: the sheet whose columns fit the import kind; "
+                               "the others are named, several fitting alike is an error).")
 @click.option("--id-prefix", help="Put this before ids that lack it (e.g. BN: 17 -> BN17), sources too.")
 @click.option("--na", "na", multiple=True, metavar="TEXT",
               help="Cell text meaning 'no value', besides NA, N/A, #N/A, NULL (repeatable, e.g. --na -1).")
