@@ -404,6 +404,10 @@ def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_cluste
                 sheet_path = stem.with_name(f"{stem.stem}-{k}{stem.suffix or '.svg'}")
                 render.write_html(part, sheet_path)
                 sheets.append(str(sheet_path))
+            stale = stem.with_name(f"{stem.stem}-{len(parts) + 1}{stem.suffix or '.svg'}")
+            if stale.exists():  # an earlier render's further sheets: said, never deleted
+                warnings.append(_("{path}: {stale} and any further sheet files are from an earlier render, not "
+                                  "this one").format(path=path, stale=stale))
             warnings.append(_("{path}: the tree takes {n} sheets at print size (7.5 pt); each is also in its own "
                               "file to paste: {file_one} … {file_end}").format(path=path, n=fmt_int(len(parts)),
                                                                        file_one=sheets[0], file_end=sheets[-1]))
