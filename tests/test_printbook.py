@@ -151,3 +151,14 @@ def test_a_family_too_big_for_a_sheet_continues_on_the_sheets_its_card_names():
     # the 30-generation chain is cut where the sheet ends and goes on, each part under its first person
     chain = [c for s in book.sheets for c in s.cards if c.id.startswith("z") and c.more]
     assert chain
+
+
+def test_a_page_holds_its_print_sheets_only_up_to_print_book_max(monkeypatch):
+    # a page that opens on more nodes than PRINT_BOOK_MAX prints the whole diagram on one sheet (with its
+    # warning) instead of carrying megabytes of sheets nobody prints; at or under it, the sheets are there
+    import tracing.render as render
+    data = sample_map(60, seed=5)
+    assert 'id="print-book"' in render.render_html(data, layout="tree", lang="en")
+    monkeypatch.setattr(render, "PRINT_BOOK_MAX", 59)
+    page = render.render_html(data, layout="tree", lang="en")
+    assert 'id="print-book"' not in page and 'id="book"' not in page

@@ -390,27 +390,29 @@ def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_cluste
     if redact:
         from .privacy import Redactor
         redactor = Redactor.of(store)
-    draw = render.render_svg if fmt == "svg" else render.render_html
-    drawn = draw(data, layout=layout, lang=lang, redact=redactor, max_nodes=max_nodes)
+    parts: list[str] = []
+    if fmt == "svg" and layout == "tree":  # laid out once: the file and, when several, one file per sheet
+        drawn, parts = render.render_svg_book(data, lang=lang, redact=redactor, max_nodes=max_nodes)
+    else:
+        draw = render.render_svg if fmt == "svg" else render.render_html
+        drawn = draw(data, layout=layout, lang=lang, redact=redactor, max_nodes=max_nodes)
     if fmt == "svg" and layout != "tree" and (small := render.svg_print_warning(drawn)):
         warnings.append(_("{path}: {warning}").format(path=path, warning=small))
     render.write_html(drawn, path)
     sheets: list[str] = []
-    if fmt == "svg" and layout == "tree":  # a tree of several sheets: one file per sheet too, to paste each
-        parts = render.render_svg_sheets(data, lang=lang, redact=redactor, max_nodes=max_nodes)
-        if len(parts) > 1:
-            stem = Path(path)
-            for k, part in enumerate(parts, 1):
-                sheet_path = stem.with_name(f"{stem.stem}-{k}{stem.suffix or '.svg'}")
-                render.write_html(part, sheet_path)
-                sheets.append(str(sheet_path))
-            stale = stem.with_name(f"{stem.stem}-{len(parts) + 1}{stem.suffix or '.svg'}")
-            if stale.exists():  # an earlier render's further sheets: said, never deleted
-                warnings.append(_("{path}: {stale} and any further sheet files are from an earlier render, not "
-                                  "this one").format(path=path, stale=stale))
-            warnings.append(_("{path}: the tree takes {n} sheets at print size (7.5 pt); each is also in its own "
-                              "file to paste: {file_one} … {file_end}").format(path=path, n=fmt_int(len(parts)),
-                                                                       file_one=sheets[0], file_end=sheets[-1]))
+    if len(parts) > 1:  # a tree of several sheets: one file per sheet too, to paste each
+        stem = Path(path)
+        for k, part in enumerate(parts, 1):
+            sheet_path = stem.with_name(f"{stem.stem}-{k}{stem.suffix or '.svg'}")
+            render.write_html(part, sheet_path)
+            sheets.append(str(sheet_path))
+        stale = stem.with_name(f"{stem.stem}-{len(parts) + 1}{stem.suffix or '.svg'}")
+        if stale.exists():  # an earlier render's further sheets: said, never deleted
+            warnings.append(_("{path}: {stale} and any further sheet files are from an earlier render, not "
+                              "this one").format(path=path, stale=stale))
+        warnings.append(_("{path}: the tree takes {n} sheets at print size (7.5 pt); each is also in its own "
+                          "file to paste: {file_one} … {file_end}").format(path=path, n=fmt_int(len(parts)),
+                                                                   file_one=sheets[0], file_end=sheets[-1]))
     ids = info["clusters"]
     return {"file": str(path), "format": fmt, "nodes": len(shown.nodes), "hidden": hidden, "persons": len(data.nodes),
             "layout": layout, "cluster": ids[0] if len(ids) == 1 and not info["tops"] else None,

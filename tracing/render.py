@@ -390,6 +390,9 @@ PRINT_MIN_PT = 6.0
 #: the most persons an HTML page holds (about 1.1 kB each: 11 MB) unless --max-nodes asks for more;
 #: --max-nodes bounds what it draws on opening, count nodes unfold the rest in place
 PAGE_PERSONS = 10000
+#: a tree page holds its print sheets when it opens on at most this many nodes (about 2.8 kB each for
+#: A4 and A3); beyond, "print the whole diagram" is one sheet as for the other layouts, and its warning
+PRINT_BOOK_MAX = 2000
 #: the smallest zoom at which the page opens: labels are then >= 11 px (network: 21 px names, 13 px marks, * 0.8)
 READABLE = {"tree": 1.0, "timeline": 1.0, "network": 0.8}
 
@@ -450,7 +453,7 @@ class _Prepared:
 
 
 def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max_nodes: int,
-             page: bool = False) -> _Prepared:
+             page: bool = False, drawn: bool = True) -> _Prepared:
     if redact is True or (redact and not isinstance(redact, Redactor)):
         raise TracingError(_("redact: pass the database's tracing.privacy.Redactor, not a flag"))  # a programming error
     if layout not in LAYOUTS:
@@ -507,7 +510,8 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
             [(group_pos[frozenset(n.members)], [(m, _layout.label_box(on_page[m], text["level_none"]))
                                                  for m in n.members])
              for n in counted]))
-    drawing = _diagram.draw(placed, layout, text, pos=net_pos)
+    # the print sheets (tracing.printbook) lay the tree out themselves: no screen drawing for them
+    drawing = _diagram.draw(placed, layout, text, pos=net_pos) if drawn else None
     counts: dict[str, int] = defaultdict(int)
     for n in data.nodes:
         counts[_level_key(n.level)] += 1
@@ -607,7 +611,8 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
                                              p.opening, p.drawing, layout, text, p.group_pos)
             payload["geom"] = [_layout.MARK_W, _layout.TIME_DX, _layout.TIME_DY]
     book = ""
-    if layout == "tree":  # "print the whole diagram": the tree as it opens, at print size, in sheets
+    if layout == "tree" and len(p.opened.nodes) <= PRINT_BOOK_MAX:
+        # "print the whole diagram": the tree as it opens, at print size, in sheets
         notes = [text["notice_redacted"]] if p.redacted else []
         sheets, size = {}, {}
         for paper in PAPERS:
@@ -775,7 +780,7 @@ def render_svg(data: MapData, *, layout: str = "tree", lang: str | None = None, 
 
 
 def _svg_book(data: MapData, lang: str | None, redact: Redactor | None, max_nodes: int, paper: str = "WORD"):
-    p = _prepare(data, "tree", lang, redact, max_nodes)
+    p = _prepare(data, "tree", lang, redact, max_nodes, drawn=False)
     placed = MapData(p.nodes, p.edges, p.title, [r for r in _redacted_roots(data, redact) if r in p.index])
     return p, placed, _printbook.paginate(placed, paper, notes=len(p.notices))
 
@@ -789,8 +794,16 @@ def render_svg_sheets(data: MapData, *, lang: str | None = None, redact: Redacto
     """The tree of :func:`render_svg` as one SVG document per sheet (each
     247 × 160 mm, the text area of an A4 landscape page in Word: pasted at
     page width, or printed at 100 %, its text is 7.5 pt)."""
+    return render_svg_book(data, lang=lang, redact=redact, max_nodes=max_nodes)[1]
+
+
+def render_svg_book(data: MapData, *, lang: str | None = None, redact: Redactor | None = None,
+                    max_nodes: int = 2000) -> tuple[str, list[str]]:
+    """The tree's SVG file (:func:`render_svg`) and its sheets
+    (:func:`render_svg_sheets`), laid out once."""
     p, placed, book = _svg_book(data, lang, redact, max_nodes)
-    return _printbook.sheet_svgs(book, placed, p.text, p.title, p.subtitle, p.notices)
+    return (_printbook.document(book, placed, p.text, p.title, p.subtitle, p.notices),
+            _printbook.sheet_svgs(book, placed, p.text, p.title, p.subtitle, p.notices))
 
 
 def printed_label_pt(width: float, height: float, paper: str = "A4", area: dict | None = None) -> float:
