@@ -25,6 +25,18 @@ def rows(db_path, sql, params=()):
         store.close()
 
 
+def stored_values(path, tables=("persons", "cases", "case_sources", "case_labels", "contacts")):
+    """Every stored column of ``tables`` but the creation times (they differ by
+    design), rows sorted, on either store: what an export/import round trip keeps."""
+    from tracing.store import Store
+    store = Store.open(str(path))
+    try:
+        cols = {t: [c for c in store.columns(t) if c != "created_at"] for t in tables}
+    finally:
+        store.close()
+    return {t: sorted(rows(path, f"SELECT {', '.join(cols[t])} FROM {t}"), key=repr) for t in tables}
+
+
 # ------------------------------------------------------------------ point 1
 def test_source_cells_as_people_write_them(tmp_path, run_json, db_path):
     f = write(tmp_path / "k.csv",
@@ -234,26 +246,12 @@ def test_export_csv_then_import_gives_the_same_data(tmp_path, run, run_json, db_
     run("import", "contacts", write(tmp_path / "c.csv", "from,to,date,setting\n-T1,X1,2021-05-31,household\n"))
     out = tmp_path / "out"
     run("export", "csv", "-o", out) if "-o" in run("export", "--help").stdout else run("export", "csv", out)
-    tables = ("persons", "cases", "case_sources", "case_labels", "contacts")
-
-    def dump(path):  # every column but the creation times (they differ by design), on either store
-        from tracing.store import Store
-        store = Store.open(str(path))
-        try:
-            cols = {t: [c for c in store.columns(t) if c != "created_at"] for t in tables}
-        finally:
-            store.close()
-        return {t: sorted(rows(path, f"SELECT {', '.join(cols[t])} FROM {t}"), key=repr) for t in tables}
-
-    def comparable(d):
-        return d
-
-    first = dump(db_path)
+    first = stored_values(db_path)
     monkeypatch.setenv("TRACING_DB", str(tmp_path / "again.db"))
     for kind in ("persons", "cases", "contacts"):
         run("import", kind, out / f"{kind}.csv")
-    again = dump(tmp_path / "again.db")
-    assert comparable(again) == comparable(first)
+    again = stored_values(tmp_path / "again.db")
+    assert again == first
     assert ("-T1",) in [(r[0],) for r in again["persons"]]
 
 

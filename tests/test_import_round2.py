@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 
-from tests.test_import_linelists import rows, write
+from tests.test_import_linelists import rows, stored_values, write
 
 
 # ------------------------------------------------------------------ labels as written (point 1)
@@ -38,17 +38,6 @@ def test_a_cell_is_cut_only_around_ids(tmp_path, run, run_json, db_path):
 
 
 # ------------------------------------------------------------------ the tool's own export imports back (point 9)
-def _dump(path, tables=("persons", "cases", "case_sources", "case_labels", "contacts")):
-    """Every stored column but creation times, on either store."""
-    from tracing.store import Store
-    store = Store.open(str(path))
-    try:
-        cols = {t: [c for c in store.columns(t) if c != "created_at"] for t in tables}
-    finally:
-        store.close()
-    return {t: sorted(rows(path, f"SELECT {', '.join(cols[t])} FROM {t}"), key=repr) for t in tables}
-
-
 def test_export_with_field_like_extra_columns_imports_back(tmp_path, run, db_path):
     # extra columns whose headers also mean a field (Phường/xã: ward; Ngày lấy mẫu: confirmed), kept as
     # extras because --column picked the other header
@@ -57,13 +46,13 @@ def test_export_with_field_like_extra_columns_imports_back(tmp_path, run, db_pat
                                  "BN1,18/05/2021,20/05/2021,Bồ Đề,Gia Thụy,0912345678,0987654321\n"
                                  "BN2,19/05/2021,21/05/2021,Bồ Đề,,,\n"),
         "--column", "ward=Phường", "--column", "phone=SĐT", "--column", "confirmed=Ngày dương tính")
-    first = _dump(db_path)
+    first = stored_values(db_path)
     assert {r[0]: r for r in first["persons"]}["BN1"].count("Bồ Đề") == 1
     out, again = tmp_path / "out", tmp_path / "again.db"
     run("export", "csv", out)
     for kind in ("persons", "contacts", "cases"):
         run("--db", again, "import", kind, out / f"{kind}.csv")
-    assert _dump(again) == first
+    assert stored_values(again) == first
     out2 = tmp_path / "out2"
     run("--db", again, "export", "csv", out2)
     for name in ("persons.csv", "cases.csv", "contacts.csv"):
