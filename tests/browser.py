@@ -5,6 +5,7 @@ synthetic outbreak tree (fixed seed) for tests and screenshots."""
 from __future__ import annotations
 
 import html.parser
+import json
 import os
 import random
 import shutil
@@ -95,7 +96,6 @@ class Page:
         self._profile.cleanup()
 
     def _read(self) -> dict:
-        import json
         import select
 
         while b"\0" not in self._buf:
@@ -110,8 +110,6 @@ class Page:
         return json.loads(msg)
 
     def send(self, method: str, params: dict | None = None, session: bool = False, wait_event: str | None = None):
-        import json
-
         self._id += 1
         msg = {"id": self._id, "method": method, "params": params or {}}
         if session:
@@ -133,6 +131,11 @@ class Page:
                                                          "deviceScaleFactor": 1, "mobile": False}, session=True)
         url = Path(path).resolve().as_uri() + (("#" + fragment) if fragment else "")
         self.send("Page.navigate", {"url": url}, session=True, wait_event="Page.loadEventFired")
+
+    def choose(self, select_id: str, value: str) -> None:
+        """Pick ``value`` in the page's ``<select id=select_id>`` as a user does: its change event fires."""
+        self.eval(f"var s = document.getElementById({json.dumps(select_id)}); s.value = {json.dumps(value)}; "
+                  "s.dispatchEvent(new Event('change')); 1")
 
     def eval(self, expression: str):
         """The value of a JavaScript expression (JSON-able), or raises with the page's error."""

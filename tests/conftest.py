@@ -105,6 +105,15 @@ class PgServer:
             subprocess.run([str(ROOT / ".ci" / "postgres"), "stop", self.stop_dir], check=False)
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless chromium page (tests/browser.py) for a test module's browser tests."""
+    import browser
+
+    with browser.Page() as page:
+        yield page
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     """``$TRACING_TEST_PG``, or a throwaway server started with ``.ci/postgres``."""

@@ -41,12 +41,6 @@ VISIBLE_TEXTS = """(function () {
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    with browser.Page() as page:
-        yield page
-
-
-@pytest.fixture(scope="module")
 def pages(tmp_path_factory):
     folder = tmp_path_factory.mktemp("maps")
     out = {}
@@ -140,8 +134,7 @@ def test_print_media_hides_the_controls_and_keeps_title_and_legend(chromium, pag
     path, data = pages[("tree", n)]
     chromium.open(path)
     for what in ("view", "whole"):
-        chromium.eval(f"var w = document.getElementById('print-what'); w.value = '{what}'; "
-                      "w.dispatchEvent(new Event('change')); 1")
+        chromium.choose("print-what", what)
         chromium.media("print")
         try:
             shown = json.loads(chromium.eval("""JSON.stringify(["controls", "panel", "overview", "search", "print",
@@ -429,7 +422,7 @@ def test_a_print_too_small_to_read_is_warned_of_in_the_page(chromium, pages, n):
                   text: w.textContent + " " + w.title, vb: vb,
                   pt: +st.getAttribute("data-print-pt")}; })())"""))
     for paper in ("A4", "A3"):
-        chromium.eval(f"var s = document.getElementById('paper'); s.value = '{paper}'; s.dispatchEvent(new Event('change')); 1")
+        chromium.choose("paper", paper)
         got = state()
         a = PRINT_AREA[paper]
         expected = FS * min(a[0] / got["vb"][2], a[1] / got["vb"][3]) * 72 / 25.4  # the whole diagram on that paper
@@ -506,10 +499,8 @@ def test_a_print_is_one_sheet_of_the_chosen_paper_with_the_whole_diagram_inside(
         chromium.open(path)
         for paper, sheet in SHEETS.items():
             for what in ("whole", "view"):
-                chromium.eval(f"""(function () {{
-                    var p = document.getElementById('paper'), w = document.getElementById('print-what');
-                    p.value = '{paper}'; p.dispatchEvent(new Event('change'));
-                    w.value = '{what}'; w.dispatchEvent(new Event('change')); }})()""")
+                chromium.choose("paper", paper)
+                chromium.choose("print-what", what)
                 pdf = chromium.print_pdf(tmp_path / f"{layout}-{n}-{paper}-{what}.pdf")
                 sheets = browser.pdf_sheets(pdf)
                 # the whole tree: its sheets at print size (test_a_whole_tree_prints_readable_...)
@@ -599,10 +590,8 @@ def test_a_whole_tree_prints_readable_on_as_many_sheets_as_it_needs(chromium, pa
     path, data = pages[("tree", n)]
     chromium.open(path)
     for paper, sheet in SHEETS.items():
-        chromium.eval(f"""(function () {{
-            var p = document.getElementById('paper'), w = document.getElementById('print-what');
-            w.value = 'whole'; w.dispatchEvent(new Event('change'));
-            p.value = '{paper}'; p.dispatchEvent(new Event('change')); }})()""")
+        chromium.choose("print-what", "whole")
+        chromium.choose("paper", paper)
         pdf = chromium.print_pdf(tmp_path / f"tree-{n}-{paper}.pdf")
         sheets = browser.pdf_sheets(pdf)
         book = paginate(data, paper)  # the page opens on every person of these sizes (--max-nodes 2,000)

@@ -44,12 +44,6 @@ NODE_BOXES = """(function () {
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    with browser.Page() as page:
-        yield page
-
-
-@pytest.fixture(scope="module")
 def pages(tmp_path_factory):
     folder = tmp_path_factory.mktemp("network")
     out = {}
