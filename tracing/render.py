@@ -164,9 +164,21 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
             for g, k in mine.items():
                 theirs[g] = theirs.get(g, 0) + k
 
+    # cost(d): the nodes drawn when generations 0..d are drawn whole, plus a count node per generation
+    # folded under each person of generation d (per generation: one pass, not one per depth tried)
+    per_gen: dict[int, int] = defaultdict(int)
+    folds_at: dict[int, int] = defaultdict(int)
+    for i in order:
+        per_gen[gen[i]] += 1
+        folds_at[gen[i]] += len(below[i])
+    upto: dict[int, int] = {}
+    running = 0
+    for g in range(max(gen.values()) + 1):
+        running += per_gen.get(g, 0)
+        upto[g] = running
+
     def cost(depth: int) -> int:
-        drawn = [i for i in order if gen[i] <= depth]
-        return len(drawn) + sum(len(below[i]) for i in drawn if gen[i] == depth)
+        return upto[depth] + folds_at.get(depth, 0)
 
     deepest = max(gen.values())
     depth = next((d for d in range(deepest, -1, -1) if cost(d) <= max_nodes), None)
@@ -227,11 +239,14 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
     nodes = [n for n in data.nodes if n.id in drawn]
     extra_edges = []
     made: dict[tuple[str, int], str] = {}
+    folded_gens: dict[str, list[int]] = defaultdict(list)  # drawn anchor -> its folded generations
+    for b, g in counts:
+        folded_gens[b].append(g)
     for a in order:
         if a not in drawn:
             continue
         above = a
-        for g in sorted(g for (b, g) in counts if b == a):
+        for g in sorted(folded_gens.get(a, ())):
             group = members[(a, g)]
             known = [by_id[m].level for m in group if by_id[m].level is not None]
             per_level = Counter(by_id[m].level for m in group)
