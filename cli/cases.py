@@ -132,7 +132,7 @@ def case_confirm(obj, person_id, confirmed, onset, isolated, sources, unknown_so
       tracing case confirm P2 --date 2021-05-07 --onset 2021-05-06 --dry-run
       tracing case confirm BN9 --date 2021-05-08 --unknown-source --declare-zone
     """
-    store = obj.store(write=not dry_run)
+    store = obj.store(write=True, dry_run=dry_run)
     fields = {"id": person_id, "confirmed": confirmed, "onset": onset, "isolated": isolated,
               "sources": list(sources), "unknown_source": unknown_source, "found_by": found_by, "zone": zone,
               "declare_zone": declare_zone, "candidates": n_candidates}
@@ -156,7 +156,7 @@ def case_unconfirm(obj, person_id, dry_run, fmt):
     Example:
       tracing case unconfirm P2
     """
-    store = obj.store(write=not dry_run)
+    store = obj.store(write=True, dry_run=dry_run)
     with store.write("case unconfirm", dry_run=dry_run):
         result = cases.unconfirm(store, person_id)
     _print_result(result, fmt, _("{id} is no longer a confirmed case.").format(id=person_id))
@@ -175,7 +175,7 @@ def case_link(obj, person_id, sources, dry_run, fmt):
     Example:
       tracing case link BN9 --source BN1
     """
-    store = obj.store(write=not dry_run)
+    store = obj.store(write=True, dry_run=dry_run)
     with store.write("case link", dry_run=dry_run):
         result = cases.link(store, person_id, list(sources))
     _print_result(result, fmt, _("{id} linked to {sources}.").format(id=person_id, sources=", ".join(result["sources"])))

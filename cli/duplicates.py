@@ -46,7 +46,7 @@ def person_merge(obj, keep, other, dry_run, fmt):
     """
     from tracing.duplicates import merge
 
-    store = obj.store(write=True)
+    store = obj.store(write=True, dry_run=dry_run)
     with store.write("person merge", dry_run=dry_run):
         result = merge(store, keep, other)
     if fmt == "json":

@@ -103,7 +103,7 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
 
     check_encoding(encoding)  # options first: a bad one neither creates nor touches the database
     mapping = _columns(columns)
-    store = obj.store(write=True)
+    store = obj.store(write=True, dry_run=dry_run)
     progress = _Progress(f"import {kind}") if is_terminal() else None
     try:
         summary = import_file(store, kind, file, columns=mapping, encoding=encoding, sheet=sheet,

@@ -28,13 +28,18 @@ class Context:
         self._store = None
         self.failed = False
 
-    def store(self, *, write: bool = False):
+    def store(self, *, write: bool = False, dry_run: bool = False):
         """The database; a writing command creates a missing one and says so
         once its first write commits (a failed first command says nothing
-        and leaves no database behind, see :meth:`close`)."""
+        and leaves no database behind, see :meth:`close`). A ``--dry-run``
+        leaves the file as it is and creates none: on a missing file it runs
+        on an empty database and says so (:meth:`Store.open`)."""
         if self._store is None:
             from tracing.store import Store
-            self._store = Store.open(self.db_path, create=write)
+            self._store = Store.open(self.db_path, create=write, dry_run=dry_run)
+            if self._store.scratch:
+                click.echo(_("No database at {path}: the dry run checks against an empty one and creates "
+                             "nothing.").format(path=self.db_path), err=True)
             if self._store.created:
                 self._store.on_first_commit = self._announce
         return self._store

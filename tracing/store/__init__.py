@@ -155,6 +155,7 @@ class Store:
         self._rules: Rules | None = None
         self._dry_run = False
         self.created = False        # this process made the file (Store.open(create=True))
+        self.scratch = False        # a dry run on a missing file: an empty database in memory
         self.committed = False      # a write of this process committed
         self.on_first_commit = None  # called once after the first commit (the CLI says 'Created database')
         self._inode = _inode(path)
@@ -170,8 +171,14 @@ class Store:
 
     # ---------------------------------------------------------------- opening
     @classmethod
-    def open(cls, path, *, create: bool = False) -> "Store":
+    def open(cls, path, *, create: bool = False, dry_run: bool = False) -> "Store":
         """Open ``path``; with ``create`` make it (private to its owner) when missing.
+
+        With ``dry_run`` (a ``--dry-run`` command: issue 13) the file and its
+        ``-wal``/``-shm`` are left as they were: a missing file is not made
+        (the command runs on an empty database in memory, ``store.scratch``),
+        the journal mode is not switched, and a database of an older schema
+        is upgraded in a copy in memory, never in the file.
 
         Raises :class:`DatabaseError` for a missing file (without ``create``), a
         file that is not a tracing database, or one from a newer version.
@@ -180,9 +187,11 @@ class Store:
         from .address import is_url
         if is_url(path):
             from .postgres import PgStore
-            return PgStore.open_url(path, create=create)
+            return PgStore.open_url(path, create=create and not dry_run)
         from .. import files
         files.protect(path)  # no output of this process may overwrite it (or its -wal/-shm/-journal)
+        if dry_run:
+            return cls._open_dry(path)
         created = False
         if not os.path.exists(path):
             if not create:
@@ -213,12 +222,35 @@ class Store:
         return store
 
     @classmethod
-    def _connect(cls, path: str, created: bool) -> "Store":
+    def _open_dry(cls, path: str) -> "Store":
+        """The store a dry run works on (see :meth:`open`)."""
+        if not os.path.exists(path):
+            store = cls(sqlite3.connect(":memory:", check_same_thread=False), path)
+            store._prepare(True)
+            store.scratch = True
+            return store
+        try:
+            store = cls._connect(path, False, dry_run=True)
+        except sqlite3.DatabaseError as e:
+            raise DatabaseError(_explain(path, e, opening=True)) from None
+        version = store.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version < LATEST:  # upgraded in memory: the file keeps its schema
+            memory = sqlite3.connect(":memory:", check_same_thread=False)
+            store.conn.backup(memory)
+            store.conn.close()
+            store.conn = memory
+            store._inode = None
+            memory.execute("PRAGMA foreign_keys = ON")
+            store._migrate(version)
+        return store
+
+    @classmethod
+    def _connect(cls, path: str, created: bool, *, dry_run: bool = False) -> "Store":
         conn = sqlite3.connect(path, timeout=60, check_same_thread=False)
         try:
             conn.execute("PRAGMA busy_timeout = 60000")
             store = cls(conn, path)
-            store._prepare(created)
+            store._prepare(created, dry_run=dry_run)
             return store
         except sqlite3.OperationalError as e:
             conn.close()
@@ -230,7 +262,7 @@ class Store:
         store._prepare(False)
         return store
 
-    def _prepare(self, created: bool) -> None:
+    def _prepare(self, created: bool, *, dry_run: bool = False) -> None:
         c = self.conn
         # one statement, one snapshot: read apart, a process migrating a brand
         # new file in between made its tables appear without its application id
@@ -244,14 +276,14 @@ class Store:
             raise DatabaseError(
                 _("{path} was written by a newer version of tracing (schema {version}, this one knows up to "
                   "{LATEST}): upgrade tracing to use it").format(path=self.path, version=version, LATEST=LATEST))
-        if not self.read_only and c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        if not self.read_only and not dry_run and c.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             try:
                 c.execute("PRAGMA journal_mode = WAL")
             except sqlite3.OperationalError:
                 pass  # read-only medium: fine for reading
         c.execute("PRAGMA foreign_keys = ON")
         c.execute("PRAGMA synchronous = NORMAL")
-        if version < LATEST:
+        if version < LATEST and not dry_run:
             if self.read_only:
                 raise DatabaseError(_("{path} needs an upgrade but is read-only: copy it somewhere writable").format(
                                         path=self.path))
