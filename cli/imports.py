@@ -96,7 +96,7 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
       tracing import contacts tiep-xuc.csv --column from=F0 --column to=F1
       tracing import cases cases.csv --id-prefix BN --column confirmed=positiveDate
       tracing import contacts big.csv --skip-invalid --format json
-      tracing import cases line-list.json --date-order mdy --header-row 3
+      tracing import cases line-list.csv --date-order mdy --header-row 3
     """
     from tracing.importer import NA_VALUES, import_file
     from tracing.tabular import check_encoding
@@ -122,8 +122,12 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
                "or LibreOffice to compute them): {cells}").format(n=len(cells), cells="; ".join(
                    _("line {line}, column {column} ({formula})").format(**c) for c in cells[:10])))
     for t in summary["title_rows"]:
-        note(_("Title row skipped, line {line}: {text}").format(line=t["line"], text=t["text"]))
-    if summary["title_rows"]:
+        if t.get("outside_records"):  # JSON: keys beside the array of records, not a row of a table
+            note(_("Left aside, line {line}: {text} (not records; the records are the array '{key}')").format(
+                line=t["line"], text=t["text"], key=t["outside_records"]))
+        else:
+            note(_("Title row skipped, line {line}: {text}").format(line=t["line"], text=t["text"]))
+    if any(not t.get("outside_records") for t in summary["title_rows"]):
         note(_("Header on line {line}").format(line=summary["header_line"]))
     if summary["ids_normalised"]["count"]:
         note(_("{n} ids read as a person written another way (case, spaces, a sign, zero padding, "

@@ -441,6 +441,9 @@ def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
         if sheet is not None:
             raise TracingError(_("{path}: --sheet only applies to .xlsx workbooks, this is a JSON file").format(
                 path=name))
+        if header_row is not None:
+            raise TracingError(_("{path}: --header-row applies to CSV and XLSX tables; this is a JSON file, whose "
+                                 "records name their keys themselves").format(path=name))
         table = _open_json(name, pick)
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
         raise TracingError(_("{name}: an old Excel .xls (or encrypted) workbook; save it as .xlsx or CSV "
@@ -569,6 +572,8 @@ class _HeaderPicker:
 def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> None:
     headers = table.headers
     where = _("{path}, line {line}").format(path=table.path, line=table.header_line)
+    # a JSON file has keys in its records, no header row: its messages say so (issue 13 leftover 6)
+    js = table.format == "json"
     names = [s.name for s in specs]
     chosen: dict[str, int] = {}
     ignored: set[str] = set()
@@ -584,12 +589,14 @@ def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> 
             continue
         idx = _find(headers, wanted)
         if idx is None:
-            raise TracingError(_("{where}: no header '{wanted}' for {field} (headers: {headers})").format(
-                                   where=where, wanted=wanted, field=field, headers=_listing(headers)))
+            raise TracingError((_("{path}: the records have no key '{wanted}' for {field} (keys: {headers})") if js else
+                                _("{where}: no header '{wanted}' for {field} (headers: {headers})")).format(
+                                   path=table.path, where=where, wanted=wanted, field=field, headers=_listing(headers)))
         for other, i in chosen.items():
             if i == idx:
-                raise TracingError(_("{where}: header '{idx}' is given for both {other} and {field}").format(
-                                       where=where, idx=headers[idx], other=other, field=field))
+                raise TracingError((_("{path}: key '{idx}' is given for both {other} and {field}") if js else
+                                    _("{where}: header '{idx}' is given for both {other} and {field}")).format(
+                                       path=table.path, where=where, idx=headers[idx], other=other, field=field))
         chosen[field] = idx
     taken = set(chosen.values())
     if is_rejected_header(headers, table.path):  # the tool's own FILE.rejected.csv: its line/reason columns are not data
@@ -609,22 +616,29 @@ def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> 
             extras.append(i)
         elif field in auto:
             raise TracingError(
-                _("{where}: headers '{field}' (column {field2}) and '{header}' (column {value}) both mean "
-                  "{field3}; keep one, or pick one with --column {field3}=HEADER").format(
-                    where=where, field=headers[auto[field]], field2=auto[field] + 1, header=header, value=i + 1, field3=field))
+                (_("{path}: the records' keys '{field}' and '{header}' both mean {field3}; keep one, or pick one "
+                   "with --column {field3}=KEY") if js else
+                 _("{where}: headers '{field}' (column {field2}) and '{header}' (column {value}) both mean "
+                   "{field3}; keep one, or pick one with --column {field3}=HEADER")).format(
+                    path=table.path, where=where, field=headers[auto[field]], field2=auto[field] + 1, header=header,
+                    value=i + 1, field3=field))
         else:
             auto[field] = i
     chosen.update(auto)
     if not chosen:
         raise TracingError(
-            _("{where} is not a header row: none of {headers} names a field for {kind} ({names}); the first "
-              "line must name the columns").format(
-                where=where, headers=_listing(headers), kind=kind, names=', '.join(names)))
+            (_("{path}: none of the records' keys ({headers}) names a field for {kind} ({names}); name them so, "
+               "or use --column FIELD=KEY") if js else
+             _("{where} is not a header row: none of {headers} names a field for {kind} ({names}); the first "
+               "line must name the columns")).format(
+                path=table.path, where=where, headers=_listing(headers), kind=kind, names=', '.join(names)))
     for spec in specs:
         if spec.required and spec.name not in chosen:
             raise TracingError(
-                _("{path}: no column for required field '{name}' ({kind}); headers found: {headers}; rename "
-                  "one or use --column {name}=HEADER").format(
+                (_("{path}: no key of the records is the required field '{name}' ({kind}); keys found: {headers}; "
+                   "rename one or use --column {name}=KEY") if js else
+                 _("{path}: no column for required field '{name}' ({kind}); headers found: {headers}; rename "
+                   "one or use --column {name}=HEADER")).format(
                     path=table.path, name=spec.name, kind=kind, headers=_listing(headers)))
     order = sorted(chosen.items(), key=lambda item: item[1])
     table.mapping = {field: headers[i] for field, i in order}
@@ -1108,7 +1122,8 @@ def _json_records(name: str, text: str) -> tuple[list[tuple[int, dict]], list[di
             items = array_at(m.end() - 1) if m else [(1, r) for r in whole[key]]
             rest = {k: v for k, v in whole.items() if k != key}
             if rest:
-                notes.append({"line": 1, "text": "not records, left aside: " + ", ".join(
+                # keys beside the array of records (a title, a date): listed, in JSON's terms
+                notes.append({"line": 1, "outside_records": key, "text": ", ".join(
                     f"{k}={_short(_json_cell(v), 40)}" for k, v in rest.items())})
     for line, value in items:
         if not isinstance(value, dict):
