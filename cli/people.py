@@ -156,6 +156,9 @@ def person_show(obj, person_id, fmt):
     if st["primary_source"]:
         level += " " + _("(primary source {id})").format(id=st["primary_source"])
     fields.append(("level", level))
+    if st["case"]:
+        from .views import case_line
+        fields.append(("case", case_line(st["case"])))
     if st["flags"]:
         fields.append(("flags", ", ".join(label(f) for f in st["flags"])))
     if record["labels"]:
@@ -190,7 +193,7 @@ def person_show(obj, person_id, fmt):
 
 #: Labels of a person's record (``person show``); English shows the key.
 FIELD_LABELS = {**HEADERS, "national_id": N_("national_id"), "sex": N_("sex"), "district": N_("district"),
-                "workplace": N_("workplace"), "vaccinated": N_("vaccinated"), "flags": N_("flags"),
+                "workplace": N_("workplace"), "vaccinated": N_("vaccinated"), "flags": N_("flags"), "case": N_("case"),
                 "labels": N_("source labels")}
 SEX = {"m": N_("m"), "f": N_("f")}
 

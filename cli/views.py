@@ -14,6 +14,22 @@ from tracing.zones import KIND_WORDS, STATUS_WORDS
 from .output import Vocab, emit_json, emit_rows, format_option
 
 
+def case_line(c: dict) -> str:
+    """A case's dates as ``status`` and ``person show`` print them: sample
+    (confirmation), onset, isolation, unknown source; an undated case says so."""
+    if c["confirmed"]:
+        parts = [_("confirmed {date}").format(date=fmt_date(c["confirmed"]))]
+    else:
+        parts = [_("no confirmation date (undated case)")]
+    if c["onset"]:
+        parts.append(_("onset {date}").format(date=fmt_date(c["onset"])))
+    if c["isolated"]:
+        parts.append(_("isolated {date}").format(date=fmt_date(c["isolated"])))
+    if c["unknown_source"]:
+        parts.append(_("source unknown"))
+    return ", ".join(parts)
+
+
 @click.command("status")
 @click.argument("person_id")
 @format_option("table", "json")
@@ -41,18 +57,7 @@ def status_cmd(obj, person_id, fmt):
     if st["quarantine_from"]:
         click.echo("  " + _("quarantined from: {date}").format(date=fmt_date(st["quarantine_from"])))
     if st["case"]:
-        c = st["case"]
-        if c["confirmed"]:
-            parts = [_("confirmed {date}").format(date=fmt_date(c["confirmed"]))]
-        else:
-            parts = [_("no confirmation date (undated case)")]
-        if c["onset"]:
-            parts.append(_("onset {date}").format(date=fmt_date(c["onset"])))
-        if c["isolated"]:
-            parts.append(_("isolated {date}").format(date=fmt_date(c["isolated"])))
-        if c["unknown_source"]:
-            parts.append(_("source unknown"))
-        click.echo("  " + ", ".join(parts))
+        click.echo("  " + case_line(st["case"]))
     care = st.get("care")
     if care and care["recovered"]:
         click.echo("  " + _("released from treatment on {date}").format(date=fmt_date(care["recovered"])))

@@ -300,3 +300,21 @@ def test_a_failed_first_command_leaves_no_database_and_says_nothing_about_one(tm
     # the first command that succeeds creates it and says so
     proc = _tracing(tmp_path, "--db", db, "person", "add", "--id", "P1", "--name", "An", capture_output=True, text=True)
     assert proc.returncode == 0 and f"Created database {db}" in proc.stderr and db.exists()
+
+
+def test_person_show_gives_a_cases_dates_as_status_does(run, run_json, tmp_path):
+    """`person show` of a case prints its sample (confirmation), onset and
+    isolation dates, or says that the case is undated (issue 13), the same
+    line as `status`; the JSON keeps them under status.case."""
+    line_list = tmp_path / "cases.csv"
+    line_list.write_text("id,name,confirmed,onset\nBN1,An,2021-06-20,2021-06-18\nBN3,Cường,,\n", encoding="utf-8")
+    run("import", "cases", line_list)
+    for pid in ("BN1", "BN3"):
+        case = run_json("status", pid)["case"]
+        shown = run("person", "show", pid).stdout
+        status_line = run("status", pid).stdout.splitlines()[1].strip()
+        assert f"case: {status_line}" in shown
+        if case["confirmed"]:
+            assert f"confirmed {case['confirmed']}" in shown and f"onset {case['onset']}" in shown
+        else:
+            assert "no confirmation date (undated case)" in shown
