@@ -256,14 +256,19 @@ def separate_spellings(store) -> list[dict]:
     :func:`spelling_key` does, places (field ``place``) by their folded name."""
     groups: dict[tuple, set] = {}
     c = store.conn
+    seen: list[tuple[str, str, str | None]] = []  # (field, spelling, ward of a unit)
     for field in ("district", "ward", "workplace"):
-        for (value,) in c.execute(f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL"):
-            groups.setdefault(spelling_key(field, value), set()).add(value)
-    for ward, unit in c.execute("SELECT DISTINCT ward, unit FROM persons WHERE unit IS NOT NULL"):
-        groups.setdefault(spelling_key("unit", unit, ward), set()).add(unit)
+        seen += [(field, value, None) for (value,) in
+                 c.execute(f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL")]
+    seen += [("unit", unit, ward) for ward, unit in
+             c.execute("SELECT DISTINCT ward, unit FROM persons WHERE unit IS NOT NULL")]
     for kind, area in c.execute("SELECT kind, area FROM populations"):
         unit, _, ward = area.partition(", ") if kind == "unit" else (area, "", "")
-        groups.setdefault(spelling_key(kind, unit, ward or None), set()).add(unit)
+        seen.append((kind, unit, ward or None))
+    known: dict = {}  # the same matching as every write (area_spelling: 'phuong X' is 'Phường X' and 'X')
+    for field, value, ward in sorted(seen, key=lambda t: (t[0], t[2] or "", t[1])):
+        stored = area_spelling(known, field, value, ward)
+        groups.setdefault(spelling_key(field, stored, ward), set()).add(value)
     from ..values import fold
     for (name,) in c.execute("SELECT name FROM places"):  # venues: one place per folded name (merge_places)
         groups.setdefault(("place", fold(name), ""), set()).add(name)
