@@ -191,7 +191,8 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
                    "and a trailing .0: {examples}").format(
                 n=src["normalised"], examples=", ".join(f"'{a}' -> {b}" for a, b in src["normalised_examples"][:5])))
         if src.get("read_as"):
-            note(_("{n} source ids of no row stored as one person each, as first written: {examples}").format(
+            note(_("{n} source entries read as the ids written in them (words, notes and signs around an id, ids joined "
+                   "by /; an id of no row is one person, as first written): {examples}").format(
                 n=src["read_as"], examples=", ".join(f"'{a}' -> {b}" for a, b in src["read_as_examples"][:5])))
         if src["top_labels"]:
             note(_("Most frequent labels: {labels}").format(

@@ -217,3 +217,57 @@ def test_the_kcdc_header_infected_by_is_the_source(tmp_path, run_json, db_path):
     s = run_json("import", "cases", write(tmp_path / "kr.csv", text))
     assert s["mapping"]["source"] == "infected_by"
     assert rows(db_path, "SELECT case_id, source FROM case_sources") == [("1000000002", "1000000001")]
+
+
+# issue 13 leftover 4: what people write around ids (a level, a field name with a colon, a slash between ids)
+AROUND = {"F1 của {}": 1, "nguồn: {}": 1, "Nguồn lây:{}": 1, "tiếp xúc với {}": 1, "contact of {}": 1,
+          "{}/{}": 2, "{} / {}": 2}
+
+
+def test_ids_written_inside_a_level_a_field_name_or_joined_by_a_slash_are_those_ids(tmp_path, run_json, db_path):
+    ids = ["BN7", "BN8", "BN31"]
+    cells, links = {}, set()
+    for n, (pattern, k) in enumerate(AROUND.items()):
+        named = ids[:k] if k > 1 else [ids[n % len(ids)]]
+        case = f"BN{100 + n}"
+        cells[case] = pattern.format(*named)
+        links |= {(case, i) for i in named}
+    # labels: no id of the file inside (a real name with và/and, a slash between words, an unknown number)
+    kept = {"BN200": "Công ty TNHH Sản xuất và Thương mại Hải Nam", "BN201": "Bar and Grill Buddha",
+            "BN202": "Bar/Grill", "BN203": "F1 của chợ Bình Điền", "BN204": "BN7/Bar"}
+    cells.update(kept)
+    body = "".join(f"{i},20/05/2021,\n" for i in ids) + "".join(
+        f'{c},21/05/2021,"{w}"\n' for c, w in cells.items())
+    s = run_json("import", "cases", write(tmp_path / "around.csv", "Mã BN,Ngày dương tính,Nguồn lây\n" + body))
+    assert set(rows(db_path, "SELECT case_id, source FROM case_sources")) == links
+    assert set(rows(db_path, "SELECT case_id, label FROM case_labels")) == set(kept.items())
+    # said in the summary: each cell read so (the slash ones with every id), none made a person
+    assert s["sources"]["read_as"] == len(AROUND)
+    assert s["sources"]["unknown_source_persons"] == 0
+    assert s["sources"]["links"] == len(links)
+
+
+def test_a_label_naming_an_id_inside_words_becomes_a_link_when_the_id_arrives(tmp_path, run, db_path):
+    run("import", "cases", write(tmp_path / "b.csv", "id,confirmed,source\nBN2,2021-05-21,F1 của BN1\n"))
+    assert rows(db_path, "SELECT case_id, label FROM case_labels") == [("BN2", "F1 của BN1")]
+    run("import", "cases", write(tmp_path / "a.csv", "id,confirmed\nBN1,2021-05-20\n"))
+    assert rows(db_path, "SELECT case_id, source FROM case_sources") == [("BN2", "BN1")]
+    assert rows(db_path, "SELECT case_id, label FROM case_labels") == []
+
+# issue 13 leftover 8: a blank source cell (or no source column) keeps sources recorded elsewhere
+def test_a_blank_source_cell_keeps_sources_from_another_file_or_case_link(tmp_path, run, run_json, db_path):
+    run("import", "cases", write(tmp_path / "a.csv", "id,confirmed,source\nR1,2021-05-10,\nR2,2021-05-11,\n"
+                                                     "R3,2021-05-14,R1\n"))
+    run("case", "link", "R3", "--source", "R2")   # found later, typed in
+    kept = sorted(s for (s,) in rows(db_path, "SELECT source FROM case_sources WHERE case_id = 'R3'"))
+    assert kept == ["R1", "R2"]
+    for name, text in (("blank.csv", "id,confirmed,onset,source\nR3,2021-05-14,2021-05-12,\n"),
+                       ("nosource.csv", "id,confirmed,onset\nR3,2021-05-14,2021-05-13\n")):
+        s = run_json("import", "cases", write(tmp_path / name, text))
+        assert sorted(s for (s,) in rows(db_path, "SELECT source FROM case_sources WHERE case_id = 'R3'")) == kept
+        assert not [c for c in s["changes"] if c["field"] in ("sources", "labels")]
+    # a row naming sources is the user saying which: the others go, each drop listed
+    s = run_json("import", "cases", write(tmp_path / "fix.csv", "id,confirmed,source\nR3,2021-05-14,R2\n"))
+    assert rows(db_path, "SELECT source FROM case_sources WHERE case_id = 'R3'") == [("R2",)]
+    assert [(c["field"], c["old"], c["new"]) for c in s["changes"] if c["field"] == "sources"] == [
+        ("sources", ";".join(kept), "R2")]

@@ -1318,7 +1318,10 @@ class _Importer:
                 resolved[part] = matcher.resolve(part)
                 return resolved[part][0] != "label"
 
-            for text, is_person in group_entries(segment, is_id, matcher.names):
+            def split(part, pieces):
+                matcher.report.read_as[part] = ", ".join(pieces)
+
+            for text, is_person in group_entries(segment, is_id, matcher.names, split):
                 kind, value = resolved[text] if is_person else ("label", text)
                 entries.append((segment, kind, value))
         for token, kind, value in entries:

@@ -65,9 +65,13 @@ _SIGNS = re.compile(r"[\s#№]+")
 _LEADING_SIGN = re.compile(r"^[#№]\s*")
 #: what people write around an id in a source cell: a wrapping bracket, an end
 #: full stop or comma, a note in brackets after it (``BN 7 (vợ)``), a word for
-#: "patient" before it (``bệnh nhân BN1``, ``patient 31``, ``ca 12``)
+#: "patient" before it (``bệnh nhân BN1``, ``patient 31``, ``ca 12``), the
+#: level it was traced at (``F1 của BN2``, ``contact of BN2``, ``tiếp xúc với BN2``)
+#: or a field name with a colon (``nguồn: BN3``, ``nguồn lây: BN3``, ``source: BN3``)
 _NOTE_AFTER = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
-_WORD_BEFORE = re.compile(r"^(?:bệnh nhân|benh nhan|ca bệnh|ca benh|ca|patient|case|pt|số|so|no\.?)\s+", re.I)
+_WORD_BEFORE = re.compile(r"^(?:(?:bệnh nhân|benh nhan|ca bệnh|ca benh|ca|patient|case|pt|số|so|no\.?"
+                          r"|f[0-5]\s+(?:của|cua|of)|(?:tiếp xúc|tiep xuc|tx)\s+(?:với|voi)|contact\s+of)\s+"
+                          r"|(?:nguồn(?:\s+lây)?|nguon(?:\s+lay)?|source|from|từ|tu)\s*:\s*)", re.I)
 
 
 def undecorated(entry: str) -> str | None:
@@ -78,6 +82,8 @@ def undecorated(entry: str) -> str | None:
 
     >>> [undecorated(x) for x in ("BN1.", "(BN1)", "bệnh nhân BN1", "BN 7 (vợ)", "patient 31", "BN1")]
     ['BN1', 'BN1', 'BN1', 'BN 7', '31', None]
+    >>> [undecorated(x) for x in ("F1 của BN2", "nguồn: BN3", "Nguồn lây:BN3", "contact of 12")]
+    ['BN2', 'BN3', 'BN3', '12']
     """
     text = entry.strip()
     for _round in range(3):
@@ -191,14 +197,16 @@ def _thousands_joined(segment: str, spans: list[tuple[int, int]], names) -> list
     return out
 
 
-def group_entries(segment: str, is_id, names=None) -> list[tuple[str, bool]]:
+def group_entries(segment: str, is_id, names=None, split=None) -> list[tuple[str, bool]]:
     """The entries of one segment: ``[(text, is an id)]``. A part for which
     ``is_id(part)`` holds is an entry of its own; consecutive parts that are
     not ids are one entry, the segment's text from the first to the last of
     them, byte for byte (issue 13 point 1: a label is kept as written). With
     ``names`` (text -> names an id of the file or database), a comma between a
     digit and three digits (``BN2,900``) is a thousands separator, not a cut,
-    when the joined text names an id.
+    when the joined text names an id, and a part whose ``/``-separated pieces
+    all name ids (``BN8/BN7``) is those ids (a ``/`` elsewhere stays in the label);
+    ``split(part, pieces)`` is told of each such part (the summary's ``read_as``).
 
     >>> ids = {"BN1", "BN2", "BN3"}.__contains__
     >>> group_entries("BN1, BN2 và BN3", ids)
@@ -207,6 +215,8 @@ def group_entries(segment: str, is_id, names=None) -> list[tuple[str, bool]]:
     [('Công ty TNHH Sản xuất và Thương mại Hải Nam', False)]
     >>> group_entries("Bar and Grill, BN2 và Quế Võ, Bắc Ninh", ids)
     [('Bar and Grill', False), ('BN2', True), ('Quế Võ, Bắc Ninh', False)]
+    >>> group_entries("BN3/BN2, Bar/Grill", ids, ids)
+    [('BN3', True), ('BN2', True), ('Bar/Grill', False)]
     """
     out: list[tuple[str, bool]] = []
     run: tuple[int, int] | None = None
@@ -215,7 +225,16 @@ def group_entries(segment: str, is_id, names=None) -> list[tuple[str, bool]]:
         spans = _thousands_joined(segment, spans, names)
     for a, b in spans:
         part = segment[a:b].strip()
-        if is_id(part):
+        pieces = [p.strip() for p in part.split("/")] if names is not None and "/" in part else []
+        if len(pieces) > 1 and all(p and names(p) for p in pieces) and all(is_id(p) for p in pieces):
+            # BN8/BN7: a slash between ids of the file or database (never inside a label: Bar/Grill)
+            if run is not None:
+                out.append((segment[run[0]:run[1]].strip(), False))
+                run = None
+            out += [(p, True) for p in pieces]
+            if split is not None:
+                split(part, pieces)
+        elif is_id(part):
             if run is not None:
                 out.append((segment[run[0]:run[1]].strip(), False))
                 run = None
@@ -518,7 +537,7 @@ def promote_labels(store, new_ids) -> list[tuple[str, str]]:
     if not sql.has_labels(store):
         return moved
     def target_of(text):
-        ids = by_key.get(id_key(text))
+        ids = by_key.get(id_key(text)) or by_key.get(id_key(undecorated(text) or ""))  # F1 của BN2, nguồn: BN3
         if not ids:
             return None
         return text if text in ids else (next(iter(ids)) if len(ids) == 1 else None)
