@@ -412,3 +412,24 @@ def test_a_pg_dump_taken_while_teams_write_still_ends_with_its_seal(district, pg
         assert logged[-1][3] == "backup" and json.loads(logged[-1][4])["head"] == _head(logged[:-1])
     restored = json.loads(invoke(url, "restore", tmp_path / f"1-{name}", "--format", "json").stdout)
     assert restored["forced"] is False and restored["diverged"] is None
+
+
+# ---------------------------------------------------------------- session settings
+def test_a_session_takes_its_settings_from_the_start_up_packet_and_the_address_overrides_them(pg, monkeypatch):
+    """Every connection sets the write lock's wait ($TRACING_LOCK_TIMEOUT, in ms on the
+    server) and no parallel workers for the small statements of a command; the
+    ``options`` of the address come after, so a site can give the workers back."""
+    from tracing.store import Store
+    url = pg()
+    invoke(url, "init")
+    monkeypatch.setenv("TRACING_LOCK_TIMEOUT", "7")
+    wanted = {"lock_timeout": str(7 * 1000), "max_parallel_workers_per_gather": "0"}  # pg_settings: ms
+    sep = "&" if "?" in url else "?"
+    for address, workers in ((url, "0"), (f"{url}{sep}options=-c%20max_parallel_workers_per_gather%3D2", "2")):
+        store = Store.open(address)
+        try:
+            shown = dict(store.conn.raw.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)",
+                                                (list(wanted),)).fetchall())
+        finally:
+            store.close()
+        assert shown == {**wanted, "max_parallel_workers_per_gather": workers}

@@ -120,12 +120,18 @@ def lock_timeout() -> int:
 
 def session_options(url: str) -> str:
     """The libpq ``options`` of every connection: the write lock's
-    ``lock_timeout`` and TCP keepalives on the server's side (a team
-    laptop that went to sleep mid-write is noticed within minutes, not hours),
-    after any ``options`` of ``url``. Sent in the start-up packet: no round trip."""
+    ``lock_timeout``, TCP keepalives on the server's side (a team
+    laptop that went to sleep mid-write is noticed within minutes, not hours)
+    and no parallel workers (``max_parallel_workers_per_gather=0``: a command
+    runs small indexed statements, and the planner sent the check-in spans of a
+    re-derivation (:meth:`~tracing.store.Store.checkins_at_places`, ~1,000
+    rows) to two worker processes, whose start-up made it 20-30 ms instead of
+    4 ms; measured in benchmarks/README.md), then any ``options`` of ``url``
+    (``?options=-c%20max_parallel_workers_per_gather%3D2`` gives them back).
+    Sent in the start-up packet: no round trip."""
     from psycopg.conninfo import conninfo_to_dict
     ours = (f"-c lock_timeout={lock_timeout() * 1000} -c tcp_keepalives_idle=60 "
-            "-c tcp_keepalives_interval=10 -c tcp_keepalives_count=6")
+            "-c tcp_keepalives_interval=10 -c tcp_keepalives_count=6 -c max_parallel_workers_per_gather=0")
     theirs = conninfo_to_dict(url).get("options")
     return f"{ours} {theirs}" if theirs else ours
 
