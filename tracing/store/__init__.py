@@ -41,6 +41,15 @@ CASE_FIELDS = ("person", "confirmed", "onset", "isolated", "unknown_source", "pr
                "found_by", "isolated_given", "unknown_given")
 BATCH = 500  # ids per IN (...) / temp-table batch
 SPAN_BATCH = 100  # (place, from, to) spans per statement of checkins_at_places (< SQLite's 500 compound terms)
+CHECKINS_AT_PLACES_PG = """
+    SELECT s.k, c.person, c.at, c.until, c.recorded_on
+    FROM unnest(CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[])) WITH ORDINALITY AS s(place, lo, hi, k)
+    CROSS JOIN LATERAL (SELECT person, at, until, recorded_on FROM checkins
+                        WHERE place = s.place AND at >= s.lo COLLATE "C" AND at <= s.hi COLLATE "C"
+                        OFFSET 0) c
+    ORDER BY s.k, c.at, c.person"""
+"""checkins_at_places on PostgreSQL: the spans as three arrays, each looked up in the
+index checkins_place (OFFSET 0 keeps the lookup per span: no hash join over the table)."""
 
 
 def _recorded_on() -> str:
@@ -670,8 +679,15 @@ class Store:
         recorded_on)`` of check-ins at that place starting in ``[lo, hi]`` (index
         checkins_place), each list in the order of :meth:`checkins_at_place`.
         One statement per :data:`SPAN_BATCH` spans, not one per span: on a
-        server every statement is a round trip."""
+        server every statement is a round trip; there, one statement of one
+        text for all spans (a text per count of spans was planned afresh each
+        time, 3-9 ms of the server's time for 60 spans)."""
         out: list[list[tuple]] = [[] for _ in spans]
+        if spans and self.dialect == "postgresql":
+            places, los, his = (list(col) for col in zip(*spans))
+            for k, person, at, until, recorded_on in self.conn.execute(CHECKINS_AT_PLACES_PG, (places, los, his)):
+                out[k - 1].append((person, at, until, recorded_on))
+            return out
         for first in range(0, len(spans), SPAN_BATCH):
             part = spans[first:first + SPAN_BATCH]
             params = [v for span in part for v in span]
