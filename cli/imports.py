@@ -222,6 +222,13 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
                 old=_shown_value(c["field"], c["old"]), new=_shown_value(c["field"], c["new"])))
         if len(changes) > _CHANGES_SHOWN:
             note("  " + _("… and {n} more (all in --format json: changes)").format(n=len(changes) - _CHANGES_SHOWN))
+    kept = summary.get("sources_kept") or []
+    for k in kept[:_CHANGES_SHOWN]:
+        note(_("line {line}: {id}'s source cell is blank: its stored sources are kept ({kept}); write them in the "
+               "cell to replace them").format(line=k["line"] if k["line"] is not None else "?", id=k["id"],
+                                              kept=k["kept"].replace(";", ", ")))
+    if len(kept) > _CHANGES_SHOWN:
+        note("  " + _("… and {n} more (all in --format json: sources_kept)").format(n=len(kept) - _CHANGES_SHOWN))
     for k in summary["names_kept"]:
         note(_("line {line}: {id} keeps the name '{stored}' ('{typed}' is the same name without its diacritics)")
              .format(line=k["line"] if k["line"] is not None else "?", id=k["id"], stored=k["stored"],

@@ -266,6 +266,9 @@ def test_a_blank_source_cell_keeps_sources_from_another_file_or_case_link(tmp_pa
         s = run_json("import", "cases", write(tmp_path / name, text))
         assert sorted(s for (s,) in rows(db_path, "SELECT source FROM case_sources WHERE case_id = 'R3'")) == kept
         assert not [c for c in s["changes"] if c["field"] in ("sources", "labels")]
+        # said when the file has a source column (a blank cell), not when it has none
+        assert s.get("sources_kept", []) == ([{"line": 2, "id": "R3", "kept": ";".join(kept)}]
+                                             if name == "blank.csv" else [])
     # a row naming sources is the user saying which: the others go, each drop listed
     s = run_json("import", "cases", write(tmp_path / "fix.csv", "id,confirmed,source\nR3,2021-05-14,R2\n"))
     assert rows(db_path, "SELECT source FROM case_sources WHERE case_id = 'R3'") == [("R2",)]

@@ -699,7 +699,8 @@ class _Importer:
         self.changed_cases: set[str] = set()
         self.stats = {"persons": {"touched": self.touched, "changes": [], "names_kept": []},
                       "contacts": {"touched": self.touched},
-                      "cases": {"touched": self.touched, "changed_cases": self.changed_cases, "changes": []},
+                      "cases": {"touched": self.touched, "changed_cases": self.changed_cases, "changes": [],
+                                "sources_kept": []},
                       "checkins": {}, "populations": {}}
         self.line_of: dict[str, int] = {}  # persons and cases: the line of each id (changes are reported with it)
         self.kept: dict[str, int] = {}
@@ -1586,4 +1587,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
     }
     if imp.sources is not None and "source" in table.mapping:
         summary["sources"] = imp.sources.as_dict()
+        # stored cases whose source cell is blank: their stored sources and labels are kept (said)
+        summary["sources_kept"] = [{"line": imp.line_of.get(cid), "id": cid, "kept": kept}
+                                   for cid, kept in s["cases"]["sources_kept"]]
     return summary

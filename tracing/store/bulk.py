@@ -599,6 +599,16 @@ def _drop_unnamed_sources(store, by_id: dict, existing: dict, stats: dict | None
     Returns the cases whose links changed (re-derived by the caller)."""
     given = {cid: (set(r.get("sources") or ()), set(r.get("labels") or ())) for cid, r in by_id.items()
              if cid in existing and (r.get("sources") or r.get("labels"))}
+    if stats is not None and "sources_kept" in stats:
+        # a blank cell says nothing: the stored sources stay, and the summary says so (nothing kept silently)
+        blank = [cid for cid in by_id if cid in existing and cid not in given]
+        if blank:
+            kept: dict[str, list] = {}
+            for table, col in (("case_sources", "source"), ("case_labels", "label")):
+                for cid, value in _select_in(store, f"SELECT case_id, {col} FROM {table} WHERE case_id IN ({{ids}})",
+                                             blank):
+                    kept.setdefault(cid, []).append(value)
+            stats["sources_kept"] += [(cid, ";".join(sorted(v))) for cid, v in sorted(kept.items())]
     if not given:
         return []
     out = []
