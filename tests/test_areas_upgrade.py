@@ -262,3 +262,33 @@ def test_schema_13_merges_prefixed_and_zero_padded_spellings(db_path, run_json):
     (entry,) = [json.loads(r["detail"]) for r in sql_rows(db_path, "SELECT detail FROM audit WHERE command = 'upgrade'")]
     assert entry["schema"] == 13
     assert entry["areas_merged"]["respelled"]["ward"] == {w: by_typed[w] for _p, w, _u in persons if by_typed[w] != w}
+
+
+def test_check_groups_area_spellings_as_imports_do(tmp_path, db_path, run_json):
+    """issue 13 leftover 5: ``check`` flags the spellings an import would store
+    as one area (an administrative word typed without diacritics included),
+    once they are stored apart past the store."""
+    typed = [("Phúc Đồng", "TDP 5"), ("phuong phuc dong", "tdp 5"), ("Phường Bồ Đề", "Tổ 1"),
+             ("Phuong Bo De", "to 1"), ("Gia Thụy", "TDP 2")]
+    f = tmp_path / "p.csv"
+    f.write_text("id,name,ward,unit\n" + "".join(f"A{i},N{i},{w},{u}\n" for i, (w, u) in enumerate(typed)),
+                 encoding="utf-8")
+    s = run_json("import", "persons", f)
+    # the rule: what the import stored each typed ward under is its area
+    area_of = {w: s["areas_respelled"].get(w, w) for w, _u in typed}
+    unit_of = {u: s["areas_respelled"].get(u, u) for _w, u in typed}
+    expected = []
+    for values, stored in ((area_of, set(area_of.values())), (unit_of, set(unit_of.values()))):
+        for area in sorted(stored):
+            group = sorted({area} | {t for t, a in values.items() if a == area})
+            if len(group) > 1:
+                expected.append(group)
+    assert len(expected) == 4   # the file is made so: two wards and two units typed two ways each
+    conn = _connect(db_path)  # the typed spellings written back past the store (an older version, another program)
+    for i, (w, u) in enumerate(typed):
+        conn.execute(f"UPDATE persons SET ward = '{w}', unit = '{u}' WHERE id = 'A{i}'")
+    if not is_postgres(db_path):
+        conn.commit()
+    conn.close()
+    found = [f["ids"] for f in run_json("check") if f["check"] == "area_spellings"]
+    assert sorted(found) == sorted(expected)

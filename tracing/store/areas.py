@@ -266,7 +266,10 @@ def separate_spellings(store) -> list[dict]:
         unit, _, ward = area.partition(", ") if kind == "unit" else (area, "", "")
         seen.append((kind, unit, ward or None))
     known: dict = {}  # the same matching as every write (area_spelling: 'phuong X' is 'Phường X' and 'X')
-    for field, value, ward in sorted(seen, key=lambda t: (t[0], t[2] or "", t[1])):
+    # wards before units: a unit is in its ward as known (TDP 5 of 'phuong phuc dong' is in Phúc Đồng)
+    for field, value, ward in sorted(seen, key=lambda t: (t[0] == "unit", t[0], t[2] or "", t[1])):
+        if field == "unit" and ward:
+            ward = area_spelling(known, "ward", ward)
         stored = area_spelling(known, field, value, ward)
         groups.setdefault(spelling_key(field, stored, ward), set()).add(value)
     from ..values import fold
