@@ -140,6 +140,57 @@ def _nulls_as_sqlite(sql: str) -> str:
     return "".join(out)
 
 
+_IN_LIST = re.compile(r"(\bNOT\s+)?\bIN\s*\(\s*\?(?:\s*,\s*\?)*\s*\)", re.I)
+
+
+def collapse_in_lists(sql: str, params):
+    """``x IN (?, ?, …)`` as ``x = ANY(?)`` with the list's values as one
+    array parameter (``NOT IN`` as ``<> ALL``): one statement text whatever
+    the number of ids, so the rewrite above, psycopg's parsing and the
+    server's prepared plan are each made once per query instead of once per
+    list length (issue 17, point 6). Only lists of non-NULL values of one
+    type (an array needs one); others are left as they are. Returns
+    ``(sql, params)``.
+
+    >>> collapse_in_lists("SELECT * FROM t WHERE a = ? AND id IN (?,?,?) ORDER BY id", ("x", "P1", "P2", "P3"))
+    ('SELECT * FROM t WHERE a = ? AND id = ANY(?) ORDER BY id', ('x', ['P1', 'P2', 'P3']))
+    >>> collapse_in_lists("SELECT 1 FROM t WHERE id NOT IN (?, ?)", (1, 2))
+    ('SELECT 1 FROM t WHERE id <> ALL(?)', ([1, 2],))
+    """
+    if not params or not isinstance(params, (tuple, list)) or "?" not in sql or not _IN_LIST.search(sql):
+        return sql, params
+    parts = _QUOTED.split(sql)
+    out, values, used = [], [], 0
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(part)
+            continue
+        pos = 0
+        text = []
+        for m in _IN_LIST.finditer(part):
+            before = part[pos:m.start()]
+            first = used + before.count("?")
+            n = m.group(0).count("?")
+            chunk = list(params[first:first + n])
+            values.extend(params[used:first])
+            kinds = {type(v) for v in chunk}
+            if len(kinds) == 1 and kinds <= {str, int}:
+                text.append(before + ("<> ALL(?)" if m.group(1) else "= ANY(?)"))
+                values.append(chunk)
+            else:
+                text.append(before + m.group(0))
+                values.extend(chunk)
+            used = first + n
+            pos = m.end()
+        rest = part[pos:]
+        text.append(rest)
+        values.extend(params[used:used + rest.count("?")])
+        used += rest.count("?")
+        out.append("".join(text))
+    values.extend(params[used:])
+    return "".join(out), tuple(values)
+
+
 @functools.lru_cache(maxsize=2048)
 def to_postgres(sql: str) -> str:
     """The PostgreSQL text of one statement written for SQLite (see the table above)."""

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..errors import DatabaseError, NoDatabase
 from ..i18n import _
 from .address import display, is_url  # noqa: F401 - is_url: where callers have long imported it
-from .dialect import to_postgres
+from .dialect import collapse_in_lists, to_postgres
 
 WRITE_LOCK = 0x54524331  # "TRC1": one writer at a time, like BEGIN IMMEDIATE
 MIGRATE_LOCK = 0x54524332
@@ -250,6 +250,7 @@ class Connection:
             return Cursor(cur)
         if sql == "COMMIT":
             self.drawn.clear()
+        sql, params = collapse_in_lists(sql, params)
         text = to_postgres(sql)
         m = _SINGLE_INSERT.match(text)
         if m and m.group(1).lower() in _IDENTITY_TABLES:
