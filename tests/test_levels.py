@@ -552,3 +552,50 @@ def test_recorded_source_wins_for_the_tree(world):
     world.confirm("C", "2021-05-08", sources=["B"])
     assert world.entry("C")["primary_source"] == "B"
     assert set(world.entry("C")["sources"]) == {"A", "B"}
+
+
+def test_the_joined_reads_of_a_rederivation_give_what_the_tables_hold(world, store, db_path):
+    """Issue 17 point 6: a rederivation reads levels with their sources, a
+    person's dependents with whether the source is a case, and cases with
+    their recorded sources in one statement each (one round trip on a
+    server). What they return is what the tables hold, read apart by a second
+    connection: persons without sources, cases without recorded sources and
+    ids that are nowhere included, on both stores."""
+    import json
+
+    from conftest import db_rows
+
+    world.add("F", "G")
+    world.contact("A", "B", "2021-05-03")
+    world.contact("B", "C", "2021-05-04")
+    world.contact("A", "D", "2021-05-04")
+    world.contact("D", "E", "2021-05-05")
+    world.confirm("A", "2021-05-05")
+    world.confirm("F", "2021-05-06")
+    world.confirm("C", "2021-05-09", onset="2021-05-08", sources=["B", "F"])
+    everyone = [r["id"] for r in db_rows(db_path, "SELECT id FROM persons")] + ["NOBODY"]
+
+    sources: dict[str, dict] = {}
+    for r in db_rows(db_path, "SELECT person, source, date FROM level_sources"):
+        sources.setdefault(r["person"], {})[r["source"]] = r["date"]
+    expected = {}
+    for r in db_rows(db_path, "SELECT * FROM levels"):
+        flags = json.loads(r["flags"]) if r["flags"] else []
+        expected[r["person"]] = {**r, "flags": flags, "sources": dict(sorted(sources.get(r["person"], {}).items()))}
+    got = store.levels(everyone)
+    assert got == expected and any(not e["sources"] for e in got.values()) and any(e["sources"] for e in got.values())
+    assert all(list(e["sources"]) == sorted(e["sources"]) for e in got.values())  # one order on both stores
+
+    case_ids = {r["person"] for r in db_rows(db_path, "SELECT person FROM cases")}
+    pairs = db_rows(db_path, "SELECT source, person FROM level_sources")
+    assert sorted(store.dependents(everyone)) == sorted((p["source"], p["person"], p["source"] in case_ids)
+                                                        for p in pairs)
+    assert {x[2] for x in store.dependents(everyone)} == {True, False}
+
+    recorded: dict[str, list] = {}
+    for r in db_rows(db_path, "SELECT case_id, source FROM case_sources ORDER BY case_id, source"):
+        recorded.setdefault(r["case_id"], []).append(r["source"])
+    rows, got_recorded = store.cases_with_sources(everyone)
+    assert rows == {r["person"]: r for r in db_rows(db_path, "SELECT * FROM cases")}
+    assert got_recorded == recorded == store.case_sources(everyone) and recorded == {"C": ["B", "F"]}
+    assert list(rows) == sorted(rows)

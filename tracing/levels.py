@@ -265,7 +265,8 @@ def _sort_key(item):
 class Derivation:
     """One breadth-first derivation over a region (``None`` = everyone)."""
 
-    def __init__(self, store, region: set[str] | None, edge_cache: dict[str, list] | None = None):
+    def __init__(self, store, region: set[str] | None, edge_cache: dict[str, list] | None = None,
+                 quarantine_cache: dict[str, str | None] | None = None):
         self.store = store
         self.edge_cache = {} if edge_cache is None else edge_cache  # person -> encounters, within one write
         self.rules = store.rules()
@@ -277,7 +278,9 @@ class Derivation:
         self.fixed: dict[str, dict] = {}
         self.adj: dict[str, list[tuple]] | None = None
         self.boundary_edges: list[tuple] = []
-        self.quarantine_start: dict[str, str | None] = {}
+        # person -> quarantine_start: persons are not written while a write re-derives, so the
+        # derivations of one rederive share what they read (fewer statements: issue 17 point 6)
+        self.quarantine_start: dict[str, str | None] = {} if quarantine_cache is None else quarantine_cache
         self.case_traced: dict[str, dict[int, dict[str, _Pair]]] = defaultdict(lambda: defaultdict(dict))
         self.transmitter_roots: dict[str, str] = {}
 
@@ -305,10 +308,13 @@ class Derivation:
             self.adj = adj
             self.fixed = store.levels(outside)
             roots = {e["chain_case"] for e in self.fixed.values() if e["chain_case"]}
-            self.case_rows = store.cases(self.region | outside | roots)
+            self.case_rows, recorded = store.cases_with_sources(self.region | outside | roots)
         self.cases = {cid: case_from_row(r) for cid, r in self.case_rows.items()}
         case_ids_in = list(self.cases) if self.region is None else [c for c in self.cases if c in self.region]
-        self.recorded = store.case_sources(case_ids_in)
+        if self.region is None:
+            self.recorded = store.case_sources(case_ids_in)
+        else:  # read with the cases: the recorded sources of those in the region
+            self.recorded = {c: s for c, s in recorded.items() if c in self.region}
         self.by_label = sourced_by_label(store, None if self.region is None else case_ids_in)
 
     def neighbours(self, transmitters: list[str]) -> dict[str, list[tuple]]:
@@ -512,6 +518,8 @@ class Derivation:
         case's chain reached it. The quarantine it was in is derived from
         this (:func:`tracing.scenarios.settle_cases`)."""
         out: dict[str, dict | None] = {}
+        self._load_quarantine({cid for cid, entry in new.items() if entry["level"] == 0 and cid in self.cases
+                               and self.case_traced.get(cid)})  # one statement for all, not one per case
         for cid, entry in new.items():
             if entry["level"] != 0 or cid not in self.cases:
                 continue
@@ -614,10 +622,11 @@ def rederive(store, seeds, *, changed_cases=(), region_out: set | None = None, _
     region: set[str] = set()
     pending = set(seeds)
     edge_cache: dict[str, list] = {}  # a person's encounters do not change while the region grows
+    quarantine_cache: dict[str, str | None] = {}  # nor their quarantine_start
     while True:
         _close(store, region, pending, expand_through)
         before = store.levels(region)
-        derivation = Derivation(store, region, edge_cache)
+        derivation = Derivation(store, region, edge_cache, quarantine_cache)
         new = derivation.run()
         changed = {p for p in region if p in seeds or p in expand_through
                    or not _same(before.get(p), _public(new.get(p)))}
@@ -627,7 +636,7 @@ def rederive(store, seeds, *, changed_cases=(), region_out: set | None = None, _
         pending = grow
     if region_out is not None:
         region_out |= region
-    old = store.levels(region)
+    old = before  # read for this same region, and nothing was written since: no second read
     changes = [Change(p, old.get(p), _public(new.get(p))) for p in sorted(region)
                if not _same(old.get(p), _public(new.get(p)))]
     store.replace_levels([c.id for c in changes], {c.id: c.new for c in changes if c.new})
@@ -658,11 +667,10 @@ def _close(store, region: set[str], pending: set[str], expand_through: set[str])
     frontier = pending - region
     region |= frontier
     while frontier:
-        cases = store.cases(frontier)
-        passing = [p for p in frontier if p not in cases or p in expand_through]
         nxt = set()
-        for _source, person in store.dependents(passing):
-            if person not in region:
+        for source, person, source_is_case in store.dependents(frontier):
+            # a case's dependents hang on it only through the cases it passes on (expand_through)
+            if (not source_is_case or source in expand_through) and person not in region:
                 nxt.add(person)
         region |= nxt
         frontier = nxt

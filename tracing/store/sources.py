@@ -15,11 +15,11 @@ def all_labels(store) -> list[tuple[str, str]]:
 def labels_of(store, ids=None) -> dict[str, list[str]]:
     """``{case: [label]}`` of the cases ``ids`` (every case when None)."""
     out: dict[str, list[str]] = {}
-    if not has_labels(store):
-        return out
     if ids is None:
+        if not has_labels(store):
+            return out
         rows = store.conn.execute("SELECT case_id, label FROM case_labels ORDER BY case_id, label")
-    else:
+    else:  # no first look whether there are labels: one statement at most (none for no ids)
         rows = store._in("SELECT case_id, label FROM case_labels WHERE case_id IN ({ids}) ORDER BY case_id, label",
                          ids)
     for case_id, label in rows:
