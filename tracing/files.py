@@ -33,6 +33,7 @@ import os
 import shutil
 import stat
 from collections.abc import Iterator
+from pathlib import Path
 
 from .errors import Conflict, InvalidValue, TracingError
 from .i18n import N_, _
@@ -146,6 +147,36 @@ def discard(path: str) -> None:
         else:
             with contextlib.suppress(OSError):
                 os.unlink(p)
+
+
+def drop_stale_sheets(path, keep: int) -> tuple[list[str], list[str]]:
+    """Remove the sheet files ``NAME-K.svg`` (``K`` > ``keep``, counting up
+    from ``keep + 1`` while they exist) that an earlier render wrote beside
+    ``path``: a new render, maybe ``--redact``, must not leave an older
+    one's sheets (names, ids, ages) next to it. Only SVG documents are
+    removed (what a render writes); any other file of that name is kept.
+    Returns ``(removed, kept)`` paths."""
+    stem = Path(path)
+    removed, kept = [], []
+    k = keep + 1
+    while True:
+        sheet = stem.with_name(f"{stem.stem}-{k}{stem.suffix or '.svg'}")
+        if not sheet.is_file():
+            break
+        try:
+            with open(sheet, "rb") as fh:
+                head = fh.read(512)
+        except OSError:
+            head = b""
+        if head.lstrip().startswith(b"<?xml") and b"<svg" in head:
+            with contextlib.suppress(OSError):
+                os.unlink(sheet)
+                removed.append(str(sheet))
+                k += 1
+                continue
+        kept.append(str(sheet))
+        k += 1
+    return removed, kept
 
 
 # ------------------------------------------------ the database is never an output

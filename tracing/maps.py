@@ -406,13 +406,18 @@ def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_cluste
             sheet_path = stem.with_name(f"{stem.stem}-{k}{stem.suffix or '.svg'}")
             render.write_html(part, sheet_path)
             sheets.append(str(sheet_path))
-        stale = stem.with_name(f"{stem.stem}-{len(parts) + 1}{stem.suffix or '.svg'}")
-        if stale.exists():  # an earlier render's further sheets: said, never deleted
-            warnings.append(_("{path}: {stale} and any further sheet files are from an earlier render, not "
-                              "this one").format(path=path, stale=stale))
         warnings.append(_("{path}: the tree takes {n} sheets at print size (7.5 pt); each is also in its own "
                           "file to paste: {file_one} … {file_end}").format(path=path, n=fmt_int(len(parts)),
                                                                    file_one=sheets[0], file_end=sheets[-1]))
+    # an earlier render's further sheets (maybe not redacted) never stay beside this one
+    from .files import drop_stale_sheets
+    removed, kept = drop_stale_sheets(path, len(sheets)) if fmt == "svg" else ([], [])
+    if removed:
+        warnings.append(_("{path}: removed {n} sheet files of an earlier render ({file} …)").format(
+            path=path, n=fmt_int(len(removed)), file=removed[0]))
+    for other in kept:
+        warnings.append(_("{path}: {other} is not a sheet of this render (not an SVG file of this tool): left "
+                          "as it is").format(path=path, other=other))
     ids = info["clusters"]
     return {"file": str(path), "format": fmt, "nodes": len(shown.nodes), "hidden": hidden, "persons": len(data.nodes),
             "layout": layout, "cluster": ids[0] if len(ids) == 1 and not info["tops"] else None,
