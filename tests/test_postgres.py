@@ -433,3 +433,23 @@ def test_a_session_takes_its_settings_from_the_start_up_packet_and_the_address_o
         finally:
             store.close()
         assert shown == {**wanted, "max_parallel_workers_per_gather": workers}
+
+
+# ---------------------------------------------------------------- an address without a database
+def test_an_address_without_a_database_name_is_refused_and_nothing_is_written(pg_server):
+    """postgresql://USER@HOST:PORT/ names no database: libpq would open the
+    one named like the user (the server's own 'postgres'), and a first write
+    set up the tracing tables there (critic17b F-A). Refused, exit 1, nothing
+    written in the server's database."""
+    from urllib.parse import urlsplit, urlunsplit
+    bare = urlunsplit(urlsplit(pg_server.url)._replace(path="/"))
+    admin_db = pg_server.url_of(urlsplit(pg_server.url).username or "postgres")
+    import psycopg
+    with psycopg.connect(admin_db) as c:
+        before = c.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0]
+    for args in (("person", "add", "--id", "A", "--name", "An"), ("status", "A"), ("init",)):
+        result = invoke(bare, *args, ok=False)
+        assert result.exit_code == 1 and "names no database" in result.output, (args, result.output)
+        assert "postgresql://USER@HOST:PORT/DBNAME" in result.output and "Traceback" not in result.output
+    with psycopg.connect(admin_db) as c:
+        assert c.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == before

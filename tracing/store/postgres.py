@@ -395,6 +395,9 @@ class PgStore(_from_store()):
         user may) and the schema when missing. Raises :class:`DatabaseError`
         for an unreachable server, a missing database or schema (without
         ``create``), a database that is not a tracing one, or a newer schema."""
+        if not _dbname(url):  # libpq would take the user's name: tables in the server's own database
+            raise DatabaseError(_("{url} names no database: write postgresql://USER@HOST:PORT/DBNAME (nothing was "
+                                  "written)").format(url=display(url)))
         made_database = False
         try:
             conn = Connection(url)
