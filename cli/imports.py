@@ -147,9 +147,10 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
             n=fmt_int(t["cells"]), field=field, line=t["first_line"]))
     if summary["settings_from_words"]:
         words = summary["settings_from_words"]
+        unknown = _("unknown setting")  # a word no vocabulary knows: the words kept, the setting left blank
         note(_("Settings read from their words, the words kept (as the place, or setting_text when the row has a "
                "place): {mapping}").format(mapping=", ".join(
-                   f"'{w['words']}' -> {w['setting']} ({fmt_int(w['rows'])})" for w in words[:10])
+                   f"'{w['words']}' -> {w['setting'] or unknown} ({fmt_int(w['rows'])})" for w in words[:10])
                    + (" " + _("… and {n} more").format(n=len(words) - 10) if len(words) > 10 else "")))
     if summary["extras"]:
         note(_("Kept as extra attributes: {names}").format(names=", ".join(summary["extras"])))

@@ -395,6 +395,14 @@ class ContactCleaner:
         blank = lambda v: None if _blank(v, na) else v  # noqa: E731
         day_limit = today()
 
+        def setting_or_words(raw):
+            # a word no vocabulary knows (a venue's kind, a relation) never stops a file: the setting is
+            # unknown (judged as a blank one) and the words are kept like a specific one's (reported)
+            try:
+                return setting_with_words(blank(raw))
+            except InvalidValue:
+                return None, clean_text(raw, "setting")
+
         def date(raw):
             day = dates.date("date", blank(raw), self.line)
             if day is not None and day > day_limit:
@@ -405,7 +413,7 @@ class ContactCleaner:
             "a": lambda v: spell(check_id(with_prefix(blank(v), prefix), "from")),
             "b": lambda v: spell(check_id(with_prefix(blank(v), prefix), "to")),
             "date": date,
-            "setting": lambda v: setting_with_words(blank(v)),
+            "setting": setting_or_words,
             "place": lambda v: clean_text(blank(v), "place"),
             "minutes": lambda v: parse_minutes(blank(v)),
             "masked": lambda v: parse_bool(blank(v), "masked"),

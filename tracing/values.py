@@ -32,20 +32,22 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
     # Vietnamese (with or without diacritics: keys are compared folded).
     # The importer and the command line both read values through it.
     "setting": {
-        "household": ("hộ gia đình", "gia đình", "hộ", "nhà", "cùng nhà", "ở cùng nhà", "family", "home",
-                      "house", "hh"),
+        "household": ("hộ gia đình", "gia đình", "hộ", "nhà", "cùng nhà", "ở cùng nhà", "hộ gđ",
+                      "family", "home", "house", "hh"),
         "work": ("nơi làm việc", "làm việc", "cơ quan", "công ty", "nhà máy", "xí nghiệp", "công sở",
                  "đồng nghiệp", "workplace", "office", "colleague", "factory"),
         "school": ("trường học", "trường", "lớp học", "lớp", "nhà trẻ", "mầm non", "class", "kindergarten"),
         "venue": ("địa điểm công cộng", "nơi công cộng", "công cộng", "chợ", "siêu thị", "nhà hàng", "quán",
                   "quán ăn", "quán cà phê", "cửa hàng", "trung tâm thương mại", "public place", "market",
-                  "restaurant", "shop", "mall", "church", "nhà thờ", "chùa"),
+                  "restaurant", "shop", "mall", "church", "nhà thờ", "chùa", "karaoke", "quán karaoke",
+                  "quán bar", "bar", "quán nhậu"),
         "healthcare": ("cơ sở y tế", "y tế", "bệnh viện", "phòng khám", "trạm y tế", "hospital", "clinic",
                        "health care", "health facility"),
         "transport": ("phương tiện", "phương tiện giao thông", "giao thông", "xe", "xe khách", "xe buýt",
                       "taxi", "chuyến bay", "máy bay", "tàu", "travel", "flight", "bus", "train"),
         "social": ("xã hội", "tụ tập", "tụ tập xã hội", "đám cưới", "đám tang", "đám hiếu", "đám giỗ", "liên hoan", "sinh nhật",
-                   "gathering", "party", "wedding", "funeral", "friends", "bạn bè"),
+                   "gathering", "party", "wedding", "funeral", "friends", "bạn bè", "hàng xóm", "neighbour",
+                   "neighbor"),
         "other": ("khác", "others"),
     },
     "sex": {
