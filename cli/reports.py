@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tracing import checks, epilevel, report
+from tracing import checks, epilevel, files, report
 from tracing.errors import InvalidValue
 
 from tracing.i18n import NP_, N_, _, fmt_date, fmt_decimal, fmt_int, fmt_percent, label, language, set_language
@@ -50,12 +50,14 @@ def report_cmd(obj, start, end, by, cumulative_from, compare_from, compare_to, f
     """
     if lang:
         set_language(lang)
-    if fmt is None:
-        fmt = report.format_of(path)
+    store = obj.store()
+    if path:  # the database itself, then a name that is not the format's (a .pdf holding Markdown)
+        files.refuse_database(path, option="-o")
+    fmt = report.format_of(path, fmt)
     if fmt in ("xlsx", "html") and not path:
         raise InvalidValue(_("--format {fmt} needs -o FILE").format(fmt=fmt))
     # JSON and CSV are data (issue 14 point 1): English keys and labels, ISO dates, whatever --lang says
-    data = report.build(obj.store(), start, end, by, "en" if fmt in report.NEUTRAL else language(),
+    data = report.build(store, start, end, by, "en" if fmt in report.NEUTRAL else language(),
                         cumulative_from=cumulative_from, compare_from=compare_from, compare_to=compare_to)
     if path:
         report.write(data, path, fmt)

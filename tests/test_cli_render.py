@@ -242,10 +242,30 @@ def test_errors_write_nothing(typed, tmp_path):
     assert typed("render", "BN1", ok=False).exit_code == 2  # -o is required
 
 
-def test_other_names_are_accepted_with_a_warning(typed, tmp_path):
-    result = typed("render", "BN1", "-o", tmp_path / "map.txt")
+@pytest.mark.parametrize("name, fmt", [("map.pdf", None), ("map.PNG", None), ("map.txt", None),
+                                       ("map.docx", "svg"), ("map.html", "svg"), ("map.svg", "html"),
+                                       ("map.pdf", "html")])
+def test_a_name_render_does_not_write_is_refused(typed, tmp_path, name, fmt):
+    """critic16b F7: ``-o map.pdf`` wrote a web page into map.pdf (exit 0, a warning): no PDF reader
+    opens it. A name whose extension is not one the format writes is refused, nothing written."""
+    from tracing.maps import EXTENSIONS
+    args = ("--format", fmt) if fmt else ()
+    result = typed("render", "BN1", *args, "-o", tmp_path / name, ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    ext = "." + name.rsplit(".", 1)[1]
+    assert f"'{ext}'" in result.stderr
+    for written in EXTENSIONS[fmt] if fmt else [e for exts in EXTENSIONS.values() for e in exts]:
+        assert written in result.stderr  # says what it does write
+    assert not any(p.name.startswith("map") for p in tmp_path.iterdir())
+
+
+def test_a_name_without_extension_is_written_with_a_warning(typed, tmp_path):
+    result = typed("render", "BN1", "-o", tmp_path / "map")
     assert "does not end in .html" in result.stderr
-    assert drawn_ids((tmp_path / "map.txt").read_text(encoding="utf-8")) == CLUSTER
+    assert drawn_ids((tmp_path / "map").read_text(encoding="utf-8")) == CLUSTER
+    result = typed("render", "BN1", "--format", "svg", "-o", tmp_path / "drawing")
+    assert "does not end in .svg" in result.stderr
+    assert (tmp_path / "drawing").read_text(encoding="utf-8").startswith("<?xml")
 
 
 def test_an_existing_page_is_replaced(typed, tmp_path):

@@ -11,7 +11,7 @@ import pytest
 
 from tests.test_files import PRECIOUS, _victim, mode, outbreak, tracing  # noqa: F401  (fixture)
 from tests.test_reliability import fill_disk, small_disk  # noqa: F401  (a 1 MB tmpfs fixture)
-from tracing import files, sheets
+from tracing import files, report, sheets
 
 
 def _persons(db) -> str:
@@ -109,8 +109,14 @@ def test_a_report_name_with_an_unknown_extension_is_refused(outbreak, tmp_path):
     proc = tracing(outbreak, "report", "-o", tmp_path / "x.pdf", check=False)
     assert proc.returncode == 1 and "'.pdf' is not a report format" in proc.stderr
     assert "md|csv|json|xlsx" in proc.stderr.replace("|html", "") and not (tmp_path / "x.pdf").exists()
-    tracing(outbreak, "report", "--format", "md", "-o", tmp_path / "x.pdf")
-    assert (tmp_path / "x.pdf").read_text(encoding="utf-8").startswith("#")
+    # --format does not make a .pdf hold Markdown, nor a .csv a workbook (critic16b F7): refused, nothing written
+    for fmt, name in (("md", "x.pdf"), ("xlsx", "x.pdf"), ("xlsx", "x.csv"), ("html", "x.md"), ("csv", "x.xlsx")):
+        proc = tracing(outbreak, "report", "--format", fmt, "-o", tmp_path / name, check=False)
+        wanted = sorted("." + e for e, f in report.EXTENSIONS.items() if f == fmt)
+        assert proc.returncode == 1 and f"--format {fmt} writes" in proc.stderr, proc.stderr
+        assert all(e in proc.stderr for e in wanted) and not (tmp_path / name).exists()
+    tracing(outbreak, "report", "--format", "md", "-o", tmp_path / "x.txt")  # an extension md is written in
+    assert (tmp_path / "x.txt").read_text(encoding="utf-8").startswith("#")
 
 
 def test_an_export_folder_link_with_a_trailing_slash_is_refused(outbreak, tmp_path):  # noqa: F811

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import checkins, clusters as _clusters
+from . import checkins, clusters as _clusters, files
 from .errors import InvalidValue, NotFound, TracingError
 from .i18n import NP_, _, fmt_date, fmt_int, in_language, language, ngettext
 from .people import no_person
@@ -49,32 +49,57 @@ LANGS = ("vi", "en")
 FORMATS = ("html", "svg")
 
 
+#: the file names ``render`` writes, per format: a name with another extension is refused (a
+#: ``map.pdf`` holding a web page would lie about what it is; no PDF reader opens it)
+EXTENSIONS = {"html": (".html", ".htm"), "svg": (".svg",)}
+
+
 def file_format(path, fmt: str | None = None) -> str:
     """The format of the map file: ``fmt`` when given, else from the
-    name's extension (``.svg`` -> svg, anything else -> html).
+    name's extension (``.svg`` -> svg, ``.html``/``.htm`` or none -> html).
 
-    >>> file_format("c1.SVG"), file_format("c1.html"), file_format("c1.svg", "html")
+    Raises :class:`InvalidValue` naming the extensions render writes when
+    the name has another extension (``map.pdf``, ``map.png``), or one of the
+    other format (``--format svg -o map.html``): nothing is written.
+
+    >>> file_format("c1.SVG"), file_format("c1.html"), file_format("c1")
     ('svg', 'html', 'html')
+    >>> file_format("c1.pdf")
+    Traceback (most recent call last):
+    ...
+    tracing.errors.InvalidValue: -o c1.pdf: render does not write '.pdf' files; name the file .html or .htm (an interactive page) or .svg (a drawing to print or paste), e.g. c1.html
     """
-    if fmt is not None:
-        if fmt not in FORMATS:
-            raise InvalidValue(_("--format: '{fmt}' is not one of {FORMATS}").format(
-                                   fmt=fmt, FORMATS=', '.join(FORMATS)))
-        return fmt
-    return "svg" if Path(str(path)).suffix.lower() == ".svg" else "html"
+    if fmt is not None and fmt not in FORMATS:
+        raise InvalidValue(_("--format: '{fmt}' is not one of {FORMATS}").format(
+                               fmt=fmt, FORMATS=', '.join(FORMATS)))
+    p = Path(str(path))
+    ext = p.suffix.lower()
+    if not ext:
+        return fmt or "html"
+    known = next((f for f, exts in EXTENSIONS.items() if ext in exts), None)
+    if known is None:
+        raise InvalidValue(_("-o {path}: render does not write '{ext}' files; name the file .html or .htm (an "
+                             "interactive page) or .svg (a drawing to print or paste), e.g. {example}").format(
+                               path=path, ext=p.suffix, example=p.with_suffix(EXTENSIONS[fmt or "html"][0])))
+    if fmt is not None and known != fmt:
+        raise InvalidValue(_("-o {path}: --format {fmt} writes {exts} files, not '{ext}'; name the file "
+                             "{example}").format(path=path, fmt=fmt, exts=" or ".join(EXTENSIONS[fmt]), ext=p.suffix,
+                                                 example=p.with_suffix(EXTENSIONS[fmt][0])))
+    return known
 
 
 def check_output(path, fmt: str = "html") -> list[str]:
     """Refuse an output path that cannot be a new map file: a folder, or a
-    file in a folder that does not exist. Returns warnings (a name that does
-    not end in ``.html`` for a page, ``.svg`` for a drawing).
+    file in a folder that does not exist (:func:`file_format` refuses the
+    extensions render does not write). Returns warnings (a name without an
+    extension: a browser or Word may not know what it is).
 
     >>> import os, tempfile
     >>> check_output(tempfile.gettempdir())  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     tracing.errors.InvalidValue: -o ...: it is a folder; name a file in it, e.g. ...map.html
-    >>> check_output(os.path.join(tempfile.mkdtemp(), "x.txt"))[0].endswith("browsers may not open it as a web page")
+    >>> check_output(os.path.join(tempfile.mkdtemp(), "x"))[0].endswith("browsers may not open it as a web page")
     True
     """
     text = str(path)
@@ -372,6 +397,7 @@ def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_cluste
     from . import render
 
     started = time.perf_counter()
+    files.refuse_database(path, option="-o")  # before the name's extension: the plainer reason
     fmt = file_format(path, fmt)
     warnings = check_output(path, fmt)
     if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:

@@ -43,6 +43,9 @@ from .values import parse_date, today
 
 BY = ("district", "ward", "unit")
 FORMATS = ("md", "csv", "json", "xlsx", "html")
+#: a report file's extension -> the format written in it (:func:`format_of`)
+EXTENSIONS = {"md": "md", "markdown": "md", "txt": "md", "csv": "csv", "json": "json", "xlsx": "xlsx",
+              "html": "html", "htm": "html"}
 #: formats that are data, not text for people: the same bytes in every language
 #: (build them with ``lang="en"``: English labels, ISO dates; JSON without the "lang" key)
 NEUTRAL = ("csv", "json")
@@ -524,31 +527,44 @@ def markdown(report: dict) -> str:
     return "\n".join(out)
 
 
-def format_of(path) -> str:
-    """The format a report file is written in, from its name's extension:
-    ``.md``/``.markdown``/``.txt`` -> md, ``.csv``, ``.json``, ``.xlsx``, ``.html``; no
-    name (printing), no extension or a device/pipe -> md. Any other
-    extension raises :class:`InvalidValue` naming the formats (a ``.pdf``
-    holding Markdown would lie about what it is); ``--format`` overrides.
+def format_of(path, fmt: str | None = None) -> str:
+    """The format a report file is written in: ``fmt`` (``--format``) when
+    given, else from the file name's extension: ``.md``/``.markdown``/``.txt``
+    -> md, ``.csv``, ``.json``, ``.xlsx``, ``.html``/``.htm``; no name
+    (printing), no extension or a device/pipe -> md. Any other extension
+    raises :class:`InvalidValue` naming the formats (a ``.pdf`` holding
+    Markdown would lie about what it is), and so does an extension of
+    another format than ``fmt`` (``--format xlsx -o bao-cao.pdf`` or
+    ``-o bao-cao.csv``): nothing is written.
 
-    >>> format_of("bao-cao.XLSX"), format_of(None), format_of("notes.txt")
-    ('xlsx', 'md', 'md')
+    >>> format_of("bao-cao.XLSX"), format_of(None), format_of("notes.txt"), format_of("bao-cao", "csv")
+    ('xlsx', 'md', 'md', 'csv')
+    >>> format_of("bao-cao.pdf", "xlsx")
+    Traceback (most recent call last):
+    ...
+    tracing.errors.InvalidValue: -o bao-cao.pdf: --format xlsx writes .xlsx files, not '.pdf'; name the file bao-cao.xlsx
     """
+    if fmt is not None and fmt not in FORMATS:
+        raise InvalidValue(_("--format: '{fmt}' is not one of {FORMATS}").format(
+                               fmt=fmt, FORMATS=', '.join(FORMATS)))
     if not path:
-        return "md"
+        return fmt or "md"
     name = os.path.basename(os.fspath(path))
     ext = os.path.splitext(name)[1].lower().lstrip(".")
     if not ext or files.is_stream(path):
-        return "md"
-    if ext in FORMATS:
-        return ext
-    if ext in ("markdown", "txt"):
-        return "md"
-    if ext == "htm" and "html" in FORMATS:
-        return "html"
-    raise InvalidValue(_("-o {path}: '.{ext}' is not a report format; name the file {names}, or give "
-                         "--format {FORMATS}").format(path=path, ext=ext, names=", ".join("." + f for f in FORMATS),
-                                                      FORMATS="|".join(FORMATS)))
+        return fmt or "md"
+    known = EXTENSIONS.get(ext)
+    if known is None and fmt is None:
+        raise InvalidValue(_("-o {path}: '.{ext}' is not a report format; name the file {names}, or give "
+                             "--format {FORMATS}").format(path=path, ext=ext, names=", ".join("." + f for f in FORMATS),
+                                                          FORMATS="|".join(FORMATS)))
+    if fmt is not None and known != fmt:
+        exts = [e for e, f in EXTENSIONS.items() if f == fmt]
+        stem = os.path.splitext(os.fspath(path))[0]
+        raise InvalidValue(_("-o {path}: --format {fmt} writes {exts} files, not '{ext}'; name the file "
+                             "{example}").format(path=path, fmt=fmt, exts=" or ".join("." + e for e in exts),
+                                                 ext=os.path.splitext(name)[1], example=f"{stem}.{exts[0]}"))
+    return known
 
 
 def write(report: dict, path, fmt: str) -> None:
