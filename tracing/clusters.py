@@ -313,8 +313,6 @@ def _compute(store, min_size: int, active: bool) -> tuple[list[dict], tuple]:
     facts, groups, link_date = _groups(store)
     named, new_ids, merges = _match(store, groups, min_size <= 1, facts)
     now = today()
-    days = int(store.rules().at("cluster.followup_days", now))
-    since = (now - dt.timedelta(days=days)).isoformat()
     merged_into: dict[str, list[str]] = defaultdict(list)
     for a, b in merges:
         merged_into[b].append(a)
@@ -322,22 +320,83 @@ def _compute(store, min_size: int, active: bool) -> tuple[list[dict], tuple]:
     for cid, cases in named:
         if len(cases) < min_size:
             continue
-        dates = [facts[c]["day"] for c in cases if facts[c]["day"]] or [None]
-        events = [d for d in dates + [link_date.get(cases[0])] if d and d <= now.isoformat()]
-        is_active = any(d >= since for d in events)
-        if active and not is_active:
+        record = _record(store, cid, cases, facts, link_date.get(cases[0]), merged_into.get(cid, []), now)
+        if active and not record["active"]:
             continue
-        tree = infectors(facts, cases)
-        roots = tree_roots(tree, cases)
-        focus, over_from, last_isolated = foci.status(
-            store.rules(), [(facts[c]["day"], facts[c]["isolated"]) for c in cases], now.isoformat())
-        out.append({"id": cid, "size": len(cases), "cases": cases, "first": min(dates), "last": max(dates),
-                    "roots": roots, "wards": sorted({facts[c]["ward"] for c in cases if facts[c]["ward"]}),
-                    "active": is_active, "last_link": link_date.get(cases[0]),
-                    "focus": focus, "focus_over_from": over_from, "last_isolated": last_isolated,
-                    "merged": merged_into.get(cid, [])})
+        out.append(record)
     out.sort(key=lambda c: (-c["size"], c["first"] or UNDATED_LAST, _number(c["id"])))
     return out, (named, new_ids, merges)
+
+
+def _record(store, cid: str, cases: list[str], facts: dict[str, dict], last_link: str | None,
+            merged: list[str], now: dt.date) -> dict:
+    """One cluster as :func:`compute` lists it; ``cases`` in order, ``facts``
+    holding them and every case among their primary sources."""
+    days = int(store.rules().at("cluster.followup_days", now))
+    since = (now - dt.timedelta(days=days)).isoformat()
+    dates = [facts[c]["day"] for c in cases if facts[c]["day"]] or [None]
+    events = [d for d in dates + [last_link] if d and d <= now.isoformat()]
+    tree = infectors(facts, cases)
+    focus, over_from, last_isolated = foci.status(
+        store.rules(), [(facts[c]["day"], facts[c]["isolated"]) for c in cases], now.isoformat())
+    return {"id": cid, "size": len(cases), "cases": cases, "first": min(dates), "last": max(dates),
+            "roots": tree_roots(tree, cases), "wards": sorted({facts[c]["ward"] for c in cases if facts[c]["ward"]}),
+            "active": any(d >= since for d in events), "last_link": last_link,
+            "focus": focus, "focus_over_from": over_from, "last_isolated": last_isolated, "merged": merged}
+
+
+def _component(store, seed: set[str]) -> tuple[set[str], str | None]:
+    """The persons linked to ``seed`` by a chain of links (the module doc's
+    definition, as :func:`_groups` follows them over the district), found
+    from ``seed`` outwards one step at a time through the indexes, and the
+    latest date of a link among them (None: no dated link)."""
+    seen = set(seed)
+    frontier = sorted(seed)
+    latest = None
+    while frontier:
+        pairs = list(sql.recorded_sources_touching(store, frontier))
+        undated = []
+        for a, b, date in [*sql.derived_sources_touching(store, frontier)]:
+            pairs.append((a, b))
+            if date and (latest is None or date > latest):
+                latest = date
+        for a, b, date in sql.contact_links_touching(store, frontier):
+            if date is None:
+                undated.append((a, b))
+                continue
+            pairs.append((a, b))
+            if latest is None or date > latest:
+                latest = date
+        if undated:
+            windows = _windows(store, {x for pair in undated for x in pair})
+            pairs += [(a, b) for a, b in undated if _may_meet(windows[a], windows[b])]
+        frontier = sorted({x for pair in pairs for x in pair} - seen)
+        seen.update(frontier)
+    return seen, latest
+
+
+def one(store, cluster_id: str) -> dict | None:
+    """The cluster ``cluster_id`` as :func:`compute` lists it (``merged``
+    empty), worked out locally: from the cases stored under that id, the
+    links are followed outwards and only the persons reached are read. When
+    the cases reached are exactly the stored ones, :func:`compute` would give
+    that group the same id (no other group holds any of its cases), so the
+    answer is the same and nothing needs storing. None when that cannot be
+    said: an unknown or merged id, or the cluster grew, split or lost a case
+    since the ids were stored (then :func:`compute` decides, over the district).
+    """
+    members = sql.members_of(store, cluster_id)
+    if not members:
+        return None
+    persons, last_link = _component(store, set(members))
+    facts = {r["id"]: r for r in sql.case_facts(store, persons)}
+    if set(facts) != set(members):
+        return None
+    cases = sorted(facts, key=lambda c: (facts[c]["day"] or UNDATED_LAST, c))
+    # a primary source outside the cluster that is a case still counts as one (infectors)
+    outside = {f["primary_source"] for f in facts.values() if f["primary_source"]} - set(facts)
+    known = facts | {r["id"]: r for r in sql.case_facts(store, outside)} if outside else facts
+    return _record(store, cluster_id, cases, known, last_link, [], today())
 
 
 def check_cluster_id(value) -> str:

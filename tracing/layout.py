@@ -205,10 +205,12 @@ def tree_layout(data) -> dict[str, tuple[int, int]]:
     if not order:
         return {}
     index = {node: k for k, node in enumerate(order)}
-    g = igraph.Graph(n=len(order), edges=[(index[lparent[i]], index[i]) for i in order if lparent[i] is not None],
-                     directed=True)
+    # GraphBase, igraph's C class: the same layout as igraph.Graph, whose constructor imports numpy only to
+    # ask whether the edges are an array (0.1 s of a render's start-up: issue 13 point 11)
+    g = igraph.GraphBase(len(order), [(index[lparent[i]], index[i]) for i in order if lparent[i] is not None],
+                         True)
     roots = [index[i] for i in order if lparent[i] is None]
-    coords = g.layout_reingold_tilford(mode="out", root=roots).coords
+    coords = g.layout_reingold_tilford(mode="out", root=roots)
     x0 = min(c[0] for c in coords)
     y0 = min(c[1] for c in coords)
     step = CARD_W + CARD_GAP

@@ -130,6 +130,16 @@ def _norm_cluster(cid) -> str:
 def _choose(store, roots: list[str], wanted: list[str], all_clusters: bool):
     """``(clusters, tops)``: the cluster records to draw and the persons at
     the top of the primary chain of the ROOTs that are in no cluster."""
+    if wanted and not roots and not all_clusters:
+        # clusters named by id: read each from its stored cases outwards (work locally), not the district
+        local = {}
+        for raw in wanted:
+            cid = _norm_cluster(raw)
+            local[cid] = local.get(cid) or _clusters.one(store, cid)
+            if local[cid] is None:
+                break
+        else:
+            return list(local.values()), []
     listing = _clusters.compute(store, min_size=1 if wanted else 2)
     by_id = {c["id"]: c for c in listing}
     of_case = {case: c for c in listing if c["size"] >= 2 for case in c["cases"]}

@@ -44,24 +44,71 @@ def f1_contacts(store) -> Iterator[tuple[str, str, str | None]]:
            WHERE l.level = 1 AND o.level = 1""")
 
 
-def case_facts(store) -> list[dict]:
-    """Every case with the fields clusters report: dates (``day``: the day the
-    case is counted on, its confirmation, else its onset: levels.Case.day), place of residence,
-    the derived primary source and that source's chain root."""
-    return store.query(
-        """SELECT k.person AS id, k.confirmed, k.onset, k.isolated, k.unknown_source, k.prior_level,
+_FACTS = ("id", "confirmed", "onset", "isolated", "unknown_source", "prior_level", "day", "ward", "unit",
+          "primary_source", "source_root")
+_FACTS_SQL = """SELECT k.person AS id, k.confirmed, k.onset, k.isolated, k.unknown_source, k.prior_level,
                   COALESCE(k.confirmed, k.onset) AS day,
                   p.ward, p.unit, l.primary_source, s.chain_case AS source_root
            FROM cases k JOIN persons p ON p.id = k.person
            LEFT JOIN levels l ON l.person = k.person
-           LEFT JOIN levels s ON s.person = l.primary_source
-           ORDER BY k.person""")
+           LEFT JOIN levels s ON s.person = l.primary_source"""
+
+
+def case_facts(store, ids: Iterable[str] | None = None) -> list[dict]:
+    """Every case (or the cases among ``ids``) with the fields clusters report: dates (``day``: the
+    day the case is counted on, its confirmation, else its onset: levels.Case.day), place of residence,
+    the derived primary source and that source's chain root; by id."""
+    if ids is None:
+        return store.query(_FACTS_SQL + " ORDER BY k.person")
+    rows = store._in(_FACTS_SQL + " WHERE k.person IN ({ids})", ids)
+    return sorted((dict(zip(_FACTS, r)) for r in rows), key=lambda r: r["id"])
+
+
+# ------------------------------------------------- the links of some persons
+# The same links as recorded_sources, derived_sources, case_contacts_with_traced and
+# f1_contacts, only those touching ``ids`` (either end), through the indexes on both
+# ends: a cluster is followed from its cases without reading the district.
+def recorded_sources_touching(store, ids: Iterable[str]) -> list[tuple[str, str]]:
+    """``(case, source)`` of the recorded sources of ``ids`` and of the cases ``ids`` are a source of."""
+    ids = list(ids)
+    return (store._in("SELECT case_id, source FROM case_sources WHERE case_id IN ({ids})", ids)
+            + store._in("SELECT case_id, source FROM case_sources WHERE source IN ({ids})", ids))
+
+
+def derived_sources_touching(store, ids: Iterable[str]) -> list[tuple[str, str, str | None]]:
+    """``(person, source, date)`` of the derived transmitters touching ``ids``."""
+    ids = list(ids)
+    return (store._in("SELECT person, source, date FROM level_sources WHERE person IN ({ids})", ids)
+            + store._in("SELECT person, source, date FROM level_sources WHERE source IN ({ids})", ids))
+
+
+_LINKING_CONTACTS = """SELECT c.a, c.b, c.date FROM contacts c
+    LEFT JOIN cases ka ON ka.person = c.a LEFT JOIN levels la ON la.person = c.a
+    LEFT JOIN cases kb ON kb.person = c.b LEFT JOIN levels lb ON lb.person = c.b
+    WHERE c.{end} IN ({{ids}})
+      AND ((ka.person IS NOT NULL AND lb.person IS NOT NULL) OR (kb.person IS NOT NULL AND la.person IS NOT NULL)
+           OR (la.level = 1 AND lb.level = 1))"""
+
+
+def contact_links_touching(store, ids: Iterable[str]) -> list[tuple[str, str, str | None]]:
+    """``(a, b, date)`` of the contacts touching ``ids`` that link (as in
+    :func:`case_contacts_with_traced` and :func:`f1_contacts`): one end a case and
+    the other traced, or both ends F1."""
+    ids = list(ids)
+    return (store._in(_LINKING_CONTACTS.format(end="a"), ids)
+            + store._in(_LINKING_CONTACTS.format(end="b"), ids))
 
 
 # ------------------------------------------------------------- stored ids
 def assignments(store) -> dict[str, str]:
     """``{case: cluster id}`` as last stored."""
     return dict(store.conn.execute("SELECT case_id, cluster FROM cluster_members"))
+
+
+def members_of(store, cluster_id: str) -> list[str]:
+    """The cases stored as members of ``cluster_id`` (none for an unknown or merged id)."""
+    return [r[0] for r in store.conn.execute(
+        "SELECT case_id FROM cluster_members WHERE cluster = ? ORDER BY case_id", (cluster_id,))]
 
 
 def cluster_ids(store) -> dict[str, dict]:
