@@ -9,6 +9,7 @@ hashlib for temporary names and keys, getpass for the audit log's user).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -106,3 +107,23 @@ def test_a_command_process_ends_with_its_work_done(db_path, run):
     refused = tracing_process(db_path, "contact", "add", "P1", "P9", "--date", "2021-05-20")
     assert refused.returncode == 1 and refused.stderr.startswith("Error:") and "Traceback" not in refused.stderr
     assert db_digest(db_path) == before
+
+
+#: heavy libraries a render of one cluster has no use for (numpy came with igraph.Graph's constructor)
+NOT_ON_A_RENDER = {"numpy", "networkx", "openpyxl", "pyvis", "psycopg", "scipy", "pandas"}
+
+
+@pytest.mark.parametrize("out", ["map.html", "map.svg"])
+def test_rendering_one_cluster_loads_no_heavy_library_it_does_not_use(long_bien, tmp_path, out):
+    """`render --cluster C` (issue 13 point 11: a whole process <= 1 s) lays
+    its tree out and loads no numpy, networkx, openpyxl …"""
+    tracing_process(long_bien, "case", "confirm", "P2", "--date", "2021-05-10")
+    cid = json.loads(tracing_process(long_bien, "clusters", "--format", "json").stdout)[0]["id"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", PROBE, "--db", str(long_bien), "render", "--cluster", cid,
+                           "-o", str(tmp_path / out)], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    loaded = set([x for x in done.stderr.splitlines() if x.startswith("MODULES ")][-1].split()[1:])
+    assert (tmp_path / out).exists()
+    heavy = {m for m in loaded if m.split(".")[0] in NOT_ON_A_RENDER}
+    assert heavy <= ({m for m in heavy if m.startswith("psycopg")} if is_postgres(long_bien) else set())

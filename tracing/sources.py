@@ -260,7 +260,20 @@ def id_key(text) -> str:
     >>> [id_key(x) for x in ("1000000001.0", "BN2.899", "BN2,900", "1,024", "BN 1.5")]
     ['1000000001', 'BN2899', 'BN2900', '1024', 'BN1.5']
     """
-    key = _SIGNS.sub("", str(text).upper())
+    key = str(text).upper()
+    plain = _PLAIN_ID.fullmatch(key)
+    if plain is not None:  # the usual shape (P000123, BN17): only a zero padding to drop, no regex pass
+        return plain[1] + (plain[2].lstrip("0") or "0")
+    return _id_key_written(key)
+
+
+#: letters then ASCII digits, nothing else: an id whose key only drops the zero padding
+_PLAIN_ID = re.compile(r"([A-Z]*)([0-9]+)")
+
+
+def _id_key_written(key: str) -> str:
+    """:func:`id_key` of an upper-cased text, every rule applied in turn."""
+    key = _SIGNS.sub("", key)
     key = _JOINER.sub("", key)
     key = _FLOAT_ZERO.sub("", key)
     key = _THOUSANDS.sub("", key)
