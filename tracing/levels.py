@@ -262,13 +262,75 @@ def _sort_key(item):
     return (pair.date is None, pair.date or "", source)
 
 
+class _Reads:
+    """What the derivations of one write read, each row read once (issue 17
+    point 6: on a server every statement is a round trip, and a write derives
+    its region several times as the region grows, then again when a case's
+    isolation settles).
+
+    A write re-derives without writing in between what these hold:
+    encounters (``edges``), ``quarantine_start`` and case labels do not change
+    while it re-derives (it writes levels and the derived facts of cases
+    only), so one :class:`_Reads` serves the whole write, its settling
+    included; stored levels and cases are written when a region is stored and
+    when cases settle, so :meth:`fresh_rows` forgets them then. Rows handed
+    out are copies: a caller may change them."""
+
+    def __init__(self, store):
+        self.store = store
+        self.edges: dict[str, list] = {}  # person -> encounters
+        self.quarantine_start: dict[str, str | None] = {}
+        self._labels: dict[str, bool] = {}  # case -> a label names its source
+        self.fresh_rows()
+
+    def fresh_rows(self) -> None:
+        """Forget the stored levels and cases read so far (they were just written)."""
+        self._levels: dict[str, dict | None] = {}
+        self._cases: dict[str, tuple[dict, list[str]] | None] = {}
+
+    def levels(self, ids) -> dict[str, dict]:
+        """:meth:`Store.levels` of ``ids``, reading only those not read yet."""
+        todo = [p for p in ids if p not in self._levels]
+        if todo:
+            got = self.store.levels(todo)
+            for p in todo:
+                self._levels[p] = got.get(p)
+        return {p: {**e, "flags": list(e["flags"]), "sources": dict(e["sources"])}
+                for p in ids if (e := self._levels[p]) is not None}
+
+    def cases_with_sources(self, ids) -> tuple[dict[str, dict], dict[str, list[str]]]:
+        """:meth:`Store.cases_with_sources` of ``ids``, reading only those not read yet."""
+        ids = sorted(set(ids))
+        todo = [p for p in ids if p not in self._cases]
+        if todo:
+            rows, recorded = self.store.cases_with_sources(todo)
+            for p in todo:
+                self._cases[p] = (rows[p], recorded.get(p, [])) if p in rows else None
+        rows, recorded = {}, {}
+        for p in ids:
+            if (got := self._cases[p]) is not None:
+                rows[p] = dict(got[0])
+                if got[1]:
+                    recorded[p] = list(got[1])
+        return rows, recorded
+
+    def sourced_by_label(self, ids) -> set[str]:
+        """:func:`sourced_by_label` of the cases ``ids``, reading only those not read yet."""
+        todo = [c for c in ids if c not in self._labels]
+        if todo:
+            named = sourced_by_label(self.store, todo)
+            self._labels.update((c, c in named) for c in todo)
+        return {c for c in ids if self._labels[c]}
+
+
 class Derivation:
     """One breadth-first derivation over a region (``None`` = everyone)."""
 
-    def __init__(self, store, region: set[str] | None, edge_cache: dict[str, list] | None = None,
-                 quarantine_cache: dict[str, str | None] | None = None):
+    def __init__(self, store, region: set[str] | None, reads: _Reads | None = None):
         self.store = store
-        self.edge_cache = {} if edge_cache is None else edge_cache  # person -> encounters, within one write
+        # what this write read so far (None: the whole district, read here at once)
+        self.reads = _Reads(store) if reads is None else reads
+        self.edge_cache = self.reads.edges  # person -> encounters, within one write
         self.rules = store.rules()
         self.depth = int(self.rules.at("trace.max_depth", today()))
         self.region = region
@@ -279,8 +341,8 @@ class Derivation:
         self.adj: dict[str, list[tuple]] | None = None
         self.boundary_edges: list[tuple] = []
         # person -> quarantine_start: persons are not written while a write re-derives, so the
-        # derivations of one rederive share what they read (fewer statements: issue 17 point 6)
-        self.quarantine_start: dict[str, str | None] = {} if quarantine_cache is None else quarantine_cache
+        # derivations of one write share what they read (fewer statements: issue 17 point 6)
+        self.quarantine_start: dict[str, str | None] = self.reads.quarantine_start
         self.case_traced: dict[str, dict[int, dict[str, _Pair]]] = defaultdict(lambda: defaultdict(dict))
         self.transmitter_roots: dict[str, str] = {}
 
@@ -306,16 +368,19 @@ class Derivation:
                     outside.add(y)
                     self.boundary_edges.append(edge)
             self.adj = adj
-            self.fixed = store.levels(outside)
+            # the region's stored levels with the boundary's: one statement (rederive compares them after)
+            self.reads.levels(sorted(self.region | outside))
+            self.fixed = self.reads.levels(sorted(outside))
             roots = {e["chain_case"] for e in self.fixed.values() if e["chain_case"]}
-            self.case_rows, recorded = store.cases_with_sources(self.region | outside | roots)
+            self.case_rows, recorded = self.reads.cases_with_sources(self.region | outside | roots)
         self.cases = {cid: case_from_row(r) for cid, r in self.case_rows.items()}
         case_ids_in = list(self.cases) if self.region is None else [c for c in self.cases if c in self.region]
         if self.region is None:
             self.recorded = store.case_sources(case_ids_in)
         else:  # read with the cases: the recorded sources of those in the region
             self.recorded = {c: s for c, s in recorded.items() if c in self.region}
-        self.by_label = sourced_by_label(store, None if self.region is None else case_ids_in)
+        self.by_label = (sourced_by_label(store, None) if self.region is None
+                         else self.reads.sourced_by_label(case_ids_in))
 
     def neighbours(self, transmitters: list[str]) -> dict[str, list[tuple]]:
         if self.adj is not None:
@@ -606,7 +671,8 @@ class Change:
         return (self.old or {}).get("level") != (self.new or {}).get("level")
 
 
-def rederive(store, seeds, *, changed_cases=(), region_out: set | None = None, _depth: int = 0) -> list[Change]:
+def rederive(store, seeds, *, changed_cases=(), region_out: set | None = None, _depth: int = 0,
+             _reads: _Reads | None = None) -> list[Change]:
     """Re-derive what a write to ``seeds`` can change and store it.
 
     ``changed_cases``: persons whose case status or dates changed (their
@@ -621,13 +687,12 @@ def rederive(store, seeds, *, changed_cases=(), region_out: set | None = None, _
     expand_through = set(changed_cases)
     region: set[str] = set()
     pending = set(seeds)
-    edge_cache: dict[str, list] = {}  # a person's encounters do not change while the region grows
-    quarantine_cache: dict[str, str | None] = {}  # nor their quarantine_start
+    reads = _Reads(store) if _reads is None else _reads  # nothing is written while the region grows
     while True:
         _close(store, region, pending, expand_through)
-        before = store.levels(region)
-        derivation = Derivation(store, region, edge_cache, quarantine_cache)
+        derivation = Derivation(store, region, reads)
         new = derivation.run()
+        before = reads.levels(sorted(region))  # read with the boundary's by the derivation
         changed = {p for p in region if p in seeds or p in expand_through
                    or not _same(before.get(p), _public(new.get(p)))}
         grow = _boundary_changes(derivation, new, before, changed, expand_through)
@@ -640,6 +705,7 @@ def rederive(store, seeds, *, changed_cases=(), region_out: set | None = None, _
     changes = [Change(p, old.get(p), _public(new.get(p))) for p in sorted(region)
                if not _same(old.get(p), _public(new.get(p)))]
     store.replace_levels([c.id for c in changes], {c.id: c.new for c in changes if c.new})
+    reads.fresh_rows()  # levels were just written, and settling writes cases
     return _settle(store, derivation, new, changes, region_out, _depth)
 
 
@@ -652,7 +718,8 @@ def _settle(store, derivation: Derivation, new: dict, changes: list[Change], reg
     moved = settle_cases(store, new, derivation.traced_entries(new))
     if not moved or depth > 8:
         return changes
-    again = rederive(store, moved, changed_cases=moved, region_out=region_out, _depth=depth + 1)
+    again = rederive(store, moved, changed_cases=moved, region_out=region_out, _depth=depth + 1,
+                     _reads=derivation.reads)
     by_id = {c.id: Change(c.id, c.old, c.new) for c in changes}
     for c in again:
         if c.id in by_id:
