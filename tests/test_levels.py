@@ -555,9 +555,9 @@ def test_recorded_source_wins_for_the_tree(world):
 
 
 def test_the_joined_reads_of_a_rederivation_give_what_the_tables_hold(world, store, db_path):
-    """Issue 17 point 6: a rederivation reads levels with their sources, a
-    person's dependents with whether the source is a case, and cases with
-    their recorded sources in one statement each (one round trip on a
+    """Issue 17 point 6: a rederivation reads levels with their sources, the
+    persons whose entries hang on a person (the whole closure, through the cases
+    passed on), and cases with their recorded sources in one statement each (one round trip on a
     server). What they return is what the tables hold, read apart by a second
     connection: persons without sources, cases without recorded sources and
     ids that are nowhere included, on both stores."""
@@ -588,9 +588,28 @@ def test_the_joined_reads_of_a_rederivation_give_what_the_tables_hold(world, sto
 
     case_ids = {r["person"] for r in db_rows(db_path, "SELECT person FROM cases")}
     pairs = db_rows(db_path, "SELECT source, person FROM level_sources")
-    assert sorted(store.dependents(everyone)) == sorted((p["source"], p["person"], p["source"] in case_ids)
-                                                        for p in pairs)
-    assert {x[2] for x in store.dependents(everyone)} == {True, False}
+
+    def closure(frontier, region, through):
+        """The rule of levels._close, step by step over the pairs read apart: a
+        person hangs on a source that is not a case, or is a case passed on."""
+        out, todo = set(), list(frontier)
+        while todo:
+            x = todo.pop()
+            for p in pairs:
+                if p["source"] == x and (p["source"] not in case_ids or x in through) \
+                        and p["person"] not in region and p["person"] not in out:
+                    out.add(p["person"])
+                    todo.append(p["person"])
+        return out
+
+    seen = []
+    for x in everyone:
+        for through in ((), sorted(case_ids)):
+            for region in ({x}, {x, "B"}, {x, "D"}):
+                got = store.dependents_closure([x], region, through)
+                assert got == closure([x], region, through), (x, through, region)
+                seen.append(len(got))
+    assert max(seen) >= 2 and 0 in seen  # chains of two steps, and stops
 
     recorded: dict[str, list] = {}
     for r in db_rows(db_path, "SELECT case_id, source FROM case_sources ORDER BY case_id, source"):

@@ -193,7 +193,8 @@ def confirm(store, fields: dict) -> dict:
     region: set[str] = set()
     changes = levels.rederive(store, {cid}, changed_cases={cid}, region_out=region)
     entry = store.levels([cid]).get(cid) or {}
-    row.update({k: store.get_case(cid)[k] for k in ("isolated", "prior_level", "unknown_source")})
+    stored = store.get_case(cid)  # settled by the re-derivation
+    row.update({k: stored[k] for k in ("isolated", "prior_level", "unknown_source")})
     # PA1 only with a source, given or derived inside the incubation window
     scenario = scenarios.scenario_of(sources, entry.get("primary_source"), bool(row["unknown_given"]))
     why = f"case confirm {cid} ({scenario}, sample {row['confirmed']})"

@@ -272,9 +272,10 @@ class _Reads:
     encounters (``edges``), ``quarantine_start`` and case labels do not change
     while it re-derives (it writes levels and the derived facts of cases
     only), so one :class:`_Reads` serves the whole write, its settling
-    included; stored levels and cases are written when a region is stored and
-    when cases settle, so :meth:`fresh_rows` forgets them then. Rows handed
-    out are copies: a caller may change them."""
+    included; stored levels are written when a region is stored
+    (:meth:`stored_levels` then holds what was written) and cases when they
+    settle (the cases read are forgotten then). Rows handed out are copies: a
+    caller may change them."""
 
     def __init__(self, store):
         self.store = store
@@ -287,6 +288,19 @@ class _Reads:
         """Forget the stored levels and cases read so far (they were just written)."""
         self._levels: dict[str, dict | None] = {}
         self._cases: dict[str, tuple[dict, list[str]] | None] = {}
+
+    def stored_levels(self, written: dict[str, dict | None]) -> None:
+        """``written`` (``{id: entry or None}``) was just stored by
+        :meth:`Store.replace_levels`: hold it as :meth:`Store.levels` would read
+        it back (flags sorted, sources in source order), and forget the cases
+        read (settling the cases writes them next)."""
+        self._cases = {}
+        for p, e in written.items():
+            self._levels[p] = None if e is None else {
+                "person": p, "level": e["level"], "primary_source": e["primary_source"],
+                "exposure": e["exposure"], "quarantine": e["quarantine"], "chain_case": e["chain_case"],
+                "exposure_level": e.get("exposure_level"), "flags": sorted(e["flags"]),
+                "sources": dict(sorted(e["sources"].items()))}
 
     def levels(self, ids) -> dict[str, dict]:
         """:meth:`Store.levels` of ``ids``, reading only those not read yet."""
@@ -705,7 +719,7 @@ def rederive(store, seeds, *, changed_cases=(), region_out: set | None = None, _
     changes = [Change(p, old.get(p), _public(new.get(p))) for p in sorted(region)
                if not _same(old.get(p), _public(new.get(p)))]
     store.replace_levels([c.id for c in changes], {c.id: c.new for c in changes if c.new})
-    reads.fresh_rows()  # levels were just written, and settling writes cases
+    reads.stored_levels({c.id: c.new for c in changes})  # and settling writes cases
     return _settle(store, derivation, new, changes, region_out, _depth)
 
 
@@ -733,14 +747,8 @@ def _close(store, region: set[str], pending: set[str], expand_through: set[str])
     """Add ``pending`` and, transitively, everyone whose stored entry depends on them."""
     frontier = pending - region
     region |= frontier
-    while frontier:
-        nxt = set()
-        for source, person, source_is_case in store.dependents(frontier):
-            # a case's dependents hang on it only through the cases it passes on (expand_through)
-            if (not source_is_case or source in expand_through) and person not in region:
-                nxt.add(person)
-        region |= nxt
-        frontier = nxt
+    # a case's dependents hang on it only through the cases it passes on (expand_through)
+    region |= store.dependents_closure(frontier, region, expand_through)
 
 
 def _boundary_changes(d: Derivation, new: dict[str, dict], before: dict[str, dict],

@@ -114,10 +114,12 @@ def plan_dates(last_exposure: str, entry: dict, traced: str | None = None) -> tu
     return until, tests, monitor_until
 
 
-def _source_windows(store, sources: set[str]) -> dict[str, tuple]:
+def _source_windows(store, sources: set[str], entries: dict[str, dict], cases: dict[str, dict]) -> dict[str, tuple]:
+    """``{source: (window start, window end)}``: a case's infectious window, a
+    traced person's exposure to quarantine. ``entries`` and ``cases`` hold the
+    stored level entries and case rows of (at least) ``sources``, read by the
+    caller with what else it needs (one statement each: issue 17 point 6)."""
     rules = store.rules()
-    cases = store.cases(sources)
-    entries = store.levels(sources)
     out = {}
     for s in sources:
         entry = entries.get(s)
@@ -138,16 +140,20 @@ def last_exposures(store, entries: dict[str, dict]) -> dict[str, tuple[str | Non
     return {p: v[:2] for p, v in _last_exposures(store, entries).items()}
 
 
-def _last_exposures(store, entries: dict[str, dict]) -> dict[str, tuple[str | None, bool, str | None]]:
+def _last_exposures(store, entries: dict[str, dict],
+                    cases: dict[str, dict] | None = None) -> dict[str, tuple[str | None, bool, str | None]]:
     """:func:`last_exposures` with a third value: the day the exposure that
     set the last exposure was recorded (the earliest record of an exposure
     on that day; None: unknown, not later). A schedule restarted by it has
-    no test before that day (issue 12)."""
+    no test before that day (issue 12). ``cases``: the case rows of (at
+    least) the sources, when the caller has read them."""
     rules = store.rules()
     pairs = [(p, s) for p, e in entries.items() for s in sorted(e["sources"])]
-    windows = _source_windows(store, {s for _, s in pairs})
+    sources = {s for _, s in pairs}
+    source_entries = store.levels(sources)
+    windows = _source_windows(store, sources, source_entries, store.cases(sources) if cases is None else cases)
     wanted = set(pairs)
-    source_level = {s: e["level"] for s, e in store.levels({s for _, s in pairs}).items()}
+    source_level = {s: e["level"] for s, e in source_entries.items()}
     contacts: dict[tuple[str, str], list[tuple]] = {}
     for person, other, date, setting, minutes, masked, _place, via, rec in encounters(store, entries, rules):
         # a check-in exposes only from an infectious F0 (DOMAIN.md 'QR check-ins')
@@ -214,9 +220,11 @@ def plans(store, traced: dict[str, dict], fallback_day: str | None = None) -> di
     on the confirmation date of the case at the top of their chain (the day
     they were traced)."""
     rules = store.rules()
-    exposures = _last_exposures(store, traced)
+    # the cases at the top of the chains and the sources' cases: one statement
+    roots = store.cases({e["chain_case"] for e in traced.values() if e["chain_case"]}
+                        | {s for e in traced.values() for s in e["sources"]})
+    exposures = _last_exposures(store, traced, roots)
     persons = store.persons(traced)
-    roots = store.cases({e["chain_case"] for e in traced.values() if e["chain_case"]})
     out = {}
     for pid, entry in traced.items():
         root = roots.get(entry["chain_case"])

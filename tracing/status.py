@@ -27,7 +27,7 @@ def status(store, person_id: str) -> dict:
         "flags": entry["flags"] if entry else [],
         "exposure": entry["exposure"] if entry else None,
         "quarantine_from": entry["quarantine"] if entry and entry["level"] else None,
-        "root": chain_root(lambda p: store.levels([p]).get(p), person_id) if entry else None,
+        "root": chain_root(_entries_of(store, {person_id: entry}), person_id) if entry else None,
         "ward": person["ward"], "unit": person["unit"],
         "case": None,
         "care": care.of_case(store, person_id) if case else None,
@@ -42,6 +42,16 @@ def status(store, person_id: str) -> dict:
         if entry and entry.get("exposure_level") is not None:
             out["exposure_level"] = level_name(entry["exposure_level"])
     return out
+
+
+def _entries_of(store, known: dict[str, dict | None]):
+    """``entry_of(id)`` for :func:`chain_root`: a stored level entry, each read
+    once (``known``: those read already; on a server each read is a round trip)."""
+    def entry_of(person: str) -> dict | None:
+        if person not in known:
+            known[person] = store.levels([person]).get(person)
+        return known[person]
+    return entry_of
 
 
 def listing(store, *, level: int | None = None, ward: str | None = None, unit: str | None = None) -> list[dict]:

@@ -802,13 +802,29 @@ class Store:
                 entry["sources"][source] = date
         return out
 
-    def dependents(self, ids: Iterable[str]) -> list[tuple[str, str, bool]]:
-        """``(source, person, source is a case)`` where ``person`` has one of
-        ``ids`` as a source. Whether the source is a case comes in the same
-        statement (one round trip on a server, issue 17 point 6)."""
-        return [(s, p, bool(is_case)) for s, p, is_case in self._in(
-            """SELECT s.source, s.person, c.person IS NOT NULL FROM level_sources s
-                 LEFT JOIN cases c ON c.person = s.source WHERE s.source IN ({ids})""", ids)]
+    def dependents_closure(self, frontier: Iterable[str], region: Iterable[str],
+                           through: Iterable[str]) -> set[str]:
+        """Everyone whose stored entry hangs, directly or through others, on
+        one of ``frontier``: a person with such a source in ``level_sources``,
+        where the source is not a case or is one of ``through``, then theirs,
+        and so on, not passing through ``region`` (persons already gathered:
+        they are left out, and so is whoever only they lead to). One recursive
+        statement, not one per step of :meth:`dependents` (on a server each is
+        a round trip: issue 17 point 6)."""
+        frontier = sorted(set(frontier))
+        if not frontier:
+            return set()
+        step = """s.person NOT IN (SELECT id FROM region)
+                  AND (s.source IN (SELECT id FROM through)
+                       OR NOT EXISTS (SELECT 1 FROM cases c WHERE c.person = s.source))"""
+        return {r[0] for r in self.conn.execute(
+            f"""WITH RECURSIVE region(id) AS (SELECT value FROM json_each(?)),
+                     through(id) AS (SELECT value FROM json_each(?)),
+                     reach(id) AS (SELECT s.person FROM level_sources s
+                                    WHERE {step} AND s.source IN (SELECT value FROM json_each(?))
+                                   UNION SELECT s.person FROM reach r, level_sources s WHERE {step} AND s.source = r.id)
+                SELECT id FROM reach""",
+            tuple(json.dumps(sorted(set(x)), ensure_ascii=False) for x in (region, through, frontier)))}
 
     def replace_levels(self, ids: Iterable[str], entries: dict[str, dict]) -> None:
         """Delete the derived rows of ``ids`` and write ``entries`` (a subset)."""
