@@ -200,10 +200,13 @@ def confirm(store, fields: dict) -> dict:
     why = f"case confirm {cid} ({scenario}, sample {row['confirmed']})"
     schedule, counts = _bookkeeping(store, changes, why, case_id=cid, case_row=row, region=region)
     candidates, zone = [], None
+    # the case as settled and its person, read once for the candidates and the zone
+    person = store.get_person(cid) if scenario == "PA2" or fields.get("zone") or fields.get("declare_zone") else None
     if scenario == "PA2":
-        candidates = scenarios.candidates(store, cid, limit=fields.get("candidates") or scenarios.CANDIDATE_LIMIT)
+        candidates = scenarios.candidates(store, cid, limit=fields.get("candidates") or scenarios.CANDIDATE_LIMIT,
+                                          case=stored, person=person)
     if scenario == "PA2" or fields.get("zone") or fields.get("declare_zone"):
-        zone = scenarios.zone(store, cid)
+        zone = scenarios.zone(store, cid, case=stored, person=person)
     if fields.get("declare_zone"):
         from . import zones  # the proposal becomes a zone record, from the sample date
         declared = zones.declare(store, [], row["confirmed"], case_id=cid, from_case=True)

@@ -346,7 +346,8 @@ _EVENT = {
 }
 
 
-def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dict]:
+def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT, case: dict | None = None,
+               person: dict | None = None) -> list[dict]:
     """Ranked possible sources of ``case_id``: ``[{"id", "score", "reasons"}]``.
 
     Only evidence dated inside the case's look-back window (rule
@@ -358,10 +359,11 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
     period overlaps it. Residents who are not cases score their address and
     unit for the window. Every reason shows its date or dates. Score: the sum
     of :data:`SCORE_WEIGHTS` of the kinds found; ties by id. Only indexed
-    lookups around the case.
+    lookups around the case. ``case``, ``person``: the stored case and person
+    rows when the caller has read them (a statement less each on a server).
     """
-    case = store.get_case(case_id)
-    person = store.get_person(case_id) or {}
+    case = store.get_case(case_id) if case is None else case
+    person = (store.get_person(case_id) if person is None else person) or {}
     rules = store.rules()
     lo, hi = incubation_window(store, case)
     ev = _Evidence()
@@ -460,7 +462,7 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT) -> list[dic
 
 
 # ------------------------------------------------------------------ zoning
-def zone(store, case_id: str) -> dict:
+def zone(store, case_id: str, *, case: dict | None = None, person: dict | None = None) -> dict:
     """``{"units", "places", "to_test", "window"}``: the case's smallest unit,
     the places of its infectious window (its check-ins, and the ``--place`` of
     its recorded contacts dated in the window), and the people to test
@@ -468,9 +470,10 @@ def zone(store, case_id: str) -> dict:
     window), confirmed cases left out, sorted. ``window`` is None (and
     ``isolated_before_infectious`` true) when the case was isolated before its
     infectious window began (:meth:`tracing.levels.Case.infectious`: an F1
-    confirmed in quarantine): no place is zoned for it, never an inverted window."""
-    case = store.get_case(case_id)
-    person = store.get_person(case_id) or {}
+    confirmed in quarantine): no place is zoned for it, never an inverted window.
+    ``case``, ``person``: the stored rows when the caller has read them."""
+    case = store.get_case(case_id) if case is None else case
+    person = (store.get_person(case_id) if person is None else person) or {}
     window = case_from_row(case).infectious(store.rules())
     units, to_test = [], set()
     if person.get("unit"):
