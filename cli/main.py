@@ -196,7 +196,8 @@ class TracingGroup(TranslatedHelp, click.Group):
         except sqlite3.Error as e:
             if os.environ.get("TRACING_DEBUG"):
                 raise
-            raise click.ClickException(_("database problem: {error}; nothing was written").format(error=e)) from None
+            raise click.ClickException(_server_failure(ctx, e) or _(
+                "database problem: {error}; nothing was written").format(error=e)) from None
         except OSError as e:
             if os.environ.get("TRACING_DEBUG"):
                 raise
@@ -204,9 +205,20 @@ class TracingGroup(TranslatedHelp, click.Group):
         except Exception as e:  # noqa: BLE001 - the last line of defence
             if os.environ.get("TRACING_DEBUG"):
                 raise
+            explained = _server_failure(ctx, e)
+            if explained:  # e.g. the server's connection dropped where no store code caught it
+                raise click.ClickException(explained) from None
             raise click.ClickException(_(
                 "unexpected failure ({kind}: {error}); nothing was written. "
                 "Run again with TRACING_DEBUG=1 for details and report it").format(kind=type(e).__name__, error=e)) from None
+
+
+def _server_failure(ctx, error) -> str | None:
+    """A PostgreSQL failure (connection lost, …) in words, else None."""
+    if not isinstance(ctx.obj, Context):
+        return None
+    from tracing.store.server_errors import explain
+    return explain(error, ctx.obj.db_path)
 
 
 def _silence_stdout() -> None:

@@ -402,13 +402,18 @@ def copy(source, dest, *, merge: bool = False, keep_destination: bool = False) -
     src = Store.open(source)
     try:
         dst = Store.open(staged or dest, create=True)
+        copied = False
         try:
             left: dict = {}
             counts = copy_database(src, dst, merge=merge, keep_destination=keep_destination, left_out=left)
             if staged:
                 dst.checkpoint_for_move()
+            copied = True
         finally:
-            dst.close()
+            if not copied and dst.created and not staged:
+                dst.discard_if_unused()  # a server database made for a failed copy goes away again (critic17b F-E)
+            else:
+                dst.close()
         if staged:
             try:
                 os.link(staged, dest)  # fails when DEST appeared meanwhile: never replaced

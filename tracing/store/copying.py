@@ -214,7 +214,8 @@ class MergeConflicts(Conflict):
 
 def backup_server(store, dest, *, seal: dict | None = None) -> dict:
     """A backup of a PostgreSQL store: ``pg_dump``'s custom format when
-    ``dest`` ends in ``.dump`` and ``pg_dump`` is installed, else a logical
+    ``dest`` ends in ``.dump`` (refused with :class:`DatabaseError`, nothing
+    written, when ``pg_dump`` is not installed), else a logical
     copy into a new SQLite file (one snapshot; `tracing restore FILE` or
     `tracing copy FILE postgresql://…` bring it back). Written beside
     ``dest``, private (0600), then renamed over it.
@@ -236,11 +237,16 @@ def backup_server(store, dest, *, seal: dict | None = None) -> dict:
     from ..errors import DatabaseError
     from . import Store
     dest = os.path.abspath(os.fspath(dest))
+    if dest.endswith(".dump") and not shutil.which("pg_dump"):
+        # a SQLite copy under a .dump name would fool pg_restore and its reader (critic17b F-C)
+        raise DatabaseError(_("{path}: a .dump backup is written by pg_dump, which is not installed here: install "
+                              "PostgreSQL's client programs (pg_dump), or give a name ending in .db for a SQLite "
+                              "backup; nothing was written").format(path=dest))
     tmp = f"{dest}.partial-{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         os.remove(tmp)
     try:
-        if dest.endswith(".dump") and shutil.which("pg_dump"):
+        if dest.endswith(".dump"):
             fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
             from .postgres import libpq_call

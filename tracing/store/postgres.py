@@ -30,6 +30,7 @@ from ..errors import DatabaseError, NoDatabase
 from ..i18n import _
 from .address import display, is_url  # noqa: F401 - is_url: where callers have long imported it
 from .dialect import collapse_in_lists, to_postgres
+from .server_errors import cause, is_lost, lost_message, with_detail
 
 WRITE_LOCK = 0x54524331  # "TRC1": one writer at a time, like BEGIN IMMEDIATE
 MIGRATE_LOCK = 0x54524332
@@ -46,22 +47,37 @@ READ_ONLY = ("secrets", META)
 
 def role_names(dbname: str) -> tuple[str, str]:
     """The (team, supervisor) roles of the database ``dbname``:
-    ``tracing_team_<dbname>`` and ``tracing_supervisor_<dbname>`` (PostgreSQL
+    ``tracing_team_<db>`` and ``tracing_supervisor_<db>`` (PostgreSQL
     roles are server-wide; a role per database keeps one district's users
-    out of another's). A name over PostgreSQL's 63 bytes is cut and ends in
-    a hash of the whole name.
+    out of another's).
+
+    ``<db>`` is the name as a plain identifier, so that the README's unquoted
+    ``CREATE USER … IN ROLE tracing_team_<db>`` names it (PostgreSQL folds an
+    unquoted name to lower case; critic17b F-D): lower case, Vietnamese
+    letters without their marks (``values.fold``: ``Biên`` -> ``bien``),
+    anything but ``a-z 0-9 _`` made ``_``. A name that this changes gets
+    ``_`` and the first 6 hex digits of the SHA-256 of the real name after
+    it, so ``LongBien`` and ``longbien`` never share roles. A role name over
+    PostgreSQL's 63 bytes is cut and ends in a hash of the whole name.
 
     >>> role_names("long_bien")
     ('tracing_team_long_bien', 'tracing_supervisor_long_bien')
+    >>> import hashlib; tag = hashlib.sha256("Long Biên".encode()).hexdigest()[:6]
+    >>> role_names("Long Biên")[0] == f"tracing_team_long_bien_{tag}"
+    True
     """
     import hashlib
+
+    from ..values import fold
+    plain = re.sub(r"[^a-z0-9_]", "_", fold(dbname).lower())
+    if plain != dbname:
+        plain += "_" + hashlib.sha256(dbname.encode()).hexdigest()[:6]
     out = []
     for kind in (TEAM_ROLE, SUPERVISOR_ROLE):
-        name = f"{kind}_{dbname}"
-        if len(name.encode()) > 63:
-            tag = hashlib.sha256(name.encode()).hexdigest()[:8]
-            cut = name.encode()[:54].decode(errors="ignore")
-            name = f"{cut}_{tag}"
+        name = f"{kind}_{plain}"
+        if len(name) > 63:
+            tag = hashlib.sha256(f"{kind}_{dbname}".encode()).hexdigest()[:8]
+            name = f"{name[:54]}_{tag}"
         out.append(name)
     return out[0], out[1]
 
@@ -87,6 +103,8 @@ def _as_sqlite_error(e) -> sqlite3.Error:
         return ReadOnlyRole(msg)
     if isinstance(e, psycopg.errors.LockNotAvailable):
         return WriteLockTimeout(msg)
+    if is_lost(e):
+        return ConnectionLost(" ".join(str(e).split()))
     for theirs, ours in ((psycopg.IntegrityError, sqlite3.IntegrityError),
                          (psycopg.OperationalError, sqlite3.OperationalError),
                          (psycopg.ProgrammingError, sqlite3.OperationalError),
@@ -104,6 +122,34 @@ class ReadOnlyRole(sqlite3.OperationalError):
 
 class WriteLockTimeout(sqlite3.OperationalError):
     """Another connection held the write lock longer than ``lock_timeout``."""
+
+
+class ConnectionLost(sqlite3.OperationalError):
+    """The connection dropped mid-command (server restarted or shut down, the
+    session terminated by an administrator or an idle timeout, network down).
+    ``during_commit``: it dropped while the COMMIT was on its way, so the
+    server may have committed."""
+    during_commit = False
+
+
+class CannotConnect(DatabaseError):
+    """No session could be opened; ``cause`` is the recognised
+    :class:`~tracing.store.server_errors.Cause` (or None)."""
+
+    def __init__(self, message: str, cause=None):
+        super().__init__(message)
+        self.cause = cause
+
+
+def connect_error(url: str, error) -> CannotConnect:
+    """Why no session to ``url`` could be opened, in words (the driver's
+    text as a detail line)."""
+    found = cause(error)
+    if found is None:
+        return CannotConnect(_("cannot connect to {url}: {error}").format(
+            url=display(url), error=" ".join(str(error).split())))
+    return CannotConnect(with_detail(_("cannot connect to {url}: {cause}").format(url=display(url), cause=found.text),
+                                     error), found)
 
 
 def lock_timeout() -> int:
@@ -218,7 +264,7 @@ class Connection:
                                       "its own roles; its owner grants {team} (read and write) or {supervisor} "
                                       "(read only)").format(user=urlsplit(url).username, url=display(url),
                                                             error=error, team=team, supervisor=supervisor)) from None
-            raise DatabaseError(_("cannot connect to {url}: {error}").format(url=display(url), error=error)) from None
+            raise connect_error(url, e) from None
         self.raw.adapters.register_dumper(str, StrDumper)  # text, not 'unknown': `? IS NULL` works
         self.raw.adapters.register_loader("bool", _BoolAsInt)
         self.raw.adapters.register_loader("numeric", _Number)
@@ -231,7 +277,10 @@ class Connection:
         return self.raw.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE
 
     def _run(self, sql: str, params, many: bool = False):
-        cur = self.raw.cursor()
+        try:
+            cur = self.raw.cursor()  # fails when the connection dropped
+        except self._psycopg.Error as e:
+            raise _as_sqlite_error(e) from None
         try:
             if many:
                 cur.executemany(sql, params)
@@ -250,6 +299,11 @@ class Connection:
             return Cursor(cur)
         if sql == "COMMIT":
             self.drawn.clear()
+            try:
+                return Cursor(self._run(sql, None))
+            except ConnectionLost as e:
+                e.during_commit = True  # the server may have committed before the line dropped
+                raise
         sql, params = collapse_in_lists(sql, params)
         text = to_postgres(sql)
         m = _SINGLE_INSERT.match(text)
@@ -260,14 +314,14 @@ class Connection:
             # on (the store catches a duplicate key and explains it): a savepoint
             # keeps the two alike
             returning = _IDENTITY_TABLES.get(m.group(1).lower())
-            self.raw.execute("SAVEPOINT single_insert")
+            self._run("SAVEPOINT single_insert", None)
             try:
                 cur = self._run(text + (f" RETURNING {returning}" if returning else ""), params)
             except BaseException:
                 with contextlib.suppress(Exception):
                     self.raw.execute("ROLLBACK TO SAVEPOINT single_insert")
                 raise
-            self.raw.execute("RELEASE SAVEPOINT single_insert")
+            self._run("RELEASE SAVEPOINT single_insert", None)
             lastrowid = None
             if returning:
                 row = cur.fetchone()
@@ -307,7 +361,7 @@ class Connection:
 
     def commit(self) -> None:
         if self.in_transaction:
-            self.raw.execute("COMMIT")
+            self.execute("COMMIT")
         self.drawn.clear()
 
     def _give_back_keys(self) -> None:
@@ -379,6 +433,15 @@ def _create_database(url: str) -> bool:
                                                                    error=str(e).strip())) from None
 
 
+def _drop_database(url: str) -> None:
+    """Drop the database of ``url`` this process just created and never
+    opened (best effort; DROP without FORCE leaves it when anyone is in)."""
+    psycopg = _psycopg()
+    with contextlib.suppress(psycopg.Error), \
+            psycopg.connect(_with_dbname(url, "postgres"), autocommit=True, connect_timeout=15) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {_quote_ident(_dbname(url))}")
+
+
 def _from_store():
     from . import Store
     return Store
@@ -401,24 +464,35 @@ class PgStore(_from_store()):
         made_database = False
         try:
             conn = Connection(url)
-        except DatabaseError as e:
-            if not create or "does not exist" not in str(e) or not _dbname(url):
-                if "does not exist" in str(e):
-                    raise NoDatabase(_NO_DATABASE().format(path=display(url))) from None
+        except CannotConnect as e:
+            # only a missing database is "no database": a missing role, a wrong
+            # password, a refused connection are said as they are (critic17b F-B)
+            if e.cause is None or e.cause.kind != "no-database":
                 raise
+            if not create:
+                raise NoDatabase(_NO_DATABASE().format(path=display(url))) from None
             made_database = _create_database(url)
-            conn = Connection(url)
+            try:
+                conn = Connection(url)
+            except BaseException:
+                if made_database:
+                    _drop_database(url)
+                raise
         store = cls(conn, display(url))
         store.url = url
+        store.made_database = made_database
         try:
             try:
                 store.created = store._prepare_pg(create)
             except conn._psycopg.Error as e:
                 raise DatabaseError(store._explain(_as_sqlite_error(e), opening=True)) from None
         except BaseException:
-            conn.close()
+            if made_database:  # a database made for nothing goes away again, as SQLite's new file does
+                store.created = True
+                store.discard_if_unused()
+            else:
+                conn.close()
             raise
-        store.made_database = made_database
         note_identity_tables()
         return store
 
@@ -490,7 +564,12 @@ class PgStore(_from_store()):
     def discard_if_unused(self) -> bool:
         """Close, and drop the tables this process made when no command ever
         committed to them (no audit row): a failed first command leaves no
-        tracing database behind, as on SQLite. Returns whether they were dropped."""
+        tracing database behind, as on SQLite. A database this process
+        created (``CREATE DATABASE`` of a first write) is dropped whole, with
+        the roles made for it, as SQLite's new file is removed (critic17b
+        F-E): see :meth:`_drop_own_database`. Returns whether anything was dropped."""
+        if getattr(self, "made_database", False) and self._drop_own_database():
+            return True
         c = self.conn
         removed = False
         try:
@@ -510,6 +589,55 @@ class PgStore(_from_store()):
         finally:
             c.close()
         return removed
+
+    def _drop_own_database(self) -> bool:
+        """Drop the database this process created, when no other session is
+        in it and no command committed to it (no audit row). Race-free: new
+        connections to it are refused first (``ALLOW_CONNECTIONS false``,
+        as its owner), then the check runs in this session under the write
+        lock, then this session closes and ``DROP DATABASE`` (without FORCE:
+        it fails if anyone is in) removes it; any failure gives connections
+        back and leaves it. Returns whether it was dropped."""
+        psycopg = _psycopg()
+        name = _quote_ident(_dbname(self.url))
+        try:
+            admin = psycopg.connect(_with_dbname(self.url, "postgres"), autocommit=True, connect_timeout=15)
+        except psycopg.Error:
+            return False
+        with admin:
+            try:
+                admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false")
+            except psycopg.Error:
+                return False
+            dropped = False
+            try:
+                c = self.conn
+                try:
+                    if c.in_transaction:
+                        c.raw.execute("ROLLBACK")
+                    c.raw.execute("BEGIN")
+                    c.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                    others = c.raw.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                           "AND pid <> pg_backend_pid()").fetchone()[0]
+                    used = c.raw.execute("SELECT to_regclass('audit') IS NOT NULL").fetchone()[0] and \
+                        c.raw.execute("SELECT EXISTS (SELECT 1 FROM audit)").fetchone()[0]
+                    c.raw.execute("ROLLBACK")
+                except psycopg.Error:
+                    others, used = 0, False  # this session is gone (connection lost): the DROP still checks for others
+                c.close()
+                if not others and not used:
+                    admin.execute(f"DROP DATABASE {name}")
+                    dropped = True
+                    for role in getattr(self, "made_roles", ()):
+                        with contextlib.suppress(psycopg.Error):
+                            admin.execute(f"DROP ROLE IF EXISTS {_quote_ident(role)}")
+            except psycopg.Error:
+                dropped = False
+            finally:
+                if not dropped:
+                    with contextlib.suppress(psycopg.Error):
+                        admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true")
+        return dropped
 
     def tables(self) -> list[str]:
         return [r[0] for r in self.conn.raw.execute(
@@ -594,10 +722,12 @@ class PgStore(_from_store()):
         t, s = _quote_ident(team), _quote_ident(supervisor)
         try:
             with raw.transaction():
+                made = []
                 for role in rights:
                     exists = raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
                     if not exists:
                         raw.execute(f"CREATE ROLE {_quote_ident(role)} NOLOGIN")
+                        made.append(role)
                 db = _quote_ident(_dbname(self.url))
                 raw.execute(f"REVOKE CONNECT, TEMPORARY ON DATABASE {db} FROM PUBLIC")
                 for old in (TEAM_ROLE, SUPERVISOR_ROLE):  # server-wide roles of earlier versions
@@ -627,6 +757,7 @@ class PgStore(_from_store()):
                 for table in READ_ONLY:
                     if table in self.tables() or table == META:
                         raw.execute(f"REVOKE INSERT ON {_quote_ident(table)} FROM {t}")
+            self.made_roles = [*getattr(self, "made_roles", ()), *made]  # dropped with a database made for nothing
         except psycopg.Error as e:
             raise DatabaseError(_("cannot set up the roles {team} and {supervisor} on {path} ({error}): run "
                                   "`tracing init` as the database's owner with the CREATEROLE right").format(
@@ -660,8 +791,8 @@ class PgStore(_from_store()):
         if isinstance(error, WriteLockTimeout):
             return self._lock_held()
         msg = str(error)
-        if isinstance(error, sqlite3.OperationalError) and ("connection" in msg.lower() or "server" in msg.lower()):
-            return _("lost the connection to {path} ({error}); nothing was written").format(path=self.path, error=msg)
+        if isinstance(error, ConnectionLost) or is_lost(msg):
+            return lost_message(self.path, error)
         if opening:
             return _("{path} cannot be prepared ({error})").format(path=self.path, error=msg)
         return _("database problem with {path} ({error}); nothing was written").format(path=self.path, error=msg)
