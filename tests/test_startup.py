@@ -37,7 +37,7 @@ READS = [("status", "P2"), ("tree", "BN1"), ("clusters",), ("report",),
 
 #: imported only by what writes a file or a key, or shows help
 NOT_ON_A_READ = {"subprocess", "secrets", "hashlib", "hmac", "getpass"}
-POSTGRES_ONLY = {"tracing.store.postgres", "tracing.store.dialect"}
+POSTGRES_ONLY = {"tracing.store.postgres", "tracing.store.dialect", "tracing.store.server_errors"}
 
 
 def modules_of(db, *args) -> set[str]:
