@@ -233,6 +233,9 @@ def test_a_refused_connection_says_so_in_english_and_vietnamese(pg_server):
     "terminating connection due to administrator command",
     "terminating connection due to idle-in-transaction timeout",
     'connection to server at "10.0.0.5", port 5432 failed: FATAL:  the database system is shutting down',
+    'connection to server at "10.0.0.5", port 5432 failed: FATAL:  database "long_bien" is not currently accepting '
+    'connections',
+    'connection to server at "10.0.0.5", port 5432 failed: FATAL:  sorry, too many clients already',
 ])
 def test_the_common_libpq_causes_are_said_in_vietnamese(text):
     """libpq's and the server's usual words (those a ward user meets) have a

@@ -42,7 +42,7 @@ _LOST_WORDS = ("server closed the connection", "the connection is closed", "conn
 class Cause:
     """A recognised failure: ``kind`` (``no-database``, ``no-role``,
     ``password``, ``no-password``, ``not-allowed``, ``refused``, ``host``,
-    ``timeout``, ``too-many``, ``starting``, ``lost``) and ``text``, the
+    ``timeout``, ``closed``, ``too-many``, ``starting``, ``lost``) and ``text``, the
     cause in the user's language."""
     kind: str
     text: str
@@ -87,6 +87,9 @@ def cause(error) -> Cause | None:
                                "ended by the administrator or for being idle, or network down)"))
     if "timeout expired" in low or "timed out" in low:
         return Cause("timeout", _("the server did not answer in time (network or firewall)"))
+    if "not currently accepting connections" in low:  # ALLOW_CONNECTIONS false: dropped or being set up
+        return Cause("closed", _("the database is closed to new connections for a moment (being removed or set up "
+                                 "by another command or the administrator): try again in a moment"))
     if "too many clients" in low or "remaining connection slots are reserved" in low:
         return Cause("too-many", _("the server has too many connections: try again in a moment"))
     if "starting up" in low:
