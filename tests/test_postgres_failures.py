@@ -362,3 +362,18 @@ def test_the_readme_role_commands_work_for_a_database_named_with_capitals(stem, 
     finally:
         pg_server.admin.execute(f"DROP OWNED BY {user}")
         pg_server.admin.execute(f"DROP USER {user}")
+
+
+# ------------------------------------------------------------ a dry run on a database not there yet
+def test_a_dry_run_on_a_missing_database_checks_against_an_empty_one_on_both_stores(tmp_path, pg_server, new_url):
+    """As on a missing file: the dry run's report, exit 0, nothing created (was 'no database at …' on a server)."""
+    (tmp_path / "p.csv").write_text("id,name\nB,Bình\nC,Chi\n", encoding="utf-8")
+    sqlite_file = tmp_path / "none.db"
+    url = new_url()
+    on_file = invoke(sqlite_file, "import", "persons", tmp_path / "p.csv", "--dry-run")
+    on_server = invoke(url, "import", "persons", tmp_path / "p.csv", "--dry-run")
+    assert on_file.exit_code == on_server.exit_code == 0, (on_file.output, on_server.output)
+    assert on_server.stdout == on_file.stdout
+    assert on_server.stderr.replace(url, "DB") == on_file.stderr.replace(str(sqlite_file), "DB")
+    assert "creates nothing" in on_server.stderr
+    assert not sqlite_file.exists() and server_objects(pg_server, url) == NOTHING

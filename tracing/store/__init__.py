@@ -196,7 +196,13 @@ class Store:
         from .address import is_url
         if is_url(path):
             from .postgres import PgStore
-            return PgStore.open_url(path, create=create and not dry_run)
+            if not dry_run:
+                return PgStore.open_url(path, create=create)
+            try:
+                return PgStore.open_url(path)
+            except NoDatabase:  # as on a missing file: the dry run checks against an empty database, creates nothing
+                from .address import display
+                return cls._scratch(display(path))
         from .. import files
         files.protect(path)  # no output of this process may overwrite it (or its -wal/-shm/-journal)
         if dry_run:
@@ -234,10 +240,7 @@ class Store:
     def _open_dry(cls, path: str) -> "Store":
         """The store a dry run works on (see :meth:`open`)."""
         if not os.path.exists(path):
-            store = cls(sqlite3.connect(":memory:", check_same_thread=False), path)
-            store._prepare(True)
-            store.scratch = True
-            return store
+            return cls._scratch(path)
         try:
             store = cls._connect(path, False, dry_run=True)
         except sqlite3.DatabaseError as e:
@@ -251,6 +254,15 @@ class Store:
             store._inode = None
             memory.execute("PRAGMA foreign_keys = ON")
             store._migrate(version)
+        return store
+
+    @classmethod
+    def _scratch(cls, path: str) -> "Store":
+        """An empty database in memory standing for ``path`` (a file or a
+        server database that does not exist): what a dry run checks against."""
+        store = Store(sqlite3.connect(":memory:", check_same_thread=False), path)
+        store._prepare(True)
+        store.scratch = True
         return store
 
     @classmethod
