@@ -204,6 +204,12 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     if summary["areas_respelled"]:
         note(_("Area names stored in their known spelling (same area): {names}").format(
             names=", ".join(f"'{a}' -> '{b}'" for a, b in list(summary["areas_respelled"].items())[:10])))
+    if summary.get("wards_ambiguous"):
+        amb = summary["wards_ambiguous"]
+        note(_("Wards without a district whose name is in several districts ({n}): kept apart (counted in "
+               "none of them; add the district): {examples}").format(
+            n=len(amb), examples=", ".join(_("line {line} {id} '{ward}' ({districts})").format(
+                line=a["line"], id=a["id"], ward=a["ward"], districts=", ".join(a["districts"])) for a in amb[:10])))
     if summary.get("places_respelled"):
         note(_("Place names stored in their known spelling (same place): {names}").format(
             names=", ".join(f"'{a}' -> '{b}'" for a, b in list(summary["places_respelled"].items())[:10])))

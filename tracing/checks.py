@@ -44,6 +44,7 @@ import datetime as dt
 from . import checkins
 from .i18n import N_, Msg
 from .store import reports as sql
+from .store.areas import WardGroups
 from .values import today
 
 CHECKS = ("onset_order", "contact_after_isolation", "contact_before_birth", "two_wards", "no_contacts",
@@ -192,9 +193,14 @@ def run(store) -> list[dict]:
         out.append({"check": "contact_before_birth", "ids": [r["person"], other],
                     "message": Msg(N_("contact {a}–{b} on {date} is before {person} was born ({year})"),
                                    a=r["a"], b=r["b"], date=r["date"], person=r["person"], year=r["birth_year"])})
+    groups = None
     for field, word in (("national_id", N_("national id")), ("phone", N_("phone"))):
         for r in sql.persons_in_two_wards(store, field):
-            wards = sorted(set(r["wards"].split("\x1f")))
+            groups = groups or WardGroups.of(store)  # Phường 1 of two districts is two wards
+            wards = sorted({groups.label(d or None, w) for w, d in
+                            zip(r["wards"].split("\x1f"), r["districts"].split("\x1f"))})
+            if len(wards) < 2:
+                continue
             out.append({"check": "two_wards", "ids": sorted(r["ids"].split("\x1f")),
                         "message": Msg(N_("{what} {value} is on persons in different wards: {wards}"),
                                        what=Msg(word), value=r["value"], wards=", ".join(wards))})

@@ -36,6 +36,7 @@ from collections import Counter
 from .errors import InvalidValue
 from .i18n import N_, Msg, _, fmt_date
 from .report import UNKNOWN_AREA, area_of, how_found
+from .store.areas import WardGroups
 from .store import reports as sql
 from .values import parse_date, today
 
@@ -140,12 +141,22 @@ def assess(store, week_of_day=None, by: str = "ward") -> list[dict]:
     assessment = assessment_rule.value if assessment_rule else {}
     pops = sql.populations(store, by)
     criteria = sql.population_criteria(store, by)
+    wards = WardGroups.of(store)  # a ward is (district, ward): Phường 1 of two districts is two rows
+    if by == "ward":  # a population "WARD" or "WARD, DISTRICT" is the group it names
+        # (a bare name of a ward found in several districts is none of them);
+        # a population with its district wins over a bare one naming the same ward
+        raw, pops, named_criteria = pops, {}, {}
+        for a in sorted(raw, key=lambda a: (", " not in a, a)):
+            label = wards.population_label(a)
+            if label not in pops:
+                pops[label], named_criteria[label] = raw[a], criteria.get(a)
+        criteria = named_criteria
     counts: Counter = Counter()
     for c in sql.cases_between(store, monday.isoformat(), sunday.isoformat()):
         if how_found(rules, c) != "quarantine":
             if by == "workplace" and not c.get("workplace"):
                 continue  # a case with no workplace is not a workplace's case
-            counts[area_of(c, by, "en")] += 1
+            counts[area_of(c, by, "en", wards)] += 1
     week = [monday.isoformat(), sunday.isoformat()]
     decision = assessment.get("decision")
     out = []

@@ -67,7 +67,7 @@ from .store import bulk
 from .store import duplicates as dupsql
 from .store.reports import POPULATION_KINDS
 from .tabular import KINDS, match_header, open_table
-from .values import (choice, clean_text, fold, normalize_national_id, normalize_phone, parse_bool, parse_date, parse_datetime, parse_int, parse_minutes, past_date, refuse_controls,
+from .values import (choice, clean_text, fold, fold_area, normalize_national_id, normalize_phone, parse_bool, parse_date, parse_datetime, parse_int, parse_minutes, past_date, refuse_controls,
                      today)
 
 __all__ = ["import_file", "split_sources", "with_prefix", "ContactCleaner", "clean_checkin", "clean_population"]
@@ -298,6 +298,12 @@ def clean_population(fields: dict) -> dict:
 
     >>> clean_population({"area": "Ngọc Lâm", "population": "23,400", "level": "Phường"})
     {'kind': 'ward', 'area': 'Ngọc Lâm', 'population': 23400}
+
+    A ward with a district (a ``district`` column) is ``WARD, DISTRICT``:
+    the same ward name in two districts is two areas.
+
+    >>> clean_population({"area": "Phường 1", "population": "20000", "district": "Quận 3"})["area"]
+    'Phường 1, Quận 3'
     """
     area = clean_text(fields.get("area"), "area")
     if not area:
@@ -320,7 +326,12 @@ def clean_population(fields: dict) -> dict:
         if kind not in POPULATION_KINDS:
             raise InvalidValue(_("level: '{level}' is not district, ward, unit or workplace").format(
                                    level=level[:30]))
+    district = clean_text(fields.get("district"), "district")
+    if district and kind == "ward" and ", " not in area:
+        area = f"{area}, {district}"  # a ward is (district, ward): stored "WARD, DISTRICT" (tracing.store.areas)
     row = {"kind": kind, "area": area, "population": population}
+    if district and kind != "ward" and fold_area(district) != fold_area(area):
+        row["extra"] = {"district": district}  # kept, never dropped (principle 7)
     for key in ("vaccinated", "elderly_vaccinated"):
         if clean_text(fields.get(key), key) is not None:
             row[key] = parse_share(fields[key], key)
@@ -648,7 +659,7 @@ def _text(value) -> str:
     return str(value)
 
 
-from .store.areas import AREA_FIELDS, area_key, population_key  # noqa: E402
+from .store.areas import AREA_FIELDS, ambiguous_wards, area_key, population_key  # noqa: E402
 
 _COMPARE_SKIP = frozenset({"source", "tokens", "unknown_given", "isolated_given"})
 
@@ -1090,7 +1101,7 @@ class _Importer:
             out = clean_population(fields)
             extra = _extra(row, self.na) if row.get("extra") else None
             if extra:
-                out["extra"] = extra  # the file's other columns are kept (populations.extra)
+                out["extra"] = {**out.get("extra", {}), **extra}  # the file's other columns are kept (populations.extra)
             if self.once(seen, (out["kind"], population_key(out["kind"], out["area"])), out["area"], self.line,
                          {k: v for k, v in out.items() if k not in ("kind", "area")}):
                 return None
@@ -1563,6 +1574,9 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         # rows of the file equal to what was stored (known for populations: each area is new, updated or unchanged)
         unchanged = {"populations": s["populations"].get("unchanged", 0)} if kind == "populations" else {}
         respelled = dict(sorted(st.areas().renamed.items()))
+        # a ward without a district named in several districts: kept apart, said (inside the
+        # transaction: a dry run rolls back)
+        ambiguous = ambiguous_wards(st, imp.line_of) if kind in ("persons", "cases") else None
         st.note(file=os.path.basename(str(path)), rows=imp.rows, written=written, rejected=imp.rejects.count)
         rejected_file = None
         if imp.rejects.count and not dry_run:
@@ -1593,6 +1607,8 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
             {"line": imp.line_of.get(pid), "id": pid, "stored": stored, "file": typed}
             for pid, stored, typed in s["persons"]["names_kept"]],
     }
+    if ambiguous is not None:
+        summary["wards_ambiguous"] = ambiguous
     if imp.sources is not None and "source" in table.mapping:
         summary["sources"] = imp.sources.as_dict()
         # stored cases whose source cell is blank: their stored sources and labels are kept (said)

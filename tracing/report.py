@@ -37,6 +37,7 @@ from .i18n import NP_, Words, _, fmt_date, fmt_decimal, fmt_float, fmt_int, fmt_
 from .sources import has_known_source, sourced_by_label
 from . import files, management
 from .errors import InvalidValue, NotFound
+from .store.areas import WardGroups
 from .rules import Rules
 from .store import reports as sql
 from .values import parse_date, today
@@ -128,16 +129,23 @@ def quarantine_end(rules: Rules, person: dict) -> dt.date | None:
     return start + dt.timedelta(days=int(plan["days"]))
 
 
-def area_of(row: dict, by: str, lang: str = "en") -> str:
-    """The area name of a row for ``by``; a unit is ``"UNIT, WARD"``.
+def area_of(row: dict, by: str, lang: str = "en", wards=None) -> str:
+    """The area name of a row for ``by``; a unit is ``"UNIT, WARD"``. A ward
+    is (district, ward): with ``wards`` (:class:`tracing.store.areas.WardGroups`)
+    a ward name found in several districts is ``"WARD, DISTRICT"``.
 
     >>> area_of({"ward": "Ngọc Lâm", "unit": "TDP 5", "district": None}, "unit")
     'TDP 5, Ngọc Lâm'
     """
+    ward = row.get("ward")
+    if wards is not None and ward:
+        ward = wards.label(row.get("district"), ward)
     if by == "unit":
         if not row.get("unit"):
             return UNKNOWN_AREA[lang]["word"]
-        return f"{row['unit']}, {row['ward']}" if row.get("ward") else row["unit"]
+        return f"{row['unit']}, {ward}" if ward else row["unit"]
+    if by == "ward":
+        return ward or UNKNOWN_AREA[lang]["word"]
     return row.get(by) or UNKNOWN_AREA[lang]["word"]
 
 
@@ -295,19 +303,20 @@ def _build(store, start: dt.date, end: dt.date, by: str, lang: str, base: dt.dat
     levels = sorted({t["level"] for t in traced})
     by_level = {lv: {"level": f"F{lv}", "persons": 0, "traced_in_period": 0, "in_quarantine": 0} for lv in levels}
     area_rows: dict[str, dict] = {}
+    wards = WardGroups.of(store)  # a ward is (district, ward): Phường 1 of two districts is two rows
 
     def area(name):
         return area_rows.setdefault(name, {"area": name, "new_cases": 0, "F1": 0, "F2": 0, "in_quarantine": 0})
 
     for c in cases:
-        area(area_of(c, by, lang))["new_cases"] += 1
+        area(area_of(c, by, lang, wards))["new_cases"] += 1
     for t in traced:
         row = by_level[t["level"]]
         row["persons"] += 1
         if t["quarantine"] and s <= t["quarantine"] <= e:
             row["traced_in_period"] += 1
         ending = quarantine_end(rules, t)
-        a = area(area_of(t, by, lang))
+        a = area(area_of(t, by, lang, wards))
         if t["level"] in (1, 2):
             a[f"F{t['level']}"] += 1
         if ending and t["quarantine"] <= e and ending >= end:
@@ -325,7 +334,7 @@ def _build(store, start: dt.date, end: dt.date, by: str, lang: str, base: dt.dat
             ending = quarantine_end(rules, t)
             if ending and lo <= ending <= hi:
                 ends[ending.isoformat()] += 1
-    units = Counter(area_of(c, "unit", lang) for c in cases)
+    units = Counter(area_of(c, "unit", lang, wards) for c in cases)
     return {
         "lang": lang, "by": by, "from": s, "to": e, "days": days,
         "new_cases": new, "per_day": round(per_day, 1), "cumulative": cumulative, "cumulative_from": base.isoformat(),

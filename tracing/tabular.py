@@ -160,6 +160,8 @@ FIELDS: dict[str, list[FieldSpec]] = {
         _f("area", "khu vực", "địa bàn", "đơn vị", "tên đơn vị", "tên", "name", required=True),
         _f("population", "dân số", "số dân", "nhân khẩu", "số nhân khẩu", "pop", required=True),
         _f("level", "cấp", "cấp hành chính", "loại"),
+        # a ward is (district, ward): Phường 1 of Quận 3 is not Phường 1 of Quận 10
+        _f("district", "quận", "huyện", "quận/huyện", "huyện/quận"),
         # criteria 2 and 3 of the epidemic level (4800/QĐ-BYT, 218/QĐ-BYT)
         _f("vaccinated", "fully vaccinated", "vaccinated share", "share vaccinated", "vaccination coverage",
            "coverage", "tỷ lệ tiêm đủ liều", "tiêm đủ liều", "tỷ lệ tiêm chủng", "tỷ lệ bao phủ vắc xin",

@@ -604,6 +604,42 @@ def fold_area_unprefixed(text) -> str | None:
     return stripped if stripped != key else None
 
 
+_KIND_WORDS = (("thi tran", ("thị trấn", "tt.")), ("thi xa", ("thị xã", "tx.")), ("phuong", ("phường", "p.")),
+               ("xa", ("xã",)), ("quan", ("quận", "q.")), ("huyen", ("huyện", "h.")),
+               ("to", ("tổ dân phố", "tdp", "tổ")))
+_BARE_KIND = re.compile(r"^(thi tran|thi xa|phuong|xa|quan|huyen|to dan pho|tdp|to)(\s*)(?=(\S))")
+
+
+def area_kind(text, bare: bool = False) -> str | None:
+    """The administrative kind written before an area's name (``phuong``,
+    ``xa``, ``thi tran``, ``thi xa``, ``quan``, ``huyen``, ``to``), or None
+    when none is written. Without diacritics a word is a kind only before a
+    number (as :data:`AREA_PREFIXES`), or before a name with ``bare`` (the
+    guess :func:`fold_area_unprefixed` makes: ``Xa Bo De``).
+
+    ``Xã Bồ Đề`` and ``Phường Bồ Đề`` fold alike but are two areas: a
+    commune (xã) is not a ward (phường) (:mod:`tracing.store.areas`).
+
+    >>> area_kind("Xã Bồ Đề"), area_kind("P. Bồ Đề"), area_kind("Bồ Đề"), area_kind("Phuong 5")
+    ('xa', 'phuong', None, 'phuong')
+    >>> area_kind("Xa Bo De"), area_kind("Xa Bo De", bare=True), area_kind("Phương Liệt")
+    (None, 'xa', None)
+    """
+    if not text:
+        return None
+    lower = " ".join(unicodedata.normalize("NFC", str(text)).lower().split())
+    for kind, words in _KIND_WORDS:
+        for w in words:
+            if lower.startswith(w):
+                nxt = lower[len(w):len(w) + 1]
+                if w.endswith(".") or nxt == " " or (w == "tdp" and nxt.isdigit()):
+                    return kind
+    m = _BARE_KIND.match(fold(lower))
+    if m and (m.group(3).isdigit() or (bare and m.group(2))):
+        return {"to dan pho": "to", "tdp": "to"}.get(m.group(1), m.group(1))
+    return None
+
+
 def refuse_controls(text: str, field: str, *, multiline: bool = False) -> str:
     r"""``text`` unchanged, or :class:`InvalidValue` naming ``field`` when it
     holds a control character (:data:`CONTROL`; with ``multiline`` tabs and

@@ -10,11 +10,23 @@ the known spelling: the populations file's, else the first one seen. A
 population whose area was first seen spelled otherwise renames the stored
 spellings to its own. Every respelling is counted in ``renamed``
 (``{typed: stored}``) so imports can report it: nothing changes silently.
+
+The identity of a ward is (district, ward), not its name alone (issue 13,
+critic13c F1): ``Phường 1`` of ``Quận 3`` and ``Phường 1`` of ``Quận 10`` are
+two wards, and a spelling is never taken from a ward of another district. A
+ward typed without a district takes the spelling of a same-named ward only
+when exactly one district has it (else it is kept apart: ambiguous); a ward
+typed with a district takes the spelling of a ward known without one (a
+populations file without a district column). The administrative kind counts
+when it is written on both sides: ``Xã Bồ Đề`` (a commune) is not ``Phường Bồ
+Đề`` (a ward), even in one district; ``Bồ Đề`` matches either when only one is
+known. Units belong to their ward (``TDP 5`` of two wards are two units).
+Grouping (``level``, ``report``) keys wards the same way (:class:`WardGroups`).
 """
 
 from __future__ import annotations
 
-from ..values import fold, fold_area, fold_area_unprefixed
+from ..values import area_kind, fold, fold_area, fold_area_unprefixed
 
 AREA_FIELDS = ("district", "ward", "unit", "workplace")
 
@@ -32,6 +44,9 @@ def population_key(kind: str, area: str) -> tuple:
     if kind == "unit":
         unit, _, ward = area.partition(", ")
         return (area_key("unit", unit), fold_area(ward))
+    if kind == "ward":  # "WARD, DISTRICT" (a populations file with a district column); a kind written counts
+        ward, _, district = area.partition(", ")
+        return (area_key("ward", ward), area_kind(ward) or "", fold_area(district))
     return (area_key(kind, area), "")
 
 
@@ -42,30 +57,103 @@ def spellings(store, field: str, typed: str) -> list[str]:
     persons of ``Bồ Đề`` (grouping and filtering fold alike)."""
     if field not in AREA_FIELDS:
         raise ValueError(field)
-    values = [v for (v,) in store.conn.execute(f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL")]
     known: dict = {}
+    if field == "ward":  # a ward is (district, ward): the typed name in each district
+        pairs = store.conn.execute("SELECT DISTINCT district, ward FROM persons WHERE ward IS NOT NULL").fetchall()
+        for d, v in pairs:
+            area_spelling(known, "ward", v, district=d)
+        return sorted({v for d, v in pairs if area_spelling(known, "ward", v, district=d)
+                       == area_spelling(known, "ward", typed, district=d)})
+    values = [v for (v,) in store.conn.execute(f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL")]
     for v in values:
         area_spelling(known, field, v)
     want = area_spelling(known, field, typed)
     return [v for v in values if area_spelling(known, field, v) == want]
 
 
-def spelling_key(field: str, value: str, ward: str | None = None) -> tuple:
+def spelling_key(field: str, value: str, ward: str | None = None, district: str | None = None) -> tuple:
     """What makes two spellings one area of ``field``: its :func:`area_key`,
-    and for a unit the folded ward it is in (unit names repeat across wards)."""
-    return (field, area_key(field, value), fold_area(ward) if field == "unit" else "")
+    and for a unit the folded ward it is in and that ward's district (unit
+    names repeat across wards, ward names across districts)."""
+    if field != "unit":
+        return (field, area_key(field, value), "")
+    return (field, area_key(field, value), fold_area(ward) + (f"\x1f{fold_area(district)}" if district else ""))
 
 
-def area_spelling(known: dict, field: str, value: str, ward: str | None = None) -> str:
+_WARDS, _WARDS_GUESSED = ("wards",), ("wards guessed",)
+
+
+def _ward_slot(slots: dict | None, ctx: str, kind: str | None) -> str | None:
+    """The spelling of the ward of district ``ctx`` (folded; "" unknown) and
+    ``kind`` among ``slots`` (``{(district, kind): spelling}`` of one folded
+    name), or None: another district's ward is never taken, a kind written
+    on both sides must agree, and a ward without a district takes the one of
+    exactly one district (several: ambiguous, kept apart)."""
+    if not slots:
+        return None
+    ok = [(c, k, s) for (c, k), s in slots.items() if not (kind and k and k != kind)]
+
+    def pick(cands):
+        exact = [s for c, k, s in cands if k == (kind or "")]
+        if exact:
+            return exact[0]
+        found = {s for c, k, s in cands}
+        return found.pop() if len(found) == 1 else None
+
+    same = [t for t in ok if t[0] == ctx]
+    if same:
+        return pick(same)
+    if ctx:  # a ward known without a district (a populations file without one)
+        return pick([t for t in ok if t[0] == ""])
+    districts = {t[0] for t in ok}
+    return pick(ok) if len(districts) == 1 else None
+
+
+def ward_spelling(known: dict, value: str, district: str | None = None, *, register: bool = True) -> str | None:
+    """The known spelling of the ward ``value`` of ``district`` (the rules of
+    the module doc), registering it when new (with ``register=False``: None
+    when unknown)."""
+    names, guessed = known.setdefault(_WARDS, {}), known.setdefault(_WARDS_GUESSED, {})
+    ctx = fold_area(district) if district else ""
+    kind, key, bare = area_kind(value), fold_area(value), fold_area_unprefixed(value)
+    bare_kind = area_kind(value, bare=True) if bare else None
+    hit = (_ward_slot(names.get(key), ctx, kind) or (bare and _ward_slot(names.get(bare), ctx, bare_kind))
+           or _ward_slot(guessed.get(key), ctx, kind))
+    if not register:
+        return hit
+    if hit is None:
+        hit = value
+    names.setdefault(key, {}).setdefault((ctx, kind or ""), hit)
+    if bare:  # a "phuong X" seen before "Phường X"
+        guessed.setdefault(bare, {}).setdefault((ctx, bare_kind or ""), hit)
+    return hit
+
+
+def ward_ambiguous(known: dict, value: str) -> list[str]:
+    """The folded districts of the wards named like ``value`` (a ward typed
+    without a district matches none of them when there are several)."""
+    slots = known.get(_WARDS, {}).get(fold_area(value)) or {}
+    kind = area_kind(value)
+    districts = sorted({c for (c, k) in slots if c and not (kind and k and k != kind)})
+    return districts if len(districts) > 1 else []
+
+
+def area_spelling(known: dict, field: str, value: str, ward: str | None = None, district: str | None = None) -> str:
     """The known spelling of the area ``value`` of ``field`` (in ``ward`` for
-    a unit), registering ``value`` when the area is new. Beside the
+    a unit, in ``district`` for a ward: :func:`ward_spelling`), registering
+    ``value`` when the area is new. Beside the
     :func:`spelling_key`, an administrative word typed without diacritics
     before a name (``phuong phuc dong``, ``Phuong Bo De``) matches the area
     without it when that one is known, and the other way round
     (:func:`tracing.values.fold_area_unprefixed`)."""
-    key = spelling_key(field, value, ward)
+    if field == "ward":
+        return ward_spelling(known, value, district)
+    key = spelling_key(field, value, ward, district)
     hit = known.get(key)
+    if hit is None and field == "unit" and district:  # a unit known without its district (populations' UNIT, WARD)
+        hit = known.get(spelling_key(field, value, ward))
     if hit is not None:
+        known[key] = hit
         return hit
     bare = fold_area_unprefixed(value) if field != "workplace" else None
     alt = (key[0], bare, key[2]) if bare else None
@@ -96,16 +184,22 @@ def known_spellings(conn, dialect: str) -> dict[tuple, str]:
         if kind == "unit":
             unit, _, ward = area.partition(", ")
             known.setdefault(spelling_key("unit", unit, ward or None), unit)
+        elif kind == "ward":  # "WARD, DISTRICT" from a populations file with a district column
+            ward, _, district = area.partition(", ")
+            ward_spelling(known, ward, district or None)
         else:
             known.setdefault(spelling_key(kind, area), area)
-    for field in ("district", "ward", "workplace"):
+    for field in ("district", "workplace"):
         for (value,) in conn.execute(f"SELECT {field} FROM persons WHERE {field} IS NOT NULL "
                                      f"GROUP BY {field} ORDER BY {first}"):
             area_spelling(known, field, value)
-    for ward, unit in conn.execute("SELECT ward, unit FROM persons WHERE unit IS NOT NULL "
-                                   f"GROUP BY ward, unit ORDER BY {first}"):
+    for district, ward in conn.execute("SELECT district, ward FROM persons WHERE ward IS NOT NULL "
+                                       f"GROUP BY district, ward ORDER BY {first}"):
+        ward_spelling(known, ward, district)
+    for district, ward, unit in conn.execute("SELECT district, ward, unit FROM persons WHERE unit IS NOT NULL "
+                                             f"GROUP BY district, ward, unit ORDER BY {first}"):
         # a unit is in its ward as known (phuong phuc dong is Phường Phúc Đồng)
-        area_spelling(known, "unit", unit, area_spelling(known, "ward", ward) if ward else None)
+        area_spelling(known, "unit", unit, ward_spelling(known, ward, district) if ward else None, district)
     return known
 
 
@@ -113,11 +207,11 @@ def _respelled(known: dict, row: dict, fields=("district", "ward", "unit")) -> d
     """The areas of ``row`` that have another known spelling: ``{field: stored}``
     (new spellings become known, as :meth:`AreaNames.spell` does)."""
     out = {}
-    ward = row.get("ward") and area_spelling(known, "ward", row["ward"])  # a unit is in its ward as known
+    ward = row.get("ward") and ward_spelling(known, row["ward"], row.get("district"))  # a unit is in its ward as known
     for field in fields:
         value = row.get(field)
         if value:
-            stored = area_spelling(known, field, value, ward)
+            stored = ward if field == "ward" else area_spelling(known, field, value, ward, row.get("district"))
             if stored != value:
                 out[field] = stored
     return out
@@ -256,22 +350,29 @@ def separate_spellings(store) -> list[dict]:
     :func:`spelling_key` does, places (field ``place``) by their folded name."""
     groups: dict[tuple, set] = {}
     c = store.conn
-    seen: list[tuple[str, str, str | None]] = []  # (field, spelling, ward of a unit)
-    for field in ("district", "ward", "workplace"):
-        seen += [(field, value, None) for (value,) in
+    # (field, spelling, ward of a unit / district of a ward, district of a unit's ward)
+    seen: list[tuple[str, str, str | None, str | None]] = []
+    for field in ("district", "workplace"):
+        seen += [(field, value, None, None) for (value,) in
                  c.execute(f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL")]
-    seen += [("unit", unit, ward) for ward, unit in
-             c.execute("SELECT DISTINCT ward, unit FROM persons WHERE unit IS NOT NULL")]
+    seen += [("ward", ward, district, None) for district, ward in
+             c.execute("SELECT DISTINCT district, ward FROM persons WHERE ward IS NOT NULL")]
+    seen += [("unit", unit, ward, district) for district, ward, unit in
+             c.execute("SELECT DISTINCT district, ward, unit FROM persons WHERE unit IS NOT NULL")]
     for kind, area in c.execute("SELECT kind, area FROM populations"):
-        unit, _, ward = area.partition(", ") if kind == "unit" else (area, "", "")
-        seen.append((kind, unit, ward or None))
+        name, _, within = area.partition(", ") if kind in ("unit", "ward") else (area, "", "")
+        seen.append((kind, name, within or None, None))
     known: dict = {}  # the same matching as every write (area_spelling: 'phuong X' is 'Phường X' and 'X')
     # wards before units: a unit is in its ward as known (TDP 5 of 'phuong phuc dong' is in Phúc Đồng)
-    for field, value, ward in sorted(seen, key=lambda t: (t[0] == "unit", t[0], t[2] or "", t[1])):
-        if field == "unit" and ward:
-            ward = area_spelling(known, "ward", ward)
-        stored = area_spelling(known, field, value, ward)
-        groups.setdefault(spelling_key(field, stored, ward), set()).add(value)
+    for field, value, within, district in sorted(seen, key=lambda t: (t[0] == "unit", t[0], t[2] or "", t[1])):
+        if field == "ward":  # a ward is (district, ward): same-named wards of two districts are two
+            stored = ward_spelling(known, value, within)
+            groups.setdefault(("ward", stored, fold_area(within) if within else ""), set()).add(value)
+            continue
+        if field == "unit" and within:
+            within = ward_spelling(known, within, district)
+        stored = area_spelling(known, field, value, within, district)
+        groups.setdefault(spelling_key(field, stored, within, district), set()).add(value)
     from ..values import fold
     for (name,) in c.execute("SELECT name FROM places"):  # venues: one place per folded name (merge_places)
         groups.setdefault(("place", fold(name), ""), set()).add(name)
@@ -302,10 +403,11 @@ class AreaNames:
             value = row.get(field)
             if not value:
                 continue
-            typed = (field, value, row.get("ward") if field == "unit" else None)
+            typed = (field, value, row.get("ward") if field == "unit" else None,
+                     row.get("district") if field in ("ward", "unit") else None)
             stored = memo.get(typed)
             if stored is None:
-                stored = memo[typed] = area_spelling(known, field, value, row.get("ward"))
+                stored = memo[typed] = area_spelling(known, field, value, row.get("ward"), row.get("district"))
             if stored != value:
                 self.renamed[value] = stored
                 row[field] = stored
@@ -317,9 +419,11 @@ class AreaNames:
         :meth:`spell` (``row`` is left as it is)."""
         memo = self._memo
         ward = row.get("ward")
+        district = row.get("district")
         for field in AREA_FIELDS:  # :meth:`spell`'s look-ups, without its copy and writes
             value = row.get(field)
-            if value and memo.get((field, value, ward if field == "unit" else None)) != value:
+            if value and memo.get((field, value, ward if field == "unit" else None,
+                                   district if field in ("ward", "unit") else None)) != value:
                 return self.spell(dict(row))  # a new or another spelling: spell decides
         return row
 
@@ -328,6 +432,8 @@ class AreaNames:
         persons' other spellings of it to the population's (a populations file
         names areas officially)."""
         known = self._load()
+        if kind == "ward":
+            return self._ward_population(area)
         unit, _, ward = area.partition(", ") if kind == "unit" else (area, "", "")
         key = spelling_key(kind, unit, ward or None)
         stored = known.get(key)
@@ -354,3 +460,113 @@ class AreaNames:
         known[key] = unit
         self._memo.clear()
         return area
+
+    def _ward_population(self, area: str) -> str:
+        """:meth:`population` of a ward: ``WARD`` or ``WARD, DISTRICT``. The
+        persons' other spellings of that ward (in that district; without a
+        district, in the one district that has it) take the population's."""
+        known = self._load()
+        ward, _, district = area.partition(", ")
+        c = self.store.conn
+        official = {population_key("ward", a): a for (a,) in
+                    c.execute("SELECT area FROM populations WHERE kind = 'ward'").fetchall()}
+        mine = population_key("ward", area)
+        if mine in official:
+            if official[mine] != area:
+                self.renamed[area] = official[mine]
+            return official[mine]
+        stored = ward_spelling(known, ward, district or None, register=False)
+        ctx = fold_area(district) if district else ""
+        kind = area_kind(ward)
+        if stored is not None and stored != ward:
+            others = c.execute("SELECT id, district, ward FROM persons WHERE ward = ?", (stored,)).fetchall()
+            ids = [pid for pid, d, _w in others
+                   if ward_spelling(known, stored, d, register=False) == stored
+                   and (not ctx or fold_area(d) == ctx)]
+            if ids:
+                c.executemany("UPDATE persons SET ward = ? WHERE id = ?", [(ward, pid) for pid in ids])
+                self.renamed[stored] = ward
+                # the slots that held the persons' spelling now hold the population's
+                for slots in (known[_WARDS].get(fold_area(stored)) or {},
+                              known[_WARDS_GUESSED].get(fold_area(stored)) or {}):
+                    for k, v in list(slots.items()):
+                        if v == stored and (not ctx or k[0] == ctx):
+                            slots[k] = ward
+        known[_WARDS].setdefault(fold_area(ward), {})[(ctx, kind or "")] = ward
+        self._memo.clear()
+        return area
+
+
+class WardGroups:
+    """How rows are grouped by ward (and unit): a ward is (district, ward).
+
+    Built from the stored ``(district, ward)`` pairs of persons (and the
+    populations' ``WARD, DISTRICT``). A ward name found in one district is
+    shown as stored (``Phường Bồ Đề``); a name found in several districts is
+    shown with its district (``Phường 1, Quận 3`` and ``Phường 1, Quận 10``:
+    two rows, never one). A row without a district joins the ward of that
+    name when exactly one district has it, else it stays apart under the
+    bare name (ambiguous). Names are compared folded (:func:`fold_area`), a
+    kind written on both sides must agree (``Xã`` is not ``Phường``)."""
+
+    def __init__(self, pairs):
+        self._districts: dict[str, dict[str, str]] = {}  # folded ward -> {folded district: district}
+        self._kinds: dict[tuple[str, str], set] = {}  # (folded ward, folded district) -> kinds written
+        for district, ward in sorted(pairs, key=lambda p: (p[0] or "", p[1] or "")):
+            if district and ward:
+                key, ctx = fold_area(ward), fold_area(district)
+                self._districts.setdefault(key, {}).setdefault(ctx, district)
+                self._kinds.setdefault((key, ctx), set()).add(area_kind(ward) or "")
+
+    @classmethod
+    def of(cls, store) -> "WardGroups":
+        pairs = store.conn.execute(
+            "SELECT DISTINCT district, ward FROM persons WHERE ward IS NOT NULL AND district IS NOT NULL").fetchall()
+        pops = [tuple(reversed(a.partition(", ")[::2])) for (a,) in store.conn.execute(
+            "SELECT area FROM populations WHERE kind = 'ward'")]
+        return cls([*pairs, *[(d or None, w) for d, w in pops]])
+
+    def districts(self, ward: str) -> list[str]:
+        """The districts (as stored) with a ward named ``ward`` of a compatible kind."""
+        kind = area_kind(ward)
+        key = fold_area(ward)
+        return sorted(d for ctx, d in (self._districts.get(key) or {}).items()
+                      if not kind or any(not k or k == kind for k in self._kinds[(key, ctx)]))
+
+    def label(self, district: str | None, ward: str | None) -> str | None:
+        """The group name of the ward ``ward`` of ``district``."""
+        if not ward:
+            return None
+        if not district:
+            found = self.districts(ward)
+            if len(found) != 1:
+                return ward  # no district, and none or several have the name: kept apart
+            district = found[0]
+        if len(self._districts.get(fold_area(ward)) or {}) > 1:
+            return f"{ward}, {self._districts[fold_area(ward)].get(fold_area(district), district)}"
+        return ward
+
+    def population_label(self, area: str) -> str:
+        """The group name of a populations row's ward (``WARD`` or ``WARD, DISTRICT``)."""
+        ward, _, district = area.partition(", ")
+        return self.label(district or None, ward)
+
+
+def ambiguous_wards(store, line_of: dict[str, int]) -> list[dict]:
+    """Persons of an import (``line_of``: ``{id: line}``) with a ward but no
+    district, whose ward name is in several districts: they are kept apart
+    (counted in none of those wards, :class:`WardGroups`), and the import says
+    so. ``[{"line", "id", "ward", "districts": [...]}]`` ordered by line."""
+    if not line_of:
+        return []
+    wards = WardGroups.of(store)
+    names = [n for (n,) in store.conn.execute(
+        "SELECT DISTINCT ward FROM persons WHERE district IS NULL AND ward IS NOT NULL ORDER BY ward")]
+    several = {n: found for n in names if len(found := wards.districts(n)) > 1}
+    out = []
+    for ward, found in several.items():
+        for (pid,) in store.conn.execute(
+                "SELECT id FROM persons WHERE district IS NULL AND ward = ? ORDER BY id", (ward,)):
+            if pid in line_of:
+                out.append({"line": line_of[pid], "id": pid, "ward": ward, "districts": found})
+    return sorted(out, key=lambda r: (r["line"] or 0, r["id"]))

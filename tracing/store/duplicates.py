@@ -18,7 +18,7 @@ def groups(store) -> dict[str, list[list[dict]]]:
     """Groups of persons sharing a national id, a phone, or a folded name +
     birth year + ward; each person as ``{id, name, phone, national_id,
     birth_year, ward}``. Key: the reason kind."""
-    cols = "id, name, phone, national_id, birth_year, ward, name_folded"
+    cols = "id, name, phone, national_id, birth_year, ward, name_folded, district"
     out: dict[str, list[list[dict]]] = {}
     specs = {
         "national_id": ("national_id", "national_id IS NOT NULL AND national_id != ''"),
@@ -45,7 +45,28 @@ def groups(store) -> dict[str, list[list[dict]]]:
             current.append(rec)
         if len(current) > 1:
             found.append(current)
+        if kind == "name":  # a ward is (district, ward): Phường 1 of Quận 3 is not Phường 1 of Quận 10
+            found = _by_ward(store, found)
+        for group in found:
+            for rec in group:
+                rec.pop("district", None)
         out[kind] = found
+    return out
+
+
+def _by_ward(store, found: list[list[dict]]) -> list[list[dict]]:
+    """``found`` split by ward as areas are grouped (:class:`tracing.store.areas.WardGroups`:
+    a ward named in several districts is one ward per district); each
+    person's ``ward`` becomes that group's name."""
+    from .areas import WardGroups
+    wards = WardGroups.of(store)
+    out = []
+    for group in found:
+        parts: dict[str, list[dict]] = {}
+        for rec in group:
+            rec["ward"] = wards.label(rec.get("district"), rec["ward"])
+            parts.setdefault(rec["ward"], []).append(rec)
+        out += [p for _, p in sorted(parts.items()) if len(p) > 1]
     return out
 
 

@@ -153,14 +153,19 @@ def persons_in_two_wards(store, field: str) -> list[dict]:
     assert field in ("phone", "national_id")
     if store.dialect == "postgresql":  # string_agg takes its order itself; group_concat follows the subquery's
         ids, wards = "string_agg(id, chr(31) ORDER BY id)", "string_agg(ward, chr(31) ORDER BY id)"
+        districts = "string_agg(coalesce(district, ''), chr(31) ORDER BY id)"
     else:
         ids, wards = "group_concat(id, char(31))", "group_concat(ward, char(31))"
+        districts = "group_concat(coalesce(district, ''), char(31))"
+    # a ward is (district, ward): the same ward name in two districts is two wards
+    # (the caller compares them as areas are grouped: tracing.store.areas.WardGroups)
     return store.query(
-        f"""SELECT {field} AS value, {ids} AS ids, {wards} AS wards
-            FROM (SELECT id, {field}, ward FROM persons
+        f"""SELECT {field} AS value, {ids} AS ids, {wards} AS wards, {districts} AS districts
+            FROM (SELECT id, {field}, ward, district FROM persons
                   WHERE {field} IS NOT NULL AND {field} != '' AND ward IS NOT NULL
                     AND {field} IN (SELECT {field} FROM persons WHERE {field} IS NOT NULL AND ward IS NOT NULL
-                                    GROUP BY {field} HAVING count(DISTINCT ward) > 1)
+                                    GROUP BY {field}
+                                    HAVING count(DISTINCT ward) > 1 OR count(DISTINCT district) > 1)
                   ORDER BY {field}, id) AS shared
             GROUP BY {field} ORDER BY {field}""")
 
