@@ -606,3 +606,34 @@ def test_a_whole_tree_prints_readable_on_as_many_sheets_as_it_needs(chromium, pa
             document.querySelectorAll('#book g.n:not(.rep)'), function (g) { return g.querySelector('title').textContent; }))"""))
         assert sorted(d.split(" · ")[1] for d in drawn) == sorted(x.id for x in data.nodes)
     assert set(PAPERS) == set(SHEETS)
+
+
+@pytest.mark.parametrize("layout", ["tree", "timeline", "network"])
+def test_a_cluster_of_more_roots_than_max_nodes_opens_on_the_first_roots(chromium, tmp_path, layout):
+    # critic16b F2: 600 F0 of unknown source and --max-nodes 150: the page opens (no error) on the first
+    # roots, the others folded into one chain of count nodes per generation, which unfolds on a click
+    from test_render import many_roots
+    data = many_roots(600)
+    small, _ = collapse(data, 150)
+    chain = [n for n in small.nodes if n.collapsed and n.primary_source is None]
+    assert len(chain) == 1 and chain[0].levels[0][0] == 0
+    path = tmp_path / f"roots-{layout}.html"
+    write_html(render_html(data, max_nodes=150, lang="en", layout=layout), path)
+    chromium.open(path)
+    ids = [r["pid"] for r in json.loads(chromium.eval("document.getElementById('map-data').textContent"))["nodes"]]
+    before, counts = _live(chromium)
+    drawn = {ids[i] for i, p in enumerate(before) if p is not None}
+    assert len(drawn) + len(counts) <= 150
+    assert drawn == {n.id for n in small.nodes if not n.collapsed}  # the first roots, as collapse() chose
+    roots_chain = [c for c in counts if c["anchor"] < 0]
+    folded_roots = [r for r in data.roots if r not in drawn]
+    assert [(c["generation"], c["n"]) for c in roots_chain][0] == (0, len(folded_roots))
+    k = counts.index(roots_chain[0])
+    chromium.eval(f"window.tracingMap.centre({roots_chain[0]['x']}, {roots_chain[0]['y']}); 1")
+    _click_count(chromium, k)
+    after, counts_after = _live(chromium)
+    shown = {ids[i] for i, p in enumerate(after) if p is not None}
+    batch = folded_roots[:100] if layout == "tree" else folded_roots  # the tree: 100 roots per click
+    assert shown == drawn | set(batch)
+    left = [c for c in counts_after if c["anchor"] < 0 and c["generation"] == 0]
+    assert [c["n"] for c in left] == ([len(folded_roots) - 100] if layout == "tree" else [])

@@ -183,10 +183,81 @@ def test_collapse_keeps_structure_per_branch_and_generation():
     assert hidden + len(drawn) == len(nodes)
 
 
-def test_collapse_refuses_what_cannot_fit():
-    nodes = [MapNode(f"r{i}", None, 0) for i in range(10)]
-    with pytest.raises(TracingError, match="--max-nodes 5 is too small .* needs 10 nodes .* --max-nodes 10 or more"):
-        collapse(MapData(nodes, [], "t", []), 5)  # ten roots: ten nodes at the least
+def many_roots(roots: int, seed: int = 3):
+    """``roots`` F0 of unknown source (community spread), each with 0-3 F1 and, under some F1, F2:
+    the shape of critic16b's 5,021-person cluster (1,731 F0)."""
+    rnd = random.Random(seed)
+    nodes, edges = [], []
+    for r in range(roots):
+        rid = f"R{r:04d}"
+        nodes.append(MapNode(rid, None, 0, is_case=True, unknown_source=True, confirmed=f"2021-05-{1 + r % 28:02d}"))
+        for a in range(rnd.randint(0, 3)):
+            aid = f"{rid}-{a}"
+            nodes.append(MapNode(aid, None, 1, exposure="2021-05-02", sources=[rid], primary_source=rid))
+            edges.append(MapEdge(rid, aid))
+            for b in range(rnd.choice([0, 0, 2])):
+                nodes.append(MapNode(f"{aid}-{b}", None, 2, exposure="2021-05-03", sources=[aid], primary_source=aid))
+                edges.append(MapEdge(aid, f"{aid}-{b}"))
+    return MapData(nodes, edges, "t", [n.id for n in nodes if n.level == 0])
+
+
+@pytest.mark.parametrize("roots, max_nodes", [(1731, 2000), (400, 120), (10, 8)])
+def test_collapse_opens_on_the_first_roots_and_folds_the_others_per_generation(roots, max_nodes):
+    # critic16b F2: more roots than --max-nodes can draw with their count nodes: the map opens on the first
+    # roots (each with one count node per generation under it) and the others fold into one chain of count
+    # nodes, one per generation ("+1,200 F0", "+800 F1"); never everything into one node
+    data = many_roots(roots)
+    depth = {n.id: n.level for n in data.nodes}  # here the tree's generation is the level
+    tops = data.roots  # same confirmation order as the map's roots: the roots' order on the map
+
+    below: dict[str, set[int]] = {r: set() for r in tops}
+    for n in data.nodes:
+        if n.level:
+            below[n.id.split("-")[0]].add(n.level)
+
+    def gens_below(r):
+        return below[r]
+    # the rule: root i drawn costs 1 + its generations below; the folded roots cost one node per generation
+    after = [set() for _ in range(len(tops) + 1)]  # the generations under the roots from i on
+    for i in range(len(tops) - 1, -1, -1):
+        after[i] = after[i + 1] | gens_below(tops[i]) | {0}
+    k, used = 0, 0
+    for i, r in enumerate(tops):
+        used += 1 + len(gens_below(r))
+        if used + len(after[i + 1]) <= max_nodes:
+            k = i + 1
+    small, hidden = collapse(data, max_nodes)
+    assert len(small.nodes) <= max_nodes
+    drawn = [n.id for n in small.nodes if not n.collapsed]
+    assert drawn == tops[:k] and hidden == len(data.nodes) - k
+    chain = [next(n for n in small.nodes if n.collapsed and n.primary_source is None)]
+    while nxt := [n for n in small.nodes if n.primary_source == chain[-1].id]:
+        chain += nxt
+    folded_roots = set(tops[k:])
+    # the chain: one count node per generation under the folded roots, each holding exactly that generation
+    assert [(n.level, sorted(n.members)) for n in chain] == [
+        (g, sorted(x.id for x in data.nodes if depth[x.id] == g and x.id.split("-")[0] in folded_roots))
+        for g in sorted({depth[x.id] for x in data.nodes if x.id.split("-")[0] in folded_roots})]
+    assert chain[0].primary_source is None and chain[0].levels == [(0, len(folded_roots))]
+    # each drawn root: a count node per generation under it, in a chain that hangs from it
+    for r in tops[:k]:
+        mine = [n for n in small.nodes if n.collapsed and n.members and n.members[0].startswith(r + "-")]
+        assert [n.level for n in mine] == sorted(gens_below(r))
+        assert [m for n in mine for m in n.members] == sorted(
+            (x.id for x in data.nodes if x.id.startswith(r + "-")), key=lambda i: (depth[i], i))
+
+
+def test_collapse_refuses_only_what_cannot_fit_even_with_its_roots_folded():
+    # a root with a chain of 3 generations below it and nine other roots: the first root, its 3 count
+    # nodes and the folded roots' one count node need 5 nodes
+    nodes = [MapNode(f"r{i}", None, 0) for i in range(10)] + [MapNode(f"c{g}", None, g) for g in (1, 2, 3)]
+    edges = [MapEdge("r0", "c1"), MapEdge("c1", "c2"), MapEdge("c2", "c3")]
+    data = MapData(nodes, edges, "t", [f"r{i}" for i in range(10)])
+    with pytest.raises(TracingError, match="--max-nodes 4 is too small .* needs 5 nodes; give --max-nodes 5 or more"):
+        collapse(data, 4)
+    small, hidden = collapse(data, 5)
+    assert [(n.id, n.collapsed) for n in small.nodes] == [("r0", 0), ("+r0", 1), ("+r0+", 1), ("+r0++", 1),
+                                                          ("+F0", 9)]
 
 
 @pytest.mark.parametrize("kwargs, field", [({"layout": "radial"}, "layout"), ({"lang": "fr"}, "lang"),

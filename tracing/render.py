@@ -129,8 +129,11 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
     likewise), so a case is never folded while a non-case of its generation
     is drawn. A count node lists its persons in
     ``members`` and carries their earliest date (as ``exposure``), so a
-    timeline puts it among its generation's dates. Returns the new map and the number of hidden persons.
-    Raises :class:`TracingError` when even the roots do not fit.
+    timeline puts it among its generation's dates. When the roots themselves,
+    each with its count nodes, do not fit, the map opens on the first roots
+    and the others are folded into one chain of count nodes of their own,
+    per generation ("+1,200 F0", "+800 F1"; :func:`_fold_roots`). Returns the new map and the number of hidden persons.
+    Raises :class:`TracingError` when not even the first root and these chains fit.
 
     >>> nodes = [MapNode("r", "Root", 0), MapNode("a", "A", 1)] + [MapNode(f"c{i}", None, 2) for i in range(5)]
     >>> edges = [MapEdge("r", "a")] + [MapEdge("a", f"c{i}") for i in range(5)]
@@ -183,9 +186,90 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
     deepest = max(gen.values())
     depth = next((d for d in range(deepest, -1, -1) if cost(d) <= max_nodes), None)
     if depth is None:
-        raise TracingError(_("--max-nodes {max_nodes} is too small for this map: folded per branch and generation it "
-                             "still needs {cost} nodes (its roots and a count node per generation under each); "
-                             "give --max-nodes {cost} or more").format(cost=cost(0), max_nodes=max_nodes))
+        drawn, counts = _fold_roots(kids.get(None, []), below, max_nodes)
+    else:
+        drawn, counts = _fold_deeper(order, kids, parent, gen, below, by_id, depth, max_nodes)
+    counts = {key: k for key, k in counts.items() if k}
+    hidden_ids = [i for i in order if i not in drawn]
+    anchor: dict[str, str] = {}
+    members: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for i in hidden_ids:  # pre-order: a parent's anchor is known before its children
+        p = parent[i]
+        anchor[i] = p if p is None or p in drawn else anchor[p]  # None: a folded root's chain
+        members[(anchor[i], gen[i])].append(i)
+    ids = set(by_id)
+    nodes = [n for n in data.nodes if n.id in drawn]
+    extra_edges = []
+    made: dict[tuple[str, int], str] = {}
+    folded_gens: dict[str, list[int]] = defaultdict(list)  # drawn anchor -> its folded generations
+    for b, g in counts:
+        folded_gens[b].append(g)
+    for a in [*order, None]:  # None: the chain of the roots folded when not all of them fit
+        if a is not None and a not in drawn:
+            continue
+        above = a
+        for g in sorted(folded_gens.get(a, ())):
+            group = members[(a, g)]
+            known = [by_id[m].level for m in group if by_id[m].level is not None]
+            per_level = Counter(by_id[m].level for m in group)
+            wards = {by_id[m].ward for m in group}
+            cid = "+" + (a or "F0") if above == a else f"{above}+"
+            while cid in ids:
+                cid = "+" + cid
+            ids.add(cid)
+            made[(a, g)] = cid
+            dates = [d for d in (_layout._node_date(by_id[m]) for m in group) if d]
+            nodes.append(MapNode(cid, None, min(known) if known else None,
+                                 ward=next(iter(wards)) if len(wards) == 1 else None,
+                                 exposure=min(dates) if dates else None,  # its generation's first date
+                                 sources=[above] if above else [], primary_source=above, collapsed=len(group),
+                                 members=list(group), levels=_layout.level_counts(per_level)))
+            if above is not None:
+                extra_edges.append(MapEdge(above, cid, primary=True))
+            above = cid
+    edges = [e for e in data.edges if e.source in drawn and e.target in drawn] + extra_edges
+    return MapData(nodes, edges, data.title, list(data.roots)), len(hidden_ids)
+
+
+def _fold_roots(tops: list[str], below: dict[str, dict[int, int]], max_nodes: int):
+    """Roots too many to draw each with its folded generations: the page opens
+    on the first roots (the map's roots first, then by date) with their
+    branches folded per generation, and the roots beyond are folded into one
+    chain of count nodes, one per generation ("+1,200 F0", "+800 F1"…).
+    Returns the drawn ids and ``{(anchor, generation): hidden persons}``,
+    ``None`` anchoring the chain of the folded roots. Raises
+    :class:`TracingError` when not even the first root, its count nodes and
+    that chain fit."""
+    own = [1 + len(below[t]) for t in tops]
+    # the chain of the roots from k on: one count node per generation present under them
+    chain = [0] * (len(tops) + 1)
+    for k in range(len(tops) - 1, -1, -1):
+        chain[k] = max(chain[k + 1], 1 + max(below[tops[k]], default=0))
+    fits, used = 0, 0
+    for k in range(1, len(tops) + 1):
+        used += own[k - 1]
+        if used + chain[k] <= max_nodes:
+            fits = k
+    if not fits:
+        need = own[0] + chain[1]
+        raise TracingError(_("--max-nodes {max_nodes} is too small for this map: drawn with its first root alone, "
+                             "the other roots folded per generation, it still needs {cost} nodes; give --max-nodes "
+                             "{cost} or more").format(cost=need, max_nodes=max_nodes))
+    drawn = set(tops[:fits])
+    counts: dict[tuple[str | None, int], int] = {}
+    for t in tops[:fits]:
+        for g, k in below[t].items():
+            counts[(t, g)] = k
+    for t in tops[fits:]:
+        for g, k in [(0, 1), *below[t].items()]:
+            counts[(None, g)] = counts.get((None, g), 0) + k
+    return drawn, counts
+
+
+def _fold_deeper(order, kids, parent, gen, below, by_id, depth: int, max_nodes: int):
+    """Generations 0..``depth`` drawn whole, the ones below folded per branch
+    and generation, the nodes left spent on generation ``depth + 1`` (see
+    :func:`collapse`). Returns the drawn ids and ``{(anchor, generation): hidden persons}``."""
     drawn = {i for i in order if gen[i] <= depth}
     counts: dict[tuple[str, int], int] = {}  # (drawn anchor, generation) -> hidden persons
     for i in order:
@@ -227,45 +311,7 @@ def collapse(data: MapData, max_nodes: int) -> tuple[MapData, int]:
     parents = [p for p in order if gen[p] == depth and kids.get(p)]
     if spend([q for q in ([c for c in kids[p] if case(c)] for p in parents) if q]):
         spend([q for q in ([c for c in kids[p] if not case(c)] for p in parents) if q])
-    counts = {key: k for key, k in counts.items() if k}
-    hidden_ids = [i for i in order if i not in drawn]
-    anchor: dict[str, str] = {}
-    members: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for i in hidden_ids:  # pre-order: a parent's anchor is known before its children
-        p = parent[i]
-        anchor[i] = p if p in drawn else anchor[p]
-        members[(anchor[i], gen[i])].append(i)
-    ids = set(by_id)
-    nodes = [n for n in data.nodes if n.id in drawn]
-    extra_edges = []
-    made: dict[tuple[str, int], str] = {}
-    folded_gens: dict[str, list[int]] = defaultdict(list)  # drawn anchor -> its folded generations
-    for b, g in counts:
-        folded_gens[b].append(g)
-    for a in order:
-        if a not in drawn:
-            continue
-        above = a
-        for g in sorted(folded_gens.get(a, ())):
-            group = members[(a, g)]
-            known = [by_id[m].level for m in group if by_id[m].level is not None]
-            per_level = Counter(by_id[m].level for m in group)
-            wards = {by_id[m].ward for m in group}
-            cid = "+" + a if above == a else f"{above}+"
-            while cid in ids:
-                cid = "+" + cid
-            ids.add(cid)
-            made[(a, g)] = cid
-            dates = [d for d in (_layout._node_date(by_id[m]) for m in group) if d]
-            nodes.append(MapNode(cid, None, min(known) if known else None,
-                                 ward=next(iter(wards)) if len(wards) == 1 else None,
-                                 exposure=min(dates) if dates else None,  # its generation's first date
-                                 sources=[above], primary_source=above, collapsed=len(group), members=list(group),
-                                 levels=_layout.level_counts(per_level)))
-            extra_edges.append(MapEdge(above, cid, primary=True))
-            above = cid
-    edges = [e for e in data.edges if e.source in drawn and e.target in drawn] + extra_edges
-    return MapData(nodes, edges, data.title, list(data.roots)), len(hidden_ids)
+    return drawn, counts
 
 
 # ---------------------------------------------------------------- text
@@ -688,7 +734,7 @@ def _fold_groups(nodes: list[MapNode], edges: list[MapEdge], roots: list[str], i
         if node in opening:
             continue
         p = parent[node]
-        anchor[node] = p if p in opening else anchor[p]
+        anchor[node] = p if p is None or p in opening else anchor[p]  # None: the roots folded on opening
         groups.setdefault((anchor[node], gen[node]), []).append(node)
     out = []
     for k, ((a, g), members) in enumerate(groups.items()):
@@ -701,14 +747,16 @@ def _fold_groups(nodes: list[MapNode], edges: list[MapEdge], roots: list[str], i
         count = MapNode(f"+{k}", None, min(known) if known else None, collapsed=sum(per_level.values()),
                         levels=_layout.level_counts(per_level))
         x, y = drawing.points[ms[0]]
-        rec = {"a": index[a], "g": g, "n": count.collapsed, "lv": count.level, "m": ms}
+        # "a": -1 for the roots folded on opening (no anchor: no edge to it)
+        rec = {"a": index[a] if a is not None else -1, "g": g, "n": count.collapsed, "lv": count.level, "m": ms}
         if layout == "timeline":
             dated = [drawing.points[m][0] for m in ms if _layout._node_date(nodes[m])]
-            x = min(dated) if dated else drawing.points[index[a]][0]
+            x = min(dated) if dated else drawing.points[index[a] if a is not None else ms[0]][0]
             y = min(drawing.points[m][1] for m in ms)
             card, name = _diagram.timeline_mark(k, count, x, y, text, drawing.label_left + 8)
             rec["name"] = name.replace(' data-i="', ' data-c="', 1)
-            rec["lane"] = list(drawing.trunks[index[a]])  # its edge hangs from its anchor's trunk
+            if a is not None:
+                rec["lane"] = list(drawing.trunks[index[a]])  # its edge hangs from its anchor's trunk
         else:
             x, y = group_pos.get(frozenset(members), (x, y))
             card = _diagram.network_mark(k, count, x, y, text)
@@ -1325,6 +1373,7 @@ function zoomAt(factor, cx, cy) {
 // count nodes per branch and generation ("+37 F2") that unfold in place on a click; what is
 // unfolded is laid out again (a tidy tree: each subtree as close to its left neighbour as its
 // contour allows, leaf families stacked in columns, as tracing.layout does)
+var ROOT_BATCH = 100;  // roots folded on opening that come out per click on their count node
 var TR = DATA.tree || null, SHOWN = null, KIDS = [], GEN = null, TOPS = [], CNODES = [], CN_G = null, CN_E = null;
 // INIT: what the page draws on opening (--max-nodes): the persons the page holds beyond it wait folded
 // in count nodes, which unfold in place like any other
@@ -1391,7 +1440,7 @@ function relayout() {
   var anchor = new Int32Array(P.length).fill(-1), per = new Map();
   TR.order.forEach(function (i) {
     if (SHOWN[i]) { return; }
-    var p = TR.par[i], a = SHOWN[p] ? p : anchor[p];
+    var p = TR.par[i], a = p < 0 ? -1 : SHOWN[p] ? p : anchor[p];  // -1: the roots folded on opening
     anchor[i] = a;
     var m = per.get(a); if (!m) { m = new Map(); per.set(a, m); }
     var e = m.get(GEN[i]); if (!e) { e = {n: 0, lv: null, per: new Map()}; m.set(GEN[i], e); }
@@ -1460,6 +1509,12 @@ function relayout() {
       if (d >= L.length) { L.push(o + c.l[d]); R.push(o + c.r[d]); } else { R[d] = Math.max(R[d], o + c.r[d]); L[d] = Math.min(L[d], o + c.l[d]); }
     }
   });
+  var rootChain = chains.get(-1), rootAt = 0;  // the roots folded on opening: a column right of the drawn ones
+  if (rootChain) {
+    rootAt = TOPS.some(function (t) { return SHOWN[t]; }) ? -Infinity : 0;
+    for (var d0 = 0; d0 < Math.min(R.length, rootChain.length); d0++) { rootAt = Math.max(rootAt, R[d0] + 1); }
+    if (rootAt === -Infinity) { rootAt = 0; }
+  }
   // absolute positions (pre-order: a parent before its children)
   var slot = TR.card[0] + TR.card[2], dy = TR.card[3], xs = new Float64Array(P.length);
   TR.order.forEach(function (i) {
@@ -1481,6 +1536,7 @@ function relayout() {
       });
     });
   });
+  if (rootChain) { rootChain.forEach(function (c, j) { c.x = rootAt * slot; c.y = j * dy; }); }
   var minX = Infinity;
   TR.order.forEach(function (i) { if (SHOWN[i]) { minX = Math.min(minX, xs[i]); } });
   CNODES.forEach(function (c) { minX = Math.min(minX, c.x / slot); });
@@ -1513,9 +1569,10 @@ function relayout() {
   while (CN_G.firstChild) { CN_G.removeChild(CN_G.firstChild); }
   while (CN_E.firstChild) { CN_E.removeChild(CN_E.firstChild); }
   chains.forEach(function (chain, a) {
-    var above = P[a];
+    var above = a < 0 ? null : P[a];
     chain.forEach(function (c) {
       c.el = countCard(c); CN_G.appendChild(c.el);
+      if (!above) { above = c; return; }  // the roots folded on opening hang from nobody
       var e = document.createElementNS(NS, "path");
       e.setAttribute("class", "e k-p fold"); e.setAttribute("d", elbow(above, c, false)); e.setAttribute("fill", "none");
       e.setAttribute("stroke", "#57606a"); e.setAttribute("stroke-width", "1.5"); e.setAttribute("marker-end", "url(#arrow-primary)");
@@ -1535,6 +1592,7 @@ function foldBelow(depth) {
 function unfold(c, keep) {
   // the persons of this count node's branch down to its generation come out in place: the branch's
   // anchor stays where it is on the screen
+  if (c.a < 0) { unfoldRoots(c, keep); return; }
   var a = P[c.a], sx = a.x, sy = a.y, stack = (KIDS[c.a] || []).slice();
   while (stack.length) {
     var i = stack.pop();
@@ -1544,6 +1602,21 @@ function unfold(c, keep) {
   }
   relayout();
   if (keep !== false) { view.x += a.x - sx; view.y += a.y - sy; apply(); }
+}
+function unfoldRoots(c, keep) {
+  // the roots folded on opening come out ROOT_BATCH at a time, each with its branch down to this count
+  // node's generation (their deeper persons in count nodes of their own); the count node stays on screen
+  var sx = c.x, sy = c.y, k = 0, stack = [];
+  TOPS.forEach(function (t) { if (!SHOWN[t] && k < ROOT_BATCH) { k++; stack.push(t); } });
+  while (stack.length) {
+    var i = stack.pop();
+    if (GEN[i] > c.g) { continue; }
+    SHOWN[i] = 1;
+    (KIDS[i] || []).forEach(function (j) { stack.push(j); });
+  }
+  relayout();
+  var still = CNODES.filter(function (o) { return o.a < 0 && o.g === c.g; })[0];
+  if (keep !== false && still) { view.x += still.x - sx; view.y += still.y - sy; apply(); }
 }
 function reveal(i) {  // a folded person found by search or a link: unfold the way to them
   if (GROUPS && !SHOWN[i]) { unfoldGroup(CNODES.filter(function (c) { return c.m.indexOf(i) >= 0; })[0], false); return; }
@@ -1608,6 +1681,7 @@ function regroup() {
     if (CN_NAMES && c.name) {
       var t = build(c.name.replace(/ data-c="\d+"/, ' data-c="' + c.k + '"')); t.setAttribute("y", c.y + 5); CN_NAMES.appendChild(t);
     }
+    if (c.a < 0) { return; }  // the roots folded on opening: no anchor, no edge
     var a = P[c.a], e = document.createElementNS(NS, "path"), d;
     if (DATA.layout === "timeline") {  // as the timeline routes a child: down its anchor's trunk, along the row
       var half = DATA.geom[0] / 2, lane = c.lane[1], end = c.x > lane ? c.x - half : c.x + half;
@@ -1628,10 +1702,10 @@ function regroup() {
 }
 function unfoldGroup(c, keep) {
   if (!c) { return; }
-  var a = P[c.a], sy = a.y;
+  var a = c.a < 0 ? c : P[c.a], sy = a.y;  // the roots folded on opening: their count node stays put
   c.m.forEach(function (i) { SHOWN[i] = 1; });
   regroup();
-  if (keep !== false) { view.y += a.y - sy; apply(); }
+  if (keep !== false && c.a >= 0) { view.y += a.y - sy; apply(); }
 }
 
 // ---- pan (drag), zoom (wheel, buttons, keys), click
