@@ -162,3 +162,55 @@ def test_a_page_holds_its_print_sheets_only_up_to_print_book_max(monkeypatch):
     monkeypatch.setattr(render, "PRINT_BOOK_MAX", 59)
     page = render.render_html(data, layout="tree", lang="en")
     assert 'id="print-book"' not in page and 'id="book"' not in page
+
+
+def _branch(data, parent, root):
+    """``root``'s branch of the tree as a map of its own (its persons, the edges among them)."""
+    kids: dict = {}
+    for child, p in parent.items():
+        kids.setdefault(p, []).append(child)
+    ids, stack = set(), [root]
+    while stack:
+        v = stack.pop()
+        ids.add(v)
+        stack += kids.get(v, [])
+    return MapData([n for n in data.nodes if n.id in ids],
+                   [e for e in data.edges if e.source in ids and e.target in ids], data.title, [root])
+
+
+def _bottom(cards) -> float:
+    return max(c.y + pb.CARD_H / 2 + (pb.MARK_H if c.more else 0) for c in cards)
+
+
+MANY_ROOTS = [(sample_map(50, seed=5, roots=12), "WORD"), (sample_map(50, seed=5, roots=12), "A4"),
+              (sample_map(300, seed=7, roots=40), "WORD"), (sample_map(300, seed=7, roots=40), "A3")]
+
+
+@pytest.mark.parametrize("data,paper", MANY_ROOTS, ids=[f"{len(d.nodes)}-{p}" for d, p in MANY_ROOTS])
+def test_a_branch_that_fits_a_sheet_stays_whole_and_sheets_are_filled_first(data, paper):
+    """critic16b F1: a 50-person cluster of many F0 took 4 sheets, the first a row of 7 root cards each
+    "continued on page 3", and BN1's 14-person branch, which fits a sheet, was cut. docs/maps.md: "A branch
+    stays whole on a sheet when it fits; branches that fit are laid side by side and one under another on
+    a sheet before the next is started"."""
+    book = pb.paginate(data, paper)
+    parent = tree_parents(data)
+    roots = [n.id for n in data.nodes if parent[n.id] is None]
+    assert len(roots) >= 12
+    room = book.height - pb.HEAD_H
+    own = {c.id: (s.number, c) for s in book.sheets for c in s.cards if c.came_from is None}
+    for root in roots:
+        branch = _branch(data, parent, root)
+        alone = pb.paginate(branch, paper)
+        if len(alone.sheets) > 1:
+            continue
+        sheets = {own[n.id][0] for n in branch.nodes}
+        assert len(sheets) == 1, (root, sheets)  # whole on one sheet
+        assert not any(own[n.id][1].more for n in branch.nodes), root  # nothing of it continued elsewhere
+        # and it went on the first sheet it fits on: not under everything drawn on the sheet before
+        k = sheets.pop()
+        if k > 1:
+            before = book.sheets[k - 2]
+            assert _bottom(before.cards) + pb.SHELF_GAP + _bottom(alone.sheets[0].cards) > room + 0.01, (root, k)
+    # no sheet is only roots whose branches all go on elsewhere (the old "sheet of roots")
+    for sheet in book.sheets:
+        assert not all(c.more for c in sheet.cards), sheet.number

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 
-def _fan(tmp_path, run, n=90):
+def _fan(tmp_path, run, n=150):
     """One F0 (R) with n F1 (names 'Tên K'): a tree wider than one sheet."""
     persons = tmp_path / "p.csv"
     persons.write_text("id,name\nR,Gốc Nguyễn\n" + "".join(f"F{k},Tên Người{k}\n" for k in range(n)),

@@ -17,12 +17,15 @@ charts are. This module does that:
   a line down their left side), as tall as keeps the sheet's width.
 - **Cut into sheets.** Bottom-up, each person's branch is kept whole when it
   fits a sheet; otherwise its widest (or, when too deep, deepest) child
-  branches are cut off, biggest first, until it fits. A cut branch starts a
-  sheet of its own with its first person repeated on top ("from page 1"),
-  and where it was cut that person's card says "continued on page 3". A
-  family too big for one sheet even then is split across several sheets
-  ("continued on pages 3–5"). Sheets are numbered in reading order (the
-  top of the tree first, then each cut branch after the sheet it hangs from).
+  branches are cut off, biggest first, until it fits. A cut branch goes on
+  with its first person repeated on top ("from page 1"), and where it was
+  cut that person's card says "continued on page 3". A family too big for
+  one sheet even then is split across several sheets ("continued on pages
+  3–5"). Each root's branch and each cut branch is then one item, packed
+  first fit in reading order (the roots' branches, then the branches cut
+  from them): side by side on a shelf, shelves one under another, an item
+  that does not fit what is left of a sheet waiting for the next one while
+  the items after it that fit fill this one.
 - **Every sheet** repeats the title, the page number ("Page 2/5"), where it
   continues from, and the legend (levels as border styles, the abbreviations).
 
@@ -66,8 +69,10 @@ STACK_STEP = CARD_H + 7
 STACK_IN = 8
 #: a continuation mark's height under a card ("continued on page 3")
 MARK_H = 13
-#: the left margin that holds the generation labels ("Generation 3") beside their rows
-GUTTER = 54
+#: the left margin that holds the generation labels ("Thế hệ 3") beside their rows (54 px clipped
+#: "Generation 1" to "eneration 1"); a label wider than it is drawn on two lines (:func:`_row_label`).
+#: The same columns fit a sheet as with 54 px (7 WORD, 8 A4, 12 A3, a stacked card's indent included)
+GUTTER = 62
 #: the space between two shelves of branches on a sheet (room for a "from page 1" mark)
 SHELF_GAP = 30
 #: the header: title, subtitle with the page number, legend (px)
@@ -170,6 +175,8 @@ def paginate(data, paper: str = "A4", notes: int = 0) -> Book:
         return max(w, 1), (own + ROW + h if (inner or leaves) else CARD_H), rows
 
     for v in order:
+        if v is None:  # the roots: each root's branch is an item of its own, packed on sheets below
+            continue
         children = kids.get(v, [])
         many = [c for c in children if leaf(c)]
         leaves = many if len(many) >= STACK_MIN else []
@@ -208,43 +215,69 @@ def paginate(data, paper: str = "A4", notes: int = 0) -> Book:
         else:
             size[v] = (w, h)
             plan[v] = (inner, leaves, rows)
-    # the sheets in reading order: the top of the tree, then the branches cut from it, then theirs; the
-    # branches side by side on a sheet while they fit its width, each with its first person on top
-    queue: list = [(None, part, None) for part in split[None]] if None in split else [(None, None, None)]
-    sheets: list[Sheet] = []
+    # the sheets in reading order: the roots' branches (each as kept: whole when it fits a sheet), then
+    # the branches cut from them, then theirs; branches side by side on a sheet while they fit its width,
+    # shelves of them one under another while they fit its height, each cut branch with its first person
+    # on top. (The roots were once a "sheet of roots" of their own: seven root cards, each "continued on
+    # page 3", a branch that fits a sheet cut from its root: critic16b F1.)
+    queue: list = []
     marks: list = []  # (sheet, card of a cut person, where its branch's parts are in the queue)
+    root_parts: dict = {}  # queue position of a split root's first part -> the positions of its other parts
+    for r in kids.get(None, []):
+        parts = split.get(r) or [None]
+        first = len(queue)
+        queue += [(r, part, None if k == 0 else ("root", first)) for k, part in enumerate(parts)]
+        if len(parts) > 1:
+            root_parts[first] = (first + 1, len(queue))
+    sheets: list[Sheet] = []
     starts: dict = {}  # queue position -> sheet number
     head = 0
+    placed: set = set()  # queue positions drawn
     while head < len(queue):
         sheet = Sheet(len(sheets) + 1, [], [], [], None)
         sheets.append(sheet)
         col, top, shelf, shelf_gen = 0, 0.0, 0.0, 0  # branches side by side on a shelf, shelves one under another
-        while head < len(queue):
-            v, part, came = queue[head]
+        k = head
+        # first fit: a branch that does not fit what is left of this sheet waits for the next one while the
+        # branches after it that fit are drawn here (a sheet is filled before the next is started)
+        while k < len(queue):
+            if top + shelf + SHELF_GAP + CARD_H > room and col >= cols:
+                break  # full
+            v, part, came = queue[k]
+            if k in placed or (isinstance(came, tuple) and k - 1 not in placed):
+                k += 1  # drawn, or a root family's part whose part before is not drawn yet
+                continue
             whole = part is None and v not in split
             w = size[v][0] if whole else _part_width(part, cols, room, leaf)
             h = size[v][1] if whole else _part_height(part, cols, room, leaf)
-            if v is None and (col or top):  # two top parts never share a sheet: each is a sheet of roots
-                break
             gen = gens.get(v, 0)
             # a new shelf under this one, when there is room: a shelf's branches start at one generation, so
             # each row of it is one generation (labelled in the margin)
             if col and (col + w > cols or top + h > room or gen != shelf_gen):
                 if top + shelf + SHELF_GAP + h > room:
-                    break
+                    k += 1
+                    continue
                 col, top, shelf = 0, top + shelf + SHELF_GAP, 0.0
+            if isinstance(came, tuple):  # a further part of a root's family: from the sheet of its first part
+                came = starts[came[1]]
             pending: list = []
             before = len(sheet.cards)
             col += _place(v, part, col, top, sheet, pending, plan, cut, leaf, cols, room, came)
             shelf, shelf_gen = max(shelf, h), gen
-            starts[head] = sheet.number
-            head += 1
+            starts[k] = sheet.number
+            placed.add(k)
+            if k in root_parts:  # a root whose family is split: its card names the sheets of the rest
+                card = next(x for x in sheet.cards[before:] if x.id == v)
+                marks.append((card, *root_parts[k]))
+            k += 1
             for c in pending:
                 card = next(x for x in sheet.cards[before:] if x.id == c and x.came_from is None)
                 first = len(queue)
                 for p in split.get(c) or [None]:
                     queue.append((c, p, sheet.number))
                 marks.append((card, first, len(queue)))
+        while head in placed:
+            head += 1
         froms = sorted({c.came_from for c in sheet.cards if c.came_from and c.came_from != sheet.number})
         sheet.continues = froms[0] if froms else None
         sheet.from_sheets = froms
@@ -467,6 +500,23 @@ def _legend(text: dict, width: float, counted: bool) -> list[str]:
     return out
 
 
+def _row_label(words: str, y: float) -> str:
+    """A row's generation label in the margin, right-aligned to it, never wider than it: on two lines
+    (split at its last space) when one is too wide, each line then fitted ("…")."""
+    esc = _diagram.esc
+    room = GUTTER - 4
+    lines = [words]
+    if _diagram.text_width(words, FS_MIN) > room and " " in words.strip():
+        head, _sp, tail = words.strip().rpartition(" ")
+        lines = [head, tail]
+    top = y + 3 - 5.5 * (len(lines) - 1)
+    spans = "".join(f'<tspan x="-4" y="{top + 11 * k:.1f}">{esc(_diagram.fit(line, FS_MIN, room))}</tspan>'
+                    for k, line in enumerate(lines))
+    markup = (f'<text class="row" font-size="{FS_MIN:g}" font-weight="700" text-anchor="end" '
+              f'fill="#57606a">{spans}</text>')
+    return markup
+
+
 def sheet_markup(book: Book, sheet: Sheet, nodes: dict, text: dict, title: str, subtitle: str,
                  notices: list[str] = ()) -> str:
     """One sheet's drawing (no ``<svg>`` around it), ``book.width`` × ``book.height`` px: the title,
@@ -495,8 +545,7 @@ def sheet_markup(book: Book, sheet: Sheet, nodes: dict, text: dict, title: str, 
         body.append(f'<path d="M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}" fill="none" stroke="{colour}" '
                     f'stroke-width="1" stroke-dasharray="{dash}"/>')
     for y, gen in sheet.rows:
-        body.append(f'<text class="row" x="-6" y="{y + 3:.1f}" font-size="{FS_MIN:g}" font-weight="700" '
-                    f'text-anchor="end" fill="#57606a">{esc(text["generation"].format(n=gen + 1))}</text>')
+        body.append(_row_label(text["generation"].format(n=gen + 1), y))
     for card in sheet.cards:
         body.append(_card(nodes[card.id], card, text, sheet.number, index.get(card.id, -1)))
     svg = (f'<rect width="{book.width:.1f}" height="{book.height:.1f}" fill="#ffffff"/>'
