@@ -213,3 +213,26 @@ def test_person_duplicates_and_check_compare_wards_with_their_district(tmp_path,
     assert [c["ids"] for c in two] == [["D4", "D5"]]  # one phone in Phường 1 of two districts: two wards
     assert "Phường 1, Quận 10" in two[0]["message"] and "Phường 1, Quận 3" in two[0]["message"]
     assert not [c for c in checks if c["check"] == "area_spellings"]  # Phường 01 of Quận 3 was respelled
+
+
+# ------------------------------------------------------------------ number words (issue 13 point 8)
+#: the ways a ward's number is written: 'số' is Vietnamese for "number"
+NUMBERED = ["Phường 1", "Phường số 1", "P. số 01", "Phuong so 1", "Phường No. 1", "Phường #1"]
+#: units with a number word, each beside the same unit without one
+NUMBERED_UNITS = [("Tổ dân phố 5", "Tổ dân phố số 5"), ("Khu phố 3", "Khu phố số 03"), ("Ấp 2", "Ấp số 2"),
+                  ("Thôn 4", "Thôn No. 4")]
+
+
+def test_number_words_are_the_number_in_wards_and_units(tmp_path, run_json):
+    data = [(f"N{i}", "Quận 3", w) for i, w in enumerate(NUMBERED)] + [("N9", "Quận 10", "Phường số 1")]
+    s = run_json("import", "cases", _cases_file(tmp_path, data))
+    # every way of writing it is Quận 3's Phường 1, spelled as first seen; Quận 10's stays its own
+    assert s["areas_respelled"] == {w: "Phường 1" for w in NUMBERED[1:]}
+    assert _report(run_json) == Counter({"Phường 1, Quận 3": len(NUMBERED), "Phường số 1, Quận 10": 1})
+    units = [u for pair in NUMBERED_UNITS for u in pair]
+    unit_data = [(f"T{i}", "Quận 5", "Phường 2") for i in range(len(units))]
+    s = run_json("import", "cases", _cases_file(tmp_path, unit_data, name="u.csv", unit=units))
+    assert s["areas_respelled"] == {b: a for a, b in NUMBERED_UNITS}
+    by_unit = _report(run_json, "unit")
+    assert {a: n for a, n in by_unit.items() if a.endswith("Phường 2")} == {
+        f"{a}, Phường 2": 2 for a, _b in NUMBERED_UNITS}  # one name in one district: shown without it

@@ -570,6 +570,13 @@ def fold_area(text) -> str:
 
     >>> fold_area("Phường 01") == fold_area("Phường 1") == fold_area("P.001"), fold_area("TDP 05")
     (True, '5')
+
+    A number word before the number is dropped (:data:`NUMBER_WORDS`).
+
+    >>> {fold_area(w) for w in ("Phường số 1", "P. số 01", "Phuong so 1", "Phường No. 1", "Phường #1")}
+    {'1'}
+    >>> fold_area("Khu phố số 3") == fold_area("Khu phố 3"), fold_area("Sở 3")
+    (True, 'so 3')
     """
     if not text:
         return ""
@@ -578,10 +585,27 @@ def fold_area(text) -> str:
 
 @functools.lru_cache(maxsize=1 << 14)
 def _fold_area(text: str) -> str:
+    return _ZERO_PAD.sub("", fold(_AREA_PREFIX.sub("", _area_lower(text), count=1)))
+
+
+def _area_lower(text: str) -> str:
+    """An area name lower-cased (NFC, spaces collapsed) with a number word
+    before its number dropped (:data:`NUMBER_WORDS`): ``Phường số 1``,
+    ``Phuong so 1``, ``Phường No. 1`` and ``Phường #1`` are ``phường 1``."""
     lower = " ".join(unicodedata.normalize("NFC", text).lower().split())
-    return _ZERO_PAD.sub("", fold(_AREA_PREFIX.sub("", lower, count=1)))
+    return _NUMBER_WORD.sub("", lower) if _NUMBER_HINT.search(lower) else lower
 
 
+NUMBER_WORDS = ("số", "so", "no.", "no", "nº", "n°", "#")
+"""Words for "number" written before an area's number, dropped when areas are
+compared (:func:`fold_area`): Vietnamese ``số`` (``so`` without diacritics),
+``No.``, ``Nº``, ``#``. ``Phường số 1``, ``P. số 01``, ``Phuong so 1``,
+``Phường No. 1`` and ``Phường #1`` are ``Phường 1``; ``Tổ dân phố số 5``,
+``Khu phố số 3``, ``Ấp số 2``, ``Thôn số 4`` are ``Tổ dân phố 5``, ``Khu phố
+3``, ``Ấp 2``, ``Thôn 4``. Only before a number: ``Sở``, ``Số Một`` stay."""
+
+_NUMBER_WORD = re.compile(r"(?<!\w)(?:số|so|no\.?|nº|n°)\s*(?=\d)|#\s*(?=\d)")
+_NUMBER_HINT = re.compile(r"số|so|no|nº|n°|#")
 _ZERO_PAD = re.compile(r"(?<!\d)0+(?=\d)")
 #: an administrative word written without diacritics before a name (not a number)
 _BARE_PREFIX = re.compile(r"^(?:phuong|xa|thi tran|thi xa|quan|huyen|to dan pho|tdp)\s+(?=[^\d\s])")
@@ -627,7 +651,7 @@ def area_kind(text, bare: bool = False) -> str | None:
     """
     if not text:
         return None
-    lower = " ".join(unicodedata.normalize("NFC", str(text)).lower().split())
+    lower = _area_lower(str(text))
     for kind, words in _KIND_WORDS:
         for w in words:
             if lower.startswith(w):
