@@ -9,7 +9,9 @@ Each finding is ``{"check", "ids", "message"}``, naming the records:
 * ``contact_before_birth`` – a contact dated before a person's birth year;
 * ``two_wards`` – the same national id or phone on persons in different wards;
 * ``no_contacts`` – a case confirmed more than 2 days (48 h) before today
-  with no contact traced, no recorded source and no case it infected;
+  with no contact traced, no recorded source, no label naming where it was
+  infected (``IMPORT``, a place: :func:`tracing.sources.names_a_source`) and
+  no case it infected;
 * ``source_cycle`` – recorded sources that form a cycle (A from B, B from A);
 * ``date_order`` – an onset after the confirmation that fits before it once
   day and month are swapped (a M/D/Y date read as D/M/Y, or the reverse), or
@@ -43,6 +45,7 @@ import datetime as dt
 
 from . import checkins
 from .i18n import N_, Msg
+from .sources import sourced_by_label
 from .store import reports as sql
 from .store.areas import WardGroups
 from .values import today
@@ -206,6 +209,9 @@ def run(store) -> list[dict]:
                                        what=Msg(word), value=r["value"], wards=", ".join(wards))})
     before = (today() - dt.timedelta(days=2)).isoformat()
     lonely = sql.cases_without_contacts(store, before)
+    if lonely:  # a label naming where the case was infected (IMPORT, a market) is a known source
+        by_label = sourced_by_label(store, [r["id"] for r in lonely])
+        lonely = [r for r in lonely if r["id"] not in by_label]
     # an exposure derived from check-ins with an infectious case is a contact traced (DOMAIN.md 'QR check-ins')
     via_checkins = {x for e in checkins.infectious_exposures(store, store.rules(), [r["id"] for r in lonely])
                     for x in (e.source, e.other)} if lonely else set()
