@@ -40,3 +40,38 @@ def test_no_contacts_is_not_reported_for_a_case_whose_source_is_a_label(tmp_path
     # a label that names where the case was infected is a known source; "unknown"/"the community" is none
     assert found == {i for i, label in labels.items() if not label or not names_a_source(label)}
     assert found == {"L4", "L5", "L6"}
+
+
+# ------------------------------------------------------------------ F13
+HEADERS = {"cases": ["Mã BN", "Ngày xác nhận", "Nguồn"], "persons": ["Mã BN", "Họ tên", "Phường"],
+           "contacts": ["Từ", "Đến", "Ngày"]}
+DATA = {"cases": ["BN1", "2021-06-01", ""], "persons": ["BN1", "An", "Bồ Đề"],
+        "contacts": ["BN1", "BN2", "2021-06-01"]}
+TITLES = [["DANH SÁCH CA BỆNH"], ["Quận Long Biên, ngày 02/06/2021"]]
+
+
+@pytest.mark.parametrize("kind", sorted(HEADERS))
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("given", [False, True])
+def test_a_column_option_naming_no_header_names_the_real_header_line(tmp_path, run, db_path, kind, fmt, given):
+    rows = [*TITLES, [], HEADERS[kind], DATA[kind]]
+    line = len(TITLES) + 2  # two title rows, a blank row, then the header: line 4 of the file
+    if fmt == "csv":
+        f = write(tmp_path / "k.csv", "".join(",".join(r) + "\n" for r in rows))
+    else:
+        f = write_xlsx(tmp_path / "k.xlsx", rows)
+    field = "from" if kind == "contacts" else "id"
+    args = ["import", kind, f, "--column", f"{field}=Mã ca"] + (["--header-row", line] if given else [])
+    r = run(*args, ok=None)
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    listed = ", ".join(f"'{h}'" for h in HEADERS[kind])
+    assert f"{f.name}, line {line}: no header 'Mã ca' for {field} (headers: {listed})" in r.output
+    assert not db_rows_or_none(db_path)
+
+
+def db_rows_or_none(db_path):
+    """The persons stored, or [] when the database was never created (nothing written)."""
+    from tests.conftest import db_exists
+    if not db_exists(db_path):
+        return []
+    return db_rows(db_path, "SELECT id FROM persons")

@@ -534,6 +534,24 @@ class _HeaderPicker:
                 return False
         return True
 
+    def likeliest(self, buffer) -> int:
+        """The index in ``buffer`` of the row most like a header when none
+        names the required fields (a ``--column`` header that is not in the
+        file): the most cells that are headers of a field or given with
+        ``--column``, else the most filled cells (a title row has one); the
+        first on a tie. The error that follows then names the real header
+        line and its headers, not a title above it (critic13c F13)."""
+        wanted = set(self.columns.values())
+
+        def score(cells):
+            headers = ["" if c is None else unicodedata.normalize("NFC", str(c)).strip() for c in cells]
+            named = sum(1 for h in headers if h and (match_header(h, self.kind) is not None
+                                                     or any(_find([h], w) is not None for w in wanted)))
+            return named, sum(1 for h in headers if h)
+
+        scores = [score(cells) for _line, cells in buffer]
+        return scores.index(max(scores))
+
     def _title(self, line, cells) -> None:
         text = " | ".join(str(c).strip() for c in cells if not _blank_cell(c))
         if text:
@@ -561,7 +579,9 @@ class _HeaderPicker:
                 break
         if not buffer:
             return None, None, source
-        at = next((i for i, (_l, cells) in enumerate(buffer) if self.names_fields(cells)), 0)
+        at = next((i for i, (_l, cells) in enumerate(buffer) if self.names_fields(cells)), None)
+        if at is None:  # no row names the required fields: the likeliest header, for the error it leads to
+            at = self.likeliest(buffer)
         for line, cells in buffer[:at]:
             self._title(line, cells)
         line, cells = buffer[at]
