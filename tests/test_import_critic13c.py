@@ -75,3 +75,65 @@ def db_rows_or_none(db_path):
     if not db_exists(db_path):
         return []
     return db_rows(db_path, "SELECT id FROM persons")
+
+
+# ------------------------------------------------------------------ F2
+def _expected_kind(value, file_ids):
+    """What issue 13 point 1 makes of a source matching no case, written out
+    independently of tracing.sources: a number whose digits are within one of
+    the digits of the file's numeric ids, or the letter prefix of the file's
+    ids (case, space, '-' folded) then any number, is a person; else a label."""
+    import re
+    plain = value.replace(" ", "").replace("-", "").lstrip("#").upper()
+    numeric = [i for i in file_ids if i.isdigit()]
+    if plain.isdigit():
+        digits = len(plain.lstrip("0") or "0")
+        return "person" if any(abs(len(i.lstrip("0")) - digits) <= 1 for i in numeric) else "label"
+    m = re.fullmatch(r"([A-Z]{1,3})(\d+)", plain)
+    prefixes = {re.match(r"[A-Z]*", i.replace("-", "").upper()).group(0) for i in file_ids} - {""}
+    return "person" if m and m.group(1) in prefixes else "label"
+
+
+def _import_sources(tmp_path, run_json, fmt, ids, sources):
+    header = ["id", "confirmed", "source"]
+    rows = [[i, "2021-06-01", ""] for i in ids] + [[f"S{n}", "2021-06-05", s] for n, s in enumerate(sources)]
+    if fmt == "csv":
+        f = write(tmp_path / "k.csv", "".join(",".join(r) + "\n" for r in [header, *rows]))
+    elif fmt == "xlsx":  # numbers as spreadsheets hold them
+        f = write_xlsx(tmp_path / "k.xlsx", [header] + [[int(c) if c.isdigit() and c[0] != "0" else c for c in r] for r in rows])
+    else:
+        f = write(tmp_path / "k.json", json.dumps([dict(zip(header, r)) for r in rows], ensure_ascii=False))
+    return run_json("import", "cases", f)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_unknown_source_persons_by_the_shape_of_numeric_ids(tmp_path, run_json, db_path, fmt):
+    ids = [str(n) for n in range(1, 2001)]
+    sources = ["2417", "12", "99999", "#3001", "1234567", "0912345678", "VN0054", "UK", "IMPORT", "BV Bạch Mai"]
+    s = _import_sources(tmp_path, run_json, fmt, ids, sources)
+    unmatched = [v for v in sources if v not in ("12",)]  # 12 is a case of the file: a link
+    persons = {v.lstrip("#") for v in unmatched if _expected_kind(v, ids) == "person"}
+    labels = {v for v in unmatched if _expected_kind(v, ids) == "label"}
+    assert persons == {"2417", "99999", "3001"}  # the rule, spelled out
+    stored = {r["id"] for r in db_rows(db_path, "SELECT id FROM persons WHERE id NOT IN (SELECT person FROM cases)")}
+    assert stored == persons
+    assert {r["label"] for r in db_rows(db_path, "SELECT label FROM case_labels")} == labels
+    links = {(r["case_id"], r["source"]) for r in db_rows(db_path, "SELECT case_id, source FROM case_sources")}
+    assert ("S1", "12") in links and {s for _c, s in links} == persons | {"12"}
+    assert s["sources"]["unknown_source_ids"] == sorted(persons)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_unknown_source_persons_by_the_prefix_of_the_file_ids(tmp_path, run_json, db_path, fmt):
+    ids = ["BN17", "NB006", "KR-12"]
+    sources = ["BN9999", "BN 12", "nb-42", "KR 99", "NB6", "VN0054", "BV Bạch Mai", "BV108", "UK", "IMPORT"]
+    s = _import_sources(tmp_path, run_json, fmt, ids, sources)
+    unmatched = [v for v in sources if v != "NB6"]  # NB6 is NB006 (zero padding): a link
+    persons = {v for v in unmatched if _expected_kind(v, ids) == "person"}
+    labels = {v for v in unmatched if _expected_kind(v, ids) == "label"}
+    assert persons == {"BN9999", "BN 12", "nb-42", "KR 99"} and labels == {"VN0054", "BV Bạch Mai", "BV108", "UK",
+                                                                           "IMPORT"}
+    stored = {r["id"] for r in db_rows(db_path, "SELECT id FROM persons WHERE id NOT IN (SELECT person FROM cases)")}
+    assert stored == persons
+    assert {r["label"] for r in db_rows(db_path, "SELECT label FROM case_labels")} == labels
+    assert ("S4", "NB006") in {(r["case_id"], r["source"]) for r in db_rows(db_path, "SELECT * FROM case_sources")}

@@ -18,8 +18,10 @@ label ``Công ty A và B``). Each entry is then, in this order:
    when every id of the file has one letter prefix, a bare number names the id
    with that prefix (``#6`` or ``6`` is ``NB6`` in a file of ``NB…`` ids);
 2. an **unknown-source person**: an entry with the shape of the file's own
-   ids (:func:`id_shape`: the same letter prefix, folded, then a number, maybe
-   one letter: ``K9`` or ``K 9`` in a file of ``K…`` ids) that matches nobody
+   ids (:func:`looks_like_id`: the same letter prefix, folded, then any number,
+   maybe one letter: ``K9`` or ``K 9`` in a file of ``K…`` ids; in a file of
+   numbers, a number of as many digits as an id of the file, give or take
+   one) that matches nobody
    becomes a person who is not a case, stored under the id as written (trimmed:
    ``NB 9`` stays ``NB 9``; a bare number in a file of one prefix takes it,
    ``#88`` is ``BN88`` in a file of ``BN…`` ids), so two cases with source
@@ -298,21 +300,62 @@ def id_shape(text) -> tuple[str, bool] | None:
     return prefix, key[-1].isalpha()
 
 
+def _digits(text) -> int:
+    """How many digits the number of an id has, zero padding dropped (``NB006``: 1)."""
+    return sum(c.isdigit() for c in id_key(text))
+
+
 def file_shapes(ids) -> set:
-    """The shapes (:func:`id_shape`) of a file's own ids."""
-    return {s for s in map(id_shape, ids) if s is not None}
+    """The shapes of a file's own ids (:func:`looks_like_id`): ``(prefix,
+    ends with a letter)`` of the ids with a letter prefix (:func:`id_shape`),
+    and ``("", ends with a letter, digits)`` of the ids that are numbers, with
+    the number of digits of each (``1`` … ``2000``: 1 to 4 digits)."""
+    out = set()
+    for pid in ids:
+        shape = id_shape(pid)
+        if shape is not None:
+            out.add(shape if shape[0] else (*shape, _digits(pid)))
+    return out
 
 
 def looks_like_id(text, shapes=None) -> bool:
-    """An entry shaped like a person id (:func:`id_shape`: a short letter
-    prefix, a number, maybe one letter: ``K9``, ``NB 456``, ``#1024``,
-    ``BN17A``); with ``shapes`` (:func:`file_shapes`), only the shape of one
-    of the file's own ids: the same letter prefix, folded (``NB 9`` in a file
-    of ``NB…`` ids, not ``BV108``, ``KCN2`` or ``COVID-19``). An F-level
-    (``F0``…``F5``) is never an id (issue 13 point 1: such notes stay labels)."""
+    """Is a source entry an id: the rule that makes an entry matching no
+    case an **unknown-source person** rather than a label (issue 13 point 1).
+
+    Without ``shapes``: the shape of a person id (:func:`id_shape`: a short
+    letter prefix, a number, maybe one letter: ``K9``, ``NB 456``,
+    ``#1024``, ``BN17A``). With ``shapes`` (:func:`file_shapes`), the shape
+    of the file's own ids:
+
+    * ids with a letter prefix (``BN17``, ``NB006``, ``KR-12``): the same
+      prefix, folded (case, a space, ``-``/``_``/``.``, a ``#`` sign), then
+      any number (``BN9999``, ``BN 12``, ``bn-7``, ``KR 99``);
+    * ids that are numbers (``1`` … ``2000``): a number whose digits (zero
+      padding dropped) are within one of the digits of an id of the file
+      (``12``, ``2417``, ``99999``; not ``1234567`` nor a phone number);
+    * anything else stays a label: place, flight and hospital codes
+      (``VN0054``, ``BV108``, ``BV Bạch Mai``, ``KCN2``), ``UK``,
+      ``IMPORT``, ``COVID-19``, and an F-level (``F0``…``F5``, a note of the
+      level the case was traced at).
+
+    >>> numbers = file_shapes(map(str, range(1, 2001)))
+    >>> [looks_like_id(v, numbers) for v in ("2417", "12", "#99999", "123456", "0912345678", "VN0054", "UK")]
+    [True, True, True, False, False, False, False]
+    >>> prefixed = file_shapes(["BN17", "NB006", "KR-12"])
+    >>> [looks_like_id(v, prefixed) for v in ("BN9999", "BN 12", "nb-0042", "KR 99", "VN0054", "BV Bạch Mai")]
+    [True, True, True, True, False, False]
+    """
     shape = id_shape(text)
-    if shape is None or (shapes is not None and shape not in shapes):
+    if shape is None:
         return False
+    if shapes is not None:
+        if shape[0]:
+            fits = shape in shapes
+        else:
+            digits = _digits(text)
+            fits = any((*shape, n) in shapes for n in (digits - 1, digits, digits + 1))
+        if not fits:
+            return False
     return _F_LEVEL.fullmatch(id_key(text)) is None
 
 
