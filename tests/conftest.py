@@ -70,6 +70,26 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """One line per store at the end of the run (issue 17: CI shows the suite ran on both):
+    how many store-touching tests passed, failed and were skipped on SQLite and on PostgreSQL."""
+    counts: dict[str, dict[str, int]] = {b: {} for b in BACKENDS}
+    for outcome in ("passed", "failed", "error", "skipped", "xfailed", "xpassed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") != "call" and outcome not in ("error", "skipped"):
+                continue
+            for backend in BACKENDS:
+                ids = report.nodeid.rpartition("[")[2].rstrip("]").split("-")
+                if "[" in report.nodeid and backend in ids:
+                    counts[backend][outcome] = counts[backend].get(outcome, 0) + 1
+                    break
+    terminalreporter.section("store-touching tests per store")
+    for backend in BACKENDS:
+        got = counts[backend]
+        text = ", ".join(f"{n} {what}" for what, n in got.items()) or "none ran"
+        terminalreporter.write_line(f"{backend}: {text}")
+
+
 class PgServer:
     """A PostgreSQL server for the tests: hands out fresh empty databases."""
 
