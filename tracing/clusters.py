@@ -52,6 +52,7 @@ from . import foci, measures
 from .errors import InvalidValue, NotFound
 from .i18n import N_, _, fmt_date
 from .store import clusters as sql
+from .store.areas import WardGroups
 from .values import today
 
 
@@ -317,10 +318,11 @@ def _compute(store, min_size: int, active: bool) -> tuple[list[dict], tuple]:
     for a, b in merges:
         merged_into[b].append(a)
     out = []
+    wards = _ward_groups(store, facts)
     for cid, cases in named:
         if len(cases) < min_size:
             continue
-        record = _record(store, cid, cases, facts, link_date.get(cases[0]), merged_into.get(cid, []), now)
+        record = _record(store, cid, cases, facts, link_date.get(cases[0]), merged_into.get(cid, []), now, wards)
         if active and not record["active"]:
             continue
         out.append(record)
@@ -328,10 +330,34 @@ def _compute(store, min_size: int, active: bool) -> tuple[list[dict], tuple]:
     return out, (named, new_ids, merges)
 
 
+def _ward_groups(store, facts: dict[str, dict]) -> WardGroups | None:
+    """How the cases' wards are named (None when no case has a ward)."""
+    return WardGroups.of(store) if any(f["ward"] for f in facts.values()) else None
+
+
+def ward_names(wards: WardGroups | None, facts: dict[str, dict], cases) -> list[str]:
+    """The wards of ``cases``, each named as ``level`` and ``report`` name it:
+    a ward is (district, ward), so ``Phường 1`` of two districts is two names
+    (``Phường 1, Quận 3``, ``Phường 1, Quận 10``) and a ward without a district
+    whose name is in several districts stays apart (:class:`WardGroups`)."""
+    return sorted({wards.label(facts[c]["district"], facts[c]["ward"]) for c in cases if facts[c]["ward"]})
+
+
+def unit_names(wards: WardGroups | None, facts: dict[str, dict], cases) -> list[str]:
+    """The units of ``cases``, ``UNIT, WARD`` with the ward named as :func:`ward_names` does."""
+    out = set()
+    for c in cases:
+        f = facts[c]
+        if f["unit"]:
+            out.add(f"{f['unit']}, {wards.label(f['district'], f['ward'])}" if f["ward"] else f["unit"])
+    return sorted(out)
+
+
 def _record(store, cid: str, cases: list[str], facts: dict[str, dict], last_link: str | None,
-            merged: list[str], now: dt.date) -> dict:
+            merged: list[str], now: dt.date, wards: WardGroups | None) -> dict:
     """One cluster as :func:`compute` lists it; ``cases`` in order, ``facts``
-    holding them and every case among their primary sources."""
+    holding them and every case among their primary sources; ``wards`` names
+    their wards (:func:`ward_names`)."""
     days = int(store.rules().at("cluster.followup_days", now))
     since = (now - dt.timedelta(days=days)).isoformat()
     dates = [facts[c]["day"] for c in cases if facts[c]["day"]] or [None]
@@ -340,7 +366,7 @@ def _record(store, cid: str, cases: list[str], facts: dict[str, dict], last_link
     focus, over_from, last_isolated = foci.status(
         store.rules(), [(facts[c]["day"], facts[c]["isolated"]) for c in cases], now.isoformat())
     return {"id": cid, "size": len(cases), "cases": cases, "first": min(dates), "last": max(dates),
-            "roots": tree_roots(tree, cases), "wards": sorted({facts[c]["ward"] for c in cases if facts[c]["ward"]}),
+            "roots": tree_roots(tree, cases), "wards": ward_names(wards, facts, cases),
             "active": any(d >= since for d in events), "last_link": last_link,
             "focus": focus, "focus_over_from": over_from, "last_isolated": last_isolated, "merged": merged}
 
@@ -396,7 +422,7 @@ def one(store, cluster_id: str) -> dict | None:
     # a primary source outside the cluster that is a case still counts as one (infectors)
     outside = {f["primary_source"] for f in facts.values() if f["primary_source"]} - set(facts)
     known = facts | {r["id"]: r for r in sql.case_facts(store, outside)} if outside else facts
-    return _record(store, cluster_id, cases, known, last_link, [], today())
+    return _record(store, cluster_id, cases, known, last_link, [], today(), _ward_groups(store, facts))
 
 
 def check_cluster_id(value) -> str:
@@ -483,8 +509,7 @@ def show(store, cluster_id: str) -> dict:
     result = {
         **{k: found[k] for k in ("id", "size", "cases", "first", "last", "roots", "wards", "active", "focus",
                                  "focus_over_from")},
-        "units": sorted({f"{facts[c]['unit']}, {facts[c]['ward']}" if facts[c]["ward"] else facts[c]["unit"]
-                         for c in cases if facts[c]["unit"]}),
+        "units": unit_names(_ward_groups(store, facts), facts, cases),
         "places": places,
         "generations": measures.generations(tree),
         "traced": {f"F{lv}": n for lv, n in sorted(traced.items())},

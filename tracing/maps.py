@@ -34,6 +34,7 @@ from .errors import InvalidValue, NotFound, TracingError
 from .i18n import NP_, _, fmt_date, fmt_int, in_language, language, ngettext
 from .people import no_person
 from .store import maps as sql
+from .store.areas import WardGroups
 
 LAYOUTS = ("tree", "network", "timeline")
 #: clusters named in a title before "and N more"
@@ -195,13 +196,16 @@ def _age(row: dict) -> int | None:
     return age if 0 <= age < 130 else None
 
 
-def _node(MapNode, row: dict, sources: list[str]):
+def _node(MapNode, row: dict, sources: list[str], wards=None):
+    """The node of ``row``; its ward is the ward's group name (``wards``:
+    :class:`tracing.store.areas.WardGroups`: ``Phường 1, Quận 3`` when that
+    name is in several districts), as ``level`` and ``report`` name it."""
     is_case = bool(row["is_case"])
     level = row["level"]
     if is_case:
         level = 0
     return MapNode(row["id"], row["name"], level, is_case=is_case, unknown_source=bool(row["unknown_source"]),
-                   ward=row["ward"], unit=row["unit"], onset=row["onset"], confirmed=row["confirmed"],
+                   ward=wards.label(row["district"], row["ward"]) if wards else row["ward"], unit=row["unit"], onset=row["onset"], confirmed=row["confirmed"],
                    exposure=None if is_case and not row["exposure"] else row["exposure"],
                    sources=sources, primary_source=row["primary_source"], phone=row["phone"],
                    national_id=row["national_id"], address=row["address"], age=_age(row))
@@ -335,6 +339,7 @@ def build(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool 
     nodes = []
     edges = []
     linked: set[tuple[str, str]] = set()
+    wards = WardGroups.of(store) if any(r["ward"] for r in rows.values()) else None
     for pid in sorted(rows):
         r = rows[pid]
         srcs = node_sources.get(pid)
@@ -345,7 +350,7 @@ def build(store, *, roots: Iterable[str] = (), cluster=None, all_clusters: bool 
             ordered = [primary]
         else:
             ordered = ([primary] if primary else []) + sorted(srcs - {primary})
-        nodes.append(_node(MapNode, r, ordered))
+        nodes.append(_node(MapNode, r, ordered, wards))
         for s in ordered:
             if s not in ids or s == pid:
                 continue

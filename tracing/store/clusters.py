@@ -44,11 +44,11 @@ def f1_contacts(store) -> Iterator[tuple[str, str, str | None]]:
            WHERE l.level = 1 AND o.level = 1""")
 
 
-_FACTS = ("id", "confirmed", "onset", "isolated", "unknown_source", "prior_level", "day", "ward", "unit",
-          "primary_source", "source_root")
+_FACTS = ("id", "confirmed", "onset", "isolated", "unknown_source", "prior_level", "day", "district", "ward",
+          "unit", "primary_source", "source_root")
 _FACTS_SQL = """SELECT k.person AS id, k.confirmed, k.onset, k.isolated, k.unknown_source, k.prior_level,
                   COALESCE(k.confirmed, k.onset) AS day,
-                  p.ward, p.unit, l.primary_source, s.chain_case AS source_root
+                  p.district, p.ward, p.unit, l.primary_source, s.chain_case AS source_root
            FROM cases k JOIN persons p ON p.id = k.person
            LEFT JOIN levels l ON l.person = k.person
            LEFT JOIN levels s ON s.person = l.primary_source"""
