@@ -184,9 +184,12 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
             + (" " + _("… and {n} more").format(n=more + len(d["lines"][10:])) if more + len(d["lines"][10:]) > 0 else "")))
     src = summary.get("sources")
     if src:
-        note(_("Sources: {links} infection links, {persons} persons who are not cases (ids matching no row), "
-               "{labels} labels").format(links=src["links"], persons=src["unknown_source_persons"],
-                                         labels=src["labels"]))
+        note(_("Sources: {values} values = {links} infection links to cases or persons + {unknown} naming "
+               "{persons} persons who are not cases (ids matching no row) + {labels} labels").format(
+                   values=src["values"], links=src["links"], unknown=src["unknown_source_values"],
+                   persons=src["unknown_source_persons"], labels=src["labels"])
+             + (_(" + {n} links not made (they would close a cycle of sources)").format(n=src["in_cycle"])
+                if src["in_cycle"] else ""))
         if src["normalised"]:
             note(_("{n} source ids matched after normalising spaces, signs, zero padding, thousands separators "
                    "and a trailing .0: {examples}").format(

@@ -137,3 +137,33 @@ def test_unknown_source_persons_by_the_prefix_of_the_file_ids(tmp_path, run_json
     assert stored == persons
     assert {r["label"] for r in db_rows(db_path, "SELECT label FROM case_labels")} == labels
     assert ("S4", "NB006") in {(r["case_id"], r["source"]) for r in db_rows(db_path, "SELECT * FROM case_sources")}
+
+
+# ------------------------------------------------------------------ F7
+def test_the_summary_counts_each_source_value_once(tmp_path, run, db_path):
+    places = [f"Chợ {n}" for n in range(12)]  # 12 labels, Chợ 0 the most frequent, ties by name
+    lines = ["id,confirmed,source", "C1,2021-06-01,C3", "C2,2021-06-02,C1", "C3,2021-06-03,C2"]  # a cycle
+    lines += [f"D{n},2021-06-04,\"C1, C99 và {'; '.join(places[:12 - n])}\"" for n in range(12)]
+    lines += ["E1,2021-06-05,C 99; UK"]  # C 99 is C99 (one unknown-source person), UK a label
+    dry = run("import", "cases", write(tmp_path / "k.csv", "\n".join(lines) + "\n"), "--dry-run").output
+    r = run("import", "cases", tmp_path / "k.csv", "--format", "json")
+    src = json.loads(r.stdout)["sources"]
+    cases = {x["person"] for x in db_rows(db_path, "SELECT person FROM cases")}
+    pairs = [(x["case_id"], x["source"]) for x in db_rows(db_path, "SELECT case_id, source FROM case_sources")]
+    labels = [x["label"] for x in db_rows(db_path, "SELECT label FROM case_labels")]
+    cycle = [x for x in db_rows(db_path, "SELECT extra FROM cases WHERE extra IS NOT NULL")
+             if "source_in_cycle" in json.loads(x["extra"])]
+    links = [p for p in pairs if p[1] in cases]
+    unknown = [p for p in pairs if p[1] not in cases]
+    assert src["links"] == len(links) and src["unknown_source_values"] == len(unknown) == 13
+    assert src["unknown_source_persons"] == len({s for _c, s in unknown}) == 1
+    assert src["labels"] == len(labels) and src["in_cycle"] == len(cycle) == 1
+    # every value of every cell, once: 3 in the cycle file, 14 per D row (C1, C99, its places), E1's two
+    written = 3 + sum(2 + 12 - n for n in range(12)) + 2
+    assert src["values"] == src["links"] + src["unknown_source_values"] + src["labels"] + src["in_cycle"] == written
+    counts = {label: labels.count(label) for label in set(labels)}
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    assert [tuple(x) for x in src["top_labels"]] == top and len(top) == 10
+    assert (f"Sources: {written} values = {len(links)} infection links to cases or persons + 13 naming 1 persons "
+            f"who are not cases (ids matching no row) + {len(labels)} labels + 1 links not made") in dry
+    assert "Most frequent labels: " + ", ".join(f"{label} ({n})" for label, n in top) in dry

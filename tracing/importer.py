@@ -1210,7 +1210,8 @@ class _Importer:
                 del pending[cid]
         self._drop_cycles(pending)
         self.sources = matcher.report
-        self.sources.links -= len(self.cycles)
+        self.sources.links -= len(self.cycles)  # not made: counted apart, as kept in source_in_cycle
+        self.sources.in_cycle = len(self.cycles)
         for ids in matcher.ambiguous.values():
             lines = sorted(line for i in ids if i in pending for line in pending[i]["lines"])
             self.warn(Msg(N_("ids {ids} (lines {lines}) differ only by case, spaces or zero padding: "
@@ -1363,7 +1364,9 @@ class _Importer:
         if case["unknown_source"] and sources and case["unknown_given"]:
             raise InvalidValue(_("unknown_source: contradicts the source {sources}").format(sources=sources[0]))
         case["sources"], case["labels"] = list(dict.fromkeys(sources)), list(dict.fromkeys(labels))
-        matcher.report.links += len(case["sources"])
+        persons = set(persons)
+        matcher.report.unknown_source_values += len(persons)  # each value in one category (critic13c F7)
+        matcher.report.links += len(case["sources"]) - len(persons)
         matcher.report.unknown_source_persons.update(persons)
         matcher.report.labels.update(case["labels"])
 
@@ -1492,7 +1495,9 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
          "footer_rows": [{"line", "text"}] (totals/signature rows skipped),
          "ids_normalised": {"count", "examples": [[written, id]]} (sources.IdSpeller),
          "duplicates": {"identical", "merged", "lines"}, "kept_as_attributes": {field: n},
-         "sources": {"links", "unknown_source_persons", "labels", "top_labels", "normalised", ...},
+         "sources": {"values" = "links" + "unknown_source_values" + "labels" + "in_cycle",
+                     "unknown_source_persons" (distinct), "top_labels" (10), "normalised", ...}
+                     (sources.SourceReport: each source value in exactly one category),
          "labels_linked", "criteria_kept": [{"kind", "area", "kept": [column]}],
          "formula_guards_removed", "ignored_columns",
          "settings_from_words": [{"words", "setting", "kept_in", "rows"}],

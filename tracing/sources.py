@@ -361,18 +361,31 @@ def looks_like_id(text, shapes=None) -> bool:
 
 @dataclass
 class SourceReport:
-    """What the source cells of one import became (the summary's ``sources``)."""
+    """What the source cells of one import became (the summary's ``sources``).
+
+    Each source value of a case (an entry of its cells, repeats in one case
+    counted once) is in exactly one category, and ``values`` is their sum:
+    ``links`` (to a case or person of the file or the database),
+    ``unknown_source_values`` (naming an unknown-source person; the distinct
+    persons are ``unknown_source_persons``), ``labels``, and ``in_cycle``
+    (a link that would close a cycle of sources, kept as the attribute
+    ``source_in_cycle``). ``top_labels``: the 10 most frequent labels."""
 
     links: int = 0
     unknown_source_persons: set = field(default_factory=set)
+    unknown_source_values: int = 0
     labels: Counter = field(default_factory=Counter)
+    in_cycle: int = 0
     normalised: dict = field(default_factory=dict)
     read_as: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"links": self.links, "unknown_source_persons": len(self.unknown_source_persons),
+        labels = sum(self.labels.values())
+        return {"values": self.links + self.unknown_source_values + labels + self.in_cycle,
+                "links": self.links, "unknown_source_values": self.unknown_source_values,
+                "unknown_source_persons": len(self.unknown_source_persons),
                 "unknown_source_ids": sorted(self.unknown_source_persons)[:20],
-                "labels": sum(self.labels.values()),
+                "labels": labels, "in_cycle": self.in_cycle,
                 "top_labels": [[label, n] for label, n in
                                sorted(self.labels.items(), key=lambda kv: (-kv[1], kv[0]))[:10]],
                 "normalised": len(self.normalised),
