@@ -167,3 +167,31 @@ def test_the_summary_counts_each_source_value_once(tmp_path, run, db_path):
     assert (f"Sources: {written} values = {len(links)} infection links to cases or persons + 13 naming 1 persons "
             f"who are not cases (ids matching no row) + {len(labels)} labels + 1 links not made") in dry
     assert "Most frequent labels: " + ", ".join(f"{label} ({n})" for label, n in top) in dry
+
+
+# ------------------------------------------------------------------ F10: epicontacts direction
+def _csv_rows(path):
+    with open(path, encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("recorded", [False, True])
+def test_exports_write_each_link_from_the_infector_to_the_infectee(tmp_path, run, run_json, recorded):
+    # a chain of 3 generations named against the alphabet (Z1 infects M2 infects A3), then an F1 (B4) of A3;
+    # contacts written both ways round; sources recorded in the file or only derived from the contacts
+    src = {"M2": "Z1", "A3": "M2"} if recorded else {}
+    run("import", "cases", write(tmp_path / "k.csv", "id,confirmed,onset,source\n" + "".join(
+        f"{i},{c},{o},{src.get(i, '')}\n" for i, c, o in
+        (("Z1", "2021-06-01", "2021-05-30"), ("M2", "2021-06-08", "2021-06-06"), ("A3", "2021-06-14", "2021-06-12")))))
+    run("import", "contacts", write(tmp_path / "c.csv", "from,to,date,setting\nM2,Z1,2021-05-30,household\n"
+                                                        "M2,A3,2021-06-05,household\nB4,A3,2021-06-12,work\n"))
+    infector = {p: run_json("status", p)["primary_source"] for p in ("M2", "A3", "B4")}
+    assert infector == {"M2": "Z1", "A3": "M2", "B4": "A3"}
+    run("export", "epicontacts", tmp_path / "epi")
+    contacts = {(r["from"], r["to"]) for r in _csv_rows(tmp_path / "epi" / "contacts.csv") if r["type"] == "contact"}
+    assert contacts == {(s, p) for p, s in infector.items()}
+    infection = {(r["from"], r["to"]) for r in _csv_rows(tmp_path / "epi" / "contacts.csv") if r["type"] == "infection"}
+    assert infection == {(s, p) for p, s in src.items()}
+    run("export", "godata", tmp_path / "gd")
+    pairs = [(r["persons[1].visualId"], r["persons[2].visualId"]) for r in _csv_rows(tmp_path / "gd" / "relationships.csv")]
+    assert set(pairs) == {(s, p) for p, s in infector.items()}

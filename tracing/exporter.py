@@ -276,8 +276,27 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------- epicontacts
+def _infector_first(store):
+    """``orient(a, b) -> (from, to, known)``: the two persons of a contact
+    (stored in id order), the one who passed it on first (``from`` the
+    infector ``to`` the infectee, as epicontacts and Go.Data read a link)
+    when a recorded source or a derived exposure says so (``known``,
+    :func:`tracing.store.reports.exposed_by`); as stored otherwise."""
+    from .store.reports import exposed_by
+
+    pairs = exposed_by(store)
+
+    def orient(a, b):
+        ab, ba = (a, b) in pairs, (b, a) in pairs
+        if ab and not ba:
+            return b, a, True
+        return a, b, ba and not ab
+    return orient
+
+
 def _epicontacts(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     ids = _Shown(store, redact)
+    infector_first = _infector_first(store)
     cols = ids.columns(["id", "name", "sex", "birth_year", "ward", "unit", "district", "level", "primary_source",
             "exposure", "confirmed", "onset", "isolated", "unknown_source", "source_labels"])
     # a case's sources that are no person (UK, F0 nhập cảnh): kept beside the links (issue 13: nothing dropped)
@@ -301,7 +320,8 @@ def _epicontacts(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
         for r in _rows(store, "SELECT a, b, date, setting, place, minutes, masked FROM contacts "
                               "ORDER BY a, b, date, setting, place"):
             tick()
-            yield {"from": ids(r["a"]), "to": ids(r["b"]), "date": r["date"], "setting": r["setting"],
+            a, b, _known = infector_first(r["a"], r["b"])
+            yield {"from": ids(a), "to": ids(b), "date": r["date"], "setting": r["setting"],
                    "place": ids.place(r["place"]), "minutes": r["minutes"], "masked": _bool(r["masked"]),
                    "type": "contact", "checkin": "false"}
         # the exposures the levels derived from overlapping check-ins (DOMAIN.md 'QR check-ins'),
@@ -377,6 +397,7 @@ def _godata(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
 
     ids = _Shown(store, redact)
     year = today().year
+    infector_first = _infector_first(store)
 
     def person_rows(where: str):
         for r in _rows(store, f"""SELECT p.*, l.level, l.exposure, c.confirmed, c.onset FROM persons p
@@ -410,8 +431,8 @@ def _godata(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
         for r in _rows(store, "SELECT a, b, date, setting FROM contacts ORDER BY a, b, date"):
             if r["a"] not in kinds or r["b"] not in kinds:
                 continue
-            a, b = r["a"], r["b"]
-            if kinds[b] == "case" and kinds[a] != "case":  # the case is the source side
+            a, b, known = infector_first(r["a"], r["b"])
+            if not known and kinds[b] == "case" and kinds[a] != "case":  # the case is the source side
                 a, b = b, a
             tick()
             yield {"persons[1].visualId": ids(a), "persons[1].type": kind(a), "persons[2].visualId": ids(b),

@@ -209,5 +209,13 @@ def import_flags(store, flag: str) -> list[dict]:
                        (flag,))
 
 
+def exposed_by(store) -> set[tuple[str, str]]:
+    """``(person, source)`` pairs: a recorded infection link, or an exposure
+    the levels derived (``level_sources``), so a contact can be written from
+    the one who passed it on to the one exposed."""
+    return {(p, s) for p, s in store.conn.execute(
+        "SELECT person, source FROM level_sources UNION SELECT case_id, source FROM case_sources")}
+
+
 def recorded_source_edges(store) -> list[tuple[str, str]]:
     return store.conn.execute("SELECT source, case_id FROM case_sources ORDER BY source, case_id").fetchall()
