@@ -195,3 +195,32 @@ def test_exports_write_each_link_from_the_infector_to_the_infectee(tmp_path, run
     run("export", "godata", tmp_path / "gd")
     pairs = [(r["persons[1].visualId"], r["persons[2].visualId"]) for r in _csv_rows(tmp_path / "gd" / "relationships.csv")]
     assert set(pairs) == {(s, p) for p, s in infector.items()}
+
+
+# ------------------------------------------------------------------ F10: vaccination words
+NO_DOSE = ["chưa tiêm", "chua tiem", "Chưa tiêm", "chưa tiêm mũi nào", "không", "KHÔNG", "không tiêm", "0 mũi"]
+PLAIN = ["0", "2"]
+
+
+@pytest.mark.parametrize("kind", ["persons", "cases"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_no_dose_words_are_zero_doses_with_the_text_kept(tmp_path, run_json, db_path, kind, fmt):
+    values = NO_DOSE + PLAIN
+    header = ["id", "name", "confirmed", "vaccination"]
+    rows = [[f"V{i}", f"Người {i}", "2021-06-01", v] for i, v in enumerate(values)]
+    if fmt == "csv":
+        f = write(tmp_path / "p.csv", "".join(",".join(r) + "\n" for r in [header, *rows]))
+    elif fmt == "xlsx":
+        f = write_xlsx(tmp_path / "p.xlsx", [header] + [[*r[:3], int(r[3]) if r[3] in PLAIN else r[3]] for r in rows])
+    else:
+        f = write(tmp_path / "p.json", json.dumps([dict(zip(header, r)) for r in rows], ensure_ascii=False))
+    s = run_json("import", kind, f)
+    table, key = ("persons", "id") if kind == "persons" else ("cases", "person")
+    doses = {r["id"]: r["vaccinated"] for r in db_rows(db_path, "SELECT id, vaccinated FROM persons")}
+    extra = {r[key]: json.loads(r["extra"]) for r in db_rows(db_path, f"SELECT {key}, extra FROM {table}")
+             if r["extra"]}
+    for i, v in enumerate(values):
+        assert doses[f"V{i}"] == (int(v) if v in PLAIN else 0)
+        # the text as written, when it is not a plain number
+        assert extra.get(f"V{i}", {}).get("vaccinated_text") == (None if v in PLAIN else v)
+    assert s["kept_as_attributes"] == {"vaccinated": len(NO_DOSE)}

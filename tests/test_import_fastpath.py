@@ -172,7 +172,8 @@ def test_a_persons_file_imports_the_same_with_or_without_the_shortcut(tmp_path, 
     # and what the rules say of this file (not only "the same as before")
     fast = summaries[0]
     assert fast["rejected"] == 2 and fast["written"]["persons"] == 6
-    assert fast["kept_as_attributes"] == {"birth_year": 1, "sex": 1, "vaccinated": 2}
+    # vaccinated: "có", "yes (2 doses)" (no count), and "2 mũi", "không" (read as 2 and 0, the text kept as written)
+    assert fast["kept_as_attributes"] == {"birth_year": 1, "sex": 1, "vaccinated": 4}
     assert fast["duplicates"]["identical"] == 1
     wards = {row[9] for row in stored[0] if row[9]}
     assert wards == {"Bồ Đề"}  # one ward however typed, in the first spelling

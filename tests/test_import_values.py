@@ -34,7 +34,8 @@ def test_a_yes_word_is_not_two_doses(tmp_path, run, run_json, db_path):
              [[f"V{i}", f"Người {i}", w] for i, w in enumerate(YES_WORDS)] + [["V9", "Chín", "không"],
                                                                               ["V8", "Tám", "2"]])
     s = run_json("import", "persons", f)
-    assert s["kept_as_attributes"] == {"vaccinated": len(YES_WORDS)}
+    # the yes-words, and "không" (0 doses, its text kept as written: not a plain number, critic13c F10)
+    assert s["kept_as_attributes"] == {"vaccinated": len(YES_WORDS) + 1}
     # the first one is reported with its line (the header is line 1)
     assert any("line 2" in json.dumps(w, ensure_ascii=False) and "vaccinated" in json.dumps(w)
                for w in s["warnings"])
@@ -47,7 +48,8 @@ def test_a_yes_word_is_not_two_doses(tmp_path, run, run_json, db_path):
         ("V8", 2), ("V9", 0)]
     out = run("import", "persons", f).output
     # the field named as people read it (vaccine doses), the attribute as stored
-    assert f"{len(YES_WORDS)} values of vaccine doses kept as text in the attribute vaccinated_text" in out
+    assert rows(db_path, "SELECT extra FROM persons WHERE id = 'V9'") == [('{"vaccinated_text": "không"}',)]
+    assert f"{len(YES_WORDS) + 1} values of vaccine doses kept as text in the attribute vaccinated_text" in out
 
 
 def test_person_add_refuses_a_yes_word_as_doses(run):

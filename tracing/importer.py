@@ -30,6 +30,8 @@ transaction, in batches (memory does not grow with the file):
 * a value of ``age``, ``birth_year``, ``sex``, ``vaccinated`` or ``recovered``
   that cannot be read (``50s``, ``yes (2 doses)``) is kept as the attribute
   ``FIELD_text`` and counted (``kept_as_attributes``), not a rejection;
+  doses written in words (``chưa tiêm``, ``không``: 0; ``2 mũi``: 2) are
+  stored as the count with the text kept as ``vaccinated_text``;
 * cells ``NA``, ``N/A``, ``#N/A``, ``NULL`` are blank; a fractional age
   (infants, ``0.5``) is rounded down to whole years;
 * columns that match no field are kept as extra attributes (``extra``);
@@ -223,16 +225,30 @@ def _person(fields: dict, prefix, kept: dict | None = None) -> dict:
     fields["id"] = check_id(with_prefix(fields["id"], prefix))
     if "age" in fields:
         fields["age"] = _age(fields["age"])
+    doses = fields.get("vaccinated")
     for _attempt in SOFT_FIELDS:
         try:
-            return clean_person(fields, as_of=as_of)
+            person = clean_person(fields, as_of=as_of)
+            break
         except InvalidValue as exc:
             field, _reason = split_reason(str(exc))
             if (kept is None or field not in SOFT_FIELDS or fields.get(field) is None
                     or exc.hard):
                 raise
             kept[f"{field}_text"] = refuse_controls(str(fields.pop(field)).strip(), field)
-    return clean_person(fields, as_of=as_of)
+    else:
+        person = clean_person(fields, as_of=as_of)
+    if kept is not None and person.get("vaccinated") is not None and not _plain_number(doses):
+        # words read as a dose count (chưa tiêm: 0, 2 mũi: 2): the count stored, the text kept as written
+        kept["vaccinated_text"] = refuse_controls(str(doses).strip(), "vaccinated")
+    return person
+
+
+def _plain_number(value) -> bool:
+    """A cell that is a number as written (``2``, ``0``; a spreadsheet's 2 or 2.0)."""
+    if isinstance(value, (int, float)):
+        return True
+    return isinstance(value, str) and value.strip().isdigit()
 
 
 def _recorded_on(fields: dict):
@@ -517,7 +533,7 @@ class PersonCleaner:
         year_now = today().year
         parse = {"id": (lambda v: check_id(with_prefix(v, prefix))) if prefix else check_id, "name": clean_name, "phone": normalize_phone,
                  "national_id": normalize_national_id, "birth_year": lambda v: clean_birth_year(v, year_now),
-                 "sex": clean_sex, "vaccinated": parse_doses}
+                 "sex": clean_sex, "vaccinated": _plain_doses}
         parse.update((key, functools.partial(_area, key)) for key in AREA_KEYS)
         self.plan = [(f, parse[f], {} if f in self.REPEATING else None, f in self.ALWAYS)
                      for f in self.FIELDS if f in self.column]
@@ -579,6 +595,14 @@ class PersonCleaner:
         if spaced:
             trims.extend(sorted(spaced, key=self.column.__getitem__))
         return out
+
+
+def _plain_doses(value):
+    """:func:`tracing.people.parse_doses` of a plain number; words (``chưa
+    tiêm``, ``2 mũi``) are left to :func:`_person`, which keeps their text."""
+    if not _plain_number(value):
+        raise InvalidValue("vaccinated")  # never shown: PersonCleaner leaves the row to _person
+    return parse_doses(value)
 
 
 def _area(key: str, value):

@@ -22,6 +22,9 @@ from .values import (MIN_YEAR, clean_text, fold, normalize_national_id, normaliz
 ID_PATTERN = re.compile(r"(?=.{1,64}$)[\w.\-/#:]+(?: [\w.\-/#:]+)*")
 
 
+#: a cell saying no dose was given (folded: no diacritics, lower case)
+_NO_DOSES = re.compile(r"(?:chua|khong|chua\s+duoc|khong\s+duoc)\s+tiem(?:\s+(?:mui\s+nao|vac\s*xin|vaccine))?"
+                       r"|chua|unvaccinated|not\s+vaccinated|no\s+doses?|none")
 _DOSES = re.compile(r"\s*(\d{1,2})\s*(?:mũi|mui|liều|lieu|doses?)\s*", re.IGNORECASE)
 
 
@@ -142,10 +145,14 @@ def parse_doses(doses) -> int | None:
 
     >>> parse_doses("2 mũi"), parse_doses(" 3 "), parse_doses("không"), parse_doses("")
     (2, 3, 0, None)
+    >>> [parse_doses(x) for x in ("chưa tiêm", "chua tiem", "Chưa tiêm mũi nào", "không tiêm", "unvaccinated")]
+    [0, 0, 0, 0, 0]
     """
     if isinstance(doses, str):  # "2 mũi", "3 doses", "1 liều"
         m = _DOSES.fullmatch(doses)
         doses = m.group(1) if m else doses
+        if _NO_DOSES.fullmatch(fold(doses).strip()):  # "chưa tiêm", "không tiêm": not vaccinated
+            return 0
     if doses.__class__ is str and doses.isascii() and doses.strip().isdigit():
         return parse_int(doses, "vaccinated", lo=0, hi=10)  # "2": no yes/no word is a number but 0/1
     if doses in (None, ""):
