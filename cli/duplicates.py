@@ -6,7 +6,7 @@ import click
 
 from tracing.i18n import _
 
-from .output import changes_lines, emit_json, emit_rows, format_option
+from .output import changes_lines, emit_json, emit_rows, format_option, merged_lines
 
 
 @click.command("duplicates")
@@ -60,6 +60,11 @@ def person_merge(obj, keep, other, dry_run, fmt):
                + (", " + _("case {id}").format(id=result["case"]) if result["case"] else "")
                + (", " + _("filled {fields}").format(fields=", ".join(result["fields_filled"]))
                   if result["fields_filled"] else ""))
+    shown = [(" ".join(str(k) for k in ([m["key"][0], m["place"], m["key"][2]] if "place" in m else m["key"]) if k),
+              m["fields"]) for m in result["merged_changes"]]
+    for line in merged_lines(result["contacts_merged"], result["checkins_merged"], shown,
+                             _("{keep}'s records").format(keep=result["keep"])):
+        click.echo(line)
     for line in changes_lines(result["changes"]):
         click.echo(line)
 

@@ -8,7 +8,7 @@ from tracing import encounters
 from tracing.cases import changes_json
 from tracing.i18n import _, fmt_date
 
-from .output import Vocab, changes_lines, emit_json, format_option
+from .output import Vocab, changes_lines, emit_json, format_option, merged_json, merged_text
 
 
 @click.group()
@@ -47,11 +47,19 @@ def contact_add(obj, a, b, fmt, **fields):
     changes = changes_json(result["changes"])
     if fmt == "json":
         emit_json({"a": result["a"], "b": result["b"], "date": result["date"], "new": result["new"],
+                   "merged": merged_json(result["merged"]),
                    "changes": changes, "schedule": result["schedule"], "followups": result["followups"]})
         return
     if not result["new"]:
-        click.echo(_("Already recorded: {a}–{b} on {date}.").format(
-            a=result["a"], b=result["b"], date=fmt_date(result["date"]) if result["date"] else _("an unknown date")))
+        if not result["merged"]:
+            click.echo(_("Already recorded: {a}–{b} on {date}.").format(
+                a=result["a"], b=result["b"],
+                date=fmt_date(result["date"]) if result["date"] else _("an unknown date")))
+            return
+        click.echo(_("Already recorded: {a}–{b} on {date}; the two records were merged: {what}.").format(
+            a=result["a"], b=result["b"], what=merged_text(result["merged"]),
+            date=fmt_date(result["date"]) if result["date"] else _("an unknown date")))
+        _print_derived(changes, result["followups"])
         return
     click.echo(_("Recorded contact {a}–{b} on {date}.").format(
         a=result["a"], b=result["b"],
@@ -99,10 +107,15 @@ def checkin_add(obj, person, place, at, until, fmt):
         result = encounters.add_checkin(store, person, place, at, until)
     changes = changes_json(result["changes"])
     if fmt == "json":
-        emit_json({**result, "changes": changes})
+        emit_json({**result, "merged": merged_json(result["merged"]), "changes": changes})
     elif result["new"]:
         click.echo(_("Recorded check-in of {person} at {place} on {at}.").format(
             person=result["person"], place=result["place"], at=fmt_date(result["at"])))
+        _print_derived(changes, result["followups"])
+    elif result["merged"]:
+        click.echo(_("Already recorded: {person} at {place} on {at}; the two records were merged: {what}.").format(
+            person=result["person"], place=result["place"], at=fmt_date(result["at"]),
+            what=merged_text(result["merged"])))
         _print_derived(changes, result["followups"])
     else:
         click.echo(_("Already recorded: {person} at {place} on {at}.").format(

@@ -9,7 +9,7 @@ from tracing.i18n import _, fmt_int
 
 from tracing.i18n import N_, _, fmt_int, ngettext, shown
 
-from .output import emit_json, emit_rows, format_option, note
+from .output import emit_json, emit_rows, format_option, merged_lines, note
 
 
 #: Table names in a one-line count (``12 persons, 30 contacts``).
@@ -198,6 +198,11 @@ def copy_cmd(source, dest, merge, keep_destination, fmt):
         emit_json(out)
     else:
         click.echo(f"Copied {out['source']} to {out['dest']} ({_counts_line(out['counts'])}).")
+        merged = out.get("merged") or {}
+        for line in merged_lines(merged.get("contacts"), merged.get("checkins"),
+                                 [(" ".join(str(v) for v in ch["key"].values() if v not in (None, "")), ch["fields"])
+                                  for ch in merged.get("changes", [])], _("DEST's records")):
+            click.echo(line)
 
 
 def register(cli):

@@ -272,5 +272,44 @@ def changes_lines(changes: list[dict]) -> list[str]:
     return [f"  {c['id']}: {c['from'] or '–'} → {c['to'] or '–'}" for c in changes]
 
 
+def merged_json(merged: dict) -> dict:
+    """The stored values a merge of two records of one contact or check-in
+    changed (:mod:`tracing.contactmerge`), for JSON: ``{field: {"from", "to"}}``."""
+    return {field: {"from": old, "to": new} for field, (old, new) in sorted(merged.items())}
+
+
+def merged_text(merged: dict) -> str:
+    """The same, for people: "10 → 30 minutes, now unmasked, …"."""
+    parts = []
+    for field, (old, new) in sorted(merged.items()):
+        if field == "minutes":
+            parts.append(_("{old} → {new} minutes (the longer)").format(old="–" if old is None else old, new=new))
+        elif field == "masked":
+            parts.append(_("now unmasked (the more exposed)") if new is False else _("now masked"))
+        elif field == "until":
+            parts.append(_("check-out {old} → {new} (the wider stay)").format(
+                old="–" if old is None else fmt_date(old[:16]), new=fmt_date(new[:16])))
+        elif field == "recorded_on":
+            parts.append(_("recorded on {date} (the earlier)").format(
+                date=_("before the day was kept") if new is None else fmt_date(new)))
+        elif field == "extra":
+            keys = sorted(k for k in {*(old or {}), *(new or {})} if (old or {}).get(k) != (new or {}).get(k))
+            parts.append(_("other columns joined: {keys}").format(keys=", ".join(keys)))
+    return "; ".join(parts)
+
+
+def merged_lines(contacts: int, checkins: int, changes: list[tuple[str, dict]], into: str) -> list[str]:
+    """What a `person merge` or `copy --merge` merged by the rule of
+    :mod:`tracing.contactmerge`: the counts, then each record whose stored
+    values changed (``changes``: ``(record shown, {field: {"from", "to"}})``)."""
+    if not contacts and not checkins:
+        return []
+    head = _("Same contact or check-in on both: {contacts} contacts and {checkins} check-ins merged into {into} "
+             "(longer duration, unmasked over masked, the widest stay, blanks filled), {changed} of them changed "
+             "a stored value").format(contacts=contacts, checkins=checkins, into=into, changed=len(changes))
+    return [head] + [f"  {shown}: " + merged_text({f: (v["from"], v["to"]) for f, v in fields.items()})
+                     for shown, fields in changes]
+
+
 def is_terminal() -> bool:
     return sys.stderr.isatty()

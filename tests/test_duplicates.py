@@ -36,7 +36,9 @@ def test_merge_moves_everything_and_rederives(run, run_json, store, tmp_path):
     assert run_json("status", "Y")["level"] == "F1"
     result = run_json("person", "merge", "K", "O")
     assert result["contacts_moved"] == 1            # O-Y
-    assert result["contacts_dropped"] == 2          # O-X duplicates K-X, K-O becomes a self-contact
+    assert result["contacts_merged"] == 1           # O-X is K-X's contact: merged into it (nothing to change)
+    assert result["merged_changes"] == []
+    assert result["contacts_dropped"] == 1          # K-O becomes a self-contact
     assert result["case"] == "moved" and "phone" in result["fields_filled"]
     run("person", "show", "O", ok=False)
     k = run_json("person", "show", "K")

@@ -61,7 +61,27 @@ def checkin_contacts(checkins):
     return out
 
 
-def reference(persons, contacts, confirmed, recorded, depth, checkins=()):
+def recorded_facts(contacts: dict, stays: dict) -> tuple[list, list]:
+    """The contacts and stays as stored when each fact may have been entered
+    several times with other details (``{identity: [records]}``): one record
+    each, by the rule (tracing.contactmerge), stated again here: the longest
+    duration, unmasked over masked, blanks filled, the latest check-out, the
+    earliest day recorded."""
+    merged_contacts = []
+    for records in contacts.values():
+        a, b, date, setting = records[0][:4]
+        minutes = [r[4] for r in records if r[4] is not None]
+        masks = {r[5] for r in records} - {None}
+        merged_contacts.append((a, b, date, setting, max(minutes) if minutes else None,
+                                None if not masks else min(masks), min(r[6] for r in records)))
+    merged_stays = []
+    for records in stays.values():
+        ends = [r[3] for r in records if r[3] is not None]
+        merged_stays.append((*records[0][:3], max(ends) if ends else None, min(r[4] for r in records)))
+    return merged_contacts, merged_stays
+
+
+def reference(persons, contacts, checkins, confirmed, recorded, depth):
     """Brute force: every person against every contact (recorded, and derived
     from every pair of check-ins), level by level."""
     contacts = list(contacts) + checkin_contacts(list(checkins))
@@ -260,7 +280,7 @@ def test_local_rederivation_equals_brute_force(tmp_path_factory, monkeypatch, op
     monkeypatch.setenv("TRACING_TODAY", "2022-02-01")  # each write then made on its own day (written_on)
     store = Store.open(tmp_path_factory.mktemp("p") / "t.db", create=True)
     persons = [f"P{i}" for i in range(8)]
-    contacts, confirmed, recorded, stays = [], {}, {}, []
+    contacts, confirmed, recorded, stays = {}, {}, {}, {}
     with store.write("setup"):
         for p in persons:
             people.add_person(store, {"id": p, "name": p})
@@ -282,8 +302,10 @@ def test_local_rederivation_equals_brute_force(tmp_path_factory, monkeypatch, op
                     continue
                 result = encounters.add_contact(store, {"a": persons[i], "b": persons[j], "date": day(d),
                                                         "setting": setting, "minutes": minutes, "masked": masked})
-                if result["new"]:
-                    contacts.append((persons[i], persons[j], day(d), setting, minutes, masked, written_on(o)))
+                # the same contact again with other details: merged (recorded_facts)
+                contacts.setdefault((frozenset((persons[i], persons[j])), d, setting), []).append(
+                    (persons[i], persons[j], day(d), setting, minutes, masked, written_on(o)))
+                assert result["new"] is (len(contacts[(frozenset((persons[i], persons[j])), d, setting)]) == 1)
             elif kind == "confirm":
                 _, i, d, onset_before, isolated_after = o
                 p = persons[i]
@@ -311,13 +333,13 @@ def test_local_rederivation_equals_brute_force(tmp_path_factory, monkeypatch, op
                 at, until = stay(d, hour, hours)
                 result = encounters.add_checkin(store, persons[i], PLACES[k], at.isoformat(sep=" "),
                                                 until.isoformat(sep=" ") if until else None)
-                if result["new"]:
-                    stays.append((persons[i], k, at, until, written_on(o)))
+                stays.setdefault((persons[i], k, at), []).append((persons[i], k, at, until, written_on(o)))
+                assert result["new"] is (len(stays[(persons[i], k, at)]) == 1)
         if all(iso is not None for _c, _o, iso in confirmed.values()):
             # the brute force takes isolation as given; a derived one (the
             # quarantine the case was found in) is checked against the whole
             # district's derivation only
-            expected = reference(persons, contacts, confirmed, recorded, depth, stays)
+            expected = reference(persons, *recorded_facts(contacts, stays), confirmed, recorded, depth)
             assert stored(store) == expected, f"after {o}"
         assert_equals_fresh_derivation(store, o)
     # and a district-wide derivation agrees with the local one

@@ -72,8 +72,8 @@ def test_contacts_are_undirected_and_recorded_once(db_path):
     with store.write("c"):
         for p in ("A", "B"):
             store.insert_person({"id": p})
-        assert store.insert_contact({"a": "B", "b": "A", "date": "2021-05-01"}) is True
-        assert store.insert_contact({"a": "A", "b": "B", "date": "2021-05-01"}) is False
+        assert store.insert_contact({"a": "B", "b": "A", "date": "2021-05-01"}) == (True, {})
+        assert store.insert_contact({"a": "A", "b": "B", "date": "2021-05-01"}) == (False, {})
     assert sorted(e[:2] for e in store.contacts_of(["A", "B"])) == [("A", "B"), ("B", "A")]
 
 

@@ -21,7 +21,7 @@ moves everything of one person onto the other and re-derives levels.
 from __future__ import annotations
 
 from .i18n import N_, Msg, _
-from . import levels
+from . import checkins, levels
 from .errors import InvalidValue
 from .people import check_id, no_person
 from .store import duplicates as sql
@@ -79,8 +79,10 @@ def mark_not_duplicate(store, a: str, b: str) -> dict:
 
 
 def merge(store, keep: str, other: str) -> dict:
-    """Merge ``other`` into ``keep``: contacts (self-contacts and duplicates
-    dropped), check-ins, case, case sources and follow-ups move to ``keep``,
+    """Merge ``other`` into ``keep``: contacts (self-contacts dropped; one
+    that ``keep`` has too merged into it by the rule of
+    :mod:`tracing.contactmerge`, ``merged_changes`` saying what changed),
+    check-ins (likewise), case, case sources and follow-ups move to ``keep``,
     ``keep``'s blank fields are filled from ``other``, ``other`` is deleted,
     levels are re-derived and the merge is recorded in the audit log.
     Returns counts and the level changes."""
@@ -90,6 +92,12 @@ def merge(store, keep: str, other: str) -> dict:
     had_case = store.get_case(other) is not None
     result = sql.merge_rows(store, keep, other)
     seeds = set(result.pop("seeds"))
+    for merged in result["merged_changes"]:
+        if merged["kind"] == "checkin" and "until" in merged["fields"]:  # a wider stay: whoever it overlaps now
+            person, place, at = merged["key"]
+            for until in merged["fields"]["until"]:
+                seeds |= checkins.overlapping_persons(store, place, at, until, store.rules())
+        merged["fields"] = {f: {"from": a, "to": b} for f, (a, b) in sorted(merged["fields"].items())}
     region: set[str] = set()
     changes = levels.rederive(store, seeds, changed_cases={keep} if had_case else (), region_out=region)
     from . import followups

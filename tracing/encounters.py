@@ -43,22 +43,27 @@ def add_contact(store, fields: dict) -> dict:
 
     A new exposure restarts the period (DOMAIN.md): the follow-ups of
     everyone re-derived are rescheduled as if the contact had been entered
-    first. Returns ``{"a", "b", "new": bool, "changes": [Change],
-    "schedule": [...], "followups": counts}``.
+    first. A contact already recorded (same persons, date, setting, place)
+    becomes the merge of both records (:mod:`tracing.contactmerge`: the
+    same whatever the order); ``merged`` lists the stored values that
+    changed. Returns ``{"a", "b", "new": bool, "merged": {field: (stored,
+    now)}, "changes": [Change], "schedule": [...], "followups": counts}``.
     """
     row = clean_contact(fields)
     ensure_persons(store, [row["a"], row["b"]])
-    new = store.insert_contact(row)
-    changes, schedule, counts = _derive(store, {row["a"], row["b"]}, new,
+    new, merged = store.insert_contact(row)
+    changes, schedule, counts = _derive(store, {row["a"], row["b"]}, new or bool(merged),
                                         f"contact {row['a']}–{row['b']} on {row['date'] or 'an unknown date'}")
-    store.note(contact=[row["a"], row["b"], row["date"]], changes=len(changes), followups=counts)
-    return {"a": row["a"], "b": row["b"], "date": row["date"], "new": new, "changes": changes,
+    store.note(contact=[row["a"], row["b"], row["date"]], changes=len(changes), followups=counts,
+               **({"merged": sorted(merged)} if merged else {}))
+    return {"a": row["a"], "b": row["b"], "date": row["date"], "new": new, "merged": merged, "changes": changes,
             "schedule": schedule, "followups": counts}
 
 
-def _derive(store, seeds: set[str], new: bool, why: str) -> tuple[list, list, dict]:
-    """Re-derive around ``seeds`` after a new encounter and reschedule."""
-    if not new:
+def _derive(store, seeds: set[str], written: bool, why: str) -> tuple[list, list, dict]:
+    """Re-derive around ``seeds`` after an encounter was written (new or
+    merged into the stored one) and reschedule."""
+    if not written:
         return [], [], {"scheduled": 0, "cancelled": 0, "kept": 0}
     region: set[str] = set()
     changes = levels.rederive(store, seeds, region_out=region)
@@ -71,7 +76,12 @@ def add_checkin(store, person: str, place: str, at, until=None) -> dict:
     re-derive the levels of everyone whose stay there overlaps it (an
     exposure by rule ``checkin.exposure``, :mod:`tracing.checkins`).
 
-    Returns ``{"person", "place", "at", "until", "new", "changes": [Change]}``."""
+    A check-in already recorded (same person, place and check-in time)
+    becomes the merge of both (the widest stay, :mod:`tracing.contactmerge`);
+    ``merged`` lists the stored values that changed.
+
+    Returns ``{"person", "place", "at", "until", "new", "merged", "changes": [Change]}``
+    (``until``: the check-out stored)."""
     person = check_id(person, "person")
     name = clean_text(place, "place")
     if not name:
@@ -87,12 +97,21 @@ def add_checkin(store, person: str, place: str, at, until=None) -> dict:
     ensure_persons(store, [person])
     place_id = store.place_id(name)
     at_text, until_text = start.isoformat(sep=" "), end.isoformat(sep=" ") if end else None
-    new = store.insert_checkin(person, place_id, at_text, until_text)
-    seeds = checkins.overlapping_persons(store, place_id, at_text, until_text, store.rules()) | {person}
-    changes, schedule, counts = _derive(store, seeds, new, f"check-in of {person} at {name} {at_text[:16]}")
-    store.note(checkin=[person, name, start.isoformat(sep=" ")], changes=len(changes), followups=counts)
+    new, merged = store.insert_checkin(person, place_id, at_text, until_text)
+    if "until" in merged:
+        before, until_text = merged["until"]
+        # whoever overlapped the stay as it was stored is re-derived too
+        seeds = checkins.overlapping_persons(store, place_id, at_text, before, store.rules())
+        end = parse_datetime(until_text, "--until")
+    else:
+        seeds = set()
+    seeds |= checkins.overlapping_persons(store, place_id, at_text, until_text, store.rules()) | {person}
+    changes, schedule, counts = _derive(store, seeds, new or bool(merged),
+                                        f"check-in of {person} at {name} {at_text[:16]}")
+    store.note(checkin=[person, name, start.isoformat(sep=" ")], changes=len(changes), followups=counts,
+               **({"merged": sorted(merged)} if merged else {}))
     return {"person": person, "place": name, "at": start.isoformat(sep=" ", timespec="minutes"),
-            "until": end.isoformat(sep=" ", timespec="minutes") if end else None, "new": new,
+            "until": end.isoformat(sep=" ", timespec="minutes") if end else None, "new": new, "merged": merged,
             "changes": changes, "schedule": schedule, "followups": counts}
 
 

@@ -1056,41 +1056,36 @@ class _Importer:
         for field, (n, first) in fast.ticks.items():
             self.tick(field, first, n)
         self.stats["persons"]["inserted"] = self.stats["contacts"].pop("persons_created", 0)
-        for (a, b, date, setting, place), first, line, how, field in self.stats["contacts"].pop("repeats", ()):
+        for (a, b, date, setting, place), first, line, how, _fields in self.stats["contacts"].pop("repeats", ()):
             key = f"{a}–{b}" + (f" {date}" if date else "") + (f" {setting}" if setting else "") \
                 + (f" {place}" if place else "")
-            if how == "conflict":
-                error = RowError(self.path, line, field, _(
-                    "contact {key} is also on line {other} with another {field}").format(
-                        key=key, other=first, field=field))
-                self.reject(line, {"from": a, "to": b, "date": date, "setting": setting or None,
-                                   "place": place or None}, error)
-                continue
             self.repeated(key, first, line, how)
-        for (a, b, date, setting, place), line, how, field in self.stats["contacts"].pop("stored_differ", ()):
+        for (a, b, date, _setting, _place), line, _how, fields in self.stats["contacts"].pop("stored_differ", ()):
             key = f"{a}–{b}" + (f" {date}" if date else "")
-            if how == "conflict":
-                self.warn(Msg(N_("line {line}: contact {key} is stored with another {field}; the stored value "
-                                 "is kept"), line=line, key=key, field=field))
-            else:
-                self.warn(Msg(N_("line {line}: contact {key} was stored before; its other values were added to it "
-                                 "(every distinct value kept)"), line=line, key=key))
+            self.warn(Msg(N_("line {line}: contact {key} was stored before with other details; the two records were "
+                             "merged (longer duration, unmasked over masked, blanks filled, other columns joined, "
+                             "earliest recording day): {fields} changed"), line=line, key=key, fields=", ".join(fields)))
 
-    def once(self, seen: dict, key: tuple, shown: str, line: int, value: dict) -> bool:
+    def once(self, seen: dict, key: tuple, shown: str, line: int, value: dict, merged: tuple = ()) -> bool:
         """Whether the row of ``line`` repeats an earlier row of the same
-        record ``key``: identical values are kept once (counted, True); other
+        record ``key``: identical values are kept once (counted, True); values
+        that differ only in the fields ``merged`` are counted as merged
+        (False: the row is stored, merged into the record by its rule); other
         values raise a :class:`RowError` naming both lines (the later row is
         rejected with ``--skip-invalid``). Check-ins and populations."""
         first = seen.get(key)
         if first is None:
             seen[key] = (line, value)
             return False
-        for field in dict.fromkeys([*first[1], *value]):
-            if first[1].get(field) != value.get(field):
-                raise InvalidValue(_("{key} is also on line {other} with another {field} ('{there}' there, "
-                                     "'{here}' here)").format(key=shown, other=first[0], field=field,
-                                                              there=_short(first[1].get(field)),
-                                                              here=_short(value.get(field))), field=field)
+        differ = [f for f in dict.fromkeys([*first[1], *value]) if first[1].get(f) != value.get(f)]
+        if differ and set(differ) <= set(merged):
+            self.repeated(shown, first[0], line, "merged")
+            return False
+        for field in [f for f in differ if f not in merged][:1]:
+            raise InvalidValue(_("{key} is also on line {other} with another {field} ('{there}' there, "
+                                 "'{here}' here)").format(key=shown, other=first[0], field=field,
+                                                          there=_short(first[1].get(field)),
+                                                          here=_short(value.get(field))), field=field)
         self.repeated(shown, first[0], line, "identical")
         return True
 
@@ -1104,9 +1099,11 @@ class _Importer:
             extra = _extra(row, self.na) if row.get("extra") else None
             if extra:
                 out["extra"] = extra  # the file's other columns are kept (checkins.extra)
+            # the same check-in with another check-out or other columns: merged (the widest stay,
+            # tracing.contactmerge), whatever the order of the rows
             if self.once(seen, (out["person"], out["place"], out["at"]),
                          f"{out['person']} {out['place']} {out['at']}", self.line,
-                         {k: v for k, v in out.items() if k not in ("person", "at")}):
+                         {k: v for k, v in out.items() if k not in ("person", "at")}, merged=("until", "extra")):
                 return None
             if self.new_ids is not None:
                 self.new_ids.add(out["person"])

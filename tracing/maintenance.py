@@ -386,7 +386,11 @@ def copy(source, dest, *, merge: bool = False, keep_destination: bool = False) -
     written under a temporary name beside it and renamed at the end (a
     copy killed half-way leaves no DEST, or an empty one, behind); the
     rename never replaces a file that appeared meanwhile. Returns
-    ``{"source", "dest", "merge", "counts"}``, and with ``keep_destination``
+    ``{"source", "dest", "merge", "counts"}``, with ``merge`` ``"merged"``
+    (``{"contacts", "checkins"}``: records of one contact or check-in in
+    both merged by the rule of :mod:`tracing.contactmerge`, ``"changes"``:
+    ``[{"table", "key", "fields": {field: {"from", "to"}}}]`` of those that
+    changed a stored value), and with ``keep_destination``
     ``"left_out"`` (the source's conflicting records, ``{"table", "key",
     "fields"}``) and ``"left_out_with_them"`` (``{table: rows}`` pointing to them)."""
     import contextlib
@@ -405,7 +409,9 @@ def copy(source, dest, *, merge: bool = False, keep_destination: bool = False) -
         copied = False
         try:
             left: dict = {}
-            counts = copy_database(src, dst, merge=merge, keep_destination=keep_destination, left_out=left)
+            facts: dict = {}
+            counts = copy_database(src, dst, merge=merge, keep_destination=keep_destination, left_out=left,
+                                   merged=facts)
             if staged:
                 dst.checkpoint_for_move()
             copied = True
@@ -421,6 +427,11 @@ def copy(source, dest, *, merge: bool = False, keep_destination: bool = False) -
                 raise Conflict(_("{dest} appeared while copying: nothing was copied into it").format(
                     dest=dest)) from None
         out = {"source": src.path, "dest": dest if staged else dst.path, "merge": merge, "counts": counts}
+        if merge:  # the same contact or check-in in both: merged by the rule (tracing.contactmerge)
+            out["merged"] = {"contacts": facts.get("contacts", 0), "checkins": facts.get("checkins", 0),
+                             "changes": [{**ch, "fields": {f: {"from": a, "to": b} for f, (a, b) in
+                                                           sorted(ch["fields"].items())}}
+                                         for ch in facts.get("changes", [])]}
         if keep_destination:
             out["left_out"] = [{"table": c.table, "key": c.key,
                                 "fields": {f: {"dest": d, "source": v} for f, (d, v) in c.fields.items()},

@@ -611,17 +611,16 @@ class Store:
                 WHERE {' OR '.join(clauses)} ORDER BY p.name_folded, p.id LIMIT ?""", (*params, limit))
 
     # ------------------------------------------------------------ contacts
-    def insert_contact(self, row: dict) -> bool:
-        """Store an encounter (undirected); False when the same one is recorded."""
-        a, b = sorted((row["a"], row["b"]))
-        extra = row.get("extra")
-        cur = self.conn.execute(
-            """INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra, recorded_on)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (a, b, row.get("date"), row.get("setting"), row.get("place"), row.get("minutes"),
-             None if row.get("masked") is None else int(row["masked"]),
-             json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None, _recorded_on()))
-        return cur.rowcount == 1
+    def insert_contact(self, row: dict) -> tuple[bool, dict]:
+        """Store an encounter (undirected): ``(True, {})`` when new; one
+        already recorded (same persons, date, setting, place) becomes the
+        merge of both records (:mod:`tracing.contactmerge`): ``(False,
+        {field: (stored, merged)})`` of the values the merge changed."""
+        from ..contactmerge import Contact
+        from .samefacts import insert_contact
+        return insert_contact(self, Contact(row["a"], row["b"], row.get("date"), row.get("setting"),
+                                            row.get("place"), row.get("minutes"), row.get("masked"),
+                                            row.get("extra") or None, row.get("recorded_on")), _recorded_on())
 
     def contacts_of(self, ids: Iterable[str]) -> list[tuple]:
         """Every contact that touches ``ids``, seen from them:
@@ -667,11 +666,15 @@ class Store:
         from .bulk import known_place_ids
         return known_place_ids(self, names)[0]
 
-    def insert_checkin(self, person: str, place: int, at: str, until: str | None) -> bool:
-        cur = self.conn.execute(
-            "INSERT OR IGNORE INTO checkins (person, place, at, until, recorded_on) VALUES (?, ?, ?, ?, ?)",
-            (person, place, at, until, _recorded_on()))
-        return cur.rowcount == 1
+    def insert_checkin(self, person: str, place: int, at: str, until: str | None,
+                       extra: dict | None = None) -> tuple[bool, dict]:
+        """Store a check-in: ``(True, {})`` when new; one already recorded
+        (same person, place, check-in time) becomes the merge of both (the
+        widest stay, :mod:`tracing.contactmerge`): ``(False, {field:
+        (stored, merged)})`` of the values the merge changed."""
+        from ..contactmerge import Checkin
+        from .samefacts import insert_checkin
+        return insert_checkin(self, Checkin(person, place, at, until, extra), _recorded_on())
 
     def checkins_of_persons(self, ids: Iterable[str]) -> list[tuple]:
         """``(person, place id, place name, at, until, recorded_on)`` of every

@@ -31,6 +31,7 @@ from ..i18n import _
 from ..values import fold
 from . import PERSON_FIELDS, _recorded_on
 from .reports import CRITERIA_COLUMNS
+from .samefacts import CONTACT_IDENTITY
 
 BATCH = 5000
 """Rows per executemany batch."""
@@ -248,18 +249,21 @@ _CONTACT_KEY = "a, b, ifnull(date, ''), ifnull(setting, ''), ifnull(place, '')"
 def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
                   stats: dict | None = None) -> int:
     """Insert contacts (``a``, ``b``, ``date``, ``setting``, ``place``,
-    ``minutes``, ``masked``, ``extra``, optional ``line``); one already
-    recorded (same natural key: both ends, date, setting, place) is skipped.
-    Ids that are not persons yet are created (unless ``create_persons`` is
-    False: then they must exist). Returns contacts inserted. ``stats``:
-    ``persons_created``; ``touched`` (a set, if present) gets both ends of
-    every new contact; ``repeats``: rows of ``rows`` with the natural key of
-    an earlier row, as ``(key, first line, line, how, field)`` where ``how``
-    is ``identical`` (same values as an earlier row: kept once),
-    ``merged`` (other extra attributes, or a minutes/masked value the
-    earlier rows left blank: the stored contact keeps every distinct value,
-    :func:`merge_extras`) or ``conflict`` (``field``, minutes or masked, has
-    another value: the later row is not used; the caller reports it).
+    ``minutes``, ``masked``, ``extra``, optional ``line``); a row of a contact
+    already recorded (same natural key: both ends, date, setting, place), by
+    an earlier row or before the import, is merged into the stored contact
+    by the rule of :mod:`tracing.contactmerge` (longer minutes, unmasked over
+    masked, blanks filled, extras united, earliest recorded_on: the same
+    whatever the order of the rows). Ids that are not persons yet are
+    created (unless ``create_persons`` is False: then they must exist).
+    Returns contacts inserted. ``stats``: ``persons_created``; ``touched``
+    (a set, if present) gets both ends of every new or changed contact;
+    ``repeats``: rows of ``rows`` with the natural key of an earlier row, as
+    ``(key, first line, line, how, fields)`` where ``how`` is ``identical``
+    (same values as an earlier row: kept once) or ``merged`` (other values:
+    merged); ``stored_differ``: rows whose contact was stored before the
+    import and whose merge changed it, ``(key, line, "merged", fields)``;
+    ``updated``: contacts stored before that a merge changed.
 
     Rows are staged in batches into a temporary table (on disk) and moved in
     one sorted ``INSERT ... SELECT``: the indexes grow in order, which is
@@ -303,12 +307,14 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
                FROM temp.bulk_contacts
                ORDER BY a, b, seq""", (_recorded_on(),)).rowcount, 0)
         if written < staged:
-            repeats = _contact_repeats(store)
-            stored = _contacts_stored(store, before)
+            stored = _merge_into_stored(store, before)
+            repeats = _contact_repeats(store, before)
             if stats is not None:
                 stats.setdefault("repeats", []).extend(repeats)
                 stats.setdefault("stored_differ", []).extend(stored)
-                _track(stats, "updated", sum(1 for *_x, how, _f in stored if how == "merged"))
+                _track(stats, "updated", len({key for key, *_x in stored}))
+                if "touched" in stats:
+                    stats["touched"].update(x for key, *_x in stored for x in key[:2])
         if written and stats is not None and "touched" in stats:
             touched = stats["touched"]
             cur = c.execute("SELECT a, b FROM contacts WHERE id > ?", (before,))
@@ -324,79 +330,65 @@ def bulk_contacts(store, rows: Iterable[dict], *, create_persons: bool = True,
     return written
 
 
-def _contacts_stored(store, before: int) -> list[tuple]:
-    """Staged rows whose contact was stored before this import with other
-    values: their extras are added to the stored ones (every distinct value
-    kept, :func:`merge_extras`) and blank minutes/masked filled; a minutes or
-    masked value that differs is left as stored. Returns
-    ``(key, line, how, field)``: ``merged`` or ``conflict``."""
-    c = store.conn
-    rows = c.execute(f"""SELECT t.a, t.b, ifnull(t.date, ''), ifnull(t.setting, ''), ifnull(t.place, ''), t.line,
-                                t.minutes, t.masked, t.extra, c.id, c.minutes, c.masked, c.extra
-                         FROM temp.bulk_contacts AS t JOIN contacts AS c ON c.a = t.a AND c.b = t.b
+_STAGED_CONTACT = "t.a, t.b, t.date, t.setting, t.place, t.minutes, t.masked, t.extra, t.recorded_on"
+
+
+def _staged_contact(row, today: str):
+    """The :class:`~tracing.contactmerge.Contact` of a staged row (its
+    first nine columns: :data:`_STAGED_CONTACT`; recorded today unless the
+    row says when)."""
+    from ..contactmerge import Contact
+    return Contact.from_row(*row[:8], row[8] or today)
+
+
+def _merge_into_stored(store, before: int) -> list[tuple]:
+    """Merge the staged rows whose contact was stored before this import
+    (id up to ``before``) into it (:mod:`tracing.contactmerge`), in file
+    order. Returns ``(key, line, "merged", fields)`` of each row whose merge
+    changed the stored contact."""
+    from .samefacts import merge_contact
+    today = _recorded_on()
+    rows = store.conn.execute(f"""SELECT {_STAGED_CONTACT}, t.line FROM temp.bulk_contacts AS t
+                         JOIN contacts AS c ON c.a = t.a AND c.b = t.b
                               AND ifnull(c.date, '') = ifnull(t.date, '') AND ifnull(c.setting, '') = ifnull(t.setting, '')
                               AND ifnull(c.place, '') = ifnull(t.place, '')
                          WHERE c.id <= ? ORDER BY t.seq""", (before,)).fetchall()
     out = []
     for r in rows:
-        key, line, minutes, masked, extra, cid, s_minutes, s_masked, s_extra = r[:5], r[5], *r[6:]
-        if (minutes, masked, extra) == (s_minutes, s_masked, s_extra):
-            continue
-        clash = ("minutes" if None not in (minutes, s_minutes) and minutes != s_minutes else
-                 "masked" if None not in (masked, s_masked) and masked != s_masked else None)
-        old = json.loads(s_extra) if s_extra else None
-        new = merge_extras(old, json.loads(extra) if extra else None)
-        fill_m = s_minutes if s_minutes is not None else minutes
-        fill_k = s_masked if s_masked is not None else masked
-        if (fill_m, fill_k, new or None) != (s_minutes, s_masked, old):
-            c.execute("UPDATE contacts SET minutes = ?, masked = ?, extra = ? WHERE id = ?",
-                      (fill_m, fill_k, _json(new), cid))
-            out.append((tuple(key), line, "merged", None))
-            s_extra = _json(new)
-        if clash:
-            out.append((tuple(key), line, "conflict", clash))
+        contact = _staged_contact(r, today)
+        changed = merge_contact(store, contact)[1]
+        if changed:
+            out.append((contact.key, r[9], "merged", sorted(changed)))
     return out
 
 
-def _contact_repeats(store) -> list[tuple]:
+def _contact_repeats(store, before: int) -> list[tuple]:
     """Staged rows sharing a natural key (see :func:`bulk_contacts`): each
-    group folded in file order into the stored contact; returns the repeats."""
+    later row of a group is ``identical`` to an earlier one or ``merged``
+    into the contact the first one stored (a contact stored before the
+    import has had every row merged: :func:`_merge_into_stored`)."""
+    from .samefacts import merge_contact
+    today = _recorded_on()
     c = store.conn
     rows = c.execute(f"""SELECT * FROM (
-            SELECT a, b, date, setting, place, minutes, masked, extra, line,
-                   count(*) OVER (PARTITION BY {_CONTACT_KEY}) AS n, seq,
-                   ifnull(date, '') AS k3, ifnull(setting, '') AS k4, ifnull(place, '') AS k5
-            FROM temp.bulk_contacts) AS staged WHERE n > 1 ORDER BY a, b, k3, k4, k5, seq""").fetchall()
+            SELECT {_STAGED_CONTACT}, t.line,
+                   count(*) OVER (PARTITION BY {_CONTACT_KEY}) AS n, t.seq,
+                   ifnull(t.date, '') AS k3, ifnull(t.setting, '') AS k4, ifnull(t.place, '') AS k5
+            FROM temp.bulk_contacts AS t) AS staged WHERE n > 1 ORDER BY a, b, k3, k4, k5, seq""").fetchall()
     out = []
     for key, group in itertools.groupby(rows, key=lambda r: (r[0], r[1], r[2] or "", r[3] or "", r[4] or "")):
         group = list(group)
         first = group[0]
-        seen = [first[5:8]]
-        minutes, masked, extra = first[5], first[6], json.loads(first[7]) if first[7] else {}
-        merged = False
+        seen = [first[5:9]]
+        new = c.execute(f"SELECT id FROM contacts WHERE {CONTACT_IDENTITY}", key).fetchone()[0] > before
         for r in group[1:]:
-            if r[5:8] in seen:
-                out.append((key, first[8], r[8], "identical", None))
+            if r[5:9] in seen:
+                out.append((key, first[9], r[9], "identical", []))
                 continue
-            clash = ("minutes" if r[5] is not None and minutes is not None and r[5] != minutes else
-                     "masked" if r[6] is not None and masked is not None and r[6] != masked else None)
-            if clash:
-                out.append((key, first[8], r[8], "conflict", clash))
-                continue
-            seen.append(r[5:8])
-            minutes = minutes if minutes is not None else r[5]
-            masked = masked if masked is not None else r[6]
-            extra = merge_extras(extra, json.loads(r[7]) if r[7] else None)
-            out.append((key, first[8], r[8], "merged", None))
-            merged = True
-        if merged:
-            stored = c.execute("SELECT id, minutes, masked, extra FROM contacts WHERE a = ? AND b = ? AND "
-                               "ifnull(date, '') = ? AND ifnull(setting, '') = ? AND ifnull(place, '') = ?",
-                               key).fetchone()
-            ext = merge_extras(json.loads(stored[3]) if stored[3] else None, extra)
-            c.execute("UPDATE contacts SET minutes = ?, masked = ?, extra = ? WHERE id = ?",
-                      (stored[1] if stored[1] is not None else minutes, stored[2] if stored[2] is not None else masked,
-                       _json(ext), stored[0]))
+            seen.append(r[5:9])
+            contact = _staged_contact(r, today)
+            changed = merge_contact(store, contact)[1] if new else {}
+            out.append((key, first[9], r[9], "merged", sorted(changed)))
     return out
 
 
@@ -455,12 +447,19 @@ def bulk_checkins(store, rows: Iterable[dict], *, create_persons: bool = True,
                   stats: dict | None = None) -> int:
     """Insert QR check-ins (``person``, ``place`` name, ``at``, ``until``, and
     the place's ``unit``/``ward``, ``recorded_on``, ``extra``: the file's
-    other columns); places are created as needed, a check-in with the same
-    (person, place, at) is not inserted again (its new extra values are
-    added to the stored one: ``updated``). Returns check-ins inserted."""
+    other columns); places are created as needed. A check-in with the same
+    (person, place, at) as one stored (before or by an earlier row) is
+    merged into it by the rule of :mod:`tracing.contactmerge` (the widest
+    stay, extras united, earliest recorded_on); ``stats``: ``updated``,
+    check-ins stored before the import that a merge changed, ``touched``
+    (a set, if present) gets their persons. Returns check-ins inserted."""
+    from ..contactmerge import Checkin
+    from .samefacts import merge_checkin
     written = 0
     cache: dict[str, int] = {}
     today_ = _recorded_on()  # rows without their own recorded_on: recorded today
+    before = store.conn.execute("SELECT ifnull(max(id), 0) FROM checkins").fetchone()[0]
+    updated: set[int] = set()
     for chunk in batches(rows):
         areas = store.areas()
         wanted = {r["place"]: (lambda a: (a.get("unit"), a.get("ward")))(areas.spell({"unit": r.get("unit"),
@@ -470,35 +469,23 @@ def bulk_checkins(store, rows: Iterable[dict], *, create_persons: bool = True,
             cache.update(place_ids(store, wanted))
         if create_persons:
             create_bare_persons(store, sorted({r["person"] for r in chunk}), stats=stats)
+        records = [Checkin(r["person"], cache[r["place"]], r["at"], r.get("until"), r.get("extra") or None,
+                           r.get("recorded_on") or today_) for r in chunk]
         cur = store.conn.executemany(
             "INSERT OR IGNORE INTO checkins (person, place, at, until, recorded_on, extra) VALUES (?, ?, ?, ?, ?, ?)",
-            [(r["person"], cache[r["place"]], r["at"], r.get("until"), r.get("recorded_on") or today_,
-              _json(r.get("extra"))) for r in chunk])
+            [(k.person, k.place, k.at, k.until, k.recorded_on, k.stored()[2]) for k in records])
         n = max(cur.rowcount, 0)
         written += n
-        with_extra = [r for r in chunk if r.get("extra")]
-        if with_extra and n < len(chunk):  # a check-in stored before: its new extra values are added to it
-            _merge_checkin_extras(store, cache, with_extra, stats)
+        if n < len(chunk):  # some were stored before (or by an earlier row): merged (a row into itself: no change)
+            for k in records:
+                cid, changed = merge_checkin(store, k)
+                if changed and cid <= before:
+                    updated.add(cid)
+                    if stats is not None and "touched" in stats:
+                        stats["touched"].add(k.person)
     _track(stats, "inserted", written)
+    _track(stats, "updated", len(updated))
     return written
-
-
-def _merge_checkin_extras(store, places: dict[str, int], rows: list[dict], stats: dict | None) -> None:
-    """Add the extra attributes of ``rows`` to the stored check-ins of the
-    same (person, place, at), keeping every distinct value (:func:`merge_extras`)."""
-    updates = []
-    for r in rows:
-        found = store.conn.execute("SELECT id, extra FROM checkins WHERE person = ? AND place = ? AND at = ?",
-                                   (r["person"], places[r["place"]], r["at"])).fetchone()
-        if found is None:
-            continue
-        stored = json.loads(found[1]) if found[1] else {}
-        merged = merge_extras(stored, r["extra"])
-        if merged != stored:
-            updates.append((_json(merged), found[0]))
-    if updates:
-        store.conn.executemany("UPDATE checkins SET extra = ? WHERE id = ?", updates)
-        _track(stats, "updated", len(updates))
 
 
 _CASE_COLS = ("confirmed", "onset", "isolated", "unknown_source", "tier", "found_by", "isolated_given",

@@ -16,8 +16,11 @@ in one snapshot; the destination is written in one transaction.
   (:class:`MergeConflicts`); the destination's redaction key stays. Rows with a generated
   key (``id``, a zone's ``n``) get a new one and the columns pointing to it
   follow (foreign keys read from the schema; a place of the same name is
-  that place), rows equal to one there are not doubled; derived rows (levels, cluster
-  membership) are not copied but re-derived for the whole destination.
+  that place), rows equal to one there are not doubled; a contact or check-in
+  the destination has with other details (same persons, date, setting, place;
+  same person, place, time) is merged into it by the rule of
+  :mod:`tracing.contactmerge`, never a conflict (:data:`SAME_FACT`); derived rows
+  (levels, cluster membership) are not copied but re-derived for the whole destination.
 
 >>> import tempfile, os
 >>> from tracing.store import Store
@@ -50,6 +53,10 @@ NATURAL_KEYS = {"places": "name"}
 """The unique column that says two rows of a table with a generated key are
 the same thing (for a merge: a place of the same name is that place)."""
 BATCH = 5000
+SAME_FACT = {"contacts": ("a", "b", "date", "setting", "place"), "checkins": ("person", "place", "at")}
+"""Tables whose two records of one fact with other details are merged by
+the rule of :mod:`tracing.contactmerge` (a merge of databases, like a
+second `contact add`), by the columns that say it is the same fact."""
 
 
 def _order(store, tables: list[str]) -> list[str]:
@@ -121,7 +128,7 @@ def _insert(dst, table: str, cols: list[str], rows: list[tuple], *, ignore: bool
 
 def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
                   label: str = "copy", before=None, keep_destination: bool = False,
-                  left_out: dict | None = None) -> dict[str, int]:
+                  left_out: dict | None = None, merged: dict | None = None) -> dict[str, int]:
     """Copy every table of ``src`` into ``dst`` (both open stores of the
     same schema version). Returns ``{table: rows written}``. ``replace``
     empties ``dst`` first, in the same transaction (a restore).
@@ -135,7 +142,11 @@ def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
     of ``src`` contradict ``dst``'s, unless ``keep_destination``: then the
     destination's records stay, the source's conflicting records and every
     record pointing to them are left out, and ``left_out`` (a dict, when
-    given) receives ``{"conflicts": [MergeConflict], "dependents": {table: rows}}``."""
+    given) receives ``{"conflicts": [MergeConflict], "dependents": {table: rows}}``.
+    ``merged`` (a dict, when given) receives, for a merge, ``{table: n}`` of
+    the :data:`SAME_FACT` records merged into the destination's and
+    ``"changes"``: ``[{"table", "key", "fields": {field: (dest, merged)}}]``
+    of those whose merge changed a stored value."""
     if not merge and not replace:
         full = occupied(dst)
         if full:
@@ -156,6 +167,7 @@ def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
                 if t in wanted:
                     dst.conn.execute(f'DELETE FROM "{t}"')
         new_keys: dict[str, dict] = {}  # table -> {key in src: key in dst} (merge)
+        facts: dict = {"changes": []}  # SAME_FACT records merged into the destination's
         conflicts: list[MergeConflict] = []
         left: dict = {}
         dependents: dict[str, int] = {}
@@ -166,7 +178,7 @@ def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
             cols = [c for c in src.columns(table) if c in dst_cols]
             if merge:
                 written[table] = _merge_table(src, dst, table, cols, serial.get(table), new_keys, conflicts,
-                                              left, dependents)
+                                              left, dependents, facts)
                 continue
             n = 0
             for part in _rows(src, table, cols):
@@ -178,6 +190,11 @@ def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
             dst.note(left_out=[{"table": c.table, "key": c.key} for c in conflicts], left_out_with_them=dependents)
         if left_out is not None:
             left_out.update(conflicts=conflicts, dependents=dependents)
+        if merge:
+            dst.note(same_facts_merged={t: facts.get(t, 0) for t in SAME_FACT},
+                     values_changed=len(facts["changes"]))
+            if merged is not None:
+                merged.update({t: facts.get(t, 0) for t in SAME_FACT}, changes=facts["changes"])
         if not merge:
             dst.ids_copied(wanted)
         else:
@@ -398,7 +415,7 @@ def _leave_out(left: dict, table: str, rec: dict) -> None:
 
 
 def _merge_table(src, dst, table: str, cols: list[str], key: str | None, new_keys: dict,
-                 conflicts: list, left: dict, dependents: dict) -> int:
+                 conflicts: list, left: dict, dependents: dict, facts: dict) -> int:
     """Add the rows of ``table`` to ``dst``: keys generated by the database
     are given anew (and the columns that point to them follow, through
     ``new_keys``); a row equal to one there already (or, for places, with
@@ -407,7 +424,9 @@ def _merge_table(src, dst, table: str, cols: list[str], key: str | None, new_key
     is a :class:`MergeConflict`, appended to ``conflicts`` and not written;
     so is every row pointing to a row not written (``left``: ``{(table,
     column): source values}`` of the rows left out; ``dependents``:
-    ``{table: rows}`` left out with them), never attached to another record."""
+    ``{table: rows}`` left out with them), never attached to another record.
+    A :data:`SAME_FACT` row whose fact is there is merged into it (counted in
+    ``facts[table]``, its changes in ``facts["changes"]``)."""
     refs = [(col, ref, ref_col or identity_tables().get(ref) or col)
             for col, ref, ref_col in dst.foreign_keys(table) if col in cols]
     follow = {}
@@ -421,6 +440,10 @@ def _merge_table(src, dst, table: str, cols: list[str], key: str | None, new_key
     uniques = [u for u in dst.unique_keys(table) if set(u) <= set(rest)]
     same = [c for c in rest if c not in BOOKKEEPING]  # what makes two rows the same record
     there: dict[tuple, object] = {}  # a destination row (what `same` holds) -> its generated key
+    fact = SAME_FACT.get(table)
+    if fact:  # one fact's records are merged, not a conflict of its unique key
+        uniques = [u for u in uniques if set(u) != set(fact)]
+    facts_there: set[tuple] = set()
     by_unique: list[dict] = [{} for _ in uniques]
     read = [*rest, key] if key in cols else rest
     for part in _rows(dst, table, read):
@@ -428,6 +451,8 @@ def _merge_table(src, dst, table: str, cols: list[str], key: str | None, new_key
             r = tuple(_plain(v) for v in r)
             rec = dict(zip(rest, r[:len(rest)]))
             there.setdefault(tuple(rec[c] for c in same), r[-1] if key in cols else None)
+            if fact:
+                facts_there.add(_fact_key(rec, fact))
             for i, u in enumerate(uniques):
                 by_unique[i].setdefault(tuple(rec[c] for c in u), rec)
     mapping = new_keys.setdefault(table, {})
@@ -449,6 +474,19 @@ def _merge_table(src, dst, table: str, cols: list[str], key: str | None, new_key
                 rec[col] = new_keys.get(ref, {}).get(rec[col], rec[col])
             row = tuple(rec[c] for c in rest)
             seen = tuple(rec[c] for c in same)
+            if fact and _fact_key(rec, fact) in facts_there:  # the same fact: merged (recorded_on too)
+                dst_key, changed = _merge_fact(dst, table, rec)
+                if key in cols:
+                    mapping[rec[key]] = dst_key
+                if changed or seen not in there:
+                    facts[table] = facts.get(table, 0) + 1
+                if changed:
+                    shown = {c: rec[c] for c in fact}
+                    if table == "checkins":  # the place by its name
+                        shown["place"] = dst.conn.execute("SELECT name FROM places WHERE id = ?",
+                                                          (rec["place"],)).fetchone()[0]
+                    facts["changes"].append({"table": table, "key": shown, "fields": changed})
+                continue
             if seen in there:
                 if key in cols:
                     mapping[rec[key]] = there[seen]
@@ -483,7 +521,28 @@ def _merge_table(src, dst, table: str, cols: list[str], key: str | None, new_key
                 there[seen] = None
             for i, u in enumerate(uniques):
                 by_unique[i].setdefault(tuple(rec[c] for c in u), rec)
+            if fact:
+                facts_there.add(_fact_key(rec, fact))
             n += 1
         if batch:
             dst.conn.executemany(insert, batch)
     return n
+
+
+def _fact_key(rec: dict, columns: tuple) -> tuple:
+    """What makes two rows of a :data:`SAME_FACT` table one fact (a blank
+    date, setting or place is one value, as in the contacts' unique index)."""
+    return tuple("" if rec[c] is None else rec[c] for c in columns)
+
+
+def _merge_fact(dst, table: str, rec: dict) -> tuple[object, dict]:
+    """Merge the source row ``rec`` (its references already the
+    destination's) into the destination's record of the same fact:
+    ``(its key, {field: (destination's value, merged)})`` of what changed."""
+    from ..contactmerge import Checkin, Contact
+    from .samefacts import merge_checkin, merge_contact
+    if table == "contacts":
+        return merge_contact(dst, Contact.from_row(*(rec.get(c) for c in (
+            "a", "b", "date", "setting", "place", "minutes", "masked", "extra", "recorded_on"))))
+    return merge_checkin(dst, Checkin.from_row(*(rec.get(c) for c in (
+        "person", "place", "at", "until", "extra", "recorded_on"))))

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 
+from ..contactmerge import Checkin, Contact
 from . import PERSON_FIELDS
+from .samefacts import insert_contact, merge_checkin
 
 _IN = 500
 MAX_GROUP = 30
@@ -96,20 +98,26 @@ def persons_with(store, field: str, values: list[str]) -> list[tuple[str, str, s
 def merge_rows(store, keep: str, other: str) -> dict:
     """Move everything of ``other`` onto ``keep`` and delete ``other``.
 
-    Contacts that would become self-contacts or duplicates (natural key) are
-    dropped; check-ins, case sources, the case, follow-ups are re-pointed.
+    Contacts that would become self-contacts are dropped; a contact or
+    check-in of OTHER that KEEP has too (same other person, date, setting,
+    place; same place and time) is merged into KEEP's by the rule of
+    :mod:`tracing.contactmerge` (``contacts_merged``, ``checkins_merged``;
+    ``merged_changes`` lists those whose merge changed a stored value:
+    ``{"kind", "key", "fields": {field: (stored, merged)}}``); the other
+    check-ins, case sources, the case, follow-ups are re-pointed.
     KEEP's blank fields are filled from OTHER. Stored levels of OTHER and
     level rows pointing at it are deleted (the caller re-derives).
     Returns counts and ``seeds`` (persons whose levels must be re-derived).
     """
     c = store.conn
-    out = {"contacts_moved": 0, "contacts_dropped": 0, "checkins_moved": 0, "checkins_dropped": 0,
+    out = {"contacts_moved": 0, "contacts_dropped": 0, "contacts_merged": 0, "checkins_moved": 0,
+           "checkins_merged": 0, "merged_changes": [],
            "case_sources_moved": 0, "followups_moved": 0, "care_moved": 0, "zones_moved": 0, "case": None,
            "fields_filled": []}
     seeds = {keep}
     # contacts
     rows = c.execute("""SELECT id, a, b, date, setting, place, minutes, masked, extra, recorded_on FROM contacts
-                        WHERE a = ? OR b = ?""", (other, other)).fetchall()
+                        WHERE a = ? OR b = ? ORDER BY id""", (other, other)).fetchall()
     c.execute("DELETE FROM contacts WHERE a = ? OR b = ?", (other, other))
     for _id, a, b, date, setting, place, minutes, masked, extra, recorded_on in rows:
         x = b if a == other else a
@@ -117,18 +125,26 @@ def merge_rows(store, keep: str, other: str) -> dict:
         if x == keep:
             out["contacts_dropped"] += 1
             continue
-        lo, hi = sorted((keep, x))
-        cur = c.execute("""INSERT OR IGNORE INTO contacts (a, b, date, setting, place, minutes, masked, extra,
-                                                      recorded_on)
-                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                        (lo, hi, date, setting, place, minutes, masked, extra, recorded_on))
-        out["contacts_moved" if cur.rowcount == 1 else "contacts_dropped"] += 1
-    # check-ins
-    out["checkins_moved"] = c.execute(
-        """UPDATE checkins SET person = ? WHERE person = ? AND NOT EXISTS (
-               SELECT 1 FROM checkins k WHERE k.person = ? AND k.place = checkins.place AND k.at = checkins.at)""",
-        (keep, other, keep)).rowcount
-    out["checkins_dropped"] = c.execute("DELETE FROM checkins WHERE person = ?", (other,)).rowcount
+        contact = Contact.from_row(keep, x, date, setting, place, minutes, masked, extra, recorded_on)
+        new, changed = insert_contact(store, contact, None)  # recorded_on kept as it was (None: earliest)
+        out["contacts_moved" if new else "contacts_merged"] += 1
+        if changed:
+            out["merged_changes"].append({"kind": "contact", "key": list(contact.key[:3]), "fields": changed})
+    # check-ins: moved, or merged into KEEP's check-in at the same place and time
+    rows = c.execute("""SELECT person, place, at, until, extra, recorded_on FROM checkins k WHERE person = ?
+                        AND EXISTS (SELECT 1 FROM checkins s WHERE s.person = ? AND s.place = k.place AND s.at = k.at)
+                        ORDER BY id""", (other, keep)).fetchall()
+    for r in rows:
+        checkin = Checkin.from_row(keep, *r[1:])
+        _id, changed = merge_checkin(store, checkin)
+        out["checkins_merged"] += 1
+        if changed:
+            name = c.execute("SELECT name FROM places WHERE id = ?", (checkin.place,)).fetchone()[0]
+            out["merged_changes"].append({"kind": "checkin", "key": list(checkin.key), "place": name,
+                                          "fields": changed})
+    c.execute("DELETE FROM checkins WHERE person = ? AND EXISTS (SELECT 1 FROM checkins s WHERE s.person = ? "
+              "AND s.place = checkins.place AND s.at = checkins.at)", (other, keep))
+    out["checkins_moved"] = c.execute("UPDATE checkins SET person = ? WHERE person = ?", (keep, other)).rowcount
     # follow-ups
     # a pending follow-up of the same kind and day as one of ``keep``'s is the
     # same visit (both were in one zone, say): cancelled, not doubled
