@@ -224,3 +224,18 @@ def test_no_dose_words_are_zero_doses_with_the_text_kept(tmp_path, run_json, db_
         # the text as written, when it is not a plain number
         assert extra.get(f"V{i}", {}).get("vaccinated_text") == (None if v in PLAIN else v)
     assert s["kept_as_attributes"] == {"vaccinated": len(NO_DOSE)}
+
+
+# ------------------------------------------------------------------ F10: entry labels in the report
+def test_entry_labels_count_as_imported_in_the_report(tmp_path, run, run_json, monkeypatch):
+    monkeypatch.setenv("TRACING_TODAY", "2021-06-10")
+    sources = {"I1": "IMPORT", "I2": "nhập cảnh", "I3": "imported", "I4": "VN0054", "I5": "F0 nhập cảnh",
+               "I6": "chuyến bay VJ 981", "I7": "Chợ Long Biên", "I8": "", "I9": "BV108", "I10": "UK"}
+    found_by = {"I10": "screening"}  # recorded: kept as recorded whatever its label
+    run("import", "cases", write(tmp_path / "k.csv", "id,confirmed,source,found_by\n" + "".join(
+        f"{i},2021-06-0{1 + n % 9},{s},{found_by.get(i, '')}\n" for n, (i, s) in enumerate(sources.items()))))
+    report = run_json("report", "--from", "2021-06-01", "--to", "2021-06-10")
+    entry = {"I1", "I2", "I3", "I4", "I5", "I6"}  # the words and flight codes of an imported case
+    assert report["found"] == {"quarantine": 0, "community": len(sources) - len(entry) - 1, "screening": 1,
+                               "entry": len(entry)}
+    assert sum(d["by_found"]["entry"] for d in report["daily"]) == len(entry)

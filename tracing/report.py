@@ -14,8 +14,10 @@ Two separate figures, as the notices print them (Long Biên, 13/12/2021):
   found_by column), else derived: *found in quarantine* when it was already
   traced (``prior_level``) and the plan in force on its confirmation day
   quarantined that level, or isolated before its sample, else *found in the
-  community*. Screening and entry
-  (from abroad or another province) are only ever recorded.
+  community*. Screening is only ever recorded; entry (from abroad or another
+  province) is recorded, or read from a source label that says so
+  (``IMPORT``, ``imported``, ``nhập cảnh``, a flight code such as ``VN0054``:
+  :func:`tracing.sources.is_entry_label`) when nothing is recorded.
 * *Unknown source* ("chưa rõ nguồn lây"): a count of its own, whatever the
   case's how-found: recorded so (``--unknown-source``), or without any known
   source while not found in quarantine (a traced F1/F2 has one). A case found
@@ -34,7 +36,7 @@ import tempfile
 from collections import Counter
 
 from .i18n import NP_, Words, _, fmt_date, fmt_decimal, fmt_float, fmt_int, fmt_percent, in_language, language, set_language
-from .sources import has_known_source, sourced_by_label
+from .sources import entered_by_label, has_known_source, sourced_by_label
 from . import files, management
 from .errors import InvalidValue, NotFound
 from .store.areas import WardGroups
@@ -230,7 +232,9 @@ def _shift(day: dt.date, days: int, field: str) -> dt.date:
 
 def how_found(rules: Rules, case: dict) -> str:
     """One of :data:`FOUND` for a case row: the recorded ``found_by``
-    (``case confirm --found-by``), else derived: in quarantine when isolated
+    (``case confirm --found-by``), else derived: entry when a source label
+    says the case came in from abroad (``entry_label``:
+    :func:`tracing.sources.is_entry_label`), in quarantine when isolated
     before its sample or already quarantined as an F1/F2
     (:func:`tracing.zones.found_in_quarantine`, the zones' own test), else
     found in the community. The same
@@ -240,6 +244,8 @@ def how_found(rules: Rules, case: dict) -> str:
 
     if case.get("found_by"):
         return case["found_by"]  # as recorded: found_in_quarantine says the same
+    if case.get("entry_label"):  # a source label saying it came in from abroad (IMPORT, VN0054)
+        return "entry"
     if found_in_quarantine(rules, case):
         return "quarantine"
     return "community"
@@ -272,8 +278,10 @@ def _build(store, start: dt.date, end: dt.date, by: str, lang: str, base: dt.dat
     window = sql.cases_between(store, lead.isoformat(), e)
     cases = [c for c in window if c["confirmed"] >= s]
     by_label = sourced_by_label(store, [c["id"] for c in cases if not c["has_source"]])
+    entered = entered_by_label(store, [c["id"] for c in cases if not c.get("found_by")])
     for c in cases:  # a label naming where it was caught (GB, IMPORT) is a known source (sources.has_known_source)
         c["has_source"] = has_known_source(c["has_source"], None, c["id"] in by_label)
+        c["entry_label"] = c["id"] in entered
     new = len(cases)
     cumulative = sql.count_cases(store, base.isoformat(), e)
     previous = sql.count_cases(store, prev_start.isoformat(), prev_end.isoformat())

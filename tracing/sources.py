@@ -127,6 +127,42 @@ def names_a_source(label) -> bool:
     return _UNKNOWN_LABEL.fullmatch(fold(str(label))) is None
 
 
+#: Airlines whose flight codes (``VN0054``, ``VJ 981``) name an imported case's
+#: source: Vietnamese carriers and those flying into Vietnam (IATA codes).
+AIRLINES = ("VN", "VJ", "QH", "BL", "VU", "0V", "SQ", "CX", "KE", "OZ", "JL", "NH", "TG", "CZ", "MU", "CA", "EK",
+            "QR", "TK", "AF", "LH", "BA", "CI", "BR", "MH", "AK", "FD", "PR", "5J", "TR", "HX", "KA", "QF", "JQ",
+            "UA", "AA", "DL", "SU", "EY", "KL", "3K", "MM", "7C", "LJ", "ZE")
+_FLIGHT = re.compile(r"(?:(?:chuyen\s+bay|flight|cb)\s*(?:so\s*)?[a-z0-9]{2}|" + "|".join(
+    a.lower() for a in AIRLINES) + r")\s*-?\s*\d{1,4}")
+_ENTRY_WORDS = re.compile(r"\b(?:import(?:ed|ation)?|nhap\s+canh|(?:tu\s+)?nuoc\s+ngoai|from\s+abroad|overseas"
+                          r"|entry|nhap\s+khau)\b")
+
+
+def is_entry_label(label) -> bool:
+    """Does a source label say the case came in from abroad (an imported
+    case, the report's *entry*): the words ``IMPORT``, ``imported``,
+    ``nhập cảnh``, ``nước ngoài``, ``from abroad``, ``overseas``, or a flight
+    (``VN0054``, ``VJ 981``, ``chuyến bay QH1521``, ``flight SQ176``: a code
+    of :data:`AIRLINES`, or any two-character code after ``chuyến
+    bay``/``flight``)?
+
+    >>> [is_entry_label(x) for x in ("IMPORT", "imported", "F0 nhập cảnh", "VN0054", "chuyến bay VJ 981")]
+    [True, True, True, True, True]
+    >>> [is_entry_label(x) for x in ("BV108", "BV Bạch Mai", "Chợ Long Biên", "UK", "cộng đồng")]
+    [False, False, False, False, False]
+    """
+    text = fold(str(label)).strip()
+    return bool(_ENTRY_WORDS.search(text) or _FLIGHT.fullmatch(text))
+
+
+def entered_by_label(store, ids=None) -> set[str]:
+    """The cases (of ``ids``; all when None) with a label that says they
+    came in from abroad (:func:`is_entry_label`)."""
+    from .store import sources as sql
+
+    return {c for c, labels in sql.labels_of(store, ids).items() if any(map(is_entry_label, labels))}
+
+
 def sourced_by_label(store, ids=None) -> set[str]:
     """The cases (of ``ids``; all when None) with a label that names a source
     (:func:`names_a_source`). Such a case has a known source: it is not an
