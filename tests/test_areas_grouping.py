@@ -10,15 +10,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.test_areas_districts import expected_groups
 from tests.test_import_linelists import write
-
-
-@pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setenv("TRACING_TODAY", "2021-05-30")
 
 
 #: one cluster (C2 and C3 name C1 as their source) across two districts' Phường 1,
@@ -71,3 +64,90 @@ def test_a_map_filters_by_ward_with_its_district(tmp_path, run_json, run):
     select = re.search(r'<select id="ward-filter">(.*?)</select>', html, re.S).group(1)
     options = re.findall(r'<option value="([^"]*)">', select)
     assert options == [""] + _want_wards()
+
+
+# ------------------------------------------------------------------ zones: a unit is (district, ward, unit)
+PEOPLE = ("id,name,ward,district,unit\n"
+          "Z1,An,Phường 1,Quận 3,TDP 5\nZ2,Bình,Phường 1,Quận 3,TDP 5\n"
+          "Z3,Cường,Phường 1,Quận 10,TDP 5\nZ4,Dũng,Phường 1,Quận 10,Tổ dân phố số 5\n")
+
+
+def _people(tmp_path, run_json, text=PEOPLE):
+    run_json("import", "persons", write(tmp_path / "people.csv", text))
+    rows = [line.split(",") for line in text.splitlines()[1:]]
+    return {pid: (district, ward) for pid, _n, ward, district, _u in rows}
+
+
+def test_a_zone_holds_the_unit_of_its_district_only(tmp_path, run_json, run):
+    where = _people(tmp_path, run_json)
+    # TDP 5 of Phường 1 is in two districts: the zone must say which
+    err = run("zone", "declare", "TDP 5, Phường 1", "--from", "2021-06-29", ok=False)
+    assert err.exit_code == 1 and "TDP 5, Phường 1, Quận 10" in err.output and "TDP 5, Phường 1, Quận 3" in err.output
+    z = run_json("zone", "declare", "TDP 5, Phường 1, Quận 10", "--from", "2021-06-29")
+    assert z["units"] == ["TDP 5, Phường 1, Quận 10"]
+    # the rule: the residents of that unit in Quận 10 ('Tổ dân phố số 5' is TDP 5), none of Quận 3's
+    assert z["to_test"] == sorted(p for p, (d, _w) in where.items() if d == "Quận 10")
+    # a person added later to Quận 3's TDP 5 is not enrolled in Quận 10's zone; one in Quận 10's is
+    run("person", "add", "--id", "Z5", "--name", "Em", "--ward", "Phường 1", "--district", "Quận 3", "--unit", "TDP 5")
+    run("person", "add", "--id", "Z6", "--name", "Gấm", "--ward", "Phường 1", "--district", "Quận 10", "--unit", "TDP 5")
+    due = {f["person"] for f in run_json("followup", "--date", "2021-07-06")
+           if f.get("kind") == "zone_test" or "zone" in str(f.get("reason", ""))}
+    assert "Z5" not in due and "Z6" in due
+    # a case in Quận 3's TDP 5 does not hold Quận 10's zone
+    run("case", "confirm", "Z1", "--date", "2021-06-29")
+    (listed,) = run_json("zone", "list")
+    assert listed["last_case"] is None
+    run("case", "confirm", "Z3", "--date", "2021-06-30")
+    (listed,) = run_json("zone", "list")
+    assert listed["last_case"] == "Z3"
+
+
+# ------------------------------------------------------------------ older databases (schema 13)
+#: (id, district, ward, unit) as an older version stored them: Phường 1 of two districts, a
+#: district-less Phường 1, and 'Phường số 2' beside 'Phường 2' (one ward since number words fold)
+OLD_PERSONS = [("O1", "Quận 3", "Phường 1", "TDP 5"), ("O2", "Quận 10", "Phường 1", "TDP 5"),
+               ("O3", "Quận 3", "Phường 1", "TDP 7"), ("O4", None, "Phường 1", "TDP 9"),
+               ("O5", "Quận 5", "Phường 2", "TDP 1"), ("O6", "Quận 5", "Phường số 2", "TDP 1")]
+#: zones of an older version, keyed by ward and unit names only
+OLD_ZONES = {1: ("TDP 5", "Phường 1"), 2: ("TDP 7", "Phường 1")}
+
+
+def _fill_13(conn) -> None:
+    for n, (pid, district, ward, unit) in enumerate(OLD_PERSONS):
+        conn.execute("INSERT INTO persons (id, name, name_folded, district, ward, unit, created_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)", (pid, pid, pid.lower(), district, ward, unit,
+                                                       f"2021-06-0{n + 1} 08:00:00"))
+    conn.execute("INSERT INTO populations (kind, area, population) VALUES ('ward', 'Phường 1', 20000)")
+    for n, (unit, ward) in OLD_ZONES.items():
+        conn.execute("INSERT INTO zones (n, kind, start, window_from, window_to, created_at) "
+                     "VALUES (?, 'zone', '2021-06-10', '2021-05-27', '2021-06-10', '2021-06-10 09:00:00')", (n,))
+        conn.execute("INSERT INTO zone_areas (zone, kind, name, unit, ward) VALUES (?, 'unit', ?, ?, ?)",
+                     (n, f"{unit}, {ward}", unit, ward))
+
+
+def test_an_older_database_gets_zone_districts_and_check_names_what_was_merged(db_path, run_json):
+    from tests.conftest import sql_rows
+    from tests.test_areas_upgrade import build_at
+
+    build_at(db_path, 13, _fill_13)
+    findings = [f for f in run_json("check") if f["check"] == "ward_districts"]   # opens (upgrades) the database
+    # the rule: a zone's unit takes the district of its residents when they are of one district, else none
+    residents = {n: {d for _p, d, w, u in OLD_PERSONS if (u, w) == unit and d} for n, unit in OLD_ZONES.items()}
+    want = {n: (next(iter(ds)) if len(ds) == 1 else None) for n, ds in residents.items()}
+    assert want == {1: None, 2: "Quận 3"}
+    assert {r["zone"]: r["district"] for r in sql_rows(db_path, "SELECT zone, district FROM zone_areas")} == want
+    # number words: 'Phường số 2' is Quận 5's 'Phường 2' (first seen), merged by the upgrade
+    assert {r["ward"] for r in sql_rows(db_path, "SELECT ward FROM persons WHERE district = 'Quận 5'")} == {"Phường 2"}
+    # check names each record keyed by the name alone, with which persons name which district
+    by_district = {"Quận 10": ["O2"], "Quận 3": ["O1", "O3"]}
+    named = "; ".join(f"{d}: {', '.join(ids)}" for d, ids in sorted(by_district.items()))
+    assert [(f["ids"], f["message"]) for f in findings] == [
+        (["O4"], f"ward 'Phường 1' is in several districts ({named}); O4 have this ward and no district: "
+                 "counted in none of them (add their district)"),
+        (["Phường 1"], f"the population of ward 'Phường 1' (20000) has no district, and that ward is in several "
+                       f"districts ({named}): it applies to none of them (import populations with a district "
+                       "column: 'WARD, DISTRICT')"),
+        (["Z1"], "zone Z1 unit 'TDP 5, Phường 1' has no district, and its ward is in several districts "
+                 "(Quận 10: O2; Quận 3: O1): it holds none of their residents (cancel it and declare "
+                 "'UNIT, WARD, DISTRICT')"),
+    ]

@@ -33,7 +33,14 @@ Each finding is ``{"check", "ids", "message"}``, naming the records:
   populations area, or a check-in place) stored under several spellings (``Bồ Đề``, ``Bo De``):
   every write stores the known spelling and the upgrade to schema 11 merges
   older ones (:func:`tracing.store.areas.merge_spellings`), so this names
-  whatever is left apart.
+  whatever is left apart;
+* ``ward_districts`` – records an older version keyed by a ward's name alone
+  when that name is in several districts (it merged ``Phường 1`` of ``Quận 3``
+  and of ``Quận 10``): persons of that ward without a district (counted in
+  none of them), a population of the bare name (applies to none), a zoned
+  unit without a district (holds none); each says which persons' records name
+  which district, so the team can add the district
+  (:func:`tracing.store.areas.wards_in_several_districts`).
 
 >>> cycles({("A", "B"), ("B", "A"), ("B", "C")})
 [['A', 'B']]
@@ -52,7 +59,7 @@ from .values import today
 
 CHECKS = ("onset_order", "contact_after_isolation", "contact_before_birth", "two_wards", "no_contacts",
           "source_cycle", "date_order", "duplicate_id_merged", "onset_after_sample", "undated_case",
-          "no_infectious_window", "similar_ids", "area_spellings")
+          "no_infectious_window", "similar_ids", "area_spellings", "ward_districts")
 SWAP_WINDOW_DAYS = 60
 """A swapped onset counts as plausible when it falls this many days before confirmation or fewer."""
 
@@ -170,6 +177,36 @@ def cycles(edges) -> list[list[str]]:
     return sorted(out)
 
 
+#: persons named per district in a ``ward_districts`` finding (then "+N more")
+SHOWN_IDS = 5
+
+_WARD_DISTRICTS = {
+    "persons": N_("ward '{ward}' is in several districts ({districts}); {ids} have this ward and no district: "
+                  "counted in none of them (add their district)"),
+    "population": N_("the population of ward '{ward}' ({population}) has no district, and that ward is in several "
+                     "districts ({districts}): it applies to none of them (import populations with a district "
+                     "column: 'WARD, DISTRICT')"),
+    "zone": N_("zone {zone} unit '{unit}' has no district, and its ward is in several districts ({districts}): it "
+               "holds none of their residents (cancel it and declare 'UNIT, WARD, DISTRICT')"),
+}
+
+
+def _ward_districts(store) -> list[dict]:
+    """The ``ward_districts`` findings (module doc)."""
+    from .store.areas import wards_in_several_districts
+
+    out = []
+    for f in wards_in_several_districts(store):
+        named = "; ".join(
+            f"{d}: {', '.join(ids[:SHOWN_IDS])}" + (f" (+{len(ids) - SHOWN_IDS})" if len(ids) > SHOWN_IDS else "")
+            for d, ids in sorted(f["districts"].items()))
+        out.append({"check": "ward_districts", "ids": f["ids"],
+                    "message": Msg(_WARD_DISTRICTS[f["what"]], ward=f["ward"], districts=named,
+                                   ids=", ".join(f["ids"]), population=f.get("population"), zone=f"Z{f.get('zone')}",
+                                   unit=f.get("unit"))})
+    return out
+
+
 def run(store) -> list[dict]:
     """Every finding, ordered by check then ids: ``[{"check", "ids", "message"}]``."""
     out: list[dict] = []
@@ -274,6 +311,7 @@ def run(store) -> list[dict]:
                     "message": Msg(N_("{field} {spellings}: one area stored under several spellings (reports and "
                                       "filters group them as one)"), field=Msg(words[g["field"]]),
                                    spellings=", ".join(f"'{v}'" for v in g["spellings"]))})
+    out += _ward_districts(store)
     order = {c: i for i, c in enumerate(CHECKS)}
     out.sort(key=lambda f: (order[f["check"]], f["ids"]))
     return out

@@ -345,12 +345,8 @@ def ward_names(wards: WardGroups | None, facts: dict[str, dict], cases) -> list[
 
 def unit_names(wards: WardGroups | None, facts: dict[str, dict], cases) -> list[str]:
     """The units of ``cases``, ``UNIT, WARD`` with the ward named as :func:`ward_names` does."""
-    out = set()
-    for c in cases:
-        f = facts[c]
-        if f["unit"]:
-            out.add(f"{f['unit']}, {wards.label(f['district'], f['ward'])}" if f["ward"] else f["unit"])
-    return sorted(out)
+    return sorted({wards.unit_label(facts[c]["district"], facts[c]["ward"], facts[c]["unit"]) if wards
+                   else facts[c]["unit"] for c in cases if facts[c]["unit"]})
 
 
 def _record(store, cid: str, cases: list[str], facts: dict[str, dict], last_link: str | None,

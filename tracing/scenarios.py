@@ -34,6 +34,7 @@ from .i18n import N_, _, fmt_date, label
 from .sources import has_known_source, sourced_by_label
 from .levels import case_from_row, encounters, level_name, qualifies
 from .store import scenarios as sql
+from .store.areas import WardGroups
 from .values import fold
 
 #: PA2 candidate score: points per kind of evidence (each kind counts once per
@@ -384,13 +385,13 @@ def candidates(store, case_id: str, *, limit: int = CANDIDATE_LIMIT, case: dict 
     # the unit, the address, the workplace: cases there (if infectious in the window) and residents
     ward, unit = person.get("ward"), person.get("unit")
     address = _fold_address(person.get("address"))
-    where = (f"{unit}, {ward}" if ward else unit) if unit else None
+    where = WardGroups.of(store).unit_label(person.get("district"), ward, unit) if unit else None
     found_cases = {}
     if unit:
-        for r in sql.cases_in_unit(store, ward, unit):
+        for r in sql.cases_in_unit(store, person.get("district"), ward, unit):
             found_cases[r["person"]] = r
         if address:
-            for r in sql.unit_residents(store, ward, unit):
+            for r in sql.unit_residents(store, person.get("district"), ward, unit):
                 if _fold_address(r["address"]) == address:
                     events.setdefault(r["id"], [])
     workplace = person.get("workplace")
@@ -477,8 +478,9 @@ def zone(store, case_id: str, *, case: dict | None = None, person: dict | None =
     window = case_from_row(case).infectious(store.rules())
     units, to_test = [], set()
     if person.get("unit"):
-        units.append(f"{person['unit']}, {person['ward']}" if person.get("ward") else person["unit"])
-        to_test |= {r["id"] for r in sql.unit_residents(store, person.get("ward"), person["unit"])}
+        units.append(WardGroups.of(store).unit_label(person.get("district"), person.get("ward"), person["unit"]))
+        to_test |= {r["id"] for r in sql.unit_residents(store, person.get("district"), person.get("ward"),
+                                                        person["unit"])}
     residents = len(to_test - {case_id})
     if window is None:
         to_test -= set(store.cases(to_test))

@@ -55,6 +55,7 @@ from .i18n import N_, Msg, _, fmt_date, fmt_int
 from .levels import case_from_row
 from .people import require_case
 from .store import outbreak as sql
+from .store.areas import WardGroups
 from .values import clean_text, parse_date, past_date, today
 
 KINDS = ("zone", "lockdown")
@@ -81,12 +82,14 @@ def zone_id(n: int) -> str:
 
 @dataclass
 class Area:
-    """One unit (``kind`` unit: ``unit`` and ``ward``) or place (``place`` id) of a zone."""
+    """One unit (``kind`` unit: ``unit``, ``ward`` and ``district``: a unit is
+    (district, ward, unit)) or place (``place`` id) of a zone."""
     kind: str
     name: str
     unit: str | None = None
     ward: str | None = None
     place: int | None = None
+    district: str | None = None
 
 
 @dataclass
@@ -116,8 +119,29 @@ class ZoneStatus:
 
 
 # ------------------------------------------------------------------ resolving what to zone
-def _unit_label(unit: str, ward: str | None) -> str:
-    return f"{unit}, {ward}" if ward else unit
+def _unit_area(wards: WardGroups, unit: str, ward: str | None, district: str | None) -> Area:
+    """The zone area of a unit, named as ``level`` and ``report`` name it
+    (:meth:`WardGroups.unit_label`: ``TDP 5, Phường 1, Quận 3`` when that ward
+    name is in several districts)."""
+    return Area("unit", wards.unit_label(district, ward, unit), unit=unit, ward=ward, district=district)
+
+
+def _units(store, wards: WardGroups, raw: str) -> list[Area]:
+    """The units ``raw`` names (``UNIT``, ``UNIT, WARD`` or ``UNIT, WARD,
+    DISTRICT``), one per (district, ward, unit): a unit of a ward without a
+    district is the one of the district that has the ward's name."""
+    rows = sql.units_named(store, raw, None)
+    if not rows and ", " in raw:
+        unit, ward = raw.rsplit(", ", 1)
+        rows = sql.units_named(store, unit.strip(), ward.strip())
+    if not rows and raw.count(", ") >= 2:
+        unit, ward, district = raw.rsplit(", ", 2)
+        rows = sql.units_named(store, unit.strip(), ward.strip(), district.strip())
+    found: dict[tuple, Area] = {}
+    for r in sorted(rows, key=lambda r: (r["district"] is None, r["district"] or "", r["ward"] or "", r["unit"])):
+        found.setdefault((r["unit"], wards.label(r["district"], r["ward"])),
+                         _unit_area(wards, r["unit"], r["ward"], r["district"]))
+    return list(found.values())
 
 
 def resolve(store, text: str) -> Area:
@@ -125,7 +149,8 @@ def resolve(store, text: str) -> Area:
 
     ``unit:NAME`` / ``place:NAME`` say which it is; otherwise a place name (as
     checked in) or a unit written ``UNIT, WARD`` (or ``UNIT`` when it is in one
-    ward only). Unknown, or both a place and a unit: :class:`InvalidValue`.
+    ward only; ``UNIT, WARD, DISTRICT`` when the ward's name is in several
+    districts). Unknown, or both a place and a unit: :class:`InvalidValue`.
     """
     raw = clean_text(text, "zone")
     if not raw:
@@ -136,24 +161,18 @@ def resolve(store, text: str) -> Area:
         if low.startswith(prefix):
             want, raw = prefix[:-1], raw[len(prefix):].strip()
     place = sql.place_named(store, raw) if want in (None, "place") else None
-    units: list[dict] = []
-    if want in (None, "unit"):
-        units = sql.units_named(store, raw, None)
-        if not units and ", " in raw:
-            unit, ward = raw.rsplit(", ", 1)
-            units = sql.units_named(store, unit.strip(), ward.strip())
+    units: list[Area] = _units(store, WardGroups.of(store), raw) if want in (None, "unit") else []
     if place and units:
         raise InvalidValue(_("zone: '{name}' is both a place and a unit: write place:{name} or unit:{name}").format(
             name=raw))
     if place:
         return Area("place", place["name"], place=place["id"], unit=place["unit"], ward=place["ward"])
     if len(units) > 1:
-        options = "; ".join(_unit_label(u["unit"], u["ward"]) for u in units)
-        raise InvalidValue(_("zone: unit '{name}' is in {n} wards ({options}): write 'UNIT, WARD'").format(
-            name=raw, n=fmt_int(len(units)), options=options))
+        options = "; ".join(u.name for u in units)
+        raise InvalidValue(_("zone: unit '{name}' is in {n} wards ({options}): write 'UNIT, WARD' "
+                             "(or 'UNIT, WARD, DISTRICT')").format(name=raw, n=fmt_int(len(units)), options=options))
     if units:
-        u = units[0]
-        return Area("unit", _unit_label(u["unit"], u["ward"]), unit=u["unit"], ward=u["ward"])
+        return units[0]
     what = {"unit": _("unit"), "place": _("place")}.get(want, _("unit or place"))
     raise InvalidValue(_("zone: no {what} named '{name}' (units are written 'UNIT, WARD' as persons are "
                          "recorded; places as checked in)").format(what=what, name=raw))
@@ -176,7 +195,7 @@ def people_in(store, areas: list[Area], window: tuple[str, str]) -> list[str]:
     ids: set[str] = set()
     for a in areas:
         if a.kind == "unit":
-            ids.update(sql.residents(store, a.ward, a.unit))
+            ids.update(sql.residents(store, a.district, a.ward, a.unit))
         else:
             ids.update(sql.visitors(store, a.place, window[0] + " 00:00:00", window[1] + " 23:59:59"))
     ids -= set(store.cases(ids))
@@ -233,8 +252,7 @@ def declare(store, targets: list[str], start, *, kind: str = "zone", case_id: st
         proposal = scenarios.zone(store, case_id)
         person = store.get_person(case_id) or {}
         if person.get("unit"):
-            areas.append(Area("unit", _unit_label(person["unit"], person.get("ward")),
-                              unit=person["unit"], ward=person.get("ward")))
+            areas.append(_unit_area(WardGroups.of(store), person["unit"], person.get("ward"), person.get("district")))
         for name in proposal["places"]:
             # a recorded contact's --place need not be a check-in venue (issue 12 point 9)
             known = sql.place_named(store, name)
@@ -292,8 +310,13 @@ def enrol(store, ids, why: str = "recorded after it was declared") -> int:
     ids = sorted(set(ids))
     zoned: dict[str, dict[int, str]] = {}  # person -> {zone: start}
     if units:
+        wards = None
         for pid, p in store.persons(ids).items():
-            for z in units.get((p["ward"], p["unit"]), ()):
+            found = units.get((p["ward"], p["unit"]), ())
+            if found:  # a unit is (district, ward, unit): the zone's district, not its names alone
+                wards = wards or WardGroups.of(store)
+                found = [z for z in found if wards.same(p["ward"], z["district"], p["district"])]
+            for z in found:
                 zoned.setdefault(pid, {})[z["n"]] = z["start"]
     wanted = set(ids)
     for place, zs in places.items():
@@ -321,9 +344,9 @@ def enrol(store, ids, why: str = "recorded after it was declared") -> int:
 
 # ------------------------------------------------------------------ status, list
 def _cases_of(store, zone: dict) -> list[dict]:
-    units = [(a["ward"], a["unit"]) for a in zone["areas"] if a["kind"] == "unit"]
+    units = [(a["district"], a["ward"], a["unit"]) for a in zone["areas"] if a["kind"] == "unit"]
     places = [a["place"] for a in zone["areas"] if a["kind"] == "place" and a["place"] is not None]
-    found = {c["id"]: c for c in sql.cases_in_units(store, units)}
+    found = {c["id"]: c for c in sql.cases_in_units(store, units)} if units else {}
     for c in sql.cases_at_places(store, places, zone["window_from"] + " 00:00:00"):
         found.setdefault(c["id"], c)
     if zone["case_id"]:
@@ -407,10 +430,14 @@ def of_person(store, person: dict, day=None) -> list[dict]:
     (``lives`` or ``checked_in``) and ``area`` (the unit or place)."""
     day = (parse_date(day, "--date") or today()).isoformat()
     out = []
+    wards = None
     for z in sql.zones(store):
         for a in z["areas"]:
             if a["kind"] == "unit":
                 hit = person.get("unit") == a["unit"] and person.get("ward") == a["ward"]
+                if hit and a["ward"]:  # a unit is (district, ward, unit)
+                    wards = wards or WardGroups.of(store)
+                    hit = wards.same(a["ward"], a["district"], person.get("district"))
             else:
                 hit = a["place"] is not None and sql.checked_in(store, person["id"], a["place"],
                                                                 z["window_from"] + " 00:00:00",

@@ -526,6 +526,10 @@ class WardGroups:
             "SELECT area FROM populations WHERE kind = 'ward'")]
         return cls([*pairs, *[(d or None, w) for d, w in pops]])
 
+    def shared(self) -> bool:
+        """Whether any ward name is in several districts."""
+        return any(len(d) > 1 for d in self._districts.values())
+
     def districts(self, ward: str) -> list[str]:
         """The districts (as stored) with a ward named ``ward`` of a compatible kind."""
         kind = area_kind(ward)
@@ -546,10 +550,39 @@ class WardGroups:
             return f"{ward}, {self._districts[fold_area(ward)].get(fold_area(district), district)}"
         return ward
 
+    def unit_label(self, district: str | None, ward: str | None, unit: str | None) -> str | None:
+        """The name of a unit: ``UNIT, WARD`` with the ward named by :meth:`label`
+        (``TDP 5, Phường 1, Quận 3`` when that ward name is in several districts)."""
+        if not unit:
+            return None
+        return f"{unit}, {self.label(district, ward)}" if ward else unit
+
+    def of_ward(self, district: str | None, ward: str | None, rows) -> list:
+        """The ``rows`` (with a ``district``; all of ward ``ward`` by name) that
+        are of the ward ``ward`` of ``district``: those :meth:`label` names
+        alike. Two districts' ``Phường 1`` are two wards; a row without a
+        district is of the one district that has the name, else of neither."""
+        want = self.label(district, ward)
+        return [r for r in rows if self.label(r["district"], ward) == want]
+
+    def same(self, ward: str | None, district: str | None, other: str | None) -> bool:
+        """Whether the ward ``ward`` of ``district`` and of ``other`` is one ward (:meth:`of_ward`)."""
+        return self.label(district, ward) == self.label(other, ward)
+
     def population_label(self, area: str) -> str:
         """The group name of a populations row's ward (``WARD`` or ``WARD, DISTRICT``)."""
         ward, _, district = area.partition(", ")
         return self.label(district or None, ward)
+
+
+def of_ward(store, district: str | None, ward: str | None, rows: list) -> list:
+    """The ``rows`` (with a ``district``; all of the ward named ``ward``) that
+    are of the ward ``ward`` of ``district`` (:meth:`WardGroups.of_ward`): the
+    rows of two districts' ``Phường 1`` are two wards' rows. The district
+    names are read only when the rows' districts are not all ``district``."""
+    if all(r["district"] == district for r in rows):
+        return rows
+    return WardGroups.of(store).of_ward(district, ward, rows)
 
 
 def ambiguous_wards(store, line_of: dict[str, int]) -> list[dict]:
@@ -570,3 +603,67 @@ def ambiguous_wards(store, line_of: dict[str, int]) -> list[dict]:
             if pid in line_of:
                 out.append({"line": line_of[pid], "id": pid, "ward": ward, "districts": found})
     return sorted(out, key=lambda r: (r["line"] or 0, r["id"]))
+
+
+def wards_in_several_districts(store) -> list[dict]:
+    """What an older version left keyed by a ward's name alone when that name
+    is in several districts (issue 13 point 8: it merged ``Phường 1`` of
+    ``Quận 3`` and of ``Quận 10``), for ``tracing check`` to name:
+
+    * ``persons``: persons with the ward but no district (counted in none of
+      those wards, :class:`WardGroups`);
+    * ``population``: a populations row of the bare ward name (it applies to
+      none of them);
+    * ``zone``: a zoned unit of that ward without a district (an older zone
+      whose residents were in several districts: the upgrade to schema 14 left
+      its district empty rather than guess).
+
+    Each ``{"what", "ward", "ids", "districts": {district: [person ids]}}``
+    (``ids``: the records to fix; ``districts``: which persons' records name
+    which district, for that ward, or that unit of it), plus ``zone``,
+    ``unit`` or ``population``."""
+    c = store.conn
+    # what is keyed by a ward's name alone (usually nothing: then no more is read)
+    bare = [w for (w,) in c.execute("SELECT DISTINCT ward FROM persons WHERE district IS NULL AND ward IS NOT NULL")]
+    pops = [(a, n) for a, n in c.execute("SELECT area, population FROM populations WHERE kind = 'ward' ORDER BY area")
+            if ", " not in a]
+    zoned = c.execute("SELECT zone, name, ward, unit FROM zone_areas WHERE kind = 'unit' AND district IS NULL "
+                      "AND ward IS NOT NULL ORDER BY zone, name").fetchall()
+    if not (bare or pops or zoned):
+        return []
+    wards = WardGroups.of(store)
+    if not wards.shared():
+        return []  # no ward name in several districts: nothing can have been merged
+
+    def several(ward):
+        return len(wards.districts(ward)) > 1
+
+    orphans: dict[str, list[str]] = {w: [] for w in bare if several(w)}
+    for ward, pid in store._in("SELECT ward, id FROM persons WHERE district IS NULL AND ward IN ({ids}) "
+                               "ORDER BY id", sorted(orphans)):
+        orphans[ward].append(pid)
+    pops = [(a, n) for a, n in pops if several(a)]
+    zoned = [(z, name, ward, unit) for z, name, ward, unit in zoned if several(ward)]
+    if not (orphans or pops or zoned):
+        return []
+    names = {fold_area(w) for w in [*orphans, *(a for a, _n in pops), *(w for _z, _n, w, _u in zoned)]}
+    spelled = [w for (w,) in c.execute("SELECT DISTINCT ward FROM persons WHERE district IS NOT NULL AND ward IS NOT NULL")
+               if fold_area(w) in names]
+    residents = store._in("SELECT district, ward, unit, id FROM persons WHERE district IS NOT NULL AND ward IN ({ids}) "
+                          "ORDER BY district, id", spelled)
+
+    def by_district(ward, unit=None):
+        kind = area_kind(ward)
+        out: dict[str, list[str]] = {}
+        for district, w, u, pid in residents:
+            if (fold_area(w) == fold_area(ward) and not (kind and area_kind(w) and area_kind(w) != kind)
+                    and (unit is None or fold_area(u) == fold_area(unit))):
+                out.setdefault(district, []).append(pid)
+        return out
+
+    found = [{"what": "persons", "ward": w, "ids": ids, "districts": by_district(w)} for w, ids in sorted(orphans.items())]
+    found += [{"what": "population", "ward": a, "population": n, "ids": [a], "districts": by_district(a)}
+              for a, n in pops]
+    found += [{"what": "zone", "ward": w, "zone": z, "unit": name, "ids": [f"Z{z}"], "districts": by_district(w, u)}
+              for z, name, w, u in zoned]
+    return found

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable
 
 from ..values import fold
+from .areas import of_ward
 
 
 def _now() -> str:
@@ -25,17 +26,20 @@ def _rows(store, sql: str, params=()) -> list[dict]:
 
 
 # ---------------------------------------------------------------- units and places
-def units_named(store, unit: str, ward: str | None) -> list[dict]:
-    """Distinct ``(unit, ward)`` of persons with this unit (and ward when
-    given), matched folded (:func:`tracing.values.fold_area`: capitals,
-    diacritics, ``đ``, spaces, administrative prefixes), as persons' areas are
-    (:mod:`tracing.store.areas`): ``tổ 12, định công`` is ``Tổ 12, Định Công``."""
+def units_named(store, unit: str, ward: str | None, district: str | None = None) -> list[dict]:
+    """Distinct ``(unit, ward, district)`` of persons with this unit (and ward,
+    district when given), matched folded (:func:`tracing.values.fold_area`:
+    capitals, diacritics, ``đ``, spaces, administrative prefixes, number words),
+    as persons' areas are (:mod:`tracing.store.areas`): ``tổ 12, định công`` is
+    ``Tổ 12, Định Công``."""
     from ..values import fold_area
 
-    want_unit, want_ward = fold_area(unit), None if ward is None else fold_area(ward)
-    rows = _rows(store, "SELECT DISTINCT unit, ward FROM persons WHERE unit IS NOT NULL ORDER BY ward, unit")
-    return [r for r in rows if fold_area(r["unit"]) == want_unit
-            and (want_ward is None or fold_area(r["ward"]) == want_ward)]
+    want = [fold_area(unit), None if ward is None else fold_area(ward), None if district is None else fold_area(district)]
+    rows = _rows(store, "SELECT DISTINCT unit, ward, district FROM persons WHERE unit IS NOT NULL "
+                        "ORDER BY ward, unit, district")
+    return [r for r in rows if fold_area(r["unit"]) == want[0]
+            and (want[1] is None or fold_area(r["ward"]) == want[1])
+            and (want[2] is None or fold_area(r["district"]) == want[2])]
 
 
 def place_named(store, name: str) -> dict | None:
@@ -45,9 +49,11 @@ def place_named(store, name: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def residents(store, ward: str | None, unit: str) -> list[str]:
-    return [r[0] for r in store.conn.execute(
-        "SELECT id FROM persons WHERE ward IS ? AND unit = ? ORDER BY id", (ward, unit))]
+def residents(store, district: str | None, ward: str | None, unit: str) -> list[str]:
+    """Persons of the unit ``unit`` of the ward ``ward`` of ``district`` (a ward
+    is (district, ward): :func:`tracing.store.areas.of_ward`)."""
+    rows = _rows(store, "SELECT id, district FROM persons WHERE ward IS ? AND unit = ? ORDER BY id", (ward, unit))
+    return [r["id"] for r in of_ward(store, district, ward, rows)]
 
 
 def visitors(store, place: int, lo: str, hi: str) -> list[str]:
@@ -71,8 +77,8 @@ def insert_zone(store, kind: str, start: str, case_id: str | None, window: tuple
            VALUES (?, ?, ?, ?, ?, ?)""", (kind, start, case_id, window[0], window[1], _now()))
     n = cur.lastrowid
     store.conn.executemany(
-        "INSERT OR IGNORE INTO zone_areas (zone, kind, name, unit, ward, place) VALUES (?, ?, ?, ?, ?, ?)",
-        [(n, a["kind"], a["name"], a.get("unit"), a.get("ward"), a.get("place")) for a in areas])
+        "INSERT OR IGNORE INTO zone_areas (zone, kind, name, unit, ward, district, place) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(n, a["kind"], a["name"], a.get("unit"), a.get("ward"), a.get("district"), a.get("place")) for a in areas])
     return n
 
 
@@ -85,20 +91,22 @@ def zones(store, numbers: Iterable[int] | None = None) -> list[dict]:
         for chunk in store._batches(numbers):
             rows += _rows(store, f"SELECT * FROM zones WHERE n IN ({','.join('?' * len(chunk))}) ORDER BY n", chunk)
     by_n = {r["n"]: {**r, "areas": []} for r in rows}
-    for row in store._in("SELECT zone, kind, name, unit, ward, place FROM zone_areas WHERE zone IN ({ids}) "
+    for row in store._in("SELECT zone, kind, name, unit, ward, district, place FROM zone_areas WHERE zone IN ({ids}) "
                          "ORDER BY zone, kind DESC, name", list(by_n)):
-        zone, kind, name, unit, ward, place = row
-        by_n[zone]["areas"].append({"kind": kind, "name": name, "unit": unit, "ward": ward, "place": place})
+        zone, kind, name, unit, ward, district, place = row
+        by_n[zone]["areas"].append({"kind": kind, "name": name, "unit": unit, "ward": ward, "district": district,
+                                    "place": place})
     return [by_n[n] for n in sorted(by_n)]
 
 
 def active_zone_units(store) -> dict[tuple[str | None, str], list[dict]]:
-    """``{(ward, unit): [{"n", "start"}]}`` of the units of zones not released."""
+    """``{(ward, unit): [{"n", "start", "district"}]}`` of the units of zones
+    not released (by name: the ``district`` tells two districts' apart)."""
     out: dict[tuple[str | None, str], list[dict]] = {}
-    for ward, unit, n, start in store.conn.execute(
-            """SELECT a.ward, a.unit, z.n, z.start FROM zones z CROSS JOIN zone_areas a ON a.zone = z.n
+    for ward, unit, district, n, start in store.conn.execute(
+            """SELECT a.ward, a.unit, a.district, z.n, z.start FROM zones z CROSS JOIN zone_areas a ON a.zone = z.n
                WHERE z.released IS NULL AND z.cancelled IS NULL AND a.kind = 'unit' ORDER BY z.n"""):
-        out.setdefault((ward, unit), []).append({"n": n, "start": start})
+        out.setdefault((ward, unit), []).append({"n": n, "start": start, "district": district})
     return out
 
 
@@ -121,14 +129,17 @@ def cancel_zone(store, n: int, day: str, note: str) -> None:
     store.conn.execute("UPDATE zones SET cancelled = ?, release_note = ? WHERE n = ?", (day, note, n))
 
 
-def cases_in_units(store, units: Iterable[tuple[str | None, str]]) -> list[dict]:
-    """Cases living in any of ``(ward, unit)``: ``{"id", "confirmed", "isolated", "prior_level", "found_by", "unit",
-    "ward"}``."""
+def cases_in_units(store, units: Iterable[tuple[str | None, str | None, str]]) -> list[dict]:
+    """Cases living in any of ``(district, ward, unit)`` (a ward is (district,
+    ward): :func:`tracing.store.areas.of_ward`): ``{"id",
+    "confirmed", "isolated", "prior_level", "found_by", "unit", "ward", "district"}``."""
     out = []
-    for ward, unit in units:
-        out += _rows(store, """SELECT c.person AS id, c.confirmed, c.isolated, c.prior_level, c.found_by, p.unit, p.ward
-                               FROM persons p CROSS JOIN cases c ON c.person = p.id
-                               WHERE p.ward IS ? AND p.unit = ?""", (ward, unit))
+    for district, ward, unit in units:
+        out += of_ward(store, district, ward, _rows(
+            store, """SELECT c.person AS id, c.confirmed, c.isolated, c.prior_level, c.found_by, p.unit, p.ward,
+                             p.district
+                      FROM persons p CROSS JOIN cases c ON c.person = p.id
+                      WHERE p.ward IS ? AND p.unit = ?""", (ward, unit)))
     return out
 
 

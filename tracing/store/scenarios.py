@@ -18,6 +18,8 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 
+from .areas import of_ward
+
 
 def _now() -> str:
     return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
@@ -44,10 +46,10 @@ CHECKINS_OF = """
      ORDER BY c.at, p.name"""
 
 UNIT_RESIDENTS = """
-    SELECT id, address, workplace FROM persons WHERE ward IS :ward AND unit = :unit"""
+    SELECT id, address, workplace, district FROM persons WHERE ward IS :ward AND unit = :unit"""
 
 CASES_IN_UNIT = """
-    SELECT c.person, c.confirmed, c.onset, c.isolated, c.unknown_source
+    SELECT c.person, c.confirmed, c.onset, c.isolated, c.unknown_source, p.district
       FROM persons p CROSS JOIN cases c ON c.person = p.id
      WHERE p.ward IS :ward AND p.unit = :unit"""
 
@@ -91,12 +93,14 @@ def checkins_of(store, person: str, lo: str, hi: str) -> list[dict]:
     return _rows(store, CHECKINS_OF, {"p": person, "lo": lo, "hi": hi})
 
 
-def unit_residents(store, ward: str, unit: str) -> list[dict]:
-    return _rows(store, UNIT_RESIDENTS, {"ward": ward, "unit": unit})
+def unit_residents(store, district: str | None, ward: str, unit: str) -> list[dict]:
+    """Persons of the unit ``unit`` of the ward ``ward`` of ``district`` (:func:`tracing.store.areas.of_ward`)."""
+    return of_ward(store, district, ward, _rows(store, UNIT_RESIDENTS, {"ward": ward, "unit": unit}))
 
 
-def cases_in_unit(store, ward: str, unit: str) -> list[dict]:
-    return _rows(store, CASES_IN_UNIT, {"ward": ward, "unit": unit})
+def cases_in_unit(store, district: str | None, ward: str, unit: str) -> list[dict]:
+    """Cases of the unit ``unit`` of the ward ``ward`` of ``district``."""
+    return of_ward(store, district, ward, _rows(store, CASES_IN_UNIT, {"ward": ward, "unit": unit}))
 
 
 def cases_at_workplace(store, workplace: str) -> list[dict]:

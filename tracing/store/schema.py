@@ -111,6 +111,31 @@ def _one_place_per_venue(conn) -> None:
                                                              ensure_ascii=False, sort_keys=True)))
 
 
+def _one_spelling_per_numbered_area(conn) -> None:
+    """Schema 14: the same merge again, now that a number word before an
+    area's number (``Phường số 1``, ``Phuong so 1``, ``Phường #1``, ``Khu phố
+    số 3``: :data:`tracing.values.NUMBER_WORDS`) names the known area too."""
+    _one_spelling_per_area(conn, 14)
+
+
+def _zone_districts(conn) -> None:
+    """Schema 14: a zone's unit is (district, ward, unit) (issue 13 point 8).
+    Each zoned unit of an older zone gets the district of the persons who live
+    in it (its ward and unit as stored) when they are of one district; when
+    they are of several (an older version merged two districts' same-named
+    wards) or of none, the district stays empty and ``tracing check`` reports
+    the zone (``zone_ward_ambiguous``): never guessed."""
+    rows = conn.execute("SELECT DISTINCT a.ward, a.unit, p.district FROM zone_areas a "
+                        "CROSS JOIN persons p ON p.ward = a.ward AND p.unit = a.unit "
+                        "WHERE a.kind = 'unit' AND p.district IS NOT NULL").fetchall()
+    found: dict[tuple, set] = {}
+    for ward, unit, district in rows:
+        found.setdefault((ward, unit), set()).add(district)
+    conn.executemany("UPDATE zone_areas SET district = ? WHERE kind = 'unit' AND ward = ? AND unit = ?",
+                     [(districts.pop(), ward, unit) for (ward, unit), districts in sorted(found.items())
+                      if len(districts) == 1])
+
+
 APPLICATION_ID = 0x54524331  # "TRC1": marks a file as a tracing database
 
 MIGRATIONS: list[list[str]] = [
@@ -352,6 +377,15 @@ MIGRATIONS: list[list[str]] = [
     # (tracing.store.areas.area_spelling), merged as 10 -> 11 did
     [
         _one_spelling_per_prefixed_area,
+    ],
+    # 13 -> 14: "Phường số 1", "Phuong so 1", "Phường #1" beside "Phường 1"
+    # become one area (merged as 10 -> 11 did); a zone's unit is (district,
+    # ward, unit): zone_areas.district, filled from the unit's residents when
+    # they are of one district (else empty and reported by `check`)
+    [
+        _one_spelling_per_numbered_area,
+        "ALTER TABLE zone_areas ADD COLUMN district TEXT",
+        _zone_districts,
     ],
 ]
 
