@@ -151,3 +151,20 @@ def test_an_older_database_gets_zone_districts_and_check_names_what_was_merged(d
                  "(Quận 10: O2; Quận 3: O1): it holds none of their residents (cancel it and declare "
                  "'UNIT, WARD, DISTRICT')"),
     ]
+
+
+def test_ward_filters_take_the_ward_as_level_names_it(tmp_path, run_json, run):
+    where = _people(tmp_path, run_json)
+    run_json("zone", "declare", "TDP 5, Phường 1, Quận 10", "--from", "2021-06-29")
+    run_json("zone", "declare", "TDP 5, Phường 1, Quận 3", "--from", "2021-06-29")
+    for typed, district in (("Phường 1, Quận 10", "Quận 10"), ("phuong so 1, quan 3", "Quận 3"), ("Phường 1", None)):
+        want = sorted(p for p, (d, _w) in where.items() if district in (None, d))
+        assert sorted({f["person"] for f in run_json("followup", "--date", "2021-07-06", "--ward", typed)}) == want
+        listed = run_json("list", "--ward", typed)  # traced persons only: none are
+        assert listed == []
+    run("case", "confirm", "Z1", "--date", "2021-06-29")
+    run("contact", "add", "Z1", "Z3", "--date", "2021-06-28")
+    run("contact", "add", "Z1", "Z2", "--date", "2021-06-28")
+    assert [r["id"] for r in run_json("list", "--ward", "Phường 1, Quận 10")] == ["Z3"]
+    assert [r["id"] for r in run_json("list", "--ward", "Phường 1, Quận 3")] == ["Z1", "Z2"]
+    assert [r["id"] for r in run_json("list", "--ward", "Phường 1")] == ["Z1", "Z2", "Z3"]

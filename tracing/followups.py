@@ -204,11 +204,12 @@ def due_list(store, day=None, ward: str | None = None) -> list[dict]:
     order = {"test": 0, "quarantine_end": 1, "overdue": 2}
     out = []
     ended = None  # zones released on or before the day, or cancelled: their tests are never listed
-    from .values import fold_area
+    from .store.areas import ward_filter
 
-    want = fold_area(ward) if ward else None  # `--ward "Bo De"` is Bồ Đề, as areas are grouped
+    # `--ward "Bo De"` is Bồ Đề, `--ward "Phường 1, Quận 3"` that district's, as areas are grouped
+    want = ward_filter(store, ward) if ward else None
     for r in sql.followups_due(store, day, None):
-        if want is not None and fold_area(r["ward"]) != want:
+        if want is not None and not want(r["district"], r["ward"]):
             continue
         if r["kind"] == "zone_test":
             if ended is None:

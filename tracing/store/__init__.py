@@ -878,6 +878,10 @@ class Store:
 
     def list_persons(self, *, level: int | None = None, ward: str | None = None, unit: str | None = None,
                      traced_only: bool = True) -> list[dict]:
+        from .areas import spellings, ward_filter
+
+        in_ward = ward_filter(self, ward) if ward else None  # 'Phường 1, Quận 3': that district's only
+        ward = in_ward.name if in_ward else ward
         ward, unit = self.stored_area("ward", ward), self.stored_area("unit", unit)
         clauses, params = [], []
         if level is not None:
@@ -885,18 +889,17 @@ class Store:
             params.append(level)
         elif traced_only:
             clauses.append("l.level IS NOT NULL")
-        from .areas import spellings
-
         for field, typed in (("ward", ward), ("unit", unit)):
             if typed:  # every stored spelling of the area, compared as grouping compares areas
                 names = spellings(self, field, typed) or [typed]
                 clauses.append(f"p.{field} IN ({', '.join('?' * len(names))})")
                 params.extend(names)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        return self.query(
-            f"""SELECT p.id, p.name, l.level, l.primary_source, p.ward, p.unit, l.exposure, l.flags
+        rows = self.query(
+            f"""SELECT p.id, p.name, l.level, l.primary_source, p.ward, p.unit, l.exposure, l.flags, p.district
                 FROM persons p LEFT JOIN levels l ON l.person = p.id {where}
                 ORDER BY l.level IS NULL, l.level, p.id""", params)
+        return [r for r in rows if in_ward(r["district"], r["ward"])] if in_ward else rows
 
     def children(self, ids: Iterable[str]) -> dict[str, list[dict]]:
         """Persons whose primary source is one of ``ids`` (the tree's edges),

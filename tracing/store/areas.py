@@ -575,6 +575,23 @@ class WardGroups:
         return self.label(district or None, ward)
 
 
+def ward_filter(store, typed: str):
+    """A ``--ward`` filter as a test of ``(district, ward)``: the ward named
+    ``typed`` (folded: ``bo de`` is ``Phường Bồ Đề``) in any district, or
+    ``WARD, DISTRICT`` (as ``level`` and ``report`` name a ward whose name is
+    in several districts) that district's ward only. ``match.name``: the ward's
+    name without the district."""
+    name, _, district = typed.partition(", ")
+    if district and store.conn.execute("SELECT 1 FROM persons WHERE ward = ? LIMIT 1", (typed,)).fetchone():
+        name, district = typed, ""  # a stored ward name with a comma in it
+    key, wards = fold_area(name), WardGroups.of(store) if district else None
+
+    def match(d: str | None, w: str | None) -> bool:
+        return bool(w) and fold_area(w) == key and (wards is None or wards.same(w, d, district))
+    match.name = name
+    return match
+
+
 def of_ward(store, district: str | None, ward: str | None, rows: list) -> list:
     """The ``rows`` (with a ``district``; all of the ward named ``ward``) that
     are of the ward ``ward`` of ``district`` (:meth:`WardGroups.of_ward`): the

@@ -59,7 +59,7 @@ CASES_AT_WORKPLACE = """
      WHERE p.workplace = :workplace"""
 
 FOLLOWUPS_DUE = """
-    SELECT f.id, f.person, f.kind, f.due, f.detail, p.name, p.phone, p.address, p.unit, p.ward, l.level
+    SELECT f.id, f.person, f.kind, f.due, f.detail, p.name, p.phone, p.address, p.unit, p.ward, p.district, l.level
       FROM followups f CROSS JOIN persons p ON p.id = f.person
       LEFT JOIN levels l ON l.person = f.person
      WHERE f.status = 'pending' AND f.due <= :day
