@@ -191,12 +191,12 @@ _WARD_DISTRICTS = {
 }
 
 
-def _ward_districts(store) -> list[dict]:
-    """The ``ward_districts`` findings (module doc)."""
+def _ward_districts(store, pairs) -> list[dict]:
+    """The ``ward_districts`` findings (module doc); ``pairs``: the persons' (district, ward)."""
     from .store.areas import wards_in_several_districts
 
     out = []
-    for f in wards_in_several_districts(store):
+    for f in wards_in_several_districts(store, pairs):
         named = "; ".join(
             f"{d}: {', '.join(ids[:SHOWN_IDS])}" + (f" (+{len(ids) - SHOWN_IDS})" if len(ids) > SHOWN_IDS else "")
             for d, ids in sorted(f["districts"].items()))
@@ -303,15 +303,17 @@ def run(store) -> list[dict]:
         out.append({"check": "similar_ids", "ids": group,
                     "message": Msg(N_("ids {ids} differ only by case, spaces or zero padding: one person written "
                                       "several ways? (see `tracing person duplicates`)"), ids=", ".join(group))})
-    from .store.areas import separate_spellings
+    from .store.areas import separate_spellings, ward_pairs
+
+    pairs = ward_pairs(store)  # read once for the area checks
     words = {"district": N_("district"), "ward": N_("ward"), "unit": N_("unit"), "workplace": N_("workplace"),
              "place": N_("place")}
-    for g in separate_spellings(store):
+    for g in separate_spellings(store, pairs):
         out.append({"check": "area_spellings", "ids": g["spellings"],
                     "message": Msg(N_("{field} {spellings}: one area stored under several spellings (reports and "
                                       "filters group them as one)"), field=Msg(words[g["field"]]),
                                    spellings=", ".join(f"'{v}'" for v in g["spellings"]))})
-    out += _ward_districts(store)
+    out += _ward_districts(store, pairs)
     order = {c: i for i, c in enumerate(CHECKS)}
     out.sort(key=lambda f: (order[f["check"]], f["ids"]))
     return out

@@ -342,7 +342,14 @@ def merge_places(conn) -> dict:
     return {"places": dict(sorted(renamed.items())), "checkins_dropped": dropped}
 
 
-def separate_spellings(store) -> list[dict]:
+def ward_pairs(store) -> list[tuple]:
+    """The distinct ``(district, ward)`` of persons with a ward (one read that
+    :func:`separate_spellings`, :func:`wards_in_several_districts` and
+    :meth:`WardGroups.of` can share: ``check`` reads them once)."""
+    return store.conn.execute("SELECT DISTINCT district, ward FROM persons WHERE ward IS NOT NULL").fetchall()
+
+
+def separate_spellings(store, pairs: list | None = None) -> list[dict]:
     """Areas still stored under several spellings (``check``: after an edit
     that bypassed the known spellings, or a database not yet merged):
     ``[{"field", "spellings": [...]}]``, each list sorted, ordered by field
@@ -355,8 +362,7 @@ def separate_spellings(store) -> list[dict]:
     for field in ("district", "workplace"):
         seen += [(field, value, None, None) for (value,) in
                  c.execute(f"SELECT DISTINCT {field} FROM persons WHERE {field} IS NOT NULL")]
-    seen += [("ward", ward, district, None) for district, ward in
-             c.execute("SELECT DISTINCT district, ward FROM persons WHERE ward IS NOT NULL")]
+    seen += [("ward", ward, district, None) for district, ward in (ward_pairs(store) if pairs is None else pairs)]
     seen += [("unit", unit, ward, district) for district, ward, unit in
              c.execute("SELECT DISTINCT district, ward, unit FROM persons WHERE unit IS NOT NULL")]
     for kind, area in c.execute("SELECT kind, area FROM populations"):
@@ -519,9 +525,11 @@ class WardGroups:
                 self._kinds.setdefault((key, ctx), set()).add(area_kind(ward) or "")
 
     @classmethod
-    def of(cls, store) -> "WardGroups":
-        pairs = store.conn.execute(
-            "SELECT DISTINCT district, ward FROM persons WHERE ward IS NOT NULL AND district IS NOT NULL").fetchall()
+    def of(cls, store, pairs: list | None = None) -> "WardGroups":
+        """The groups of the wards of ``store`` (``pairs``: :func:`ward_pairs` when read already)."""
+        if pairs is None:
+            pairs = store.conn.execute(
+                "SELECT DISTINCT district, ward FROM persons WHERE ward IS NOT NULL AND district IS NOT NULL").fetchall()
         pops = [tuple(reversed(a.partition(", ")[::2])) for (a,) in store.conn.execute(
             "SELECT area FROM populations WHERE kind = 'ward'")]
         return cls([*pairs, *[(d or None, w) for d, w in pops]])
@@ -622,7 +630,7 @@ def ambiguous_wards(store, line_of: dict[str, int]) -> list[dict]:
     return sorted(out, key=lambda r: (r["line"] or 0, r["id"]))
 
 
-def wards_in_several_districts(store) -> list[dict]:
+def wards_in_several_districts(store, pairs: list | None = None) -> list[dict]:
     """What an older version left keyed by a ward's name alone when that name
     is in several districts (issue 13 point 8: it merged ``Phường 1`` of
     ``Quận 3`` and of ``Quận 10``), for ``tracing check`` to name:
@@ -638,17 +646,18 @@ def wards_in_several_districts(store) -> list[dict]:
     Each ``{"what", "ward", "ids", "districts": {district: [person ids]}}``
     (``ids``: the records to fix; ``districts``: which persons' records name
     which district, for that ward, or that unit of it), plus ``zone``,
-    ``unit`` or ``population``."""
+    ``unit`` or ``population``. ``pairs``: :func:`ward_pairs` when read already."""
     c = store.conn
+    pairs = ward_pairs(store) if pairs is None else pairs
     # what is keyed by a ward's name alone (usually nothing: then no more is read)
-    bare = [w for (w,) in c.execute("SELECT DISTINCT ward FROM persons WHERE district IS NULL AND ward IS NOT NULL")]
+    bare = sorted({w for d, w in pairs if d is None})
     pops = [(a, n) for a, n in c.execute("SELECT area, population FROM populations WHERE kind = 'ward' ORDER BY area")
             if ", " not in a]
     zoned = c.execute("SELECT zone, name, ward, unit FROM zone_areas WHERE kind = 'unit' AND district IS NULL "
                       "AND ward IS NOT NULL ORDER BY zone, name").fetchall()
     if not (bare or pops or zoned):
         return []
-    wards = WardGroups.of(store)
+    wards = WardGroups.of(store, pairs)
     if not wards.shared():
         return []  # no ward name in several districts: nothing can have been merged
 
