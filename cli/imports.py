@@ -182,6 +182,9 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
             _("line {line} = line {first} ({key}, {how})").format(
                 line=line, first=first, key=key, how=_(REPEAT_WORDS[how])) for key, first, line, how in d["lines"][:10])
             + (" " + _("… and {n} more").format(n=more + len(d["lines"][10:])) if more + len(d["lines"][10:]) > 0 else "")))
+    if summary.get("import_flags_kept"):
+        note(_("{n} flags of an earlier import read from the import_flags column (reported by `tracing check`)")
+             .format(n=summary["import_flags_kept"]))
     src = summary.get("sources")
     if src:
         note(_("Sources: {values} values = {links} infection links to cases or persons + {unknown} naming "

@@ -239,3 +239,38 @@ def test_entry_labels_count_as_imported_in_the_report(tmp_path, run, run_json, m
     assert report["found"] == {"quarantine": 0, "community": len(sources) - len(entry) - 1, "screening": 1,
                                "entry": len(entry)}
     assert sum(d["by_found"]["entry"] for d in report["daily"]) == len(entry)
+
+
+# ------------------------------------------------------------------ F12
+def _import_findings(target):
+    """The checks `check` reports from import flags, and the flags as stored."""
+    return sorted((r["person"], r["flag"], r["detail"]) for r in
+                  db_rows(target, "SELECT person, flag, detail FROM import_flags"))
+
+
+def test_import_flags_survive_export_csv_then_import(tmp_path, run, run_json, db_path, monkeypatch):
+    # D1 twice (each row fills the other's blanks: merged, flagged); P1 twice in a persons file too
+    run("import", "cases", write(tmp_path / "k.csv", "id,confirmed,onset,ward,name\nD1,2021-06-01,,Bồ Đề,\n"
+                                                     "D1,2021-06-01,2021-05-30,,An\nD2,2021-06-15,,,\n"))
+    run("import", "persons", write(tmp_path / "p.csv", "id,name,phone\nP1,Bình,\nP1,,0912345678\n"))
+    flags = _import_findings(db_path)
+    assert [f[:2] for f in flags] == [("D1", "duplicate_id_merged"), ("P1", "duplicate_id_merged")]
+    found = sorted(tuple(x["ids"]) for x in run_json("check") if x["check"] == "duplicate_id_merged")
+    out = tmp_path / "out"
+    run("export", "csv", out)
+    again = tmp_path / "again.db"
+    monkeypatch.setenv("TRACING_DB", str(again))
+    kept = sum(run_json("import", kind, out / f"{kind}.csv")["import_flags_kept"]
+               for kind in ("persons", "cases", "contacts"))
+    assert kept == len(flags) and _import_findings(again) == flags
+    assert sorted(tuple(x["ids"]) for x in run_json("check") if x["check"] == "duplicate_id_merged") == found
+    # the round trip again gives the same bytes
+    run("export", "csv", tmp_path / "out2")
+    assert (out / "persons.csv").read_bytes() == (tmp_path / "out2" / "persons.csv").read_bytes()
+
+
+def test_an_import_flags_cell_that_is_no_flag_is_an_error_naming_its_line(tmp_path, run, db_path):
+    f = write(tmp_path / "p.csv", "id,name,import_flags\nP1,An,\nP2,Bình,made up: x\n")
+    r = run("import", "persons", f, ok=None)
+    assert r.exit_code == 1 and "line 3" in r.output and "import_flags" in r.output and "duplicate_id_merged" in r.output
+    assert not db_rows_or_none(db_path)

@@ -51,6 +51,9 @@ from .sheets import write_csv
 FORMATS = ("epicontacts", "godata", "csv")
 PERSON_COLUMNS = ["id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit", "ward",
                   "district", "workplace", "vaccinated", "recovered", "quarantine_start"]
+#: What imports found that `check` reports (``duplicate_id_merged``), one
+#: ``flag: detail`` a line, so the csv round trip keeps them (critic13c F12).
+FLAGS = "import_flags"
 CONTACT_COLUMNS = ["from", "to", "date", "setting", "place", "minutes", "masked"]
 #: The day a contact or check-in was recorded (``recorded_on``: no test before
 #: the person was traced, DOMAIN.md), kept by the csv round trip.
@@ -175,12 +178,15 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     counts = {}
 
     p_extra = [] if redact else _extra_keys(store, "persons")
-    p_cols = ids.columns(PERSON_COLUMNS) + [k for k in p_extra if k not in PERSON_COLUMNS]
+    p_cols = ids.columns(PERSON_COLUMNS) + [FLAGS] + [k for k in p_extra if k not in PERSON_COLUMNS + [FLAGS]]
+    from .store.reports import all_import_flags
+    flags = all_import_flags(store)
 
     def persons():
         for r in _rows(store, "SELECT * FROM persons ORDER BY id"):
             extra = json.loads(r["extra"]) if r["extra"] and not redact else {}
             row = {**{k: v for k, v in extra.items()}, **{c: r.get(c) for c in PERSON_COLUMNS}}
+            row[FLAGS] = "\n".join(f"{flag}: {detail}" for flag, detail in flags.get(r["id"], ())) or None
             row["recovered"] = _bool(r["recovered"])
             tick()
             yield ids.person(row)
@@ -515,11 +521,14 @@ def export_layouts(kind: str) -> list[list[str]]:
     """The fixed leading columns ``export csv`` writes for an import ``kind``
     (with and without the columns a redacted export leaves out); every later
     column of such a file is an extra column, as the export wrote it."""
-    fixed = {"persons": PERSON_COLUMNS, "contacts": CONTACT_COLUMNS + [RECORDED], "cases": CASE_COLUMNS,
+    fixed = {"persons": PERSON_COLUMNS + [FLAGS], "contacts": CONTACT_COLUMNS + [RECORDED], "cases": CASE_COLUMNS,
              "checkins": CHECKIN_COLUMNS, "populations": POPULATION_COLUMNS}.get(kind)
     if fixed is None:
         return []
-    return [fixed] + ([[c for c in fixed if c not in DROPPED]] if any(c in DROPPED for c in fixed) else [])
+    out = [fixed] + ([[c for c in fixed if c not in DROPPED]] if any(c in DROPPED for c in fixed) else [])
+    if kind == "persons":  # exports written before the import_flags column, longest layouts first
+        out += [[c for c in layout if c != FLAGS] for layout in out]
+    return out
 
 
 def written_by_export(path) -> bool:

@@ -226,6 +226,7 @@ def _person(fields: dict, prefix, kept: dict | None = None) -> dict:
     if "age" in fields:
         fields["age"] = _age(fields["age"])
     doses = fields.get("vaccinated")
+    flags = fields.pop("import_flags", None)
     for _attempt in SOFT_FIELDS:
         try:
             person = clean_person(fields, as_of=as_of)
@@ -241,7 +242,28 @@ def _person(fields: dict, prefix, kept: dict | None = None) -> dict:
     if kept is not None and person.get("vaccinated") is not None and not _plain_number(doses):
         # words read as a dose count (chưa tiêm: 0, 2 mũi: 2): the count stored, the text kept as written
         kept["vaccinated_text"] = refuse_controls(str(doses).strip(), "vaccinated")
+    if flags is not None:
+        person["import_flags"] = parse_import_flags(flags)
     return person
+
+
+def parse_import_flags(text) -> list[tuple[str, str]]:
+    """The ``import_flags`` cell ``tracing export csv`` writes: one ``flag:
+    detail`` a line, each flag one :data:`tracing.store.bulk.IMPORT_FLAGS`.
+
+    >>> parse_import_flags("duplicate_id_merged: k.csv lines 2, 3")
+    [('duplicate_id_merged', 'k.csv lines 2, 3')]
+    """
+    out = []
+    for entry in str(text).splitlines():
+        if not entry.strip():
+            continue
+        flag, sep, detail = entry.partition(":")
+        if not sep or flag.strip() not in bulk.IMPORT_FLAGS or not detail.strip():
+            raise InvalidValue(_("import_flags: '{entry}' is not 'flag: detail' with a flag of {flags}").format(
+                entry=entry.strip()[:60], flags=", ".join(bulk.IMPORT_FLAGS)))
+        out.append((flag.strip(), detail.strip()))
+    return out
 
 
 def _plain_number(value) -> bool:
@@ -764,6 +786,17 @@ class _Importer:
         self._token_line: dict[tuple[str, str], int] = {}  # (case, source cell entry) -> its first line
         self._link_line: dict[tuple[str, str], int] = {}   # (case, resolved source) -> that line
         self.cycles: list[dict] = []  # infection links dropped because they closed a cycle
+        self.flags_read: list[tuple[str, str, str]] = []  # (person, flag, detail) of an import_flags column
+
+    def flags_of(self, person: dict) -> None:
+        """Take the ``import_flags`` read from a row (an export's column) off
+        ``person``, to be stored once its person is (:meth:`write_flags`)."""
+        flags = person.pop("import_flags", None)
+        if flags:
+            self.flags_read += [(person["id"], flag, detail) for flag, detail in flags]
+
+    def write_flags(self) -> int:
+        return bulk.add_import_flags(self.store, self.flags_read)
 
     # ------------------------------------------------------------ reading
     def _dates(self, fields: dict, line: int) -> dict:
@@ -959,6 +992,7 @@ class _Importer:
             kept: dict = {}
             person = _person(fields, self.prefix, kept)
             person["id"] = self.spell(person["id"])
+            self.flags_of(person)
             self.person_ticks(fields, self.line)
             extra = {**_extra(row, self.na), **kept}
             if extra:
@@ -994,6 +1028,9 @@ class _Importer:
             self.check_duplicates([(line, p) for line, _row, p in chunk])
             bulk.bulk_persons(self.store, [p for _l, _r, p in chunk], stats=self.stats["persons"])
             zones.enrol(self.store, [p["id"] for _l, _r, p in chunk])  # residents of a zoned unit: mass tests
+        # rows of one id merged (each filled the other's blanks): flagged for `check`, as a cases file's
+        bulk.flag_merges(self.store, {pid: lines for pid, lines in self.merged_ids.items() if pid in self.line_of},
+                         os.path.basename(self.path))
 
     def named(self, chunk: list) -> list:
         """The rows of a persons file that may be written: a row that makes a
@@ -1142,6 +1179,7 @@ class _Importer:
             kept: dict = {}
             person = _person(fields, self.prefix, kept)
             person["id"] = self.spell(person["id"])
+            self.flags_of(person)
             self.person_ticks(fields, self.line)
             cid = person["id"]
             unknown = parse_bool(fields.get("unknown_source"), "unknown_source")
@@ -1578,6 +1616,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
     with table, store.write(f"import {kind}", dry_run=dry_run) as st:
         try:
             getattr(imp, kind)()
+            flags_kept = imp.write_flags()
         except RowError:
             imp.dates.finish()  # a date-order error (or a re-read in the proven order) comes first
             raise
@@ -1628,6 +1667,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         "undated_cases": len(imp.undated), "trimmed": imp.trims, "source_cycles": imp.cycles,
         "criteria_kept": [{"kind": k, "area": a, "kept": cols} for (k, a), cols in sorted(imp.criteria_kept.items())],
         "formula_guards_removed": table.unguarded, "ignored_columns": list(table.rejected_columns),
+        "import_flags_kept": flags_kept,
         "settings_from_words": [{"words": w, "setting": st, "kept_in": k, "rows": n}
                                 for (w, st, k), n in sorted(imp.setting_words.items())],
         "ticks": dict(sorted(imp.ticks.items())), "changes": imp.changes(), "names_kept": [

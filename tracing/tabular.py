@@ -98,6 +98,8 @@ _PERSON = [
     _f("recovered", "đã khỏi", "khỏi bệnh", "đã mắc", "từng mắc", "đã mắc covid"),
     _f("quarantine_start", "ngày cách ly", "ngày bắt đầu cách ly", "bắt đầu cách ly",
        "quarantine start", "quarantine date", "date quarantine", "quarantined"),
+    # what an earlier import flagged for `check` (an export's column): kept by the round trip
+    _f("import_flags", "import flags"),
 ]
 
 #: The day a contact or check-in was recorded (an export's ``recorded_on``;

@@ -708,6 +708,10 @@ def cases_of(store, ids: Iterable[str]) -> dict[str, dict]:
         store, f"SELECT {','.join(cols)} FROM cases WHERE person IN ({{ids}})", ids)}
 
 
+#: The flags an import records for ``check`` (:func:`flag_merges`).
+IMPORT_FLAGS = ("duplicate_id_merged",)
+
+
 def flag_merges(store, merged: dict[str, list[int]], file: str) -> int:
     """Record that rows of ``file`` on ``merged[id]`` lines were merged into
     one person/case (``check`` reports them); returns flags added."""
@@ -717,3 +721,14 @@ def flag_merges(store, merged: dict[str, list[int]], file: str) -> int:
         return 0
     return max(store.conn.executemany(
         "INSERT OR IGNORE INTO import_flags (person, flag, detail, created_at) VALUES (?, ?, ?, ?)", rows).rowcount, 0)
+
+
+def add_import_flags(store, rows) -> int:
+    """Store ``(person, flag, detail)`` rows read from a file (an export's
+    ``import_flags`` column) for the persons that exist; returns flags added."""
+    rows = [(pid, flag, detail, _now(), pid) for pid, flag, detail in rows]
+    if not rows:
+        return 0
+    return max(store.conn.executemany(
+        "INSERT OR IGNORE INTO import_flags (person, flag, detail, created_at) "
+        "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM persons WHERE id = ?)", rows).rowcount, 0)

@@ -217,5 +217,14 @@ def exposed_by(store) -> set[tuple[str, str]]:
         "SELECT person, source FROM level_sources UNION SELECT case_id, source FROM case_sources")}
 
 
+def all_import_flags(store) -> dict[str, list[tuple[str, str]]]:
+    """``{person: [(flag, detail)]}`` of every import flag, sorted."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for person, flag, detail in store.conn.execute(
+            "SELECT person, flag, detail FROM import_flags ORDER BY person, flag, detail"):
+        out.setdefault(person, []).append((flag, detail))
+    return out
+
+
 def recorded_source_edges(store) -> list[tuple[str, str]]:
     return store.conn.execute("SELECT source, case_id FROM case_sources ORDER BY source, case_id").fetchall()
