@@ -126,7 +126,7 @@ def _unit_area(wards: WardGroups, unit: str, ward: str | None, district: str | N
     return Area("unit", wards.unit_label(district, ward, unit), unit=unit, ward=ward, district=district)
 
 
-def _units(store, wards: WardGroups, raw: str) -> list[Area]:
+def _units(store, raw: str) -> list[Area]:
     """The units ``raw`` names (``UNIT``, ``UNIT, WARD`` or ``UNIT, WARD,
     DISTRICT``), one per (district, ward, unit): a unit of a ward without a
     district is the one of the district that has the ward's name."""
@@ -138,6 +138,7 @@ def _units(store, wards: WardGroups, raw: str) -> list[Area]:
         unit, ward, district = raw.rsplit(", ", 2)
         rows = sql.units_named(store, unit.strip(), ward.strip(), district.strip())
     found: dict[tuple, Area] = {}
+    wards = WardGroups.of(store) if rows else None
     for r in sorted(rows, key=lambda r: (r["district"] is None, r["district"] or "", r["ward"] or "", r["unit"])):
         found.setdefault((r["unit"], wards.label(r["district"], r["ward"])),
                          _unit_area(wards, r["unit"], r["ward"], r["district"]))
@@ -161,7 +162,7 @@ def resolve(store, text: str) -> Area:
         if low.startswith(prefix):
             want, raw = prefix[:-1], raw[len(prefix):].strip()
     place = sql.place_named(store, raw) if want in (None, "place") else None
-    units: list[Area] = _units(store, WardGroups.of(store), raw) if want in (None, "unit") else []
+    units: list[Area] = _units(store, raw) if want in (None, "unit") else []
     if place and units:
         raise InvalidValue(_("zone: '{name}' is both a place and a unit: write place:{name} or unit:{name}").format(
             name=raw))

@@ -346,7 +346,9 @@ def ward_pairs(store) -> list[tuple]:
     """The distinct ``(district, ward)`` of persons with a ward (one read that
     :func:`separate_spellings`, :func:`wards_in_several_districts` and
     :meth:`WardGroups.of` can share: ``check`` reads them once)."""
-    return store.conn.execute("SELECT DISTINCT district, ward FROM persons WHERE ward IS NOT NULL").fetchall()
+    # +ward: read the table in order; through persons_ward_unit SQLite looks up every row
+    # (100,000 persons: 0.13 s CPU, scanned 0.02 s)
+    return store.conn.execute("SELECT DISTINCT district, ward FROM persons WHERE +ward IS NOT NULL").fetchall()
 
 
 def separate_spellings(store, pairs: list | None = None) -> list[dict]:
@@ -528,8 +530,8 @@ class WardGroups:
     def of(cls, store, pairs: list | None = None) -> "WardGroups":
         """The groups of the wards of ``store`` (``pairs``: :func:`ward_pairs` when read already)."""
         if pairs is None:
-            pairs = store.conn.execute(
-                "SELECT DISTINCT district, ward FROM persons WHERE ward IS NOT NULL AND district IS NOT NULL").fetchall()
+            pairs = store.conn.execute(  # +ward: scanned, see ward_pairs
+                "SELECT DISTINCT district, ward FROM persons WHERE +ward IS NOT NULL AND district IS NOT NULL").fetchall()
         pops = [tuple(reversed(a.partition(", ")[::2])) for (a,) in store.conn.execute(
             "SELECT area FROM populations WHERE kind = 'ward'")]
         return cls([*pairs, *[(d or None, w) for d, w in pops]])
