@@ -301,7 +301,7 @@ def _shown_value(field: str, value) -> str:
     """A changed value for people: dates the language's way (fmt_date), blank for none."""
     if value is None:
         return ""
-    if field in ("confirmed", "onset", "isolated", "quarantine_start", "birth_date"):
+    if field in ("confirmed", "onset", "isolated", "quarantine_start", "birth_date", "age_date"):
         return fmt_date(value)
     if field == "population" and isinstance(value, int):
         return fmt_int(value)

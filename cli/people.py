@@ -7,7 +7,7 @@ import json
 import click
 
 from tracing import encounters, people
-from tracing.i18n import N_, _, fmt_int, label, language, shown
+from tracing.i18n import N_, _, fmt_date, fmt_int, label, language, shown
 from tracing.levels import level_name
 from tracing.status import status
 
@@ -69,7 +69,7 @@ def person():
 @click.option("--phone", help="Phone in any form: +84 912…, 84912…, 0912….")
 @click.option("--national-id", help="CCCD (12 digits) or CMND (9 digits).")
 @click.option("--birth-year", type=int)
-@click.option("--age", type=int)
+@click.option("--age", type=int, help="Age in years today: kept with today's date, never re-aged.")
 @click.option("--sex", type=Vocab("sex"), help="m or f; also nam / nữ (nu).")
 @click.option("--address")
 @click.option("--unit", help="Tổ dân phố / khu dân cư / chung cư / thôn.")
@@ -146,12 +146,21 @@ def person_show(obj, person_id, fmt):
     # every follow-up, a cancellation's reason as its code (JSON is language-neutral)
     from tracing.store.scenarios import person_followups
     record["followups"] = person_followups(store, person_id)
+    # the age at the record's day (a case's confirmation, else onset; a traced person's exposure), or as typed
+    age, age_day = people.age_at_record(record, confirmed=case and case["confirmed"], onset=case and case["onset"],
+                                        exposure=record["status"].get("exposure"))
+    record["age_shown"] = None if age is None else {"years": age.years, "date": age_day,
+                                                    "as_typed": age.typed_on is not None}
     if fmt == "json":
         emit_json(record)
         return
     st = record["status"]
-    fields = [(key, record.get(key)) for key in ("id", "name", "phone", "national_id", "birth_year", "sex", "address",
-                                                  "unit", "ward", "district", "workplace", "vaccinated")]
+    fields = [(key, record.get(key)) for key in ("id", "name", "phone", "national_id", "birth_date", "birth_year")]
+    if age is not None:
+        fields.append(("age", (_("{n} (typed for {day}, not re-aged)") if age.typed_on else _("{n} (on {day})")).format(
+            n=age.years, day=fmt_date(age_day))))
+    fields += [(key, record.get(key)) for key in ("sex", "address", "unit", "ward", "district", "workplace",
+                                                  "vaccinated")]
     level = st["level"] or ("–" if language() == "en" else _("not traced"))
     if st["primary_source"]:
         level += " " + _("(primary source {id})").format(id=st["primary_source"])
@@ -192,7 +201,7 @@ def person_show(obj, person_id, fmt):
 
 
 #: Labels of a person's record (``person show``); English shows the key.
-FIELD_LABELS = {**HEADERS, "national_id": N_("national_id"), "sex": N_("sex"), "district": N_("district"),
+FIELD_LABELS = {**HEADERS, "national_id": N_("national_id"), "birth_date": N_("birth date"), "age": N_("age"), "sex": N_("sex"), "district": N_("district"),
                 "workplace": N_("workplace"), "vaccinated": N_("vaccinated"), "flags": N_("flags"), "case": N_("case"),
                 "labels": N_("source labels")}
 SEX = {"m": N_("m"), "f": N_("f")}

@@ -185,6 +185,13 @@ def count_label(s, text: dict) -> str:
     return _layout.count_text(_levels(s), text.get("level_none", "F?"))
 
 
+def age_label(s, text: dict) -> str:
+    """A card's age, "34t", or "34t (2021)" when it is an age typed for another day than the card's
+    (:func:`tracing.people.age_on`: never re-aged silently)."""
+    words = text["age"].format(n=s.age)
+    return f"{words} ({s.age_typed_on[:4]})" if getattr(s, "age_typed_on", None) else words
+
+
 def _card_lines(s, text: dict) -> tuple[str, str, str]:
     if s.collapsed:  # its levels on one, two or three lines, "folded persons" under them when there is room
         lines = _layout.count_lines(_levels(s), text.get("level_none", "F?")) + [text["count_sub"]]
@@ -192,7 +199,7 @@ def _card_lines(s, text: dict) -> tuple[str, str, str]:
     head = f"{level_name(s.level)} · {s.id}"
     parts = []
     if s.age is not None:
-        parts.append(text["age"].format(n=s.age))
+        parts.append(age_label(s, text))
     if s.is_case or s.level == 0:
         if _day_month(s.confirmed):
             parts.append(f"{text['d_conf']} {_day_month(s.confirmed)}")

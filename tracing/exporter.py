@@ -45,12 +45,16 @@ from .i18n import _
 from . import checkins, files
 from .errors import TracingError
 from .levels import chain_root, level_name
+from .people import age_at_record
 from .privacy import DROPPED, Redactor
 from .sheets import write_csv
 
 FORMATS = ("epicontacts", "godata", "csv")
-PERSON_COLUMNS = ["id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit", "ward",
-                  "district", "workplace", "vaccinated", "recovered", "quarantine_start"]
+PERSON_COLUMNS_BEFORE_AGES = ["id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit", "ward",
+                              "district", "workplace", "vaccinated", "recovered", "quarantine_start"]
+#: an age as typed and the day it is an age at (tracing.people.age_on), the birth date as typed: added
+#: after the columns older exports wrote, which are still read as an export's (:func:`export_layouts`)
+PERSON_COLUMNS = PERSON_COLUMNS_BEFORE_AGES + ["birth_date", "age", "age_date"]
 #: What imports found that `check` reports (``duplicate_id_merged``), one
 #: ``flag: detail`` a line, so the csv round trip keeps them (critic13c F12).
 FLAGS = "import_flags"
@@ -303,19 +307,21 @@ def _infector_first(store):
 def _epicontacts(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     ids = _Shown(store, redact)
     infector_first = _infector_first(store)
-    cols = ids.columns(["id", "name", "sex", "birth_year", "ward", "unit", "district", "level", "primary_source",
-            "exposure", "confirmed", "onset", "isolated", "unknown_source", "source_labels"])
+    cols = ids.columns(["id", "name", "sex", "birth_year", "age", "age_date", "ward", "unit", "district", "level",
+                        "primary_source", "exposure", "confirmed", "onset", "isolated", "unknown_source",
+                        "source_labels"])
     # a case's sources that are no person (UK, F0 nhập cảnh): kept beside the links (issue 13: nothing dropped)
     labels = _labels_of_all(store)
 
     def linelist():
-        for r in _rows(store, """SELECT p.id, p.name, p.sex, p.birth_year, p.ward, p.unit, p.district,
-                                        l.level, l.primary_source, l.exposure, c.confirmed, c.onset, c.isolated,
-                                        c.unknown_source
+        for r in _rows(store, """SELECT p.id, p.name, p.sex, p.birth_year, p.birth_date, p.age, p.age_date,
+                                        p.ward, p.unit, p.district, l.level, l.primary_source, l.exposure,
+                                        c.confirmed, c.onset, c.isolated, c.unknown_source
                                  FROM persons p LEFT JOIN levels l ON l.person = p.id
                                  LEFT JOIN cases c ON c.person = p.id ORDER BY p.id"""):
             r["level"] = level_name(r["level"])
             r["unknown_source"] = _bool(r["unknown_source"])
+            r["age"], r["age_date"] = record_age(r)
             tick()
             pid = r["id"]
             out = ids.person(r)
@@ -398,11 +404,15 @@ def _split_name(name) -> tuple[str | None, str | None]:
     return " ".join(words[1:]), words[0]
 
 
-def _godata(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
-    from .values import today
+def record_age(r: dict) -> tuple[int | None, str | None]:
+    """``(age, age_date)`` of a person row with its case and exposure
+    columns: :func:`tracing.people.age_at_record`."""
+    age, day = age_at_record(r, confirmed=r.get("confirmed"), onset=r.get("onset"), exposure=r.get("exposure"))
+    return (None, None) if age is None else (age.years, day)
 
+
+def _godata(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
     ids = _Shown(store, redact)
-    year = today().year
     infector_first = _infector_first(store)
 
     def person_rows(where: str):
@@ -412,7 +422,7 @@ def _godata(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
             first, last = (ids(r["id"]), None) if redact else _split_name(r["name"])
             tick()
             yield {"visualId": ids(r["id"]), "firstName": first, "lastName": last, "gender": _GENDER.get(r["sex"]),
-                   "age.years": year - r["birth_year"] if r["birth_year"] else None,
+                   "age.years": record_age(r)[0],
                    "classification": "LNG_REFERENCE_DATA_CATEGORY_CASE_CLASSIFICATION_CONFIRMED"
                    if r["confirmed"] else None,
                    "dateOfReporting": r["confirmed"] or r["exposure"], "dateOfOnset": r["onset"],
@@ -525,10 +535,12 @@ def export_layouts(kind: str) -> list[list[str]]:
              "checkins": CHECKIN_COLUMNS, "populations": POPULATION_COLUMNS}.get(kind)
     if fixed is None:
         return []
-    out = [fixed] + ([[c for c in fixed if c not in DROPPED]] if any(c in DROPPED for c in fixed) else [])
-    if kind == "persons":  # exports written before the import_flags column, longest layouts first
-        out += [[c for c in layout if c != FLAGS] for layout in out]
-    return out
+    layouts = [fixed]
+    if kind == "persons":  # exports written before the age columns, and before the import_flags column
+        layouts += [PERSON_COLUMNS_BEFORE_AGES + [FLAGS], PERSON_COLUMNS_BEFORE_AGES]
+    return [kept for layout in layouts  # longest layouts first: each with and without the redacted columns
+            for kept in [layout] + ([[c for c in layout if c not in DROPPED]] if any(c in DROPPED for c in layout)
+                                    else [])]
 
 
 def written_by_export(path) -> bool:

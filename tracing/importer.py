@@ -96,8 +96,8 @@ SOFT_FIELD_WORDS = {"age": N_("age"), "birth_year": N_("birth_year"), "sex": N_(
 """Person fields whose unreadable values are kept as ``FIELD_text`` attributes
 (age bands ``50s``, free-text vaccination ``yes (2 doses)``) instead of
 rejecting the row."""
-DATE_FIELDS = {"persons": ("birth_date", "quarantine_start"), "contacts": ("date",),
-               "cases": ("confirmed", "onset", "isolated", "birth_date", "quarantine_start"),
+DATE_FIELDS = {"persons": ("birth_date", "age_date", "quarantine_start"), "contacts": ("date",),
+               "cases": ("confirmed", "onset", "isolated", "birth_date", "age_date", "quarantine_start"),
                "checkins": (), "populations": ()}
 DATETIME_FIELDS = {"checkins": ("at", "until")}
 

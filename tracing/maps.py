@@ -32,7 +32,7 @@ from pathlib import Path
 from . import checkins, clusters as _clusters, files
 from .errors import InvalidValue, NotFound, TracingError
 from .i18n import NP_, _, fmt_date, fmt_int, in_language, language, ngettext
-from .people import no_person
+from .people import age_on, no_person, record_day
 from .store import maps as sql
 from .store.areas import WardGroups
 
@@ -182,18 +182,10 @@ def _choose(store, roots: list[str], wanted: list[str], all_clusters: bool):
 
 # ------------------------------------------------------------------ building
 
-def _age(row: dict) -> int | None:
-    """Age in whole years at the person's key date (confirmation, onset or
-    exposure), from the birth year; None when either is unknown."""
-    year = row.get("birth_year")
-    when = row["confirmed"] or row["onset"] or row["exposure"]
-    if year is None or not when:
-        return None
-    try:
-        age = int(str(when)[:4]) - int(year)
-    except ValueError:
-        return None
-    return age if 0 <= age < 130 else None
+def _age(row: dict):
+    """The person's age at their record's day (a case's confirmation, else
+    onset; a traced person's exposure): :func:`tracing.people.age_on`."""
+    return age_on(row, record_day(row, confirmed=row["confirmed"], onset=row["onset"], exposure=row["exposure"]))
 
 
 def _node(MapNode, row: dict, sources: list[str], wards=None):
@@ -201,6 +193,7 @@ def _node(MapNode, row: dict, sources: list[str], wards=None):
     :class:`tracing.store.areas.WardGroups`: ``Phường 1, Quận 3`` when that
     name is in several districts), as ``level`` and ``report`` name it."""
     is_case = bool(row["is_case"])
+    age = _age(row)
     level = row["level"]
     if is_case:
         level = 0
@@ -208,7 +201,8 @@ def _node(MapNode, row: dict, sources: list[str], wards=None):
                    ward=wards.label(row["district"], row["ward"]) if wards else row["ward"], unit=row["unit"], onset=row["onset"], confirmed=row["confirmed"],
                    exposure=None if is_case and not row["exposure"] else row["exposure"],
                    sources=sources, primary_source=row["primary_source"], phone=row["phone"],
-                   national_id=row["national_id"], address=row["address"], age=_age(row))
+                   national_id=row["national_id"], address=row["address"],
+                   age=None if age is None else age.years, age_typed_on=None if age is None else age.typed_on)
 
 
 def _rows(store, chosen: list[dict], tops: list[str]) -> dict[str, dict]:

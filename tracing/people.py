@@ -11,10 +11,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from .i18n import N_, Msg, _
+from .i18n import N_, Msg, _, fmt_date
 from .errors import InvalidValue, NotFound
 from .values import (MIN_YEAR, clean_text, fold, normalize_national_id, normalize_phone, parse_bool, parse_date, parse_int,
                      parse_sex, past_date, today)
@@ -50,13 +53,18 @@ def _check_id(value: str, field: str) -> str:
 def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dict:
     """Validate and normalise person fields as typed (CLI or a file row).
 
-    Unknown keys are refused by callers; ``age`` becomes ``birth_year``,
-    counted from ``as_of`` (the date the age was recorded, e.g. a case's
-    confirmation in a 2020 line list), else today.
+    Unknown keys are refused by callers. An ``age`` is kept as typed with
+    ``age_date``, the day it is an age at: the row's own ``age_date`` (an
+    export), else ``as_of`` (the date of the record it came with, e.g. a
+    case's confirmation in a 2020 line list), else today (the day it was
+    typed); see :func:`age_on`. It also gives an estimated ``birth_year``
+    when none is typed (duplicate and birth checks). A ``birth_date`` is
+    kept whole.
 
     >>> import datetime as dt
-    >>> clean_person({"name": "A", "age": "28"}, as_of=dt.date(2020, 1, 23))["birth_year"]
-    1992
+    >>> row = clean_person({"name": "A", "age": "28"}, as_of=dt.date(2020, 1, 23))
+    >>> row["age"], row["age_date"], row["birth_year"]
+    (28, '2020-01-23', 1992)
     """
     row: dict = {}
     if fields.get("id") not in (None, ""):
@@ -73,14 +81,23 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
     birth_year = clean_birth_year(fields.get("birth_year"))
     birth_date = past_date(fields.get("birth_date"), "birth_date")
     if birth_date is not None:
-        birth_year = birth_year or birth_date.year
+        if birth_year is not None and birth_year != birth_date.year:
+            raise InvalidValue(_("birth_date: {day} contradicts birth year {birth_year}").format(
+                                   day=fmt_date(birth_date), birth_year=birth_year), hard=True)
+        birth_year = birth_date.year
+        row["birth_date"] = birth_date.isoformat()
     age = parse_int(fields.get("age"), "age", lo=0, hi=125)
     if age is not None:
-        year_of_age = (as_of or today()).year
-        if birth_year is not None and abs((year_of_age - birth_year) - age) > 1:
-            raise InvalidValue(_("age {age} contradicts birth year {birth_year}").format(
-                                   age=age, birth_year=birth_year), hard=True)
-        birth_year = birth_year or year_of_age - age
+        # the age as typed and the day it is an age at (ages_on's rule): an export carries its age_date
+        on = past_date(fields.get("age_date"), "age_date") or as_of or today()
+        if not age_agrees(age, on, birth_date=birth_date, birth_year=birth_year):
+            if birth_date is not None:
+                raise InvalidValue(_("age {age} on {day} contradicts birth date {born}").format(
+                                       age=age, day=fmt_date(on), born=fmt_date(birth_date)), hard=True)
+            raise InvalidValue(_("age {age} on {day} contradicts birth year {birth_year}").format(
+                                   age=age, day=fmt_date(on), birth_year=birth_year), hard=True)
+        row["age"], row["age_date"] = age, on.isoformat()
+        birth_year = birth_year or on.year - age  # an estimate (±1) for the duplicate and birth checks
     if birth_year is not None:
         row["birth_year"] = birth_year
     sex = clean_sex(fields.get("sex"))
@@ -99,6 +116,97 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
     if quarantine is not None:
         row["quarantine_start"] = quarantine.isoformat()
     return row
+
+
+@dataclass(frozen=True)
+class Age:
+    """A person's age in whole years (:func:`age_on`). ``typed_on`` is None
+    when ``years`` is the age at the day asked; else the ISO day the typed
+    age is an age at (shown ``34 (2021)``: never re-aged silently)."""
+    years: int
+    typed_on: str | None = None
+
+    def label(self, fmt_years: str = "{n}") -> str:
+        """``fmt_years`` with the years, and the year the age was typed for when it is not the day asked:
+        ``34`` or ``34 (2021)``."""
+        text = fmt_years.format(n=self.years)
+        return text if self.typed_on is None else f"{text} ({self.typed_on[:4]})"
+
+
+def record_day(person: Mapping, *, confirmed=None, onset=None, exposure=None) -> str | None:
+    """The day a person's age is given at: a case's confirmation, else its
+    onset; a traced contact's exposure; else the day the age was typed
+    (``age_date``). ISO text or None."""
+    for day in (confirmed, onset, exposure, person.get("age_date")):
+        if day:
+            return str(day)[:10]
+    return None
+
+
+def age_on(person: Mapping, day) -> Age | None:
+    """The age of ``person`` (a stored row: ``birth_date``, ``birth_year``,
+    ``age``, ``age_date``) on ``day`` (a date or ISO text; None: the day
+    the age was typed). The one rule every output uses:
+
+    1. a birth date gives the exact age on ``day``;
+    2. else a typed age is shown as typed: at its own day it is the age;
+       on another day it keeps its value and says the day it was typed for
+       (``typed_on``) rather than being re-aged;
+    3. else a birth year gives ``day``'s year minus it;
+    4. else (or an age outside 0..129) None.
+
+    >>> p = {"age": 34, "age_date": "2021-06-02", "birth_year": 1987}
+    >>> age_on(p, "2021-06-02"), age_on(p, "2026-12-02"), age_on(p, None)
+    (Age(years=34, typed_on=None), Age(years=34, typed_on='2021-06-02'), Age(years=34, typed_on=None))
+    >>> age_on({"birth_date": "1987-09-01", "age": 34, "age_date": "2021-06-02"}, "2026-12-02")
+    Age(years=39, typed_on=None)
+    >>> age_on({"birth_year": 1987}, "2020-03-01")
+    Age(years=33, typed_on=None)
+    """
+    day = None if day is None or day == "" else dt.date.fromisoformat(str(day)[:10])
+    born = person.get("birth_date")
+    typed, typed_day = person.get("age"), person.get("age_date")
+    if born and (day is not None or typed_day):
+        years = _whole_years(dt.date.fromisoformat(str(born)[:10]), day or dt.date.fromisoformat(typed_day[:10]))
+        return Age(years) if 0 <= years < 130 else None
+    if typed is not None:
+        same = day is None or typed_day is None or str(typed_day)[:10] == day.isoformat()
+        return Age(int(typed), None if same else str(typed_day)[:10])
+    year = person.get("birth_year")
+    if year is not None and day is not None:
+        years = day.year - int(year)
+        return Age(years) if 0 <= years < 130 else None
+    return None
+
+
+def age_at_record(person: Mapping, *, confirmed=None, onset=None, exposure=None) -> tuple[Age | None, str | None]:
+    """A person's age at their record's day (:func:`record_day`) and the ISO
+    day it is an age at: that day, or the day a typed age was typed for
+    (shown as typed, :func:`age_on`). ``(None, None)`` when unknown.
+
+    >>> age_at_record({"age": 34, "age_date": "2021-06-02"}, confirmed="2022-06-10")
+    (Age(years=34, typed_on='2021-06-02'), '2021-06-02')
+    >>> age_at_record({"birth_year": 1987}, exposure="2021-05-01")
+    (Age(years=34, typed_on=None), '2021-05-01')
+    """
+    day = record_day(person, confirmed=confirmed, onset=onset, exposure=exposure)
+    age = age_on(person, day)
+    if age is None:
+        return None, None
+    return age, age.typed_on or day
+
+
+def _whole_years(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def age_agrees(age: int, day: dt.date, *, birth_date: dt.date | None = None, birth_year: int | None = None) -> bool:
+    """Whether an age typed for ``day`` fits a birth date (exactly) or a
+    birth year (``day``'s year minus it, or one less before the birthday;
+    one more is let pass as a common rounding of line lists)."""
+    if birth_date is not None:
+        return _whole_years(birth_date, day) == age
+    return birth_year is None or abs((day.year - birth_year) - age) <= 1
 
 
 # One cleaner per field of :func:`clean_person` (each depends on its value alone), so that the importer can

@@ -176,13 +176,13 @@ def redact_map(data, redactor: Redactor):
         if n.collapsed:  # a count node: its id is made from its parent's
             nodes.append(replace(n, id="+" + (tok(n.primary_source) or "") + f"-{len(nodes)}",
                                  primary_source=tok(n.primary_source), sources=[tok(s) for s in n.sources],
-                                 name=None, phone=None, national_id=None, address=None, age=None,
+                                 name=None, phone=None, national_id=None, address=None, age=None, age_typed_on=None,
                                  members=[tok(m) for m in n.members]))
             continue
         if n.name:
             swaps.append((n.name, tok(n.id)))
         swaps.append((n.id, tok(n.id)))
-        nodes.append(replace(n, id=tok(n.id), name=None, phone=None, national_id=None, address=None, age=None,
+        nodes.append(replace(n, id=tok(n.id), name=None, phone=None, national_id=None, address=None, age=None, age_typed_on=None,
                              sources=[tok(s) for s in n.sources], primary_source=tok(n.primary_source)))
     edges = [replace(e, source=tok(e.source), target=tok(e.target)) for e in data.edges]
     title = data.title

@@ -63,6 +63,9 @@ class MapNode:
     address: str | None = None
     collapsed: int = 0
     age: int | None = None
+    #: the ISO day a typed age is an age at, when it is not this node's day (tracing.people.age_on): the
+    #: age is then shown as typed with its year, "34y (2021)", never re-aged
+    age_typed_on: str | None = None
     members: list[str] = field(default_factory=list)
     #: a count node's persons per level, lowest first, None (no F level) last:
     #: ``[(0, 1), (1, 110), (2, 445)]`` is drawn "+1 F0 · 110 F1 · 445 F2"
@@ -408,6 +411,7 @@ _WORDS = {
     "d_onset": NP_("map", "onset"),
     "d_exp": NP_("map", "exp"),
     "age": NP_("map", "{n}y"),
+    "age_typed": NP_("map", "{n} (age on {day})"),
     "unknown_mark": NP_("map", "?"),
     "abbrev": NP_("map", "conf: confirmed · onset: first symptoms · exp: exposure · y: years of age"),
 }
@@ -611,7 +615,8 @@ def _record(n: MapNode) -> dict:
     return {"lv": n.level, "pid": n.id, "name": n.name or None, "case": bool(n.is_case), "unk": bool(n.unknown_source),
             "ward": n.ward, "unit": n.unit, "onset": n.onset, "conf": n.confirmed, "exp": n.exposure,
             "src": list(n.sources), "psrc": n.primary_source,
-            "phone": n.phone, "nid": n.national_id, "addr": n.address, "age": n.age}
+            "phone": n.phone, "nid": n.national_id, "addr": n.address, "age": n.age,
+            "agey": n.age_typed_on}
 
 
 def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None, redact: Redactor | None = None,
@@ -1868,7 +1873,7 @@ function srcLinks(list) {
 // a person in a list (search results): two persons of one name told apart by id, age and ward
 function listed(r) {
   if (r.col) { return label(r); }
-  return [r.name ? r.name + " · " + r.pid : r.pid, levelName(r.lv), r.age !== undefined && r.age !== null ? fmt(T.age, {n: r.age}) : null,
+  return [r.name ? r.name + " · " + r.pid : r.pid, levelName(r.lv), r.age !== undefined && r.age !== null ? fmt(T.age, {n: r.age}) + (r.agey ? " (" + r.agey.slice(0, 4) + ")" : "") : null,
           r.ward].filter(function (x) { return x !== null && x !== undefined && x !== ""; }).join(" · ");
 }
 function card(r) {
@@ -1881,7 +1886,7 @@ function record(dl, r) {
   row(dl, T.f_name, r.name); row(dl, T.f_id, r.pid); row(dl, T.f_level, levelName(r.lv));
   row(dl, T.f_case, r.case ? T.yes : T.no);
   if (r.unk) { row(dl, T.f_unknown, T.unknown_source); }
-  row(dl, T.f_age, r.age);
+  row(dl, T.f_age, r.agey && r.age !== null && r.age !== undefined ? fmt(T.age_typed, {n: r.age, day: r.agey}) : r.age);
   row(dl, T.f_ward, r.ward); row(dl, T.f_unit, r.unit);
   row(dl, T.f_onset, r.onset); row(dl, T.f_confirmed, r.conf); row(dl, T.f_exposure, r.exp);
   row(dl, T.f_primary, r.psrc ? srcLinks([r.psrc]) : null);

@@ -81,6 +81,8 @@ _PERSON = [
        "id number", "citizen id"),
     _f("birth_year", "năm sinh", "birth year", "year of birth", "yob"),
     _f("age", "tuổi"),
+    # the day a typed age is an age at (an export writes it; blank: the row's case date, else the import day)
+    _f("age_date", "age date", "age on", "ngày ghi tuổi", "tuổi tại ngày"),
     _f("birth_date", "ngày sinh", "ngày tháng năm sinh", "dob", "date of birth", "birthday", "birthdate"),
     _f("sex", "giới tính", "giới", "gender", "nam/nữ"),
     _f("address", "địa chỉ", "địa chỉ thường trú", "địa chỉ nơi ở", "địa chỉ cư trú", "nơi ở",
@@ -155,8 +157,8 @@ FIELDS: dict[str, list[FieldSpec]] = {
            "ngày giờ", "time", "datetime", "checkin", "check in", "checkin time", "scanned at",
            required=True),
         _f("until", "giờ ra", "thời gian ra", "checkout", "check out", "left at"),
-        _PERSON[9],   # unit of the place
-        _PERSON[10],  # ward of the place
+        *(f for f in _PERSON if f.name == "unit"),  # unit of the place
+        *(f for f in _PERSON if f.name == "ward"),  # ward of the place
         RECORDED_ON,
     ],
     "populations": [

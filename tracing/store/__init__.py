@@ -36,6 +36,7 @@ from .schema import APPLICATION_ID, LATEST, MIGRATIONS
 PERSON_FIELDS = (
     "id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit",
     "ward", "district", "workplace", "vaccinated", "recovered", "quarantine_start", "extra",
+    "birth_date", "age", "age_date",
 )
 CASE_FIELDS = ("person", "confirmed", "onset", "isolated", "unknown_source", "prior_level", "tier", "extra",
                "found_by", "isolated_given", "unknown_given")

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 
 _NODE_COLUMNS = """p.id, p.name, p.phone, p.national_id, p.address, p.district, p.ward, p.unit, p.birth_year,
+                   p.birth_date, p.age, p.age_date,
                    l.level, l.primary_source, l.exposure, l.chain_case,
                    k.confirmed, k.onset, k.unknown_source, k.person IS NOT NULL AS is_case"""
 

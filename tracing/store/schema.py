@@ -387,6 +387,15 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE zone_areas ADD COLUMN district TEXT",
         _zone_districts,
     ],
+    # 14 -> 15: an age is an age at a date (a 2021 line list's "34" is 34 in
+    # 2021, not today): the age as typed and the day it is an age at, and a
+    # birth date kept whole (was reduced to its year); see tracing.people.age_on.
+    # NULL (rows from before): the birth year alone, as before
+    [
+        "ALTER TABLE persons ADD COLUMN birth_date TEXT",
+        "ALTER TABLE persons ADD COLUMN age INTEGER",
+        "ALTER TABLE persons ADD COLUMN age_date TEXT",
+    ],
 ]
 
 LATEST = len(MIGRATIONS)
