@@ -274,3 +274,41 @@ def test_an_import_flags_cell_that_is_no_flag_is_an_error_naming_its_line(tmp_pa
     r = run("import", "persons", f, ok=None)
     assert r.exit_code == 1 and "line 3" in r.output and "import_flags" in r.output and "duplicate_id_merged" in r.output
     assert not db_rows_or_none(db_path)
+
+
+# ------------------------------------------------------------------ F9
+BAD = {"cases": ("id,confirmed,ward,nghề\nR1,2021-06-01,Bồ Đề,thợ may\nR2,31/02/2021,Bồ Đề,lái xe\n",
+                 "31/02/2021", "28/02/2021"),
+       "persons": ("id,name,phone,nghề\nR1,An,0912345678,thợ may\nR2,Bình,0912,lái xe\n", "0912", "0912345679"),
+       "contacts": ("from,to,date,nghề\nR1,R2,2021-06-01,x\nR1,R3,2021-13-01,y\n", "2021-13-01", "2021-06-02")}
+
+
+def _rejected_rows(path):
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+@pytest.mark.parametrize("kind", sorted(BAD))
+@pytest.mark.parametrize("how", ["as written", "renamed copy", "saved as xlsx", "reason deleted"])
+def test_a_fixed_rejected_file_imports_without_its_added_columns(tmp_path, run, run_json, db_path, kind, how):
+    text, bad, good = BAD[kind]
+    s = run_json("import", kind, write(tmp_path / "k.csv", text), "--skip-invalid")
+    assert s["rejected"] == 1
+    table = [[good if c == bad else c for c in r] for r in _rejected_rows(s["rejected_file"])]  # fixed by hand
+    assert table[0][0] == "line" and table[0][-1] == "reason"
+    if how == "reason deleted":
+        table = [r[:-1] for r in table]
+    if how == "saved as xlsx":
+        fixed = write_xlsx(tmp_path / "k.csv.rejected.xlsx", table)
+    else:
+        name = "k.csv.rejected (1).csv" if how == "renamed copy" else "k.csv.rejected.csv"
+        fixed = write(tmp_path / name, "".join(",".join(r) + "\n" for r in table))
+    again = run_json("import", kind, fixed)
+    assert again["rejected"] == 0 and again["extras"] == ["nghề"]
+    assert again["ignored_columns"] == (["line"] if how == "reason deleted" else ["line", "reason"])
+    said = run("import", kind, fixed, "--dry-run").output
+    assert "its columns " + ", ".join(again["ignored_columns"]) + " are not data and were ignored" in said
+    # the extra attributes are the file's own: no line, no reason
+    table_name = {"cases": "cases", "persons": "persons", "contacts": "contacts"}[kind]
+    extras = [json.loads(r["extra"]) for r in db_rows(db_path, f"SELECT extra FROM {table_name}") if r["extra"]]
+    assert extras and all(set(e) == {"nghề"} for e in extras)

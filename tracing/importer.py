@@ -1578,7 +1578,7 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
     their category (``chợ`` is ``venue``), kept as the place (``kept_in``
     ``place``) or, when the row has a place, as ``setting_text``.
     ``ignored_columns`` are the ``line``/``reason`` columns of the tool's own
-    ``FILE.rejected.csv`` (:func:`tracing.tabular.is_rejected_header`).
+    ``FILE.rejected.csv`` (:func:`tracing.tabular.rejected_columns`).
 
     ``date_order`` (``dmy``, ``mdy``, ``ymd``) fixes how ``N/N/YYYY`` dates
     are read; without it each column's values decide (:mod:`tracing.dateorder`).

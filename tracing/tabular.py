@@ -474,16 +474,27 @@ def open_table(path, kind: str, *, columns: dict[str, str] | None = None,
     return table
 
 
-def is_rejected_header(headers, path=None) -> bool:
-    """True for the header of a ``FILE.rejected.csv`` that ``--skip-invalid``
-    writes (``line``, the file's columns, ``reason``): re-importing it after
-    fixing ignores those two columns. With ``path``, only a file named so
-    (``*.rejected.csv``): real columns named ``line`` and ``reason`` (a bus
-    line, a travel reason) of any other file are data."""
-    if path is not None and not os.path.basename(str(path)).lower().endswith(".rejected.csv"):
-        return False
-    return (len(headers) >= 3 and str(headers[0]).strip().lower() == "line"
-            and str(headers[-1]).strip().lower() == "reason")
+def rejected_columns(headers, path=None) -> list[int]:
+    """The columns ``--skip-invalid`` added to a rejected-rows file
+    (``line`` first, ``reason`` last): ignored when it is imported again
+    after fixing. With ``path``, only in a file whose name says it is one
+    (``rejected`` in it: ``k.csv.rejected.csv``, a copy ``k.csv.rejected
+    (1).csv``, the same saved from Excel as ``k.csv.rejected.xlsx``); real
+    columns named ``line`` and ``reason`` (a bus line, a travel reason) of any
+    other file are data. Either column may have been deleted by hand.
+
+    >>> rejected_columns(["line", "id", "name", "reason"], "k.csv.rejected.xlsx"), rejected_columns(["id", "reason"])
+    ([0, 3], [1])
+    >>> rejected_columns(["line", "id", "reason"], "buses.csv")
+    []
+    """
+    if path is not None and "rejected" not in os.path.basename(str(path)).lower():
+        return []
+    names = [str(h).strip().lower() for h in headers]
+    out = [0] if names and names[0] == "line" else []
+    if len(names) > 1 and names[-1] == "reason":
+        out.append(len(names) - 1)
+    return out if len(names) > len(out) else []
 
 
 def _unguarded(cell):
@@ -626,9 +637,10 @@ def _apply_mapping(table: Table, kind: str, specs: list[FieldSpec], columns) -> 
                                        path=table.path, where=where, idx=headers[idx], other=other, field=field))
         chosen[field] = idx
     taken = set(chosen.values())
-    if is_rejected_header(headers, table.path):  # the tool's own FILE.rejected.csv: its line/reason columns are not data
-        taken |= {0, len(headers) - 1}
-        table.rejected_columns = [headers[0], headers[-1]]
+    added = rejected_columns(headers, table.path)  # the tool's own FILE.rejected.csv: its line/reason are not data
+    if added:
+        taken |= set(added)
+        table.rejected_columns = [headers[i] for i in added]
     # a file laid out as `export csv` writes it (its fixed columns first): a later column is an extra
     # column of the data, even when its header means a field ('Phường/xã', 'Ngày lấy mẫu'), so the
     # tool's own files import back to the same values (issue 13 point 9)
