@@ -8,6 +8,7 @@ the real CLI on both stores; the expected names come from the rule
 
 from __future__ import annotations
 
+import json
 import re
 
 from tests.test_areas_districts import expected_groups
@@ -123,6 +124,16 @@ def _fill_13(conn) -> None:
                      "VALUES (?, 'zone', '2021-06-10', '2021-05-27', '2021-06-10', '2021-06-10 09:00:00')", (n,))
         conn.execute("INSERT INTO zone_areas (zone, kind, name, unit, ward) VALUES (?, 'unit', ?, ?, ?)",
                      (n, f"{unit}, {ward}", unit, ward))
+    # what an upgrade of an older version merged by name alone (its audit record)
+    conn.execute("INSERT INTO audit (at, actor, command, detail) VALUES ('2021-06-01 08:00:00', 'x', 'upgrade', ?)",
+                 (json.dumps(OLD_MERGE, ensure_ascii=False),))
+
+
+#: an upgrade to schema 11 of an older version: Quận 10's 'Phường 01' respelled to Quận 3's 'Phường 1',
+#: and the population of 'Phường 01' merged into 'Phường 1''s
+OLD_MERGE = {"schema": 11, "areas_merged": {
+    "respelled": {"ward": {"Phường 01": "Phường 1", "Phường 3": "Phường 3"}}, "rows": {"persons": 1},
+    "populations_merged": [{"kind": "ward", "area": "Phường 01", "population": 30000, "into": "Phường 1"}]}}
 
 
 def test_an_older_database_gets_zone_districts_and_check_names_what_was_merged(db_path, run_json):
@@ -144,9 +155,15 @@ def test_an_older_database_gets_zone_districts_and_check_names_what_was_merged(d
     assert [(f["ids"], f["message"]) for f in findings] == [
         (["O4"], f"ward 'Phường 1' is in several districts ({named}); O4 have this ward and no district: "
                  "counted in none of them (add their district)"),
+        (["Phường 01"], f"an upgrade merged the population of 'Phường 01' (30000) into ward 'Phường 1' by name, "
+                        f"and that ward is in several districts ({named}): import populations with a district "
+                        "column ('WARD, DISTRICT')"),
         (["Phường 1"], f"the population of ward 'Phường 1' (20000) has no district, and that ward is in several "
                        f"districts ({named}): it applies to none of them (import populations with a district "
                        "column: 'WARD, DISTRICT')"),
+        (["Phường 1"], f"ward 'Phường 1' is stored for several districts ({named}), and an upgrade respelled "
+                       "'Phường 01' to it (older versions did so by name alone, whatever the district): check which "
+                       "of these persons' ward was typed otherwise"),
         (["Z1"], "zone Z1 unit 'TDP 5, Phường 1' has no district, and its ward is in several districts "
                  "(Quận 10: O2; Quận 3: O1): it holds none of their residents (cancel it and declare "
                  "'UNIT, WARD, DISTRICT')"),

@@ -38,7 +38,9 @@ Each finding is ``{"check", "ids", "message"}``, naming the records:
   when that name is in several districts (it merged ``Phường 1`` of ``Quận 3``
   and of ``Quận 10``): persons of that ward without a district (counted in
   none of them), a population of the bare name (applies to none), a zoned
-  unit without a district (holds none); each says which persons' records name
+  unit without a district (holds none), a ward spelling an upgrade to schema
+  11 or 13 respelled other spellings into (by name alone before session 6),
+  a population such an upgrade merged by name; each says which persons' records name
   which district, so the team can add the district
   (:func:`tracing.store.areas.wards_in_several_districts`).
 
@@ -186,6 +188,12 @@ _WARD_DISTRICTS = {
     "population": N_("the population of ward '{ward}' ({population}) has no district, and that ward is in several "
                      "districts ({districts}): it applies to none of them (import populations with a district "
                      "column: 'WARD, DISTRICT')"),
+    "respelled": N_("ward '{ward}' is stored for several districts ({districts}), and an upgrade respelled {typed} "
+                    "to it (older versions did so by name alone, whatever the district): check which of these "
+                    "persons' ward was typed otherwise"),
+    "population_merged": N_("an upgrade merged the population of '{area}' ({population}) into ward '{ward}' by "
+                            "name, and that ward is in several districts ({districts}): import populations with a "
+                            "district column ('WARD, DISTRICT')"),
     "zone": N_("zone {zone} unit '{unit}' has no district, and its ward is in several districts ({districts}): it "
                "holds none of their residents (cancel it and declare 'UNIT, WARD, DISTRICT')"),
 }
@@ -203,7 +211,8 @@ def _ward_districts(store, pairs) -> list[dict]:
         out.append({"check": "ward_districts", "ids": f["ids"],
                     "message": Msg(_WARD_DISTRICTS[f["what"]], ward=f["ward"], districts=named,
                                    ids=", ".join(f["ids"]), population=f.get("population"), zone=f"Z{f.get('zone')}",
-                                   unit=f.get("unit"))})
+                                   unit=f.get("unit"), area=f.get("area"),
+                                   typed=", ".join(f"'{t}'" for t in f.get("typed", ())))})
     return out
 
 

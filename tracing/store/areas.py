@@ -26,6 +26,8 @@ Grouping (``level``, ``report``) keys wards the same way (:class:`WardGroups`).
 
 from __future__ import annotations
 
+import json
+
 from ..values import area_kind, fold, fold_area, fold_area_unprefixed
 
 AREA_FIELDS = ("district", "ward", "unit", "workplace")
@@ -643,7 +645,14 @@ def wards_in_several_districts(store, pairs: list | None = None) -> list[dict]:
       none of them);
     * ``zone``: a zoned unit of that ward without a district (an older zone
       whose residents were in several districts: the upgrade to schema 14 left
-      its district empty rather than guess).
+      its district empty rather than guess);
+    * ``respelled``: a ward spelling stored for several districts into which
+      an upgrade to schema 11 or 13 (its audit record) respelled other
+      spellings (``typed``); versions before session 6 did so by name alone,
+      so some persons' ward may have been typed otherwise (``Xa Bo De`` of Gia Lâm became Long
+      Biên's ``Phường Bồ Đề``);
+    * ``population_merged``: a population (``population`` of ``area``) that
+      an older upgrade merged into that ward's (``ward``) by name alone.
 
     Each ``{"what", "ward", "ids", "districts": {district: [person ids]}}``
     (``ids``: the records to fix; ``districts``: which persons' records name
@@ -657,7 +666,17 @@ def wards_in_several_districts(store, pairs: list | None = None) -> list[dict]:
             if ", " not in a]
     zoned = c.execute("SELECT zone, name, ward, unit FROM zone_areas WHERE kind = 'unit' AND district IS NULL "
                       "AND ward IS NOT NULL ORDER BY zone, name").fetchall()
-    if not (bare or pops or zoned):
+    respelled: dict[str, set] = {}  # what older upgrades merged by name alone (their audit records)
+    merged_pops = []
+    for (detail,) in c.execute("SELECT detail FROM audit WHERE command = 'upgrade' ORDER BY id"):
+        record = json.loads(detail) if detail else {}
+        if record.get("schema") not in (11, 13):  # the upgrades older versions ran (14 tells districts apart)
+            continue
+        merged = record.get("areas_merged") or {}
+        for typed, stored in sorted(((merged.get("respelled") or {}).get("ward") or {}).items()):
+            respelled.setdefault(stored, set()).add(typed)
+        merged_pops += [p for p in merged.get("populations_merged") or [] if p.get("kind") == "ward"]
+    if not (bare or pops or zoned or respelled or merged_pops):
         return []
     wards = WardGroups.of(store, pairs)
     if not wards.shared():
@@ -672,9 +691,12 @@ def wards_in_several_districts(store, pairs: list | None = None) -> list[dict]:
         orphans[ward].append(pid)
     pops = [(a, n) for a, n in pops if several(a)]
     zoned = [(z, name, ward, unit) for z, name, ward, unit in zoned if several(ward)]
-    if not (orphans or pops or zoned):
+    respelled = {w: typed for w, typed in respelled.items() if len({d for d, x in pairs if x == w and d}) > 1}
+    merged_pops = [p for p in merged_pops if several(p["into"].partition(", ")[0])]
+    if not (orphans or pops or zoned or respelled or merged_pops):
         return []
-    names = {fold_area(w) for w in [*orphans, *(a for a, _n in pops), *(w for _z, _n, w, _u in zoned)]}
+    names = {fold_area(w) for w in [*orphans, *(a for a, _n in pops), *(w for _z, _n, w, _u in zoned), *respelled,
+                                    *(p["into"].partition(", ")[0] for p in merged_pops)]}
     spelled = [w for (w,) in c.execute("SELECT DISTINCT ward FROM persons WHERE district IS NOT NULL AND ward IS NOT NULL")
                if fold_area(w) in names]
     residents = store._in("SELECT district, ward, unit, id FROM persons WHERE district IS NOT NULL AND ward IN ({ids}) "
@@ -694,4 +716,8 @@ def wards_in_several_districts(store, pairs: list | None = None) -> list[dict]:
               for a, n in pops]
     found += [{"what": "zone", "ward": w, "zone": z, "unit": name, "ids": [f"Z{z}"], "districts": by_district(w, u)}
               for z, name, w, u in zoned]
+    found += [{"what": "respelled", "ward": w, "typed": sorted(typed), "ids": [w], "districts": by_district(w)}
+              for w, typed in sorted(respelled.items())]
+    found += [{"what": "population_merged", "ward": p["into"], "area": p["area"], "population": p.get("population"),
+               "ids": [p["area"]], "districts": by_district(p["into"].partition(", ")[0])} for p in merged_pops]
     return found
