@@ -38,7 +38,11 @@ def person_duplicates(obj, fmt):
 def person_merge(obj, keep, other, dry_run, fmt):
     """Merge OTHER into KEEP: contacts, check-ins, case, sources and
     follow-ups move to KEEP, KEEP's blank fields are filled from OTHER,
-    OTHER is deleted and levels are re-derived (audited).
+    OTHER is deleted and levels are re-derived (audited). A contact or
+    check-in both had (the same third person and day; the same place and
+    time) becomes one by the rule of `contact add` (the longer duration,
+    unmasked over masked, the widest stay, blanks filled), said with what
+    changed.
 
     \b
     Example:

@@ -178,7 +178,9 @@ def copy_cmd(source, dest, merge, keep_destination, fmt):
     A merge refuses records of SOURCE that contradict DEST's (a person of
     the same id with another name, a case confirmed on another day, a rule
     DEST does not have): every one is listed and nothing is copied, unless
-    --keep-destination. Identical records are merged as one.
+    --keep-destination. Identical records are merged as one, and so is a
+    contact or check-in both have with other details (the longer duration,
+    unmasked over masked, the widest stay, blanks filled: as `contact add`).
 
     \b
     Examples:

@@ -471,13 +471,14 @@ def bulk_checkins(store, rows: Iterable[dict], *, create_persons: bool = True,
             create_bare_persons(store, sorted({r["person"] for r in chunk}), stats=stats)
         records = [Checkin(r["person"], cache[r["place"]], r["at"], r.get("until"), r.get("extra") or None,
                            r.get("recorded_on") or today_) for r in chunk]
+        before_chunk = store.conn.execute("SELECT ifnull(max(id), 0) FROM checkins").fetchone()[0]
         cur = store.conn.executemany(
             "INSERT OR IGNORE INTO checkins (person, place, at, until, recorded_on, extra) VALUES (?, ?, ?, ?, ?, ?)",
             [(k.person, k.place, k.at, k.until, k.recorded_on, k.stored()[2]) for k in records])
         n = max(cur.rowcount, 0)
         written += n
-        if n < len(chunk):  # some were stored before (or by an earlier row): merged (a row into itself: no change)
-            for k in records:
+        if n < len(chunk):  # some were stored before (or by an earlier row): merged into it
+            for k in _repeated_checkins(store, records, before_chunk):
                 cid, changed = merge_checkin(store, k)
                 if changed and cid <= before:
                     updated.add(cid)
@@ -486,6 +487,22 @@ def bulk_checkins(store, rows: Iterable[dict], *, create_persons: bool = True,
     _track(stats, "inserted", written)
     _track(stats, "updated", len(updated))
     return written
+
+
+def _repeated_checkins(store, records: list, before: int) -> list:
+    """The check-ins of ``records`` that were not inserted: their (person,
+    place, at) was stored before the chunk (id up to ``before``) or is an
+    earlier record's of the chunk."""
+    stored = {tuple(r) for r in _select_in(
+        store, f"SELECT person, place, at FROM checkins WHERE id <= {int(before)} AND person IN ({{ids}})",
+        sorted({k.person for k in records}))}
+    seen: set = set()
+    out = []
+    for k in records:
+        if k.key in stored or k.key in seen:
+            out.append(k)
+        seen.add(k.key)
+    return out
 
 
 _CASE_COLS = ("confirmed", "onset", "isolated", "unknown_source", "tier", "found_by", "isolated_given",
