@@ -41,7 +41,8 @@ def zone_group():
 @format_option("table", "json")
 @click.pass_obj
 def zone_declare(obj, targets, start, kind, case_id, from_case, fmt):
-    """Declare a zone over units ('UNIT, WARD', as persons are recorded) and
+    """Declare a zone over units ('UNIT, WARD', as persons are recorded;
+    'UNIT, WARD, DISTRICT' when that ward's name is in several districts) and
     places (as checked in); 'unit:NAME' or 'place:NAME' when a name is both.
     Everyone living there, and everyone checked in at its places in its
     window, gets mass tests on the days of rule zone.test_days.
