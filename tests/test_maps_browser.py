@@ -80,6 +80,50 @@ def test_opens_readable_with_no_overlapping_labels(chromium, pages, layout, n):
     assert first_root in {t[5] for t in labels}
 
 
+# the labelled rows ("Thế hệ N") and the persons' cards the page has drawn (in view: the page builds only those)
+TREE_BANDS = """(function () {
+  var rows = [], cards = [];
+  document.querySelectorAll("#diagram text.row").forEach(function (t) {
+    // (zoomed far out, the page hides every label: the ones of the generations drawn count)
+    if (t.style.display !== "none") { rows.push([+t.getAttribute("y") - 5, t.textContent]); }
+  });
+  document.querySelectorAll("#diagram g.n[data-i]").forEach(function (g) {
+    cards.push([+g.getAttribute("data-i"), g.transform.baseVal.consolidate().matrix.f]);
+  });
+  return JSON.stringify({rows: rows, cards: cards});
+})()"""
+
+
+@pytest.mark.parametrize("n", SIZES + ("wide-family",))
+def test_tree_cards_stay_in_their_generations_band_as_opened_and_unfolded(chromium, pages, tmp_path, n):
+    """critic16b F3: stacked F1 ran down beside the labels "Thế hệ 3/4/5". On opening (folded, laid out by
+    the page) and with every branch unfolded, each card is in the band of its generation; the opening
+    view stays readable (labels >= 10 px, none overlapping)."""
+    from test_tree_bands import CASES, band_errors
+    from tracing.layout import CARD_H, generations
+
+    if n == "wide-family":
+        data, path = CASES[n], tmp_path / "wide.html"
+        write_html(render_html(data, layout="tree", lang="vi"), path)
+    else:
+        path, data = pages[("tree", n)]
+    chromium.open(path)
+    records = json.loads(chromium.eval("document.getElementById('map-data').textContent"))["nodes"]
+    gens = generations(data)
+    for state in ("opened", "unfolded"):
+        if state == "opened":
+            texts = json.loads(chromium.eval(VISIBLE_TEXTS))
+            labels = [t for t in texts if t[6]]
+            assert min(t[4] for t in texts) >= 10 and overlaps(labels) == [] and len(labels) >= 8
+        else:
+            chromium.eval("document.getElementById('unfold-all').click(); document.getElementById('fit').click(); 1")
+        got = json.loads(chromium.eval(TREE_BANDS))
+        rows = [(y, int(re.search(r"\d+", words).group()) - 1) for y, words in got["rows"]]
+        cards = [(records[i]["pid"], y, gens[records[i]["pid"]]) for i, y in got["cards"]]
+        assert len(cards) >= (len(data.nodes) if state == "unfolded" else 5), (state, len(cards))
+        assert band_errors(rows, cards, CARD_H) == [], state
+
+
 @pytest.mark.parametrize("n", SIZES)
 def test_timeline_gives_everyone_a_row_so_siblings_never_share_one(chromium, pages, n):
     path, data = pages[("timeline", n)]

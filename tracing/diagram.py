@@ -356,7 +356,7 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
             for y in sorted(bands):
                 label = text["generation"].format(n=bands[y] + 1)
                 back.append(f'<text class="row" x="{left}" y="{y + 5}" font-size="{FS}" font-weight="700" '
-                            f'text-anchor="end" fill="#8c959f">{esc(label)}</text>')
+                            f'text-anchor="end" fill="#8c959f" data-g="{bands[y]}">{esc(label)}</text>')
                 grow(left - text_width(label, FS), y - 10, left, y + 10)
     elif layout == "timeline":
         mw, mh = _layout.MARK_W, _layout.MARK_H

@@ -29,9 +29,13 @@ CARD_H = 60
 CARD_GAP = 18
 TREE_DY = 110
 #: tree: a family of this many leaves or more is stacked in columns under its parent, at most
-#: STACK_MAX cards tall
+#: STACK_MAX cards tall in the last generation drawn and STACK_DEEP in one with a generation below it
+#: (a generation's band grows to hold its tallest stack, so every deeper band moves down by it);
+#: stacked cards are STACK_DY px apart (card centres)
 STACK_MIN = 3
 STACK_MAX = 12
+STACK_DEEP = 6
+STACK_DY = CARD_H + 14
 #: timeline: pixels per day and per row; a person's mark; the left column of names
 TIME_DX = 56
 TIME_DY = 34
@@ -153,7 +157,12 @@ def generations(data) -> dict[str, int]:
     >>> generations(d)
     {'a': 0, 'b': 1, 'c': 2, 'd': 0}
     """
-    parent = tree_parents(data)
+    gen = _depths(tree_parents(data))
+    return {n.id: gen[n.id] for n in data.nodes}
+
+
+def _depths(parent: dict[str, str | None]) -> dict[str, int]:
+    """Each node's depth in the tree of ``parent`` (:func:`tree_parents`)."""
     gen: dict[str, int] = {}
     for node in parent:
         chain = []
@@ -165,7 +174,7 @@ def generations(data) -> dict[str, int]:
         for item in reversed(chain):
             depth += 1
             gen[item] = depth
-    return {n.id: gen[n.id] for n in data.nodes}
+    return gen
 
 
 def _children(data, parent: dict[str, str | None]) -> dict[str | None, list[str]]:
@@ -188,10 +197,13 @@ def _children(data, parent: dict[str, str | None]) -> dict[str | None, list[str]
 
 def tree_layout(data) -> dict[str, tuple[int, int]]:
     """The sơ đồ cây: a tidy tree (Reingold–Tilford, from igraph) of boxed
-    cards, one row per generation, each parent centred over its children,
+    cards, one band per generation, each parent centred over its children,
     children left to right by date; ``(x, y)`` is a card's centre, ``y``
     grows downwards. Two cards of a row are at least :data:`CARD_W` +
-    :data:`CARD_GAP` apart, so their texts never meet.
+    :data:`CARD_GAP` apart, so their texts never meet. A family of
+    childless siblings stacked in columns (:func:`tree_plan`) stays in its
+    generation's band, which is as tall as its tallest column: no card is
+    ever drawn beside the label of another generation.
 
     >>> from tracing.render import MapData, MapNode, MapEdge
     >>> d = MapData([MapNode("r", None, 0), MapNode("x", None, 1), MapNode("y", None, 1)],
@@ -201,7 +213,8 @@ def tree_layout(data) -> dict[str, tuple[int, int]]:
     """
     import igraph  # the one place igraph is used: its Reingold-Tilford tidy tree (C, O(n))
 
-    order, lparent, _stacked = _layout_tree(data)
+    plan = tree_plan(data)
+    order, lparent = plan.order, plan.lparent
     if not order:
         return {}
     index = {node: k for k, node in enumerate(order)}
@@ -212,65 +225,111 @@ def tree_layout(data) -> dict[str, tuple[int, int]]:
     roots = [index[i] for i in order if lparent[i] is None]
     coords = g.layout_reingold_tilford(mode="out", root=roots)
     x0 = min(c[0] for c in coords)
-    y0 = min(c[1] for c in coords)
     step = CARD_W + CARD_GAP
-    pos = {node: (int(round((coords[k][0] - x0) * step)), int(round(coords[k][1] - y0)) * TREE_DY)
-           for k, node in enumerate(order)}
+    pos: dict[str, tuple[int, int]] = {}
+    for k, node in enumerate(order):
+        x, top = int(round((coords[k][0] - x0) * step)), plan.tops[plan.gen[node]]
+        for j, member in enumerate(plan.columns.get(node, (node,))):
+            pos[member] = (x, top + j * STACK_DY)
     return {n.id: pos[n.id] for n in data.nodes}
 
 
 def tree_row_generations(data, pos: dict[str, tuple[int, int]]) -> dict[int, int]:
     """The generation each labelled row of the tree names: ``{y: generation}``
-    (0 for the roots), for the rows where persons of that generation sit (a
-    person's generation is its depth along primary edges, :func:`generations`).
-    The rows of stacked leaves below their first one belong to their parent's
-    next generation band and get no label of their own, so a 3-generation tree
-    never reads "Generation 12".
-    """
-    gen = generations(data)
+    (0 for the roots), the top row of each generation's band (a person's
+    generation is its depth along primary edges, :func:`generations`). The
+    stacked cards below it are in the same band and get no label of their
+    own; the next generation's band starts below the tallest column."""
     rows: dict[int, int] = {}
-    for node_id, (_x, y) in pos.items():
-        if node_id in gen and y == gen[node_id] * TREE_DY:
-            rows[y] = gen[node_id]
+    for g, (top, _bottom) in tree_bands(data, pos).items():
+        rows[top] = g
     return rows
 
 
-def _layout_tree(data) -> tuple[list[str], dict[str, str | None], set[str]]:
-    """The tree the tidy layout is given: the drawn tree, except that the
-    leaves of a family of :data:`STACK_MIN` or more leaves are chained one
-    under the other (columns of at most :data:`STACK_MAX` under their parent,
-    as org charts stack them), so a case with 40 F1 takes 4 columns, not 40. Returns the nodes in
-    pre-order, each one's parent in that tree, and the stacked leaves."""
+def tree_bands(data, pos: dict[str, tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """Each generation's band in a tree drawing: ``{generation: (y of its top row, y of its lowest
+    card)}`` (card centres), from the positions of its persons."""
+    gen = generations(data)
+    bands: dict[int, tuple[int, int]] = {}
+    for node_id, (_x, y) in pos.items():
+        if node_id in gen:
+            top, bottom = bands.get(gen[node_id], (y, y))
+            bands[gen[node_id]] = (min(top, y), max(bottom, y))
+    return dict(sorted(bands.items()))
+
+
+def column_height(leaves: int, most: int) -> int:
+    """How many cards tall the columns of a family of ``leaves`` stacked
+    childless siblings are, at most ``most``: as few columns as that allows,
+    evenly filled (40 at most 12 tall: 4 columns of 10).
+
+    >>> column_height(40, 12), column_height(5, 6), column_height(13, 6)
+    (10, 5, 5)
+    """
+    cols = -(-leaves // most)
+    return -(-leaves // cols)
+
+
+@dataclass
+class TreePlan:
+    """The tree the tidy layout is given (:func:`tree_plan`): its nodes in
+    pre-order, each one's parent in it, the stacked columns (by their top
+    card: the column's cards, top down), every stacked card, each node's
+    generation, and the ``y`` of each generation's top row."""
+
+    order: list[str]
+    lparent: dict[str, str | None]
+    columns: dict[str, list[str]]
+    stacked: set[str]
+    gen: dict[str, int]
+    tops: list[int]
+
+
+def tree_plan(data) -> TreePlan:
+    """The drawn tree, except that the leaves of a family of
+    :data:`STACK_MIN` or more leaves are stacked in columns under their
+    parent, as org charts stack them, each column a single node of the tidy
+    tree (its top card) in its generation. A generation's band is as tall as
+    its tallest column; a family's columns are at most :data:`STACK_DEEP`
+    cards tall when a generation is drawn below theirs (:data:`STACK_MAX` in
+    the last), and no taller than the band needs: a family of 40 takes 7
+    columns of 6 above a deeper generation, 4 of 10 in the last one."""
     parent = tree_parents(data)
     kids = _children(data, parent)
-    lkids: dict[str | None, list[str]] = {}
-    lparent: dict[str, str | None] = {}
-    stacked: set[str] = set()
+    gen = _depths(parent)
+    deepest = max(gen.values(), default=0)
+    families = {}
+    rows: dict[int, int] = defaultdict(lambda: 1)
     for p, children in kids.items():
         leaves = [c for c in children if not kids.get(c)] if p is not None else []
         if len(leaves) >= STACK_MIN:
-            inner = [c for c in children if kids.get(c)]
-            # columns of at most STACK_MAX, in date order: 40 F1 make 4 columns of 10
-            cols = -(-len(leaves) // STACK_MAX)
-            per = -(-len(leaves) // cols)
+            families[p] = leaves
+            g = gen[p] + 1
+            rows[g] = max(rows[g], column_height(len(leaves), STACK_MAX if g == deepest else STACK_DEEP))
+    lkids: dict[str | None, list[str]] = {}
+    columns: dict[str, list[str]] = {}
+    stacked: set[str] = set()
+    for p, children in kids.items():
+        leaves = families.get(p)
+        if leaves:
+            per = column_height(len(leaves), rows[gen[p] + 1])  # the band is that tall: as few columns as fit it
             chunks = [leaves[k:k + per] for k in range(0, len(leaves), per)]
-            lkids[p] = inner + [chunk[0] for chunk in chunks]
-            for chunk in chunks:
-                for above, below in zip(chunk, chunk[1:]):
-                    lkids[above] = [below]
+            lkids[p] = [c for c in children if kids.get(c)] + [chunk[0] for chunk in chunks]
+            columns.update((chunk[0], chunk) for chunk in chunks)
             stacked.update(leaves)
         else:
             lkids[p] = list(children)
-    for p, children in lkids.items():
-        for c in children:
-            lparent[c] = p
+    lparent = {c: p for p, children in lkids.items() for c in children}
     order: list[str] = []
     stack = list(reversed(lkids.get(None, [])))
     while stack:
         node = stack.pop()
         order.append(node)
         stack.extend(reversed(lkids.get(node, [])))
-    return order, lparent, stacked
+    tops = [0]
+    for g in range(deepest):
+        tops.append(tops[-1] + (rows[g] - 1) * STACK_DY + TREE_DY)
+    return TreePlan(order, lparent, columns, stacked, gen, tops)
 
 
 def _day(value: str | None) -> int | None:
@@ -333,8 +392,9 @@ def elbow_routes(data, pos: dict[str, tuple[int, int]], layout: str) -> dict[tup
     that cross no other node:
 
     - ``tree``: down from the bottom of the parent's card to the middle of
-      the gap between the rows, across, and down to the top of the child's
-      card (cards of one row share that gap, which holds no card);
+      the gap above the child's generation band, across, and down to the top
+      of the child's card (that gap holds no card; a stacked child: down a
+      spine beside its column, into the card's left edge);
     - ``timeline``: from the side of the parent's mark its trunk leaves by
       to the trunk's lane (between two days' marks, :func:`timeline_trunks`),
       down that lane to the child's row, then along the child's row (which
@@ -348,13 +408,15 @@ def elbow_routes(data, pos: dict[str, tuple[int, int]], layout: str) -> dict[tup
     parent = tree_parents(data)
     routes: dict[tuple[str, str], list[tuple[int, int]]] = {}
     if layout == "tree":
-        stacked = _layout_tree(data)[2]
+        stacked = tree_plan(data).stacked
         mid_gap = (TREE_DY - CARD_H) // 2
+        gen = generations(data)
+        tops = {g: top for g, (top, _bottom) in tree_bands(data, pos).items()}
         for child, p in parent.items():
             if p is None:
                 continue
             (px, py), (cx, cy) = pos[p], pos[child]
-            mid = py + CARD_H // 2 + mid_gap
+            mid = tops[gen[child]] - CARD_H // 2 - mid_gap  # the gap above the child's band
             if child in stacked:  # down the left side of the column, into the card's left edge
                 spine = cx - CARD_W // 2 - CARD_GAP // 2
                 routes[(p, child)] = [(px, py + CARD_H // 2), (px, mid), (spine, mid), (spine, cy),

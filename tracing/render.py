@@ -786,7 +786,7 @@ def _tree_payload(nodes: list[MapNode], edges: list[MapEdge], roots: list[str], 
         stack.extend(reversed(kids.get(node, [])))
     return {"order": order, "par": [index[parent[n.id]] if parent[n.id] is not None else -1 for n in nodes],
             "card": [_layout.CARD_W, _layout.CARD_H, _layout.CARD_GAP, _layout.TREE_DY],
-            "stack": [_layout.STACK_MIN, _layout.STACK_MAX],
+            "stack": [_layout.STACK_MIN, _layout.STACK_MAX, _layout.STACK_DEEP, _layout.STACK_DY],
             "count_style": list(_diagram.LEVEL_STYLE["count"][:4]), "fs": _diagram.FS,
             "edge": [_diagram.LONG_EDGE, _diagram.STUB]}
 
@@ -1397,8 +1397,8 @@ if (TR) {
   EDGE_G.appendChild(CN_E); NODE_G.appendChild(CN_G);
 }
 var folding = false, TREE_EDGE = DATA.edges.map(function (e, k) { return TR && e.k === "p" && TR.par[ET[k]] === EF[k]; });
-function elbow(a, b, stacked) {
-  var cw = TR.card[0], ch = TR.card[1], gap = TR.card[2], mid = a.y + ch / 2 + Math.floor((TR.card[3] - ch) / 2);
+function elbow(a, b, stacked, top) {  // top: the y of b's generation band (its top row)
+  var cw = TR.card[0], ch = TR.card[1], gap = TR.card[2], mid = top - ch / 2 - Math.floor((TR.card[3] - ch) / 2);
   if (stacked) {
     var spine = b.x - cw / 2 - gap / 2;
     return "M" + a.x + "," + (a.y + ch / 2) + " L" + a.x + "," + mid + " L" + spine + "," + mid + " L" + spine + "," + b.y +
@@ -1466,16 +1466,29 @@ function relayout() {
     chains.set(a, chain);
   });
   // the tidy tree in slots (a card and a gap) and rows; contours: per depth, leftmost and rightmost slot
-  var off = new Float64Array(P.length), row = new Int32Array(P.length), stacked = new Uint8Array(P.length);
+  var off = new Float64Array(P.length), ys = new Float64Array(P.length), stacked = new Uint8Array(P.length);
   var cols = [];  // [parent, offset, [members], are count nodes]
-  var SMIN = TR.stack[0], SMAX = TR.stack[1];
+  var SMIN = TR.stack[0], SMAX = TR.stack[1], SDEEP = TR.stack[2], SDY = TR.stack[3], dy = TR.card[3];
   function visKids(i) { return (KIDS[i] || []).filter(function (k) { return SHOWN[k]; }); }
   function inner(i) { return visKids(i).length > 0 || chains.has(i); }
+  function colH(n, most) { return Math.ceil(n / Math.ceil(n / most)); }
+  // each generation's band is as tall as its tallest column of stacked leaves, so a stacked card never
+  // stands beside another generation's label; columns are at most SDEEP tall above a deeper generation,
+  // SMAX in the last one (as tracing.layout.tree_plan)
+  var deepest = 0, band = [], TOPY = [0];
+  TR.order.forEach(function (i) { if (SHOWN[i]) { deepest = Math.max(deepest, GEN[i]); } });
+  CNODES.forEach(function (c) { deepest = Math.max(deepest, c.g); });
+  TR.order.forEach(function (i) {
+    if (!SHOWN[i]) { return; }
+    var n = visKids(i).filter(function (k) { return !inner(k); }).length, g = GEN[i] + 1;
+    if (n >= SMIN) { band[g] = Math.max(band[g] || 1, colH(n, g === deepest ? SMAX : SDEEP)); }
+  });
+  for (var g0 = 0; g0 < deepest; g0++) { TOPY.push(TOPY[g0] + ((band[g0] || 1) - 1) * SDY + dy); }
   function sub(i) {
     var kids = visKids(i), parts = [], inn = [], leaves = [];
     kids.forEach(function (k) { (inner(k) ? inn : leaves).push(k); });
-    if (leaves.length >= SMIN) {  // columns of at most SMAX, in date order
-      var n = Math.ceil(leaves.length / SMAX), each = Math.ceil(leaves.length / n);
+    if (leaves.length >= SMIN) {  // columns as tall as the band, in date order
+      var each = colH(leaves.length, band[GEN[i] + 1]);
       inn.forEach(function (k) { parts.push({node: k, c: sub(k)}); });
       for (var s = 0; s < leaves.length; s += each) { parts.push({col: leaves.slice(s, s + each), count: false}); }
     } else {
@@ -1484,7 +1497,9 @@ function relayout() {
     if (chains.has(i)) { parts.push({col: chains.get(i), count: true}); }
     var L = [], R = [], at = [];
     parts.forEach(function (part) {
-      if (part.col) { part.c = {l: part.col.map(function () { return 0; }), r: part.col.map(function () { return 0; })}; }
+      // a column of stacked cards is one slot of its generation's band; a chain of count nodes one per generation
+      if (part.col) { part.c = part.count ? {l: part.col.map(function () { return 0; }), r: part.col.map(function () { return 0; })}
+                                          : {l: [0], r: [0]}; }
       var o = 0, d;
       if (at.length) {
         o = -Infinity;
@@ -1521,27 +1536,27 @@ function relayout() {
     if (rootAt === -Infinity) { rootAt = 0; }
   }
   // absolute positions (pre-order: a parent before its children)
-  var slot = TR.card[0] + TR.card[2], dy = TR.card[3], xs = new Float64Array(P.length);
+  var slot = TR.card[0] + TR.card[2], xs = new Float64Array(P.length);
   TR.order.forEach(function (i) {
     if (!SHOWN[i]) { return; }
     var p = TR.par[i];
     xs[i] = p < 0 ? off[i] : xs[p] + off[i];
-    row[i] = p < 0 ? 0 : row[p] + 1;
+    ys[i] = TOPY[GEN[i]];
   });
   var colOf = new Map();
   cols.forEach(function (c) { colOf.set(c[0], (colOf.get(c[0]) || []).concat([c])); });
-  // columns hang from their parent, so place them once every parent is placed; a stacked person's own
-  // column row follows its place in the column
+  // columns hang from their parent, so place them once every parent is placed; a stacked person stands
+  // SDY below the one above it, in its generation's band
   TR.order.forEach(function (i) {
     if (!SHOWN[i] || !colOf.has(i)) { return; }
     colOf.get(i).forEach(function (c) {
       c[2].forEach(function (m, j) {
-        if (c[3]) { m.x = (xs[i] + c[1]) * slot; m.y = (row[i] + 1 + j) * dy; }
-        else { xs[m] = xs[i] + c[1]; row[m] = row[i] + 1 + j; stacked[m] = 1; }
+        if (c[3]) { m.x = (xs[i] + c[1]) * slot; m.y = TOPY[m.g]; }
+        else { xs[m] = xs[i] + c[1]; ys[m] = TOPY[GEN[m]] + j * SDY; stacked[m] = 1; }
       });
     });
   });
-  if (rootChain) { rootChain.forEach(function (c, j) { c.x = rootAt * slot; c.y = j * dy; }); }
+  if (rootChain) { rootChain.forEach(function (c) { c.x = rootAt * slot; c.y = TOPY[c.g]; }); }
   var minX = Infinity;
   TR.order.forEach(function (i) { if (SHOWN[i]) { minX = Math.min(minX, xs[i]); } });
   CNODES.forEach(function (c) { minX = Math.min(minX, c.x / slot); });
@@ -1550,15 +1565,17 @@ function relayout() {
   function grow(x, y) { b[0] = Math.min(b[0], x - cw / 2); b[1] = Math.min(b[1], y - ch / 2); b[2] = Math.max(b[2], x + cw / 2); b[3] = Math.max(b[3], y + ch / 2); }
   P.forEach(function (r, i) {
     if (!SHOWN[i]) { return; }
-    r.x = Math.round((xs[i] - x0) * slot); r.y = row[i] * dy;
+    r.x = Math.round((xs[i] - x0) * slot); r.y = ys[i];
     if (nodeIn[i]) { G[i].setAttribute("transform", "translate(" + r.x + " " + r.y + ")"); }  // the others: when built
     grow(r.x, r.y);
   });
   CNODES.forEach(function (c) { c.x = Math.round(c.x - x0 * slot); grow(c.x, c.y); });
-  // row labels ("Generation N") left of the tree, only for the rows drawn
-  var left = b[0] - 14, bottom = b[3], widest = 90;
+  // row labels ("Generation N") left of the tree at the top row of their band, only for the bands drawn
+  var left = b[0] - 14, widest = 90;
   Array.prototype.forEach.call(SVG.querySelectorAll("text.row"), function (t) {
-    t.x0 = left; t.setAttribute("x", left); t.style.display = +t.getAttribute("y") - 5 > bottom ? "none" : "";
+    var g = +t.getAttribute("data-g");
+    t.x0 = left; t.setAttribute("x", left); t.style.display = g > deepest ? "none" : "";
+    if (g <= deepest) { t.setAttribute("y", TOPY[g] + 5); }
     widest = Math.max(widest, t.w0 || (t.w0 = t.getComputedTextLength()));
   });
   b[0] -= 14 + widest + 4;
@@ -1567,7 +1584,7 @@ function relayout() {
   for (var k = 0; k < EF.length; k++) {
     var f = EF[k], t = ET[k];
     if (!SHOWN[f] || !SHOWN[t]) { continue; }
-    DPATH[k] = TREE_EDGE[k] ? elbow(P[f], P[t], stacked[t]) : curve(P[f], P[t]);
+    DPATH[k] = TREE_EDGE[k] ? elbow(P[f], P[t], stacked[t], TOPY[GEN[t]]) : curve(P[f], P[t]);
     if (edgeIn[k]) { EDGES[k].setAttribute("d", DPATH[k]); }
   }
   // the count nodes and their edges, drawn anew
@@ -1579,7 +1596,7 @@ function relayout() {
       c.el = countCard(c); CN_G.appendChild(c.el);
       if (!above) { above = c; return; }  // the roots folded on opening hang from nobody
       var e = document.createElementNS(NS, "path");
-      e.setAttribute("class", "e k-p fold"); e.setAttribute("d", elbow(above, c, false)); e.setAttribute("fill", "none");
+      e.setAttribute("class", "e k-p fold"); e.setAttribute("d", elbow(above, c, false, TOPY[c.g])); e.setAttribute("fill", "none");
       e.setAttribute("stroke", "#57606a"); e.setAttribute("stroke-width", "1.5"); e.setAttribute("marker-end", "url(#arrow-primary)");
       CN_E.appendChild(e);
       above = c;
