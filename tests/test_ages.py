@@ -86,7 +86,7 @@ def test_an_old_line_list_shows_each_age_at_its_record_date_everywhere(tmp_path,
     for pid in ("BN1", "BN3"):
         kind, value, day = line_list_2021[pid]
         assert f"{_expected(kind, value, day)}y" in parts, pid
-    assert f"{34 + 5}y" not in parts and not any("y (20" in p for p in parts)
+    assert f"{34 + 5}y" not in parts and not any("y (20" in p for p in parts)  # no typed age: no legend line
     # exports: Go.Data's age.years and epicontacts' age/age_date at the same days
     run("export", "godata", tmp_path / "g")
     run("export", "epicontacts", tmp_path / "e")
@@ -114,6 +114,7 @@ def test_an_age_typed_before_the_case_keeps_its_value_and_says_its_year(tmp_path
     svg = tmp_path / "map.svg"
     run("render", "P1", "--format", "svg", "-o", svg)
     assert {"34y (2021)", "50y (2021)"} <= _parts(svg)
+    assert "34y (2021): an age as typed in 2021, not re-aged" in _parts(svg)  # the legend says what it is
     vi = tmp_path / "vi.svg"
     run("--lang", "vi", "render", "P1", "--format", "svg", "-o", vi)
     assert "34t (2021)" in _parts(vi)

@@ -14,7 +14,12 @@
   (``visualId``, ``firstName``, ``lastName``, ``gender``, ``age.years``,
   ``classification``, ``dateOfReporting``, ``dateOfOnset``, ``addresses[1]…``;
   relationships ``persons[1].visualId`` (source) / ``persons[2].visualId``
-  (target), ``contactDate``, ``exposureTypeId``). Column names follow Go.Data's
+  (target), ``contactDate``, ``exposureTypeId``). ``age.years`` is the age at
+  the record's date (a case's confirmation, else onset; a contact's
+  exposure), :func:`tracing.people.age_on`: from a birth date when known,
+  else the age as typed (not re-aged to the export's date), else from the
+  birth year; the epicontacts line list has the same age in ``age`` and the
+  day it is an age at in ``age_date``. Column names follow Go.Data's
   data model (person, relationship); Go.Data's importer maps columns in its UI,
   so exact names are not required, reference values use its ``LNG_…`` keys.
 * ``csv``: every table as the importer reads it, every stored value

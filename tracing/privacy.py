@@ -33,7 +33,8 @@ identifies a person:
 Maps are redacted as data (:func:`redact_map`) before any renderer sees
 them, so every map format (HTML page, SVG drawing) gets the same treatment;
 a map also loses the age it would print beside a node (exports keep the
-birth year, which age-specific rates need).
+birth year, and the age as typed with the day it is an age at,
+``age``/``age_date``, which age-specific rates need; never the birth date).
 
 >>> r = Redactor(b"k" * 32)
 >>> r.token("079201001234"), len(r.token("P1")) == TOKEN_LENGTH

@@ -414,6 +414,7 @@ _WORDS = {
     "age_typed": NP_("map", "{n} (age on {day})"),
     "unknown_mark": NP_("map", "?"),
     "abbrev": NP_("map", "conf: confirmed · onset: first symptoms · exp: exposure · y: years of age"),
+    "abbrev_typed": NP_("map", "34y (2021): an age as typed in 2021, not re-aged"),
 }
 #: how the timeline axis writes a day and a month: date formats, not messages
 _TICKS = {"vi": {"tick_day": "{d:02d}/{m:02d}", "tick_month": "Tháng {m}/{y}"},
@@ -535,6 +536,8 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
     if redact:  # redacted as data before anything is drawn (tracing.privacy owns redaction)
         data = redact_map(data, redact)
     text = TEXT[lang]
+    if any(n.age_typed_on for n in data.nodes):  # the legend says what "34y (2021)" is
+        text = {**text, "abbrev": f"{text['abbrev']} · {text['abbrev_typed']}"}
     first, last = _date_range(data.nodes)
     total = len(data.nodes)
     opening: set[str] | None = None
