@@ -169,6 +169,12 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
     if (d["identical"] or d["merged"]) and kind in ("persons", "cases"):
         note(_("Same id twice in the file: {identical} identical rows kept once, {merged} rows merged into the "
                "row of their id (flagged for `tracing check`)").format(identical=d["identical"], merged=d["merged"]))
+    elif (d["identical"] or d["merged"]) and kind in ("contacts", "checkins"):
+        # one contact or check-in on several rows: merged by the rule of tracing.contactmerge
+        note(_("Same record twice in the file ({key}): {identical} identical rows kept once, {merged} rows with "
+               "other values merged into it (the longer duration, unmasked over masked, the widest stay, blanks "
+               "filled, every distinct value of other columns kept)").format(
+                   key=_(DUPLICATE_KEYS[kind]), identical=d["identical"], merged=d["merged"]))
     elif d["identical"] or d["merged"]:
         note(_("Same record twice in the file ({key}): {identical} identical rows kept once, {merged} rows with "
                "other values merged into it, every distinct value kept").format(
