@@ -316,3 +316,15 @@ def test_a_fixed_rejected_file_imports_without_its_added_columns(tmp_path, run, 
     table_name = {"cases": "cases", "persons": "persons", "contacts": "contacts"}[kind]
     extras = [json.loads(r["extra"]) for r in db_rows(db_path, f"SELECT extra FROM {table_name}") if r["extra"]]
     assert extras and all(set(e) == {"nghề"} for e in extras)
+
+
+def test_a_bare_number_takes_the_file_prefix_only_with_the_digits_of_its_ids(tmp_path, run_json, db_path):
+    ids = ["BN17", "BN18", "BN205"]  # numbers of 2 and 3 digits, the cases naming sources among them
+    sources = ["#88", "7", "4321", "12345", "0912345678"]
+    run_json("import", "cases", write(tmp_path / "k.csv", "id,confirmed,source\nBN17,2021-06-01,\n"
+                                      "BN18,2021-06-05,\"#88, 7; 4321\"\nBN205,2021-06-05,12345; 0912345678\n"))
+    # within one digit of 2 or 3 (1 to 4 digits): BN + the number, a person; else a label (a phone number)
+    persons = {f"BN{v.lstrip('#')}" for v in sources if 1 <= len(v.lstrip("#")) <= 4}
+    stored = {r["id"] for r in db_rows(db_path, "SELECT id FROM persons WHERE id NOT IN (SELECT person FROM cases)")}
+    assert stored == persons == {"BN88", "BN7", "BN4321"}
+    assert {r["label"] for r in db_rows(db_path, "SELECT label FROM case_labels")} == {"12345", "0912345678"}

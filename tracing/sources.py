@@ -24,7 +24,8 @@ label ``Công ty A và B``). Each entry is then, in this order:
    one) that matches nobody
    becomes a person who is not a case, stored under the id as written (trimmed:
    ``NB 9`` stays ``NB 9``; a bare number in a file of one prefix takes it,
-   ``#88`` is ``BN88`` in a file of ``BN…`` ids), so two cases with source
+   ``#88`` is ``BN88`` in a file of ``BN…`` ids, when its digits are within
+   one of the digits of the file's id numbers: a phone number stays a label), so two cases with source
    ``K9`` are one cluster through K9 (``K9`` and ``K 9`` in one file are one
    person, the first spelling kept);
 3. otherwise a **label** of the case (``UK``, ``IMPORT``, ``BVBM``, ``community``,
@@ -454,6 +455,8 @@ class SourceMatcher:
         prefixes = {re.match(r"[A-Z]*", k).group(0) for k in keys}
         # ids of one letter prefix (NB1, NB2…): a bare number (#6, 6) means NB6
         self._one_prefix = next(iter(prefixes)) if len(prefixes) == 1 and keys else ""
+        # digits of the file's id numbers: a bare number is an id of the file's prefix only within one of them
+        self._digits = {sum(c.isdigit() for c in k) for k in keys}
         self._db: set[str] = set()
         self._new: dict[str, str] = {}  # key -> id of an unknown-source person made in this import
         self.shapes = file_shapes(self.file_ids)
@@ -490,7 +493,8 @@ class SourceMatcher:
                 return "link", hit
         candidate = self.with_prefix(entry)
         key = id_key(candidate)
-        bare = bool(self._one_prefix) and key.isdigit() and candidate == entry
+        bare = (bool(self._one_prefix) and key.isdigit() and candidate == entry
+                and any(abs(len(key) - n) <= 1 for n in self._digits))  # not a phone number: 0912345678
         if bare or looks_like_id(candidate, self.shapes):
             if bare:  # #88 in a file of BN… ids is BN88
                 key = self._one_prefix + key
