@@ -265,3 +265,20 @@ def test_copy_merge_merges_the_same_contact_and_checkin(run, run_json, new_db, t
                                                for f in contact if before[f] != contact[f]}
         got.append((contact, stay))
     assert got[0] == got[1]
+
+
+def test_a_merge_by_a_later_import_re_derives_the_levels(run, run_json, db_path, tmp_path, monkeypatch):
+    """A second file makes a stored masked 10-minute contact unmasked: from
+    29/12/2021 that is close contact, and the merged record counts at once."""
+    monkeypatch.setenv("TRACING_TODAY", "2022-01-09")
+    _persons(run, None, "A", "B")
+    run("case", "confirm", "A", "--date", CASE_DAY)
+    header = "from,to,date,minutes,masked\n"
+    run_json("import", "contacts", write(tmp_path / "1.csv", header + f"A,B,{CONTACT_DAY},10,có\n"))
+    first = {"minutes": 10, "masked": True, "recorded_on": "2022-01-09"}
+    assert run_json("status", "B")["level"] is None          # masked under 15 minutes: not close contact
+    s = run_json("import", "contacts", write(tmp_path / "2.csv", header + f"B,A,{CONTACT_DAY},5,không\n"))
+    merged = expected_contact([first, {"minutes": 5, "masked": False, "recorded_on": "2022-01-09"}])
+    assert stored_contact(db_path) == merged
+    assert s["updated"]["contacts"] == 1 and s["levels_changed"] >= 1
+    assert run_json("status", "B")["level"] == "F1"
