@@ -99,9 +99,16 @@ def fit(text: str, size: float, width: float) -> str:
     text = str(text)
     if text_width(text, size) <= width:
         return text
-    while text and text_width(text + "…", size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    # the longest start that fits with its "…" (a longer start is never narrower): halving, not a
+    # character at a time (a name was measured once per character cut)
+    lo, hi = 0, len(text) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if text_width(text[:mid] + "…", size) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + "…"
 
 
 def _day_month(iso: str | None) -> str | None:
