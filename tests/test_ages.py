@@ -166,3 +166,24 @@ def test_a_redacted_export_keeps_the_age_not_the_birth_date(tmp_path, run, line_
     svg = tmp_path / "r.svg"
     run("render", "BN1", "--format", "svg", "--redact", "-o", svg)
     assert "34y" not in _parts(svg)
+
+
+def test_an_age_from_another_file_keeps_the_stored_birth_year_and_check_names_the_disagreement(tmp_path, run,
+                                                                                                 run_json, today):
+    """A persons file gives birth years; a line list of another year gives ages. The birth year typed stays (an
+    age only estimates one), and `check` lists the ages that do not fit it (birth year: ±1; the rule's
+    age_agrees), rather than one value silently replacing the other."""
+    from tracing.people import age_agrees
+
+    run("import", "persons", _write(tmp_path / "p.csv", "id,name,birth_year\nA,An,1950\nB,Bình,1987\n"))
+    run("import", "cases", _write(tmp_path / "c.csv", "id,confirmed,age\nA,2021-06-02,34\nB,2021-06-02,34\n"))
+    findings = run_json("check")
+    flagged = sorted(f["ids"][0] for f in findings if f["check"] == "age_disagrees")
+    expected = sorted(pid for pid, year in (("A", 1950), ("B", 1987))
+                      if not age_agrees(34, dt.date(2021, 6, 2), birth_year=year))
+    assert flagged == expected == ["A"]
+    for pid, year in (("A", 1950), ("B", 1987)):
+        record = run_json("person", "show", pid)
+        assert (record["birth_year"], record["age"], record["age_date"]) == (year, 34, "2021-06-02")
+    said = run("check").stdout
+    assert "A: age 34 on 2021-06-02 does not fit the birth date or year 1950" in said

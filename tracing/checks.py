@@ -7,6 +7,10 @@ Each finding is ``{"check", "ids", "message"}``, naming the records:
 * ``contact_after_isolation`` – a case's recorded source is a case, and every
   dated contact between them is after the source was isolated;
 * ``contact_before_birth`` – a contact dated before a person's birth year;
+* ``age_disagrees`` – a typed age that does not fit the birth date (exactly)
+  or birth year (±1) stored for the person (e.g. a persons file gave the
+  birth year, a line list of another year the age:
+  :func:`tracing.people.age_agrees`);
 * ``two_wards`` – the same national id or phone on persons in different wards;
 * ``no_contacts`` – a case confirmed more than 2 days (48 h) before today
   with no contact traced, no recorded source, no label naming where it was
@@ -54,13 +58,14 @@ import datetime as dt
 
 from . import checkins
 from .i18n import N_, Msg
+from .people import age_agrees
 from .sources import sourced_by_label
 from .store import reports as sql
 from .store.areas import WardGroups
 from .values import today
 
-CHECKS = ("onset_order", "contact_after_isolation", "contact_before_birth", "two_wards", "no_contacts",
-          "source_cycle", "date_order", "duplicate_id_merged", "onset_after_sample", "undated_case",
+CHECKS = ("onset_order", "contact_after_isolation", "contact_before_birth", "age_disagrees", "two_wards",
+          "no_contacts", "source_cycle", "date_order", "duplicate_id_merged", "onset_after_sample", "undated_case",
           "no_infectious_window", "similar_ids", "area_spellings", "ward_districts")
 SWAP_WINDOW_DAYS = 60
 """A swapped onset counts as plausible when it falls this many days before confirmation or fewer."""
@@ -242,6 +247,14 @@ def run(store) -> list[dict]:
         out.append({"check": "contact_before_birth", "ids": [r["person"], other],
                     "message": Msg(N_("contact {a}–{b} on {date} is before {person} was born ({year})"),
                                    a=r["a"], b=r["b"], date=r["date"], person=r["person"], year=r["birth_year"])})
+    for r in sql.typed_ages_with_birth(store):
+        day = dt.date.fromisoformat(r["age_date"][:10])
+        born = dt.date.fromisoformat(r["birth_date"][:10]) if r["birth_date"] else None
+        if not age_agrees(r["age"], day, birth_date=born, birth_year=r["birth_year"]):
+            out.append({"check": "age_disagrees", "ids": [r["id"]],
+                        "message": Msg(N_("{person}: age {age} on {date} does not fit the birth date or year {born}"),
+                                       person=r["id"], age=r["age"], date=r["age_date"],
+                                       born=r["birth_date"] or r["birth_year"])})
     groups = None
     for field, word in (("national_id", N_("national id")), ("phone", N_("phone"))):
         for r in sql.persons_in_two_wards(store, field):

@@ -50,6 +50,11 @@ def _check_id(value: str, field: str) -> str:
     return text
 
 
+ESTIMATED = "birth_year_estimated"
+"""Set (True) on a :func:`clean_person` row whose ``birth_year`` is only counted from its typed age: an
+import keeps a birth year already stored (:func:`tracing.store.bulk.bulk_persons`); not a stored field."""
+
+
 def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dict:
     """Validate and normalise person fields as typed (CLI or a file row).
 
@@ -97,7 +102,8 @@ def clean_person(fields: dict, *, require_name: bool = False, as_of=None) -> dic
             raise InvalidValue(_("age {age} on {day} contradicts birth year {birth_year}").format(
                                    age=age, day=fmt_date(on), birth_year=birth_year), hard=True)
         row["age"], row["age_date"] = age, on.isoformat()
-        birth_year = birth_year or on.year - age  # an estimate (±1) for the duplicate and birth checks
+        if birth_year is None:  # an estimate (±1) for the duplicate and birth checks: never over a stored year
+            birth_year, row[ESTIMATED] = on.year - age, True
     if birth_year is not None:
         row["birth_year"] = birth_year
     sex = clean_sex(fields.get("sex"))

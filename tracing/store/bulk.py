@@ -117,6 +117,8 @@ def _merged_person(old: dict, new: dict, kept: list | None = None) -> dict:
         if key == "extra":
             continue
         value = new.get(key)
+        if key == "birth_year" and new.get("birth_year_estimated") and old.get(key) is not None:
+            continue  # counted from a typed age (tracing.people.ESTIMATED): the stored year stays; check compares
         if value is not None and value != old.get(key):
             if key == "name" and old.get("name") and poorer_spelling(value, old["name"]):
                 if kept is not None:

@@ -129,6 +129,12 @@ def contacts_between_pairs(store, pairs) -> dict[tuple[str, str], list[str | Non
     return out
 
 
+def typed_ages_with_birth(store) -> list[dict]:
+    """Persons with a typed age and a birth date or year, by id."""
+    return store.query("SELECT id, age, age_date, birth_date, birth_year FROM persons WHERE age IS NOT NULL "
+                       "AND age_date IS NOT NULL AND (birth_date IS NOT NULL OR birth_year IS NOT NULL) ORDER BY id")
+
+
 def contacts_before_birth(store) -> list[dict]:
     # 1 January of the birth year as text (SQLite's printf has no PostgreSQL twin)
     jan1 = ("printf('%04d-01-01', p.birth_year)" if store.dialect == "sqlite"
