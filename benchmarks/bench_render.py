@@ -11,7 +11,9 @@ a size whose estimated time (from the smaller runs) exceeds ``--limit``
 seconds is skipped, and the table says so.
 
 ``--browser`` (issue 16, target: 10,000 persons interactive within 3 s, the
-SVG written within 3 s): for each size, the tree, timeline and network pages
+SVG written within 3 s): for each size and two clusters of that size, the
+5-root tree of :func:`synthetic` and the line-list shape of :func:`many_roots`
+(1,230 F0 of unknown source in 10,000), the tree, timeline and network pages
 at the default ``--max-nodes`` (2,000 drawn on opening, the rest folded in the
 page, up to 10,000 persons) and with every person drawn (up to 20,000), and
 pyvis' page of the same graph (up to 20,000), each opened in one headless
@@ -24,6 +26,7 @@ the seconds to write ``--format svg``.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import random
 import sys
@@ -35,6 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tracing.render import MapData, MapEdge, MapNode, render_html, write_html  # noqa: E402
+
+START = dt.date(2021, 11, 1)
+#: the two clusters of ``--browser``: :func:`synthetic` and :func:`many_roots`
+SHAPES = ("5 roots", "many roots")
 
 
 def synthetic(n: int, seed: int = 20210501) -> MapData:
@@ -56,6 +63,97 @@ def synthetic(n: int, seed: int = 20210501) -> MapData:
             if other.id != parent.id:
                 edges.append(MapEdge(other.id, node.id, primary=False))
     return MapData(nodes, edges, f"Synthetic outbreak of {n}", [f"R{i}" for i in range(5)])
+
+
+def many_roots(n: int, seed: int = 20211101) -> MapData:
+    """A cluster of n persons shaped as a real line list gives one (the tester's
+    13,893-person cluster of issue 16 point 5, scaled): 12.3 % of the persons are
+    F0 of unknown source (1,230 of 10,000), linked into one cluster through shared
+    contacts (each root's branch to an earlier one, as a second source, and 5 %
+    of the traced persons have a second source in another branch);
+    4 roots carry big branches (30 % of the persons, cases under cases down to F2),
+    the other roots small ones (0-4 F1, some with F2, now and then an F1 that
+    turned F0). Same n and seed, same map."""
+    rnd = random.Random(seed)
+    day = lambda k: (START + dt.timedelta(days=k)).isoformat()  # noqa: E731
+
+    n_roots = max(1, round(n * 0.123))
+    confirmed = sorted(rnd.randrange(42) for _ in range(n_roots))
+    nodes = [MapNode(f"R{i:05d}", f"Ca {i}", 0, is_case=True, unknown_source=True, confirmed=day(c),
+                     ward=f"P{rnd.randrange(14)}") for i, c in enumerate(confirmed)]
+    edges: list[MapEdge] = []
+    when = {x.id: c for x, c in zip(nodes, confirmed)}
+
+    def child(parent: MapNode, level: int) -> MapNode:
+        k = len(nodes)
+        exp = max(0, when[parent.id] - rnd.randint(0, 3))
+        case = level == 1 and rnd.random() < 0.12  # an F1 that turned positive: F0 under its source
+        node = MapNode(f"N{k:05d}", f"Người {k}", 0 if case else level, is_case=case, exposure=day(exp),
+                       confirmed=day(min(41, exp + 4)) if case else None, ward=parent.ward if rnd.random() < 0.7
+                       else f"P{rnd.randrange(14)}", sources=[parent.id], primary_source=parent.id)
+        when[node.id] = min(41, exp + 4)
+        nodes.append(node)
+        edges.append(MapEdge(parent.id, node.id, date=day(exp)))
+        return node
+
+    def grow(root: MapNode, budget: int, f1: tuple[int, int], f2: tuple[int, int]) -> None:
+        queue, made = [root], 0
+        while queue and made < budget and len(nodes) < n:
+            src = queue.pop(0)
+            if src.level != 0:
+                continue
+            for _ in range(rnd.randint(*f1)):
+                if made >= budget or len(nodes) >= n:
+                    break
+                a = child(src, 1)
+                made += 1
+                if a.level == 0:
+                    queue.append(a)
+                    continue
+                for _ in range(rnd.randint(*f2)):
+                    if made >= budget or len(nodes) >= n:
+                        break
+                    child(a, 2)
+                    made += 1
+
+    big = n * 30 // 100
+    bigs = sorted({r * n_roots // 4 for r in range(4)})
+    for r in bigs:  # a few big branches
+        grow(nodes[r], big // 4, (5, 12), (0, 4))
+    small = [x for i, x in enumerate(nodes[:n_roots]) if i not in bigs] or nodes[:1]
+    while len(nodes) < n:  # many small ones, until n persons
+        for root in small:
+            if len(nodes) >= n:
+                break
+            grow(root, rnd.choice([0, 1, 2, 3, 5, 8]), (0, 4), (0, 2) if rnd.random() < 0.4 else (0, 0))
+    branch: dict[str, int] = {x.id: k for k, x in enumerate(nodes[:n_roots])}
+    members: list[list[MapNode]] = [[x] for x in nodes[:n_roots]]
+    for x in nodes[n_roots:]:
+        branch[x.id] = branch[x.primary_source]
+        members[branch[x.id]].append(x)
+
+    def link(source: MapNode, person: MapNode) -> None:
+        person.sources.append(source.id)
+        edges.append(MapEdge(source.id, person.id, primary=False, date=person.exposure))
+
+    # one cluster: every root's branch shares a contact with an earlier branch (a person of one exposed by
+    # a case or F1 of the other, one generation up), and 5 % more second sources across branches
+    for k in range(1, n_roots):
+        earlier = members[rnd.randrange(k)]
+        mine = [x for x in members[k] if x.level]
+        up = [x for x in earlier if x.level == 0]
+        if mine:
+            person = rnd.choice(mine)
+            link(rnd.choice(up if person.level == 1 else up + [x for x in earlier if x.level == 1]), person)
+        else:  # a root alone: a traced person of an earlier branch (the first, a big one, if none) met it too
+            traced = [x for x in earlier if x.level] or [x for x in members[0] if x.level]
+            link(members[k][0], rnd.choice(traced))
+    for x in nodes[n_roots:]:
+        other = nodes[rnd.randrange(len(nodes))]
+        if rnd.random() < 0.05 and branch[other.id] != branch[x.id] and other.level < max(x.level, 1):
+            link(other, x)
+    return MapData(nodes, edges, f"Many roots: {n} persons, {n_roots} F0 of unknown source",
+                   [x.id for x in nodes[:n_roots]])
 
 
 def time_ours(data: MapData, folder: Path, layout: str) -> float:
@@ -104,13 +202,13 @@ def browser_table(sizes: list[int]) -> int:
     with tempfile.TemporaryDirectory() as tmp, Page(timeout=120) as page:
         folder = Path(tmp)
         render_html(synthetic(10), layout="tree")
-        for n in sizes:
-            data = synthetic(n)
+        for n, (shape, make) in ((n, shape) for n in sizes for shape in zip(SHAPES, (synthetic, many_roots))):
+            data = make(n)
             # every person drawn: up to 20,000 (the page of 100,000 all drawn would be 110 MB)
             variants = ([(2000, "default (2,000 drawn)")] if n > 2000 else []) + ([(n, "all drawn")] if n <= 20000 else [])
             for layout in ("tree", "timeline", "network"):
                 for max_nodes, label in variants:
-                    html_path = folder / f"{layout}-{n}-{max_nodes}.html"
+                    html_path = folder / f"{shape[0]}-{layout}-{n}-{max_nodes}.html"
                     t0, c0 = time.perf_counter(), time.process_time()
                     write_html(render_html(data, layout=layout, max_nodes=max_nodes), html_path)
                     html_s, html_cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -122,26 +220,28 @@ def browser_table(sizes: list[int]) -> int:
                     drawn = page.eval("window.tracingMap.positions().filter(function (p) { return p; }).length + "
                                       "window.tracingMap.countNodes().length")
                     held = page.eval("+document.getElementById('render-status').getAttribute('data-nodes')")
-                    rows.append([n, f"ours {layout}", label, f"{drawn} / {held}", f"{html_s:.2f} ({html_cpu:.2f})", f"{open_s:.2f}",
-                                 f"{svg_s:.2f} ({svg_cpu:.2f})", f"{html_path.stat().st_size / 1e6:.1f}"])
+                    rows.append([n, shape, f"ours {layout}", label, f"{drawn} / {held}", f"{html_s:.2f} ({html_cpu:.2f})",
+                                 f"{open_s:.2f}", f"{svg_s:.2f} ({svg_cpu:.2f})", f"{html_path.stat().st_size / 1e6:.1f}"])
             if n > 20000:
                 continue  # pyvis: its page of 10,000 already does not answer within the timeout
-            pyvis_path = folder / f"pyvis-{n}.html"
+            pyvis_path = folder / f"pyvis-{shape[0]}-{n}.html"
             c0 = time.process_time()
             write_s = time_pyvis(data, folder, pyvis_path)
             write_s = f"{write_s:.2f} ({time.process_time() - c0:.2f})"
-            pyvis_rows.append((n, write_s, pyvis_path))
+            pyvis_rows.append((n, shape, write_s, pyvis_path))
         # pyvis last: its page may not answer within the timeout (physics on 10,000 nodes)
-        for n, write_s, pyvis_path in pyvis_rows:
-            try:
-                open_s = f"{time_browser(page, pyvis_path):.2f}"
-            except TimeoutError:
-                open_s = f"> {page.timeout:.0f}"
-            rows.append([n, "pyvis from_nx", "all drawn, physics on", n, write_s, open_s, "-",
+        busy = False
+        for n, shape, write_s, pyvis_path in pyvis_rows:
+            if busy:  # the browser is still busy with the last one: no fair figure for this one
+                open_s = "-"
+            else:
+                try:
+                    open_s = f"{time_browser(page, pyvis_path):.2f}"
+                except TimeoutError:
+                    open_s, busy = f"> {page.timeout:.0f}", True
+            rows.append([n, shape, "pyvis from_nx", "all drawn, physics on", n, write_s, open_s, "-",
                          f"{pyvis_path.stat().st_size / 1e6:.1f}"])
-            if open_s.startswith(">"):
-                break  # the browser is still busy with it: no fair figure for a bigger one
-    print(tabulate(rows, headers=["persons", "page", "nodes", "drawn / in page", "write s (CPU)", "open->interactive s",
+    print(tabulate(rows, headers=["persons", "shape", "page", "nodes", "drawn / in page", "write s (CPU)", "open->interactive s",
                                   "svg write s (CPU)", "MB"]))
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
