@@ -12,9 +12,11 @@ charts are. This module does that:
 - **Compact cards.** 112 × 44 px (30 × 14 mm): level and case code (age
   beside it when the dates need the room), name, key dates; the
   level is a border style too (as on screen: :mod:`tracing.diagram`).
-- **A tighter tree.** Generations as rows; a family of three or more
-  childless persons is stacked in columns under its parent (org-chart style,
-  a line down their left side), as tall as keeps the sheet's width.
+- **A tighter tree.** Generations as bands of rows, each labelled in the
+  margin ("Thế hệ 2"); a family of two or more childless persons is stacked
+  in columns under its parent (org-chart style, a line down their left
+  side), as tall as keeps the sheet's width, and its generation's band grows
+  to hold it: no card stands beside another generation's label.
 - **Cut into sheets.** Bottom-up, each person's branch is kept whole when it
   fits a sheet; otherwise its widest (or, when too deep, deepest) child
   branches are cut off, biggest first, until it fits. A cut branch goes on
@@ -152,7 +154,7 @@ def paginate(data, paper: str = "A4", notes: int = 0) -> Book:
         order.append(v)
         stack.extend(kids.get(v, ()))
     order.reverse()
-    size: dict = {}  # kept node -> (columns, height px) of its branch as kept
+    size: dict = {}  # kept node -> (columns, its bands' heights px per generation from its own) of its branch
     cut: set = set()  # branches that start sheets of their own
     split: dict = {}  # a family cut across sheets: node -> [children per sheet]
     plan: dict = {}  # node -> (inner children, leaf children, stack rows)
@@ -160,19 +162,18 @@ def paginate(data, paper: str = "A4", notes: int = 0) -> Book:
     def leaf(c) -> bool:
         return not kids.get(c)
 
-    def measure(v, inner: list, leaves: list) -> tuple[int, float, int]:
-        w, h = 0, 0.0
+    def measure(v, inner: list, leaves: list) -> tuple[int, list[float], int]:
+        w, below = 0, []
         for c in inner:
-            cw, ch = (1, CARD_H + MARK_H) if c in cut else size[c]
+            cw, bands = (1, [CARD_H + MARK_H]) if c in cut else size[c]
             w += cw
-            h = max(h, ch)
+            below = _merge(below, bands)
         rows = 0
         if leaves:
             rows = _stack_rows(len(leaves), cols - w, room)
             w += math.ceil(len(leaves) / rows)
-            h = max(h, (rows - 1) * STACK_STEP + CARD_H)
-        own = CARD_H if v is not None else -ROW
-        return max(w, 1), (own + ROW + h if (inner or leaves) else CARD_H), rows
+            below = _merge(below, [(rows - 1) * STACK_STEP + CARD_H])
+        return max(w, 1), [CARD_H] + below, rows
 
     for v in order:
         if v is None:  # the roots: each root's branch is an item of its own, packed on sheets below
@@ -182,14 +183,16 @@ def paginate(data, paper: str = "A4", notes: int = 0) -> Book:
         leaves = many if len(many) >= STACK_MIN else []
         inner = [c for c in children if c not in leaves]
         while True:
-            w, h, rows = measure(v, inner, leaves)
+            w, bands, rows = measure(v, inner, leaves)
+            h = _height(bands)
             if w <= cols and h <= room:
                 break
             kept = [c for c in inner if c not in cut and not leaf(c)]
             if not kept:
                 split[v] = _chunks(children, cols, room, leaf)
                 break
-            worst = max(kept, key=(lambda c: (size[c][1], size[c][0])) if h > room else (lambda c: size[c]))
+            worst = max(kept, key=(lambda c: (_height(size[c][1]), size[c][0])) if h > room else
+                        (lambda c: (size[c][0], _height(size[c][1]))))
             if h <= room:  # too wide: cut the narrowest branch below whose cut is enough, keeping the top whole
                 excess = w - cols
                 deeper = [(size[u][0], -depth, k, u) for k, (u, depth) in enumerate(_kept_below(v, kids, cut, leaf))
@@ -211,9 +214,9 @@ def paginate(data, paper: str = "A4", notes: int = 0) -> Book:
                 a = parent.get(a)
         if v in split:
             cut.add(v)
-            size[v] = (1, CARD_H + MARK_H)
+            size[v] = (1, [CARD_H + MARK_H])
         else:
-            size[v] = (w, h)
+            size[v] = (w, bands)
             plan[v] = (inner, leaves, rows)
     # the sheets in reading order: the roots' branches (each as kept: whole when it fits a sheet), then
     # the branches cut from them, then theirs; branches side by side on a sheet while they fit its width,
@@ -236,46 +239,65 @@ def paginate(data, paper: str = "A4", notes: int = 0) -> Book:
     while head < len(queue):
         sheet = Sheet(len(sheets) + 1, [], [], [], None)
         sheets.append(sheet)
-        col, top, shelf, shelf_gen = 0, 0.0, 0.0, 0  # branches side by side on a shelf, shelves one under another
+        # branches side by side on a shelf, shelves one under another; a shelf's branches start at one
+        # generation, so each band of it is one generation (labelled in the margin), as tall as the
+        # tallest of its branches' bands there: the shelf is drawn when it is closed
+        col, top, shelf, shelf_gen, items = 0, 0.0, [], 0, []
+
+        def close_shelf():
+            tops = [top]
+            for band in shelf[:-1]:
+                tops.append(tops[-1] + band + ROW)
+            for k, v, part, at, came in items:
+                pending: list = []
+                before = len(sheet.cards)
+                _place(v, part, at, tops, sheet, pending, plan, cut, leaf, cols, room, came)
+                if k in root_parts:  # a root whose family is split: its card names the sheets of the rest
+                    card = next(x for x in sheet.cards[before:] if x.id == v)
+                    marks.append((card, *root_parts[k]))
+                for c in pending:
+                    card = next(x for x in sheet.cards[before:] if x.id == c and x.came_from is None)
+                    first = len(queue)
+                    for p in split.get(c) or [None]:
+                        queue.append((c, p, sheet.number))
+                    marks.append((card, first, len(queue)))
+            items.clear()
+
         k = head
         # first fit: a branch that does not fit what is left of this sheet waits for the next one while the
         # branches after it that fit are drawn here (a sheet is filled before the next is started)
-        while k < len(queue):
-            if top + shelf + SHELF_GAP + CARD_H > room and col >= cols:
-                break  # full
-            v, part, came = queue[k]
-            if k in placed or (isinstance(came, tuple) and k - 1 not in placed):
-                k += 1  # drawn, or a root family's part whose part before is not drawn yet
-                continue
-            whole = part is None and v not in split
-            w = size[v][0] if whole else _part_width(part, cols, room, leaf)
-            h = size[v][1] if whole else _part_height(part, cols, room, leaf)
-            gen = gens.get(v, 0)
-            # a new shelf under this one, when there is room: a shelf's branches start at one generation, so
-            # each row of it is one generation (labelled in the margin)
-            if col and (col + w > cols or top + h > room or gen != shelf_gen):
-                if top + shelf + SHELF_GAP + h > room:
-                    k += 1
+        while True:
+            while k < len(queue):
+                if top + _height(shelf) + SHELF_GAP + CARD_H > room and col >= cols:
+                    break  # full
+                v, part, came = queue[k]
+                if k in placed or (isinstance(came, tuple) and k - 1 not in placed):
+                    k += 1  # drawn, or a root family's part whose part before is not drawn yet
                     continue
-                col, top, shelf = 0, top + shelf + SHELF_GAP, 0.0
-            if isinstance(came, tuple):  # a further part of a root's family: from the sheet of its first part
-                came = starts[came[1]]
-            pending: list = []
-            before = len(sheet.cards)
-            col += _place(v, part, col, top, sheet, pending, plan, cut, leaf, cols, room, came)
-            shelf, shelf_gen = max(shelf, h), gen
-            starts[k] = sheet.number
-            placed.add(k)
-            if k in root_parts:  # a root whose family is split: its card names the sheets of the rest
-                card = next(x for x in sheet.cards[before:] if x.id == v)
-                marks.append((card, *root_parts[k]))
-            k += 1
-            for c in pending:
-                card = next(x for x in sheet.cards[before:] if x.id == c and x.came_from is None)
-                first = len(queue)
-                for p in split.get(c) or [None]:
-                    queue.append((c, p, sheet.number))
-                marks.append((card, first, len(queue)))
+                whole = part is None and v not in split
+                w = size[v][0] if whole else _part_width(part, cols, room, leaf)
+                bands = size[v][1] if whole else _part_bands(part, cols, room, leaf)
+                gen = gens.get(v, 0)
+                if col and (col + w > cols or top + _height(_merge(shelf, bands)) > room or gen != shelf_gen):
+                    # a new shelf under this one, when there is room
+                    if top + _height(shelf) + SHELF_GAP + _height(bands) > room:
+                        k += 1
+                        continue
+                    close_shelf()
+                    col, top, shelf = 0, top + _height(shelf) + SHELF_GAP, []
+                if isinstance(came, tuple):  # a further part of a root's family: from the sheet of its first part
+                    came = starts[came[1]]
+                items.append((k, v, part, col, came))
+                col += w
+                shelf, shelf_gen = _merge(shelf, bands), gen
+                starts[k] = sheet.number
+                placed.add(k)
+                k += 1
+            waiting = len(queue)
+            close_shelf()  # its cut branches join the queue: they may fit this sheet too, on a shelf of their own
+            if len(queue) == waiting or (top + _height(shelf) + SHELF_GAP + CARD_H > room and col >= cols):
+                break
+            col = cols  # the next branch starts a new shelf
         while head in placed:
             head += 1
         froms = sorted({c.came_from for c in sheet.cards if c.came_from and c.came_from != sheet.number})
@@ -338,14 +360,26 @@ def _chunks(children: list, cols: int, room: float, leaf) -> list[list]:
     return parts
 
 
-def _place(top, part, col0: int, y0: float, sheet: Sheet, pending: list, plan: dict, cut: set, leaf, cols: int, room: float,
-           came: int | None) -> int:
-    """Lay out the branch under ``top`` (None: the roots) on ``sheet``: its kept plan, or ``part`` of
-    its children (a family split across sheets). Columns left to right, a parent centred over its
-    children, childless siblings stacked in columns with a line down their left side."""
+def _merge(a: list, b: list) -> list:
+    """Two branches' bands side by side (px per generation from their first): the taller of each."""
+    return [max(x, y) for x, y in zip(a, b)] + (a[len(b):] if len(a) > len(b) else b[len(a):])
 
-    def place(v, col: int, y: float, children, first: bool) -> int:
-        """Place ``v``'s card at row ``y`` over columns from ``col``; returns the columns it takes."""
+
+def _height(bands: list) -> float:
+    """How tall bands (px per generation) are drawn, a row's gap between two."""
+    return sum(bands) + ROW * max(0, len(bands) - 1)
+
+
+def _place(top, part, col0: int, tops: list, sheet: Sheet, pending: list, plan: dict, cut: set, leaf, cols: int,
+           room: float, came: int | None) -> int:
+    """Lay out the branch under ``top`` on ``sheet``: its kept plan, or ``part`` of its children (a
+    family split across sheets). Columns left to right, a parent centred over its children, childless
+    siblings stacked in columns with a line down their left side; ``tops``: the ``y`` of each band's top
+    row, from ``top``'s generation down."""
+
+    def place(v, col: int, depth: int, children, first: bool) -> int:
+        """Place ``v``'s card in band ``depth`` over columns from ``col``; returns the columns it takes."""
+        y = tops[depth]
         if v is not None and ((v in cut and not first) or leaf(v)):
             sheet.cards.append(Card(v, (col + 0.5) * COL - GAP_X / 2, y + CARD_H / 2))
             if v in cut and not first:
@@ -357,13 +391,13 @@ def _place(top, part, col0: int, y0: float, sheet: Sheet, pending: list, plan: d
             inner = [c for c in children if not leaf(c)]
             leaves = [c for c in children if leaf(c)]
             rows = _stack_rows(len(leaves), cols - len(inner), room) if leaves else 0
-        cy = y + (CARD_H + ROW if v is not None else 0)
+        cy = tops[depth + 1]
         c = col
-        tops: list[float] = []
+        heads: list[float] = []
         for kid in inner:
             at = len(sheet.cards)
-            c += place(kid, c, cy, None, False)
-            tops.append(next(card.x for card in sheet.cards[at:] if card.id == kid))
+            c += place(kid, c, depth + 1, None, False)
+            heads.append(next(card.x for card in sheet.cards[at:] if card.id == kid))
         stacks: list[tuple[float, list[float]]] = []
         for k in range(0, len(leaves), rows or 1):
             left = c * COL
@@ -375,16 +409,14 @@ def _place(top, part, col0: int, y0: float, sheet: Sheet, pending: list, plan: d
             stacks.append((left + 2, ys))
             c += 1
         used = max(1, c - col)
-        if v is None:
-            return used
         x = (col + used / 2) * COL - GAP_X / 2
         sheet.cards.append(Card(v, x, y + CARD_H / 2, came_from=came if first else None))
-        bus = y + CARD_H + ROW / 2
-        xs = tops + [bx for bx, _ys in stacks]
+        bus = cy - ROW / 2  # in the gap above the children's band
+        xs = heads + [bx for bx, _ys in stacks]
         if xs:
             sheet.lines.append([(x, y + CARD_H), (x, bus)])
             sheet.lines.append([(min(xs + [x]), bus), (max(xs + [x]), bus)])
-            for tx in tops:
+            for tx in heads:
                 sheet.lines.append([(tx, bus), (tx, cy)])
             for bx, ys in stacks:
                 sheet.lines.append([(bx, bus), (bx, ys[-1])])
@@ -392,7 +424,7 @@ def _place(top, part, col0: int, y0: float, sheet: Sheet, pending: list, plan: d
                     sheet.lines.append([(bx, yy), (bx + STACK_IN - 2, yy)])
         return used
 
-    return place(top, col0, y0, part, True)
+    return place(top, col0, 0, part, True)
 
 
 def _part_width(part: list, cols: int, room: float, leaf) -> int:
@@ -402,14 +434,14 @@ def _part_width(part: list, cols: int, room: float, leaf) -> int:
     return max(1, len(inner) + (math.ceil(leaves / _stack_rows(leaves, cols - len(inner), room)) if leaves else 0))
 
 
-def _part_height(part: list, cols: int, room: float, leaf) -> float:
-    """How tall a part of a split family is drawn (px), its repeated parent included."""
+def _part_bands(part: list, cols: int, room: float, leaf) -> list[float]:
+    """The bands (px) of a part of a split family, its repeated parent's and its children's."""
     inner = [c for c in part if not leaf(c)]
     leaves = len(part) - len(inner)
     below = CARD_H + MARK_H if inner else 0.0
     if leaves:
         below = max(below, (_stack_rows(leaves, cols - len(inner), room) - 1) * STACK_STEP + CARD_H)
-    return CARD_H + ROW + below
+    return [CARD_H, below]
 
 
 def _stack_rows(leaves: int, free_cols: int, room: float) -> int:
