@@ -283,7 +283,7 @@ def _csv(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
         # reason: the stored code (tracing.followups.CANCEL_REASONS, language-neutral); cause: the write
         ({**r, "person": ids(r["person"]), "reason": ids.text(r["reason"]), "cause": ids.text(_cause(r["detail"]))}
          for r in _rows(store, "SELECT person, kind, due, status, result, reason, detail FROM followups "
-                               "ORDER BY person, due, kind")))
+                               "ORDER BY person, due, kind, id")))
     counts["not_duplicates"] = write_csv(
         os.path.join(out_dir, "not_duplicates.csv"), ["a", "b"],
         ({"a": ids(r["a"]), "b": ids(r["b"])} for r in _rows(store, "SELECT a, b FROM not_duplicates ORDER BY a, b")))
@@ -449,7 +449,7 @@ def _godata(store, out_dir: str, redact: bool, tick) -> dict[str, int]:
                        "persons[2].visualId": ids(r["case_id"]), "persons[2].type": kind(r["case_id"]),
                        "contactDate": r["exposure"], "contactDateEstimated": "true",
                        "certaintyLevelId": "LNG_REFERENCE_DATA_CATEGORY_CERTAINTY_LEVEL_3_HIGH"}
-        for r in _rows(store, "SELECT a, b, date, setting FROM contacts ORDER BY a, b, date"):
+        for r in _rows(store, "SELECT a, b, date, setting FROM contacts ORDER BY a, b, date, setting, place"):
             if r["a"] not in kinds or r["b"] not in kinds:
                 continue
             a, b, known = infector_first(r["a"], r["b"])

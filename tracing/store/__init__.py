@@ -644,7 +644,7 @@ class Store:
             """SELECT id, b AS other, date, setting, place, minutes, masked FROM contacts WHERE a = ?
                UNION ALL
                SELECT id, a AS other, date, setting, place, minutes, masked FROM contacts WHERE b = ?
-               ORDER BY date, other""", (person_id, person_id))
+               ORDER BY date, other, setting, place, id""", (person_id, person_id))
 
     # ------------------------------------------------------------ places, check-ins
     @property
@@ -722,7 +722,7 @@ class Store:
     def person_checkins(self, person_id: str) -> list[dict]:
         return self.query(
             """SELECT c.at, c.until, p.name AS place, p.ward, p.unit FROM checkins c
-               JOIN places p ON p.id = c.place WHERE c.person = ? ORDER BY c.at""", (person_id,))
+               JOIN places p ON p.id = c.place WHERE c.person = ? ORDER BY c.at, p.name""", (person_id,))
 
     # ------------------------------------------------------------ cases
     def get_case(self, person_id: str) -> dict | None:

@@ -105,7 +105,7 @@ def active_zone_units(store) -> dict[tuple[str | None, str], list[dict]]:
     out: dict[tuple[str | None, str], list[dict]] = {}
     for ward, unit, district, n, start in store.conn.execute(
             """SELECT a.ward, a.unit, a.district, z.n, z.start FROM zones z CROSS JOIN zone_areas a ON a.zone = z.n
-               WHERE z.released IS NULL AND z.cancelled IS NULL AND a.kind = 'unit' ORDER BY z.n"""):
+               WHERE z.released IS NULL AND z.cancelled IS NULL AND a.kind = 'unit' ORDER BY z.n, a.name"""):
         out.setdefault((ward, unit), []).append({"n": n, "start": start, "district": district})
     return out
 
