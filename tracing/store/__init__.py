@@ -882,8 +882,7 @@ class Store:
         from .areas import spellings, ward_filter
 
         in_ward = ward_filter(self, ward) if ward else None  # 'Phường 1, Quận 3': that district's only
-        ward = in_ward.name if in_ward else ward
-        ward, unit = self.stored_area("ward", ward), self.stored_area("unit", unit)
+        unit = self.stored_area("unit", unit)
         clauses, params = [], []
         if level is not None:
             clauses.append("l.level = ?")
@@ -892,7 +891,7 @@ class Store:
             clauses.append("l.level IS NOT NULL")
         for field, typed in (("ward", ward), ("unit", unit)):
             if typed:  # every stored spelling of the area, compared as grouping compares areas
-                names = spellings(self, field, typed) or [typed]
+                names = in_ward.names if field == "ward" else spellings(self, field, typed) or [typed]
                 clauses.append(f"p.{field} IN ({', '.join('?' * len(names))})")
                 params.extend(names)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""

@@ -61,7 +61,7 @@ def spellings(store, field: str, typed: str) -> list[str]:
         raise ValueError(field)
     known: dict = {}
     if field == "ward":  # a ward is (district, ward): the typed name in each district
-        pairs = store.conn.execute("SELECT DISTINCT district, ward FROM persons WHERE ward IS NOT NULL").fetchall()
+        pairs = ward_pairs(store)
         for d, v in pairs:
             area_spelling(known, "ward", v, district=d)
         return sorted({v for d, v in pairs if area_spelling(known, "ward", v, district=d)
@@ -591,16 +591,18 @@ def ward_filter(store, typed: str):
     """A ``--ward`` filter as a test of ``(district, ward)``: the ward named
     ``typed`` (folded: ``bo de`` is ``Phường Bồ Đề``) in any district, or
     ``WARD, DISTRICT`` (as ``level`` and ``report`` name a ward whose name is
-    in several districts) that district's ward only. ``match.name``: the ward's
-    name without the district."""
+    in several districts) that district's ward only. The name matches as
+    :func:`spellings` matches it (``phuong phuc dong`` is ``Phường Phúc
+    Đồng``); ``match.names``: its stored spellings."""
     name, _, district = typed.partition(", ")
     if district and store.conn.execute("SELECT 1 FROM persons WHERE ward = ? LIMIT 1", (typed,)).fetchone():
         name, district = typed, ""  # a stored ward name with a comma in it
-    key, wards = fold_area(name), WardGroups.of(store) if district else None
+    names = spellings(store, "ward", store.stored_area("ward", name)) or [name]
+    wards = WardGroups.of(store) if district else None
 
     def match(d: str | None, w: str | None) -> bool:
-        return bool(w) and fold_area(w) == key and (wards is None or wards.same(w, d, district))
-    match.name = name
+        return w in names and (wards is None or wards.same(w, d, district))
+    match.names = names
     return match
 
 
