@@ -141,9 +141,11 @@ def test_ids_that_are_names_of_object_properties_are_just_ids(tmp_path, key):
 
 def test_namesakes_in_search_results_are_told_apart_by_id_age_and_ward(tmp_path):
     # issue 16 (critic): identical "Bùi Văn Hải · F2" entries: each result names the id, age and ward
+    # A2's age was typed for 2020-03-01, not its exposure day: said with its year (tests/test_ages.py)
     data = MapData([MapNode("R", "Gốc", 0, is_case=True, confirmed="2021-05-01"),
                     MapNode("A1", "Bùi Văn Hải", 2, age=34, ward="Bến Nghé", sources=["R"], primary_source="R"),
-                    MapNode("A2", "Bùi Văn Hải", 2, age=61, ward="Đa Kao", sources=["R"], primary_source="R")],
+                    MapNode("A2", "Bùi Văn Hải", 2, age=61, ward="Đa Kao", sources=["R"], primary_source="R",
+                            age_typed_on="2020-03-01")],
                    [MapEdge("R", "A1"), MapEdge("R", "A2")], "t", ["R"])
     dom, console, _ = open_page(tmp_path, data, fragment="q=bui van hai", lang="en")
     assert_clean(dom, console)
@@ -152,4 +154,16 @@ def test_namesakes_in_search_results_are_told_apart_by_id_age_and_ward(tmp_path)
     texts = [re.sub(r"<[^>]+>", "", t) for t in items]
     assert len(texts) == 2 and len(set(texts)) == 2
     for node in data.nodes[1:]:
-        assert any(node.id in t and f"{node.age}y" in t and node.ward in t for t in texts), texts
+        age = f"{node.age}y" + (f" ({node.age_typed_on[:4]})" if node.age_typed_on else "")
+        assert any(node.id in t and age in t and node.ward in t for t in texts), texts
+
+
+def test_the_record_panel_says_the_day_a_typed_age_is_an_age_at(tmp_path):
+    # an age typed for another day than the person's own is shown as typed, with that day (tracing.people.age_on)
+    data = MapData([MapNode("R", "Gốc", 0, is_case=True, confirmed="2021-05-01", age=40),
+                    MapNode("A2", "Bùi Văn Hải", 1, age=61, sources=["R"], primary_source="R",
+                            exposure="2021-04-30", age_typed_on="2020-03-01")],
+                   [MapEdge("R", "A2")], "t", ["R"])
+    dom, console, _ = open_page(tmp_path, data, fragment="node=A2", lang="en")
+    assert_clean(dom, console)
+    assert "61 (age on 2020-03-01)" in re.sub(r"<[^>]+>", "", dom)
