@@ -478,15 +478,17 @@ def _restore_server(url: str, source: str, *, force: bool) -> dict:
     if not os.path.isfile(source):
         check_restorable(source)  # says what is wrong with it
     with contextlib.ExitStack() as stack:
+        dst = Store.open(url, create=True)
+        # a refused or failed restore into a database it just made leaves no tables behind
+        stack.push(lambda kind, *_: (dst.discard_if_unused() if kind and dst.created else dst.close()) and False)
+        if not dst.created:  # a user who may not restore is refused before anything is written (critic17 F3)
+            dst.require_replace()
         if _is_pg_dump(source):
             src = stack.enter_context(staged_dump(url, source))
         else:
             check_restorable(source)
-            src = Store.open(source)
+            src = Store.open(source, dry_run=True)  # read as it is: a backup is never modified (read-only media, checksums)
             stack.callback(src.close)
-        dst = Store.open(url, create=True)
-        # a refused or failed restore into a database it just made leaves no tables behind
-        stack.push(lambda kind, *_: (dst.discard_if_unused() if kind and dst.created else dst.close()) and False)
         live_ok = not dst.created  # a tracing database was there: its log is the live log
         backup_log = src.audit_entries()
         if not force:  # refuse early, before anything is copied (checked again under the lock)

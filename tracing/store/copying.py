@@ -268,12 +268,16 @@ def backup_server(store, dest, *, seal: dict | None = None) -> dict:
             os.close(fd)
             from .postgres import libpq_call
             address, env = libpq_call(store.url)  # the password in the environment, never on the command line
-            with _dump_snapshot(store, seal, dest) as snapshot_id:
-                done = subprocess.run(["pg_dump", "--format=custom", f"--snapshot={snapshot_id}", "--file", tmp,
-                                       address], capture_output=True, text=True, env=env)
-            if done.returncode != 0:
-                raise DatabaseError(_("pg_dump failed: {error}; {path} was not written").format(
-                    error=done.stderr.strip()[-500:], path=dest))
+            try:
+                with _dump_snapshot(store, seal, dest) as snapshot_id:
+                    done = subprocess.run(["pg_dump", "--format=custom", f"--snapshot={snapshot_id}", "--file",
+                                           tmp, address], capture_output=True, text=True, env=env)
+                if done.returncode != 0:
+                    raise DatabaseError(_("pg_dump failed: {error}; {path} was not written").format(
+                        error=done.stderr.strip()[-500:], path=dest))
+            except BaseException as failure:
+                _withdraw_seal(store, seal, dest, failure)
+                raise
             counts, pages = store.counts(), None
         else:
             copy = Store.open(tmp, create=True)
@@ -294,6 +298,21 @@ def backup_server(store, dest, *, seal: dict | None = None) -> dict:
                 os.remove(p)
         raise
     return {"file": dest, "pages": pages, "bytes": os.path.getsize(dest), "counts": counts}
+
+
+def _withdraw_seal(store, seal: dict | None, dest: str, failure: BaseException) -> None:
+    """A ``.dump`` backup whose sealed entry is already in the live log
+    failed (pg_dump refused, the connection dropped): the append-only log
+    says so with a ``backup failed`` entry of the same nonce, and `restore`
+    no longer counts that backup as one this database made (critic17 F4).
+    Best effort: with the connection gone nothing can be written."""
+    from .maintenance import BACKUP_FAILED
+    if not seal or not seal.pop("in_live_log", False):
+        return
+    with contextlib.suppress(Exception):
+        with store.write(BACKUP_FAILED, detail={"backup": seal["backup"], "file": dest,
+                                                "error": " ".join(str(failure).split())[:300]}):
+            pass
 
 
 @contextlib.contextmanager

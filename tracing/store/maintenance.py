@@ -217,6 +217,11 @@ BACKUP_COMMAND = "backup"
 and into the live log: ``{"backup": nonce, "head": audit_head(log before it)}``."""
 
 
+BACKUP_FAILED = "backup failed"
+"""The audit entry a `.dump` backup appends when pg_dump failed after its
+backup entry went into the live log: ``{"backup": nonce, "file", "error"}``."""
+
+
 def seal_backup(conn, nonce: str, *, who: str | None = None) -> dict:
     """End the audit log of the backup open on ``conn`` with its backup
     entry: the head (last id, count, SHA-256) of every entry before it.
@@ -245,7 +250,11 @@ def _marks(live: list[tuple]) -> set:
     """The (nonce, head) of every copy the live log knows: backups, and the
     copies a restore kept of the database it replaced."""
     out = set()
+    failed = set()
     for e in live:
+        if e[3] == BACKUP_FAILED:
+            with contextlib.suppress(ValueError, AttributeError, TypeError):
+                failed.add((json.loads(e[4] or "{}") or {}).get("backup"))
         d = _backup_detail(e)
         if d is None and e[3] == "restore":
             try:
@@ -254,7 +263,7 @@ def _marks(live: list[tuple]) -> set:
                 d = None
         if isinstance(d, dict) and "backup" in d and "head" in d:
             out.add((d["backup"], json.dumps(d["head"], sort_keys=True)))
-    return out
+    return {mark for mark in out if mark[0] not in failed}
 
 
 def _backup_detail(entry) -> dict | None:

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import DatabaseError, NoDatabase
 from ..i18n import _
-from .address import display, is_url  # noqa: F401 - is_url: where callers have long imported it
+from .address import canonical, display, is_url  # noqa: F401 - is_url: where callers have long imported it
 from .dialect import collapse_in_lists, to_postgres
 from .server_errors import cause, is_lost, lost_message, with_detail
 
@@ -184,19 +184,26 @@ def session_options(url: str) -> str:
 
 def libpq_call(url: str) -> tuple[str, dict]:
     """``url`` for a libpq program's command line (``pg_dump``,
-    ``pg_restore``) without its password, and the environment that hands
+    ``pg_restore``) without its password (in any form: ``user:PASSWORD@``,
+    ``?password=``, ``&password=``), and the environment that hands
     the password over instead (``PGPASSWORD``: the command line is visible
     to every local user in ``ps``, a process's environment is not)."""
     import os
-    from urllib.parse import unquote
-    parts = urlsplit(url)
+    from urllib.parse import parse_qsl, unquote, urlencode
+    parts = urlsplit(canonical(url))
     env = dict(os.environ)
-    if parts.password is None:
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    given = [value for key, value in query if key == "password"]
+    netloc = parts.netloc
+    if parts.password is not None:
+        given.insert(0, unquote(parts.password))
+        login, host = netloc.rsplit("@", 1)
+        netloc = f"{login.split(':', 1)[0]}@{host}"
+    if not given:
         return url, env
-    env["PGPASSWORD"] = unquote(parts.password)
-    host = parts.netloc.rsplit("@", 1)[1]
-    user = parts.netloc.rsplit("@", 1)[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}@{host}")), env
+    env["PGPASSWORD"] = given[-1]  # libpq: a later setting wins
+    rest = urlencode([(k, v) for k, v in query if k != "password"])
+    return urlunsplit(parts._replace(netloc=netloc, query=rest)), env
 
 
 class Cursor:
@@ -252,6 +259,7 @@ class Connection:
                 except ValueError:
                     return float(text)
 
+        url = canonical(url)
         try:
             self.raw = psycopg.connect(url, autocommit=True, connect_timeout=15, keepalives=1,
                                        keepalives_idle=60, keepalives_interval=10, keepalives_count=6,
@@ -442,6 +450,10 @@ def _drop_database(url: str) -> None:
         admin.execute(f"DROP DATABASE IF EXISTS {_quote_ident(_dbname(url))}")
 
 
+# the server's own databases: a write there would take them over (critic17 F5)
+SYSTEM_DATABASES = ("postgres", "template0", "template1")
+
+
 def _from_store():
     from . import Store
     return Store
@@ -461,6 +473,13 @@ class PgStore(_from_store()):
         if not _dbname(url):  # libpq would take the user's name: tables in the server's own database
             raise DatabaseError(_("{url} names no database: write postgresql://USER@HOST:PORT/DBNAME (nothing was "
                                   "written)").format(url=display(url)))
+        url = canonical(url)
+        if create and _dbname(url) in SYSTEM_DATABASES:
+            raise DatabaseError(_(
+                "{url}: {name} is the PostgreSQL server's own database, not a district's: tracing writes nothing "
+                "there (every user of the server needs it, and new databases are copied from template1); name the "
+                "district's database, e.g. postgresql://USER@HOST:PORT/long_bien (nothing was written)").format(
+                    url=display(url), name=_dbname(url)))
         made_database = False
         try:
             conn = Connection(url)
@@ -764,6 +783,18 @@ class PgStore(_from_store()):
                                       team=team, supervisor=supervisor, path=self.path,
                                       error=str(e).strip())) from None
         return rights
+
+    def require_replace(self) -> None:
+        """Refuse, before anything is written anywhere (a kept copy beside
+        the backup, a scratch database), a user who may not replace every
+        table (a restore, a copy into the database: the owner's work), with
+        the words of :meth:`_no_privilege` (critic17 F3)."""
+        allowed = self.conn.raw.execute(
+            "SELECT coalesce(bool_and(has_table_privilege(c.oid, 'DELETE') AND has_table_privilege(c.oid, 'INSERT')),"
+            " true) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'"
+        ).fetchone()[0]
+        if not allowed:
+            raise DatabaseError(self._no_privilege(_("permission denied to replace the tables")))
 
     def may_write(self) -> bool:
         """May this database user write (not the supervisor role)?"""

@@ -1,0 +1,164 @@
+"""Findings of the second independent test of issue 17 (PostgreSQL store,
+/work/coord/s7/critic17_findings.md), fixed by kind and tested through the CLI:
+
+* F1: a password in any form libpq accepts (``user:PW@``, ``?password=``,
+  ``&password=``, an unencoded ``@``) is never printed, never stored (audit
+  log, backups, copies) and never put on a libpq program's command line;
+* F5: the server's own databases (``postgres``, ``template0``, ``template1``)
+  are refused for writing, naming the database, nothing changed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from conftest import db_rows, sql_rows
+from test_store_access import as_user, dbname, needs_server, server, tracing  # noqa: F401 - server: a fixture
+
+SECRET = "TOP@SECRET17"
+
+
+def _password_forms(url: str, user: str) -> list[str]:
+    """The same user and password written in every form libpq accepts."""
+    plain = as_user(url, user)
+    return [plain + "?password=TOP%40SECRET17",
+            plain + "?sslmode=disable&password=TOP%40SECRET17&connect_timeout=10",
+            as_user(url, user, "TOP%40SECRET17"),
+            as_user(url, user, SECRET)]  # unencoded '@': libpq would take 'SECRET17@host' for the host
+
+
+def _no_secret(text: str) -> None:
+    for piece in (SECRET, "TOP%40SECRET17", "SECRET17", "TOP@"):
+        assert piece not in text, text
+
+
+# ---------------------------------------------------------------- F1 passwords (unit: every form)
+def test_every_form_of_password_is_masked_by_the_one_display():
+    from tracing.store.address import display
+    base = "postgresql://ward7@127.0.0.1:5432/r1"
+    for url in _password_forms(base, "ward7"):
+        _no_secret(display(url))
+    assert display(base + "?password=x&sslmode=disable") == base + "?password=***&sslmode=disable"
+
+
+def test_libpq_programs_get_a_query_password_in_their_environment():
+    pytest.importorskip("psycopg")
+    from tracing.store.postgres import libpq_call
+    for url in _password_forms("postgresql://ward7@127.0.0.1:5432/r1", "ward7"):
+        address, env = libpq_call(url)
+        _no_secret(address)
+        assert env["PGPASSWORD"] == SECRET and address.startswith("postgresql://ward7@127.0.0.1:5432/r1")
+
+
+@needs_server
+def test_a_password_in_any_form_is_neither_printed_nor_stored_nor_on_a_command_line(server, tmp_path):
+    r1 = server()
+    user = server.user(f"pq_{os.getpid()}", f"tracing_team_{dbname(r1)}")
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    argv_log = tmp_path / "argv.log"
+    (stub / "pg_dump").write_text(f'#!/bin/sh\necho "$@" >> {argv_log}\nexec /usr/bin/env PATH="{os.environ["PATH"]}" '
+                                  'pg_dump "$@"\n')
+    (stub / "pg_dump").chmod(stat.S_IRWXU)
+    path = f"{stub}:{os.environ['PATH']}"
+    for n, url in enumerate(_password_forms(r1, user)):
+        shown = []
+        shown.append(tracing(url, "person", "add", "--id", f"A{n}", "--name", f"Người {n}").output)
+        shown.append(tracing(url, "backup", tmp_path / f"b{n}.db").output)
+        shown.append(tracing(url, "backup", tmp_path / f"b{n}.dump", env={"PATH": path}).output)
+        shown.append(tracing(None, "copy", url, tmp_path / f"c{n}.db").output)
+        for text in shown:
+            _no_secret(text)
+            assert user in text or "A" in text
+        for name in (f"b{n}.db", f"c{n}.db"):
+            _no_secret(str(sql_rows(tmp_path / name, "SELECT * FROM audit")))
+            assert b"SECRET17" not in (tmp_path / name).read_bytes()
+        assert b"SECRET17" not in (tmp_path / f"b{n}.dump").read_bytes()
+    _no_secret(argv_log.read_text())
+    assert argv_log.read_text().count(user) == 4
+    _no_secret(str(db_rows(r1, "SELECT * FROM audit")))
+    # a refused connection's message too (wrong database: the driver's text is shown)
+    for url in _password_forms(r1.rsplit("/", 1)[0] + "/no_such_db_17", user):
+        out = tracing(url, "status", "A0", ok=False)
+        _no_secret(out.output)
+        assert "no_such_db_17" in out.output
+
+
+# ---------------------------------------------------------------- F5 the server's own databases
+@needs_server
+@pytest.mark.parametrize("system", ["postgres", "template1"])
+def test_the_servers_own_databases_are_refused_for_writing(pg_server, tmp_path, system):
+    import psycopg
+    url = pg_server.url_of(system)
+
+    def acl_and_tables():
+        with psycopg.connect(url, autocommit=True) as c:
+            return (c.execute("SELECT datacl FROM pg_database WHERE datname = %s", (system,)).fetchone(),
+                    c.execute("SELECT count(*) FROM information_schema.tables "
+                              "WHERE table_schema = 'public'").fetchone())
+
+    before = acl_and_tables()
+    src = tmp_path / "w.db"
+    tracing(src, "person", "add", "--id", "S1", "--name", "Nguyễn Bí Mật", "--phone", "0912345678")
+    for args in (("person", "add", "--id", "S1", "--name", "x"), ("init",)):
+        out = tracing(url, *args, ok=False)
+        assert f"{system} is the PostgreSQL server's own database" in out.stderr
+        assert "nothing was written" in out.stderr
+    out = tracing(None, "copy", src, url, ok=False)
+    assert f"{system} is the PostgreSQL server's own database" in out.stderr
+    out = tracing(url, "restore", tracing(src, "backup", tmp_path / "b.db") and tmp_path / "b.db", ok=False)
+    assert f"{system} is the PostgreSQL server's own database" in out.stderr
+    assert acl_and_tables() == before
+
+
+# ---------------------------------------------------------------- F4 a failed .dump backup
+@needs_server
+def test_a_failed_dump_backup_says_so_in_the_live_log_and_restores_nothing(server, tmp_path):
+    import json
+    r1 = server()
+    tracing(r1, "person", "add", "--id", "A1", "--name", "An")
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    (stub / "pg_dump").write_text('#!/bin/sh\necho "pg_dump: error: aborting because of server version mismatch" >&2\n'
+                                  'exit 1\n')
+    (stub / "pg_dump").chmod(stat.S_IRWXU)
+    before = db_rows(r1, "SELECT id FROM audit ORDER BY id")
+    out = tracing(r1, "backup", tmp_path / "v.dump", ok=False, env={"PATH": f"{stub}:{os.environ['PATH']}"})
+    assert "server version mismatch" in out.stderr and "was not written" in out.stderr
+    assert not list(tmp_path.glob("v.dump*"))
+    new = db_rows(r1, f"SELECT command, detail FROM audit WHERE id > {before[-1]['id']} ORDER BY id")
+    assert [r["command"] for r in new] == ["backup", "backup failed"]
+    sealed, failed = (json.loads(r["detail"]) for r in new)
+    assert failed["backup"] == sealed["backup"] and failed["file"] == str(tmp_path / "v.dump")
+    assert "server version mismatch" in failed["error"]
+    tracing(r1, "check")  # the log stays readable
+    tracing(r1, "backup", tmp_path / "w.dump")  # a later backup works and restores
+    tracing(r1, "restore", tmp_path / "w.dump")
+
+
+# ---------------------------------------------------------------- F3 a refused restore writes nothing
+@needs_server
+def test_a_refused_restore_writes_nothing_and_no_restore_modifies_the_backup(server, tmp_path):
+    import hashlib
+    r1 = server()
+    tag = os.getpid()
+    team = as_user(r1, server.user(f"rt_{tag}", f"tracing_team_{dbname(r1)}"))
+    boss = as_user(r1, server.user(f"rs_{tag}", f"tracing_supervisor_{dbname(r1)}"))
+    tracing(team, "person", "add", "--id", "BN1", "--name", "Trần Văn Một", "--phone", "0912000111")
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    tracing(team, "backup", folder / "y.db")
+    digest = hashlib.sha256((folder / "y.db").read_bytes()).hexdigest()
+    for who, words in ((boss, "may only read"), (team, "the database owner's work")):
+        out = tracing(who, "restore", folder / "y.db", ok=False)
+        assert words in out.stderr and "nothing was written" in out.stderr
+        assert sorted(p.name for p in folder.iterdir()) == ["y.db"]
+        assert hashlib.sha256((folder / "y.db").read_bytes()).hexdigest() == digest
+    out = tracing(r1, "restore", folder / "y.db")  # the owner's restore: a kept copy, the backup as it was
+    assert len(list(folder.glob("*.before-restore-*.db"))) == 1
+    assert hashlib.sha256((folder / "y.db").read_bytes()).hexdigest() == digest
+
