@@ -83,3 +83,58 @@ def test_export_csv_orders_every_file_by_a_total_key_whatever_the_row_order(db_p
     tracing(db_path, "export", "epicontacts", tmp_path / "epi2")
     for name in sorted(os.listdir(tmp_path / "epi1")):
         assert (tmp_path / "epi1" / name).read_bytes() == (tmp_path / "epi2" / name).read_bytes(), name
+
+
+# ---------------------------------------------------------------- F8: a supervisor's dry run (server)
+@pytest.fixture
+def roles(pg_server, request):
+    """A fresh initialised database and a team and a supervisor user of it."""
+    from urllib.parse import urlsplit, urlunsplit
+    url = pg_server.fresh()
+    tracing(url, "init")
+    name = urlsplit(url).path.strip("/")
+    users = {"team": f"team_{name}", "supervisor": f"sup_{name}"}
+    for kind, user in users.items():
+        pg_server.admin.execute(f'CREATE USER "{user}" IN ROLE "tracing_{kind}_{name}"')
+
+    def as_user(kind):
+        parts = urlsplit(url)
+        return urlunsplit(parts._replace(netloc=f"{users[kind]}@{parts.hostname}:{parts.port}"))
+
+    yield url, as_user
+    pg_server.drop(url)
+    for user in users.values():
+        pg_server.admin.execute(f'DROP OWNED BY "{user}"')
+        pg_server.admin.execute(f'DROP USER "{user}"')
+
+
+DRY_RUNS = [
+    ("case", "confirm", "P3", "--date", "2021-05-08"),
+    ("case", "unconfirm", "P2"),
+    ("case", "link", "P2", "--source", "P4"),
+    ("person", "merge", "P3", "P5"),
+    ("import", "persons", ROOT / "fixtures" / "files" / "persons_utf16.csv"),
+]
+
+
+@needs_server
+@pytest.mark.parametrize("command", DRY_RUNS, ids=lambda c: " ".join(map(str, c[:2])))
+def test_a_supervisor_may_dry_run_every_write_and_sees_what_the_team_sees(roles, command):
+    from conftest import db_digest
+    url, as_user = roles
+    team, supervisor = as_user("team"), as_user("supervisor")
+    for pid, name in (("P2", "Trần Thị Bình"), ("P3", "Lê Văn Cường"), ("P4", "Phạm Dũng"), ("P5", "Lê V. Cường")):
+        tracing(team, "person", "add", "--id", pid, "--name", name)
+    tracing(team, "contact", "add", "P2", "P3", "--date", "2021-05-06")
+    tracing(team, "contact", "add", "P2", "P4", "--date", "2021-05-02")
+    tracing(team, "case", "confirm", "P2", "--date", "2021-05-07")
+    tracing(team, "case", "confirm", "P4", "--date", "2021-05-04")
+    before = db_digest(url)
+    by_team = tracing(team, *command, "--dry-run")
+    by_supervisor = tracing(supervisor, *command, "--dry-run")
+    assert by_supervisor.stdout and (by_supervisor.stdout, by_supervisor.stderr) == (by_team.stdout, by_team.stderr)
+    assert db_digest(url) == before
+    # the write itself stays refused
+    refused = tracing(supervisor, *command, ok=False)
+    assert "may only read" in refused.stderr
+    assert db_digest(url) == before

@@ -199,11 +199,14 @@ class Store:
             from .postgres import PgStore
             if not dry_run:
                 return PgStore.open_url(path, create=create)
+            from .address import display
             try:
-                return PgStore.open_url(path)
+                server = PgStore.open_url(path)
             except NoDatabase:  # as on a missing file: the dry run checks against an empty database, creates nothing
-                from .address import display
                 return cls._scratch(display(path))
+            if server.may_write():  # the command's transaction is rolled back at the end
+                return server
+            return cls._dry_copy(server)
         from .. import files
         files.protect(path)  # no output of this process may overwrite it (or its -wal/-shm/-journal)
         if dry_run:
@@ -256,6 +259,24 @@ class Store:
             memory.execute("PRAGMA foreign_keys = ON")
             store._migrate(version)
         return store
+
+    @classmethod
+    def _dry_copy(cls, server) -> "Store":
+        """A dry run by a user who may only read ``server`` (supervisor role,
+        critic17 F8): a dry run writes nothing, so it runs on a copy of the
+        database in memory (read in one snapshot), with the same checks and
+        summary; the server is only read."""
+        from .copying import copy_database
+        memory = Store(sqlite3.connect(":memory:", check_same_thread=False), server.path)
+        try:
+            memory._prepare(True)
+            copy_database(server, memory, label="dry run")
+        except BaseException:
+            memory.conn.close()
+            raise
+        finally:
+            server.close()
+        return memory
 
     @classmethod
     def _scratch(cls, path: str) -> "Store":
