@@ -156,6 +156,71 @@ def many_roots(n: int, seed: int = 20211101) -> MapData:
                    [x.id for x in nodes[:n_roots]])
 
 
+def many_roots_db(path: str, n: int) -> dict:
+    """A NEW SQLite database holding :func:`many_roots` ``n`` as a line list gives
+    it: its persons, its cases (the F0, with their sources) and a contact per
+    edge dated inside the source's infectious window; levels derived by the
+    rules (``levels.rederive_all``), clusters computed."""
+    from tracing import clusters, levels
+    from tracing.store import Store, bulk
+
+    data = many_roots(n)
+    by_id = {x.id: x for x in data.nodes}
+
+    def contact_day(source: MapNode) -> str:  # a case: the day before its confirmation; an F1: its exposure
+        if source.level == 0:
+            return (dt.date.fromisoformat(source.confirmed) - dt.timedelta(days=1)).isoformat()
+        return source.exposure
+
+    store = Store.open(path, create=True)
+    with store.write("bench render many roots"):
+        bulk.bulk_persons(store, [{"id": x.id, "name": x.name, "ward": x.ward} for x in data.nodes])
+        bulk.bulk_contacts(store, [{"a": e.source, "b": e.target, "date": contact_day(by_id[e.source]),
+                                    "setting": "household"} for e in data.edges])
+        bulk.bulk_cases(store, [{"person": x.id, "confirmed": x.confirmed, "isolated": x.confirmed,
+                                 "unknown_source": int(x.unknown_source),
+                                 "sources": [s for s in x.sources if by_id[s].level == 0]}
+                                for x in data.nodes if x.level == 0])
+        levels.rederive_all(store)
+    with store.write("bench render clusters"):
+        found = clusters.compute(store)
+    counts = store.counts()
+    store.close()
+    return {"counts": counts, "cluster": found[0]["id"], "size": found[0]["size"]}
+
+
+def time_cli(n: int, runs: int = 3) -> int:
+    """``tracing render --cluster`` as a whole process on :func:`many_roots_db`
+    (wall and CPU of the child, each run, and the median)."""
+    import resource
+    import statistics
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
+        db = str(Path(tmp) / "many.db")
+        made = many_roots_db(db, n)
+        print(f"database: {made}", file=sys.stderr)
+        env = {**os.environ, "TRACING_DB": db, "PYTHONPATH": str(ROOT), "TRACING_TODAY": "2021-12-31"}
+        for layout, fmt in (("tree", "html"), ("timeline", "html"), ("tree", "svg")):
+            walls, cpus = [], []
+            for _ in range(runs):
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                t0 = time.perf_counter()
+                proc = subprocess.run([sys.executable, "-m", "cli.main", "render", "--cluster", made["cluster"],
+                                       "--layout", layout, "-o", str(Path(tmp) / f"map.{fmt}")],
+                                      capture_output=True, text=True, env=env, cwd=str(ROOT))
+                walls.append(time.perf_counter() - t0)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+                if proc.returncode:
+                    raise SystemExit(f"render failed: {proc.stderr}")
+            print(f"tracing render --cluster {made['cluster']} ({made['size']} cases) --layout {layout} -o map.{fmt}: "
+                  f"wall {' '.join(f'{w:.2f}' for w in walls)} (median {statistics.median(walls):.2f}), "
+                  f"CPU {' '.join(f'{c:.2f}' for c in cpus)} (median {statistics.median(cpus):.2f})", flush=True)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return 0
+
+
 def time_ours(data: MapData, folder: Path, layout: str) -> float:
     start = time.perf_counter()
     write_html(render_html(data, layout=layout), folder / f"ours-{layout}-{len(data.nodes)}.html")
@@ -252,7 +317,11 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="2000,20000")
     ap.add_argument("--limit", type=float, default=120.0, help="skip from_nx when its estimate exceeds this (s)")
     ap.add_argument("--browser", action="store_true", help="time the pages in headless chromium (issue 16)")
+    ap.add_argument("--cli", action="store_true",
+                    help="time `tracing render` as a whole process on the many-roots cluster in a database")
     args = ap.parse_args(argv)
+    if args.cli:
+        return time_cli(int(args.sizes.split(",")[0]))
     if args.browser:
         return browser_table([int(s) for s in args.sizes.split(",")])
     sizes = [int(s) for s in args.sizes.split(",")]
