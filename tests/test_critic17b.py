@@ -162,3 +162,44 @@ def test_a_refused_restore_writes_nothing_and_no_restore_modifies_the_backup(ser
     assert len(list(folder.glob("*.before-restore-*.db"))) == 1
     assert hashlib.sha256((folder / "y.db").read_bytes()).hexdigest() == digest
 
+
+
+# ---------------------------------------------------------------- F6 ids a supervisor was shown stay
+def _cluster_of(db, case: str) -> str:
+    import json
+    shown = json.loads(tracing(db, "clusters", "--format", "json").stdout)
+    return next(c["id"] for c in shown if case in c["cases"])
+
+
+def test_a_cluster_id_once_shown_to_any_reader_stays_that_clusters_id(db_path, request):
+    """Team writes, a reader lists clusters, an earlier cluster appears later:
+    the id the reader saw stays (on PostgreSQL the reader is a supervisor)."""
+    import json
+    if str(db_path).startswith("postgresql"):
+        server = request.getfixturevalue("server")
+        tracing(db_path, "init")
+        team = as_user(db_path, server.user(f"ct_{os.getpid()}", f"tracing_team_{dbname(db_path)}"))
+        boss = as_user(db_path, server.user(f"cs_{os.getpid()}", f"tracing_supervisor_{dbname(db_path)}"))
+    else:
+        team = boss = db_path
+    for x in ("X1", "X2", "Y1", "Y2", "Z1", "Z2"):
+        tracing(team, "person", "add", "--id", x, "--name", x)
+    for a, b, day in (("X1", "X2", "01"), ("Y1", "Y2", "10"), ("Z1", "Z2", "05")):
+        tracing(team, "contact", "add", a, b, "--date", f"2021-05-{day}")
+    for x, day in (("X1", "02"), ("X2", "04")):
+        tracing(team, "case", "confirm", x, "--date", f"2021-05-{day}")
+    assert _cluster_of(team, "X1") == "C1"
+    for x, day in (("Y1", "11"), ("Y2", "13")):
+        tracing(team, "case", "confirm", x, "--date", f"2021-05-{day}")
+    reported = _cluster_of(boss, "Y1")  # what the supervisor copies into the report to the city
+    assert reported == "C2"
+    for x, day in (("Z1", "06"), ("Z2", "08")):
+        tracing(team, "case", "confirm", x, "--date", f"2021-05-{day}")
+    assert _cluster_of(boss, "Y1") == _cluster_of(team, "Y1") == reported
+    assert _cluster_of(boss, "Z1") == "C3"
+    entries = db_rows(db_path, "SELECT actor, command, detail FROM audit WHERE command = 'clusters' ORDER BY id")
+    assert [json.loads(e["detail"]) for e in entries] == [{"merged": [], "new": [c]} for c in ("C1", "C2", "C3")]
+    if team != boss:  # the supervisor's entry names the supervisor, as the server knows them
+        assert entries[1]["actor"].startswith(f"cs_{os.getpid()}")
+        out = tracing(boss, "person", "add", "--id", "Q", "--name", "Q", ok=False)
+        assert "may only read" in out.stderr

@@ -133,6 +133,18 @@ def save_assignments(store, members: dict[str, str], new_ids: Iterable[tuple[str
     c.executemany("INSERT INTO cluster_members (case_id, cluster) VALUES (?, ?)", sorted(members.items()))
 
 
+def record_for_reader(store, members: dict[str, str], new_ids, merges, day: str) -> bool:
+    """:func:`save_assignments` for a user who may only read: on PostgreSQL
+    through :meth:`~tracing.store.postgres.PgStore.record_clusters` (its
+    own audit entry); a SQLite file on a read-only medium keeps nothing.
+    Returns whether the ids were kept."""
+    record = getattr(store, "record_clusters", None)
+    if record is None:
+        return False
+    from . import _now
+    return record(members, new_ids, merges, _now(), day)
+
+
 # ------------------------------------------------------------- cluster show
 def traced_by_root(store, roots: Iterable[str]) -> dict[int, int]:
     """``{level: persons}`` of non-case traced persons whose chain root is one of ``roots``."""

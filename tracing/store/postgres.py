@@ -450,6 +450,44 @@ def _drop_database(url: str) -> None:
         admin.execute(f"DROP DATABASE IF EXISTS {_quote_ident(_dbname(url))}")
 
 
+def _login() -> str:
+    from . import actor
+    return actor()
+
+
+RECORD_CLUSTERS_SIGNATURE = "tracing_record_clusters(jsonb, jsonb, jsonb, text, text, text)"
+# members {case: id}, new_ids [[id, n]], merges [[old, into]], day, at, the claimed login:
+# the same re-checks under the write lock and the same audit entry as tracing.clusters._persist
+RECORD_CLUSTERS = f"""
+CREATE OR REPLACE FUNCTION tracing_record_clusters(members jsonb, new_ids jsonb, merges jsonb, day text, at text,
+                                                   claimed text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+DECLARE
+  fresh jsonb;
+  merged jsonb;
+BEGIN
+  PERFORM pg_advisory_xact_lock({WRITE_LOCK});
+  IF (SELECT coalesce(jsonb_object_agg(case_id, cluster), '{{}}'::jsonb) FROM cluster_members) = members THEN
+    RETURN;  -- another session saved these very ids a moment ago
+  END IF;
+  SELECT coalesce(jsonb_agg(x ORDER BY (x->>1)::int), '[]'::jsonb) INTO fresh FROM jsonb_array_elements(new_ids) x
+   WHERE NOT EXISTS (SELECT 1 FROM cluster_ids c WHERE c.id = x->>0);
+  SELECT coalesce(jsonb_agg(m ORDER BY o), '[]'::jsonb) INTO merged FROM jsonb_array_elements(merges) WITH ORDINALITY AS e(m, o)
+   WHERE EXISTS (SELECT 1 FROM cluster_ids c WHERE c.id = m->>0 AND c.merged_into IS NULL);
+  INSERT INTO cluster_ids (id, n, created) SELECT x->>0, (x->>1)::int, day FROM jsonb_array_elements(fresh) x;
+  UPDATE cluster_ids c SET merged_into = m->>1, merged_at = day FROM jsonb_array_elements(merged) m WHERE c.id = m->>0;
+  DELETE FROM cluster_members;
+  INSERT INTO cluster_members (case_id, cluster) SELECT key, value FROM jsonb_each_text(members) ORDER BY key;
+  INSERT INTO audit (at, actor, command, detail) VALUES (
+    at, CASE WHEN claimed = session_user THEN session_user ELSE session_user || ' (' || claimed || ')' END, 'clusters',
+    '{{"merged": ' || (SELECT coalesce(jsonb_agg((m->>0) || '->' || (m->>1) ORDER BY o), '[]'::jsonb)
+                        FROM jsonb_array_elements(merged) WITH ORDINALITY AS e(m, o))::text
+    || ', "new": ' || (SELECT coalesce(jsonb_agg(x->0 ORDER BY o), '[]'::jsonb)
+                       FROM jsonb_array_elements(fresh) WITH ORDINALITY AS e(x, o))::text || '}}');
+END
+$fn$"""
+
+
 # the server's own databases: a write there would take them over (critic17 F5)
 SYSTEM_DATABASES = ("postgres", "template0", "template1")
 
@@ -776,6 +814,11 @@ class PgStore(_from_store()):
                 for table in READ_ONLY:
                     if table in self.tables() or table == META:
                         raw.execute(f"REVOKE INSERT ON {_quote_ident(table)} FROM {t}")
+                if "cluster_members" in self.tables():
+                    # a supervisor's `clusters` keeps the ids it shows (critic17 F6): see record_clusters
+                    raw.execute(RECORD_CLUSTERS)
+                    raw.execute(f"REVOKE ALL ON FUNCTION {RECORD_CLUSTERS_SIGNATURE} FROM PUBLIC")
+                    raw.execute(f"GRANT EXECUTE ON FUNCTION {RECORD_CLUSTERS_SIGNATURE} TO {t}, {s}")
             self.made_roles = [*getattr(self, "made_roles", ()), *made]  # dropped with a database made for nothing
         except psycopg.Error as e:
             raise DatabaseError(_("cannot set up the roles {team} and {supervisor} on {path} ({error}): run "
@@ -783,6 +826,28 @@ class PgStore(_from_store()):
                                       team=team, supervisor=supervisor, path=self.path,
                                       error=str(e).strip())) from None
         return rights
+
+    def record_clusters(self, members: dict[str, str], new_ids, merges, at: str, day: str) -> bool:
+        """Keep the cluster ids a read-only user (supervisor role) was just
+        shown, as a team user's `clusters` keeps them (critic17 F6: an id
+        reported upward must stay that cluster's): through the one function
+        the owner's `tracing init` grants (``tracing_record_clusters``,
+        SECURITY DEFINER), which may only replace the cluster membership, add
+        the new ids and mark merges, under the write lock, with an audit
+        entry whose actor the server sets (``session_user``). Returns False
+        when the function is missing (a database the owner set up before it:
+        `tracing init` again as the owner adds it)."""
+        import json
+        psycopg = self.conn._psycopg
+        raw = self.conn.raw
+        try:
+            with raw.transaction():
+                raw.execute("SELECT tracing_record_clusters(%s::jsonb, %s::jsonb, %s::jsonb, %s, %s, %s)",
+                            (json.dumps(members), json.dumps([list(x) for x in new_ids]),
+                             json.dumps([list(x) for x in merges]), day, at, _login()))
+        except psycopg.Error:
+            return False
+        return True
 
     def require_replace(self) -> None:
         """Refuse, before anything is written anywhere (a kept copy beside
