@@ -140,7 +140,7 @@ def test_an_age_that_disagrees_with_the_birth_date_is_refused_with_its_line(tmp_
 
 
 def test_export_import_and_copy_keep_the_age_and_its_date(tmp_path, run, run_json, line_list_2021, today,
-                                                          monkeypatch, db_path):
+                                                          monkeypatch, db_path, request):
     before = {pid: run_json("person", "show", pid) for pid in ("BN1", "BN2", "BN3")}
     keys = ("age", "age_date", "birth_date", "birth_year")
     out = tmp_path / "x"
@@ -151,7 +151,14 @@ def test_export_import_and_copy_keep_the_age_and_its_date(tmp_path, run, run_jso
     for kind in ("persons", "contacts", "cases"):
         run("import", kind, out / f"{kind}.csv")
     run("copy", db_path, copied)  # the test's store (SQLite or PostgreSQL) to a new SQLite file
-    for where in (fresh, copied):
+    targets = [fresh, copied]
+    if str(db_path).startswith("postgresql://"):  # and SQLite to PostgreSQL: the re-imported file into a new database
+        server = request.getfixturevalue("pg_server")
+        url = server.fresh()
+        request.addfinalizer(lambda: server.drop(url))
+        run("copy", fresh, url)
+        targets.append(url)
+    for where in targets:
         monkeypatch.setenv("TRACING_DB", str(where))
         for pid, record in before.items():
             again = run_json("person", "show", pid)
