@@ -36,11 +36,12 @@ def backup_cmd(obj, file, force, fmt):
     recognised by `restore`.
 
     On a PostgreSQL database (--db postgresql://...), a FILE ending in
-    .dump is written by pg_dump (its custom format, from one snapshot) when
-    pg_dump is installed; any other FILE, or no pg_dump, gets a logical
-    copy: the database's rows in a new SQLite file, read in one snapshot.
-    Both are sealed the same way, and `tracing restore FILE` brings either
-    back (a .dump needs pg_restore).
+    .dump is written by pg_dump (its custom format, from one snapshot); where
+    pg_dump is not installed such a FILE is refused and nothing is written
+    (name it .db instead). Any other FILE gets a logical copy: the database's
+    rows in a new SQLite file, read in one snapshot. Both are sealed the same
+    way, and `tracing restore FILE` brings either back (a .dump needs
+    pg_restore).
 
     \b
     Examples:
@@ -86,12 +87,13 @@ def restore_cmd(obj, file, force, fmt):
     one transaction under the write lock (other teams see the old content
     or the new, never a mix); the replaced content is kept as a sealed
     SQLite file <database name>.before-restore-<time>.db in FILE's folder.
-    The same checks, --force and audit entry as above.
+    The same checks, --force and audit entry as above. A restore is the
+    database owner's work: a team or supervisor user is refused.
 
     \b
     Examples:
       tracing --db long-bien.db restore /media/usb/long-bien-2021-06-30.db
-      tracing --db postgresql://team@server/long_bien restore long-bien.dump
+      tracing --db postgresql://admin@server/long_bien restore long-bien.dump
     """
     result = maintenance.restore(obj.db_path, file, force=force)
     if result["diverged"]:
@@ -182,9 +184,13 @@ def copy_cmd(source, dest, merge, keep_destination, fmt):
     contact or check-in both have with other details (the longer duration,
     unmasked over masked, the widest stay, blanks filled: as `contact add`).
 
+    Copying into an empty PostgreSQL database is its owner's work (a team
+    or supervisor user is refused); a team user may add records with
+    --merge; any user of it may copy it out.
+
     \b
     Examples:
-      tracing copy long-bien.db postgresql://team@10.0.0.5:5432/long_bien
+      tracing copy long-bien.db postgresql://admin@10.0.0.5:5432/long_bien
       tracing copy postgresql://team@10.0.0.5:5432/long_bien laptop.db
       tracing copy ward-7.db postgresql://team@10.0.0.5:5432/long_bien --merge
     """

@@ -138,3 +138,61 @@ def test_a_supervisor_may_dry_run_every_write_and_sees_what_the_team_sees(roles,
     refused = tracing(supervisor, *command, ok=False)
     assert "may only read" in refused.stderr
     assert db_digest(url) == before
+
+
+# ---------------------------------------------------------------- F9: help says what the commands do (server)
+def _examples(command: str) -> list[list[str]]:
+    """The examples of ``tracing COMMAND --help`` that name a server, as argument lists."""
+    import shlex
+    text = tracing(None, command, "--help").stdout
+    lines = text.split("Examples:", 1)[1].split("Options:", 1)[0].splitlines()
+    return [shlex.split(line.split("#", 1)[0])[1:] for line in lines if "postgresql://" in line]
+
+
+def _as_written(args: list[str], as_user, tmp_path) -> list[str]:
+    """An example with the test server's database for its address (its user
+    kept: ``admin`` is the owner) and its files in ``tmp_path``."""
+    import re
+    out = []
+    for a in args:
+        m = re.match(r"postgresql://(\w+)@[^/]+/long_bien$", a)
+        if m:
+            a = as_user({"admin": "owner", "team": "team"}[m.group(1)])
+        elif a.endswith((".db", ".dump")):
+            a = str(tmp_path / Path(a).name)
+        out.append(a)
+    return out
+
+
+@needs_server
+def test_the_server_examples_of_backup_restore_and_copy_help_work_as_written(roles, tmp_path, monkeypatch):
+    from conftest import db_digest
+    url, team_or_supervisor = roles
+    as_user = lambda kind: url if kind == "owner" else team_or_supervisor(kind)  # noqa: E731
+    tracing(tmp_path / "long-bien.db", "person", "add", "--id", "A1", "--name", "An")
+    tracing(tmp_path / "ward-7.db", "person", "add", "--id", "W7", "--name", "Phường 7")
+    ran = []
+    for command in ("copy", "backup", "restore"):
+        for example in _examples(command):
+            args = _as_written(example, as_user, tmp_path)
+            tracing(None, *args)
+            ran.append(example)
+    assert len(ran) >= 5
+    shown = json.loads(tracing(url, "person", "show", "W7", "--format", "json").stdout)
+    assert shown["name"] == "Phường 7"
+    tracing(None, "copy", as_user("supervisor"), tmp_path / "supervisor.db")
+    everyone = "SELECT * FROM persons ORDER BY id"
+    assert db_rows(tmp_path / "supervisor.db", everyone) == db_rows(url, everyone)
+    # what the help says the owner's: a team user is refused, nothing written
+    before = db_digest(url)
+    team = as_user("team")
+    tracing(tmp_path / "ward-8.db", "person", "add", "--id", "W8", "--name", "Phường 8")
+    for args in (["--db", team, "restore", tmp_path / "long-bien.dump"],
+                 ["copy", tmp_path / "ward-8.db", as_user("supervisor"), "--merge"]):
+        assert "nothing was written" in tracing(None, *args, ok=False).stderr
+    assert db_digest(url) == before
+    # no pg_dump: a .dump backup is refused, as the help says, and no file appears
+    assert "refused" in " ".join(tracing(None, "backup", "--help").stdout.split())
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    out = tracing(team, "backup", tmp_path / "night.dump", ok=False)
+    assert "pg_dump" in out.stderr and not (tmp_path / "night.dump").exists()
