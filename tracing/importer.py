@@ -18,7 +18,8 @@ transaction, in batches (memory does not grow with the file):
   written), read by :mod:`tracing.sources`: an id of the file or the database (also
   written ``NB 456``, ``#1024``, ``NB006``) is an infection link, an entry
   with the shape of the file's own ids (same letter prefix, then any number;
-  or a number of the file's digits, give or take one: :func:`tracing.sources.looks_like_id`)
+  or a number of the file's digits, give or take one, exactly from 7 digits:
+  :func:`tracing.sources.looks_like_id`)
   that matches nobody an unknown-source person stored as written, anything
   else (``F1``, ``COVID-19``, ``UK``) a label;
   the summary counts each (``sources``);

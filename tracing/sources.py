@@ -21,11 +21,12 @@ label ``Công ty A và B``). Each entry is then, in this order:
    ids (:func:`looks_like_id`: the same letter prefix, folded, then any number,
    maybe one letter: ``K9`` or ``K 9`` in a file of ``K…`` ids; in a file of
    numbers, a number of as many digits as an id of the file, give or take
-   one) that matches nobody
+   one, or exactly as many from 7 digits without a leading zero:
+   :func:`digits_fit`, ``2002000001`` in a KCDC file of ``1000000003``) that matches nobody
    becomes a person who is not a case, stored under the id as written (trimmed:
    ``NB 9`` stays ``NB 9``; a bare number in a file of one prefix takes it,
-   ``#88`` is ``BN88`` in a file of ``BN…`` ids, when its digits are within
-   one of the digits of the file's id numbers: a phone number stays a label), so two cases with source
+   ``#88`` is ``BN88`` in a file of ``BN…`` ids, when its digits fit the
+   digits of the file's id numbers: a phone number stays a label), so two cases with source
    ``K9`` are one cluster through K9 (``K9`` and ``K 9`` in one file are one
    person, the first spelling kept);
 3. otherwise a **label** of the case (``UK``, ``IMPORT``, ``BVBM``, ``community``,
@@ -62,7 +63,7 @@ from .values import clean_text, fold
 _SPLIT = re.compile(r"\s*(?:[;,，；\r\n]+|\s(?:và|and|&)\s)\s*", re.IGNORECASE)
 _HARD = re.compile(r"\s*[;；\r\n]+\s*")
 _SOFT = re.compile(r"\s*(?:[,，]+|\s(?:và|and|&)\s)\s*", re.IGNORECASE)
-_ID_SHAPE = re.compile(r"[A-Z]{0,6}\d{1,9}[A-Z]?")
+_ID_SHAPE = re.compile(r"[A-Z]{0,6}\d{1,15}[A-Z]?")
 _NUMBER = re.compile(r"(?<!\d)0+(?=\d)")
 _SIGNS = re.compile(r"[\s#№]+")
 _LEADING_SIGN = re.compile(r"^[#№]\s*")
@@ -342,6 +343,36 @@ def _digits(text) -> int:
     return sum(c.isdigit() for c in id_key(text))
 
 
+#: from this many digits an id number is a serial of fixed width (KCDC ``1000000003``: 10 digits), not a
+#: counter that grows by a digit: see :func:`digits_fit`
+FIXED_WIDTH = 7
+
+
+def digits_fit(text, widths) -> bool:
+    """Has the number of ``text`` the digits of an id of the file (``widths``:
+    the digit counts of the file's id numbers, zero padding dropped)?
+
+    * below :data:`FIXED_WIDTH` digits: as many digits as an id of the file,
+      give or take one (a counter: ``12``, ``2417``, ``99999`` in a file of
+      ``1`` … ``2000``);
+    * from :data:`FIXED_WIDTH` digits: exactly the digits of an id of the
+      file, written without a leading zero (``2002000001`` in a KCDC file of
+      ``1000000003``: a patient of another province). A phone number is
+      never such an id: it is written with a leading ``0`` (``0912345678``)
+      or with the country code ``84``, one digit more (``84912345678``).
+
+    >>> kcdc = {10}
+    >>> [digits_fit(v, kcdc) for v in ("2002000001", "0912345678", "84912345678", "100000009", "1000000001.0")]
+    [True, False, False, False, True]
+    >>> [digits_fit(v, {1, 4}) for v in ("12", "99999", "123456", "1234567")]
+    [True, True, False, False]
+    """
+    n = _digits(text)
+    if n < FIXED_WIDTH:
+        return any(abs(n - w) <= 1 for w in widths)
+    return n in widths and not _SIGNS.sub("", str(text)).startswith("0")
+
+
 def file_shapes(ids) -> set:
     """The shapes of a file's own ids (:func:`looks_like_id`): ``(prefix,
     ends with a letter)`` of the ids with a letter prefix (:func:`id_shape`),
@@ -368,8 +399,9 @@ def looks_like_id(text, shapes=None) -> bool:
       prefix, folded (case, a space, ``-``/``_``/``.``, a ``#`` sign), then
       any number (``BN9999``, ``BN 12``, ``bn-7``, ``KR 99``);
     * ids that are numbers (``1`` … ``2000``): a number whose digits (zero
-      padding dropped) are within one of the digits of an id of the file
-      (``12``, ``2417``, ``99999``; not ``1234567`` nor a phone number);
+      padding dropped) fit the digits of the file's ids (:func:`digits_fit`:
+      ``12``, ``2417``, ``99999`` in a file of ``1`` … ``2000``, not ``1234567``
+      nor a phone number; ``2002000001`` in a KCDC file of ``1000000003``);
     * anything else stays a label: place, flight and hospital codes
       (``VN0054``, ``BV108``, ``BV Bạch Mai``, ``KCN2``), ``UK``,
       ``IMPORT``, ``COVID-19``, and an F-level (``F0``…``F5``, a note of the
@@ -389,8 +421,7 @@ def looks_like_id(text, shapes=None) -> bool:
         if shape[0]:
             fits = shape in shapes
         else:
-            digits = _digits(text)
-            fits = any((*shape, n) in shapes for n in (digits - 1, digits, digits + 1))
+            fits = digits_fit(text, {s[2] for s in shapes if not s[0] and s[1] == shape[1]})
         if not fits:
             return False
     return _F_LEVEL.fullmatch(id_key(text)) is None
@@ -455,7 +486,7 @@ class SourceMatcher:
         prefixes = {re.match(r"[A-Z]*", k).group(0) for k in keys}
         # ids of one letter prefix (NB1, NB2…): a bare number (#6, 6) means NB6
         self._one_prefix = next(iter(prefixes)) if len(prefixes) == 1 and keys else ""
-        # digits of the file's id numbers: a bare number is an id of the file's prefix only within one of them
+        # digits of the file's id numbers: a bare number is an id of the file's prefix only with them (digits_fit)
         self._digits = {sum(c.isdigit() for c in k) for k in keys}
         self._db: set[str] = set()
         self._new: dict[str, str] = {}  # key -> id of an unknown-source person made in this import
@@ -494,7 +525,7 @@ class SourceMatcher:
         candidate = self.with_prefix(entry)
         key = id_key(candidate)
         bare = (bool(self._one_prefix) and key.isdigit() and candidate == entry
-                and any(abs(len(key) - n) <= 1 for n in self._digits))  # not a phone number: 0912345678
+                and digits_fit(entry, self._digits))  # not a phone number: 0912345678
         if bare or looks_like_id(candidate, self.shapes):
             if bare:  # #88 in a file of BN… ids is BN88
                 key = self._one_prefix + key

@@ -1,0 +1,90 @@
+"""Issue 13 faults found by the tester critic13 in session 7 (F1 …): each one
+reproduced with a small file through the CLI, on both stores; expected values
+come from the rules of issue 13 point 1, written out here, not from a run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import db_rows
+from tests.test_import_critic13c import write, write_xlsx
+
+
+# ------------------------------------------------------------------ F1: KCDC 10-digit ids
+KCDC_HEADER = ["patient_id", "sex", "age", "province", "infection_case", "infected_by", "contact_number",
+               "symptom_onset_date", "confirmed_date"]
+KCDC_ROWS = [  # DS4C PatientInfo as published: 10-digit ids, infected_by often a patient of another province
+    ["1000000001", "male", "50s", "Seoul", "overseas inflow", "", "75", "2020-01-22", "2020-01-23"],
+    ["1000000002", "male", "30s", "Seoul", "overseas inflow", "", "31", "", "2020-01-30"],
+    ["1000000003", "male", "50s", "Seoul", "contact with patient", "2002000001", "17", "", "2020-01-30"],
+    ["1000000005", "female", "20s", "Seoul", "contact with patient", "1000000002", "2", "", "2020-01-31"],
+    ["1000000011", "female", "50s", "Seoul", "contact with patient", "2002000001", "", "", "2020-02-05"],
+    ["1000000012", "male", "20s", "Seoul", "contact with patient", "0912345678", "", "", "2020-02-06"],
+    ["1000000013", "male", "20s", "Seoul", "contact with patient", "84912345678", "", "", "2020-02-06"],
+    ["1000000014", "male", "20s", "Seoul", "contact with patient", "100000009", "", "", "2020-02-06"],
+    ["1000000015", "male", "20s", "Seoul", "contact with patient", "6001000001", "", "", "2020-02-07"],
+]
+
+
+def _kcdc_expected(rows):
+    """Issue 13 point 1, for a file whose ids are numbers of 10 digits: a source
+    that is an id of the file is a link; a number of exactly 10 digits written
+    without a leading zero (the file's own id shape) is a person who is not a
+    case; anything else (a phone written 0…, or 84… with 11 digits, a number
+    of other length) a label."""
+    ids = {r[0] for r in rows}
+    widths = {len(i) for i in ids}
+    links, persons, labels = set(), set(), set()
+    for r in rows:
+        s = r[5]
+        if not s:
+            continue
+        if s in ids:
+            links.add((r[0], s))
+        elif s.isdigit() and len(s) in widths and not s.startswith("0"):
+            persons.add((r[0], s))
+        else:
+            labels.add((r[0], s))
+    return links, persons, labels
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_kcdc_ten_digit_sources_matching_no_row_are_persons_not_labels(tmp_path, run, run_json, db_path, fmt):
+    if fmt == "csv":
+        f = write(tmp_path / "PatientInfo.csv", "".join(",".join(r) + "\n" for r in [KCDC_HEADER, *KCDC_ROWS]))
+    else:  # a spreadsheet holds the ids as numbers
+        f = write_xlsx(tmp_path / "PatientInfo.xlsx", [KCDC_HEADER] + [
+            [int(c) if c.isdigit() and c[0] != "0" else c for c in r] for r in KCDC_ROWS])
+    columns = ["--column", "id=patient_id", "--column", "source=infected_by", "--column", "confirmed=confirmed_date"]
+    dry = run("import", "cases", f, *columns, "--dry-run").output
+    s = run_json("import", "cases", f, *columns)
+    links, persons, labels = _kcdc_expected(KCDC_ROWS)
+    assert (f"+ {len(persons)} naming {len({p for _c, p in persons})} persons who are not cases") in dry
+    assert {p for _c, p in persons} == {"2002000001", "6001000001"}  # the rule, spelled out
+    stored = {(r["case_id"], r["source"]) for r in db_rows(db_path, "SELECT case_id, source FROM case_sources")}
+    assert stored == links | persons
+    assert {(r["case_id"], r["label"]) for r in db_rows(db_path, "SELECT case_id, label FROM case_labels")} == labels
+    not_cases = {r["id"] for r in db_rows(db_path, "SELECT id FROM persons WHERE id NOT IN (SELECT person FROM cases)")}
+    assert not_cases == {p for _c, p in persons}
+    assert s["sources"]["links"] == len(links) and s["sources"]["labels"] == len(labels)
+    assert s["sources"]["unknown_source_values"] == len(persons)
+    assert s["sources"]["unknown_source_ids"] == sorted({p for _c, p in persons})
+    # the two cases infected by 2002000001 are one cluster through that person, as contacts would make them
+    sharing = sorted(c for c, p in persons if p == "2002000001")
+    clusters = run_json("clusters")
+    assert [sorted(c["cases"]) for c in clusters if set(sharing) & set(c["cases"])] == [sharing]
+    st = run_json("status", "1000000011")
+    assert st["sources"] == ["2002000001"]
+    assert "2002000001" not in json.dumps(st["case"].get("labels", []))
+
+
+def test_a_phone_is_no_id_in_a_file_of_nine_or_ten_digit_ids(tmp_path, run, db_path):
+    """The phone guard holds at every width: a phone is written with a leading
+    0 or with 84 in front (one digit more than the 10-digit national number)."""
+    f = write(tmp_path / "k.csv", "id,confirmed,source\n100000001,2020-01-30,0912345678\n"
+                                  "100000002,2020-01-30,84912345678\n100000003,2020-01-30,100000099\n")
+    run("import", "cases", f)
+    assert {r["label"] for r in db_rows(db_path, "SELECT label FROM case_labels")} == {"0912345678", "84912345678"}
+    assert {r["source"] for r in db_rows(db_path, "SELECT source FROM case_sources")} == {"100000099"}
