@@ -202,6 +202,9 @@ def copy_cmd(source, dest, merge, keep_destination, fmt):
     for table, n in sorted(out.get("left_out_with_them", {}).items()):
         note(_("Left out with them: {n} {table} record(s) of SOURCE pointing to a record left out").format(
             n=fmt_int(n), table=table))
+    for r in out.get("clusters_renamed", []):
+        note(_("Cluster {old} of {source} is {new} in {dest} ({cases})").format(
+            old=r["from"], source=out["source"], new=r["to"], dest=out["dest"], cases=", ".join(r["cases"])))
     if fmt == "json":
         emit_json(out)
     else:

@@ -203,3 +203,46 @@ def test_a_cluster_id_once_shown_to_any_reader_stays_that_clusters_id(db_path, r
         assert entries[1]["actor"].startswith(f"cs_{os.getpid()}")
         out = tracing(boss, "person", "add", "--id", "Q", "--name", "Q", ok=False)
         assert "may only read" in out.stderr
+
+
+# ---------------------------------------------------------------- F2 copy --merge: cluster ids and audit logs
+def test_merge_keeps_the_source_cluster_ids_when_free_lists_every_renaming_and_every_audit_entry(
+        db_path, tmp_path, monkeypatch):
+    import json
+    monkeypatch.setenv("TRACING_TODAY", "2021-05-20")
+    wards = {}
+    for d, days in (("wa", ("05", "07")), ("wb", ("02", "06"))):
+        ward = wards[d] = tmp_path / f"{d}.db"
+        for i in (1, 2, 3):
+            tracing(ward, "person", "add", "--id", f"{d}{i}", "--name", f"Người {d} {i}", "--ward", f"Phường {d}")
+        tracing(ward, "contact", "add", f"{d}1", f"{d}2", "--date", "2021-05-03")
+        tracing(ward, "contact", "add", f"{d}2", f"{d}3", "--date", "2021-05-04")
+        for i, day in zip((1, 2), days):
+            tracing(ward, "case", "confirm", f"{d}{i}", "--date", f"2021-05-{day}")
+        assert _cluster_of(ward, f"{d}1") == "C1"  # each ward reported its cluster upward as C1
+    tracing(db_path, "init")
+    logs = {d: db_rows(w, "SELECT at, actor, command, detail FROM audit ORDER BY id") for d, w in wards.items()}
+    first = json.loads(tracing(None, "copy", wards["wa"], db_path, "--merge", "--format", "json").stdout)
+    assert first["clusters_renamed"] == []
+    out = tracing(None, "copy", wards["wb"], db_path, "--merge", "--format", "json")
+    assert json.loads(out.stdout)["clusters_renamed"] == [{"from": "C1", "to": "C2", "cases": ["wb1", "wb2"]}]
+    assert f"Cluster C1 of {wards['wb']} is C2 in" in out.stderr
+    assert _cluster_of(db_path, "wa1") == "C1" and _cluster_of(db_path, "wb1") == "C2"
+    # every entry of both wards' logs is there, in order, after the destination's own
+    merged = [tuple(r.values()) for r in db_rows(db_path, "SELECT at, actor, command, detail FROM audit ORDER BY id")]
+    for d in ("wa", "wb"):
+        entries = [tuple(r.values()) for r in logs[d]]
+        at = merged.index(entries[0])
+        assert merged[at:at + len(entries)] == entries
+    # a copy of the destination worked on elsewhere and merged back: the shared entries are not doubled
+    laptop = tmp_path / "laptop.db"
+    tracing(None, "copy", db_path, laptop)
+    tracing(laptop, "person", "add", "--id", "L1", "--name", "Laptop")
+    before = len(merged)
+    tracing(None, "copy", laptop, db_path, "--merge")
+    after = db_rows(db_path, "SELECT command FROM audit ORDER BY id")
+    # the laptop's own entries (its copy, the person add) and this merge's entry
+    assert [r["command"] for r in after[before:]] == ["copy", "person add", "copy"]
+    # the same ward merged again: nothing twice, only this merge's entry
+    tracing(None, "copy", wards["wb"], db_path, "--merge")
+    assert len(db_rows(db_path, "SELECT id FROM audit")) == len(after) + 1

@@ -291,6 +291,57 @@ def _persist(store, named, new_ids, merges) -> None:
         pass
 
 
+def adopt(store, theirs: dict[str, str]) -> list[dict]:
+    """Cluster ids after ``copy --merge`` (critic17 F2), inside the merge's
+    write: the destination's clusters keep their ids (as `clusters` keeps
+    them); a cluster new here takes the id its cases had in the source
+    (``theirs``: ``{case: id}`` as the source stored them) when no cluster
+    of the destination ever had it, else the next free number. Stores the
+    ids and returns every source id that names another cluster here now,
+    ``[{"from": source id, "to": id here, "cases": [ids]}]`` (listed by
+    `copy`: an id a ward reported upward is found again)."""
+    facts, groups, _link = _groups(store)
+    named, new_ids, merges = _match(store, groups, False, facts)
+    fresh = {cid for cid, _n in new_ids}
+    used = set(sql.cluster_ids(store)) | {cid for cid, _g in named if cid not in fresh}
+    final: dict[int, str] = {}
+    for gi, (cid, cases) in enumerate(named):
+        if cid not in fresh:
+            final[gi] = cid
+            continue
+        counts: dict[str, int] = defaultdict(int)
+        for c in cases:
+            if c in theirs:
+                counts[theirs[c]] += 1
+        for wanted, _k in sorted(counts.items(), key=lambda kv: (-kv[1], _number(kv[0]))):
+            if wanted not in used:
+                final[gi] = wanted
+                used.add(wanted)
+                break
+    n = max([_number(i) for i in used] + [0]) + 1
+    for gi, (cid, _cases) in enumerate(named):
+        if gi not in final:
+            final[gi] = f"C{n}"
+            n += 1
+    new_ids = [(final[gi], _number(final[gi])) for gi, (cid, _g) in enumerate(named) if cid in fresh]
+    named = [(final[gi], cases) for gi, (_cid, cases) in enumerate(named)]
+    _persist(store, named, new_ids, merges)
+    here = {c: cid for cid, cases in named for c in cases}
+    renamed = []
+    for source_id in sorted(set(theirs.values()), key=_number):
+        members = sorted(c for c, i in theirs.items() if i == source_id)
+        counts = defaultdict(int)
+        for c in members:
+            if c in here:
+                counts[here[c]] += 1
+        if not counts:
+            continue
+        now = min(counts, key=lambda i: (-counts[i], _number(i)))
+        if now != source_id:
+            renamed.append({"from": source_id, "to": now, "cases": members})
+    return renamed
+
+
 class _AlreadySaved(Exception):
     """Another process saved the same cluster ids a moment ago."""
 

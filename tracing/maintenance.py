@@ -432,6 +432,8 @@ def copy(source, dest, *, merge: bool = False, keep_destination: bool = False) -
                              "changes": [{**ch, "fields": {f: {"from": a, "to": b} for f, (a, b) in
                                                            sorted(ch["fields"].items())}}
                                          for ch in facts.get("changes", [])]}
+            # the source's cluster ids that name another cluster here (critic17 F2)
+            out["clusters_renamed"] = facts.get("clusters_renamed", [])
         if keep_destination:
             out["left_out"] = [{"table": c.table, "key": c.key,
                                 "fields": {f: {"dest": d, "source": v} for f, (d, v) in c.fields.items()},

@@ -157,6 +157,9 @@ def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
     serial = identity_tables()
     written: dict[str, int] = {}
     with snapshot(src), dst.write(label, detail={"source": src.path, "merge": merge}):
+        if merge:  # the source's cluster ids, for the clusters new here (tracing.clusters.adopt)
+            from .clusters import assignments
+            their_clusters = assignments(src) if "cluster_members" in wanted else {}
         if before is not None:
             before(dst)
         if replace:
@@ -201,6 +204,11 @@ def copy_database(src, dst, *, merge: bool = False, replace: bool = False,
             from .. import followups
             from ..levels import rederive_all
             followups.after_rederive(dst, rederive_all(dst), "copy --merge")
+            from ..clusters import adopt
+            renamed = adopt(dst, their_clusters)
+            dst.note(clusters_renamed=[{"from": r["from"], "to": r["to"]} for r in renamed])
+            if merged is not None:
+                merged["clusters_renamed"] = renamed
         dst.note(counts=written)
     return written
 
@@ -426,6 +434,35 @@ destination's redaction key stays: its redacted exports keep their tokens)."""
 NEW_ROWS_CONFLICT = ("rules",)
 """Tables where a source row the destination lacks is a conflict too: a
 ward's rule merged into a district would change every record there."""
+LOGS = ("audit",)
+"""Tables that are a history, not facts: a merge appends the source's
+entries after the part both logs share (critic17 F2, see :func:`_merge_log`)."""
+
+
+def _merge_log(src, dst, table: str, cols: list[str], key: str) -> int:
+    """Append the entries of the log ``table`` of ``src`` to ``dst``'s,
+    with new keys, in the source's order, after the part of it ``dst``
+    already holds: the longest run of entries from the source's first one
+    found one after the other in ``dst`` (a copy of ``dst`` worked on
+    elsewhere and merged back, or the same source merged again). Two
+    entries of two databases that read the same (two wards' `clusters` in
+    the same second) are two entries: the source's log is never matched
+    entry by entry (critic17 F2)."""
+    rest = [c for c in cols if c != key]
+    names = ", ".join(f'"{c}"' for c in rest)
+    order = f'SELECT {names} FROM "{table}" ORDER BY "{key}"'
+    ours = [tuple(_plain(v) for v in r) for r in src.conn.execute(order).fetchall()]
+    theirs = [tuple(_plain(v) for v in r) for r in dst.conn.execute(order).fetchall()] if ours else []
+    shared = 0
+    for start in (i for i, entry in enumerate(theirs) if entry == ours[0]):
+        run = 0
+        while run < len(ours) and start + run < len(theirs) and theirs[start + run] == ours[run]:
+            run += 1
+        shared = max(shared, run)
+    added = ours[shared:]
+    if added:
+        dst.conn.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(rest))})', added)
+    return len(added)
 
 
 def _leave_out(left: dict, table: str, rec: dict) -> None:
@@ -455,6 +492,8 @@ def _merge_table(src, dst, table: str, cols: list[str], key: str | None, new_key
             follow[col] = ref
     if table in KEPT_BY_DESTINATION:
         return 0
+    if table in LOGS and key in cols:
+        return _merge_log(src, dst, table, cols, key)
     rest = [c for c in cols if c != key]
     uniques = [u for u in dst.unique_keys(table) if set(u) <= set(rest)]
     same = [c for c in rest if c not in BOOKKEEPING]  # what makes two rows the same record
