@@ -205,12 +205,14 @@ class TracingGroup(TranslatedHelp, click.Group):
         except Exception as e:  # noqa: BLE001 - the last line of defence
             if os.environ.get("TRACING_DEBUG"):
                 raise
+            from tracing.store.server_errors import driver_text
             explained = _server_failure(ctx, e)
             if explained:  # e.g. the server's connection dropped where no store code caught it
                 raise click.ClickException(explained) from None
             raise click.ClickException(_(
                 "unexpected failure ({kind}: {error}); nothing was written. "
-                "Run again with TRACING_DEBUG=1 for details and report it").format(kind=type(e).__name__, error=e)) from None
+                "Run again with TRACING_DEBUG=1 for details and report it").format(
+                    kind=type(e).__name__, error=driver_text(e))) from None
 
 
 def _server_failure(ctx, error) -> str | None:

@@ -196,3 +196,121 @@ def test_the_server_examples_of_backup_restore_and_copy_help_work_as_written(rol
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     out = tracing(team, "backup", tmp_path / "night.dump", ok=False)
     assert "pg_dump" in out.stderr and not (tmp_path / "night.dump").exists()
+
+
+# ---------------------------------------------------------------- F11: a lost connection, in every phase (server)
+def _terminate(pg_server, store) -> None:
+    """End ``store``'s session on the server, as a fast shutdown or an administrator does."""
+    pg_server.admin.execute("SELECT pg_terminate_backend(%s)", (store.conn.raw.info.backend_pid,))
+
+
+def _district_file(path: Path, n: int) -> None:
+    from tracing.store import Store
+    store = Store.open(str(path), create=True)
+    with store.write("person add"):
+        for i in range(n):
+            store.insert_person({"id": f"P{i:05}", "name": f"Nguyễn Văn {i}", "phone": f"09{i:08}"})
+    store.close()
+
+
+@needs_server
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_copy_out_of_a_server_that_loses_the_connection_says_so(lang, pg_server, tmp_path, monkeypatch):
+    from tracing.store import copying
+    url = pg_server.fresh()
+    try:
+        tracing(None, "copy", _file(tmp_path, 50), url)
+        real = copying._rows
+
+        def rows(store, table, cols):
+            if store.dialect == "postgresql" and table == "persons":
+                _terminate(pg_server, store)
+            return real(store, table, cols)
+
+        monkeypatch.setattr(copying, "_rows", rows)
+        out = tracing(None, "copy", url, tmp_path / "out.db", ok=False, lang=lang)
+        lost = {"en": "the connection to the server of", "vi": "mất kết nối tới máy chủ của"}[lang]
+        assert lost in out.stderr and url.rsplit("/", 1)[1] in out.stderr
+        assert not (tmp_path / "out.db").exists()
+    finally:
+        pg_server.drop(url)
+
+
+def _file(tmp_path: Path, n: int) -> Path:
+    path = tmp_path / f"district{n}.db"
+    if not path.exists():
+        _district_file(path, n)
+    return path
+
+
+class _TerminatingRows(list):
+    """Rows of a COPY that end the destination's session before its last row (the
+    server then ends the COPY quoting the row it was at, CONTEXT: COPY persons, line …)."""
+
+    def __init__(self, rows, kill):
+        super().__init__(rows)
+        self.kill = kill
+
+    def __iter__(self):
+        import time
+        for i, row in enumerate(super().__iter__()):
+            if i == len(self) - 1:
+                self.kill()
+                time.sleep(0.05)
+            yield row
+
+
+@needs_server
+def test_a_copy_into_a_new_server_database_cut_half_way_says_so_without_a_row_of_data(pg_server, tmp_path, monkeypatch):
+    import uuid
+    from tracing.store import copying
+    source = _file(tmp_path, 20000)
+    url = pg_server.url_of(f"{pg_server.prefix}cut_{uuid.uuid4().hex[:6]}")
+    real = copying._insert
+
+    def insert(dst, table, cols, rows, *, ignore):
+        if table == "persons":
+            rows = _TerminatingRows(rows, lambda: _terminate(pg_server, dst))
+        return real(dst, table, cols, rows, ignore=ignore)
+
+    monkeypatch.setattr(copying, "_insert", insert)
+    try:
+        out = tracing(None, "copy", source, url, ok=False)
+        assert "the connection to the server of" in out.stderr and "nothing was written" in out.stderr
+        assert "Nguyễn Văn" not in out.stderr and "COPY" not in out.stderr and "09000" not in out.stderr
+        exists = pg_server.admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                         (url.rsplit("/", 1)[1],)).fetchone()
+        assert not exists or "was created by this copy" in out.stderr
+    finally:
+        pg_server.drop(url)
+
+
+@needs_server
+def test_a_copy_into_a_database_left_without_roles_sets_them_up(pg_server, tmp_path):
+    """What a server crash between making a new database's tables and its
+    roles leaves: a tracing database without roles; the copy run again
+    finishes it, as its message says."""
+    from urllib.parse import urlsplit, urlunsplit
+    from tracing.store import Store
+    from tracing.store import postgres
+    url = pg_server.fresh()
+    name = url.rsplit("/", 1)[1]
+    postgres.NO_ROLES.add(postgres.canonical(url))
+    try:
+        Store.open(url, create=True).close()  # the tables, no roles
+    finally:
+        postgres.NO_ROLES.discard(postgres.canonical(url))
+    team = f"tracing_team_{name}"
+    assert pg_server.admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (team,)).fetchone() is None
+    user = f"w_{name}"
+    try:
+        tracing(None, "copy", _file(tmp_path, 5), url)
+        pg_server.admin.execute(f'CREATE USER "{user}" IN ROLE "{team}"')
+        parts = urlsplit(url)
+        ward = urlunsplit(parts._replace(netloc=f"{user}@{parts.hostname}:{parts.port}"))
+        tracing(ward, "person", "add", "--id", "W1", "--name", "Phường 7")
+    finally:
+        pg_server.drop(url)
+        pg_server.admin.execute(f'DROP OWNED BY "{user}"') if pg_server.admin.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone() else None
+        pg_server.admin.execute(f'DROP USER IF EXISTS "{user}"')

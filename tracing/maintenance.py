@@ -381,6 +381,30 @@ def _doctor_server(url: str, *, levels: bool) -> dict:
 
 
 def copy(source, dest, *, merge: bool = False, keep_destination: bool = False) -> dict:
+    """:func:`_copy`; a connection to a server lost at any point of it
+    (reading SOURCE, writing DEST, the commit) is said as such, naming the
+    server's database, never as an unexpected failure (critic17 F11). When
+    the copy had just created DEST on the server and could not remove it
+    again (the server went away), the message says so and how to finish or
+    remove it."""
+    from .store.address import display
+    from .store.server_errors import is_lost, lost_message
+    made: dict = {}
+    try:
+        return _copy(source, dest, merge=merge, keep_destination=keep_destination, made=made)
+    except Exception as e:  # noqa: BLE001 - only a lost connection is explained here
+        if isinstance(e, TracingError) or not is_lost(e):
+            raise
+        server = os.fspath(dest) if is_url(os.fspath(dest)) or not is_url(os.fspath(source)) else os.fspath(source)
+        message = lost_message(display(server), e)
+        if made.get("database") and not made.get("dropped"):
+            message += "\n  " + _("{dest} was created by this copy and may be left behind, without your data: run "
+                                  "the same copy again (it fills it and sets up its roles), or have its owner "
+                                  "remove it (DROP DATABASE)").format(dest=display(dest))
+        raise DatabaseError(message) from None
+
+
+def _copy(source, dest, *, merge: bool = False, keep_destination: bool = False, made: dict) -> dict:
     """`tracing copy SOURCE DEST`: :func:`tracing.store.copying.copy_database`
     between two stores, DEST created when missing. A new SQLite DEST is
     written under a temporary name beside it and renamed at the end (a
@@ -406,18 +430,25 @@ def copy(source, dest, *, merge: bool = False, keep_destination: bool = False) -
     src = Store.open(source)
     try:
         dst = Store.open(staged or dest, create=True)
+        made["database"] = getattr(dst, "made_database", False)
         copied = False
         try:
             left: dict = {}
             facts: dict = {}
             counts = copy_database(src, dst, merge=merge, keep_destination=keep_destination, left_out=left,
                                    merged=facts)
+            if dst.dialect == "postgresql" and not merge:
+                # the owner's copy into an empty database: its roles, also when an earlier copy
+                # made the database and lost the server before setting them up (critic17 F11)
+                with contextlib.suppress(DatabaseError):
+                    dst.ensure_roles()
             if staged:
                 dst.checkpoint_for_move()
             copied = True
         finally:
             if not copied and dst.created and not staged:
-                dst.discard_if_unused()  # a server database made for a failed copy goes away again (critic17b F-E)
+                # a server database made for a failed copy goes away again (critic17b F-E)
+                made["dropped"] = dst.discard_if_unused()
             else:
                 dst.close()
         if staged:

@@ -30,7 +30,7 @@ from ..errors import DatabaseError, NoDatabase
 from ..i18n import _
 from .address import canonical, display, is_url  # noqa: F401 - is_url: where callers have long imported it
 from .dialect import collapse_in_lists, to_postgres
-from .server_errors import cause, is_lost, lost_message, with_detail
+from .server_errors import cause, driver_text, is_lost, lost_message, with_detail
 
 WRITE_LOCK = 0x54524331  # "TRC1": one writer at a time, like BEGIN IMMEDIATE
 MIGRATE_LOCK = 0x54524332
@@ -104,7 +104,7 @@ def _as_sqlite_error(e) -> sqlite3.Error:
     if isinstance(e, psycopg.errors.LockNotAvailable):
         return WriteLockTimeout(msg)
     if is_lost(e):
-        return ConnectionLost(" ".join(str(e).split()))
+        return ConnectionLost(driver_text(e))
     for theirs, ours in ((psycopg.IntegrityError, sqlite3.IntegrityError),
                          (psycopg.OperationalError, sqlite3.OperationalError),
                          (psycopg.ProgrammingError, sqlite3.OperationalError),
@@ -147,7 +147,7 @@ def connect_error(url: str, error) -> CannotConnect:
     found = cause(error)
     if found is None:
         return CannotConnect(_("cannot connect to {url}: {error}").format(
-            url=display(url), error=" ".join(str(error).split())))
+            url=display(url), error=driver_text(error)))
     return CannotConnect(with_detail(_("cannot connect to {url}: {cause}").format(url=display(url), cause=found.text),
                                      error), found)
 

@@ -53,9 +53,24 @@ def _quoted(pattern: str, text: str) -> str:
     return m.group(1) if m else ""
 
 
+_CONTEXT = re.compile(r"\s*\bCONTEXT:.*", re.S)
+
+
+def driver_text(error) -> str:
+    """The driver's or server's text of ``error`` on one line, without the
+    server's ``CONTEXT:`` part, which quotes the statement or the row being
+    written (``COPY persons, line 12: "P12 Nguyễn … 0912…"``): personal data
+    never reaches the terminal or a log through an error (critic17 F11).
+
+    >>> driver_text('terminating connection due to administrator command\\nCONTEXT:  COPY persons, line 2: "P2 An 0912"')
+    'terminating connection due to administrator command'
+    """
+    return " ".join(_CONTEXT.sub("", str(error)).split())
+
+
 def cause(error) -> Cause | None:
     """The recognised cause of ``error`` (a psycopg error, or its text), else None."""
-    text = " ".join(str(error).split())
+    text = driver_text(error)
     low = text.lower()
     state = getattr(error, "sqlstate", None) or ""
     name = _quoted(r'database "([^"]*)" does not exist', text)
@@ -99,7 +114,7 @@ def cause(error) -> Cause | None:
 
 def with_detail(message: str, error) -> str:
     """``message`` with the driver's text as a detail line under it."""
-    text = " ".join(str(error).split())
+    text = driver_text(error)
     return message + "\n  " + _("(the server or driver said: {detail})").format(detail=text)
 
 
