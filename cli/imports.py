@@ -210,6 +210,10 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         if src["top_labels"]:
             note(_("Most frequent labels: {labels}").format(
                 labels=", ".join(f"{label} ({n})" for label, n in src["top_labels"])))
+        if src.get("labels_no_source"):
+            note(_("{n} labels say the source is not known ('unknown', 'không rõ', or what a sheet holds for none: "
+                   "'0', '-', 'không', 'nan'): those cases are unknown-source cases (PA2)").format(
+                n=src["labels_no_source"]))
     if summary.get("undated_cases"):
         note(_("{n} cases without any date (no confirmation, no onset): stored, flagged undated_case (their "
                "contacts are judged conservatively, like undated contacts)").format(n=summary["undated_cases"]))

@@ -88,3 +88,32 @@ def test_a_phone_is_no_id_in_a_file_of_nine_or_ten_digit_ids(tmp_path, run, db_p
     run("import", "cases", f)
     assert {r["label"] for r in db_rows(db_path, "SELECT label FROM case_labels")} == {"0912345678", "84912345678"}
     assert {r["source"] for r in db_rows(db_path, "SELECT source FROM case_sources")} == {"100000099"}
+
+
+# ------------------------------------------------------------------ F6: "none" cells
+#: what spreadsheets hold for "no source", written out from the issue and the finding
+NONE_CELLS = ["0", "00", "-", "—", "không", "Không có", "nan", "nil", "unknown", "?"]  # NULL, N/A: blank cells
+
+
+@pytest.mark.parametrize("ids", [["BN1", "BN2", "BN205"], ["1", "2", "205"]], ids=["prefixed", "numbers"])
+def test_none_cells_are_no_source_and_no_person(tmp_path, run, run_json, db_path, ids):
+    """A source `0`, `-`, `không`, `nan` … is no id (no person BN0 or 0 joining every such case into one
+    cluster) and says the source is unknown: each such case is an unknown-source case in status and report."""
+    rows = [f"{i},0{n + 1}/08/2020,\"{NONE_CELLS[n % len(NONE_CELLS)]}\"" for n, i in enumerate(ids)]
+    rows += [f"X{n},05/08/2020,\"{v}\"" for n, v in enumerate(NONE_CELLS)]
+    rows += ["Y1,06/08/2020,Chợ Long Biên", "Y2,07/08/2020,Y1"]  # a label naming a place, a link
+    f = write(tmp_path / "k.csv", "id,confirmed,source\n" + "\n".join(rows) + "\n")
+    out = run("import", "cases", f).output
+    cases = [r.split(",")[0] for r in rows]
+    no_source = [c for c, r in zip(cases, rows) if r.split(",", 2)[2].strip('"') in NONE_CELLS]
+    assert len(no_source) == len(ids) + len(NONE_CELLS)
+    # nothing but the cases is a person; only Y2 -> Y1 is a link; every value is kept as written
+    assert sorted(r["id"] for r in db_rows(db_path, "SELECT id FROM persons")) == sorted(cases)
+    assert [(r["case_id"], r["source"]) for r in db_rows(db_path, "SELECT case_id, source FROM case_sources")] == [("Y2", "Y1")]
+    labels = {(r["case_id"], r["label"]) for r in db_rows(db_path, "SELECT case_id, label FROM case_labels")}
+    assert labels == {(c, r.split(",", 2)[2].strip('"')) for c, r in zip(cases, rows) if c != "Y2"}
+    assert not [c for c in run_json("clusters") if set(c["cases"]) & set(no_source)]
+    assert {c for c in cases if "unknown_source" in run_json("status", c)["flags"]} == set(no_source)
+    report = run_json("report", "--from", "2020-08-01", "--to", "2020-08-31")
+    assert report["unknown_source"] == len(no_source)
+    assert (f"{len(no_source)} labels say the source is not known") in out

@@ -30,7 +30,9 @@ label ``Công ty A và B``). Each entry is then, in this order:
    ``K9`` are one cluster through K9 (``K9`` and ``K 9`` in one file are one
    person, the first spelling kept);
 3. otherwise a **label** of the case (``UK``, ``IMPORT``, ``BVBM``, ``community``,
-   an F-level ``F1``, ``COVID-19``, ``BV 108`` in a file of ``BN…`` ids).
+   an F-level ``F1``, ``COVID-19``, ``BV 108`` in a file of ``BN…`` ids; ``0``,
+   ``-``, ``không``, ``nan``: what a spreadsheet holds for "none" is never an id
+   and, like ``unknown``, says the source is not known: :func:`names_a_source`).
 
 A label becomes a link when a person with its id (or an id with the same
 :func:`id_key`) arrives later, and an unknown-source person written ``HN-0042``
@@ -109,7 +111,10 @@ _JOINER = re.compile(r"(?<=[A-Z])[-_.](?=\d)")
 #: ``unlinked``, ``cộng đồng``, ``lây nhiễm cộng đồng``) names no source either:
 #: the case caught it somewhere unknown outside any known chain, the notices'
 #: PA2 ("F0 không rõ nguồn lây tại cộng đồng").
-_UNKNOWN_LABEL = re.compile(r"(?:unknown|unk|n/?a|none|\?+|(?:khong|chua)\s+(?:ro|xac\s+dinh|co|biet)"
+#: What a spreadsheet holds for "nothing" is no source either: ``0``, a dash (``-``, ``—``), ``không``,
+#: ``chưa``, ``nan`` (pandas), ``null``, ``nil``, ``#N/A`` (issue 13, critic13 F6).
+_UNKNOWN_LABEL = re.compile(r"(?:unknown|unk|n/?a|#n/a|n\.a\.?|none|nan|null|nil|khong|chua|0+(?:\.0+)?|[-‐–—_.]+|\?+"
+                            r"|(?:khong|chua)\s+(?:ro|xac\s+dinh|co|biet)"
                             r"(?:\s+nguon(?:\s+lay(?:\s+nhiem)?)?)?|nguon\s+(?:lay\s+)?(?:khong|chua)\s+ro"
                             r"|(?:local(?:ly\s+acquired)?\s+)?community(?:\s+(?:case|transmission|spread))?|local|unlinked"
                             r"|(?:(?:ca|lay(?:\s+nhiem)?|f0)\s+)?(?:tai\s+|trong\s+|ngoai\s+)?cong\s+dong)")
@@ -125,6 +130,8 @@ def names_a_source(label) -> bool:
     [True, True, False, False, False]
     >>> [names_a_source(x) for x in ("community", "Cộng đồng", "lây nhiễm cộng đồng", "Local", "Bến xe Miền Đông")]
     [False, False, False, False, True]
+    >>> [names_a_source(x) for x in ("0", "-", "—", "không", "Không có", "nan", "NULL", "#N/A", "0.0", "10")]
+    [False, False, False, False, False, False, False, False, False, True]
     """
     return _UNKNOWN_LABEL.fullmatch(fold(str(label))) is None
 
@@ -338,6 +345,15 @@ def id_shape(text) -> tuple[str, bool] | None:
     return prefix, key[-1].isalpha()
 
 
+def _is_zero(text) -> bool:
+    """Is the number of an id zero (``0``, ``000``, ``0.0``, ``BN0``)? Patient
+    numbers start at 1, and ``0`` is what a spreadsheet holds for "none": such
+    an entry names no unknown-source person and no id of a prefix (critic13
+    F6), it is a label that says the source is unknown (:func:`names_a_source`)."""
+    key = id_key(text)
+    return key[-1:].isdigit() and not key.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ").strip("0")
+
+
 def _digits(text) -> int:
     """How many digits the number of an id has, zero padding dropped (``NB006``: 1)."""
     return sum(c.isdigit() for c in id_key(text))
@@ -404,8 +420,9 @@ def looks_like_id(text, shapes=None) -> bool:
       nor a phone number; ``2002000001`` in a KCDC file of ``1000000003``);
     * anything else stays a label: place, flight and hospital codes
       (``VN0054``, ``BV108``, ``BV Bạch Mai``, ``KCN2``), ``UK``,
-      ``IMPORT``, ``COVID-19``, and an F-level (``F0``…``F5``, a note of the
-      level the case was traced at).
+      ``IMPORT``, ``COVID-19``, an F-level (``F0``…``F5``, a note of the
+      level the case was traced at) and a number zero (``0``, ``000``,
+      ``BN0``: the "none" of a spreadsheet, :func:`_is_zero`).
 
     >>> numbers = file_shapes(map(str, range(1, 2001)))
     >>> [looks_like_id(v, numbers) for v in ("2417", "12", "#99999", "123456", "0912345678", "VN0054", "UK")]
@@ -415,7 +432,7 @@ def looks_like_id(text, shapes=None) -> bool:
     [True, True, True, True, False, False]
     """
     shape = id_shape(text)
-    if shape is None:
+    if shape is None or _is_zero(text):
         return False
     if shapes is not None:
         if shape[0]:
@@ -437,7 +454,9 @@ class SourceReport:
     ``unknown_source_values`` (naming an unknown-source person; the distinct
     persons are ``unknown_source_persons``), ``labels``, and ``in_cycle``
     (a link that would close a cycle of sources, kept as the attribute
-    ``source_in_cycle``). ``top_labels``: the 10 most frequent labels."""
+    ``source_in_cycle``). ``top_labels``: the 10 most frequent labels;
+    ``labels_no_source``: how many labels say the source is not known
+    (``unknown``, ``0``, ``-``, ``không``: :func:`names_a_source`)."""
 
     links: int = 0
     unknown_source_persons: set = field(default_factory=set)
@@ -454,6 +473,7 @@ class SourceReport:
                 "unknown_source_persons": len(self.unknown_source_persons),
                 "unknown_source_ids": sorted(self.unknown_source_persons)[:20],
                 "labels": labels, "in_cycle": self.in_cycle,
+                "labels_no_source": sum(n for label, n in self.labels.items() if not names_a_source(label)),
                 "top_labels": [[label, n] for label, n in
                                sorted(self.labels.items(), key=lambda kv: (-kv[1], kv[0]))[:10]],
                 "normalised": len(self.normalised),
@@ -524,7 +544,7 @@ class SourceMatcher:
                 return "link", hit
         candidate = self.with_prefix(entry)
         key = id_key(candidate)
-        bare = (bool(self._one_prefix) and key.isdigit() and candidate == entry
+        bare = (bool(self._one_prefix) and key.isdigit() and candidate == entry and not _is_zero(key)
                 and digits_fit(entry, self._digits))  # not a phone number: 0912345678
         if bare or looks_like_id(candidate, self.shapes):
             if bare:  # #88 in a file of BN… ids is BN88
