@@ -202,14 +202,37 @@ def _extra(row: dict, na) -> dict:
     return out
 
 
+_AGE_YEARS = re.compile(r"(\d+)\s*(?:tuổi|tuoi|t|years?|yrs?|y|yo|năm|nam)\.?", re.IGNORECASE)
+_AGE_MONTHS = re.compile(r"(\d+)\s*(?:tháng|thang|th|months?|mos?|m)\.?", re.IGNORECASE)
+
+
 def _age(value):
-    """Whole years from an age cell; ``0.5`` (an infant) gives 0."""
-    if value is None:
-        return None
-    text = str(value).strip().replace(",", ".")
-    if re.fullmatch(r"\d+\.\d+", text):
-        return math.floor(float(text))
-    return value
+    """``(whole years, True)`` from an age cell written otherwise than a whole
+    number (``1.5``, ``1,5``, ``45 tuổi``, ``6 tháng``, ``18 months``): the
+    age stored is the whole years (``0.5`` and ``6 tháng`` give 0), and True
+    says the cell as written must be kept (``age_text``) and reported;
+    ``(value, False)`` for any other cell (a whole number, or a band such as
+    ``50s`` that the cleaner keeps as text).
+
+    >>> _age("1,5"), _age("45 tuổi"), _age("18 tháng"), _age("34"), _age("50s")
+    ((1, True), (45, True), (1, True), ('34', False), ('50s', False))
+    """
+    if value is None or isinstance(value, bool):
+        return value, False
+    if isinstance(value, (int, float)):
+        if float(value).is_integer():
+            return value, False
+        return (math.floor(value), True) if value > 0 else (value, False)
+    text = str(value).strip()
+    if re.fullmatch(r"\d+[.,]\d+", text):
+        return math.floor(float(text.replace(",", "."))), True
+    found = _AGE_YEARS.fullmatch(text)
+    if found:
+        return int(found[1]), True
+    found = _AGE_MONTHS.fullmatch(text)
+    if found:
+        return int(found[1]) // 12, True
+    return value, False
 
 
 def _person(fields: dict, prefix, kept: dict | None = None) -> dict:
@@ -225,7 +248,10 @@ def _person(fields: dict, prefix, kept: dict | None = None) -> dict:
         raise InvalidValue(_("id: an id is required"))
     fields["id"] = check_id(with_prefix(fields["id"], prefix))
     if "age" in fields:
-        fields["age"] = _age(fields["age"])
+        written = fields["age"]
+        fields["age"], changed = _age(written)
+        if changed and kept is not None:  # 1.5, 6 tháng: the whole years stored, the cell kept as written (reported)
+            kept["age_text"] = refuse_controls(str(written).strip(), "age")
     doses = fields.get("vaccinated")
     flags = fields.pop("import_flags", None)
     for _attempt in SOFT_FIELDS:
@@ -899,13 +925,23 @@ class _Importer:
                 for area, field, old, new, line in self.stats["populations"].get("changes", ())]
         return sorted(out, key=lambda c: (c["line"] or 0, c["table"] != "persons"))
 
-    def keep(self, line: int, kept: dict) -> None:
-        """Count values kept as attributes and say so once per field."""
+    def keep(self, line: int, kept: dict, person: dict | None = None) -> None:
+        """Count values kept as attributes and say so once per field: a value
+        read all the same (``1.5`` as age 1, ``2 mũi`` as 2 doses) says what
+        was stored, one not read says so."""
         for key, value in kept.items():
             field = key[: -len("_text")]
             self.kept[field] = self.kept.get(field, 0) + 1
             if self.kept[field] == 1 and len(self.warnings) < MAX_WARNINGS:
-                self.warnings.append(Msg(N_("line {line}: {field} '{value}' is not a plain {field}; kept as the "
+                stored = (person or {}).get(field)
+                if stored is not None:
+                    self.warnings.append(Msg(N_("line {line}: {field} '{value}' stored as {stored}; the value as "
+                                                "written is kept as the attribute {key} (so are other such values: "
+                                                "see kept_as_attributes)"),
+                                             line=line, field=Msg(SOFT_FIELD_WORDS.get(field, field)),
+                                             value=str(value)[:30], stored=stored, key=key))
+                    continue
+                self.warnings.append(Msg(N_("line {line}: {field} '{value}' could not be read; kept as the "
                                             "attribute {key} (so are other such values: see kept_as_attributes)"),
                                          line=line, field=Msg(SOFT_FIELD_WORDS.get(field, field)),
                                          value=str(value)[:30], key=key))
@@ -985,7 +1021,7 @@ class _Importer:
                 if how == "identical":
                     continue
             if value[-1]:
-                self.keep(line, value[-1])
+                self.keep(line, value[-1], value[0])
             yield line, row, value
 
     def persons(self) -> None:

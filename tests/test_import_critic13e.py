@@ -1,0 +1,68 @@
+"""Issue 13 faults found by the tester critic13 in session 7 (F4, …), taken
+by h13fix2: each reproduced with a small file through the CLI, on both
+stores; expected values come from the rules written out here, not from a run."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from tests.test_import_critic13c import write
+
+
+# ------------------------------------------------------------------ F4: ages not written as whole years
+AGES = ["0.5", "2.9", "1,5", "45 tuổi", "6 tháng", "18 months", "34", "50s"]
+
+
+def _age_rule(text: str):
+    """Whole years stored, and whether the cell is kept as written (age_text):
+    a decimal (point or Vietnamese comma) is its whole part, ``N tuổi``/``N
+    years`` is N, ``N tháng``/``N months`` is N // 12; a whole number is
+    stored alone; anything else (a band) is only kept as text."""
+    if text.isdigit():
+        return int(text), False
+    if re.fullmatch(r"\d+[.,]\d+", text):
+        return math.floor(float(text.replace(",", "."))), True
+    number, unit = text.split(" ") if " " in text else (None, None)
+    if unit in ("tuổi", "years"):
+        return int(number), True
+    if unit in ("tháng", "months"):
+        return int(number) // 12, True
+    return None, True
+
+
+def test_ages_not_in_whole_years_are_stored_in_years_and_kept_as_written(tmp_path, run, run_json):
+    rows = "".join(f'X{i},2021-05-05,"{a}"\n' for i, a in enumerate(AGES))
+    f = write(tmp_path / "ag.csv", "id,confirmed,age\n" + rows)
+    result = run("import", "cases", f)
+    assert "line 2: age '0.5' stored as 0; the value as written is kept as the attribute age_text" in result.output
+    kept = sum(1 for a in AGES if _age_rule(a)[1])
+    assert f"{kept} values of age kept as text in the attribute age_text" in result.output
+    for i, typed in enumerate(AGES):
+        years, as_text = _age_rule(typed)
+        shown = run_json("person", "show", f"X{i}")
+        assert shown["age"] == years, typed
+        assert (shown["case_extra"] or {}).get("age_text") == (typed if as_text else None), typed
+        if years is not None:
+            assert shown["birth_year"] == 2021 - years
+
+
+def test_fractional_age_of_a_json_persons_file_is_kept_as_written(tmp_path, run, run_json):
+    f = write(tmp_path / "p.json", json.dumps([{"id": "P1", "name": "An", "age": 1.5},
+                                               {"id": "P2", "name": "Bình", "age": 7}]))
+    result = run("import", "persons", f)
+    assert "age '1.5' stored as 1" in result.output
+    p1, p2 = run_json("person", "show", "P1"), run_json("person", "show", "P2")
+    extra = p1["extra"] if isinstance(p1["extra"], dict) else json.loads(p1["extra"])
+    assert p1["age"] == math.floor(1.5) and extra == {"age_text": "1.5"}
+    assert p2["age"] == 7 and not p2["extra"]
+
+
+def test_a_dose_count_read_from_words_says_it_was_stored(tmp_path, run, run_json):
+    """critic13 F16: '2 mũi' WAS stored as 2 doses; the warning said it was not read."""
+    f = write(tmp_path / "v.csv", "id,name,vaccinated\nP1,An,2 mũi\nP2,Bình,không rõ gì\n")
+    result = run("import", "persons", f)
+    assert "line 2: vaccine doses '2 mũi' stored as 2; the value as written is kept" in result.output
+    assert "is not a plain" not in result.output
+    assert run_json("person", "show", "P1")["vaccinated"] == 2
