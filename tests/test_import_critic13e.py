@@ -66,3 +66,36 @@ def test_a_dose_count_read_from_words_says_it_was_stored(tmp_path, run, run_json
     assert "line 2: vaccine doses '2 mũi' stored as 2; the value as written is kept" in result.output
     assert "is not a plain" not in result.output
     assert run_json("person", "show", "P1")["vaccinated"] == 2
+
+
+# ------------------------------------------------------------------ F3: the plural "Cases 8 and 9"
+SG_ROWS = [("Case 8", ""), ("Case 9", "Case 8"), ("Case 19", "Cases 8 and 9"), ("Case 20", "Cases 8, 9 and 19"),
+           ("Case 21", "Patients 8 & 9"), ("Case 22", "Cases 66-68")]
+
+
+def _sg_expected(rows):
+    """Issue 13 point 1 for a file of ``Case N`` ids: each number of a list
+    after ``Case``/``Cases``/``Patients`` names ``Case N`` when that is an id
+    of the file; a range (``66-68``) is no list of ids and stays one label
+    as written."""
+    ids = {r[0] for r in rows}
+    links, labels = {}, {}
+    for case, cell in rows:
+        numbers = re.findall(r"\d+", cell)
+        if cell and "-" not in cell and all(f"Case {n}" in ids for n in numbers):
+            links[case] = sorted(f"Case {n}" for n in numbers)
+        elif cell:
+            labels[case] = [cell]
+    return links, labels
+
+
+def test_singapore_plural_cases_name_every_case_of_the_list(tmp_path, run, run_json):
+    f = write(tmp_path / "sg.csv", "Case,Date Confirmed,Linked to\n" + "".join(
+        f'{c},04/02/2020,"{s}"\n' for c, s in SG_ROWS))
+    result = run("import", "cases", f, "--column", "id=Case", "--column", "source=Linked to")
+    links, labels = _sg_expected(SG_ROWS)
+    assert "'Cases 8' -> Case 8" in result.output
+    for case, _cell in SG_ROWS:
+        st = run_json("status", case)
+        assert sorted(st["sources"]) == links.get(case, []), case
+        assert st["case"]["labels"] == labels.get(case, []), case

@@ -71,11 +71,12 @@ _SIGNS = re.compile(r"[\s#№]+")
 _LEADING_SIGN = re.compile(r"^[#№]\s*")
 #: what people write around an id in a source cell: a wrapping bracket, an end
 #: full stop or comma, a note in brackets after it (``BN 7 (vợ)``), a word for
-#: "patient" before it (``bệnh nhân BN1``, ``patient 31``, ``ca 12``), the
+#: "patient" before it (``bệnh nhân BN1``, ``patient 31``, ``ca 12``; plural too, the
+#: first of a list: ``Cases 8 and 9``, ``các ca 12 và 13``), the
 #: level it was traced at (``F1 của BN2``, ``contact of BN2``, ``tiếp xúc với BN2``)
 #: or a field name with a colon (``nguồn: BN3``, ``nguồn lây: BN3``, ``source: BN3``)
 _NOTE_AFTER = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
-_WORD_BEFORE = re.compile(r"^(?:(?:bệnh nhân|benh nhan|ca bệnh|ca benh|ca|patient|case|pt|số|so|no\.?"
+_WORD_BEFORE = re.compile(r"^(?:(?:(?:(?:các|cac)\s+)?(?:bệnh nhân|benh nhan|ca bệnh|ca benh|ca)|patients?|cases?|pts?|số|so|no\.?"
                           r"|f[0-5]\s+(?:của|cua|of)|(?:tiếp xúc|tiep xuc|tx)\s+(?:với|voi)|contact\s+of)\s+"
                           r"|(?:nguồn(?:\s+lây)?|nguon(?:\s+lay)?|source|from|từ|tu)\s*:\s*)", re.I)
 
@@ -90,6 +91,8 @@ def undecorated(entry: str) -> str | None:
     ['BN1', 'BN1', 'BN1', 'BN 7', '31', None]
     >>> [undecorated(x) for x in ("F1 của BN2", "nguồn: BN3", "Nguồn lây:BN3", "contact of 12")]
     ['BN2', 'BN3', 'BN3', '12']
+    >>> [undecorated(x) for x in ("Cases 8", "patients 31", "các ca 12", "các bệnh nhân BN4")]  # the plural of a list
+    ['8', '31', '12', 'BN4']
     """
     text = entry.strip()
     for _round in range(3):
