@@ -128,10 +128,11 @@ def test_tree_cards_stay_in_their_generations_band_as_opened_and_unfolded(chromi
 def test_timeline_gives_everyone_a_row_so_siblings_never_share_one(chromium, pages, n):
     path, data = pages[("timeline", n)]
     chromium.open(path)
-    # every mark as drawn (user units): the print of the whole diagram puts them all on the page
+    # every mark as drawn (user units): the print of the whole diagram (its sheets) has them all, once each
+    chromium.choose("print-what", "whole")
     rows = json.loads(chromium.eval("""(function () {
         window.dispatchEvent(new Event("beforeprint"));
-        return JSON.stringify(Array.prototype.map.call(document.querySelectorAll("#diagram g.n"), function (g) {
+        return JSON.stringify(Array.prototype.map.call(document.querySelectorAll("#book g.n"), function (g) {
           var m = g.transform.baseVal.consolidate().matrix, r = g.querySelector("rect");
           return [+g.getAttribute("data-i"), m.f + r.y.baseVal.value, m.f + r.y.baseVal.value + r.height.baseVal.value];
         })); })()"""))
@@ -173,9 +174,10 @@ def test_node_link_opens_zoomed_on_that_person(chromium, pages, layout, n):
     assert target.name in got["panel"]
 
 
+@pytest.mark.parametrize("layout", ["tree", "timeline"])
 @pytest.mark.parametrize("n", SIZES)
-def test_print_media_hides_the_controls_and_keeps_title_and_legend(chromium, pages, n):
-    path, data = pages[("tree", n)]
+def test_print_media_hides_the_controls_and_keeps_title_and_legend(chromium, pages, n, layout):
+    path, data = pages[(layout, n)]
     chromium.open(path)
     for what in ("view", "whole"):
         chromium.choose("print-what", what)
@@ -186,7 +188,7 @@ def test_print_media_hides_the_controls_and_keeps_title_and_legend(chromium, pag
                   var e = document.getElementById(id); o[id] = getComputedStyle(e).display !== "none" && e.getBoundingClientRect().width > 0;
                   return o; }, {}))"""))
             page_rule = chromium.eval("document.getElementById('page-size').textContent")
-            # the whole tree's sheets: each with the title, its page number and the legend
+            # the whole tree's or timeline's sheets: each with the title, its page number and the legend
             sheets = json.loads(chromium.eval("""JSON.stringify(Array.prototype.map.call(
                 document.querySelectorAll('#book .sheet'), function (s) { return s.textContent; }))"""))
         finally:
@@ -547,13 +549,17 @@ def test_a_print_is_one_sheet_of_the_chosen_paper_with_the_whole_diagram_inside(
                 chromium.choose("print-what", what)
                 pdf = chromium.print_pdf(tmp_path / f"{layout}-{n}-{paper}-{what}.pdf")
                 sheets = browser.pdf_sheets(pdf)
-                # the whole tree: its sheets at print size (test_a_whole_tree_prints_readable_...)
-                want = int(status(chromium)["data-print-sheets"]) if (layout, what) == ("tree", "whole") else 1
+                # the whole tree or timeline: its sheets at print size (test_a_whole_tree_prints_readable_...,
+                # test_a_whole_timeline_prints_readable_...)
+                want = int(status(chromium)["data-print-sheets"]) if layout != "network" and what == "whole" else 1
                 assert len(sheets) == want, (layout, n, paper, what, sheets)
                 assert all(abs(a - b) < 2 for a, b in zip(sheets[0], sheet)), (layout, paper, sheets)
-        if layout == "tree":
+        if layout != "network":
             continue  # its whole print is its sheets (below)
-        chromium.eval("document.getElementById('print-what').value = 'whole'")
+        chromium.choose("paper", "A3")
+        chromium.choose("print-what", "whole")
+        if status(chromium)["data-print-what"] != "whole":
+            continue  # too big to print whole readably: the current view (test_a_network_never_prints_...)
         chromium.media("print")
         chromium.eval("window.dispatchEvent(new Event('beforeprint'))")
         outside = json.loads(chromium.eval("""JSON.stringify((function () {
@@ -681,3 +687,87 @@ def test_a_cluster_of_more_roots_than_max_nodes_opens_on_the_first_roots(chromiu
     assert shown == drawn | set(batch)
     left = [c for c in counts_after if c["anchor"] < 0 and c["generation"] == 0]
     assert [c["n"] for c in left] == ([len(folded_roots) - 100] if layout == "tree" else [])
+
+
+def _timeline_sheets_by_rule(data, paper):
+    """How many sheets the rule cuts a timeline into (tests/test_printtime.py)."""
+    from test_printtime import sheets_by_rule
+    return sheets_by_rule(data, paper)
+
+
+@pytest.mark.parametrize("n", [50, 1000])
+def test_a_whole_timeline_prints_readable_on_as_many_sheets_as_it_needs(chromium, pages, tmp_path, n):
+    # issue 16 point 4: a timeline of 300 or 1,000 persons printed whole on one sheet came out at "0 pt".
+    # Printed to PDF as the print dialog does, "the whole diagram" of a timeline is its sheets at print size,
+    # as many as the rule cuts it into; every text at least 6.5 pt; every person's mark on exactly one sheet,
+    # their rows in order, at most a sheet's rows on each; each sheet has the title, its page number, the
+    # legend and the date axis, and names the sheets its incoming edges come from
+    from tracing.printtime import least_pt
+    path, data = pages[("timeline", n)]
+    chromium.open(path)
+    records = json.loads(chromium.eval("document.getElementById('map-data').textContent"))["nodes"]
+    for paper, sheet in SHEETS.items():
+        chromium.choose("print-what", "whole")
+        chromium.choose("paper", paper)
+        pdf = chromium.print_pdf(tmp_path / f"timeline-{n}-{paper}.pdf")
+        sheets = browser.pdf_sheets(pdf)
+        want, per = _timeline_sheets_by_rule(data, paper)
+        assert len(sheets) == want == int(status(chromium)["data-print-sheets"]), (n, paper, len(sheets), want)
+        assert want >= -(-n // per) and (n < 1000 or want > 1)
+        assert all(abs(a - b) < 2 for s in sheets for a, b in zip(s, sheet))
+        sizes = [s for page in browser.pdf_text_sizes(pdf) for s in page]
+        assert sizes and min(sizes) >= 6.5, (n, paper, min(sizes))
+        assert least_pt() >= 6.5 and float(status(chromium)["data-print-pt"]) == least_pt()
+        drawn = json.loads(chromium.eval("""JSON.stringify(Array.prototype.map.call(
+            document.querySelectorAll('#book .sheet'), function (s) {
+              return {text: s.textContent, marks: Array.prototype.map.call(s.querySelectorAll('g.n'), function (g) {
+                return g.querySelector('title').textContent.split(' · ')[1]; })}; }))"""))
+        assert sorted(p for s in drawn for p in s["marks"]) == sorted(x.id for x in data.nodes)
+        on = {p: k for k, s in enumerate(drawn, 1) for p in s["marks"]}
+        y = {r["pid"]: r["y"] for r in records}
+        for k, s in enumerate(drawn, 1):
+            assert data.title in s["text"] and f"Trang {k}/{len(drawn)}" in s["text"] and "Nguồn lây chính" in s["text"]
+            assert "Tháng" in s["text"]  # the date axis
+            assert len({y[p] for p in s["marks"]}) <= per
+            came = re.search(r"tiếp theo từ trang ([\d, ]+)", s["text"])
+            said = {int(v) for v in came.group(1).split(",")} if came else set()
+            parents = {on[r["psrc"]] for r in records if on.get(r["pid"]) == k and r.get("psrc") in on} - {k}
+            assert parents <= said, (k, parents, said)
+        # rows in order: each sheet's rows are one band of consecutive rows, the bands in order, sheet by sheet
+        row = {v: j for j, v in enumerate(sorted(set(y.values())))}
+        bands = [{row[y[p]] // per for p in s["marks"]} for s in drawn]
+        assert all(len(b) == 1 for b in bands) and [min(b) for b in bands] == sorted(min(b) for b in bands)
+
+
+@pytest.mark.parametrize("n", [50, 1000])
+def test_a_network_never_prints_labels_under_6_pt(chromium, pages, tmp_path, n):
+    # issue 16 point 4: a network cannot be cut into sheets meaningfully. Its whole prints fitted to the
+    # paper only when its labels stay at least 6 pt; else the current view is printed, and the explanation
+    # beside the print button says so; a view whose labels would print under 6 pt is printed enlarged. No
+    # sheet has text under 6 pt, and no size said is "0 pt"
+    from tracing.render import PRINT_MIN_PT
+    path, _ = pages[("network", n)]
+    chromium.open(path)
+    chromium.eval("document.getElementById('fit').click(); 1")  # everything in view: as small as it gets
+    cases = []
+    for paper in SHEETS:
+        for what in ("whole", "view"):
+            chromium.choose("paper", paper)
+            chromium.choose("print-what", what)
+            st = status(chromium)
+            words = chromium.eval("var w = document.getElementById('print-warning'); w.textContent + ' | ' + w.title")
+            pdf = chromium.print_pdf(tmp_path / f"network-{n}-{paper}-{what}.pdf")
+            sizes = [s for page in browser.pdf_text_sizes(pdf) for s in page]
+            assert len(browser.pdf_sheets(pdf)) == 1
+            assert sizes and min(sizes) >= PRINT_MIN_PT - 0.05, (n, paper, what, min(sizes), st)
+            assert float(st["data-print-pt"]) >= PRINT_MIN_PT
+            assert not re.search(r"(?<![\d.,])0 pt", words), words
+            wanted = st.get("data-print-wanted-pt")
+            if what == "whole" and wanted is not None:
+                assert st["data-print-what"] == "view" and float(wanted) < PRINT_MIN_PT
+                assert "phần đang xem" in words and paper in words, words
+            elif what == "whole":
+                assert st["data-print-what"] == "whole" and words.endswith("| ")
+            cases.append((what, st["data-print-what"]))
+    if n == 1000:  # a 1,000-person network is too big to print whole readably: the view instead
+        assert ("whole", "view") in cases

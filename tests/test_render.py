@@ -465,10 +465,11 @@ def test_timeline_puts_count_nodes_at_their_persons_dates_never_among_undated(ma
 
 @pytest.mark.parametrize("n", [12, 20, 30, 50, 1000])
 def test_svg_warns_when_its_whole_print_would_be_too_small_to_read(n):
-    # the timeline's SVG is one drawing (a tree's is cut into sheets at print size: tests/test_printbook.py)
+    # the network's SVG is one drawing (a tree's and a timeline's are cut into sheets at print size:
+    # tests/test_printbook.py, test_a_timeline_svg_is_cut_into_readable_sheets)
     from tracing.render import PRINT_MIN_PT, SVG_PRINT_AREA, svg_print_warning
     from tracing.diagram import FS
-    svg = render_svg(sample_map(n, seed=5), layout="timeline", lang="en")
+    svg = render_svg(sample_map(n, seed=5), layout="network", lang="en")
     m = re.search(r'<svg [^>]*width="([\d.]+)" height="([\d.]+)"', svg)
     w, h = float(m.group(1)), float(m.group(2))
     # a label is FS px; printed whole it is scaled to the paper's printable box (mm), 72 pt to the inch
@@ -477,7 +478,8 @@ def test_svg_warns_when_its_whole_print_would_be_too_small_to_read(n):
     if pt["A4"] >= PRINT_MIN_PT:
         assert warning is None
     else:
-        assert warning is not None and f"{pt['A4']:.1f} pt" in warning and f"{pt['A3']:.1f}" in warning
+        said = {p: "< 0.1" if v < 0.05 else f"{v:.1f}" for p, v in pt.items()}  # never "0 pt"
+        assert warning is not None and f"{said['A4']} pt" in warning and f"{said['A3']} pt" in warning
         assert ("print it on A3" in warning) == (pt["A3"] >= PRINT_MIN_PT)
     if n == 1000:
         assert warning is not None

@@ -378,19 +378,10 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
         axis_y = (min(rows) if rows else 0) - _layout.TIME_DY
         bottom = (max(rows) if rows else 0) + _layout.TIME_DY / 2
         cols = tick_columns(ticks, text)
-        stride = max(1, math.ceil((max((text_width(c[1], FS_SMALL) for c in cols), default=0) + 10) / _layout.TIME_DX))
-        month = None
-        for k, (x, day, mon) in enumerate(cols):
-            if mon and k % stride:
-                continue
-            back.insert(0, f'<line x1="{x}" y1="{axis_y + 6}" x2="{x}" y2="{bottom}" stroke="#d8dee4" '
-                           f'stroke-width="1"/>')
-            back.append(f'<text class="tick" x="{x}" y="{axis_y}" font-size="{FS_SMALL}" font-weight="600" '
-                        f'text-anchor="middle" fill="#24292f">{esc(day)}</text>')
-            if mon and mon != month:
-                back.append(f'<text class="tick" x="{x}" y="{axis_y - 18}" font-size="{FS_SMALL}" '
-                            f'fill="#57606a">{esc(mon)}</text>')
-                month = mon
+        lines, labels = axis_marks(cols, axis_y, bottom)
+        for line in lines:
+            back.insert(0, line)
+        back += labels
         grow(label_x - 8, axis_y - 34, right, bottom)
         names = [f'<rect class="rl-bg" x="{label_x - 8}" y="{axis_y + 8}" width="{_layout.ROW_LABEL_W}" '
                  f'height="{bottom - axis_y - 8}" fill="#ffffff" fill-opacity="0"/>']
@@ -419,6 +410,30 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
     trunks = {index[p]: t for p, t in timeline.trunks.items()} if timeline else {}
     return Drawing(markup, bounds, cols, [pos[n.id] for n in nodes], axis_y, label_left, cards, edge_marks,
                    names[1:] if layout == "timeline" else [], frame, trunks)
+
+
+def axis_marks(cols: list[list], axis_y: float, bottom: float, x0: float = -math.inf, x1: float = math.inf,
+               dx: float = 0) -> tuple[list[str], list[str]]:
+    """The timeline's date axis drawn from its columns (:func:`tick_columns`): a line down each shown
+    day's column from under the axis at ``axis_y`` to ``bottom``, and the day labels (every day that has
+    room, the undated column always) with the month over the first day of each month. Only the columns
+    with ``x0 <= x < x1``, moved ``dx`` (a printed sheet's days). Returns the lines and the labels."""
+    stride = max(1, math.ceil((max((text_width(c[1], FS_SMALL) for c in cols), default=0) + 10) / _layout.TIME_DX))
+    lines: list[str] = []
+    labels: list[str] = []
+    month = None
+    for k, (x, day, mon) in enumerate(cols):
+        if not x0 <= x < x1 or (mon and k % stride):
+            continue
+        x = round(x + dx, 1)
+        lines.append(f'<line x1="{x}" y1="{axis_y + 6}" x2="{x}" y2="{bottom}" stroke="#d8dee4" stroke-width="1"/>')
+        labels.append(f'<text class="tick" x="{x}" y="{axis_y}" font-size="{FS_SMALL}" font-weight="600" '
+                      f'text-anchor="middle" fill="#24292f">{esc(day)}</text>')
+        if mon and mon != month:
+            labels.append(f'<text class="tick" x="{x}" y="{axis_y - 18}" font-size="{FS_SMALL}" '
+                          f'fill="#57606a">{esc(mon)}</text>')
+            month = mon
+    return lines, labels
 
 
 def timeline_mark(k: int, s, x: int, y: int, text: dict, label_x: float) -> tuple[str, str]:

@@ -426,24 +426,26 @@ def render_to_file(store, *, roots: Iterable[str] = (), cluster=None, all_cluste
         from .privacy import Redactor
         redactor = Redactor.of(store)
     parts: list[str] = []
-    if fmt == "svg" and layout == "tree":  # laid out once: the file and, when several, one file per sheet
-        drawn, parts = render.render_svg_book(data, lang=lang, redact=redactor, max_nodes=max_nodes)
+    if fmt == "svg" and layout in render.BOOK_LAYOUTS:  # laid out once: the file and, when several, one per sheet
+        drawn, parts = render.render_svg_book(data, layout=layout, lang=lang, redact=redactor, max_nodes=max_nodes)
     else:
         draw = render.render_svg if fmt == "svg" else render.render_html
         drawn = draw(data, layout=layout, lang=lang, redact=redactor, max_nodes=max_nodes)
-    if fmt == "svg" and layout != "tree" and (small := render.svg_print_warning(drawn)):
+    if fmt == "svg" and layout not in render.BOOK_LAYOUTS and (small := render.svg_print_warning(drawn)):
         warnings.append(_("{path}: {warning}").format(path=path, warning=small))
     render.write_html(drawn, path)
     sheets: list[str] = []
-    if len(parts) > 1:  # a tree of several sheets: one file per sheet too, to paste each
+    if len(parts) > 1:  # a tree or timeline of several sheets: one file per sheet too, to paste each
         stem = Path(path)
         for k, part in enumerate(parts, 1):
             sheet_path = stem.with_name(f"{stem.stem}-{k}{stem.suffix or '.svg'}")
             render.write_html(part, sheet_path)
             sheets.append(str(sheet_path))
-        warnings.append(_("{path}: the tree takes {n} sheets at print size (7.5 pt); each is also in its own "
-                          "file to paste: {file_one} … {file_end}").format(path=path, n=fmt_int(len(parts)),
-                                                                   file_one=sheets[0], file_end=sheets[-1]))
+        said = (_("{path}: the tree takes {n} sheets at print size (7.5 pt); each is also in its own "
+                  "file to paste: {file_one} … {file_end}") if layout == "tree" else
+                _("{path}: the timeline takes {n} sheets at print size (6.75 pt and larger); each is also in "
+                  "its own file to paste: {file_one} … {file_end}"))
+        warnings.append(said.format(path=path, n=fmt_int(len(parts)), file_one=sheets[0], file_end=sheets[-1]))
     # an earlier render's further sheets (maybe not redacted) never stay beside this one
     from .files import drop_stale_sheets
     removed, kept = drop_stale_sheets(path, len(sheets)) if fmt == "svg" else ([], [])

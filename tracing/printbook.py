@@ -520,16 +520,45 @@ def _card_text(node, head: str, name: str, dates: str) -> list[tuple[str, float,
     return out
 
 
-def _legend(text: dict, width: float, counted: bool) -> list[str]:
-    """The legend in one row (levels as border styles, the lines), the abbreviations under it."""
+def _legend(text: dict, width: float, counted: bool, abbrev: bool = True) -> list[str]:
+    """The legend in one row (levels as border styles, the lines), the abbreviations under it (the cards'
+    words: ``abbrev``)."""
     esc = _diagram.esc
     items = [(k, text[k]) for k in ("f0", "f1", "f2", "f3", "none", "unknown")]
     if counted:
         items.append(("count", text["count"]))
     items += [("primary", text["edge_primary"]), ("source", text["edge_other"])]
     out, y = _diagram.legend(items, width, 40.0, FS_MIN, FS_MIN)
-    out.append(f'<text x="0" y="{y + 16}" font-size="{FS_MIN:g}" fill="#57606a">{esc(text["abbrev"])}</text>')
+    if abbrev:
+        out.append(f'<text x="0" y="{y + 16}" font-size="{FS_MIN:g}" fill="#57606a">{esc(text["abbrev"])}</text>')
     return out
+
+
+def head_markup(width: float, number: int, total: int, from_sheets: list[int], text: dict, title: str,
+                subtitle: str, notices: list[str] = (), notes: int = 0, counted: bool = False,
+                abbrev: bool = True) -> str:
+    """A sheet's header, ``width`` px wide and :func:`head_height` tall: the title, the page number
+    ("Page 2/5") and where the sheet continues from, the legend, ``notes`` lines of ``notices``. Every
+    printed sheet has it (the tree's here, the timeline's in :mod:`tracing.printtime`)."""
+    esc = _diagram.esc
+    page = text["print_page"].format(n=number, total=total)
+    under = page + (" · " + text["print_continues"].format(n=", ".join(str(k) for k in from_sheets))
+                    if from_sheets else "")
+    head = [f'<text x="0" y="13" font-size="14" font-weight="700" fill="#1f2328">{esc(title)}</text>',
+            f'<text x="{width:.1f}" y="13" font-size="12" font-weight="700" text-anchor="end" '
+            f'fill="#1f2328">{esc(page)}</text>',
+            f'<text x="0" y="28" font-size="{FS_MIN:g}" fill="#57606a">{esc(subtitle + " · " + under)}</text>']
+    head += _legend(text, width, counted, abbrev)
+    for k, notice in enumerate(notices[:notes]):
+        head.append(f'<text x="0" y="{HEAD_H - 12 + 12 * k:.0f}" font-size="{FS_MIN:g}" fill="#6f4e00">'
+                    f'{esc(_diagram.fit(notice, FS_MIN, width))}</text>')
+    markup = f'<g class="head">{"".join(head)}</g>'
+    return markup
+
+
+def head_height(notes: int) -> float:
+    """The header's height (px) with ``notes`` lines of notices."""
+    return _head_h(notes)
 
 
 def _row_label(words: str, y: float) -> str:
@@ -554,20 +583,10 @@ def sheet_markup(book: Book, sheet: Sheet, nodes: dict, text: dict, title: str, 
     """One sheet's drawing (no ``<svg>`` around it), ``book.width`` × ``book.height`` px: the title,
     the subtitle with the page number and where it continues from, the legend, then the tree."""
     esc = _diagram.esc
-    total = len(book.sheets)
-    page = text["print_page"].format(n=sheet.number, total=total)
-    if sheet.from_sheets:
-        page += " · " + text["print_continues"].format(n=", ".join(str(k) for k in sheet.from_sheets))
     counted = any(nodes[c.id].collapsed for c in sheet.cards)
     index = {node_id: k for k, node_id in enumerate(nodes)}
-    head = [f'<text x="0" y="13" font-size="14" font-weight="700" fill="#1f2328">{esc(title)}</text>',
-            f'<text x="{book.width:.1f}" y="13" font-size="12" font-weight="700" text-anchor="end" '
-            f'fill="#1f2328">{esc(text["print_page"].format(n=sheet.number, total=total))}</text>',
-            f'<text x="0" y="28" font-size="{FS_MIN:g}" fill="#57606a">{esc(subtitle + " · " + page)}</text>']
-    head += _legend(text, book.width, counted)
-    for k, notice in enumerate(notices[:book.notes]):
-        head.append(f'<text x="0" y="{HEAD_H - 12 + 12 * k:.0f}" font-size="{FS_MIN:g}" fill="#6f4e00">'
-                    f'{esc(_diagram.fit(notice, FS_MIN, book.width))}</text>')
+    head = head_markup(book.width, sheet.number, len(book.sheets), sheet.from_sheets, text, title, subtitle,
+                       notices, book.notes, counted)
     body = []
     for line in sheet.lines:
         body.append(f'<path d="M{" L".join(f"{x:.1f},{y:.1f}" for x, y in line)}" fill="none" '
@@ -581,7 +600,7 @@ def sheet_markup(book: Book, sheet: Sheet, nodes: dict, text: dict, title: str, 
     for card in sheet.cards:
         body.append(_card(nodes[card.id], card, text, sheet.number, index.get(card.id, -1)))
     svg = (f'<rect width="{book.width:.1f}" height="{book.height:.1f}" fill="#ffffff"/>'
-           f'<g class="head">{"".join(head)}</g>'
+           f'{head}'
            f'<g class="tree" transform="translate({GUTTER} {_head_h(book.notes)})">{"".join(body)}</g>')
     return svg
 
@@ -590,35 +609,48 @@ def sheet_svgs(book: Book, data, text: dict, title: str, subtitle: str, notices:
     """Each sheet as a whole SVG document, ``AREAS[paper]`` mm wide and high (printed or pasted at
     100 %, its text is :data:`FS` px = 7.5 pt)."""
     nodes = {n.id: n for n in data.nodes}
-    mm_w, mm_h = AREAS[book.paper]
-    return [f'<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{mm_w:g}mm" height="{mm_h:g}mm" '
-            f'viewBox="0 0 {book.width:.1f} {book.height:.1f}" font-family="{_diagram.esc(_diagram.FONT)}">\n'
-            f'<title>{_diagram.esc(title)}</title>\n'
-            f'{sheet_markup(book, sheet, nodes, text, title, subtitle, notices)}\n</svg>\n' for sheet in book.sheets]
+    return svgs_of(book.paper, title, [sheet_markup(book, sheet, nodes, text, title, subtitle, notices)
+                                       for sheet in book.sheets])
 
 
 def document(book: Book, data, text: dict, title: str, subtitle: str, notices: list[str] = ()) -> str:
     """All sheets in one SVG document, one under another (a thin grey line between them): the file
     ``tracing render --format svg`` writes for a tree. Each sheet is :data:`AREAS` mm wide and high."""
     nodes = {n.id: n for n in data.nodes}
-    mm_w, mm_h = AREAS[book.paper]
+    return document_of(book.paper, title, [sheet_markup(book, sheet, nodes, text, title, subtitle, notices)
+                                           for sheet in book.sheets])
+
+
+def _svg_open(width_mm: str, height_mm: str, width: float, height: float, title: str) -> str:
+    markup = (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+              f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_mm}mm" height="{height_mm}mm" '
+              f'viewBox="0 0 {width:.1f} {height:.1f}" font-family="{_diagram.esc(_diagram.FONT)}">\n'
+              f'<title>{_diagram.esc(title)}</title>\n')
+    return markup
+
+
+def svgs_of(paper: str, title: str, markups: list[str]) -> list[str]:
+    """Sheets' drawings (:func:`sheet_markup`, or a timeline's) as SVG documents of ``paper``."""
+    mm_w, mm_h = AREAS[paper]
+    width, height = _area(paper)
+    return [_svg_open(f"{mm_w:g}", f"{mm_h:g}", width, height, title) + f"{markup}\n</svg>\n" for markup in markups]
+
+
+def document_of(paper: str, title: str, markups: list[str]) -> str:
+    """Sheets' drawings in one SVG document, one under another with a dashed line between them."""
+    mm_w, _mm_h = AREAS[paper]
+    width, height = _area(paper)
     gap = 8 * PX_MM
-    n = len(book.sheets)
-    total_h = n * book.height + (n - 1) * gap
+    n = len(markups)
+    total_h = n * height + (n - 1) * gap
     parts = []
-    for k, sheet in enumerate(book.sheets):
-        y = k * (book.height + gap)
+    for k, markup in enumerate(markups):
+        y = k * (height + gap)
         if k:
-            parts.append(f'<line x1="0" y1="{y - gap / 2:.1f}" x2="{book.width:.1f}" y2="{y - gap / 2:.1f}" '
+            parts.append(f'<line x1="0" y1="{y - gap / 2:.1f}" x2="{width:.1f}" y2="{y - gap / 2:.1f}" '
                          f'stroke="#d0d7de" stroke-dasharray="4 4"/>')
-        parts.append(f'<g class="sheet" transform="translate(0 {y:.1f})">'
-                     f'{sheet_markup(book, sheet, nodes, text, title, subtitle, notices)}</g>')
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{mm_w:g}mm" '
-            f'height="{total_h / PX_MM:.1f}mm" viewBox="0 0 {book.width:.1f} {total_h:.1f}" '
-            f'font-family="{_diagram.esc(_diagram.FONT)}">\n<title>{_diagram.esc(title)}</title>\n'
-            + "\n".join(parts) + "\n</svg>\n")
+        parts.append(f'<g class="sheet" transform="translate(0 {y:.1f})">{markup}</g>')
+    return _svg_open(f"{mm_w:g}", f"{total_h / PX_MM:.1f}", width, total_h, title) + "\n".join(parts) + "\n</svg>\n"
 
 
 def printed_pt(size_px: float = FS) -> float:

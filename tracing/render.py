@@ -32,6 +32,7 @@ from .i18n import NP_, _, fmt_date, fmt_decimal, fmt_int, in_language, language
 from . import diagram as _diagram
 from . import layout as _layout
 from . import printbook as _printbook
+from . import printtime as _printtime
 from .files import write_text
 from .errors import InvalidValue, TracingError
 from .privacy import Redactor, redact_map
@@ -380,8 +381,10 @@ _WORDS = {
     "count_sub": NP_("map", "folded persons"),
     "count_open": NP_("map", "click to unfold this branch"),
     "unfold_all": NP_("map", "Unfold all"),
-    "print_small_short": NP_("map", "⚠ print: {pt} pt"),
-    "print_small": NP_("map", "Printed on {paper}, the labels would be {pt} pt high (under {min} pt, hard to read): choose A3, print the current view, or fold branches."),
+    "print_cut_short": NP_("map", "⚠ print: the current view only"),
+    "print_cut": NP_("map", "Printed whole on {paper}, the labels would be {pt} pt high (under {min} pt, unreadable), and this diagram is not cut into sheets (a network, or more persons than a page cuts): the current view is printed instead, its labels at least {min} pt. Zoom and pan to choose what is printed."),
+    "print_enlarge_short": NP_("map", "⚠ print: enlarged"),
+    "print_enlarge": NP_("map", "Printed on {paper}, the current view's labels would be {pt} pt high (under {min} pt, unreadable): the middle of the view is printed instead, enlarged to {min} pt labels."),
     "members": NP_("map", "Folded persons"),
     "folded_in": NP_("map", "Folded into node"),
     "notice_collapsed": NP_("map", "This page draws at most {max} nodes: {hidden} persons are folded into {groups} count nodes (e.g. “{example}”), per branch and generation; click a count node for its list."),
@@ -450,7 +453,9 @@ STYLE = {key: {"bg": style[4], "border": style[1], "card": style[0], "dash": sty
 PAPERS = {"A4": "193mm", "A3": "280mm"}
 #: the printable area (mm) of each paper in landscape with 8 mm margins: the page's map box (under its
 #: title and legend) and a whole SVG drawing; the smallest printed label (points) that stays readable
-PRINT_AREA = {"A4": (281.0, 180.0), "A3": (404.0, 265.0)}
+#: The map box is that high on paper whatever its header takes (at most 28 and 30 mm: title, subtitle,
+#: legend; 180 mm was assumed and a 24 mm header left 170: a network printed 6 pt came out 5.6 pt)
+PRINT_AREA = {"A4": (281.0, 165.0), "A3": (404.0, 250.0)}
 SVG_PRINT_AREA = {"A4": (281.0, 194.0), "A3": (404.0, 281.0)}
 PRINT_MIN_PT = 6.0
 #: the most persons an HTML page holds (about 1.1 kB each: 11 MB) unless --max-nodes asks for more;
@@ -459,6 +464,8 @@ PAGE_PERSONS = 10000
 #: a tree page holds its print sheets when it opens on at most this many nodes (about 2.8 kB each for
 #: A4 and A3); beyond, "print the whole diagram" is one sheet as for the other layouts, and its warning
 PRINT_BOOK_MAX = 2000
+#: the layouts whose "print the whole diagram" and SVG file are cut into sheets at print size
+BOOK_LAYOUTS = ("tree", "timeline")
 #: the smallest zoom at which the page opens: labels are then >= 11 px (network: 21 px names, 13 px marks, * 0.8)
 READABLE = {"tree": 1.0, "timeline": 1.0, "network": 0.8}
 
@@ -668,7 +675,7 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
                          "label_left": p.drawing.label_left, "label_fs": _diagram.FS},
                "cards": p.drawing.cards, "lines": p.drawing.lines, "names": p.drawing.names,
                "readable": READABLE[layout], "print": {"area": PRINT_AREA, "min": PRINT_MIN_PT, "fs": _diagram.FS,
-                                            "book_pt": _printbook.printed_pt(_printbook.FS_MIN)}, "card_w": _layout.CARD_W, "roots": [index[r] for r in data.roots if r in index]}
+                                            "book_pt": _book_pt(layout)}, "card_w": _layout.CARD_W, "roots": [index[r] for r in data.roots if r in index]}
     if layout == "tree":  # the tree itself, so the page can fold and unfold branches (and lay them out again)
         payload["tree"] = _tree_payload(nodes, p.edges, [nodes[i].id for i in payload["roots"]], index)
     if p.opening is not None and len(p.opening) < len(nodes):
@@ -680,17 +687,25 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
                                              p.opening, p.drawing, layout, text, p.group_pos)
             payload["geom"] = [_layout.MARK_W, _layout.TIME_DX, _layout.TIME_DY]
     book = ""
-    if layout == "tree" and len(p.opened.nodes) <= PRINT_BOOK_MAX:
-        # "print the whole diagram": the tree as it opens, at print size, in sheets
+    if layout in BOOK_LAYOUTS and len(p.opened.nodes) <= PRINT_BOOK_MAX:
+        # "print the whole diagram": the tree or timeline as it opens, at print size, in sheets
         notes = [text["notice_redacted"]] if p.redacted else []
         sheets, size = {}, {}
+        if layout == "timeline":  # drawn as it opens (the page's drawing holds the folded persons too)
+            opened = p.opened.nodes if len(p.opened.nodes) < len(nodes) else nodes
+            drawing = p.drawing if opened is nodes else _diagram.draw(p.opened, "timeline", text)
         for paper in PAPERS:
-            bk = _printbook.paginate(p.opened, paper, notes=len(notes))
-            ids = {n.id: n for n in p.opened.nodes}
-            sheets[paper] = [_printbook.sheet_markup(bk, s, ids, text, p.title, p.subtitle, notes) for s in bk.sheets]
+            if layout == "timeline":
+                bk = _printtime.paginate(drawing, paper, notes=len(notes))
+                sheets[paper] = _printtime.sheets_markup(bk, drawing, opened, text, p.title, p.subtitle, notes)
+            else:
+                bk = _printbook.paginate(p.opened, paper, notes=len(notes))
+                ids = {n.id: n for n in p.opened.nodes}
+                sheets[paper] = [_printbook.sheet_markup(bk, s, ids, text, p.title, p.subtitle, notes)
+                                 for s in bk.sheets]
             size[paper] = [round(bk.width, 1), round(bk.height, 1)]
         book = ('<div id="book" aria-hidden="true"></div><script type="application/json" id="print-book">'
-                + _json_for_script({"sheets": sheets, "size": size, "pt": _printbook.printed_pt()}) + "</script>")
+                + _json_for_script({"sheets": sheets, "size": size, "pt": _book_pt(layout)}) + "</script>")
     wards = sorted({n.ward for n in nodes if n.ward and not n.collapsed})
     view = f"{b[0]:.0f} {b[1]:.0f} {b[2] - b[0]:.0f} {b[3] - b[1]:.0f}"
     parts = {
@@ -717,6 +732,11 @@ def render_html(data: MapData, *, layout: str = "tree", lang: str | None = None,
         "BOOK": book,
     }
     return re.sub(r"%%([A-Z_]+)%%", lambda m: parts[m.group(1)], _TEMPLATE)
+
+
+def _book_pt(layout: str) -> float:
+    """The smallest text (points) of a layout's print sheets."""
+    return _printtime.least_pt() if layout == "timeline" else _printbook.printed_pt(_printbook.FS_MIN)
 
 
 def _fold_groups(nodes: list[MapNode], edges: list[MapEdge], roots: list[str], index: dict[str, int],
@@ -808,9 +828,8 @@ def render_svg(data: MapData, *, layout: str = "tree", lang: str | None = None, 
     >>> root.tag, "An <&>" in "".join(root.itertext()), "Chùm C1" in "".join(root.itertext())
     ('{http://www.w3.org/2000/svg}svg', True, True)
     """
-    if layout == "tree":  # the sơ đồ cây at print size, in sheets (tracing.printbook)
-        p, placed, book = _svg_book(data, lang, redact, max_nodes)
-        return _printbook.document(book, placed, p.text, p.title, p.subtitle, p.notices)
+    if layout in BOOK_LAYOUTS:  # the sơ đồ cây at print size, in sheets (tracing.printbook, tracing.printtime)
+        return render_svg_book(data, layout=layout, lang=lang, redact=redact, max_nodes=max_nodes)[0]
     p = _prepare(data, layout, lang, redact, max_nodes)
     esc = _diagram.esc
     text = p.text
@@ -860,18 +879,24 @@ def _redacted_roots(data: MapData, redact: Redactor | None) -> list[str]:
     return redact_map(data, redact).roots if redact else list(data.roots)
 
 
-def render_svg_sheets(data: MapData, *, lang: str | None = None, redact: Redactor | None = None,
-                      max_nodes: int = 2000) -> list[str]:
-    """The tree of :func:`render_svg` as one SVG document per sheet (each
-    247 × 160 mm, the text area of an A4 landscape page in Word: pasted at
-    page width, or printed at 100 %, its text is 7.5 pt)."""
-    return render_svg_book(data, lang=lang, redact=redact, max_nodes=max_nodes)[1]
+def render_svg_sheets(data: MapData, *, layout: str = "tree", lang: str | None = None,
+                      redact: Redactor | None = None, max_nodes: int = 2000) -> list[str]:
+    """The tree (or timeline) of :func:`render_svg` as one SVG document per
+    sheet (each 247 × 160 mm, the text area of an A4 landscape page in Word:
+    pasted at page width, or printed at 100 %, its text is 7.5 pt, a
+    timeline's 6.75 pt and more)."""
+    return render_svg_book(data, layout=layout, lang=lang, redact=redact, max_nodes=max_nodes)[1]
 
 
-def render_svg_book(data: MapData, *, lang: str | None = None, redact: Redactor | None = None,
-                    max_nodes: int = 2000) -> tuple[str, list[str]]:
-    """The tree's SVG file (:func:`render_svg`) and its sheets
-    (:func:`render_svg_sheets`), laid out once."""
+def render_svg_book(data: MapData, *, layout: str = "tree", lang: str | None = None,
+                    redact: Redactor | None = None, max_nodes: int = 2000) -> tuple[str, list[str]]:
+    """The tree's or the timeline's SVG file (:func:`render_svg`) and its
+    sheets (:func:`render_svg_sheets`), laid out once."""
+    if layout == "timeline":  # the timeline cut into sheets at print size (tracing.printtime)
+        p = _prepare(data, "timeline", lang, redact, max_nodes)
+        book = _printtime.paginate(p.drawing, "WORD", notes=len(p.notices))
+        markups = _printtime.sheets_markup(book, p.drawing, p.nodes, p.text, p.title, p.subtitle, p.notices)
+        return _printbook.document_of("WORD", p.title, markups), _printbook.svgs_of("WORD", p.title, markups)
     p, placed, book = _svg_book(data, lang, redact, max_nodes)
     return (_printbook.document(book, placed, p.text, p.title, p.subtitle, p.notices),
             _printbook.sheet_svgs(book, placed, p.text, p.title, p.subtitle, p.notices))
@@ -890,6 +915,16 @@ def printed_label_pt(width: float, height: float, paper: str = "A4", area: dict 
     return _diagram.FS * min(w / max(width, 1), h / max(height, 1)) / (25.4 / 72)
 
 
+def pt_text(pt: float) -> str:
+    """A text size for people, in points: one decimal, never "0" (under 0.05: "< 0.1").
+
+    >>> with in_language("en"):
+    ...     pt_text(0.004), pt_text(6.04)
+    ('< 0.1', '6.0')
+    """
+    return f"< {fmt_decimal(0.1, 1)}" if pt < 0.05 else fmt_decimal(pt, 1)
+
+
 def svg_print_warning(svg: str) -> str | None:
     """A warning when a static SVG (:func:`render_svg`) printed whole would
     have labels under :data:`PRINT_MIN_PT` points on A4 (naming A3 when that
@@ -903,12 +938,12 @@ def svg_print_warning(svg: str) -> str | None:
         return None
     if a3 >= PRINT_MIN_PT:
         return _("printed whole on A4 the labels would be {a4} pt high, too small to read (under {min} pt): "
-                 "print it on A3 ({a3} pt)").format(a4=fmt_decimal(a4, 1), a3=fmt_decimal(a3, 1),
+                 "print it on A3 ({a3} pt)").format(a4=pt_text(a4), a3=pt_text(a3),
                                                      min=fmt_decimal(PRINT_MIN_PT, 0))
     return _("printed whole the labels would be {a4} pt high on A4 and {a3} pt on A3, too small to read "
              "(under {min} pt): print parts of it from the HTML page (Print the current view) or draw fewer "
              "persons (--max-nodes, a ROOT deeper in the tree)").format(
-                 a4=fmt_decimal(a4, 1), a3=fmt_decimal(a3, 1), min=fmt_decimal(PRINT_MIN_PT, 0))
+                 a4=pt_text(a4), a3=pt_text(a3), min=fmt_decimal(PRINT_MIN_PT, 0))
 
 
 def _level_name(level: int | None, text: dict) -> str:
@@ -986,7 +1021,7 @@ _TEMPLATE = """<!DOCTYPE html>
 window.addEventListener("error",function(e){__mapError(e.message||e);});
 window.addEventListener("unhandledrejection",function(e){__mapError(e.reason);});</script>
 <style>%%PAGE_CSS%%</style>
-<style id="page-size">@page{size:A4 landscape;margin:8mm}@media print{html,body{height:193mm}}</style>
+<style id="page-size">@page{size:A4 landscape;margin:8mm}@media print{html,body{height:193mm}#map{flex:none!important;height:165mm!important}}</style>
 </head>
 <body class="layout-%%LAYOUT%%">
 <header>
@@ -2042,7 +2077,8 @@ var paper = document.getElementById("paper"), printWhat = document.getElementByI
 var PAPERS = {A4: "193mm", A3: "280mm"}, saved = null;
 function setPaper() {
   document.getElementById("page-size").textContent = "@page{size:" + paper.value + " landscape;margin:8mm}" +
-    "@media print{html,body{height:" + PAPERS[paper.value] + "}}";
+    "@media print{html,body{height:" + PAPERS[paper.value] + "}#map{flex:none!important;height:" +
+    DATA.print.area[paper.value][1] + "mm!important}}";
 }
 paper.addEventListener("change", function () { setPaper(); printCheck(); fillBook(); });
 printWhat.addEventListener("change", function () { printCheck(); fillBook(); });
@@ -2063,26 +2099,50 @@ function fillBook() {
   BOOK_EL.setAttribute("data-paper", paper.value);
   STATUS.setAttribute("data-print-sheets", String(BOOK.sheets[paper.value].length));
 }
-// a print whose labels would come out too small to read says so beside the print button
+// never a sheet with labels under DATA.print.min pt: what a print puts on paper, and its labels' size (pt).
+// The whole tree or timeline: its sheets. The whole of another drawing (a network cannot be cut into
+// sheets; a page beyond PRINT_BOOK_MAX holds no sheets): fitted to the paper when readable so, else the
+// current view. The current view: as it is when readable so, else its middle enlarged to that size
+function printPlan() {
+  var area = DATA.print.area[paper.value], s = size(), whole = printWhat.value === "whole", least = DATA.print.min;
+  if (whole && BOOK_EL) { return {what: "book", pt: DATA.print.book_pt}; }
+  // the map box on paper less 1 mm for its border and rounding
+  function ptOf(w, h) { return DATA.print.fs * Math.min((area[0] - 1) / w, (area[1] - 1) / h) / (25.4 / 72); }
+  var inView = ptOf(s.w / view.k, s.h / view.k), all = ptOf(B[2] - B[0], B[3] - B[1]);
+  if (whole && all >= least) { return {what: "whole", pt: all}; }
+  var plan = {what: "view", pt: Math.max(inView, least), zoom: Math.max(1, least / inView)};
+  if (whole) { plan.wanted = all; plan.why = "cut"; } else if (inView < least) { plan.wanted = inView; plan.why = "enlarge"; }
+  return plan;
+}
+// a label size for people: one decimal, never "0 pt" (under 0.05: "< 0.1")
+function ptWords(pt, lang) {
+  return pt < 0.05 ? "< " + (0.1).toLocaleString(lang) : pt.toLocaleString(lang, {maximumFractionDigits: 1});
+}
+// a print that cannot be what was asked for says so, and what it prints instead, beside the print button
 var PRINT_WARN = document.getElementById("print-warning");
 function printCheck() {
   if (!PRINT_WARN) { return; }
-  var area = DATA.print.area[paper.value], s = size(), whole = printWhat.value === "whole";
-  var w = whole ? B[2] - B[0] : s.w / view.k, h = whole ? B[3] - B[1] : s.h / view.k;
-  var pt = DATA.print.fs * Math.min(area[0] / w, area[1] / h) / (25.4 / 72), lang = document.documentElement.lang;
-  if (whole && BOOK_EL) { pt = DATA.print.book_pt; }  // the tree's sheets: print size whatever its size
-  var small = pt < DATA.print.min;
-  var words = {paper: paper.value, min: DATA.print.min.toLocaleString(lang), pt: pt.toLocaleString(lang, {maximumFractionDigits: 1})};
+  var plan = printPlan(), lang = document.documentElement.lang;
+  var words = {paper: paper.value, min: DATA.print.min.toLocaleString(lang), pt: ptWords(plan.wanted || plan.pt, lang)};
   // beside the print button, taking the same room whether shown or not (the map never jumps)
-  PRINT_WARN.classList.toggle("on", small);
-  PRINT_WARN.textContent = fmt(T.print_small_short, words);
-  PRINT_WARN.title = small ? fmt(T.print_small, words) : "";
-  STATUS.setAttribute("data-print-pt", pt.toFixed(2));
+  PRINT_WARN.classList.toggle("on", !!plan.why);
+  PRINT_WARN.textContent = fmt(T[plan.why === "enlarge" ? "print_enlarge_short" : "print_cut_short"], words);
+  PRINT_WARN.title = plan.why ? fmt(T["print_" + plan.why], words) : "";
+  STATUS.setAttribute("data-print-pt", plan.pt.toFixed(2));
+  STATUS.setAttribute("data-print-what", plan.what);
+  if (plan.wanted !== undefined) { STATUS.setAttribute("data-print-wanted-pt", plan.wanted.toFixed(4)); }
+  else { STATUS.removeAttribute("data-print-wanted-pt"); }
+  return plan;
 }
 window.addEventListener("beforeprint", function () {
+  var plan = printCheck() || {what: printWhat.value};
   saved = {x: view.x, y: view.y, k: view.k};
   fillBook();
-  if (printWhat.value === "whole" && !BOOK_EL) {
+  if (plan.what === "view" && plan.zoom > 1) {  // the middle of the view, at the smallest readable size
+    var s = size();
+    centreOn(view.x + s.w / 2 / view.k, view.y + (s.h + AXIS_H) / 2 / view.k, view.k * plan.zoom);
+  }
+  if (plan.what === "whole") {
     SVG.setAttribute("viewBox", B[0] + " " + B[1] + " " + (B[2] - B[0]) + " " + (B[3] - B[1]));
     SVG.classList.remove("far");
     cull(-Infinity, -Infinity, Infinity, Infinity);
