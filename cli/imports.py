@@ -121,6 +121,14 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         note(_("{n} formula cells have no saved value and were read as blank (open and save the workbook in Excel "
                "or LibreOffice to compute them): {cells}").format(n=len(cells), cells="; ".join(
                    _("line {line}, column {column} ({formula})").format(**c) for c in cells[:10])))
+    if summary.get("merged_cells_filled"):
+        merged = summary["merged_cells_filled"]
+        note(_("{n} merged cells read into every row they cover (the value typed once over several rows): "
+               "{ranges}").format(n=len(merged), ranges="; ".join(
+                   _("{range} '{value}' ({column}): lines {lines}").format(
+                       range=m["range"], value=m["value"], column=m["column"] or "–",
+                       lines=", ".join(map(str, m["lines"][:10])) + ("…" if len(m["lines"]) > 10 else ""))
+                   for m in merged[:10])))
     for t in summary["title_rows"]:
         if t.get("outside_records"):  # JSON: keys beside the array of records, not a row of a table
             note(_("Left aside, line {line}: {text} (not records; the records are the array '{key}')").format(

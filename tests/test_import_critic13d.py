@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from openpyxl.utils.cell import range_boundaries
 
 from tests.conftest import db_rows
 from tests.test_import_critic13c import write, write_xlsx
@@ -117,3 +118,59 @@ def test_none_cells_are_no_source_and_no_person(tmp_path, run, run_json, db_path
     report = run_json("report", "--from", "2020-08-01", "--to", "2020-08-31")
     assert report["unknown_source"] == len(no_source)
     assert (f"{len(no_source)} labels say the source is not known") in out
+
+
+# ------------------------------------------------------------------ F7: merged cells
+def _merged_workbook(path):
+    """An office line list: a title merged across the columns, the ward typed once over the rows
+    of one ward, the sample date once over the rows of one day (merged cells)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Ca bệnh"
+    rows = [["DANH SÁCH CA BỆNH", None, None, None, None],
+            ["Mã BN", "Họ tên", "Phường", "Ngày lấy mẫu", "Nguồn lây"],
+            ["BN1", "An", "Bồ Đề", "01/08/2020", None],
+            ["BN2", "Bình", None, "02/08/2020", "BN1"],
+            ["BN3", "Cường", None, None, "BN1"],
+            ["BN4", "Dũng", "Ngọc Lâm", "03/08/2020", None],
+            ["BN5", "Em", None, None, "BN4"]]
+    for r in rows:
+        ws.append(r)
+    merged = ["A1:E1", "C3:C5", "D4:D5", "C6:C7"]  # D6 is not merged over D7: BN5 has no date
+    for ref in merged:
+        ws.merge_cells(ref)
+    wb.save(path)
+    return rows, merged
+
+
+def _filled(rows, merged):
+    """Each row's cells as the sheet shows them: a merged range's top-left value in every row it
+    covers, in its first column (a range one row high, the title, fills no row)."""
+    shown = [list(r) for r in rows]
+    for ref in merged:
+        c0, r0, _c1, r1 = range_boundaries(ref)
+        for r in range(r0 + 1, r1 + 1):
+            shown[r - 1][c0 - 1] = rows[r0 - 1][c0 - 1]
+    return shown
+
+
+def test_merged_cells_are_read_into_every_row_they_cover_and_said(tmp_path, run, run_json, db_path):
+    rows, merged = _merged_workbook(tmp_path / "m.xlsx")
+    out = run("import", "cases", tmp_path / "m.xlsx").output
+    shown = _filled(rows, merged)
+    listed = {x["id"]: x for x in run_json("list")}
+    for line, (pid, _name, ward, date, _src) in enumerate(shown[2:], start=3):
+        assert listed[pid]["ward"] == ward, line
+        d, m, y = date.split("/") if date else (None, None, None)
+        assert run_json("status", pid)["case"]["confirmed"] == (f"{y}-{m}-{d}" if date else None)
+    undated = {x["ids"][0] for x in run_json("check") if x["check"] == "undated_case"}
+    assert undated == {r[0] for r in shown[2:] if r[3] is None} == {"BN5"}
+    assert "3 merged cells read into every row they cover" in out
+    assert "C3:C5 'Bồ Đề' (Phường): lines 4, 5" in out and "D4:D5 '02/08/2020' (Ngày lấy mẫu): lines 5" in out
+    s = json.loads(run("import", "cases", tmp_path / "m.xlsx", "--format", "json").stdout)
+    spans = [(ref, *range_boundaries(ref)) for ref in merged]
+    assert s["merged_cells_filled"] == [
+        {"range": ref, "column": shown[1][c - 1], "value": rows[r0 - 1][c - 1], "lines": list(range(r0 + 1, r1 + 1))}
+        for ref, c, r0, _c1, r1 in spans if r1 > r0]

@@ -1694,6 +1694,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         "warnings": imp.warnings, "possible_duplicates": imp.n_warnings, "levels_changed": changed,
         "encoding": table.encoding, "sheet": table.sheet, "sheets_not_read": list(table.other_sheets),
         "formulas_without_value": [{"line": ln, "column": col, "formula": f} for ln, col, f in table.formulas_blank],
+        "merged_cells_filled": merged_cells_filled(table),
         "header_line": table.header_line,
         "title_rows": list(table.title_rows), "footer_rows": list(table.footer_rows),
         "ids_normalised": imp.spell.as_dict(),
@@ -1719,3 +1720,24 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         summary["sources_kept"] = [{"line": imp.line_of.get(cid), "id": cid, "kept": kept}
                                    for cid, kept in s["cases"]["sources_kept"]]
     return summary
+
+
+def merged_cells_filled(table) -> list[dict]:
+    """The merged ranges of an XLSX sheet read into every row they cover
+    (:class:`tracing.sheets.XlsxRows`), for the summary: the range, the
+    header of its column, the value (as text; a date cell as its date) and
+    the lines it was read into (only ranges that filled a line)."""
+    import datetime as dt
+
+    out = []
+    for m in table.merged_filled:
+        if not m.get("lines"):
+            continue
+        value = m["value"]
+        if isinstance(value, dt.datetime) and value.time() == dt.time():
+            value = value.date()
+        header = table.headers[m["column"] - 1] if m["column"] <= len(table.headers) else None
+        out.append({"range": m["range"], "column": header,
+                    "value": value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value),
+                    "lines": list(m["lines"])})
+    return out

@@ -383,7 +383,13 @@ class XlsxRows:
         # those are named (line, column), never taken silently for empty cells
         self.formulas_blank: list[tuple[int, int, str]] = []
         self._formulas = None
-        if _has_formulas(self.path, getattr(ws, "_worksheet_path", None)):
+        has_formulas, merged = _scan_sheet(self.path, getattr(ws, "_worksheet_path", None))
+        # merged cells (a ward or a date typed once over the rows of one ward or day): openpyxl reads
+        # every cell of a range but its top-left one as blank; the value is read into each row it
+        # covers, and said (merged_filled: range, column, value, lines filled)
+        self._merged = _merged_columns(merged)
+        self.merged_filled: list[dict] = []
+        if has_formulas:
             fwb = load_workbook(self.path, read_only=True, data_only=False)
             self._fwb = fwb
             fws = fwb[ws.title]
@@ -416,6 +422,8 @@ class XlsxRows:
                                              "characters, more than Excel's {cap}").format(
                             path=self.path, sheet=self.sheet, row=number, column=column, n=fmt_int(len(value)),
                             cap=fmt_int(XLSX_MAX_CHARS)))
+                if self._merged:
+                    values = self._fill_merged(number, values)
                 if self._formulas is not None:
                     written = next(self._formulas, ())
                     for column, (value, formula) in enumerate(zip(values, written), start=1):
@@ -430,6 +438,27 @@ class XlsxRows:
         finally:
             self.close()
 
+    def _fill_merged(self, number: int, values) -> tuple:
+        """``values`` of row ``number`` with the blank cells that a merged
+        range covers below its top-left cell holding that cell's value (the
+        first column of the range: what the sheet shows in it); each fill is
+        recorded in :attr:`merged_filled`."""
+        out = None
+        for column, first, last, filled in self._merged:
+            if number < first or number > last:
+                continue
+            value = values[column - 1] if column <= len(values) else None
+            if number == first:
+                if value is not None:
+                    filled.update(value=value, lines=[])
+                    self.merged_filled.append(filled)
+                continue
+            if value is None and filled.get("value") is not None:
+                out = out if out is not None else list(values) + [None] * (column - len(values))
+                out[column - 1] = filled["value"]
+                filled["lines"].append(number)
+        return tuple(out) if out is not None else values
+
     def close(self) -> None:
         wb, self._wb = getattr(self, "_wb", None), None
         if wb is not None:
@@ -439,24 +468,50 @@ class XlsxRows:
             fwb.close()
 
 
-def _has_formulas(path: str, member: str | None) -> bool:
-    """True when the sheet's XML (``member`` of the zip) holds a formula
-    element: only then is the workbook read a second time for formulas."""
+_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]{1,3}[0-9]+:[A-Z]{1,3}[0-9]+)\"")
+
+
+def _scan_sheet(path: str, member: str | None) -> tuple[bool, list[str]]:
+    """One pass over the sheet's XML (``member`` of the zip): does it hold a
+    formula element (only then is the workbook read a second time for
+    formulas), and the refs of its merged ranges (``C2:C4``: openpyxl's
+    read-only mode does not give them)."""
     import zipfile
 
     if not member:
-        return False
+        return False, []
+    formulas, merged = False, []
     try:
         with zipfile.ZipFile(path) as zf, zf.open(member.lstrip("/")) as fh:
             tail = b""
             while chunk := fh.read(1 << 20):
                 block = tail + chunk
-                if b"<f>" in block or b"<f " in block or b"<x:f" in block:
-                    return True
-                tail = block[-8:]
+                if not formulas and (b"<f>" in block or b"<f " in block or b"<x:f" in block):
+                    formulas = True
+                if b"mergeCell" in block:  # a tag cut by the chunk's end is whole in the next block (a repeat: dropped)
+                    merged += [m.decode() for m in _MERGE_REF.findall(block)]
+                tail = block[-200:]
     except (KeyError, OSError, zipfile.BadZipFile):
-        return False
-    return False
+        return False, []
+    return formulas, list(dict.fromkeys(merged))
+
+
+def _merged_columns(refs: list[str]) -> list[tuple[int, int, int, dict]]:
+    """The merged ranges that span rows: ``(first column, first row, last
+    row, record)`` each, the record ``{"range", "column"}`` completed while
+    the rows are read. A range one row high (a title over several columns)
+    fills nothing."""
+    from openpyxl.utils.cell import range_boundaries
+
+    out = []
+    for ref in refs:
+        try:
+            min_col, min_row, _max_col, max_row = range_boundaries(ref)
+        except ValueError:
+            continue
+        if max_row > min_row:
+            out.append((min_col, min_row, max_row, {"range": ref, "column": min_col}))
+    return out
 
 
 def sheet_heads(path, rows: int) -> dict[str, list[list]]:

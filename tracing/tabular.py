@@ -260,6 +260,7 @@ class Table:
         self.sheet_names = sheet_names or []
         self.other_sheets: list[str] = []  # sheets holding data that were not read (XLSX without --sheet)
         self.formulas_blank: list = []  # (line, column, formula) of XLSX formulas without a saved value
+        self.merged_filled: list = []  # XLSX merged ranges read into every row they cover (sheets.XlsxRows)
         self.delimiter = delimiter
         self.size_hint = size_hint
         self.size_unit = size_unit
@@ -1068,6 +1069,7 @@ def _open_xlsx(name: str, kind: str, sheet: str | None, pick: _HeaderPicker) -> 
                   sheet=reader.sheet, sheet_names=reader.sheet_names, closer=reader.close)
     table.other_sheets = others
     table.formulas_blank = reader.formulas_blank  # filled while the rows are read
+    table.merged_filled = reader.merged_filled
     table._blank = None
     return table
 
