@@ -1,10 +1,10 @@
 """Screenshots of the maps for the docs, as a user sees them in chromium at
 1400×900: tree, timeline and network on opening, and the print preview (print media:
-the whole tree's first two sheets on A4 landscape, and for 1,000 persons the
-view on screen on A3), for a 50- and a 1,000-person cluster (the network also
+the whole tree's and the whole timeline's first two sheets on A4 landscape, and for
+1,000 persons the tree's view on screen on A3), for a 50- and a 1,000-person cluster (the network also
 at 3,000, where --max-nodes folds some).
 
-    python docs/screenshots.py [docs/]
+    python docs/screenshots.py [docs/] [--only=timeline]
 
 Needs Debian's ``chromium``; PNGs are shrunk with ``pngquant`` when it is
 installed (apt-get install pngquant).
@@ -35,21 +35,26 @@ def shrink(png: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
+    only = {a.removeprefix("--only=") for a in argv if a.startswith("--only=")}  # e.g. --only=timeline
+    argv = [a for a in argv if not a.startswith("--only=")]
     out = Path(argv[0] if argv else ROOT / "docs")
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, Page() as page:
         for n in (50, 1000, 3000):
             data = sample_map(n, seed=5)
             for layout in ("tree", "timeline", "network") if n <= 1000 else ("network",):
+                if only and layout not in only:
+                    continue
                 html = Path(tmp) / f"{layout}-{n}.html"
                 write_html(render_html(data, layout=layout, lang="vi"), html)
                 page.open(html)
                 shrink(page.screenshot(out / f"map-{layout}-{n}.png"))
-                if layout == "tree":
-                    # the whole diagram on A4: its first two sheets at print size (tracing.printbook);
-                    # 1,000 persons: also the view on screen (the roots) on A3, one sheet
-                    shots = [("A4", "whole", 0, f"map-print-{n}.png"), ("A4", "whole", 1, f"map-print-{n}-2.png")]
-                    if n > 50:
+                if layout in ("tree", "timeline"):
+                    # the whole diagram on A4: its first two sheets at print size (tracing.printbook,
+                    # tracing.printtime); a tree of 1,000 persons: also the view on screen (the roots) on A3
+                    stem = "map-print" if layout == "tree" else "map-print-timeline"
+                    shots = [("A4", "whole", 0, f"{stem}-{n}.png"), ("A4", "whole", 1, f"{stem}-{n}-2.png")]
+                    if n > 50 and layout == "tree":
                         shots.append(("A3", "view", 0, f"map-print-{n}-view.png"))
                     for paper, what, sheet, name in shots:
                         page.open(html)
