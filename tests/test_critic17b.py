@@ -246,3 +246,25 @@ def test_merge_keeps_the_source_cluster_ids_when_free_lists_every_renaming_and_e
     # the same ward merged again: nothing twice, only this merge's entry
     tracing(None, "copy", wards["wb"], db_path, "--merge")
     assert len(db_rows(db_path, "SELECT id FROM audit")) == len(after) + 1
+
+
+# ---------------------------------------------------------------- F7 a backup whose records were edited
+def test_a_backup_whose_records_were_edited_needs_force(db_path, tmp_path):
+    import sqlite3
+    tracing(db_path, "person", "add", "--id", "BN1", "--name", "Trần Văn Một", "--phone", "0912000111")
+    tracing(db_path, "person", "add", "--id", "BN2", "--name", "Lê Thị Hai")
+    tracing(db_path, "case", "confirm", "BN1", "--date", "2021-05-07")
+    tracing(db_path, "backup", tmp_path / "t.db")
+    tracing(db_path, "restore", tmp_path / "t.db")  # whole: no flag needed
+    tracing(db_path, "backup", tmp_path / "e.db")
+    conn = sqlite3.connect(tmp_path / "e.db")
+    conn.execute("UPDATE persons SET name = 'ĐÃ SỬA', phone = '0999999999' WHERE id = 'BN1'")
+    conn.commit()
+    conn.close()
+    out = tracing(db_path, "restore", tmp_path / "e.db", ok=False)
+    assert "its records differ from those sealed when it was made" in out.stderr and "--force" in out.stderr
+    assert "ĐÃ SỬA" not in tracing(db_path, "person", "show", "BN1").stdout
+    tracing(db_path, "restore", tmp_path / "e.db", "--force")  # the owner may, recorded as forced
+    assert "ĐÃ SỬA" in tracing(db_path, "person", "show", "BN1").stdout
+    forced = db_rows(db_path, "SELECT detail FROM audit WHERE command = 'restore' ORDER BY id")[-1]["detail"]
+    assert '"forced": true' in forced and '"kind": "data"' in forced

@@ -177,7 +177,8 @@ def divergence_text(why: dict) -> str:
             "unsealed": _("its audit log does not end with the entry `tracing backup` writes: entries were cut "
                           "or edited, or it was not made by `tracing backup`"),
             "unknown": _("the database's audit log has no record of this backup (made of another database, "
-                         "or its seal was forged)")}
+                         "or its seal was forged)"),
+            "data": _("its records differ from those sealed when it was made (edited after the backup)")}
     return text[why["kind"]].format(**why)
 
 
@@ -224,6 +225,7 @@ def restore(db_path, source, *, force: bool = False) -> dict:
     if _same_file(db_path, source):
         raise InvalidValue(_("FILE: {source} is the database itself").format(source=source))
     check_restorable(source)
+    data = files.file_digest(source)  # its records as they are, before any upgrade of a staged copy
     parent = os.path.dirname(os.path.abspath(db_path))
     if not os.path.isdir(parent):
         raise InvalidValue(_("cannot restore to {db_path}: folder {parent} does not exist").format(
@@ -234,14 +236,14 @@ def restore(db_path, source, *, force: bool = False) -> dict:
     live_ok = exists and _usable(db_path)
     if not force:  # refuse early, before anything is copied (checked again under the lock)
         why = files.backup_divergence(files.read_audit(source) or [],
-                                      (files.read_audit(db_path) or []) if live_ok else None)
+                                      (files.read_audit(db_path) or []) if live_ok else None, data)
         if why:
             raise _diverged(source, db_path, why)
     kept = _kept_name(db_path) if exists else None
     outcome = {"forced": False, "diverged": None}
 
     def decide(backup_log, live_log):
-        why = files.backup_divergence(backup_log, live_log)
+        why = files.backup_divergence(backup_log, live_log, data)
         if why and not force:
             raise _diverged(source, db_path, why)
         outcome.update(forced=bool(why), diverged=why)
@@ -258,7 +260,7 @@ def restore(db_path, source, *, force: bool = False) -> dict:
             if live_ok:  # sealed like a backup, and the restore's entry holds the seal: it restores without --force
                 import secrets
                 nonce = secrets.token_hex(16)
-                kept_seal.update(backup=nonce, head=files.seal_file(kept, nonce))
+                kept_seal.update(backup=nonce, **files.seal_file(kept, nonce))
         except (OSError, TracingError) as e:
             raise DatabaseError(_("cannot keep a copy of {db_path} before restoring ({error}): nothing was "
                                   "restored").format(db_path=db_path, error=getattr(e, 'strerror', None) or e)) from None
@@ -524,8 +526,10 @@ def _restore_server(url: str, source: str, *, force: bool) -> dict:
             stack.callback(src.close)
         live_ok = not dst.created  # a tracing database was there: its log is the live log
         backup_log = src.audit_entries()
+        data = files.file_digest(source) if not _is_pg_dump(source) else \
+            files.data_digest(src.conn, src.tables())  # the records as they are (the seal's own reading)
         if not force:  # refuse early, before anything is copied (checked again under the lock)
-            why = files.backup_divergence(backup_log, dst.audit_entries() if live_ok else None)
+            why = files.backup_divergence(backup_log, dst.audit_entries() if live_ok else None, data)
             if why:
                 raise _diverged(source, dst.path, why)
         kept = None
@@ -539,7 +543,7 @@ def _restore_server(url: str, source: str, *, force: bool) -> dict:
         def decide(store):
             # under the destination's write lock, before anything changes
             live_log = store.audit_entries() if live_ok else None
-            why = files.backup_divergence(backup_log, live_log)
+            why = files.backup_divergence(backup_log, live_log, data)
             if why and not force:
                 raise _diverged(source, store.path, why)
             outcome.update(forced=bool(why), diverged=why)

@@ -293,7 +293,7 @@ def backup_server(store, dest, *, seal: dict | None = None) -> dict:
                 copy_database(store, copy, replace=True, label="backup")
                 if seal is not None:
                     from .maintenance import seal_backup
-                    seal["head"] = seal_backup(copy.conn, seal["backup"], who=store._actor())
+                    seal.update(seal_backup(copy.conn, seal["backup"], who=store._actor()))
                 counts = copy.counts()
                 pages = copy.conn.execute("PRAGMA page_count").fetchone()[0]
                 copy.conn.execute("PRAGMA journal_mode = DELETE")
@@ -330,7 +330,7 @@ def _dump_snapshot(store, seal: dict | None, dest: str) -> Iterator[str]:
     committed to the live log first and the write lock (a session-level
     hold of the lock every write takes) is kept until the snapshot exists,
     so no write can land between the entry and the snapshot."""
-    from .maintenance import BACKUP_COMMAND, audit_head
+    from .maintenance import BACKUP_COMMAND, audit_head, data_digest
     from .postgres import WRITE_LOCK, Connection
     raw = store.conn.raw
     sealing = seal is not None and store.may_write()
@@ -344,7 +344,8 @@ def _dump_snapshot(store, seal: dict | None, dest: str) -> Iterator[str]:
             if sealing:
                 with store.write(BACKUP_COMMAND, detail={"backup": seal["backup"], "file": dest}):
                     seal["head"] = audit_head(store.audit_entries())
-                    store.note(head=seal["head"])
+                    seal["data"] = data_digest(store.conn, store.tables())
+                    store.note(head=seal["head"], data=seal["data"])
                 seal["in_live_log"] = True
             reader.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             snapshot_id = reader.raw.execute("SELECT pg_export_snapshot()").fetchone()[0]

@@ -130,7 +130,7 @@ def backup_to(store, dest, *, seal: dict | None = None) -> dict:
                 store.conn.backup(dst)  # pages=-1: everything in one step, one snapshot
                 dst.execute("PRAGMA journal_mode = DELETE")
                 if seal is not None:
-                    seal["head"] = seal_backup(dst, seal["backup"])
+                    seal.update(seal_backup(dst, seal["backup"]))
                 problems = [r[0] for r in dst.execute("PRAGMA integrity_check") if r[0] != "ok"]
                 pages = dst.execute("PRAGMA page_count").fetchone()[0]
             finally:
@@ -217,28 +217,79 @@ BACKUP_COMMAND = "backup"
 and into the live log: ``{"backup": nonce, "head": audit_head(log before it)}``."""
 
 
+def data_digest(conn, tables) -> str:
+    """SHA-256 of every row of ``tables`` but the logs (the audit log has its
+    own head): each row as JSON with its column names, a table's rows sorted
+    in Python (no collation of either store decides the order). Sealed with
+    a backup (``"data"``), so a backup whose records were edited later is
+    told from a whole one (critic17 F7)."""
+    h = hashlib.sha256()
+    for table in sorted(set(tables) - {"audit", "tracing_meta"}):
+        cur = conn.execute(f'SELECT * FROM "{table}"')
+        names = [d[0] for d in cur.description]
+        rows = sorted(json.dumps(dict(zip(names, (_scalar(v) for v in r))), ensure_ascii=False, sort_keys=True,
+                                 default=str) for r in cur.fetchall())
+        h.update(f"{table} {len(rows)}\n".encode())
+        for line in rows:
+            h.update(line.encode() + b"\n")
+    return h.hexdigest()
+
+
+def _scalar(v):
+    """A column value as both stores give it back (PostgreSQL: memoryview, Decimal)."""
+    if isinstance(v, memoryview):
+        return bytes(v).hex()
+    if isinstance(v, bytes):
+        return v.hex()
+    if type(v).__name__ == "Decimal":
+        return int(v) if v == int(v) else float(v)
+    return v
+
+
+def sqlite_tables(conn) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                       "AND name NOT LIKE 'sqlite_%'")]
+
+
+def file_digest(path) -> str | None:
+    """:func:`data_digest` of the SQLite file ``path`` as it is (read only;
+    None when it cannot be read)."""
+    try:
+        conn = _connect_ro(path)
+    except sqlite3.Error:
+        return None
+    try:
+        return data_digest(conn, sqlite_tables(conn))
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
 BACKUP_FAILED = "backup failed"
 """The audit entry a `.dump` backup appends when pg_dump failed after its
 backup entry went into the live log: ``{"backup": nonce, "file", "error"}``."""
 
 
 def seal_backup(conn, nonce: str, *, who: str | None = None) -> dict:
-    """End the audit log of the backup open on ``conn`` with its backup
-    entry: the head (last id, count, SHA-256) of every entry before it.
+    """End the audit log of the backup open on ``conn`` (SQLite) with its backup
+    entry: the head (last id, count, SHA-256) of every entry before it and
+    the digest of its data (:func:`data_digest`). Returns ``{"head", "data"}``.
     ``who`` is the actor recorded (the backed-up store's: on a server, the
     database user); the login name by default. Returns that head."""
     from . import _now, actor
     head = audit_head(audit_entries(conn))
+    data = data_digest(conn, sqlite_tables(conn))
     conn.execute("INSERT INTO audit (at, actor, command, detail) VALUES (?, ?, ?, ?)",
                  (_now(), who or actor(), BACKUP_COMMAND,
-                  json.dumps({"backup": nonce, "head": head}, ensure_ascii=False, sort_keys=True)))
+                  json.dumps({"backup": nonce, "head": head, "data": data}, ensure_ascii=False, sort_keys=True)))
     conn.commit()
-    return head
+    return {"head": head, "data": data}
 
 
 def seal_file(path, nonce: str) -> dict:
     """:func:`seal_backup` on the database file ``path`` (a copy this process
-    just wrote). Returns the head."""
+    just wrote). Returns ``{"head", "data"}``."""
     conn = sqlite3.connect(os.fspath(path), timeout=60)
     try:
         return seal_backup(conn, nonce)
@@ -262,7 +313,7 @@ def _marks(live: list[tuple]) -> set:
             except (ValueError, AttributeError):
                 d = None
         if isinstance(d, dict) and "backup" in d and "head" in d:
-            out.add((d["backup"], json.dumps(d["head"], sort_keys=True)))
+            out.add((d["backup"], json.dumps(d["head"], sort_keys=True), d.get("data")))
     return {mark for mark in out if mark[0] not in failed}
 
 
@@ -276,7 +327,7 @@ def _backup_detail(entry) -> dict | None:
     return detail if isinstance(detail, dict) and "head" in detail and "backup" in detail else None
 
 
-def backup_divergence(backup: list[tuple], live: list[tuple] | None) -> dict | None:
+def backup_divergence(backup: list[tuple], live: list[tuple] | None, data: str | None = None) -> dict | None:
     """Why the audit log ``backup`` (of a backup file) is not one
     `tracing backup` wrote of the database whose log is ``live``, or None.
 
@@ -286,14 +337,18 @@ def backup_divergence(backup: list[tuple], live: list[tuple] | None) -> dict | N
     (kind ``unsealed``). With a live log (None: no usable live database),
     that log must hold the same backup entry, written when the backup was
     made (kind ``unknown``: a forged seal, a backup of another database,
-    or one made before backups were sealed).
+    or one made before backups were sealed). ``data``: the digest of the
+    backup's records as they are (:func:`data_digest`): differing from the
+    sealed one, kind ``data`` (records edited after the backup).
     Returns ``{"kind", "entry", "command", "at"}``."""
     last = backup[-1] if backup else None
     detail = _backup_detail(last) if last else None
     if detail is None or detail["head"] != audit_head(backup[:-1]):
         shown = last or (None, None, None, None)
         return {"kind": "unsealed", "entry": shown[0], "command": shown[3], "at": shown[1]}
-    mark = (detail["backup"], json.dumps(detail["head"], sort_keys=True))
+    if data is not None and detail.get("data") not in (None, data):  # records edited after the backup
+        return {"kind": "data", "entry": last[0], "command": last[3], "at": last[1]}
+    mark = (detail["backup"], json.dumps(detail["head"], sort_keys=True), detail.get("data"))
     if live is not None and mark not in _marks(live):
         return {"kind": "unknown", "entry": last[0], "command": last[3], "at": last[1]}
     return None
