@@ -313,3 +313,39 @@ def test_svg_is_a_static_tree_with_the_same_people_and_redacts(typed, tmp_path):
         assert "Nguyễn Văn An" in "".join(ET.fromstring(svg).itertext())
     result, _out = render(typed, tmp_path, "BN1", "--format", "svg", "--format", "html", name="x.svg", ok=False)
     assert result.exit_code == 2 and "--format" in result.output
+
+
+def _cards(svg_files) -> dict[str, str]:
+    """Every drawn person's card words on paper, by id (the tooltip names the id second)."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    cards = {}
+    for path in svg_files:
+        for g in ET.parse(path).getroot().iter(f"{ns}g"):
+            title = g.find(f"{ns}title")
+            if title is not None and " · " in (title.text or "") and "rep" not in g.get("class", ""):
+                cards[title.text.split(" · ")[1]] = " · ".join(t.text or "" for t in g.iter(f"{ns}tspan"))
+    return cards
+
+
+def test_paper_cards_keep_every_key_date_and_the_age(run, tmp_path, monkeypatch):
+    # critic16 F2: an F0 with an age typed in another year, a confirmation and an onset lost its onset
+    # on paper (three date lines on a card that kept two)
+    monkeypatch.setenv("TRACING_TODAY", "2026-12-02")  # the line list typed years after the cases
+    people = [("K1", 33, "2021-05-25", "2021-05-23"), ("K2", 90, "2021-05-28", "2021-05-27")]
+    for pid, age, _conf, _onset in people:
+        run("person", "add", "--id", pid, "--name", "Công Tằng Tôn Nữ Thị Nguyệt", "--age", age)
+    run("person", "add", "--id", "C3", "--name", "Lê Văn Ba", "--age", 40)
+    run("contact", "add", "K1", "K2", "--date", "2021-05-20", "--setting", "household")
+    run("contact", "add", "K2", "C3", "--date", "2021-05-27", "--setting", "household")
+    for pid, _age, conf, onset in people:  # K1 of unknown source (its card is narrower), K2 from K1
+        run("case", "confirm", pid, "--date", conf, "--onset", onset)
+    run("render", "K1", "--format", "svg", "-o", tmp_path / "tree.svg")
+    cards = _cards(sorted(tmp_path.glob("tree*.svg")))
+    assert set(cards) >= {"K1", "K2", "C3"}
+    for pid, age, conf, onset in people:
+        words = cards[pid]
+        dm = lambda iso: f"{iso[8:10]}/{iso[5:7]}"  # noqa: E731
+        assert f"conf {dm(conf)}" in words and f"onset {dm(onset)}" in words, words
+        assert f"{age}y" in words and "…" not in words.split(f"{age}y")[1], words  # nothing after the age cut

@@ -470,9 +470,11 @@ def _card(node, card: Card, text: dict, here: int = 0, k: int = -1) -> str:
                          unknown=node.unknown_source and not node.collapsed)]
     inner = w - 10
     spans = []
-    for j, (line, size, weight) in enumerate(_card_text(node, a, b, c)):
+    lines = _card_text(node, a, b, c, text)
+    top, step = (11.5, 12) if len(lines) <= 4 else (9.5, 9.6)  # a fifth line: closer, all at FS_MIN
+    for j, (line, size, weight) in enumerate(lines):
         room = inner - (10 if j == 0 and node.unknown_source else 0)
-        spans.append(f'<tspan x="{-w / 2 + 5}" y="{-h / 2 + 11.5 + j * 12}" font-size="{size:g}" '
+        spans.append(f'<tspan x="{-w / 2 + 5}" y="{-h / 2 + top + j * step:g}" font-size="{size:g}" '
                      f'font-weight="{weight}">{esc(_diagram.fit(line, size, room))}</tspan>')
     out.append(f'<text fill="#1f2328">{"".join(spans)}</text>')
     if node.unknown_source and not node.collapsed:
@@ -492,10 +494,12 @@ def _card(node, card: Card, text: dict, here: int = 0, k: int = -1) -> str:
     return "".join(out)
 
 
-def _card_text(node, head: str, name: str, dates: str) -> list[tuple[str, float, str]]:
-    """A card's lines ``(text, px, weight)``, at most four: level and code, the name, the age and key
-    dates. A line too wide at :data:`FS` gets smaller down to :data:`FS_MIN`; the dates then go on two
-    lines (split at " · "), so they are never cut; a name is cut with "…" only when nothing else helps."""
+def _card_text(node, head: str, name: str, dates: str, text: dict) -> list[tuple[str, float, str]]:
+    """A card's lines ``(text, px, weight)``: level and code, the name, the age and key dates. A line too
+    wide at :data:`FS` gets smaller down to :data:`FS_MIN`; the dates then go on two lines (split at
+    " · "); when they would need three (an age with its year, a confirmation and an onset) the age goes
+    up beside the code, or else the card holds a fifth, closer line: no date and no age is ever dropped
+    or cut. A name is cut with "…" only when nothing else helps."""
     inner = CARD_W - 10 - (10 if node.unknown_source else 0)
 
     def size(line: str) -> float:
@@ -504,20 +508,24 @@ def _card_text(node, head: str, name: str, dates: str) -> list[tuple[str, float,
             s -= 0.5
         return s
 
-    out = [(head, size(head), "700"), (name, size(name), "400")]
-    if dates:
-        if _diagram.text_width(dates, FS_MIN) <= inner:
-            out.append((dates, size(dates), "400"))
-        else:
-            parts, lines = dates.split(" · "), [""]
-            for part in parts:
-                joined = f"{lines[-1]} · {part}" if lines[-1] else part
-                if lines[-1] and _diagram.text_width(joined, FS) > inner:
-                    lines.append(part)
-                else:
-                    lines[-1] = joined
-            out += [(line, size(line), "400") for line in lines[:2]]
-    return out
+    def pack(parts: list[str]) -> list[str]:
+        lines = [""]
+        for part in parts:
+            joined = f"{lines[-1]} · {part}" if lines[-1] else part
+            if lines[-1] and _diagram.text_width(joined, FS_MIN) > inner:
+                lines.append(part)
+            else:
+                lines[-1] = joined
+        return lines
+
+    parts = dates.split(" · ") if dates else []
+    lines = pack(parts)
+    if len(lines) > 2 and not node.collapsed and node.age is not None and \
+            parts[0] == _diagram.age_label(node, text) and \
+            _diagram.text_width(f"{head} · {parts[0]}", FS_MIN) <= inner:
+        head, lines = f"{head} · {parts[0]}", pack(parts[1:])
+    out = [(head, size(head), "700"), (name, size(name), "400")] + [(line, size(line), "400") for line in lines if line]
+    return out if len(out) <= 4 else [(line, FS_MIN, weight) for line, _size, weight in out]
 
 
 def _legend(text: dict, width: float, counted: bool, abbrev: bool = True) -> list[str]:
