@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import TODAY, db_rows, is_postgres
+from tests.test_reliability import small_disk  # noqa: F401  (a 1 MB tmpfs fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 NO_PG = os.environ.get("TRACING_TEST_BACKENDS", "postgresql") == "sqlite"
@@ -138,6 +139,34 @@ def test_a_supervisor_may_dry_run_every_write_and_sees_what_the_team_sees(roles,
     refused = tracing(supervisor, *command, ok=False)
     assert "may only read" in refused.stderr
     assert db_digest(url) == before
+
+
+@pytest.mark.parametrize("journal", ["wal", "delete"])
+@pytest.mark.parametrize("command", DRY_RUNS, ids=lambda c: " ".join(map(str, c[:2])))
+def test_a_dry_run_on_a_read_only_medium_prints_what_it_prints_on_a_writable_one(small_disk, tmp_path, command,  # noqa: F811
+                                                                                  journal):
+    """The SQLite side of F8: the reader with no right to write holds the
+    district's file on a read-only USB stick."""
+    import shutil
+    import sqlite3
+    from tests.test_reliability import _read_only
+    writable = tmp_path / "district.db"
+    for pid, name in (("P2", "Trần Thị Bình"), ("P3", "Lê Văn Cường"), ("P4", "Phạm Dũng"), ("P5", "Lê V. Cường")):
+        tracing(writable, "person", "add", "--id", pid, "--name", name)
+    tracing(writable, "contact", "add", "P2", "P3", "--date", "2021-05-06")
+    tracing(writable, "contact", "add", "P2", "P4", "--date", "2021-05-02")
+    tracing(writable, "case", "confirm", "P2", "--date", "2021-05-07")
+    tracing(writable, "case", "confirm", "P4", "--date", "2021-05-04")
+    conn = sqlite3.connect(writable)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute(f"PRAGMA journal_mode = {journal}")
+    conn.close()
+    stick = small_disk / "district.db"
+    shutil.copyfile(writable, stick)
+    _read_only(small_disk)
+    on_stick = tracing(stick, *command, "--dry-run")
+    assert on_stick.stdout and on_stick.stdout == tracing(writable, *command, "--dry-run").stdout
+    assert stick.read_bytes() == writable.read_bytes()
 
 
 # ---------------------------------------------------------------- F9: help says what the commands do (server)

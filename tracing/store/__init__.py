@@ -251,14 +251,20 @@ class Store:
         except sqlite3.DatabaseError as e:
             raise DatabaseError(_explain(path, e, opening=True)) from None
         version = store.conn.execute("PRAGMA user_version").fetchone()[0]
-        if version < LATEST:  # upgraded in memory: the file keeps its schema
+        folder = os.path.dirname(os.path.abspath(path))
+        unwritable = store.read_only or not (os.access(path, os.W_OK) and os.access(folder, os.W_OK))
+        if version < LATEST or unwritable:
+            # upgraded in memory: the file keeps its schema; on a read-only folder or medium (a
+            # supervisor's USB stick) the dry run runs on the copy in memory too (critic17 F8)
             memory = sqlite3.connect(":memory:", check_same_thread=False)
             store.conn.backup(memory)
             store.conn.close()
             store.conn = memory
             store._inode = None
+            store.read_only = False
             memory.execute("PRAGMA foreign_keys = ON")
-            store._migrate(version)
+            if version < LATEST:
+                store._migrate(version)
         return store
 
     @classmethod
