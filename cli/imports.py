@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 import click
@@ -164,6 +165,11 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         note(_("Kept as extra attributes: {names}").format(names=", ".join(summary["extras"])))
     for column, how in summary["date_order"].items():
         note(_("Dates in '{column}': {how}").format(column=column, how=shown_text(how)))
+    for s in summary["date_serials"]:  # a bare number in a date column: a guess, said (critic13 F8)
+        note(_("{n} values of '{column}' are bare numbers read as Excel serial days (1900 date system; check them), "
+               "e.g. line {line}: {value} -> {date}").format(
+                   n=fmt_int(s["count"]), column=s["column"], line=s["line"], value=s["value"],
+                   date=fmt_date(dt.date.fromisoformat(s["date"]))))
     for field, n in summary["kept_as_attributes"].items():
         from tracing.importer import SOFT_FIELD_WORDS
         note(_("{n} values of {what} kept as text in the attribute {field}_text (e.g. age bands, free text)")

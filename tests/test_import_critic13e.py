@@ -4,6 +4,7 @@ stores; expected values come from the rules written out here, not from a run."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -99,3 +100,25 @@ def test_singapore_plural_cases_name_every_case_of_the_list(tmp_path, run, run_j
         st = run_json("status", case)
         assert sorted(st["sources"]) == links.get(case, []), case
         assert st["case"]["labels"] == labels.get(case, []), case
+
+
+# ------------------------------------------------------------------ F8: bare numbers in a date column
+def _serial(n: int) -> dt.date:
+    """Excel's 1900 date system: day 1 is 1900-01-01, counted with its false 29/02/1900."""
+    return dt.date(1899, 12, 30) + dt.timedelta(days=n)
+
+
+def test_bare_numbers_in_date_columns_are_read_as_serials_and_said(tmp_path, run, run_json):
+    f = write(tmp_path / "e.csv", "id,confirmed,onset\nX1,44040,44030\nX2,2020-07-20,44031\n")
+    result = run("import", "cases", f)
+    assert (f"1 values of 'confirmed' are bare numbers read as Excel serial days (1900 date system; check them), "
+            f"e.g. line 2: 44040 -> {_serial(44040).isoformat()}") in result.output
+    assert f"2 values of 'onset' are bare numbers read as Excel serial days" in result.output
+    x1 = run_json("person", "show", "X1")["status"]["case"]
+    assert (x1["confirmed"], x1["onset"]) == (_serial(44040).isoformat(), _serial(44030).isoformat())
+    g = write(tmp_path / "t.csv", "from,to,date\nX1,P1,44041\n")
+    s = run_json("import", "contacts", g)
+    assert s["date_serials"] == [{"column": "date", "count": 1, "line": 2, "value": "44041",
+                                  "date": _serial(44041).isoformat()}]
+    h = write(tmp_path / "n.csv", "id,confirmed\nX3,2020-07-21\n")
+    assert run_json("import", "cases", h)["date_serials"] == []  # no number, nothing said

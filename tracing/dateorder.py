@@ -23,7 +23,7 @@ import datetime as dt
 
 from .errors import TracingError
 from .i18n import N_, Msg, _
-from .values import DATE_ORDERS, date_proof, is_day_month, parse_date, parse_datetime
+from .values import DATE_ORDERS, date_proof, is_day_month, is_serial, parse_date, parse_datetime
 
 _WORDS = {"dmy": N_("day first"), "mdy": N_("month first"), "ymd": N_("year first")}
 
@@ -60,6 +60,8 @@ class DateOrders:
         self.read_day_first: dict[str, tuple[int, str]] = {}
         self.headers: dict[str, str] = {}
         self.seen: set[str] = set()
+        #: {column: [count, first line, value, ISO day]}: numbers read as Excel serial days
+        self.serial_days: dict[str, list] = {}
 
     def _order(self, column: str, text: str, line: int) -> str | None:
         self.seen.add(column)
@@ -91,11 +93,28 @@ class DateOrders:
         return order
 
     def date(self, column: str, raw, line: int, *, allow_serial: bool = True):
-        """``raw`` as a :class:`datetime.date` (None if blank); errors name ``column``."""
+        """``raw`` as a :class:`datetime.date` (None if blank); errors name
+        ``column``. A bare number read as an Excel serial day (``44040``) is
+        counted per column with its first line (:meth:`serials`): a guess
+        the summary states (critic13 F8)."""
         if isinstance(raw, str) and is_day_month(raw):
             order = self._order(column, raw.strip(), line)
             return parse_date(raw, column, allow_serial=allow_serial, order=order)
-        return parse_date(raw, column, allow_serial=allow_serial, order=self.order)
+        day = parse_date(raw, column, allow_serial=allow_serial, order=self.order)
+        if allow_serial and day is not None and is_serial(raw):
+            seen = self.serial_days.get(column)
+            if seen is None:
+                self.serial_days[column] = [1, line, str(raw).strip(), day.isoformat()]
+            else:
+                seen[0] += 1
+        return day
+
+    def serials(self) -> list[dict]:
+        """``[{"column", "count", "line", "value", "date"}]``: the bare numbers
+        of each column read as Excel serial days (1900 date system), the first
+        with its line."""
+        return [{"column": self.headers.get(c, c), "count": n, "line": line, "value": raw, "date": day}
+                for c, (n, line, raw, day) in sorted(self.serial_days.items())]
 
     def datetime(self, column: str, raw, line: int):
         """``raw`` as a :class:`datetime.datetime` (a date-time or a date); errors name ``column``."""

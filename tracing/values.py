@@ -258,7 +258,7 @@ def parse_date(value, field: str = "date", *, allow_serial: bool = False, order:
         if order == "mdy":
             return _mkdate(y, first, second, text, field, "month/day/year")
         return _mkdate(y, second, first, text, field, "day/month/year")
-    if allow_serial and re.fullmatch(r"\d{4,5}(?:\.0+)?", text):
+    if allow_serial and _SERIAL_RE.fullmatch(text):
         return _excel_serial(float(text), field)
     raise InvalidValue(_("{field}: '{text}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)").format(
                            field=field, text=_short(text)))
@@ -280,6 +280,24 @@ def past_date(value, field: str = "date", *, required: bool = False, allow_seria
     if day > today():
         raise InvalidValue(_("{field}: {day} is in the future").format(field=field, day=fmt_date(day)))
     return day
+
+
+_SERIAL_RE = re.compile(r"\d{4,5}(?:\.0+)?")
+
+
+def is_serial(value) -> bool:
+    """Is ``value`` a bare number that :func:`parse_date` with
+    ``allow_serial`` reads as an Excel serial day (a number, or the text of
+    4 or 5 digits)? A date cell of a workbook is a date, not a number.
+
+    >>> is_serial(44040), is_serial("44040"), is_serial("2021-05-07"), is_serial(True)
+    (True, True, False, False)
+    """
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    return isinstance(value, str) and _SERIAL_RE.fullmatch(value.strip()) is not None
 
 
 def _excel_serial(value: float, field: str) -> dt.date:
