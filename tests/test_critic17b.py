@@ -268,3 +268,23 @@ def test_a_backup_whose_records_were_edited_needs_force(db_path, tmp_path):
     assert "ĐÃ SỬA" in tracing(db_path, "person", "show", "BN1").stdout
     forced = db_rows(db_path, "SELECT detail FROM audit WHERE command = 'restore' ORDER BY id")[-1]["detail"]
     assert '"forced": true' in forced and '"kind": "data"' in forced
+
+
+@needs_server
+def test_a_dump_whose_connection_was_cut_says_so_in_the_live_log(server, tmp_path):
+    """The connection of `tracing backup` is cut while pg_dump runs (a stub
+    that ends every other session of the database, then fails)."""
+    r1 = server()
+    tracing(r1, "person", "add", "--id", "A1", "--name", "An")
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    name = dbname(r1)
+    (stub / "pg_dump").write_text(
+        '#!/bin/sh\nfor a in "$@"; do url="$a"; done\n'
+        f'psql -qXtA "$url" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \'{name}\' '
+        'AND pid <> pg_backend_pid()" >/dev/null\necho "pg_dump: error: connection to server lost" >&2\nexit 1\n')
+    (stub / "pg_dump").chmod(stat.S_IRWXU)
+    out = tracing(r1, "backup", tmp_path / "v.dump", ok=False, env={"PATH": f"{stub}:{os.environ['PATH']}"})
+    assert "was not written" in out.stderr
+    commands = [r["command"] for r in db_rows(r1, "SELECT command FROM audit ORDER BY id")]
+    assert commands[-2:] == ["backup", "backup failed"]

@@ -313,14 +313,25 @@ def _withdraw_seal(store, seal: dict | None, dest: str, failure: BaseException) 
     failed (pg_dump refused, the connection dropped): the append-only log
     says so with a ``backup failed`` entry of the same nonce, and `restore`
     no longer counts that backup as one this database made (critic17 F4).
-    Best effort: with the connection gone nothing can be written."""
+    When this session's connection was lost, through a new one; best
+    effort: with the server gone nothing can be written."""
     from .maintenance import BACKUP_FAILED
     if not seal or not seal.pop("in_live_log", False):
         return
-    with contextlib.suppress(Exception):
-        with store.write(BACKUP_FAILED, detail={"backup": seal["backup"], "file": dest,
-                                                "error": " ".join(str(failure).split())[:300]}):
+    detail = {"backup": seal["backup"], "file": dest, "error": " ".join(str(failure).split())[:300]}
+    try:
+        with store.write(BACKUP_FAILED, detail=detail):
             pass
+        return
+    except Exception:  # noqa: BLE001 - the connection went with the dump: try a new one
+        pass
+    with contextlib.suppress(Exception):
+        again = type(store).open_url(store.url)
+        try:
+            with again.write(BACKUP_FAILED, detail=detail):
+                pass
+        finally:
+            again.close()
 
 
 @contextlib.contextmanager
