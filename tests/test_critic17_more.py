@@ -118,18 +118,23 @@ DRY_RUNS = [
 ]
 
 
+def _rehearsed(db) -> None:
+    """What the dry runs of :data:`DRY_RUNS` work on: P2 (F0) with contacts P3 and P4 (F0), P5 like P3."""
+    for pid, name in (("P2", "Trần Thị Bình"), ("P3", "Lê Văn Cường"), ("P4", "Phạm Dũng"), ("P5", "Lê V. Cường")):
+        tracing(db, "person", "add", "--id", pid, "--name", name)
+    tracing(db, "contact", "add", "P2", "P3", "--date", "2021-05-06")
+    tracing(db, "contact", "add", "P2", "P4", "--date", "2021-05-02")
+    tracing(db, "case", "confirm", "P2", "--date", "2021-05-07")
+    tracing(db, "case", "confirm", "P4", "--date", "2021-05-04")
+
+
 @needs_server
 @pytest.mark.parametrize("command", DRY_RUNS, ids=lambda c: " ".join(map(str, c[:2])))
 def test_a_supervisor_may_dry_run_every_write_and_sees_what_the_team_sees(roles, command):
     from conftest import db_digest
     url, as_user = roles
     team, supervisor = as_user("team"), as_user("supervisor")
-    for pid, name in (("P2", "Trần Thị Bình"), ("P3", "Lê Văn Cường"), ("P4", "Phạm Dũng"), ("P5", "Lê V. Cường")):
-        tracing(team, "person", "add", "--id", pid, "--name", name)
-    tracing(team, "contact", "add", "P2", "P3", "--date", "2021-05-06")
-    tracing(team, "contact", "add", "P2", "P4", "--date", "2021-05-02")
-    tracing(team, "case", "confirm", "P2", "--date", "2021-05-07")
-    tracing(team, "case", "confirm", "P4", "--date", "2021-05-04")
+    _rehearsed(team)
     before = db_digest(url)
     by_team = tracing(team, *command, "--dry-run")
     by_supervisor = tracing(supervisor, *command, "--dry-run")
@@ -151,12 +156,7 @@ def test_a_dry_run_on_a_read_only_medium_prints_what_it_prints_on_a_writable_one
     import sqlite3
     from tests.test_reliability import _read_only
     writable = tmp_path / "district.db"
-    for pid, name in (("P2", "Trần Thị Bình"), ("P3", "Lê Văn Cường"), ("P4", "Phạm Dũng"), ("P5", "Lê V. Cường")):
-        tracing(writable, "person", "add", "--id", pid, "--name", name)
-    tracing(writable, "contact", "add", "P2", "P3", "--date", "2021-05-06")
-    tracing(writable, "contact", "add", "P2", "P4", "--date", "2021-05-02")
-    tracing(writable, "case", "confirm", "P2", "--date", "2021-05-07")
-    tracing(writable, "case", "confirm", "P4", "--date", "2021-05-04")
+    _rehearsed(writable)
     conn = sqlite3.connect(writable)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute(f"PRAGMA journal_mode = {journal}")
