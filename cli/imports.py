@@ -221,6 +221,10 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
             note(_("{n} source entries read as the ids written in them (words, notes and signs around an id, ids joined "
                    "by /; an id of no row is one person, as first written): {examples}").format(
                 n=src["read_as"], examples=", ".join(f"'{a}' -> {b}" for a, b in src["read_as_examples"][:5])))
+        if src.get("not_infector"):
+            note(_("{n} labels name ids further up the chain (an F2 of a case, an F1 of its F1): kept as labels, "
+                   "no infection link: {examples}").format(
+                n=src["not_infector"], examples=", ".join(f"'{a}' ({b})" for a, b in src["not_infector_examples"][:5])))
         if src["top_labels"]:
             note(_("Most frequent labels: {labels}").format(
                 labels=", ".join(f"{label} ({n})" for label, n in src["top_labels"])))

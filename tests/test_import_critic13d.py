@@ -174,3 +174,75 @@ def test_merged_cells_are_read_into_every_row_they_cover_and_said(tmp_path, run,
     assert s["merged_cells_filled"] == [
         {"range": ref, "column": shown[1][c - 1], "value": rows[r0 - 1][c - 1], "lines": list(range(r0 + 1, r1 + 1))}
         for ref, c, r0, _c1, r1 in spans if r1 > r0]
+
+
+# ------------------------------------------------------------------ F2, F13: ids written in words
+#: source phrases of Vietnamese line lists; DIRECT: the id written is the infector; else a contact of a
+#: contact of it (an F2 of it, an F1 of its F1): no infection link, the label kept as written
+PHRASES = {"Liên quan BN1550": True, "liên quan đến BN1550": True, "lây từ BN1550": True,
+           "tiếp xúc gần BN1550": True, "vợ BN1550": True, "con của BN1550": True, "F1 BN1550": True,
+           "BN số 1550": True, "Tiếp xúc với BN1550": True, "F1 của BN1550": True,
+           "F2 của BN1550": False, "F1 của F1 BN1550": False, "F3 of BN1550": False}
+
+
+def test_ids_written_in_words_are_links_unless_further_up_the_chain(tmp_path, run, run_json, db_path):
+    rows = ["BN1550,01/08/2020,", "BN1549,01/08/2020,"]
+    cases = {f"BN{1600 + n}": phrase for n, phrase in enumerate(PHRASES)}
+    rows += [f'{cid},03/08/2020,"{phrase}"' for cid, phrase in cases.items()]
+    rows += ['BN1700,03/08/2020,"Tiếp xúc gần với BN1550, BN1549"', 'BN1701,03/08/2020,"Liên quan đến BN1550 và 1549"',
+             'BN1702,03/08/2020,"met BN1549 on 12/7, 50 tuổi"']
+    out = run("import", "cases", write(tmp_path / "k.csv", "id,confirmed,source\n" + "\n".join(rows) + "\n")).output
+    links = {(r["case_id"], r["source"]) for r in db_rows(db_path, "SELECT case_id, source FROM case_sources")}
+    labels = {(r["case_id"], r["label"]) for r in db_rows(db_path, "SELECT case_id, label FROM case_labels")}
+    assert links == ({(c, "BN1550") for c, p in cases.items() if PHRASES[p]}
+                     | {("BN1700", "BN1550"), ("BN1700", "BN1549"), ("BN1701", "BN1550"), ("BN1701", "BN1549"),
+                        ("BN1702", "BN1549")})  # 12/7 and 50 are no ids: no BN12, BN7, BN50
+    assert labels == {(c, p) for c, p in cases.items() if not PHRASES[p]}
+    for c, p in cases.items():  # the tree draws a direct case under BN1550 only
+        assert run_json("status", c)["primary_source"] == ("BN1550" if PHRASES[p] else None)
+    indirect = sum(1 for p in PHRASES.values() if not p)
+    assert f"{indirect} labels name ids further up the chain" in out
+
+
+def test_tianjin_line_list_links_every_case_id_written_in_its_source_cells(tmp_path, run, db_path):
+    """The real Tianjin 2020 line list (fixtures of ../shared/datasets): every case id of the file
+    written in a source cell ('wife of TJ95', "TJ50's family", 'sister of case 109') is a link, or
+    kept in source_in_cycle when it would close a cycle."""
+    import csv
+    import re
+
+    from tests.test_datasets import SGTJ
+    path = SGTJ / "Tianjin135cases_revised.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    ids = {r["case_id"].strip() for r in rows}
+    expected = set()
+    for r in rows:
+        cell = r["Infection_source"] or ""
+        named = [t.replace(" ", "") for t in re.findall(r"TJ\s?\d+", cell)]
+        named += ["TJ" + n for n in re.findall(r"\bcases?\s+(\d+)", cell, re.I)]
+        expected |= {(r["case_id"].strip(), t) for t in named if t in ids and t != r["case_id"].strip()}
+    s = json.loads(run("import", "cases", path, "--column", "source=Infection_source", "--format", "json").stdout)
+    links = {(r["case_id"], r["source"]) for r in db_rows(db_path, "SELECT case_id, source FROM case_sources")}
+    in_cycle = set()
+    for r in db_rows(db_path, "SELECT person, extra FROM cases WHERE extra IS NOT NULL"):
+        kept = json.loads(r["extra"]).get("source_in_cycle")
+        if kept:
+            in_cycle |= {(r["person"], t) for t in re.findall(r"TJ\d+", json.dumps(kept))}
+    assert links | in_cycle == expected and not links & in_cycle
+    assert s["sources"]["links"] == len(links) and s["sources"]["in_cycle"] == len(in_cycle)
+    labels = [r["label"] for r in db_rows(db_path, "SELECT label FROM case_labels")]
+    assert not [x for x in labels if re.search(r"TJ\s?\d", x)]
+
+
+def test_a_label_naming_an_id_in_words_becomes_a_link_when_the_id_arrives(tmp_path, run, db_path):
+    run("import", "cases", write(tmp_path / "a.csv", 'id,confirmed,source\nTJ1,2020-02-01,"Coworker of TJ43 and TJ53 '
+                                 'at the mall"\nTJ2,2020-02-01,F2 của TJ43\nTJ3,2020-02-02,wife of TJ53\n'))
+    assert not db_rows(db_path, "SELECT * FROM case_sources")
+    run("import", "cases", write(tmp_path / "b.csv", "id,confirmed\nTJ43,2020-01-25\nTJ53,2020-01-26\n"))
+    links = {(r["case_id"], r["source"]) for r in db_rows(db_path, "SELECT case_id, source FROM case_sources")}
+    assert links == {("TJ1", "TJ43"), ("TJ1", "TJ53"), ("TJ3", "TJ53")}
+    assert [(r["case_id"], r["label"]) for r in db_rows(db_path, "SELECT case_id, label FROM case_labels")] == [
+        ("TJ2", "F2 của TJ43")]

@@ -1440,8 +1440,16 @@ class _Importer:
                 matcher.report.read_as[part] = ", ".join(pieces)
 
             for text, is_person in group_entries(segment, is_id, matcher.names, split):
-                kind, value = resolved[text] if is_person else ("label", text)
-                entries.append((segment, kind, value))
+                if is_person:
+                    entries.append((segment, *resolved[text]))
+                    continue
+                # ids of the file written in words (lây từ BN1550, wife of TJ95): links, unless the
+                # words say they are further up the chain (F2 của BN1550): then the label as written
+                ids, indirect = matcher.ids_in(text, cid)
+                if ids and not indirect:
+                    entries += [(segment, "link", i) for i in ids]
+                else:
+                    entries.append((segment, "label", text))
         for token, kind, value in entries:
             if value == cid and kind != "label":
                 raise InvalidValue("source: " + _("{id} cannot be its own source ('{entry}')").format(

@@ -77,7 +77,7 @@ _LEADING_SIGN = re.compile(r"^[#№]\s*")
 #: or a field name with a colon (``nguồn: BN3``, ``nguồn lây: BN3``, ``source: BN3``)
 _NOTE_AFTER = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
 _WORD_BEFORE = re.compile(r"^(?:(?:(?:(?:các|cac)\s+)?(?:bệnh nhân|benh nhan|ca bệnh|ca benh|ca)|patients?|cases?|pts?|số|so|no\.?"
-                          r"|f[0-5]\s+(?:của|cua|of)|(?:tiếp xúc|tiep xuc|tx)\s+(?:với|voi)|contact\s+of)\s+"
+                          r"|f[01]\s+(?:của|cua|of)|(?:tiếp xúc|tiep xuc|tx)\s+(?:với|voi)|contact\s+of)\s+"
                           r"|(?:nguồn(?:\s+lây)?|nguon(?:\s+lay)?|source|from|từ|tu)\s*:\s*)", re.I)
 
 
@@ -106,6 +106,60 @@ def undecorated(entry: str) -> str | None:
             break
     return text if text and text != entry.strip() else None
 _JOINER = re.compile(r"(?<=[A-Z])[-_.](?=\d)")
+
+#: a run of letters and digits holding a number (``TJ95``, ``BN1550``, ``1551``, ``17A``) in free text
+_RUN = re.compile(r"(?<![^\W_])([^\W_]*?\d[^\W_]*)(?![^\W_])")
+#: the word just before a run, and what may stand between: ``NB 456``, ``Case 8``, ``BN số 1550``, ``#1024``
+_BEFORE_RUN = re.compile(r"([^\W\d_]{1,10})(\s+(?:số|so|no\.?)\s*|\s*[-_.]?\s*|\s*[#№]\s*)$", re.I)
+#: words that say a bare number in free text is a patient's (``ca 12``, ``bệnh nhân 31``, ``case 7``, ``#7``)
+_ID_WORD = re.compile(r"(?:bệnh nhân|benh nhan|ca|bn|patients?|pts?|cases?|số|so|no\.?|[#№])\s*$", re.I)
+#: an F-level word (F0…F5) in the text before an id
+_LEVEL_WORD = re.compile(r"(?<![^\W_])f\s?([0-5])(?![^\W_])", re.I)
+
+
+def ids_in_text(text: str, names) -> tuple[list[str], bool]:
+    """The ids of the file or database (``names``: text -> that id or None)
+    written inside a free-text source entry, in order, and whether the text
+    says they are NOT the infector (issue 13 point 1, critic13 F2/F13).
+
+    A run of letters and digits is read with the word before it when the two
+    name an id (``NB 456``, ``Case 8``, ``BN số 1550``), else alone when it
+    has letters (``TJ95``, ``TJ50's``); a bare number names an id only after a
+    word for a patient (``ca 12``, ``case 7``, ``#7``), so dates, ages and
+    counts (``12/7``, ``50 tuổi``) name nobody. The ids are not the infector
+    when the text before the first one names a level further down the chain:
+    an ``F2`` … ``F5``, or two F-levels (``F2 của BN1``, ``F1 của F1 BN1``:
+    a contact of a contact of BN1); ``F1 của BN1`` is a contact of BN1.
+
+    >>> known = {"BN1550": "BN1550", "TJ95": "TJ95", "TJ116": "TJ116", "CASE8": "Case 8", "BN12": "BN12"}
+    >>> look = lambda t: known.get(id_key(t)) or (known.get("BN" + id_key(t)) if id_key(t).isdigit() else None)
+    >>> [ids_in_text(t, look) for t in ("lây từ BN1550", "vợ BN1550", "BN số 1550", "TJ50's family of TJ95")]
+    [(['BN1550'], False), (['BN1550'], False), (['BN1550'], False), (['TJ95'], False)]
+    >>> [ids_in_text(t, look) for t in ("F2 của BN1550", "F1 của F1 BN1550", "F1 BN1550", "family of cases TJ95 TJ116")]
+    [(['BN1550'], True), (['BN1550'], True), (['BN1550'], False), (['TJ95', 'TJ116'], False)]
+    >>> [ids_in_text(t, look) for t in ("met 12/7", "ca 12", "linked to Case 8", "Chợ Long Biên", "50 tuổi")]
+    [([], False), (['BN12'], False), (['Case 8'], False), ([], False), ([], False)]
+    """
+    found: list[str] = []
+    first_at = None
+    for m in _RUN.finditer(text):
+        run = m.group(1)
+        if run[-2:].lower() == "'s":
+            run = run[:-2]
+        before = _BEFORE_RUN.search(text, 0, m.start())
+        hit = None
+        if before is not None:  # BN số 1550 is BN 1550
+            joint = " " if before.group(2).strip().lower() in ("số", "so", "no", "no.") else before.group(2)
+            hit = names(before.group(1) + joint + run)
+        if hit is None and (not run.isdigit() or _ID_WORD.search(text, 0, m.start())):
+            hit = names(run)
+        if hit is not None and hit not in found:
+            found.append(hit)
+            first_at = m.start() if first_at is None else first_at
+    if not found:
+        return [], False
+    levels = [int(x) for x in _LEVEL_WORD.findall(text, 0, first_at)]
+    return found, any(n >= 2 for n in levels) or len(levels) >= 2
 
 
 #: Labels that say the source is NOT known (folded: lower case, no diacritics):
@@ -459,7 +513,9 @@ class SourceReport:
     (a link that would close a cycle of sources, kept as the attribute
     ``source_in_cycle``). ``top_labels``: the 10 most frequent labels;
     ``labels_no_source``: how many labels say the source is not known
-    (``unknown``, ``0``, ``-``, ``không``: :func:`names_a_source`)."""
+    (``unknown``, ``0``, ``-``, ``không``: :func:`names_a_source`);
+    ``not_infector``: labels that name ids further up the chain (``F2 của
+    BN1``: :func:`ids_in_text`), kept as labels."""
 
     links: int = 0
     unknown_source_persons: set = field(default_factory=set)
@@ -468,6 +524,7 @@ class SourceReport:
     in_cycle: int = 0
     normalised: dict = field(default_factory=dict)
     read_as: dict = field(default_factory=dict)
+    not_infector: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         labels = sum(self.labels.values())
@@ -482,7 +539,9 @@ class SourceReport:
                 "normalised": len(self.normalised),
                 "normalised_examples": [[k, v] for k, v in sorted(self.normalised.items())[:10]],
                 "read_as": len(self.read_as),
-                "read_as_examples": [[k, v] for k, v in sorted(self.read_as.items())[:10]]}
+                "read_as_examples": [[k, v] for k, v in sorted(self.read_as.items())[:10]],
+                "not_infector": len(self.not_infector),
+                "not_infector_examples": [[k, v] for k, v in sorted(self.not_infector.items())[:10]]}
 
 
 class SourceMatcher:
@@ -560,6 +619,25 @@ class SourceMatcher:
                 self.report.read_as[entry] = pid
             return "person", pid
         return "label", entry
+
+    def ids_in(self, text: str, case_id: str) -> tuple[list[str], bool]:
+        """:func:`ids_in_text` of a label entry against the ids of the file and
+        the database (``case_id`` itself left out), reported: read as links
+        in ``read_as``, or, when the text says they are not the infector
+        (``F2 của BN1``), in ``not_infector`` (the entry stays a label)."""
+        def named(candidate):
+            try:
+                hit = self._link(candidate)
+            except InvalidValue:
+                return None
+            self.report.normalised.pop(candidate, None)
+            return hit
+
+        ids, indirect = ids_in_text(text, named)
+        ids = [i for i in ids if i != case_id]
+        if ids:
+            (self.report.not_infector if indirect else self.report.read_as)[text] = ", ".join(ids)
+        return ids, indirect
 
     def names(self, entry: str) -> bool:
         """Does ``entry`` name a person of the file or the database (exactly or
@@ -715,8 +793,14 @@ def promote_labels(store, new_ids) -> list[tuple[str, str]]:
             if any(is_id for _t, is_id in entries):
                 made += [(case_id, target_of(t), label) for t, is_id in entries if is_id]
                 kept += [(case_id, t) for t, is_id in entries if not is_id]
+                continue
+        if target is None:  # wife of TJ95, lây từ BN1550: the ids written in words (not F2 của BN1550)
+            ids, indirect = ids_in_text(label, target_of)
+            ids = [i for i in ids if i != case_id]
+            if ids and not indirect:
+                made += [(case_id, i, label) for i in ids]
             continue
-        if target is None or target == case_id:
+        if target == case_id:
             continue
         made.append((case_id, target, label))
     if made:
