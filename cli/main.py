@@ -36,7 +36,8 @@ class Context:
         on an empty database and says so (:meth:`Store.open`)."""
         if self._store is None:
             from tracing.store import Store
-            self._store = Store.open(self.db_path, create=write, dry_run=dry_run)
+            self._store = Store.open(self.db_path, create=write, dry_run=dry_run,
+                                     notify=lambda message: click.echo(message, err=True))
             if self._store.scratch:
                 click.echo(_("No database at {path}: the dry run checks against an empty one and creates "
                              "nothing.").format(path=self.db_path), err=True)

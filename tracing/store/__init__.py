@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 
 from ..errors import Conflict, DatabaseError, NoDatabase, TracingError
@@ -169,6 +170,7 @@ class Store:
         self.scratch = False        # a dry run on a missing file: an empty database in memory
         self.committed = False      # a write of this process committed
         self.on_first_commit = None  # called once after the first commit (the CLI says 'Created database')
+        self.notify = None          # called with a message for people (the CLI prints it on stderr): see :meth:`open`
         self._inode = _inode(path)
 
     @property
@@ -182,8 +184,14 @@ class Store:
 
     # ---------------------------------------------------------------- opening
     @classmethod
-    def open(cls, path, *, create: bool = False, dry_run: bool = False) -> "Store":
+    def open(cls, path, *, create: bool = False, dry_run: bool = False, notify=None) -> "Store":
         """Open ``path``; with ``create`` make it (private to its owner) when missing.
+
+        ``notify(message)`` (the CLI prints it on stderr; the store prints
+        nothing) is told, in the chosen language, when a database of an older
+        schema is upgraded: once before (a large district takes a minute) and
+        once after, with the time it took; for a dry run, that the upgrade is
+        for this run only.
 
         With ``dry_run`` (a ``--dry-run`` command: issue 13) the file and its
         ``-wal``/``-shm`` are left as they were: a missing file is not made
@@ -199,10 +207,10 @@ class Store:
         if is_url(path):
             from .postgres import PgStore
             if not dry_run:
-                return PgStore.open_url(path, create=create)
+                return PgStore.open_url(path, create=create, notify=notify)
             from .address import display
             try:
-                server = PgStore.open_url(path)
+                server = PgStore.open_url(path, notify=notify)
             except NoDatabase:  # as on a missing file: the dry run checks against an empty database, creates nothing
                 return cls._scratch(display(path))
             if server.may_write():  # the command's transaction is rolled back at the end
@@ -211,7 +219,7 @@ class Store:
         from .. import files
         files.protect(path)  # no output of this process may overwrite it (or its -wal/-shm/-journal)
         if dry_run:
-            return cls._open_dry(path)
+            return cls._open_dry(path, notify)
         created = False
         if not os.path.exists(path):
             if not create:
@@ -231,7 +239,7 @@ class Store:
             except OSError as e:
                 raise DatabaseError(_("cannot create {path}: {error}").format(path=path, error=e.strerror)) from None
         try:
-            store = cls._connect(path, created)
+            store = cls._connect(path, created, notify=notify)
         except BaseException as e:
             if created:  # e.g. a full disk while making the tables: leave nothing behind
                 _discard_created(path)
@@ -242,12 +250,12 @@ class Store:
         return store
 
     @classmethod
-    def _open_dry(cls, path: str) -> "Store":
+    def _open_dry(cls, path: str, notify=None) -> "Store":
         """The store a dry run works on (see :meth:`open`)."""
         if not os.path.exists(path):
             return cls._scratch(path)
         try:
-            store = cls._connect(path, False, dry_run=True)
+            store = cls._connect(path, False, dry_run=True, notify=notify)
         except sqlite3.DatabaseError as e:
             raise DatabaseError(_explain(path, e, opening=True)) from None
         version = store.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -264,7 +272,10 @@ class Store:
             store.read_only = False
             memory.execute("PRAGMA foreign_keys = ON")
             if version < LATEST:
-                store._migrate(version)
+                store._say(_("Dry run: {path} is at schema {version}, this tracing needs {latest}: it is upgraded "
+                             "for this run only, in memory, and the file is left as it was (a large district can "
+                             "take a minute)…").format(path=store.path, version=version, latest=LATEST))
+                store._migrate(version, quiet=True)
         return store
 
     @classmethod
@@ -295,11 +306,12 @@ class Store:
         return store
 
     @classmethod
-    def _connect(cls, path: str, created: bool, *, dry_run: bool = False) -> "Store":
+    def _connect(cls, path: str, created: bool, *, dry_run: bool = False, notify=None) -> "Store":
         conn = sqlite3.connect(path, timeout=60, check_same_thread=False)
         try:
             conn.execute("PRAGMA busy_timeout = 60000")
             store = cls(conn, path)
+            store.notify = notify
             store._prepare(created, dry_run=dry_run)
             return store
         except sqlite3.OperationalError as e:
@@ -308,6 +320,7 @@ class Store:
                 raise
         conn = read_only_medium(path)
         store = cls(conn, path)
+        store.notify = notify
         store.read_only = True
         store._prepare(False)
         return store
@@ -339,22 +352,43 @@ class Store:
                                         path=self.path))
             self._migrate(version)
 
-    def _migrate(self, version: int) -> None:
+    def _migrate(self, version: int, *, quiet: bool = False) -> None:
         c = self.conn
-        try:
-            c.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            raise DatabaseError(_("cannot upgrade {path}: {error}").format(path=self.path, error=e)) from None
-        try:
-            # re-read under the lock: another process may have migrated already
-            version = c.execute("PRAGMA user_version").fetchone()[0]
-            self._apply_migrations(version)
-            c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            c.execute(f"PRAGMA user_version = {LATEST}")
-            c.execute("COMMIT")
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
+        with self._upgrading(0 if quiet else version):
+            try:
+                c.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                raise DatabaseError(_("cannot upgrade {path}: {error}").format(path=self.path, error=e)) from None
+            try:
+                # re-read under the lock: another process may have migrated already
+                version = c.execute("PRAGMA user_version").fetchone()[0]
+                self._apply_migrations(version)
+                c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                c.execute(f"PRAGMA user_version = {LATEST}")
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+
+    def _say(self, message: str) -> None:
+        if self.notify is not None:
+            self.notify(message)
+
+    @contextlib.contextmanager
+    def _upgrading(self, version: int) -> Iterator[None]:
+        """Say, around the upgrade of a database that had schema ``version``,
+        that it is upgraded (once: a large district can take a minute) and in
+        how long. A new database (``version`` 0) is made silently."""
+        if not version:
+            yield
+            return
+        self._say(_("Upgrading {path} from schema {version} to {latest} (once; a large district can take a "
+                    "minute)…").format(path=self.path, version=version, latest=LATEST))
+        start = time.monotonic()
+        yield
+        from ..i18n import fmt_decimal
+        self._say(_("Upgraded {path} to schema {latest} in {seconds} s.").format(
+            path=self.path, latest=LATEST, seconds=fmt_decimal(time.monotonic() - start)))
 
     def _apply_migrations(self, version: int) -> None:
         """Run ``MIGRATIONS[version:]`` and seed the rules, inside the caller's

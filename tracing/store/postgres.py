@@ -503,7 +503,7 @@ class PgStore(_from_store()):
     dialect = "postgresql"
 
     @classmethod
-    def open_url(cls, url: str, *, create: bool = False) -> "PgStore":
+    def open_url(cls, url: str, *, create: bool = False, notify=None) -> "PgStore":
         """Connect to ``url``; with ``create`` make the database (when the
         user may) and the schema when missing. Raises :class:`DatabaseError`
         for an unreachable server, a missing database or schema (without
@@ -536,6 +536,7 @@ class PgStore(_from_store()):
                     _drop_database(url)
                 raise
         store = cls(conn, display(url))
+        store.notify = notify
         store.url = url
         store.made_database = made_database
         try:
@@ -588,7 +589,8 @@ class PgStore(_from_store()):
                                   "knows up to {latest}): upgrade tracing to use it").format(
                                       path=self.path, version=version, latest=LATEST))
         if version < LATEST:
-            return self._migrate_pg()
+            with self._upgrading(version):
+                return self._migrate_pg()
         return False
 
     def _migrate_pg(self) -> bool:
