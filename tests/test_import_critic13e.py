@@ -122,3 +122,24 @@ def test_bare_numbers_in_date_columns_are_read_as_serials_and_said(tmp_path, run
                                   "date": _serial(44041).isoformat()}]
     h = write(tmp_path / "n.csv", "id,confirmed\nX3,2020-07-21\n")
     assert run_json("import", "cases", h)["date_serials"] == []  # no number, nothing said
+
+
+# ------------------------------------------------------------------ F15: date cells Excel may have swapped
+XL_ROWS = [("A1", dt.datetime(2021, 5, 4)), ("A2", "4/13/2021"), ("A3", dt.datetime(2021, 6, 4)),
+           ("A4", "4/20/2021"), ("A5", dt.datetime(2021, 4, 25)), ("A6", dt.datetime(2021, 3, 3))]
+
+
+def test_workbook_date_cells_beside_text_dates_are_named_as_possibly_swapped(tmp_path, run, run_json):
+    from tests.test_import_critic13c import write_xlsx
+    f = write_xlsx(tmp_path / "xl.xlsx", [["id", "confirmed"], *[list(r) for r in XL_ROWS]])
+    # the rule: a date cell could be a swapped N/N only when its day is 12 or less and differs from its month
+    swappable = [(line, v.date()) for line, (_id, v) in enumerate(XL_ROWS, start=2)
+                 if isinstance(v, dt.datetime) and v.day <= 12 and v.day != v.month]
+    result = run("import", "cases", f)
+    assert (f"column 'confirmed' mixes dates typed as text (read mdy) with {len(swappable)} date cells of the "
+            f"workbook whose day is 12 or less (e.g. line {swappable[0][0]}: {swappable[0][1].isoformat()})"
+            in result.output)
+    # said, never changed: the cells are stored as the workbook holds them
+    assert run_json("person", "show", "A1")["status"]["case"]["confirmed"] == "2021-05-04"
+    g = write_xlsx(tmp_path / "only.xlsx", [["id", "confirmed"], ["B1", dt.datetime(2021, 5, 4)]])
+    assert run_json("import", "cases", g)["date_cells_swappable"] == []  # no text date beside it: nothing said

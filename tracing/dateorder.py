@@ -60,6 +60,8 @@ class DateOrders:
         self.read_day_first: dict[str, tuple[int, str]] = {}
         self.headers: dict[str, str] = {}
         self.seen: set[str] = set()
+        #: {column: [count, first line, ISO day]}: workbook date cells whose day could be a month
+        self.date_cells: dict[str, list] = {}
         #: {column: [count, first line, value, ISO day]}: numbers read as Excel serial days
         self.serial_days: dict[str, list] = {}
 
@@ -100,6 +102,15 @@ class DateOrders:
         if isinstance(raw, str) and is_day_month(raw):
             order = self._order(column, raw.strip(), line)
             return parse_date(raw, column, allow_serial=allow_serial, order=order)
+        if isinstance(raw, dt.date):  # a workbook's date cell: Excel read it when it was typed
+            day = raw.date() if isinstance(raw, dt.datetime) else raw
+            if day.day <= 12 and day.day != day.month:  # typed N/N: Excel's locale chose the order
+                seen = self.date_cells.get(column)
+                if seen is None:
+                    self.date_cells[column] = [1, line, day.isoformat()]
+                else:
+                    seen[0] += 1
+            return day
         day = parse_date(raw, column, allow_serial=allow_serial, order=self.order)
         if allow_serial and day is not None and is_serial(raw):
             seen = self.serial_days.get(column)
@@ -108,6 +119,24 @@ class DateOrders:
             else:
                 seen[0] += 1
         return day
+
+    def swappable(self) -> list[dict]:
+        """``[{"column", "cells", "line", "date", "order"}]``: columns of a
+        workbook mixing dates typed as text (``4/13/2021``, read in ``order``)
+        with date cells whose day is 12 or less (critic13 F15). Text dates in
+        a date column are the ones Excel could not read in its locale, so they
+        were typed in the other order; a date cell beside them typed the same
+        way (``5/4/2021``) was read by Excel with day and month swapped. Said,
+        never changed: which cells were swapped only their author knows."""
+        out = []
+        for column, (n, line, day) in sorted(self.date_cells.items()):
+            proofs = self.proofs.get(column, {})
+            if not proofs and column not in self.ambiguous:
+                continue  # no date typed as text in the column: nothing says Excel read against the author
+            order = self.order or self.fixed.get(column) or next(iter(proofs), "dmy")
+            out.append({"column": self.headers.get(column, column), "cells": n, "line": line, "date": day,
+                        "order": order})
+        return out
 
     def serials(self) -> list[dict]:
         """``[{"column", "count", "line", "value", "date"}]``: the bare numbers

@@ -1597,6 +1597,7 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
          "levels_changed", "encoding", "sheet", "sheets_not_read" (other sheets with data),
          "formulas_without_value": [{"line", "column", "formula"}] (XLSX cells read as blank), "header_line", "title_rows", "date_order",
          "date_serials": [{"column", "count", "line", "value", "date"}] (bare numbers read as Excel serial days),
+         "date_cells_swappable": [{"column", "cells", "line", "date", "order"}] (workbook date cells beside text dates),
          "footer_rows": [{"line", "text"}] (totals/signature rows skipped),
          "ids_normalised": {"count", "examples": [[written, id]]} (sources.IdSpeller),
          "duplicates": {"identical", "merged", "lines"}, "kept_as_attributes": {field: n},
@@ -1667,6 +1668,12 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
             imp.dates.finish()  # a date-order error (or a re-read in the proven order) comes first
             raise
         imp.dates.finish()
+        for w in reversed(imp.dates.swappable()):  # first among the warnings: every date of those rows may be wrong
+            imp.warnings.insert(0, Msg(N_(
+                "column '{column}' mixes dates typed as text (read {order}) with {n} date cells of the workbook "
+                "whose day is 12 or less (e.g. line {line}: {date}): Excel may have swapped their day and month "
+                "when they were typed in the other order; check them"),
+                column=w["column"], order=w["order"], n=w["cells"], line=w["line"], date=w["date"]))
         imp.promote()
         changed = imp.rederive()
         s = imp.stats
@@ -1708,6 +1715,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
         "title_rows": list(table.title_rows), "footer_rows": list(table.footer_rows),
         "ids_normalised": imp.spell.as_dict(),
         "date_order": imp.dates.summary(), "date_serials": imp.dates.serials(),
+        "date_cells_swappable": imp.dates.swappable(),
         "duplicates": imp.duplicates, "kept_as_attributes": dict(sorted(imp.kept.items())),
         "labels_linked": [[c, src] for c, src in sorted(imp.promoted)], "areas_respelled": respelled,
         "places_respelled": dict(sorted(st.places_respelled.items())),
