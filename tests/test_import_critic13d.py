@@ -246,3 +246,29 @@ def test_a_label_naming_an_id_in_words_becomes_a_link_when_the_id_arrives(tmp_pa
     assert links == {("TJ1", "TJ43"), ("TJ1", "TJ53"), ("TJ3", "TJ53")}
     assert [(r["case_id"], r["label"]) for r in db_rows(db_path, "SELECT case_id, label FROM case_labels")] == [
         ("TJ2", "F2 của TJ43")]
+
+
+# ------------------------------------------------------------------ F17: the database's id shapes
+def test_an_unknown_source_shaped_like_the_database_ids_is_a_person(tmp_path, run, run_json, db_path):
+    """A district numbers its own cases (KR-…); the sources cite national BN numbers imported before:
+    a BN number of no row is an unknown-source person, as a KR one is (issue 13 point 1)."""
+    import re
+
+    run("import", "cases", write(tmp_path / "a.csv", "id,confirmed\nBN1,2021-05-01\n"))
+    sources = {"KR-1": "BN 1", "KR-4": "BN2", "KR-5": "BN2", "KR-6": "KR-99", "KR-7": "BV108", "KR-8": "UK"}
+    run("import", "cases", write(tmp_path / "b.csv", "id,confirmed,source\n" + "".join(
+        f"{c},2021-05-04,{s}\n" for c, s in sources.items())))
+    prefixes = {"BN", "KR"}  # of the stored ids and of the file's
+
+    def kind(value):
+        m = re.fullmatch(r"([A-Z]+)[- ]?(\d+)", value)
+        if value.replace(" ", "") == "BN1":
+            return "link"
+        return "person" if m and m.group(1) in prefixes else "label"
+
+    links = {(r["case_id"], r["source"]) for r in db_rows(db_path, "SELECT case_id, source FROM case_sources")}
+    labels = {(r["case_id"], r["label"]) for r in db_rows(db_path, "SELECT case_id, label FROM case_labels")}
+    assert links == {(c, "BN1" if kind(s) == "link" else s) for c, s in sources.items() if kind(s) != "label"}
+    assert labels == {(c, s) for c, s in sources.items() if kind(s) == "label"}
+    shared = sorted(c for c, s in sources.items() if s == "BN2")
+    assert [sorted(c["cases"]) for c in run_json("clusters") if set(shared) & set(c["cases"])] == [shared]

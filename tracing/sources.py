@@ -559,6 +559,7 @@ class SourceMatcher:
         self._known = known
         self._stored = stored
         self._stored_keys: dict[str, set] | None = None
+        self._stored_shape_set: set | None = None
         keys: dict[str, set] = {}
         for pid in self.file_ids:
             keys.setdefault(id_key(pid), set()).add(pid)
@@ -588,7 +589,7 @@ class SourceMatcher:
         An exact match (a row of the file, then a stored person) always wins
         over a normalised one. A normalised match naming two ids of the file
         raises :class:`InvalidValue` listing them. An entry with the shape of
-        the file's ids (:func:`looks_like_id`) that matches nothing is an
+        the file's ids or the stored persons' ids (:func:`looks_like_id`) that matches nothing is an
         unknown-source person stored under the id as written (``NB 9``,
         ``HN-0042``; a leading ``#`` dropped; ``#88`` -> ``BN88`` in a file of
         ``BN…`` ids; a second spelling of one key in the file names the first):
@@ -608,7 +609,7 @@ class SourceMatcher:
         key = id_key(candidate)
         bare = (bool(self._one_prefix) and key.isdigit() and candidate == entry and not _is_zero(key)
                 and digits_fit(entry, self._digits))  # not a phone number: 0912345678
-        if bare or looks_like_id(candidate, self.shapes):
+        if bare or looks_like_id(candidate, self.shapes) or looks_like_id(candidate, self._stored_shapes()):
             if bare:  # #88 in a file of BN… ids is BN88
                 key = self._one_prefix + key
             pid = self._new.get(key)
@@ -670,6 +671,17 @@ class SourceMatcher:
                 return hit
         return None
 
+
+    def _stored_shapes(self) -> set:
+        """:func:`file_shapes` of the stored persons' ids: a source shaped like
+        the database's ids is an id too (critic13 F17: a district's own
+        ``KR-4`` cases naming the national ``BN2`` of an earlier import)."""
+        if self._stored is None:
+            return set()
+        if self._stored_shape_set is None:
+            self._stored_ids("")
+            self._stored_shape_set = file_shapes(i for ids in self._stored_keys.values() for i in ids)
+        return self._stored_shape_set
 
     def _stored_ids(self, key: str) -> set:
         """Stored person ids whose :func:`id_key` is ``key`` (the file's own ids excluded)."""
