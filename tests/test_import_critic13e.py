@@ -143,3 +143,21 @@ def test_workbook_date_cells_beside_text_dates_are_named_as_possibly_swapped(tmp
     assert run_json("person", "show", "A1")["status"]["case"]["confirmed"] == "2021-05-04"
     g = write_xlsx(tmp_path / "only.xlsx", [["id", "confirmed"], ["B1", dt.datetime(2021, 5, 4)]])
     assert run_json("import", "cases", g)["date_cells_swappable"] == []  # no text date beside it: nothing said
+
+
+# ------------------------------------------------------------------ F9: a date in a source cell of numeric ids
+def test_a_day_and_month_in_a_numeric_source_cell_is_a_label_not_two_infectors(tmp_path, run, run_json):
+    rows = [(str(i), f"2020-07-{i + 10}", "") for i in range(1, 14)]
+    rows += [("14", "2020-07-25", "Case 7, 12/7"), ("15", "2020-07-25", "12/7"), ("16", "2020-07-25", "8/13")]
+    f = write(tmp_path / "n.csv", "id,confirmed,source\n" + "".join(f'{i},{d},"{s}"\n' for i, d, s in rows))
+    run("import", "cases", f)
+    ids = {r[0] for r in rows}
+    for case, _day, cell in rows[13:]:
+        # the rule: N/N of bare numbers that read as a day and a month is a date (a label); an id after Case is a link
+        parts = [p.strip() for p in cell.split(",")]
+        dates = [p for p in parts if "/" in p and all(1 <= int(x) <= 31 for x in p.split("/"))
+                 and min(int(x) for x in p.split("/")) <= 12]
+        links = [p.removeprefix("Case ").strip() for p in parts if p not in dates]
+        st = run_json("status", case)
+        assert sorted(st["sources"]) == sorted(x for x in links if x in ids), case
+        assert st["case"]["labels"] == dates, case

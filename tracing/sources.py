@@ -301,6 +301,22 @@ def _thousands_joined(segment: str, spans: list[tuple[int, int]], names) -> list
     return out
 
 
+def _date_like(pieces: list[str]) -> bool:
+    """Are the ``/``-separated pieces of a part bare numbers that read as a
+    day and a month (``12/7``, ``3/11/2020``) either way round? Such a part
+    is a date (when the case met its source), never two ids (critic13 F9).
+
+    >>> _date_like(["12", "7"]), _date_like(["3", "11", "2020"]), _date_like(["120", "7"]), _date_like(["BN8", "BN7"])
+    (True, True, False, False)
+    """
+    if len(pieces) not in (2, 3) or not all(p.isdigit() for p in pieces):
+        return False
+    a, b = int(pieces[0]), int(pieces[1])
+    if len(pieces) == 3 and len(pieces[2]) not in (2, 4):
+        return False
+    return 1 <= a <= 31 and 1 <= b <= 31 and min(a, b) <= 12
+
+
 def group_entries(segment: str, is_id, names=None, split=None) -> list[tuple[str, bool]]:
     """The entries of one segment: ``[(text, is an id)]``. A part for which
     ``is_id(part)`` holds is an entry of its own; consecutive parts that are
@@ -309,7 +325,8 @@ def group_entries(segment: str, is_id, names=None, split=None) -> list[tuple[str
     ``names`` (text -> names an id of the file or database), a comma between a
     digit and three digits (``BN2,900``) is a thousands separator, not a cut,
     when the joined text names an id, and a part whose ``/``-separated pieces
-    all name ids (``BN8/BN7``) is those ids (a ``/`` elsewhere stays in the label);
+    all name ids (``BN8/BN7``) is those ids (a ``/`` elsewhere stays in the label,
+    and so does a date of bare numbers, ``12/7``: :func:`_date_like`);
     ``split(part, pieces)`` is told of each such part (the summary's ``read_as``).
 
     >>> ids = {"BN1", "BN2", "BN3"}.__contains__
@@ -330,7 +347,8 @@ def group_entries(segment: str, is_id, names=None, split=None) -> list[tuple[str
     for a, b in spans:
         part = segment[a:b].strip()
         pieces = [p.strip() for p in part.split("/")] if names is not None and "/" in part else []
-        if len(pieces) > 1 and all(p and names(p) for p in pieces) and all(is_id(p) for p in pieces):
+        if (len(pieces) > 1 and not _date_like(pieces) and all(p and names(p) for p in pieces)
+                and all(is_id(p) for p in pieces)):
             # BN8/BN7: a slash between ids of the file or database (never inside a label: Bar/Grill)
             if run is not None:
                 out.append((segment[run[0]:run[1]].strip(), False))
