@@ -272,3 +272,19 @@ def test_an_unknown_source_shaped_like_the_database_ids_is_a_person(tmp_path, ru
     assert labels == {(c, s) for c, s in sources.items() if kind(s) == "label"}
     shared = sorted(c for c, s in sources.items() if s == "BN2")
     assert [sorted(c["cases"]) for c in run_json("clusters") if set(shared) & set(c["cases"])] == [shared]
+
+
+# ------------------------------------------------------------------ F5: two undated cases
+@pytest.mark.parametrize("date", ["2021-05-01", ""])
+def test_two_undated_cases_in_contact_are_not_each_others_source(tmp_path, run, run_json, db_path, date):
+    run("import", "cases", write(tmp_path / "c.csv", "id,confirmed\nU1,\nU2,\nD1,2021-05-03\nU3,\n"))
+    run("import", "contacts", write(tmp_path / "t.csv", f"from,to,date\nU1,U2,{date}\nD1,U3,2021-05-02\n"))
+    listed = {x["id"]: x for x in run_json("list")}
+    # nothing orders U1 and U2: neither infected the other; U3 (undated) is judged conservatively
+    # against the dated D1, whose infectious window holds the contact (2 days before its sample)
+    assert listed["U1"]["primary_source"] is None and listed["U2"]["primary_source"] is None
+    assert listed["U3"]["primary_source"] == "D1"
+    for root in ("U1", "U2"):
+        assert run_json("tree", root)["children"] == []
+    # still one cluster: linked by a recorded contact (DOMAIN.md clusters)
+    assert sorted(sorted(c["cases"]) for c in run_json("clusters")) == [["D1", "U3"], ["U1", "U2"]]

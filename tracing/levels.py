@@ -420,13 +420,19 @@ class Derivation:
         than ``case``. Never a person of the case's own chain (an F1 it
         infected), and never a person who is not a case when the order is
         unknown (the case or the chain's case undated): a contact with an
-        F1 the case may have infected itself cannot make that F1 its infector."""
+        F1 the case may have infected itself cannot make that F1 its infector.
+        Two cases that are both undated are not each other's source either
+        (critic13 F5): nothing says who infected whom, and counting each as
+        the other's would make each the other's primary source, a cycle the
+        tree draws without end; a recorded link (``--source``) still says it."""
         root = entry["chain_case"] if entry["level"] else t
         root_case, this = self.cases.get(root), self.cases[case]
         if root_case is None or root == case:
             return False
         if entry["level"]:
             return root_case.dated and this.dated and root_case.key < this.key
+        if not root_case.dated and not this.dated:
+            return False
         return not (root_case.dated and this.dated) or root_case.key < this.key
 
     def case_key(self, person: str) -> tuple | None:
