@@ -349,3 +349,40 @@ def test_paper_cards_keep_every_key_date_and_the_age(run, tmp_path, monkeypatch)
         dm = lambda iso: f"{iso[8:10]}/{iso[5:7]}"  # noqa: E731
         assert f"conf {dm(conf)}" in words and f"onset {dm(onset)}" in words, words
         assert f"{age}y" in words and "…" not in words.split(f"{age}y")[1], words  # nothing after the age cut
+
+
+def test_a_long_name_keeps_its_given_name_and_the_id_everywhere_it_is_drawn(run, tmp_path):
+    # critic16 F3, F7: names were cut from the end ("Công Tằng Tôn Nữ…"), dropping the tên that tells
+    # persons apart, and the timeline's names column dropped the id after the name
+    import xml.etree.ElementTree as ET
+
+    names = {"L1": "Công Tằng Tôn Nữ Thị Ngọc Phương Nguyệt", "L2": "Công Tằng Tôn Nữ Thị Ngọc Phương Hằng",
+             "L3": "Lê Minh Hoàng Long Vĩnh Khang Trường Giang"}
+    for pid, name in names.items():
+        run("person", "add", "--id", pid, "--name", name)
+    run("contact", "add", "L1", "L2", "--date", "2021-05-03", "--setting", "household")
+    run("contact", "add", "L1", "L3", "--date", "2021-05-03", "--setting", "household")
+    run("case", "confirm", "L1", "--date", "2021-05-05", "--onset", "2021-05-04")
+    ns = "{http://www.w3.org/2000/svg}"
+    for layout in ("tree", "timeline"):
+        out = tmp_path / layout
+        out.mkdir()
+        run("render", "L1", "--layout", layout, "--format", "svg", "-o", out / "m.svg")
+        run("render", "L1", "--layout", layout, "-o", out / "m.html")
+        page = (out / "m.html").read_text(encoding="utf-8")
+        drawings = [ET.parse(p).getroot() for p in sorted(out.glob("m*.svg"))]
+        # the page's labels (drawn from its data): every cut one ends with a tên
+        cut = [f for f in re.findall(r'(?:>|\\u003e)([^<>\\"]{0,60}…[^<>\\"]{0,60})(?:<|\\u003c)', page) if "Công" in f or "Lê" in f]
+        assert cut and all(any(n.split()[-1] in f.split("…")[-1] for n in names.values()) for f in cut), cut
+        for root in drawings:
+            seen = set()
+            for text in root.iter(f"{ns}text"):
+                words = " ".join(text.itertext())
+                for pid, name in names.items():
+                    given = name.split()[-1]
+                    if re.search(rf"\b{pid}\b", words) and "…" in words:  # a cut name: "…", then the tên
+                        seen.add(pid)
+                        assert given in words.split("…")[-1], words
+                        if layout == "timeline" and "lbl rl" in (text.get("class") or ""):
+                            assert words.endswith(f"{given} · {pid}"), words
+            assert seen, [("".join(t.itertext())) for t in root.iter(f"{ns}text")]

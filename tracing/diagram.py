@@ -111,6 +111,32 @@ def fit(text: str, size: float, width: float) -> str:
     return text[:lo].rstrip() + "…"
 
 
+def fit_name(name: str, size: float, width: float, tail: str = "") -> str:
+    """A person's name, then ``tail`` (" · P11"), at most ``width`` px wide. A Vietnamese name is
+    told apart by its last word (the tên), so a long one gives way in the middle, never at the end:
+    the family name and as many of the last words as fit stay, and ``tail`` always stays.
+
+    >>> fit_name("Công Tằng Tôn Nữ Thị Nguyệt", 13, 150)
+    'Công … Nữ Thị Nguyệt'
+    >>> fit_name("Lê Minh Hoàng Long Vĩnh Khang", 13, 180, " · P11")
+    'Lê … Vĩnh Khang · P11'
+    >>> fit_name("Trần An", 13, 150)
+    'Trần An'
+    """
+    name, room = str(name), width - text_width(tail, size) if tail else width
+    words = name.split()
+    if text_width(name, size) <= room:
+        return name + tail
+    # (first words, last words) kept, most words first, then the more of the last ones
+    for kept in range(len(words) - 1, 1, -1):
+        for last in range(kept - 1, 0, -1):
+            cut = f"{' '.join(words[:kept - last])} … {' '.join(words[-last:])}"
+            if text_width(cut, size) <= room:
+                return cut + tail
+    last = words[-1] if words else name
+    return (f"… {last}" if len(words) > 1 and text_width(f"… {last}", size) <= room else fit(last, size, room)) + tail
+
+
 def _day_month(iso: str | None) -> str | None:
     if not iso or len(iso) < 10:
         return None
@@ -348,8 +374,9 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
                     size = FS_SMALL - 0.5
                 while j == 2 and size > 7 and text_width(line, size) > width:  # key dates are never cut
                     size -= 0.5
+                shown_line = fit_name(line, size, width) if j == 1 and not s.collapsed else fit(line, size, width)
                 spans.append(f'<tspan x="{-w // 2 + 8}" y="{top + j * 17}" font-size="{size}" '
-                             f'font-weight="{weight}">{esc(fit(line, size, width))}</tspan>')
+                             f'font-weight="{weight}">{esc(shown_line)}</tspan>')
             parts.append(f'<text class="lbl" fill="#1f2328">{"".join(spans)}</text>')
             if s.unknown_source and not s.collapsed:
                 parts.append(f'<text x="{w // 2 - 12}" y="{-h // 2 + 17}" font-size="{FS}" font-weight="700" '
@@ -453,7 +480,7 @@ def timeline_mark(k: int, s, x: int, y: int, text: dict, label_x: float) -> tupl
     label = (f'<text class="lbl rl" data-i="{k}" x="{label_x}" y="{y + 5}" font-size="{size}" '
              f'fill="#1f2328"><tspan font-weight="700">'
              f'{esc(_mark(s, text) if not s.collapsed else "+")}</tspan> '
-             f'{esc(fit(name, size, name_w - 30))}</text>')
+             f'{esc(fit(name, size, name_w - 30) if s.collapsed else fit_name(s.name or s.id, size, name_w - 30, f" · {s.id}"))}</text>')
     parts = [_node_attrs(k, s, x, y, text),
              _box(-mw // 2, -mh // 2, mw, mh, key, rx=10 if s.collapsed else 4,
                   unknown=s.unknown_source and not s.collapsed).replace(f'fill="{fill}"', f'fill="{mark}"', 1),

@@ -474,8 +474,9 @@ def _card(node, card: Card, text: dict, here: int = 0, k: int = -1) -> str:
     top, step = (11.5, 12) if len(lines) <= 4 else (9.5, 9.6)  # a fifth line: closer, all at FS_MIN
     for j, (line, size, weight) in enumerate(lines):
         room = inner - (10 if j == 0 and node.unknown_source else 0)
+        fit = _diagram.fit_name if j == 1 and not node.collapsed else _diagram.fit  # the tên stays
         spans.append(f'<tspan x="{-w / 2 + 5}" y="{-h / 2 + top + j * step:g}" font-size="{size:g}" '
-                     f'font-weight="{weight}">{esc(_diagram.fit(line, size, room))}</tspan>')
+                     f'font-weight="{weight}">{esc(fit(line, size, room))}</tspan>')
     out.append(f'<text fill="#1f2328">{"".join(spans)}</text>')
     if node.unknown_source and not node.collapsed:
         out.append(f'<text x="{w / 2 - 8}" y="{-h / 2 + 12.5}" font-size="{FS:g}" font-weight="700" '
