@@ -161,3 +161,15 @@ def test_a_day_and_month_in_a_numeric_source_cell_is_a_label_not_two_infectors(t
         st = run_json("status", case)
         assert sorted(st["sources"]) == sorted(x for x in links if x in ids), case
         assert st["case"]["labels"] == dates, case
+
+
+# ------------------------------------------------------------------ F12: a result date read as the sample date
+def test_a_result_date_column_read_as_the_sample_date_is_said(tmp_path, run, run_json):
+    f = write(tmp_path / "h.csv", "Mã BN,Ngày,Ngày khởi phát,Ngày có kết quả,Nguồn lây\nBN1,03/05/2021,01/05/2021,04/05/2021,\n")
+    said = "column 'Ngày có kết quả' is a result date, read as each case's sample date (confirmed)"
+    assert said in run("import", "cases", f, "--dry-run").output
+    assert said not in run("import", "cases", f, "--dry-run", "--column", "confirmed=Ngày").output  # chosen: nothing to say
+    s = run_json("import", "cases", f)
+    assert s["mapping"]["confirmed"] == "Ngày có kết quả" and said in s["warnings"][0]
+    # read all the same (often the only date of a list), day first: 04/05/2021 is 4 May
+    assert run_json("status", "BN1")["case"]["confirmed"] == dt.date(2021, 5, 4).isoformat()

@@ -70,7 +70,7 @@ from .sources import (IdSpeller, SourceMatcher, group_entries, id_key, promote_l
 from .store import bulk
 from .store import duplicates as dupsql
 from .store.reports import POPULATION_KINDS
-from .tabular import KINDS, match_header, open_table
+from .tabular import KINDS, match_header, open_table, result_date_column
 from .values import (choice, clean_text, fold, fold_area, normalize_national_id, normalize_phone, parse_bool, parse_date, parse_datetime, parse_int, parse_minutes, past_date, refuse_controls,
                      today)
 
@@ -1652,14 +1652,14 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
                         progress=progress, threshold=threshold, dates=dates)
         try:
             with _no_cyclic_gc():
-                return _run(store, kind, path, table, imp, dry_run)
+                return _run(store, kind, path, table, imp, dry_run, columns)
         except Reread as again:
             fixed = again.orders
         finally:
             imp.rejects.close()
 
 
-def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
+def _run(store, kind, path, table, imp: "_Importer", dry_run: bool, columns=None) -> dict:
     with table, store.write(f"import {kind}", dry_run=dry_run) as st:
         try:
             getattr(imp, kind)()
@@ -1668,6 +1668,13 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool) -> dict:
             imp.dates.finish()  # a date-order error (or a re-read in the proven order) comes first
             raise
         imp.dates.finish()
+        result_column = result_date_column(table.mapping, columns) if kind == "cases" else None
+        if result_column is not None:  # the day a result came is read as the sample day: said (critic13 F12)
+            imp.warnings.insert(0, Msg(N_(
+                "column '{column}' is a result date, read as each case's sample date (confirmed): a result comes "
+                "a day or more after its sample, so infectious windows and F1 lists start that much later; if the "
+                "file has the sample date in another column, import again with --column confirmed=THAT_COLUMN"),
+                column=result_column))
         for w in reversed(imp.dates.swappable()):  # first among the warnings: every date of those rows may be wrong
             imp.warnings.insert(0, Msg(N_(
                 "column '{column}' mixes dates typed as text (read {order}) with {n} date cells of the workbook "

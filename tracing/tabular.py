@@ -181,6 +181,26 @@ FIELDS: dict[str, list[FieldSpec]] = {
 }
 
 
+#: headers of ``confirmed`` that name the day the RESULT came, not the day of the
+#: sample (CLI.md: a case's date is its positive sample): read all the same, said
+RESULT_DATE_HEADERS = ("ngày có kết quả", "ngày có kq", "ngày kq", "ngày kết quả", "ngày có kết quả dương tính",
+                       "ngày có kq dương tính")
+
+
+def result_date_column(mapping: dict[str, str], given) -> str | None:
+    """The header read as ``confirmed`` when it names a result date
+    (:data:`RESULT_DATE_HEADERS`) and the user did not choose it with
+    ``--column`` (``given``); else None (critic13 F12).
+
+    >>> result_date_column({"confirmed": "Ngày có kết quả"}, {}), result_date_column({"confirmed": "Ngày lấy mẫu"}, {})
+    ('Ngày có kết quả', None)
+    """
+    header = mapping.get("confirmed")
+    if header is None or "confirmed" in (given or {}):
+        return None
+    return header if header_key(header) in {header_key(h) for h in RESULT_DATE_HEADERS} else None
+
+
 def header_key(text) -> str:
     """What two headers must share to be the same: lower-case letters and
     digits without diacritics.
