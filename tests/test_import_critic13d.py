@@ -288,3 +288,19 @@ def test_two_undated_cases_in_contact_are_not_each_others_source(tmp_path, run, 
         assert run_json("tree", root)["children"] == []
     # still one cluster: linked by a recorded contact (DOMAIN.md clusters)
     assert sorted(sorted(c["cases"]) for c in run_json("clusters")) == [["D1", "U3"], ["U1", "U2"]]
+
+
+# ------------------------------------------------------------------ F11: the populations' district spelling
+@pytest.mark.parametrize("populations_first", [True, False])
+def test_level_shows_the_populations_spelling_of_the_district_too(tmp_path, run, run_json, db_path,
+                                                                   populations_first):
+    pop = write(tmp_path / "pop.csv", "Phường,Quận,Dân số\nPhường 1,Quận 3,20000\nPhường 1,Quận 10,15000\n")
+    cases = write(tmp_path / "ca.csv", "id,confirmed,ward,district\nA3,2021-06-21,Phuong 1,Quan 10\n")
+    for f in ((pop, cases) if populations_first else (cases, pop)):
+        run("import", "populations" if f == pop else "cases", f)  # headers Phường/Quận/Dân số need no --column
+    rows = {r["area"]: r for r in run_json("level", "--week-of", "2021-06-21")}
+    # the areas as the populations file spells them, the case in its own (Quận 10's Phường 1)
+    assert set(rows) == {"Phường 1, Quận 3", "Phường 1, Quận 10"}
+    assert rows["Phường 1, Quận 10"]["new_cases"] == 1 and rows["Phường 1, Quận 3"]["new_cases"] == 0
+    assert rows["Phường 1, Quận 10"]["population"] == 15000
+    assert run_json("person", "show", "A3")["district"] == "Quận 10"

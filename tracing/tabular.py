@@ -162,7 +162,9 @@ FIELDS: dict[str, list[FieldSpec]] = {
         RECORDED_ON,
     ],
     "populations": [
-        _f("area", "khu vực", "địa bàn", "đơn vị", "tên đơn vị", "tên", "name", required=True),
+        # a ward's own header names the area of a populations file of wards (critic13 F11)
+        _f("area", "khu vực", "địa bàn", "đơn vị", "tên đơn vị", "tên", "name", "phường", "xã", "phường/xã",
+           "xã/phường", "phường, xã", "ward", required=True),
         _f("population", "dân số", "số dân", "nhân khẩu", "số nhân khẩu", "pop", required=True),
         _f("level", "cấp", "cấp hành chính", "loại"),
         # a ward is (district, ward): Phường 1 of Quận 3 is not Phường 1 of Quận 10

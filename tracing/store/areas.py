@@ -189,6 +189,8 @@ def known_spellings(conn, dialect: str) -> dict[tuple, str]:
         elif kind == "ward":  # "WARD, DISTRICT" from a populations file with a district column
             ward, _, district = area.partition(", ")
             ward_spelling(known, ward, district or None)
+            if district:  # its district in the populations' spelling too (critic13 F11: Quận 10, not Quan 10)
+                known.setdefault(spelling_key("district", district), district)
         else:
             known.setdefault(spelling_key(kind, area), area)
     for field in ("district", "workplace"):
@@ -503,6 +505,16 @@ class AreaNames:
                         if v == stored and (not ctx or k[0] == ctx):
                             slots[k] = ward
         known[_WARDS].setdefault(fold_area(ward), {})[(ctx, kind or "")] = ward
+        if district:  # the persons' other spellings of its district take the population's (Quan 10 -> Quận 10)
+            key = spelling_key("district", district)
+            typed = known.get(key)
+            if typed is not None and typed != district:
+                others = c.execute("SELECT id, district FROM persons WHERE district IS NOT NULL AND district != ?",
+                                   (district,)).fetchall()
+                c.executemany("UPDATE persons SET district = ? WHERE id = ?",
+                              [(district, pid) for pid, d in others if area_key("district", d) == key[1]])
+                self.renamed[typed] = district
+            known[key] = district
         self._memo.clear()
         return area
 
