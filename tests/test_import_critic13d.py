@@ -304,3 +304,16 @@ def test_level_shows_the_populations_spelling_of_the_district_too(tmp_path, run,
     assert rows["Phường 1, Quận 10"]["new_cases"] == 1 and rows["Phường 1, Quận 3"]["new_cases"] == 0
     assert rows["Phường 1, Quận 10"]["population"] == 15000
     assert run_json("person", "show", "A3")["district"] == "Quận 10"
+
+
+# ------------------------------------------------------------------ F16: sex written "Nam giới"/"Nữ giới"
+def test_sex_written_nam_gioi_nu_gioi_is_m_f(tmp_path, run, run_json, db_path):
+    typed = {"X1": "Nam giới", "X2": "Nữ giới", "X3": "nu gioi", "X4": "NAM GIỚI", "X5": "giới nữ"}
+    out = run("import", "cases", write(tmp_path / "v.csv", "id,confirmed,sex\n" + "".join(
+        f"{i},2021-05-05,{v}\n" for i, v in typed.items()))).output
+    # the word is nam (male) or nữ (female), folded: Nữ giới is f
+    from tracing.values import fold
+    for pid, v in typed.items():
+        shown = run_json("person", "show", pid)
+        assert shown["sex"] == ("f" if "nu" in fold(v).split() else "m") and not shown["extra"]
+    assert "sex_text" not in out

@@ -51,8 +51,8 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
         "other": ("khác", "others"),
     },
     "sex": {
-        "m": ("male", "nam", "trai", "con trai", "đàn ông", "man", "boy"),
-        "f": ("female", "nữ", "gái", "con gái", "phụ nữ", "woman", "girl"),
+        "m": ("male", "nam", "nam giới", "giới nam", "trai", "con trai", "đàn ông", "man", "boy"),
+        "f": ("female", "nữ", "nữ giới", "giới nữ", "gái", "con gái", "phụ nữ", "woman", "girl"),
     },
     "result": {
         "negative": ("âm tính", "âm", "neg", "-", "âm tính (-)"),
