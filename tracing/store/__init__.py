@@ -210,12 +210,13 @@ class Store:
                 return PgStore.open_url(path, create=create, notify=notify)
             from .address import display
             try:
-                server = PgStore.open_url(path, notify=notify)
+                server = PgStore.open_url(path, upgrade=False)  # an older schema is upgraded in the copy
             except NoDatabase:  # as on a missing file: the dry run checks against an empty database, creates nothing
                 return cls._scratch(display(path))
-            if server.may_write():  # the command's transaction is rolled back at the end
+            version = server.schema_version()
+            if version == LATEST and server.may_write():  # the command's transaction is rolled back at the end
                 return server
-            return cls._dry_copy(server)
+            return cls._dry_copy(server, version, notify)
         from .. import files
         files.protect(path)  # no output of this process may overwrite it (or its -wal/-shm/-journal)
         if dry_run:
@@ -272,23 +273,31 @@ class Store:
             store.read_only = False
             memory.execute("PRAGMA foreign_keys = ON")
             if version < LATEST:
-                store._say(_("Dry run: {path} is at schema {version}, this tracing needs {latest}: it is upgraded "
-                             "for this run only, in memory, and the file is left as it was (a large district can "
-                             "take a minute)…").format(path=store.path, version=version, latest=LATEST))
-                store._migrate(version, quiet=True)
+                store._dry_upgrade(version)
         return store
 
     @classmethod
-    def _dry_copy(cls, server) -> "Store":
+    def _dry_copy(cls, server, version: int = LATEST, notify=None) -> "Store":
         """A dry run by a user who may only read ``server`` (supervisor role,
-        critic17 F8): a dry run writes nothing, so it runs on a copy of the
-        database in memory (read in one snapshot), with the same checks and
-        summary; the server is only read."""
+        critic17 F8), or on a server database of an older schema ``version``:
+        a dry run writes nothing, so it runs on a copy of the database in
+        memory (read in one snapshot, upgraded there), with the same checks
+        and summary; the server is only read."""
         from .copying import copy_database
         memory = Store(sqlite3.connect(":memory:", check_same_thread=False), server.path)
+        memory.notify = notify
         try:
-            memory._prepare(True)
+            if version == LATEST:
+                memory._prepare(True)
+            else:
+                with memory.conn:
+                    memory._apply_migrations(0, version)
+                    memory.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    memory.conn.execute(f"PRAGMA user_version = {version}")
+                memory.conn.execute("PRAGMA foreign_keys = ON")
             copy_database(server, memory, label="dry run")
+            if version < LATEST:
+                memory._dry_upgrade(version)
         except BaseException:
             memory.conn.close()
             raise
@@ -370,6 +379,13 @@ class Store:
                 c.execute("ROLLBACK")
                 raise
 
+    def _dry_upgrade(self, version: int) -> None:
+        """Upgrade the dry run's copy in memory of a database of schema ``version``, and say so."""
+        self._say(_("Dry run: {path} is at schema {version}, this tracing needs {latest}: it is upgraded for this "
+                    "run only, in memory, and the database is left as it was (a large district can take a "
+                    "minute)…").format(path=self.path, version=version, latest=LATEST))
+        self._migrate(version, quiet=True)
+
     def _say(self, message: str) -> None:
         if self.notify is not None:
             self.notify(message)
@@ -390,11 +406,11 @@ class Store:
         self._say(_("Upgraded {path} to schema {latest} in {seconds} s.").format(
             path=self.path, latest=LATEST, seconds=fmt_decimal(time.monotonic() - start)))
 
-    def _apply_migrations(self, version: int) -> None:
-        """Run ``MIGRATIONS[version:]`` and seed the rules, inside the caller's
+    def _apply_migrations(self, version: int, to: int = LATEST) -> None:
+        """Run ``MIGRATIONS[version:to]`` and seed the rules, inside the caller's
         transaction (which holds the lock and records the new version)."""
         c = self.conn
-        for n in range(version, LATEST):
+        for n in range(version, to):
             for step in MIGRATIONS[n]:
                 if callable(step):
                     step(c)

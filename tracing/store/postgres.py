@@ -503,7 +503,7 @@ class PgStore(_from_store()):
     dialect = "postgresql"
 
     @classmethod
-    def open_url(cls, url: str, *, create: bool = False, notify=None) -> "PgStore":
+    def open_url(cls, url: str, *, create: bool = False, notify=None, upgrade: bool = True) -> "PgStore":
         """Connect to ``url``; with ``create`` make the database (when the
         user may) and the schema when missing. Raises :class:`DatabaseError`
         for an unreachable server, a missing database or schema (without
@@ -541,7 +541,7 @@ class PgStore(_from_store()):
         store.made_database = made_database
         try:
             try:
-                store.created = store._prepare_pg(create)
+                store.created = store._prepare_pg(create, upgrade=upgrade)
             except conn._psycopg.Error as e:
                 raise DatabaseError(store._explain(_as_sqlite_error(e), opening=True)) from None
         except BaseException:
@@ -569,7 +569,7 @@ class PgStore(_from_store()):
     def schema_version(self) -> int:
         return int(self._meta().get("user_version", 0))
 
-    def _prepare_pg(self, create: bool) -> bool:
+    def _prepare_pg(self, create: bool, *, upgrade: bool = True) -> bool:
         from .schema import APPLICATION_ID, LATEST
         meta = self._meta()
         version = int(meta.get("user_version", 0))
@@ -588,7 +588,7 @@ class PgStore(_from_store()):
             raise DatabaseError(_("{path} was written by a newer version of tracing (schema {version}, this one "
                                   "knows up to {latest}): upgrade tracing to use it").format(
                                       path=self.path, version=version, latest=LATEST))
-        if version < LATEST:
+        if version < LATEST and upgrade:
             with self._upgrading(version):
                 return self._migrate_pg()
         return False
