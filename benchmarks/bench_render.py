@@ -201,7 +201,8 @@ def time_cli(n: int, runs: int = 3) -> int:
         made = many_roots_db(db, n)
         print(f"database: {made}", file=sys.stderr)
         env = {**os.environ, "TRACING_DB": db, "PYTHONPATH": str(ROOT), "TRACING_TODAY": "2021-12-31"}
-        for layout, fmt in (("tree", "html"), ("timeline", "html"), ("tree", "svg")):
+        for layout, fmt in (("tree", "html"), ("timeline", "html"), ("tree", "svg"), ("network", "html"),
+                            ("network", "svg")):
             walls, cpus = [], []
             for _ in range(runs):
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -60,6 +60,10 @@ STUB = 90
 #: tidy tree bent round a circle) snapped to a grid of GRID_W x GRID_H px cells, each cell held by
 #: one name box, instead of networkx's spring layout and a pushing pass
 SPRING_LIMIT = 400
+#: network: a group of at most this many nodes is laid out as rings too (its tree bent round its root,
+#: no iterations): a spring layout costs ~5 ms a group however small, and a cluster of many F0 folds
+#: into hundreds of groups of two to four nodes (issue 16 point 5: 740 groups, 4 s of a 5.3 s page)
+RING_SMALL = 8
 GRID_W = 48
 GRID_H = 32
 #: network: names are drawn at this size (px) at most this wide (vis-network's
@@ -862,10 +866,14 @@ def _shelves(sizes: list[tuple[float, float]], gap: float, aspect: float = 1.4) 
         total += w
         limits.add(total)
         total += gap
-    best = None
+    best, widest = None, max(w for w, _ in sizes)
     for limit in sorted(limits):
-        if limit < max(w for w, _ in sizes):
+        if limit < widest:
             continue
+        # a row wraps only past the limit, so a packing wider than one row is at least this wide:
+        # from here on every score is worse than the best (the same choice, without ~n packings of n)
+        if best is not None and (limit - widest - gap) / aspect >= best[0]:
+            break
         out, width, height = pack(limit)
         score = max(width / aspect, height)
         if best is None or score < best[0]:
@@ -1031,12 +1039,13 @@ def network_layout(data, seed: int = 7, none_word: str = "No F level") -> dict[s
     count node's with ``none_word``, the page's words for "No F level")
     overlap, at any size.
 
-    - up to :data:`SPRING_LIMIT` nodes: a force-directed spring layout
+    - from :data:`RING_SMALL` + 1 up to :data:`SPRING_LIMIT` nodes: a force-directed spring layout
       (networkx) from the radial tree as a seeded start, scaled so an edge is
       about :data:`EDGE_PX` long, then a pass that pushes apart any two
       nodes whose name boxes overlap;
-    - bigger groups: igraph's Fruchterman-Reingold from the same start
-      (:func:`_force_layout`), scaled to give every name room, then each node
+    - bigger groups, and small ones (up to :data:`RING_SMALL` nodes, which a
+      spring layout would cost ~5 ms each and hardly move): the group's tree
+      as rings round its roots (:func:`_rings`), then each node
       on the free place of a grid nearest its own (:func:`_snap`), roots first
       and generation after generation, so a case keeps its place with its F1
       round it and their F2 further out; a group the pushing pass could not
@@ -1085,7 +1094,7 @@ def network_layout(data, seed: int = 7, none_word: str = "No F level") -> dict[s
             # roots first, then generation after generation (count nodes after the persons of theirs)
             order = sorted(range(len(comp)), key=lambda k: (rank.get(comp[k], n), gen.get(comp[k], 0),
                                                             by_id[comp[k]].collapsed > 0, comp[k]))
-            if len(comp) <= SPRING_LIMIT:
+            if RING_SMALL < len(comp) <= SPRING_LIMIT:
                 init -= init.min(axis=0)
                 init /= init.max() or 1.0
                 # a little seeded jitter, so nodes the radial start put on one spot separate
