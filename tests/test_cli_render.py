@@ -386,3 +386,29 @@ def test_a_long_name_keeps_its_given_name_and_the_id_everywhere_it_is_drawn(run,
                         if layout == "timeline" and "lbl rl" in (text.get("class") or ""):
                             assert words.endswith(f"{given} · {pid}"), words
             assert seen, [("".join(t.itertext())) for t in root.iter(f"{ns}text")]
+
+
+@pytest.mark.parametrize("typed_on", ["2021-06-01", "2026-12-02"], ids=["typed-same-year", "typed-years-later"])
+def test_an_age_says_its_year_only_when_it_is_not_the_cards_year(run, tmp_path, monkeypatch, typed_on):
+    # critic16 F1, F5: "33y (2021)" on every card of a 2021 diagram (no news to the reader) made the F0
+    # date line full, and the type then went to 7 px instead of the age moving up beside the id
+    monkeypatch.setenv("TRACING_TODAY", typed_on)  # the day the ages are typed
+    people = {"A1": ("Công Tằng Tôn Nữ Thị Nguyệt", 33), "A2": ("Lê Văn Hai", 61), "A3": ("Trần Thị Ba", 7)}
+    for pid, (name, age) in people.items():
+        run("person", "add", "--id", pid, "--name", name, "--age", age)
+    run("contact", "add", "A1", "A2", "--date", "2021-05-22", "--setting", "household")  # in A1's window
+    run("contact", "add", "A1", "A3", "--date", "2021-05-21", "--setting", "household")
+    run("case", "confirm", "A1", "--date", "2021-05-25", "--onset", "2021-05-23")
+    _info, page = render(run, tmp_path, "A1")
+    cards = {re.search(r"<title>[^<]* · (\w+) · ", c).group(1): c for c in payload(page)["cards"]
+             if "<title>" in c and "lv-count" not in c}
+    assert set(cards) == set(people)
+    year_shown = typed_on[:4] != "2021"  # every card's day (confirmation, exposure) is in 2021
+    for pid, (_name, age) in people.items():
+        words = " ".join(re.findall(r">([^<]+)</tspan>", cards[pid]))
+        assert (f"{age}y ({typed_on[:4]})" in words) is year_shown and f"{age}y" in words, words
+        sizes = [float(s) for s in re.findall(r'<tspan[^>]*font-size="([0-9.]+)"', cards[pid])]
+        assert min(sizes) >= 10, (words, sizes)  # issue 16: labels at least 10 px at the opening zoom
+    assert "onset 23/05" in cards["A1"] and "conf 25/05" in cards["A1"]
+    legend = re.search(r'<span class="item abbrev">(.*?)</span>', page).group(1)
+    assert ("an age as typed in" in legend) is year_shown  # the legend explains the year only when one is shown

@@ -32,6 +32,7 @@ FONT = "'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', Arial, sans-serif"
 #: font sizes (px at zoom 1): card lines, dates line, timeline row names, marks, axis
 FS = 13
 FS_SMALL = 12
+FS_LEAST = 10  # the smallest a card's line gets on screen before its age moves (issue 16: labels >= 10 px)
 FS_MARK = 12
 #: fill, border, border width, dash pattern, mark fill, mark text, per level key
 LEVEL_STYLE = {
@@ -222,7 +223,17 @@ def age_label(s, text: dict) -> str:
     """A card's age, "34t", or "34t (2021)" when it is an age typed for another day than the card's
     (:func:`tracing.people.age_on`: never re-aged silently)."""
     words = text["age"].format(n=s.age)
-    return f"{words} ({s.age_typed_on[:4]})" if getattr(s, "age_typed_on", None) else words
+    return f"{words} ({s.age_typed_on[:4]})" if age_year_shown(s) else words
+
+
+def age_year_shown(s) -> bool:
+    """Whether a card says the year its age was typed in: only when that year is not the year of the
+    card's own day (a case's confirmation, else onset; a traced person's exposure, as
+    :func:`tracing.people.record_day`). A list typed the week after the exposure says "34y", not
+    "34y (2021)" on a 2021 diagram; the record panel always gives the exact day."""
+    typed = getattr(s, "age_typed_on", None)
+    day = next((str(d) for d in (s.confirmed, s.onset, s.exposure) if d), None)
+    return bool(typed) and (day is None or day[:4] != typed[:4])
 
 
 def _card_lines(s, text: dict) -> tuple[str, str, str]:
@@ -242,7 +253,7 @@ def _card_lines(s, text: dict) -> tuple[str, str, str]:
         parts.append(f"{text['d_exp']} {_day_month(s.exposure)}")
     room = _layout.CARD_W - 16
     if s.age is not None and text_width(" · ".join(parts), FS_SMALL) > room and \
-            text_width(f"{head} · {parts[0]}", FS) <= room - 14:  # the key dates keep the line: the age goes up
+            text_width(f"{head} · {parts[0]}", FS_LEAST) <= room - 14:  # the key dates keep the line: the age goes up
         head = f"{head} · {parts.pop(0)}"
     return head, s.name or s.id, " · ".join(parts)
 
@@ -372,6 +383,8 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
                 width = inner - (14 if j == 0 and s.unknown_source else 0)
                 if text_width(line, size) > width:  # a long name: a little smaller before it is cut
                     size = FS_SMALL - 0.5
+                while j != 1 and size > FS_LEAST and text_width(line, size) > width:  # code, age, dates: whole
+                    size -= 0.5
                 while j == 2 and size > 7 and text_width(line, size) > width:  # key dates are never cut
                     size -= 0.5
                 shown_line = fit_name(line, size, width) if j == 1 and not s.collapsed else fit(line, size, width)

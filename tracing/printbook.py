@@ -520,9 +520,11 @@ def _card_text(node, head: str, name: str, dates: str, text: dict) -> list[tuple
         return lines
 
     parts = dates.split(" · ") if dates else []
+    age = _diagram.age_label(node, text) if node.age is not None and not node.collapsed else None
+    if age and head.endswith(f" · {age}") and _diagram.text_width(head, FS_MIN) > inner:  # the age back down
+        head, parts = head[:-len(f" · {age}")], [age, *parts]
     lines = pack(parts)
-    if len(lines) > 2 and not node.collapsed and node.age is not None and \
-            parts[0] == _diagram.age_label(node, text) and \
+    if len(lines) > 2 and age and parts[0] == age and \
             _diagram.text_width(f"{head} · {parts[0]}", FS_MIN) <= inner:
         head, lines = f"{head} · {parts[0]}", pack(parts[1:])
     out = [(head, size(head), "700"), (name, size(name), "400")] + [(line, size(line), "400") for line in lines if line]

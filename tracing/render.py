@@ -543,7 +543,7 @@ def _prepare(data: MapData, layout: str, lang: str, redact: Redactor | None, max
     if redact:  # redacted as data before anything is drawn (tracing.privacy owns redaction)
         data = redact_map(data, redact)
     text = TEXT[lang]
-    if any(n.age_typed_on for n in data.nodes):  # the legend says what "34y (2021)" is
+    if any(_diagram.age_year_shown(n) for n in data.nodes if n.age is not None):  # the legend says what "34y (2021)" is
         text = {**text, "abbrev": f"{text['abbrev']} · {text['abbrev_typed']}"}
     first, last = _date_range(data.nodes)
     total = len(data.nodes)
