@@ -173,3 +173,31 @@ def test_a_result_date_column_read_as_the_sample_date_is_said(tmp_path, run, run
     assert s["mapping"]["confirmed"] == "Ngày có kết quả" and said in s["warnings"][0]
     # read all the same (often the only date of a list), day first: 04/05/2021 is 4 May
     assert run_json("status", "BN1")["case"]["confirmed"] == dt.date(2021, 5, 4).isoformat()
+
+
+# ------------------------------------------------------------------ F10: phones of abroad, two phones in a cell
+PHONES = [("A", "+1 415 555 0100"), ("B", "+82 10-1234-5678"), ("E", "912345678"), ("G", "+84 91 234 5678"),
+          ("F", "0912345678 / 0987654321")]
+
+
+def _phone_rule(text: str):
+    """Stored phone, or None with the cell kept as phone_text: a Vietnamese
+    number is 0 + its national number; another country's keeps + and its
+    digits; a cell with two numbers (or letters) is no phone, kept as written."""
+    if "/" in text:
+        return None
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+") and not digits.startswith("84"):
+        return "+" + digits
+    return "0" + (digits[2:] if digits.startswith("84") else digits)
+
+
+def test_foreign_phones_keep_their_plus_and_two_phones_in_a_cell_are_kept_as_text(tmp_path, run, run_json):
+    f = write(tmp_path / "ph.csv", "id,name,phone\n" + "".join(f"{i},{i.lower()},{p}\n" for i, p in PHONES))
+    result = run("import", "persons", f)  # the two-phone cell no longer aborts the import
+    assert "line 6: phone '0912345678 / 0987654321' could not be read; kept as the attribute phone_text" in result.output
+    for pid, typed in PHONES:
+        shown = run_json("person", "show", pid)
+        extra = shown["extra"] if isinstance(shown["extra"], dict) or shown["extra"] is None else json.loads(shown["extra"])
+        assert shown["phone"] == _phone_rule(typed), typed
+        assert (extra or {}).get("phone_text") == (None if _phone_rule(typed) else typed), typed

@@ -90,10 +90,10 @@ _FLAGS = {"--date": "confirmed", "--onset": "onset", "--isolated": "isolated", "
           "--unknown-source": "unknown_source", "--at": "at", "--until": "until"}
 _CASE_FIELDS = ("id", "confirmed", "onset", "isolated", "source", "unknown_source", "found_by")
 _CASE_FIELDS_SET = frozenset(_CASE_FIELDS) - {"id"}
-SOFT_FIELDS = ("age", "birth_year", "sex", "vaccinated", "recovered")
+SOFT_FIELDS = ("age", "birth_year", "sex", "vaccinated", "recovered", "phone")
 #: the soft fields as people read them (not the populations' "vaccinated" rate)
 SOFT_FIELD_WORDS = {"age": N_("age"), "birth_year": N_("birth_year"), "sex": N_("sex"),
-                    "vaccinated": N_("vaccine doses"), "recovered": N_("recovered before")}
+                    "vaccinated": N_("vaccine doses"), "recovered": N_("recovered before"), "phone": N_("phone")}
 """Person fields whose unreadable values are kept as ``FIELD_text`` attributes
 (age bands ``50s``, free-text vaccination ``yes (2 doses)``) instead of
 rejecting the row."""

@@ -778,12 +778,15 @@ def _clean_str(value: str, multiline: bool):
 
 
 def normalize_phone(value) -> str | None:
-    """A Vietnamese phone number in one form, ``0`` + national number:
+    """A Vietnamese phone number in one form, ``0`` + national number (a
+    number of another country: ``+`` and its digits):
     ``+84 912…``, ``0084 912…``, ``84912…`` and ``0912…`` are the same number
     (``00`` is the international prefix, as ``+``).
 
     >>> normalize_phone("+84 (91) 234-5678"), normalize_phone("84912345678"), normalize_phone("0084912000333")
     ('0912345678', '0912345678', '0912000333')
+    >>> normalize_phone("+1 415 555 0100"), normalize_phone("0082 10-1234-5678")  # abroad: + and digits
+    ('+14155550100', '+821012345678')
     """
     if value is None:
         return None
@@ -800,6 +803,8 @@ def normalize_phone(value) -> str | None:
         digits, international = digits[2:], True
     if digits.startswith("84") and (international or len(digits) >= 11):
         digits = "0" + digits[2:]
+    elif international:  # another country's number keeps its + (critic13 F10: 1415… says nothing of abroad)
+        return "+" + digits
     elif not digits.startswith("0") and len(digits) in (9, 10):
         digits = "0" + digits
     if len(digits) < 9:
