@@ -33,7 +33,6 @@ from ..i18n import _
 from ..rules import DEFAULT_RULES, Rule, Rules
 from ..values import fold
 from .schema import APPLICATION_ID, LATEST, MIGRATIONS
-from .server_errors import is_lost
 
 PERSON_FIELDS = (
     "id", "name", "phone", "national_id", "birth_year", "sex", "address", "unit",
@@ -545,6 +544,7 @@ class Store:
                         self.on_first_commit()
         except sqlite3.OperationalError as e:
             self._rollback()
+            from .server_errors import is_lost  # here: a SQLite process never loads the server's errors
             if self.dialect == "sqlite" and is_lost(e):
                 raise  # another store's lost server (the source of a copy into this file): said by the caller
             raise DatabaseError(self._explain(e)) from None
