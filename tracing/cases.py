@@ -58,6 +58,50 @@ def check_plausible(row: dict, earliest: str) -> None:
                 option=option, day=fmt_date(day), earliest=fmt_date(earliest)))
 
 
+class Historical:
+    """Case dates before the earliest plausible date (rule ``case.earliest_date``)
+    in one imported file. A line list whose case dates are all before it is a
+    historical outbreak (1861 measles): kept, and said once. In a file that
+    also holds later dates they are typos, refused naming their line.
+
+    >>> h = Historical("2019-12-01")
+    >>> h.note("184", 2, {"onset": "1861-10-30"}), h.note("185", 3, {"onset": "1861-11-05"})
+    (False, False)
+    >>> h.refused({"184": {}, "185": {}}), h.lines
+    ([], {'184': 2, '185': 3})
+    >>> h.note("A1", 4, {"confirmed": "2021-05-03"}), h.note("A2", 5, {"confirmed": "1900-01-02"})
+    (False, True)
+    >>> h.refused({"184": {}, "185": {}})
+    ['184', '185']
+    """
+
+    def __init__(self, earliest: str):
+        self.earliest = earliest
+        self.lines: dict[str, int] = {}  # {case id: its first line} of the dates before the earliest
+        self.recent = False  # a case date on or after the earliest was read
+
+    def note(self, cid: str, line: int, row: dict) -> bool:
+        """Note ``row``'s case dates; True when they must be checked now (an
+        old date after a recent one)."""
+        days = [str(row[key]) for key, _option in CASE_DATES if row.get(key)]
+        if not any(day < self.earliest for day in days):
+            self.recent = self.recent or bool(days)
+            return False
+        if self.recent:
+            return True
+        self.lines.setdefault(cid, line)
+        return False
+
+    def refused(self, cases) -> list[str]:
+        """The ids of ``cases`` noted as old in a file that also has recent
+        dates: each must be checked (and refused); none in a historical file."""
+        if not self.recent:
+            return []
+        ids = [cid for cid in self.lines if cid in cases]
+        self.lines = {}
+        return ids
+
+
 def clean_case(fields: dict) -> dict:
     """Validate ``id``, ``confirmed``, ``onset``, ``isolated``, ``sources``, ``unknown_source``."""
     cid = check_id(fields.get("id"), "id")

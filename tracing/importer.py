@@ -58,7 +58,7 @@ import tempfile
 from typing import Callable
 
 from . import levels, scenarios, zones
-from .cases import check_plausible, clean_case, earliest_case_date
+from .cases import Historical, check_plausible, clean_case, earliest_case_date
 from .dateorder import DateOrders, Reread, as_iso, check_order
 from .encounters import clean_contact, keep_setting_words
 from .errors import InvalidValue, TracingError
@@ -804,6 +804,7 @@ class _Importer:
         self.merged_ids: dict[str, list[int]] = {}
         self.sources = None
         self.undated: list[str] = []
+        self.historical = Historical("")
         self.new_ids: set[str] | None = set() if _has_labels(store) else None
         self.promoted: list[tuple[str, str]] = []
         self._all_ids: list[str] | None = None
@@ -1211,6 +1212,7 @@ class _Importer:
         file), then written: persons, cases, infection links, labels."""
         pending: dict[str, dict] = {}
         earliest = earliest_case_date(self.store)
+        self.historical = Historical(earliest)
 
         def clean(fields, row):
             kept: dict = {}
@@ -1233,7 +1235,8 @@ class _Importer:
                 for key, flag in (("onset", "--onset"), ("isolated", "--isolated")):
                     day = past_date(case[key], flag)
                     checked[key] = day.isoformat() if day else None
-            check_plausible(checked, earliest)
+            if self.historical.note(cid, self.line, checked):  # before the earliest case date: judged on the whole file
+                check_plausible(checked, earliest)
             checked.pop("sources", None)
             checked["tokens"] = source_segments(fields.get("source"))
             for token in _parts(checked["tokens"]):
@@ -1278,6 +1281,16 @@ class _Importer:
             if case.get("extra"):
                 old["extra"] = {**(old.get("extra") or {}), **case["extra"]}
 
+        for cid in self.historical.refused(pending):  # a file of today's dates: an old one is a typo
+            try:
+                check_plausible(pending[cid]["case"], earliest)
+            except InvalidValue as exc:
+                self._reject_entry(pending.pop(cid), exc)
+        if self.historical.lines and pending:
+            self.warn(Msg(N_("{n} cases dated before {earliest}, the earliest plausible case date (rule "
+                             "case.earliest_date), from line {line}: no case date of the file is later, so it is read "
+                             "as a historical line list and kept; the rules apply with their earliest values"), n=len(self.historical.lines), earliest=fmt_date(earliest),
+                          line=min(self.historical.lines.values())))
         stored = bulk.cases_of(self.store, pending)
         for cid, entry in list(pending.items()):
             try:

@@ -15,7 +15,8 @@ from .people import get_person
 
 
 def build(store, root: str, depth: int | None = None) -> dict:
-    """Nested ``{"id", "name", "level", "date", "sources", "children"}``.
+    """Nested ``{"id", "name", "level", "date", "sources", "children"}``, and a
+    case's ``onset`` when it has one.
 
     ``date`` is the root's confirmation date (or its exposure when it is not a
     case) and each child's exposure date to its parent (None: undated, e.g. a
@@ -31,6 +32,8 @@ def build(store, root: str, depth: int | None = None) -> dict:
     node = {"id": root, "name": person["name"], "level": level_name(entry["level"]) if entry else None,
             "date": case["confirmed"] if case else (entry or {}).get("exposure"),
             "sources": sorted(entry["sources"]) if entry else [], "children": []}
+    if case and case["onset"]:
+        node["onset"] = case["onset"]
     seen = {root}
     frontier = [node]
     generation = 0
@@ -54,6 +57,8 @@ def build(store, root: str, depth: int | None = None) -> dict:
                          "sources": sorted(e["sources"]), "children": []}
                 if kid["id"] in cases:
                     child["confirmed"] = cases[kid["id"]]["confirmed"]
+                    if cases[kid["id"]]["onset"]:
+                        child["onset"] = cases[kid["id"]]["onset"]
                 parent["children"].append(child)
                 nxt.append(child)
         frontier = nxt
@@ -73,6 +78,9 @@ def render_text(node: dict) -> str:
     ...                 "sources": ["BN1", "BN9"], "children": []}]}))
     BN1 An · F0 · 2021-05-05
     └── P2 Bình · F1 · 2021-05-04  (also from BN9)
+    >>> print(render_text({"id": "184", "name": "", "level": "F0", "date": None, "onset": "1861-10-30",
+    ...   "sources": [], "children": []}))
+    184 · F0 · onset 1861-10-30
     """
     lines = [_label(node, None)]
 
@@ -88,8 +96,13 @@ def render_text(node: dict) -> str:
 
 
 def _label(node: dict, parent: str | None) -> str:
-    parts = [f"{node['id']} {node['name']}" if node.get("name") else node["id"], node["level"] or "–",
-             fmt_date(node["date"]) if node["date"] else _("undated")]
+    if node["date"]:
+        day = fmt_date(node["date"])
+    elif node.get("onset"):  # a case dated by its onset only (historical line lists): the onset dates it
+        day = _("onset {date}").format(date=fmt_date(node["onset"]))
+    else:
+        day = _("undated")
+    parts = [f"{node['id']} {node['name']}" if node.get("name") else node["id"], node["level"] or "–", day]
     text = " · ".join(parts)
     others = [s for s in node["sources"] if s != parent]
     if parent is not None and others:

@@ -1,0 +1,81 @@
+"""Issue 13, the tester critic13's last findings (F16 items, F14), taken by
+h13last: each through the CLI on a small file made for it, on both stores;
+expected values come from the rules and the file, not from a run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.test_import_critic13c import write
+from tracing.rules import Rules
+
+# ------------------------------------------------------------------ F16 (a): an 1861 line list
+# Hagelloch measles, 1861 (onset dates and sources as in the published line list's shape)
+HAGELLOCH = {"184": ("1861-10-30", ""), "185": ("1861-11-05", "184"), "186": ("1861-11-06", "184"),
+             "187": ("1861-11-12", "185")}
+
+
+def _hagelloch(tmp_path):
+    rows = "".join(f"{i},{onset},{src}\n" for i, (onset, src) in HAGELLOCH.items())
+    return write(tmp_path / "hagelloch.csv", "id,onset,source\n" + rows)
+
+
+def _earliest() -> str:
+    return str(Rules.defaults().at("case.earliest_date", None))
+
+
+def test_an_1861_line_list_imports_with_its_tree_and_cluster_without_a_rule_change(tmp_path, run, run_json):
+    result = run("import", "cases", _hagelloch(tmp_path))
+    earliest = _earliest()
+    assert all(onset < earliest for onset, _s in HAGELLOCH.values())
+    assert (f"{len(HAGELLOCH)} cases dated before {earliest}, the earliest plausible case date "
+            "(rule case.earliest_date), from line 2") in result.output
+    assert "historical line list and kept" in result.output
+    # the rule is unchanged: still the default, in force from its date
+    shown = [r for r in run_json("rules", "show") if r["key"] == "case.earliest_date"]
+    assert [r["value"] for r in shown] == [earliest]
+    # the tree dates each case by its onset (no confirmation, no exposure date)
+    tree = run("tree", "184").output.splitlines()
+    assert tree[0] == f"184 · F0 · onset {HAGELLOCH['184'][0]}"
+    for i, (onset, _s) in HAGELLOCH.items():
+        assert any(line.endswith(f"{i} · F0 · onset {onset}") for line in tree), i
+    assert "undated" not in "\n".join(tree)
+    kids = run_json("tree", "184")["children"]
+    assert sorted(k["id"] for k in kids) == sorted(i for i, (_o, s) in HAGELLOCH.items() if s == "184")
+    assert {k["id"]: k["onset"] for k in kids} == {k["id"]: HAGELLOCH[k["id"]][0] for k in kids}
+    # one cluster of the four, dated by their onsets
+    [cluster] = run_json("clusters")
+    assert sorted(cluster["cases"]) == sorted(HAGELLOCH)
+    onsets = sorted(o for o, _s in HAGELLOCH.values())
+    assert (cluster["first"], cluster["last"], cluster["roots"]) == (onsets[0], onsets[-1], ["184"])
+
+
+def test_levels_of_an_1861_outbreak_follow_the_earliest_rules(tmp_path, run, run_json):
+    """Before any rule's effective date the earliest value applies: a contact
+    inside 184's infectious window (window.infectious_before_days before its
+    onset) is an F1 (no close-contact test then); one before it is nothing."""
+    run("import", "cases", _hagelloch(tmp_path))
+    rules = Rules.defaults()
+    onset = dt.date.fromisoformat(HAGELLOCH["184"][0])
+    start = onset - dt.timedelta(days=rules.at("window.infectious_before_days", onset))
+    assert rules.at("f1.close_contact_required", onset) is False
+    inside, before = start, start - dt.timedelta(days=1)
+    run("import", "contacts", write(tmp_path / "c.csv", f"from,to,date\n184,P9,{inside}\n184,P8,{before}\n"))
+    assert run_json("status", "P9")["level"] == "F1"
+    assert run_json("status", "P8")["level"] is None
+
+
+def test_an_old_date_in_a_file_of_recent_dates_is_still_refused(tmp_path, run, run_json):
+    earliest = _earliest()
+    run("init")
+    for text in ("id,confirmed,source\nA1,2021-05-03,\nA2,1900-01-02,A1\n",   # old after recent
+                 "id,confirmed,source\nA2,1900-01-02,\nA1,2021-05-03,A2\n"):  # old before recent
+        f = write(tmp_path / "mix.csv", text)
+        result = run("import", "cases", f, ok=False)
+        line = 1 + text.splitlines().index(next(r for r in text.splitlines() if "1900" in r))
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert f"mix.csv line {line}, field confirmed: 1900-01-02 is before {earliest}" in result.output
+        assert run_json("list") == []
+    result = run("import", "cases", f, "--skip-invalid")
+    assert "1 rows rejected" in result.output
+    assert [p["id"] for p in run_json("list", "--level", "F0")] == ["A1"]
