@@ -138,6 +138,9 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
             note(_("Title row skipped, line {line}: {text}").format(line=t["line"], text=t["text"]))
     if any(not t.get("outside_records") for t in summary["title_rows"]):
         note(_("Header on line {line}").format(line=summary["header_line"]))
+    if summary["column_numbers_row"]:
+        note(_("Row of column numbers skipped (not a record), line {line}: {text}").format(
+            **summary["column_numbers_row"]))
     if summary["ids_normalised"]["count"]:
         note(_("{n} ids read as a person written another way (case, spaces, a sign, zero padding, "
                "thousands separators, a trailing .0): {examples}").format(n=summary["ids_normalised"]["count"], examples=", ".join(

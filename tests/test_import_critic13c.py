@@ -283,7 +283,9 @@ def test_an_import_flags_cell_that_is_no_flag_is_an_error_naming_its_line(tmp_pa
 # ------------------------------------------------------------------ F9
 BAD = {"cases": ("id,confirmed,ward,nghề\nR1,2021-06-01,Bồ Đề,thợ may\nR2,31/02/2021,Bồ Đề,lái xe\n",
                  "31/02/2021", "28/02/2021"),
-       "persons": ("id,name,phone,nghề\nR1,An,0912345678,thợ may\nR2,Bình,0912,lái xe\n", "0912", "0912345679"),
+       # not a phone: since critic13 F10 a cell that is no phone is kept as phone_text, not refused
+       "persons": ("id,name,national_id,nghề\nR1,An,001201000001,thợ may\nR2,Bình,12,lái xe\n", "12",
+                   "001201000002"),
        "contacts": ("from,to,date,nghề\nR1,R2,2021-06-01,x\nR1,R3,2021-13-01,y\n", "2021-13-01", "2021-06-02")}
 
 

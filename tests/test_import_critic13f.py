@@ -79,3 +79,43 @@ def test_an_old_date_in_a_file_of_recent_dates_is_still_refused(tmp_path, run, r
     result = run("import", "cases", f, "--skip-invalid")
     assert "1 rows rejected" in result.output
     assert [p["id"] for p in run_json("list", "--level", "F0")] == ["A1"]
+
+
+# ------------------------------------------------------------------ F16 (b): a form's row of column numbers
+FORM = ("Mã BN,Họ tên,Ngày lấy mẫu,Khởi phát,Nguồn lây\n"
+        "{numbers}\n"
+        "BN1,An,03/05/2021,01/05/2021,\n"
+        "BN2,Bình,06/05/2021,,BN1\n")
+
+
+def test_a_row_of_column_numbers_under_the_header_is_skipped_and_said(tmp_path, run, run_json):
+    numbers = ",".join(f"({i})" for i in range(1, 6))
+    f = write(tmp_path / "form.csv", FORM.format(numbers=numbers))
+    result = run("import", "cases", f, "--column", "id=Mã BN")
+    assert f"Row of column numbers skipped (not a record), line 2: {numbers.replace(',', ' | ')}" in result.output
+    assert sorted(p["id"] for p in run_json("list", "--level", "F0")) == ["BN1", "BN2"]
+    assert run_json("status", "BN2")["sources"] == ["BN1"]
+    summary = run_json("import", "cases", f, "--column", "id=Mã BN", "--dry-run")
+    assert summary["rows"] == 2 and summary["column_numbers_row"]["line"] == 2
+    vi = run("--lang", "vi", "import", "cases", f, "--column", "id=Mã BN", "--dry-run")
+    assert "Bỏ qua dòng đánh số cột (không phải bản ghi), dòng 2" in vi.output
+
+
+def test_a_workbook_form_with_a_title_and_column_numbers_imports(tmp_path, run, run_json):
+    from tests.test_import_critic13c import write_xlsx
+
+    rows = [r.split(",") for r in FORM.format(numbers="1,2,3,4,5").splitlines()]
+    rows[1] = [1, 2, 3, 4, 5]  # numbers typed as numbers in the workbook
+    f = write_xlsx(tmp_path / "form.xlsx", [["DANH SÁCH CA BỆNH"], *rows])
+    result = run("import", "cases", f, "--column", "id=Mã BN")
+    assert "Row of column numbers skipped (not a record), line 3: 1 | 2 | 3 | 4 | 5" in result.output
+    assert sorted(p["id"] for p in run_json("list", "--level", "F0")) == ["BN1", "BN2"]
+
+
+def test_a_first_record_of_small_numbers_is_a_record(tmp_path, run, run_json):
+    """Bare numbers under the header are a record (person 1 met person 2 for
+    3 minutes) unless they number four columns or more, 1, 2, 3, 4…"""
+    f = write(tmp_path / "n.csv", "from,to,minutes\n1,2,3\n2,3,4\n")
+    summary = run_json("import", "contacts", f)
+    assert summary["column_numbers_row"] is None and summary["rows"] == 2
+    assert summary["written"]["contacts"] == 2

@@ -295,6 +295,7 @@ class Table:
         self._started = False
         self.title_rows: list[dict] = []
         self.footer_rows: list[dict] = []  # totals and signature rows (_FOOTER): skipped, listed in the summary
+        self.numbers_row: dict | None = None  # {"line", "text"}: the row of column numbers under the header
         self.unguard = True  # undo the formula guard (a leading ' before = + - @ tab CR) in every file
         self.own_export = False  # a file of `tracing export`, unchanged since (its manifest)
         self.unguarded = 0  # cells whose formula guard was undone (reported in the summary)
@@ -325,6 +326,7 @@ class Table:
         fields, pick = _picker(self._columns)  # each row's dict built in C: this runs for every row of a file
         headers, pick_extras = _picker(self._extras)
         text_cells = self.format == "csv"
+        first_row = True
         try:
             for line, cells in self._source:
                 self._last_line = line
@@ -372,6 +374,12 @@ class Table:
                                                  "characters; not a line list").format(
                                 path=self.path, line=line, header=_short(self.headers[i], 30),
                                 cap=fmt_int(FIELD_SIZE_LIMIT)))
+                if first_row:
+                    first_row = False
+                    if column_numbers(cells):  # (1), (2), (3)… under a form's header: no record
+                        self.numbers_row = {"line": line, "text": " | ".join(
+                            str(c).strip() for c in cells if not _blank_cell(c))[:200]}
+                        continue
                 first = cells[0]
                 if first.__class__ is not str or not first.strip():
                     first = next((c for c in cells if c.__class__ is str and c.strip()), None)
@@ -543,6 +551,37 @@ _FOOTER = re.compile(
     r"th[ủu]\s+tr[ưu][ởo]ng\b|gi[áa]m\s+[đd][ốo]c\b|tr[ưu][ởo]ng\s+(?:ph[òo]ng|khoa|tr[ạa]m|ban)\b|"
     r"k[ýy]\s+(?:t[êe]n|duy[ệe]t)\b|x[áa]c\s+nh[ậa]n\b|ng[àa]y\s+\d{1,2}\s+th[áa]ng\b|"
     r"(?:sub|grand\s+)?total\b|prepared\s+by\b|signed\b)", re.IGNORECASE)
+
+
+_NUMBER_CELL = re.compile(r"\s*(?:\((\d{1,3})\)|\[(\d{1,3})\]|(\d{1,3})\.?)\s*")
+
+
+def column_numbers(cells) -> bool:
+    """Whether ``cells`` are a row of column numbers, as Vietnamese forms have
+    under their header: ``(1), (2), (3)…`` (or ``[1]``), increasing, blanks
+    allowed; bare numbers only as 1, 2, 3… in every cell of four or more (a
+    record of small numbers, ``1,2,3`` from 1 to 2 for 3 minutes, is not one).
+
+    >>> column_numbers(["(1)", "(2)", "(3)", "", "(5)"]), column_numbers([1, 2, 3, 4])
+    (True, True)
+    >>> column_numbers(["1", "2", "3"]), column_numbers(["1", "2", "", "4"]), column_numbers(["(2)", "(1)"])
+    (False, False, False)
+    """
+    numbers, marked = [], False
+    for c in cells:
+        if _blank_cell(c):
+            continue
+        if isinstance(c, (int, float)) and not isinstance(c, bool) and c == int(c):
+            numbers.append(int(c))
+            continue
+        m = _NUMBER_CELL.fullmatch(c) if isinstance(c, str) else None
+        if m is None:
+            return False
+        marked = marked or m.group(3) is None
+        numbers.append(int(next(g for g in m.groups() if g is not None)))
+    if len(numbers) < 2 or any(b <= a for a, b in zip(numbers, numbers[1:])):
+        return False
+    return marked or numbers == list(range(1, len(cells) + 1)) and len(numbers) >= 4
 
 
 def _blank_cell(c) -> bool:
