@@ -10,6 +10,7 @@ import click
 from tracing.errors import TracingError
 from tracing.i18n import N_, _, fmt_date, fmt_int, fmt_percent
 from tracing.i18n import shown as shown_text
+from tracing.people import adopted_message
 
 from .output import Vocab, emit_json, emit_table, format_option, is_terminal, note
 
@@ -277,6 +278,8 @@ def import_cmd(obj, kind, file, columns, encoding, sheet, id_prefix, na, date_or
         note(_("line {line}: {id} keeps the name '{stored}' ('{typed}' is the same name without its diacritics)")
              .format(line=k["line"] if k["line"] is not None else "?", id=k["id"], stored=k["stored"],
                      typed=k["file"]))
+    for adopted in summary["ids_adopted"]:
+        note(_("Warning: {message}").format(message=shown_text(adopted_message(adopted))))
     if summary["labels_linked"]:
         note(_("{n} labels of earlier cases are now infection links: {links}").format(
             n=fmt_int(len(summary["labels_linked"])), links=", ".join(f"{c} <- {s}" for c, s in summary["labels_linked"][:5])))

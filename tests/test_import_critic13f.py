@@ -119,3 +119,29 @@ def test_a_first_record_of_small_numbers_is_a_record(tmp_path, run, run_json):
     summary = run_json("import", "contacts", f)
     assert summary["column_numbers_row"] is None and summary["rows"] == 2
     assert summary["written"]["contacts"] == 2
+
+
+# ------------------------------------------------------------------ F16 (d): person add bn9 when BN9 is stored
+SOURCE_ONLY = "id,confirmed,source\nBN10,2021-05-03,BN9\nBN11,2021-05-04,\n"
+
+
+def test_adding_an_id_written_another_way_says_the_stored_one_is_now_it(tmp_path, run, run_json):
+    run("import", "cases", write(tmp_path / "d.csv", SOURCE_ONLY))
+    assert run_json("status", "BN10")["sources"] == ["BN9"]
+    result = run("person", "add", "--id", "bn9", "--name", "Lan")
+    said = ("bn9 is the same id as BN9 written another way (BN9: no name, stored as the source of BN10): "
+            "BN9 is now bn9, its links kept")
+    assert said in result.output and "kept as text" not in result.output
+    assert run_json("status", "BN10")["sources"] == ["bn9"]
+    assert run_json("person", "show", "bn9")["name"] == "Lan"
+    assert run("person", "show", "BN9", ok=False).exit_code == 1
+
+
+def test_importing_an_id_written_another_way_says_it_too(tmp_path, run, run_json):
+    run("import", "cases", write(tmp_path / "d.csv", SOURCE_ONLY))
+    summary = run_json("import", "persons", write(tmp_path / "p.csv", "id,name\nbn9,Lan\n"))
+    assert summary["ids_adopted"] == [{"written": "BN9", "id": "bn9", "cases": ["BN10"]}]
+    assert summary["labels_linked"] == []  # BN9 was a person, not a label
+    shown = run("--lang", "vi", "import", "persons", write(tmp_path / "p2.csv", "id,name\nbn9,Lan\n")).output
+    assert "viết cách khác" not in shown  # nothing adopted twice
+    assert run_json("status", "BN10")["sources"] == ["bn9"]

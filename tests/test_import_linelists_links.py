@@ -29,8 +29,10 @@ def test_an_unmatched_source_is_stored_as_written_and_linked_when_it_arrives(tmp
     arrived = "HN42"
     assert id_key(arrived) == id_key(written)
     out = run_json("import", "cases", write(tmp_path / "a.csv", f"id,confirmed\n{arrived},2021-05-01\n"))
-    relinked = [("HN1", arrived), ("HN2", arrived)] if stored != arrived else []   # else: already linked
-    assert sorted(map(tuple, out["labels_linked"])) == relinked
+    # said as that person taking the new id (critic13 F16), not as labels: it was a person already
+    adopted = [{"written": stored, "id": arrived, "cases": ["HN1", "HN2"]}] if stored != arrived else []
+    assert [{**a, "cases": sorted(a["cases"])} for a in out["ids_adopted"]] == adopted   # else: already linked
+    assert out["labels_linked"] == []
     assert _links(db_path) == {("HN1", arrived), ("HN2", arrived)}
     assert rows(db_path, "SELECT count(*) FROM persons WHERE id = ?", (stored,)) == ([(0,)] if stored != arrived
                                                                                       else [(1,)])

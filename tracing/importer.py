@@ -807,6 +807,7 @@ class _Importer:
         self.historical = Historical("")
         self.new_ids: set[str] | None = set() if _has_labels(store) else None
         self.promoted: list[tuple[str, str]] = []
+        self.adopted: list[dict] = []  # unknown-source persons stored under another spelling of a new id (promote)
         self._all_ids: list[str] | None = None
         # ids written another way than a stored person's (BN 1, bn1, BN01, #1 for BN1): that person
         self.spell = IdSpeller(self._stored_ids, in_file=table.kind in ("contacts", "checkins"),
@@ -1492,7 +1493,7 @@ class _Importer:
         """Labels of earlier imports that name an id of this one become links."""
         if not self.new_ids:
             return
-        self.promoted = promote_labels(self.store, self.new_ids)
+        self.promoted = promote_labels(self.store, self.new_ids, self.adopted)
         if self.promoted:
             cases = {c for c, _s in self.promoted}
             self.changed_cases.update(cases)
@@ -1618,7 +1619,7 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
          "sources": {"values" = "links" + "unknown_source_values" + "labels" + "in_cycle",
                      "unknown_source_persons" (distinct), "top_labels" (10), "normalised", ...}
                      (sources.SourceReport: each source value in exactly one category),
-         "labels_linked", "criteria_kept": [{"kind", "area", "kept": [column]}],
+         "labels_linked", "ids_adopted": [{"written", "id", "cases"}] (sources.promote_labels), "criteria_kept": [{"kind", "area", "kept": [column]}],
          "formula_guards_removed", "ignored_columns",
          "settings_from_words": [{"words", "setting", "kept_in", "rows"}],
          "changes": [{"line", "table", "id", "field", "old", "new"}], "names_kept": [{"line", "id", "stored", "file"}],
@@ -1714,6 +1715,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool, columns=None
         # rows of the file equal to what was stored (known for populations: each area is new, updated or unchanged)
         unchanged = {"populations": s["populations"].get("unchanged", 0)} if kind == "populations" else {}
         respelled = dict(sorted(st.areas().renamed.items()))
+        adopted_links = {(c, a["id"]) for a in imp.adopted for c in a["cases"]}  # links moved, not labels
         # a ward without a district named in several districts: kept apart, said (inside the
         # transaction: a dry run rolls back)
         ambiguous = ambiguous_wards(st, imp.line_of) if kind in ("persons", "cases") else None
@@ -1739,7 +1741,7 @@ def _run(store, kind, path, table, imp: "_Importer", dry_run: bool, columns=None
         "date_order": imp.dates.summary(), "date_serials": imp.dates.serials(),
         "date_cells_swappable": imp.dates.swappable(),
         "duplicates": imp.duplicates, "kept_as_attributes": dict(sorted(imp.kept.items())),
-        "labels_linked": [[c, src] for c, src in sorted(imp.promoted)], "areas_respelled": respelled,
+        "labels_linked": [[c, src] for c, src in sorted(set(imp.promoted) - adopted_links)], "ids_adopted": imp.adopted, "areas_respelled": respelled,
         "places_respelled": dict(sorted(st.places_respelled.items())),
         "undated_cases": len(imp.undated), "trimmed": imp.trims, "source_cycles": imp.cycles,
         "criteria_kept": [{"kind": k, "area": a, "kept": cols} for (k, a), cols in sorted(imp.criteria_kept.items())],

@@ -341,7 +341,8 @@ def link_labels(store, ids) -> list[str]:
     from . import levels
     from .sources import promote_labels
 
-    made = promote_labels(store, ids)
+    adopted: list[dict] = []
+    made = promote_labels(store, ids, adopted)
     if made:
         cases = {c for c, _s in made}
         from . import followups
@@ -350,8 +351,20 @@ def link_labels(store, ids) -> list[str]:
         followups.after_rederive(store, changes, "labels linked", region=region)
         store.note(labels_linked=[list(m) for m in made])
     # Msgs: JSON keeps the English sentence, people read it in their language
-    return [Msg(N_("case {case} gave {source} as its source before {source} was recorded, so it was kept as text; "
-                   "it is now an infection link from {source} to {case}"), case=c, source=s) for c, s in made]
+    moved = {(c, a["id"]) for a in adopted for c in a["cases"]}
+    return [adopted_message(a) for a in adopted] + [
+        Msg(N_("case {case} gave {source} as its source before {source} was recorded, so it was kept as text; "
+               "it is now an infection link from {source} to {case}"), case=c, source=s)
+        for c, s in made if (c, s) not in moved]
+
+
+def adopted_message(adopted: dict) -> Msg:
+    """What is said when a new id takes over the unknown-source person stored
+    under another spelling of it (``BN9`` named as a source, ``bn9`` added):
+    the stored id is renamed, never silently (critic13 F16)."""
+    return Msg(N_("{id} is the same id as {written} written another way ({written}: no name, stored as the source "
+                  "of {cases}): {written} is now {id}, its links kept"), id=adopted["id"],
+               written=adopted["written"], cases=", ".join(adopted["cases"]))
 
 
 def no_person(person_id: str, field: str | None = None, *, hint: str | None = None) -> NotFound:

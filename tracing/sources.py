@@ -792,10 +792,12 @@ def similar_ids(ids) -> list[list[str]]:
     return sorted(sorted(g) for g in keys.values() if len(g) > 1)
 
 
-def promote_labels(store, new_ids) -> list[tuple[str, str]]:
+def promote_labels(store, new_ids, adopted: list | None = None) -> list[tuple[str, str]]:
     """Labels of cases that name one of ``new_ids`` (exactly or by
     :func:`id_key`) become infection links; returns the ``(case, source)``
-    pairs made (the caller re-derives those cases)."""
+    pairs made (the caller re-derives those cases). ``adopted``, if given,
+    receives ``{"written", "id", "cases"}`` for each unknown-source person
+    stored under another spelling of a new id, now that id (the caller says so)."""
     from .store import sources as sql
 
     new_ids = [i for i in new_ids if i]
@@ -804,7 +806,7 @@ def promote_labels(store, new_ids) -> list[tuple[str, str]]:
     by_key: dict[str, set] = {}
     for pid in new_ids:
         by_key.setdefault(id_key(pid), set()).add(pid)
-    moved = _adopt_unknown_persons(store, by_key)
+    moved = _adopt_unknown_persons(store, by_key, adopted)
     if not sql.has_labels(store):
         return moved
     def target_of(text):
@@ -840,7 +842,7 @@ def promote_labels(store, new_ids) -> list[tuple[str, str]]:
     return moved + list(dict.fromkeys((c, s) for c, s, _l in made))
 
 
-def _adopt_unknown_persons(store, by_key: dict[str, set]) -> list[tuple[str, str]]:
+def _adopt_unknown_persons(store, by_key: dict[str, set], adopted: list | None = None) -> list[tuple[str, str]]:
     """An unknown-source person stored under another spelling of a new id
     (same :func:`id_key`: ``HN-0042`` when ``HN42`` arrives; a person with no
     name, case, contact or check-in, named only as a source) is that person:
@@ -858,5 +860,7 @@ def _adopt_unknown_persons(store, by_key: dict[str, set]) -> list[tuple[str, str
         cases = sql.cases_named(store, placeholder)
         merge_rows(store, target, placeholder)
         store.note(unknown_source_person_adopted={"written": placeholder, "id": target, "cases": cases})
+        if adopted is not None:
+            adopted.append({"written": placeholder, "id": target, "cases": cases})
         made += [(c, target) for c in cases if c != target]
     return made
