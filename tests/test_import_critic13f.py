@@ -145,3 +145,30 @@ def test_importing_an_id_written_another_way_says_it_too(tmp_path, run, run_json
     shown = run("--lang", "vi", "import", "persons", write(tmp_path / "p2.csv", "id,name\nbn9,Lan\n")).output
     assert "viết cách khác" not in shown  # nothing adopted twice
     assert run_json("status", "BN10")["sources"] == ["bn9"]
+
+
+# ------------------------------------------------------------------ F14: an epicontacts export is not read back
+CASES = ("id,confirmed,onset,source,Nghề nghiệp\nBN1,2021-05-03,2021-05-01,,bán hàng\nBN2,2021-05-06,,BN1,học sinh\n"
+         "BN3,2021-05-07,,UK,\nBN4,2021-05-08,,BN 9,\n")
+CONTACTS = "from,to,date,setting\nBN1,BN2,2021-05-02,household\nBN1,P7,2021-05-02,venue\n"
+
+
+def test_an_epicontacts_export_imported_back_is_refused_with_the_way_that_works(tmp_path, run, run_json, db_path,
+                                                                                 monkeypatch):
+    run("import", "cases", write(tmp_path / "c.csv", CASES))
+    run("import", "contacts", write(tmp_path / "t.csv", CONTACTS))
+    clusters = run_json("clusters")
+    run("export", "epicontacts", tmp_path / "ep")
+    run("export", "csv", tmp_path / "all")
+    new = tmp_path / "r2.db"
+    for name, kind in (("linelist.csv", "cases"), ("contacts.csv", "contacts"), ("linelist.csv", "persons")):
+        result = run("--db", new, "import", kind, tmp_path / "ep" / name, ok=None)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert "is a file of `tracing export epicontacts`" in result.output
+        assert "`tracing export csv DIR` and import its persons.csv, contacts.csv, cases.csv" in result.output
+        assert not new.exists()  # nothing written, no database made
+    # the way it names gives back the same clusters
+    for kind in ("persons", "contacts", "cases"):
+        run("--db", new, "import", kind, tmp_path / "all" / f"{kind}.csv")
+    assert run_json("--db", new, "clusters") == clusters
+    assert run_json("--db", new, "status", "P7")["level"] == run_json("status", "P7")["level"] == "F1"

@@ -551,17 +551,24 @@ def export_layouts(kind: str) -> list[list[str]]:
 def written_by_export(path) -> bool:
     """True when ``path`` is a file of a ``tracing export``, unchanged since
     (listed with its SHA-256 in the folder's :data:`MANIFEST`)."""
+    return export_format(path) is not None
+
+
+def export_format(path) -> str | None:
+    """The format (``csv``, ``epicontacts``, ``godata``) of the ``tracing
+    export`` that wrote ``path``, when it is unchanged since; else None."""
     folder, name = os.path.split(os.path.abspath(str(path)))
     try:
         with open(os.path.join(folder, MANIFEST), encoding="utf-8") as fh:
             manifest = json.load(fh)
         wanted = manifest["files"][name]
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
+        fmt = str(manifest.get("format") or "csv")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
     try:
-        return _sha256(str(path)) == wanted
+        return fmt if _sha256(str(path)) == wanted else None
     except OSError:
-        return False
+        return None
 
 
 def total_rows(store) -> int:

@@ -1659,6 +1659,7 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
         id_prefix = check_id(id_prefix, "--id-prefix")
     date_order = check_order(date_order)
     na = frozenset(x.lower() for x in na)
+    _refuse_other_exports(path)
     fixed: dict[str, str] = {}
     while True:
         table = open_table(path, kind, columns=columns, encoding=encoding, sheet=sheet, header_row=header_row)
@@ -1672,6 +1673,22 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
             fixed = again.orders
         finally:
             imp.rejects.close()
+
+
+def _refuse_other_exports(path) -> None:
+    """A file of `tracing export epicontacts` or `godata` is written for those
+    tools, not read back (critic13 F14): its line list holds every person with
+    a level (P7, an F1, would become an undated F0) and its contacts repeat the
+    infection links. Refused, naming what moves data between databases."""
+    from .exporter import export_format
+
+    fmt = export_format(path)
+    if fmt in ("epicontacts", "godata"):
+        raise TracingError(_("{path} is a file of `tracing export {format}`, written for that tool and not read "
+                             "back: imported, its persons who are not cases would become cases and links would "
+                             "be counted twice. To move data to another database use `tracing export csv DIR` "
+                             "and import its persons.csv, contacts.csv, cases.csv in that order, or `tracing "
+                             "copy SRC DST`").format(path=path, format=fmt))
 
 
 def _run(store, kind, path, table, imp: "_Importer", dry_run: bool, columns=None) -> dict:
