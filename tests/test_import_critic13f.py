@@ -167,6 +167,13 @@ def test_an_epicontacts_export_imported_back_is_refused_with_the_way_that_works(
         assert "is a file of `tracing export epicontacts`" in result.output
         assert "`tracing export csv DIR` and import its persons.csv, contacts.csv, cases.csv" in result.output
         assert not new.exists()  # nothing written, no database made
+    # saved again (in Excel, a row added): changed since the export, still known by its columns
+    for name, kind in (("linelist.csv", "cases"), ("contacts.csv", "contacts")):
+        edited = tmp_path / name
+        edited.write_bytes((tmp_path / "ep" / name).read_bytes() + b"\n")
+        result = run("--db", new, "import", kind, edited, ok=None)
+        assert result.exit_code == 1 and "is a file of `tracing export epicontacts`" in result.output
+        assert not new.exists()
     # the way it names gives back the same clusters
     for kind in ("persons", "contacts", "cases"):
         run("--db", new, "import", kind, tmp_path / "all" / f"{kind}.csv")

@@ -554,6 +554,24 @@ def written_by_export(path) -> bool:
     return export_format(path) is not None
 
 
+#: Columns only the files of ``export epicontacts`` have: the line list's
+#: derived level and labels, the contacts' link type.
+EPICONTACTS_SIGNS = ({"level", "primary_source", "source_labels"}, {"from", "to", "checkin", "type"})
+
+
+def epicontacts_layout(headers) -> str | None:
+    """``epicontacts`` when ``headers`` are those of a file of ``export
+    epicontacts`` (:data:`EPICONTACTS_SIGNS`), else None.
+
+    >>> epicontacts_layout(["id", "level", "primary_source", "exposure", "source_labels"])
+    'epicontacts'
+    >>> epicontacts_layout(["id", "confirmed", "source", "level"]) is None
+    True
+    """
+    names = {str(h).strip().lower() for h in headers if h is not None}
+    return "epicontacts" if any(sign <= names for sign in EPICONTACTS_SIGNS) else None
+
+
 def export_format(path) -> str | None:
     """The format (``csv``, ``epicontacts``, ``godata``) of the ``tracing
     export`` that wrote ``path``, when it is unchanged since; else None."""

@@ -1663,6 +1663,11 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
     fixed: dict[str, str] = {}
     while True:
         table = open_table(path, kind, columns=columns, encoding=encoding, sheet=sheet, header_row=header_row)
+        try:
+            _refuse_other_exports(path, table.headers)
+        except TracingError:
+            table.close()
+            raise
         dates = DateOrders(str(path), date_order, fixed)
         imp = _Importer(store, table, skip_invalid=skip_invalid, id_prefix=id_prefix, na=na,
                         progress=progress, threshold=threshold, dates=dates)
@@ -1675,14 +1680,16 @@ def import_file(store, kind: str, path, *, columns: dict[str, str] | None = None
             imp.rejects.close()
 
 
-def _refuse_other_exports(path) -> None:
+def _refuse_other_exports(path, headers=None) -> None:
     """A file of `tracing export epicontacts` or `godata` is written for those
     tools, not read back (critic13 F14): its line list holds every person with
     a level (P7, an F1, would become an undated F0) and its contacts repeat the
-    infection links. Refused, naming what moves data between databases."""
-    from .exporter import export_format
+    infection links. Refused, naming what moves data between databases; known
+    by the export's manifest, or with ``headers`` by the epicontacts columns
+    (a copy saved again, so changed since)."""
+    from .exporter import epicontacts_layout, export_format
 
-    fmt = export_format(path)
+    fmt = export_format(path) if headers is None else epicontacts_layout(headers)
     if fmt in ("epicontacts", "godata"):
         raise TracingError(_("{path} is a file of `tracing export {format}`, written for that tool and not read "
                              "back: imported, its persons who are not cases would become cases and links would "
