@@ -771,3 +771,105 @@ def test_a_network_never_prints_labels_under_6_pt(chromium, pages, tmp_path, n):
             cases.append((what, st["data-print-what"]))
     if n == 1000:  # a 1,000-person network is too big to print whole readably: the view instead
         assert ("whole", "view") in cases
+
+
+# every drawn edge of the tree: [class, d] (the page's own layout; hidden ones left out)
+TREE_EDGES = """JSON.stringify(Array.prototype.filter.call(document.querySelectorAll("#diagram path.e"), function (p) {
+  return !p.classList.contains("off") && getComputedStyle(p).display !== "none" && p.getAttribute("d");
+}).map(function (p) { return [p.getAttribute("class"), p.getAttribute("d")]; }))"""
+
+
+def _segments(d: str) -> list[tuple[float, float, float, float]]:
+    """The straight segments of a path of M, L and C commands (a cubic curve cut into 32 straight pieces)."""
+    assert re.fullmatch(r"[MLC0-9., -]+", d), d
+    out, at = [], None
+    for cmd, args in re.findall(r"([MLC])([^MLC]*)", d):
+        pts = [tuple(map(float, p.split(","))) for p in args.split()]
+        if cmd == "M":
+            at = pts[-1]
+        elif cmd == "L":
+            for p in pts:
+                out.append((*at, *p))
+                at = p
+        else:
+            (x1, y1), (x2, y2), (x3, y3) = pts
+            (x0, y0), prev = at, at
+            for k in range(1, 33):
+                t = k / 32
+                u = 1 - t
+                p = (u ** 3 * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t ** 3 * x3,
+                     u ** 3 * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t ** 3 * y3)
+                out.append((*prev, *p))
+                prev = p
+            at = (x3, y3)
+    return out
+
+
+def runs_along(edges) -> list[tuple]:
+    """Pairs (dashed segment, solid segment) that lie on each other: parallel (within 2 degrees), less than
+    2 px apart and sharing more than 2 px of their length (a crossing shares a point, not a length)."""
+    dashed = [s for cls, d in edges if "k-s" in cls for s in _segments(d)]
+    solid = [s for cls, d in edges if "k-p" in cls for s in _segments(d)]
+    bad = []
+    for a in dashed:
+        ax, ay = a[2] - a[0], a[3] - a[1]
+        la = (ax * ax + ay * ay) ** 0.5
+        if la < 1e-9:
+            continue
+        ux, uy = ax / la, ay / la
+        for b in solid:
+            lb = ((b[2] - b[0]) ** 2 + (b[3] - b[1]) ** 2) ** 0.5 or 1.0
+            if abs(ux * (b[3] - b[1]) - uy * (b[2] - b[0])) / lb > 0.035:
+                continue  # not parallel (within 2 degrees)
+            if abs(ux * (b[1] - a[1]) - uy * (b[0] - a[0])) >= 2:
+                continue  # parallel, apart
+            t0, t1 = sorted(((b[0] - a[0]) * ux + (b[1] - a[1]) * uy, (b[2] - a[0]) * ux + (b[3] - a[1]) * uy))
+            if min(la, t1) - max(0.0, t0) > 2:
+                bad.append((a, b))
+    return bad
+
+
+def two_families():
+    """critic16 F10's shape: two roots side by side, each with children; the second root is also a source of
+    the first root's first child, across the first root's children's bar."""
+    from tracing.render import MapData, MapEdge, MapNode
+
+    nodes = [MapNode("R1", "Nguyễn Văn An", 0, is_case=True, confirmed="2021-05-03"),
+             MapNode("R2", "Trần Thị Bình", 0, is_case=True, confirmed="2021-05-04")]
+    edges = []
+    for root, kids in (("R1", 6), ("R2", 3)):
+        for k in range(kids):
+            pid = f"{root}K{k}"
+            nodes.append(MapNode(pid, f"Lê Văn {root}{k}", 1, exposure=f"2021-05-0{k + 1}", sources=[root],
+                                 primary_source=root))
+            edges.append(MapEdge(root, pid, True, f"2021-05-0{k + 1}", "household"))
+            nodes.append(MapNode(pid + "G", f"Võ Thị {root}{k}", 2, exposure="2021-05-09", sources=[pid],
+                                 primary_source=pid))  # a child each: the F1 stand in a row, not in columns
+            edges.append(MapEdge(pid, pid + "G", True, "2021-05-09", "household"))
+    nodes[2].sources.append("R2")  # R1K0
+    edges.append(MapEdge("R2", "R1K0", False, "2021-05-04", "work"))
+    return MapData(nodes, edges, "Hai gia đình", ["R1", "R2"])
+
+
+@pytest.mark.parametrize("n", SIZES + ("two-families",))
+def test_tree_other_sources_never_run_along_a_primary_edge(chromium, pages, tmp_path, n):
+    """critic16 F10: a dashed other-source line ran along a children's bar, so two parents' families read as
+    one. From the drawn geometry (page as opened and unfolded, and the SVG's sheets): no dashed segment lies
+    on a solid one."""
+    if n == "two-families":
+        data, path = two_families(), tmp_path / "two.html"
+        write_html(render_html(data, layout="tree", lang="vi"), path)
+    else:
+        path, data = pages[("tree", n)]
+    chromium.open(path)
+    for state in ("opened", "unfolded"):
+        if state == "unfolded":
+            chromium.eval("document.getElementById('unfold-all').click(); 1")
+        edges = json.loads(chromium.eval(TREE_EDGES))
+        assert sum("k-s" in c for c, _d in edges) >= (state == "unfolded" or n != 1000), state
+        assert runs_along(edges) == [], state
+    if n == "two-families":  # on paper: the sheets' lines (dashed: stroke-dasharray)
+        svg = render_svg(data, layout="tree")
+        edges = [("e k-p" if "stroke-dasharray" not in tag else "e k-s", d) for tag, d in
+                 re.findall(r"(<path d=\"([^\"]+)\" fill=\"none\"[^>]*>)", svg)]
+        assert sum("k-s" in c for c, _d in edges) >= 1 and runs_along(edges) == []

@@ -340,12 +340,14 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
                               arrow=kind != "contact"))
             edge_marks.append(back[-1])
             continue
-        if layout == "network":  # from the source's centre to the target's rim, so the arrow head shows
-            r = 0 if kind == "contact" else (17 if by_id[e.target].level == 0 else 13) + 2
-            start, end = (sx, sy), (tx, ty)
-        else:  # the tree (the timeline routed them all above)
-            h = _layout.CARD_H // 2
-            start, end, r = (sx, sy + (h if ty > sy else -h)), (tx, ty - (h if ty > sy else -h)), 0
+        if layout == "tree":  # a lane of its own, never along a primary edge (tracing.layout.other_route)
+            back.append(_edge(kind, f, t, " ".join(_path(line) for line in _layout.other_route((sx, sy), (tx, ty))),
+                              arrow=kind != "contact"))
+            edge_marks.append(back[-1])
+            continue
+        # the network: from the source's centre to the target's rim, so the arrow head shows
+        r = 0 if kind == "contact" else (17 if by_id[e.target].level == 0 else 13) + 2
+        start, end = (sx, sy), (tx, ty)
         length = math.hypot(end[0] - start[0], end[1] - start[1]) or 1.0
         ux, uy = (end[0] - start[0]) / length, (end[1] - start[1]) / length
         end = (end[0] - ux * r, end[1] - uy * r)
@@ -354,13 +356,8 @@ def draw(data, layout: str, text: dict, pos: dict | None = None) -> Drawing:
             # each other (as a diagram's off-page connectors), not a line across the whole map
             d = (f"M{start[0]},{start[1]} L{start[0] + ux * STUB:.1f},{start[1] + uy * STUB:.1f} "
                  f"M{end[0] - ux * STUB:.1f},{end[1] - uy * STUB:.1f} L{end[0]:.1f},{end[1]:.1f}")
-        elif layout == "network":
-            d = f"M{start[0]},{start[1]} L{end[0]:.1f},{end[1]:.1f}"
         else:
-            bend = max(40, abs(end[1] - start[1]) // 2)
-            sign = 1 if end[1] >= start[1] else -1
-            d = (f"M{start[0]},{start[1]} C{start[0]},{start[1] + sign * bend} {end[0]},{end[1] - sign * bend} "
-                 f"{end[0]},{end[1]}")
+            d = f"M{start[0]},{start[1]} L{end[0]:.1f},{end[1]:.1f}"
         back.append(_edge(kind, f, t, d, arrow=kind != "contact"))
         edge_marks.append(back[-1])
 

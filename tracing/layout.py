@@ -434,6 +434,47 @@ def elbow_routes(data, pos: dict[str, tuple[int, int]], layout: str) -> dict[tup
     return timeline_routes(data, pos).tree
 
 
+#: tree, other-source edges: the lane they run along lies this many px below the upper card's row
+#: (half the gap between stacked cards), well above the children's bars (in the middle of the gap), and
+#: they leave and enter a card this far from its middle (its own stem and drop are at the middle)
+OTHER_LANE = (STACK_DY - CARD_H) // 2
+OTHER_SIDE = CARD_W // 4
+
+
+def other_route(source: tuple[float, float], target: tuple[float, float], card: tuple[float, float] = (CARD_W, CARD_H),
+                lane_gap: float = OTHER_LANE) -> list[list[tuple[float, float]]]:
+    """The tree's dashed line from an other source's card to the person's
+    card, as polylines: out of the source's bottom (top when the person is
+    above it) beside its middle, along a lane of its own just below the
+    upper card's row, and into the person's card beside its middle, so it
+    never runs along a primary edge (a children's bar, a stem, a drop) and
+    two families' bars never read as one; further than LONG_EDGE: two
+    stubs pointing at each other. ``source``, ``target``: the cards'
+    centres; ``card``: their width and height (the print sheets' are
+    smaller, :mod:`tracing.printbook`), ``lane_gap``: the lane's distance
+    below the upper row.
+
+    >>> other_route((0, 0), (400, 110))
+    [[(42, 30), (49, 37), (351, 37), (358, 44), (358, 80)]]
+    """
+    (sx, sy), (tx, ty) = source, target
+    h, way, side = card[1] // 2, 1 if tx >= sx else -1, card[0] // 4
+    x0, x1 = sx + way * side, tx - way * side
+    y0 = sy + h if ty >= sy else sy - h
+    y1 = ty - h if ty > sy else ty + h
+    length = math.hypot(x1 - x0, y1 - y0) or 1.0
+    if length > LONG_EDGE:
+        ux, uy = (x1 - x0) / length, (y1 - y0) / length
+        return [[(x0, y0), (round(x0 + ux * STUB, 1), round(y0 + uy * STUB, 1))],
+                [(round(x1 - ux * STUB, 1), round(y1 - uy * STUB, 1)), (x1, y1)]]
+    lane = min(sy, ty) + h + lane_gap
+    c = lane_gap  # the corners are cut, so the line reads as one route, not as a bar's elbow
+    turn = way if x1 != x0 else 0
+    points = [(x0, y0), (x0, lane - c if y0 < lane else lane + c), (x0 + turn * c, lane),
+              (x1 - turn * c, lane), (x1, lane + c if y1 > lane else lane - c), (x1, y1)]
+    return [[p for k, p in enumerate(points) if k == 0 or p != points[k - 1]]]
+
+
 @dataclass
 class TimelineRoutes:
     """Every edge of a timeline, routed (:func:`timeline_routes`): each

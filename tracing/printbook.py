@@ -107,7 +107,7 @@ class Sheet:
     number: int
     cards: list[Card]
     lines: list[list[tuple[float, float]]]
-    dashed: list[tuple[tuple[float, float], tuple[float, float]]]
+    dashed: list[list[tuple[float, float]]]
     continues: int | None = None
     from_sheets: list[int] = field(default_factory=list)
     #: the rows' generations, ``[(y, generation)]`` (0 for the roots)
@@ -321,8 +321,9 @@ def paginate(data, paper: str = "A4", notes: int = 0) -> Book:
             continue
         for sheet in sheets:
             a, b = where.get((sheet.number, e.source)), where.get((sheet.number, e.target))
-            if a and b:
-                sheet.dashed.append(((a.x, a.y), (b.x, b.y)))
+            if a and b:  # in a lane of its own, never along a bar (tracing.layout.other_route)
+                sheet.dashed += _layout.other_route((a.x, a.y + CARD_H / 2), (b.x, b.y + CARD_H / 2), (CARD_W, CARD_H),
+                                                    (STACK_STEP - CARD_H) // 2)
     return Book(paper, width, height, sheets, notes)
 
 
@@ -603,8 +604,8 @@ def sheet_markup(book: Book, sheet: Sheet, nodes: dict, text: dict, title: str, 
         body.append(f'<path d="M{" L".join(f"{x:.1f},{y:.1f}" for x, y in line)}" fill="none" '
                     f'stroke="{_diagram.EDGE_STYLE["primary"][0]}" stroke-width="1"/>')
     colour, lw, dash = _diagram.EDGE_STYLE["source"]
-    for (x1, y1), (x2, y2) in sheet.dashed:
-        body.append(f'<path d="M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}" fill="none" stroke="{colour}" '
+    for line in sheet.dashed:
+        body.append(f'<path d="M{" L".join(f"{x:.1f},{y:.1f}" for x, y in line)}" fill="none" stroke="{colour}" '
                     f'stroke-width="1" stroke-dasharray="{dash}"/>')
     for y, gen in sheet.rows:
         body.append(_row_label(text["generation"].format(n=gen + 1), y))

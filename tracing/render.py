@@ -811,7 +811,7 @@ def _tree_payload(nodes: list[MapNode], edges: list[MapEdge], roots: list[str], 
             "card": [_layout.CARD_W, _layout.CARD_H, _layout.CARD_GAP, _layout.TREE_DY],
             "stack": [_layout.STACK_MIN, _layout.STACK_MAX, _layout.STACK_DEEP, _layout.STACK_DY],
             "count_style": list(_diagram.LEVEL_STYLE["count"][:4]), "fs": _diagram.FS,
-            "edge": [_diagram.LONG_EDGE, _diagram.STUB]}
+            "edge": [_diagram.LONG_EDGE, _diagram.STUB, _layout.OTHER_LANE, _layout.OTHER_SIDE]}
 
 
 def render_svg(data: MapData, *, layout: str = "tree", lang: str | None = None, redact: Redactor | None = None,
@@ -1444,15 +1444,19 @@ function elbow(a, b, stacked, top) {  // top: the y of b's generation band (its 
   }
   return "M" + a.x + "," + (a.y + ch / 2) + " L" + a.x + "," + mid + " L" + b.x + "," + mid + " L" + b.x + "," + (b.y - ch / 2);
 }
-function curve(a, b) {  // an other source (as tracing.diagram draws it): a curve, or two stubs when far
-  var h = TR.card[1] / 2, down = b.y > a.y, sx = a.x, sy = a.y + (down ? h : -h), tx = b.x, ty = b.y - (down ? h : -h);
-  var len = Math.hypot(tx - sx, ty - sy) || 1, ux = (tx - sx) / len, uy = (ty - sy) / len, st = TR.edge[1];
+function curve(a, b) {  // an other source: a lane of its own, or two stubs when far (tracing.layout.other_route)
+  var h = TR.card[1] / 2, way = b.x >= a.x ? 1 : -1, c = TR.edge[2], x0 = a.x + way * TR.edge[3], x1 = b.x - way * TR.edge[3];
+  var y0 = b.y >= a.y ? a.y + h : a.y - h, y1 = b.y > a.y ? b.y - h : b.y + h;
+  var len = Math.hypot(x1 - x0, y1 - y0) || 1, ux = (x1 - x0) / len, uy = (y1 - y0) / len, st = TR.edge[1];
   if (len > TR.edge[0]) {
-    return "M" + sx + "," + sy + " L" + (sx + ux * st).toFixed(1) + "," + (sy + uy * st).toFixed(1) + " M" +
-      (tx - ux * st).toFixed(1) + "," + (ty - uy * st).toFixed(1) + " L" + tx + "," + ty;
+    return "M" + x0 + "," + y0 + " L" + (Math.round((x0 + ux * st) * 10) / 10) + "," + (Math.round((y0 + uy * st) * 10) / 10) +
+      " M" + (Math.round((x1 - ux * st) * 10) / 10) + "," + (Math.round((y1 - uy * st) * 10) / 10) + " L" + x1 + "," + y1;
   }
-  var bend = Math.max(40, Math.floor(Math.abs(ty - sy) / 2)), sign = ty >= sy ? 1 : -1;
-  return "M" + sx + "," + sy + " C" + sx + "," + (sy + sign * bend) + " " + tx + "," + (ty - sign * bend) + " " + tx + "," + ty;
+  var lane = Math.min(a.y, b.y) + h + c, turn = x1 !== x0 ? way : 0;
+  var pts = [[x0, y0], [x0, y0 < lane ? lane - c : lane + c], [x0 + turn * c, lane], [x1 - turn * c, lane],
+             [x1, y1 > lane ? lane + c : lane - c], [x1, y1]];
+  return "M" + pts.filter(function (p, k) { return !k || p[0] !== pts[k - 1][0] || p[1] !== pts[k - 1][1]; })
+    .map(function (p) { return p[0] + "," + p[1]; }).join(" L");
 }
 function countCard(c) {
   var cw = TR.card[0], ch = TR.card[1], st = TR.count_style, g = document.createElementNS(NS, "g");
