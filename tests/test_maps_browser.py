@@ -873,3 +873,32 @@ def test_tree_other_sources_never_run_along_a_primary_edge(chromium, pages, tmp_
         edges = [("e k-p" if "stroke-dasharray" not in tag else "e k-s", d) for tag, d in
                  re.findall(r"(<path d=\"([^\"]+)\" fill=\"none\"[^>]*>)", svg)]
         assert sum("k-s" in c for c, _d in edges) >= 1 and runs_along(edges) == []
+
+
+def _opening_counts(chromium, path):
+    chromium.open(path)
+    records = json.loads(chromium.eval("document.getElementById('map-data').textContent"))["nodes"]
+    positions, counts = _live(chromium)
+    return records, positions, counts
+
+
+@pytest.mark.parametrize("case", ["sample-50", "demo"])
+def test_a_tree_opens_with_no_count_node_of_one_person(chromium, pages, tmp_path, case):
+    """critic16 F8: "+1 F2" hid a name and saved no room. On opening, the 50-person sample and the demo's
+    tree draw that person instead, and still open readable."""
+    if case == "demo":
+        from click.testing import CliRunner
+        from cli.main import cli
+
+        result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "d")], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        path = tmp_path / "d" / "tree.html"
+    else:
+        path = pages[("tree", 50)][0]
+    records, positions, counts = _opening_counts(chromium, path)
+    assert len([p for p in positions if p is not None]) >= 8
+    ones = [c for c in counts if c["n"] == 1]
+    assert ones == [], ones
+    texts = json.loads(chromium.eval(VISIBLE_TEXTS))
+    labels = [t for t in texts if t[6]]
+    assert min(t[4] for t in texts) >= 10 and overlaps(labels) == []

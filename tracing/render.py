@@ -1651,7 +1651,25 @@ function relayout() {
 }
 function foldBelow(depth) {
   for (var i = 0; i < P.length; i++) { SHOWN[i] = GEN[i] <= depth && INIT[i] ? 1 : 0; }
+  showSingles();
   relayout();
+}
+function showSingles() {
+  // a count node of one person ("+1 F2") hides a name and saves no room: the person is drawn (their
+  // folded persons in count nodes under them, as many nodes as before), down a line of only children;
+  // a page that opens on --max-nodes keeps the opening its budget made
+  if ((DATA.fold || []).length) { return; }
+  for (var again = true; again;) {
+    again = false;
+    var hidden = new Map();  // a drawn person (-1: the roots) -> their hidden children
+    for (var i = 0; i < P.length; i++) {
+      var p = TR.par[i];
+      if (!SHOWN[i] && (p < 0 || SHOWN[p])) { var l = hidden.get(p); if (!l) { hidden.set(p, l = []); } l.push(i); }
+    }
+    hidden.forEach(function (l) {
+      if (l.length === 1 && INIT[l[0]] && !(P[l[0]].col > 1)) { SHOWN[l[0]] = 1; again = true; }
+    });
+  }
 }
 function unfold(c, keep) {
   // the persons of this count node's branch down to its generation come out in place: the branch's
