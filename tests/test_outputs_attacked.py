@@ -176,7 +176,10 @@ def test_ctrl_c_while_the_command_line_loads_says_aborted(tmp_path):
 
     from tests.test_files import ROOT, env
 
+    # a terminal's Ctrl-C: the default handler, also when this suite runs as a background job (a
+    # shell without job control starts those with SIGINT ignored, and Python keeps it so)
     code = ("import cli, os, signal\n"
+            "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
             "os.kill(os.getpid(), signal.SIGINT)\n"  # Ctrl-C while the modules load
             "from cli.main import main\nmain()\n")
     proc = subprocess.run([sys.executable, "-c", code, "--db", str(tmp_path / "t.db"), "list"], cwd=ROOT, env=env(),
