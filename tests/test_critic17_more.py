@@ -16,26 +16,18 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import TODAY, db_rows, is_postgres
+from conftest import db_rows, is_postgres
 from tests.test_reliability import small_disk  # noqa: F401  (a 1 MB tmpfs fixture)
+from test_store_access import needs_server
+from test_store_access import tracing as _tracing
 
 ROOT = Path(__file__).resolve().parents[1]
-NO_PG = os.environ.get("TRACING_TEST_BACKENDS", "postgresql") == "sqlite"
-needs_server = pytest.mark.skipif(NO_PG, reason="PostgreSQL runs left out by $TRACING_TEST_BACKENDS")
 
 
 def tracing(db, *args, ok=True, env=None, lang="en"):
-    from cli.main import cli
-    argv = ["--lang", lang] + (["--db", str(db)] if db is not None else []) + [str(a) for a in args]
-    result = CliRunner().invoke(cli, argv, catch_exceptions=False, env={"TRACING_TODAY": TODAY, **(env or {})})
-    if ok is True:
-        assert result.exit_code == 0, f"{args} -> {result.exit_code}\n{result.output}"
-    elif ok is False:
-        assert result.exit_code == 1, f"{args} -> {result.exit_code}\n{result.output}"
-        assert "Traceback" not in result.output and "unexpected failure" not in result.output
-    return result
+    """test_store_access's runner, in English unless told (the messages checked here are English)."""
+    return _tracing(db, *args, ok=ok, env=env, lang=lang)
 
 
 def _shuffle_rows(db, table: str) -> None:

@@ -32,9 +32,11 @@ NO_PG = os.environ.get("TRACING_TEST_BACKENDS", "postgresql") == "sqlite"
 needs_server = pytest.mark.skipif(NO_PG, reason="PostgreSQL runs left out by $TRACING_TEST_BACKENDS")
 
 
-def tracing(db, *args, ok=True, env=None):
+def tracing(db, *args, ok=True, env=None, lang=None):
+    """The real command through CliRunner, today pinned; ``ok``: True exit 0, False exit 1 with no
+    traceback, None unchecked; ``lang``: the --lang given (none: the test's language)."""
     from cli.main import cli
-    argv = (["--db", str(db)] if db is not None else []) + [str(a) for a in args]
+    argv = (["--lang", lang] if lang else []) + (["--db", str(db)] if db is not None else []) + [str(a) for a in args]
     result = CliRunner().invoke(cli, argv, catch_exceptions=False, env={"TRACING_TODAY": TODAY, **(env or {})})
     if ok is True:
         assert result.exit_code == 0, f"{args} -> {result.exit_code}\n{result.output}"
